@@ -1,0 +1,195 @@
+"""The `/ecwid-image` grammar: command text → a typed request, or a precise error.
+
+    /ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…]
+    /ecwid-image help
+
+Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
+`<https://…>` or `<https://…|label>`; both are undone here so Ecwid receives what the user typed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from bot.upload_request import (
+    ProductId,
+    ProductRef,
+    ProductSku,
+    Size,
+    UploadRequest,
+    ValidationError,
+    check_alt_text,
+    check_external_id,
+    check_image_url,
+    check_language,
+    check_product_id,
+    check_size,
+)
+
+USAGE = '/ecwid-image PRODUCT IMAGE_URL WIDTHxHEIGHT [alt="…"] [alt.LANG="…" …] [external-id=…]'
+EXAMPLE = (
+    '/ecwid-image 123 https://cdn.example.com/shoe.jpg 800x600 alt="Red shoe" alt.nl="Rode schoen"'
+)
+
+# A closing quote for each opening quote; phones and macOS type curly quotes.
+_QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“"}
+_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)=")
+_SIZE = re.compile(r"^(\d+)[xX](\d+)$")
+_SIZE_LIKE = re.compile(r"^\d*[xX×*]\d*$|^\d+$")
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|[^<>]*)?>")
+
+
+@dataclass(frozen=True)
+class HelpCommand:
+    pass
+
+
+@dataclass(frozen=True)
+class EmptyCommand:
+    pass
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    key: str | None = None  # set for key=value tokens
+    quoted: bool = False
+
+
+@dataclass
+class _Options:
+    alt_main: str | None = None
+    alt_translated: dict[str, str] = field(default_factory=dict)
+    external_id: str | None = None
+    seen: set[str] = field(default_factory=set)
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Split on white space; `key="a b"` keeps its quoted value together."""
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        start = i
+        match = _KEY.match(text, i)
+        key = match.group(1) if match else None
+        if match is not None:
+            i = match.end()
+            if i < n and text[i] in _QUOTES:
+                closing = _QUOTES[text[i]]
+                end = text.find(closing, i + 1)
+                if end == -1 and closing != '"':
+                    end = text.find('"', i + 1)
+                if end == -1:
+                    raise ValidationError(f"The quote after `{key}=` is never closed.")
+                tokens.append(_Token(text[i + 1 : end], key=key, quoted=True))
+                i = end + 1
+                if i < n and not text[i].isspace():
+                    raise ValidationError(f"Put a space after the closing quote of `{key}=`.")
+                continue
+        while i < n and not text[i].isspace():
+            i += 1
+        word = text[start:i]
+        tokens.append(_Token(word[len(key) + 1 :], key=key) if key else _Token(word))
+    return tokens
+
+
+def _unslack(value: str) -> str:
+    """Undo Slack's markup in free text: `<url|label>` → label, `<url>` → url, entities → chars."""
+
+    def replace(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        return whole[whole.index("|") + 1 : -1] if "|" in whole else match.group(1)
+
+    return html.unescape(_SLACK_LINK.sub(replace, value))
+
+
+def _parse_url(word: str) -> str:
+    link = _SLACK_LINK.fullmatch(word)
+    return check_image_url(html.unescape(link.group(1) if link else word))
+
+
+def _parse_product(word: str) -> ProductRef:
+    if word.lower().startswith("sku:"):
+        sku = _unslack(word[4:])
+        if not sku:
+            raise ValidationError("Give the SKU after `sku:`, e.g. `sku:RS-1`.")
+        return ProductSku(sku)
+    if word.isascii() and word.isdigit():
+        return ProductId(check_product_id(int(word)))
+    raise ValidationError(
+        f"`{_unslack(word)}` is not a product: give its id (digits) or `sku:` and its SKU."
+    )
+
+
+def _parse_size(word: str) -> Size:
+    match = _SIZE.match(word)
+    if not match:
+        raise ValidationError(
+            f"`{word}` is not a size: write WIDTHxHEIGHT in pixels, e.g. `800x600`."
+        )
+    return check_size(int(match.group(1)), int(match.group(2)))
+
+
+def _apply_option(options: _Options, token: _Token) -> None:
+    key = token.key or ""
+    lowered = key.lower()
+    if lowered in options.seen:
+        raise ValidationError(f"`{key}=` is given twice; give it once.")
+    options.seen.add(lowered)
+    value = _unslack(token.text)
+    if lowered == "alt":
+        options.alt_main = check_alt_text(value, "alt")
+    elif lowered.startswith("alt."):
+        lang = check_language(key[4:])
+        options.alt_translated[lang] = check_alt_text(value, key)
+    elif lowered == "external-id":
+        options.external_id = check_external_id(value)
+    else:
+        raise ValidationError(
+            f"Unknown option `{key}=`: the options are `alt=`, `alt.LANG=` and `external-id=`."
+        )
+
+
+def parse_command(text: str) -> UploadRequest | HelpCommand | EmptyCommand:
+    """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user."""
+    tokens = _tokenize(text.strip())
+    if not tokens:
+        return EmptyCommand()
+    if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "help":
+        return HelpCommand()
+
+    positional = [t.text for t in tokens if t.key is None]
+    options = _Options()
+    for token in tokens:
+        if token.key is not None:
+            _apply_option(options, token)
+
+    if not positional:
+        raise ValidationError("Start with the product: its id or `sku:` and its SKU.")
+    product = _parse_product(positional[0])
+    if len(positional) < 2:
+        raise ValidationError("The image link is missing: give an https:// URL after the product.")
+    if _SIZE_LIKE.match(positional[1]):
+        raise ValidationError("The image link is missing: give an https:// URL before the size.")
+    image_url = _parse_url(positional[1])
+    if len(positional) < 3:
+        raise ValidationError("The size is missing: add WIDTHxHEIGHT in pixels, e.g. `800x600`.")
+    size = _parse_size(positional[2])
+    if len(positional) > 3:
+        raise ValidationError(
+            f"Unexpected `{_unslack(positional[3])}`: options are written as key=value, "
+            'e.g. alt="Red shoe".'
+        )
+    return UploadRequest(
+        product=product,
+        image_url=image_url,
+        size=size,
+        alt_main=options.alt_main,
+        alt_translated=options.alt_translated,
+        external_id=options.external_id,
+    )

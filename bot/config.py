@@ -1,0 +1,119 @@
+"""One frozen settings object, read from the environment (and a `.env` file, via python-dotenv)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+
+class ConfigError(Exception):
+    """One or more settings are missing or malformed; the message names every one of them."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str
+    ecwid_store_id: int
+    ecwid_token: str
+    ecwid_api_url: str
+    ecwid_timeout_seconds: float
+    port: int
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, so logging can redact them wherever they turn up."""
+        values = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.ecwid_token,
+        )
+        return tuple(v for v in values if v)
+
+    def __repr__(self) -> str:  # never print a secret by accident
+        return (
+            f"Settings(store={self.ecwid_store_id}, socket_mode={self.socket_mode}, "
+            f"port={self.port}, slack_api_url={self.slack_api_url!r}, "
+            f"ecwid_api_url={self.ecwid_api_url!r})"
+        )
+
+
+def _http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise ConfigError naming all the bad ones at once."""
+    if environ is None:
+        load_dotenv(override=False)  # real environment variables win over .env
+        environ = os.environ
+    env = {k: v.strip() for k, v in environ.items()}
+    problems: list[str] = []
+
+    def text(name: str, *, prefix: str | None = None, required: bool = True) -> str | None:
+        value = env.get(name) or None
+        if value is None:
+            if required:
+                problems.append(f"{name} is missing")
+            return None
+        if prefix and not value.startswith(prefix):
+            problems.append(f"{name} must start with {prefix}")
+        return value
+
+    def url(name: str, default: str) -> str:
+        value = env.get(name) or default
+        if not _http_url(value):
+            problems.append(f"{name} must be an http(s) URL")
+        return value
+
+    def number(name: str, default: str, kind: type, low: float, high: float) -> float:
+        raw = env.get(name) or default
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            problems.append(f"{name} must be a number from {low:g} to {high:g}")
+            return kind(default)
+        return value
+
+    bot_token = text("SLACK_BOT_TOKEN", prefix="xoxb-")
+    app_token = text("SLACK_APP_TOKEN", prefix="xapp-", required=False)
+    signing_secret = text("SLACK_SIGNING_SECRET", required=app_token is None)
+    slack_api_url = url("SLACK_API_URL", "https://slack.com/api/")
+    store_id = text("ECWID_STORE_ID")
+    if store_id is not None and not (store_id.isascii() and store_id.isdigit()):
+        problems.append("ECWID_STORE_ID must be the store's number")
+    ecwid_token = text("ECWID_TOKEN", prefix="secret_")
+    ecwid_api_url = url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
+    timeout = number("ECWID_TIMEOUT_SECONDS", "10", float, 0.1, 120)
+    port = number("PORT", "3000", int, 1, 65535)
+
+    if problems:
+        raise ConfigError(
+            "Cannot start: " + "; ".join(problems) + ". See .env.example for every setting."
+        )
+    return Settings(
+        slack_bot_token=bot_token or "",
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        # slack-sdk joins base URL and method name as plain strings
+        slack_api_url=slack_api_url.rstrip("/") + "/",
+        ecwid_store_id=int(store_id or 0),
+        ecwid_token=ecwid_token or "",
+        ecwid_api_url=ecwid_api_url.rstrip("/"),
+        ecwid_timeout_seconds=float(timeout),
+        port=int(port),
+    )

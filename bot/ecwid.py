@@ -1,0 +1,211 @@
+"""The Ecwid REST API client: typed results and errors in plain words, no Slack knowledge.
+
+See ../shared/ecwid-api.md. The token travels only in the Authorization header (Ecwid refuses
+`?token=` since 2025), and error texts never include it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.upload_request import Size
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    name: str
+    sku: str | None
+
+
+@dataclass(frozen=True)
+class StoreLanguages:
+    default: str
+    enabled: tuple[str, ...]
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """Every enabled language but the default one: these go to `alt.translated`."""
+        return tuple(lang for lang in self.enabled if lang != self.default)
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    url: str
+    size: Size
+    alt_main: str | None = None
+    alt_translated: tuple[tuple[str, str], ...] = ()
+    external_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "url": self.url,
+            "width": str(self.size.width),  # Ecwid's reference types these as strings
+            "height": str(self.size.height),
+        }
+        alt: dict[str, Any] = {}
+        if self.alt_main:
+            alt["main"] = self.alt_main
+        translated = {lang: text for lang, text in self.alt_translated if text}
+        if translated:
+            alt["translated"] = translated
+        if alt:
+            body["alt"] = alt
+        if self.external_id:
+            body["externalId"] = self.external_id
+        return body
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    image_id: int | None  # older API versions answer the async upload without an id
+
+
+class EcwidError(Exception):
+    """A failed Ecwid call. `str()` is a plain-language sentence for the user."""
+
+    def __init__(
+        self, explanation: str, *, status: int | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(explanation)
+        self.status = status
+        self.code = code
+
+
+class ProductNotFound(EcwidError):
+    pass
+
+
+def _error_details(response: httpx.Response) -> tuple[str | None, str | None]:
+    """Ecwid's own errorCode and errorMessage; the body may be empty or an HTML page."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        code, message = data.get("errorCode"), data.get("errorMessage")
+        return (str(code) if code else None, str(message) if message else None)
+    return None, response.reason_phrase or None
+
+
+def explain_status(status: int, code: str | None, message: str | None, *, scope: str) -> str:
+    """Turn an Ecwid error answer into a sentence a store's staff can act on."""
+    said = f' Ecwid said: "{message}"' if message else ""
+    if status == 400:
+        return f"Ecwid refused the request.{said}"
+    if status == 402:
+        return f"The store's Ecwid plan does not allow this.{said}"
+    if status == 403 and code == "INSUFFICIENT_APP_SCOPE":
+        return f"The Ecwid token lacks the `{scope}` scope: add it to the app's token.{said}"
+    if status in (401, 403):
+        return f"Ecwid refused the token: check ECWID_TOKEN and ECWID_STORE_ID.{said}"
+    if status == 404:
+        thing = "The store" if code == "STORE_NOT_FOUND" else "What was asked for"
+        return f"{thing} was not found in Ecwid.{said}"
+    if status == 409:
+        return f"Ecwid reports a conflict.{said}"
+    if status == 429:
+        return f"Ecwid is rate-limiting the store's requests; try again in a minute.{said}"
+    if status >= 500:
+        return f"Ecwid is unavailable right now (HTTP {status}); try again shortly.{said}"
+    return f"Ecwid answered HTTP {status}.{said}"
+
+
+class EcwidClient:
+    """Calls one store's API through a shared httpx.AsyncClient."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, *, api_url: str, store_id: int, token: str, timeout: float
+    ) -> None:
+        self._http = http
+        self._base = f"{api_url.rstrip('/')}/{store_id}"
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self._timeout = timeout
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> Any:
+        try:
+            response = await self._http.request(
+                method,
+                self._base + path,
+                params=params,
+                json=json,
+                headers=self._headers,
+                timeout=self._timeout,
+            )
+        except httpx.TimeoutException:
+            raise EcwidError(f"Ecwid did not answer within {self._timeout:g} s.") from None
+        except httpx.HTTPError as exc:
+            log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
+            raise EcwidError("Could not reach Ecwid; try again shortly.") from None
+        if response.is_success:
+            try:
+                return response.json() if response.content else {}
+            except ValueError:
+                raise EcwidError("Ecwid sent an answer that is not JSON.") from None
+        code, message = _error_details(response)
+        log.info("ecwid %s %s -> %s %s", method, path, response.status_code, code)
+        raise EcwidError(
+            explain_status(response.status_code, code, message, scope=scope),
+            status=response.status_code,
+            code=code,
+        )
+
+    async def get_product(self, product_id: int) -> Product:
+        try:
+            data = await self._call(
+                "GET",
+                f"/products/{product_id}",
+                scope="read_catalog",
+                params={"responseFields": "id,name,sku"},
+            )
+        except EcwidError as exc:
+            if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
+                raise ProductNotFound(
+                    f"There is no product with id {product_id} in the store.", status=404
+                ) from None
+            raise
+        return _product(data)
+
+    async def find_product_by_sku(self, sku: str) -> Product:
+        data = await self._call("GET", "/products", scope="read_catalog", params={"sku": sku})
+        items = data.get("items") or []
+        if not items:
+            raise ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
+        return _product(items[0])
+
+    async def upload_main_image(self, product_id: int, upload: ImageUpload) -> UploadResult:
+        data = await self._call(
+            "POST",
+            f"/products/{product_id}/image/async",
+            scope="update_catalog",
+            json=upload.to_json(),
+        )
+        image_id = data.get("id") if isinstance(data, dict) else None
+        return UploadResult(image_id if isinstance(image_id, int) else None)
+
+    async def get_languages(self) -> StoreLanguages:
+        data = await self._call("GET", "/profile", scope="read_store_profile")
+        languages = data.get("languages") or {}
+        enabled = tuple(languages.get("enabledLanguages") or ())
+        default = languages.get("defaultLanguage") or (enabled[0] if enabled else "en")
+        return StoreLanguages(default=default, enabled=enabled or (default,))
+
+
+def _product(data: Any) -> Product:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise EcwidError("Ecwid sent a product without an id.")
+    return Product(id=data["id"], name=str(data.get("name") or ""), sku=data.get("sku") or None)

@@ -1,0 +1,38 @@
+"""`/ecwid-image`: parse the text, answer input problems at once, queue the upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot import messages
+from bot.command import EmptyCommand, HelpCommand, parse_command
+from bot.runtime import Runtime
+from bot.upload import Requester
+from bot.upload_request import ValidationError
+
+COMMAND = "/ecwid-image"
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.command(COMMAND)
+    async def ecwid_image(ack: AsyncAck, command: dict[str, Any]) -> None:
+        try:
+            parsed = parse_command(command.get("text") or "")
+        except ValidationError as problem:
+            await ack(response_type="ephemeral", text=messages.input_error(str(problem)))
+            return
+        if isinstance(parsed, HelpCommand | EmptyCommand):
+            await ack(response_type="ephemeral", text=messages.usage())
+            return
+        who = Requester(
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            response_url=command.get("response_url"),
+        )
+        if not runtime.workers.accepting:
+            await ack(response_type="ephemeral", text=messages.restarting())
+            return
+        runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
+        await ack()

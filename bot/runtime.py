@@ -1,0 +1,68 @@
+"""The long-lived pieces: shared HTTP clients, the Ecwid client, the upload flow and its workers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+import httpx
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.ecwid import EcwidClient
+from bot.upload import UploadFlow
+from bot.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+
+UPLOAD_WORKERS = 32  # concurrent uploads; more requests wait in the queue
+SHUTDOWN_GRACE_SECONDS = 25.0  # Heroku kills a dyno 30 s after SIGTERM
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    http: httpx.AsyncClient  # Ecwid and response_url calls
+    slack_session: aiohttp.ClientSession  # one connection pool for every Slack Web API call
+    slack: AsyncWebClient
+    ecwid: EcwidClient
+    uploads: UploadFlow
+    workers: WorkerPool
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Runtime:
+        http = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            headers={"User-Agent": "ecwid-image-slack-bot"},
+        )
+        slack_session = aiohttp.ClientSession()
+        slack = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            session=slack_session,
+        )
+        ecwid = EcwidClient(
+            http,
+            api_url=settings.ecwid_api_url,
+            store_id=settings.ecwid_store_id,
+            token=settings.ecwid_token,
+            timeout=settings.ecwid_timeout_seconds,
+        )
+        workers = WorkerPool(UPLOAD_WORKERS)
+        workers.start()
+        return cls(
+            settings=settings,
+            http=http,
+            slack_session=slack_session,
+            slack=slack,
+            ecwid=ecwid,
+            uploads=UploadFlow(ecwid, slack, http),
+            workers=workers,
+        )
+
+    async def close(self, grace_seconds: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Finish the uploads in flight (up to the grace period), then release connections."""
+        await self.workers.close(grace_seconds)
+        await self.http.aclose()
+        await self.slack_session.close()

@@ -1,0 +1,138 @@
+"""The one upload flow both entry points share: look up → announce → upload → report.
+
+Slash commands cannot run inside threads, so the result gets its thread this way: a parent
+message in the channel, the result as a reply in its thread, and the parent updated to match.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
+from bot.upload_request import ProductId, ProductRef, UploadRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked, where the result goes, and (for slash commands) where to answer them privately."""
+
+    user_id: str
+    channel_id: str
+    response_url: str | None = None
+
+
+class UploadFlow:
+    def __init__(self, ecwid: EcwidClient, slack: AsyncWebClient, http: httpx.AsyncClient) -> None:
+        self._ecwid = ecwid
+        self._slack = slack
+        self._http = http
+
+    async def run(self, request: UploadRequest, who: Requester) -> None:
+        """Carry one request to its single final answer; never raises."""
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            outcome = await self._run(request, who)
+        except Exception:
+            log.exception("upload flow failed unexpectedly")
+            await self._tell_user(who, messages.unexpected_failure())
+        finally:
+            log.info(
+                "upload user=%s channel=%s product=%s outcome=%s duration_ms=%d",
+                who.user_id,
+                who.channel_id,
+                _describe(request.product),
+                outcome,
+                (time.monotonic() - started) * 1000,
+            )
+
+    async def _run(self, request: UploadRequest, who: Requester) -> str:
+        try:
+            product = await self._find_product(request.product)
+        except EcwidError as exc:
+            await self._tell_user(who, messages.not_started(str(exc)))
+            return "product-lookup-failed"
+        assert request.size is not None, "the size is checked before the flow starts"
+        upload = ImageUpload(
+            url=request.image_url,
+            size=request.size,
+            alt_main=request.alt_main,
+            alt_translated=tuple(request.alt_translated.items()),
+            external_id=request.external_id,
+        )
+
+        parent_ts = await self._post_parent(who, product)
+        result: UploadResult | None = None
+        try:
+            result = await self._ecwid.upload_main_image(product.id, upload)
+            body = messages.upload_succeeded(request, result)
+        except EcwidError as exc:
+            body = messages.upload_failed(str(exc))
+        await self._report(who, product, parent_ts, body, ok=result is not None)
+        return "uploaded" if result is not None else "upload-failed"
+
+    async def _find_product(self, ref: ProductRef) -> Product:
+        if isinstance(ref, ProductId):
+            return await self._ecwid.get_product(ref.id)
+        return await self._ecwid.find_product_by_sku(ref.sku)
+
+    async def _post_parent(self, who: Requester, product: Product) -> str | None:
+        try:
+            response = await self._slack.chat_postMessage(
+                channel=who.channel_id, text=messages.parent_pending(who.user_id, product)
+            )
+        except SlackApiError as exc:
+            log.warning("cannot post in %s: %s", who.channel_id, exc.response.get("error"))
+            return None
+        return response["ts"]
+
+    async def _report(
+        self, who: Requester, product: Product, parent_ts: str | None, body: str, *, ok: bool
+    ) -> None:
+        if parent_ts is None:
+            await self._tell_user(who, messages.result_for_user(product, body))
+            return
+        try:
+            await self._slack.chat_postMessage(
+                channel=who.channel_id, thread_ts=parent_ts, text=body
+            )
+        except SlackApiError as exc:
+            log.warning("cannot reply in %s: %s", who.channel_id, exc.response.get("error"))
+            await self._tell_user(who, messages.result_for_user(product, body))
+        try:
+            await self._slack.chat_update(
+                channel=who.channel_id,
+                ts=parent_ts,
+                text=messages.parent_finished(who.user_id, product, ok=ok),
+            )
+        except SlackApiError as exc:  # the answer is already given; only the parent is stale
+            log.warning("cannot update parent in %s: %s", who.channel_id, exc.response.get("error"))
+
+    async def _tell_user(self, who: Requester, text: str) -> None:
+        """A private answer: through the command's response_url, else an ephemeral message."""
+        try:
+            if who.response_url:
+                response = await self._http.post(
+                    who.response_url,
+                    json={"response_type": "ephemeral", "replace_original": False, "text": text},
+                )
+                response.raise_for_status()
+            else:
+                await self._slack.chat_postEphemeral(
+                    channel=who.channel_id, user=who.user_id, text=text
+                )
+        except (httpx.HTTPError, SlackApiError) as exc:
+            log.error("could not answer user %s: %s", who.user_id, type(exc).__name__)
+
+
+def _describe(ref: ProductRef) -> str:
+    return str(ref.id) if isinstance(ref, ProductId) else f"sku:{ref.sku}"

@@ -1,0 +1,108 @@
+"""What an upload needs, and the checks both entry points (command and form) share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+MAX_PRODUCT_ID = 2**53  # Ecwid ids are JSON numbers; past this they cannot be exact
+MAX_SIDE = 20_000  # pixels; far beyond any product photo, small enough to catch typos
+MAX_ALT_LENGTH = 125  # Ecwid admin's limit for alt text
+MAX_EXTERNAL_ID_LENGTH = 255
+MAX_URL_LENGTH = 2048
+_LANGUAGE = re.compile(r"^[a-z]{2}(?:[_-][A-Za-z]{2,4})?$")
+
+
+class ValidationError(Exception):
+    """Input that cannot become an upload; the message is written for the user (mrkdwn, unescaped)."""
+
+
+@dataclass(frozen=True)
+class ProductId:
+    id: int
+
+
+@dataclass(frozen=True)
+class ProductSku:
+    sku: str
+
+
+ProductRef = ProductId | ProductSku
+
+
+@dataclass(frozen=True)
+class Size:
+    width: int
+    height: int
+
+    def __str__(self) -> str:
+        return f"{self.width}×{self.height}"
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    product: ProductRef
+    image_url: str
+    size: Size | None
+    alt_main: str | None = None
+    alt_translated: dict[str, str] = field(default_factory=dict)
+    external_id: str | None = None
+
+
+def check_product_id(value: int) -> int:
+    if not 0 < value <= MAX_PRODUCT_ID:
+        raise ValidationError(f"`{value}` is not a product id: ids are positive whole numbers.")
+    return value
+
+
+def check_image_url(url: str) -> str:
+    if not url:
+        raise ValidationError("The image link is missing: give an https:// URL.")
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationError(f"The image link is longer than {MAX_URL_LENGTH} characters.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host, parts = None, None
+    if parts is None or parts.scheme.lower() != "https":
+        raise ValidationError(
+            f"`{url}` is not an https:// link: Ecwid only takes HTTPS image URLs."
+        )
+    if not host or any(c.isspace() or c in '<>|"' for c in url):
+        raise ValidationError(f"`{url}` is not a valid image link.")
+    return url
+
+
+def check_size(width: int, height: int) -> Size:
+    for side in (width, height):
+        if not 0 < side <= MAX_SIDE:
+            raise ValidationError(
+                f"Width and height must be whole numbers from 1 to {MAX_SIDE} pixels."
+            )
+    return Size(width, height)
+
+
+def check_alt_text(value: str, label: str) -> str:
+    if len(value) > MAX_ALT_LENGTH:
+        raise ValidationError(
+            f"`{label}` is {len(value)} characters long; Ecwid allows at most {MAX_ALT_LENGTH}."
+        )
+    return value
+
+
+def check_language(code: str) -> str:
+    if not _LANGUAGE.match(code):
+        raise ValidationError(
+            f"`alt.{code}=` does not name a language: use its code, e.g. `alt.nl=`."
+        )
+    return code
+
+
+def check_external_id(value: str) -> str:
+    if not value or len(value) > MAX_EXTERNAL_ID_LENGTH:
+        raise ValidationError(
+            f"`external-id=` must be 1 to {MAX_EXTERNAL_ID_LENGTH} characters long."
+        )
+    return value

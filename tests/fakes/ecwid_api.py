@@ -1,0 +1,150 @@
+"""A loopback Ecwid REST API for one store: products, profile and the async main-image upload."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.recorder import LoopbackServer
+
+STORE_ID = 1003
+TOKEN = "secret_test_ecwid_token_0123456789"
+
+
+@dataclass
+class EcwidCall:
+    method: str
+    path: str  # below /api/v3/{store}
+    query: dict[str, str]
+    authorization: str | None
+    body: Any = None
+
+
+@dataclass
+class Fault:
+    """An answer to give instead of the normal one: status, JSON body (or raw text), delay."""
+
+    status: int
+    body: Any = None
+    text: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class FakeEcwid(LoopbackServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[EcwidCall] = []
+        self.products: dict[int, dict[str, Any]] = {
+            123: {"id": 123, "name": "Red Shoe", "sku": "RS-1"},
+            456: {"id": 456, "name": "Blue Hat", "sku": "BH-2"},
+        }
+        self.languages = {"enabledLanguages": ["en", "nl", "de"], "defaultLanguage": "en"}
+        self.upload_delay = 0.0
+        self.upload_answer: dict[str, Any] | None = None  # None: a fresh {"id": …}
+        self.faults: dict[str, list[Fault]] = {}  # route name → faults to serve, in order
+        self._image_ids = itertools.count(987654321)
+        base = f"/api/v3/{STORE_ID}"
+        self.web_app.router.add_get(base + "/products/{id}", self._product)
+        self.web_app.router.add_get(base + "/products", self._search)
+        self.web_app.router.add_post(base + "/products/{id}/image/async", self._upload)
+        self.web_app.router.add_get(base + "/profile", self._profile)
+
+    @property
+    def api_url(self) -> str:
+        return self.url("/api/v3")
+
+    @property
+    def uploads(self) -> list[EcwidCall]:
+        return [c for c in self.calls if c.path.endswith("/image/async")]
+
+    async def _record(self, request: web.Request, route: str) -> web.Response | None:
+        body = await request.json() if request.can_read_body else None
+        path = request.path.removeprefix(f"/api/v3/{STORE_ID}")
+        self.calls.append(
+            EcwidCall(
+                request.method,
+                path,
+                dict(request.query),
+                request.headers.get("Authorization"),
+                body,
+            )
+        )
+        await self.notify()
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or "token" in request.query:
+            return web.json_response(
+                {"errorMessage": "Invalid token", "errorCode": "INVALID_API_TOKEN"}, status=403
+            )
+        queued = self.faults.get(route)
+        if queued:
+            fault = queued.pop(0)
+            await asyncio.sleep(fault.delay)
+            if fault.text is not None:
+                return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
+            return web.json_response(fault.body, status=fault.status, headers=fault.headers)
+        return None
+
+    def _missing(self, product_id: str) -> web.Response:
+        return web.json_response(
+            {"errorMessage": f"Product #{product_id} not found", "errorCode": "PRODUCT_NOT_FOUND"},
+            status=404,
+        )
+
+    async def _product(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "product"):
+            return fault
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
+            return self._missing(request.match_info["id"])
+        return web.json_response(product)
+
+    async def _search(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "search"):
+            return fault
+        sku = request.query.get("sku")
+        keyword = (request.query.get("keyword") or "").rstrip("*").lower()
+        if sku is not None:
+            items = [p for p in self.products.values() if p["sku"] == sku]
+        else:
+            items = [
+                p
+                for p in self.products.values()
+                if keyword in p["name"].lower() or keyword in p["sku"].lower()
+            ]
+        limit = int(request.query.get("limit", 100))
+        return web.json_response(
+            {
+                "total": len(items),
+                "count": min(len(items), limit),
+                "offset": 0,
+                "limit": limit,
+                "items": items[:limit],
+            }
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "upload"):
+            return fault
+        await asyncio.sleep(self.upload_delay)
+        if int(request.match_info["id"]) not in self.products:
+            return self._missing(request.match_info["id"])
+        answer = (
+            self.upload_answer if self.upload_answer is not None else {"id": next(self._image_ids)}
+        )
+        return web.json_response(answer)
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "profile"):
+            return fault
+        return web.json_response(
+            {
+                "generalInfo": {"storeId": STORE_ID, "storeUrl": "https://shop.example.com"},
+                "account": {"accountName": "Test Shop"},
+                "settings": {"storeName": "Test Shop"},
+                "languages": self.languages,
+            }
+        )

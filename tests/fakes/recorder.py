@@ -1,0 +1,46 @@
+"""What both fakes share: starting on loopback, and waiting for a recorded call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+class LoopbackServer:
+    """An aiohttp app on 127.0.0.1 with a random port; `changed` wakes anyone waiting for calls."""
+
+    def __init__(self) -> None:
+        self.web_app = web.Application()
+        self._server: TestServer | None = None
+        self._changed = asyncio.Condition()
+
+    async def start(self) -> None:
+        self._server = TestServer(self.web_app, host="127.0.0.1")
+        await self._server.start_server()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    def url(self, path: str = "") -> str:
+        assert self._server is not None
+        return str(self._server.make_url(path))
+
+    async def notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_until(self, check: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Wait until `check()` returns something truthy, and return it."""
+
+        async def waiting() -> Any:
+            async with self._changed:
+                while not (found := check()):
+                    await self._changed.wait()
+                return found
+
+        return await asyncio.wait_for(waiting(), timeout)

@@ -1,0 +1,79 @@
+"""A loopback Slack Web API: answers the methods the bot calls and records every call."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.recorder import LoopbackServer
+
+BOT_USER_ID = "UBOT"
+
+
+@dataclass
+class SlackCall:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+class FakeSlack(LoopbackServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[SlackCall] = []
+        self.responses: list[dict[str, Any]] = []  # what reached response_url
+        self.errors: dict[str, str] = {}  # method → Slack error code to answer with
+        self._ts = itertools.count(1)
+        self.web_app.router.add_post("/api/{method}", self._api)
+        self.web_app.router.add_post("/response/{id}", self._response_url)
+
+    @property
+    def api_url(self) -> str:
+        return self.url("/api/")
+
+    def response_url(self, name: str = "1") -> str:
+        return self.url(f"/response/{name}")
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for_call(
+        self, method: str, count: int = 1, timeout: float = 5.0
+    ) -> list[SlackCall]:
+        return await self.wait_until(
+            lambda: (calls := self.calls_to(method)) and len(calls) >= count and calls, timeout
+        )
+
+    async def wait_for_response(self, timeout: float = 5.0) -> dict[str, Any]:
+        return (await self.wait_until(lambda: self.responses, timeout))[0]
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = dict(await request.post())
+        auth = request.headers.get("Authorization", "")
+        self.calls.append(SlackCall(method, params, auth.removeprefix("Bearer ") or None))
+        await self.notify()
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER_ID, "bot_id": "BBOT", "team_id": "T1"}
+        if method in ("chat.postMessage", "chat.update"):
+            ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": params.get("channel"), "ts": ts}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        return {"ok": True}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        await self.notify()
+        return web.Response(text="ok")
