@@ -11,7 +11,7 @@ MAX_SIDE = 20_000  # pixels; far beyond any product photo, small enough to catch
 MAX_ALT_LENGTH = 125  # Ecwid admin's limit for alt text
 MAX_EXTERNAL_ID_LENGTH = 255
 MAX_URL_LENGTH = 2048
-_LANGUAGE = re.compile(r"^[a-z]{2}(?:[_-][A-Za-z]{2,4})?$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2}(?:[_-][A-Za-z]{2,4})?$")  # ISO 639-1, maybe a region
 
 
 class ValidationError(Exception):
@@ -97,7 +97,7 @@ def check_language(code: str) -> str:
         raise ValidationError(
             f"`alt.{code}=` does not name a language: use its code, e.g. `alt.nl=`."
         )
-    return code
+    return code[:2].lower() + code[2:]
 
 
 def check_external_id(value: str) -> str:

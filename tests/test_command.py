@@ -1,0 +1,141 @@
+"""The slash-command grammar, case by case."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.command import EmptyCommand, HelpCommand, parse_command
+from bot.upload_request import ProductId, ProductSku, Size, UploadRequest, ValidationError
+
+URL = "https://cdn.example.com/shoe.jpg"
+
+
+def parse(text: str) -> UploadRequest:
+    result = parse_command(text)
+    assert isinstance(result, UploadRequest)
+    return result
+
+
+def test_full_command() -> None:
+    request = parse(f'123 {URL} 800x600 alt="Red shoe" alt.nl="Rode schoen" external-id=abc')
+    assert request == UploadRequest(
+        product=ProductId(123),
+        image_url=URL,
+        size=Size(800, 600),
+        alt_main="Red shoe",
+        alt_translated={"nl": "Rode schoen"},
+        external_id="abc",
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "product"),
+    [("123", ProductId(123)), ("sku:RS-1", ProductSku("RS-1")), ("SKU:a b", None)],
+)
+def test_product_forms(word: str, product: object) -> None:
+    if product is None:
+        with pytest.raises(ValidationError):
+            parse(f"{word} {URL} 1x1")
+    else:
+        assert parse(f"{word} {URL} 1x1").product == product
+
+
+@pytest.mark.parametrize(
+    "link",
+    [f"<{URL}>", f"<{URL}|shoe.jpg>", URL],
+)
+def test_slack_link_markup_is_unwrapped(link: str) -> None:
+    assert parse(f"1 {link} 1x1").image_url == URL
+
+
+def test_entities_in_url_are_decoded() -> None:
+    assert parse(f"1 <{URL}?a=1&amp;b=2> 1x1").image_url == f"{URL}?a=1&b=2"
+
+
+@pytest.mark.parametrize("size", ["800x600", "800X600"])
+def test_size_accepts_both_x(size: str) -> None:
+    assert parse(f"1 {URL} {size}").size == Size(800, 600)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('alt="Red shoe"', "Red shoe"),
+        ("alt=“Red shoe”", "Red shoe"),
+        ('alt=“Red shoe"', "Red shoe"),
+        ("alt=„Rote Schuhe“", "Rote Schuhe"),
+        ("alt=Plain", "Plain"),
+        ('alt=""', ""),
+        ('alt="Women\'s shoe"', "Women's shoe"),
+        ('alt="Tom &amp; Jerry"', "Tom & Jerry"),
+        ('alt="Schuh 👟 grün"', "Schuh 👟 grün"),
+    ],
+)
+def test_alt_quoting(text: str, expected: str) -> None:
+    assert parse(f"1 {URL} 1x1 {text}").alt_main == expected
+
+
+def test_options_in_any_order_and_case() -> None:
+    request = parse(f'1 {URL} 2x3 ALT.DE="Schuh" Alt="Shoe"')
+    assert (request.alt_main, request.alt_translated) == ("Shoe", {"de": "Schuh"})
+
+
+def test_help_and_empty() -> None:
+    assert parse_command("help") == HelpCommand()
+    assert parse_command("   ") == EmptyCommand()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"abc {URL} 1x1", "`abc` is not a product: give its id (digits) or `sku:` and its SKU."),
+        (f"sku: {URL} 1x1", "Give the SKU after `sku:`, e.g. `sku:RS-1`."),
+        (f"0 {URL} 1x1", "`0` is not a product id: ids are positive whole numbers."),
+        (f"{2**60} {URL} 1x1", f"`{2**60}` is not a product id: ids are positive whole numbers."),
+        ("1", "The image link is missing: give an https:// URL after the product."),
+        ("1 800x600", "The image link is missing: give an https:// URL before the size."),
+        (
+            "1 http://x.example/a.jpg 1x1",
+            "`http://x.example/a.jpg` is not an https:// link: Ecwid only takes HTTPS image URLs.",
+        ),
+        (
+            "1 ftp://x/a.jpg 1x1",
+            "`ftp://x/a.jpg` is not an https:// link: Ecwid only takes HTTPS image URLs.",
+        ),
+        ("1 https:///a.jpg 1x1", "`https:///a.jpg` is not a valid image link."),
+        (f"1 {URL}", "The size is missing: add WIDTHxHEIGHT in pixels, e.g. `800x600`."),
+        (f"1 {URL} 800", "`800` is not a size: write WIDTHxHEIGHT in pixels, e.g. `800x600`."),
+        (
+            f"1 {URL} 800x-1",
+            "`800x-1` is not a size: write WIDTHxHEIGHT in pixels, e.g. `800x600`.",
+        ),
+        (f"1 {URL} 0x600", "Width and height must be whole numbers from 1 to 20000 pixels."),
+        (f"1 {URL} 800x20001", "Width and height must be whole numbers from 1 to 20000 pixels."),
+        (
+            f"1 {URL} 1x1 extra",
+            'Unexpected `extra`: options are written as key=value, e.g. alt="Red shoe".',
+        ),
+        (
+            f"1 {URL} 1x1 size=2",
+            "Unknown option `size=`: the options are `alt=`, `alt.LANG=` and `external-id=`.",
+        ),
+        (f'1 {URL} 1x1 alt="a" alt="b"', "`alt=` is given twice; give it once."),
+        (f'1 {URL} 1x1 alt.nl="a" ALT.NL="b"', "`ALT.NL=` is given twice; give it once."),
+        (f'1 {URL} 1x1 alt="open', "The quote after `alt=` is never closed."),
+        (f'1 {URL} 1x1 alt="a"b', "Put a space after the closing quote of `alt=`."),
+        (
+            f'1 {URL} 1x1 alt.123="a"',
+            "`alt.123=` does not name a language: use its code, e.g. `alt.nl=`.",
+        ),
+        (f"1 {URL} 1x1 external-id=", "`external-id=` must be 1 to 255 characters long."),
+        (
+            f'1 {URL} 1x1 alt="{"a" * 126}"',
+            "`alt` is 126 characters long; Ecwid allows at most 125.",
+        ),
+        ('alt="x"', "Start with the product: its id or `sku:` and its SKU."),
+    ],
+)
+def test_precise_errors(text: str, message: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        parse_command(text)
+    assert str(error.value) == message

@@ -1,0 +1,50 @@
+"""Settings: defaults, and one clear line naming every bad variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "s3cr3t-signing",
+    "ECWID_STORE_ID": "1003",
+    "ECWID_TOKEN": "secret_abcdef",
+}
+
+
+def test_defaults() -> None:
+    settings = load_settings(GOOD)
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.ecwid_api_url == "https://app.ecwid.com/api/v3"
+    assert settings.ecwid_timeout_seconds == 10.0
+    assert settings.port == 3000
+    assert settings.socket_mode is False
+    assert "secret_abcdef" not in repr(settings) and "xoxb" not in repr(settings)
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    env = {**GOOD, "SLACK_APP_TOKEN": "xapp-1-A-abc"}
+    del env["SLACK_SIGNING_SECRET"]
+    assert load_settings(env).socket_mode is True
+
+
+def test_every_problem_is_named_at_once() -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "ECWID_STORE_ID": "my-store",
+        "ECWID_TOKEN": "public_abc",
+        "ECWID_TIMEOUT_SECONDS": "soon",
+        "PORT": "99999",
+        "SLACK_API_URL": "slack.com",
+    }
+    with pytest.raises(ConfigError) as error:
+        load_settings(env)
+    assert str(error.value) == (
+        "Cannot start: SLACK_BOT_TOKEN must start with xoxb-; SLACK_SIGNING_SECRET is missing; "
+        "SLACK_API_URL must be an http(s) URL; ECWID_STORE_ID must be the store's number; "
+        "ECWID_TOKEN must start with secret_; ECWID_TIMEOUT_SECONDS must be a number from 0.1 to 120; "
+        "PORT must be a number from 1 to 65535. See .env.example for every setting."
+    )
+    assert "public_abc" not in str(error.value)
