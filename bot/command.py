@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.upload_request import (
+    Draft,
     ProductId,
     ProductRef,
     ProductSku,
@@ -37,17 +38,12 @@ EXAMPLE = (
 _QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“"}
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)=")
 _SIZE = re.compile(r"^(\d+)[xX](\d+)$")
-_SIZE_LIKE = re.compile(r"^\d*[xX×*]\d*$|^\d+$")
+_SIZE_LIKE = re.compile(r"^-?\d*[xX×*]-?\d*$|^\d+$")  # a size, maybe mistyped
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|[^<>]*)?>")
 
 
 @dataclass(frozen=True)
 class HelpCommand:
-    pass
-
-
-@dataclass(frozen=True)
-class EmptyCommand:
     pass
 
 
@@ -155,37 +151,40 @@ def _apply_option(options: _Options, token: _Token) -> None:
         )
 
 
-def parse_command(text: str) -> UploadRequest | HelpCommand | EmptyCommand:
-    """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user."""
+def _is_link(word: str) -> bool:
+    return word.startswith("<") or "://" in word
+
+
+def parse_command(text: str) -> UploadRequest | Draft | HelpCommand:
+    """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
+
+    A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
+    link, …) a Draft that prefills the form.
+    """
     tokens = _tokenize(text.strip())
-    if not tokens:
-        return EmptyCommand()
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "help":
         return HelpCommand()
 
-    positional = [t.text for t in tokens if t.key is None]
     options = _Options()
+    product: ProductRef | None = None
+    image_url: str | None = None
+    size: Size | None = None
     for token in tokens:
+        word = token.text
         if token.key is not None:
             _apply_option(options, token)
-
-    if not positional:
-        raise ValidationError("Start with the product: its id or `sku:` and its SKU.")
-    product = _parse_product(positional[0])
-    if len(positional) < 2:
-        raise ValidationError("The image link is missing: give an https:// URL after the product.")
-    if _SIZE_LIKE.match(positional[1]):
-        raise ValidationError("The image link is missing: give an https:// URL before the size.")
-    image_url = _parse_url(positional[1])
-    if len(positional) < 3:
-        raise ValidationError("The size is missing: add WIDTHxHEIGHT in pixels, e.g. `800x600`.")
-    size = _parse_size(positional[2])
-    if len(positional) > 3:
-        raise ValidationError(
-            f"Unexpected `{_unslack(positional[3])}`: options are written as key=value, "
-            'e.g. alt="Red shoe".'
-        )
-    return UploadRequest(
+        elif _is_link(word) and image_url is None:
+            image_url = _parse_url(word)
+        elif _SIZE_LIKE.match(word) and size is None and (product or not word.isdigit()):
+            size = _parse_size(word)
+        elif product is None and not _is_link(word):
+            product = _parse_product(word)
+        else:
+            raise ValidationError(
+                f"Unexpected `{_unslack(word)}`: give the product, the image link and the size "
+                'once each; options are written as key=value, e.g. alt="Red shoe".'
+            )
+    draft = Draft(
         product=product,
         image_url=image_url,
         size=size,
@@ -193,3 +192,4 @@ def parse_command(text: str) -> UploadRequest | HelpCommand | EmptyCommand:
         alt_translated=options.alt_translated,
         external_id=options.external_id,
     )
+    return draft.complete() or draft

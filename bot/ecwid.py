@@ -136,7 +136,9 @@ class EcwidClient:
         scope: str,
         params: dict[str, str] | None = None,
         json: dict[str, Any] | None = None,
+        time_limit: float | None = None,
     ) -> Any:
+        timeout = time_limit or self._timeout
         try:
             response = await self._http.request(
                 method,
@@ -144,10 +146,10 @@ class EcwidClient:
                 params=params,
                 json=json,
                 headers=self._headers,
-                timeout=self._timeout,
+                timeout=timeout,
             )
         except httpx.TimeoutException:
-            raise EcwidError(f"Ecwid did not answer within {self._timeout:g} s.") from None
+            raise EcwidError(f"Ecwid did not answer within {timeout:g} s.") from None
         except httpx.HTTPError as exc:
             log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
             raise EcwidError("Could not reach Ecwid; try again shortly.") from None
@@ -186,6 +188,17 @@ class EcwidClient:
         if not items:
             raise ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
         return _product(items[0])
+
+    async def search_products(self, query: str, *, limit: int, time_limit: float) -> list[Product]:
+        """Products whose name, SKU, … match `query` (prefix matching, as people type)."""
+        data = await self._call(
+            "GET",
+            "/products",
+            scope="read_catalog",
+            params={"keyword": query.rstrip("*") + "*", "limit": str(limit)},
+            time_limit=time_limit,
+        )
+        return [_product(item) for item in data.get("items") or []]
 
     async def upload_main_image(self, product_id: int, upload: ImageUpload) -> UploadResult:
         data = await self._call(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot import form
 from bot.command import EXAMPLE, USAGE
-from bot.ecwid import Product, UploadResult
-from bot.upload_request import UploadRequest
+from bot.ecwid import Product, StoreLanguages, UploadResult
+from bot.upload_request import MAX_ALT_LENGTH, MAX_SIDE, Draft, UploadRequest
 
 
 def escape(text: str) -> str:
@@ -85,3 +88,137 @@ def result_for_user(product: Product, body: str) -> str:
 
 def restarting() -> str:
     return ":arrows_counterclockwise: The bot is restarting; nothing was uploaded. Try again in a minute."
+
+
+# ---- the upload form ------------------------------------------------------------------------
+
+MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
+
+
+def product_option(product: Product) -> dict[str, Any]:
+    """An option reading "Name · SKU · #id"; the name is shortened to fit Slack's limit."""
+    tail = f" · {product.sku}" if product.sku else ""
+    tail += f" · #{product.id}"
+    name = product.name or "(no name)"
+    room = MAX_OPTION_TEXT - len(tail)
+    if len(name) > room:
+        name = name[: room - 1] + "…"
+    return {"text": {"type": "plain_text", "text": name + tail}, "value": str(product.id)}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = _plain(hint)
+    return block
+
+
+def _text_input(initial: str | None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_ALT_LENGTH}
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def _side_input(initial: int | None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": str(MAX_SIDE),
+    }
+    if initial is not None:
+        element["initial_value"] = str(initial)
+    return element
+
+
+def upload_form(
+    draft: Draft,
+    *,
+    languages: StoreLanguages | None,
+    product: Product | None,
+    channel_id: str | None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The modal. `languages` None means they could not be read: only the default alt field."""
+    blocks: list[dict[str, Any]] = []
+    if note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note)}]})
+
+    product_select: dict[str, Any] = {
+        "type": "external_select",
+        "placeholder": _plain("Type a name, SKU or id"),
+        "min_query_length": 1,
+    }
+    if product is not None:
+        product_select["initial_option"] = product_option(product)
+    blocks.append(_input(form.PRODUCT, "Product", product_select))
+
+    url_input: dict[str, Any] = {"type": "url_text_input"}
+    if draft.image_url:
+        url_input["initial_value"] = draft.image_url
+    blocks.append(
+        _input(
+            form.IMAGE_URL, "Image URL", url_input, hint="An https:// link to a JPG, PNG or GIF."
+        )
+    )
+    size = draft.size
+    blocks.append(_input(form.WIDTH, "Width (px)", _side_input(size and size.width), optional=True))
+    blocks.append(
+        _input(form.HEIGHT, "Height (px)", _side_input(size and size.height), optional=True)
+    )
+
+    default = languages.default if languages else "default language"
+    blocks.append(
+        _input(form.ALT_MAIN, f"Alt text ({default})", _text_input(draft.alt_main), optional=True)
+    )
+    others = languages.others if languages else ()
+    for lang in others:
+        initial = draft.alt_translated.get(lang)
+        blocks.append(
+            _input(form.alt_block(lang), f"Alt text ({lang})", _text_input(initial), optional=True)
+        )
+
+    channel_select: dict[str, Any] = {
+        "type": "conversations_select",
+        "default_to_current_conversation": True,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channel_id:
+        channel_select["initial_conversation"] = channel_id
+    blocks.append(_input(form.CHANNEL, "Report in channel", channel_select))
+
+    metadata = form.FormMetadata(languages=others, external_id=draft.external_id)
+    return {
+        "type": "modal",
+        "callback_id": form.CALLBACK_ID,
+        "title": _plain("Product image"),
+        "submit": _plain("Upload"),
+        "close": _plain("Cancel"),
+        "private_metadata": metadata.dump(),
+        "blocks": blocks,
+    }
+
+
+def form_not_opened(error: str) -> str:
+    return (
+        f":warning: The upload form could not be opened (Slack said `{escape(error)}`). "
+        "Please try again, or use the command with all its parts."
+    )

@@ -11,6 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.ecwid import EcwidClient
+from bot.notify import Notifier
+from bot.store import StoreInfo
 from bot.upload import UploadFlow
 from bot.workers import WorkerPool
 
@@ -27,6 +29,8 @@ class Runtime:
     slack_session: aiohttp.ClientSession  # one connection pool for every Slack Web API call
     slack: AsyncWebClient
     ecwid: EcwidClient
+    store: StoreInfo
+    notifier: Notifier
     uploads: UploadFlow
     workers: WorkerPool
 
@@ -49,6 +53,7 @@ class Runtime:
             token=settings.ecwid_token,
             timeout=settings.ecwid_timeout_seconds,
         )
+        notifier = Notifier(slack, http)
         workers = WorkerPool(UPLOAD_WORKERS)
         workers.start()
         return cls(
@@ -57,7 +62,9 @@ class Runtime:
             slack_session=slack_session,
             slack=slack,
             ecwid=ecwid,
-            uploads=UploadFlow(ecwid, slack, http),
+            store=StoreInfo(ecwid),
+            notifier=notifier,
+            uploads=UploadFlow(ecwid, slack, notifier),
             workers=workers,
         )
 

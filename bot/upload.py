@@ -8,33 +8,23 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
-import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
+from bot.notify import Notifier, Requester
 from bot.upload_request import ProductId, ProductRef, UploadRequest
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Requester:
-    """Who asked, where the result goes, and (for slash commands) where to answer them privately."""
-
-    user_id: str
-    channel_id: str
-    response_url: str | None = None
-
-
 class UploadFlow:
-    def __init__(self, ecwid: EcwidClient, slack: AsyncWebClient, http: httpx.AsyncClient) -> None:
+    def __init__(self, ecwid: EcwidClient, slack: AsyncWebClient, notifier: Notifier) -> None:
         self._ecwid = ecwid
         self._slack = slack
-        self._http = http
+        self._notifier = notifier
 
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
@@ -44,7 +34,7 @@ class UploadFlow:
             outcome = await self._run(request, who)
         except Exception:
             log.exception("upload flow failed unexpectedly")
-            await self._tell_user(who, messages.unexpected_failure())
+            await self._notifier.tell(who, messages.unexpected_failure())
         finally:
             log.info(
                 "upload user=%s channel=%s product=%s outcome=%s duration_ms=%d",
@@ -59,7 +49,7 @@ class UploadFlow:
         try:
             product = await self._find_product(request.product)
         except EcwidError as exc:
-            await self._tell_user(who, messages.not_started(str(exc)))
+            await self._notifier.tell(who, messages.not_started(str(exc)))
             return "product-lookup-failed"
         assert request.size is not None, "the size is checked before the flow starts"
         upload = ImageUpload(
@@ -86,6 +76,8 @@ class UploadFlow:
         return await self._ecwid.find_product_by_sku(ref.sku)
 
     async def _post_parent(self, who: Requester, product: Product) -> str | None:
+        if who.channel_id is None:
+            return None
         try:
             response = await self._slack.chat_postMessage(
                 channel=who.channel_id, text=messages.parent_pending(who.user_id, product)
@@ -99,7 +91,7 @@ class UploadFlow:
         self, who: Requester, product: Product, parent_ts: str | None, body: str, *, ok: bool
     ) -> None:
         if parent_ts is None:
-            await self._tell_user(who, messages.result_for_user(product, body))
+            await self._notifier.tell(who, messages.result_for_user(product, body))
             return
         try:
             await self._slack.chat_postMessage(
@@ -107,7 +99,7 @@ class UploadFlow:
             )
         except SlackApiError as exc:
             log.warning("cannot reply in %s: %s", who.channel_id, exc.response.get("error"))
-            await self._tell_user(who, messages.result_for_user(product, body))
+            await self._notifier.tell(who, messages.result_for_user(product, body))
         try:
             await self._slack.chat_update(
                 channel=who.channel_id,
@@ -116,22 +108,6 @@ class UploadFlow:
             )
         except SlackApiError as exc:  # the answer is already given; only the parent is stale
             log.warning("cannot update parent in %s: %s", who.channel_id, exc.response.get("error"))
-
-    async def _tell_user(self, who: Requester, text: str) -> None:
-        """A private answer: through the command's response_url, else an ephemeral message."""
-        try:
-            if who.response_url:
-                response = await self._http.post(
-                    who.response_url,
-                    json={"response_type": "ephemeral", "replace_original": False, "text": text},
-                )
-                response.raise_for_status()
-            else:
-                await self._slack.chat_postEphemeral(
-                    channel=who.channel_id, user=who.user_id, text=text
-                )
-        except (httpx.HTTPError, SlackApiError) as exc:
-            log.error("could not answer user %s: %s", who.user_id, type(exc).__name__)
 
 
 def _describe(ref: ProductRef) -> str:

@@ -50,6 +50,30 @@ class UploadRequest:
     external_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A request still missing something: what the form opens with."""
+
+    product: ProductRef | None = None
+    image_url: str | None = None
+    size: Size | None = None
+    alt_main: str | None = None
+    alt_translated: dict[str, str] = field(default_factory=dict)
+    external_id: str | None = None
+
+    def complete(self) -> UploadRequest | None:
+        if self.product is None or self.image_url is None or self.size is None:
+            return None
+        return UploadRequest(
+            product=self.product,
+            image_url=self.image_url,
+            size=self.size,
+            alt_main=self.alt_main,
+            alt_translated=self.alt_translated,
+            external_id=self.external_id,
+        )
+
+
 def check_product_id(value: int) -> int:
     if not 0 < value <= MAX_PRODUCT_ID:
         raise ValidationError(f"`{value}` is not a product id: ids are positive whole numbers.")
@@ -75,13 +99,16 @@ def check_image_url(url: str) -> str:
     return url
 
 
+def check_side(pixels: int) -> int:
+    if not 0 < pixels <= MAX_SIDE:
+        raise ValidationError(
+            f"Width and height must be whole numbers from 1 to {MAX_SIDE} pixels."
+        )
+    return pixels
+
+
 def check_size(width: int, height: int) -> Size:
-    for side in (width, height):
-        if not 0 < side <= MAX_SIDE:
-            raise ValidationError(
-                f"Width and height must be whole numbers from 1 to {MAX_SIDE} pixels."
-            )
-    return Size(width, height)
+    return Size(check_side(width), check_side(height))
 
 
 def check_alt_text(value: str, label: str) -> str:

@@ -54,3 +54,69 @@ class SlackSender:
 
     async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+
+# ---- interaction payloads, shaped as Slack sends them ----------------------------------------
+
+USER = {"id": "U123", "username": "merch", "team_id": "T1"}
+TEAM = {"id": "T1", "domain": "shop"}
+
+
+def global_shortcut(callback_id: str) -> dict[str, Any]:
+    return {
+        "type": "shortcut",
+        "token": "legacy-unused",
+        "action_ts": "1700000000.1",
+        "team": TEAM,
+        "user": USER,
+        "is_enterprise_install": False,
+        "callback_id": callback_id,
+        "trigger_id": "2222.42.shortcut",
+    }
+
+
+def message_shortcut(callback_id: str, message: dict[str, Any], channel_id: str) -> dict[str, Any]:
+    return {
+        **global_shortcut(callback_id),
+        "type": "message_action",
+        "trigger_id": "3333.42.message",
+        "channel": {"id": channel_id, "name": "catalog"},
+        "message_ts": message.get("ts", "1699999999.000100"),
+        "message": {"type": "message", "ts": "1699999999.000100", "user": "U777", **message},
+        "response_url": "",  # set by the test
+    }
+
+
+def block_suggestion(action_id: str, value: str) -> dict[str, Any]:
+    return {
+        "type": "block_suggestion",
+        "user": USER,
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "block_id": action_id,
+        "action_id": action_id,
+        "value": value,
+        "view": {"id": "V1", "type": "modal", "callback_id": "ecwid_image_upload"},
+    }
+
+
+def view_submission(
+    callback_id: str, values: dict[str, dict[str, Any]], private_metadata: str
+) -> dict[str, Any]:
+    """`values` maps block id → element state; each input's action_id equals its block_id."""
+    return {
+        "type": "view_submission",
+        "team": TEAM,
+        "user": USER,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "4444.42.submit",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": {block: {block: state} for block, state in values.items()}},
+        },
+    }

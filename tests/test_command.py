@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.command import EmptyCommand, HelpCommand, parse_command
-from bot.upload_request import ProductId, ProductSku, Size, UploadRequest, ValidationError
+from bot.command import HelpCommand, parse_command
+from bot.upload_request import (
+    Draft,
+    ProductId,
+    ProductSku,
+    Size,
+    UploadRequest,
+    ValidationError,
+)
 
 URL = "https://cdn.example.com/shoe.jpg"
 
@@ -80,9 +87,27 @@ def test_options_in_any_order_and_case() -> None:
     assert (request.alt_main, request.alt_translated) == ("Shoe", {"de": "Schuh"})
 
 
-def test_help_and_empty() -> None:
+def test_help() -> None:
     assert parse_command("help") == HelpCommand()
-    assert parse_command("   ") == EmptyCommand()
+    assert parse_command(" HELP ") == HelpCommand()
+
+
+@pytest.mark.parametrize(
+    ("text", "draft"),
+    [
+        ("", Draft()),
+        ("   ", Draft()),
+        ("123", Draft(product=ProductId(123))),
+        ("sku:RS-1", Draft(product=ProductSku("RS-1"))),
+        (URL, Draft(image_url=URL)),
+        (f"<{URL}|shoe> 800x600", Draft(image_url=URL, size=Size(800, 600))),
+        (f"123 {URL}", Draft(product=ProductId(123), image_url=URL)),
+        ("123 800x600", Draft(product=ProductId(123), size=Size(800, 600))),
+        ('alt="Red shoe"', Draft(alt_main="Red shoe")),
+    ],
+)
+def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) -> None:
+    assert parse_command(text) == draft
 
 
 @pytest.mark.parametrize(
@@ -92,8 +117,6 @@ def test_help_and_empty() -> None:
         (f"sku: {URL} 1x1", "Give the SKU after `sku:`, e.g. `sku:RS-1`."),
         (f"0 {URL} 1x1", "`0` is not a product id: ids are positive whole numbers."),
         (f"{2**60} {URL} 1x1", f"`{2**60}` is not a product id: ids are positive whole numbers."),
-        ("1", "The image link is missing: give an https:// URL after the product."),
-        ("1 800x600", "The image link is missing: give an https:// URL before the size."),
         (
             "1 http://x.example/a.jpg 1x1",
             "`http://x.example/a.jpg` is not an https:// link: Ecwid only takes HTTPS image URLs.",
@@ -103,7 +126,6 @@ def test_help_and_empty() -> None:
             "`ftp://x/a.jpg` is not an https:// link: Ecwid only takes HTTPS image URLs.",
         ),
         ("1 https:///a.jpg 1x1", "`https:///a.jpg` is not a valid image link."),
-        (f"1 {URL}", "The size is missing: add WIDTHxHEIGHT in pixels, e.g. `800x600`."),
         (f"1 {URL} 800", "`800` is not a size: write WIDTHxHEIGHT in pixels, e.g. `800x600`."),
         (
             f"1 {URL} 800x-1",
@@ -113,7 +135,15 @@ def test_help_and_empty() -> None:
         (f"1 {URL} 800x20001", "Width and height must be whole numbers from 1 to 20000 pixels."),
         (
             f"1 {URL} 1x1 extra",
-            'Unexpected `extra`: options are written as key=value, e.g. alt="Red shoe".',
+            'Unexpected `extra`: give the product, the image link and the size once each; options are written as key=value, e.g. alt="Red shoe".',
+        ),
+        (
+            f"1 {URL} 1x1 {URL}",
+            f'Unexpected `{URL}`: give the product, the image link and the size once each; options are written as key=value, e.g. alt="Red shoe".',
+        ),
+        (
+            f"1 {URL} 1x1 2x2",
+            'Unexpected `2x2`: give the product, the image link and the size once each; options are written as key=value, e.g. alt="Red shoe".',
         ),
         (
             f"1 {URL} 1x1 size=2",
@@ -132,7 +162,6 @@ def test_help_and_empty() -> None:
             f'1 {URL} 1x1 alt="{"a" * 126}"',
             "`alt` is 126 characters long; Ecwid allows at most 125.",
         ),
-        ('alt="x"', "Start with the product: its id or `sku:` and its SKU."),
     ],
 )
 def test_precise_errors(text: str, message: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot.listeners.commands import COMMAND
+from bot.listeners.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "schemas" / "manifest.schema.1.0.0.json"
@@ -33,3 +34,12 @@ def test_manifest_declares_the_command_the_code_handles(manifest: dict) -> None:
     for command in manifest["features"]["slash_commands"]:
         assert command["url"].endswith("/slack/events")
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_manifest_declares_the_shortcuts_and_the_options_url(manifest: dict) -> None:
+    shortcuts = {(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == {("global", GLOBAL_SHORTCUT), ("message", MESSAGE_SHORTCUT)}
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
+    assert interactivity["message_menu_options_url"].endswith("/slack/events")

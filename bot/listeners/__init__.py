@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import commands
+from bot.listeners import commands, options, shortcuts, views
 from bot.runtime import Runtime
 
 
 def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
-    commands.register(app, runtime)
+    for listeners in (commands, shortcuts, views, options):
+        listeners.register(app, runtime)

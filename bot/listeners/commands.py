@@ -1,4 +1,4 @@
-"""`/ecwid-image`: parse the text, answer input problems at once, queue the upload."""
+"""`/ecwid-image`: parse the text, answer input problems at once, queue the upload or open the form."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import messages
-from bot.command import EmptyCommand, HelpCommand, parse_command
+from bot.command import HelpCommand, parse_command
+from bot.notify import Requester
+from bot.open_form import open_upload_form
 from bot.runtime import Runtime
-from bot.upload import Requester
-from bot.upload_request import ValidationError
+from bot.upload_request import Draft, ValidationError
 
 COMMAND = "/ecwid-image"
 
@@ -23,7 +24,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except ValidationError as problem:
             await ack(response_type="ephemeral", text=messages.input_error(str(problem)))
             return
-        if isinstance(parsed, HelpCommand | EmptyCommand):
+        if isinstance(parsed, HelpCommand):
             await ack(response_type="ephemeral", text=messages.usage())
             return
         who = Requester(
@@ -31,6 +32,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             channel_id=command["channel_id"],
             response_url=command.get("response_url"),
         )
+        if isinstance(parsed, Draft):
+            await ack()
+            await open_upload_form(runtime, trigger_id=command["trigger_id"], who=who, draft=parsed)
+            return
         if not runtime.workers.accepting:
             await ack(response_type="ephemeral", text=messages.restarting())
             return

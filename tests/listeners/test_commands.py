@@ -140,8 +140,8 @@ async def test_unknown_sku_is_a_private_error(
     ("text", "problem"),
     [
         ("123 http://cdn.example.com/a.png 800x600", "is not an https:// link"),
-        ("123", "The image link is missing"),
-        (f"123 {SHOE}", "The size is missing"),
+        (f"sku: {SHOE} 1x1", "Give the SKU after `sku:`"),
+        (f"123 {SHOE} 1x1 extra", "Unexpected `extra`"),
         (f"123 {SHOE} 800x", "`800x` is not a size"),
         (f'123 {SHOE} 800x600 colour="red"', "Unknown option `colour=`"),
         (f'123 {SHOE} 800x600 alt="open', "The quote after `alt=` is never closed."),
@@ -161,8 +161,8 @@ async def test_input_errors_are_answered_at_once_and_reach_nobody(
     assert [c.method for c in slack.calls if c.method != "auth.test"] == []
 
 
-@pytest.mark.parametrize("text", ["help", "", "  HELP "])
-async def test_help_and_empty_answer_with_usage_and_upload_nothing(
+@pytest.mark.parametrize("text", ["help", "  HELP "])
+async def test_help_answers_with_usage_and_uploads_nothing(
     bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, text: str
 ) -> None:
     body = (await bot.command(text)).json()

@@ -1,0 +1,29 @@
+"""The upload form's submission: field errors before closing, else close and queue the upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot import form, messages
+from bot.notify import Requester
+from bot.runtime import Runtime
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.view_submission(form.CALLBACK_ID)
+    async def upload_form_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        metadata = form.FormMetadata.load(view.get("private_metadata") or "")
+        submission = form.read_submission(view["state"]["values"], metadata)
+        if not isinstance(submission, form.Submission):
+            await ack(response_action="errors", errors=submission)
+            return
+        if not runtime.workers.accepting:
+            await ack(response_action="errors", errors={form.IMAGE_URL: messages.restarting()})
+            return
+        who = Requester(user_id=body["user"]["id"], channel_id=submission.channel_id)
+        runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))
+        await ack()

@@ -1,0 +1,75 @@
+"""Opening the upload form: the way in for the empty command, partial commands and shortcuts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.ecwid import EcwidError, Product, StoreLanguages
+from bot.notify import Requester
+from bot.runtime import Runtime
+from bot.upload_request import Draft, ProductId, ProductSku
+
+log = logging.getLogger(__name__)
+
+# A trigger_id expires 3 s after the user acted: look-ups get this much, then the form opens anyway.
+LOOKUP_BUDGET_SECONDS = 1.5
+
+
+async def _languages(runtime: Runtime) -> StoreLanguages | None:
+    try:
+        return await asyncio.wait_for(runtime.store.languages(), LOOKUP_BUDGET_SECONDS)
+    except (EcwidError, TimeoutError) as exc:
+        log.warning("store languages unavailable for the form: %s", exc)
+        return None
+
+
+async def _product(runtime: Runtime, draft: Draft) -> tuple[Product | None, str | None]:
+    """The prefilled product, and a note for the form when it could not be found."""
+    ref = draft.product
+    try:
+        if isinstance(ref, ProductId):
+            lookup = runtime.ecwid.get_product(ref.id)
+        elif isinstance(ref, ProductSku):
+            lookup = runtime.ecwid.find_product_by_sku(ref.sku)
+        else:
+            return None, None
+        return await asyncio.wait_for(lookup, LOOKUP_BUDGET_SECONDS), None
+    except EcwidError as exc:
+        return None, str(exc)
+    except TimeoutError:
+        if isinstance(ref, ProductId):  # still usable, just without its name
+            return Product(id=ref.id, name=f"Product #{ref.id}", sku=None), None
+        return None, "Ecwid was too slow to find that SKU; search for the product below."
+
+
+async def open_upload_form(
+    runtime: Runtime,
+    *,
+    trigger_id: str,
+    who: Requester,
+    draft: Draft,
+    note: str | None = None,
+) -> None:
+    (languages, (product, product_note)) = await asyncio.gather(
+        _languages(runtime), _product(runtime, draft)
+    )
+    notes = [n for n in (note, product_note) if n]
+    if languages is None:
+        notes.append("The store's languages could not be read: only the default alt text is asked.")
+    view = messages.upload_form(
+        draft,
+        languages=languages,
+        product=product,
+        channel_id=who.channel_id,
+        note=" ".join(notes) or None,
+    )
+    try:
+        await runtime.slack.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.warning("could not open the form: %s", error)
+        await runtime.notifier.tell(who, messages.form_not_opened(str(error)))
