@@ -29,7 +29,7 @@ from bot.upload_request import (
     check_size,
 )
 
-USAGE = '/ecwid-image PRODUCT IMAGE_URL WIDTHxHEIGHT [alt="…"] [alt.LANG="…" …] [external-id=…]'
+USAGE = '/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…]'
 EXAMPLE = (
     '/ecwid-image 123 https://cdn.example.com/shoe.jpg 800x600 alt="Red shoe" alt.nl="Rode schoen"'
 )

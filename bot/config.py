@@ -25,6 +25,8 @@ class Settings:
     ecwid_api_url: str
     ecwid_timeout_seconds: float
     port: int
+    probe_allow_private_networks: bool = False  # for tests only
+    ssl_cert_file: str | None = None  # extra CA bundle the image fetch trusts (tests)
 
     @property
     def socket_mode(self) -> bool:
@@ -100,6 +102,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ecwid_api_url = url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
     timeout = number("ECWID_TIMEOUT_SECONDS", "10", float, 0.1, 120)
     port = number("PORT", "3000", int, 1, 65535)
+    allow_private = env.get("PROBE_ALLOW_PRIVATE_NETWORKS", "false").lower()
+    if allow_private not in ("true", "false", "1", "0", "yes", "no", ""):
+        problems.append("PROBE_ALLOW_PRIVATE_NETWORKS must be true or false")
 
     if problems:
         raise ConfigError(
@@ -116,4 +121,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ecwid_api_url=ecwid_api_url.rstrip("/"),
         ecwid_timeout_seconds=float(timeout),
         port=int(port),
+        probe_allow_private_networks=allow_private in ("true", "1", "yes"),
+        ssl_cert_file=env.get("SSL_CERT_FILE") or None,
     )

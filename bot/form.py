@@ -97,8 +97,6 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     size: Size | None = None
     if width is not None and height is not None:
         size = Size(width, height)
-    elif width is None and height is None and not ({WIDTH, HEIGHT} & errors.keys()):
-        errors[WIDTH] = "Give the image's width and height in pixels."
     elif width is None and WIDTH not in errors and height is not None:
         errors[WIDTH] = "Give the width too, or leave both blank."
     elif height is None and HEIGHT not in errors and width is not None:
@@ -122,7 +120,7 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     if not channel:
         errors[CHANNEL] = "Choose the channel to report in."
 
-    if errors or product is None or size is None or not channel:
+    if errors or product is None or not channel:
         return errors
     request = UploadRequest(
         product=product,

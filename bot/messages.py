@@ -7,7 +7,8 @@ from typing import Any
 from bot import form
 from bot.command import EXAMPLE, USAGE
 from bot.ecwid import Product, StoreLanguages, UploadResult
-from bot.upload_request import MAX_ALT_LENGTH, MAX_SIDE, Draft, UploadRequest
+from bot.probe import ImageInfo
+from bot.upload_request import MAX_ALT_LENGTH, MAX_SIDE, Draft, Size, UploadRequest
 
 
 def escape(text: str) -> str:
@@ -20,7 +21,8 @@ def usage() -> str:
         "*Replace a product's main image in Ecwid*\n"
         f"`{escape(USAGE)}`\n"
         f"For example: `{escape(EXAMPLE)}`\n"
-        "PRODUCT is the product id or `sku:` and its SKU. The link must be https://."
+        "PRODUCT is the product id or `sku:` and its SKU. The link must be https:// (JPG, PNG or "
+        "GIF); leave out the size to have it read from the image. `/ecwid-image` alone opens a form."
     )
 
 
@@ -54,14 +56,20 @@ def parent_finished(user_id: str, product: Product, *, ok: bool) -> str:
     )
 
 
-def upload_succeeded(request: UploadRequest, result: UploadResult) -> str:
+def upload_succeeded(
+    request: UploadRequest, image: ImageInfo, size: Size, result: UploadResult
+) -> str:
     if result.image_id is None:
         headline = ":white_check_mark: Ecwid accepted the image, but returned no image id."
     else:
         headline = f":white_check_mark: New main image id: *{result.image_id}*"
-    lines = [headline, f"Image: {_link(request.image_url)}"]
-    if request.size is not None:
-        lines.append(f"Size: {request.size} px")
+    lines = [headline, f"Image: {_link(request.image_url)} ({image.format}, {size} px)"]
+    real = Size(image.width, image.height)
+    if size != real:
+        lines.append(
+            f":information_source: You gave the size {size}, but the image is {real} px; "
+            f"Ecwid was told {size}."
+        )
     if request.alt_main:
         lines.append(f"Alt text: {escape(request.alt_main)}")
     for lang, text in sorted(request.alt_translated.items()):
@@ -180,7 +188,15 @@ def upload_form(
         )
     )
     size = draft.size
-    blocks.append(_input(form.WIDTH, "Width (px)", _side_input(size and size.width), optional=True))
+    blocks.append(
+        _input(
+            form.WIDTH,
+            "Width (px)",
+            _side_input(size and size.width),
+            optional=True,
+            hint="Leave width and height blank to have them read from the image.",
+        )
+    )
     blocks.append(
         _input(form.HEIGHT, "Height (px)", _side_input(size and size.height), optional=True)
     )

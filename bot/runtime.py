@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.ecwid import EcwidClient
 from bot.notify import Notifier
+from bot.probe import ImageProbe
 from bot.store import StoreInfo
 from bot.upload import UploadFlow
 from bot.workers import WorkerPool
@@ -29,6 +30,7 @@ class Runtime:
     slack_session: aiohttp.ClientSession  # one connection pool for every Slack Web API call
     slack: AsyncWebClient
     ecwid: EcwidClient
+    probe: ImageProbe
     store: StoreInfo
     notifier: Notifier
     uploads: UploadFlow
@@ -54,6 +56,10 @@ class Runtime:
             timeout=settings.ecwid_timeout_seconds,
         )
         notifier = Notifier(slack, http)
+        probe = ImageProbe(
+            allow_private_networks=settings.probe_allow_private_networks,
+            ca_file=settings.ssl_cert_file,
+        )
         workers = WorkerPool(UPLOAD_WORKERS)
         workers.start()
         return cls(
@@ -62,9 +68,10 @@ class Runtime:
             slack_session=slack_session,
             slack=slack,
             ecwid=ecwid,
+            probe=probe,
             store=StoreInfo(ecwid),
             notifier=notifier,
-            uploads=UploadFlow(ecwid, slack, notifier),
+            uploads=UploadFlow(ecwid, probe, slack, notifier),
             workers=workers,
         )
 
@@ -72,4 +79,5 @@ class Runtime:
         """Finish the uploads in flight (up to the grace period), then release connections."""
         await self.workers.close(grace_seconds)
         await self.http.aclose()
+        await self.probe.aclose()
         await self.slack_session.close()

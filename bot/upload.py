@@ -1,4 +1,4 @@
-"""The one upload flow both entry points share: look up → announce → upload → report.
+"""The one upload flow both entry points share: look up and probe → announce → upload → report.
 
 Slash commands cannot run inside threads, so the result gets its thread this way: a parent
 message in the channel, the result as a reply in its thread, and the parent updated to match.
@@ -6,6 +6,7 @@ message in the channel, the result as a reply in its thread, and the parent upda
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -15,14 +16,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
 from bot.notify import Notifier, Requester
-from bot.upload_request import ProductId, ProductRef, UploadRequest
+from bot.probe import ImageInfo, ImageProbe, ProbeError
+from bot.upload_request import ProductId, ProductRef, UploadRequest, ValidationError, check_size
 
 log = logging.getLogger(__name__)
 
 
 class UploadFlow:
-    def __init__(self, ecwid: EcwidClient, slack: AsyncWebClient, notifier: Notifier) -> None:
+    def __init__(
+        self, ecwid: EcwidClient, probe: ImageProbe, slack: AsyncWebClient, notifier: Notifier
+    ) -> None:
         self._ecwid = ecwid
+        self._probe = probe
         self._slack = slack
         self._notifier = notifier
 
@@ -46,15 +51,30 @@ class UploadFlow:
             )
 
     async def _run(self, request: UploadRequest, who: Requester) -> str:
+        # Both reads are independent: do them at once.
+        found, probed = await asyncio.gather(
+            self._find_product(request.product),
+            self._probe.probe(request.image_url),
+            return_exceptions=True,
+        )
+        problems = [str(r) for r in (found, probed) if isinstance(r, EcwidError | ProbeError)]
+        for result in (found, probed):
+            if isinstance(result, BaseException) and not isinstance(
+                result, EcwidError | ProbeError
+            ):
+                raise result
+        if problems or not isinstance(found, Product) or not isinstance(probed, ImageInfo):
+            await self._notifier.tell(who, messages.not_started(" ".join(problems)))
+            return "refused"
+        product, image = found, probed
         try:
-            product = await self._find_product(request.product)
-        except EcwidError as exc:
-            await self._notifier.tell(who, messages.not_started(str(exc)))
-            return "product-lookup-failed"
-        assert request.size is not None, "the size is checked before the flow starts"
+            size = request.size or check_size(image.width, image.height)
+        except ValidationError as problem:
+            await self._notifier.tell(who, messages.not_started(str(problem)))
+            return "refused"
         upload = ImageUpload(
             url=request.image_url,
-            size=request.size,
+            size=size,
             alt_main=request.alt_main,
             alt_translated=tuple(request.alt_translated.items()),
             external_id=request.external_id,
@@ -64,7 +84,7 @@ class UploadFlow:
         result: UploadResult | None = None
         try:
             result = await self._ecwid.upload_main_image(product.id, upload)
-            body = messages.upload_succeeded(request, result)
+            body = messages.upload_succeeded(request, image, size, result)
         except EcwidError as exc:
             body = messages.upload_failed(str(exc))
         await self._report(who, product, parent_ts, body, ok=result is not None)

@@ -44,7 +44,7 @@ class Size:
 class UploadRequest:
     product: ProductRef
     image_url: str
-    size: Size | None
+    size: Size | None  # None: read from the image
     alt_main: str | None = None
     alt_translated: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
@@ -62,8 +62,8 @@ class Draft:
     external_id: str | None = None
 
     def complete(self) -> UploadRequest | None:
-        if self.product is None or self.image_url is None or self.size is None:
-            return None
+        if self.product is None or self.image_url is None:
+            return None  # the size may be missing: it is read from the image
         return UploadRequest(
             product=self.product,
             image_url=self.image_url,

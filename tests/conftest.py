@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from aiohttp import web
@@ -12,6 +14,7 @@ from bot.config import Settings, load_settings
 from bot.runtime import Runtime
 from bot.server import EVENTS_PATH, create_web_app
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
+from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
@@ -34,8 +37,24 @@ async def ecwid() -> AsyncIterator[FakeEcwid]:
     await server.close()
 
 
-def environment(slack: FakeSlack, ecwid: FakeEcwid) -> dict[str, str]:
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsAuthority:
+    return TlsAuthority(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+async def images(tls: TlsAuthority) -> AsyncIterator[FakeImageHost]:
+    server = FakeImageHost(tls)
+    await server.start()
+    yield server
+    await server.close()
+
+
+def environment(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> dict[str, str]:
+    """The bot's settings for the tests: loopback servers, and images allowed from loopback."""
     return {
+        "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
+        "SSL_CERT_FILE": str(tls.ca_file),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
@@ -47,24 +66,35 @@ def environment(slack: FakeSlack, ecwid: FakeEcwid) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(slack: FakeSlack, ecwid: FakeEcwid) -> Settings:
-    return load_settings(environment(slack, ecwid))
+def settings(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> Settings:
+    return load_settings(environment(slack, ecwid, tls))
 
 
-@pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = await Runtime.open(settings)
-    yield runtime
-    await runtime.close(grace_seconds=5)
-
-
-@pytest.fixture
-async def bot(runtime: Runtime, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, slack: FakeSlack) -> AsyncIterator[SlackSender]:
     """The bot serving HTTP on loopback, and a sender of signed Slack requests to it."""
+    runtime = await Runtime.open(settings)
     runner = web.AppRunner(create_web_app(build_app(runtime)))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    yield SlackSender(f"http://{host}:{port}{EVENTS_PATH}", slack.response_url())
-    await runner.cleanup()
+    try:
+        yield SlackSender(f"http://{host}:{port}{EVENTS_PATH}", slack.response_url())
+    finally:
+        await site.stop()
+        await runtime.close(grace_seconds=5)
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+    async with serving(settings, slack) as sender:
+        yield sender
+
+
+@pytest.fixture
+async def strict_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+    """The bot with the default image rule: only public addresses."""
+    async with serving(replace(settings, probe_allow_private_networks=False), slack) as sender:
+        yield sender

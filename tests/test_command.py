@@ -87,6 +87,11 @@ def test_options_in_any_order_and_case() -> None:
     assert (request.alt_main, request.alt_translated) == ("Shoe", {"de": "Schuh"})
 
 
+def test_size_may_be_left_out() -> None:
+    request = parse(f"123 {URL}")
+    assert (request.product, request.image_url, request.size) == (ProductId(123), URL, None)
+
+
 def test_help() -> None:
     assert parse_command("help") == HelpCommand()
     assert parse_command(" HELP ") == HelpCommand()
@@ -101,7 +106,6 @@ def test_help() -> None:
         ("sku:RS-1", Draft(product=ProductSku("RS-1"))),
         (URL, Draft(image_url=URL)),
         (f"<{URL}|shoe> 800x600", Draft(image_url=URL, size=Size(800, 600))),
-        (f"123 {URL}", Draft(product=ProductId(123), image_url=URL)),
         ("123 800x600", Draft(product=ProductId(123), size=Size(800, 600))),
         ('alt="Red shoe"', Draft(alt_main="Red shoe")),
     ],

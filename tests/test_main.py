@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import environment
 from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import SlackSender
 
@@ -56,10 +57,10 @@ async def test_bad_settings_stop_start_up_with_one_line_and_status_2(tmp_path: P
 
 @pytest.fixture
 async def running_bot(
-    slack: FakeSlack, ecwid: FakeEcwid, tmp_path: Path
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     port = free_port()
-    env = clean_env({**environment(slack, ecwid), "PORT": str(port), "PYTHONPATH": str(ROOT)})
+    env = clean_env({**environment(slack, ecwid, tls), "PORT": str(port), "PYTHONPATH": str(ROOT)})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -87,12 +88,16 @@ async def running_bot(
 
 
 async def test_serves_health_and_uploads_then_stops_cleanly_on_sigterm(
-    running_bot: tuple[asyncio.subprocess.Process, str], slack: FakeSlack, ecwid: FakeEcwid
+    running_bot: tuple[asyncio.subprocess.Process, str],
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
 ) -> None:
     process, base = running_bot
     ecwid.upload_delay = 0.5  # SIGTERM arrives while Ecwid is still working
     sender = SlackSender(f"{base}/slack/events", slack.response_url())
-    response = await sender.command("123 https://cdn.example.com/shoe.png 800x600")
+    response = await sender.command(f"123 {images.link('shoe.png')} 800x600")
     assert response.status_code == 200
     await ecwid.wait_until(lambda: ecwid.uploads)
     process.send_signal(signal.SIGTERM)
@@ -102,6 +107,6 @@ async def test_serves_health_and_uploads_then_stops_cleanly_on_sigterm(
     assert await asyncio.wait_for(process.wait(), 30) == 0
     output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
     assert "outcome=uploaded" in output
-    for secret in environment(slack, ecwid).values():
+    for secret in environment(slack, ecwid, tls).values():
         if secret.startswith(("xoxb-", "secret_", "test-signing")):
             assert secret not in output

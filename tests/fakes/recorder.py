@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +20,14 @@ class LoopbackServer:
         self._server: TestServer | None = None
         self._changed = asyncio.Condition()
 
-    async def start(self) -> None:
+    async def start(self, tls: ssl.SSLContext | None = None) -> None:
         self._server = TestServer(self.web_app, host="127.0.0.1")
-        await self._server.start_server()
+        await self._server.start_server(ssl=tls)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None and self._server.port is not None
+        return self._server.port
 
     async def close(self) -> None:
         if self._server is not None:
@@ -40,7 +47,9 @@ class LoopbackServer:
         async def waiting() -> Any:
             async with self._changed:
                 while not (found := check()):
-                    await self._changed.wait()
+                    # Woken by notify(), or every 50 ms for state changed without one.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), 0.05)
                 return found
 
         return await asyncio.wait_for(waiting(), timeout)

@@ -7,12 +7,19 @@ import asyncio
 import pytest
 
 from tests.fakes.ecwid_api import TOKEN, FakeEcwid, Fault
+from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import SlackSender
 
 pytestmark = pytest.mark.asyncio
 
-SHOE = "https://cdn.example.com/shoe.png"
+EXAMPLE = "https://cdn.example.com/shoe.png"  # never fetched: the command is refused first
+
+
+@pytest.fixture
+def shoe(images: FakeImageHost) -> str:
+    """A real 800×600 PNG on the loopback HTTPS image host."""
+    return images.link("shoe.png")
 
 
 async def thread_reply(slack: FakeSlack) -> dict:
@@ -24,9 +31,9 @@ async def thread_reply(slack: FakeSlack) -> dict:
 
 
 async def test_upload_sends_exact_json_and_replies_in_thread(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
-    response = await bot.command(f'123 {SHOE} 800x600 alt="Red shoe" alt.nl="Rode schoen"')
+    response = await bot.command(f'123 {shoe} 800x600 alt="Red shoe" alt.nl="Rode schoen"')
     assert response.status_code == 200
     assert response.text == ""  # a plain ack; the answer comes in the channel
 
@@ -36,7 +43,7 @@ async def test_upload_sends_exact_json_and_replies_in_thread(
     assert upload.method == "POST"
     assert upload.path == "/products/123/image/async"
     assert upload.body == {
-        "url": SHOE,
+        "url": shoe,
         "width": "800",
         "height": "600",
         "alt": {"main": "Red shoe", "translated": {"nl": "Rode schoen"}},
@@ -59,25 +66,25 @@ async def test_upload_sends_exact_json_and_replies_in_thread(
 
 
 async def test_sku_is_looked_up_and_uploads_the_same(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
-    await bot.command(f"sku:BH-2 <{SHOE}|shoe.png> 640X480")
+    await bot.command(f"sku:BH-2 <{shoe}|shoe.png> 640X480")
     reply = await thread_reply(slack)
     lookup = ecwid.calls[0]
     assert (lookup.path, lookup.query) == ("/products", {"sku": "BH-2"})
     assert ecwid.uploads[0].path == "/products/456/image/async"
-    assert ecwid.uploads[0].body == {"url": SHOE, "width": "640", "height": "480"}
+    assert ecwid.uploads[0].body == {"url": shoe, "width": "640", "height": "480"}
     assert "New main image id: *987654321*" in reply["text"]
 
 
 async def test_curly_quotes_and_slack_entities_reach_ecwid_as_typed(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     # Slack escapes & < > in command text; the user typed: alt=“Tom & Jerry <3”
-    await bot.command(f"123 {SHOE}?a=1&amp;b=2 10x20 alt=“Tom &amp; Jerry &lt;3” external-id=x-1")
+    await bot.command(f"123 {shoe}?a=1&amp;b=2 10x20 alt=“Tom &amp; Jerry &lt;3” external-id=x-1")
     reply = await thread_reply(slack)
     assert ecwid.uploads[0].body == {
-        "url": f"{SHOE}?a=1&b=2",
+        "url": f"{shoe}?a=1&b=2",
         "width": "10",
         "height": "20",
         "alt": {"main": "Tom & Jerry <3"},
@@ -87,21 +94,21 @@ async def test_curly_quotes_and_slack_entities_reach_ecwid_as_typed(
 
 
 async def test_answer_without_id_is_reported_not_crashed(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ecwid.upload_answer = {}
-    await bot.command(f"123 {SHOE} 800x600")
+    await bot.command(f"123 {shoe} 800x600")
     reply = await thread_reply(slack)
     assert "Ecwid accepted the image, but returned no image id." in reply["text"]
 
 
 async def test_ecwid_error_ends_in_thread_reply_with_ecwids_message(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ecwid.faults["upload"] = [
         Fault(400, {"errorMessage": "Image size is incorrect", "errorCode": "INCORRECT_IMAGE_SIZE"})
     ]
-    await bot.command(f"123 {SHOE} 800x600")
+    await bot.command(f"123 {shoe} 800x600")
     reply = await thread_reply(slack)
     assert reply["text"] == (
         ':x: The image was not uploaded. Ecwid refused the request. Ecwid said: "Image size is incorrect"'
@@ -111,9 +118,9 @@ async def test_ecwid_error_ends_in_thread_reply_with_ecwids_message(
 
 
 async def test_missing_product_is_a_private_error_and_nothing_is_uploaded(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
-    await bot.command(f"999 {SHOE} 800x600")
+    await bot.command(f"999 {shoe} 800x600")
     answer = await slack.wait_for_response()
     assert answer == {
         "response_type": "ephemeral",
@@ -125,9 +132,9 @@ async def test_missing_product_is_a_private_error_and_nothing_is_uploaded(
 
 
 async def test_unknown_sku_is_a_private_error(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
-    await bot.command(f"sku:NOPE {SHOE} 800x600")
+    await bot.command(f"sku:NOPE {shoe} 800x600")
     answer = await slack.wait_for_response()
     assert (
         answer["text"]
@@ -140,11 +147,11 @@ async def test_unknown_sku_is_a_private_error(
     ("text", "problem"),
     [
         ("123 http://cdn.example.com/a.png 800x600", "is not an https:// link"),
-        (f"sku: {SHOE} 1x1", "Give the SKU after `sku:`"),
-        (f"123 {SHOE} 1x1 extra", "Unexpected `extra`"),
-        (f"123 {SHOE} 800x", "`800x` is not a size"),
-        (f'123 {SHOE} 800x600 colour="red"', "Unknown option `colour=`"),
-        (f'123 {SHOE} 800x600 alt="open', "The quote after `alt=` is never closed."),
+        (f"sku: {EXAMPLE} 1x1", "Give the SKU after `sku:`"),
+        (f"123 {EXAMPLE} 1x1 extra", "Unexpected `extra`"),
+        (f"123 {EXAMPLE} 800x", "`800x` is not a size"),
+        (f'123 {EXAMPLE} 800x600 colour="red"', "Unknown option `colour=`"),
+        (f'123 {EXAMPLE} 800x600 alt="open', "The quote after `alt=` is never closed."),
     ],
 )
 async def test_input_errors_are_answered_at_once_and_reach_nobody(
@@ -155,7 +162,7 @@ async def test_input_errors_are_answered_at_once_and_reach_nobody(
     body = response.json()
     assert body["response_type"] == "ephemeral"
     assert problem in body["text"]
-    assert "Usage: `/ecwid-image PRODUCT IMAGE_URL WIDTHxHEIGHT" in body["text"]
+    assert "Usage: `/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT]" in body["text"]
     await asyncio.sleep(0.1)
     assert ecwid.calls == []
     assert [c.method for c in slack.calls if c.method != "auth.test"] == []
@@ -181,10 +188,10 @@ async def test_unsigned_or_forged_requests_are_refused(bot: SlackSender, ecwid: 
 
 
 async def test_user_and_ecwid_text_is_escaped_in_slack(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ecwid.products[123]["name"] = "<https://evil.example|click> <!channel>"
-    await bot.command(f'123 {SHOE} 800x600 alt="&lt;!channel&gt; hi"')
+    await bot.command(f'123 {shoe} 800x600 alt="&lt;!channel&gt; hi"')
     reply = await thread_reply(slack)
     parent = slack.calls_to("chat.postMessage")[0].params["text"]
     assert "*&lt;https://evil.example|click&gt; &lt;!channel&gt;*" in parent

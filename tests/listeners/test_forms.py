@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import (
     SlackSender,
@@ -68,21 +69,31 @@ async def test_empty_command_opens_the_form(
     assert ecwid.uploads == []
 
 
-async def test_partial_command_prefills_the_form(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+async def test_product_only_command_prefills_the_product(
+    bot: SlackSender, slack: FakeSlack
 ) -> None:
-    await bot.command(f'123 <{SHOE}> alt="Red shoe" alt.nl="Rode schoen" external-id=ls-9')
+    await bot.command("123")
     _, view = await opened_view(slack)
     assert_is_the_upload_form(view)
-    fields = inputs(view)
-    assert fields["product"]["initial_option"] == {
+    assert inputs(view)["product"]["initial_option"] == {
         "text": {"type": "plain_text", "text": "Red Shoe · RS-1 · #123"},
         "value": "123",
     }
+
+
+async def test_command_without_product_prefills_the_rest(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    await bot.command(f'<{SHOE}> 800x600 alt="Red shoe" alt.nl="Rode schoen" external-id=ls-9')
+    _, view = await opened_view(slack)
+    assert_is_the_upload_form(view)
+    fields = inputs(view)
+    assert "initial_option" not in fields["product"]
     assert fields["image_url"]["initial_value"] == SHOE
-    assert "initial_value" not in fields["width"]
+    assert (fields["width"]["initial_value"], fields["height"]["initial_value"]) == ("800", "600")
     assert fields["alt_main"]["initial_value"] == "Red shoe"
     assert fields["alt_nl"]["initial_value"] == "Rode schoen"
+    assert "initial_value" not in fields["alt_de"]
     assert json.loads(view["private_metadata"])["external_id"] == "ls-9"
     assert ecwid.uploads == []
 
@@ -173,10 +184,10 @@ async def test_type_ahead_shortens_long_names_and_caps_at_100(
     assert options[0]["text"]["text"].endswith("… · L-1000 · #1000")
 
 
-def filled(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def filled(url: str = SHOE, **overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
         "product": {"type": "external_select", "selected_option": {"value": "123"}},
-        "image_url": {"type": "url_text_input", "value": SHOE},
+        "image_url": {"type": "url_text_input", "value": url},
         "width": {"type": "number_input", "value": "800"},
         "height": {"type": "number_input", "value": "600"},
         "alt_main": {"type": "plain_text_input", "value": "Red shoe"},
@@ -192,14 +203,15 @@ METADATA = json.dumps({"languages": ["nl", "de"], "external_id": None})
 
 
 async def test_submission_uploads_and_replies_in_the_chosen_channel(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
-    response = await bot.interaction(view_submission("ecwid_image_upload", filled(), METADATA))
+    shoe = images.link("shoe.png")
+    response = await bot.interaction(view_submission("ecwid_image_upload", filled(shoe), METADATA))
     assert (response.status_code, response.text) == (200, "")  # the form closes
     posts = await slack.wait_for_call("chat.postMessage", count=2)
     assert ecwid.uploads[0].path == "/products/123/image/async"
     assert ecwid.uploads[0].body == {
-        "url": SHOE,
+        "url": shoe,
         "width": "800",
         "height": "600",
         "alt": {"main": "Red shoe", "translated": {"nl": "Rode schoen"}},
@@ -247,3 +259,13 @@ async def test_invalid_submissions_get_field_errors_and_upload_nothing(
     await asyncio.sleep(0.1)
     assert ecwid.calls == []
     assert slack.calls_to("chat.postMessage") == []
+
+
+async def test_blank_size_is_read_from_the_image(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    values = filled(images.link("photo.jpg"), width={"value": None}, height={"value": None})
+    await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
+    posts = await slack.wait_for_call("chat.postMessage", count=2)
+    assert (ecwid.uploads[0].body["width"], ecwid.uploads[0].body["height"]) == ("640", "480")
+    assert "(JPEG, 640×480 px)" in posts[1].params["text"]

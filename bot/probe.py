@@ -1,0 +1,267 @@
+"""Read the start of an image before Ecwid gets its URL: format, pixel size, reachability.
+
+The URLs are typed by users, so they are treated as hostile (SSRF): only https, every address the
+host resolves to must be globally routable, the connection goes to the address that was checked
+(no second lookup for DNS rebinding to change) while TLS still verifies the host name, redirects
+are followed by hand with every rule applied to each hop, proxies are ignored, and at most 1 MiB
+is read. Pixels are never decoded: Pillow only reads the header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import ipaddress
+import logging
+import socket
+import ssl
+import warnings
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import certifi
+import httpx
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES_READ = 1024 * 1024  # hard cap, even when the server ignores Range
+MAX_FILE_SIZE = 20 * 1024 * 1024  # Ecwid's limit
+MAX_REDIRECTS = 3
+PARSE_STEP = 16 * 1024  # bytes to wait for between two attempts at parsing the header
+CONNECT_TIMEOUT_SECONDS = 3.0
+FETCH_TIMEOUT_SECONDS = 8.0
+ECWID_FORMATS = "JPG, PNG or GIF"
+
+# Format signatures, only to choose which single Pillow parser may look at the bytes.
+_SIGNATURES = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class ProbeError(Exception):
+    """The image cannot be used; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str  # "JPEG", "PNG" or "GIF"
+    width: int
+    height: int
+    bytes_read: int
+    url: str  # after redirects
+
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public_address(ip: IpAddress) -> bool:
+    """Globally routable, also through the IPv6 forms that embed an IPv4 address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public_address(ip.ipv4_mapped)
+        if ip in _NAT64:
+            return is_public_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.sixtofour is not None and not is_public_address(ip.sixtofour):
+            return False
+        if ip.teredo is not None:
+            return False
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_unspecified
+        or ip.is_reserved
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_private
+    )
+
+
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_file or certifi.where())
+
+
+def _identify(data: bytes, kind: str) -> tuple[int, int] | None:
+    """The pixel size from the header, or None while more bytes are needed."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:
+                return image.size
+    except Image.DecompressionBombError:
+        raise ProbeError("The image has far too many pixels.") from None
+    except Exception:  # a truncated header fails in parser-specific ways
+        return None
+
+
+def _sniff(data: bytes, content_type: str, *, final: bool) -> str | None:
+    """The format from the first bytes (None: need more); a ProbeError for anything else."""
+    for signature, kind in _SIGNATURES.items():
+        if data.startswith(signature):
+            return kind
+    if len(data) < 12 and not final:
+        return None
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        raise ProbeError(f"The image is WebP; Ecwid takes only {ECWID_FORMATS}.")
+    if "html" in content_type:
+        raise ProbeError(f"The link leads to a web page, not an image file ({ECWID_FORMATS}).")
+    kind = content_type.split(";")[0].strip() or "unknown"
+    raise ProbeError(f"The link is not a {ECWID_FORMATS} image (it sent {kind}).")
+
+
+def _declared_size(response: httpx.Response) -> int | None:
+    content_range = response.headers.get("content-range", "")
+    total = content_range.rpartition("/")[2]
+    if response.status_code == 206 and total.isdigit():
+        return int(total)
+    length = response.headers.get("content-length", "")
+    return int(length) if response.status_code == 200 and length.isdigit() else None
+
+
+class ImageProbe:
+    def __init__(
+        self,
+        *,
+        allow_private_networks: bool,
+        ca_file: str | None,
+        fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
+    ) -> None:
+        self._allow_private = allow_private_networks
+        self._fetch_timeout = fetch_timeout
+        self._http = httpx.AsyncClient(
+            trust_env=False,  # never through a proxy: the address check must hold end to end
+            verify=_ssl_context(ca_file),
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                fetch_timeout, connect=min(CONNECT_TIMEOUT_SECONDS, fetch_timeout)
+            ),
+            headers={"User-Agent": "ecwid-image-slack-bot"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def probe(self, url: str) -> ImageInfo:
+        try:
+            async with asyncio.timeout(self._fetch_timeout):
+                for _ in range(MAX_REDIRECTS + 1):
+                    result = await self._fetch(url)
+                    if isinstance(result, ImageInfo):
+                        return result
+                    url = result
+                raise ProbeError(f"The link redirects more than {MAX_REDIRECTS} times.")
+        except TimeoutError:
+            raise ProbeError(
+                f"The image host did not send the image within {self._fetch_timeout:g} s."
+            ) from None
+
+    async def _addresses(self, host: str, port: int) -> list[str]:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise ProbeError(f"The image host {host} could not be found.") from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not self._allow_private:
+            for address in addresses:
+                if not is_public_address(ipaddress.ip_address(address.split("%")[0])):
+                    log.warning("refused image host %s: resolves to %s", host, address)
+                    raise ProbeError(
+                        "The link points to a private or local network address; "
+                        "only public https:// links can be used."
+                    )
+        return addresses
+
+    async def _fetch(self, url: str) -> ImageInfo | str:
+        """One hop: the image's details, or the URL a redirect points to."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            raise ProbeError(
+                "The link (or a redirect) is not https://; only HTTPS images can be used."
+            )
+        if parts.username or parts.password:
+            raise ProbeError("Links with a user name or password cannot be used.")
+        try:
+            port = parts.port or 443
+            host = parts.hostname.encode("idna").decode("ascii")
+        except (ValueError, UnicodeError):
+            raise ProbeError("The link is not a valid https:// address.") from None
+        addresses = await self._addresses(host, port)  # checked before anything is sent
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise ProbeError("The link is not a valid https:// address.") from None
+        last_error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._read(url, target.copy_with(host=address), host, parts.netloc)
+            except httpx.ConnectError as exc:  # try the host's next address
+                last_error = exc
+            except httpx.TimeoutException:
+                raise ProbeError("The image host did not answer in time.") from None
+            except httpx.HTTPError as exc:
+                raise ProbeError(f"The image could not be fetched ({_reason(exc)}).") from None
+        raise ProbeError(f"Could not connect to the image host ({_reason(last_error)}).")
+
+    async def _read(self, url: str, target: httpx.URL, host: str, netloc: str) -> ImageInfo | str:
+        headers = {
+            "Host": netloc.rpartition("@")[2],
+            "Range": f"bytes=0-{MAX_BYTES_READ - 1}",
+            "Accept": "image/jpeg, image/png, image/gif",
+            "Accept-Encoding": "identity",  # the byte cap must count what the image really is
+        }
+        request = self._http.build_request("GET", target, headers=headers)
+        request.extensions["sni_hostname"] = host  # TLS verifies the name, not the address
+        response = await self._http.send(request, stream=True)
+        try:
+            if response.status_code in _REDIRECTS:
+                location = response.headers.get("location")
+                if not location:
+                    raise ProbeError("The link redirects without saying where.")
+                return urljoin(url, location)
+            if response.status_code >= 400:
+                reason = f" {response.reason_phrase}" if response.reason_phrase else ""
+                raise ProbeError(f"The image link answered HTTP {response.status_code}{reason}.")
+            if response.status_code not in (200, 206):
+                raise ProbeError(f"The image link answered HTTP {response.status_code}.")
+            declared = _declared_size(response)
+            if declared is not None and declared > MAX_FILE_SIZE:
+                raise ProbeError(
+                    f"The image is {declared / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB."
+                )
+            return await self._identify_stream(response, url)
+        finally:
+            await response.aclose()
+
+    async def _identify_stream(self, response: httpx.Response, url: str) -> ImageInfo:
+        content_type = response.headers.get("content-type", "").lower()
+        data = bytearray()
+        kind: str | None = None
+        tried_at = -PARSE_STEP
+        async for chunk in response.aiter_raw():
+            data += chunk[: MAX_BYTES_READ - len(data)]
+            kind = kind or _sniff(bytes(data), content_type, final=False)
+            # Parse again only once enough new bytes have arrived: keeps CPU work small.
+            if kind and (len(data) - tried_at >= PARSE_STEP or len(data) >= MAX_BYTES_READ):
+                tried_at = len(data)
+                if size := _identify(bytes(data), kind):
+                    return ImageInfo(kind, size[0], size[1], len(data), url)
+            if len(data) >= MAX_BYTES_READ:
+                break
+        kind = kind or _sniff(bytes(data), content_type, final=True)
+        if kind and (size := _identify(bytes(data), kind)):
+            return ImageInfo(kind, size[0], size[1], len(data), url)
+        if len(data) >= MAX_BYTES_READ:
+            raise ProbeError("The image's size is not within its first 1 MiB; it may be damaged.")
+        raise ProbeError("The image file is cut short or damaged.")
+
+
+def _reason(exc: Exception | None) -> str:
+    text = str(exc) if exc else ""
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its HTTPS certificate is not valid"
+    return type(exc).__name__ if exc else "no address"
