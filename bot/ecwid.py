@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.upload_request import Size
 
 log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # for 5xx, connection errors and timeouts
+MAX_RATE_LIMIT_WAIT_SECONDS = (
+    60.0  # give up on 429s rather than wait longer, as Ecwid's client does
+)
+DEFAULT_RETRY_AFTER_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,19 @@ class EcwidError(Exception):
     """A failed Ecwid call. `str()` is a plain-language sentence for the user."""
 
     def __init__(
-        self, explanation: str, *, status: int | None = None, code: str | None = None
+        self,
+        explanation: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        transient: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(explanation)
         self.status = status
         self.code = code
+        self.transient = transient  # worth another attempt: 5xx, no connection, no answer
+        self.retry_after = retry_after  # set for 429: how long Ecwid asked us to wait
 
 
 class ProductNotFound(EcwidError):
@@ -94,7 +111,53 @@ def _error_details(response: httpx.Response) -> tuple[str | None, str | None]:
     return None, response.reason_phrase or None
 
 
-def explain_status(status: int, code: str | None, message: str | None, *, scope: str) -> str:
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds to wait after a 429: Retry-After as delay-seconds or an HTTP date; 10 s if absent."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _should_retry(exc: BaseException) -> bool:
+    return isinstance(exc, EcwidError) and (exc.transient or exc.retry_after is not None)
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, EcwidError) and exc.retry_after is not None:
+        return max(exc.retry_after, 0.5)
+    return _backoff(state)
+
+
+def _stop(state: RetryCallState) -> bool:
+    """429: give up rather than wait more than a minute in all; otherwise 3 attempts in all."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, EcwidError) and exc.retry_after is not None:
+        return state.idle_for + state.upcoming_sleep > MAX_RATE_LIMIT_WAIT_SECONDS
+    return state.attempt_number >= MAX_ATTEMPTS
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "ecwid call failed (%s), attempt %d; retrying in %.1f s",
+        getattr(exc, "status", None) or type(exc).__name__,
+        state.attempt_number,
+        state.upcoming_sleep,
+    )
+
+
+_backoff = wait_random_exponential(multiplier=0.5, max=4)
+
+
+def explain_status(
+    status: int, code: str | None, message: str | None, *, scope: str, what: str
+) -> str:
     """Turn an Ecwid error answer into a sentence a store's staff can act on."""
     said = f' Ecwid said: "{message}"' if message else ""
     if status == 400:
@@ -106,14 +169,17 @@ def explain_status(status: int, code: str | None, message: str | None, *, scope:
     if status in (401, 403):
         return f"Ecwid refused the token: check ECWID_TOKEN and ECWID_STORE_ID.{said}"
     if status == 404:
-        thing = "The store" if code == "STORE_NOT_FOUND" else "What was asked for"
+        thing = "The store" if code == "STORE_NOT_FOUND" else what[:1].upper() + what[1:]
         return f"{thing} was not found in Ecwid.{said}"
     if status == 409:
         return f"Ecwid reports a conflict.{said}"
     if status == 429:
         return f"Ecwid is rate-limiting the store's requests; try again in a minute.{said}"
     if status >= 500:
-        return f"Ecwid is unavailable right now (HTTP {status}); try again shortly.{said}"
+        return (
+            f"Ecwid is unavailable right now (HTTP {status}, after {MAX_ATTEMPTS} attempts); "
+            f"try again in a few minutes.{said}"
+        )
     return f"Ecwid answered HTTP {status}.{said}"
 
 
@@ -134,11 +200,47 @@ class EcwidClient:
         path: str,
         *,
         scope: str,
+        what: str,
         params: dict[str, str] | None = None,
         json: dict[str, Any] | None = None,
         time_limit: float | None = None,
+        retries: bool = True,
     ) -> Any:
-        timeout = time_limit or self._timeout
+        """One API call, retried with tenacity when Ecwid is busy or briefly unavailable.
+
+        Re-sending an upload is harmless: it replaces the main image with the same one.
+        """
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_should_retry if retries else lambda _: False),
+            wait=_wait,
+            stop=_stop,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._call_once(
+                    method,
+                    path,
+                    scope=scope,
+                    what=what,
+                    params=params,
+                    json=json,
+                    seconds=time_limit or self._timeout,
+                )
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _call_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        what: str,
+        params: dict[str, str] | None,
+        json: dict[str, Any] | None,
+        seconds: float,
+    ) -> Any:
         try:
             response = await self._http.request(
                 method,
@@ -146,24 +248,30 @@ class EcwidClient:
                 params=params,
                 json=json,
                 headers=self._headers,
-                timeout=timeout,
+                timeout=seconds,
             )
         except httpx.TimeoutException:
-            raise EcwidError(f"Ecwid did not answer within {timeout:g} s.") from None
+            raise EcwidError(
+                f"Ecwid did not answer within {seconds:g} s; try again in a few minutes.",
+                transient=True,
+            ) from None
         except httpx.HTTPError as exc:
             log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
-            raise EcwidError("Could not reach Ecwid; try again shortly.") from None
+            raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from None
         if response.is_success:
             try:
                 return response.json() if response.content else {}
             except ValueError:
                 raise EcwidError("Ecwid sent an answer that is not JSON.") from None
+        status = response.status_code
         code, message = _error_details(response)
-        log.info("ecwid %s %s -> %s %s", method, path, response.status_code, code)
+        log.info("ecwid %s %s -> %s %s", method, path, status, code)
         raise EcwidError(
-            explain_status(response.status_code, code, message, scope=scope),
-            status=response.status_code,
+            explain_status(status, code, message, scope=scope, what=what),
+            status=status,
             code=code,
+            transient=status >= 500,
+            retry_after=_retry_after(response) if status == 429 else None,
         )
 
     async def get_product(self, product_id: int) -> Product:
@@ -172,6 +280,7 @@ class EcwidClient:
                 "GET",
                 f"/products/{product_id}",
                 scope="read_catalog",
+                what=f"product {product_id}",
                 params={"responseFields": "id,name,sku"},
             )
         except EcwidError as exc:
@@ -183,7 +292,9 @@ class EcwidClient:
         return _product(data)
 
     async def find_product_by_sku(self, sku: str) -> Product:
-        data = await self._call("GET", "/products", scope="read_catalog", params={"sku": sku})
+        data = await self._call(
+            "GET", "/products", scope="read_catalog", what=f"SKU {sku}", params={"sku": sku}
+        )
         items = data.get("items") or []
         if not items:
             raise ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
@@ -195,8 +306,10 @@ class EcwidClient:
             "GET",
             "/products",
             scope="read_catalog",
+            what="the product search",
             params={"keyword": query.rstrip("*") + "*", "limit": str(limit)},
             time_limit=time_limit,
+            retries=False,  # Slack waits only 3 s for type-ahead options
         )
         return [_product(item) for item in data.get("items") or []]
 
@@ -205,13 +318,14 @@ class EcwidClient:
             "POST",
             f"/products/{product_id}/image/async",
             scope="update_catalog",
+            what=f"product {product_id}",
             json=upload.to_json(),
         )
         image_id = data.get("id") if isinstance(data, dict) else None
         return UploadResult(image_id if isinstance(image_id, int) else None)
 
     async def get_languages(self) -> StoreLanguages:
-        data = await self._call("GET", "/profile", scope="read_store_profile")
+        data = await self._call("GET", "/profile", scope="read_store_profile", what="the store")
         languages = data.get("languages") or {}
         enabled = tuple(languages.get("enabledLanguages") or ())
         default = languages.get("defaultLanguage") or (enabled[0] if enabled else "en")

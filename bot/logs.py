@@ -33,3 +33,5 @@ def configure_logging(secrets: tuple[str, ...]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    # httpx logs every request URL at INFO; response_url paths are credentials of a kind.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -89,9 +89,15 @@ def unexpected_failure() -> str:
     return ":x: Something went wrong on the bot's side; the image may not have been uploaded. The error is in the bot's log."
 
 
-def result_for_user(product: Product, body: str) -> str:
+def result_for_user(product: Product, body: str, channel_id: str | None) -> str:
     """The whole result, for when it cannot go to the channel thread."""
-    return f"Main image of {_product(product)}:\n{body}"
+    where = ""
+    if channel_id:
+        where = (
+            f"\n_I could not post in <#{escape(channel_id)}>: invite me there "
+            "(`/invite @Ecwid Image`) to have results in the channel._"
+        )
+    return f"Main image of {_product(product)}:\n{body}{where}"
 
 
 def restarting() -> str:

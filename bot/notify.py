@@ -27,19 +27,30 @@ class Notifier:
         self._http = http
 
     async def tell(self, who: Requester, text: str) -> None:
-        """The command's response_url, else an ephemeral message in the channel, else a DM."""
-        try:
-            if who.response_url:
+        """The command's response_url, else an ephemeral message in the channel, else a DM.
+
+        Each way that fails (an expired response_url, a channel the bot is not in) hands over to
+        the next, so the answer still arrives.
+        """
+        if who.response_url:
+            try:
                 response = await self._http.post(
                     who.response_url,
                     json={"response_type": "ephemeral", "replace_original": False, "text": text},
                 )
                 response.raise_for_status()
-            elif who.channel_id:
+                return
+            except httpx.HTTPError as exc:
+                log.warning("response_url failed for %s: %s", who.user_id, type(exc).__name__)
+        if who.channel_id:
+            try:
                 await self._slack.chat_postEphemeral(
                     channel=who.channel_id, user=who.user_id, text=text
                 )
-            else:
-                await self._slack.chat_postMessage(channel=who.user_id, text=text)
-        except (httpx.HTTPError, SlackApiError) as exc:
-            log.error("could not answer user %s: %s", who.user_id, type(exc).__name__)
+                return
+            except SlackApiError as exc:
+                log.warning("ephemeral failed in %s: %s", who.channel_id, exc.response.get("error"))
+        try:
+            await self._slack.chat_postMessage(channel=who.user_id, text=text)
+        except SlackApiError as exc:
+            log.error("could not answer user %s: %s", who.user_id, exc.response.get("error"))

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 import aiohttp
 import httpx
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -47,6 +51,9 @@ class Runtime:
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             session=slack_session,
+        )
+        slack.retry_handlers.extend(
+            [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
         )
         ecwid = EcwidClient(
             http,

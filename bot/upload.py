@@ -9,17 +9,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
+from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product
 from bot.notify import Notifier, Requester
 from bot.probe import ImageInfo, ImageProbe, ProbeError
 from bot.upload_request import ProductId, ProductRef, UploadRequest, ValidationError, check_size
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one upload ended, for its log line."""
+
+    name: str
+    ecwid_status: int | None = None
 
 
 class UploadFlow:
@@ -34,7 +43,7 @@ class UploadFlow:
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
         started = time.monotonic()
-        outcome = "error"
+        outcome = Outcome("error")
         try:
             outcome = await self._run(request, who)
         except Exception:
@@ -42,36 +51,37 @@ class UploadFlow:
             await self._notifier.tell(who, messages.unexpected_failure())
         finally:
             log.info(
-                "upload user=%s channel=%s product=%s outcome=%s duration_ms=%d",
+                "upload user=%s channel=%s product=%s outcome=%s ecwid_status=%s duration_ms=%d",
                 who.user_id,
                 who.channel_id,
                 _describe(request.product),
-                outcome,
+                outcome.name,
+                outcome.ecwid_status,
                 (time.monotonic() - started) * 1000,
             )
 
-    async def _run(self, request: UploadRequest, who: Requester) -> str:
+    async def _run(self, request: UploadRequest, who: Requester) -> Outcome:
         # Both reads are independent: do them at once.
         found, probed = await asyncio.gather(
             self._find_product(request.product),
             self._probe.probe(request.image_url),
             return_exceptions=True,
         )
-        problems = [str(r) for r in (found, probed) if isinstance(r, EcwidError | ProbeError)]
         for result in (found, probed):
             if isinstance(result, BaseException) and not isinstance(
                 result, EcwidError | ProbeError
             ):
                 raise result
-        if problems or not isinstance(found, Product) or not isinstance(probed, ImageInfo):
+        if not isinstance(found, Product) or not isinstance(probed, ImageInfo):
+            problems = [str(r) for r in (found, probed) if isinstance(r, Exception)]
             await self._notifier.tell(who, messages.not_started(" ".join(problems)))
-            return "refused"
+            return Outcome("refused", getattr(found, "status", None))
         product, image = found, probed
         try:
             size = request.size or check_size(image.width, image.height)
         except ValidationError as problem:
             await self._notifier.tell(who, messages.not_started(str(problem)))
-            return "refused"
+            return Outcome("refused")
         upload = ImageUpload(
             url=request.image_url,
             size=size,
@@ -81,14 +91,14 @@ class UploadFlow:
         )
 
         parent_ts = await self._post_parent(who, product)
-        result: UploadResult | None = None
         try:
             result = await self._ecwid.upload_main_image(product.id, upload)
-            body = messages.upload_succeeded(request, image, size, result)
         except EcwidError as exc:
-            body = messages.upload_failed(str(exc))
-        await self._report(who, product, parent_ts, body, ok=result is not None)
-        return "uploaded" if result is not None else "upload-failed"
+            await self._report(who, product, parent_ts, messages.upload_failed(str(exc)), ok=False)
+            return Outcome("upload-failed", exc.status)
+        body = messages.upload_succeeded(request, image, size, result)
+        await self._report(who, product, parent_ts, body, ok=True)
+        return Outcome("uploaded", 200)
 
     async def _find_product(self, ref: ProductRef) -> Product:
         if isinstance(ref, ProductId):
@@ -103,6 +113,7 @@ class UploadFlow:
                 channel=who.channel_id, text=messages.parent_pending(who.user_id, product)
             )
         except SlackApiError as exc:
+            # e.g. not_in_channel: the upload goes ahead and the result goes to the user privately
             log.warning("cannot post in %s: %s", who.channel_id, exc.response.get("error"))
             return None
         return response["ts"]
@@ -111,7 +122,7 @@ class UploadFlow:
         self, who: Requester, product: Product, parent_ts: str | None, body: str, *, ok: bool
     ) -> None:
         if parent_ts is None:
-            await self._notifier.tell(who, messages.result_for_user(product, body))
+            await self._notifier.tell(who, messages.result_for_user(product, body, who.channel_id))
             return
         try:
             await self._slack.chat_postMessage(
@@ -119,7 +130,7 @@ class UploadFlow:
             )
         except SlackApiError as exc:
             log.warning("cannot reply in %s: %s", who.channel_id, exc.response.get("error"))
-            await self._notifier.tell(who, messages.result_for_user(product, body))
+            await self._notifier.tell(who, messages.result_for_user(product, body, who.channel_id))
         try:
             await self._slack.chat_update(
                 channel=who.channel_id,

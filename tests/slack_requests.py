@@ -20,10 +20,16 @@ class SlackSender:
         self._verifier = SignatureVerifier(secret)
 
     async def post(
-        self, body: str, *, timestamp: int | None = None, signature: str | None = None
+        self,
+        body: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         headers = {
+            **(headers or {}),
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": signature
@@ -33,7 +39,13 @@ class SlackSender:
             return await client.post(self.events_url, content=body, headers=headers)
 
     async def command(
-        self, text: str, *, user_id: str = "U123", channel_id: str = "C123", **extra: str
+        self,
+        text: str,
+        *,
+        user_id: str = "U123",
+        channel_id: str = "C123",
+        headers: dict[str, str] | None = None,
+        **extra: str,
     ) -> httpx.Response:
         form = {
             "token": "legacy-unused",
@@ -50,7 +62,7 @@ class SlackSender:
             "trigger_id": "1337.42.abcd",
             **extra,
         }
-        return await self.post(urlencode(form))
+        return await self.post(urlencode(form), headers=headers)
 
     async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.post(urlencode({"payload": json.dumps(payload)}))

@@ -60,7 +60,14 @@ async def running_bot(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     port = free_port()
-    env = clean_env({**environment(slack, ecwid, tls), "PORT": str(port), "PYTHONPATH": str(ROOT)})
+    env = clean_env(
+        {
+            **environment(slack, ecwid, tls),
+            "PORT": str(port),
+            "PYTHONPATH": str(ROOT),
+            "LOG_LEVEL": "DEBUG",  # secrets must stay out of even the most talkative logs
+        }
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -106,7 +113,8 @@ async def test_serves_health_and_uploads_then_stops_cleanly_on_sigterm(
     assert "New main image id: *987654321*" in posts[1].params["text"]
     assert await asyncio.wait_for(process.wait(), 30) == 0
     output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
-    assert "outcome=uploaded" in output
+    assert "outcome=uploaded ecwid_status=200" in output
+    assert "upload user=U123 channel=C123 product=123" in output
     for secret in environment(slack, ecwid, tls).values():
         if secret.startswith(("xoxb-", "secret_", "test-signing")):
             assert secret not in output

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import commands, options, shortcuts, views
+from bot.listeners import commands, errors, options, shortcuts, views
 from bot.runtime import Runtime
 
 
 def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
-    for listeners in (commands, shortcuts, views, options):
+    for listeners in (errors, commands, shortcuts, views, options):
         listeners.register(app, runtime)

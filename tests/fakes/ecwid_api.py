@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ class EcwidCall:
     query: dict[str, str]
     authorization: str | None
     body: Any = None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
