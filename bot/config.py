@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -25,6 +26,9 @@ class Settings:
     ecwid_api_url: str
     ecwid_timeout_seconds: float
     port: int
+    allowed_users: frozenset[str] = frozenset()
+    allowed_usergroups: frozenset[str] = frozenset()
+    allowed_channels: frozenset[str] = frozenset()
     probe_allow_private_networks: bool = False  # for tests only
     ssl_cert_file: str | None = None  # extra CA bundle the image fetch trusts (tests)
 
@@ -102,6 +106,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ecwid_api_url = url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
     timeout = number("ECWID_TIMEOUT_SECONDS", "10", float, 0.1, 120)
     port = number("PORT", "3000", int, 1, 65535)
+
+    def ids(name: str, prefixes: str) -> frozenset[str]:
+        values = frozenset(v.strip() for v in env.get(name, "").split(",") if v.strip())
+        if any(not re.fullmatch(f"[{prefixes}][A-Z0-9]{{2,}}", v) for v in values):
+            problems.append(f"{name} must be comma-separated Slack ids starting with {prefixes}")
+        return values
+
+    users = ids("ALLOWED_USERS", "UW")
+    usergroups = ids("ALLOWED_USERGROUPS", "S")
+    channels = ids("ALLOWED_CHANNELS", "CGD")
     allow_private = env.get("PROBE_ALLOW_PRIVATE_NETWORKS", "false").lower()
     if allow_private not in ("true", "false", "1", "0", "yes", "no", ""):
         problems.append("PROBE_ALLOW_PRIVATE_NETWORKS must be true or false")
@@ -121,6 +135,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ecwid_api_url=ecwid_api_url.rstrip("/"),
         ecwid_timeout_seconds=float(timeout),
         port=int(port),
+        allowed_users=users,
+        allowed_usergroups=usergroups,
+        allowed_channels=channels,
         probe_allow_private_networks=allow_private in ("true", "1", "yes"),
         ssl_cert_file=env.get("SSL_CERT_FILE") or None,
     )

@@ -244,3 +244,24 @@ def form_not_opened(error: str) -> str:
         f":warning: The upload form could not be opened (Slack said `{escape(error)}`). "
         "Please try again, or use the command with all its parts."
     )
+
+
+def user_not_allowed() -> str:
+    return (
+        ":no_entry: Sorry, you are not on the list of people who may change the store's catalog "
+        "with this bot. Nothing was changed. Ask the store owner to add you."
+    )
+
+
+def channel_not_allowed(channels: frozenset[str]) -> str:
+    where = ", ".join(f"<#{escape(c)}>" for c in sorted(channels))
+    return (
+        f":no_entry: Sorry, this bot can only be used and report in {where}. Nothing was changed."
+    )
+
+
+def plain_refusal(reason: str) -> str:
+    """For form field errors, which are plain text."""
+    if reason == "user":
+        return "You are not allowed to change the catalog with this bot; ask the store owner."
+    return "The bot may not report in this channel; choose one the store owner allowed."

@@ -12,6 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 
 
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code (e.g. not_in_channel), even when the answer was not JSON."""
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("error") or "unknown_error")
+    return f"http_{getattr(exc.response, 'status_code', 'error')}"
+
+
 @dataclass(frozen=True)
 class Requester:
     """Who asked, where the result goes, and (for slash commands) where to answer them privately."""
@@ -49,8 +57,8 @@ class Notifier:
                 )
                 return
             except SlackApiError as exc:
-                log.warning("ephemeral failed in %s: %s", who.channel_id, exc.response.get("error"))
+                log.warning("ephemeral failed in %s: %s", who.channel_id, slack_error(exc))
         try:
             await self._slack.chat_postMessage(channel=who.user_id, text=text)
         except SlackApiError as exc:
-            log.error("could not answer user %s: %s", who.user_id, exc.response.get("error"))
+            log.error("could not answer user %s: %s", who.user_id, slack_error(exc))

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.ecwid import EcwidError, Product, StoreLanguages
-from bot.notify import Requester
+from bot.notify import Requester, slack_error
 from bot.runtime import Runtime
 from bot.upload_request import Draft, ProductId, ProductSku
 
@@ -70,6 +70,6 @@ async def open_upload_form(
     try:
         await runtime.slack.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
-        error = exc.response.get("error")
+        error = slack_error(exc)
         log.warning("could not open the form: %s", error)
         await runtime.notifier.tell(who, messages.form_not_opened(str(error)))

@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import AccessPolicy
 from bot.config import Settings
 from bot.ecwid import EcwidClient
 from bot.notify import Notifier
@@ -34,6 +35,7 @@ class Runtime:
     slack_session: aiohttp.ClientSession  # one connection pool for every Slack Web API call
     slack: AsyncWebClient
     ecwid: EcwidClient
+    access: AccessPolicy
     probe: ImageProbe
     store: StoreInfo
     notifier: Notifier
@@ -63,6 +65,7 @@ class Runtime:
             timeout=settings.ecwid_timeout_seconds,
         )
         notifier = Notifier(slack, http)
+        store = StoreInfo(ecwid)
         probe = ImageProbe(
             allow_private_networks=settings.probe_allow_private_networks,
             ca_file=settings.ssl_cert_file,
@@ -75,10 +78,11 @@ class Runtime:
             slack_session=slack_session,
             slack=slack,
             ecwid=ecwid,
+            access=AccessPolicy(settings, slack),
             probe=probe,
-            store=StoreInfo(ecwid),
+            store=store,
             notifier=notifier,
-            uploads=UploadFlow(ecwid, probe, slack, notifier),
+            uploads=UploadFlow(ecwid, store, probe, slack, notifier),
             workers=workers,
         )
 

@@ -16,11 +16,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product
-from bot.notify import Notifier, Requester
+from bot.notify import Notifier, Requester, slack_error
 from bot.probe import ImageInfo, ImageProbe, ProbeError
-from bot.upload_request import ProductId, ProductRef, UploadRequest, ValidationError, check_size
+from bot.store import StoreInfo
+from bot.upload_request import (
+    ProductId,
+    ProductRef,
+    UploadRequest,
+    ValidationError,
+    check_languages,
+    check_size,
+)
 
 log = logging.getLogger(__name__)
+
+# Problems with the request itself: answered to the user, nothing uploaded.
+_REFUSALS = (EcwidError, ProbeError, ValidationError)
 
 
 @dataclass(frozen=True)
@@ -33,9 +44,15 @@ class Outcome:
 
 class UploadFlow:
     def __init__(
-        self, ecwid: EcwidClient, probe: ImageProbe, slack: AsyncWebClient, notifier: Notifier
+        self,
+        ecwid: EcwidClient,
+        store: StoreInfo,
+        probe: ImageProbe,
+        slack: AsyncWebClient,
+        notifier: Notifier,
     ) -> None:
         self._ecwid = ecwid
+        self._store = store
         self._probe = probe
         self._slack = slack
         self._notifier = notifier
@@ -61,19 +78,23 @@ class UploadFlow:
             )
 
     async def _run(self, request: UploadRequest, who: Requester) -> Outcome:
-        # Both reads are independent: do them at once.
-        found, probed = await asyncio.gather(
+        # The reads are independent: do them at once.
+        found, probed, languages = await asyncio.gather(
             self._find_product(request.product),
             self._probe.probe(request.image_url),
+            self._check_languages(request),
             return_exceptions=True,
         )
-        for result in (found, probed):
-            if isinstance(result, BaseException) and not isinstance(
-                result, EcwidError | ProbeError
-            ):
+        results = (found, probed, languages)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, _REFUSALS):
                 raise result
-        if not isinstance(found, Product) or not isinstance(probed, ImageInfo):
-            problems = [str(r) for r in (found, probed) if isinstance(r, Exception)]
+        if (
+            not isinstance(found, Product)
+            or not isinstance(probed, ImageInfo)
+            or isinstance(languages, Exception)
+        ):
+            problems = [str(r) for r in results if isinstance(r, Exception)]
             await self._notifier.tell(who, messages.not_started(" ".join(problems)))
             return Outcome("refused", getattr(found, "status", None))
         product, image = found, probed
@@ -100,6 +121,18 @@ class UploadFlow:
         await self._report(who, product, parent_ts, body, ok=True)
         return Outcome("uploaded", 200)
 
+    async def _check_languages(self, request: UploadRequest) -> None:
+        if not request.alt_translated:
+            return
+        try:
+            languages = await self._store.languages()
+        except EcwidError as exc:  # Ecwid itself refuses unknown languages, with its own message
+            log.warning("cannot check alt languages: %s", exc)
+            return
+        check_languages(
+            list(request.alt_translated), default=languages.default, enabled=languages.enabled
+        )
+
     async def _find_product(self, ref: ProductRef) -> Product:
         if isinstance(ref, ProductId):
             return await self._ecwid.get_product(ref.id)
@@ -114,7 +147,7 @@ class UploadFlow:
             )
         except SlackApiError as exc:
             # e.g. not_in_channel: the upload goes ahead and the result goes to the user privately
-            log.warning("cannot post in %s: %s", who.channel_id, exc.response.get("error"))
+            log.warning("cannot post in %s: %s", who.channel_id, slack_error(exc))
             return None
         return response["ts"]
 
@@ -129,7 +162,7 @@ class UploadFlow:
                 channel=who.channel_id, thread_ts=parent_ts, text=body
             )
         except SlackApiError as exc:
-            log.warning("cannot reply in %s: %s", who.channel_id, exc.response.get("error"))
+            log.warning("cannot reply in %s: %s", who.channel_id, slack_error(exc))
             await self._notifier.tell(who, messages.result_for_user(product, body, who.channel_id))
         try:
             await self._slack.chat_update(
@@ -138,7 +171,7 @@ class UploadFlow:
                 text=messages.parent_finished(who.user_id, product, ok=ok),
             )
         except SlackApiError as exc:  # the answer is already given; only the parent is stale
-            log.warning("cannot update parent in %s: %s", who.channel_id, exc.response.get("error"))
+            log.warning("cannot update parent in %s: %s", who.channel_id, slack_error(exc))
 
 
 def _describe(ref: ProductRef) -> str:

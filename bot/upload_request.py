@@ -133,3 +133,17 @@ def check_external_id(value: str) -> str:
             f"`external-id=` must be 1 to {MAX_EXTERNAL_ID_LENGTH} characters long."
         )
     return value
+
+
+def check_languages(codes: list[str], *, default: str, enabled: tuple[str, ...]) -> None:
+    """`alt.LANG` is only for the store's other enabled languages."""
+    listed = ", ".join(f"{lang} (default)" if lang == default else lang for lang in enabled)
+    for code in codes:
+        if code == default:
+            raise ValidationError(
+                f"`alt.{code}=` is the store's default language: write it as `alt=`."
+            )
+        if code not in enabled:
+            raise ValidationError(
+                f"`alt.{code}=`: the store has no language `{code}`. Its languages are {listed}."
+            )

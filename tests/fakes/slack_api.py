@@ -26,8 +26,10 @@ class FakeSlack(LoopbackServer):
         self.calls: list[SlackCall] = []
         self.responses: list[dict[str, Any]] = []  # what reached response_url
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
+        self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self._ts = itertools.count(1)
         self.web_app.router.add_post("/api/{method}", self._api)
+        self.web_app.router.add_get("/api/{method}", self._api)  # slack-sdk GETs a few methods
         self.web_app.router.add_post("/response/{id}", self._response_url)
 
     @property
@@ -52,7 +54,9 @@ class FakeSlack(LoopbackServer):
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            params: dict[str, Any] = dict(request.query)
+        elif request.content_type == "application/json":
             params = await request.json()
         else:
             params = dict(await request.post())
@@ -69,6 +73,8 @@ class FakeSlack(LoopbackServer):
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.usergroups.get(params.get("usergroup", ""), [])}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         return {"ok": True}

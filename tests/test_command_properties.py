@@ -1,0 +1,121 @@
+"""Property-based tests of the grammar: nothing crashes it, nothing invalid becomes an upload."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.command import HelpCommand, parse_command
+from bot.upload_request import (
+    MAX_ALT_LENGTH,
+    MAX_PRODUCT_ID,
+    MAX_SIDE,
+    Draft,
+    ProductId,
+    ProductSku,
+    Size,
+    UploadRequest,
+    ValidationError,
+)
+
+PIECES = st.sampled_from(
+    [
+        "123",
+        "sku:AB-1",
+        "sku:",
+        "0",
+        "-1",
+        "https://a.example/x.png",
+        "<https://a.example/x.png|x>",
+        "http://a.example/x.png",
+        "800x600",
+        "0x1",
+        "1x",
+        "x",
+        'alt="',
+        'alt="a b"',
+        "alt=“x”",
+        'alt.nl="y"',
+        "alt.=1",
+        "external-id=",
+        "external-id=9",
+        "help",
+        "=",
+        '"',
+        "“",
+        "”",
+        "<",
+        ">",
+        "&amp;",
+        "&lt;!channel&gt;",
+        "<!channel>",
+        "\n",
+        "\t",
+        "  ",
+    ]
+)
+COMMANDS = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(PIECES, st.text(max_size=20)), max_size=12).map(" ".join),
+)
+
+
+def assert_valid(request: UploadRequest) -> None:
+    if isinstance(request.product, ProductId):
+        assert 0 < request.product.id <= MAX_PRODUCT_ID
+    else:
+        assert isinstance(request.product, ProductSku) and request.product.sku
+    assert request.image_url.lower().startswith("https://")
+    assert not any(c.isspace() or c in '<>|"' for c in request.image_url)
+    if request.size is not None:
+        assert 0 < request.size.width <= MAX_SIDE and 0 < request.size.height <= MAX_SIDE
+    for text in [request.alt_main or "", *request.alt_translated.values()]:
+        assert len(text) <= MAX_ALT_LENGTH
+
+
+@settings(max_examples=1500, deadline=None)
+@given(COMMANDS)
+def test_no_input_crashes_and_no_invalid_input_uploads(text: str) -> None:
+    try:
+        result = parse_command(text)
+    except ValidationError as problem:
+        assert str(problem)  # always a message for the user
+        return
+    assert isinstance(result, UploadRequest | Draft | HelpCommand)
+    if isinstance(result, UploadRequest):
+        assert_valid(result)
+
+
+ALT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='"”“„'),
+    max_size=MAX_ALT_LENGTH,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    product=st.integers(1, MAX_PRODUCT_ID),
+    width=st.integers(1, MAX_SIDE),
+    height=st.integers(1, MAX_SIDE),
+    alt=ALT,
+    alt_nl=ALT,
+)
+def test_valid_commands_round_trip(
+    product: int, width: int, height: int, alt: str, alt_nl: str
+) -> None:
+    """What a user types (as Slack escapes it) arrives unchanged, Unicode included."""
+
+    def slack_escape(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    text = (
+        f'{product} https://a.example/x.png {width}x{height} alt="{slack_escape(alt)}" '
+        f'alt.nl="{slack_escape(alt_nl)}"'
+    )
+    assert parse_command(text) == UploadRequest(
+        product=ProductId(product),
+        image_url="https://a.example/x.png",
+        size=Size(width, height),
+        alt_main=alt,
+        alt_translated={"nl": alt_nl},
+    )
