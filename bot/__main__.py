@@ -1,4 +1,5 @@
-"""Entry point: `python -m bot` reads the settings, builds the app and serves it.
+"""Entry point: `python -m bot` reads the settings, builds the app and serves it;
+`python -m bot check` checks the setup instead.
 
 With SLACK_APP_TOKEN set it connects in Socket Mode; otherwise it serves HTTP on PORT.
 SIGTERM/SIGINT stop new work, let uploads in flight finish, then exit 0.
@@ -16,6 +17,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.doctor import diagnose
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.server import create_web_app
@@ -53,16 +55,32 @@ async def serve(settings: Settings) -> None:
     log.info("stopped")
 
 
-def main() -> int:
+def check(settings: Settings) -> int:
+    """The setup doctor: one line per check, non-zero exit when anything needs fixing."""
+    findings = asyncio.run(diagnose(settings))
+    for finding in findings:
+        print(finding)
+    problems = sum(not f.ok for f in findings)
+    print("All set." if not problems else f"{problems} thing(s) to fix.")
+    return 1 if problems else 0
+
+
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["check"]):
+        print("usage: python -m bot [check]", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
     except ConfigError as problem:
         print(problem, file=sys.stderr)
         return 2
+    if argv == ["check"]:
+        configure_logging(settings.secrets, default_level="ERROR")  # the findings say it all
+        return check(settings)
     configure_logging(settings.secrets)
     asyncio.run(serve(settings))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

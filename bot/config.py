@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 
 class ConfigError(Exception):
@@ -63,7 +63,8 @@ def _http_url(value: str) -> bool:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ConfigError naming all the bad ones at once."""
     if environ is None:
-        load_dotenv(override=False)  # real environment variables win over .env
+        # .env in the working directory (or above); real environment variables win over it
+        load_dotenv(find_dotenv(usecwd=True), override=False)
         environ = os.environ
     env = {k: v.strip() for k, v in environ.items()}
     problems: list[str] = []

@@ -45,6 +45,13 @@ class StoreLanguages:
 
 
 @dataclass(frozen=True)
+class StoreProfile:
+    name: str
+    url: str
+    languages: StoreLanguages
+
+
+@dataclass(frozen=True)
 class ImageUpload:
     url: str
     size: Size
@@ -324,12 +331,36 @@ class EcwidClient:
         image_id = data.get("id") if isinstance(data, dict) else None
         return UploadResult(image_id if isinstance(image_id, int) else None)
 
-    async def get_languages(self) -> StoreLanguages:
+    async def get_profile(self) -> StoreProfile:
         data = await self._call("GET", "/profile", scope="read_store_profile", what="the store")
         languages = data.get("languages") or {}
         enabled = tuple(languages.get("enabledLanguages") or ())
         default = languages.get("defaultLanguage") or (enabled[0] if enabled else "en")
-        return StoreLanguages(default=default, enabled=enabled or (default,))
+        settings, general = data.get("settings") or {}, data.get("generalInfo") or {}
+        return StoreProfile(
+            name=str(settings.get("storeName") or ""),
+            url=str(general.get("storeUrl") or ""),
+            languages=StoreLanguages(default=default, enabled=enabled or (default,)),
+        )
+
+    async def can_update_catalog(self) -> bool:
+        """Whether the token has `update_catalog`, without changing anything.
+
+        An upload to product 0, which cannot exist, is refused for a missing scope (403) before
+        Ecwid looks for the product (404) or checks the body (400).
+        """
+        try:
+            await self._call(
+                "POST",
+                "/products/0/image/async",
+                scope="update_catalog",
+                what="product 0",
+                json={},
+                retries=False,
+            )
+        except EcwidError as exc:
+            return exc.status != 403
+        return True
 
 
 def _product(data: Any) -> Product:

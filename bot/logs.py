@@ -26,12 +26,12 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(secrets: tuple[str, ...]) -> None:
+def configure_logging(secrets: tuple[str, ...], default_level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    root.setLevel(os.environ.get("LOG_LEVEL", default_level).upper())
     # httpx logs every request URL at INFO; response_url paths are credentials of a kind.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -33,7 +33,7 @@ class StoreInfo:
 
     async def _fetch(self) -> StoreLanguages:
         try:
-            self._languages = await self._ecwid.get_languages()
+            self._languages = (await self._ecwid.get_profile()).languages
             self._fetched_at = time.monotonic()
             return self._languages
         finally:

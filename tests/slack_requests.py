@@ -55,7 +55,7 @@ class SlackSender:
             "channel_name": "catalog",
             "user_id": user_id,
             "user_name": "merch",
-            "command": "/ecwid-image",
+            "command": extra.pop("command", "/ecwid-image"),
             "text": text,
             "api_app_id": "A1",
             "response_url": self.response_url,

@@ -11,6 +11,8 @@ import yaml
 
 from bot.listeners.commands import COMMAND
 from bot.listeners.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_requests import SlackSender, global_shortcut, message_shortcut
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "schemas" / "manifest.schema.1.0.0.json"
@@ -43,3 +45,23 @@ def test_manifest_declares_the_shortcuts_and_the_options_url(manifest: dict) -> 
     assert interactivity["is_enabled"] is True
     assert interactivity["request_url"].endswith("/slack/events")
     assert interactivity["message_menu_options_url"].endswith("/slack/events")
+
+
+async def test_every_declared_command_and_shortcut_reaches_a_listener(
+    manifest: dict, bot: SlackSender, slack: FakeSlack
+) -> None:
+    """Bolt answers 404 to a request no listener matches."""
+    for command in manifest["features"]["slash_commands"]:
+        response = await bot.command("help", command=command["command"])
+        assert response.status_code == 200, command
+    for shortcut in manifest["features"]["shortcuts"]:
+        if shortcut["type"] == "global":
+            payload = global_shortcut(shortcut["callback_id"])
+        else:
+            payload = message_shortcut(shortcut["callback_id"], {"text": "x"}, "C1")
+        response = await bot.interaction(payload)
+        assert response.status_code == 200, shortcut
+    await slack.wait_for_call("views.open", count=len(manifest["features"]["shortcuts"]))
+    unknown = await bot.interaction(global_shortcut("not_in_the_manifest"))
+    assert unknown.status_code == 404
+

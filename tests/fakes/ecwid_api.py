@@ -16,6 +16,14 @@ STORE_ID = 1003
 TOKEN = "secret_test_ecwid_token_0123456789"
 
 
+_SCOPES = {
+    "product": "read_catalog",
+    "search": "read_catalog",
+    "upload": "update_catalog",
+    "profile": "read_store_profile",
+}
+
+
 @dataclass
 class EcwidCall:
     method: str
@@ -49,6 +57,7 @@ class FakeEcwid(LoopbackServer):
         self.upload_delay = 0.0
         self.upload_answer: dict[str, Any] | None = None  # None: a fresh {"id": …}
         self.faults: dict[str, list[Fault]] = {}  # route name → faults to serve, in order
+        self.missing_scopes: set[str] = set()  # scopes the token lacks
         self._image_ids = itertools.count(987654321)
         base = f"/api/v3/{STORE_ID}"
         self.web_app.router.add_get(base + "/products/{id}", self._product)
@@ -80,6 +89,11 @@ class FakeEcwid(LoopbackServer):
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or "token" in request.query:
             return web.json_response(
                 {"errorMessage": "Invalid token", "errorCode": "INVALID_API_TOKEN"}, status=403
+            )
+        if _SCOPES[route] in self.missing_scopes:
+            return web.json_response(
+                {"errorMessage": "Token lacks a scope", "errorCode": "INSUFFICIENT_APP_SCOPE"},
+                status=403,
             )
         queued = self.faults.get(route)
         if queued:

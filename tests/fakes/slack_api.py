@@ -27,10 +27,14 @@ class FakeSlack(LoopbackServer):
         self.responses: list[dict[str, Any]] = []  # what reached response_url
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
+        self.scopes = "commands,chat:write,usergroups:read"  # the x-oauth-scopes of auth.test
+        self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
+        self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
         self.web_app.router.add_post("/api/{method}", self._api)
         self.web_app.router.add_get("/api/{method}", self._api)  # slack-sdk GETs a few methods
         self.web_app.router.add_post("/response/{id}", self._response_url)
+        self.web_app.router.add_get("/socket", self._socket)
 
     @property
     def api_url(self) -> str:
@@ -65,14 +69,24 @@ class FakeSlack(LoopbackServer):
         await self.notify()
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
-        return web.json_response(self._answer(method, params))
+        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
+        return web.json_response(self._answer(method, params), headers=headers)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "user_id": BOT_USER_ID, "bot_id": "BBOT", "team_id": "T1"}
+            return {
+                "ok": True,
+                "user": "ecwid-image",
+                "user_id": BOT_USER_ID,
+                "bot_id": "BBOT",
+                "team": "Shop",
+                "team_id": "T1",
+            }
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(params.get("usergroup", ""), [])}
         if method == "chat.postEphemeral":
@@ -83,3 +97,27 @@ class FakeSlack(LoopbackServer):
         self.responses.append(await request.json())
         await self.notify()
         return web.Response(text="ok")
+
+    # ---- Socket Mode ----------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+        await self.notify()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(message.json())
+                await self.notify()
+        return socket
+
+    async def send_envelope(self, envelope: dict[str, Any]) -> None:
+        """Deliver an envelope to the connected bot, as Slack does over Socket Mode."""
+        await self.wait_until(lambda: self._sockets)
+        await self._sockets[-1].send_json(envelope)
+
+    async def close(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
+        await super().close()

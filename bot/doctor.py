@@ -1,0 +1,112 @@
+"""`python -m bot check`: a setup doctor that says in plain words what to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+import httpx
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.ecwid import EcwidClient, EcwidError
+from bot.notify import slack_error
+
+SLACK_SCOPES = ("commands", "chat:write")
+ECWID_SCOPE_HELP = "in the Ecwid app's settings, then use its new token"
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    text: str
+
+    def __str__(self) -> str:
+        return f"{'ok ' if self.ok else 'FIX'} {self.text}"
+
+
+async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> list[Finding]:
+    slack = AsyncWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=session
+    )
+    try:
+        identity = await slack.auth_test()
+    except SlackApiError as exc:
+        return [
+            Finding(
+                False, f"Slack refused the bot token ({slack_error(exc)}): check SLACK_BOT_TOKEN."
+            )
+        ]
+    except aiohttp.ClientError as exc:
+        return [
+            Finding(
+                False,
+                f"Slack could not be reached at {settings.slack_api_url} ({type(exc).__name__}).",
+            )
+        ]
+    findings = [
+        Finding(
+            True,
+            f"Slack: connected as @{identity.get('user')} ({identity.get('user_id')}) "
+            f"in workspace {identity.get('team')}.",
+        )
+    ]
+    granted = {s.strip() for s in (identity.headers.get("x-oauth-scopes") or "").split(",")}
+    needed = set(SLACK_SCOPES) | ({"usergroups:read"} if settings.allowed_usergroups else set())
+    missing = sorted(needed - granted)
+    if missing:
+        findings.append(
+            Finding(
+                False,
+                f"Slack: the bot token lacks the {', '.join(missing)} scope"
+                f"{'s' if len(missing) > 1 else ''}: add {'them' if len(missing) > 1 else 'it'} "
+                "under OAuth & Permissions (or recreate the app from manifest.yml) and reinstall.",
+            )
+        )
+    return findings
+
+
+async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Finding]:
+    ecwid = EcwidClient(
+        http,
+        api_url=settings.ecwid_api_url,
+        store_id=settings.ecwid_store_id,
+        token=settings.ecwid_token,
+        timeout=settings.ecwid_timeout_seconds,
+    )
+    try:
+        profile = await ecwid.get_profile()
+    except EcwidError as exc:
+        return [Finding(False, f"Ecwid store {settings.ecwid_store_id}: {exc}")]
+    languages = ", ".join(
+        f"{lang} (default)" if lang == profile.languages.default else lang
+        for lang in profile.languages.enabled
+    )
+    findings = [
+        Finding(
+            True,
+            f"Ecwid: store {settings.ecwid_store_id} “{profile.name or 'unnamed'}”, "
+            f"languages {languages}.",
+        )
+    ]
+    try:
+        await ecwid.search_products("a", limit=1, time_limit=settings.ecwid_timeout_seconds)
+        findings.append(Finding(True, "Ecwid: the token can read the catalog."))
+    except EcwidError as exc:
+        findings.append(Finding(False, f"Ecwid: the token cannot read the catalog: {exc}"))
+    if await ecwid.can_update_catalog():
+        findings.append(Finding(True, "Ecwid: the token can update the catalog."))
+    else:
+        findings.append(
+            Finding(
+                False,
+                f"Ecwid: the token lacks the update_catalog scope: add it {ECWID_SCOPE_HELP}.",
+            )
+        )
+    return findings
+
+
+async def diagnose(settings: Settings) -> list[Finding]:
+    async with aiohttp.ClientSession() as session, httpx.AsyncClient() as http:
+        return [*await check_slack(settings, session), *await check_ecwid(settings, http)]

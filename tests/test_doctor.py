@@ -1,0 +1,92 @@
+"""`python -m bot check`: the setup doctor, run as a new user would, against the loopback fakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import environment
+from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
+from tests.fakes.image_host import TlsAuthority
+from tests.fakes.slack_api import FakeSlack
+from tests.processes import run_to_end
+
+
+async def doctor(env: dict[str, str], tmp_path: Path) -> tuple[int, list[str]]:
+    status, stdout, stderr = await run_to_end(env, tmp_path, "check")
+    assert "Traceback" not in stderr
+    return status, stdout.strip().splitlines()
+
+
+async def test_a_good_setup_is_reported_and_exits_0(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert lines == [
+        "ok  Slack: connected as @ecwid-image (UBOT) in workspace Shop.",
+        f"ok  Ecwid: store {STORE_ID} “Test Shop”, languages en (default), nl, de.",
+        "ok  Ecwid: the token can read the catalog.",
+        "ok  Ecwid: the token can update the catalog.",
+        "All set.",
+    ]
+    assert status == 0
+
+
+async def test_a_wrong_ecwid_token_is_explained_in_one_line(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    env = {**environment(slack, ecwid, tls), "ECWID_TOKEN": "secret_wrong"}
+    status, lines = await doctor(env, tmp_path)
+    assert status == 1
+    assert lines[1:] == [
+        f"FIX Ecwid store {STORE_ID}: Ecwid refused the token: check ECWID_TOKEN and "
+        'ECWID_STORE_ID. Ecwid said: "Invalid token"',
+        "1 thing(s) to fix.",
+    ]
+    assert "secret_wrong" not in "\n".join(lines)
+
+
+async def test_a_missing_slack_scope_is_explained_in_one_line(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.scopes = "commands"
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert status == 1
+    assert lines[1] == (
+        "FIX Slack: the bot token lacks the chat:write scope: add it under OAuth & Permissions "
+        "(or recreate the app from manifest.yml) and reinstall."
+    )
+
+
+async def test_group_allow_lists_need_usergroups_read(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.scopes = "commands,chat:write"
+    env = {**environment(slack, ecwid, tls), "ALLOWED_USERGROUPS": "S100"}
+    status, lines = await doctor(env, tmp_path)
+    assert status == 1
+    assert "FIX Slack: the bot token lacks the usergroups:read scope" in lines[1]
+
+
+async def test_missing_catalog_scopes_are_named(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    ecwid.missing_scopes = {"update_catalog", "read_catalog"}
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert status == 1
+    assert lines[2:] == [
+        "FIX Ecwid: the token cannot read the catalog: The Ecwid token lacks the `read_catalog` "
+        'scope: add it to the app\'s token. Ecwid said: "Token lacks a scope"',
+        "FIX Ecwid: the token lacks the update_catalog scope: add it in the Ecwid app's settings, "
+        "then use its new token.",
+        "2 thing(s) to fix.",
+    ]
+    assert ecwid.uploads[0].path == "/products/0/image/async"  # the harmless probe
+
+
+async def test_unreachable_slack_is_explained(
+    ecwid: FakeEcwid, slack: FakeSlack, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    env = {**environment(slack, ecwid, tls), "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    status, lines = await doctor(env, tmp_path)
+    assert status == 1
+    assert lines[0].startswith("FIX Slack could not be reached at http://127.0.0.1:9/api/")

@@ -1,0 +1,78 @@
+"""Socket Mode end to end: `python -m bot` with SLACK_APP_TOKEN, over a real WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+
+from tests.conftest import environment
+from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost, TlsAuthority
+from tests.fakes.slack_api import FakeSlack
+from tests.processes import start_bot
+from tests.slack_requests import global_shortcut
+
+APP_TOKEN = "xapp-1-A1-test-app-token"
+
+
+async def test_slash_command_and_shortcut_over_socket_mode(
+    slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    env = {**environment(slack, ecwid, tls), "SLACK_APP_TOKEN": APP_TOKEN}
+    del env["SLACK_SIGNING_SECRET"]  # not needed in Socket Mode
+    process = await start_bot(env, tmp_path)
+    try:
+        opened = (await slack.wait_for_call("apps.connections.open", timeout=20))[0]
+        assert opened.token == APP_TOKEN
+
+        await slack.send_envelope(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": {
+                    "token": "legacy-unused",
+                    "team_id": "T1",
+                    "channel_id": "C123",
+                    "user_id": "U123",
+                    "command": "/ecwid-image",
+                    "text": f"123 {images.link('shoe.png')}",
+                    "api_app_id": "A1",
+                    "response_url": slack.response_url(),
+                    "trigger_id": "1337.42.abcd",
+                },
+            }
+        )
+        ack = (await slack.wait_until(lambda: slack.socket_acks, timeout=10))[0]
+        assert ack["envelope_id"] == "env-1"
+        posts = await slack.wait_for_call("chat.postMessage", count=2, timeout=10)
+        assert posts[1].params["thread_ts"] == "1700000000.000001"
+        assert "New main image id: *987654321*" in posts[1].params["text"]
+        assert ecwid.uploads[0].body == {
+            "url": images.link("shoe.png"),
+            "width": "800",
+            "height": "600",
+        }
+
+        await slack.send_envelope(
+            {
+                "envelope_id": "env-2",
+                "type": "interactive",
+                "accepts_response_payload": False,
+                "payload": global_shortcut("upload_product_image"),
+            }
+        )
+        view = (await slack.wait_for_call("views.open", timeout=10))[0].params["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        assert view["callback_id"] == "ecwid_image_upload"
+        await slack.wait_until(lambda: len(slack.socket_acks) == 2)
+        assert [a["envelope_id"] for a in slack.socket_acks] == ["env-1", "env-2"]
+
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
