@@ -8,10 +8,12 @@ SIGTERM/SIGINT stop new work, let uploads in flight finish, then exit 0.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
 
+import uvloop
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -23,6 +25,8 @@ from bot.runtime import Runtime
 from bot.server import create_web_app
 
 log = logging.getLogger("bot")
+
+GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python's default: 700)
 
 
 async def serve(settings: Settings) -> None:
@@ -78,7 +82,12 @@ def main(argv: list[str]) -> int:
         configure_logging(settings.secrets, default_level="ERROR")  # the findings say it all
         return check(settings)
     configure_logging(settings.secrets)
-    asyncio.run(serve(settings))
+    # Start-up objects live as long as the process: keep the collector from rescanning them, and
+    # let it run less often under a burst (measured on the burst benchmark, see README).
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD)
+    # uvloop: the same asyncio API on a faster loop, so acks stay quick while uploads run.
+    uvloop.run(serve(settings))
     return 0
 
 

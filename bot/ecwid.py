@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.upload_request import Size
@@ -24,6 +25,7 @@ MAX_RATE_LIMIT_WAIT_SECONDS = (
     60.0  # give up on 429s rather than wait longer, as Ecwid's client does
 )
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
+RATE_LIMIT_PER_MINUTE = 600
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,9 @@ class EcwidClient:
         self._base = f"{api_url.rstrip('/')}/{store_id}"
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self._timeout = timeout
+        # Ecwid allows 600 calls a rolling minute: a burst goes through at once, more waits here
+        # instead of turning into 429s.
+        self._limiter = AsyncLimiter(RATE_LIMIT_PER_MINUTE, 60)
 
     async def _call(
         self,
@@ -249,14 +254,15 @@ class EcwidClient:
         seconds: float,
     ) -> Any:
         try:
-            response = await self._http.request(
-                method,
-                self._base + path,
-                params=params,
-                json=json,
-                headers=self._headers,
-                timeout=seconds,
-            )
+            async with self._limiter:
+                response = await self._http.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    json=json,
+                    headers=self._headers,
+                    timeout=seconds,
+                )
         except httpx.TimeoutException:
             raise EcwidError(
                 f"Ecwid did not answer within {seconds:g} s; try again in a few minutes.",

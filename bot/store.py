@@ -1,13 +1,19 @@
-"""Store facts that rarely change, cached briefly so forms open fast: the enabled languages."""
+"""Store facts that rarely change, cached briefly: the enabled languages and product names.
+
+Forms open faster, and a burst of uploads for one product costs Ecwid one look-up, not one each.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from bot.ecwid import EcwidClient, StoreLanguages
+from bot.ecwid import EcwidClient, Product, StoreLanguages
+from bot.upload_request import ProductId, ProductRef
 
 LANGUAGES_TTL_SECONDS = 300.0
+PRODUCT_TTL_SECONDS = 60.0  # long enough for a burst, short enough that renames show soon
+MAX_CACHED_PRODUCTS = 1000
 
 
 class StoreInfo:
@@ -17,6 +23,8 @@ class StoreInfo:
         self._languages: StoreLanguages | None = None
         self._fetched_at = 0.0
         self._refresh: asyncio.Task[StoreLanguages] | None = None
+        self._products: dict[ProductRef, tuple[float, Product]] = {}
+        self._lookups: dict[ProductRef, asyncio.Task[Product]] = {}
 
     async def languages(self) -> StoreLanguages:
         """The cached languages; a stale value is served while one shared call refreshes it."""
@@ -38,3 +46,25 @@ class StoreInfo:
             return self._languages
         finally:
             self._refresh = None
+
+    async def product(self, ref: ProductRef) -> Product:
+        """The product, by id or SKU; concurrent look-ups of one product share one Ecwid call."""
+        hit = self._products.get(ref)
+        if hit is not None and time.monotonic() - hit[0] < PRODUCT_TTL_SECONDS:
+            return hit[1]
+        lookup = self._lookups.get(ref)
+        if lookup is None:
+            lookup = asyncio.create_task(self._fetch_product(ref))
+            self._lookups[ref] = lookup
+            lookup.add_done_callback(lambda task: self._lookups.pop(ref, None))
+        return await asyncio.shield(lookup)
+
+    async def _fetch_product(self, ref: ProductRef) -> Product:
+        if isinstance(ref, ProductId):
+            product = await self._ecwid.get_product(ref.id)
+        else:
+            product = await self._ecwid.find_product_by_sku(ref.sku)
+        if len(self._products) >= MAX_CACHED_PRODUCTS:
+            self._products.clear()  # simple and bounded; the cache refills in one look-up each
+        self._products[ref] = (time.monotonic(), product)
+        return product

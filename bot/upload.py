@@ -80,7 +80,7 @@ class UploadFlow:
     async def _run(self, request: UploadRequest, who: Requester) -> Outcome:
         # The reads are independent: do them at once.
         found, probed, languages = await asyncio.gather(
-            self._find_product(request.product),
+            self._store.product(request.product),
             self._probe.probe(request.image_url),
             self._check_languages(request),
             return_exceptions=True,
@@ -132,11 +132,6 @@ class UploadFlow:
         check_languages(
             list(request.alt_translated), default=languages.default, enabled=languages.enabled
         )
-
-    async def _find_product(self, ref: ProductRef) -> Product:
-        if isinstance(ref, ProductId):
-            return await self._ecwid.get_product(ref.id)
-        return await self._ecwid.find_product_by_sku(ref.sku)
 
     async def _post_parent(self, who: Requester, product: Product) -> str | None:
         if who.channel_id is None:

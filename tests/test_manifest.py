@@ -64,4 +64,3 @@ async def test_every_declared_command_and_shortcut_reaches_a_listener(
     await slack.wait_for_call("views.open", count=len(manifest["features"]["shortcuts"]))
     unknown = await bot.interaction(global_shortcut("not_in_the_manifest"))
     assert unknown.status_code == 404
-

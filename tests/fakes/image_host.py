@@ -79,6 +79,7 @@ class FakeImageHost(LoopbackServer):
             "modern.webp": Served(image_bytes("WEBP", 64, 64), "image/webp"),
             "page.html": Served(b"<!doctype html><title>Shoe</title>", "text/html; charset=utf-8"),
         }
+        self.default: Served | None = None  # served for names not in `files`
         self.web_app.router.add_get("/{name:.*}", self._serve)
 
     async def start(self, tls: ssl.SSLContext | None = None) -> None:
@@ -94,7 +95,7 @@ class FakeImageHost(LoopbackServer):
         name = request.match_info["name"]
         self.hits.append(Hit(name, request.headers.get("Range"), request.headers.get("Host")))
         await self.notify()
-        served = self.files.get(name)
+        served = self.files.get(name, self.default)
         if served is None:
             return web.Response(status=404, text="Not here")
         await asyncio.sleep(served.delay)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ class SlackCall:
     method: str
     params: dict[str, Any]
     token: str | None
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeSlack(LoopbackServer):
@@ -35,6 +37,7 @@ class FakeSlack(LoopbackServer):
         self.web_app.router.add_get("/api/{method}", self._api)  # slack-sdk GETs a few methods
         self.web_app.router.add_post("/response/{id}", self._response_url)
         self.web_app.router.add_get("/socket", self._socket)
+        self.web_app.router.add_get("/_calls", self._dump_calls)  # for the benchmark
 
     @property
     def api_url(self) -> str:
@@ -92,6 +95,9 @@ class FakeSlack(LoopbackServer):
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         return {"ok": True}
+
+    async def _dump_calls(self, _: web.Request) -> web.Response:
+        return web.json_response([asdict(c) for c in self.calls])
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())

@@ -1,0 +1,286 @@
+"""Burst benchmark: ack latency against a bare Bolt app, end-to-end latency, peak memory.
+
+    .venv/bin/python benchmarks/burst.py [--requests 200] [--concurrency 50] [--runs 3]
+
+Starts the loopback Slack, Ecwid (each upload answered after 300 ms) and image host from tests/,
+the bot as users run it (`python -m bot`, HTTP mode) and a bare Bolt app that only acks, served
+the same way. Against each, after a warm-up, it fires signed `/ecwid-image 123 <https url> 640x480`
+commands, so many at a time, and prints ack p50/p99 for both, the p99 ratio, the end-to-end p99
+(command sent → its thread reply posted at the Slack stand-in), how many got their reply, and the
+bot's peak resident memory. With several runs it also prints the median of each figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench-token"
+WARM_UP = 20
+WARM_UP_BASE = 100_000  # request numbers of the warm-up, apart from the measured ones
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Figures:
+    bare_p50: float
+    bare_p99: float
+    bot_p50: float
+    bot_p99: float
+    e2e_p99: float
+    answered: int
+    peak_rss_mb: float
+
+    @property
+    def ratio(self) -> float:
+        return self.bot_p99 / self.bare_p99
+
+
+class Process:
+    def __init__(self, args: list[str], env: dict[str, str], port: int | None = None) -> None:
+        self.args, self.env, self.port = args, env, port
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **self.env},
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        if self.port:
+            async with httpx.AsyncClient() as client:
+                for _ in range(400):
+                    try:
+                        await client.post(f"http://127.0.0.1:{self.port}/slack/events")
+                        return
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.05)
+            raise RuntimeError(f"{self.args} did not start")
+
+    def peak_rss_mb(self) -> float:
+        """Peak resident memory of the process and its children, added up."""
+        assert self.proc is not None
+        pids, total = [self.proc.pid], 0
+        while pids:
+            pid = pids.pop()
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        return total / 1024
+
+    async def stop(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except TimeoutError:
+                self.proc.kill()
+
+
+class Load:
+    def __init__(self, port: int, response_url: str, image_base: str) -> None:
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self.response_url = response_url
+        self.image_base = image_base
+        self.verifier = SignatureVerifier(SECRET)
+
+    def body(self, n: int) -> str:
+        return urlencode(
+            {
+                "team_id": "T1",
+                "channel_id": "C123",
+                "user_id": "U123",
+                "command": "/ecwid-image",
+                "text": f"123 {self.image_base}img/{n}.jpg 640x480",
+                "response_url": self.response_url,
+                "trigger_id": f"{n}.42",
+                "api_app_id": "A1",
+            }
+        )
+
+    async def fire(
+        self, client: httpx.AsyncClient, numbers: range, concurrency: int
+    ) -> dict[int, tuple[float, float]]:
+        """Send the commands, `concurrency` at a time; (sent, acked) monotonic times for each."""
+        gate = asyncio.Semaphore(concurrency)
+        times: dict[int, tuple[float, float]] = {}
+
+        async def one(n: int) -> None:
+            body = self.body(n)
+            async with gate:
+                ts = str(int(time.time()))
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Slack-Request-Timestamp": ts,
+                    "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+                }
+                sent = time.monotonic()
+                async with client.post(self.url, data=body, headers=headers) as response:
+                    await response.read()
+                acked = time.monotonic()
+                if response.status != 200:
+                    raise RuntimeError(f"request {n}: HTTP {response.status}")
+                times[n] = (sent, acked)
+
+        await asyncio.gather(*(one(n) for n in numbers))
+        return times
+
+
+async def replies(client: aiohttp.ClientSession, calls_url: str) -> dict[int, float]:
+    """When each command's thread reply reached the Slack stand-in, by request number."""
+    async with client.get(calls_url) as response:
+        calls = await response.json()
+    found: dict[int, float] = {}
+    for call in calls:
+        params = call["params"]
+        if call["method"] == "chat.postMessage" and params.get("thread_ts"):
+            match = re.search(r"/img/(\d+)\.jpg", params.get("text", ""))
+            if match:
+                found.setdefault(int(match.group(1)), call["at"])
+    return found
+
+
+async def one_run(
+    requests: int, concurrency: int, bot_first: bool, profile: str | None = None
+) -> Figures:
+    fakes = Process([sys.executable, "-m", "benchmarks.fakes", "0.3"], {})
+    await fakes.start()
+    assert fakes.proc and fakes.proc.stdout
+    config = json.loads(await fakes.proc.stdout.readline())
+    bot_port, bare_port = free_port(), free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": config["slack_api_url"],
+        "ECWID_STORE_ID": str(config["ecwid_store_id"]),
+        "ECWID_TOKEN": config["ecwid_token"],
+        "ECWID_API_URL": config["ecwid_api_url"],
+        "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
+        "SSL_CERT_FILE": config["ca_file"],
+    }
+    profiling = ["-m", "cProfile", "-o", profile] if profile else []
+    bot = Process(
+        [sys.executable, *profiling, "-m", "bot"], {**env, "PORT": str(bot_port)}, bot_port
+    )
+    bare = Process(
+        [sys.executable, "benchmarks/bare_app.py"], {**env, "PORT": str(bare_port)}, bare_port
+    )
+    try:
+        await bot.start()
+        await bare.start()
+        # aiohttp as the load generator: httpx's own overhead under 50 concurrent requests
+        # measured larger than the apps' (p99 of seconds against the bare app).
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as client:
+            bot_load = Load(bot_port, config["response_url"], config["image_base"])
+            bare_load = Load(bare_port, config["response_url"], config["image_base"])
+            # Warm-up: connections, caches, first auth.test, first upload.
+            await bot_load.fire(client, range(WARM_UP_BASE, WARM_UP_BASE + WARM_UP), concurrency)
+            await bare_load.fire(client, range(WARM_UP_BASE, WARM_UP_BASE + WARM_UP), concurrency)
+            deadline = time.monotonic() + 30
+            while len(await replies(client, config["slack_calls_url"])) < WARM_UP:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("warm-up uploads never finished")
+                await asyncio.sleep(0.1)
+
+            order = [(bot_load, "bot"), (bare_load, "bare")]
+            measured: dict[str, dict[int, tuple[float, float]]] = {}
+            for load, name in order if bot_first else order[::-1]:
+                measured[name] = await load.fire(client, range(requests), concurrency)
+                if name == "bot":
+                    deadline = time.monotonic() + 60
+                    while (
+                        len(got := await replies(client, config["slack_calls_url"]))
+                        < WARM_UP + requests
+                    ):
+                        if time.monotonic() > deadline:
+                            break
+                        await asyncio.sleep(0.1)
+            got = await replies(client, config["slack_calls_url"])
+        ack = {
+            name: [(a - s) * 1000 for s, a in times.values()] for name, times in measured.items()
+        }
+        e2e = [(got[n] - measured["bot"][n][0]) * 1000 for n in range(requests) if n in got]
+        return Figures(
+            bare_p50=percentile(ack["bare"], 50),
+            bare_p99=percentile(ack["bare"], 99),
+            bot_p50=percentile(ack["bot"], 50),
+            bot_p99=percentile(ack["bot"], 99),
+            e2e_p99=percentile(e2e, 99) if e2e else float("nan"),
+            answered=len(e2e),
+            peak_rss_mb=bot.peak_rss_mb(),
+        )
+    finally:
+        await bot.stop()
+        await bare.stop()
+        await fakes.stop()
+
+
+def show(label: str, f: Figures, requests: int) -> None:
+    print(
+        f"{label:>7}  ack p50/p99 bot {f.bot_p50:6.1f}/{f.bot_p99:6.1f} ms  "
+        f"bare {f.bare_p50:6.1f}/{f.bare_p99:6.1f} ms  ratio {f.ratio:4.2f}  "
+        f"e2e p99 {f.e2e_p99:6.0f} ms  answered {f.answered}/{requests}  "
+        f"peak RSS {f.peak_rss_mb:5.1f} MB",
+        flush=True,
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile, to FILE")
+    args = parser.parse_args()
+    runs = []
+    for n in range(args.runs):
+        figures = await one_run(
+            args.requests, args.concurrency, bot_first=n % 2 == 0, profile=args.profile
+        )
+        show(f"run {n + 1}", figures, args.requests)
+        runs.append(figures)
+    if len(runs) > 1:
+        median = Figures(
+            *(statistics.median(getattr(r, f) for r in runs) for f in Figures.__dataclass_fields__)
+        )
+        show("median", median, args.requests)
+        print(f"median p99 ratio {statistics.median(r.ratio for r in runs):.2f}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    asyncio.run(main())
