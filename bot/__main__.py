@@ -46,7 +46,7 @@ async def serve(settings: Settings) -> None:
         await runtime.close()
         await handler.close_async()
     else:
-        runner = web.AppRunner(create_web_app(app), access_log=None)
+        runner = web.AppRunner(create_web_app(app, runtime.workers.priority), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "0.0.0.0", settings.port)
         await site.start()

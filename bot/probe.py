@@ -16,6 +16,7 @@ import logging
 import re
 import socket
 import ssl
+import time
 import warnings
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -32,6 +33,7 @@ MAX_FILE_SIZE = 20 * 1024 * 1024  # Ecwid's limit
 MAX_REDIRECTS = 3
 MAX_CONNECTIONS = 256
 CONNECTIONS_PER_HOST = 8
+DNS_CACHE_SECONDS = 10.0
 PARSE_STEP = 16 * 1024  # bytes to wait for between two attempts at parsing the header
 CONNECT_TIMEOUT_SECONDS = 3.0
 FETCH_TIMEOUT_SECONDS = 8.0
@@ -144,6 +146,8 @@ class ImageProbe:
     ) -> None:
         self._allow_private = allow_private_networks
         self._fetch_timeout = fetch_timeout
+        # (host, port) → (when, addresses): the addresses are checked on every use.
+        self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
         # aiohttp directly, not the shared httpx client: this fetch needs its own pool, TLS trust,
         # SNI for a pinned address and no proxy, and is the hottest call of a burst (httpx's
         # models cost about 0.5 ms a request more). Sessions ignore proxy settings by default.
@@ -181,12 +185,15 @@ class ImageProbe:
             ) from None
 
     async def _addresses(self, host: str, port: int) -> list[str]:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise ProbeError(f"The image host {host} could not be found.") from None
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        """The host's addresses, each checked; a batch from one host resolves it once."""
+        cached = self._resolved.get((host, port))
+        if cached and time.monotonic() - cached[0] < DNS_CACHE_SECONDS:
+            addresses = cached[1]
+        else:
+            addresses = await self._resolve(host, port)
+            if len(self._resolved) > 1000:
+                self._resolved.clear()
+            self._resolved[(host, port)] = (time.monotonic(), addresses)
         if not self._allow_private:
             for address in addresses:
                 if not is_public_address(ipaddress.ip_address(address.split("%")[0])):
@@ -196,6 +203,14 @@ class ImageProbe:
                         "only public https:// links can be used."
                     )
         return addresses
+
+    async def _resolve(self, host: str, port: int) -> list[str]:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise ProbeError(f"The image host {host} could not be found.") from None
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
     async def _fetch(self, url: str) -> ImageInfo | str:
         """One hop: the image's details, or the URL a redirect points to."""

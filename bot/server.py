@@ -6,13 +6,18 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.workers import AckPriority
+
 EVENTS_PATH = "/slack/events"
 
 
-def create_web_app(app: AsyncApp) -> web.Application:
+def create_web_app(app: AsyncApp, priority: AckPriority | None = None) -> web.Application:
+    priority = priority or AckPriority()
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        with priority.answering():  # uploads hold back while Slack waits for acks
+            bolt_response = await app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.Response(text="ok")

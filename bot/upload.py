@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product
+from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
 from bot.notify import Notifier, Requester, slack_error
 from bot.probe import ImageInfo, ImageProbe, ProbeError
 from bot.store import StoreInfo
@@ -111,15 +111,23 @@ class UploadFlow:
             external_id=request.external_id,
         )
 
-        parent_ts = await self._post_parent(who, product)
-        try:
-            result = await self._ecwid.upload_main_image(product.id, upload)
-        except EcwidError as exc:
-            await self._report(who, product, parent_ts, messages.upload_failed(str(exc)), ok=False)
-            return Outcome("upload-failed", exc.status)
+        # The announcement need not hold the upload up: both go out at once.
+        parent_ts, result = await asyncio.gather(
+            self._post_parent(who, product), self._upload(product.id, upload)
+        )
+        if isinstance(result, EcwidError):
+            failed = messages.upload_failed(str(result))
+            await self._report(who, product, parent_ts, failed, ok=False)
+            return Outcome("upload-failed", result.status)
         body = messages.upload_succeeded(request, image, size, result)
         await self._report(who, product, parent_ts, body, ok=True)
         return Outcome("uploaded", 200)
+
+    async def _upload(self, product_id: int, upload: ImageUpload) -> UploadResult | EcwidError:
+        try:
+            return await self._ecwid.upload_main_image(product_id, upload)
+        except EcwidError as exc:
+            return exc
 
     async def _check_languages(self, request: UploadRequest) -> None:
         if not request.alt_translated:

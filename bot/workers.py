@@ -1,20 +1,55 @@
-"""A bounded pool of worker tasks: listeners only parse, ack and queue; uploads run here."""
+"""A bounded pool of worker tasks: listeners only parse, ack and queue; uploads run here.
+
+Acks have Slack's 3-second deadline and uploads do not, so while requests are being answered a
+queued upload waits a moment (at most HOLD_BACK_SECONDS) before it starts taking the loop's time.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 
+HOLD_BACK_SECONDS = 0.25
+
+
+class AckPriority:
+    """Counts the Slack requests being answered right now."""
+
+    def __init__(self) -> None:
+        self._answering = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        self._answering += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._answering -= 1
+            if not self._answering:
+                self._quiet.set()
+
+    async def wait_quiet(self, at_most: float) -> None:
+        if self._quiet.is_set() or at_most <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._quiet.wait(), at_most)
+
 
 class WorkerPool:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, priority: AckPriority | None = None) -> None:
         self._size = size
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._priority = priority or AckPriority()
+        self._queue: asyncio.Queue[tuple[float, Job]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
 
@@ -30,12 +65,17 @@ class WorkerPool:
     def submit(self, job: Job) -> None:
         if self._closing:
             raise RuntimeError("the worker pool is shutting down")
-        self._queue.put_nowait(job)
+        self._queue.put_nowait((time.monotonic(), job))
+
+    @property
+    def priority(self) -> AckPriority:
+        return self._priority
 
     async def _work(self) -> None:
         while True:
-            job = await self._queue.get()
+            queued_at, job = await self._queue.get()
             try:
+                await self._priority.wait_quiet(queued_at + HOLD_BACK_SECONDS - time.monotonic())
                 await job()
             except Exception:  # a job must never take its worker down with it
                 log.exception("upload job failed")

@@ -1,0 +1,48 @@
+"""The worker pool: uploads hold back briefly while Slack requests are being answered."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.workers import HOLD_BACK_SECONDS, AckPriority, WorkerPool
+
+
+async def test_jobs_wait_for_acks_to_finish_but_never_long() -> None:
+    priority = AckPriority()
+    pool = WorkerPool(2, priority)
+    pool.start()
+    started: list[str] = []
+
+    async def job(name: str) -> None:
+        started.append(name)
+
+    with priority.answering():
+        pool.submit(lambda: job("during acks"))
+        await asyncio.sleep(HOLD_BACK_SECONDS / 5)
+        assert started == []  # held back while a request is being answered
+    await asyncio.sleep(0.01)
+    assert started == ["during acks"]  # ...and released as soon as it is answered
+
+    with priority.answering():  # a request that takes long never starves the uploads
+        pool.submit(lambda: job("long ack"))
+        await asyncio.sleep(HOLD_BACK_SECONDS * 2)
+        assert started == ["during acks", "long ack"]
+    await pool.close(1)
+
+
+async def test_a_failing_job_does_not_stop_its_worker() -> None:
+    pool = WorkerPool(1)
+    pool.start()
+    done = asyncio.Event()
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        done.set()
+
+    pool.submit(broken)
+    pool.submit(fine)
+    await asyncio.wait_for(done.wait(), 2)
+    await pool.close(1)
+    assert not pool.accepting
