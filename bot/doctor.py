@@ -68,13 +68,7 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
 
 
 async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Finding]:
-    ecwid = EcwidClient(
-        http,
-        api_url=settings.ecwid_api_url,
-        store_id=settings.ecwid_store_id,
-        token=settings.ecwid_token,
-        timeout=settings.ecwid_timeout_seconds,
-    )
+    ecwid = EcwidClient.for_settings(http, settings)
     try:
         profile = await ecwid.get_profile()
     except EcwidError as exc:

@@ -16,6 +16,7 @@ import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
+from bot.config import Settings
 from bot.upload_request import Size
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,16 @@ def explain_status(
 
 class EcwidClient:
     """Calls one store's API through a shared httpx.AsyncClient."""
+
+    @classmethod
+    def for_settings(cls, http: httpx.AsyncClient, settings: Settings) -> EcwidClient:
+        return cls(
+            http,
+            api_url=settings.ecwid_api_url,
+            store_id=settings.ecwid_store_id,
+            token=settings.ecwid_token,
+            timeout=settings.ecwid_timeout_seconds,
+        )
 
     def __init__(
         self, http: httpx.AsyncClient, *, api_url: str, store_id: int, token: str, timeout: float

@@ -11,7 +11,7 @@ from bot import messages
 from bot.ecwid import EcwidError, Product, StoreLanguages
 from bot.notify import Requester, slack_error
 from bot.runtime import Runtime
-from bot.upload_request import Draft, ProductId, ProductSku
+from bot.upload_request import Draft, ProductId
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +30,10 @@ async def _languages(runtime: Runtime) -> StoreLanguages | None:
 async def _product(runtime: Runtime, draft: Draft) -> tuple[Product | None, str | None]:
     """The prefilled product, and a note for the form when it could not be found."""
     ref = draft.product
+    if ref is None:
+        return None, None
     try:
-        if isinstance(ref, ProductId):
-            lookup = runtime.ecwid.get_product(ref.id)
-        elif isinstance(ref, ProductSku):
-            lookup = runtime.ecwid.find_product_by_sku(ref.sku)
-        else:
-            return None, None
-        return await asyncio.wait_for(lookup, LOOKUP_BUDGET_SECONDS), None
+        return await asyncio.wait_for(runtime.store.product(ref), LOOKUP_BUDGET_SECONDS), None
     except EcwidError as exc:
         return None, str(exc)
     except TimeoutError:

@@ -62,13 +62,7 @@ class Runtime:
         slack.retry_handlers.extend(
             [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
         )
-        ecwid = EcwidClient(
-            http,
-            api_url=settings.ecwid_api_url,
-            store_id=settings.ecwid_store_id,
-            token=settings.ecwid_token,
-            timeout=settings.ecwid_timeout_seconds,
-        )
+        ecwid = EcwidClient.for_settings(http, settings)
         notifier = Notifier(slack, http)
         store = StoreInfo(ecwid)
         probe = ImageProbe(

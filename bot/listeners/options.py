@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot import form, messages
 from bot.ecwid import EcwidError, Product, ProductNotFound
 from bot.runtime import Runtime
+from bot.upload_request import ProductId, ValidationError, check_product_id
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ async def find_products(runtime: Runtime, query: str) -> list[Product]:
         return []
     if query.isascii() and query.isdigit():
         try:
-            return [await runtime.ecwid.get_product(int(query))]
-        except ProductNotFound:
+            return [await runtime.store.product(ProductId(check_product_id(int(query))))]
+        except (ProductNotFound, ValidationError):
             return []
     return await runtime.ecwid.search_products(
         query, limit=MAX_OPTIONS, time_limit=SEARCH_TIMEOUT_SECONDS
