@@ -16,11 +16,13 @@ import sys
 import uvloop
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import diagnose
 from bot.logs import configure_logging
+from bot.notify import slack_error
 from bot.runtime import Runtime
 from bot.server import create_web_app
 
@@ -38,7 +40,17 @@ async def serve(settings: Settings) -> None:
     runtime = await Runtime.open(settings)
     app = build_app(runtime)
     if settings.socket_mode:
+        # slack-sdk retries a refused app token forever; ask once first, and use its answer.
+        try:
+            opened = await runtime.slack.apps_connections_open(app_token=settings.slack_app_token)
+        except SlackApiError as exc:
+            await runtime.close()
+            raise SystemExit(
+                f"Cannot start: Slack refused the app token ({slack_error(exc)}): "
+                "check SLACK_APP_TOKEN (an xapp- token with connections:write)."
+            ) from None
         handler = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=runtime.slack)
+        handler.client.wss_uri = opened["url"]
         await handler.connect_async()
         log.info("connected to Slack in Socket Mode")
         await stop.wait()
@@ -49,7 +61,13 @@ async def serve(settings: Settings) -> None:
         runner = web.AppRunner(create_web_app(app, runtime.workers.priority), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "0.0.0.0", settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await runtime.close()
+            raise SystemExit(
+                f"Cannot start: cannot listen on port {settings.port} ({exc.strerror})."
+            ) from None
         log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
         await stop.wait()
         log.info("stopping: finishing uploads in flight")

@@ -89,6 +89,13 @@ def unexpected_failure() -> str:
     return ":x: Something went wrong on the bot's side; the image may not have been uploaded. The error is in the bot's log."
 
 
+def interrupted() -> str:
+    return (
+        ":warning: The bot was restarted before your upload finished: the main image may or may "
+        "not have been replaced. Check the product in Ecwid, or run the command again."
+    )
+
+
 def result_for_user(product: Product, body: str, channel_id: str | None) -> str:
     """The whole result, for when it cannot go to the channel thread."""
     where = ""

@@ -7,6 +7,7 @@ message in the channel, the result as a reply in its thread, and the parent upda
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -63,6 +64,11 @@ class UploadFlow:
         outcome = Outcome("error")
         try:
             outcome = await self._run(request, who)
+        except asyncio.CancelledError:  # shut down before it finished: say so, then stop
+            outcome = Outcome("interrupted")
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._notifier.tell(who, messages.interrupted()), 2)
+            raise
         except Exception:
             log.exception("upload flow failed unexpectedly")
             await self._notifier.tell(who, messages.unexpected_failure())

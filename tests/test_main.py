@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -82,3 +83,33 @@ async def test_serves_health_and_uploads_then_stops_cleanly_on_sigterm(
     for name, secret in environment(slack, ecwid, tls).items():
         if name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ECWID_TOKEN"):
             assert secret not in output
+
+
+async def test_a_busy_port_is_one_clear_line(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**environment(slack, ecwid, tls), "PORT": str(port)}
+        status, _, stderr = await run_to_end(env, tmp_path)
+    assert status == 1
+    assert (
+        stderr.strip().splitlines()[-1].startswith(f"Cannot start: cannot listen on port {port} (")
+    )
+    assert "Traceback" not in stderr
+
+
+async def test_a_refused_app_token_is_one_clear_line(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.errors["apps.connections.open"] = "invalid_auth"
+    env = {**environment(slack, ecwid, tls), "SLACK_APP_TOKEN": "xapp-1-wrong"}
+    status, _, stderr = await run_to_end(env, tmp_path)
+    assert status == 1
+    assert stderr.strip().splitlines()[-1] == (
+        "Cannot start: Slack refused the app token (invalid_auth): check SLACK_APP_TOKEN "
+        "(an xapp- token with connections:write)."
+    )
+    assert "Traceback" not in stderr and "xapp-1-wrong" not in stderr

@@ -13,6 +13,9 @@ import pytest
 
 from bot.config import Settings
 from bot.logs import RedactSecrets
+from bot.notify import Requester
+from bot.runtime import Runtime
+from bot.upload_request import ProductId, UploadRequest
 from tests.conftest import serving
 from tests.fakes.ecwid_api import FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
@@ -196,3 +199,17 @@ def test_secrets_are_redacted_from_messages_and_exception_text() -> None:
     text = logging.Formatter().format(record)
     assert "xoxb-secret-1" not in text and "secret_abcdef" not in text
     assert "token [redacted]" in text and "bad [redacted] in url" in text
+
+
+async def test_an_upload_cut_off_by_shutdown_is_still_answered(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ecwid.upload_delay = 5  # longer than the shutdown grace below
+    runtime = await Runtime.open(settings)
+    request = UploadRequest(product=ProductId(123), image_url=images.link("shoe.png"), size=None)
+    who = Requester(user_id="U123", channel_id="C123", response_url=slack.response_url())
+    runtime.workers.submit(lambda: runtime.uploads.run(request, who))
+    await ecwid.wait_until(lambda: ecwid.uploads)
+    await runtime.close(grace_seconds=0.2)
+    answer = await slack.wait_for_response()
+    assert answer["text"].startswith(":warning: The bot was restarted before your upload finished")
