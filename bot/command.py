@@ -51,7 +51,6 @@ class HelpCommand:
 class _Token:
     text: str
     key: str | None = None  # set for key=value tokens
-    quoted: bool = False
 
 
 @dataclass
@@ -82,7 +81,7 @@ def _tokenize(text: str) -> list[_Token]:
                     end = text.find('"', i + 1)
                 if end == -1:
                     raise ValidationError(f"The quote after `{key}=` is never closed.")
-                tokens.append(_Token(text[i + 1 : end], key=key, quoted=True))
+                tokens.append(_Token(text[i + 1 : end], key=key))
                 i = end + 1
                 if i < n and not text[i].isspace():
                     raise ValidationError(f"Put a space after the closing quote of `{key}=`.")

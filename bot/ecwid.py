@@ -50,7 +50,6 @@ class StoreLanguages:
 @dataclass(frozen=True)
 class StoreProfile:
     name: str
-    url: str
     languages: StoreLanguages
 
 
@@ -353,10 +352,9 @@ class EcwidClient:
         languages = data.get("languages") or {}
         enabled = tuple(languages.get("enabledLanguages") or ())
         default = languages.get("defaultLanguage") or (enabled[0] if enabled else "en")
-        settings, general = data.get("settings") or {}, data.get("generalInfo") or {}
+        settings = data.get("settings") or {}
         return StoreProfile(
             name=str(settings.get("storeName") or ""),
-            url=str(general.get("storeUrl") or ""),
             languages=StoreLanguages(default=default, enabled=enabled or (default,)),
         )
 
