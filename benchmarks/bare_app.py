@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.server import create_web_app
+from bot.workers import AckPriority
 
 
 async def main() -> None:
@@ -26,7 +27,10 @@ async def main() -> None:
     async def only_ack(ack: AsyncAck) -> None:
         await ack()
 
-    runner = web.AppRunner(create_web_app(app), access_log=None)
+    runner = web.AppRunner(
+        create_web_app(app, AckPriority(), signing_secret=os.environ["SLACK_SIGNING_SECRET"]),
+        access_log=None,
+    )
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", int(os.environ["PORT"])).start()
     stop = asyncio.Event()

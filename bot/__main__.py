@@ -2,7 +2,8 @@
 `python -m bot check` checks the setup instead.
 
 With SLACK_APP_TOKEN set it connects in Socket Mode; otherwise it serves HTTP on PORT.
-SIGTERM/SIGINT stop new work, let uploads in flight finish, then exit 0.
+SIGTERM/SIGINT stop new work, let uploads in flight finish, then exit 0. A start-up mistake is
+one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,21 +15,33 @@ import signal
 import sys
 
 import uvloop
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from bot import __version__
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import diagnose
 from bot.logs import configure_logging
-from bot.notify import slack_error
 from bot.runtime import Runtime
-from bot.server import create_web_app
+from bot.server import HttpServer
+from bot.slack_client import SLACK_FAILURES, slack_error
 
 log = logging.getLogger("bot")
 
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python's default: 700)
+USAGE = """usage: python -m bot [check]
+
+  (nothing)   run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT
+  check       check the setup (Slack and Ecwid tokens, scopes) and say what to fix
+  -h, --help  show this help
+  --version   show the version
+
+Settings come from the environment or a .env file: see .env.example."""
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is the one line that says why."""
 
 
 async def serve(settings: Settings) -> None:
@@ -43,38 +56,54 @@ async def serve(settings: Settings) -> None:
         # slack-sdk retries a refused app token forever; ask once first, and use its answer.
         try:
             opened = await runtime.slack.apps_connections_open(app_token=settings.slack_app_token)
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             await runtime.close()
-            raise SystemExit(
-                f"Cannot start: Slack refused the app token ({slack_error(exc)}): "
-                "check SLACK_APP_TOKEN (an xapp- token with connections:write)."
-            ) from None
+            raise StartupError(_app_token_problem(settings, exc)) from None
         handler = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=runtime.slack)
         handler.client.wss_uri = opened["url"]
-        await handler.connect_async()
+        try:
+            await handler.connect_async()
+        except Exception as exc:  # the WebSocket itself: unreachable, refused
+            await runtime.close()
+            await handler.close_async()
+            raise StartupError(
+                f"Cannot start: the Socket Mode connection to Slack failed ({type(exc).__name__})."
+            ) from None
         log.info("connected to Slack in Socket Mode")
         await stop.wait()
+        log.info("stopping: finishing uploads in flight")
         await handler.disconnect_async()
         await runtime.close()
         await handler.close_async()
     else:
-        runner = web.AppRunner(create_web_app(app, runtime.workers.priority), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "0.0.0.0", settings.port)
+        server = HttpServer(app, runtime)
         try:
-            await site.start()
+            await server.start("0.0.0.0", settings.port)
         except OSError as exc:
             await runtime.close()
-            raise SystemExit(
+            await server.close()
+            raise StartupError(
                 f"Cannot start: cannot listen on port {settings.port} ({exc.strerror})."
             ) from None
         log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
         await stop.wait()
         log.info("stopping: finishing uploads in flight")
-        await site.stop()  # no new connections; outgoing calls keep working
+        await server.stop_listening()  # no new connections; outgoing calls keep working
         await runtime.close()
-        await runner.cleanup()
+        await server.close()
     log.info("stopped")
+
+
+def _app_token_problem(settings: Settings, exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return (
+            f"Cannot start: Slack refused the app token ({slack_error(exc)}): "
+            "check SLACK_APP_TOKEN (an xapp- token with connections:write)."
+        )
+    return (
+        f"Cannot start: Slack could not be reached at {settings.slack_api_url} "
+        f"({slack_error(exc)}); check the network, or SLACK_API_URL."
+    )
 
 
 def check(settings: Settings) -> int:
@@ -88,8 +117,14 @@ def check(settings: Settings) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if argv in (["-h"], ["--help"]):
+        print(USAGE)
+        return 0
+    if argv == ["--version"]:
+        print(f"ecwid-image {__version__}")
+        return 0
     if argv not in ([], ["check"]):
-        print("usage: python -m bot [check]", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
     try:
         settings = load_settings()
@@ -99,13 +134,17 @@ def main(argv: list[str]) -> int:
     if argv == ["check"]:
         configure_logging(settings.secrets, default_level="ERROR")  # the findings say it all
         return check(settings)
-    configure_logging(settings.secrets)
+    configure_logging(settings.secrets, settings.log_level)
     # Start-up objects live as long as the process: keep the collector from rescanning them, and
     # let it run less often under a burst (measured on the burst benchmark, see README).
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD)
-    # uvloop: the same asyncio API on a faster loop, so acks stay quick while uploads run.
-    uvloop.run(serve(settings))
+    try:
+        # uvloop: the same asyncio API on a faster loop, so acks stay quick while uploads run.
+        uvloop.run(serve(settings))
+    except StartupError as problem:
+        print(problem, file=sys.stderr)
+        return 2
     return 0
 
 

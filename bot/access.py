@@ -1,30 +1,52 @@
-"""Who may change the catalog, and from where: the store owner's allow-lists (ids, never names)."""
+"""Who may change the catalog, and from where: the store owner's allow-lists (ids, never names).
+
+User-group membership is read from Slack before the ack, so it has a tight time budget. Each
+group has at most one lookup in flight, shared by every request waiting on it; what it finds is
+kept for GROUP_CACHE_SECONDS. When a lookup fails, the failure is remembered briefly (no storm of
+lookups against a rate-limited Slack), and a membership read earlier is trusted for at most
+MAX_STALE_SECONDS: a removed member loses access within that bound whatever Slack does.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import logging
 import time
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.config import Settings
-from bot.notify import slack_error
+from bot.slack_client import SLACK_FAILURES, BoundedWebClient, slack_error
 
 log = logging.getLogger(__name__)
 
 GROUP_CACHE_SECONDS = 300.0
+LOOKUP_BUDGET_SECONDS = 1.5  # of Slack's 3 s for the ack
+FAILURE_CACHE_SECONDS = 30.0
+MAX_STALE_SECONDS = 600.0
+
+
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"  # not on the lists
+    UNKNOWN = "unknown"  # the groups could not be read: refused, for now
+
+
+class _Group:
+    def __init__(self) -> None:
+        self.members: frozenset[str] | None = None
+        self.read_at = 0.0  # when `members` was read
+        self.failed_at = -FAILURE_CACHE_SECONDS
+        self.lookup: asyncio.Task[None] | None = None
 
 
 class AccessPolicy:
-    def __init__(self, settings: Settings, slack: AsyncWebClient) -> None:
+    def __init__(self, settings: Settings, slack: BoundedWebClient) -> None:
         self._users = settings.allowed_users
         self._groups = settings.allowed_usergroups
         self._channels = settings.allowed_channels
         self._slack = slack
-        self._members: dict[str, tuple[float, frozenset[str]]] = {}
-        self._lock = asyncio.Lock()
+        self._state = {group: _Group() for group in self._groups}
 
     @property
     def channels(self) -> frozenset[str]:
@@ -34,26 +56,45 @@ class AccessPolicy:
         """No channel (a global shortcut, the type-ahead) is checked later, where one is chosen."""
         return not self._channels or channel_id is None or channel_id in self._channels
 
-    async def user_allowed(self, user_id: str) -> bool:
+    async def user_allowed(self, user_id: str) -> Verdict:
         if not self._users and not self._groups:
-            return True
+            return Verdict.ALLOWED
         if user_id in self._users:
-            return True
-        for group in sorted(self._groups):
-            if user_id in await self._group_members(group):
-                return True
-        return False
+            return Verdict.ALLOWED
+        if not self._groups:
+            return Verdict.REFUSED
+        deadline = time.monotonic() + LOOKUP_BUDGET_SECONDS
+        memberships = await asyncio.gather(
+            *(self._members(group, deadline) for group in sorted(self._groups))
+        )
+        if any(members is not None and user_id in members for members in memberships):
+            return Verdict.ALLOWED
+        if any(members is None for members in memberships):
+            return Verdict.UNKNOWN
+        return Verdict.REFUSED
 
-    async def _group_members(self, group: str) -> frozenset[str]:
-        async with self._lock:  # one usergroups.users.list per group per period, even in a burst
-            cached = self._members.get(group)
-            if cached and time.monotonic() - cached[0] < GROUP_CACHE_SECONDS:
-                return cached[1]
-            try:
-                response = await self._slack.usergroups_users_list(usergroup=group)
-                members = frozenset(response.get("users") or ())
-            except SlackApiError as exc:  # fail closed, but loudly
-                log.error("cannot read user group %s: %s", group, slack_error(exc))
-                return cached[1] if cached else frozenset()
-            self._members[group] = (time.monotonic(), members)
-            return members
+    async def _members(self, group: str, deadline: float) -> frozenset[str] | None:
+        """The group's members, or None when they are not known well enough to decide."""
+        state = self._state[group]
+        now = time.monotonic()
+        if state.members is not None and now - state.read_at < GROUP_CACHE_SECONDS:
+            return state.members
+        if now - state.failed_at >= FAILURE_CACHE_SECONDS and state.lookup is None:
+            state.lookup = asyncio.create_task(self._read(group, state))
+        if state.lookup is not None:
+            # The lookup goes on after the budget (it fills the cache for the next request).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(state.lookup), deadline - now)
+        fresh_enough = time.monotonic() - state.read_at < MAX_STALE_SECONDS
+        return state.members if state.members is not None and fresh_enough else None
+
+    async def _read(self, group: str, state: _Group) -> None:
+        try:
+            response = await self._slack.usergroups_users_list(usergroup=group)
+            state.members = frozenset(response.get("users") or ())
+            state.read_at = time.monotonic()
+        except SLACK_FAILURES as exc:  # fail closed, but loudly
+            state.failed_at = time.monotonic()
+            log.error("cannot read user group %s: %s", group, slack_error(exc))
+        finally:
+            state.lookup = None

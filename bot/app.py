@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.listeners import register_listeners
 from bot.runtime import Runtime
+
+
+class _DropTokenSkippedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since the bot hands it a
+    ready client (the shared connection pool), warns at every start that the token is unused."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_bolt_log = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")
+_bolt_log.addFilter(_DropTokenSkippedWarning())
 
 
 def build_app(runtime: Runtime) -> AsyncApp:

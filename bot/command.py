@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.upload_request import (
+    MAX_SIDE_DIGITS,
     Draft,
     ProductId,
     ProductRef,
@@ -25,8 +26,9 @@ from bot.upload_request import (
     check_external_id,
     check_image_url,
     check_language,
-    check_product_id,
     check_size,
+    parse_product_id,
+    whole_number,
 )
 
 USAGE = '/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…]'
@@ -37,8 +39,13 @@ EXAMPLE = (
 # A closing quote for each opening quote; phones and macOS type curly quotes.
 _QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“"}
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)=")
-_SIZE = re.compile(r"^(\d+)[xX](\d+)$")
-_SIZE_LIKE = re.compile(r"^-?\d*[xX×*]-?\d*$|^\d+$")  # a size, maybe mistyped
+_SIZE = re.compile(r"^([0-9]+)[xX]([0-9]+)$")
+_SIZE_LIKE = re.compile(r"^-?[0-9]*[xX×*]-?[0-9]*$|^[0-9]+$")  # a size, maybe mistyped
+# Words meant as links that are not https:// ones: `javascript:…`, `www.…`, `cdn.example.com/…`
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST_LIKE = re.compile(
+    r"^(?:www\.|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:[/:?#]|$))", re.IGNORECASE
+)
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|[^<>]*)?>")
 
 
@@ -115,7 +122,7 @@ def _parse_product(word: str) -> ProductRef:
             raise ValidationError("Give the SKU after `sku:`, e.g. `sku:RS-1`.")
         return ProductSku(sku)
     if word.isascii() and word.isdigit():
-        return ProductId(check_product_id(int(word)))
+        return ProductId(parse_product_id(word))
     raise ValidationError(
         f"`{_unslack(word)}` is not a product: give its id (digits) or `sku:` and its SKU."
     )
@@ -127,7 +134,8 @@ def _parse_size(word: str) -> Size:
         raise ValidationError(
             f"`{word}` is not a size: write WIDTHxHEIGHT in pixels, e.g. `800x600`."
         )
-    return check_size(int(match.group(1)), int(match.group(2)))
+    width, height = (whole_number(side, MAX_SIDE_DIGITS) for side in match.groups())
+    return check_size(width or 0, height or 0)
 
 
 def _apply_option(options: _Options, token: _Token) -> None:
@@ -151,7 +159,15 @@ def _apply_option(options: _Options, token: _Token) -> None:
 
 
 def _is_link(word: str) -> bool:
-    return word.startswith("<") or "://" in word
+    """Whatever the user meant as a link, so that a wrong one is answered as a link."""
+    if word.lower().startswith("sku:"):
+        return False
+    return (
+        word.startswith("<")
+        or "://" in word
+        or bool(_SCHEME.match(word))
+        or bool(_HOST_LIKE.match(word))
+    )
 
 
 def parse_command(text: str) -> UploadRequest | Draft | HelpCommand:

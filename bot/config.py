@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -13,6 +14,17 @@ from dotenv import find_dotenv, load_dotenv
 
 class ConfigError(Exception):
     """One or more settings are missing or malformed; the message names every one of them."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The values .env.example ships with: a copy left unfilled is named, not sent to Slack or Ecwid.
+EXAMPLE_VALUES = {
+    "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
+    "SLACK_SIGNING_SECRET": "your-signing-secret",
+    "SLACK_APP_TOKEN": "xapp-your-app-token",
+    "ECWID_STORE_ID": "your-store-id",
+    "ECWID_TOKEN": "secret_your-ecwid-token",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class Settings:
     allowed_channels: frozenset[str] = frozenset()
     probe_allow_private_networks: bool = False  # for tests only
     ssl_cert_file: str | None = None  # extra CA bundle the image fetch trusts (tests)
+    log_level: str = "INFO"
 
     @property
     def socket_mode(self) -> bool:
@@ -69,12 +82,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = {k: v.strip() for k, v in environ.items()}
     problems: list[str] = []
 
-    def text(name: str, *, prefix: str | None = None, required: bool = True) -> str | None:
+    def text(
+        name: str, *, prefix: str | None = None, required: bool = True, why: str = ""
+    ) -> str | None:
         value = env.get(name) or None
         if value is None:
             if required:
-                problems.append(f"{name} is missing")
+                problems.append(f"{name} is missing{why}")
             return None
+        if value == EXAMPLE_VALUES.get(name):
+            problems.append(f"{name} is still the example value from .env.example")
+            return value
         if prefix and not value.startswith(prefix):
             problems.append(f"{name} must start with {prefix}")
         return value
@@ -98,10 +116,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     bot_token = text("SLACK_BOT_TOKEN", prefix="xoxb-")
     app_token = text("SLACK_APP_TOKEN", prefix="xapp-", required=False)
-    signing_secret = text("SLACK_SIGNING_SECRET", required=app_token is None)
+    signing_secret = text(
+        "SLACK_SIGNING_SECRET",
+        required=app_token is None,
+        why=" (HTTP mode needs it; or set SLACK_APP_TOKEN to use Socket Mode)",
+    )
     slack_api_url = url("SLACK_API_URL", "https://slack.com/api/")
     store_id = text("ECWID_STORE_ID")
-    if store_id is not None and not (store_id.isascii() and store_id.isdigit()):
+    if (
+        store_id is not None
+        and store_id != EXAMPLE_VALUES["ECWID_STORE_ID"]
+        and not (store_id.isascii() and store_id.isdigit() and len(store_id) <= 12)
+    ):
         problems.append("ECWID_STORE_ID must be the store's number")
     ecwid_token = text("ECWID_TOKEN", prefix="secret_")
     ecwid_api_url = url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
@@ -120,6 +146,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     allow_private = env.get("PROBE_ALLOW_PRIVATE_NETWORKS", "false").lower()
     if allow_private not in ("true", "false", "1", "0", "yes", "no", ""):
         problems.append("PROBE_ALLOW_PRIVATE_NETWORKS must be true or false")
+
+    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    ssl_cert_file = env.get("SSL_CERT_FILE") or None
+    if ssl_cert_file is not None:
+        try:
+            ssl.create_default_context().load_verify_locations(cafile=ssl_cert_file)
+        except (OSError, ssl.SSLError, ValueError):
+            problems.append("SSL_CERT_FILE must name a readable file of PEM certificates")
 
     if problems:
         raise ConfigError(
@@ -140,5 +176,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_usergroups=usergroups,
         allowed_channels=channels,
         probe_allow_private_networks=allow_private in ("true", "1", "yes"),
-        ssl_cert_file=env.get("SSL_CERT_FILE") or None,
+        ssl_cert_file=ssl_cert_file,
+        log_level=log_level,
     )

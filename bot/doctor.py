@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import aiohttp
 import httpx
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.ecwid import EcwidClient, EcwidError
-from bot.notify import slack_error
+from bot.slack_client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
 SLACK_SCOPES = ("commands", "chat:write")
+CHECK_TIMEOUT_SECONDS = 15.0  # a Slack that never answers is reported, not waited for
 ECWID_SCOPE_HELP = "in the Ecwid app's settings, then use its new token"
 
 
@@ -27,8 +27,11 @@ class Finding:
 
 
 async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> list[Finding]:
-    slack = AsyncWebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=session
+    slack = BoundedWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        session=session,
+        call_timeout=CHECK_TIMEOUT_SECONDS,
     )
     try:
         identity = await slack.auth_test()
@@ -38,11 +41,11 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
                 False, f"Slack refused the bot token ({slack_error(exc)}): check SLACK_BOT_TOKEN."
             )
         ]
-    except aiohttp.ClientError as exc:
+    except SLACK_FAILURES as exc:
         return [
             Finding(
                 False,
-                f"Slack could not be reached at {settings.slack_api_url} ({type(exc).__name__}).",
+                f"Slack could not be reached at {settings.slack_api_url} ({slack_error(exc)}).",
             )
         ]
     findings = [
@@ -89,7 +92,16 @@ async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Findi
         findings.append(Finding(True, "Ecwid: the token can read the catalog."))
     except EcwidError as exc:
         findings.append(Finding(False, f"Ecwid: the token cannot read the catalog: {exc}"))
-    if await ecwid.can_update_catalog():
+    can_update = await ecwid.can_update_catalog()
+    if can_update is None:
+        findings.append(
+            Finding(
+                False,
+                "Ecwid: could not check whether the token can update the catalog: Ecwid did not "
+                "answer; run the check again in a few minutes.",
+            )
+        )
+    elif can_update:
         findings.append(Finding(True, "Ecwid: the token can update the catalog."))
     else:
         findings.append(
@@ -102,5 +114,5 @@ async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Findi
 
 
 async def diagnose(settings: Settings) -> list[Finding]:
-    async with aiohttp.ClientSession() as session, httpx.AsyncClient() as http:
+    async with slack_session(limit=10) as session, httpx.AsyncClient() as http:
         return [*await check_slack(settings, session), *await check_ecwid(settings, http)]

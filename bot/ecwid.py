@@ -6,6 +6,7 @@ See ../shared/ecwid-api.md. The token travels only in the Authorization header (
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.config import Settings
+from bot.errors import UserFacingError
 from bot.upload_request import Size
 
 log = logging.getLogger(__name__)
@@ -85,19 +87,20 @@ class UploadResult:
     image_id: int | None  # older API versions answer the async upload without an id
 
 
-class EcwidError(Exception):
-    """A failed Ecwid call. `str()` is a plain-language sentence for the user."""
+class EcwidError(UserFacingError):
+    """A failed Ecwid call: our plain-language sentence, and Ecwid's own message as `quoted`."""
 
     def __init__(
         self,
         explanation: str,
         *,
+        ecwid_said: str | None = None,
         status: int | None = None,
         code: str | None = None,
         transient: bool = False,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(explanation)
+        super().__init__(explanation, quoted=ecwid_said, quoted_by="Ecwid")
         self.status = status
         self.code = code
         self.transient = transient  # worth another attempt: 5xx, no connection, no answer
@@ -108,16 +111,32 @@ class ProductNotFound(EcwidError):
     pass
 
 
+class AmbiguousSku(EcwidError):
+    """Several products match one SKU (duplicates happen; variation SKUs match too)."""
+
+    def __init__(self, sku: str, candidates: tuple[Product, ...]) -> None:
+        super().__init__(
+            f'{len(candidates)} products match SKU "{sku}"; nothing was chosen. '
+            "Give the product by its id instead."
+        )
+        self.sku = sku
+        self.candidates = candidates
+
+
 def _error_details(response: httpx.Response) -> tuple[str | None, str | None]:
-    """Ecwid's own errorCode and errorMessage; the body may be empty or an HTML page."""
+    """Ecwid's own errorCode and errorMessage, else the status line's text.
+
+    The body may be empty, an HTML page, or JSON without an errorMessage.
+    """
     try:
         data = response.json()
     except ValueError:
         data = None
+    code = message = None
     if isinstance(data, dict):
-        code, message = data.get("errorCode"), data.get("errorMessage")
-        return (str(code) if code else None, str(message) if message else None)
-    return None, response.reason_phrase or None
+        code = str(data["errorCode"]) if data.get("errorCode") else None
+        message = str(data["errorMessage"]) if data.get("errorMessage") else None
+    return code, message or response.reason_phrase or None
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -164,32 +183,29 @@ def _log_retry(state: RetryCallState) -> None:
 _backoff = wait_random_exponential(multiplier=0.5, max=4)
 
 
-def explain_status(
-    status: int, code: str | None, message: str | None, *, scope: str, what: str
-) -> str:
+def explain_status(status: int, code: str | None, *, scope: str, what: str) -> str:
     """Turn an Ecwid error answer into a sentence a store's staff can act on."""
-    said = f' Ecwid said: "{message}"' if message else ""
     if status == 400:
-        return f"Ecwid refused the request.{said}"
+        return "Ecwid refused the request."
     if status == 402:
-        return f"The store's Ecwid plan does not allow this.{said}"
+        return "The store's Ecwid plan does not allow this."
     if status == 403 and code == "INSUFFICIENT_APP_SCOPE":
-        return f"The Ecwid token lacks the `{scope}` scope: add it to the app's token.{said}"
+        return f"The Ecwid token lacks the `{scope}` scope: add it to the app's token."
     if status in (401, 403):
-        return f"Ecwid refused the token: check ECWID_TOKEN and ECWID_STORE_ID.{said}"
+        return "Ecwid refused the token: check ECWID_TOKEN and ECWID_STORE_ID."
     if status == 404:
         thing = "The store" if code == "STORE_NOT_FOUND" else what[:1].upper() + what[1:]
-        return f"{thing} was not found in Ecwid.{said}"
+        return f"{thing} was not found in Ecwid."
     if status == 409:
-        return f"Ecwid reports a conflict.{said}"
+        return "Ecwid reports a conflict."
     if status == 429:
-        return f"Ecwid is rate-limiting the store's requests; try again in a minute.{said}"
+        return "Ecwid is rate-limiting the store's requests; try again in a minute."
     if status >= 500:
         return (
             f"Ecwid is unavailable right now (HTTP {status}, after {MAX_ATTEMPTS} attempts); "
-            f"try again in a few minutes.{said}"
+            f"try again in a few minutes."
         )
-    return f"Ecwid answered HTTP {status}.{said}"
+    return f"Ecwid answered HTTP {status}."
 
 
 class EcwidClient:
@@ -265,15 +281,18 @@ class EcwidClient:
     ) -> Any:
         try:
             async with self._limiter:
-                response = await self._http.request(
-                    method,
-                    self._base + path,
-                    params=params,
-                    json=json,
-                    headers=self._headers,
-                    timeout=seconds,
-                )
-        except httpx.TimeoutException:
+                # httpx limits each read; this limits the whole exchange, so an answer
+                # trickled a byte at a time cannot hold a worker past the setting.
+                async with asyncio.timeout(seconds):
+                    response = await self._http.request(
+                        method,
+                        self._base + path,
+                        params=params,
+                        json=json,
+                        headers=self._headers,
+                        timeout=seconds,
+                    )
+        except (httpx.TimeoutException, TimeoutError):
             raise EcwidError(
                 f"Ecwid did not answer within {seconds:g} s; try again in a few minutes.",
                 transient=True,
@@ -290,7 +309,8 @@ class EcwidClient:
         code, message = _error_details(response)
         log.info("ecwid %s %s -> %s %s", method, path, status, code)
         raise EcwidError(
-            explain_status(status, code, message, scope=scope, what=what),
+            explain_status(status, code, scope=scope, what=what),
+            ecwid_said=message,
             status=status,
             code=code,
             transient=status >= 500,
@@ -318,10 +338,12 @@ class EcwidClient:
         data = await self._call(
             "GET", "/products", scope="read_catalog", what=f"SKU {sku}", params={"sku": sku}
         )
-        items = data.get("items") or []
-        if not items:
+        products = tuple(_product(item) for item in data.get("items") or [])
+        if not products:
             raise ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
-        return _product(items[0])
+        if len(products) > 1:
+            raise AmbiguousSku(sku, products)
+        return products[0]
 
     async def search_products(self, query: str, *, limit: int, time_limit: float) -> list[Product]:
         """Products whose name, SKU, … match `query` (prefix matching, as people type)."""
@@ -358,8 +380,9 @@ class EcwidClient:
             languages=StoreLanguages(default=default, enabled=enabled or (default,)),
         )
 
-    async def can_update_catalog(self) -> bool:
-        """Whether the token has `update_catalog`, without changing anything.
+    async def can_update_catalog(self) -> bool | None:
+        """Whether the token has `update_catalog`, without changing anything; None when Ecwid
+        did not say (no answer, a 5xx, a rate limit).
 
         An upload to product 0, which cannot exist, is refused for a missing scope (403) before
         Ecwid looks for the product (404) or checks the body (400).
@@ -374,6 +397,8 @@ class EcwidClient:
                 retries=False,
             )
         except EcwidError as exc:
+            if exc.status is None or exc.status >= 500 or exc.status == 429:
+                return None
             return exc.status != 403
         return True
 

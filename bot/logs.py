@@ -1,13 +1,27 @@
-"""Logging set-up: plain lines on stderr, with every secret redacted wherever it turns up."""
+"""Logging set-up: plain lines on stderr, every secret redacted wherever it turns up.
+
+Log lines are evidence (the upload audit line), so nothing from outside may forge one: CR and LF
+inside a message are shown as `\\r` and `\\n`, messages are capped, and each line of a traceback
+is indented so that none of it can pass for a line of its own.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
+
+MAX_MESSAGE_CHARS = 2000
+
+
+def _one_line(text: str) -> str:
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS] + f"… ({len(text) - MAX_MESSAGE_CHARS} more characters)"
+    return text
 
 
 class RedactSecrets(logging.Filter):
-    """Replace secret values in the final text of every record, exception text included."""
+    """Replace secret values in the final text of every record, exception text included; keep
+    each record to one line of its own."""
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
         super().__init__()
@@ -21,17 +35,23 @@ class RedactSecrets(logging.Filter):
         for secret in self._secrets:
             message = message.replace(secret, "[redacted]")
             exc_text = exc_text.replace(secret, "[redacted]")
-        record.msg, record.args = message, None
-        record.exc_text = exc_text or None
+        record.msg, record.args = _one_line(message), None
+        lines = exc_text.replace("\r", "\\r").splitlines()
+        record.exc_text = "\n".join("    | " + line for line in lines) or None
         return True
 
 
-def configure_logging(secrets: tuple[str, ...], default_level: str = "INFO") -> None:
+def configure_logging(
+    secrets: tuple[str, ...], level: str = "INFO", *, default_level: str | None = None
+) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("LOG_LEVEL", default_level).upper())
+    root.setLevel(default_level or level)
     # httpx logs every request URL at INFO; response_url paths are credentials of a kind.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Bolt logs a refused request's whole body at INFO; the server refuses those before Bolt
+    # sees them, and this keeps it so should anything change.
+    logging.getLogger("slack_bolt.AsyncRequestVerification").setLevel(logging.WARNING)

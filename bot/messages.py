@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from bot import form
 from bot.command import EXAMPLE, USAGE
-from bot.ecwid import Product, StoreLanguages, UploadResult
+from bot.ecwid import AmbiguousSku, Product, StoreLanguages, UploadResult
+from bot.errors import UserFacingError
 from bot.probe import ImageInfo
 from bot.upload_request import MAX_ALT_LENGTH, MAX_SIDE, Draft, Size, UploadRequest
+
+MAX_QUOTED = 200  # characters of outside text shown at most
+_WHITESPACE = re.compile(r"\s+")
 
 
 def escape(text: str) -> str:
     """Make untrusted text inert in mrkdwn: no live mentions, links or `<!channel>`."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    """Text from outside (Ecwid, an image host) as inline code: no bold, no links, one line.
+
+    Backticks would end the code span early, so they become a look-alike.
+    """
+    flat = _WHITESPACE.sub(" ", text).strip().replace("`", "\u02cb")
+    if len(flat) > MAX_QUOTED:
+        flat = flat[: MAX_QUOTED - 1] + "…"
+    return f"`{escape(flat)}`" if flat else "(none)"
+
+
+def problem(error: UserFacingError) -> str:
+    """A problem as the user reads it in Slack: our words escaped, anyone else's quoted as code."""
+    text = escape(error.message)
+    if isinstance(error, AmbiguousSku):
+        choices = "\n".join(f"• {_product(p)}" for p in error.candidates)
+        return f"{text}\n{choices}"
+    if error.quoted is not None:
+        text += f" {escape(error.quoted_by)} said: {code(error.quoted)}"
+    return text
+
+
+def problems(errors: Iterable[UserFacingError]) -> str:
+    return " ".join(problem(e) for e in errors)
 
 
 def usage() -> str:
@@ -26,14 +58,15 @@ def usage() -> str:
     )
 
 
-def input_error(problem: str) -> str:
-    return f":warning: {escape(problem)}\nUsage: `{escape(USAGE)}`"
+def input_error(error: UserFacingError) -> str:
+    return f":warning: {problem(error)}\nUsage: `{escape(USAGE)}`"
 
 
 def _product(product: Product) -> str:
-    sku = f" · SKU {escape(product.sku)}" if product.sku else ""
-    name = escape(product.name) or "(no name)"
-    return f"*{name}* (#{product.id}{sku})"
+    """Names and SKUs are Ecwid's text: shown as code, so that they never become formatting."""
+    sku = f" · SKU {code(product.sku)}" if product.sku else ""
+    name = code(product.name) if product.name.strip() else "(no name)"
+    return f"{name} (#{product.id}{sku})"
 
 
 def _link(url: str) -> str:
@@ -64,7 +97,7 @@ def upload_succeeded(
     else:
         headline = f":white_check_mark: New main image id: *{result.image_id}*"
     lines = [headline, f"Image: {_link(request.image_url)} ({image.format}, {size} px)"]
-    real = Size(image.width, image.height)
+    real = Size(image.width, image.height) if image.width and image.height else size
     if size != real:
         lines.append(
             f":information_source: You gave the size {size}, but the image is {real} px; "
@@ -77,12 +110,12 @@ def upload_succeeded(
     return "\n".join(lines)
 
 
-def upload_failed(reason: str) -> str:
-    return f":x: The image was not uploaded. {escape(reason)}"
+def upload_failed(error: UserFacingError) -> str:
+    return f":x: The image was not uploaded. {problem(error)}"
 
 
-def not_started(reason: str) -> str:
-    return f":x: Nothing was uploaded. {escape(reason)}"
+def not_started(*errors: UserFacingError) -> str:
+    return f":x: Nothing was uploaded. {problems(errors)}"
 
 
 def unexpected_failure() -> str:
@@ -114,17 +147,37 @@ def restarting() -> str:
 # ---- the upload form ------------------------------------------------------------------------
 
 MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
+MIN_OPTION_NAME = 12  # of the name kept before the SKU is shortened too
+
+
+def slack_length(text: str) -> int:
+    """Length as Slack counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shorten(text: str, room: int) -> str:
+    """`text` cut to at most `room` UTF-16 units, with "…" when cut."""
+    if slack_length(text) <= room:
+        return text
+    kept = ""
+    for char in text:
+        if slack_length(kept + char) > room - 1:
+            break
+        kept += char
+    return kept + "…"
 
 
 def product_option(product: Product) -> dict[str, Any]:
-    """An option reading "Name · SKU · #id"; the name is shortened to fit Slack's limit."""
-    tail = f" · {product.sku}" if product.sku else ""
-    tail += f" · #{product.id}"
-    name = product.name or "(no name)"
-    room = MAX_OPTION_TEXT - len(tail)
-    if len(name) > room:
-        name = name[: room - 1] + "…"
-    return {"text": {"type": "plain_text", "text": name + tail}, "value": str(product.id)}
+    """An option reading "Name · SKU · #id" within Slack's 75: the name gives way, then the SKU."""
+    ident = f" · #{product.id}"
+    name = product.name.strip() or "(no name)"
+    sku = f" · {product.sku}" if product.sku else ""
+    room = MAX_OPTION_TEXT - slack_length(ident)
+    if slack_length(name + sku) > room:
+        name = _shorten(name, max(room - slack_length(sku), min(MIN_OPTION_NAME, room)))
+        sku = _shorten(sku, room - slack_length(name))
+    text = _shorten(name + sku, room) + ident
+    return {"text": {"type": "plain_text", "text": text}, "value": str(product.id)}
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -178,10 +231,11 @@ def upload_form(
     channel_id: str | None,
     note: str | None = None,
 ) -> dict[str, Any]:
+    """`note` is mrkdwn, already escaped (see `problem`)."""
     """The modal. `languages` None means they could not be read: only the default alt field."""
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
 
     product_select: dict[str, Any] = {
         "type": "external_select",
@@ -225,13 +279,15 @@ def upload_form(
             _input(form.alt_block(lang), f"Alt text ({lang})", _text_input(initial), optional=True)
         )
 
+    # Only channels can hold the announcement and its thread. The conversation the form was
+    # opened from is offered only when it is one: a DM (D…) would be a choice the filter forbids.
     channel_select: dict[str, Any] = {
         "type": "conversations_select",
-        "default_to_current_conversation": True,
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
     }
-    if channel_id:
+    if channel_id and is_channel(channel_id):
         channel_select["initial_conversation"] = channel_id
+        channel_select["default_to_current_conversation"] = True
     blocks.append(_input(form.CHANNEL, "Report in channel", channel_select))
 
     metadata = form.FormMetadata(languages=others, external_id=draft.external_id)
@@ -244,6 +300,11 @@ def upload_form(
         "private_metadata": metadata.dump(),
         "blocks": blocks,
     }
+
+
+def is_channel(conversation_id: str) -> bool:
+    """A public (C…) or private (G…) channel, not a DM (D…)."""
+    return conversation_id[:1] in ("C", "G")
 
 
 def form_not_opened(error: str) -> str:
@@ -260,6 +321,13 @@ def user_not_allowed() -> str:
     )
 
 
+def access_unchecked() -> str:
+    return (
+        ":hourglass: I could not check with Slack just now whether you are in a user group "
+        "allowed to change the catalog, so nothing was changed. Please try again in a minute."
+    )
+
+
 def channel_not_allowed(channels: frozenset[str]) -> str:
     where = ", ".join(f"<#{escape(c)}>" for c in sorted(channels))
     return (
@@ -271,4 +339,6 @@ def plain_refusal(reason: str) -> str:
     """For form field errors, which are plain text."""
     if reason == "user":
         return "You are not allowed to change the catalog with this bot; ask the store owner."
+    if reason == "unchecked":
+        return "Your user group could not be checked with Slack just now; try again in a minute."
     return "The bot may not report in this channel; choose one the store owner allowed."

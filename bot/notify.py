@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 import httpx
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack_client import SLACK_FAILURES, slack_error
 
 log = logging.getLogger(__name__)
 
-
-def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code (e.g. not_in_channel), even when the answer was not JSON."""
-    data = getattr(exc.response, "data", None)
-    if isinstance(data, dict):
-        return str(data.get("error") or "unknown_error")
-    return f"http_{getattr(exc.response, 'status_code', 'error')}"
+RESPONSE_URL_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -42,13 +38,18 @@ class Notifier:
         """
         if who.response_url:
             try:
-                response = await self._http.post(
-                    who.response_url,
-                    json={"response_type": "ephemeral", "replace_original": False, "text": text},
-                )
+                async with asyncio.timeout(RESPONSE_URL_TIMEOUT_SECONDS):
+                    response = await self._http.post(
+                        who.response_url,
+                        json={
+                            "response_type": "ephemeral",
+                            "replace_original": False,
+                            "text": text,
+                        },
+                    )
                 response.raise_for_status()
                 return
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, TimeoutError) as exc:
                 log.warning("response_url failed for %s: %s", who.user_id, type(exc).__name__)
         if who.channel_id:
             try:
@@ -56,9 +57,9 @@ class Notifier:
                     channel=who.channel_id, user=who.user_id, text=text
                 )
                 return
-            except SlackApiError as exc:
+            except SLACK_FAILURES as exc:
                 log.warning("ephemeral failed in %s: %s", who.channel_id, slack_error(exc))
         try:
             await self._slack.chat_postMessage(channel=who.user_id, text=text)
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             log.error("could not answer user %s: %s", who.user_id, slack_error(exc))

@@ -3,8 +3,10 @@
 The URLs are typed by users, so they are treated as hostile (SSRF): only https, every address the
 host resolves to must be globally routable, the connection goes to the address that was checked
 (no second lookup for DNS rebinding to change) while TLS still verifies the host name, redirects
-are followed by hand with every rule applied to each hop, proxies are ignored, and at most 1 MiB
-is read. Pixels are never decoded: Pillow only reads the header.
+are followed by hand with every rule applied to each hop, proxies are ignored, only the standard
+HTTPS ports are used, and at most 1 MiB is kept. Pixels are never decoded: Pillow only reads the
+header. Every way a connection can fail gets one neutral message, so that the check cannot be used
+to tell closed, open and TLS ports apart.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ import re
 import socket
 import ssl
 import time
-import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import certifi
-from PIL import Image
+from PIL import GifImagePlugin, ImageFile, JpegImagePlugin, PngImagePlugin
 from yarl import URL
+
+from bot.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES_READ = 1024 * 1024  # hard cap, even when the server ignores Range
+MAX_BYTES_READ = 1024 * 1024  # hard cap on what is kept, even when the server ignores Range
 MAX_FILE_SIZE = 20 * 1024 * 1024  # Ecwid's limit
+HTTPS_PORTS = frozenset({443, 8443})
 MAX_REDIRECTS = 3
 MAX_CONNECTIONS = 256
 CONNECTIONS_PER_HOST = 8
@@ -39,6 +45,11 @@ CONNECT_TIMEOUT_SECONDS = 3.0
 FETCH_TIMEOUT_SECONDS = 8.0
 ECWID_FORMATS = "JPG, PNG or GIF"
 
+CANNOT_CONNECT = (
+    "Could not connect to the image host, or it did not answer: check that the link opens "
+    "in a browser."
+)
+
 # Format signatures, only to choose which single Pillow parser may look at the bytes.
 _SIGNATURES = {
     b"\xff\xd8\xff": "JPEG",
@@ -46,24 +57,40 @@ _SIGNATURES = {
     b"GIF87a": "GIF",
     b"GIF89a": "GIF",
 }
+# The parsers themselves, not Image.open(): its decompression-bomb guard refuses sizes that
+# Ecwid takes (15000×15000), and the bot never decodes pixels. Sizes are checked against
+# Ecwid's own limits where the size is used.
+_PARSERS: dict[str, type[ImageFile.ImageFile]] = {
+    "JPEG": JpegImagePlugin.JpegImageFile,
+    "PNG": PngImagePlugin.PngImageFile,
+    "GIF": GifImagePlugin.GifImageFile,
+}
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,60}")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
-class ProbeError(Exception):
+class ProbeError(UserFacingError):
     """The image cannot be used; the message says why, in plain words."""
 
 
 @dataclass(frozen=True)
 class ImageInfo:
     format: str  # "JPEG", "PNG" or "GIF"
-    width: int
-    height: int
+    width: int | None  # None: not within the first 1 MiB (only when the size was given)
+    height: int | None
     bytes_read: int
     url: str  # after redirects
 
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class _Progress:
+    """How far one probe got: a time-out before any answer is a failure to connect."""
+
+    answered = False
 
 
 def is_public_address(ip: IpAddress) -> bool:
@@ -87,19 +114,20 @@ def is_public_address(ip: IpAddress) -> bool:
     )
 
 
-def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=ca_file or certifi.where())
+def ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """The standard CA bundle, plus `ca_file` when given (SSL_CERT_FILE adds, never replaces)."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 def _identify(data: bytes, kind: str) -> tuple[int, int] | None:
     """The pixel size from the header, or None while more bytes are needed."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[kind]) as image:
-                return image.size
-    except Image.DecompressionBombError:
-        raise ProbeError("The image has far too many pixels.") from None
+        with _PARSERS[kind](io.BytesIO(data)) as image:
+            width, height = image.size
+            return (width, height) if width > 0 and height > 0 else None
     except Exception:  # a truncated header fails in parser-specific ways
         return None
 
@@ -115,8 +143,10 @@ def _sniff(data: bytes, content_type: str, *, final: bool) -> str | None:
         raise ProbeError(f"The image is WebP; Ecwid takes only {ECWID_FORMATS}.")
     if "html" in content_type:
         raise ProbeError(f"The link leads to a web page, not an image file ({ECWID_FORMATS}).")
-    kind = content_type.split(";")[0].strip() or "unknown"
-    raise ProbeError(f"The link is not a {ECWID_FORMATS} image (it sent {kind}).")
+    # The host's words, shown only when they are a plain media type (never as formatting).
+    kind = content_type.split(";")[0].strip()
+    sent = f" (it sent {kind})" if _MEDIA_TYPE.fullmatch(kind) else ""
+    raise ProbeError(f"The link is not a {ECWID_FORMATS} image{sent}.")
 
 
 def _declared_size(response: aiohttp.ClientResponse) -> int | None:
@@ -143,17 +173,19 @@ class ImageProbe:
         allow_private_networks: bool,
         ca_file: str | None,
         fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
+        resolver: Resolver | None = None,
     ) -> None:
         self._allow_private = allow_private_networks
         self._fetch_timeout = fetch_timeout
+        self._resolver = resolver or _system_resolve
         # (host, port) → (when, addresses): the addresses are checked on every use.
         self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
         # aiohttp directly, not the shared httpx client: this fetch needs its own pool, TLS trust,
         # SNI for a pinned address and no proxy, and is the hottest call of a burst (httpx's
-        # models cost about 0.5 ms a request more). Sessions ignore proxy settings by default.
+        # models cost about 0.5 ms a request more). trust_env=False: proxy settings are ignored.
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
-                ssl=_ssl_context(ca_file),
+                ssl=ssl_context(ca_file),
                 limit=MAX_CONNECTIONS,
                 # A burst of images from one host reuses a few TLS connections, as browsers do,
                 # instead of a handshake for every image (measured: the largest CPU cost).
@@ -170,16 +202,24 @@ class ImageProbe:
     async def aclose(self) -> None:
         await self._session.close()
 
-    async def probe(self, url: str) -> ImageInfo:
+    async def probe(self, url: str, *, need_size: bool = True) -> ImageInfo:
+        """The image's format and (when `need_size`, or when found) its pixel size.
+
+        With the size given by the user, an image whose size marker lies beyond the first MiB
+        (a JPEG with much metadata) is still usable: only its format must be known.
+        """
+        progress = _Progress()
         try:
             async with asyncio.timeout(self._fetch_timeout):
                 for _ in range(MAX_REDIRECTS + 1):
-                    result = await self._fetch(url)
+                    result = await self._fetch(url, progress, need_size)
                     if isinstance(result, ImageInfo):
                         return result
                     url = result
                 raise ProbeError(f"The link redirects more than {MAX_REDIRECTS} times.")
         except TimeoutError:
+            if not progress.answered:
+                raise ProbeError(CANNOT_CONNECT) from None
             raise ProbeError(
                 f"The image host did not send the image within {self._fetch_timeout:g} s."
             ) from None
@@ -190,10 +230,12 @@ class ImageProbe:
         if cached and time.monotonic() - cached[0] < DNS_CACHE_SECONDS:
             addresses = cached[1]
         else:
-            addresses = await self._resolve(host, port)
+            addresses = await self._resolver(host, port)
             if len(self._resolved) > 1000:
                 self._resolved.clear()
             self._resolved[(host, port)] = (time.monotonic(), addresses)
+        if not addresses:
+            raise ProbeError(f"The image host {host} could not be found.")
         if not self._allow_private:
             for address in addresses:
                 if not is_public_address(ipaddress.ip_address(address.split("%")[0])):
@@ -204,15 +246,7 @@ class ImageProbe:
                     )
         return addresses
 
-    async def _resolve(self, host: str, port: int) -> list[str]:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise ProbeError(f"The image host {host} could not be found.") from None
-        return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-    async def _fetch(self, url: str) -> ImageInfo | str:
+    async def _fetch(self, url: str, progress: _Progress, need_size: bool) -> ImageInfo | str:
         """One hop: the image's details, or the URL a redirect points to."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "https" or not parts.hostname:
@@ -233,26 +267,36 @@ class ImageProbe:
             target = URL(url)
         except ValueError:
             raise ProbeError("The link is not a valid https:// address.") from None
-        last_error: Exception | None = None
+        if port not in HTTPS_PORTS and not self._allow_private:
+            raise ProbeError(
+                f"The link uses port {port}; image links must use the standard HTTPS port "
+                "(443, or 8443)."
+            )
         for address in addresses:
             try:
-                return await self._read(url, target.with_host(address), host, parts.netloc)
-            except aiohttp.ClientConnectorCertificateError:
-                raise ProbeError(
-                    "Could not connect to the image host (its HTTPS certificate is not valid)."
-                ) from None
-            except aiohttp.ClientConnectorError as exc:  # try the host's next address
-                last_error = exc
-            except (TimeoutError, aiohttp.ServerTimeoutError):
-                raise ProbeError("The image host did not answer in time.") from None
-            except aiohttp.ClientError as exc:
-                raise ProbeError(
-                    f"The image could not be fetched ({type(exc).__name__})."
-                ) from None
-        reason = type(last_error).__name__ if last_error else "no address"
-        raise ProbeError(f"Could not connect to the image host ({reason}).")
+                return await self._read(
+                    url, target.with_host(address), host, parts.netloc, progress, need_size
+                )
+            except aiohttp.ClientConnectorError:  # refused, unreachable, TLS: the next address
+                continue
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                if progress.answered:
+                    raise ProbeError(
+                        "The image host broke off while sending the image; try again."
+                    ) from None
+                log.info("image host %s: %s", host, type(exc).__name__)
+                raise ProbeError(CANNOT_CONNECT) from None
+        raise ProbeError(CANNOT_CONNECT)
 
-    async def _read(self, url: str, target: URL, host: str, netloc: str) -> ImageInfo | str:
+    async def _read(
+        self,
+        url: str,
+        target: URL,
+        host: str,
+        netloc: str,
+        progress: _Progress,
+        need_size: bool,
+    ) -> ImageInfo | str:
         headers = {
             "Host": netloc.rpartition("@")[2],
             "Range": f"bytes=0-{MAX_BYTES_READ - 1}",
@@ -265,24 +309,30 @@ class ImageProbe:
             allow_redirects=False,
             server_hostname=host,  # TLS verifies the name, not the address
         ) as response:
+            progress.answered = True
             if response.status in _REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
                     raise ProbeError("The link redirects without saying where.")
                 return urljoin(url, location)
-            if response.status >= 400:
-                reason = f" {response.reason}" if response.reason else ""
-                raise ProbeError(f"The image link answered HTTP {response.status}{reason}.")
             if response.status not in (200, 206):
-                raise ProbeError(f"The image link answered HTTP {response.status}.")
+                # The status line's own text is the host's to choose: only the standard name.
+                try:
+                    name = f" {HTTPStatus(response.status).phrase}"
+                except ValueError:
+                    name = ""
+                raise ProbeError(f"The image link answered HTTP {response.status}{name}.")
             declared = _declared_size(response)
             if declared is not None and declared > MAX_FILE_SIZE:
-                raise ProbeError(
-                    f"The image is {declared / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB."
-                )
-            return await self._identify_stream(response, url)
+                raise ProbeError(_too_large(declared))
+            info = await self._identify_stream(response, url, need_size)
+            if declared is None:
+                await _count_rest(response, info.bytes_read)
+            return info
 
-    async def _identify_stream(self, response: aiohttp.ClientResponse, url: str) -> ImageInfo:
+    async def _identify_stream(
+        self, response: aiohttp.ClientResponse, url: str, need_size: bool
+    ) -> ImageInfo:
         content_type = response.headers.get("content-type", "").lower()
         data = bytearray()
         kind: str | None = None
@@ -301,5 +351,31 @@ class ImageProbe:
         if kind and (size := _identify(bytes(data), kind)):
             return ImageInfo(kind, size[0], size[1], len(data), url)
         if len(data) >= MAX_BYTES_READ:
-            raise ProbeError("The image's size is not within its first 1 MiB; it may be damaged.")
+            if kind and not need_size:
+                return ImageInfo(kind, None, None, len(data), url)
+            raise ProbeError(
+                "The image's size is not within its first 1 MiB; give the size in the command "
+                "(e.g. `800x600`) or the form."
+            )
         raise ProbeError("The image file is cut short or damaged.")
+
+
+def _too_large(size: int) -> str:
+    return f"The image is {size / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB."
+
+
+async def _count_rest(response: aiohttp.ClientResponse, counted: int) -> None:
+    """A host that does not say how big the file is: count the rest, keeping none of it."""
+    async for chunk in response.content.iter_any():
+        counted += len(chunk)
+        if counted > MAX_FILE_SIZE:
+            raise ProbeError("The image is larger than 20 MB; Ecwid takes at most 20 MB.")
+
+
+async def _system_resolve(host: str, port: int) -> list[str]:
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ProbeError(f"The image host {host} could not be found.") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -8,17 +8,13 @@ from dataclasses import dataclass
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import AccessPolicy
 from bot.config import Settings
 from bot.ecwid import EcwidClient
 from bot.notify import Notifier
 from bot.probe import ImageProbe
+from bot.slack_client import BoundedWebClient, slack_session
 from bot.store import StoreInfo
 from bot.upload import UploadFlow
 from bot.workers import WorkerPool
@@ -28,7 +24,10 @@ log = logging.getLogger(__name__)
 # Concurrent uploads; more requests wait in the queue. Uploads mostly wait on Ecwid (0.3 s or more
 # each), so a burst of a few hundred is only answered promptly when they can all be in flight.
 UPLOAD_WORKERS = 256
-SHUTDOWN_GRACE_SECONDS = 25.0  # Heroku kills a dyno 30 s after SIGTERM
+# Heroku kills a dyno 30 s after SIGTERM; the bot is gone within 25 s: uploads in flight get 21 s
+# to finish, those cut off are told so (up to 2 s), then handlers and connections close (1 s).
+SHUTDOWN_GRACE_SECONDS = 25.0
+UPLOAD_GRACE_SECONDS = SHUTDOWN_GRACE_SECONDS - 4.0
 
 
 @dataclass
@@ -36,7 +35,7 @@ class Runtime:
     settings: Settings
     session: aiohttp.ClientSession  # the one connection pool under every call but the probe's
     http: httpx.AsyncClient  # Ecwid and response_url calls
-    slack: AsyncWebClient
+    slack: BoundedWebClient
     ecwid: EcwidClient
     access: AccessPolicy
     probe: ImageProbe
@@ -47,20 +46,17 @@ class Runtime:
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=UPLOAD_WORKERS))
+        session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
         # the square of the connections in use (measured: seconds of CPU in a 200-upload burst).
         http = httpx.AsyncClient(
             transport=AiohttpTransport(client=session),
             headers={"User-Agent": "ecwid-image-slack-bot"},
         )
-        slack = AsyncWebClient(
+        slack = BoundedWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             session=session,
-        )
-        slack.retry_handlers.extend(
-            [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
         )
         ecwid = EcwidClient.for_settings(http, settings)
         notifier = Notifier(slack, http)
@@ -85,7 +81,7 @@ class Runtime:
             workers=workers,
         )
 
-    async def close(self, grace_seconds: float = SHUTDOWN_GRACE_SECONDS) -> None:
+    async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:
         """Finish the uploads in flight (up to the grace period), then release connections."""
         await self.workers.close(grace_seconds)
         await self.http.aclose()  # closes the shared session too

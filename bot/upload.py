@@ -12,13 +12,14 @@ import logging
 import time
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
-from bot.notify import Notifier, Requester, slack_error
-from bot.probe import ImageInfo, ImageProbe, ProbeError
+from bot.errors import UserFacingError
+from bot.notify import Notifier, Requester
+from bot.probe import ImageInfo, ImageProbe
+from bot.slack_client import SLACK_FAILURES, slack_error
 from bot.store import StoreInfo
 from bot.upload_request import (
     ProductId,
@@ -30,9 +31,6 @@ from bot.upload_request import (
 )
 
 log = logging.getLogger(__name__)
-
-# Problems with the request itself: answered to the user, nothing uploaded.
-_REFUSALS = (EcwidError, ProbeError, ValidationError)
 
 
 @dataclass(frozen=True)
@@ -87,33 +85,31 @@ class UploadFlow:
         # The reads are independent: do them at once.
         found, probed, languages = await asyncio.gather(
             self._store.product(request.product),
-            self._probe.probe(request.image_url),
+            self._probe.probe(request.image_url, need_size=request.size is None),
             self._check_languages(request),
             return_exceptions=True,
         )
         results = (found, probed, languages)
         for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, _REFUSALS):
+            if isinstance(result, BaseException) and not isinstance(result, UserFacingError):
                 raise result
-        if (
-            not isinstance(found, Product)
-            or not isinstance(probed, ImageInfo)
-            or isinstance(languages, Exception)
-        ):
-            problems = [str(r) for r in results if isinstance(r, Exception)]
-            await self._notifier.tell(who, messages.not_started(" ".join(problems)))
+        refusals = [r for r in results if isinstance(r, UserFacingError)]
+        if refusals:
+            await self._notifier.tell(who, messages.not_started(*refusals))
             return Outcome("refused", getattr(found, "status", None))
+        assert isinstance(found, Product) and isinstance(probed, ImageInfo)
+        assert isinstance(languages, dict)
         product, image = found, probed
         try:
-            size = request.size or check_size(image.width, image.height)
+            size = request.size or check_size(image.width or 0, image.height or 0)
         except ValidationError as problem:
-            await self._notifier.tell(who, messages.not_started(str(problem)))
+            await self._notifier.tell(who, messages.not_started(problem))
             return Outcome("refused")
         upload = ImageUpload(
             url=request.image_url,
             size=size,
             alt_main=request.alt_main,
-            alt_translated=tuple(request.alt_translated.items()),
+            alt_translated=tuple(languages.items()),
             external_id=request.external_id,
         )
 
@@ -122,7 +118,7 @@ class UploadFlow:
             self._post_parent(who, product), self._upload(product.id, upload)
         )
         if isinstance(result, EcwidError):
-            failed = messages.upload_failed(str(result))
+            failed = messages.upload_failed(result)
             await self._report(who, product, parent_ts, failed, ok=False)
             return Outcome("upload-failed", result.status)
         body = messages.upload_succeeded(request, image, size, result)
@@ -135,16 +131,17 @@ class UploadFlow:
         except EcwidError as exc:
             return exc
 
-    async def _check_languages(self, request: UploadRequest) -> None:
+    async def _check_languages(self, request: UploadRequest) -> dict[str, str]:
+        """The translated alt texts keyed as the store spells its language codes."""
         if not request.alt_translated:
-            return
+            return {}
         try:
             languages = await self._store.languages()
         except EcwidError as exc:  # Ecwid itself refuses unknown languages, with its own message
             log.warning("cannot check alt languages: %s", exc)
-            return
-        check_languages(
-            list(request.alt_translated), default=languages.default, enabled=languages.enabled
+            return dict(request.alt_translated)
+        return check_languages(
+            request.alt_translated, default=languages.default, enabled=languages.enabled
         )
 
     async def _post_parent(self, who: Requester, product: Product) -> str | None:
@@ -154,8 +151,9 @@ class UploadFlow:
             response = await self._slack.chat_postMessage(
                 channel=who.channel_id, text=messages.parent_pending(who.user_id, product)
             )
-        except SlackApiError as exc:
-            # e.g. not_in_channel: the upload goes ahead and the result goes to the user privately
+        except SLACK_FAILURES as exc:
+            # e.g. not_in_channel, or no answer: the upload goes ahead and the result goes to
+            # the user privately
             log.warning("cannot post in %s: %s", who.channel_id, slack_error(exc))
             return None
         return response["ts"]
@@ -170,7 +168,7 @@ class UploadFlow:
             await self._slack.chat_postMessage(
                 channel=who.channel_id, thread_ts=parent_ts, text=body
             )
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:  # whatever went wrong, the result still reaches the user
             log.warning("cannot reply in %s: %s", who.channel_id, slack_error(exc))
             await self._notifier.tell(who, messages.result_for_user(product, body, who.channel_id))
         try:
@@ -179,7 +177,7 @@ class UploadFlow:
                 ts=parent_ts,
                 text=messages.parent_finished(who.user_id, product, ok=ok),
             )
-        except SlackApiError as exc:  # the answer is already given; only the parent is stale
+        except SLACK_FAILURES as exc:  # the answer is already given; only the parent is stale
             log.warning("cannot update parent in %s: %s", who.channel_id, slack_error(exc))
 
 

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from bot.errors import UserFacingError
 
 MAX_PRODUCT_ID = 2**53  # Ecwid ids are JSON numbers; past this they cannot be exact
 MAX_SIDE = 20_000  # pixels; far beyond any product photo, small enough to catch typos
 MAX_ALT_LENGTH = 125  # Ecwid admin's limit for alt text
 MAX_EXTERNAL_ID_LENGTH = 255
 MAX_URL_LENGTH = 2048
-_LANGUAGE = re.compile(r"^[A-Za-z]{2}(?:[_-][A-Za-z]{2,4})?$")  # ISO 639-1, maybe a region
+MAX_ID_DIGITS = 16  # 2**53 has 16 digits; int() of thousands of digits is slow, then refused
+MAX_SIDE_DIGITS = 5
+# ISO 639 code, maybe a region or script: nl, pt_BR, es_419, zh-TW, zh_Hant
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,4})?$")
+# Unicode categories that have no place in alt text: controls (NUL, escape…), format characters
+# (bidi overrides such as U+202E, zero-width spaces and joiners), line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
-class ValidationError(Exception):
-    """Input that cannot become an upload; the message is written for the user (mrkdwn, unescaped)."""
+class ValidationError(UserFacingError):
+    """Input that cannot become an upload; the message is for the user (user text in backticks)."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,26 @@ class Draft:
         )
 
 
+def whole_number(text: str, max_digits: int) -> int | None:
+    """ASCII digits as an int, or None when they are not that or too many to be meaningful."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > max_digits:
+        return None
+    return int(text)
+
+
 def check_product_id(value: int) -> int:
     if not 0 < value <= MAX_PRODUCT_ID:
         raise ValidationError(f"`{value}` is not a product id: ids are positive whole numbers.")
     return value
+
+
+def parse_product_id(text: str) -> int:
+    """A product id typed as text; ValidationError for anything else, however long."""
+    value = whole_number(text, MAX_ID_DIGITS)
+    if value is None:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise ValidationError(f"`{shown}` is not a product id: ids are positive whole numbers.")
+    return check_product_id(value)
 
 
 def check_image_url(url: str) -> str:
@@ -92,7 +117,8 @@ def check_image_url(url: str) -> str:
         host, parts = None, None
     if parts is None or parts.scheme.lower() != "https":
         raise ValidationError(
-            f"`{url}` is not an https:// link: Ecwid only takes HTTPS image URLs."
+            f"`{url}` is not an https:// link: give the image's whole address, starting with "
+            "https://, e.g. `https://cdn.example.com/shoe.jpg` (Ecwid only takes HTTPS images)."
         )
     if not host or any(c.isspace() or c in '<>|"' for c in url):
         raise ValidationError(f"`{url}` is not a valid image link.")
@@ -111,20 +137,34 @@ def check_size(width: int, height: int) -> Size:
     return Size(check_side(width), check_side(height))
 
 
+def check_text(value: str, label: str) -> str:
+    """Refuse invisible characters: they would reach the shop's pages and Slack unseen."""
+    for char in value:
+        if unicodedata.category(char) in _INVISIBLE:
+            raise ValidationError(
+                f"`{label}` contains an invisible control character (U+{ord(char):04X}); "
+                "remove it and try again."
+            )
+    return value
+
+
 def check_alt_text(value: str, label: str) -> str:
     if len(value) > MAX_ALT_LENGTH:
         raise ValidationError(
             f"`{label}` is {len(value)} characters long; Ecwid allows at most {MAX_ALT_LENGTH}."
         )
-    return value
+    return check_text(value, label)
 
 
 def check_language(code: str) -> str:
+    """The form of a language code (the language part in lower case); whether the store has it
+    is checked against the store's own list."""
     if not _LANGUAGE.match(code):
         raise ValidationError(
-            f"`alt.{code}=` does not name a language: use its code, e.g. `alt.nl=`."
+            f"`alt.{code}=` does not name a language: use its code, e.g. `alt.nl=` or `alt.pt_BR=`."
         )
-    return code[:2].lower() + code[2:]
+    language, sep, region = code.partition("_" if "_" in code else "-")
+    return language.lower() + sep + region
 
 
 def check_external_id(value: str) -> str:
@@ -132,18 +172,30 @@ def check_external_id(value: str) -> str:
         raise ValidationError(
             f"`external-id=` must be 1 to {MAX_EXTERNAL_ID_LENGTH} characters long."
         )
-    return value
+    return check_text(value, "external-id")
 
 
-def check_languages(codes: list[str], *, default: str, enabled: tuple[str, ...]) -> None:
-    """`alt.LANG` is only for the store's other enabled languages."""
+def _language_key(code: str) -> str:
+    return code.lower().replace("-", "_")
+
+
+def check_languages(
+    translated: dict[str, str], *, default: str, enabled: tuple[str, ...]
+) -> dict[str, str]:
+    """`alt.LANG` is only for the store's other enabled languages, matched regardless of case
+    (`pt_br` is `pt_BR`); the texts come back keyed as the store spells its codes."""
     listed = ", ".join(f"{lang} (default)" if lang == default else lang for lang in enabled)
-    for code in codes:
-        if code == default:
+    spelling = {_language_key(lang): lang for lang in enabled}
+    checked: dict[str, str] = {}
+    for code, text in translated.items():
+        key = _language_key(code)
+        if key == _language_key(default):
             raise ValidationError(
                 f"`alt.{code}=` is the store's default language: write it as `alt=`."
             )
-        if code not in enabled:
+        if key not in spelling:
             raise ValidationError(
                 f"`alt.{code}=`: the store has no language `{code}`. Its languages are {listed}."
             )
+        checked[spelling[key]] = text
+    return checked

@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-from aiohttp import web
 
 from bot.app import build_app
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime
-from bot.server import EVENTS_PATH, create_web_app
+from bot.server import EVENTS_PATH, HttpServer
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
@@ -72,19 +71,17 @@ def settings(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> Settings:
 
 @contextlib.asynccontextmanager
 async def serving(settings: Settings, slack: FakeSlack) -> AsyncIterator[SlackSender]:
-    """The bot serving HTTP on loopback, and a sender of signed Slack requests to it."""
+    """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
+    requests to it."""
     runtime = await Runtime.open(settings)
-    runner = web.AppRunner(create_web_app(build_app(runtime)))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
+    server = HttpServer(build_app(runtime), runtime)
+    port = await server.start("127.0.0.1", 0)
     try:
-        yield SlackSender(f"http://{host}:{port}{EVENTS_PATH}", slack.response_url())
+        yield SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack.response_url())
     finally:
-        await site.stop()
+        await server.stop_listening()
         await runtime.close(grace_seconds=5)
-        await runner.cleanup()
+        await server.close()
 
 
 @pytest.fixture

@@ -123,11 +123,11 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
         (f"{2**60} {URL} 1x1", f"`{2**60}` is not a product id: ids are positive whole numbers."),
         (
             "1 http://x.example/a.jpg 1x1",
-            "`http://x.example/a.jpg` is not an https:// link: Ecwid only takes HTTPS image URLs.",
+            "`http://x.example/a.jpg` is not an https:// link: give the image's whole address, starting with https://, e.g. `https://cdn.example.com/shoe.jpg` (Ecwid only takes HTTPS images).",
         ),
         (
             "1 ftp://x/a.jpg 1x1",
-            "`ftp://x/a.jpg` is not an https:// link: Ecwid only takes HTTPS image URLs.",
+            "`ftp://x/a.jpg` is not an https:// link: give the image's whole address, starting with https://, e.g. `https://cdn.example.com/shoe.jpg` (Ecwid only takes HTTPS images).",
         ),
         ("1 https:///a.jpg 1x1", "`https:///a.jpg` is not a valid image link."),
         (f"1 {URL} 800", "`800` is not a size: write WIDTHxHEIGHT in pixels, e.g. `800x600`."),
@@ -159,7 +159,7 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
         (f'1 {URL} 1x1 alt="a"b', "Put a space after the closing quote of `alt=`."),
         (
             f'1 {URL} 1x1 alt.123="a"',
-            "`alt.123=` does not name a language: use its code, e.g. `alt.nl=`.",
+            "`alt.123=` does not name a language: use its code, e.g. `alt.nl=` or `alt.pt_BR=`.",
         ),
         (f"1 {URL} 1x1 external-id=", "`external-id=` must be 1 to 255 characters long."),
         (

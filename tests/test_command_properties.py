@@ -86,10 +86,31 @@ def test_no_input_crashes_and_no_invalid_input_uploads(text: str) -> None:
         assert_valid(result)
 
 
+# Visible text: controls, format characters (bidi overrides, zero-width) and separators are
+# refused, as the next test shows.
+INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
 ALT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='"”“„'),
+    alphabet=st.characters(blacklist_categories=("Cs", *INVISIBLE), blacklist_characters='"”“„'),
     max_size=MAX_ALT_LENGTH,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=ALT.map(lambda t: t[:40]),
+    invisible=st.characters(whitelist_categories=INVISIBLE),
+    after=ALT.map(lambda t: t[:40]),
+)
+def test_invisible_characters_in_alt_text_are_refused(
+    before: str, invisible: str, after: str
+) -> None:
+    text = f'1 https://a.example/x.png 1x1 alt="{before}{invisible}{after}"'
+    try:
+        parse_command(text)
+    except ValidationError as problem:
+        assert f"(U+{ord(invisible):04X})" in str(problem) or "quote" in str(problem)
+    else:
+        raise AssertionError(f"accepted alt text with U+{ord(invisible):04X}")
 
 
 @settings(max_examples=500, deadline=None)

@@ -42,7 +42,7 @@ def test_every_problem_is_named_at_once() -> None:
     with pytest.raises(ConfigError) as error:
         load_settings(env)
     assert str(error.value) == (
-        "Cannot start: SLACK_BOT_TOKEN must start with xoxb-; SLACK_SIGNING_SECRET is missing; "
+        "Cannot start: SLACK_BOT_TOKEN must start with xoxb-; SLACK_SIGNING_SECRET is missing (HTTP mode needs it; or set SLACK_APP_TOKEN to use Socket Mode); "
         "SLACK_API_URL must be an http(s) URL; ECWID_STORE_ID must be the store's number; "
         "ECWID_TOKEN must start with secret_; ECWID_TIMEOUT_SECONDS must be a number from 0.1 to 120; "
         "PORT must be a number from 1 to 65535. See .env.example for every setting."

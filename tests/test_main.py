@@ -24,7 +24,7 @@ async def test_bad_settings_stop_start_up_with_one_line_and_status_2(tmp_path: P
     )
     assert (status, stdout) == (2, "")
     assert stderr.strip().splitlines() == [
-        "Cannot start: SLACK_SIGNING_SECRET is missing; ECWID_STORE_ID is missing; "
+        "Cannot start: SLACK_SIGNING_SECRET is missing (HTTP mode needs it; or set SLACK_APP_TOKEN to use Socket Mode); ECWID_STORE_ID is missing; "
         "ECWID_TOKEN is missing. See .env.example for every setting."
     ]
     assert "very-secret" not in stderr
@@ -94,7 +94,7 @@ async def test_a_busy_port_is_one_clear_line(
         port = taken.getsockname()[1]
         env = {**environment(slack, ecwid, tls), "PORT": str(port)}
         status, _, stderr = await run_to_end(env, tmp_path)
-    assert status == 1
+    assert status == 2  # every start-up mistake: one line, status 2
     assert (
         stderr.strip().splitlines()[-1].startswith(f"Cannot start: cannot listen on port {port} (")
     )
@@ -107,7 +107,7 @@ async def test_a_refused_app_token_is_one_clear_line(
     slack.errors["apps.connections.open"] = "invalid_auth"
     env = {**environment(slack, ecwid, tls), "SLACK_APP_TOKEN": "xapp-1-wrong"}
     status, _, stderr = await run_to_end(env, tmp_path)
-    assert status == 1
+    assert status == 2  # every start-up mistake: one line, status 2
     assert stderr.strip().splitlines()[-1] == (
         "Cannot start: Slack refused the app token (invalid_auth): check SLACK_APP_TOKEN "
         "(an xapp- token with connections:write)."

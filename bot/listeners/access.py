@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot import form, messages
+from bot.access import Verdict
 from bot.listeners.errors import requester_of
 from bot.runtime import Runtime
 
@@ -35,8 +36,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if who is None:  # not a person's request (e.g. an event): nothing to check
             return await next()
         channel = _channel(body)
-        if not await policy.user_allowed(who.user_id):
+        verdict = await policy.user_allowed(who.user_id)
+        if verdict is Verdict.REFUSED:
             reason = "user"
+        elif verdict is Verdict.UNKNOWN:
+            reason = "unchecked"
         elif not policy.channel_allowed(channel):
             reason = "channel"
         else:
@@ -50,16 +54,16 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             kind,
             reason,
         )
-        text = (
-            messages.user_not_allowed()
-            if reason == "user"
-            else messages.channel_not_allowed(policy.channels)
-        )
+        text = {
+            "user": messages.user_not_allowed,
+            "unchecked": messages.access_unchecked,
+            "channel": lambda: messages.channel_not_allowed(policy.channels),
+        }[reason]()
         # Without a listener to run, the middleware's own ack is the answer to Slack.
         if body.get("command"):
             return await ack(response_type="ephemeral", text=text)
         if kind == "view_submission":
-            block = form.PRODUCT if reason == "user" else form.CHANNEL
+            block = form.CHANNEL if reason == "channel" else form.PRODUCT
             return await ack(
                 response_action="errors", errors={block: messages.plain_refusal(reason)}
             )

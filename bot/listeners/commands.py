@@ -22,7 +22,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             parsed = parse_command(command.get("text") or "")
         except ValidationError as problem:
-            await ack(response_type="ephemeral", text=messages.input_error(str(problem)))
+            await ack(response_type="ephemeral", text=messages.input_error(problem))
             return
         if isinstance(parsed, HelpCommand):
             await ack(response_type="ephemeral", text=messages.usage())

@@ -2,34 +2,57 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import form, messages
-from bot.ecwid import EcwidError, Product, ProductNotFound
+from bot.ecwid import EcwidError, Product
 from bot.runtime import Runtime
-from bot.upload_request import ProductId, ValidationError, check_product_id
+from bot.upload_request import MAX_ID_DIGITS, MAX_PRODUCT_ID, ProductId, whole_number
 
 log = logging.getLogger(__name__)
 
 MAX_OPTIONS = 100  # Slack shows at most 100 options
 SEARCH_TIMEOUT_SECONDS = 2.0  # Slack waits 3 s for options
+MAX_QUERY_LENGTH = 100  # longer is no name or SKU anyone types
+
+
+async def _by_id(runtime: Runtime, query: str) -> list[Product]:
+    """The product whose id the digits are, if any."""
+    number = whole_number(query, MAX_ID_DIGITS)
+    if number is None or not 0 < number <= MAX_PRODUCT_ID:
+        return []
+    try:
+        async with asyncio.timeout(SEARCH_TIMEOUT_SECONDS):
+            return [await runtime.store.product(ProductId(number))]
+    except (EcwidError, TimeoutError):  # not found, or not in time: the search may still find it
+        return []
 
 
 async def find_products(runtime: Runtime, query: str) -> list[Product]:
+    """Products matching what was typed. Digits are both an id and text: SKUs like `00099`
+    are common, so the product with that id comes first, then those whose SKU or name match."""
     query = query.strip()
-    if not query:
+    if not query or len(query) > MAX_QUERY_LENGTH:
         return []
-    if query.isascii() and query.isdigit():
-        try:
-            return [await runtime.store.product(ProductId(check_product_id(int(query))))]
-        except (ProductNotFound, ValidationError):
-            return []
-    return await runtime.ecwid.search_products(
+    search = runtime.ecwid.search_products(
         query, limit=MAX_OPTIONS, time_limit=SEARCH_TIMEOUT_SECONDS
     )
+    if not (query.isascii() and query.isdigit()):
+        return await search
+    by_id, found = await asyncio.gather(_by_id(runtime, query), search, return_exceptions=True)
+    if isinstance(found, BaseException) and not isinstance(found, EcwidError):
+        raise found
+    matches = [
+        *(by_id if isinstance(by_id, list) else []),
+        *(found if isinstance(found, list) else []),
+    ]
+    if not matches and isinstance(found, EcwidError):
+        raise found
+    return list({p.id: p for p in matches}.values())
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -19,21 +20,54 @@ _LINK = re.compile(r"<(https://[^|>\s]+)(?:\|[^>]*)?>|(https://[^\s<>|]+)")
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif)$", re.IGNORECASE)
 
 
-def image_link(message: dict[str, Any]) -> str | None:
-    """The message's best image link: one that looks like an image file first, else any https link."""
-    texts = [message.get("text") or ""]
-    for attachment in message.get("attachments") or []:
-        texts += [attachment.get(k) or "" for k in ("image_url", "from_url", "title_link", "text")]
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object inside a message's blocks or attachments, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def _usable(link: str) -> str | None:
+    try:
+        return check_image_url(link.replace("&amp;", "&"))
+    except ValidationError:
+        return None
+
+
+def image_link(message: dict[str, Any]) -> tuple[str | None, bool]:
+    """The message's best link, and whether it is surely an image.
+
+    Images first: `image` blocks and attachments' images, then links whose path ends in an image
+    extension (in the text, rich-text link elements, attachments); a page link only as a last
+    resort, and never silently (the caller says it may not be an image).
+    """
+    images: list[str] = []
     links: list[str] = []
+    texts = [message.get("text") or ""]
+    for node in _walk([message.get("blocks") or [], message.get("attachments") or []]):
+        if node.get("type") == "image" and isinstance(node.get("image_url"), str):
+            images.append(node["image_url"])
+        if isinstance(node.get("image_url"), str) and node.get("type") != "image":
+            images.append(node["image_url"])  # an attachment's image
+        if node.get("type") == "link" and isinstance(node.get("url"), str):
+            links.append(node["url"])
+        for key in ("from_url", "title_link"):
+            if isinstance(node.get(key), str):
+                links.append(node[key])
+        if isinstance(node.get("text"), str):
+            texts.append(node["text"])
     for text in texts:
-        for match in _LINK.finditer(text):
-            link = (match.group(1) or match.group(2)).replace("&amp;", "&")
-            try:
-                links.append(check_image_url(link))
-            except ValidationError:
-                continue
-    images = [link for link in links if _IMAGE_PATH.search(link.split("?")[0])]
-    return (images or links or [None])[0]
+        links += [m.group(1) or m.group(2) for m in _LINK.finditer(text)]
+    images += [link for link in links if _IMAGE_PATH.search(link.split("?")[0])]
+    for candidates, is_image in ((images, True), (links, False)):
+        for link in candidates:
+            if usable := _usable(link):
+                return usable, is_image
+    return None, False
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -46,13 +80,21 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.shortcut(MESSAGE_SHORTCUT)
     async def use_as_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
-        link = image_link(shortcut.get("message") or {})
+        link, is_image = image_link(shortcut.get("message") or {})
         who = Requester(
             user_id=shortcut["user"]["id"],
             channel_id=(shortcut.get("channel") or {}).get("id"),
             response_url=shortcut.get("response_url"),
         )
-        note = None if link else "That message has no https:// link: paste the image's link below."
+        if link is None:
+            note = "That message has no image or https:// link: paste the image's link below."
+        elif not is_image:
+            note = (
+                "That message has no image, only the link below, which may be a web page: "
+                "check it, or paste the image's own link."
+            )
+        else:
+            note = None
         await open_upload_form(
             runtime,
             trigger_id=shortcut["trigger_id"],

@@ -53,14 +53,14 @@ async def test_upload_sends_exact_json_and_replies_in_thread(
 
     parent = slack.calls_to("chat.postMessage")[0].params
     assert parent["channel"] == "C123"
-    assert "<@U123> is replacing the main image of *Red Shoe* (#123 · SKU RS-1)" in parent["text"]
+    assert "<@U123> is replacing the main image of `Red Shoe` (#123 · SKU `RS-1`)" in parent["text"]
     assert reply["thread_ts"] == "1700000000.000001"
     assert "New main image id: *987654321*" in reply["text"]
 
     update = (await slack.wait_for_call("chat.update"))[0].params
     assert update["ts"] == "1700000000.000001"
     assert update["text"].startswith(
-        ":white_check_mark: <@U123> replaced the main image of *Red Shoe*"
+        ":white_check_mark: <@U123> replaced the main image of `Red Shoe`"
     )
     assert slack.responses == []
 
@@ -111,10 +111,10 @@ async def test_ecwid_error_ends_in_thread_reply_with_ecwids_message(
     await bot.command(f"123 {shoe} 800x600")
     reply = await thread_reply(slack)
     assert reply["text"] == (
-        ':x: The image was not uploaded. Ecwid refused the request. Ecwid said: "Image size is incorrect"'
+        ":x: The image was not uploaded. Ecwid refused the request. Ecwid said: `Image size is incorrect`"
     )
     update = (await slack.wait_for_call("chat.update"))[0].params
-    assert update["text"].startswith(":x: <@U123> tried to replace the main image of *Red Shoe*")
+    assert update["text"].startswith(":x: <@U123> tried to replace the main image of `Red Shoe`")
 
 
 async def test_missing_product_is_a_private_error_and_nothing_is_uploaded(
@@ -194,6 +194,6 @@ async def test_user_and_ecwid_text_is_escaped_in_slack(
     await bot.command(f'123 {shoe} 800x600 alt="&lt;!channel&gt; hi"')
     reply = await thread_reply(slack)
     parent = slack.calls_to("chat.postMessage")[0].params["text"]
-    assert "*&lt;https://evil.example|click&gt; &lt;!channel&gt;*" in parent
+    assert "`&lt;https://evil.example|click&gt; &lt;!channel&gt;`" in parent
     assert "Alt text: &lt;!channel&gt; hi" in reply["text"]
     assert ecwid.uploads[0].body["alt"] == {"main": "<!channel> hi"}

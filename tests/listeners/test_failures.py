@@ -70,7 +70,7 @@ async def test_permanent_outage_stops_after_three_attempts(
     assert len(ecwid.uploads) == 3
     assert reply == (
         ":x: The image was not uploaded. Ecwid is unavailable right now (HTTP 503, after 3 attempts); "
-        'try again in a few minutes. Ecwid said: "Service Unavailable"'
+        "try again in a few minutes. Ecwid said: `Service Unavailable`"
     )
 
 
@@ -85,23 +85,23 @@ async def test_permanent_outage_stops_after_three_attempts(
                     "errorCode": "NOT_AVAILABLE_ON_CURRENT_PLAN",
                 },
             ),
-            'The store\'s Ecwid plan does not allow this. Ecwid said: "Not available on current plan"',
+            "The store's Ecwid plan does not allow this. Ecwid said: `Not available on current plan`",
         ),
         (
             Fault(
                 403, {"errorMessage": "Token lacks scope", "errorCode": "INSUFFICIENT_APP_SCOPE"}
             ),
-            'The Ecwid token lacks the `update_catalog` scope: add it to the app\'s token. Ecwid said: "Token lacks scope"',
+            "The Ecwid token lacks the `update_catalog` scope: add it to the app's token. Ecwid said: `Token lacks scope`",
         ),
         (
             Fault(404, {"errorMessage": "Product not found", "errorCode": "PRODUCT_NOT_FOUND"}),
-            'Product 123 was not found in Ecwid. Ecwid said: "Product not found"',
+            "Product 123 was not found in Ecwid. Ecwid said: `Product not found`",
         ),
         (
             Fault(400, {"errorMessage": "Wrong URL", "errorCode": "WRONG_PARAMETER"}),
-            'Ecwid refused the request. Ecwid said: "Wrong URL"',
+            "Ecwid refused the request. Ecwid said: `Wrong URL`",
         ),
-        (Fault(400, text=""), 'Ecwid refused the request. Ecwid said: "Bad Request"'),
+        (Fault(400, text=""), "Ecwid refused the request. Ecwid said: `Bad Request`"),
     ],
 )
 async def test_client_errors_are_not_retried_and_read_well(
@@ -138,7 +138,7 @@ async def test_not_in_channel_still_delivers_the_image_id(
     await bot.command(f"123 {images.link('shoe.png')}", channel_id="C555")
     answer = await slack.wait_for_response()
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"].startswith("Main image of *Red Shoe* (#123 · SKU RS-1):\n")
+    assert answer["text"].startswith("Main image of `Red Shoe` (#123 · SKU `RS-1`):\n")
     assert "New main image id: *987654321*" in answer["text"]
     assert "I could not post in <#C555>: invite me there" in answer["text"]
     assert len(ecwid.uploads) == 1

@@ -50,7 +50,14 @@ def assert_is_the_upload_form(view: dict[str, Any]) -> None:
     assert all(b["element"]["action_id"] == b["block_id"] for b in blocks)
     required = {b["block_id"] for b in blocks if not b["optional"]}
     assert required == {"product", "image_url", "channel"}
-    assert inputs(view)["channel"]["default_to_current_conversation"] is True
+    channel = inputs(view)["channel"]
+    assert channel["filter"] == {"include": ["public", "private"], "exclude_bot_users": True}
+    # Only a channel the filter allows is ever offered as the default.
+    if "initial_conversation" in channel:
+        assert channel["initial_conversation"][0] in "CG"
+        assert channel["default_to_current_conversation"] is True
+    else:
+        assert "default_to_current_conversation" not in channel
     assert json.loads(view["private_metadata"])["languages"] == ["nl", "de"]
 
 
@@ -139,7 +146,7 @@ async def test_message_shortcut_without_a_link_explains_in_the_form(
 ) -> None:
     await bot.interaction(message_shortcut("use_as_product_image", {"text": "hi"}, "C9"))
     _, view = await opened_view(slack)
-    assert "That message has no https:// link" in view["blocks"][0]["elements"][0]["text"]
+    assert "That message has no image or https:// link" in view["blocks"][0]["elements"][0]["text"]
     assert "initial_value" not in inputs(view)["image_url"]
 
 
@@ -227,7 +234,7 @@ async def test_submission_uploads_and_replies_in_the_chosen_channel(
         (
             {"image_url": {"value": "http://cdn.example.com/a.png"}},
             {
-                "image_url": "http://cdn.example.com/a.png is not an https:// link: Ecwid only takes HTTPS image URLs."
+                "image_url": "http://cdn.example.com/a.png is not an https:// link: give the image's whole address, starting with https://, e.g. https://cdn.example.com/shoe.jpg (Ecwid only takes HTTPS images)."
             },
         ),
         ({"width": {"value": "0"}}, {"width": "A whole number of pixels from 1 to 20000."}),

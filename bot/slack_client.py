@@ -1,0 +1,92 @@
+"""The Slack Web API client, with every call bounded in time.
+
+slack-sdk applies its own 30 s timeout only to sessions it creates; the bot hands it the shared
+aiohttp session, whose default would be 300 s. So each attempt gets the session's limit below,
+and each call as a whole (retries and their waits included) a budget of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+ATTEMPT_TIMEOUT_SECONDS = 10.0  # one HTTP exchange with Slack
+CALL_TIMEOUT_SECONDS = 30.0  # one API call, retries included
+MAX_RETRY_AFTER_SECONDS = 10  # a longer rate-limit wait is given up, not slept through
+
+# Every way a Slack call can fail: an error answer, no connection, or no answer in time.
+SLACK_FAILURES: tuple[type[BaseException], ...] = (
+    SlackClientError,
+    aiohttp.ClientError,
+    TimeoutError,
+)
+
+
+def slack_error(exc: BaseException) -> str:
+    """Slack's error code (e.g. not_in_channel), or what kept the call from being answered."""
+    if isinstance(exc, SlackApiError):
+        data = getattr(exc.response, "data", None)
+        if isinstance(data, dict):
+            return str(data.get("error") or "unknown_error")
+        return f"http_{getattr(exc.response, 'status_code', 'error')}"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return type(exc).__name__
+
+
+class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """Wait out a 429 only when Slack asks for a short wait."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+        wait = str(values[0]).strip()
+        return wait.isdigit() and int(wait) <= MAX_RETRY_AFTER_SECONDS
+
+
+class BoundedWebClient(AsyncWebClient):
+    """An AsyncWebClient whose every call ends within `call_timeout` seconds (TimeoutError)."""
+
+    def __init__(self, *args: Any, call_timeout: float = CALL_TIMEOUT_SECONDS, **kwargs: Any):
+        handlers: list[AsyncRetryHandler] = [
+            AsyncConnectionErrorRetryHandler(),
+            BoundedRateLimitRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(),
+        ]
+        super().__init__(*args, retry_handlers=handlers, **kwargs)
+        self.call_timeout = call_timeout
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        async with asyncio.timeout(self.call_timeout):
+            return await super().api_call(api_method, **kwargs)
+
+
+def slack_session(limit: int) -> aiohttp.ClientSession:
+    """The shared connection pool. Its timeout applies to slack-sdk's requests only: httpx's
+    transport sets its own per request."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=limit),
+        timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT_SECONDS),
+    )
