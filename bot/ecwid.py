@@ -222,7 +222,14 @@ class EcwidClient:
         )
 
     def __init__(
-        self, http: httpx.AsyncClient, *, api_url: str, store_id: int, token: str, timeout: float
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_url: str,
+        store_id: int,
+        token: str,
+        timeout: float,
+        calls_per_minute: int = RATE_LIMIT_PER_MINUTE,
     ) -> None:
         self._http = http
         self._base = f"{api_url.rstrip('/')}/{store_id}"
@@ -230,7 +237,8 @@ class EcwidClient:
         self._timeout = timeout
         # Ecwid allows 600 calls a rolling minute: a burst goes through at once, more waits here
         # instead of turning into 429s.
-        self._limiter = AsyncLimiter(RATE_LIMIT_PER_MINUTE, 60)
+        self.calls_per_minute = calls_per_minute
+        self._limiter = AsyncLimiter(calls_per_minute, 60)
 
     async def _call(
         self,

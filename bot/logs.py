@@ -50,6 +50,9 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(default_level or level)
+    # slack-sdk announces every retry at INFO (with the URL); the bot's own lines say what matters.
+    if (default_level or level) != "DEBUG":
+        logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     # httpx logs every request URL at INFO; response_url paths are credentials of a kind.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Bolt logs a refused request's whole body at INFO; the server refuses those before Bolt

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import environment
-from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
+from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
 from tests.fakes.image_host import TlsAuthority
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, SlackFault
 from tests.processes import run_to_end
 
 
@@ -90,3 +93,30 @@ async def test_unreachable_slack_is_explained(
     status, lines = await doctor(env, tmp_path)
     assert status == 1
     assert lines[0].startswith("FIX Slack could not be reached at http://127.0.0.1:9/api/")
+
+
+async def test_a_hanging_slack_is_reported_within_seconds(
+    ecwid: FakeEcwid, slack: FakeSlack, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.faults["auth.test"] = [SlackFault(delay=400)] * 3
+    started = time.monotonic()
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert time.monotonic() - started < 35
+    assert status == 1
+    assert lines[0] == f"FIX Slack could not be reached at {slack.api_url} (timeout)."
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault(503, text="<h1>down</h1>"), Fault(200, {}, delay=30)], ids=["503", "no answer"]
+)
+async def test_an_update_check_that_could_not_run_says_so(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path, fault: Fault
+) -> None:
+    ecwid.faults["upload"] = [fault]
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert status == 1
+    assert lines[3:] == [
+        "FIX Ecwid: could not check whether the token can update the catalog: Ecwid did not "
+        "answer; run the check again in a few minutes.",
+        "1 thing(s) to fix.",
+    ]

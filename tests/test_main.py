@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot import __version__
+from bot.config import EXAMPLE_VALUES
 from tests.conftest import environment
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
-from tests.processes import free_port, run_to_end, start_bot, wait_healthy
+from tests.processes import ROOT, free_port, run_to_end, start_bot, wait_healthy
 from tests.slack_requests import SlackSender
 
 
@@ -113,3 +116,135 @@ async def test_a_refused_app_token_is_one_clear_line(
         "(an xapp- token with connections:write)."
     )
     assert "Traceback" not in stderr and "xapp-1-wrong" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"),
+        (
+            {"SSL_CERT_FILE": "/nonexistent/ca.pem"},
+            "SSL_CERT_FILE must name a readable file of PEM certificates",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-your-bot-token", "ECWID_TOKEN": "secret_your-ecwid-token"},
+            "SLACK_BOT_TOKEN is still the example value from .env.example; ECWID_TOKEN is still "
+            "the example value from .env.example",
+        ),
+    ],
+)
+async def test_start_up_mistakes_are_one_line_and_status_2(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    tls: TlsAuthority,
+    tmp_path: Path,
+    extra: dict[str, str],
+    line: str,
+) -> None:
+    status, _stdout, stderr = await run_to_end(
+        {**environment(slack, ecwid, tls), **extra}, tmp_path
+    )
+    assert status == 2
+    assert stderr.strip().splitlines() == [
+        f"Cannot start: {line}. See .env.example for every setting."
+    ]
+    assert slack.calls == [] and ecwid.calls == []
+
+
+async def test_env_example_unchanged_names_every_placeholder(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    status, _, stderr = await run_to_end({}, tmp_path)
+    assert status == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ECWID_STORE_ID", "ECWID_TOKEN"):
+        assert f"{name} is still the example value from .env.example" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_the_placeholders_known_to_the_bot_are_those_of_env_example() -> None:
+    example = {}
+    for raw in (ROOT / ".env.example").read_text().splitlines():
+        line = raw.lstrip("# ").strip()
+        if "=" in line and line.split("=", 1)[0] in EXAMPLE_VALUES:
+            name, value = line.split("=", 1)
+            example[name] = value
+    assert example == EXAMPLE_VALUES
+
+
+async def test_unreachable_slack_in_socket_mode_is_one_line(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    env = {
+        **environment(slack, ecwid, tls),
+        "SLACK_APP_TOKEN": "xapp-1-A1-secret",
+        "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
+    }
+    status, stdout, stderr = await run_to_end(env, tmp_path)
+    assert status == 2
+    assert stderr.strip().splitlines() == [
+        f"Cannot start: Slack could not be reached at {env['SLACK_API_URL']} "
+        "(ClientConnectorError); check the network, or SLACK_API_URL."
+    ]
+    assert "Unclosed" not in stdout + stderr
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+async def test_help_and_version(tmp_path: Path, flag: str) -> None:
+    status, stdout, stderr = await run_to_end({}, tmp_path, flag)
+    assert (status, stderr) == (0, "")
+    assert stdout.startswith("usage: python -m bot [check]")
+    status, stdout, _ = await run_to_end({}, tmp_path, "--version")
+    assert (status, stdout.strip()) == (0, f"ecwid-image {__version__}")
+
+
+async def test_start_up_logs_no_bolt_token_warning(
+    running_bot: tuple[asyncio.subprocess.Process, str],
+) -> None:
+    process, _ = running_bot
+    process.send_signal(signal.SIGINT)  # Ctrl-C: the same clean stop as SIGTERM
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
+    assert "listening on port" in output and "stopped" in output
+    assert "token` will be unused" not in output
+    assert "Traceback" not in output
+
+
+async def test_a_client_holding_a_request_open_does_not_delay_the_exit(
+    running_bot: tuple[asyncio.subprocess.Process, str],
+) -> None:
+    process, base = running_bot
+    port = int(base.rsplit(":", 1)[1])
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\nabc"
+    )
+    await writer.drain()
+    await asyncio.sleep(0.3)  # the request is in the bot's hands, its body never completes
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), 30) == 0
+    assert time.monotonic() - started < 5
+    writer.close()
+
+
+async def test_shutdown_stays_within_25_seconds_with_an_upload_stuck_in_ecwid(
+    slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {**environment(slack, ecwid, tls), "PORT": str(port), "ECWID_TIMEOUT_SECONDS": "120"}
+    process = await start_bot(env, tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    await wait_healthy(base, process)
+    ecwid.upload_delay = 120
+    sender = SlackSender(f"{base}/slack/events", slack.response_url())
+    response = await sender.command(f"123 {images.link('shoe.png')} 800x600")
+    assert response.status_code == 200, response.text
+    await ecwid.wait_until(lambda: ecwid.uploads, timeout=10)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), 40) == 0
+    elapsed = time.monotonic() - started
+    output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
+    assert elapsed <= 25.5, output
+    answer = await slack.wait_for_response()
+    assert answer["text"].startswith(":warning: The bot was restarted before your upload finished")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import AsyncIterator
@@ -234,3 +235,114 @@ async def test_unknown_host_is_named(strict_probe: ImageProbe) -> None:
     assert await refusal(strict_probe, "https://no-such-host.invalid/a.png") == (
         "The image host no-such-host.invalid could not be found."
     )
+
+
+class Resolver:
+    """Name resolution as the tests choose it; counts its lookups."""
+
+    def __init__(self, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+        self.lookups: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        return self.answers.get(host, [])
+
+
+async def test_the_fetch_goes_to_the_checked_address_without_a_second_lookup(
+    images: FakeImageHost, tls: TlsAuthority
+) -> None:
+    # images.test exists only for this resolver: a second lookup by anyone else would fail,
+    # and a rebinding answer (the next one) would never be used within the cache's 10 s.
+    resolver = Resolver({"images.test": ["127.0.0.1"]})
+    probe = ImageProbe(allow_private_networks=True, ca_file=str(tls.ca_file), resolver=resolver)
+    try:
+        first = await probe.probe(images.link("shoe.png", host="images.test"))
+        resolver.answers["images.test"] = ["127.0.0.2"]  # nothing listens there
+        second = await probe.probe(images.link("photo.jpg", host="images.test"))
+    finally:
+        await probe.aclose()
+    assert (first.width, second.width) == (800, 640)
+    assert resolver.lookups == ["images.test"]
+    assert [hit.host for hit in images.hits] == [f"images.test:{images.port}"] * 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [["93.184.215.14", "127.0.0.1"], ["::ffff:10.0.0.1"], ["93.184.215.14", "169.254.169.254"]],
+)
+async def test_every_resolved_address_must_be_public(tls: TlsAuthority, answer: list[str]) -> None:
+    probe = ImageProbe(
+        allow_private_networks=False,
+        ca_file=str(tls.ca_file),
+        resolver=Resolver({"x.test": answer}),
+    )
+    try:
+        assert (await refusal(probe, "https://x.test/a.png")).startswith(
+            "The link points to a private or local network address"
+        )
+    finally:
+        await probe.aclose()
+
+
+@pytest.mark.parametrize("port", [22, 25, 80, 3306, 6379, 8080, 9200])
+async def test_only_https_ports_are_used(tls: TlsAuthority, port: int) -> None:
+    # A public address: the refusal comes before any connection would be tried.
+    resolver = Resolver({"cdn.test": ["93.184.215.14"]})
+    probe = ImageProbe(allow_private_networks=False, ca_file=str(tls.ca_file), resolver=resolver)
+    try:
+        assert await refusal(probe, f"https://cdn.test:{port}/a.png") == (
+            f"The link uses port {port}; image links must use the standard HTTPS port "
+            "(443, or 8443)."
+        )
+    finally:
+        await probe.aclose()
+
+
+async def test_a_port_that_is_not_https_gets_the_same_neutral_answer(probe: ImageProbe) -> None:
+    async def banner(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(banner, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        assert await refusal(probe, f"https://127.0.0.1:{port}/a.png") == CANNOT_CONNECT
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_proxy_settings_are_ignored(
+    images: FakeImageHost, tls: TlsAuthority, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy_hits: list[str] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        proxy_hits.append((await reader.readline()).decode())
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    address = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(name, address)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    probe = ImageProbe(allow_private_networks=True, ca_file=str(tls.ca_file))
+    try:
+        info = await probe.probe(images.link("shoe.png"))
+    finally:
+        await probe.aclose()
+        server.close()
+        await server.wait_closed()
+    assert (info.width, info.height) == (800, 600)
+    assert proxy_hits == []
+    assert len(images.hits) == 1
+
+
+async def test_the_ca_file_adds_to_the_standard_bundle(tls: TlsAuthority) -> None:
+    from bot.probe import ssl_context
+
+    standard = ssl_context(None).cert_store_stats()["x509_ca"]
+    with_test_ca = ssl_context(str(tls.ca_file)).cert_store_stats()["x509_ca"]
+    assert standard > 50 and with_test_ca == standard + 1

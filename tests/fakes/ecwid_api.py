@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ class Fault:
     text: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the bytes of the answer
+    drop: bool = False  # close the connection without answering
 
 
 class FakeEcwid(LoopbackServer):
@@ -99,6 +102,12 @@ class FakeEcwid(LoopbackServer):
         if queued:
             fault = queued.pop(0)
             await asyncio.sleep(fault.delay)
+            if fault.drop:
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response()
+            if fault.trickle:
+                return await _trickle(request, fault)
             if fault.text is not None:
                 return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
             return web.json_response(fault.body, status=fault.status, headers=fault.headers)
@@ -123,7 +132,10 @@ class FakeEcwid(LoopbackServer):
             return fault
         sku = request.query.get("sku")
         keyword = (request.query.get("keyword") or "").rstrip("*").lower()
-        if sku is not None:
+        if "productId" in request.query:
+            wanted = {int(i) for i in request.query["productId"].split(",")}
+            items = [p for p in self.products.values() if p["id"] in wanted]
+        elif sku is not None:
             items = [p for p in self.products.values() if p["sku"] == sku]
         else:
             items = [
@@ -164,3 +176,20 @@ class FakeEcwid(LoopbackServer):
                 "languages": self.languages,
             }
         )
+
+
+async def _trickle(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """The fault's JSON body, one byte at a time: each read is quick, the whole answer is not."""
+    body = (fault.text or json.dumps(fault.body)).encode()
+    response = web.StreamResponse(
+        status=fault.status, headers={"Content-Type": "application/json", **fault.headers}
+    )
+    response.content_length = len(body)
+    await response.prepare(request)
+    try:
+        for byte in body:
+            await response.write(bytes([byte]))
+            await asyncio.sleep(fault.trickle)
+    except (ConnectionError, RuntimeError):
+        pass  # the client gave up
+    return response

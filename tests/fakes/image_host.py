@@ -40,6 +40,8 @@ class Served:
     headers: dict[str, str] | None = None
     claimed_total: int | None = None  # a Content-Range total that overstates the file
     delay: float = 0.0
+    reason: str | None = None  # the status line's text, as the host chooses it
+    chunked: bool = False  # no Content-Length: the size is not said
 
 
 @dataclass
@@ -54,7 +56,8 @@ class TlsAuthority:
 
     def __init__(self, folder: Path) -> None:
         self._ca = trustme.CA()
-        self._cert = self._ca.issue_cert("localhost", "127.0.0.1", "::1")
+        # images.test: a name only the tests' own resolver knows
+        self._cert = self._ca.issue_cert("localhost", "images.test", "127.0.0.1", "::1")
         self.ca_file = folder / "test-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
 
@@ -100,15 +103,18 @@ class FakeImageHost(LoopbackServer):
             return web.Response(status=404, text="Not here")
         await asyncio.sleep(served.delay)
         if served.status != 200:
-            return web.Response(status=served.status, headers=served.headers)
+            return web.Response(status=served.status, headers=served.headers, reason=served.reason)
         body, status, headers = served.body, 200, {"Content-Type": served.content_type}
         match = re.fullmatch(r"bytes=0-(\d+)", request.headers.get("Range", ""))
         if match and self.honor_range:
             end = min(int(match.group(1)), len(body) - 1)
             headers["Content-Range"] = f"bytes 0-{end}/{served.claimed_total or len(served.body)}"
             body, status = body[: end + 1], 206
-        headers["Content-Length"] = str(len(body))
+        if not served.chunked:
+            headers["Content-Length"] = str(len(body))
         response = web.StreamResponse(status=status, headers=headers)
+        if served.chunked:
+            response.enable_chunked_encoding()
         await response.prepare(request)
         sent = 0
         try:

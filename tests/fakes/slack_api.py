@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
@@ -12,6 +13,17 @@ from aiohttp import web
 from tests.fakes.recorder import LoopbackServer
 
 BOT_USER_ID = "UBOT"
+
+
+@dataclass
+class SlackFault:
+    """An answer to give instead of the normal one: an HTTP status (429, 5xx), a delay, or a
+    dropped connection."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -28,6 +40,7 @@ class FakeSlack(LoopbackServer):
         self.calls: list[SlackCall] = []
         self.responses: list[dict[str, Any]] = []  # what reached response_url
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
+        self.faults: dict[str, list[SlackFault]] = {}  # method → faults to serve, in order
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.scopes = "commands,chat:write,usergroups:read"  # the x-oauth-scopes of auth.test
         self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
@@ -70,6 +83,19 @@ class FakeSlack(LoopbackServer):
         auth = request.headers.get("Authorization", "")
         self.calls.append(SlackCall(method, params, auth.removeprefix("Bearer ") or None))
         await self.notify()
+        if queued := self.faults.get(method):
+            fault = queued.pop(0)
+            await asyncio.sleep(fault.delay)
+            if fault.drop:
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response()
+            if fault.status != 200:
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited" if fault.status == 429 else "fatal"},
+                    status=fault.status,
+                    headers=fault.headers,
+                )
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None

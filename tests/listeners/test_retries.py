@@ -1,0 +1,118 @@
+"""The README's promises about retries and limits, each exercised over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from bot.config import Settings
+from bot.ecwid import EcwidClient
+from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, Fault
+from tests.fakes.image_host import FakeImageHost
+from tests.fakes.slack_api import FakeSlack, SlackFault
+from tests.slack_requests import SlackSender
+
+NEW_ID = "New main image id: *987654321*"
+
+
+async def thread_reply(slack: FakeSlack, count: int = 2) -> str:
+    calls = await slack.wait_for_call("chat.postMessage", count, timeout=15)
+    return str(calls[-1].params["text"])
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        SlackFault(429, {"Retry-After": "1"}),
+        SlackFault(503),
+        SlackFault(drop=True),
+    ],
+    ids=["rate limit", "server error", "dropped connection"],
+)
+async def test_slack_calls_are_retried(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, fault: SlackFault
+) -> None:
+    slack.faults["chat.postMessage"] = [fault]
+    started = time.monotonic()
+    await bot.command(f"123 {images.link('shoe.png')}")
+    reply = await thread_reply(slack, count=3)  # the failed attempt, the parent, the reply
+    assert NEW_ID in reply
+    assert slack.responses == []  # all of it went to the channel, as usual
+    if fault.status == 429:
+        assert time.monotonic() - started >= 1.0
+    assert len(ecwid.uploads) == 1
+
+
+async def test_a_long_slack_rate_limit_is_not_slept_through(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    slack.faults["chat.postMessage"] = [SlackFault(429, {"Retry-After": "120"})] * 2
+    started = time.monotonic()
+    await bot.command(f"123 {images.link('shoe.png')}")
+    answer = (await slack.wait_for_response(timeout=10))["text"]
+    assert time.monotonic() - started < 5
+    assert NEW_ID in answer  # told privately instead
+
+
+async def test_a_dropped_ecwid_connection_is_retried(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ecwid.faults["upload"] = [Fault(200, drop=True)]
+    await bot.command(f"123 {images.link('shoe.png')}")
+    assert NEW_ID in await thread_reply(slack)
+    assert len(ecwid.uploads) == 2
+
+
+async def test_ecwid_rate_limit_waits_are_capped_at_a_minute(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ecwid.faults["upload"] = [
+        Fault(429, {"errorCode": "RATE_LIMITED"}, headers={"Retry-After": "61"})
+    ]
+    started = time.monotonic()
+    await bot.command(f"123 {images.link('shoe.png')}")
+    reply = await thread_reply(slack)
+    assert time.monotonic() - started < 5  # given up at once rather than waiting 61 s
+    assert reply.startswith(
+        ":x: The image was not uploaded. Ecwid is rate-limiting the store's requests"
+    )
+    assert len(ecwid.uploads) == 1
+
+
+async def test_ecwid_calls_are_held_to_the_per_minute_limit(
+    settings: Settings, ecwid: FakeEcwid
+) -> None:
+    async with httpx.AsyncClient() as http:
+        assert EcwidClient.for_settings(http, settings).calls_per_minute == 600
+        # The same limiter at a tenth of the rate, so that its effect shows in seconds.
+        client = EcwidClient(
+            http,
+            api_url=ecwid.api_url,
+            store_id=STORE_ID,
+            token=TOKEN,
+            timeout=5,
+            calls_per_minute=60,
+        )
+        started = time.monotonic()
+        await asyncio.gather(*(client.get_product(123) for _ in range(63)))
+        elapsed = time.monotonic() - started
+    first = ecwid.calls[0].at
+    assert sum(call.at - first < 0.9 for call in ecwid.calls) == 60  # a burst goes through
+    assert 2.5 <= elapsed < 8  # then one a second
+
+
+async def test_an_original_and_its_retry_upload_once(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    text = f"123 {images.link('shoe.png')}"
+    original = await bot.command(text)
+    retry = await bot.command(
+        text, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert (original.status_code, retry.status_code) == (200, 200)
+    assert NEW_ID in await thread_reply(slack)
+    assert len(ecwid.uploads) == 1
+    assert len(slack.calls_to("chat.postMessage")) == 2
