@@ -14,6 +14,7 @@ import contextlib
 import enum
 import logging
 import time
+from collections.abc import Callable
 
 from bot.config import Settings
 from bot.slack_client import SLACK_FAILURES, BoundedWebClient, slack_error
@@ -41,7 +42,13 @@ class _Group:
 
 
 class AccessPolicy:
-    def __init__(self, settings: Settings, slack: BoundedWebClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        slack: BoundedWebClient,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
         self._users = settings.allowed_users
         self._groups = settings.allowed_usergroups
         self._channels = settings.allowed_channels
@@ -63,7 +70,7 @@ class AccessPolicy:
             return Verdict.ALLOWED
         if not self._groups:
             return Verdict.REFUSED
-        deadline = time.monotonic() + LOOKUP_BUDGET_SECONDS
+        deadline = self._clock() + LOOKUP_BUDGET_SECONDS
         memberships = await asyncio.gather(
             *(self._members(group, deadline) for group in sorted(self._groups))
         )
@@ -76,7 +83,7 @@ class AccessPolicy:
     async def _members(self, group: str, deadline: float) -> frozenset[str] | None:
         """The group's members, or None when they are not known well enough to decide."""
         state = self._state[group]
-        now = time.monotonic()
+        now = self._clock()
         if state.members is not None and now - state.read_at < GROUP_CACHE_SECONDS:
             return state.members
         if now - state.failed_at >= FAILURE_CACHE_SECONDS and state.lookup is None:
@@ -85,16 +92,16 @@ class AccessPolicy:
             # The lookup goes on after the budget (it fills the cache for the next request).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(state.lookup), deadline - now)
-        fresh_enough = time.monotonic() - state.read_at < MAX_STALE_SECONDS
+        fresh_enough = self._clock() - state.read_at < MAX_STALE_SECONDS
         return state.members if state.members is not None and fresh_enough else None
 
     async def _read(self, group: str, state: _Group) -> None:
         try:
             response = await self._slack.usergroups_users_list(usergroup=group)
             state.members = frozenset(response.get("users") or ())
-            state.read_at = time.monotonic()
+            state.read_at = self._clock()
         except SLACK_FAILURES as exc:  # fail closed, but loudly
-            state.failed_at = time.monotonic()
+            state.failed_at = self._clock()
             log.error("cannot read user group %s: %s", group, slack_error(exc))
         finally:
             state.lookup = None

@@ -13,6 +13,7 @@ from slack_bolt.response import BoltResponse
 from bot import messages
 from bot.notify import Requester
 from bot.runtime import Runtime
+from bot.server import VERIFIED
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         return await next()
 
     @app.error
-    async def unexpected_error(error: Exception, body: dict[str, Any]) -> None:
+    async def unexpected_error(
+        error: Exception, body: dict[str, Any], request: AsyncBoltRequest
+    ) -> None:
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
-        who = requester_of(body)
+        # Answer only a request known to be Slack's: its response_url and user are then real.
+        # (The HTTP server refuses unverified ones before Bolt; this keeps it so.)
+        trusted = request.mode == "socket_mode" or request.context.get(VERIFIED) is True
+        who = requester_of(body) if trusted else None
         if who is not None:
             await runtime.notifier.tell(who, messages.unexpected_failure())
