@@ -11,8 +11,8 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.server import create_web_app
-from bot.workers import AckPriority
+from bot.flows.workers import AckPriority
+from bot.slack.server import create_web_app
 
 
 async def main() -> None:

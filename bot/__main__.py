@@ -19,13 +19,13 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from bot import __version__
-from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import diagnose
 from bot.logs import configure_logging
 from bot.runtime import Runtime
-from bot.server import HttpServer
-from bot.slack_client import SLACK_FAILURES, slack_error
+from bot.slack.app import build_app
+from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.slack.server import HttpServer
 
 log = logging.getLogger("bot")
 

@@ -9,8 +9,9 @@ import httpx
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.ecwid import EcwidClient, EcwidError
-from bot.slack_client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
 SLACK_SCOPES = ("commands", "chat:write")
 CHECK_TIMEOUT_SECONDS = 15.0  # a Slack that never answers is reported, not waited for

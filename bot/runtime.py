@@ -9,15 +9,15 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from bot.access import AccessPolicy
 from bot.config import Settings
-from bot.ecwid import EcwidClient
-from bot.notify import Notifier
-from bot.probe import ImageProbe
-from bot.slack_client import BoundedWebClient, slack_session
-from bot.store import StoreInfo
-from bot.upload import UploadFlow
-from bot.workers import WorkerPool
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.store import StoreInfo
+from bot.flows.upload import UploadFlow
+from bot.flows.workers import WorkerPool
+from bot.images.probe import ImageProbe
+from bot.slack.access import AccessPolicy
+from bot.slack.client import BoundedWebClient, slack_session
+from bot.slack.notify import Notifier, SlackUploadReport
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Runtime:
             probe=probe,
             store=store,
             notifier=notifier,
-            uploads=UploadFlow(ecwid, store, probe, slack, notifier),
+            uploads=UploadFlow(ecwid, store, probe, SlackUploadReport(slack, notifier)),
             workers=workers,
         )
 

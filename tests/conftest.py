@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.app import build_app
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime
-from bot.server import EVENTS_PATH, HttpServer
+from bot.slack.app import build_app
+from bot.slack.server import EVENTS_PATH, HttpServer
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.access import AccessPolicy, Verdict
 from bot.config import Settings
-from bot.slack_client import BoundedWebClient
+from bot.slack.access import AccessPolicy, Verdict
+from bot.slack.client import BoundedWebClient
 from tests.fakes.slack_api import FakeSlack
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.command import HelpCommand, parse_command
-from bot.upload_request import (
+from bot.domain.grammar import HelpCommand, parse_command
+from bot.domain.requests import (
     Draft,
     ProductId,
     ProductSku,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.command import HelpCommand, parse_command
-from bot.upload_request import (
+from bot.domain.grammar import HelpCommand, parse_command
+from bot.domain.requests import (
     MAX_ALT_LENGTH,
     MAX_PRODUCT_ID,
     MAX_SIDE,

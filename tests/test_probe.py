@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.probe import CANNOT_CONNECT, MAX_BYTES_READ, ImageProbe, ProbeError, is_public_address
+from bot.images.probe import (
+    CANNOT_CONNECT,
+    MAX_BYTES_READ,
+    ImageProbe,
+    ProbeError,
+    is_public_address,
+)
 from tests.fakes.image_host import (
     FakeImageHost,
     Served,
@@ -341,7 +347,7 @@ async def test_proxy_settings_are_ignored(
 
 
 async def test_the_ca_file_adds_to_the_standard_bundle(tls: TlsAuthority) -> None:
-    from bot.probe import ssl_context
+    from bot.images.probe import ssl_context
 
     standard = ssl_context(None).cert_store_stats()["x509_ca"]
     with_test_ca = ssl_context(str(tls.ca_file)).cert_store_stats()["x509_ca"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.workers import HOLD_BACK_SECONDS, AckPriority, WorkerPool
+from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority, WorkerPool
 
 
 async def test_jobs_wait_for_acks_to_finish_but_never_long() -> None:

@@ -12,10 +12,9 @@ from email.utils import format_datetime
 import pytest
 
 from bot.config import Settings
+from bot.domain.requests import ProductId, Requester, UploadRequest
 from bot.logs import RedactSecrets
-from bot.notify import Requester
 from bot.runtime import Runtime
-from bot.upload_request import ProductId, UploadRequest
 from tests.conftest import serving
 from tests.fakes.ecwid_api import FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.ecwid import EcwidClient
+from bot.ecwid.client import EcwidClient
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack, SlackFault

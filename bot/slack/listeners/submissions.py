@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import form, messages
-from bot.notify import Requester
+from bot.domain.requests import Requester
 from bot.runtime import Runtime
+from bot.slack import texts
+from bot.slack.views import upload_form as form
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -22,7 +23,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(response_action="errors", errors=submission)
             return
         if not runtime.workers.accepting:
-            await ack(response_action="errors", errors={form.IMAGE_URL: messages.restarting()})
+            await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
             return
         who = Requester(user_id=body["user"]["id"], channel_id=submission.channel_id)
         runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))

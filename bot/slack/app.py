@@ -7,8 +7,8 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
-from bot.listeners import register_listeners
 from bot.runtime import Runtime
+from bot.slack.listeners import register_listeners
 
 
 class _DropTokenSkippedWarning(logging.Filter):

@@ -8,10 +8,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import form, messages
-from bot.ecwid import EcwidError, Product
+from bot.domain.requests import MAX_ID_DIGITS, MAX_PRODUCT_ID, ProductId, whole_number
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import Product
 from bot.runtime import Runtime
-from bot.upload_request import MAX_ID_DIGITS, MAX_PRODUCT_ID, ProductId, whole_number
+from bot.slack.views import upload_form as form
 
 log = logging.getLogger(__name__)
 
@@ -63,4 +64,4 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except EcwidError as exc:
             log.warning("product search failed: %s", exc)
             products = []
-        await ack(options=[messages.product_option(p) for p in products[:MAX_OPTIONS]])
+        await ack(options=[form.product_option(p) for p in products[:MAX_OPTIONS]])

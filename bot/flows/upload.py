@@ -1,7 +1,7 @@
-"""The one upload flow both entry points share: look up and probe → announce → upload → report.
+"""The one upload flow every way in shares: look up and probe → announce → upload → report.
 
-Slash commands cannot run inside threads, so the result gets its thread this way: a parent
-message in the channel, the result as a reply in its thread, and the parent updated to match.
+The flow decides the order of steps and what each outcome is; how an outcome is shown (in Slack:
+a parent message, the result in its thread, private answers as the fallback) is the reporter's.
 """
 
 from __future__ import annotations
@@ -10,27 +10,64 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot import messages
-from bot.ecwid import EcwidClient, EcwidError, ImageUpload, Product, UploadResult
-from bot.errors import UserFacingError
-from bot.notify import Notifier, Requester
-from bot.probe import ImageInfo, ImageProbe
-from bot.slack_client import SLACK_FAILURES, slack_error
-from bot.store import StoreInfo
-from bot.upload_request import (
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import (
     ProductId,
     ProductRef,
+    Requester,
+    Size,
     UploadRequest,
     ValidationError,
     check_languages,
     check_size,
 )
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import ImageUpload, Product, UploadResult
+from bot.ecwid.store import StoreInfo
+from bot.images.probe import ImageInfo, ImageProbe
 
 log = logging.getLogger(__name__)
+
+INTERRUPTED_NOTICE_SECONDS = 2.0  # of the shutdown grace, to tell a user their upload was cut off
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    request: UploadRequest
+    image: ImageInfo
+    size: Size  # what Ecwid was told
+    result: UploadResult
+
+
+@dataclass(frozen=True)
+class UploadFailed:
+    error: EcwidError
+
+
+class UploadReport(Protocol):
+    """Where an upload's story is told. `announce` returns a handle for `finish`, or None when
+    the announcement could not be made (the result then goes to the user privately)."""
+
+    async def refused(self, who: Requester, problems: Sequence[UserFacingError]) -> None: ...
+
+    async def announce(self, who: Requester, product: Product) -> object | None: ...
+
+    async def finish(
+        self,
+        who: Requester,
+        product: Product,
+        handle: object | None,
+        outcome: Uploaded | UploadFailed,
+    ) -> None: ...
+
+    async def interrupted(self, who: Requester) -> None: ...
+
+    async def failed_unexpectedly(self, who: Requester) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -43,18 +80,12 @@ class Outcome:
 
 class UploadFlow:
     def __init__(
-        self,
-        ecwid: EcwidClient,
-        store: StoreInfo,
-        probe: ImageProbe,
-        slack: AsyncWebClient,
-        notifier: Notifier,
+        self, ecwid: EcwidClient, store: StoreInfo, probe: ImageProbe, report: UploadReport
     ) -> None:
         self._ecwid = ecwid
         self._store = store
         self._probe = probe
-        self._slack = slack
-        self._notifier = notifier
+        self._report = report
 
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
@@ -65,11 +96,11 @@ class UploadFlow:
         except asyncio.CancelledError:  # shut down before it finished: say so, then stop
             outcome = Outcome("interrupted")
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._notifier.tell(who, messages.interrupted()), 2)
+                await asyncio.wait_for(self._report.interrupted(who), INTERRUPTED_NOTICE_SECONDS)
             raise
         except Exception:
             log.exception("upload flow failed unexpectedly")
-            await self._notifier.tell(who, messages.unexpected_failure())
+            await self._report.failed_unexpectedly(who)
         finally:
             log.info(
                 "upload user=%s channel=%s product=%s outcome=%s ecwid_status=%s duration_ms=%d",
@@ -95,15 +126,19 @@ class UploadFlow:
                 raise result
         refusals = [r for r in results if isinstance(r, UserFacingError)]
         if refusals:
-            await self._notifier.tell(who, messages.not_started(*refusals))
+            await self._report.refused(who, refusals)
             return Outcome("refused", getattr(found, "status", None))
-        assert isinstance(found, Product) and isinstance(probed, ImageInfo)
-        assert isinstance(languages, dict)
+        if not (
+            isinstance(found, Product)
+            and isinstance(probed, ImageInfo)
+            and isinstance(languages, dict)
+        ):
+            raise TypeError("the look-ups answered something unexpected")
         product, image = found, probed
         try:
             size = request.size or check_size(image.width or 0, image.height or 0)
         except ValidationError as problem:
-            await self._notifier.tell(who, messages.not_started(problem))
+            await self._report.refused(who, [problem])
             return Outcome("refused")
         upload = ImageUpload(
             url=request.image_url,
@@ -114,15 +149,13 @@ class UploadFlow:
         )
 
         # The announcement need not hold the upload up: both go out at once.
-        parent_ts, result = await asyncio.gather(
-            self._post_parent(who, product), self._upload(product.id, upload)
+        handle, result = await asyncio.gather(
+            self._report.announce(who, product), self._upload(product.id, upload)
         )
         if isinstance(result, EcwidError):
-            failed = messages.upload_failed(result)
-            await self._report(who, product, parent_ts, failed, ok=False)
+            await self._report.finish(who, product, handle, UploadFailed(result))
             return Outcome("upload-failed", result.status)
-        body = messages.upload_succeeded(request, image, size, result)
-        await self._report(who, product, parent_ts, body, ok=True)
+        await self._report.finish(who, product, handle, Uploaded(request, image, size, result))
         return Outcome("uploaded", 200)
 
     async def _upload(self, product_id: int, upload: ImageUpload) -> UploadResult | EcwidError:
@@ -143,42 +176,6 @@ class UploadFlow:
         return check_languages(
             request.alt_translated, default=languages.default, enabled=languages.enabled
         )
-
-    async def _post_parent(self, who: Requester, product: Product) -> str | None:
-        if who.channel_id is None:
-            return None
-        try:
-            response = await self._slack.chat_postMessage(
-                channel=who.channel_id, text=messages.parent_pending(who.user_id, product)
-            )
-        except SLACK_FAILURES as exc:
-            # e.g. not_in_channel, or no answer: the upload goes ahead and the result goes to
-            # the user privately
-            log.warning("cannot post in %s: %s", who.channel_id, slack_error(exc))
-            return None
-        return response["ts"]
-
-    async def _report(
-        self, who: Requester, product: Product, parent_ts: str | None, body: str, *, ok: bool
-    ) -> None:
-        if parent_ts is None:
-            await self._notifier.tell(who, messages.result_for_user(product, body, who.channel_id))
-            return
-        try:
-            await self._slack.chat_postMessage(
-                channel=who.channel_id, thread_ts=parent_ts, text=body
-            )
-        except SLACK_FAILURES as exc:  # whatever went wrong, the result still reaches the user
-            log.warning("cannot reply in %s: %s", who.channel_id, slack_error(exc))
-            await self._notifier.tell(who, messages.result_for_user(product, body, who.channel_id))
-        try:
-            await self._slack.chat_update(
-                channel=who.channel_id,
-                ts=parent_ts,
-                text=messages.parent_finished(who.user_id, product, ok=ok),
-            )
-        except SLACK_FAILURES as exc:  # the answer is already given; only the parent is stale
-            log.warning("cannot update parent in %s: %s", who.channel_id, slack_error(exc))
 
 
 def _describe(ref: ProductRef) -> str:

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from bot.upload_request import (
+from bot.domain.requests import (
     MAX_SIDE_DIGITS,
     Draft,
     ProductId,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -18,109 +17,16 @@ from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.config import Settings
-from bot.errors import UserFacingError
-from bot.upload_request import Size
+from bot.ecwid.errors import MAX_ATTEMPTS, AmbiguousSku, EcwidError, ProductNotFound, explain_status
+from bot.ecwid.models import ImageUpload, Product, StoreLanguages, StoreProfile, UploadResult
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3  # for 5xx, connection errors and timeouts
 MAX_RATE_LIMIT_WAIT_SECONDS = (
     60.0  # give up on 429s rather than wait longer, as Ecwid's client does
 )
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 RATE_LIMIT_PER_MINUTE = 600
-
-
-@dataclass(frozen=True)
-class Product:
-    id: int
-    name: str
-    sku: str | None
-
-
-@dataclass(frozen=True)
-class StoreLanguages:
-    default: str
-    enabled: tuple[str, ...]
-
-    @property
-    def others(self) -> tuple[str, ...]:
-        """Every enabled language but the default one: these go to `alt.translated`."""
-        return tuple(lang for lang in self.enabled if lang != self.default)
-
-
-@dataclass(frozen=True)
-class StoreProfile:
-    name: str
-    languages: StoreLanguages
-
-
-@dataclass(frozen=True)
-class ImageUpload:
-    url: str
-    size: Size
-    alt_main: str | None = None
-    alt_translated: tuple[tuple[str, str], ...] = ()
-    external_id: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "url": self.url,
-            "width": str(self.size.width),  # Ecwid's reference types these as strings
-            "height": str(self.size.height),
-        }
-        alt: dict[str, Any] = {}
-        if self.alt_main:
-            alt["main"] = self.alt_main
-        translated = {lang: text for lang, text in self.alt_translated if text}
-        if translated:
-            alt["translated"] = translated
-        if alt:
-            body["alt"] = alt
-        if self.external_id:
-            body["externalId"] = self.external_id
-        return body
-
-
-@dataclass(frozen=True)
-class UploadResult:
-    image_id: int | None  # older API versions answer the async upload without an id
-
-
-class EcwidError(UserFacingError):
-    """A failed Ecwid call: our plain-language sentence, and Ecwid's own message as `quoted`."""
-
-    def __init__(
-        self,
-        explanation: str,
-        *,
-        ecwid_said: str | None = None,
-        status: int | None = None,
-        code: str | None = None,
-        transient: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(explanation, quoted=ecwid_said, quoted_by="Ecwid")
-        self.status = status
-        self.code = code
-        self.transient = transient  # worth another attempt: 5xx, no connection, no answer
-        self.retry_after = retry_after  # set for 429: how long Ecwid asked us to wait
-
-
-class ProductNotFound(EcwidError):
-    pass
-
-
-class AmbiguousSku(EcwidError):
-    """Several products match one SKU (duplicates happen; variation SKUs match too)."""
-
-    def __init__(self, sku: str, candidates: tuple[Product, ...]) -> None:
-        super().__init__(
-            f'{len(candidates)} products match SKU "{sku}"; nothing was chosen. '
-            "Give the product by its id instead."
-        )
-        self.sku = sku
-        self.candidates = candidates
 
 
 def _error_details(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -181,31 +87,6 @@ def _log_retry(state: RetryCallState) -> None:
 
 
 _backoff = wait_random_exponential(multiplier=0.5, max=4)
-
-
-def explain_status(status: int, code: str | None, *, scope: str, what: str) -> str:
-    """Turn an Ecwid error answer into a sentence a store's staff can act on."""
-    if status == 400:
-        return "Ecwid refused the request."
-    if status == 402:
-        return "The store's Ecwid plan does not allow this."
-    if status == 403 and code == "INSUFFICIENT_APP_SCOPE":
-        return f"The Ecwid token lacks the `{scope}` scope: add it to the app's token."
-    if status in (401, 403):
-        return "Ecwid refused the token: check ECWID_TOKEN and ECWID_STORE_ID."
-    if status == 404:
-        thing = "The store" if code == "STORE_NOT_FOUND" else what[:1].upper() + what[1:]
-        return f"{thing} was not found in Ecwid."
-    if status == 409:
-        return "Ecwid reports a conflict."
-    if status == 429:
-        return "Ecwid is rate-limiting the store's requests; try again in a minute."
-    if status >= 500:
-        return (
-            f"Ecwid is unavailable right now (HTTP {status}, after {MAX_ATTEMPTS} attempts); "
-            f"try again in a few minutes."
-        )
-    return f"Ecwid answered HTTP {status}."
 
 
 class EcwidClient:

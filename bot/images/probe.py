@@ -29,7 +29,7 @@ import certifi
 from PIL import GifImagePlugin, ImageFile, JpegImagePlugin, PngImagePlugin
 from yarl import URL
 
-from bot.errors import UserFacingError
+from bot.domain.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import messages
-from bot.command import HelpCommand, parse_command
-from bot.notify import Requester
-from bot.open_form import open_upload_form
+from bot.domain.grammar import HelpCommand, parse_command
+from bot.domain.requests import Draft, Requester, ValidationError
 from bot.runtime import Runtime
-from bot.upload_request import Draft, ValidationError
+from bot.slack import texts
+from bot.slack.views.upload_form import open_upload_form
 
 COMMAND = "/ecwid-image"
 
@@ -22,10 +21,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             parsed = parse_command(command.get("text") or "")
         except ValidationError as problem:
-            await ack(response_type="ephemeral", text=messages.input_error(problem))
+            await ack(response_type="ephemeral", text=texts.input_error(problem))
             return
         if isinstance(parsed, HelpCommand):
-            await ack(response_type="ephemeral", text=messages.usage())
+            await ack(response_type="ephemeral", text=texts.usage())
             return
         who = Requester(
             user_id=command["user_id"],
@@ -37,7 +36,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await open_upload_form(runtime, trigger_id=command["trigger_id"], who=who, draft=parsed)
             return
         if not runtime.workers.accepting:
-            await ack(response_type="ephemeral", text=messages.restarting())
+            await ack(response_type="ephemeral", text=texts.restarting())
             return
         runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
         await ack()

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from bot.config import Settings
-from bot.slack_client import SLACK_FAILURES, BoundedWebClient, slack_error
+from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.flows.workers import AckPriority
 from bot.runtime import Runtime
-from bot.workers import AckPriority
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.notify import Requester
-from bot.open_form import open_upload_form
+from bot.domain.requests import Draft, Requester, ValidationError, check_image_url
 from bot.runtime import Runtime
-from bot.upload_request import Draft, ValidationError, check_image_url
+from bot.slack.views.upload_form import open_upload_form
 
 GLOBAL_SHORTCUT = "upload_product_image"
 MESSAGE_SHORTCUT = "use_as_product_image"

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.ecwid import EcwidClient, Product, StoreLanguages
-from bot.upload_request import ProductId, ProductRef
+from bot.domain.requests import ProductId, ProductRef
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.models import Product, StoreLanguages
 
 LANGUAGES_TTL_SECONDS = 300.0
 PRODUCT_TTL_SECONDS = 60.0  # long enough for a burst, short enough that renames show soon

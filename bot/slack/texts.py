@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from bot import form
-from bot.command import EXAMPLE, USAGE
-from bot.ecwid import AmbiguousSku, Product, StoreLanguages, UploadResult
-from bot.errors import UserFacingError
-from bot.probe import ImageInfo
-from bot.upload_request import MAX_ALT_LENGTH, MAX_SIDE, Draft, Size, UploadRequest
+from bot.domain.errors import UserFacingError
+from bot.domain.grammar import EXAMPLE, USAGE
+from bot.domain.requests import Size, UploadRequest
+from bot.ecwid.errors import AmbiguousSku
+from bot.ecwid.models import Product, UploadResult
+from bot.images.probe import ImageInfo
 
 MAX_QUOTED = 200  # characters of outside text shown at most
 _WHITESPACE = re.compile(r"\s+")
@@ -142,169 +141,6 @@ def result_for_user(product: Product, body: str, channel_id: str | None) -> str:
 
 def restarting() -> str:
     return ":arrows_counterclockwise: The bot is restarting; nothing was uploaded. Try again in a minute."
-
-
-# ---- the upload form ------------------------------------------------------------------------
-
-MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
-MIN_OPTION_NAME = 12  # of the name kept before the SKU is shortened too
-
-
-def slack_length(text: str) -> int:
-    """Length as Slack counts it: UTF-16 code units (an emoji counts two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _shorten(text: str, room: int) -> str:
-    """`text` cut to at most `room` UTF-16 units, with "…" when cut."""
-    if slack_length(text) <= room:
-        return text
-    kept = ""
-    for char in text:
-        if slack_length(kept + char) > room - 1:
-            break
-        kept += char
-    return kept + "…"
-
-
-def product_option(product: Product) -> dict[str, Any]:
-    """An option reading "Name · SKU · #id" within Slack's 75: the name gives way, then the SKU."""
-    ident = f" · #{product.id}"
-    name = product.name.strip() or "(no name)"
-    sku = f" · {product.sku}" if product.sku else ""
-    room = MAX_OPTION_TEXT - slack_length(ident)
-    if slack_length(name + sku) > room:
-        name = _shorten(name, max(room - slack_length(sku), min(MIN_OPTION_NAME, room)))
-        sku = _shorten(sku, room - slack_length(name))
-    text = _shorten(name + sku, room) + ident
-    return {"text": {"type": "plain_text", "text": text}, "value": str(product.id)}
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "element": {**element, "action_id": block_id},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = _plain(hint)
-    return block
-
-
-def _text_input(initial: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_ALT_LENGTH}
-    if initial:
-        element["initial_value"] = initial
-    return element
-
-
-def _side_input(initial: int | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "number_input",
-        "is_decimal_allowed": False,
-        "min_value": "1",
-        "max_value": str(MAX_SIDE),
-    }
-    if initial is not None:
-        element["initial_value"] = str(initial)
-    return element
-
-
-def upload_form(
-    draft: Draft,
-    *,
-    languages: StoreLanguages | None,
-    product: Product | None,
-    channel_id: str | None,
-    note: str | None = None,
-) -> dict[str, Any]:
-    """`note` is mrkdwn, already escaped (see `problem`)."""
-    """The modal. `languages` None means they could not be read: only the default alt field."""
-    blocks: list[dict[str, Any]] = []
-    if note:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-
-    product_select: dict[str, Any] = {
-        "type": "external_select",
-        "placeholder": _plain("Type a name, SKU or id"),
-        "min_query_length": 1,
-    }
-    if product is not None:
-        product_select["initial_option"] = product_option(product)
-    blocks.append(_input(form.PRODUCT, "Product", product_select))
-
-    url_input: dict[str, Any] = {"type": "url_text_input"}
-    if draft.image_url:
-        url_input["initial_value"] = draft.image_url
-    blocks.append(
-        _input(
-            form.IMAGE_URL, "Image URL", url_input, hint="An https:// link to a JPG, PNG or GIF."
-        )
-    )
-    size = draft.size
-    blocks.append(
-        _input(
-            form.WIDTH,
-            "Width (px)",
-            _side_input(size and size.width),
-            optional=True,
-            hint="Leave width and height blank to have them read from the image.",
-        )
-    )
-    blocks.append(
-        _input(form.HEIGHT, "Height (px)", _side_input(size and size.height), optional=True)
-    )
-
-    default = languages.default if languages else "default language"
-    blocks.append(
-        _input(form.ALT_MAIN, f"Alt text ({default})", _text_input(draft.alt_main), optional=True)
-    )
-    others = languages.others if languages else ()
-    for lang in others:
-        initial = draft.alt_translated.get(lang)
-        blocks.append(
-            _input(form.alt_block(lang), f"Alt text ({lang})", _text_input(initial), optional=True)
-        )
-
-    # Only channels can hold the announcement and its thread. The conversation the form was
-    # opened from is offered only when it is one: a DM (D…) would be a choice the filter forbids.
-    channel_select: dict[str, Any] = {
-        "type": "conversations_select",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if channel_id and is_channel(channel_id):
-        channel_select["initial_conversation"] = channel_id
-        channel_select["default_to_current_conversation"] = True
-    blocks.append(_input(form.CHANNEL, "Report in channel", channel_select))
-
-    metadata = form.FormMetadata(languages=others, external_id=draft.external_id)
-    return {
-        "type": "modal",
-        "callback_id": form.CALLBACK_ID,
-        "title": _plain("Product image"),
-        "submit": _plain("Upload"),
-        "close": _plain("Cancel"),
-        "private_metadata": metadata.dump(),
-        "blocks": blocks,
-    }
-
-
-def is_channel(conversation_id: str) -> bool:
-    """A public (C…) or private (G…) channel, not a DM (D…)."""
-    return conversation_id[:1] in ("C", "G")
 
 
 def form_not_opened(error: str) -> str:

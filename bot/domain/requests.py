@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.errors import UserFacingError
+from bot.domain.errors import UserFacingError
 
 MAX_PRODUCT_ID = 2**53  # Ecwid ids are JSON numbers; past this they cannot be exact
 MAX_SIDE = 20_000  # pixels; far beyond any product photo, small enough to catch typos
@@ -25,6 +25,15 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 class ValidationError(UserFacingError):
     """Input that cannot become an upload; the message is for the user (user text in backticks)."""
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked, where the result goes, and (for slash commands) where to answer them privately."""
+
+    user_id: str
+    channel_id: str | None
+    response_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,64 @@
+"""What the Ecwid API answers and takes, as typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.requests import Size
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    name: str
+    sku: str | None
+
+
+@dataclass(frozen=True)
+class StoreLanguages:
+    default: str
+    enabled: tuple[str, ...]
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """Every enabled language but the default one: these go to `alt.translated`."""
+        return tuple(lang for lang in self.enabled if lang != self.default)
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    name: str
+    languages: StoreLanguages
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    url: str
+    size: Size
+    alt_main: str | None = None
+    alt_translated: tuple[tuple[str, str], ...] = ()
+    external_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "url": self.url,
+            "width": str(self.size.width),  # Ecwid's reference types these as strings
+            "height": str(self.size.height),
+        }
+        alt: dict[str, Any] = {}
+        if self.alt_main:
+            alt["main"] = self.alt_main
+        translated = {lang: text for lang, text in self.alt_translated if text}
+        if translated:
+            alt["translated"] = translated
+        if alt:
+            body["alt"] = alt
+        if self.external_id:
+            body["externalId"] = self.external_id
+        return body
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    image_id: int | None  # older API versions answer the async upload without an id

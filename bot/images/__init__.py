@@ -1,0 +1,4 @@
+"""Reading an image's header (format, pixel size) safely before Ecwid is given it.
+
+May import bot.domain only.
+"""

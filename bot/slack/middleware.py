@@ -1,0 +1,114 @@
+"""Middleware for every way in, in order: Slack's retries are dropped, then access is checked;
+and the error handler for whatever a listener did not expect: logged and answered, never silent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.domain.requests import Requester
+from bot.runtime import Runtime
+from bot.slack import texts
+from bot.slack.access import Verdict
+from bot.slack.server import VERIFIED
+from bot.slack.views import upload_form as form
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    _register_retries_and_errors(app, runtime)
+    _register_access(app, runtime)
+
+
+def requester_of(body: dict[str, Any]) -> Requester | None:
+    """Who sent a command or an interaction payload, and where they can be answered."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    if not user:
+        return None
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    return Requester(user_id=user, channel_id=channel, response_url=body.get("response_url"))
+
+
+def _register_retries_and_errors(app: AsyncApp, runtime: Runtime) -> None:
+    @app.middleware
+    async def ignore_slack_retries(
+        req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        # Slack resends a request it thinks went unanswered; the first one is already at work.
+        if req.headers.get("x-slack-retry-num"):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    @app.error
+    async def unexpected_error(
+        error: Exception, body: dict[str, Any], request: AsyncBoltRequest
+    ) -> None:
+        log.error("listener failed: %s", type(error).__name__, exc_info=error)
+        # Answer only a request known to be Slack's: its response_url and user are then real.
+        # (The HTTP server refuses unverified ones before Bolt; this keeps it so.)
+        trusted = request.mode == "socket_mode" or request.context.get(VERIFIED) is True
+        who = requester_of(body) if trusted else None
+        if who is not None:
+            await runtime.notifier.tell(who, texts.unexpected_failure())
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    """Where the request comes from or, for a form, the channel it will report to."""
+    if body.get("type") == "view_submission":
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        return (values.get(form.CHANNEL) or {}).get(form.CHANNEL, {}).get("selected_conversation")
+    return body.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def _register_access(app: AsyncApp, runtime: Runtime) -> None:
+    policy = runtime.access
+
+    @app.middleware
+    async def enforce_access(
+        body: dict[str, Any], ack: AsyncAck, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        who = requester_of(body)
+        if who is None:  # not a person's request (e.g. an event): nothing to check
+            return await next()
+        channel = _channel(body)
+        verdict = await policy.user_allowed(who.user_id)
+        if verdict is Verdict.REFUSED:
+            reason = "user"
+        elif verdict is Verdict.UNKNOWN:
+            reason = "unchecked"
+        elif not policy.channel_allowed(channel):
+            reason = "channel"
+        else:
+            return await next()
+
+        kind = body.get("type") or ("command" if body.get("command") else "unknown")
+        log.warning(
+            "access refused: user=%s channel=%s kind=%s reason=%s",
+            who.user_id,
+            channel,
+            kind,
+            reason,
+        )
+        text = {
+            "user": texts.user_not_allowed,
+            "unchecked": texts.access_unchecked,
+            "channel": lambda: texts.channel_not_allowed(policy.channels),
+        }[reason]()
+        # Without a listener to run, the middleware's own ack is the answer to Slack.
+        if body.get("command"):
+            return await ack(response_type="ephemeral", text=text)
+        if kind == "view_submission":
+            block = form.CHANNEL if reason == "channel" else form.PRODUCT
+            return await ack(response_action="errors", errors={block: texts.plain_refusal(reason)})
+        if kind == "block_suggestion":
+            return await ack(options=[])
+        response = await ack()  # shortcuts: acknowledge, then explain privately
+        await runtime.notifier.tell(who, text)
+        return response
