@@ -52,7 +52,7 @@ async def serve(settings: Settings) -> None:
 
     runtime = await Runtime.open(settings)
     app = build_app(runtime)
-    if settings.socket_mode:
+    if settings.slack_app_token is not None:  # Socket Mode
         # slack-sdk retries a refused app token forever; ask once first, and use its answer.
         try:
             opened = await runtime.slack.apps_connections_open(app_token=settings.slack_app_token)
@@ -62,19 +62,19 @@ async def serve(settings: Settings) -> None:
         handler = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=runtime.slack)
         handler.client.wss_uri = opened["url"]
         try:
-            await handler.connect_async()
+            await handler.connect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
         except Exception as exc:  # the WebSocket itself: unreachable, refused
             await runtime.close()
-            await handler.close_async()
+            await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
             raise StartupError(
                 f"Cannot start: the Socket Mode connection to Slack failed ({type(exc).__name__})."
             ) from None
         log.info("connected to Slack in Socket Mode")
         await stop.wait()
         log.info("stopping: finishing uploads in flight")
-        await handler.disconnect_async()
+        await handler.disconnect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
         await runtime.close()
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
     else:
         server = HttpServer(app, runtime)
         try:

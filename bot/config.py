@@ -103,10 +103,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             problems.append(f"{name} must be an http(s) URL")
         return value
 
-    def number(name: str, default: str, kind: type, low: float, high: float) -> float:
+    def number(
+        name: str, default: str, kind: type[int] | type[float], low: float, high: float
+    ) -> float:
         raw = env.get(name) or default
         try:
-            value = kind(raw)
+            value: float | None = kind(raw)
         except ValueError:
             value = None
         if value is None or not low <= value <= high:

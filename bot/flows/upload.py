@@ -149,13 +149,13 @@ class UploadFlow:
         )
 
         # The announcement need not hold the upload up: both go out at once.
-        handle, result = await asyncio.gather(
+        handle, answer = await asyncio.gather(
             self._report.announce(who, product), self._upload(product.id, upload)
         )
-        if isinstance(result, EcwidError):
-            await self._report.finish(who, product, handle, UploadFailed(result))
-            return Outcome("upload-failed", result.status)
-        await self._report.finish(who, product, handle, Uploaded(request, image, size, result))
+        if isinstance(answer, EcwidError):
+            await self._report.finish(who, product, handle, UploadFailed(answer))
+            return Outcome("upload-failed", answer.status)
+        await self._report.finish(who, product, handle, Uploaded(request, image, size, answer))
         return Outcome("uploaded", 200)
 
     async def _upload(self, product_id: int, upload: ImageUpload) -> UploadResult | EcwidError:

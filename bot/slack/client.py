@@ -69,16 +69,29 @@ class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
 class BoundedWebClient(AsyncWebClient):
     """An AsyncWebClient whose every call ends within `call_timeout` seconds (TimeoutError)."""
 
-    def __init__(self, *args: Any, call_timeout: float = CALL_TIMEOUT_SECONDS, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        session: aiohttp.ClientSession | None = None,
+        call_timeout: float = CALL_TIMEOUT_SECONDS,
+    ) -> None:
         handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(),
             BoundedRateLimitRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(),
         ]
-        super().__init__(*args, retry_handlers=handlers, **kwargs)
+        super().__init__(
+            token=token,
+            base_url=base_url,
+            session=session,
+            timeout=int(ATTEMPT_TIMEOUT_SECONDS),  # applies when slack-sdk makes its own session
+            retry_handlers=handlers,
+        )
         self.call_timeout = call_timeout
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         async with asyncio.timeout(self.call_timeout):
             return await super().api_call(api_method, **kwargs)
 

@@ -63,8 +63,10 @@ def _channel(body: dict[str, Any]) -> str | None:
     """Where the request comes from or, for a form, the channel it will report to."""
     if body.get("type") == "view_submission":
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-        return (values.get(form.CHANNEL) or {}).get(form.CHANNEL, {}).get("selected_conversation")
-    return body.get("channel_id") or (body.get("channel") or {}).get("id")
+        chosen = (values.get(form.CHANNEL) or {}).get(form.CHANNEL, {}).get("selected_conversation")
+        return chosen if isinstance(chosen, str) else None
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    return channel if isinstance(channel, str) else None
 
 
 def _register_access(app: AsyncApp, runtime: Runtime) -> None:
@@ -96,11 +98,12 @@ def _register_access(app: AsyncApp, runtime: Runtime) -> None:
             kind,
             reason,
         )
-        text = {
-            "user": texts.user_not_allowed,
-            "unchecked": texts.access_unchecked,
-            "channel": lambda: texts.channel_not_allowed(policy.channels),
-        }[reason]()
+        if reason == "user":
+            text = texts.user_not_allowed()
+        elif reason == "unchecked":
+            text = texts.access_unchecked()
+        else:
+            text = texts.channel_not_allowed(policy.channels)
         # Without a listener to run, the middleware's own ack is the answer to Slack.
         if body.get("command"):
             return await ack(response_type="ephemeral", text=text)

@@ -261,12 +261,14 @@ def upload_form(
         _input(
             WIDTH,
             "Width (px)",
-            _side_input(size and size.width),
+            _side_input(size.width if size else None),
             optional=True,
             hint="Leave width and height blank to have them read from the image.",
         )
     )
-    blocks.append(_input(HEIGHT, "Height (px)", _side_input(size and size.height), optional=True))
+    blocks.append(
+        _input(HEIGHT, "Height (px)", _side_input(size.height if size else None), optional=True)
+    )
 
     default = languages.default if languages else "default language"
     blocks.append(
