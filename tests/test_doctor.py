@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import environment
 from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
 from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackFault
+from tests.harness import environment
 from tests.processes import run_to_end
 
 

@@ -13,10 +13,10 @@ import pytest
 
 from bot import __version__
 from bot.config import EXAMPLE_VALUES
-from tests.conftest import environment
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
+from tests.harness import environment
 from tests.processes import ROOT, free_port, run_to_end, start_bot, wait_healthy
 from tests.slack_requests import SlackSender
 

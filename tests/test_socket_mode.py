@@ -7,10 +7,10 @@ import json
 import signal
 from pathlib import Path
 
-from tests.conftest import environment
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
+from tests.harness import environment
 from tests.processes import start_bot
 from tests.slack_requests import global_shortcut
 

@@ -67,6 +67,10 @@ class WorkerPool:
             raise RuntimeError("the worker pool is shutting down")
         self._queue.put_nowait((time.monotonic(), job))
 
+    async def join(self) -> None:
+        """Wait until nothing is queued or running: the bot is idle."""
+        await self._queue.join()
+
     @property
     def priority(self) -> AckPriority:
         return self._priority

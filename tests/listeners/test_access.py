@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -10,12 +9,11 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.config import ConfigError, load_settings
-from tests.conftest import environment, serving
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
+from tests.harness import BotUnderTest, environment, serving
 from tests.slack_requests import (
-    SlackSender,
     block_suggestion,
     global_shortcut,
     message_shortcut,
@@ -28,21 +26,21 @@ NOT_ALLOWED = (
 )
 
 
-Starter = Callable[..., contextlib.AbstractAsyncContextManager[SlackSender]]
+Starter = Callable[..., contextlib.AbstractAsyncContextManager[BotUnderTest]]
 
 
 @pytest.fixture
 def allow(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> Starter:
     """Start the bot with the given allow-list settings."""
 
-    def start(**lists: str) -> contextlib.AbstractAsyncContextManager[SlackSender]:
+    def start(**lists: str) -> contextlib.AbstractAsyncContextManager[BotUnderTest]:
         return serving(load_settings({**environment(slack, ecwid, tls), **lists}), slack)
 
     return start
 
 
 @pytest.fixture
-async def only_someone_else(allow: Starter) -> AsyncIterator[SlackSender]:
+async def only_someone_else(allow: Starter) -> AsyncIterator[BotUnderTest]:
     async with allow(ALLOWED_USERS="U999") as bot:
         yield bot
 
@@ -56,7 +54,7 @@ def form_values(url: str, channel: str = "C123") -> dict[str, dict[str, object]]
 
 
 async def test_command_from_someone_not_allowed_is_refused(
-    only_someone_else: SlackSender,
+    only_someone_else: BotUnderTest,
     ecwid: FakeEcwid,
     images: FakeImageHost,
     caplog: pytest.LogCaptureFixture,
@@ -64,13 +62,13 @@ async def test_command_from_someone_not_allowed_is_refused(
     caplog.set_level(logging.WARNING, logger="bot")
     response = await only_someone_else.command(f"123 {images.link('shoe.png')}")
     assert response.json() == {"response_type": "ephemeral", "text": NOT_ALLOWED}
-    await asyncio.sleep(0.2)
+    await only_someone_else.idle()  # every queued upload has run its course
     assert ecwid.calls == [] and images.hits == []
     assert "access refused: user=U123 channel=C123 kind=command reason=user" in caplog.text
 
 
 async def test_form_submitted_by_someone_not_allowed_uploads_nothing(
-    only_someone_else: SlackSender, ecwid: FakeEcwid, images: FakeImageHost
+    only_someone_else: BotUnderTest, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     payload = view_submission("ecwid_image_upload", form_values(images.link("shoe.png")), "{}")
     response = await only_someone_else.interaction(payload)
@@ -80,12 +78,12 @@ async def test_form_submitted_by_someone_not_allowed_uploads_nothing(
             "product": "You are not allowed to change the catalog with this bot; ask the store owner."
         },
     }
-    await asyncio.sleep(0.2)
+    await only_someone_else.idle()  # every queued upload has run its course
     assert ecwid.calls == []
 
 
 async def test_shortcuts_from_someone_not_allowed_open_nothing(
-    only_someone_else: SlackSender, slack: FakeSlack
+    only_someone_else: BotUnderTest, slack: FakeSlack
 ) -> None:
     await only_someone_else.interaction(global_shortcut("upload_product_image"))
     dm = (await slack.wait_for_call("chat.postMessage"))[0].params
@@ -99,7 +97,7 @@ async def test_shortcuts_from_someone_not_allowed_open_nothing(
 
 
 async def test_type_ahead_for_someone_not_allowed_finds_nothing(
-    only_someone_else: SlackSender, ecwid: FakeEcwid
+    only_someone_else: BotUnderTest, ecwid: FakeEcwid
 ) -> None:
     response = await only_someone_else.interaction(block_suggestion("product", "red"))
     assert response.json() == {"options": []}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.fakes.ecwid_api import TOKEN, FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import SlackSender
+from tests.harness import BotUnderTest
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,7 +29,7 @@ async def thread_reply(slack: FakeSlack) -> dict:
 
 
 async def test_upload_sends_exact_json_and_replies_in_thread(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     response = await bot.command(f'123 {shoe} 800x600 alt="Red shoe" alt.nl="Rode schoen"')
     assert response.status_code == 200
@@ -66,7 +64,7 @@ async def test_upload_sends_exact_json_and_replies_in_thread(
 
 
 async def test_sku_is_looked_up_and_uploads_the_same(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     await bot.command(f"sku:BH-2 <{shoe}|shoe.png> 640X480")
     reply = await thread_reply(slack)
@@ -78,7 +76,7 @@ async def test_sku_is_looked_up_and_uploads_the_same(
 
 
 async def test_curly_quotes_and_slack_entities_reach_ecwid_as_typed(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     # Slack escapes & < > in command text; the user typed: alt=“Tom & Jerry <3”
     await bot.command(f"123 {shoe}?a=1&amp;b=2 10x20 alt=“Tom &amp; Jerry &lt;3” external-id=x-1")
@@ -94,7 +92,7 @@ async def test_curly_quotes_and_slack_entities_reach_ecwid_as_typed(
 
 
 async def test_answer_without_id_is_reported_not_crashed(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ecwid.upload_answer = {}
     await bot.command(f"123 {shoe} 800x600")
@@ -103,7 +101,7 @@ async def test_answer_without_id_is_reported_not_crashed(
 
 
 async def test_ecwid_error_ends_in_thread_reply_with_ecwids_message(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ecwid.faults["upload"] = [
         Fault(400, {"errorMessage": "Image size is incorrect", "errorCode": "INCORRECT_IMAGE_SIZE"})
@@ -118,7 +116,7 @@ async def test_ecwid_error_ends_in_thread_reply_with_ecwids_message(
 
 
 async def test_missing_product_is_a_private_error_and_nothing_is_uploaded(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     await bot.command(f"999 {shoe} 800x600")
     answer = await slack.wait_for_response()
@@ -132,7 +130,7 @@ async def test_missing_product_is_a_private_error_and_nothing_is_uploaded(
 
 
 async def test_unknown_sku_is_a_private_error(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     await bot.command(f"sku:NOPE {shoe} 800x600")
     answer = await slack.wait_for_response()
@@ -155,7 +153,7 @@ async def test_unknown_sku_is_a_private_error(
     ],
 )
 async def test_input_errors_are_answered_at_once_and_reach_nobody(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, text: str, problem: str
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, text: str, problem: str
 ) -> None:
     response = await bot.command(text)
     assert response.status_code == 200
@@ -163,32 +161,32 @@ async def test_input_errors_are_answered_at_once_and_reach_nobody(
     assert body["response_type"] == "ephemeral"
     assert problem in body["text"]
     assert "Usage: `/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT]" in body["text"]
-    await asyncio.sleep(0.1)
+    await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
     assert [c.method for c in slack.calls if c.method != "auth.test"] == []
 
 
 @pytest.mark.parametrize("text", ["help", "  HELP "])
 async def test_help_answers_with_usage_and_uploads_nothing(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, text: str
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, text: str
 ) -> None:
     body = (await bot.command(text)).json()
     assert body["response_type"] == "ephemeral"
     assert body["text"].startswith("*Replace a product's main image in Ecwid*")
-    await asyncio.sleep(0.1)
+    await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
 
 
-async def test_unsigned_or_forged_requests_are_refused(bot: SlackSender, ecwid: FakeEcwid) -> None:
+async def test_unsigned_or_forged_requests_are_refused(bot: BotUnderTest, ecwid: FakeEcwid) -> None:
     forged = await bot.post("command=%2Fecwid-image&text=123", signature="v0=deadbeef")
     stale = await bot.post("command=%2Fecwid-image&text=123", timestamp=1_600_000_000)
     assert (forged.status_code, stale.status_code) == (401, 401)
-    await asyncio.sleep(0.1)
+    await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
 
 
 async def test_user_and_ecwid_text_is_escaped_in_slack(
-    bot: SlackSender, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ecwid.products[123]["name"] = "<https://evil.example|click> <!channel>"
     await bot.command(f'123 {shoe} 800x600 alt="&lt;!channel&gt; hi"')

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from dataclasses import replace
@@ -15,14 +14,14 @@ from bot.config import Settings
 from bot.domain.requests import ProductId, Requester, UploadRequest
 from bot.logs import RedactSecrets
 from bot.runtime import Runtime
-from tests.conftest import serving
 from tests.fakes.ecwid_api import FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import SlackSender, view_submission
+from tests.harness import BotUnderTest, serving
+from tests.slack_requests import view_submission
 
 
-async def upload_and_wait(bot: SlackSender, slack: FakeSlack, images: FakeImageHost) -> str:
+async def upload_and_wait(bot: BotUnderTest, slack: FakeSlack, images: FakeImageHost) -> str:
     """Send an upload command; return the thread reply's text."""
     await bot.command(f"123 {images.link('shoe.png')}")
     posts = await slack.wait_for_call("chat.postMessage", count=2, timeout=30)
@@ -34,7 +33,7 @@ async def upload_and_wait(bot: SlackSender, slack: FakeSlack, images: FakeImageH
     ["1", "http-date"],
 )
 async def test_rate_limit_is_waited_out_then_succeeds(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, retry_after: str
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, retry_after: str
 ) -> None:
     if retry_after == "http-date":
         retry_after = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
@@ -53,7 +52,7 @@ async def test_rate_limit_is_waited_out_then_succeeds(
 
 
 async def test_server_error_is_retried_then_succeeds(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     ecwid.faults["upload"] = [Fault(500, {"errorMessage": "Oops", "errorCode": "INTERNAL_ERROR"})]
     reply = await upload_and_wait(bot, slack, images)
@@ -62,7 +61,7 @@ async def test_server_error_is_retried_then_succeeds(
 
 
 async def test_permanent_outage_stops_after_three_attempts(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     ecwid.faults["upload"] = [Fault(503, text="<html><h1>503 Service Unavailable</h1></html>")] * 5
     reply = await upload_and_wait(bot, slack, images)
@@ -104,7 +103,7 @@ async def test_permanent_outage_stops_after_three_attempts(
     ],
 )
 async def test_client_errors_are_not_retried_and_read_well(
-    bot: SlackSender,
+    bot: BotUnderTest,
     slack: FakeSlack,
     ecwid: FakeEcwid,
     images: FakeImageHost,
@@ -114,7 +113,7 @@ async def test_client_errors_are_not_retried_and_read_well(
     ecwid.faults["upload"] = [fault]
     reply = await upload_and_wait(bot, slack, images)
     assert reply == f":x: The image was not uploaded. {message}"
-    await asyncio.sleep(0.3)
+    await bot.idle()  # every queued upload has run its course
     assert len(ecwid.uploads) == 1
 
 
@@ -131,7 +130,7 @@ async def test_hanging_ecwid_ends_in_a_timeout_answer(
 
 
 async def test_not_in_channel_still_delivers_the_image_id(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     slack.errors["chat.postMessage"] = "not_in_channel"
     await bot.command(f"123 {images.link('shoe.png')}", channel_id="C555")
@@ -144,7 +143,7 @@ async def test_not_in_channel_still_delivers_the_image_id(
 
 
 async def test_form_result_reaches_the_user_when_the_bot_cannot_post_anywhere_in_the_channel(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     slack.errors["chat.postEphemeral"] = "channel_not_found"
     slack.errors["chat.postMessage"] = "channel_not_found"
@@ -163,7 +162,7 @@ async def test_form_result_reaches_the_user_when_the_bot_cannot_post_anywhere_in
 
 
 async def test_an_unexpected_listener_error_is_answered(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     payload = view_submission("ecwid_image_upload", {}, "{}")
     del payload["view"]["state"]  # malformed: the listener fails before it can ack
@@ -175,14 +174,14 @@ async def test_an_unexpected_listener_error_is_answered(
 
 
 async def test_slack_retries_never_upload_twice(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     response = await bot.command(
         f"123 {images.link('shoe.png')}",
         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     assert response.status_code == 200
-    await asyncio.sleep(0.3)
+    await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -11,8 +10,8 @@ import pytest
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
+from tests.harness import BotUnderTest
 from tests.slack_requests import (
-    SlackSender,
     block_suggestion,
     global_shortcut,
     message_shortcut,
@@ -62,7 +61,7 @@ def assert_is_the_upload_form(view: dict[str, Any]) -> None:
 
 
 async def test_empty_command_opens_the_form(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     response = await bot.command("", channel_id="C42")
     assert (response.status_code, response.text) == (200, "")
@@ -77,7 +76,7 @@ async def test_empty_command_opens_the_form(
 
 
 async def test_product_only_command_prefills_the_product(
-    bot: SlackSender, slack: FakeSlack
+    bot: BotUnderTest, slack: FakeSlack
 ) -> None:
     await bot.command("123")
     _, view = await opened_view(slack)
@@ -89,7 +88,7 @@ async def test_product_only_command_prefills_the_product(
 
 
 async def test_command_without_product_prefills_the_rest(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     await bot.command(f'<{SHOE}> 800x600 alt="Red shoe" alt.nl="Rode schoen" external-id=ls-9')
     _, view = await opened_view(slack)
@@ -106,7 +105,7 @@ async def test_command_without_product_prefills_the_rest(
 
 
 async def test_partial_command_for_a_missing_product_says_so_in_the_form(
-    bot: SlackSender, slack: FakeSlack
+    bot: BotUnderTest, slack: FakeSlack
 ) -> None:
     await bot.command("999")
     _, view = await opened_view(slack)
@@ -117,7 +116,7 @@ async def test_partial_command_for_a_missing_product_says_so_in_the_form(
     assert "initial_option" not in inputs(view)["product"]
 
 
-async def test_global_shortcut_opens_the_form(bot: SlackSender, slack: FakeSlack) -> None:
+async def test_global_shortcut_opens_the_form(bot: BotUnderTest, slack: FakeSlack) -> None:
     response = await bot.interaction(global_shortcut("upload_product_image"))
     assert response.status_code == 200
     trigger_id, view = await opened_view(slack)
@@ -127,7 +126,7 @@ async def test_global_shortcut_opens_the_form(bot: SlackSender, slack: FakeSlack
 
 
 async def test_message_shortcut_prefills_the_link_and_channel(
-    bot: SlackSender, slack: FakeSlack
+    bot: BotUnderTest, slack: FakeSlack
 ) -> None:
     message = {"text": f"new photo: <https://example.com/page> and <{SHOE}?v=2&amp;q=1|shoe.png>"}
     payload = message_shortcut("use_as_product_image", message, channel_id="C9")
@@ -142,7 +141,7 @@ async def test_message_shortcut_prefills_the_link_and_channel(
 
 
 async def test_message_shortcut_without_a_link_explains_in_the_form(
-    bot: SlackSender, slack: FakeSlack
+    bot: BotUnderTest, slack: FakeSlack
 ) -> None:
     await bot.interaction(message_shortcut("use_as_product_image", {"text": "hi"}, "C9"))
     _, view = await opened_view(slack)
@@ -151,7 +150,7 @@ async def test_message_shortcut_without_a_link_explains_in_the_form(
 
 
 async def test_store_languages_are_cached_between_forms(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     await bot.command("")
     await bot.command("")
@@ -170,7 +169,7 @@ async def test_store_languages_are_cached_between_forms(
     ],
 )
 async def test_product_type_ahead(
-    bot: SlackSender, ecwid: FakeEcwid, typed: str, expected: list[str]
+    bot: BotUnderTest, ecwid: FakeEcwid, typed: str, expected: list[str]
 ) -> None:
     response = await bot.interaction(block_suggestion("product", typed))
     assert response.status_code == 200
@@ -180,7 +179,7 @@ async def test_product_type_ahead(
 
 
 async def test_type_ahead_shortens_long_names_and_caps_at_100(
-    bot: SlackSender, ecwid: FakeEcwid
+    bot: BotUnderTest, ecwid: FakeEcwid
 ) -> None:
     ecwid.products = {
         n: {"id": n, "name": f"Lamp {'x' * 80}", "sku": f"L-{n}"} for n in range(1000, 1150)
@@ -210,7 +209,7 @@ METADATA = json.dumps({"languages": ["nl", "de"], "external_id": None})
 
 
 async def test_submission_uploads_and_replies_in_the_chosen_channel(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     shoe = images.link("shoe.png")
     response = await bot.interaction(view_submission("ecwid_image_upload", filled(shoe), METADATA))
@@ -253,7 +252,7 @@ async def test_submission_uploads_and_replies_in_the_chosen_channel(
     ],
 )
 async def test_invalid_submissions_get_field_errors_and_upload_nothing(
-    bot: SlackSender,
+    bot: BotUnderTest,
     slack: FakeSlack,
     ecwid: FakeEcwid,
     overrides: dict[str, Any],
@@ -263,13 +262,13 @@ async def test_invalid_submissions_get_field_errors_and_upload_nothing(
         view_submission("ecwid_image_upload", filled(**overrides), METADATA)
     )
     assert response.json() == {"response_action": "errors", "errors": errors}
-    await asyncio.sleep(0.1)
+    await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
     assert slack.calls_to("chat.postMessage") == []
 
 
 async def test_blank_size_is_read_from_the_image(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     values = filled(images.link("photo.jpg"), width={"value": None}, height={"value": None})
     await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from tests.conftest import serving
 from tests.fakes.ecwid_api import FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, jpeg_with_padding
 from tests.fakes.slack_api import FakeSlack, SlackFault
+from tests.harness import serving
 from tests.slack_requests import (
     SlackSender,
     block_suggestion,

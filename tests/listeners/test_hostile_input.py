@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import SlackSender
+from tests.harness import BotUnderTest
 
 URL = "https://cdn.example.com/a.png"  # refused before anything fetches it
 LIVE_MARKUP = re.compile(r"<[!@#]|<https?:")  # a mention, broadcast or link Slack would render
@@ -40,13 +39,13 @@ LIVE_MARKUP = re.compile(r"<[!@#]|<https?:")  # a mention, broadcast or link Sla
     ],
 )
 async def test_refused_at_once_and_escaped(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, text: str, answer: str
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, text: str, answer: str
 ) -> None:
     body = (await bot.command(text)).json()
     assert body["response_type"] == "ephemeral"
     assert answer in body["text"]
     assert not LIVE_MARKUP.search(body["text"]), body["text"]
-    await asyncio.sleep(0.05)
+    await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
     assert slack.calls_to("chat.postMessage") == []
 
@@ -62,7 +61,7 @@ async def test_refused_at_once_and_escaped(
     ],
 )
 async def test_alt_languages_must_be_enabled_in_the_store(
-    bot: SlackSender,
+    bot: BotUnderTest,
     slack: FakeSlack,
     ecwid: FakeEcwid,
     images: FakeImageHost,
@@ -76,7 +75,7 @@ async def test_alt_languages_must_be_enabled_in_the_store(
 
 
 async def test_hostile_text_reaches_ecwid_as_typed_but_never_live_in_slack(
-    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     ecwid.products[123]["name"] = "<https://evil.example|Click me> & <!here>"
     # What Slack sends when a user types alt="<!channel> Tom & Jerry 👟" alt.nl="<@U1> grün"

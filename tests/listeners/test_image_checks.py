@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
+from tests.harness import BotUnderTest
 from tests.slack_requests import SlackSender
 
 
@@ -90,7 +89,7 @@ async def test_product_and_image_problems_are_told_together(
     "host", ["127.0.0.1", "localhost", "10.1.2.3", "169.254.169.254", "0x7f000001", "[::1]"]
 )
 async def test_private_links_reach_neither_the_host_nor_ecwid_by_default(
-    strict_bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, host: str
+    strict_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, host: str
 ) -> None:
     await strict_bot.command(f"123 https://{host}:{images.port}/shoe.png 800x600")
     answer = await slack.wait_for_response()
@@ -98,6 +97,6 @@ async def test_private_links_reach_neither_the_host_nor_ecwid_by_default(
         ":x: Nothing was uploaded. The link points to a private or local network address; "
         "only public https:// links can be used."
     )
-    await asyncio.sleep(0.05)
+    await strict_bot.idle()  # every queued upload has run its course
     assert images.hits == []
     assert ecwid.uploads == []

@@ -1,0 +1,59 @@
+"""What several test files share: the bot's test settings, and the bot serving HTTP on loopback
+as `python -m bot` does, with a sender of signed Slack requests and a way to wait until it is idle."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.slack.app import build_app
+from bot.slack.server import EVENTS_PATH, HttpServer
+from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
+from tests.fakes.image_host import TlsAuthority
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+BOT_TOKEN = "xoxb-test-bot-token-1234567890"
+
+
+class BotUnderTest(SlackSender):
+    """Signed requests to the bot, and `idle()`: every upload it queued has run to its end."""
+
+    def __init__(self, events_url: str, response_url: str, runtime: Runtime) -> None:
+        super().__init__(events_url, response_url)
+        self._runtime = runtime
+
+    async def idle(self) -> None:
+        await self._runtime.workers.join()
+
+
+def environment(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> dict[str, str]:
+    """The bot's settings for the tests: loopback servers, and images allowed from loopback."""
+    return {
+        "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
+        "SSL_CERT_FILE": str(tls.ca_file),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "ECWID_STORE_ID": str(STORE_ID),
+        "ECWID_TOKEN": TOKEN,
+        "ECWID_API_URL": ecwid.api_url,
+        "ECWID_TIMEOUT_SECONDS": "2",
+    }
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, slack: FakeSlack) -> AsyncIterator[BotUnderTest]:
+    """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
+    requests to it."""
+    runtime = await Runtime.open(settings)
+    server = HttpServer(build_app(runtime), runtime)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        yield BotUnderTest(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack.response_url(), runtime)
+    finally:
+        await server.stop_listening()
+        await runtime.close(grace_seconds=5)
+        await server.close()
