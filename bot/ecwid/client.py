@@ -181,19 +181,19 @@ class EcwidClient:
                         headers=self._headers,
                         timeout=seconds,
                     )
-        except (httpx.TimeoutException, TimeoutError):
+        except (httpx.TimeoutException, TimeoutError) as exc:
             raise EcwidError(
                 f"Ecwid did not answer within {seconds:g} s; try again in a few minutes.",
                 transient=True,
-            ) from None
+            ) from exc
         except httpx.HTTPError as exc:
             log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
-            raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from None
+            raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from exc
         if response.is_success:
             try:
                 return response.json() if response.content else {}
-            except ValueError:
-                raise EcwidError("Ecwid sent an answer that is not JSON.") from None
+            except ValueError as exc:
+                raise EcwidError("Ecwid sent an answer that is not JSON.") from exc
         status = response.status_code
         code, message = _error_details(response)
         log.info("ecwid %s %s -> %s %s", method, path, status, code)
@@ -219,7 +219,7 @@ class EcwidClient:
             if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
                 raise ProductNotFound(
                     f"There is no product with id {product_id} in the store.", status=404
-                ) from None
+                ) from exc
             raise
         return _product(data)
 

@@ -217,12 +217,12 @@ class ImageProbe:
                         return result
                     url = result
                 raise ProbeError(f"The link redirects more than {MAX_REDIRECTS} times.")
-        except TimeoutError:
+        except TimeoutError as exc:
             if not progress.answered:
-                raise ProbeError(CANNOT_CONNECT) from None
+                raise ProbeError(CANNOT_CONNECT) from exc
             raise ProbeError(
                 f"The image host did not send the image within {self._fetch_timeout:g} s."
-            ) from None
+            ) from exc
 
     async def _addresses(self, host: str, port: int) -> list[str]:
         """The host's addresses, each checked; a batch from one host resolves it once."""
@@ -258,15 +258,15 @@ class ImageProbe:
         try:
             port = parts.port or 443
             host = parts.hostname.encode("idna").decode("ascii")
-        except (ValueError, UnicodeError):
-            raise ProbeError("The link is not a valid https:// address.") from None
+        except (ValueError, UnicodeError) as exc:
+            raise ProbeError("The link is not a valid https:// address.") from exc
         addresses = await self._addresses(host, port)  # checked before anything is sent
         if re.fullmatch(r"[0-9.]+", host) and not _is_ipv4(host):
             raise ProbeError("The link is not a valid https:// address.")  # e.g. 0177.0.0.1
         try:
             target = URL(url)
-        except ValueError:
-            raise ProbeError("The link is not a valid https:// address.") from None
+        except ValueError as exc:
+            raise ProbeError("The link is not a valid https:// address.") from exc
         if port not in HTTPS_PORTS and not self._allow_private:
             raise ProbeError(
                 f"The link uses port {port}; image links must use the standard HTTPS port "
@@ -283,9 +283,9 @@ class ImageProbe:
                 if progress.answered:
                     raise ProbeError(
                         "The image host broke off while sending the image; try again."
-                    ) from None
+                    ) from exc
                 log.info("image host %s: %s", host, type(exc).__name__)
-                raise ProbeError(CANNOT_CONNECT) from None
+                raise ProbeError(CANNOT_CONNECT) from exc
         raise ProbeError(CANNOT_CONNECT)
 
     async def _read(
@@ -376,6 +376,6 @@ async def _system_resolve(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise ProbeError(f"The image host {host} could not be found.") from None
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ProbeError(f"The image host {host} could not be found.") from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -12,6 +12,23 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    InputInteractiveElement,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    UrlInputElement,
+)
+from slack_sdk.models.views import View
+
 from bot.domain.requests import (
     MAX_ALT_LENGTH,
     MAX_SIDE,
@@ -171,7 +188,7 @@ def _shorten(text: str, room: int) -> str:
     return kept + "…"
 
 
-def product_option(product: Product) -> dict[str, Any]:
+def product_option(product: Product) -> Option:
     """An option reading "Name · SKU · #id" within Slack's 75: the name gives way, then the SKU."""
     ident = f" · #{product.id}"
     name = product.name.strip() or "(no name)"
@@ -181,50 +198,38 @@ def product_option(product: Product) -> dict[str, Any]:
         name = _shorten(name, max(room - slack_length(sku), min(MIN_OPTION_NAME, room)))
         sku = _shorten(sku, room - slack_length(name))
     text = _shorten(name + sku, room) + ident
-    return {"text": {"type": "plain_text", "text": text}, "value": str(product.id)}
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
+    return Option(text=PlainTextObject(text=text), value=str(product.id))
 
 
 def _input(
     block_id: str,
     label: str,
-    element: dict[str, Any],
+    element: InputInteractiveElement,
     *,
     optional: bool = False,
     hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "element": {**element, "action_id": block_id},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = _plain(hint)
-    return block
+) -> InputBlock:
+    element.action_id = block_id  # each input's action_id is its block_id (read_submission)
+    return InputBlock(
+        block_id=block_id,
+        label=PlainTextObject(text=label),
+        element=element,
+        optional=optional,
+        hint=PlainTextObject(text=hint) if hint else None,
+    )
 
 
-def _text_input(initial: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_ALT_LENGTH}
-    if initial:
-        element["initial_value"] = initial
-    return element
+def _text_input(initial: str | None) -> PlainTextInputElement:
+    return PlainTextInputElement(max_length=MAX_ALT_LENGTH, initial_value=initial or None)
 
 
-def _side_input(initial: int | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "number_input",
-        "is_decimal_allowed": False,
-        "min_value": "1",
-        "max_value": str(MAX_SIDE),
-    }
-    if initial is not None:
-        element["initial_value"] = str(initial)
-    return element
+def _side_input(initial: int | None) -> NumberInputElement:
+    return NumberInputElement(
+        is_decimal_allowed=False,
+        min_value="1",
+        max_value=str(MAX_SIDE),
+        initial_value=None if initial is None else str(initial),
+    )
 
 
 def upload_form(
@@ -234,27 +239,28 @@ def upload_form(
     product: Product | None,
     channel_id: str | None,
     note: str | None = None,
-) -> dict[str, Any]:
-    """`note` is mrkdwn, already escaped (see `problem`)."""
-    """The modal. `languages` None means they could not be read: only the default alt field."""
-    blocks: list[dict[str, Any]] = []
+) -> View:
+    """The modal. `languages` None means they could not be read: only the default alt field.
+
+    `note` is mrkdwn, already escaped (see `texts.problem`).
+    """
+    blocks: list[Block] = []
     if note:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
 
-    product_select: dict[str, Any] = {
-        "type": "external_select",
-        "placeholder": _plain("Type a name, SKU or id"),
-        "min_query_length": 1,
-    }
-    if product is not None:
-        product_select["initial_option"] = product_option(product)
+    product_select = ExternalDataSelectElement(
+        placeholder=PlainTextObject(text="Type a name, SKU or id"),
+        min_query_length=1,
+        initial_option=product_option(product) if product is not None else None,
+    )
     blocks.append(_input(PRODUCT, "Product", product_select))
-
-    url_input: dict[str, Any] = {"type": "url_text_input"}
-    if draft.image_url:
-        url_input["initial_value"] = draft.image_url
     blocks.append(
-        _input(IMAGE_URL, "Image URL", url_input, hint="An https:// link to a JPG, PNG or GIF.")
+        _input(
+            IMAGE_URL,
+            "Image URL",
+            UrlInputElement(initial_value=draft.image_url or None),
+            hint="An https:// link to a JPG, PNG or GIF.",
+        )
     )
     size = draft.size
     blocks.append(
@@ -283,25 +289,24 @@ def upload_form(
 
     # Only channels can hold the announcement and its thread. The conversation the form was
     # opened from is offered only when it is one: a DM (D…) would be a choice the filter forbids.
-    channel_select: dict[str, Any] = {
-        "type": "conversations_select",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if channel_id and is_channel(channel_id):
-        channel_select["initial_conversation"] = channel_id
-        channel_select["default_to_current_conversation"] = True
+    here = channel_id if channel_id and is_channel(channel_id) else None
+    channel_select = ConversationSelectElement(
+        filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+        initial_conversation=here,
+        default_to_current_conversation=True if here else None,
+    )
     blocks.append(_input(CHANNEL, "Report in channel", channel_select))
 
     metadata = FormMetadata(languages=others, external_id=draft.external_id)
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": _plain("Product image"),
-        "submit": _plain("Upload"),
-        "close": _plain("Cancel"),
-        "private_metadata": metadata.dump(),
-        "blocks": blocks,
-    }
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title=PlainTextObject(text="Product image"),
+        submit=PlainTextObject(text="Upload"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata.dump(),
+        blocks=blocks,
+    )
 
 
 def is_channel(conversation_id: str) -> bool:
