@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.recorder import LoopbackServer
+from tests.fakes.recorder import LoopbackServer, delay_or_drop
 
 STORE_ID = 1003
 TOKEN = "secret_test_ecwid_token_0123456789"
@@ -101,11 +101,9 @@ class FakeEcwid(LoopbackServer):
         queued = self.faults.get(route)
         if queued:
             fault = queued.pop(0)
-            await asyncio.sleep(fault.delay)
-            if fault.drop:
-                assert request.transport is not None
-                request.transport.abort()
-                return web.Response()
+            dropped = await delay_or_drop(request, fault.delay, drop=fault.drop)
+            if dropped is not None:
+                return dropped
             if fault.trickle:
                 return await _trickle(request, fault)
             if fault.text is not None:

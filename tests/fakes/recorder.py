@@ -53,3 +53,13 @@ class LoopbackServer:
                 return found
 
         return await asyncio.wait_for(waiting(), timeout)
+
+
+async def delay_or_drop(request: web.Request, delay: float, *, drop: bool) -> web.Response | None:
+    """A fault's first part: wait, then maybe hang up without answering (a dropped connection)."""
+    await asyncio.sleep(delay)
+    if not drop:
+        return None
+    assert request.transport is not None
+    request.transport.abort()
+    return web.Response()

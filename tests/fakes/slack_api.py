@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
@@ -10,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.recorder import LoopbackServer
+from tests.fakes.recorder import LoopbackServer, delay_or_drop
 
 BOT_USER_ID = "UBOT"
 
@@ -85,11 +84,9 @@ class FakeSlack(LoopbackServer):
         await self.notify()
         if queued := self.faults.get(method):
             fault = queued.pop(0)
-            await asyncio.sleep(fault.delay)
-            if fault.drop:
-                assert request.transport is not None
-                request.transport.abort()
-                return web.Response()
+            dropped = await delay_or_drop(request, fault.delay, drop=fault.drop)
+            if dropped is not None:
+                return dropped
             if fault.status != 200:
                 return web.json_response(
                     {"ok": False, "error": "ratelimited" if fault.status == 429 else "fatal"},
