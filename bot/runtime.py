@@ -15,8 +15,10 @@ from bot.ecwid.store import StoreInfo
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
 from bot.images.probe import ImageProbe
+from bot.images.shared_files import SharedFileReader
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
+from bot.slack.files import describer
 from bot.slack.notify import Notifier, SlackUploadReport
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,12 @@ class Runtime:
             allow_private_networks=settings.probe_allow_private_networks,
             ca_file=settings.ssl_cert_file,
         )
+        files = SharedFileReader(
+            session,
+            settings.slack_bot_token,
+            describe=describer(slack),
+            slack_api_url=settings.slack_api_url,
+        )
         workers = WorkerPool(UPLOAD_WORKERS)
         workers.start()
         return cls(
@@ -77,7 +85,7 @@ class Runtime:
             probe=probe,
             store=store,
             notifier=notifier,
-            uploads=UploadFlow(ecwid, store, probe, SlackUploadReport(slack, notifier)),
+            uploads=UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier)),
             workers=workers,
         )
 

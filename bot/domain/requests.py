@@ -59,13 +59,33 @@ class Size:
 
 
 @dataclass(frozen=True)
+class SharedFile:
+    """An image file shared in the chat workspace: private, so its bytes are fetched by the bot
+    and sent to Ecwid, where a link would be fetched by Ecwid itself."""
+
+    id: str
+    name: str = ""
+    mimetype: str = ""
+    size: int | None = None
+    download_url: str | None = None  # None: only a stub was given; its details are looked up
+    thumb_url: str | None = None
+
+
+@dataclass(frozen=True)
 class UploadRequest:
+    """One image for one product: from a link (`image_url`) or a shared file (`file`), never both."""
+
     product: ProductRef
-    image_url: str
+    image_url: str | None
     size: Size | None  # None: read from the image
     alt_main: str | None = None
     alt_translated: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
+    file: SharedFile | None = None
+
+    def __post_init__(self) -> None:
+        if (self.image_url is None) == (self.file is None):
+            raise ValueError("an upload needs exactly one image: a link or a file")
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,7 @@ class Draft:
     alt_main: str | None = None
     alt_translated: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
+    files: tuple[SharedFile, ...] = ()  # image files of the message the form was opened from
 
     def complete(self) -> UploadRequest | None:
         if self.product is None or self.image_url is None:

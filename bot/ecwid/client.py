@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -27,6 +28,7 @@ MAX_RATE_LIMIT_WAIT_SECONDS = (
 )
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 RATE_LIMIT_PER_MINUTE = 600
+BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
 
 
 def _error_details(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -59,6 +61,11 @@ def _retry_after(response: httpx.Response) -> float:
 
 def _should_retry(exc: BaseException) -> bool:
     return isinstance(exc, EcwidError) and (exc.transient or exc.retry_after is not None)
+
+
+def _surely_not_received(exc: BaseException) -> bool:
+    """For calls not to repeat blindly (a file's bytes): only a 429 or no connection at all."""
+    return isinstance(exc, EcwidError) and (exc.retry_after is not None or exc.unsent)
 
 
 def _wait(state: RetryCallState) -> float:
@@ -130,15 +137,17 @@ class EcwidClient:
         what: str,
         params: dict[str, str] | None = None,
         json: dict[str, Any] | None = None,
+        content: bytes | None = None,
         time_limit: float | None = None,
         retries: bool = True,
+        retry_if: Callable[[BaseException], bool] = _should_retry,
     ) -> Any:
         """One API call, retried with tenacity when Ecwid is busy or briefly unavailable.
 
         Re-sending an upload is harmless: it replaces the main image with the same one.
         """
         retrying = AsyncRetrying(
-            retry=retry_if_exception(_should_retry if retries else lambda _: False),
+            retry=retry_if_exception(retry_if if retries else lambda _: False),
             wait=_wait,
             stop=_stop,
             before_sleep=_log_retry,
@@ -153,6 +162,7 @@ class EcwidClient:
                     what=what,
                     params=params,
                     json=json,
+                    content=content,
                     seconds=time_limit or self._timeout,
                 )
         raise AssertionError("unreachable: tenacity reraises the last error")
@@ -166,8 +176,12 @@ class EcwidClient:
         what: str,
         params: dict[str, str] | None,
         json: dict[str, Any] | None,
+        content: bytes | None,
         seconds: float,
     ) -> Any:
+        headers = self._headers
+        if content is not None:
+            headers = {**headers, "Content-Type": "application/octet-stream"}
         try:
             async with self._limiter:
                 # httpx limits each read; this limits the whole exchange, so an answer
@@ -178,7 +192,8 @@ class EcwidClient:
                         self._base + path,
                         params=params,
                         json=json,
-                        headers=self._headers,
+                        content=content,
+                        headers=headers,
                         timeout=seconds,
                     )
         except (httpx.TimeoutException, TimeoutError) as exc:
@@ -188,7 +203,11 @@ class EcwidClient:
             ) from exc
         except httpx.HTTPError as exc:
             log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
-            raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from exc
+            raise EcwidError(
+                "Could not reach Ecwid; try again shortly.",
+                transient=True,
+                unsent=isinstance(exc, httpx.ConnectError),
+            ) from exc
         if response.is_success:
             try:
                 return response.json() if response.content else {}
@@ -257,6 +276,75 @@ class EcwidClient:
         )
         image_id = data.get("id") if isinstance(data, dict) else None
         return UploadResult(image_id if isinstance(image_id, int) else None)
+
+    async def upload_main_image_bytes(self, product_id: int, data: bytes) -> UploadResult:
+        """Replace the main image with these bytes (synchronous). Sent again only when Ecwid
+        surely did not get them (no connection, or a 429); otherwise the failure says it is
+        unknown whether the image was replaced."""
+        try:
+            answer = await self._call(
+                "POST",
+                f"/products/{product_id}/image",
+                scope="update_catalog",
+                what=f"product {product_id}",
+                content=data,
+                time_limit=max(BYTES_UPLOAD_SECONDS, self._timeout),
+                retry_if=_surely_not_received,
+            )
+        except EcwidError as exc:
+            if exc.transient and not exc.unsent:
+                raise EcwidError(
+                    f"{exc.message} The file may or may not have reached Ecwid: check the "
+                    "product before trying again.",
+                    ecwid_said=exc.quoted,
+                    status=exc.status,
+                    code=exc.code,
+                ) from exc
+            raise
+        image_id = answer.get("id") if isinstance(answer, dict) else None
+        return UploadResult(image_id if isinstance(image_id, int) else None)
+
+    async def set_main_image_alt(
+        self, product_id: int, alt_main: str | None, translated: dict[str, str]
+    ) -> None:
+        """Set the main image's alt text, changing nothing else of the product.
+
+        The product update takes the whole image list, so every image is sent back as Ecwid has
+        it (id, order, alt), with only the main image's alt text changed.
+        """
+        what = f"product {product_id}"
+        data = await self._call(
+            "GET",
+            f"/products/{product_id}",
+            scope="read_catalog",
+            what=what,
+            params={"responseFields": "id,media"},
+        )
+        images = ((data.get("media") or {}).get("images") or []) if isinstance(data, dict) else []
+        alt: dict[str, Any] = {}
+        if alt_main:
+            alt["main"] = alt_main
+        if translated:
+            alt["translated"] = dict(translated)
+        updated: list[dict[str, Any]] = []
+        for image in images:
+            if not isinstance(image, dict) or "id" not in image:
+                continue
+            kept: dict[str, Any] = {"id": str(image["id"]), "orderBy": image.get("orderBy", 0)}
+            if image.get("isMain"):
+                kept["alt"] = alt
+            elif image.get("alt"):
+                kept["alt"] = image["alt"]
+            updated.append(kept)
+        if not any(image.get("isMain") for image in images if isinstance(image, dict)):
+            raise EcwidError(f"Ecwid shows no main image for {what} to set the alt text on.")
+        await self._call(
+            "PUT",
+            f"/products/{product_id}",
+            scope="update_catalog",
+            what=what,
+            json={"media": {"images": updated}},
+        )
 
     async def get_profile(self) -> StoreProfile:
         data = await self._call("GET", "/profile", scope="read_store_profile", what="the store")

@@ -24,12 +24,14 @@ class EcwidError(UserFacingError):
         code: str | None = None,
         transient: bool = False,
         retry_after: float | None = None,
+        unsent: bool = False,
     ) -> None:
         super().__init__(explanation, quoted=ecwid_said, quoted_by="Ecwid")
         self.status = status
         self.code = code
         self.transient = transient  # worth another attempt: 5xx, no connection, no answer
         self.retry_after = retry_after  # set for 429: how long Ecwid asked us to wait
+        self.unsent = unsent  # the request surely never reached Ecwid (no connection was made)
 
 
 class ProductNotFound(EcwidError):

@@ -30,6 +30,7 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageUpload, Product, UploadResult
 from bot.ecwid.store import StoreInfo
 from bot.images.probe import ImageInfo, ImageProbe
+from bot.images.shared_files import FileImage, SharedFileReader
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Uploaded:
     image: ImageInfo
     size: Size  # what Ecwid was told
     result: UploadResult
+    alt_error: EcwidError | None = None  # a file's bytes went up, but its alt text did not
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,17 @@ class Outcome:
 
 class UploadFlow:
     def __init__(
-        self, ecwid: EcwidClient, store: StoreInfo, probe: ImageProbe, report: UploadReport
+        self,
+        ecwid: EcwidClient,
+        store: StoreInfo,
+        probe: ImageProbe,
+        files: SharedFileReader,
+        report: UploadReport,
     ) -> None:
         self._ecwid = ecwid
         self._store = store
         self._probe = probe
+        self._files = files
         self._report = report
 
     async def run(self, request: UploadRequest, who: Requester) -> None:
@@ -116,7 +124,7 @@ class UploadFlow:
         # The reads are independent: do them at once.
         found, probed, languages = await asyncio.gather(
             self._store.product(request.product),
-            self._probe.probe(request.image_url, need_size=request.size is None),
+            self._read_image(request),
             self._check_languages(request),
             return_exceptions=True,
         )
@@ -130,39 +138,68 @@ class UploadFlow:
             return Outcome("refused", getattr(found, "status", None))
         if not (
             isinstance(found, Product)
-            and isinstance(probed, ImageInfo)
+            and isinstance(probed, ImageInfo | FileImage)
             and isinstance(languages, dict)
         ):
             raise TypeError("the look-ups answered something unexpected")
-        product, image = found, probed
+        product = found
+        image = probed.info if isinstance(probed, FileImage) else probed
+        data = probed.data if isinstance(probed, FileImage) else None
         try:
             size = request.size or check_size(image.width or 0, image.height or 0)
         except ValidationError as problem:
             await self._report.refused(who, [problem])
             return Outcome("refused")
-        upload = ImageUpload(
-            url=request.image_url,
-            size=size,
-            alt_main=request.alt_main,
-            alt_translated=tuple(languages.items()),
-            external_id=request.external_id,
-        )
-
         # The announcement need not hold the upload up: both go out at once.
         handle, answer = await asyncio.gather(
-            self._report.announce(who, product), self._upload(product.id, upload)
+            self._report.announce(who, product),
+            self._upload(product.id, request, size, languages, data),
         )
         if isinstance(answer, EcwidError):
             await self._report.finish(who, product, handle, UploadFailed(answer))
             return Outcome("upload-failed", answer.status)
-        await self._report.finish(who, product, handle, Uploaded(request, image, size, answer))
-        return Outcome("uploaded", 200)
+        upload_result, alt_error = answer
+        uploaded = Uploaded(request, image, size, upload_result, alt_error)
+        await self._report.finish(who, product, handle, uploaded)
+        return Outcome("uploaded" if alt_error is None else "uploaded-without-alt", 200)
 
-    async def _upload(self, product_id: int, upload: ImageUpload) -> UploadResult | EcwidError:
+    async def _read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
+        """A link is checked (Ecwid fetches it); a shared file is read whole (the bot sends it)."""
+        if request.file is not None:
+            return await self._files.read(request.file)
+        assert request.image_url is not None  # UploadRequest holds exactly one of the two
+        return await self._probe.probe(request.image_url, need_size=request.size is None)
+
+    async def _upload(
+        self,
+        product_id: int,
+        request: UploadRequest,
+        size: Size,
+        translated: dict[str, str],
+        data: bytes | None,
+    ) -> tuple[UploadResult, EcwidError | None] | EcwidError:
         try:
-            return await self._ecwid.upload_main_image(product_id, upload)
+            if data is None:
+                assert request.image_url is not None
+                upload = ImageUpload(
+                    url=request.image_url,
+                    size=size,
+                    alt_main=request.alt_main,
+                    alt_translated=tuple(translated.items()),
+                    external_id=request.external_id,
+                )
+                return await self._ecwid.upload_main_image(product_id, upload), None
+            result = await self._ecwid.upload_main_image_bytes(product_id, data)
         except EcwidError as exc:
             return exc
+        # The bytes call takes no alt text: it is set on the new main image afterwards.
+        if not (request.alt_main or translated):
+            return result, None
+        try:
+            await self._ecwid.set_main_image_alt(product_id, request.alt_main, translated)
+        except EcwidError as exc:
+            return result, exc
+        return result, None
 
     async def _check_languages(self, request: UploadRequest) -> dict[str, str]:
         """The translated alt texts keyed as the store spells its language codes."""

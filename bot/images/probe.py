@@ -122,7 +122,7 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return context
 
 
-def _identify(data: bytes, kind: str) -> tuple[int, int] | None:
+def pixel_size(data: bytes, kind: str) -> tuple[int, int] | None:
     """The pixel size from the header, or None while more bytes are needed."""
     try:
         with _PARSERS[kind](io.BytesIO(data)) as image:
@@ -132,8 +132,10 @@ def _identify(data: bytes, kind: str) -> tuple[int, int] | None:
         return None
 
 
-def _sniff(data: bytes, content_type: str, *, final: bool) -> str | None:
-    """The format from the first bytes (None: need more); a ProbeError for anything else."""
+def sniff_format(data: bytes, content_type: str, *, final: bool, what: str = "link") -> str | None:
+    """The format from the first bytes (None: need more); a ProbeError for anything else.
+
+    `what` names the image's source in the messages: "link" or "file"."""
     for signature, kind in _SIGNATURES.items():
         if data.startswith(signature):
             return kind
@@ -142,11 +144,11 @@ def _sniff(data: bytes, content_type: str, *, final: bool) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         raise ProbeError(f"The image is WebP; Ecwid takes only {ECWID_FORMATS}.")
     if "html" in content_type:
-        raise ProbeError(f"The link leads to a web page, not an image file ({ECWID_FORMATS}).")
+        raise ProbeError(f"The {what} leads to a web page, not an image file ({ECWID_FORMATS}).")
     # The host's words, shown only when they are a plain media type (never as formatting).
     kind = content_type.split(";")[0].strip()
     sent = f" (it sent {kind})" if _MEDIA_TYPE.fullmatch(kind) else ""
-    raise ProbeError(f"The link is not a {ECWID_FORMATS} image{sent}.")
+    raise ProbeError(f"The {what} is not a {ECWID_FORMATS} image{sent}.")
 
 
 def _declared_size(response: aiohttp.ClientResponse) -> int | None:
@@ -324,7 +326,7 @@ class ImageProbe:
                 raise ProbeError(f"The image link answered HTTP {response.status}{name}.")
             declared = _declared_size(response)
             if declared is not None and declared > MAX_FILE_SIZE:
-                raise ProbeError(_too_large(declared))
+                raise ProbeError(too_large(declared))
             info = await self._identify_stream(response, url, need_size)
             if declared is None:
                 await _count_rest(response, info.bytes_read)
@@ -339,16 +341,16 @@ class ImageProbe:
         tried_at = -PARSE_STEP
         async for chunk in response.content.iter_any():
             data += chunk[: MAX_BYTES_READ - len(data)]
-            kind = kind or _sniff(bytes(data), content_type, final=False)
+            kind = kind or sniff_format(bytes(data), content_type, final=False)
             # Parse again only once enough new bytes have arrived: keeps CPU work small.
             if kind and (len(data) - tried_at >= PARSE_STEP or len(data) >= MAX_BYTES_READ):
                 tried_at = len(data)
-                if size := _identify(bytes(data), kind):
+                if size := pixel_size(bytes(data), kind):
                     return ImageInfo(kind, size[0], size[1], len(data), url)
             if len(data) >= MAX_BYTES_READ:
                 break
-        kind = kind or _sniff(bytes(data), content_type, final=True)
-        if kind and (size := _identify(bytes(data), kind)):
+        kind = kind or sniff_format(bytes(data), content_type, final=True)
+        if kind and (size := pixel_size(bytes(data), kind)):
             return ImageInfo(kind, size[0], size[1], len(data), url)
         if len(data) >= MAX_BYTES_READ:
             if kind and not need_size:
@@ -360,7 +362,7 @@ class ImageProbe:
         raise ProbeError("The image file is cut short or damaged.")
 
 
-def _too_large(size: int) -> str:
+def too_large(size: int) -> str:
     return f"The image is {size / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB."
 
 

@@ -104,9 +104,7 @@ class SlackUploadReport:
         outcome: Uploaded | UploadFailed,
     ) -> None:
         if isinstance(outcome, Uploaded):
-            body = texts.upload_succeeded(
-                outcome.request, outcome.image, outcome.size, outcome.result
-            )
+            body = texts.upload_succeeded(outcome)
         else:
             body = texts.upload_failed(outcome.error)
         channel = who.channel_id

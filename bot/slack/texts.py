@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
-from bot.domain.requests import Size, UploadRequest
+from bot.domain.requests import Size
 from bot.ecwid.errors import AmbiguousSku
-from bot.ecwid.models import Product, UploadResult
-from bot.images.probe import ImageInfo
+from bot.ecwid.models import Product
+from bot.flows.upload import Uploaded
 
 MAX_QUOTED = 200  # characters of outside text shown at most
 _WHITESPACE = re.compile(r"\s+")
@@ -88,14 +88,17 @@ def parent_finished(user_id: str, product: Product, *, ok: bool) -> str:
     )
 
 
-def upload_succeeded(
-    request: UploadRequest, image: ImageInfo, size: Size, result: UploadResult
-) -> str:
+def upload_succeeded(uploaded: Uploaded) -> str:
+    request, image, size, result = uploaded.request, uploaded.image, uploaded.size, uploaded.result
     if result.image_id is None:
         headline = ":white_check_mark: Ecwid accepted the image, but returned no image id."
     else:
         headline = f":white_check_mark: New main image id: *{result.image_id}*"
-    lines = [headline, f"Image: {_link(request.image_url)} ({image.format}, {size} px)"]
+    if request.file is not None:
+        source = f"{code(request.file.name or request.file.id)}, a file shared in Slack"
+        lines = [headline, f"Image: {source} ({image.format}, {size} px)"]
+    else:
+        lines = [headline, f"Image: {_link(request.image_url or '')} ({image.format}, {size} px)"]
     real = Size(image.width, image.height) if image.width and image.height else size
     if size != real:
         lines.append(
@@ -106,6 +109,11 @@ def upload_succeeded(
         lines.append(f"Alt text: {escape(request.alt_main)}")
     for lang, text in sorted(request.alt_translated.items()):
         lines.append(f"Alt text ({escape(lang)}): {escape(text)}")
+    if uploaded.alt_error is not None:
+        lines.append(
+            ":warning: The image was replaced, but its alt text was not set: "
+            f"{problem(uploaded.alt_error)}"
+        )
     return "\n".join(lines)
 
 

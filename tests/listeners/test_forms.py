@@ -22,6 +22,7 @@ SHOE = "https://cdn.example.com/shoe.png"
 FORM_BLOCKS = [
     ("product", "external_select"),
     ("image_url", "url_text_input"),
+    ("image_file", "file_input"),
     ("width", "number_input"),
     ("height", "number_input"),
     ("alt_main", "plain_text_input"),
@@ -48,7 +49,9 @@ def assert_is_the_upload_form(view: dict[str, Any]) -> None:
     assert [(b["block_id"], b["element"]["type"]) for b in blocks] == FORM_BLOCKS
     assert all(b["element"]["action_id"] == b["block_id"] for b in blocks)
     required = {b["block_id"] for b in blocks if not b["optional"]}
-    assert required == {"product", "image_url", "channel"}
+    assert required == {"product", "channel"}  # a link or a file: checked on submission
+    image_file = inputs(view)["image_file"]
+    assert (image_file["filetypes"], image_file["max_files"]) == (["jpg", "jpeg", "png", "gif"], 1)
     channel = inputs(view)["channel"]
     assert channel["filter"] == {"include": ["public", "private"], "exclude_bot_users": True}
     # Only a channel the filter allows is ever offered as the default.

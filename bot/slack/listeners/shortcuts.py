@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.requests import Draft, Requester, ValidationError, check_image_url
 from bot.runtime import Runtime
+from bot.slack.files import image_files
 from bot.slack.views.upload_form import open_upload_form
 
 GLOBAL_SHORTCUT = "upload_product_image"
@@ -79,13 +80,17 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.shortcut(MESSAGE_SHORTCUT)
     async def use_as_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
-        link, is_image = image_link(shortcut.get("message") or {})
+        message = shortcut.get("message") or {}
+        files = image_files(message.get("files"))
+        link, is_image = image_link(message)
         who = Requester(
             user_id=shortcut["user"]["id"],
             channel_id=(shortcut.get("channel") or {}).get("id"),
             response_url=shortcut.get("response_url"),
         )
-        if link is None:
+        if files:  # files take precedence over links in the text
+            link, note = None, None
+        elif link is None:
             note = "That message has no image or https:// link: paste the image's link below."
         elif not is_image:
             note = (
@@ -98,6 +103,6 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             runtime,
             trigger_id=shortcut["trigger_id"],
             who=who,
-            draft=Draft(image_url=link),
+            draft=Draft(image_url=link, files=files),
             note=note,
         )

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,
     ExternalDataSelectElement,
+    ImageBlock,
     InputBlock,
     InputInteractiveElement,
     MarkdownTextObject,
@@ -25,8 +26,10 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
     UrlInputElement,
 )
+from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from bot.domain.requests import (
@@ -35,6 +38,7 @@ from bot.domain.requests import (
     Draft,
     ProductId,
     Requester,
+    SharedFile,
     Size,
     UploadRequest,
     ValidationError,
@@ -48,11 +52,16 @@ from bot.ecwid.models import Product, StoreLanguages
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.slack.files import shared_file
 from bot.slack.texts import escape
 
 CALLBACK_ID = "ecwid_image_upload"
 PRODUCT = "product"
 IMAGE_URL = "image_url"
+IMAGE_FILE = "image_file"  # a file uploaded in the form
+MESSAGE_FILE = "message_file"  # which of the message's image files, when opened from one
+FILE_TYPES = ["jpg", "jpeg", "png", "gif"]
+MAX_MESSAGE_FILES = 5  # offered from one message; private_metadata holds at most 3000 characters
 WIDTH = "width"
 HEIGHT = "height"
 ALT_MAIN = "alt_main"
@@ -69,16 +78,40 @@ class FormMetadata:
 
     languages: tuple[str, ...] = ()  # the store's other languages: one alt_<lang> field each
     external_id: str | None = None
+    files: tuple[SharedFile, ...] = ()  # the image files of the message the form came from
 
     def dump(self) -> str:
-        return json.dumps({"languages": list(self.languages), "external_id": self.external_id})
+        files = [
+            {
+                "id": f.id,
+                "name": f.name[:80],
+                "url": f.download_url,
+                "type": f.mimetype,
+                "size": f.size,
+            }
+            for f in self.files
+        ]
+        data = {"languages": list(self.languages), "external_id": self.external_id}
+        return json.dumps({**data, "files": files} if files else data)
 
     @classmethod
     def load(cls, text: str) -> FormMetadata:
         try:
             data = json.loads(text or "{}")
-            return cls(tuple(str(x) for x in data.get("languages", ())), data.get("external_id"))
-        except (ValueError, AttributeError, TypeError):
+            files = tuple(
+                SharedFile(
+                    id=str(f["id"]),
+                    name=str(f.get("name") or ""),
+                    mimetype=str(f.get("type") or ""),
+                    size=f["size"] if isinstance(f.get("size"), int) else None,
+                    download_url=f["url"] if isinstance(f.get("url"), str) else None,
+                )
+                for f in data.get("files", ())
+            )
+            return cls(
+                tuple(str(x) for x in data.get("languages", ())), data.get("external_id"), files
+            )
+        except (ValueError, AttributeError, TypeError, KeyError):
             return cls()
 
 
@@ -119,11 +152,7 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     except (ValueError, ValidationError):
         errors[PRODUCT] = "Choose a product: type part of its name, its SKU or its id."
 
-    image_url = _text(values, IMAGE_URL)
-    try:
-        check_image_url(image_url)
-    except ValidationError as problem:
-        errors[IMAGE_URL] = str(problem).replace("`", "")
+    image_url, file = _image(values, metadata, errors)
 
     width, height = _side(values, WIDTH, errors), _side(values, HEIGHT, errors)
     size: Size | None = None
@@ -161,8 +190,38 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         alt_main=alt_main,
         alt_translated=translated,
         external_id=metadata.external_id,
+        file=file,
     )
     return Submission(request, channel)
+
+
+def _image(
+    values: dict[str, Any], metadata: FormMetadata, errors: dict[str, str]
+) -> tuple[str | None, SharedFile | None]:
+    """Exactly one image: the form's own link or file first, else the message's chosen file."""
+    link = _text(values, IMAGE_URL)
+    # Whatever was uploaded is tried: the bytes decide, not the name or the mimetype.
+    uploaded = [f for f in map(shared_file, _value(values, IMAGE_FILE).get("files") or []) if f]
+    if link and uploaded:
+        errors[IMAGE_URL] = "Give a link or a file, not both."
+        return None, None
+    if uploaded:
+        return None, uploaded[0]
+    if link:
+        try:
+            return check_image_url(link), None
+        except ValidationError as problem:
+            errors[IMAGE_URL] = str(problem).replace("`", "")
+            return None, None
+    chosen = (_value(values, MESSAGE_FILE).get("selected_option") or {}).get("value")
+    for candidate in metadata.files:
+        if candidate.id == chosen or (chosen is None and len(metadata.files) == 1):
+            return None, candidate
+    if metadata.files:
+        errors[MESSAGE_FILE] = "Choose one of the message's images, or give a link or a file."
+    else:
+        errors[IMAGE_URL] = "Give the image's https:// link, or upload the image as a file."
+    return None, None
 
 
 # ---- building the view ------------------------------------------------------------------
@@ -254,12 +313,24 @@ def upload_form(
         initial_option=product_option(product) if product is not None else None,
     )
     blocks.append(_input(PRODUCT, "Product", product_select))
+    files = draft.files[:MAX_MESSAGE_FILES]
+    if files:
+        blocks.extend(_message_files(files))
     blocks.append(
         _input(
             IMAGE_URL,
             "Image URL",
             UrlInputElement(initial_value=draft.image_url or None),
-            hint="An https:// link to a JPG, PNG or GIF.",
+            optional=True,
+            hint="An https:// link to a JPG, PNG or GIF, or upload the file below.",
+        )
+    )
+    blocks.append(
+        _input(
+            IMAGE_FILE,
+            "Or upload the image",
+            FileInputElement(filetypes=FILE_TYPES, max_files=1),
+            optional=True,
         )
     )
     size = draft.size
@@ -297,7 +368,7 @@ def upload_form(
     )
     blocks.append(_input(CHANNEL, "Report in channel", channel_select))
 
-    metadata = FormMetadata(languages=others, external_id=draft.external_id)
+    metadata = FormMetadata(languages=others, external_id=draft.external_id, files=files)
     return View(
         type="modal",
         callback_id=CALLBACK_ID,
@@ -307,6 +378,30 @@ def upload_form(
         private_metadata=metadata.dump(),
         blocks=blocks,
     )
+
+
+def _message_files(files: tuple[SharedFile, ...]) -> list[Block]:
+    """The message's image files, shown, and a choice of which one (the first by default)."""
+    blocks: list[Block] = [
+        ImageBlock(slack_file={"id": f.id}, alt_text=f.name or "image", title=f.name or None)
+        for f in files
+        if f.download_url is not None  # a stub cannot be shown until Slack describes it
+    ]
+    options = [
+        Option(text=PlainTextObject(text=_shorten(f.name or f.id, MAX_OPTION_TEXT)), value=f.id)
+        for f in files
+    ]
+    choice = RadioButtonsElement(options=options, initial_option=options[0])
+    blocks.append(
+        _input(
+            MESSAGE_FILE,
+            "Image from the message",
+            choice,
+            optional=True,
+            hint="Used unless you give a link or upload a file below.",
+        )
+    )
+    return blocks
 
 
 def is_channel(conversation_id: str) -> bool:
