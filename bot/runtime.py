@@ -14,7 +14,7 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
-from bot.images.probe import ImageProbe
+from bot.images.probe import ImageProbe, ssl_context
 from bot.images.shared_files import SharedFileReader
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
@@ -72,6 +72,7 @@ class Runtime:
             settings.slack_bot_token,
             describe=describer(slack),
             slack_api_url=settings.slack_api_url,
+            ssl=ssl_context(settings.ssl_cert_file),
         )
         workers = WorkerPool(UPLOAD_WORKERS)
         workers.start()

@@ -12,10 +12,8 @@ from bot.slack.app import build_app
 from bot.slack.server import EVENTS_PATH, HttpServer
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
 from tests.fakes.image_host import TlsAuthority
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
-
-BOT_TOKEN = "xoxb-test-bot-token-1234567890"
 
 
 class BotUnderTest(SlackSender):

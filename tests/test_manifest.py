@@ -33,7 +33,9 @@ def test_manifest_declares_the_command_the_code_handles(manifest: dict) -> None:
     assert commands == [COMMAND]
     for command in manifest["features"]["slash_commands"]:
         assert command["url"].endswith("/slack/events")
-    assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "files:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
 
 
 def test_manifest_declares_the_shortcuts_and_the_options_url(manifest: dict) -> None:

@@ -9,6 +9,7 @@ hand, and a hop anywhere else gets no token.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -62,8 +63,10 @@ class SharedFileReader:
         *,
         describe: Describe,
         slack_api_url: str,
+        ssl: ssl.SSLContext,
     ) -> None:
         self._session = session
+        self._ssl = ssl
         self._token = token
         self._describe = describe
         # Plain http only where the Slack API itself is (the tests' loopback Slack).
@@ -107,6 +110,7 @@ class SharedFileReader:
             headers=headers,
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_SECONDS),
+            ssl=self._ssl,
         ) as response:
             if response.status in _REDIRECTS:
                 location = response.headers.get("location")
@@ -131,7 +135,7 @@ def _check(data: bytes, content_type: str, name: str) -> ImageInfo:
     start = data[:64].lstrip().lower()
     if "text/html" in content_type or start.startswith((b"<!doctype", b"<html")):
         raise ProbeError(NO_FILE_ACCESS)
-    kind = sniff_format(data, content_type, final=True, what="file")
+    kind = sniff_format(data, "", final=True, what="file")  # the bytes decide, not the label
     if kind is None:
         raise ProbeError("The file is empty.")
     size = pixel_size(data, kind)

@@ -39,12 +39,13 @@ def shared_file(data: Any) -> SharedFile | None:
 
 def image_files(files: Any) -> tuple[SharedFile, ...]:
     """The files that look like JPG, PNG or GIF images (stubs too: their type is unknown yet)."""
-    found = [shared_file(f) for f in files] if isinstance(files, list) else []
-    return tuple(
-        f
-        for f in found
-        if f is not None and (f.download_url is None or f.mimetype in IMAGE_MIMETYPES)
-    )
+    found = []
+    for data in files if isinstance(files, list) else []:
+        file = shared_file(data)
+        stub = isinstance(data, dict) and data.get("file_access") == "check_file_info"
+        if file is not None and (stub or file.mimetype in IMAGE_MIMETYPES):
+            found.append(file)
+    return tuple(found)
 
 
 def describer(slack: BoundedWebClient) -> Describe:

@@ -21,8 +21,17 @@ _SCOPES = {
     "product": "read_catalog",
     "search": "read_catalog",
     "upload": "update_catalog",
+    "upload-bytes": "update_catalog",
+    "update": "update_catalog",
     "profile": "read_store_profile",
 }
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def media(*gallery: dict[str, Any]) -> dict[str, Any]:
+    """A product's media as Ecwid answers it: the main image (id "0") and gallery images."""
+    main = {"id": "0", "isMain": True, "orderBy": 0, "alt": {}}
+    return {"images": [main, *gallery]}
 
 
 @dataclass
@@ -31,7 +40,8 @@ class EcwidCall:
     path: str  # below /api/v3/{store}
     query: dict[str, str]
     authorization: str | None
-    body: Any = None
+    body: Any = None  # JSON, or the bytes of a binary upload
+    content_type: str | None = None
     at: float = field(default_factory=time.monotonic)
 
 
@@ -53,7 +63,14 @@ class FakeEcwid(LoopbackServer):
         super().__init__()
         self.calls: list[EcwidCall] = []
         self.products: dict[int, dict[str, Any]] = {
-            123: {"id": 123, "name": "Red Shoe", "sku": "RS-1"},
+            123: {
+                "id": 123,
+                "name": "Red Shoe",
+                "sku": "RS-1",
+                "media": media(
+                    {"id": "55", "isMain": False, "orderBy": 1, "alt": {"main": "Side"}}
+                ),
+            },
             456: {"id": 456, "name": "Blue Hat", "sku": "BH-2"},
         }
         self.languages = {"enabledLanguages": ["en", "nl", "de"], "defaultLanguage": "en"}
@@ -66,6 +83,8 @@ class FakeEcwid(LoopbackServer):
         self.web_app.router.add_get(base + "/products/{id}", self._product)
         self.web_app.router.add_get(base + "/products", self._search)
         self.web_app.router.add_post(base + "/products/{id}/image/async", self._upload)
+        self.web_app.router.add_post(base + "/products/{id}/image", self._upload_bytes)
+        self.web_app.router.add_put(base + "/products/{id}", self._update)
         self.web_app.router.add_get(base + "/profile", self._profile)
 
     @property
@@ -76,8 +95,19 @@ class FakeEcwid(LoopbackServer):
     def uploads(self) -> list[EcwidCall]:
         return [c for c in self.calls if c.path.endswith("/image/async")]
 
+    @property
+    def byte_uploads(self) -> list[EcwidCall]:
+        return [c for c in self.calls if c.method == "POST" and c.path.endswith("/image")]
+
+    @property
+    def updates(self) -> list[EcwidCall]:
+        return [c for c in self.calls if c.method == "PUT"]
+
     async def _record(self, request: web.Request, route: str) -> web.Response | None:
-        body = await request.json() if request.can_read_body else None
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if request.content_type == "application/json" else raw
         path = request.path.removeprefix(f"/api/v3/{STORE_ID}")
         self.calls.append(
             EcwidCall(
@@ -86,6 +116,7 @@ class FakeEcwid(LoopbackServer):
                 dict(request.query),
                 request.headers.get("Authorization"),
                 body,
+                request.headers.get("Content-Type"),
             )
         )
         await self.notify()
@@ -162,6 +193,47 @@ class FakeEcwid(LoopbackServer):
             self.upload_answer if self.upload_answer is not None else {"id": next(self._image_ids)}
         )
         return web.json_response(answer)
+
+    async def _upload_bytes(self, request: web.Request) -> web.Response:
+        """POST /products/{id}/image with the file itself: synchronous, as Ecwid's is."""
+        if fault := await self._record(request, "upload-bytes"):
+            return fault
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
+            return self._missing(request.match_info["id"])
+        body = self.calls[-1].body
+        if request.content_type != "application/octet-stream":
+            return web.json_response({"errorMessage": "Wrong content type"}, status=415)
+        if not isinstance(body, bytes) or len(body) > MAX_BYTES:
+            return web.json_response({"errorMessage": "Too large"}, status=413)
+        if not body.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+            return web.json_response({"errorMessage": "Not an image"}, status=422)
+        images = product.setdefault("media", media())["images"]
+        for image in images:
+            if image.get("isMain"):
+                image["alt"] = {}  # a new main image comes without alt text
+        return web.json_response({"id": next(self._image_ids)})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        """PUT /products/{id}: the images listed replace the product's images (as a whole)."""
+        if fault := await self._record(request, "update"):
+            return fault
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
+            return self._missing(request.match_info["id"])
+        body = self.calls[-1].body
+        if isinstance(body, dict) and "media" in body:
+            known = {i["id"]: i for i in product.get("media", media())["images"]}
+            product["media"] = {
+                "images": [
+                    {**known.get(str(i["id"]), {"isMain": False}), **i}
+                    for i in body["media"].get("images", [])
+                ]
+            }
+        for key, value in (body or {}).items():
+            if key != "media":
+                product[key] = value
+        return web.json_response({"updateCount": 1})
 
     async def _profile(self, request: web.Request) -> web.Response:
         if fault := await self._record(request, "profile"):

@@ -49,6 +49,7 @@ class Hit:
     path: str
     range: str | None
     host: str | None
+    authorization: str | None = None
 
 
 class TlsAuthority:
@@ -96,7 +97,14 @@ class FakeImageHost(LoopbackServer):
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        self.hits.append(Hit(name, request.headers.get("Range"), request.headers.get("Host")))
+        self.hits.append(
+            Hit(
+                name,
+                request.headers.get("Range"),
+                request.headers.get("Host"),
+                request.headers.get("Authorization"),
+            )
+        )
         await self.notify()
         served = self.files.get(name, self.default)
         if served is None:

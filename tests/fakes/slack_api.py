@@ -12,6 +12,14 @@ from aiohttp import web
 from tests.fakes.recorder import LoopbackServer, delay_or_drop
 
 BOT_USER_ID = "UBOT"
+BOT_TOKEN = "xoxb-test-bot-token-1234567890"
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
+
+
+@dataclass
+class Download:
+    file_id: str
+    authorization: str | None
 
 
 @dataclass
@@ -41,14 +49,21 @@ class FakeSlack(LoopbackServer):
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.faults: dict[str, list[SlackFault]] = {}  # method → faults to serve, in order
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
-        self.scopes = "commands,chat:write,usergroups:read"  # the x-oauth-scopes of auth.test
+        self.scopes = (
+            "commands,chat:write,usergroups:read,files:read"  # the x-oauth-scopes of auth.test
+        )
         self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
+        # Shared files: id → (bytes, Slack's mimetype); served only with the bot token.
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.file_redirects: dict[str, str] = {}  # id → where its download redirects
+        self.downloads: list[Download] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
         self.web_app.router.add_post("/api/{method}", self._api)
         self.web_app.router.add_get("/api/{method}", self._api)  # slack-sdk GETs a few methods
         self.web_app.router.add_post("/response/{id}", self._response_url)
         self.web_app.router.add_get("/socket", self._socket)
+        self.web_app.router.add_get("/files/{id}/{name}", self._file)
         self.web_app.router.add_get("/_calls", self._dump_calls)  # for the benchmark
 
     @property
@@ -115,9 +130,49 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(params.get("usergroup", ""), [])}
+        if method == "files.info":
+            file_id = str(params.get("file", ""))
+            if file_id not in self.files:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": self.file_object(file_id)}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         return {"ok": True}
+
+    def add_file(
+        self, file_id: str, name: str, data: bytes, mimetype: str = "image/png"
+    ) -> dict[str, Any]:
+        """Share a file; its object as Slack puts it in messages and file_input state."""
+        self.files[file_id] = (data, mimetype)
+        return self.file_object(file_id, name)
+
+    def file_object(self, file_id: str, name: str | None = None) -> dict[str, Any]:
+        data, mimetype = self.files[file_id]
+        name = name or f"{file_id}.{mimetype.rpartition('/')[2]}"
+        return {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": mimetype.rpartition("/")[2],
+            "size": len(data),
+            "url_private": self.url(f"/files/{file_id}/{name}"),
+            "url_private_download": self.url(f"/files/{file_id}/{name}?download=1"),
+            "thumb_360": self.url(f"/files/{file_id}/thumb_360.png"),
+        }
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["id"]
+        authorization = request.headers.get("Authorization")
+        self.downloads.append(Download(file_id, authorization))
+        await self.notify()
+        if authorization != f"Bearer {BOT_TOKEN}" or file_id not in self.files:
+            # As Slack does: its sign-in page, with status 200.
+            return web.Response(body=SIGN_IN_PAGE, content_type="text/html")
+        if file_id in self.file_redirects:
+            raise web.HTTPFound(self.file_redirects[file_id])
+        data, mimetype = self.files[file_id]
+        return web.Response(body=data, content_type=mimetype)
 
     async def _dump_calls(self, _: web.Request) -> web.Response:
         return web.json_response([asdict(c) for c in self.calls])
