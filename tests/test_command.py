@@ -151,7 +151,7 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
         ),
         (
             f"1 {URL} 1x1 size=2",
-            "Unknown option `size=`: the options are `alt=`, `alt.LANG=` and `external-id=`.",
+            "Unknown option `size=`: the options are `alt=`, `alt.LANG=`, `external-id=` and `to=`.",
         ),
         (f'1 {URL} 1x1 alt="a" alt="b"', "`alt=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt.nl="a" ALT.NL="b"', "`ALT.NL=` is given twice; give it once."),

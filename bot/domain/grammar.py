@@ -1,6 +1,6 @@
 """The `/ecwid-image` grammar: command text → a typed request, or a precise error.
 
-    /ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…]
+    /ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…] [to=…]
     /ecwid-image help
 
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
@@ -27,11 +27,15 @@ from bot.domain.requests import (
     check_image_url,
     check_language,
     check_size,
+    check_target,
     parse_product_id,
     whole_number,
 )
 
-USAGE = '/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…]'
+USAGE = (
+    '/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…] '
+    "[to=main|gallery]"
+)
 EXAMPLE = (
     '/ecwid-image 123 https://cdn.example.com/shoe.jpg 800x600 alt="Red shoe" alt.nl="Rode schoen"'
 )
@@ -65,6 +69,7 @@ class _Options:
     alt_main: str | None = None
     alt_translated: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
+    target: str = "main"
     seen: set[str] = field(default_factory=set)
 
 
@@ -152,9 +157,12 @@ def _apply_option(options: _Options, token: _Token) -> None:
         options.alt_translated[lang] = check_alt_text(value, key)
     elif lowered == "external-id":
         options.external_id = check_external_id(value)
+    elif lowered == "to":
+        options.target = check_target(value)
     else:
         raise ValidationError(
-            f"Unknown option `{key}=`: the options are `alt=`, `alt.LANG=` and `external-id=`."
+            f"Unknown option `{key}=`: the options are `alt=`, `alt.LANG=`, `external-id=` "
+            "and `to=`."
         )
 
 
@@ -206,5 +214,6 @@ def parse_command(text: str) -> UploadRequest | Draft | HelpCommand:
         alt_main=options.alt_main,
         alt_translated=options.alt_translated,
         external_id=options.external_id,
+        target=options.target,
     )
     return draft.complete() or draft

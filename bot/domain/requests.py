@@ -39,6 +39,7 @@ class Requester:
 @dataclass(frozen=True)
 class ProductId:
     id: int
+    variation: int | None = None  # one variation of the product (the form's type-ahead offers them)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class UploadRequest:
     alt_translated: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
     file: SharedFile | None = None
+    target: str = "main"  # "main" or "gallery"; a variation has only its own image
 
     def __post_init__(self) -> None:
         if (self.image_url is None) == (self.file is None):
@@ -99,6 +101,7 @@ class Draft:
     alt_translated: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
     files: tuple[SharedFile, ...] = ()  # image files of the message the form was opened from
+    target: str = "main"
 
     def complete(self) -> UploadRequest | None:
         if self.product is None or self.image_url is None:
@@ -110,6 +113,7 @@ class Draft:
             alt_main=self.alt_main,
             alt_translated=self.alt_translated,
             external_id=self.external_id,
+            target=self.target,
         )
 
 
@@ -195,6 +199,19 @@ def check_language(code: str) -> str:
         )
     language, sep, region = code.partition("_" if "_" in code else "-")
     return language.lower() + sep + region
+
+
+TARGETS = ("main", "gallery")
+
+
+def check_target(value: str) -> str:
+    target = value.strip().lower()
+    if target not in TARGETS:
+        raise ValidationError(
+            f"`to={value}` is not a place for the image: use `to=main` (the default) or "
+            "`to=gallery`; a variation is chosen by its own SKU."
+        )
+    return target
 
 
 def check_external_id(value: str) -> str:

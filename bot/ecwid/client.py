@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -19,7 +20,15 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_ran
 
 from bot.config import Settings
 from bot.ecwid.errors import MAX_ATTEMPTS, AmbiguousSku, EcwidError, ProductNotFound, explain_status
-from bot.ecwid.models import ImageUpload, Product, StoreLanguages, StoreProfile, UploadResult
+from bot.ecwid.models import (
+    ImageSlot,
+    ImageUpload,
+    Product,
+    StoreLanguages,
+    StoreProfile,
+    UploadResult,
+    Variation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,15 +252,52 @@ class EcwidClient:
         return _product(data)
 
     async def find_product_by_sku(self, sku: str) -> Product:
+        """The product, or the variation of a product, with this SKU; AmbiguousSku for several.
+
+        Ecwid's SKU filter answers the parent products of matching variations too, so a parent
+        whose own SKU differs is searched for the variation.
+        """
         data = await self._call(
             "GET", "/products", scope="read_catalog", what=f"SKU {sku}", params={"sku": sku}
         )
-        products = tuple(_product(item) for item in data.get("items") or [])
-        if not products:
+        parents = [_product(item) for item in data.get("items") or []]
+        found: list[Product] = [p for p in parents if p.sku == sku]
+        others = [p for p in parents if p.sku != sku]
+        for parent, variations in zip(
+            others,
+            await asyncio.gather(*(self.get_variations(p.id) for p in others)),
+            strict=True,
+        ):
+            found += [replace(parent, variation=v) for v in variations if v.sku == sku]
+        if not found:  # Ecwid matched in a way of its own (case…): its answer stands
+            found = parents
+        if not found:
             raise ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
-        if len(products) > 1:
-            raise AmbiguousSku(sku, products)
-        return products[0]
+        if len(found) > 1:
+            raise AmbiguousSku(sku, tuple(found))
+        return found[0]
+
+    async def get_variations(self, product_id: int) -> list[Variation]:
+        """GET /products/{id}/combinations: a plain list (no paging)."""
+        data = await self._call(
+            "GET",
+            f"/products/{product_id}/combinations",
+            scope="read_catalog",
+            what=f"the variations of product {product_id}",
+        )
+        return [v for v in map(_variation, data if isinstance(data, list) else []) if v]
+
+    async def get_variation(self, product_id: int, variation_id: int) -> Product:
+        """The product with one of its variations, by their ids."""
+        product, variations = await asyncio.gather(
+            self.get_product(product_id), self.get_variations(product_id)
+        )
+        for variation in variations:
+            if variation.id == variation_id:
+                return replace(product, variation=variation)
+        raise ProductNotFound(
+            f"Product {product_id} has no variation with id {variation_id}.", status=404
+        )
 
     async def search_products(self, query: str, *, limit: int, time_limit: float) -> list[Product]:
         """Products whose name, SKU, … match `query` (prefix matching, as people type)."""
@@ -266,27 +312,30 @@ class EcwidClient:
         )
         return [_product(item) for item in data.get("items") or []]
 
-    async def upload_main_image(self, product_id: int, upload: ImageUpload) -> UploadResult:
+    async def upload_image(self, slot: ImageSlot, upload: ImageUpload) -> UploadResult:
+        """By URL (Ecwid fetches it later): the slot's async call."""
         data = await self._call(
             "POST",
-            f"/products/{product_id}/image/async",
+            slot.path + "/async",
             scope="update_catalog",
-            what=f"product {product_id}",
+            what=f"product {slot.product_id}",
             json=upload.to_json(),
         )
-        image_id = data.get("id") if isinstance(data, dict) else None
-        return UploadResult(image_id if isinstance(image_id, int) else None)
+        return _upload_result(data)
 
-    async def upload_main_image_bytes(self, product_id: int, data: bytes) -> UploadResult:
-        """Replace the main image with these bytes (synchronous). Sent again only when Ecwid
-        surely did not get them (no connection, or a 429); otherwise the failure says it is
-        unknown whether the image was replaced."""
+    async def upload_image_bytes(
+        self, slot: ImageSlot, data: bytes, *, file_name: str = ""
+    ) -> UploadResult:
+        """The file itself, synchronously. Sent again only when Ecwid surely did not get it (no
+        connection, or a 429); otherwise the failure says it is unknown whether it arrived."""
+        params = {"fileName": file_name or "image"} if slot.kind == "gallery" else None
         try:
             answer = await self._call(
                 "POST",
-                f"/products/{product_id}/image",
+                slot.path,
                 scope="update_catalog",
-                what=f"product {product_id}",
+                what=f"product {slot.product_id}",
+                params=params,
                 content=data,
                 time_limit=max(BYTES_UPLOAD_SECONDS, self._timeout),
                 retry_if=_surely_not_received,
@@ -301,13 +350,17 @@ class EcwidClient:
                     code=exc.code,
                 ) from exc
             raise
-        image_id = answer.get("id") if isinstance(answer, dict) else None
-        return UploadResult(image_id if isinstance(image_id, int) else None)
+        return _upload_result(answer)
 
-    async def set_main_image_alt(
-        self, product_id: int, alt_main: str | None, translated: dict[str, str]
+    async def set_image_alt(
+        self,
+        product_id: int,
+        image_id: int | None,
+        alt_main: str | None,
+        translated: dict[str, str],
     ) -> None:
-        """Set the main image's alt text, changing nothing else of the product.
+        """Set one image's alt text (the main image's when `image_id` is None), changing nothing
+        else of the product.
 
         The product update takes the whole image list, so every image is sent back as Ecwid has
         it (id, order, alt), with only the main image's alt text changed.
@@ -327,17 +380,24 @@ class EcwidClient:
         if translated:
             alt["translated"] = dict(translated)
         updated: list[dict[str, Any]] = []
+
+        def is_target(image: dict[str, Any]) -> bool:
+            if image_id is None:
+                return bool(image.get("isMain"))
+            return str(image.get("id")) == str(image_id)
+
         for image in images:
             if not isinstance(image, dict) or "id" not in image:
                 continue
             kept: dict[str, Any] = {"id": str(image["id"]), "orderBy": image.get("orderBy", 0)}
-            if image.get("isMain"):
+            if is_target(image):
                 kept["alt"] = alt
             elif image.get("alt"):
                 kept["alt"] = image["alt"]
             updated.append(kept)
-        if not any(image.get("isMain") for image in images if isinstance(image, dict)):
-            raise EcwidError(f"Ecwid shows no main image for {what} to set the alt text on.")
+        if not any(is_target(image) for image in images if isinstance(image, dict)):
+            which = "main image" if image_id is None else f"image {image_id}"
+            raise EcwidError(f"Ecwid shows no {which} of {what} to set the alt text on.")
         await self._call(
             "PUT",
             f"/products/{product_id}",
@@ -378,6 +438,25 @@ class EcwidClient:
                 return None
             return exc.status != 403
         return True
+
+
+def _upload_result(data: Any) -> UploadResult:
+    image_id = data.get("id") if isinstance(data, dict) else None
+    return UploadResult(image_id if isinstance(image_id, int) else None)
+
+
+def _variation(data: Any) -> Variation | None:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    options = tuple(
+        (str(o.get("name") or ""), str(o.get("value") or ""))
+        for o in data.get("options") or []
+        if isinstance(o, dict)
+    )
+    sku = data.get("sku")
+    return Variation(
+        id=data["id"], sku=sku if isinstance(sku, str) and sku else None, options=options
+    )
 
 
 def _product(data: Any) -> Product:

@@ -9,10 +9,43 @@ from bot.domain.requests import Size
 
 
 @dataclass(frozen=True)
+class Variation:
+    """One combination of a product's options (size, colour…), with its own image."""
+
+    id: int
+    sku: str | None  # None: it inherits the product's SKU
+    options: tuple[tuple[str, str], ...] = ()  # (name, value), e.g. ("Size", "43")
+
+    def describe(self) -> str:
+        return " ".join(f"{name} {value}" for name, value in self.options) or f"#{self.id}"
+
+
+@dataclass(frozen=True)
 class Product:
+    """A product, or (with `variation`) one variation of it: what an image is put on."""
+
     id: int
     name: str
     sku: str | None
+    variation: Variation | None = None
+
+
+@dataclass(frozen=True)
+class ImageSlot:
+    """Where an image goes: the main image, the gallery, or a variation's image."""
+
+    product_id: int
+    kind: str  # "main", "gallery" or "variation"
+    variation_id: int | None = None
+
+    @property
+    def path(self) -> str:
+        base = f"/products/{self.product_id}"
+        if self.kind == "gallery":
+            return base + "/gallery"
+        if self.kind == "variation":
+            return f"{base}/combinations/{self.variation_id}/image"
+        return base + "/image"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import time
 
 from bot.domain.requests import ProductId, ProductRef
 from bot.ecwid.client import EcwidClient
-from bot.ecwid.models import Product, StoreLanguages
+from bot.ecwid.models import Product, StoreLanguages, Variation
 
 LANGUAGES_TTL_SECONDS = 300.0
 PRODUCT_TTL_SECONDS = 60.0  # long enough for a burst, short enough that renames show soon
@@ -25,6 +25,7 @@ class StoreInfo:
         self._fetched_at = 0.0
         self._refresh: asyncio.Task[StoreLanguages] | None = None
         self._products: dict[ProductRef, tuple[float, Product]] = {}
+        self._variations: dict[int, tuple[float, list[Variation]]] = {}
         self._lookups: dict[ProductRef, asyncio.Task[Product]] = {}
 
     async def languages(self) -> StoreLanguages:
@@ -48,6 +49,17 @@ class StoreInfo:
         finally:
             self._refresh = None
 
+    async def variations(self, product_id: int) -> list[Variation]:
+        """A product's variations, cached as products are: the type-ahead asks on every key."""
+        hit = self._variations.get(product_id)
+        if hit is not None and time.monotonic() - hit[0] < PRODUCT_TTL_SECONDS:
+            return hit[1]
+        variations = await self._ecwid.get_variations(product_id)
+        if len(self._variations) >= MAX_CACHED_PRODUCTS:
+            self._variations.clear()
+        self._variations[product_id] = (time.monotonic(), variations)
+        return variations
+
     async def product(self, ref: ProductRef) -> Product:
         """The product, by id or SKU; concurrent look-ups of one product share one Ecwid call."""
         hit = self._products.get(ref)
@@ -61,7 +73,9 @@ class StoreInfo:
         return await asyncio.shield(lookup)
 
     async def _fetch_product(self, ref: ProductRef) -> Product:
-        if isinstance(ref, ProductId):
+        if isinstance(ref, ProductId) and ref.variation is not None:
+            product = await self._ecwid.get_variation(ref.id, ref.variation)
+        elif isinstance(ref, ProductId):
             product = await self._ecwid.get_product(ref.id)
         else:
             product = await self._ecwid.find_product_by_sku(ref.sku)

@@ -27,7 +27,7 @@ from bot.domain.requests import (
 )
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import ImageUpload, Product, UploadResult
+from bot.ecwid.models import ImageSlot, ImageUpload, Product, UploadResult
 from bot.ecwid.store import StoreInfo
 from bot.images.probe import ImageInfo, ImageProbe
 from bot.images.shared_files import FileImage, SharedFileReader
@@ -42,12 +42,14 @@ class Uploaded:
     request: UploadRequest
     image: ImageInfo
     size: Size  # what Ecwid was told
+    slot: ImageSlot
     result: UploadResult
     alt_error: EcwidError | None = None  # a file's bytes went up, but its alt text did not
 
 
 @dataclass(frozen=True)
 class UploadFailed:
+    slot: ImageSlot
     error: EcwidError
 
 
@@ -57,7 +59,9 @@ class UploadReport(Protocol):
 
     async def refused(self, who: Requester, problems: Sequence[UserFacingError]) -> None: ...
 
-    async def announce(self, who: Requester, product: Product) -> object | None: ...
+    async def announce(
+        self, who: Requester, product: Product, slot: ImageSlot
+    ) -> object | None: ...
 
     async def finish(
         self,
@@ -78,6 +82,7 @@ class Outcome:
 
     name: str
     ecwid_status: int | None = None
+    slot: str = "-"  # main, gallery or variation, once the product is known
 
 
 class UploadFlow:
@@ -111,10 +116,12 @@ class UploadFlow:
             await self._report.failed_unexpectedly(who)
         finally:
             log.info(
-                "upload user=%s channel=%s product=%s outcome=%s ecwid_status=%s duration_ms=%d",
+                "upload user=%s channel=%s product=%s slot=%s outcome=%s ecwid_status=%s "
+                "duration_ms=%d",
                 who.user_id,
                 who.channel_id,
                 _describe(request.product),
+                outcome.slot,
                 outcome.name,
                 outcome.ecwid_status,
                 (time.monotonic() - started) * 1000,
@@ -145,23 +152,34 @@ class UploadFlow:
         product = found
         image = probed.info if isinstance(probed, FileImage) else probed
         data = probed.data if isinstance(probed, FileImage) else None
+        slot = ImageSlot(product.id, request.target)
+        if product.variation is not None:
+            if request.target == "gallery":
+                problem = ValidationError(
+                    "A variation has one image of its own, not a gallery: leave out `to=gallery`, "
+                    "or give the product itself."
+                )
+                await self._report.refused(who, [problem])
+                return Outcome("refused", slot="variation")
+            slot = ImageSlot(product.id, "variation", product.variation.id)
         try:
             size = request.size or check_size(image.width or 0, image.height or 0)
         except ValidationError as problem:
             await self._report.refused(who, [problem])
-            return Outcome("refused")
+            return Outcome("refused", slot=slot.kind)
         # The announcement need not hold the upload up: both go out at once.
         handle, answer = await asyncio.gather(
-            self._report.announce(who, product),
-            self._upload(product.id, request, size, languages, data),
+            self._report.announce(who, product, slot),
+            self._upload(slot, request, size, languages, data),
         )
         if isinstance(answer, EcwidError):
-            await self._report.finish(who, product, handle, UploadFailed(answer))
-            return Outcome("upload-failed", answer.status)
+            await self._report.finish(who, product, handle, UploadFailed(slot, answer))
+            return Outcome("upload-failed", answer.status, slot.kind)
         upload_result, alt_error = answer
-        uploaded = Uploaded(request, image, size, upload_result, alt_error)
+        uploaded = Uploaded(request, image, size, slot, upload_result, alt_error)
         await self._report.finish(who, product, handle, uploaded)
-        return Outcome("uploaded" if alt_error is None else "uploaded-without-alt", 200)
+        name = "uploaded" if alt_error is None else "uploaded-without-alt"
+        return Outcome(name, 200, slot.kind)
 
     async def _read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
         """A link is checked (Ecwid fetches it); a shared file is read whole (the bot sends it)."""
@@ -172,7 +190,7 @@ class UploadFlow:
 
     async def _upload(
         self,
-        product_id: int,
+        slot: ImageSlot,
         request: UploadRequest,
         size: Size,
         translated: dict[str, str],
@@ -188,15 +206,19 @@ class UploadFlow:
                     alt_translated=tuple(translated.items()),
                     external_id=request.external_id,
                 )
-                return await self._ecwid.upload_main_image(product_id, upload), None
-            result = await self._ecwid.upload_main_image_bytes(product_id, data)
+                return await self._ecwid.upload_image(slot, upload), None
+            name = request.file.name if request.file else ""
+            result = await self._ecwid.upload_image_bytes(slot, data, file_name=name)
         except EcwidError as exc:
             return exc
-        # The bytes call takes no alt text: it is set on the new main image afterwards.
+        # The bytes calls take no alt text: it is set on the new image afterwards.
         if not (request.alt_main or translated):
             return result, None
+        if slot.kind == "variation":
+            return result, EcwidError("Ecwid keeps no alt text for a variation's image.")
+        image_id = result.image_id if slot.kind == "gallery" else None
         try:
-            await self._ecwid.set_main_image_alt(product_id, request.alt_main, translated)
+            await self._ecwid.set_image_alt(slot.product_id, image_id, request.alt_main, translated)
         except EcwidError as exc:
             return result, exc
         return result, None

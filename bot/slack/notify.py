@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
-from bot.ecwid.models import Product
+from bot.ecwid.models import ImageSlot, Product
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
@@ -80,13 +80,13 @@ class SlackUploadReport:
     async def failed_unexpectedly(self, who: Requester) -> None:
         await self._notifier.tell(who, texts.unexpected_failure())
 
-    async def announce(self, who: Requester, product: Product) -> str | None:
+    async def announce(self, who: Requester, product: Product, slot: ImageSlot) -> str | None:
         """The parent message's ts, or None when it could not be posted."""
         if who.channel_id is None:
             return None
         try:
             response = await self._slack.chat_postMessage(
-                channel=who.channel_id, text=texts.parent_pending(who.user_id, product)
+                channel=who.channel_id, text=texts.parent_pending(who.user_id, product, slot)
             )
         except SLACK_FAILURES as exc:
             # e.g. not_in_channel, or no answer: the upload goes ahead and the result goes to
@@ -109,18 +109,24 @@ class SlackUploadReport:
             body = texts.upload_failed(outcome.error)
         channel = who.channel_id
         if not isinstance(handle, str) or channel is None:
-            await self._notifier.tell(who, texts.result_for_user(product, body, channel))
+            await self._notifier.tell(
+                who, texts.result_for_user(product, outcome.slot, body, channel)
+            )
             return
         try:
             await self._slack.chat_postMessage(channel=channel, thread_ts=handle, text=body)
         except SLACK_FAILURES as exc:  # whatever went wrong, the result still reaches the user
             log.warning("cannot reply in %s: %s", channel, slack_error(exc))
-            await self._notifier.tell(who, texts.result_for_user(product, body, channel))
+            await self._notifier.tell(
+                who, texts.result_for_user(product, outcome.slot, body, channel)
+            )
         try:
             await self._slack.chat_update(
                 channel=channel,
                 ts=handle,
-                text=texts.parent_finished(who.user_id, product, ok=isinstance(outcome, Uploaded)),
+                text=texts.parent_finished(
+                    who.user_id, product, outcome.slot, ok=isinstance(outcome, Uploaded)
+                ),
             )
         except SLACK_FAILURES as exc:  # the answer is already given; only the parent is stale
             log.warning("cannot update parent in %s: %s", channel, slack_error(exc))

@@ -9,7 +9,7 @@ from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
 from bot.domain.requests import Size
 from bot.ecwid.errors import AmbiguousSku
-from bot.ecwid.models import Product
+from bot.ecwid.models import ImageSlot, Product
 from bot.flows.upload import Uploaded
 
 MAX_QUOTED = 200  # characters of outside text shown at most
@@ -36,7 +36,10 @@ def problem(error: UserFacingError) -> str:
     """A problem as the user reads it in Slack: our words escaped, anyone else's quoted as code."""
     text = escape(error.message)
     if isinstance(error, AmbiguousSku):
-        choices = "\n".join(f"• {_product(p)}" for p in error.candidates)
+        choices = "\n".join(
+            f"• {_product(p)}" + (f", {_variation(p)} (#{p.variation.id})" if p.variation else "")
+            for p in error.candidates
+        )
         return f"{text}\n{choices}"
     if error.quoted is not None:
         text += f" {escape(error.quoted_by)} said: {code(error.quoted)}"
@@ -72,28 +75,43 @@ def _link(url: str) -> str:
     return f"<{escape(url)}|{escape(url)}>"
 
 
-def parent_pending(user_id: str, product: Product) -> str:
-    return (
-        f":hourglass_flowing_sand: <@{escape(user_id)}> is replacing the main image of "
-        f"{_product(product)}…"
-    )
+def _variation(product: Product) -> str:
+    variation = product.variation
+    if variation is None:
+        return ""
+    sku = f" (SKU {code(variation.sku)})" if variation.sku else ""
+    return f"variation {code(variation.describe())}{sku}"
 
 
-def parent_finished(user_id: str, product: Product, *, ok: bool) -> str:
+def _change(slot: ImageSlot, product: Product) -> tuple[tuple[str, str, str], str]:
+    """The verb (doing, done, to do) and what it is done to, for the slot."""
+    if slot.kind == "gallery":
+        return ("adding", "added", "add"), f"an image to the gallery of {_product(product)}"
+    if slot.kind == "variation":
+        where = f"the image of {_variation(product)} of {_product(product)}"
+        return ("replacing", "replaced", "replace"), where
+    return ("replacing", "replaced", "replace"), f"the main image of {_product(product)}"
+
+
+def parent_pending(user_id: str, product: Product, slot: ImageSlot) -> str:
+    (doing, _, _), what = _change(slot, product)
+    return f":hourglass_flowing_sand: <@{escape(user_id)}> is {doing} {what}…"
+
+
+def parent_finished(user_id: str, product: Product, slot: ImageSlot, *, ok: bool) -> str:
+    (_, done, to_do), what = _change(slot, product)
     if ok:
-        return f":white_check_mark: <@{escape(user_id)}> replaced the main image of {_product(product)}."
-    return (
-        f":x: <@{escape(user_id)}> tried to replace the main image of {_product(product)}, "
-        "but it failed (see thread)."
-    )
+        return f":white_check_mark: <@{escape(user_id)}> {done} {what}."
+    return f":x: <@{escape(user_id)}> tried to {to_do} {what}, but it failed (see thread)."
 
 
 def upload_succeeded(uploaded: Uploaded) -> str:
     request, image, size, result = uploaded.request, uploaded.image, uploaded.size, uploaded.result
+    kind = {"main": "main image", "gallery": "gallery image", "variation": "variation image"}
     if result.image_id is None:
         headline = ":white_check_mark: Ecwid accepted the image, but returned no image id."
     else:
-        headline = f":white_check_mark: New main image id: *{result.image_id}*"
+        headline = f":white_check_mark: New {kind[uploaded.slot.kind]} id: *{result.image_id}*"
     if request.file is not None:
         source = f"{code(request.file.name or request.file.id)}, a file shared in Slack"
         lines = [headline, f"Image: {source} ({image.format}, {size} px)"]
@@ -136,7 +154,7 @@ def interrupted() -> str:
     )
 
 
-def result_for_user(product: Product, body: str, channel_id: str | None) -> str:
+def result_for_user(product: Product, slot: ImageSlot, body: str, channel_id: str | None) -> str:
     """The whole result, for when it cannot go to the channel thread."""
     where = ""
     if channel_id:
@@ -144,7 +162,13 @@ def result_for_user(product: Product, body: str, channel_id: str | None) -> str:
             f"\n_I could not post in <#{escape(channel_id)}>: invite me there "
             "(`/invite @Ecwid Image`) to have results in the channel._"
         )
-    return f"Main image of {_product(product)}:\n{body}{where}"
+    if slot.kind == "gallery":
+        title = f"Gallery of {_product(product)}"
+    elif slot.kind == "variation":
+        title = f"Image of {_variation(product)} of {_product(product)}"
+    else:
+        title = f"Main image of {_product(product)}"
+    return f"{title}:\n{body}{where}"
 
 
 def restarting() -> str:

@@ -22,6 +22,9 @@ _SCOPES = {
     "search": "read_catalog",
     "upload": "update_catalog",
     "upload-bytes": "update_catalog",
+    "gallery": "update_catalog",
+    "variation-image": "update_catalog",
+    "combinations": "read_catalog",
     "update": "update_catalog",
     "profile": "read_store_profile",
 }
@@ -73,6 +76,19 @@ class FakeEcwid(LoopbackServer):
             },
             456: {"id": 456, "name": "Blue Hat", "sku": "BH-2"},
         }
+        # product id → its variations, as GET /products/{id}/combinations answers them
+        self.combinations: dict[int, list[dict[str, Any]]] = {
+            789: [
+                {
+                    "id": 501,
+                    "combinationNumber": 1,
+                    "sku": "RUN-42",
+                    "options": [{"name": "Size", "value": "42"}],
+                },
+                {"id": 502, "combinationNumber": 2, "options": [{"name": "Size", "value": "43"}]},
+            ]
+        }
+        self.products[789] = {"id": 789, "name": "Runner", "sku": "RUN", "media": media()}
         self.languages = {"enabledLanguages": ["en", "nl", "de"], "defaultLanguage": "en"}
         self.upload_delay = 0.0
         self.upload_answer: dict[str, Any] | None = None  # None: a fresh {"id": …}
@@ -85,6 +101,15 @@ class FakeEcwid(LoopbackServer):
         self.web_app.router.add_post(base + "/products/{id}/image/async", self._upload)
         self.web_app.router.add_post(base + "/products/{id}/image", self._upload_bytes)
         self.web_app.router.add_put(base + "/products/{id}", self._update)
+        self.web_app.router.add_get(base + "/products/{id}/combinations", self._combinations)
+        self.web_app.router.add_post(base + "/products/{id}/gallery/async", self._gallery)
+        self.web_app.router.add_post(base + "/products/{id}/gallery", self._gallery)
+        self.web_app.router.add_post(
+            base + "/products/{id}/combinations/{cid}/image/async", self._variation_image
+        )
+        self.web_app.router.add_post(
+            base + "/products/{id}/combinations/{cid}/image", self._variation_image
+        )
         self.web_app.router.add_get(base + "/profile", self._profile)
 
     @property
@@ -164,8 +189,13 @@ class FakeEcwid(LoopbackServer):
         if "productId" in request.query:
             wanted = {int(i) for i in request.query["productId"].split(",")}
             items = [p for p in self.products.values() if p["id"] in wanted]
-        elif sku is not None:
-            items = [p for p in self.products.values() if p["sku"] == sku]
+        elif sku is not None:  # as Ecwid: variation SKUs match too, answering their products
+            items = [
+                p
+                for p in self.products.values()
+                if p["sku"] == sku
+                or any(c.get("sku") == sku for c in self.combinations.get(p["id"], []))
+            ]
         else:
             items = [
                 p
@@ -212,6 +242,39 @@ class FakeEcwid(LoopbackServer):
         for image in images:
             if image.get("isMain"):
                 image["alt"] = {}  # a new main image comes without alt text
+        return web.json_response({"id": next(self._image_ids)})
+
+    async def _combinations(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "combinations"):
+            return fault
+        product_id = int(request.match_info["id"])
+        if product_id not in self.products:
+            return self._missing(request.match_info["id"])
+        return web.json_response(self.combinations.get(product_id, []))
+
+    async def _gallery(self, request: web.Request) -> web.Response:
+        """A new gallery image, by URL (JSON) or as the file itself (?fileName=)."""
+        if fault := await self._record(request, "gallery"):
+            return fault
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
+            return self._missing(request.match_info["id"])
+        image_id = next(self._image_ids)
+        images = product.setdefault("media", media())["images"]
+        body = self.calls[-1].body
+        alt = body.get("alt", {}) if isinstance(body, dict) else {}
+        images.append({"id": str(image_id), "isMain": False, "orderBy": len(images), "alt": alt})
+        return web.json_response({"id": image_id})
+
+    async def _variation_image(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "variation-image"):
+            return fault
+        product_id, variation_id = int(request.match_info["id"]), int(request.match_info["cid"])
+        if not any(c["id"] == variation_id for c in self.combinations.get(product_id, [])):
+            return web.json_response(
+                {"errorMessage": "Combination not found", "errorCode": "COMBINATION_NOT_FOUND"},
+                status=404,
+            )
         return web.json_response({"id": next(self._image_ids)})
 
     async def _update(self, request: web.Request) -> web.Response:

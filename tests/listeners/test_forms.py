@@ -21,6 +21,7 @@ from tests.slack_requests import (
 SHOE = "https://cdn.example.com/shoe.png"
 FORM_BLOCKS = [
     ("product", "external_select"),
+    ("target", "radio_buttons"),
     ("image_url", "url_text_input"),
     ("image_file", "file_input"),
     ("width", "number_input"),
@@ -49,7 +50,10 @@ def assert_is_the_upload_form(view: dict[str, Any]) -> None:
     assert [(b["block_id"], b["element"]["type"]) for b in blocks] == FORM_BLOCKS
     assert all(b["element"]["action_id"] == b["block_id"] for b in blocks)
     required = {b["block_id"] for b in blocks if not b["optional"]}
-    assert required == {"product", "channel"}  # a link or a file: checked on submission
+    assert required == {"product", "target", "channel"}  # a link or a file: checked on submission
+    target = inputs(view)["target"]
+    assert [o["value"] for o in target["options"]] == ["main", "gallery"]
+    assert target["initial_option"]["value"] == "main"
     image_file = inputs(view)["image_file"]
     assert (image_file["filetypes"], image_file["max_files"]) == (["jpg", "jpeg", "png", "gif"], 1)
     channel = inputs(view)["channel"]
@@ -178,7 +182,8 @@ async def test_product_type_ahead(
     assert response.status_code == 200
     assert [o["text"]["text"] for o in response.json()["options"]] == expected
     if not typed.isdigit():
-        assert ecwid.calls[-1].query == {"keyword": f"{typed}*", "limit": "100"}
+        searches = [c.query for c in ecwid.calls if c.path == "/products"]
+        assert searches == [{"keyword": f"{typed}*", "limit": "100"}]
 
 
 async def test_type_ahead_shortens_long_names_and_caps_at_100(

@@ -35,6 +35,7 @@ from slack_sdk.models.views import View
 from bot.domain.requests import (
     MAX_ALT_LENGTH,
     MAX_SIDE,
+    TARGETS,
     Draft,
     ProductId,
     Requester,
@@ -66,6 +67,7 @@ WIDTH = "width"
 HEIGHT = "height"
 ALT_MAIN = "alt_main"
 CHANNEL = "channel"
+TARGET = "target"  # radio buttons: main (initial) or gallery
 
 
 def alt_block(lang: str) -> str:
@@ -146,11 +148,20 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     errors: dict[str, str] = {}
 
     product: ProductId | None = None
-    selected = _value(values, PRODUCT).get("selected_option") or {}
+    selected = str((_value(values, PRODUCT).get("selected_option") or {}).get("value", ""))
+    product_part, _, variation_part = selected.partition(
+        ":"
+    )  # "<product>" or "<product>:<variation>"
     try:
-        product = ProductId(check_product_id(int(selected.get("value", ""))))
+        variation = int(variation_part) if variation_part else None
+        product = ProductId(check_product_id(int(product_part)), variation)
     except (ValueError, ValidationError):
         errors[PRODUCT] = "Choose a product: type part of its name, its SKU or its id."
+    target = (_value(values, TARGET).get("selected_option") or {}).get("value") or "main"
+    if target not in TARGETS:
+        errors[TARGET] = "Choose where the image goes: the main image or the gallery."
+    elif target == "gallery" and product is not None and product.variation is not None:
+        errors[TARGET] = "A variation has one image, not a gallery: choose the main image."
 
     image_url, file = _image(values, metadata, errors)
 
@@ -191,6 +202,7 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         alt_translated=translated,
         external_id=metadata.external_id,
         file=file,
+        target=target,
     )
     return Submission(request, channel)
 
@@ -251,13 +263,19 @@ def product_option(product: Product) -> Option:
     """An option reading "Name · SKU · #id" within Slack's 75: the name gives way, then the SKU."""
     ident = f" · #{product.id}"
     name = product.name.strip() or "(no name)"
-    sku = f" · {product.sku}" if product.sku else ""
+    sku_text = product.sku
+    value = str(product.id)
+    if product.variation is not None:
+        name = f"{name} — {product.variation.describe()}"
+        sku_text = product.variation.sku or product.sku
+        value = f"{product.id}:{product.variation.id}"
+    sku = f" · {sku_text}" if sku_text else ""
     room = MAX_OPTION_TEXT - slack_length(ident)
     if slack_length(name + sku) > room:
         name = _shorten(name, max(room - slack_length(sku), min(MIN_OPTION_NAME, room)))
         sku = _shorten(sku, room - slack_length(name))
     text = _shorten(name + sku, room) + ident
-    return Option(text=PlainTextObject(text=text), value=str(product.id))
+    return Option(text=PlainTextObject(text=text), value=value)
 
 
 def _input(
@@ -313,6 +331,19 @@ def upload_form(
         initial_option=product_option(product) if product is not None else None,
     )
     blocks.append(_input(PRODUCT, "Product", product_select))
+    places = [
+        Option(text=PlainTextObject(text="Main image (replaces it)"), value="main"),
+        Option(text=PlainTextObject(text="Add to the gallery"), value="gallery"),
+    ]
+    initial_place = places[1] if draft.target == "gallery" else places[0]
+    blocks.append(
+        _input(
+            TARGET,
+            "Put the image",
+            RadioButtonsElement(options=places, initial_option=initial_place),
+            hint="For a variation (choose it above), its own image is replaced.",
+        )
+    )
     files = draft.files[:MAX_MESSAGE_FILES]
     if files:
         blocks.extend(_message_files(files))
