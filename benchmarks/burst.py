@@ -3,11 +3,14 @@
     .venv/bin/python benchmarks/burst.py [--requests 200] [--concurrency 50] [--runs 3]
 
 Starts the loopback Slack, Ecwid (each upload answered after 300 ms) and image host from tests/,
-the bot as users run it (`python -m bot`, HTTP mode) and a bare Bolt app that only acks, served
-the same way. Against each, after a warm-up, it fires signed `/ecwid-image 123 <https url> 640x480`
-commands, so many at a time, and prints ack p50/p99 for both, the p99 ratio, the end-to-end p99
-(command sent → its thread reply posted at the Slack stand-in), how many got their reply, and the
-bot's peak resident memory. With several runs it also prints the median of each figure.
+the bot as users run it (`python -m bot`, HTTP mode), a bare Bolt app that only acks, and the
+floor (benchmarks/floor_app.py: acks, then makes only the network calls an upload needs, with no
+checks, retries or limits), all served the same way. Against each, after a warm-up, it fires
+signed `/ecwid-image 123 <https url> 640x480` commands, so many at a time, and prints ack p50/p99
+for the bot and the bare app and their p99 ratio, the end-to-end p99 (command sent → its thread
+reply posted at the Slack stand-in) of the bot and the floor and their ratio, how many got their
+reply, and the bot's peak resident memory. With several runs it also prints the median and the
+range of each figure.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"
 WARM_UP = 20
 WARM_UP_BASE = 100_000  # request numbers of the warm-up, apart from the measured ones
+FLOOR_BASE = 200_000  # the floor's request numbers, apart from the bot's
 
 
 def free_port() -> int:
@@ -55,12 +59,17 @@ class Figures:
     bot_p50: float
     bot_p99: float
     e2e_p99: float
+    floor_e2e_p99: float
     answered: int
     peak_rss_mb: float
 
     @property
     def ratio(self) -> float:
         return self.bot_p99 / self.bare_p99
+
+    @property
+    def e2e_ratio(self) -> float:
+        return self.e2e_p99 / self.floor_e2e_p99
 
 
 class Process:
@@ -173,6 +182,16 @@ async def replies(client: aiohttp.ClientSession, calls_url: str) -> dict[int, fl
     return found
 
 
+async def until_replied(
+    client: aiohttp.ClientSession, calls_url: str, count: int, seconds: float
+) -> None:
+    deadline = time.monotonic() + seconds
+    while len(await replies(client, calls_url)) < count:
+        if time.monotonic() > deadline:
+            return  # the figures then show what was answered
+        await asyncio.sleep(0.1)
+
+
 async def one_run(
     requests: int, concurrency: int, bot_first: bool, profile: str | None = None
 ) -> Figures:
@@ -180,7 +199,7 @@ async def one_run(
     await fakes.start()
     assert fakes.proc and fakes.proc.stdout
     config = json.loads(await fakes.proc.stdout.readline())
-    bot_port, bare_port = free_port(), free_port()
+    bot_port, bare_port, floor_port = free_port(), free_port(), free_port()
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
@@ -198,54 +217,64 @@ async def one_run(
     bare = Process(
         [sys.executable, "benchmarks/bare_app.py"], {**env, "PORT": str(bare_port)}, bare_port
     )
+    floor = Process(
+        [sys.executable, "benchmarks/floor_app.py"], {**env, "PORT": str(floor_port)}, floor_port
+    )
     try:
         await bot.start()
         await bare.start()
+        await floor.start()
         # aiohttp as the load generator: httpx's own overhead under 50 concurrent requests
         # measured larger than the apps' (p99 of seconds against the bare app).
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as client:
             bot_load = Load(bot_port, config["response_url"], config["image_base"])
             bare_load = Load(bare_port, config["response_url"], config["image_base"])
+            floor_load = Load(floor_port, config["response_url"], config["image_base"])
             # Warm-up: connections, caches, first auth.test, first upload.
-            await bot_load.fire(client, range(WARM_UP_BASE, WARM_UP_BASE + WARM_UP), concurrency)
-            await bare_load.fire(client, range(WARM_UP_BASE, WARM_UP_BASE + WARM_UP), concurrency)
-            deadline = time.monotonic() + 30
-            while len(await replies(client, config["slack_calls_url"])) < WARM_UP:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("warm-up uploads never finished")
-                await asyncio.sleep(0.1)
+            warm = range(WARM_UP_BASE, WARM_UP_BASE + WARM_UP)
+            await bot_load.fire(client, warm, concurrency)
+            await bare_load.fire(client, warm, concurrency)
+            await floor_load.fire(
+                client, range(FLOOR_BASE + warm.start, FLOOR_BASE + warm.stop), concurrency
+            )
+            await until_replied(client, config["slack_calls_url"], 2 * WARM_UP, 30)
 
-            order = [(bot_load, "bot"), (bare_load, "bare")]
+            numbers = {"bot": range(requests), "floor": range(FLOOR_BASE, FLOOR_BASE + requests)}
+            order = [(bot_load, "bot"), (floor_load, "floor"), (bare_load, "bare")]
+            if not bot_first:
+                order = [order[1], order[0], order[2]]
             measured: dict[str, dict[int, tuple[float, float]]] = {}
-            for load, name in order if bot_first else order[::-1]:
-                measured[name] = await load.fire(client, range(requests), concurrency)
-                if name == "bot":
-                    deadline = time.monotonic() + 60
-                    while (
-                        len(got := await replies(client, config["slack_calls_url"]))
-                        < WARM_UP + requests
-                    ):
-                        if time.monotonic() > deadline:
-                            break
-                        await asyncio.sleep(0.1)
+            expected = 2 * WARM_UP
+            for load, name in order:
+                measured[name] = await load.fire(
+                    client, numbers.get(name, range(requests)), concurrency
+                )
+                if name in numbers:  # one at a time: the two must not share the machine
+                    expected += requests
+                    await until_replied(client, config["slack_calls_url"], expected, 60)
             got = await replies(client, config["slack_calls_url"])
         ack = {
             name: [(a - s) * 1000 for s, a in times.values()] for name, times in measured.items()
         }
         e2e = [(got[n] - measured["bot"][n][0]) * 1000 for n in range(requests) if n in got]
+        floor_e2e = [
+            (got[n] - measured["floor"][n][0]) * 1000 for n in numbers["floor"] if n in got
+        ]
         return Figures(
             bare_p50=percentile(ack["bare"], 50),
             bare_p99=percentile(ack["bare"], 99),
             bot_p50=percentile(ack["bot"], 50),
             bot_p99=percentile(ack["bot"], 99),
             e2e_p99=percentile(e2e, 99) if e2e else float("nan"),
+            floor_e2e_p99=percentile(floor_e2e, 99) if floor_e2e else float("nan"),
             answered=len(e2e),
             peak_rss_mb=bot.peak_rss_mb(),
         )
     finally:
         await bot.stop()
         await bare.stop()
+        await floor.stop()
         await fakes.stop()
 
 
@@ -253,7 +282,8 @@ def show(label: str, f: Figures, requests: int) -> None:
     print(
         f"{label:>7}  ack p50/p99 bot {f.bot_p50:6.1f}/{f.bot_p99:6.1f} ms  "
         f"bare {f.bare_p50:6.1f}/{f.bare_p99:6.1f} ms  ratio {f.ratio:4.2f}  "
-        f"e2e p99 {f.e2e_p99:6.0f} ms  answered {f.answered}/{requests}  "
+        f"e2e p99 bot {f.e2e_p99:5.0f} floor {f.floor_e2e_p99:5.0f} ms  ratio {f.e2e_ratio:4.2f}  "
+        f"answered {f.answered}/{requests}  "
         f"peak RSS {f.peak_rss_mb:5.1f} MB",
         flush=True,
     )
@@ -278,7 +308,16 @@ async def main() -> None:
             *(statistics.median(getattr(r, f) for r in runs) for f in Figures.__dataclass_fields__)
         )
         show("median", median, args.requests)
-        print(f"median p99 ratio {statistics.median(r.ratio for r in runs):.2f}")
+        acks = [r.ratio for r in runs]
+        e2es = [r.e2e_ratio for r in runs]
+        print(
+            f"ack p99 ratio (bot / bare): median {statistics.median(acks):.2f}, "
+            f"range {min(acks):.2f}–{max(acks):.2f}"
+        )
+        print(
+            f"end-to-end p99 ratio (bot / floor): median {statistics.median(e2es):.2f}, "
+            f"range {min(e2es):.2f}–{max(e2es):.2f}"
+        )
 
 
 if __name__ == "__main__":
