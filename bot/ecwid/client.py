@@ -205,6 +205,13 @@ class EcwidClient:
                         headers=headers,
                         timeout=seconds,
                     )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection was made, so nothing was sent. (httpx-aiohttp reports a refused
+            # connection as ConnectTimeout.)
+            log.warning("ecwid %s %s: no connection (%s)", method, path, type(exc).__name__)
+            raise EcwidError(
+                "Could not reach Ecwid; try again shortly.", transient=True, unsent=True
+            ) from exc
         except (httpx.TimeoutException, TimeoutError) as exc:
             raise EcwidError(
                 f"Ecwid did not answer within {seconds:g} s; try again in a few minutes.",
@@ -212,11 +219,7 @@ class EcwidClient:
             ) from exc
         except httpx.HTTPError as exc:
             log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
-            raise EcwidError(
-                "Could not reach Ecwid; try again shortly.",
-                transient=True,
-                unsent=isinstance(exc, httpx.ConnectError),
-            ) from exc
+            raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from exc
         if response.is_success:
             try:
                 return response.json() if response.content else {}

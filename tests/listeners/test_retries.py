@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
+import aiohttp
 import httpx
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import ImageSlot
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack, SlackFault
+from tests.processes import free_port
 from tests.slack_requests import SlackSender
 
 NEW_ID = "New main image id: *987654321*"
@@ -116,3 +122,27 @@ async def test_an_original_and_its_retry_upload_once(
     assert NEW_ID in await thread_reply(slack)
     assert len(ecwid.uploads) == 1
     assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_refused_connection_is_explained_and_safe_to_send_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No connection means nothing reached Ecwid: even a file's bytes may be sent again."""
+    caplog.set_level(logging.WARNING, logger="bot")
+    session = aiohttp.ClientSession()
+    http = httpx.AsyncClient(transport=AiohttpTransport(client=session))  # as in production
+    client = EcwidClient(
+        http,
+        api_url=f"http://127.0.0.1:{free_port()}/api/v3",
+        store_id=STORE_ID,
+        token=TOKEN,
+        timeout=2,
+    )
+    try:
+        with pytest.raises(EcwidError) as refused:
+            await client.upload_image_bytes(ImageSlot(123, "main"), b"\x89PNG")
+    finally:
+        await http.aclose()
+        await session.close()
+    assert str(refused.value) == "Could not reach Ecwid; try again shortly."
+    assert caplog.text.count("POST /products/123/image: no connection") == 3
