@@ -52,11 +52,14 @@ def problems(errors: Iterable[UserFacingError]) -> str:
 
 def usage() -> str:
     return (
-        "*Replace a product's main image in Ecwid*\n"
+        "*Put an image on an Ecwid product: its main image, its gallery or a variation*\n"
         f"`{escape(USAGE)}`\n"
         f"For example: `{escape(EXAMPLE)}`\n"
-        "PRODUCT is the product id or `sku:` and its SKU. The link must be https:// (JPG, PNG or "
-        "GIF); leave out the size to have it read from the image. `/ecwid-image` alone opens a form."
+        "PRODUCT is the product id or `sku:` and its SKU (a variation's SKU replaces that "
+        "variation's image). The link must be https:// (JPG, PNG or GIF); leave out the size to "
+        "have it read from the image. `to=gallery` adds the image to the gallery. "
+        "`/ecwid-image` alone opens a form, where you can also upload a file; for a photo shared "
+        "in Slack, use *Use as product image* on its message."
     )
 
 

@@ -172,7 +172,9 @@ async def test_help_answers_with_usage_and_uploads_nothing(
 ) -> None:
     body = (await bot.command(text)).json()
     assert body["response_type"] == "ephemeral"
-    assert body["text"].startswith("*Replace a product's main image in Ecwid*")
+    assert body["text"].startswith(
+        "*Put an image on an Ecwid product: its main image, its gallery or a variation*"
+    )
     await bot.idle()  # every queued upload has run its course
     assert ecwid.calls == []
 
