@@ -260,3 +260,31 @@ async def test_bytes_are_sent_again_after_a_rate_limit(
     await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
     assert "New main image id" in await thread_reply(slack)
     assert [c.body == PNG for c in ecwid.byte_uploads] == [True, True]
+
+
+async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The form and a Slack file go through the same flow as the command: the product is looked
+    up once, the image read once, and nothing is asked twice."""
+    values = form(link=images.link("shoe.png"))
+    values["alt_nl"] = {"type": "plain_text_input", "value": ""}
+    await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
+    await slack.wait_for_call("chat.update")
+    assert [(c.method, c.path) for c in ecwid.calls] == [
+        ("GET", "/products/123"),
+        ("POST", "/products/123/image/async"),
+    ]
+    assert len(images.hits) == 1
+
+    ecwid.calls.clear()
+    file = slack.add_file("F0ONE", "one.png", PNG)
+    await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
+    await slack.wait_for_call("chat.update", 2)
+    assert [(c.method, c.path) for c in ecwid.calls] == [
+        ("GET", "/profile"),  # the alt text's languages, read once and cached
+        ("POST", "/products/123/image"),
+        ("GET", "/products/123"),  # the images, to set the alt text on the new one
+        ("PUT", "/products/123"),
+    ]
+    assert len(slack.downloads) == 1 and len(images.hits) == 1
