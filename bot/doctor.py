@@ -13,7 +13,7 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
-SLACK_SCOPES = ("commands", "chat:write", "files:read")
+SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write")
 CHECK_TIMEOUT_SECONDS = 15.0  # a Slack that never answers is reported, not waited for
 ECWID_SCOPE_HELP = "in the Ecwid app's settings, then use its new token"
 

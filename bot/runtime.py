@@ -12,6 +12,7 @@ from httpx_aiohttp import AiohttpTransport
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
+from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
 from bot.images.probe import ImageProbe, ssl_context
@@ -19,7 +20,7 @@ from bot.images.shared_files import SharedFileReader
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
 from bot.slack.files import describer
-from bot.slack.notify import Notifier, SlackUploadReport
+from bot.slack.notify import Notifier, SlackUndoReport, SlackUploadReport
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Runtime:
     store: StoreInfo
     notifier: Notifier
     uploads: UploadFlow
+    undos: UndoFlow
     workers: WorkerPool
 
     @classmethod
@@ -87,6 +89,7 @@ class Runtime:
             store=store,
             notifier=notifier,
             uploads=UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier)),
+            undos=UndoFlow(ecwid, files, SlackUndoReport(slack, notifier)),
             workers=workers,
         )
 

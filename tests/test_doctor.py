@@ -51,7 +51,7 @@ async def test_a_wrong_ecwid_token_is_explained_in_one_line(
 async def test_a_missing_slack_scope_is_explained_in_one_line(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,files:read"
+    slack.scopes = "commands,files:read,files:write"
     status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
     assert status == 1
     assert lines[1] == (
@@ -63,7 +63,7 @@ async def test_a_missing_slack_scope_is_explained_in_one_line(
 async def test_group_allow_lists_need_usergroups_read(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,chat:write,files:read"
+    slack.scopes = "commands,chat:write,files:read,files:write"
     env = {**environment(slack, ecwid, tls), "ALLOWED_USERGROUPS": "S100"}
     status, lines = await doctor(env, tmp_path)
     assert status == 1
@@ -125,7 +125,7 @@ async def test_an_update_check_that_could_not_run_says_so(
 async def test_files_read_is_asked_for(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,chat:write"
+    slack.scopes = "commands,chat:write,files:write"
     status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
     assert status == 1
     assert lines[1].startswith("FIX Slack: the bot token lacks the files:read scope")

@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_ran
 from bot.config import Settings
 from bot.ecwid.errors import MAX_ATTEMPTS, AmbiguousSku, EcwidError, ProductNotFound, explain_status
 from bot.ecwid.models import (
+    CurrentImage,
     ImageSlot,
     ImageUpload,
     Product,
@@ -282,13 +283,16 @@ class EcwidClient:
 
     async def get_variations(self, product_id: int) -> list[Variation]:
         """GET /products/{id}/combinations: a plain list (no paging)."""
+        return [v for v in map(_variation, await self._variations_raw(product_id)) if v]
+
+    async def _variations_raw(self, product_id: int) -> list[dict[str, Any]]:
         data = await self._call(
             "GET",
             f"/products/{product_id}/combinations",
             scope="read_catalog",
             what=f"the variations of product {product_id}",
         )
-        return [v for v in map(_variation, data if isinstance(data, list) else []) if v]
+        return [v for v in data if isinstance(v, dict)] if isinstance(data, list) else []
 
     async def get_variation(self, product_id: int, variation_id: int) -> Product:
         """The product with one of its variations, by their ids."""
@@ -408,6 +412,63 @@ class EcwidClient:
             what=what,
             json={"media": {"images": updated}},
         )
+
+    async def current_image(self, slot: ImageSlot) -> CurrentImage | None:
+        """The main image or a variation's image as it is now; None when there is none (and
+        always for the gallery, where an upload adds and replaces nothing)."""
+        if slot.kind == "gallery":
+            return None
+        if slot.kind == "variation":
+            for raw in await self._variations_raw(slot.product_id):
+                if raw.get("id") == slot.variation_id:
+                    url = raw.get("originalImageUrl") or raw.get("imageUrl")
+                    return CurrentImage(url) if isinstance(url, str) and url else None
+            return None
+        data = await self._call(
+            "GET",
+            f"/products/{slot.product_id}",
+            scope="read_catalog",
+            what=f"product {slot.product_id}",
+            params={"responseFields": "id,originalImage,media"},
+        )
+        original = data.get("originalImage") if isinstance(data, dict) else None
+        if not isinstance(original, dict) or not original.get("url"):
+            return None
+        main = next(
+            (
+                image
+                for image in ((data.get("media") or {}).get("images") or [])
+                if isinstance(image, dict) and image.get("isMain")
+            ),
+            {},
+        )
+        alt_value = main.get("alt")
+        alt: dict[str, Any] = alt_value if isinstance(alt_value, dict) else {}
+        translated_value = alt.get("translated")
+        translated: dict[str, Any] = translated_value if isinstance(translated_value, dict) else {}
+        return CurrentImage(
+            url=str(original["url"]),
+            width=original.get("width") if isinstance(original.get("width"), int) else None,
+            height=original.get("height") if isinstance(original.get("height"), int) else None,
+            alt_main=str(alt["main"]) if alt.get("main") else None,
+            alt_translated=tuple((str(k), str(v)) for k, v in translated.items() if v),
+        )
+
+    async def delete_image(self, slot: ImageSlot, image_id: int | None = None) -> None:
+        """Remove the slot's image (for the gallery: the image with that id)."""
+        path = slot.path if slot.kind != "gallery" else f"{slot.path}/{image_id}"
+        await self._call("DELETE", path, scope="update_catalog", what=f"product {slot.product_id}")
+
+    async def gallery_has(self, product_id: int, image_id: int) -> bool:
+        data = await self._call(
+            "GET",
+            f"/products/{product_id}",
+            scope="read_catalog",
+            what=f"product {product_id}",
+            params={"responseFields": "id,media"},
+        )
+        images = ((data.get("media") or {}).get("images") or []) if isinstance(data, dict) else []
+        return any(isinstance(i, dict) and str(i.get("id")) == str(image_id) for i in images)
 
     async def get_profile(self) -> StoreProfile:
         data = await self._call("GET", "/profile", scope="read_store_profile", what="the store")

@@ -31,6 +31,17 @@ class Product:
 
 
 @dataclass(frozen=True)
+class CurrentImage:
+    """What a slot shows now: enough to recognise it later and to put it back."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    alt_main: str | None = None
+    alt_translated: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ImageSlot:
     """Where an image goes: the main image, the gallery, or a variation's image."""
 

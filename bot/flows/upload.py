@@ -27,8 +27,9 @@ from bot.domain.requests import (
 )
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import ImageSlot, ImageUpload, Product, UploadResult
+from bot.ecwid.models import CurrentImage, ImageSlot, ImageUpload, Product, UploadResult
 from bot.ecwid.store import StoreInfo
+from bot.flows.undo import UndoRecord, fingerprint
 from bot.images.probe import ImageInfo, ImageProbe
 from bot.images.shared_files import FileImage, SharedFileReader
 
@@ -45,6 +46,8 @@ class Uploaded:
     slot: ImageSlot
     result: UploadResult
     alt_error: EcwidError | None = None  # a file's bytes went up, but its alt text did not
+    undo: UndoRecord | None = None
+    undo_missing: str | None = None  # why undo is not offered
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,12 @@ class UploadReport(Protocol):
         handle: object | None,
         outcome: Uploaded | UploadFailed,
     ) -> None: ...
+
+    async def keep_previous(
+        self, who: Requester, handle: object | None, product: Product, image: ImageInfo
+    ) -> str | None:
+        """Keep a copy of the image about to be replaced where it outlives the bot; its id."""
+        ...
 
     async def interrupted(self, who: Requester) -> None: ...
 
@@ -167,19 +176,73 @@ class UploadFlow:
         except ValidationError as problem:
             await self._report.refused(who, [problem])
             return Outcome("refused", slot=slot.kind)
-        # The announcement need not hold the upload up: both go out at once.
-        handle, answer = await asyncio.gather(
-            self._report.announce(who, product, slot),
-            self._upload(slot, request, size, languages, data),
+        # The announcement need not hold the upload up; what the slot shows now is read (and
+        # its image fetched) before it is replaced, so that undo can put it back.
+        handle, before = await asyncio.gather(
+            self._report.announce(who, product, slot), self._before(slot)
         )
+        answer = await self._upload(slot, request, size, languages, data)
         if isinstance(answer, EcwidError):
             await self._report.finish(who, product, handle, UploadFailed(slot, answer))
             return Outcome("upload-failed", answer.status, slot.kind)
         upload_result, alt_error = answer
-        uploaded = Uploaded(request, image, size, slot, upload_result, alt_error)
+        undo, undo_missing = await self._undo_record(
+            who, handle, product, slot, before, upload_result
+        )
+        uploaded = Uploaded(
+            request, image, size, slot, upload_result, alt_error, undo, undo_missing
+        )
         await self._report.finish(who, product, handle, uploaded)
         name = "uploaded" if alt_error is None else "uploaded-without-alt"
         return Outcome(name, 200, slot.kind)
+
+    async def _before(self, slot: ImageSlot) -> tuple[CurrentImage | None, ImageInfo | str | None]:
+        """The slot's current image and its bytes (or why they could not be had)."""
+        try:
+            current = await self._ecwid.current_image(slot)
+        except EcwidError as exc:
+            return None, f"the current image could not be read ({exc})"
+        if current is None:
+            return None, None
+        try:
+            return current, await self._probe.download(current.url)
+        except UserFacingError as exc:
+            return current, f"the current image could not be kept ({exc})"
+
+    async def _undo_record(
+        self,
+        who: Requester,
+        handle: object | None,
+        product: Product,
+        slot: ImageSlot,
+        before: tuple[CurrentImage | None, ImageInfo | str | None],
+        result: UploadResult,
+    ) -> tuple[UndoRecord | None, str | None]:
+        current, kept = before
+        if isinstance(kept, str):
+            return None, kept
+        if slot.kind == "gallery":
+            if result.image_id is None:
+                return None, "Ecwid returned no id for the new image"
+            return UndoRecord(slot, result.image_id, None, None), None
+        try:
+            after = await self._ecwid.current_image(slot)
+        except EcwidError as exc:
+            return None, f"the new image could not be read back ({exc})"
+        kept_file = None
+        if current is not None and kept is not None:
+            kept_file = await self._report.keep_previous(who, handle, product, kept)
+            if kept_file is None:
+                return None, "the previous image could not be kept in the thread"
+        record = UndoRecord(
+            slot,
+            result.image_id,
+            fingerprint(after.url) if after else None,
+            kept_file,
+            current.alt_main if current else None,
+            current.alt_translated if current else (),
+        )
+        return record, None
 
     async def _read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
         """A link is checked (Ecwid fetches it); a shared file is read whole (the bot sends it)."""

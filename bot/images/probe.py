@@ -20,7 +20,7 @@ import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
@@ -43,6 +43,7 @@ DNS_CACHE_SECONDS = 10.0
 PARSE_STEP = 16 * 1024  # bytes to wait for between two attempts at parsing the header
 CONNECT_TIMEOUT_SECONDS = 3.0
 FETCH_TIMEOUT_SECONDS = 8.0
+DOWNLOAD_TIMEOUT_SECONDS = 30.0  # a whole image of up to 20 MB
 ECWID_FORMATS = "JPG, PNG or GIF"
 
 CANNOT_CONNECT = (
@@ -81,6 +82,7 @@ class ImageInfo:
     height: int | None
     bytes_read: int
     url: str  # after redirects
+    data: bytes = field(default=b"", repr=False, compare=False)  # the whole file, from download()
 
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -210,11 +212,19 @@ class ImageProbe:
         With the size given by the user, an image whose size marker lies beyond the first MiB
         (a JPEG with much metadata) is still usable: only its format must be known.
         """
+        return await self._get(url, need_size=need_size, whole=False, seconds=self._fetch_timeout)
+
+    async def download(self, url: str) -> ImageInfo:
+        """The whole image (at most 20 MB) in `data`, with the same rules as the check: e.g. a
+        product's current image, kept before it is replaced."""
+        return await self._get(url, need_size=True, whole=True, seconds=DOWNLOAD_TIMEOUT_SECONDS)
+
+    async def _get(self, url: str, *, need_size: bool, whole: bool, seconds: float) -> ImageInfo:
         progress = _Progress()
         try:
-            async with asyncio.timeout(self._fetch_timeout):
+            async with asyncio.timeout(seconds):
                 for _ in range(MAX_REDIRECTS + 1):
-                    result = await self._fetch(url, progress, need_size)
+                    result = await self._fetch(url, progress, need_size, whole)
                     if isinstance(result, ImageInfo):
                         return result
                     url = result
@@ -223,7 +233,7 @@ class ImageProbe:
             if not progress.answered:
                 raise ProbeError(CANNOT_CONNECT) from exc
             raise ProbeError(
-                f"The image host did not send the image within {self._fetch_timeout:g} s."
+                f"The image host did not send the image within {seconds:g} s."
             ) from exc
 
     async def _addresses(self, host: str, port: int) -> list[str]:
@@ -248,7 +258,9 @@ class ImageProbe:
                     )
         return addresses
 
-    async def _fetch(self, url: str, progress: _Progress, need_size: bool) -> ImageInfo | str:
+    async def _fetch(
+        self, url: str, progress: _Progress, need_size: bool, whole: bool = False
+    ) -> ImageInfo | str:
         """One hop: the image's details, or the URL a redirect points to."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "https" or not parts.hostname:
@@ -277,7 +289,7 @@ class ImageProbe:
         for address in addresses:
             try:
                 return await self._read(
-                    url, target.with_host(address), host, parts.netloc, progress, need_size
+                    url, target.with_host(address), host, parts.netloc, progress, need_size, whole
                 )
             except aiohttp.ClientConnectorError:  # refused, unreachable, TLS: the next address
                 continue
@@ -298,13 +310,15 @@ class ImageProbe:
         netloc: str,
         progress: _Progress,
         need_size: bool,
+        whole: bool = False,
     ) -> ImageInfo | str:
         headers = {
             "Host": netloc.rpartition("@")[2],
-            "Range": f"bytes=0-{MAX_BYTES_READ - 1}",
             "Accept": "image/jpeg, image/png, image/gif",
             "Accept-Encoding": "identity",
         }
+        if not whole:
+            headers["Range"] = f"bytes=0-{MAX_BYTES_READ - 1}"
         async with self._session.get(
             target,
             headers=headers,
@@ -327,6 +341,8 @@ class ImageProbe:
             declared = _declared_size(response)
             if declared is not None and declared > MAX_FILE_SIZE:
                 raise ProbeError(too_large(declared))
+            if whole:
+                return await _whole(response, url)
             info = await self._identify_stream(response, url, need_size)
             if declared is None:
                 await _count_rest(response, info.bytes_read)
@@ -360,6 +376,19 @@ class ImageProbe:
                 "(e.g. `800x600`) or the form."
             )
         raise ProbeError("The image file is cut short or damaged.")
+
+
+async def _whole(response: aiohttp.ClientResponse, url: str) -> ImageInfo:
+    data = bytearray()
+    async for chunk in response.content.iter_any():
+        data += chunk
+        if len(data) > MAX_FILE_SIZE:
+            raise ProbeError(too_large(len(data)))
+    kind = sniff_format(bytes(data), response.headers.get("content-type", "").lower(), final=True)
+    size = pixel_size(bytes(data), kind) if kind else None
+    if kind is None or size is None:
+        raise ProbeError("The image file is cut short or damaged.")
+    return ImageInfo(kind, size[0], size[1], len(data), url, bytes(data))
 
 
 def too_large(size: int) -> str:

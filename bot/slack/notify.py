@@ -8,14 +8,18 @@ import logging
 from collections.abc import Sequence
 
 import httpx
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
+from bot.flows.undo import UndoPlace, UndoRecord
 from bot.flows.upload import Uploaded, UploadFailed
+from bot.images.probe import ImageInfo
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.slack.views.upload_result import result_blocks, undone_blocks
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,7 @@ class Notifier:
 
 
 class SlackUploadReport:
+    KEEP_SECONDS = 30.0
     """Slash commands cannot run inside threads, so the result gets its thread this way: a
     parent message in the channel, the result as a reply in its thread, and the parent updated
     to match. Whatever of that fails, the result still reaches the user privately."""
@@ -73,6 +78,61 @@ class SlackUploadReport:
 
     async def refused(self, who: Requester, problems: Sequence[UserFacingError]) -> None:
         await self._notifier.tell(who, texts.not_started(*problems))
+
+    async def keep_previous(
+        self, who: Requester, handle: object | None, product: Product, image: ImageInfo
+    ) -> str | None:
+        """The image about to be replaced, as a file in the thread: it shows the team the
+        "before", and outlives both Ecwid's old link and the bot."""
+        if not isinstance(handle, str) or who.channel_id is None:
+            return None
+        extension = {"JPEG": "jpg", "PNG": "png", "GIF": "gif"}.get(image.format, "img")
+        try:
+            async with asyncio.timeout(self.KEEP_SECONDS):
+                response = await self._slack.files_upload_v2(
+                    channel=who.channel_id,
+                    thread_ts=handle,
+                    content=image.data,
+                    filename=f"before-{product.id}.{extension}",
+                    title=f"Before: {product.name or product.id}",
+                )
+        except SLACK_FAILURES as exc:
+            log.warning(
+                "cannot keep the previous image in %s: %s", who.channel_id, slack_error(exc)
+            )
+            return None
+        files = response.get("files") or [response.get("file") or {}]
+        file_id = files[0].get("id") if files and isinstance(files[0], dict) else None
+        return file_id if isinstance(file_id, str) else None
+
+    async def _reply(
+        self,
+        channel: str,
+        thread_ts: str,
+        body: str,
+        outcome: Uploaded | UploadFailed,
+        product: Product,
+    ) -> None:
+        """The thread reply: with the images and the Undo button; a link Slack cannot show as an
+        image would refuse the whole message, so it is then sent without the images."""
+        if not isinstance(outcome, Uploaded):
+            await self._slack.chat_postMessage(channel=channel, thread_ts=thread_ts, text=body)
+            return
+        try:
+            await self._slack.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=body,
+                blocks=result_blocks(outcome, product, body, images=True),
+            )
+        except SlackApiError as exc:
+            log.info("reply with images refused (%s); sending it without", slack_error(exc))
+            await self._slack.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=body,
+                blocks=result_blocks(outcome, product, body, images=False),
+            )
 
     async def interrupted(self, who: Requester) -> None:
         await self._notifier.tell(who, texts.interrupted())
@@ -114,7 +174,7 @@ class SlackUploadReport:
             )
             return
         try:
-            await self._slack.chat_postMessage(channel=channel, thread_ts=handle, text=body)
+            await self._reply(channel, handle, body, outcome, product)
         except SLACK_FAILURES as exc:  # whatever went wrong, the result still reaches the user
             log.warning("cannot reply in %s: %s", channel, slack_error(exc))
             await self._notifier.tell(
@@ -130,3 +190,59 @@ class SlackUploadReport:
             )
         except SLACK_FAILURES as exc:  # the answer is already given; only the parent is stale
             log.warning("cannot update parent in %s: %s", channel, slack_error(exc))
+
+
+class SlackUndoReport:
+    """Undo's answers: in the thread for the team, privately for refusals."""
+
+    def __init__(self, slack: AsyncWebClient, notifier: Notifier) -> None:
+        self._slack = slack
+        self._notifier = notifier
+
+    async def refused(self, who: Requester, place: UndoPlace, reason: str) -> None:
+        await self._notifier.tell(who, texts.undo_refused(reason))
+
+    async def already_undone(self, who: Requester, by_user: str) -> None:
+        await self._notifier.tell(who, texts.already_undone(by_user))
+
+    async def failed(self, who: Requester, error: UserFacingError) -> None:
+        await self._notifier.tell(who, texts.undo_failed(error))
+
+    async def undone(
+        self, who: Requester, place: UndoPlace, record: UndoRecord, warning: str | None
+    ) -> None:
+        text = texts.undo_done(
+            who.user_id,
+            record.slot.kind,
+            had_previous=record.kept_file is not None,
+            warning=warning,
+        )
+        thread = place.thread_ts or place.message_ts
+        try:
+            await self._slack.chat_postMessage(
+                channel=place.channel_id, thread_ts=thread, text=text
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot reply in %s: %s", place.channel_id, slack_error(exc))
+            await self._notifier.tell(who, text)
+        message = place.message if isinstance(place.message, dict) else {}
+        try:  # the buttons go: the message now says who undid it
+            await self._slack.chat_update(
+                channel=place.channel_id,
+                ts=place.message_ts,
+                text=str(message.get("text") or text),
+                blocks=undone_blocks(message, who.user_id),
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot update the result in %s: %s", place.channel_id, slack_error(exc))
+        if place.thread_ts and place.thread_ts != place.message_ts:
+            try:
+                await self._slack.chat_update(
+                    channel=place.channel_id,
+                    ts=place.thread_ts,
+                    text=texts.parent_undone(who.user_id),
+                )
+            except SLACK_FAILURES as exc:
+                log.warning(
+                    "cannot update the parent in %s: %s", place.channel_id, slack_error(exc)
+                )

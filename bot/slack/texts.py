@@ -213,3 +213,43 @@ def plain_refusal(reason: str) -> str:
     if reason == "unchecked":
         return "Your user group could not be checked with Slack just now; try again in a minute."
     return "The bot may not report in this channel; choose one the store owner allowed."
+
+
+# ---- undo -----------------------------------------------------------------------------------
+
+
+def undo_unavailable(reason: str) -> str:
+    return f"_Undo is not offered for this upload: {escape(reason)}._"
+
+
+def undone_mark(user_id: str) -> str:
+    return f":leftwards_arrow_with_hook: Undone by <@{escape(user_id)}>."
+
+
+def undo_done(user_id: str, kind: str, *, had_previous: bool, warning: str | None) -> str:
+    who = f"<@{escape(user_id)}>"
+    if kind == "gallery":
+        text = f":leftwards_arrow_with_hook: {who} removed the image from the gallery."
+    elif had_previous:
+        text = f":leftwards_arrow_with_hook: {who} put back the previous image."
+    else:
+        text = f":leftwards_arrow_with_hook: {who} took the new image away: there was none before."
+    if warning:
+        text += f"\n:warning: But {escape(warning)}"
+    return text
+
+
+def parent_undone(user_id: str) -> str:
+    return f":leftwards_arrow_with_hook: <@{escape(user_id)}> undid this change (see thread)."
+
+
+def undo_refused(reason: str) -> str:
+    return f":no_entry_sign: {escape(reason)}"
+
+
+def already_undone(user_id: str) -> str:
+    return f":information_source: Already undone by <@{escape(user_id)}>; nothing was changed."
+
+
+def undo_failed(error: UserFacingError) -> str:
+    return f":x: Undo failed; nothing may have changed. {problem(error)}"

@@ -95,12 +95,20 @@ class FakeEcwid(LoopbackServer):
         self.faults: dict[str, list[Fault]] = {}  # route name → faults to serve, in order
         self.missing_scopes: set[str] = set()  # scopes the token lacks
         self._image_ids = itertools.count(987654321)
+        self.stored: dict[int, bytes] = {}  # image id → the bytes uploaded for it
         base = f"/api/v3/{STORE_ID}"
         self.web_app.router.add_get(base + "/products/{id}", self._product)
         self.web_app.router.add_get(base + "/products", self._search)
         self.web_app.router.add_post(base + "/products/{id}/image/async", self._upload)
         self.web_app.router.add_post(base + "/products/{id}/image", self._upload_bytes)
         self.web_app.router.add_put(base + "/products/{id}", self._update)
+        self.web_app.router.add_delete(base + "/products/{id}/image", self._delete_main)
+        self.web_app.router.add_delete(
+            base + "/products/{id}/gallery/{image}", self._delete_gallery
+        )
+        self.web_app.router.add_delete(
+            base + "/products/{id}/combinations/{cid}/image", self._delete_variation_image
+        )
         self.web_app.router.add_get(base + "/products/{id}/combinations", self._combinations)
         self.web_app.router.add_post(base + "/products/{id}/gallery/async", self._gallery)
         self.web_app.router.add_post(base + "/products/{id}/gallery", self._gallery)
@@ -217,8 +225,19 @@ class FakeEcwid(LoopbackServer):
         if fault := await self._record(request, "upload"):
             return fault
         await asyncio.sleep(self.upload_delay)
-        if int(request.match_info["id"]) not in self.products:
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
             return self._missing(request.match_info["id"])
+        body = self.calls[-1].body or {}
+        # Ecwid records the link at once (and copies the file to its CDN later).
+        product["originalImage"] = {
+            "url": body.get("url"),
+            "width": int(body.get("width") or 0),
+            "height": int(body.get("height") or 0),
+        }
+        for image in product.setdefault("media", media())["images"]:
+            if image.get("isMain"):
+                image["alt"] = body.get("alt") or {}
         answer = (
             self.upload_answer if self.upload_answer is not None else {"id": next(self._image_ids)}
         )
@@ -242,7 +261,10 @@ class FakeEcwid(LoopbackServer):
         for image in images:
             if image.get("isMain"):
                 image["alt"] = {}  # a new main image comes without alt text
-        return web.json_response({"id": next(self._image_ids)})
+        image_id = next(self._image_ids)
+        self.stored[image_id] = body
+        product["originalImage"] = {"url": self.url(f"/cdn/{image_id}"), "width": 0, "height": 0}
+        return web.json_response({"id": image_id})
 
     async def _combinations(self, request: web.Request) -> web.Response:
         if fault := await self._record(request, "combinations"):
@@ -270,12 +292,49 @@ class FakeEcwid(LoopbackServer):
         if fault := await self._record(request, "variation-image"):
             return fault
         product_id, variation_id = int(request.match_info["id"]), int(request.match_info["cid"])
-        if not any(c["id"] == variation_id for c in self.combinations.get(product_id, [])):
-            return web.json_response(
-                {"errorMessage": "Combination not found", "errorCode": "COMBINATION_NOT_FOUND"},
-                status=404,
-            )
-        return web.json_response({"id": next(self._image_ids)})
+        for combination in self.combinations.get(product_id, []):
+            if combination["id"] == variation_id:
+                image_id = next(self._image_ids)
+                body = self.calls[-1].body
+                if isinstance(body, dict):
+                    combination["originalImageUrl"] = body.get("url")
+                else:
+                    self.stored[image_id] = body
+                    combination["originalImageUrl"] = self.url(f"/cdn/{image_id}")
+                return web.json_response({"id": image_id})
+        return web.json_response(
+            {"errorMessage": "Combination not found", "errorCode": "COMBINATION_NOT_FOUND"},
+            status=404,
+        )
+
+    async def _delete_main(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "update"):
+            return fault
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
+            return self._missing(request.match_info["id"])
+        removed = product.pop("originalImage", None)
+        return web.json_response({"deleteCount": 1 if removed else 0})
+
+    async def _delete_gallery(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "update"):
+            return fault
+        product = self.products.get(int(request.match_info["id"]))
+        if product is None:
+            return self._missing(request.match_info["id"])
+        images = product.setdefault("media", media())["images"]
+        kept = [i for i in images if i["id"] != request.match_info["image"]]
+        product["media"]["images"] = kept
+        return web.json_response({"deleteCount": len(images) - len(kept)})
+
+    async def _delete_variation_image(self, request: web.Request) -> web.Response:
+        if fault := await self._record(request, "update"):
+            return fault
+        for combination in self.combinations.get(int(request.match_info["id"]), []):
+            if combination["id"] == int(request.match_info["cid"]):
+                removed = combination.pop("originalImageUrl", None)
+                return web.json_response({"deleteCount": 1 if removed else 0})
+        return web.json_response({"errorMessage": "Combination not found"}, status=404)
 
     async def _update(self, request: web.Request) -> web.Response:
         """PUT /products/{id}: the images listed replace the product's images (as a whole)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -64,6 +65,9 @@ class FakeSlack(LoopbackServer):
         self.web_app.router.add_post("/response/{id}", self._response_url)
         self.web_app.router.add_get("/socket", self._socket)
         self.web_app.router.add_get("/files/{id}/{name}", self._file)
+        self.web_app.router.add_post("/upload/{id}", self._upload)
+        self._file_ids = itertools.count(1)
+        self.pending_uploads: dict[str, bytes] = {}  # file id → bytes, until completed
         self.web_app.router.add_get("/_calls", self._dump_calls)  # for the benchmark
 
     @property
@@ -130,6 +134,20 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(params.get("usergroup", ""), [])}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F0UP{next(self._file_ids):04d}"
+            self.pending_uploads[file_id] = b""
+            return {"ok": True, "file_id": file_id, "upload_url": self.url(f"/upload/{file_id}")}
+        if method == "files.completeUploadExternal":
+            described = params.get("files")
+            files = json.loads(described) if isinstance(described, str) else described or []
+            done = []
+            for file in files:
+                data = self.pending_uploads.pop(file["id"], b"")
+                kind = "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
+                self.files[file["id"]] = (data, kind)
+                done.append(self.file_object(file["id"]))
+            return {"ok": True, "files": done}
         if method == "files.info":
             file_id = str(params.get("file", ""))
             if file_id not in self.files:
@@ -173,6 +191,11 @@ class FakeSlack(LoopbackServer):
             raise web.HTTPFound(self.file_redirects[file_id])
         data, mimetype = self.files[file_id]
         return web.Response(body=data, content_type=mimetype)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["id"]
+        self.pending_uploads[file_id] = await request.read()
+        return web.Response(text=f"OK - {len(self.pending_uploads[file_id])}")
 
     async def _dump_calls(self, _: web.Request) -> web.Response:
         return web.json_response([asdict(c) for c in self.calls])

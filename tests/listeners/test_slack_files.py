@@ -271,11 +271,13 @@ async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
     values["alt_nl"] = {"type": "plain_text_input", "value": ""}
     await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
     await slack.wait_for_call("chat.update")
-    assert [(c.method, c.path) for c in ecwid.calls] == [
-        ("GET", "/products/123"),
-        ("POST", "/products/123/image/async"),
+    assert [(c.method, c.path, c.query.get("responseFields")) for c in ecwid.calls] == [
+        ("GET", "/products/123", "id,name,sku"),  # the look-up (cached for a minute)
+        ("GET", "/products/123", "id,originalImage,media"),  # the image now, for undo
+        ("POST", "/products/123/image/async", None),
+        ("GET", "/products/123", "id,originalImage,media"),  # the image after, for undo
     ]
-    assert len(images.hits) == 1
+    assert len(images.hits) == 1  # the product had no image before: nothing to keep
 
     ecwid.calls.clear()
     file = slack.add_file("F0ONE", "one.png", PNG)
@@ -283,8 +285,13 @@ async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
     await slack.wait_for_call("chat.update", 2)
     assert [(c.method, c.path) for c in ecwid.calls] == [
         ("GET", "/profile"),  # the alt text's languages, read once and cached
+        ("GET", "/products/123"),  # the image now, for undo
         ("POST", "/products/123/image"),
         ("GET", "/products/123"),  # the images, to set the alt text on the new one
         ("PUT", "/products/123"),
+        ("GET", "/products/123"),  # the image after, for undo
     ]
-    assert len(slack.downloads) == 1 and len(images.hits) == 1
+    assert len(slack.downloads) == 1
+    # The image host is asked once more: for the image being replaced (the first upload's),
+    # whole, to keep it for undo.
+    assert [h.range for h in images.hits] == [f"bytes=0-{1024 * 1024 - 1}", None]

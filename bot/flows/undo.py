@@ -1,0 +1,145 @@
+"""Undo: put back what an upload replaced, or take away what it added.
+
+Ecwid keeps no history of a product's images and cannot make an old image current again, so an
+upload keeps what undo needs: a copy of the previous image's bytes (kept where it outlives the bot:
+in the chat, beside the result) with its alt text, and how the slot looked right after the upload,
+so that undo can refuse to overwrite a newer change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import Requester, SharedFile
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import ImageSlot
+from bot.images.shared_files import SharedFileReader
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UndoRecord:
+    """What one upload did, and what undoing it takes."""
+
+    slot: ImageSlot
+    new_image_id: int | None  # for the gallery: the image to remove
+    after: str | None  # fingerprint of the slot's image right after the upload (see fingerprint)
+    kept_file: str | None  # the kept copy of the previous image; None: there was no image
+    alt_main: str | None = None  # the previous image's alt text
+    alt_translated: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class UndoPlace:
+    """Where the upload was reported (the message with the button), to report the undo there."""
+
+    channel_id: str
+    message_ts: str
+    thread_ts: str | None
+    message: object = None  # the message as the chat has it now, for the reporter to update
+
+
+def fingerprint(url: str) -> str:
+    """A short stand-in for an image URL (which may be 2 KB long): enough to tell it changed."""
+    return hashlib.sha256(url.encode()).hexdigest()[:20]
+
+
+class UndoReport(Protocol):
+    async def refused(self, who: Requester, place: UndoPlace, reason: str) -> None: ...
+
+    async def already_undone(self, who: Requester, by_user: str) -> None: ...
+
+    async def undone(
+        self, who: Requester, place: UndoPlace, record: UndoRecord, warning: str | None
+    ) -> None: ...
+
+    async def failed(self, who: Requester, error: UserFacingError) -> None: ...
+
+
+class UndoFlow:
+    def __init__(self, ecwid: EcwidClient, files: SharedFileReader, report: UndoReport) -> None:
+        self._ecwid = ecwid
+        self._files = files
+        self._report = report
+        # Presses of one button run one at a time; who undid what, while the bot runs (after a
+        # restart the message itself says so: its button is gone).
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._undone: dict[str, str] = {}
+
+    async def run(self, record: UndoRecord, who: Requester, place: UndoPlace) -> None:
+        """Carry one press to its single answer; never raises."""
+        key = f"{place.channel_id}/{place.message_ts}"
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        outcome = "error"
+        try:
+            async with lock:
+                if key in self._undone:
+                    outcome = "already-undone"
+                    await self._report.already_undone(who, self._undone[key])
+                    return
+                problem = await self._changed_since(record)
+                if problem:
+                    outcome = "refused"
+                    await self._report.refused(who, place, problem)
+                    return
+                warning = await self._restore(record)
+                self._undone[key] = who.user_id
+                outcome = "undone"
+                await self._report.undone(who, place, record, warning)
+        except UserFacingError as exc:
+            outcome = "failed"
+            await self._report.failed(who, exc)
+        except Exception as exc:
+            log.exception("undo failed unexpectedly")
+            await self._report.failed(who, UserFacingError(f"Undo failed ({type(exc).__name__})."))
+        finally:
+            log.info(
+                "undo user=%s channel=%s product=%s slot=%s outcome=%s",
+                who.user_id,
+                place.channel_id,
+                record.slot.product_id,
+                record.slot.kind,
+                outcome,
+            )
+
+    async def _changed_since(self, record: UndoRecord) -> str | None:
+        slot = record.slot
+        if slot.kind == "gallery":
+            if record.new_image_id is None or not await self._ecwid.gallery_has(
+                slot.product_id, record.new_image_id
+            ):
+                return "That image is no longer in the gallery: nothing to remove."
+            return None
+        now = await self._ecwid.current_image(slot)
+        if record.after is not None and (now is None or fingerprint(now.url) != record.after):
+            return (
+                "The image has changed since this upload (someone uploaded again or edited it): "
+                "undo would overwrite the newer change, so nothing was changed."
+            )
+        return None
+
+    async def _restore(self, record: UndoRecord) -> str | None:
+        """Put the slot back; a warning when something of it could not be."""
+        slot = record.slot
+        if slot.kind == "gallery":
+            await self._ecwid.delete_image(slot, record.new_image_id)
+            return None
+        if record.kept_file is None:  # the slot had no image: take the new one away
+            await self._ecwid.delete_image(slot)
+            return None
+        previous = await self._files.read(SharedFile(id=record.kept_file))
+        await self._ecwid.upload_image_bytes(slot, previous.data)
+        translated = dict(record.alt_translated)
+        if slot.kind == "main" and (record.alt_main or translated):
+            try:
+                await self._ecwid.set_image_alt(slot.product_id, None, record.alt_main, translated)
+            except EcwidError as exc:  # the image is back; say what is missing
+                return f"its alt text could not be set again: {exc}"
+        return None

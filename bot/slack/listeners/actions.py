@@ -1,0 +1,47 @@
+"""Buttons: Undo (or Remove from gallery) on an upload's thread reply; ack, then hand off."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.requests import Requester
+from bot.flows.undo import UndoPlace
+from bot.runtime import Runtime
+from bot.slack import texts
+from bot.slack.views.upload_result import UNDO_ACTION, decode, undone_by
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.action(UNDO_ACTION)
+    async def undo_upload(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        action: dict[str, Any] = next(iter(body.get("actions") or []), {})
+        record = decode(str(action.get("value") or ""))
+        message = body.get("message") or {}
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        who = Requester(
+            user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
+        )
+        if record is None or not channel:
+            log.warning("undo: a button value the bot did not write")
+            await runtime.notifier.tell(who, texts.undo_refused("That button is not one of mine."))
+            return
+        if by := undone_by(message):  # the message itself says so, also after a restart
+            await runtime.notifier.tell(who, texts.already_undone(by))
+            return
+        if not runtime.workers.accepting:
+            await runtime.notifier.tell(who, texts.restarting())
+            return
+        place = UndoPlace(
+            channel_id=channel,
+            message_ts=str(container.get("message_ts") or message.get("ts")),
+            thread_ts=message.get("thread_ts"),
+            message=message,
+        )
+        runtime.workers.submit(lambda: runtime.undos.run(record, who, place))
