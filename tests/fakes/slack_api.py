@@ -50,9 +50,7 @@ class FakeSlack(LoopbackServer):
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.faults: dict[str, list[SlackFault]] = {}  # method → faults to serve, in order
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
-        self.scopes = (
-            "commands,chat:write,usergroups:read,files:read"  # the x-oauth-scopes of auth.test
-        )
+        self.scopes = "commands,chat:write,usergroups:read,files:read,files:write"  # the x-oauth-scopes of auth.test
         self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
         # Shared files: id → (bytes, Slack's mimetype); served only with the bot token.
         self.files: dict[str, tuple[bytes, str]] = {}
