@@ -40,6 +40,7 @@ class SlackCall:
     params: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.monotonic)
+    answer: dict[str, Any] | None = None  # what it was answered (e.g. a message's ts)
 
 
 class FakeSlack(LoopbackServer):
@@ -96,6 +97,8 @@ class FakeSlack(LoopbackServer):
             params = await request.json()
         else:
             params = dict(await request.post())
+        if request.method == "POST" and request.query:  # slack-sdk puts some in the URL
+            params = {**dict(request.query), **params}
         auth = request.headers.get("Authorization", "")
         self.calls.append(SlackCall(method, params, auth.removeprefix("Bearer ") or None))
         await self.notify()
@@ -113,7 +116,9 @@ class FakeSlack(LoopbackServer):
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
-        return web.json_response(self._answer(method, params), headers=headers)
+        answer = self._answer(method, params)
+        self.calls[-1].answer = answer
+        return web.json_response(answer, headers=headers)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

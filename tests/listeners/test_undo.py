@@ -1,0 +1,261 @@
+"""Before and after, and Undo, through block_actions payloads as Slack sends them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from bot.config import Settings
+from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost
+from tests.fakes.slack_api import FakeSlack, SlackCall
+from tests.harness import BotUnderTest, serving
+from tests.slack_requests import TEAM, USER
+
+
+def with_an_image(ecwid: FakeEcwid, images: FakeImageHost) -> bytes:
+    """Product 123 shows photo.jpg (640×480) with alt text, as before any upload."""
+    ecwid.products[123]["originalImage"] = {
+        "url": images.link("photo.jpg"),
+        "width": 640,
+        "height": 480,
+    }
+    main = ecwid.products[123]["media"]["images"][0]
+    main["alt"] = {"main": "Old shoe", "translated": {"nl": "Oude schoen"}}
+    return images.files["photo.jpg"].body
+
+
+async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
+    """The count-th thread reply that carries the result (it has blocks)."""
+    return (
+        await slack.wait_until(
+            lambda: (
+                (r := [c for c in slack.calls_to("chat.postMessage") if c.params.get("blocks")])
+                and len(r) >= count
+                and r
+            )
+        )
+    )[count - 1]
+
+
+def blocks_of(call: SlackCall) -> list[dict[str, Any]]:
+    blocks = call.params["blocks"]
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def press(
+    reply: SlackCall,
+    response_url: str,
+    user: str = "U123",
+    blocks: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The block_actions payload Slack sends when the reply's button is pressed."""
+    """`blocks`: the message as it is now, if it changed since it was posted."""
+    shown = blocks if blocks is not None else blocks_of(reply)
+    button = next(e for b in blocks_of(reply) if b["type"] == "actions" for e in b["elements"])
+    ts = reply.answer["ts"]  # type: ignore[index]
+    return {
+        "type": "block_actions",
+        "user": {**USER, "id": user},
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "5555.42.undo",
+        "response_url": response_url,
+        "container": {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": "C123",
+            "is_ephemeral": False,
+        },
+        "channel": {"id": "C123", "name": "catalog"},
+        "message": {
+            "type": "message",
+            "ts": ts,
+            "thread_ts": reply.params["thread_ts"],
+            "text": reply.params["text"],
+            "blocks": shown,
+        },
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "value": button["value"],
+                "action_ts": "1700000100.1",
+            }
+        ],
+    }
+
+
+async def test_undo_puts_the_previous_image_back_after_a_restart_and_without_its_host(
+    settings: Settings, bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    previous = with_an_image(ecwid, images)
+    await bot.command(f'123 {images.link("shoe.png")} alt="New shoe"')
+    reply = await reply_of(slack)
+    blocks = blocks_of(reply)
+    kept = [f for f in slack.files if f.startswith("F0UP")]
+    assert [slack.files[f][0] for f in kept] == [previous]  # the "before", kept in the thread
+    assert [b.get("image_url") or b.get("slack_file") for b in blocks if b["type"] == "image"] == [
+        images.link("shoe.png"),
+        {"id": kept[0]},
+    ]
+    (button,) = next(b["elements"] for b in blocks if b["type"] == "actions")
+    assert (button["action_id"], button["text"]["text"]) == ("undo_upload", "Undo")
+    assert button["confirm"]["text"]["text"] == "Put back the previous image of Red Shoe?"
+    assert len(button["value"]) <= 2000
+
+    del images.files["photo.jpg"]  # Ecwid's old link is gone: the kept copy must do
+    async with serving(settings, slack) as restarted:  # a new process: nothing in memory
+        response = await restarted.interaction(press(reply, restarted.response_url))
+        assert response.status_code == 200
+        undone = await slack.wait_until(
+            lambda: [
+                c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]
+            ]
+        )
+        await restarted.idle()
+    assert (
+        undone[0].params["text"]
+        == ":leftwards_arrow_with_hook: <@U123> put back the previous image."
+    )
+    assert undone[0].params["thread_ts"] == reply.params["thread_ts"]
+    assert ecwid.byte_uploads[-1].path == "/products/123/image"
+    assert ecwid.byte_uploads[-1].body == previous
+    assert ecwid.updates[-1].body["media"]["images"][0]["alt"] == {
+        "main": "Old shoe",
+        "translated": {"nl": "Oude schoen"},
+    }
+    updates = {c.params["ts"]: c.params for c in slack.calls_to("chat.update")}
+    after = updates[reply.answer["ts"]]  # type: ignore[index]
+    shown = json.loads(after["blocks"]) if isinstance(after["blocks"], str) else after["blocks"]
+    assert [b["type"] for b in shown if b["type"] == "actions"] == []  # the buttons are gone
+    assert shown[-1]["block_id"] == "undone-by:U123"
+    assert updates[reply.params["thread_ts"]]["text"] == (
+        ":leftwards_arrow_with_hook: <@U123> undid this change (see thread)."
+    )
+
+
+async def test_a_second_press_changes_nothing(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    with_an_image(ecwid, images)
+    await bot.command(f"123 {images.link('shoe.png')}")
+    reply = await reply_of(slack)
+    await bot.interaction(press(reply, bot.response_url))
+    await slack.wait_until(
+        lambda: any("put back" in c.params["text"] for c in slack.calls_to("chat.postMessage"))
+    )
+    await bot.idle()
+    uploads = len(ecwid.byte_uploads)
+    updated = next(
+        c.params
+        for c in slack.calls_to("chat.update")
+        if c.params["ts"] == reply.answer["ts"]  # type: ignore[index]
+    )
+    now = json.loads(updated["blocks"]) if isinstance(updated["blocks"], str) else updated["blocks"]
+    # A press that was on its way (the message as first posted), then one on the message as
+    # it is now: both change nothing and say who undid it.
+    for blocks in (None, now):
+        slack.responses.clear()
+        await bot.interaction(press(reply, slack.response_url("again"), user="U777", blocks=blocks))
+        await bot.idle()
+        assert (await slack.wait_for_response())["text"] == (
+            ":information_source: Already undone by <@U123>; nothing was changed."
+        )
+    assert len(ecwid.byte_uploads) == uploads
+
+
+async def test_a_press_after_another_upload_of_the_same_product_refuses(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    with_an_image(ecwid, images)
+    await bot.command(f"123 {images.link('shoe.png')}")
+    first = await reply_of(slack)
+    await bot.command(f"123 {images.link('anim.gif')}")  # someone uploads again
+    await reply_of(slack, 2)
+    await bot.idle()
+    uploads = [c for c in ecwid.calls if c.method in ("POST", "DELETE")]
+    await bot.interaction(press(first, bot.response_url))
+    await bot.idle()
+    assert (await slack.wait_for_response())["text"] == (
+        ":no_entry_sign: The image has changed since this upload (someone uploaded again or "
+        "edited it): undo would overwrite the newer change, so nothing was changed."
+    )
+    assert [c for c in ecwid.calls if c.method in ("POST", "DELETE")] == uploads
+
+
+async def test_a_user_outside_the_allow_list_cannot_undo(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    with_an_image(ecwid, images)
+    async with serving(replace(settings, allowed_users=frozenset({"U123"})), slack) as bot:
+        await bot.command(f"123 {images.link('shoe.png')}")
+        reply = await reply_of(slack)
+        await bot.idle()
+        before = len(ecwid.calls)
+        await bot.interaction(press(reply, bot.response_url, user="U999"))
+        answer = (await slack.wait_for_response())["text"]
+        await bot.idle()
+    assert answer.startswith(":no_entry: Sorry, you are not on the list of people")
+    assert len(ecwid.calls) == before
+
+
+async def test_a_product_without_an_image_gets_the_new_one_deleted(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    await bot.command(f"456 {images.link('shoe.png')}")
+    reply = await reply_of(slack)
+    assert not [f for f in slack.files if f.startswith("F0UP")]  # nothing to keep
+    await bot.interaction(press(reply, bot.response_url))
+    done = await slack.wait_until(
+        lambda: [
+            c
+            for c in slack.calls_to("chat.postMessage")
+            if "took the new image away" in c.params["text"]
+        ]
+    )
+    assert done[0].params["text"] == (
+        ":leftwards_arrow_with_hook: <@U123> took the new image away: there was none before."
+    )
+    assert [(c.method, c.path) for c in ecwid.calls if c.method == "DELETE"] == [
+        ("DELETE", "/products/456/image")
+    ]
+    assert "originalImage" not in ecwid.products[456]
+
+
+async def test_a_gallery_image_can_be_removed_again(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    await bot.command(f"123 {images.link('shoe.png')} to=gallery")
+    reply = await reply_of(slack)
+    (button,) = next(b["elements"] for b in blocks_of(reply) if b["type"] == "actions")
+    assert button["text"]["text"] == "Remove from gallery"
+    assert button["confirm"]["text"]["text"] == "Remove this image from the gallery of Red Shoe?"
+    await bot.interaction(press(reply, bot.response_url))
+    await slack.wait_until(
+        lambda: [
+            c for c in slack.calls_to("chat.postMessage") if "removed the image" in c.params["text"]
+        ]
+    )
+    assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
+        "/products/123/gallery/987654321"
+    ]
+    assert [i["id"] for i in ecwid.products[123]["media"]["images"]] == ["0", "55"]
+
+
+async def test_a_variations_previous_image_is_put_back(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ecwid.combinations[789][0]["originalImageUrl"] = images.link("photo.jpg")
+    await bot.command(f"sku:RUN-42 {images.link('shoe.png')}")
+    reply = await reply_of(slack)
+    await bot.interaction(press(reply, bot.response_url))
+    await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]]
+    )
+    restored = [c for c in ecwid.calls if c.method == "POST"][-1]
+    assert restored.path == "/products/789/combinations/501/image"
+    assert restored.body == images.files["photo.jpg"].body
