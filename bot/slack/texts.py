@@ -252,4 +252,4 @@ def already_undone(user_id: str) -> str:
 
 
 def undo_failed(error: UserFacingError) -> str:
-    return f":x: Undo failed; nothing may have changed. {problem(error)}"
+    return f":x: Undo failed: the previous image may not be back. {problem(error)}"

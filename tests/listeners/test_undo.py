@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import Settings
-from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.ecwid_api import FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
@@ -259,3 +259,24 @@ async def test_a_variations_previous_image_is_put_back(
     restored = [c for c in ecwid.calls if c.method == "POST"][-1]
     assert restored.path == "/products/789/combinations/501/image"
     assert restored.body == images.files["photo.jpg"].body
+
+
+async def test_a_failed_undo_is_explained_and_can_be_tried_again(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    with_an_image(ecwid, images)
+    await bot.command(f"123 {images.link('shoe.png')}")
+    reply = await reply_of(slack)
+    await bot.idle()
+    ecwid.faults["upload-bytes"] = [Fault(400, {"errorMessage": "Broken image"})]
+    await bot.interaction(press(reply, bot.response_url))
+    await bot.idle()
+    assert (await slack.wait_for_response())["text"] == (
+        ":x: Undo failed: the previous image may not be back. Ecwid refused the request. "
+        "Ecwid said: `Broken image`"
+    )
+    slack.responses.clear()
+    await bot.interaction(press(reply, bot.response_url))  # the button is still there
+    await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]]
+    )
