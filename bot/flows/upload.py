@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.domain.errors import UserFacingError
@@ -72,7 +72,15 @@ class UploadReport(Protocol):
         product: Product,
         handle: object | None,
         outcome: Uploaded | UploadFailed,
-    ) -> None: ...
+    ) -> object | None:
+        """The result, in the announcement's thread (or privately); a handle of the reply."""
+        ...
+
+    async def offer_undo(
+        self, who: Requester, product: Product, reply: object | None, uploaded: Uploaded
+    ) -> None:
+        """Add Undo to the reported result (or say why it is not offered)."""
+        ...
 
     async def keep_previous(
         self, who: Requester, handle: object | None, product: Product, image: ImageInfo
@@ -137,6 +145,25 @@ class UploadFlow:
             )
 
     async def _run(self, request: UploadRequest, who: Requester) -> Outcome:
+        # What the slot shows now is needed before it is replaced (for undo); when the slot is
+        # known from the request itself, it is read alongside the look-ups, off the critical path.
+        early_slot = _slot_from_request(request)
+        early = asyncio.create_task(self._before(early_slot)) if early_slot else None
+        try:
+            return await self._run_with(request, who, early_slot, early)
+        finally:
+            if early is not None:  # not needed after all (a refusal), or already awaited
+                early.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await early
+
+    async def _run_with(
+        self,
+        request: UploadRequest,
+        who: Requester,
+        early_slot: ImageSlot | None,
+        early: asyncio.Task[tuple[CurrentImage | None, ImageInfo | str | None]] | None,
+    ) -> Outcome:
         # The reads are independent: do them at once.
         found, probed, languages = await asyncio.gather(
             self._store.product(request.product),
@@ -176,23 +203,26 @@ class UploadFlow:
         except ValidationError as problem:
             await self._report.refused(who, [problem])
             return Outcome("refused", slot=slot.kind)
-        # The announcement need not hold the upload up; what the slot shows now is read (and
-        # its image fetched) before it is replaced, so that undo can put it back.
+        # The announcement need not hold the upload up; the slot's current image (and its bytes)
+        # must be had before it is replaced, so that undo can put it back.
+        before_read = early if early is not None and early_slot == slot else self._before(slot)
         handle, before = await asyncio.gather(
-            self._report.announce(who, product, slot), self._before(slot)
+            self._report.announce(who, product, slot), before_read
         )
         answer = await self._upload(slot, request, size, languages, data)
         if isinstance(answer, EcwidError):
             await self._report.finish(who, product, handle, UploadFailed(slot, answer))
             return Outcome("upload-failed", answer.status, slot.kind)
         upload_result, alt_error = answer
+        uploaded = Uploaded(request, image, size, slot, upload_result, alt_error)
+        # The result first; keeping the previous image and offering Undo follow at once.
+        reply = await self._report.finish(who, product, handle, uploaded)
         undo, undo_missing = await self._undo_record(
             who, handle, product, slot, before, upload_result
         )
-        uploaded = Uploaded(
-            request, image, size, slot, upload_result, alt_error, undo, undo_missing
+        await self._report.offer_undo(
+            who, product, reply, replace(uploaded, undo=undo, undo_missing=undo_missing)
         )
-        await self._report.finish(who, product, handle, uploaded)
         name = "uploaded" if alt_error is None else "uploaded-without-alt"
         return Outcome(name, 200, slot.kind)
 
@@ -298,6 +328,16 @@ class UploadFlow:
         return check_languages(
             request.alt_translated, default=languages.default, enabled=languages.enabled
         )
+
+
+def _slot_from_request(request: UploadRequest) -> ImageSlot | None:
+    """The slot, when the request names it without a look-up (a product id, not a SKU)."""
+    ref = request.product
+    if isinstance(ref, ProductId) and ref.variation is None:
+        return ImageSlot(ref.id, request.target)
+    if isinstance(ref, ProductId) and ref.variation is not None and request.target == "main":
+        return ImageSlot(ref.id, "variation", ref.variation)
+    return None
 
 
 def _describe(ref: ProductRef) -> str:

@@ -112,27 +112,31 @@ class SlackUploadReport:
         body: str,
         outcome: Uploaded | UploadFailed,
         product: Product,
-    ) -> None:
-        """The thread reply: with the images and the Undo button; a link Slack cannot show as an
-        image would refuse the whole message, so it is then sent without the images."""
+    ) -> str | None:
+        """The thread reply (with the new image); a link Slack cannot show as an image would
+        refuse the whole message, so it is then sent without the image. Its ts."""
         if not isinstance(outcome, Uploaded):
-            await self._slack.chat_postMessage(channel=channel, thread_ts=thread_ts, text=body)
-            return
-        try:
-            await self._slack.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=body,
-                blocks=result_blocks(outcome, product, body, images=True),
+            response = await self._slack.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=body
             )
-        except SlackApiError as exc:
-            log.info("reply with images refused (%s); sending it without", slack_error(exc))
-            await self._slack.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=body,
-                blocks=result_blocks(outcome, product, body, images=False),
-            )
+        else:
+            try:
+                response = await self._slack.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=body,
+                    blocks=result_blocks(outcome, product, body, images=True),
+                )
+            except SlackApiError as exc:
+                log.info("reply with images refused (%s); sending it without", slack_error(exc))
+                response = await self._slack.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=body,
+                    blocks=result_blocks(outcome, product, body, images=False),
+                )
+        ts = response.get("ts")
+        return ts if isinstance(ts, str) else None
 
     async def interrupted(self, who: Requester) -> None:
         await self._notifier.tell(who, texts.interrupted())
@@ -162,7 +166,8 @@ class SlackUploadReport:
         product: Product,
         handle: object | None,
         outcome: Uploaded | UploadFailed,
-    ) -> None:
+    ) -> str | None:
+        """The thread reply's ts, when the result went to the thread."""
         if isinstance(outcome, Uploaded):
             body = texts.upload_succeeded(outcome)
         else:
@@ -172,9 +177,10 @@ class SlackUploadReport:
             await self._notifier.tell(
                 who, texts.result_for_user(product, outcome.slot, body, channel)
             )
-            return
+            return None
+        reply: str | None = None
         try:
-            await self._reply(channel, handle, body, outcome, product)
+            reply = await self._reply(channel, handle, body, outcome, product)
         except SLACK_FAILURES as exc:  # whatever went wrong, the result still reaches the user
             log.warning("cannot reply in %s: %s", channel, slack_error(exc))
             await self._notifier.tell(
@@ -190,6 +196,31 @@ class SlackUploadReport:
             )
         except SLACK_FAILURES as exc:  # the answer is already given; only the parent is stale
             log.warning("cannot update parent in %s: %s", channel, slack_error(exc))
+        return reply
+
+    async def offer_undo(
+        self, who: Requester, product: Product, reply: object | None, uploaded: Uploaded
+    ) -> None:
+        """The reply again, now with the previous image and the Undo button (or why not)."""
+        if not isinstance(reply, str) or who.channel_id is None:
+            return
+        if uploaded.undo is None and not uploaded.undo_missing:
+            return
+        body = texts.upload_succeeded(uploaded)
+        for images in (True, False):  # a link Slack cannot show as an image refuses it all
+            try:
+                await self._slack.chat_update(
+                    channel=who.channel_id,
+                    ts=reply,
+                    text=body,
+                    blocks=result_blocks(uploaded, product, body, images=images),
+                )
+                return
+            except SlackApiError as exc:
+                log.info("result update refused (%s)", slack_error(exc))
+            except SLACK_FAILURES as exc:
+                log.warning("cannot offer undo in %s: %s", who.channel_id, slack_error(exc))
+                return
 
 
 class SlackUndoReport:

@@ -139,13 +139,13 @@ async def test_the_forms_target_and_a_variation_option(
             "ecwid_image_upload", form("789:502", "main", images.link("shoe.png")), METADATA
         )
     )
-    await slack.wait_for_call("chat.update")
+    await bot.idle()
     await bot.interaction(
         view_submission(
             "ecwid_image_upload", form("123", "gallery", images.link("photo.jpg")), METADATA
         )
     )
-    await slack.wait_for_call("chat.update", 2)
+    await bot.idle()
     assert [c.path for c in ecwid.calls if c.method == "POST"] == [
         "/products/789/combinations/502/image/async",
         "/products/123/gallery/async",
@@ -171,7 +171,7 @@ async def test_a_file_to_the_gallery_gets_its_alt_text_on_the_new_image(
         "alt_main": {"type": "plain_text_input", "value": "Side"},
     }
     await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
-    await slack.wait_for_call("chat.update")
+    await bot.idle()
     (upload,) = [c for c in ecwid.calls if c.method == "POST"]
     assert (upload.path, upload.query, upload.body) == (
         "/products/123/gallery",

@@ -27,8 +27,9 @@ def with_an_image(ecwid: FakeEcwid, images: FakeImageHost) -> bytes:
 
 
 async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
-    """The count-th thread reply that carries the result (it has blocks)."""
-    return (
+    """The count-th result reply, as it is once Undo is offered: the result is posted first,
+    then updated with the previous image and the button."""
+    post = (
         await slack.wait_until(
             lambda: (
                 (r := [c for c in slack.calls_to("chat.postMessage") if c.params.get("blocks")])
@@ -37,6 +38,16 @@ async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
             )
         )
     )[count - 1]
+    ts = post.answer["ts"]  # type: ignore[index]
+    offered = await slack.wait_until(
+        lambda: [
+            c
+            for c in slack.calls_to("chat.update")
+            if c.params.get("ts") == ts and c.params.get("blocks")
+        ]
+    )
+    params = {**post.params, "blocks": offered[0].params["blocks"]}
+    return SlackCall(post.method, params, post.token, answer=post.answer)
 
 
 def blocks_of(call: SlackCall) -> list[dict[str, Any]]:
@@ -150,11 +161,11 @@ async def test_a_second_press_changes_nothing(
     )
     await bot.idle()
     uploads = len(ecwid.byte_uploads)
-    updated = next(
+    updated = [
         c.params
         for c in slack.calls_to("chat.update")
         if c.params["ts"] == reply.answer["ts"]  # type: ignore[index]
-    )
+    ][-1]  # the last: after the undo
     now = json.loads(updated["blocks"]) if isinstance(updated["blocks"], str) else updated["blocks"]
     # A press that was on its way (the message as first posted), then one on the message as
     # it is now: both change nothing and say who undid it.
