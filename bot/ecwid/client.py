@@ -373,14 +373,7 @@ class EcwidClient:
         it (id, order, alt), with only the main image's alt text changed.
         """
         what = f"product {product_id}"
-        data = await self._call(
-            "GET",
-            f"/products/{product_id}",
-            scope="read_catalog",
-            what=what,
-            params={"responseFields": "id,media"},
-        )
-        images = ((data.get("media") or {}).get("images") or []) if isinstance(data, dict) else []
+        images = _images(await self._read_product(product_id, "id,media"))
         alt: dict[str, Any] = {}
         if alt_main:
             alt["main"] = alt_main
@@ -394,7 +387,7 @@ class EcwidClient:
             return str(image.get("id")) == str(image_id)
 
         for image in images:
-            if not isinstance(image, dict) or "id" not in image:
+            if "id" not in image:
                 continue
             kept: dict[str, Any] = {"id": str(image["id"]), "orderBy": image.get("orderBy", 0)}
             if is_target(image):
@@ -402,7 +395,7 @@ class EcwidClient:
             elif image.get("alt"):
                 kept["alt"] = image["alt"]
             updated.append(kept)
-        if not any(is_target(image) for image in images if isinstance(image, dict)):
+        if not any(is_target(image) for image in images):
             which = "main image" if image_id is None else f"image {image_id}"
             raise EcwidError(f"Ecwid shows no {which} of {what} to set the alt text on.")
         await self._call(
@@ -424,24 +417,11 @@ class EcwidClient:
                     url = raw.get("originalImageUrl") or raw.get("imageUrl")
                     return CurrentImage(url) if isinstance(url, str) and url else None
             return None
-        data = await self._call(
-            "GET",
-            f"/products/{slot.product_id}",
-            scope="read_catalog",
-            what=f"product {slot.product_id}",
-            params={"responseFields": "id,originalImage,media"},
-        )
+        data = await self._read_product(slot.product_id, "id,originalImage,media")
         original = data.get("originalImage") if isinstance(data, dict) else None
         if not isinstance(original, dict) or not original.get("url"):
             return None
-        main = next(
-            (
-                image
-                for image in ((data.get("media") or {}).get("images") or [])
-                if isinstance(image, dict) and image.get("isMain")
-            ),
-            {},
-        )
+        main = next((image for image in _images(data) if image.get("isMain")), {})
         alt_value = main.get("alt")
         alt: dict[str, Any] = alt_value if isinstance(alt_value, dict) else {}
         translated_value = alt.get("translated")
@@ -460,15 +440,18 @@ class EcwidClient:
         await self._call("DELETE", path, scope="update_catalog", what=f"product {slot.product_id}")
 
     async def gallery_has(self, product_id: int, image_id: int) -> bool:
-        data = await self._call(
+        images = _images(await self._read_product(product_id, "id,media"))
+        return any(str(image.get("id")) == str(image_id) for image in images)
+
+    async def _read_product(self, product_id: int, fields: str) -> Any:
+        """GET /products/{id}, trimmed to `fields`: always fresh (the cache is the store's)."""
+        return await self._call(
             "GET",
             f"/products/{product_id}",
             scope="read_catalog",
             what=f"product {product_id}",
-            params={"responseFields": "id,media"},
+            params={"responseFields": fields},
         )
-        images = ((data.get("media") or {}).get("images") or []) if isinstance(data, dict) else []
-        return any(isinstance(i, dict) and str(i.get("id")) == str(image_id) for i in images)
 
     async def get_profile(self) -> StoreProfile:
         data = await self._call("GET", "/profile", scope="read_store_profile", what="the store")
@@ -502,6 +485,13 @@ class EcwidClient:
                 return None
             return exc.status != 403
         return True
+
+
+def _images(product: Any) -> list[dict[str, Any]]:
+    """A product answer's media.images, as dicts (whatever Ecwid left out)."""
+    media = product.get("media") if isinstance(product, dict) else None
+    images = media.get("images") if isinstance(media, dict) else None
+    return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else []
 
 
 def _upload_result(data: Any) -> UploadResult:
