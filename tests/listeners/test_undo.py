@@ -50,6 +50,15 @@ async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
     return SlackCall(post.method, params, post.token, answer=post.answer)
 
 
+async def posted(slack: FakeSlack, words: str) -> list[SlackCall]:
+    """The messages posted so far that say `words`, once there is one."""
+    return list(
+        await slack.wait_until(
+            lambda: [c for c in slack.calls_to("chat.postMessage") if words in c.params["text"]]
+        )
+    )
+
+
 def blocks_of(call: SlackCall) -> list[dict[str, Any]]:
     blocks = call.params["blocks"]
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
@@ -122,11 +131,7 @@ async def test_undo_puts_the_previous_image_back_after_a_restart_and_without_its
     async with serving(settings, slack) as restarted:  # a new process: nothing in memory
         response = await restarted.interaction(press(reply, restarted.response_url))
         assert response.status_code == 200
-        undone = await slack.wait_until(
-            lambda: [
-                c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]
-            ]
-        )
+        undone = await posted(slack, "put back")
         await restarted.idle()
     assert (
         undone[0].params["text"]
@@ -156,9 +161,7 @@ async def test_a_second_press_changes_nothing(
     await bot.command(f"123 {images.link('shoe.png')}")
     reply = await reply_of(slack)
     await bot.interaction(press(reply, bot.response_url))
-    await slack.wait_until(
-        lambda: any("put back" in c.params["text"] for c in slack.calls_to("chat.postMessage"))
-    )
+    await posted(slack, "put back")
     await bot.idle()
     uploads = len(ecwid.byte_uploads)
     updated = [
@@ -221,13 +224,7 @@ async def test_a_product_without_an_image_gets_the_new_one_deleted(
     reply = await reply_of(slack)
     assert not [f for f in slack.files if f.startswith("F0UP")]  # nothing to keep
     await bot.interaction(press(reply, bot.response_url))
-    done = await slack.wait_until(
-        lambda: [
-            c
-            for c in slack.calls_to("chat.postMessage")
-            if "took the new image away" in c.params["text"]
-        ]
-    )
+    done = await posted(slack, "took the new image away")
     assert done[0].params["text"] == (
         ":leftwards_arrow_with_hook: <@U123> took the new image away: there was none before."
     )
@@ -246,11 +243,7 @@ async def test_a_gallery_image_can_be_removed_again(
     assert button["text"]["text"] == "Remove from gallery"
     assert button["confirm"]["text"]["text"] == "Remove this image from the gallery of Red Shoe?"
     await bot.interaction(press(reply, bot.response_url))
-    await slack.wait_until(
-        lambda: [
-            c for c in slack.calls_to("chat.postMessage") if "removed the image" in c.params["text"]
-        ]
-    )
+    await posted(slack, "removed the image")
     assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
         "/products/123/gallery/987654321"
     ]
@@ -264,9 +257,7 @@ async def test_a_variations_previous_image_is_put_back(
     await bot.command(f"sku:RUN-42 {images.link('shoe.png')}")
     reply = await reply_of(slack)
     await bot.interaction(press(reply, bot.response_url))
-    await slack.wait_until(
-        lambda: [c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]]
-    )
+    await posted(slack, "put back")
     restored = [c for c in ecwid.calls if c.method == "POST"][-1]
     assert restored.path == "/products/789/combinations/501/image"
     assert restored.body == images.files["photo.jpg"].body
@@ -288,6 +279,4 @@ async def test_a_failed_undo_is_explained_and_can_be_tried_again(
     )
     slack.responses.clear()
     await bot.interaction(press(reply, bot.response_url))  # the button is still there
-    await slack.wait_until(
-        lambda: [c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]]
-    )
+    await posted(slack, "put back")
