@@ -24,9 +24,11 @@ import signal
 import socket
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -45,6 +47,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def bot_env(fakes: dict[str, Any], bot_token: str = BOT_TOKEN) -> dict[str, str]:
+    """The bot's settings against the benchmark's fakes, with a job store of its own."""
+    jobs = tempfile.mkdtemp(prefix="ecwid-image-bench-jobs-")
+    return {
+        "SLACK_BOT_TOKEN": bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fakes["slack_api_url"],
+        "ECWID_STORE_ID": str(fakes["ecwid_store_id"]),
+        "ECWID_TOKEN": fakes["ecwid_token"],
+        "ECWID_API_URL": fakes["ecwid_api_url"],
+        "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
+        "SSL_CERT_FILE": fakes["ca_file"],
+        "DATABASE_URL": f"sqlite:///{jobs}/jobs.sqlite3",
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -200,16 +218,7 @@ async def one_run(
     assert fakes.proc and fakes.proc.stdout
     config = json.loads(await fakes.proc.stdout.readline())
     bot_port, bare_port, floor_port = free_port(), free_port(), free_port()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": config["slack_api_url"],
-        "ECWID_STORE_ID": str(config["ecwid_store_id"]),
-        "ECWID_TOKEN": config["ecwid_token"],
-        "ECWID_API_URL": config["ecwid_api_url"],
-        "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
-        "SSL_CERT_FILE": config["ca_file"],
-    }
+    env = bot_env(config)
     profiling = ["-m", "cProfile", "-o", profile] if profile else []
     bot = Process(
         [sys.executable, *profiling, "-m", "bot"], {**env, "PORT": str(bot_port)}, bot_port

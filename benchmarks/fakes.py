@@ -6,25 +6,47 @@ benchmark's own process so that serving them does not slow the load generator's 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
 import tempfile
 from pathlib import Path
 
+from aiohttp import web
+
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority, image_bytes
 from tests.fakes.slack_api import FakeSlack
 
 
-async def serve(upload_delay: float) -> None:
+async def _ecwid_stats(ecwid: FakeEcwid) -> web.Response:
+    """When each image upload reached the loopback Ecwid, and how many calls it answered 429."""
+    uploads = [c.at for c in ecwid.calls if c.method == "POST" and c.path.endswith("/async")]
+    return web.json_response(
+        {"uploads": uploads, "rate_limited": len(ecwid.rate_limited), "calls": len(ecwid.calls)}
+    )
+
+
+async def serve(upload_delay: float, products: int = 0, rate: str | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
     slack, ecwid, images = FakeSlack(), FakeEcwid(), FakeImageHost(tls)
     ecwid.upload_delay = upload_delay
     images.default = Served(image_bytes("JPEG", 640, 480), "image/jpeg")
+    if rate:
+        calls, seconds = rate.split("/")
+        ecwid.rate_limit = (int(calls), float(seconds))
+    ids = range(10_001, 10_001 + products)
+    for n in ids:
+        ecwid.products[n] = {"id": n, "name": f"Item {n}", "sku": f"B-{n}"}
+    ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
     for server in (slack, ecwid, images):
         await server.start()
+    if products:  # a bulk job's CSV, shared in Slack: a line per product
+        rows = ["product,image_url,width,height,alt"]
+        rows += [f"{n},{images.link(f'p{n}.jpg')},800,600,Item {n}" for n in ids]
+        slack.add_file("F0BULK", "bulk.csv", "\n".join(rows).encode(), mimetype="text/csv")
     print(
         json.dumps(
             {
@@ -36,6 +58,8 @@ async def serve(upload_delay: float) -> None:
                 "ecwid_token": TOKEN,
                 "image_base": images.link(""),
                 "ca_file": str(tls.ca_file),
+                "ecwid_stats_url": ecwid.url("/_stats"),
+                "csv_file": slack.file_object("F0BULK") if products else None,
             }
         ),
         flush=True,
@@ -46,4 +70,9 @@ async def serve(upload_delay: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(float(sys.argv[1]) if len(sys.argv) > 1 else 0.3))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("upload_delay", type=float, nargs="?", default=0.3)
+    parser.add_argument("--products", type=int, default=0, help="and a CSV of a line for each")
+    parser.add_argument("--rate", help="Ecwid's limit, CALLS/SECONDS (a sliding window)")
+    options = parser.parse_args()
+    asyncio.run(serve(options.upload_delay, options.products, options.rate))

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import diagnose
+from bot.jobs.store import JobStoreError
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.slack.app import build_app
@@ -50,7 +51,10 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    runtime = await Runtime.open(settings)
+    try:
+        runtime = await Runtime.open(settings)
+    except JobStoreError as exc:
+        raise StartupError(f"Cannot start: {exc}; check DATABASE_URL.") from None
     app = build_app(runtime)
     if settings.slack_app_token is not None:  # Socket Mode
         # slack-sdk retries a refused app token forever; ask once first, and use its answer.

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from dotenv import find_dotenv, load_dotenv
 
+from bot.ecwid.budget import ECWID_LIMIT, RateLimit
+
 
 class ConfigError(Exception):
     """One or more settings are missing or malformed; the message names every one of them."""
@@ -24,6 +26,16 @@ EXAMPLE_VALUES = {
     "SLACK_APP_TOKEN": "xapp-your-app-token",
     "ECWID_STORE_ID": "your-store-id",
     "ECWID_TOKEN": "secret_your-ecwid-token",
+}
+
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///ecwid-image-jobs.sqlite3"
+_DRIVERS = {
+    "postgres": "postgresql+asyncpg",  # Heroku's spelling
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
 }
 
 
@@ -44,6 +56,10 @@ class Settings:
     probe_allow_private_networks: bool = False  # for tests only
     ssl_cert_file: str | None = None  # extra CA bundle the image fetch trusts (tests)
     log_level: str = "INFO"
+    ecwid_rate_limit: RateLimit = ECWID_LIMIT
+    # Where bulk jobs are kept (SQLAlchemy's form); the default is a SQLite file.
+    database_url: str = DEFAULT_DATABASE_URL
+    bulk_lease_seconds: float = 30.0  # how long a bulk job stays with a process that went silent
 
     @property
     def socket_mode(self) -> bool:
@@ -57,6 +73,7 @@ class Settings:
             self.slack_signing_secret,
             self.slack_app_token,
             self.ecwid_token,
+            database_password(self.database_url),
         )
         return tuple(v for v in values if v)
 
@@ -66,6 +83,23 @@ class Settings:
             f"port={self.port}, slack_api_url={self.slack_api_url!r}, "
             f"ecwid_api_url={self.ecwid_api_url!r})"
         )
+
+
+def database_url(value: str) -> str | None:
+    """DATABASE_URL as SQLAlchemy's async drivers take it; None when it names no database the
+    bot can use."""
+    scheme, sep, rest = value.partition("://")
+    driver = _DRIVERS.get(scheme.lower())
+    if not sep or driver is None or not rest:
+        return None
+    return f"{driver}://{rest}"
+
+
+def database_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 def _http_url(value: str) -> bool:
@@ -159,6 +193,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except (OSError, ssl.SSLError, ValueError):
             problems.append("SSL_CERT_FILE must name a readable file of PEM certificates")
 
+    try:
+        rate_limit = RateLimit.parse(env.get("ECWID_RATE_LIMIT") or "600/60")
+    except ValueError:
+        problems.append("ECWID_RATE_LIMIT must be calls/seconds, e.g. 600/60")
+        rate_limit = ECWID_LIMIT
+    database = DEFAULT_DATABASE_URL
+    if env.get("DATABASE_URL"):
+        database = database_url(env["DATABASE_URL"]) or ""
+        if not database:  # the value itself may hold a password: it is not repeated
+            problems.append("DATABASE_URL must be a postgres://, postgresql:// or sqlite:/// URL")
+    lease = number("BULK_LEASE_SECONDS", "30", float, 1, 600)
+
     if problems:
         raise ConfigError(
             "Cannot start: " + "; ".join(problems) + ". See .env.example for every setting."
@@ -180,4 +226,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         probe_allow_private_networks=allow_private in ("true", "1", "yes"),
         ssl_cert_file=ssl_cert_file,
         log_level=log_level,
+        ecwid_rate_limit=rate_limit,
+        database_url=database,
+        bulk_lease_seconds=float(lease),
     )

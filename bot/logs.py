@@ -58,3 +58,5 @@ def configure_logging(
     # Bolt logs a refused request's whole body at INFO; the server refuses those before Bolt
     # sees them, and this keeps it so should anything change.
     logging.getLogger("slack_bolt.AsyncRequestVerification").setLevel(logging.WARNING)
+    # Alembic tells of every schema check at start-up; a migration that fails is an error.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,7 +1,9 @@
-"""The long-lived pieces: shared HTTP clients, the Ecwid client, the upload flow and its workers."""
+"""The long-lived pieces: shared HTTP clients, the Ecwid client, the job store, the flows and
+their workers."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -12,15 +14,17 @@ from httpx_aiohttp import AiohttpTransport
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
+from bot.flows.bulk import BulkFlow
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
 from bot.images.probe import ImageProbe, ssl_context
 from bot.images.shared_files import SharedFileReader
+from bot.jobs.store import JobStore
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
 from bot.slack.files import describer
-from bot.slack.notify import Notifier, SlackUndoReport, SlackUploadReport
+from bot.slack.notify import Notifier, SlackBulkReport, SlackUndoReport, SlackUploadReport
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +51,12 @@ class Runtime:
     uploads: UploadFlow
     undos: UndoFlow
     workers: WorkerPool
+    jobs: JobStore
+    bulk: BulkFlow
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
+        jobs = await JobStore.open(settings.database_url)  # first: it may refuse to start
         session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
         # the square of the connections in use (measured: seconds of CPU in a 200-upload burst).
@@ -76,8 +83,17 @@ class Runtime:
             slack_api_url=settings.slack_api_url,
             ssl=ssl_context(settings.ssl_cert_file),
         )
+        uploads = UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier))
+        bulk = BulkFlow(
+            jobs=jobs,
+            store=store,
+            uploads=uploads,
+            report=SlackBulkReport(slack, notifier),
+            lease_seconds=settings.bulk_lease_seconds,
+        )
         workers = WorkerPool(UPLOAD_WORKERS)
         workers.start()
+        bulk.watch()  # jobs a restart interrupted carry on
         return cls(
             settings=settings,
             session=session,
@@ -88,14 +104,18 @@ class Runtime:
             probe=probe,
             store=store,
             notifier=notifier,
-            uploads=UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier)),
+            uploads=uploads,
             undos=UndoFlow(ecwid, files, SlackUndoReport(slack, notifier)),
             workers=workers,
+            jobs=jobs,
+            bulk=bulk,
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:
-        """Finish the uploads in flight (up to the grace period), then release connections."""
-        await self.workers.close(grace_seconds)
+        """Finish the uploads in flight (up to the grace period), then release connections.
+        Bulk jobs pause: their lines in flight finish, and the next process resumes them."""
+        await asyncio.gather(self.workers.close(grace_seconds), self.bulk.close(grace_seconds))
+        await self.jobs.close()
         await self.http.aclose()  # closes the shared session too
         await self.probe.aclose()
         await self.session.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, environment, serving
+from tests.postgres import PostgresServer
 
 
 @pytest.fixture
@@ -59,3 +61,21 @@ async def strict_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[BotU
     """The bot with the default image rule: only public addresses."""
     async with serving(replace(settings, probe_allow_private_networks=False), slack) as sender:
         yield sender
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer) -> str:
+    """An empty job store of each kind: a SQLite file, and a database on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/jobs.sqlite3"
+    return postgres.new_database()

@@ -4,6 +4,7 @@ as `python -m bot` does, with a sender of signed Slack requests and a way to wai
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator
 
 from bot.config import Settings
@@ -27,9 +28,15 @@ class BotUnderTest(SlackSender):
         await self._runtime.workers.join()
 
 
-def environment(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> dict[str, str]:
-    """The bot's settings for the tests: loopback servers, and images allowed from loopback."""
+def environment(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, database_url: str | None = None
+) -> dict[str, str]:
+    """The bot's settings for the tests: loopback servers, images allowed from loopback, and a
+    job store of its own (a fresh SQLite file unless told otherwise)."""
+    if database_url is None:
+        database_url = f"sqlite:///{tempfile.mkdtemp(prefix='ecwid-image-jobs-')}/jobs.sqlite3"
     return {
+        "DATABASE_URL": database_url,
         "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
         "SSL_CERT_FILE": str(tls.ca_file),
         "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -248,3 +248,18 @@ async def test_shutdown_stays_within_25_seconds_with_an_upload_stuck_in_ecwid(
     assert elapsed <= 25.5, output
     answer = await slack.wait_for_response()
     assert answer["text"].startswith(":warning: The bot was restarted before your upload finished")
+
+
+async def test_a_job_store_that_cannot_be_opened_is_one_line_without_its_password(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    url = f"postgres://bot:hunter2-pw@127.0.0.1:{free_port()}/jobs"
+    status, stdout, stderr = await run_to_end(
+        {**environment(slack, ecwid, tls), "DATABASE_URL": url}, tmp_path
+    )
+    assert status == 2
+    assert stderr.strip().splitlines() == [
+        f"Cannot start: cannot open the job store at {url.replace('postgres:', 'postgresql+asyncpg:').replace('hunter2-pw', '***')}: "
+        "ConnectionRefusedError; check DATABASE_URL."
+    ]
+    assert "hunter2" not in stdout + stderr

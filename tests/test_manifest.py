@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.slack.listeners.commands import COMMAND
-from bot.slack.listeners.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from bot.slack.listeners.shortcuts import BULK_MESSAGE_SHORTCUT, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import SlackSender, global_shortcut, message_shortcut
 
@@ -40,7 +40,11 @@ def test_manifest_declares_the_command_the_code_handles(manifest: dict) -> None:
 
 def test_manifest_declares_the_shortcuts_and_the_options_url(manifest: dict) -> None:
     shortcuts = {(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]}
-    assert shortcuts == {("global", GLOBAL_SHORTCUT), ("message", MESSAGE_SHORTCUT)}
+    assert shortcuts == {
+        ("global", GLOBAL_SHORTCUT),
+        ("message", MESSAGE_SHORTCUT),
+        ("message", BULK_MESSAGE_SHORTCUT),
+    }
     interactivity = manifest["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True
     assert interactivity["request_url"].endswith("/slack/events")
@@ -61,6 +65,9 @@ async def test_every_declared_command_and_shortcut_reaches_a_listener(
             payload = message_shortcut(shortcut["callback_id"], {"text": "x"}, "C1")
         response = await bot.interaction(payload)
         assert response.status_code == 200, shortcut
-    await slack.wait_for_call("views.open", count=len(manifest["features"]["shortcuts"]))
+    # Every shortcut opens a form, but the bulk one, which answers a message without files
+    # privately.
+    await slack.wait_for_call("views.open", count=len(manifest["features"]["shortcuts"]) - 1)
+    await slack.wait_for_call("chat.postEphemeral")
     unknown = await bot.interaction(global_shortcut("not_in_the_manifest"))
     assert unknown.status_code == 404

@@ -59,6 +59,11 @@ class HelpCommand:
 
 
 @dataclass(frozen=True)
+class BulkCommand:
+    """`/ecwid-image bulk`: the bulk form."""
+
+
+@dataclass(frozen=True)
 class _Token:
     text: str
     key: str | None = None  # set for key=value tokens
@@ -120,9 +125,9 @@ def _parse_url(word: str) -> str:
     return check_image_url(html.unescape(link.group(1) if link else word))
 
 
-def _parse_product(word: str) -> ProductRef:
+def _parse_product(word: str, *, markup: bool = True) -> ProductRef:
     if word.lower().startswith("sku:"):
-        sku = _unslack(word[4:])
+        sku = _unslack(word[4:]) if markup else word[4:].strip()
         if not sku:
             raise ValidationError("Give the SKU after `sku:`, e.g. `sku:RS-1`.")
         return ProductSku(sku)
@@ -144,12 +149,14 @@ def _parse_size(word: str) -> Size:
 
 
 def _apply_option(options: _Options, token: _Token) -> None:
-    key = token.key or ""
+    _set_option(options, token.key or "", _unslack(token.text))
+
+
+def _set_option(options: _Options, key: str, value: str) -> None:
     lowered = key.lower()
     if lowered in options.seen:
         raise ValidationError(f"`{key}=` is given twice; give it once.")
     options.seen.add(lowered)
-    value = _unslack(token.text)
     if lowered == "alt":
         options.alt_main = check_alt_text(value, "alt")
     elif lowered.startswith("alt."):
@@ -178,7 +185,7 @@ def _is_link(word: str) -> bool:
     )
 
 
-def parse_command(text: str) -> UploadRequest | Draft | HelpCommand:
+def parse_command(text: str) -> UploadRequest | Draft | HelpCommand | BulkCommand:
     """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
 
     A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
@@ -187,6 +194,8 @@ def parse_command(text: str) -> UploadRequest | Draft | HelpCommand:
     tokens = _tokenize(text.strip())
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "help":
         return HelpCommand()
+    if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "bulk":
+        return BulkCommand()
 
     options = _Options()
     product: ProductRef | None = None
@@ -217,3 +226,29 @@ def parse_command(text: str) -> UploadRequest | Draft | HelpCommand:
         target=options.target,
     )
     return draft.complete() or draft
+
+
+def request_from_fields(
+    product: str, image_url: str, width: str, height: str, options: list[tuple[str, str]]
+) -> UploadRequest:
+    """One upload from named fields (a CSV row): the command's checks, on text as written
+    (no Slack markup to undo)."""
+    options_seen = _Options()
+    for key, value in options:
+        if value.strip():
+            _set_option(options_seen, key, value.strip())
+    if not product.strip():
+        raise ValidationError("The product is missing: give its id or `sku:` and its SKU.")
+    ref = _parse_product(product.strip(), markup=False)
+    size = None
+    if width.strip() or height.strip():
+        size = _parse_size(f"{width.strip()}x{height.strip()}")
+    return UploadRequest(
+        product=ref,
+        image_url=check_image_url(image_url.strip()),
+        size=size,
+        alt_main=options_seen.alt_main,
+        alt_translated=options_seen.alt_translated,
+        external_id=options_seen.external_id,
+        target=options_seen.target,
+    )

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.config import Settings
+from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit
 from bot.ecwid.errors import MAX_ATTEMPTS, AmbiguousSku, EcwidError, ProductNotFound, explain_status
 from bot.ecwid.models import (
     CurrentImage,
@@ -37,7 +37,7 @@ MAX_RATE_LIMIT_WAIT_SECONDS = (
     60.0  # give up on 429s rather than wait longer, as Ecwid's client does
 )
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
-RATE_LIMIT_PER_MINUTE = 600
+BATCH_SIZE = 100  # products a look-up may ask for at once (Ecwid's `limit`)
 BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
 
 
@@ -117,6 +117,7 @@ class EcwidClient:
             store_id=settings.ecwid_store_id,
             token=settings.ecwid_token,
             timeout=settings.ecwid_timeout_seconds,
+            rate_limit=settings.ecwid_rate_limit,
         )
 
     def __init__(
@@ -127,16 +128,15 @@ class EcwidClient:
         store_id: int,
         token: str,
         timeout: float,
-        calls_per_minute: int = RATE_LIMIT_PER_MINUTE,
+        rate_limit: RateLimit = ECWID_LIMIT,
     ) -> None:
         self._http = http
         self._base = f"{api_url.rstrip('/')}/{store_id}"
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self._timeout = timeout
-        # Ecwid allows 600 calls a rolling minute: a burst goes through at once, more waits here
-        # instead of turning into 429s.
-        self.calls_per_minute = calls_per_minute
-        self._limiter = AsyncLimiter(calls_per_minute, 60)
+        # Ecwid allows 600 calls a minute: a burst goes through at once, more waits here instead
+        # of turning into 429s.
+        self.budget = CallBudget(rate_limit)
 
     async def _call(
         self,
@@ -193,19 +193,18 @@ class EcwidClient:
         if content is not None:
             headers = {**headers, "Content-Type": "application/octet-stream"}
         try:
-            async with self._limiter:
-                # httpx limits each read; this limits the whole exchange, so an answer
-                # trickled a byte at a time cannot hold a worker past the setting.
-                async with asyncio.timeout(seconds):
-                    response = await self._http.request(
-                        method,
-                        self._base + path,
-                        params=params,
-                        json=json,
-                        content=content,
-                        headers=headers,
-                        timeout=seconds,
-                    )
+            # httpx limits each read; this limits the whole exchange, so an answer
+            # trickled a byte at a time cannot hold a worker past the setting.
+            async with self.budget.call(), asyncio.timeout(seconds):
+                response = await self._http.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    json=json,
+                    content=content,
+                    headers=headers,
+                    timeout=seconds,
+                )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # No connection was made, so nothing was sent. (httpx-aiohttp reports a refused
             # connection as ConnectTimeout.)
@@ -280,6 +279,66 @@ class EcwidClient:
         if len(found) > 1:
             raise AmbiguousSku(sku, tuple(found))
         return found[0]
+
+    async def products_by_ids(self, ids: Sequence[int]) -> dict[int, Product]:
+        """Many products by id, up to 100 a call (`productId=1,2,3`); missing ones are absent."""
+        found: dict[int, Product] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), BATCH_SIZE):
+            batch = unique[start : start + BATCH_SIZE]
+            for item in await self._search_items({"productId": ",".join(map(str, batch))}):
+                product = _product(item)
+                found[product.id] = product
+        return found
+
+    async def products_by_skus(self, skus: Sequence[str]) -> dict[str, list[Product]]:
+        """Each SKU's products or variations (one match, several, or none), looked up 100 SKUs
+        a call; a SKU with a comma in it, which the list cannot carry, is looked up alone."""
+        unique = list(dict.fromkeys(skus))
+        batches = [[s] for s in unique if "," in s]
+        listable = [s for s in unique if "," not in s]
+        batches += [listable[i : i + BATCH_SIZE] for i in range(0, len(listable), BATCH_SIZE)]
+        parents: dict[int, Product] = {}
+        for batch in batches:
+            for item in await self._search_items({"sku": ",".join(batch)}):
+                product = _product(item)
+                parents[product.id] = product
+        matches: dict[str, list[Product]] = {sku: [] for sku in unique}
+        for product in parents.values():
+            if product.sku in matches:
+                matches[product.sku].append(product)
+        # Ecwid answers the parents of matching variations too: those whose own SKU was not
+        # asked for are searched. (A variation SKU under a parent whose own SKU was also asked
+        # for is not told apart: it would cost a call per product of the job.)
+        others = [p for p in parents.values() if p.sku not in matches]
+        variations = await asyncio.gather(*(self.get_variations(p.id) for p in others))
+        for parent, found in zip(others, variations, strict=True):
+            for variation in found:
+                if variation.sku in matches and variation.sku != parent.sku:
+                    matches[variation.sku].append(replace(parent, variation=variation))
+        return matches
+
+    async def _search_items(self, params: dict[str, str]) -> list[Any]:
+        """Every item a product search answers, page by page."""
+        items: list[Any] = []
+        while True:
+            data = await self._call(
+                "GET",
+                "/products",
+                scope="read_catalog",
+                what="the products",
+                params={
+                    **params,
+                    "limit": str(BATCH_SIZE),
+                    "offset": str(len(items)),
+                    "responseFields": "total,count,items(id,name,sku)",
+                },
+            )
+            page = data.get("items") or [] if isinstance(data, dict) else []
+            items += page
+            total = data.get("total") if isinstance(data, dict) else None
+            if not page or not isinstance(total, int) or len(items) >= total:
+                return items
 
     async def get_variations(self, product_id: int) -> list[Variation]:
         """GET /products/{id}/combinations: a plain list (no paging)."""

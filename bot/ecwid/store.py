@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 
-from bot.domain.requests import ProductId, ProductRef
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import ProductId, ProductRef, ProductSku
 from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import AmbiguousSku, EcwidError, ProductNotFound
 from bot.ecwid.models import Product, StoreLanguages, Variation
 
 LANGUAGES_TTL_SECONDS = 300.0
@@ -71,6 +74,49 @@ class StoreInfo:
             self._lookups[ref] = lookup
             lookup.add_done_callback(lambda task: self._lookups.pop(ref, None))
         return await asyncio.shield(lookup)
+
+    async def products(
+        self, refs: Iterable[ProductRef]
+    ) -> dict[ProductRef, Product | UserFacingError]:
+        """Many products at once, as a bulk job needs them: ids and SKUs a hundred a call.
+        Each is a product or why it is not one (not found, ambiguous, Ecwid failed)."""
+        wanted = list(dict.fromkeys(refs))
+        found: dict[ProductRef, Product | UserFacingError] = {}
+        ids = [r.id for r in wanted if isinstance(r, ProductId) and r.variation is None]
+        skus = [r.sku for r in wanted if isinstance(r, ProductSku)]
+        singles = [r for r in wanted if isinstance(r, ProductId) and r.variation is not None]
+        try:
+            by_id = await self._ecwid.products_by_ids(ids) if ids else {}
+            by_sku = await self._ecwid.products_by_skus(skus) if skus else {}
+        except EcwidError as exc:  # every look-up of the batch failed alike
+            return {ref: exc for ref in wanted}
+        for number in ids:
+            product = by_id.get(number)
+            found[ProductId(number)] = product or ProductNotFound(
+                f"There is no product with id {number} in the store.", status=404
+            )
+        for sku, matches in by_sku.items():
+            by_ref = ProductSku(sku)
+            if not matches:
+                found[by_ref] = ProductNotFound(
+                    f'There is no product with SKU "{sku}" in the store.'
+                )
+            elif len(matches) > 1:
+                found[by_ref] = AmbiguousSku(sku, tuple(matches))
+            else:
+                found[by_ref] = matches[0]
+        for single in singles:
+            try:
+                found[single] = await self.product(single)
+            except EcwidError as exc:
+                found[single] = exc
+        now = time.monotonic()
+        for ref, value in found.items():
+            if isinstance(value, Product):
+                if len(self._products) >= MAX_CACHED_PRODUCTS:
+                    self._products.clear()
+                self._products[ref] = (now, value)
+        return found
 
     async def _fetch_product(self, ref: ProductRef) -> Product:
         if isinstance(ref, ProductId) and ref.variation is not None:

@@ -19,6 +19,7 @@ from bot.domain.requests import (
     ProductId,
     ProductRef,
     Requester,
+    SharedFile,
     Size,
     UploadRequest,
     ValidationError,
@@ -137,7 +138,7 @@ class UploadFlow:
                 "duration_ms=%d",
                 who.user_id,
                 who.channel_id,
-                _describe(request.product),
+                describe_ref(request.product),
                 outcome.slot,
                 outcome.name,
                 outcome.ecwid_status,
@@ -167,8 +168,8 @@ class UploadFlow:
         # The reads are independent: do them at once.
         found, probed, languages = await asyncio.gather(
             self._store.product(request.product),
-            self._read_image(request),
-            self._check_languages(request),
+            self.read_image(request),
+            self.translated_alt(request),
             return_exceptions=True,
         )
         results = (found, probed, languages)
@@ -188,16 +189,11 @@ class UploadFlow:
         product = found
         image = probed.info if isinstance(probed, FileImage) else probed
         data = probed.data if isinstance(probed, FileImage) else None
-        slot = ImageSlot(product.id, request.target)
-        if product.variation is not None:
-            if request.target == "gallery":
-                problem = ValidationError(
-                    "A variation has one image of its own, not a gallery: leave out `to=gallery`, "
-                    "or give the product itself."
-                )
-                await self._report.refused(who, [problem])
-                return Outcome("refused", slot="variation")
-            slot = ImageSlot(product.id, "variation", product.variation.id)
+        try:
+            slot = slot_for(product, request.target)
+        except ValidationError as problem:
+            await self._report.refused(who, [problem])
+            return Outcome("refused", slot="variation")
         try:
             size = request.size or check_size(image.width or 0, image.height or 0)
         except ValidationError as problem:
@@ -209,7 +205,7 @@ class UploadFlow:
         handle, before = await asyncio.gather(
             self._report.announce(who, product, slot), before_read
         )
-        answer = await self._upload(slot, request, size, languages, data)
+        answer = await self.send(slot, request, size, languages, data)
         if isinstance(answer, EcwidError):
             await self._report.finish(who, product, handle, UploadFailed(slot, answer))
             return Outcome("upload-failed", answer.status, slot.kind)
@@ -274,14 +270,18 @@ class UploadFlow:
         )
         return record, None
 
-    async def _read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
+    async def read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
         """A link is checked (Ecwid fetches it); a shared file is read whole (the bot sends it)."""
         if request.file is not None:
             return await self._files.read(request.file)
         assert request.image_url is not None  # UploadRequest holds exactly one of the two
         return await self._probe.probe(request.image_url, need_size=request.size is None)
 
-    async def _upload(
+    async def read_file(self, file: SharedFile) -> bytes:
+        """Any file shared in the chat workspace (a bulk job's CSV), with the same care."""
+        return await self._files.read_bytes(file)
+
+    async def send(
         self,
         slot: ImageSlot,
         request: UploadRequest,
@@ -289,6 +289,8 @@ class UploadFlow:
         translated: dict[str, str],
         data: bytes | None,
     ) -> tuple[UploadResult, EcwidError | None] | EcwidError:
+        """The image to the slot, and its alt text; an error when it did not go up, or the
+        result and the alt text's error when only that failed."""
         try:
             if data is None:
                 assert request.image_url is not None
@@ -316,7 +318,7 @@ class UploadFlow:
             return result, exc
         return result, None
 
-    async def _check_languages(self, request: UploadRequest) -> dict[str, str]:
+    async def translated_alt(self, request: UploadRequest) -> dict[str, str]:
         """The translated alt texts keyed as the store spells its language codes."""
         if not request.alt_translated:
             return {}
@@ -330,6 +332,18 @@ class UploadFlow:
         )
 
 
+def slot_for(product: Product, target: str) -> ImageSlot:
+    """Where the image goes: a variation has only its own image, no gallery."""
+    if product.variation is None:
+        return ImageSlot(product.id, target)
+    if target == "gallery":
+        raise ValidationError(
+            "A variation has one image of its own, not a gallery: leave out `to=gallery`, "
+            "or give the product itself."
+        )
+    return ImageSlot(product.id, "variation", product.variation.id)
+
+
 def _slot_from_request(request: UploadRequest) -> ImageSlot | None:
     """The slot, when the request names it without a look-up (a product id, not a SKU)."""
     ref = request.product
@@ -340,5 +354,5 @@ def _slot_from_request(request: UploadRequest) -> ImageSlot | None:
     return None
 
 
-def _describe(ref: ProductRef) -> str:
+def describe_ref(ref: ProductRef) -> str:
     return str(ref.id) if isinstance(ref, ProductId) else f"sku:{ref.sku}"

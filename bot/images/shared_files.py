@@ -73,6 +73,16 @@ class SharedFileReader:
         self._api_origin = _origin(slack_api_url)
 
     async def read(self, file: SharedFile) -> FileImage:
+        data, content_type, name = await self._download(file)
+        return FileImage(data, _check(data, content_type, name))
+
+    async def read_bytes(self, file: SharedFile) -> bytes:
+        """Any file's bytes (a CSV…), up to the same 20 MB; Slack's sign-in page is refused."""
+        data, content_type, _ = await self._download(file)
+        _check_not_sign_in(data, content_type)
+        return data
+
+    async def _download(self, file: SharedFile) -> tuple[bytes, str, str]:
         if file.download_url is None:  # a Slack Connect stub: ask Slack for the details
             file = await self._describe(file.id)
         name = file.name or "the file"
@@ -98,7 +108,7 @@ class SharedFileReader:
                 url = result
                 continue
             data, content_type = result
-            return FileImage(data, _check(data, content_type, name))
+            return data, content_type, name
         raise ProbeError(
             f"Slack redirected the download of {name} more than {MAX_REDIRECTS} times."
         )
@@ -132,9 +142,7 @@ class SharedFileReader:
 
 def _check(data: bytes, content_type: str, name: str) -> ImageInfo:
     """Decided from the bytes, not the name: JPG, PNG or GIF, and its pixel size."""
-    start = data[:64].lstrip().lower()
-    if "text/html" in content_type or start.startswith((b"<!doctype", b"<html")):
-        raise ProbeError(NO_FILE_ACCESS)
+    _check_not_sign_in(data, content_type)
     kind = sniff_format(data, "", final=True, what="file")  # the bytes decide, not the label
     if kind is None:
         raise ProbeError("The file is empty.")
@@ -142,3 +150,9 @@ def _check(data: bytes, content_type: str, name: str) -> ImageInfo:
     if size is None:
         raise ProbeError("The file is cut short or damaged.")
     return ImageInfo(kind, size[0], size[1], len(data), url=name)
+
+
+def _check_not_sign_in(data: bytes, content_type: str) -> None:
+    start = data[:64].lstrip().lower()
+    if "text/html" in content_type or start.startswith((b"<!doctype", b"<html")):
+        raise ProbeError(NO_FILE_ACCESS)

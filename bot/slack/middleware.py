@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
 from bot.slack.server import VERIFIED
+from bot.slack.views import bulk_form
 from bot.slack.views import upload_form as form
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,9 @@ def _register_access(app: AsyncApp, runtime: Runtime) -> None:
         if body.get("command"):
             return await ack(response_type="ephemeral", text=text)
         if kind == "view_submission":
-            block = form.CHANNEL if reason == "channel" else form.PRODUCT
+            callback = (body.get("view") or {}).get("callback_id")
+            first = bulk_form.LINES if callback == bulk_form.CALLBACK_ID else form.PRODUCT
+            block = form.CHANNEL if reason == "channel" else first
             return await ack(response_action="errors", errors={block: texts.plain_refusal(reason)})
         if kind == "block_suggestion":
             return await ack(options=[])

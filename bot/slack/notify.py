@@ -4,21 +4,32 @@ and an upload's story in the channel (`SlackUploadReport`, the flows' reporter).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
 import httpx
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.bulk import report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
+from bot.flows.bulk import Progress
 from bot.flows.undo import UndoPlace, UndoRecord
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.images.probe import ImageInfo
+from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.slack.views.bulk_message import (
+    line_list,
+    plan_blocks,
+    progress_blocks,
+    text_blocks,
+)
 from bot.slack.views.upload_result import result_blocks, undone_blocks
 
 log = logging.getLogger(__name__)
@@ -277,3 +288,133 @@ class SlackUndoReport:
                 log.warning(
                     "cannot update the parent in %s: %s", place.channel_id, slack_error(exc)
                 )
+
+
+OUTCOMES = {
+    "done": "uploaded",
+    "failed": "failed",
+    "invalid": "problem",
+    "not_run": "not run",
+    "pending": "not run",
+}
+MAX_REPORT_TEXT = 35_000  # of Slack's 40,000 characters for a message's text
+
+
+class SlackBulkReport:
+    """A bulk job in its channel: one message, edited from plan to progress to totals, and the
+    report in its thread. Whatever cannot be posted goes to the job's owner privately."""
+
+    def __init__(self, slack: AsyncWebClient, notifier: Notifier) -> None:
+        self._slack = slack
+        self._notifier = notifier
+
+    async def checking(self, who: Requester, channel_id: str, lines: int | None) -> str | None:
+        try:
+            response = await self._slack.chat_postMessage(
+                channel=channel_id, text=texts.bulk_checking(who.user_id, lines)
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot post a bulk plan in %s: %s", channel_id, slack_error(exc))
+            await self._notifier.tell(who, texts.bulk_notice("not_posted"))
+            return None
+        ts = response.get("ts")
+        return ts if isinstance(ts, str) else None
+
+    async def _show(self, job: Job, text: str, blocks: list[Block]) -> None:
+        """The job's message as it is now; its owner is told privately when it cannot be."""
+        who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+        if job.message_ts is None:
+            await self._notifier.tell(who, text)
+            return
+        try:
+            await self._slack.chat_update(
+                channel=job.channel_id, ts=job.message_ts, text=text, blocks=blocks
+            )
+        except SLACK_FAILURES as exc:
+            log.warning(
+                "cannot update the bulk message in %s: %s", job.channel_id, slack_error(exc)
+            )
+
+    async def not_planned(
+        self, who: Requester, channel_id: str, handle: str | None, problem: UserFacingError
+    ) -> None:
+        text = texts.bulk_not_planned(who.user_id, problem)
+        job = Job("", who.user_id, channel_id, handle, "", "", 0.0)
+        await self._show(job, text, text_blocks(text))
+
+    async def planned(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
+        invalid = counts.invalid
+        text = texts.bulk_plan(job.user_id, counts.pending, invalid)
+        await self._show(job, text, plan_blocks(job, lines, counts))
+
+    async def cancelled(self, job: Job) -> None:
+        text = texts.bulk_cancelled(job.user_id, job.stopped_by)
+        await self._show(job, text, text_blocks(text))
+
+    async def progress(self, job: Job, progress: Progress) -> None:
+        counts = progress.counts
+        headline, figures = texts.bulk_progress(
+            job.started_by,
+            done=counts.done,
+            failed=counts.failed,
+            left=counts.pending,
+            per_minute=progress.per_minute,
+            seconds_left=progress.seconds_left,
+            paused=progress.paused,
+            stopping=job.state == "stopping",
+        )
+        blocks = progress_blocks(headline, figures, job, stoppable=not progress.paused)
+        await self._show(job, f"{headline}\n{figures}", blocks)
+
+    async def finished(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
+        text = texts.bulk_finished(
+            job.user_id,
+            done=counts.done,
+            failed=counts.failed,
+            not_run=counts.not_run,
+            invalid=counts.invalid,
+            stopped_by=job.stopped_by if counts.not_run else None,
+        )
+        await self._show(job, text, text_blocks(text))
+        if job.message_ts is None:
+            return
+        failed = [line for line in lines if line.status == "failed"]
+        report = [texts.bulk_report(len(failed), counts.not_run, counts.invalid)]
+        report += line_list(failed, len(failed), room=MAX_REPORT_TEXT)
+        try:
+            await self._slack.chat_postMessage(
+                channel=job.channel_id, thread_ts=job.message_ts, text="\n".join(report)
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot post the bulk report in %s: %s", job.channel_id, slack_error(exc))
+        rows = [
+            (
+                line.number,
+                line.text,
+                line.product,
+                line.slot,
+                OUTCOMES.get(line.status, line.status),
+                line.image_id,
+                line.reason,
+            )
+            for line in lines
+        ]
+        try:
+            await self._slack.files_upload_v2(
+                channel=job.channel_id,
+                thread_ts=job.message_ts,
+                content=report_csv(rows),
+                filename=f"bulk-report-{job.id[:8]}.csv",
+                title="Bulk upload report",
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot attach the bulk report in %s: %s", job.channel_id, slack_error(exc))
+            with contextlib.suppress(*SLACK_FAILURES):
+                await self._slack.chat_postMessage(
+                    channel=job.channel_id,
+                    thread_ts=job.message_ts,
+                    text=texts.bulk_report_unattached(),
+                )
+
+    async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
+        await self._notifier.tell(who, texts.bulk_notice(notice))

@@ -253,3 +253,161 @@ def already_undone(user_id: str) -> str:
 
 def undo_failed(error: UserFacingError) -> str:
     return f":x: Undo failed: the previous image may not be back. {problem(error)}"
+
+
+# ---- bulk jobs ------------------------------------------------------------------------------
+
+BAR_CELLS = 20
+SLOTS = {"main": "main image", "gallery": "gallery", "variation": "variation image"}
+
+
+def _lines(count: int) -> str:
+    return f"{count:,} line" + ("" if count == 1 else "s")
+
+
+def _uploads(count: int) -> str:
+    return f"{count:,} upload" + ("" if count == 1 else "s")
+
+
+def bulk_checking(user_id: str, lines: int | None) -> str:
+    what = _lines(lines) if lines is not None else "the CSV file"
+    return (
+        f":mag: <@{escape(user_id)}> sent a bulk upload: checking {what}… nothing is uploaded yet."
+    )
+
+
+def bulk_not_planned(user_id: str, error: UserFacingError) -> str:
+    return f":x: <@{escape(user_id)}>'s bulk upload was not planned; nothing was uploaded. {problem(error)}"
+
+
+def bulk_plan(user_id: str, ready: int, problems: int) -> str:
+    head = f":clipboard: *Bulk upload* by <@{escape(user_id)}>: *{_uploads(ready)} ready*"
+    if problems:
+        head += f", {_lines(problems)} with problems (not to be run)"
+    if not ready:
+        return head + ". Nothing can be uploaded: correct the lines and send them again."
+    return head + ". Press *Start* to run them, or *Cancel*."
+
+
+def bulk_line(number: int, text: str, reason: str) -> str:
+    """One line of the plan or the report: its number, its text, and what became of it."""
+    return f"• Line {number}: {code(text)} — {escape(reason)}"
+
+
+def bulk_more(count: int) -> str:
+    return f"…and {_lines(count)} more: every line is in the report."
+
+
+def progress_bar(done: int, total: int) -> str:
+    share = done / total if total else 1.0
+    cells = round(share * BAR_CELLS)
+    return f"`{'█' * cells}{'░' * (BAR_CELLS - cells)}` {share:.0%}"
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute" + ("" if minutes == 1 else "s")
+
+
+def bulk_progress(
+    started_by: str | None,
+    *,
+    done: int,
+    failed: int,
+    left: int,
+    per_minute: float | None,
+    seconds_left: float | None,
+    paused: bool,
+    stopping: bool,
+) -> tuple[str, str]:
+    """The headline with its bar, and the figures."""
+    total = done + failed + left
+    who = f" started by <@{escape(started_by)}>" if started_by else ""
+    if paused:
+        state = (
+            ":double_vertical_bar: *Bulk upload*"
+            + who
+            + ": paused, the bot is restarting; it carries on by itself."
+        )
+    elif stopping:
+        state = ":octagonal_sign: *Bulk upload*" + who + ": stopping…"
+    else:
+        state = ":arrows_counterclockwise: *Bulk upload*" + who + ": running"
+    figures = [f"{done:,} done", f"{failed:,} failed", f"{left:,} left"]
+    if per_minute:
+        figures.append(f"{per_minute:,.0f} images a minute")
+    if seconds_left is not None and left:
+        figures.append(f"{_minutes(seconds_left)} left")
+    return f"{state}\n{progress_bar(done + failed, total)}", " · ".join(figures)
+
+
+def bulk_finished(
+    user_id: str,
+    *,
+    done: int,
+    failed: int,
+    not_run: int,
+    invalid: int,
+    stopped_by: str | None,
+) -> str:
+    if stopped_by:
+        head = f":octagonal_sign: *Bulk upload* by <@{escape(user_id)}>: stopped by <@{escape(stopped_by)}>"
+    elif failed:
+        head = f":warning: *Bulk upload* by <@{escape(user_id)}>: finished"
+    else:
+        head = f":white_check_mark: *Bulk upload* by <@{escape(user_id)}>: finished"
+    figures = [f"*{done:,} uploaded*", f"{failed:,} failed"]
+    if not_run:
+        figures.append(f"{_lines(not_run)} not run")
+    if invalid:
+        figures.append(f"{_lines(invalid)} with problems skipped")
+    return f"{head}. " + ", ".join(figures) + ". The report is in the thread."
+
+
+def bulk_cancelled(user_id: str, cancelled_by: str | None) -> str:
+    by = f" by <@{escape(cancelled_by)}>" if cancelled_by else ""
+    return f":heavy_multiplication_x: *Bulk upload* by <@{escape(user_id)}>: cancelled{by}. Nothing was uploaded."
+
+
+def bulk_report(failed: int, not_run: int, invalid: int) -> str:
+    if not (failed or not_run or invalid):
+        return ":white_check_mark: Every line was uploaded. The CSV file has each line's image id."
+    parts = []
+    if failed:
+        parts.append(f"*{_lines(failed)} failed*")
+    if invalid:
+        parts.append(f"{_lines(invalid)} had problems and were skipped")
+    if not_run:
+        parts.append(f"{_lines(not_run)} were not run (stopped)")
+    return ":page_facing_up: " + "; ".join(parts) + ". The CSV file has every line:"
+
+
+def bulk_report_unattached() -> str:
+    return (
+        ":warning: The CSV report could not be attached here (the app needs the files:write scope)."
+    )
+
+
+BULK_NOTICES = {
+    "not_found": ":question: That bulk job is not known to the bot (its database may have been reset).",
+    "planned": ":information_source: That bulk job has not been started.",
+    "running": ":information_source: That bulk job is already running.",
+    "stopping": ":information_source: That bulk job is already stopping.",
+    "finished": ":information_source: That bulk job has already finished.",
+    "cancelled": ":information_source: That bulk job was cancelled; send the lines again to run them.",
+    "not_posted": ":warning: The bulk upload was not checked: I could not post in that channel. Invite me there (`/invite @Ecwid Image`) and try again.",
+}
+
+
+def bulk_notice(notice: str) -> str:
+    return BULK_NOTICES.get(notice, BULK_NOTICES["not_found"])
+
+
+def bulk_no_files() -> str:
+    return (
+        ":information_source: That message has no JPG, PNG or GIF files. *Upload these images* "
+        "takes files named by SKU: `SKU.jpg` for the main image, `SKU_2.jpg`, `SKU_3.jpg`… "
+        "for the gallery."
+    )

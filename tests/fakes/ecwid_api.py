@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import time
@@ -96,6 +97,10 @@ class FakeEcwid(LoopbackServer):
         self.missing_scopes: set[str] = set()  # scopes the token lacks
         self._image_ids = itertools.count(987654321)
         self.stored: dict[int, bytes] = {}  # image id → the bytes uploaded for it
+        # As Ecwid: at most `calls` in any `seconds` (a sliding window); past it, 429.
+        self.rate_limit: tuple[int, float] | None = None
+        self.rate_limited: list[EcwidCall] = []  # the calls answered 429
+        self._window: collections.deque[float] = collections.deque()
         base = f"/api/v3/{STORE_ID}"
         self.web_app.router.add_get(base + "/products/{id}", self._product)
         self.web_app.router.add_get(base + "/products", self._search)
@@ -162,6 +167,8 @@ class FakeEcwid(LoopbackServer):
                 {"errorMessage": "Token lacks a scope", "errorCode": "INSUFFICIENT_APP_SCOPE"},
                 status=403,
             )
+        if self.rate_limit is not None and (limited := self._over_limit()) is not None:
+            return limited
         queued = self.faults.get(route)
         if queued:
             fault = queued.pop(0)
@@ -173,6 +180,23 @@ class FakeEcwid(LoopbackServer):
             if fault.text is not None:
                 return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
             return web.json_response(fault.body, status=fault.status, headers=fault.headers)
+        return None
+
+    def _over_limit(self) -> web.Response | None:
+        assert self.rate_limit is not None
+        calls, seconds = self.rate_limit
+        now = time.monotonic()
+        while self._window and self._window[0] <= now - seconds:
+            self._window.popleft()
+        if len(self._window) >= calls:
+            self.rate_limited.append(self.calls[-1])
+            wait = max(1, round(self._window[0] + seconds - now))
+            return web.json_response(
+                {"errorMessage": "Too many requests", "errorCode": "RATE_LIMITED"},
+                status=429,
+                headers={"Retry-After": str(wait)},
+            )
+        self._window.append(now)
         return None
 
     def _missing(self, product_id: str) -> web.Response:
@@ -198,11 +222,13 @@ class FakeEcwid(LoopbackServer):
             wanted = {int(i) for i in request.query["productId"].split(",")}
             items = [p for p in self.products.values() if p["id"] in wanted]
         elif sku is not None:  # as Ecwid: variation SKUs match too, answering their products
+            # Several SKUs at once, comma-separated (a SKU with a comma is sent alone).
+            wanted_skus = {sku} if sku in self._all_skus() else set(sku.split(","))
             items = [
                 p
                 for p in self.products.values()
-                if p["sku"] == sku
-                or any(c.get("sku") == sku for c in self.combinations.get(p["id"], []))
+                if p["sku"] in wanted_skus
+                or any(c.get("sku") in wanted_skus for c in self.combinations.get(p["id"], []))
             ]
         else:
             items = [
@@ -210,16 +236,24 @@ class FakeEcwid(LoopbackServer):
                 for p in self.products.values()
                 if keyword in p["name"].lower() or keyword in p["sku"].lower()
             ]
-        limit = int(request.query.get("limit", 100))
+        limit = min(int(request.query.get("limit", 100)), 100)
+        offset = int(request.query.get("offset", 0))
+        page = items[offset : offset + limit]
         return web.json_response(
             {
                 "total": len(items),
-                "count": min(len(items), limit),
-                "offset": 0,
+                "count": len(page),
+                "offset": offset,
                 "limit": limit,
-                "items": items[:limit],
+                "items": page,
             }
         )
+
+    def _all_skus(self) -> set[str]:
+        skus = {str(p.get("sku")) for p in self.products.values()}
+        for variations in self.combinations.values():
+            skus |= {str(c["sku"]) for c in variations if c.get("sku")}
+        return skus
 
     async def _upload(self, request: web.Request) -> web.Response:
         if fault := await self._record(request, "upload"):

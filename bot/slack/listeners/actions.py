@@ -1,4 +1,5 @@
-"""Buttons: Undo (or Remove from gallery) on an upload's thread reply; ack, then hand off."""
+"""Buttons: Undo (or Remove from gallery) on an upload's thread reply, and a bulk job's Start
+and Cancel / Stop; ack, then hand off."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.domain.requests import Requester
 from bot.flows.undo import UndoPlace
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.views.bulk_message import CANCEL_ACTION, START_ACTION
 from bot.slack.views.upload_result import UNDO_ACTION, decode, undone_by
 
 log = logging.getLogger(__name__)
@@ -45,3 +47,33 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             message=message,
         )
         runtime.workers.submit(lambda: runtime.undos.run(record, who, place))
+
+    @app.action(START_ACTION)
+    async def bulk_start(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await _bulk(body, start=True)
+
+    @app.action(CANCEL_ACTION)
+    async def bulk_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await _bulk(body, start=False)
+
+    async def _bulk(body: dict[str, Any], *, start: bool) -> None:
+        action: dict[str, Any] = next(iter(body.get("actions") or []), {})
+        job_id = str(action.get("value") or "")
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        who = Requester(
+            user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
+        )
+        if not (job_id.isalnum() and len(job_id) == 32):
+            log.warning("bulk: a button value the bot did not write")
+            await runtime.notifier.tell(who, texts.bulk_notice("not_found"))
+            return
+        if not runtime.workers.accepting:
+            await runtime.notifier.tell(who, texts.restarting())
+            return
+        if start:
+            runtime.workers.submit(lambda: runtime.bulk.start(job_id, who))
+        else:
+            runtime.workers.submit(lambda: runtime.bulk.stop(job_id, who))

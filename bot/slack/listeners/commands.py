@@ -1,4 +1,5 @@
-"""`/ecwid-image`: parse the text, answer input problems at once, queue the upload or open the form."""
+"""`/ecwid-image`: parse the text, answer input problems at once, queue the upload or open the
+form (`/ecwid-image bulk`: the bulk form)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.grammar import HelpCommand, parse_command
+from bot.domain.grammar import BulkCommand, HelpCommand, parse_command
 from bot.domain.requests import Draft, Requester, ValidationError
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.views.bulk_form import open_bulk_form
 from bot.slack.views.upload_form import open_upload_form
 
 COMMAND = "/ecwid-image"
@@ -31,6 +33,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             channel_id=command["channel_id"],
             response_url=command.get("response_url"),
         )
+        if isinstance(parsed, BulkCommand):
+            await ack()
+            await open_bulk_form(runtime, trigger_id=command["trigger_id"], who=who)
+            return
         if isinstance(parsed, Draft):
             await ack()
             await open_upload_form(runtime, trigger_id=command["trigger_id"], who=who, draft=parsed)

@@ -10,11 +10,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.requests import Draft, Requester, ValidationError, check_image_url
 from bot.runtime import Runtime
+from bot.slack import texts
 from bot.slack.files import image_files
 from bot.slack.views.upload_form import open_upload_form
 
 GLOBAL_SHORTCUT = "upload_product_image"
 MESSAGE_SHORTCUT = "use_as_product_image"
+BULK_MESSAGE_SHORTCUT = "use_as_product_images"  # files named by SKU, as a bulk job
 
 _LINK = re.compile(r"<(https://[^|>\s]+)(?:\|[^>]*)?>|(https://[^\s<>|]+)")
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif)$", re.IGNORECASE)
@@ -106,3 +108,25 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             draft=Draft(image_url=link, files=files),
             note=note,
         )
+
+    @app.shortcut(BULK_MESSAGE_SHORTCUT)
+    async def use_as_product_images(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
+        await ack()
+        message = shortcut.get("message") or {}
+        files = image_files(message.get("files"))
+        channel = (shortcut.get("channel") or {}).get("id")
+        who = Requester(
+            user_id=shortcut["user"]["id"],
+            channel_id=channel,
+            response_url=shortcut.get("response_url"),
+        )
+        if not files:
+            await runtime.notifier.tell(who, texts.bulk_no_files())
+            return
+        if not channel:
+            await runtime.notifier.tell(who, texts.bulk_notice("not_posted"))
+            return
+        if not runtime.workers.accepting:
+            await runtime.notifier.tell(who, texts.restarting())
+            return
+        runtime.workers.submit(lambda: runtime.bulk.plan_files(who, channel, files))

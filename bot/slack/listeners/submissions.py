@@ -1,4 +1,5 @@
-"""The upload form's submission: field errors before closing, else close and queue the upload."""
+"""The forms' submissions: field errors before closing, else close and queue the upload (or
+the bulk job's checks)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.views import bulk_form
 from bot.slack.views import upload_form as form
 
 
@@ -27,4 +29,23 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         who = Requester(user_id=body["user"]["id"], channel_id=submission.channel_id)
         runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))
+        await ack()
+
+    @app.view_submission(bulk_form.CALLBACK_ID)
+    async def bulk_form_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        submission = bulk_form.read_bulk_submission(view["state"]["values"])
+        if not isinstance(submission, bulk_form.BulkSubmission):
+            await ack(response_action="errors", errors=submission)
+            return
+        if not runtime.workers.accepting:
+            await ack(response_action="errors", errors={bulk_form.LINES: texts.restarting()})
+            return
+        who = Requester(user_id=body["user"]["id"], channel_id=submission.channel_id)
+        channel, lines, csv_file = submission.channel_id, submission.lines, submission.csv_file
+        if lines is not None:
+            runtime.workers.submit(lambda: runtime.bulk.plan_lines(who, channel, lines))
+        elif csv_file is not None:
+            runtime.workers.submit(lambda: runtime.bulk.plan_csv(who, channel, csv_file))
         await ack()

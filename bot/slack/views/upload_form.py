@@ -278,7 +278,7 @@ def product_option(product: Product) -> Option:
     return Option(text=PlainTextObject(text=text), value=value)
 
 
-def _input(
+def input_block(
     block_id: str,
     label: str,
     element: InputInteractiveElement,
@@ -330,14 +330,14 @@ def upload_form(
         min_query_length=1,
         initial_option=product_option(product) if product is not None else None,
     )
-    blocks.append(_input(PRODUCT, "Product", product_select))
+    blocks.append(input_block(PRODUCT, "Product", product_select))
     places = [
         Option(text=PlainTextObject(text="Main image (replaces it)"), value="main"),
         Option(text=PlainTextObject(text="Add to the gallery"), value="gallery"),
     ]
     initial_place = places[1] if draft.target == "gallery" else places[0]
     blocks.append(
-        _input(
+        input_block(
             TARGET,
             "Put the image",
             RadioButtonsElement(options=places, initial_option=initial_place),
@@ -348,7 +348,7 @@ def upload_form(
     if files:
         blocks.extend(_message_files(files))
     blocks.append(
-        _input(
+        input_block(
             IMAGE_URL,
             "Image URL",
             UrlInputElement(initial_value=draft.image_url or None),
@@ -357,7 +357,7 @@ def upload_form(
         )
     )
     blocks.append(
-        _input(
+        input_block(
             IMAGE_FILE,
             "Or upload the image",
             FileInputElement(filetypes=FILE_TYPES, max_files=1),
@@ -366,7 +366,7 @@ def upload_form(
     )
     size = draft.size
     blocks.append(
-        _input(
+        input_block(
             WIDTH,
             "Width (px)",
             _side_input(size.width if size else None),
@@ -375,18 +375,20 @@ def upload_form(
         )
     )
     blocks.append(
-        _input(HEIGHT, "Height (px)", _side_input(size.height if size else None), optional=True)
+        input_block(
+            HEIGHT, "Height (px)", _side_input(size.height if size else None), optional=True
+        )
     )
 
     default = languages.default if languages else "default language"
     blocks.append(
-        _input(ALT_MAIN, f"Alt text ({default})", _text_input(draft.alt_main), optional=True)
+        input_block(ALT_MAIN, f"Alt text ({default})", _text_input(draft.alt_main), optional=True)
     )
     others = languages.others if languages else ()
     for lang in others:
         initial = draft.alt_translated.get(lang)
         blocks.append(
-            _input(alt_block(lang), f"Alt text ({lang})", _text_input(initial), optional=True)
+            input_block(alt_block(lang), f"Alt text ({lang})", _text_input(initial), optional=True)
         )
 
     # Only channels can hold the announcement and its thread. The conversation the form was
@@ -397,7 +399,7 @@ def upload_form(
         initial_conversation=here,
         default_to_current_conversation=True if here else None,
     )
-    blocks.append(_input(CHANNEL, "Report in channel", channel_select))
+    blocks.append(input_block(CHANNEL, "Report in channel", channel_select))
 
     metadata = FormMetadata(languages=others, external_id=draft.external_id, files=files)
     return View(
@@ -424,7 +426,7 @@ def _message_files(files: tuple[SharedFile, ...]) -> list[Block]:
     ]
     choice = RadioButtonsElement(options=options, initial_option=options[0])
     blocks.append(
-        _input(
+        input_block(
             MESSAGE_FILE,
             "Image from the message",
             choice,

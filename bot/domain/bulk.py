@@ -1,0 +1,217 @@
+"""A bulk job's input, line by line: typed lines, a CSV file, or image files named by SKU.
+
+Each line becomes an upload request or a problem to show in the plan; nothing here looks
+anything up. The report CSV is written here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.domain.errors import UserFacingError
+from bot.domain.grammar import (
+    BulkCommand,
+    HelpCommand,
+    parse_command,
+    request_from_fields,
+)
+from bot.domain.requests import SharedFile, UploadRequest, ValidationError
+
+MAX_LINES = 5_000
+MAX_LINE_TEXT = 300  # characters of a line kept for the plan and the report
+REQUIRED_COLUMNS = ("product", "image_url")
+OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id")
+_FILE_NAME = re.compile(r"^(?P<stem>.+?)\.(?:jpe?g|png|gif)$", re.IGNORECASE)
+_GALLERY_STEM = re.compile(r"^(?P<sku>.+)_(?P<n>[0-9]{1,3})$")
+
+
+class BulkInputError(UserFacingError):
+    """The input as a whole cannot become a job (too many lines, an unreadable CSV…)."""
+
+
+@dataclass(frozen=True)
+class BulkLine:
+    """One line as it was sent, and what it asks for (or why it cannot be done)."""
+
+    number: int
+    text: str
+    request: UploadRequest | None = None
+    problem: UserFacingError | None = None
+
+
+def _shown(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_LINE_TEXT else flat[: MAX_LINE_TEXT - 1] + "…"
+
+
+def _too_many(count: int) -> BulkInputError:
+    return BulkInputError(
+        f"That is {count:,} lines; a bulk job takes at most {MAX_LINES:,}. Split it into "
+        "several jobs."
+    )
+
+
+def parse_lines(text: str) -> list[BulkLine]:
+    """The form's lines, each in the command's grammar; blank lines and `#` comments skipped."""
+    found: list[BulkLine] = []
+    numbered = [
+        (n, line.strip())
+        for n, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    if len(numbered) > MAX_LINES:
+        raise _too_many(len(numbered))
+    for number, line in numbered:
+        found.append(_parse_line(number, line))
+    return found
+
+
+def _parse_line(number: int, line: str) -> BulkLine:
+    try:
+        parsed = parse_command(line)
+    except ValidationError as refused:
+        return BulkLine(number, _shown(line), problem=refused)
+    if isinstance(parsed, UploadRequest):
+        return BulkLine(number, _shown(line), request=parsed)
+    if isinstance(parsed, HelpCommand | BulkCommand):
+        problem = ValidationError("That is not an upload: give the product and the image link.")
+    else:
+        problem = ValidationError(
+            "Incomplete: each line needs the product and the image link, e.g. "
+            "`123 https://cdn.example.com/shoe.jpg`."
+        )
+    return BulkLine(number, _shown(line), problem=problem)
+
+
+def parse_csv(data: bytes) -> list[BulkLine]:
+    """A CSV file: UTF-8 (with or without BOM), comma or semicolon separated, a header row
+    naming `product` and `image_url` (and optionally width, height, alt, alt.LANG, to), in any
+    case and order. Line numbers are the file's own (the header is line 1)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BulkInputError(
+            "The CSV file is not UTF-8 text: save it as “CSV UTF-8” and send it again."
+        ) from exc
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BulkInputError("The CSV file is empty.") from None
+    except csv.Error as exc:
+        raise BulkInputError("The CSV file could not be read as CSV.") from exc
+    columns = [name.strip().lower() for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        names = ", ".join(f"`{name}`" for name in missing)
+        raise BulkInputError(
+            f"The CSV file has no {names} column: its first line must name the columns, e.g. "
+            "`product,image_url,alt`."
+        )
+    unknown = [
+        name
+        for name in columns
+        if name
+        and name not in REQUIRED_COLUMNS
+        and name not in OPTIONAL_COLUMNS
+        and not name.startswith("alt.")
+    ]
+    if unknown:
+        raise BulkInputError(
+            f"The CSV file has a column `{unknown[0]}` the bot does not know: the columns are "
+            "product, image_url, width, height, alt, alt.LANG and to."
+        )
+    found: list[BulkLine] = []
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise BulkInputError(f"The CSV file could not be read as CSV ({exc}).") from exc
+    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
+    if len(rows) > MAX_LINES:
+        raise _too_many(len(rows))
+    for number, row in rows:
+        found.append(_parse_row(number, columns, row, delimiter))
+    return found
+
+
+def _parse_row(number: int, columns: Sequence[str], row: Sequence[str], delimiter: str) -> BulkLine:
+    shown = _shown(delimiter.join(row))
+    if len(row) > len(columns):
+        return BulkLine(
+            number,
+            shown,
+            problem=ValidationError(
+                f"The line has {len(row)} fields but the header names {len(columns)}."
+            ),
+        )
+    cells = dict(zip(columns, row, strict=False))
+    options = [
+        (name, value)
+        for name, value in cells.items()
+        if name in ("alt", "to", "external-id") or name.startswith("alt.")
+    ]
+    try:
+        request = request_from_fields(
+            cells.get("product", ""),
+            cells.get("image_url", ""),
+            cells.get("width", ""),
+            cells.get("height", ""),
+            options,
+        )
+    except ValidationError as problem:
+        return BulkLine(number, shown, problem=problem)
+    return BulkLine(number, shown, request=request)
+
+
+@dataclass(frozen=True)
+class NamedFile:
+    """An image file whose name says where it goes: `SKU.jpg` → the main (or a variation's)
+    image, `SKU_2.jpg`, `SKU_3.jpg`… → the gallery. `gallery` is (SKU, n) for the second form;
+    which reading holds is for the look-up to say."""
+
+    number: int
+    file: SharedFile
+    sku: str | None  # the whole stem, read as a SKU
+    gallery: tuple[str, int] | None
+
+
+def name_files(files: Iterable[SharedFile]) -> list[NamedFile]:
+    named: list[NamedFile] = []
+    for number, file in enumerate(files, 1):
+        match = _FILE_NAME.match(file.name.strip())
+        if not match:
+            named.append(NamedFile(number, file, None, None))
+            continue
+        stem = match.group("stem").strip()
+        gallery = _GALLERY_STEM.match(stem)
+        second = (gallery.group("sku"), int(gallery.group("n"))) if gallery else None
+        if second is not None and second[1] < 2:
+            second = None  # SKU_1 is no gallery place: SKU.jpg is the first image
+        named.append(NamedFile(number, file, stem, second))
+    if len(named) > MAX_LINES:
+        raise _too_many(len(named))
+    return named
+
+
+REPORT_COLUMNS = ("line", "text", "product", "slot", "outcome", "image_id", "reason")
+
+
+def report_csv(rows: Iterable[Sequence[object]]) -> bytes:
+    """The report of every line, as a CSV file (UTF-8 with BOM, so that spreadsheets agree)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(REPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if value is None else _inert(str(value)) for value in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _inert(value: str) -> str:
+    """Spreadsheets run cells that start with =, +, - or @ as formulas: not these."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -1,0 +1,1 @@
+"""Alembic migrations of the job store; `bot.jobs.store.JobStore.open` runs them."""

@@ -1,0 +1,12 @@
+"""Alembic's entry point: migrations run on the connection JobStore.open hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bot.jobs.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata)
+with context.begin_transaction():
+    context.run_migrations()

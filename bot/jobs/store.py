@@ -1,0 +1,381 @@
+"""The job store: bulk jobs and each line's outcome, written as the job runs.
+
+SQLite (a file, nothing to set up) by default; PostgreSQL when DATABASE_URL names one, where
+several bot processes share the jobs. A job runs in one process at a time: the one holding its
+lease, which it renews while it works. A process that dies stops renewing, and the job goes to
+whichever process claims it after the lease ran out.
+
+Every change of state is one conditional UPDATE, so that two processes (or two people pressing
+Start at once) cannot both win: the database decides, by the rows it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, func, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.jobs.schema import jobs, lines
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# One number for every process of this app: PostgreSQL's advisory lock around the migrations,
+# so that two dynos starting at once do not both create the tables.
+_MIGRATION_LOCK = 0x6563_7769_6462
+
+
+class JobStoreError(Exception):
+    """The job store could not be opened or written (its message never includes a password)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    user_id: str
+    channel_id: str
+    message_ts: str | None
+    source: str
+    state: str  # planned, running, stopping, finished, cancelled
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    started_by: str | None = None
+    stopped_by: str | None = None
+    lease_owner: str | None = None
+    lease_until: float = 0.0
+    reported_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+    product: str
+    slot: str | None
+    request: str | None  # JSON, for the flow; None for a line that had a problem
+    status: str  # invalid, pending, done, failed, not_run
+    image_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    number: int
+    status: str  # done or failed
+    image_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Counts:
+    done: int = 0
+    failed: int = 0
+    pending: int = 0
+    invalid: int = 0
+    not_run: int = 0
+
+    @property
+    def planned(self) -> int:
+        """Lines that were to be uploaded."""
+        return self.done + self.failed + self.pending + self.not_run
+
+
+# Running, stopping, or finished with the report not yet posted (the process died in between).
+_UNFINISHED = jobs.c.state.in_(("running", "stopping")) | (
+    (jobs.c.state == "finished") & jobs.c.reported_at.is_(None)
+)
+
+
+def _job(row: Any) -> Job:
+    return Job(**dict(row._mapping))
+
+
+def _line(row: Any) -> Line:
+    values = dict(row._mapping)
+    values.pop("job_id", None)
+    values.pop("finished_at", None)
+    return Line(**values)
+
+
+def _migrate(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+_migration_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migrations_lock() -> asyncio.Lock:
+    """Alembic's `context` and `op` are module globals: two stores of one process (the tests'
+    two "processes") must not migrate at the same time."""
+    loop = asyncio.get_running_loop()
+    lock = _migration_locks.get(loop)
+    if lock is None:
+        lock = _migration_locks[loop] = asyncio.Lock()
+    return lock
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    # WAL: readers do not wait for the writer; NORMAL: a commit survives the process being
+    # killed (only a power cut may lose the last ones); busy_timeout: wait for a lock, not fail.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class JobStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        # SQLite has one writer at a time: the bot's own writes queue here instead of in the
+        # file lock's retry loop.
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    @classmethod
+    async def open(cls, url: str) -> JobStore:
+        """Connect and bring the schema up to date."""
+        engine = create_async_engine(url, pool_pre_ping=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        try:
+            async with _migrations_lock(), engine.begin() as connection:
+                await connection.run_sync(_migrate)
+        except Exception as exc:
+            await engine.dispose()
+            where = make_url(url).render_as_string(hide_password=True)
+            raise JobStoreError(
+                f"cannot open the job store at {where}: {type(exc).__name__}"
+            ) from None
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def _write(self, *statements: Any) -> list[int]:
+        """Run the statements in one transaction; the rows each changed."""
+        if self._write_lock is None:
+            return await self._write_now(statements)
+        async with self._write_lock:
+            return await self._write_now(statements)
+
+    async def _write_now(self, statements: Sequence[Any]) -> list[int]:
+        async with self._engine.begin() as connection:
+            counts = []
+            for statement in statements:
+                result = await connection.execute(statement)
+                counts.append(result.rowcount)
+            return counts
+
+    # ---- jobs --------------------------------------------------------------------------
+
+    async def create(self, job: Job, job_lines: Sequence[Line]) -> None:
+        rows = [
+            {
+                "job_id": job.id,
+                "number": line.number,
+                "text": line.text,
+                "product": line.product,
+                "slot": line.slot,
+                "request": line.request,
+                "status": line.status,
+                "image_id": line.image_id,
+                "reason": line.reason,
+            }
+            for line in job_lines
+        ]
+        values = {k: v for k, v in job.__dict__.items()}
+        if self._write_lock is None:
+            await self._create(values, rows)
+        else:
+            async with self._write_lock:
+                await self._create(values, rows)
+
+    async def _create(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(jobs.insert().values(**job))
+            for start in range(0, len(rows), 500):
+                await connection.execute(lines.insert(), rows[start : start + 500])
+
+    async def job(self, job_id: str) -> Job | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(jobs).where(jobs.c.id == job_id))).first()
+        return _job(row) if row else None
+
+    async def set_message(self, job_id: str, ts: str) -> None:
+        await self._write(update(jobs).where(jobs.c.id == job_id).values(message_ts=ts))
+
+    async def start(self, job_id: str, user_id: str, owner: str, lease_seconds: float) -> bool:
+        """planned → running, held by `owner`; False when it was not planned any more."""
+        now = time.time()
+        (changed,) = await self._write(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.state == "planned")
+            .values(
+                state="running",
+                started_at=now,
+                started_by=user_id,
+                lease_owner=owner,
+                lease_until=now + lease_seconds,
+            )
+        )
+        return changed == 1
+
+    async def cancel(self, job_id: str, user_id: str) -> bool:
+        """planned → cancelled; False when it was not planned any more."""
+        (changed,) = await self._write(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.state == "planned")
+            .values(state="cancelled", stopped_by=user_id, finished_at=time.time())
+        )
+        return changed == 1
+
+    async def request_stop(self, job_id: str, user_id: str) -> bool:
+        """running → stopping (the process running it stops); False when it was not running."""
+        (changed,) = await self._write(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.state == "running")
+            .values(state="stopping", stopped_by=user_id)
+        )
+        return changed == 1
+
+    async def claim(self, job_id: str, owner: str, lease_seconds: float) -> bool:
+        """Take an unfinished job whose lease ran out (or is already ours)."""
+        now = time.time()
+        (changed,) = await self._write(
+            update(jobs)
+            .where(
+                jobs.c.id == job_id,
+                _UNFINISHED,
+                (jobs.c.lease_until < now) | (jobs.c.lease_owner == owner),
+            )
+            .values(lease_owner=owner, lease_until=now + lease_seconds)
+        )
+        return changed == 1
+
+    async def renew(self, job_id: str, owner: str, lease_seconds: float) -> Job | None:
+        """Keep the lease; the job as it is now, or None when the lease is no longer ours."""
+        (changed,) = await self._write(
+            update(jobs)
+            .where(
+                jobs.c.id == job_id,
+                jobs.c.lease_owner == owner,
+                jobs.c.state.in_(("running", "stopping")),
+            )
+            .values(lease_until=time.time() + lease_seconds)
+        )
+        return await self.job(job_id) if changed == 1 else None
+
+    async def release(self, job_id: str, owner: str) -> None:
+        """Give the lease up at once (a restart): the next process need not wait for it."""
+        await self._write(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+            .values(lease_until=0.0)
+        )
+
+    async def claimable(self) -> list[str]:
+        """Unfinished jobs that nobody holds: their process died or was restarted."""
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                select(jobs.c.id)
+                .where(_UNFINISHED, jobs.c.lease_until < time.time())
+                .order_by(jobs.c.created_at)
+            )
+            return [row.id for row in result]
+
+    async def finish(self, job_id: str, owner: str) -> bool:
+        """Done (or stopped): lines not run are marked so. False when the lease was lost."""
+        now = time.time()
+        _, changed = await self._write(
+            update(lines)
+            .where(
+                lines.c.job_id == job_id,
+                lines.c.status == "pending",
+                select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists(),
+            )
+            .values(status="not_run", finished_at=now),
+            update(jobs)
+            .where(
+                jobs.c.id == job_id,
+                jobs.c.lease_owner == owner,
+                jobs.c.state.in_(("running", "stopping")),
+            )
+            .values(state="finished", finished_at=now),
+        )
+        return changed == 1
+
+    async def reported(self, job_id: str) -> None:
+        await self._write(update(jobs).where(jobs.c.id == job_id).values(reported_at=time.time()))
+
+    # ---- lines -------------------------------------------------------------------------
+
+    async def pending(self, job_id: str) -> list[Line]:
+        """The lines still to run, in order."""
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                select(lines)
+                .where(lines.c.job_id == job_id, lines.c.status == "pending")
+                .order_by(lines.c.number)
+            )
+            return [_line(row) for row in result]
+
+    async def lines(self, job_id: str) -> list[Line]:
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                select(lines).where(lines.c.job_id == job_id).order_by(lines.c.number)
+            )
+            return [_line(row) for row in result]
+
+    async def record(self, job_id: str, outcomes: Iterable[Outcome]) -> None:
+        """Each line's outcome, in one transaction; a line recorded done is never run again."""
+        now = time.time()
+        statements = [
+            update(lines)
+            .where(
+                lines.c.job_id == job_id,
+                lines.c.number == outcome.number,
+                lines.c.status == "pending",
+            )
+            .values(
+                status=outcome.status,
+                image_id=outcome.image_id,
+                reason=outcome.reason,
+                finished_at=now,
+            )
+            for outcome in outcomes
+        ]
+        if statements:
+            await self._write(*statements)
+
+    async def counts(self, job_id: str) -> Counts:
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                select(lines.c.status, func.count())
+                .where(lines.c.job_id == job_id)
+                .group_by(lines.c.status)
+            )
+            found = {row[0]: int(row[1]) for row in result}
+        return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})

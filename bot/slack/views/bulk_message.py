@@ -1,0 +1,103 @@
+"""The bulk job's message, one message edited in place: the plan (Start / Cancel), then the
+progress (Stop), then the totals. Action ids are a contract: `bulk_start`, `bulk_cancel`; each
+button's value is the job's id. Texts come from bot.slack.texts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.jobs.store import Counts, Job, Line
+from bot.slack import texts
+
+START_ACTION = "bulk_start"
+CANCEL_ACTION = "bulk_cancel"  # Cancel on the plan, Stop while it runs
+MAX_SECTION = 2900  # Slack allows 3000 characters in a section
+MAX_SHOWN_PROBLEMS = 20  # the rest are in the report
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def line_list(lines: Sequence[Line], limit: int, room: int = MAX_SECTION) -> list[str]:
+    """The lines as list items, as many as fit, and a last item saying how many did not."""
+    shown: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        item = texts.bulk_line(line.number, line.text, line.reason or "")
+        if index >= limit or used + len(item) + 1 > room - 80:
+            shown.append(texts.bulk_more(len(lines) - index))
+            break
+        shown.append(item)
+        used += len(item) + 1
+    return shown
+
+
+def plan_blocks(job: Job, lines: Sequence[Line], counts: Counts) -> list[Block]:
+    problems = [line for line in lines if line.status == "invalid"]
+    blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
+    if problems:
+        blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
+    if counts.pending:
+        blocks.append(
+            ActionsBlock(
+                block_id="bulk_plan",
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text="Start"),
+                        action_id=START_ACTION,
+                        value=job.id,
+                        style="primary",
+                    ),
+                    ButtonElement(
+                        text=PlainTextObject(text="Cancel"),
+                        action_id=CANCEL_ACTION,
+                        value=job.id,
+                    ),
+                ],
+            )
+        )
+    return blocks
+
+
+def progress_blocks(headline: str, figures: str, job: Job, *, stoppable: bool) -> list[Block]:
+    blocks: list[Block] = [
+        _section(headline),
+        ContextBlock(elements=[MarkdownTextObject(text=figures)]),
+    ]
+    if stoppable:
+        blocks.append(
+            ActionsBlock(
+                block_id="bulk_progress",
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text="Stop"),
+                        action_id=CANCEL_ACTION,
+                        value=job.id,
+                        style="danger",
+                        confirm=ConfirmObject(
+                            title="Stop the bulk upload?",
+                            text="Lines already uploaded stay; the others are not run.",
+                            confirm="Stop",
+                            deny="Keep going",
+                        ),
+                    )
+                ],
+            )
+        )
+    return blocks
+
+
+def text_blocks(text: str) -> list[Block]:
+    return [_section(text)]

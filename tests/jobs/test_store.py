@@ -1,0 +1,119 @@
+"""The job store against real databases: a SQLite file and the session's PostgreSQL server.
+
+Two JobStore objects on one database stand for two bot processes (Heroku dynos)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.config import database_url as sqlalchemy_url
+from bot.jobs.store import Job, JobStore, JobStoreError, Line, Outcome
+
+
+def _job(job_id: str = "a" * 32) -> Job:
+    return Job(job_id, "U1", "C1", "1700000000.000001", "lines", "planned", time.time())
+
+
+def _lines(count: int) -> list[Line]:
+    return [
+        Line(n, f"{n} https://cdn.example.com/{n}.jpg", str(n), "main", "{}", "pending")
+        for n in range(1, count + 1)
+    ] + [Line(count + 1, "oops", "-", None, None, "invalid", reason="Not a product")]
+
+
+async def _open(url: str) -> JobStore:
+    return await JobStore.open(sqlalchemy_url(url) or "")
+
+
+async def test_the_schema_is_created_at_start_and_left_alone_after(database_url: str) -> None:
+    first = await _open(database_url)
+    await first.create(_job(), _lines(3))
+    await first.close()
+    # Two processes starting at once on the same database: both come up, nothing is lost.
+    again, other = await asyncio.gather(_open(database_url), _open(database_url))
+    assert [line.number for line in await again.pending("a" * 32)] == [1, 2, 3]
+    await again.close()
+    await other.close()
+    engine = create_async_engine(sqlalchemy_url(database_url) or "")
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+    await engine.dispose()
+    assert {"alembic_version", "bulk_jobs", "bulk_lines"} <= set(tables)
+
+
+async def test_only_one_of_two_processes_starts_a_job(database_url: str) -> None:
+    one, two = await _open(database_url), await _open(database_url)
+    try:
+        await one.create(_job(), _lines(5))
+        started = await asyncio.gather(
+            one.start("a" * 32, "U1", "process-1", 30), two.start("a" * 32, "U2", "process-2", 30)
+        )
+        assert sorted(started) == [False, True]
+        job = await two.job("a" * 32)
+        assert job is not None and job.state == "running"
+        assert job.lease_owner == ("process-1" if started[0] else "process-2")
+        assert not await two.cancel("a" * 32, "U2")  # a running job is stopped, not cancelled
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_a_lease_that_ran_out_is_taken_over_once(database_url: str) -> None:
+    one, two = await _open(database_url), await _open(database_url)
+    try:
+        await one.create(_job(), _lines(5))
+        assert await one.start("a" * 32, "U1", "process-1", 1.0)
+        assert await two.claimable() == []  # held
+        assert not await two.claim("a" * 32, "process-2", 30)
+        await asyncio.sleep(1.2)  # process-1 died: its lease runs out
+        assert await two.claimable() == ["a" * 32]
+        taken = await asyncio.gather(
+            two.claim("a" * 32, "process-2", 30), one.claim("a" * 32, "process-3", 30)
+        )
+        assert sorted(taken) == [False, True]
+        assert await one.renew("a" * 32, "process-1", 30) is None  # it knows it lost the job
+        assert not await one.finish("a" * 32, "process-1")
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_recorded_lines_are_never_pending_again_and_stop_marks_the_rest(
+    database_url: str,
+) -> None:
+    store = await _open(database_url)
+    try:
+        await store.create(_job(), _lines(5))
+        assert await store.start("a" * 32, "U1", "p1", 30)
+        await store.record(
+            "a" * 32,
+            [Outcome(1, "done", image_id=11), Outcome(2, "failed", reason="Ecwid said no")],
+        )
+        await store.record("a" * 32, [Outcome(1, "failed", reason="late duplicate")])
+        assert [line.number for line in await store.pending("a" * 32)] == [3, 4, 5]
+        assert await store.request_stop("a" * 32, "U9")
+        assert await store.finish("a" * 32, "p1")
+        lines = {line.number: line for line in await store.lines("a" * 32)}
+        assert (lines[1].status, lines[1].image_id) == ("done", 11)
+        assert (lines[2].status, lines[2].reason) == ("failed", "Ecwid said no")
+        assert [lines[n].status for n in (3, 4, 5, 6)] == ["not_run"] * 3 + ["invalid"]
+        counts = await store.counts("a" * 32)
+        assert (counts.done, counts.failed, counts.not_run, counts.invalid) == (1, 1, 3, 1)
+        job = await store.job("a" * 32)
+        assert job is not None and (job.state, job.stopped_by) == ("finished", "U9")
+        # Finished but not reported (the process died in between): it is to be claimed again.
+        assert await store.claimable() == [] or job.lease_until >= time.time()
+    finally:
+        await store.close()
+
+
+async def test_a_database_that_cannot_be_opened_is_named_without_its_password() -> None:
+    with pytest.raises(JobStoreError) as raised:
+        await JobStore.open("postgresql+asyncpg://bot:hunter2-secret@127.0.0.1:1/jobs")
+    assert "hunter2" not in str(raised.value)
+    assert "127.0.0.1:1/jobs" in str(raised.value)

@@ -1,0 +1,243 @@
+"""Bulk jobs through signed requests: the form, the plan, Start, progress, Stop and the report,
+against the loopback Slack and Ecwid, with the job store on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+
+from bot.config import Settings
+from bot.config import database_url as sqlalchemy_url
+from bot.ecwid.budget import RateLimit
+from tests.bulk_helpers import (
+    bulk_form_submission,
+    lines_for,
+    press,
+    serve_photos,
+    stock,
+    the_plan,
+    the_report,
+    updates_of,
+    uploaded_products,
+)
+from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost, image_bytes
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import BotUnderTest, serving
+from tests.slack_requests import message_shortcut
+
+
+@pytest.fixture
+async def bulk_bot(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, database_url: str
+) -> AsyncIterator[BotUnderTest]:
+    """The bot on each kind of job store, with Ecwid's limit at 10 calls a second (so that
+    30 lines take a few seconds), and an Ecwid that answers 429 past that limit."""
+    ecwid.rate_limit = (10, 1.0)
+    tuned = replace(
+        settings,
+        database_url=sqlalchemy_url(database_url) or "",
+        ecwid_rate_limit=RateLimit(10, 1),
+    )
+    async with serving(tuned, slack) as bot:
+        yield bot
+
+
+async def test_the_command_opens_the_bulk_form(bot: BotUnderTest, slack: FakeSlack) -> None:
+    assert (await bot.command("bulk")).status_code == 200
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "ecwid_bulk_upload"
+    blocks = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert blocks["lines"]["type"] == "plain_text_input" and blocks["lines"]["multiline"]
+    assert blocks["csv_file"]["type"] == "file_input"
+    assert blocks["csv_file"]["filetypes"] == ["csv"]
+    assert blocks["channel"]["type"] == "conversations_select"
+    hints = " ".join(b.get("hint", {}).get("text", "") for b in view["blocks"])
+    assert "3,000 characters" in hints and "CSV" in hints
+
+
+async def test_thirty_good_lines_and_two_bad_ones_plan_run_and_report(
+    bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 30)
+    lines = lines_for(images, ids)
+    lines.insert(10, f"9999 {images.link('x.jpg')} 800x600")  # line 11: no such product
+    lines.insert(20, "# a comment, skipped")
+    lines.insert(21, "2001 not-a-link")  # line 22: not an https:// link
+    form = await bulk_bot.interaction(bulk_form_submission("\n".join(lines)))
+    assert (form.status_code, form.text) == (200, "")
+
+    ts, job_id, plan = await the_plan(slack)
+    assert "*30 uploads ready*, 2 lines with problems" in plan.params["text"]
+    shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
+    assert "Line 11: `9999" in shown and "There is no product with id 9999" in shown
+    assert "Line 22: `2001 not-a-link`" in shown and "Unexpected `not-a-link`" in shown
+    assert len(job_id) == 32
+    assert uploaded_products(ecwid) == []  # nothing before Start
+
+    assert (await bulk_bot.interaction(press("bulk_start", job_id, ts))).status_code == 200
+    text, rows = await the_report(slack)
+
+    assert sorted(uploaded_products(ecwid)) == ids  # exactly the 30, once each
+    first = next(c for c in ecwid.uploads if c.path == "/products/2001/image/async")
+    assert first.body == {
+        "url": images.link("p2001.jpg"),
+        "width": "800",
+        "height": "600",
+        "alt": {"main": "Item 2001 front"},
+    }
+    assert ecwid.rate_limited == []  # the budget was kept: not one 429
+    updates = updates_of(slack, ts)
+    times = [c.at for c in updates[1:]]  # after the plan: progress, then the totals
+    assert len(times) >= 3
+    assert all(b - a >= 2.0 for a, b in itertools.pairwise(times))
+    assert "▓" not in updates[-1].params["text"]
+    progress = json.dumps([u.params["blocks"] for u in updates[1:-1]])
+    assert "done" in progress and "left" in progress and "bulk_cancel" in progress
+    assert "*30 uploaded*, 0 failed, 2 lines with problems skipped" in updates[-1].params["text"]
+    assert "bulk_cancel" not in json.dumps(updates[-1].params["blocks"])  # no buttons at the end
+    assert "2 lines had problems" in text
+    assert [r["line"] for r in rows] == [str(n) for n in range(1, 34) if n != 21]
+    outcomes = {r["line"]: r for r in rows}
+    assert outcomes["1"]["outcome"] == "uploaded" and outcomes["1"]["image_id"].isdigit()
+    assert outcomes["1"]["slot"] == "main"
+    assert outcomes["11"]["outcome"] == "problem"
+    assert "9999" in outcomes["11"]["reason"]
+    assert sum(r["outcome"] == "uploaded" for r in rows) == 30
+
+
+async def test_stop_halts_a_running_job_and_the_report_names_what_did_not_run(
+    bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 60)
+    await bulk_bot.interaction(bulk_form_submission("\n".join(lines_for(images, ids))))
+    ts, job_id, _ = await the_plan(slack)
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    await ecwid.wait_until(lambda: len(uploaded_products(ecwid)) >= 5, timeout=10)
+    await bulk_bot.interaction(press("bulk_cancel", job_id, ts, user="U777"))
+    stopped_at = len(uploaded_products(ecwid))
+    text, rows = await the_report(slack, timeout=10)
+    final = updates_of(slack, ts)[-1].params["text"]
+    assert "stopped by <@U777>" in final
+    done = len(uploaded_products(ecwid))
+    assert done - stopped_at <= 16  # only lines already on their way
+    assert done < 60
+    not_run = [r for r in rows if r["outcome"] == "not run"]
+    assert len(not_run) == 60 - done
+    assert f"{len(not_run)} lines were not run (stopped)" in text
+    await asyncio.sleep(1.5)
+    assert len(uploaded_products(ecwid)) == done  # and nothing after
+
+
+async def test_cancel_on_the_plan_uploads_nothing_and_start_then_says_so(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 3)
+    await bot.interaction(bulk_form_submission("\n".join(lines_for(images, ids))))
+    ts, job_id, _ = await the_plan(slack)
+    await bot.interaction(press("bulk_cancel", job_id, ts))
+    cancelled = await slack.wait_until(
+        lambda: [c for c in updates_of(slack, ts) if "cancelled" in c.params["text"]]
+    )
+    assert "Nothing was uploaded" in cancelled[0].params["text"]
+    await bot.interaction(press("bulk_start", job_id, ts))
+    refused = await slack.wait_for_call("chat.postEphemeral")
+    assert "was cancelled" in refused[0].params["text"]
+    await bot.idle()
+    assert uploaded_products(ecwid) == []
+
+
+async def test_a_csv_file_with_bom_semicolons_and_any_header_case(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 2)
+    serve_photos(images)
+    rows = [
+        "Product;IMAGE_URL;Width;Height;Alt;alt.NL;to",
+        f"{ids[0]};{images.link('a.jpg')};800;600;Red shoe;Rode schoen;",
+        f"sku:BULK-{ids[1]};{images.link('b.jpg')};;;;;gallery",
+        f"{ids[0]};{images.link('c.jpg')};800;;;;",
+    ]
+    data = "\ufeff" + "\r\n".join(rows) + "\r\n"
+    file = slack.add_file("F0CSV1", "images.csv", data.encode(), mimetype="text/csv")
+    await bot.interaction(bulk_form_submission(csv_file=file))
+    ts, job_id, plan = await the_plan(slack)
+    assert "*2 uploads ready*, 1 line with problems" in plan.params["text"]
+    assert "Line 4" in json.dumps(plan.params["blocks"])  # the file's own line numbers
+    await bot.interaction(press("bulk_start", job_id, ts))
+    await the_report(slack)
+    main = next(c for c in ecwid.calls if c.path == f"/products/{ids[0]}/image/async")
+    assert main.body["alt"] == {"main": "Red shoe", "translated": {"nl": "Rode schoen"}}
+    gallery = next(c for c in ecwid.calls if c.path == f"/products/{ids[1]}/gallery/async")
+    assert (gallery.body["width"], gallery.body["height"]) == ("640", "480")  # read from it
+
+
+async def test_a_csv_of_more_than_five_thousand_lines_is_refused_whole(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    data = "product,image_url\n" + "".join(
+        f"{n},https://cdn.example.com/{n}.jpg\n" for n in range(1, 5002)
+    )
+    file = slack.add_file("F0CSV2", "big.csv", data.encode(), mimetype="text/csv")
+    await bot.interaction(bulk_form_submission(csv_file=file))
+    refused = await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.update") if "not planned" in c.params["text"]]
+    )
+    assert "5,001 lines; a bulk job takes at most 5,000" in refused[0].params["text"]
+    assert ecwid.calls == []
+
+
+async def test_the_form_needs_lines_or_a_csv_file_not_both(
+    bot: BotUnderTest, slack: FakeSlack
+) -> None:
+    file = slack.add_file("F0CSV3", "a.csv", b"product,image_url\n", mimetype="text/csv")
+    both = await bot.interaction(bulk_form_submission("123 https://x.example/a.jpg", file))
+    neither = await bot.interaction(bulk_form_submission(None))
+    for answer in (both, neither):
+        assert answer.json() == {
+            "response_action": "errors",
+            "errors": {"lines": "Give the lines here or a CSV file below, one of the two."},
+        }
+
+
+async def test_upload_these_images_names_files_by_sku(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    png = image_bytes("PNG", 300, 200)
+    files = [
+        slack.add_file("F0A3", "RS-1_3.png", png),
+        slack.add_file("F0A1", "RS-1.png", png),
+        slack.add_file("F0A2", "RS-1_2.png", png),
+        slack.add_file("F0A4", "RUN-42.png", png),  # a variation's SKU
+        slack.add_file("F0A5", "holiday.png", png),
+    ]
+    shortcut = message_shortcut("use_as_product_images", {"files": files}, "C123")
+    shortcut["response_url"] = bot.response_url
+    await bot.interaction(shortcut)
+    ts, job_id, plan = await the_plan(slack)
+    assert "*4 uploads ready*, 1 line with problems" in plan.params["text"]
+    assert "holiday.png" in json.dumps(plan.params["blocks"])
+    await bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    posted = [c.path for c in ecwid.calls if c.method == "POST"]
+    # One product's lines run one after the other: the gallery keeps the names' order.
+    assert [p for p in posted if p.startswith("/products/123/")] == [
+        "/products/123/image",
+        "/products/123/gallery",
+        "/products/123/gallery",
+    ]
+    assert "/products/789/combinations/501/image" in posted
+    gallery = [c for c in ecwid.calls if c.path == "/products/123/gallery"]
+    assert [c.query["fileName"] for c in gallery] == ["RS-1_2.png", "RS-1_3.png"]
+    assert all(c.body == png for c in gallery)
+    by_name = {r["text"]: r for r in rows}
+    assert by_name["RS-1.png"]["slot"] == "main"
+    assert by_name["RUN-42.png"]["slot"] == "variation"
+    assert by_name["holiday.png"]["outcome"] == "problem"

@@ -1,0 +1,188 @@
+"""Bulk jobs outlive their process: `python -m bot` killed with SIGKILL or stopped with SIGTERM
+mid-job, another started on the same job store; and two processes on one PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from tests.bulk_helpers import (
+    bulk_form_submission,
+    lines_for,
+    press,
+    stock,
+    the_plan,
+    the_report,
+    updates_of,
+    uploaded_products,
+)
+from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost, TlsAuthority
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import environment
+from tests.postgres import PostgresServer
+from tests.processes import free_port, start_bot, wait_healthy
+from tests.slack_requests import SlackSender
+
+LINES = 40
+IN_FLIGHT = 16  # bot.flows.bulk.LINES_AT_ONCE: lines that may be on their way at a kill
+
+
+class BotProcess:
+    def __init__(self, process: asyncio.subprocess.Process, sender: SlackSender) -> None:
+        self.process = process
+        self.sender = sender
+        self.output: list[str] = []
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:  # keep the pipe drained, and the log for failures
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.output.append(line.decode(errors="replace"))
+
+    async def end(self, how: signal.Signals) -> int:
+        if self.process.returncode is None:
+            self.process.send_signal(how)
+        status = await asyncio.wait_for(self.process.wait(), 30)
+        await self._reader
+        return status
+
+
+@contextlib.asynccontextmanager
+async def bots(env: dict[str, str], cwd: Path) -> AsyncIterator[list[BotProcess]]:
+    """Start bot processes on demand (`await start()`); all are killed at the end."""
+    started: list[BotProcess] = []
+    try:
+        yield started
+    finally:
+        for bot in started:
+            with contextlib.suppress(ProcessLookupError, TimeoutError):
+                await bot.end(signal.SIGKILL)
+
+
+async def start(
+    started: list[BotProcess], env: dict[str, str], cwd: Path, slack: FakeSlack
+) -> BotProcess:
+    port = free_port()
+    process = await start_bot({**env, "PORT": str(port)}, cwd)
+    await wait_healthy(f"http://127.0.0.1:{port}", process)
+    sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", slack.response_url())
+    bot = BotProcess(process, sender)
+    started.append(bot)
+    return bot
+
+
+def bot_env(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, database_url: str
+) -> dict[str, str]:
+    # Ecwid's limit at 10 calls a second and leases of 2 s: the job takes seconds, and a dead
+    # process's job is free 2 s after its last renewal.
+    ecwid.rate_limit = (10, 1.0)
+    return {
+        **environment(slack, ecwid, tls, database_url=database_url),
+        "ECWID_RATE_LIMIT": "10/1",
+        "BULK_LEASE_SECONDS": "2",
+    }
+
+
+async def plan_and_start(
+    bot: BotProcess, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> tuple[list[int], str]:
+    ids = stock(ecwid, LINES)
+    await bot.sender.interaction(bulk_form_submission("\n".join(lines_for(images, ids))))
+    ts, job_id, _ = await the_plan(slack)
+    await bot.sender.interaction(press("bulk_start", job_id, ts))
+    await ecwid.wait_until(lambda: len(uploaded_products(ecwid)) >= 10, timeout=20)
+    return ids, ts
+
+
+def assert_every_line_uploaded(ecwid: FakeEcwid, ids: list[int], *, extra: int) -> None:
+    uploaded = uploaded_products(ecwid)
+    assert sorted(set(uploaded)) == ids
+    assert len(uploaded) - len(ids) <= extra  # at most the lines on their way at the kill
+    assert ecwid.rate_limited == []
+
+
+async def test_a_job_killed_mid_way_completes_after_a_restart(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    env = bot_env(slack, ecwid, tls, database_url)
+    async with bots(env, tmp_path) as started:
+        first = await start(started, env, tmp_path, slack)
+        ids, ts = await plan_and_start(first, slack, ecwid, images)
+        await first.end(signal.SIGKILL)
+        at_kill = len(uploaded_products(ecwid))
+        assert at_kill < LINES
+
+        await start(started, env, tmp_path, slack)  # a new process, nothing in memory
+        text, rows = await the_report(slack, timeout=40)
+    assert_every_line_uploaded(ecwid, ids, extra=IN_FLIGHT)
+    assert [r["outcome"] for r in rows] == ["uploaded"] * LINES
+    assert "Every line was uploaded" in text
+    # The same message went on: progress after the restart, then the totals.
+    final = updates_of(slack, ts)[-1]
+    assert f"*{LINES} uploaded*, 0 failed" in final.params["text"]
+
+
+async def test_sigterm_pauses_the_job_and_the_next_process_resumes_it_without_repeats(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+    tmp_path: Path,
+) -> None:
+    env = bot_env(slack, ecwid, tls, f"sqlite:///{tmp_path}/jobs.sqlite3")
+    async with bots(env, tmp_path) as started:
+        first = await start(started, env, tmp_path, slack)
+        ids, ts = await plan_and_start(first, slack, ecwid, images)
+        assert await first.end(signal.SIGTERM) == 0
+        paused = updates_of(slack, ts)[-1]
+        assert "paused, the bot is restarting" in paused.params["text"]
+        await start(started, env, tmp_path, slack)
+        await the_report(slack, timeout=40)
+    assert sorted(uploaded_products(ecwid)) == ids  # lines in flight finished: no repeats
+
+
+async def test_two_processes_on_one_postgresql_hand_a_job_over_when_one_dies(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+    tmp_path: Path,
+    postgres: PostgresServer,
+) -> None:
+    env = bot_env(slack, ecwid, tls, postgres.new_database())
+    async with bots(env, tmp_path) as started:
+        first, second = await asyncio.gather(
+            start(started, env, tmp_path, slack), start(started, env, tmp_path, slack)
+        )
+        ids, ts = await plan_and_start(first, slack, ecwid, images)
+        # While the first runs it, the second leaves it alone: a second Start is refused.
+        await second.sender.interaction(press("bulk_start", _job_of(slack, ts), ts))
+        refusal = await slack.wait_for_call("chat.postEphemeral")
+        assert "already running" in refusal[0].params["text"]
+        await first.end(signal.SIGKILL)
+        killed_at = asyncio.get_running_loop().time()
+        before = len(uploaded_products(ecwid))
+        await ecwid.wait_until(lambda: len(uploaded_products(ecwid)) > before, timeout=60)
+        taken_over_in = asyncio.get_running_loop().time() - killed_at
+        await the_report(slack, timeout=40)
+    assert taken_over_in < 10  # the lease is 2 s here; by default 30 s, so within a minute
+    assert_every_line_uploaded(ecwid, ids, extra=IN_FLIGHT)
+
+
+def _job_of(slack: FakeSlack, ts: str) -> str:
+    for call in updates_of(slack, ts):
+        for block in call.params.get("blocks") or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == "bulk_start":
+                    return str(element["value"])
+    raise AssertionError("no plan with a Start button")
