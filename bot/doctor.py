@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
+from bot.jobs.store import JobStore, JobStoreError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
 SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write")
@@ -114,6 +115,31 @@ async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Findi
     return findings
 
 
-async def diagnose(settings: Settings) -> list[Finding]:
+async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
+    """The job store opens (its schema brought up to date, as at start-up)."""
+    try:
+        jobs = await JobStore.open(settings.database_url)
+    except JobStoreError as exc:
+        return [Finding(False, f"Bulk jobs: {exc}; check DATABASE_URL.")]
+    kind = jobs.dialect
+    await jobs.close()
+    if kind != "sqlite":
+        return [Finding(True, "Bulk jobs: kept in PostgreSQL (DATABASE_URL).")]
+    if on_heroku:
+        return [
+            Finding(
+                False,
+                "Bulk jobs: kept in a SQLite file, which a Heroku dyno loses at every restart: "
+                "add Heroku Postgres (it sets DATABASE_URL).",
+            )
+        ]
+    return [Finding(True, "Bulk jobs: kept in a SQLite file.")]
+
+
+async def diagnose(settings: Settings, *, on_heroku: bool = False) -> list[Finding]:
     async with slack_session(limit=10) as session, httpx.AsyncClient() as http:
-        return [*await check_slack(settings, session), *await check_ecwid(settings, http)]
+        return [
+            *await check_slack(settings, session),
+            *await check_ecwid(settings, http),
+            *await check_jobs(settings, on_heroku=on_heroku),
+        ]

@@ -11,7 +11,10 @@ from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
 from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackFault
 from tests.harness import environment
-from tests.processes import run_to_end
+from tests.postgres import PostgresServer
+from tests.processes import free_port, run_to_end
+
+SQLITE_OK = "ok  Bulk jobs: kept in a SQLite file."
 
 
 async def doctor(env: dict[str, str], tmp_path: Path) -> tuple[int, list[str]]:
@@ -29,9 +32,39 @@ async def test_a_good_setup_is_reported_and_exits_0(
         f"ok  Ecwid: store {STORE_ID} “Test Shop”, languages en (default), nl, de.",
         "ok  Ecwid: the token can read the catalog.",
         "ok  Ecwid: the token can update the catalog.",
+        SQLITE_OK,
         "All set.",
     ]
     assert status == 0
+
+
+async def test_the_job_store_is_checked_on_postgresql_and_on_heroku(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    tls: TlsAuthority,
+    tmp_path: Path,
+    postgres: PostgresServer,
+) -> None:
+    env = environment(slack, ecwid, tls, database_url=postgres.new_database())
+    status, lines = await doctor(env, tmp_path)
+    assert (status, lines[-2:]) == (
+        0,
+        ["ok  Bulk jobs: kept in PostgreSQL (DATABASE_URL).", "All set."],
+    )
+    on_heroku = {**environment(slack, ecwid, tls), "DYNO": "web.1"}
+    status, lines = await doctor(on_heroku, tmp_path)
+    assert status == 1
+    assert lines[-2] == (
+        "FIX Bulk jobs: kept in a SQLite file, which a Heroku dyno loses at every restart: "
+        "add Heroku Postgres (it sets DATABASE_URL)."
+    )
+    gone = f"postgres://bot:pw-secret@127.0.0.1:{free_port()}/jobs"
+    status, lines = await doctor(environment(slack, ecwid, tls, database_url=gone), tmp_path)
+    assert status == 1
+    assert lines[-2].startswith(
+        "FIX Bulk jobs: cannot open the job store at postgresql+asyncpg://bot:***@"
+    )
+    assert "pw-secret" not in "\n".join(lines)
 
 
 async def test_a_wrong_ecwid_token_is_explained_in_one_line(
@@ -43,6 +76,7 @@ async def test_a_wrong_ecwid_token_is_explained_in_one_line(
     assert lines[1:] == [
         f"FIX Ecwid store {STORE_ID}: Ecwid refused the token: check ECWID_TOKEN and "
         'ECWID_STORE_ID. Ecwid said: "Invalid token"',
+        SQLITE_OK,
         "1 thing(s) to fix.",
     ]
     assert "secret_wrong" not in "\n".join(lines)
@@ -81,6 +115,7 @@ async def test_missing_catalog_scopes_are_named(
         'scope: add it to the app\'s token. Ecwid said: "Token lacks a scope"',
         "FIX Ecwid: the token lacks the update_catalog scope: add it in the Ecwid app's settings, "
         "then use its new token.",
+        SQLITE_OK,
         "2 thing(s) to fix.",
     ]
     assert ecwid.uploads[0].path == "/products/0/image/async"  # the harmless probe
@@ -118,6 +153,7 @@ async def test_an_update_check_that_could_not_run_says_so(
     assert lines[3:] == [
         "FIX Ecwid: could not check whether the token can update the catalog: Ecwid did not "
         "answer; run the check again in a few minutes.",
+        SQLITE_OK,
         "1 thing(s) to fix.",
     ]
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from bot.domain.bulk import BulkInputError, BulkLine, name_files, parse_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
+    ProductId,
     ProductRef,
     ProductSku,
     Requester,
@@ -135,8 +136,12 @@ def decode_line(text: str) -> tuple[ImageSlot, UploadRequest, Size | None, dict[
     slot = ImageSlot(int(data["product_id"]), str(data["kind"]), data.get("variation_id"))
     file = SharedFile(**data["file"]) if data.get("file") else None
     size = Size(data["width"], data["height"]) if data.get("width") else None
+    named = str(data.get("product") or slot.product_id)
+    product: ProductRef = (
+        ProductSku(named[4:]) if named.startswith("sku:") else ProductId(slot.product_id)
+    )
     request = UploadRequest(
-        product=ProductSku(str(data.get("product") or slot.product_id)),
+        product=product,
         image_url=data.get("url"),
         size=size,
         alt_main=data.get("alt"),
@@ -145,10 +150,6 @@ def decode_line(text: str) -> tuple[ImageSlot, UploadRequest, Size | None, dict[
         target=str(data.get("target") or "main"),
     )
     return slot, request, size, dict(data.get("alt_translated") or {})
-
-
-def plain_reason(error: UserFacingError) -> str:
-    return str(error)
 
 
 def process_name() -> str:
@@ -368,7 +369,7 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         if job is None:
             return
-        run = _Run(self, job)
+        run = _Run(self, job, self._uploads)
         self._runs[job_id] = run
         task = asyncio.create_task(run.run(), name=f"bulk-{job_id}")
         run.task = task
@@ -403,8 +404,9 @@ class BulkFlow:
 class _Run:
     """One job running in this process."""
 
-    def __init__(self, flow: BulkFlow, job: Job) -> None:
+    def __init__(self, flow: BulkFlow, job: Job, uploads: UploadFlow) -> None:
         self._flow = flow
+        self._uploads = uploads
         self._jobs = flow._jobs
         self._report = flow._report
         self.job = job
@@ -464,9 +466,9 @@ class _Run:
         if self._lost:
             log.warning("bulk job %s: another process holds it now; stopped here", job.id)
             return
-        if self._paused:
-            await self._jobs.release(job.id, self._flow.owner)
+        if self._paused:  # shown first: the next process may be showing its own progress soon
             await self._show(force=True)
+            await self._jobs.release(job.id, self._flow.owner)
             log.info("bulk job %s paused for a restart", job.id)
             return
         if not await self._jobs.finish(job.id, self._flow.owner):
@@ -519,20 +521,20 @@ class _Run:
             with bulk_lane():
                 data = None
                 if request.file is not None:
-                    image = await self._flow._uploads.read_image(request)
+                    image = await self._uploads.read_image(request)
                     if isinstance(image, FileImage):
                         data = image.data
                         size = size or check_size(image.info.width or 0, image.info.height or 0)
                 if size is None:
                     return Outcome(line.number, "failed", reason="The image's size is unknown.")
-                answer = await self._flow._uploads.send(slot, request, size, translated, data)
+                answer = await self._uploads.send(slot, request, size, translated, data)
         except UserFacingError as problem:
-            return Outcome(line.number, "failed", reason=plain_reason(problem))
+            return Outcome(line.number, "failed", reason=str(problem))
         except Exception:
             log.exception("bulk line failed unexpectedly")
             return Outcome(line.number, "failed", reason="Something went wrong on the bot's side.")
         if isinstance(answer, EcwidError):
-            return Outcome(line.number, "failed", reason=plain_reason(answer))
+            return Outcome(line.number, "failed", reason=str(answer))
         result, alt_error = answer
         reason = f"Uploaded, but the alt text was not set: {alt_error}" if alt_error else None
         return Outcome(line.number, "done", image_id=result.image_id, reason=reason)

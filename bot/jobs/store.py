@@ -12,6 +12,7 @@ Start at once) cannot both win: the database decides, by the rows it changed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import weakref
@@ -206,7 +207,7 @@ class JobStore:
             }
             for line in job_lines
         ]
-        values = {k: v for k, v in job.__dict__.items()}
+        values = dataclasses.asdict(job)
         if self._write_lock is None:
             await self._create(values, rows)
         else:

@@ -321,26 +321,25 @@ class SlackBulkReport:
         return ts if isinstance(ts, str) else None
 
     async def _show(self, job: Job, text: str, blocks: list[Block]) -> None:
-        """The job's message as it is now; its owner is told privately when it cannot be."""
-        who = Requester(user_id=job.user_id, channel_id=job.channel_id)
-        if job.message_ts is None:
-            await self._notifier.tell(who, text)
+        await self._edit(job.user_id, job.channel_id, job.message_ts, text, blocks)
+
+    async def _edit(
+        self, user_id: str, channel_id: str, ts: str | None, text: str, blocks: list[Block]
+    ) -> None:
+        """The job's message as it is now; its owner is told privately when there is none."""
+        if ts is None:
+            await self._notifier.tell(Requester(user_id=user_id, channel_id=channel_id), text)
             return
         try:
-            await self._slack.chat_update(
-                channel=job.channel_id, ts=job.message_ts, text=text, blocks=blocks
-            )
+            await self._slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
         except SLACK_FAILURES as exc:
-            log.warning(
-                "cannot update the bulk message in %s: %s", job.channel_id, slack_error(exc)
-            )
+            log.warning("cannot update the bulk message in %s: %s", channel_id, slack_error(exc))
 
     async def not_planned(
         self, who: Requester, channel_id: str, handle: str | None, problem: UserFacingError
     ) -> None:
         text = texts.bulk_not_planned(who.user_id, problem)
-        job = Job("", who.user_id, channel_id, handle, "", "", 0.0)
-        await self._show(job, text, text_blocks(text))
+        await self._edit(who.user_id, channel_id, handle, text, text_blocks(text))
 
     async def planned(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
         invalid = counts.invalid

@@ -241,3 +241,29 @@ async def test_upload_these_images_names_files_by_sku(
     assert by_name["RS-1.png"]["slot"] == "main"
     assert by_name["RUN-42.png"]["slot"] == "variation"
     assert by_name["holiday.png"]["outcome"] == "problem"
+
+
+async def test_a_single_upload_during_a_bulk_job_is_answered_in_seconds(
+    bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 60)  # at Ecwid's 10 calls a second: several seconds of work
+    await bulk_bot.interaction(bulk_form_submission("\n".join(lines_for(images, ids))))
+    ts, job_id, _ = await the_plan(slack)
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    await ecwid.wait_until(lambda: len(uploaded_products(ecwid)) >= 10, timeout=10)
+    asked = asyncio.get_running_loop().time()
+    await bulk_bot.command(f"123 {images.link('shoe.png')} 800x600", user_id="U555")
+    reply = await slack.wait_until(
+        lambda: [
+            c
+            for c in slack.calls_to("chat.postMessage")
+            if c.params.get("thread_ts") and "New main image id" in c.params["text"]
+        ],
+        timeout=10,
+    )
+    answered_in = reply[0].at - asked
+    left = 60 - len([p for p in uploaded_products(ecwid) if p != 123])
+    assert left > 10  # the job was still running
+    assert answered_in < 3.0
+    await the_report(slack, timeout=30)
+    assert ecwid.rate_limited == []
