@@ -60,24 +60,16 @@ class PostgresServer:
     def new_database(self) -> str:
         """A fresh, empty database; its URL in Heroku's own spelling (postgres://)."""
         name = f"bot_{next(self._names)}"
+        self.psql(f"CREATE DATABASE {name}")
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def psql(self, sql: str) -> None:
         subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-q",
-                "-c",
-                f"CREATE DATABASE {name}",
-            ],
+            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q", "-c", sql],
             check=True,
             capture_output=True,
             timeout=60,
         )
-        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         data = self.folder / "data"

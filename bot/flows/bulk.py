@@ -44,7 +44,7 @@ from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import StoreInfo
-from bot.flows.upload import UploadFlow, describe_ref, slot_for
+from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
 from bot.images.probe import ImageInfo
 from bot.images.shared_files import FileImage
 from bot.jobs.store import Counts, Job, JobStore, Line, Outcome
@@ -87,7 +87,8 @@ class BulkReport(Protocol):
     async def finished(self, job: Job, lines: Sequence[Line], counts: Counts) -> None: ...
 
     async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
-        """`not_found`, `running`, `stopping`, `finished`, `cancelled` or `failed`."""
+        """Why a press changed nothing: the job's state (`running`, `finished`, …),
+        `not_found`, or `unavailable` (the database could not be reached)."""
         ...
 
 
@@ -208,6 +209,16 @@ class BulkFlow:
         try:
             lines = await read()
             checked = await self._check(lines)
+        except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
+            restarted = BulkInputError(
+                "The bot restarted while checking the lines: send them again in a minute."
+            )
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(
+                    self._report.not_planned(who, channel_id, handle, restarted),
+                    INTERRUPTED_NOTICE_SECONDS,
+                )
+            raise
         except UserFacingError as problem:
             await self._report.not_planned(who, channel_id, handle, problem)
             return
@@ -320,6 +331,22 @@ class BulkFlow:
     # ---- start, stop -------------------------------------------------------------------
 
     async def start(self, job_id: str, who: Requester) -> None:
+        """Never raises: the press is answered, by the job's progress or privately."""
+        try:
+            await self._start(job_id, who)
+        except Exception:  # the database is away: nothing started, and the user knows
+            log.exception("bulk start failed")
+            await self._report.notice(who, "unavailable", None)
+
+    async def stop(self, job_id: str, who: Requester) -> None:
+        """Cancel a planned job, or stop a running one (wherever it runs); never raises."""
+        try:
+            await self._stop(job_id, who)
+        except Exception:
+            log.exception("bulk stop failed")
+            await self._report.notice(who, "unavailable", None)
+
+    async def _start(self, job_id: str, who: Requester) -> None:
         if await self._jobs.start(job_id, who.user_id, self.owner, self.lease_seconds):
             log.info("bulk start job=%s user=%s", job_id, who.user_id)
             await self._launch(job_id)
@@ -327,8 +354,7 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         await self._report.notice(who, "not_found" if job is None else job.state, job)
 
-    async def stop(self, job_id: str, who: Requester) -> None:
-        """Cancel a planned job, or stop a running one (wherever it runs)."""
+    async def _stop(self, job_id: str, who: Requester) -> None:
         if await self._jobs.cancel(job_id, who.user_id):
             log.info("bulk cancel job=%s user=%s", job_id, who.user_id)
             job = await self._jobs.job(job_id)
@@ -421,6 +447,8 @@ class _Run:
         self._done = 0
         self._failed = 0
         self._started = time.monotonic()
+        # The lease was taken (started or claimed) just before this run began.
+        self._held_until = self._started + flow.lease_seconds
         self._last_shown = 0.0
         self._base = Counts()
 
@@ -492,8 +520,18 @@ class _Run:
                 return line
         return None
 
+    def _still_held(self) -> bool:
+        """Whether the lease surely lasts a while yet: a line is only begun when no other
+        process can take the job over before it ends (say, while renewals are failing)."""
+        if time.monotonic() < self._held_until - self._flow.lease_seconds / 3:
+            return True
+        log.warning("bulk job %s: the lease could not be renewed; pausing here", self.job.id)
+        self._lost = True
+        self._stopping.set()
+        return False
+
     async def _work(self) -> None:
-        while not self._stopping.is_set() and self._lines:
+        while not self._stopping.is_set() and self._lines and self._still_held():
             line = self._next_line()
             if line is None:  # every product left is being worked on: wait for one
                 self._freed.clear()
@@ -556,13 +594,16 @@ class _Run:
         """Renew the lease, and notice a Stop pressed in another process."""
         renewed = time.monotonic()
         while True:
-            await asyncio.sleep(STATE_POLL_SECONDS)
+            await asyncio.sleep(min(STATE_POLL_SECONDS, self._flow.lease_seconds / 6))
             try:
                 if time.monotonic() - renewed >= self._flow.lease_seconds / 3:
+                    asked = time.monotonic()  # the new lease runs from no later than this
                     job = await self._jobs.renew(
                         self.job.id, self._flow.owner, self._flow.lease_seconds
                     )
                     renewed = time.monotonic()
+                    if job is not None:
+                        self._held_until = asked + self._flow.lease_seconds
                     if job is None:
                         self._lost = True
                         self._stopping.set()

@@ -25,8 +25,10 @@ from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
 from bot.slack.views.bulk_message import (
+    MAX_SHOWN_PROBLEMS,
     line_list,
     plan_blocks,
+    problems_of,
     progress_blocks,
     text_blocks,
 )
@@ -342,9 +344,22 @@ class SlackBulkReport:
         await self._edit(who.user_id, channel_id, handle, text, text_blocks(text))
 
     async def planned(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
-        invalid = counts.invalid
-        text = texts.bulk_plan(job.user_id, counts.pending, invalid)
+        text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
         await self._show(job, text, plan_blocks(job, lines, counts))
+        problems = problems_of(lines)
+        if len(problems) <= MAX_SHOWN_PROBLEMS or job.message_ts is None:
+            return
+        # The message shows the first few; the thread has them all, before anything runs.
+        listed = [texts.bulk_plan_problems(len(problems))]
+        listed += line_list(problems, len(problems), MAX_REPORT_TEXT, rest="in the CSV report")
+        try:
+            await self._slack.chat_postMessage(
+                channel=job.channel_id, thread_ts=job.message_ts, text="\n".join(listed)
+            )
+        except SLACK_FAILURES as exc:
+            log.warning(
+                "cannot list the plan's problems in %s: %s", job.channel_id, slack_error(exc)
+            )
 
     async def cancelled(self, job: Job) -> None:
         text = texts.bulk_cancelled(job.user_id, job.stopped_by)
@@ -379,7 +394,10 @@ class SlackBulkReport:
             return
         failed = [line for line in lines if line.status == "failed"]
         report = [texts.bulk_report(len(failed), counts.not_run, counts.invalid)]
-        report += line_list(failed, len(failed), room=MAX_REPORT_TEXT)
+        report += line_list(failed, len(failed), MAX_REPORT_TEXT, rest="in the CSV report")
+        not_run = [line.number for line in lines if line.status == "not_run"]
+        if not_run:
+            report.append(texts.bulk_not_run(not_run))
         try:
             await self._slack.chat_postMessage(
                 channel=job.channel_id, thread_ts=job.message_ts, text="\n".join(report)

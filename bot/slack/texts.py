@@ -294,8 +294,27 @@ def bulk_line(number: int, text: str, reason: str) -> str:
     return f"• Line {number}: {code(text)} — {escape(reason)}"
 
 
-def bulk_more(count: int) -> str:
-    return f"…and {_lines(count)} more: every line is in the report."
+def bulk_more(count: int, where: str) -> str:
+    return f"…and {_lines(count)} more {where}."
+
+
+def line_ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5, 7, 8 → "1–3, 5, 7–8"."""
+    spans: list[list[int]] = []
+    for n in sorted(numbers):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def bulk_not_run(numbers: list[int]) -> str:
+    return f"Not run (stopped): lines {line_ranges(numbers)}."
+
+
+def bulk_plan_problems(count: int) -> str:
+    return f":clipboard: Every line with a problem ({count:,}); they will not be run:"
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -397,6 +416,7 @@ BULK_NOTICES = {
     "stopping": ":information_source: That bulk job is already stopping.",
     "finished": ":information_source: That bulk job has already finished.",
     "cancelled": ":information_source: That bulk job was cancelled; send the lines again to run them.",
+    "unavailable": ":x: The bot's database could not be reached, so nothing changed; try again in a minute.",
     "not_posted": ":warning: The bulk upload was not checked: I could not post in that channel. Invite me there (`/invite @Ecwid Image`) and try again.",
 }
 

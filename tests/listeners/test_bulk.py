@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -26,9 +27,10 @@ from tests.bulk_helpers import (
     uploaded_products,
 )
 from tests.fakes.ecwid_api import FakeEcwid
-from tests.fakes.image_host import FakeImageHost, image_bytes
+from tests.fakes.image_host import FakeImageHost, Served, image_bytes
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
+from tests.postgres import PostgresServer
 from tests.slack_requests import message_shortcut
 
 
@@ -132,6 +134,9 @@ async def test_stop_halts_a_running_job_and_the_report_names_what_did_not_run(
     not_run = [r for r in rows if r["outcome"] == "not run"]
     assert len(not_run) == 60 - done
     assert f"{len(not_run)} lines were not run (stopped)" in text
+    numbers = [int(r["line"]) for r in not_run]
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):  # lines run in order
+        assert f"Not run (stopped): lines {numbers[0]}–{numbers[-1]}." in text
     await asyncio.sleep(1.5)
     assert len(uploaded_products(ecwid)) == done  # and nothing after
 
@@ -267,3 +272,60 @@ async def test_a_single_upload_during_a_bulk_job_is_answered_in_seconds(
     assert answered_in < 3.0
     await the_report(slack, timeout=30)
     assert ecwid.rate_limited == []
+
+
+async def test_a_plan_with_many_problems_lists_them_all_in_its_thread(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    lines = [f"{n} not-a-link" for n in range(1, 26)]
+    await bot.interaction(bulk_form_submission("\n".join(lines)))
+    ts, job_id, plan = await the_plan(slack)
+    assert job_id == ""  # nothing can run: no Start
+    assert "*0 uploads ready*, 25 lines with problems" in plan.params["text"]
+    shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
+    more = re.search(r"…and (\d+) lines more in the thread\.", shown)
+    assert more is not None  # as many as fit in the message (Slack: 3,000 characters a block)
+    first = 25 - int(more.group(1))
+    assert f"Line {first}:" in shown and f"Line {first + 1}:" not in shown
+    listed = await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
+    )
+    text = listed[0].params["text"]
+    assert all(f"Line {n}: `{n} not-a-link`" in text for n in range(1, 26))
+    assert ecwid.calls == []
+
+
+async def test_a_press_when_the_database_is_gone_is_answered_not_silent(
+    settings: Settings,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    postgres: PostgresServer,
+) -> None:
+    url = postgres.new_database()
+    tuned = replace(settings, database_url=sqlalchemy_url(url) or "")
+    async with serving(tuned, slack) as bot:
+        await bot.interaction(bulk_form_submission("\n".join(lines_for(images, stock(ecwid, 2)))))
+        ts, job_id, _ = await the_plan(slack)
+        postgres.psql(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
+        await bot.interaction(press("bulk_start", job_id, ts))
+        answer = await slack.wait_for_call("chat.postEphemeral", timeout=15)
+    assert answer[0].params["text"] == (
+        ":x: The bot's database could not be reached, so nothing changed; try again in a minute."
+    )
+    assert uploaded_products(ecwid) == []
+
+
+async def test_a_restart_while_checking_says_so_in_the_plan_message(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 1)
+    images.files["slow.jpg"] = Served(image_bytes("JPEG", 640, 480), "image/jpeg", delay=30)
+    async with serving(settings, slack) as bot:
+        await bot.interaction(bulk_form_submission(f"{ids[0]} {images.link('slow.jpg')}"))
+        await slack.wait_for_call("chat.postMessage")  # "checking…"
+    said = [c.params["text"] for c in slack.calls_to("chat.update")]
+    assert said == [
+        ":x: <@U123>'s bulk upload was not planned; nothing was uploaded. The bot restarted "
+        "while checking the lines: send them again in a minute."
+    ]

@@ -30,22 +30,29 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def line_list(lines: Sequence[Line], limit: int, room: int = MAX_SECTION) -> list[str]:
-    """The lines as list items, as many as fit, and a last item saying how many did not."""
+def line_list(
+    lines: Sequence[Line], limit: int, room: int = MAX_SECTION, *, rest: str = "in the thread"
+) -> list[str]:
+    """The lines as list items, as many as fit, and a last item saying how many did not, and
+    where they are."""
     shown: list[str] = []
     used = 0
     for index, line in enumerate(lines):
         item = texts.bulk_line(line.number, line.text, line.reason or "")
         if index >= limit or used + len(item) + 1 > room - 80:
-            shown.append(texts.bulk_more(len(lines) - index))
+            shown.append(texts.bulk_more(len(lines) - index, rest))
             break
         shown.append(item)
         used += len(item) + 1
     return shown
 
 
+def problems_of(lines: Sequence[Line]) -> list[Line]:
+    return [line for line in lines if line.status == "invalid"]
+
+
 def plan_blocks(job: Job, lines: Sequence[Line], counts: Counts) -> list[Block]:
-    problems = [line for line in lines if line.status == "invalid"]
+    problems = problems_of(lines)
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
