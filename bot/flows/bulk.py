@@ -74,6 +74,10 @@ class BulkReport(Protocol):
 
     async def checking(self, who: Requester, channel_id: str, lines: int | None) -> str | None: ...
 
+    async def still_checking(
+        self, who: Requester, channel_id: str, handle: str, checked: int, lines: int
+    ) -> None: ...
+
     async def not_planned(
         self, who: Requester, channel_id: str, handle: str | None, problem: UserFacingError
     ) -> None: ...
@@ -208,7 +212,7 @@ class BulkFlow:
             return
         try:
             lines = await read()
-            checked = await self._check(lines)
+            checked = await self._check(lines, who, channel_id, handle)
         except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
             restarted = BulkInputError(
                 "The bot restarted while checking the lines: send them again in a minute."
@@ -300,11 +304,21 @@ class BulkFlow:
             for number, (_, line) in enumerate(lines, 1)
         ]
 
-    async def _check(self, lines: list[BulkLine]) -> list[_Checked | UserFacingError]:
-        """Each line's product, slot, image and alt languages; or its problem."""
+    async def _check(
+        self, lines: list[BulkLine], who: Requester, channel_id: str, handle: str
+    ) -> list[_Checked | UserFacingError]:
+        """Each line's product, slot, image and alt languages; or its problem. A long check
+        (thousands of links) shows how far it got, every few seconds."""
         refs: list[ProductRef] = [line.request.product for line in lines if line.request]
         products = await self._store.products(refs) if refs else {}
         limit = asyncio.Semaphore(PLAN_CHECKS_AT_ONCE)
+        checked = 0
+
+        async def show_progress() -> None:
+            while True:
+                await asyncio.sleep(PROGRESS_SECONDS)
+                with contextlib.suppress(Exception):
+                    await self._report.still_checking(who, channel_id, handle, checked, len(lines))
 
         async def check(line: BulkLine) -> _Checked | UserFacingError:
             if line.problem is not None or line.request is None:
@@ -326,7 +340,20 @@ class BulkFlow:
                 return problem
             return _Checked(product, slot, request, size, translated)
 
-        return await asyncio.gather(*(check(line) for line in lines))
+        async def counted(line: BulkLine) -> _Checked | UserFacingError:
+            nonlocal checked
+            try:
+                return await check(line)
+            finally:
+                checked += 1
+
+        shower = asyncio.create_task(show_progress())
+        try:
+            return await asyncio.gather(*(counted(line) for line in lines))
+        finally:
+            shower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await shower
 
     # ---- start, stop -------------------------------------------------------------------
 

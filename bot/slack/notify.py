@@ -337,6 +337,12 @@ class SlackBulkReport:
         except SLACK_FAILURES as exc:
             log.warning("cannot update the bulk message in %s: %s", channel_id, slack_error(exc))
 
+    async def still_checking(
+        self, who: Requester, channel_id: str, handle: str, checked: int, lines: int
+    ) -> None:
+        text = texts.bulk_still_checking(who.user_id, checked, lines)
+        await self._edit(who.user_id, channel_id, handle, text, text_blocks(text))
+
     async def not_planned(
         self, who: Requester, channel_id: str, handle: str | None, problem: UserFacingError
     ) -> None:

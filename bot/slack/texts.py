@@ -276,6 +276,13 @@ def bulk_checking(user_id: str, lines: int | None) -> str:
     )
 
 
+def bulk_still_checking(user_id: str, checked: int, lines: int) -> str:
+    return (
+        f":mag: <@{escape(user_id)}> sent a bulk upload: checking {_lines(lines)}… "
+        f"{progress_bar(checked, lines)} ({checked:,} checked); nothing is uploaded yet."
+    )
+
+
 def bulk_not_planned(user_id: str, error: UserFacingError) -> str:
     return f":x: <@{escape(user_id)}>'s bulk upload was not planned; nothing was uploaded. {problem(error)}"
 

@@ -324,8 +324,24 @@ async def test_a_restart_while_checking_says_so_in_the_plan_message(
     async with serving(settings, slack) as bot:
         await bot.interaction(bulk_form_submission(f"{ids[0]} {images.link('slow.jpg')}"))
         await slack.wait_for_call("chat.postMessage")  # "checking…"
-    said = [c.params["text"] for c in slack.calls_to("chat.update")]
-    assert said == [
+    *checking, said = [c.params["text"] for c in slack.calls_to("chat.update")]
+    assert said == (
         ":x: <@U123>'s bulk upload was not planned; nothing was uploaded. The bot restarted "
         "while checking the lines: send them again in a minute."
-    ]
+    )
+    assert all("(0 checked)" in text for text in checking)  # the slow link never answered
+
+
+async def test_a_long_check_shows_how_far_it_got(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 3)
+    lines = lines_for(images, ids[:2])
+    images.files["slow.jpg"] = Served(image_bytes("JPEG", 640, 480), "image/jpeg", delay=3)
+    lines.append(f"{ids[2]} {images.link('slow.jpg')}")
+    await bot.interaction(bulk_form_submission("\n".join(lines)))
+    ts, _, plan = await the_plan(slack)
+    said = [c.params["text"] for c in updates_of(slack, ts)]
+    assert said[-1] == plan.params["text"]
+    assert any("checking 3 lines…" in text and "(2 checked)" in text for text in said[:-1])
+    assert "*3 uploads ready*" in plan.params["text"]
