@@ -106,8 +106,25 @@ async def test_recorded_lines_are_never_pending_again_and_stop_marks_the_rest(
         assert (counts.done, counts.failed, counts.not_run, counts.invalid) == (1, 1, 3, 1)
         job = await store.job("a" * 32)
         assert job is not None and (job.state, job.stopped_by) == ("finished", "U9")
-        # Finished but not reported (the process died in between): it is to be claimed again.
-        assert await store.claimable() == [] or job.lease_until >= time.time()
+        assert await store.claimable() == []  # finished, and p1 still holds it to report
+    finally:
+        await store.close()
+
+
+async def test_a_finished_job_whose_report_was_not_posted_is_claimed_again(
+    database_url: str,
+) -> None:
+    store = await _open(database_url)
+    try:
+        await store.create(_job(), _lines(2))
+        assert await store.start("a" * 32, "U1", "p1", 0.5)
+        await store.record("a" * 32, [Outcome(1, "done", 1), Outcome(2, "done", 2)])
+        assert await store.finish("a" * 32, "p1")
+        await asyncio.sleep(0.7)  # p1 died before posting the report
+        assert await store.claimable() == ["a" * 32]
+        assert await store.claim("a" * 32, "p2", 30)
+        await store.reported("a" * 32)
+        assert await store.claimable() == []
     finally:
         await store.close()
 

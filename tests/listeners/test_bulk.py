@@ -100,7 +100,7 @@ async def test_thirty_good_lines_and_two_bad_ones_plan_run_and_report(
     times = [c.at for c in updates[1:]]  # after the plan: progress, then the totals
     assert len(times) >= 3
     assert all(b - a >= 2.0 for a, b in itertools.pairwise(times))
-    assert "▓" not in updates[-1].params["text"]
+    assert "░" not in updates[-1].params["text"]  # the totals, no bar any more
     progress = json.dumps([u.params["blocks"] for u in updates[1:-1]])
     assert "done" in progress and "left" in progress and "bulk_cancel" in progress
     assert "*30 uploaded*, 0 failed, 2 lines with problems skipped" in updates[-1].params["text"]
