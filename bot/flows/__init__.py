@@ -1,5 +1,5 @@
-"""The order of steps: the upload flow and the pool of workers it runs on.
+"""The order of steps: the upload flow, undo, bulk jobs, and the pool of workers they run on.
 
-May import bot.domain, bot.ecwid and bot.images; reports through the `UploadReport` protocol it
-defines, so nothing here knows Slack.
+May import bot.domain, bot.ecwid, bot.images and bot.jobs; reports through the protocols it
+defines (`UploadReport`, `UndoReport`, `BulkReport`), so nothing here knows Slack.
 """

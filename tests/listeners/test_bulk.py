@@ -345,3 +345,19 @@ async def test_a_long_check_shows_how_far_it_got(
     assert said[-1] == plan.params["text"]
     assert any("checking 3 lines…" in text and "(2 checked)" in text for text in said[:-1])
     assert "*3 uploads ready*" in plan.params["text"]
+
+
+async def test_a_channel_the_bot_is_not_in_is_explained_privately(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    slack.errors["chat.postMessage"] = "not_in_channel"
+    slack.errors["chat.postEphemeral"] = "not_in_channel"
+    lines = lines_for(images, stock(ecwid, 2))
+    await bot.interaction(bulk_form_submission("\n".join(lines), channel="C999"))
+    await bot.idle()
+    dm = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == "U123"]
+    assert [c.params["text"] for c in dm] == [
+        ":warning: The bulk upload was not checked: I could not post in that channel. Invite me "
+        "there (`/invite @Ecwid Image`) and try again."
+    ]
+    assert ecwid.calls == []
