@@ -20,7 +20,7 @@ from tests.bulk_helpers import (
     uploaded_products,
 )
 from tests.fakes.ecwid_api import FakeEcwid
-from tests.fakes.image_host import FakeImageHost, TlsAuthority
+from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority, image_bytes
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
 from tests.postgres import PostgresServer
@@ -186,3 +186,35 @@ def _job_of(slack: FakeSlack, ts: str) -> str:
                 if element.get("action_id") == "bulk_start":
                     return str(element["value"])
     raise AssertionError("no plan with a Start button")
+
+
+async def test_a_job_killed_while_its_lines_are_checked_is_explained_by_the_next_process(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+    tmp_path: Path,
+) -> None:
+    env = bot_env(slack, ecwid, tls, f"sqlite:///{tmp_path}/jobs.sqlite3")
+    ids = stock(ecwid, 1)
+    images.files["slow.jpg"] = Served(image_bytes("JPEG", 640, 480), "image/jpeg", delay=60)
+    async with bots(env, tmp_path) as started:
+        first = await start(started, env, tmp_path, slack)
+        await first.sender.interaction(bulk_form_submission(f"{ids[0]} {images.link('slow.jpg')}"))
+        (checking,) = await slack.wait_for_call("chat.postMessage")
+        ts = checking.answer["ts"]  # type: ignore[index]
+        # Well into the checks (they show how far they got), the process dies.
+        await slack.wait_until(
+            lambda: [c for c in updates_of(slack, ts) if "checked" in c.params["text"]]
+        )
+        await first.end(signal.SIGKILL)
+        await start(started, env, tmp_path, slack)
+        said = await slack.wait_until(
+            lambda: [c for c in updates_of(slack, ts) if "not planned" in c.params["text"]],
+            timeout=15,
+        )
+    assert said[-1].params["text"] == (
+        ":x: <@U123>'s bulk upload was not planned; nothing was uploaded. The bot restarted "
+        "while checking the lines: send them again in a minute."
+    )
+    assert uploaded_products(ecwid) == []

@@ -60,6 +60,12 @@ RECORD_SECONDS = 0.1  # outcomes are written in batches at least this often
 SCAN_SECONDS = 10.0  # how often unclaimed jobs are looked for
 
 
+RESTARTED = BulkInputError(
+    "The bot restarted while checking the lines: send them again in a minute."
+)
+UNEXPECTED = BulkInputError("Something went wrong on the bot's side; the error is in its log.")
+
+
 @dataclass(frozen=True)
 class Progress:
     counts: Counts
@@ -210,54 +216,44 @@ class BulkFlow:
         handle = await self._report.checking(who, channel_id, count)
         if handle is None:
             return
-        try:
-            lines = await read()
-            checked = await self._check(lines, who, channel_id, handle)
-        except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
-            restarted = BulkInputError(
-                "The bot restarted while checking the lines: send them again in a minute."
-            )
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(
-                    self._report.not_planned(who, channel_id, handle, restarted),
-                    INTERRUPTED_NOTICE_SECONDS,
-                )
-            raise
-        except UserFacingError as problem:
-            await self._report.not_planned(who, channel_id, handle, problem)
-            return
-        except Exception:
-            log.exception("bulk planning failed unexpectedly")
-            await self._report.not_planned(
-                who,
-                channel_id,
-                handle,
-                BulkInputError("Something went wrong on the bot's side; the error is in its log."),
-            )
-            return
-        records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
-        ready = sum(r.status == "pending" for r in records)
+        # Stored at once, held like a running job: should this process die while checking, the
+        # next one finds the job and says so in its message.
         job = Job(
             id=uuid.uuid4().hex,
             user_id=who.user_id,
             channel_id=channel_id,
             message_ts=handle,
             source=source,
-            state="planned" if ready else "finished",
+            state="checking",
             created_at=time.time(),
-            reported_at=None if ready else time.time(),
+            lease_owner=self.owner,
+            lease_until=time.time() + self.lease_seconds,
         )
         try:
-            await self._jobs.create(job, records)
+            await self._jobs.create(job)
         except Exception:
             log.exception("cannot store bulk job")
-            await self._report.not_planned(
-                who,
-                channel_id,
-                handle,
-                BulkInputError("The job could not be saved in the bot's database; try again."),
-            )
+            problem = BulkInputError("The job could not be saved in the bot's database; try again.")
+            await self._report.not_planned(who, channel_id, handle, problem)
             return
+        try:
+            lines = await read()
+            checked = await self._check(lines, job)
+            records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
+            if not await self._jobs.planned(job.id, records):
+                return  # given up meanwhile (its lease ran out): that was already said
+        except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._give_up(job, RESTARTED), INTERRUPTED_NOTICE_SECONDS)
+            raise
+        except UserFacingError as problem:
+            await self._give_up(job, problem)
+            return
+        except Exception:
+            log.exception("bulk planning failed unexpectedly")
+            await self._give_up(job, UNEXPECTED)
+            return
+        ready = sum(r.status == "pending" for r in records)
         log.info(
             "bulk plan job=%s user=%s channel=%s source=%s ready=%d problems=%d",
             job.id,
@@ -268,6 +264,13 @@ class BulkFlow:
             len(records) - ready,
         )
         await self._report.planned(job, records, _count(records))
+
+    async def _give_up(self, job: Job, problem: UserFacingError) -> None:
+        """The job will not be planned: the message says why (the store may be away too)."""
+        with contextlib.suppress(Exception):
+            await self._jobs.give_up_check(job.id)
+        who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+        await self._report.not_planned(who, job.channel_id, job.message_ts, problem)
 
     async def _name_files(self, files: Sequence[SharedFile]) -> list[BulkLine]:
         """Files named SKU.jpg (main or variation image) and SKU_2.jpg… (gallery), in gallery
@@ -304,9 +307,7 @@ class BulkFlow:
             for number, (_, line) in enumerate(lines, 1)
         ]
 
-    async def _check(
-        self, lines: list[BulkLine], who: Requester, channel_id: str, handle: str
-    ) -> list[_Checked | UserFacingError]:
+    async def _check(self, lines: list[BulkLine], job: Job) -> list[_Checked | UserFacingError]:
         """Each line's product, slot, image and alt languages; or its problem. A long check
         (thousands of links) shows how far it got, every few seconds."""
         refs: list[ProductRef] = [line.request.product for line in lines if line.request]
@@ -315,10 +316,19 @@ class BulkFlow:
         checked = 0
 
         async def show_progress() -> None:
+            """Keep the lease (the check is alive), and show how far it got."""
+            who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+            shown = time.monotonic()
             while True:
-                await asyncio.sleep(PROGRESS_SECONDS)
+                await asyncio.sleep(min(PROGRESS_SECONDS, self.lease_seconds / 3))
                 with contextlib.suppress(Exception):
-                    await self._report.still_checking(who, channel_id, handle, checked, len(lines))
+                    await self._jobs.renew(job.id, self.owner, self.lease_seconds)
+                if time.monotonic() - shown >= PROGRESS_SECONDS:
+                    shown = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        await self._report.still_checking(
+                            who, job.channel_id, job.message_ts or "", checked, len(lines)
+                        )
 
         async def check(line: BulkLine) -> _Checked | UserFacingError:
             if line.problem is not None or line.request is None:
@@ -406,6 +416,15 @@ class BulkFlow:
     async def _watch(self) -> None:
         while not self._closing:
             try:
+                for job_id in await self._jobs.abandoned_checks():
+                    if await self._jobs.give_up_check(job_id, only_if_abandoned=True):
+                        log.info("bulk job %s: its checks were cut short by a restart", job_id)
+                        job = await self._jobs.job(job_id)
+                        if job is not None:
+                            who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+                            await self._report.not_planned(
+                                who, job.channel_id, job.message_ts, RESTARTED
+                            )
                 for job_id in await self._jobs.claimable():
                     if (
                         job_id not in self._runs

@@ -25,7 +25,7 @@ jobs = Table(
     Column("channel_id", String(32), nullable=False),
     Column("message_ts", String(32)),  # the plan, then progress, then result message
     Column("source", String(16), nullable=False),  # lines, csv or files
-    # planned → running → (stopping →) finished; planned → cancelled
+    # checking → planned → running → (stopping →) finished; checking or planned → cancelled
     Column("state", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("started_at", Float),

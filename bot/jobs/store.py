@@ -48,7 +48,7 @@ class Job:
     channel_id: str
     message_ts: str | None
     source: str
-    state: str  # planned, running, stopping, finished, cancelled
+    state: str  # checking, planned, running, stopping, finished, cancelled
     created_at: float
     started_at: float | None = None
     finished_at: float | None = None
@@ -108,6 +108,25 @@ def _line(row: Any) -> Line:
     values.pop("job_id", None)
     values.pop("finished_at", None)
     return Line(**values)
+
+
+def _insert_lines(job_id: str, job_lines: Sequence[Line]) -> list[Any]:
+    """The INSERT of the lines (one statement, many rows: the driver's executemany)."""
+    rows = [
+        {
+            "job_id": job_id,
+            "number": line.number,
+            "text": line.text,
+            "product": line.product,
+            "slot": line.slot,
+            "request": line.request,
+            "status": line.status,
+            "image_id": line.image_id,
+            "reason": line.reason,
+        }
+        for line in job_lines
+    ]
+    return [(lines.insert(), rows)] if rows else []
 
 
 def _migrate(connection: Connection) -> None:
@@ -186,39 +205,58 @@ class JobStore:
         async with self._engine.begin() as connection:
             counts = []
             for statement in statements:
-                result = await connection.execute(statement)
+                # A (statement, rows) pair runs once per row, as the driver's executemany.
+                if isinstance(statement, tuple):
+                    result = await connection.execute(*statement)
+                else:
+                    result = await connection.execute(statement)
                 counts.append(result.rowcount)
             return counts
 
     # ---- jobs --------------------------------------------------------------------------
 
-    async def create(self, job: Job, job_lines: Sequence[Line]) -> None:
-        rows = [
-            {
-                "job_id": job.id,
-                "number": line.number,
-                "text": line.text,
-                "product": line.product,
-                "slot": line.slot,
-                "request": line.request,
-                "status": line.status,
-                "image_id": line.image_id,
-                "reason": line.reason,
-            }
-            for line in job_lines
-        ]
-        values = dataclasses.asdict(job)
-        if self._write_lock is None:
-            await self._create(values, rows)
-        else:
-            async with self._write_lock:
-                await self._create(values, rows)
+    async def create(self, job: Job, job_lines: Sequence[Line] = ()) -> None:
+        """A new job (with its lines, or none yet while they are being checked)."""
+        await self._write(
+            jobs.insert().values(**dataclasses.asdict(job)), *_insert_lines(job.id, job_lines)
+        )
 
-    async def _create(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        async with self._engine.begin() as connection:
-            await connection.execute(jobs.insert().values(**job))
-            for start in range(0, len(rows), 500):
-                await connection.execute(lines.insert(), rows[start : start + 500])
+    async def planned(self, job_id: str, job_lines: Sequence[Line]) -> bool:
+        """checking → planned (or finished, with nothing to run), with its lines; False when it
+        was no longer being checked (given up for a restart)."""
+        runnable = any(line.status == "pending" for line in job_lines)
+        now = time.time()
+        values: dict[str, Any] = {"state": "planned", "lease_owner": None, "lease_until": 0.0}
+        if not runnable:
+            values.update(state="finished", finished_at=now, reported_at=now)
+        # One transaction: the lines arrive with the state that makes them count.
+        *_, changed = await self._write(
+            *_insert_lines(job_id, job_lines),
+            update(jobs).where(jobs.c.id == job_id, jobs.c.state == "checking").values(**values),
+        )
+        return changed == 1
+
+    async def give_up_check(self, job_id: str, *, only_if_abandoned: bool = False) -> bool:
+        """checking → cancelled: its checks failed, or a restart cut them short (with
+        `only_if_abandoned`: only when the process checking them stopped renewing its lease)."""
+        now = time.time()
+        condition = [jobs.c.id == job_id, jobs.c.state == "checking"]
+        if only_if_abandoned:
+            condition.append(jobs.c.lease_until < now)
+        (changed,) = await self._write(
+            update(jobs).where(*condition).values(state="cancelled", finished_at=now)
+        )
+        return changed == 1
+
+    async def abandoned_checks(self) -> list[str]:
+        """Jobs still being checked by a process that died."""
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                select(jobs.c.id).where(
+                    jobs.c.state == "checking", jobs.c.lease_until < time.time()
+                )
+            )
+            return [row.id for row in result]
 
     async def job(self, job_id: str) -> Job | None:
         async with self._engine.connect() as connection:
@@ -283,7 +321,7 @@ class JobStore:
             .where(
                 jobs.c.id == job_id,
                 jobs.c.lease_owner == owner,
-                jobs.c.state.in_(("running", "stopping")),
+                jobs.c.state.in_(("checking", "running", "stopping")),
             )
             .values(lease_until=time.time() + lease_seconds)
         )
