@@ -87,11 +87,6 @@ class Counts:
     invalid: int = 0
     not_run: int = 0
 
-    @property
-    def planned(self) -> int:
-        """Lines that were to be uploaded."""
-        return self.done + self.failed + self.pending + self.not_run
-
 
 # Running, stopping, or finished with the report not yet posted (the process died in between).
 _UNFINISHED = jobs.c.state.in_(("running", "stopping")) | (
@@ -262,9 +257,6 @@ class JobStore:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(jobs).where(jobs.c.id == job_id))).first()
         return _job(row) if row else None
-
-    async def set_message(self, job_id: str, ts: str) -> None:
-        await self._write(update(jobs).where(jobs.c.id == job_id).values(message_ts=ts))
 
     async def start(self, job_id: str, user_id: str, owner: str, lease_seconds: float) -> bool:
         """planned → running, held by `owner`; False when it was not planned any more."""
