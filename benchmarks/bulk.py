@@ -12,7 +12,10 @@ once the plan is shown, and waits for the report. It prints:
 - images a minute while the job ran (first upload to last) as a share of the most the limit
   allows (every line is one call: an upload by link with its size and alt text);
 - the lines that failed on a 429, from the job's own report, and how many 429s Ecwid answered;
-- the bot's peak resident memory.
+- the bot's peak resident memory;
+- the look-up calls the job's plan took (`--by-sku` names products by SKU; `--catalog N` puts N
+  products in the store, so that the choice between a search per SKU and paging the catalog
+  shows).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ async def _slack_calls(client: aiohttp.ClientSession, url: str) -> list[dict[str
         return list(await response.json())
 
 
-async def one_run(lines: int, rate: str) -> dict[str, float]:
+async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[str, float]:
     fakes = Process(
         [
             sys.executable,
@@ -68,6 +71,9 @@ async def one_run(lines: int, rate: str) -> dict[str, float]:
             str(lines),
             "--rate",
             rate,
+            "--catalog",
+            str(catalog),
+            *(["--by-sku"] if by_sku else []),
         ],
         {},
     )
@@ -176,6 +182,9 @@ async def one_run(lines: int, rate: str) -> dict[str, float]:
         "lost_to_429": lost,
         "answered_429": stats["rate_limited"],
         "peak_rss_mb": peak,
+        "plan_sku_searches": stats["plan_sku_searches"],
+        "plan_catalog_pages": stats["plan_catalog_pages"],
+        "plan_other_lookups": stats["plan_other_lookups"],
     }
 
 
@@ -184,17 +193,24 @@ async def main() -> None:
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--rate", default="100/1", help="Ecwid's limit, CALLS/SECONDS")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--by-sku", action="store_true", help="lines name products by SKU")
+    parser.add_argument("--catalog", type=int, default=0, help="products in the store in all")
     options = parser.parse_args()
     runs = []
     for n in range(options.runs):
-        figures = await one_run(options.lines, options.rate)
+        figures = await one_run(
+            options.lines, options.rate, by_sku=options.by_sku, catalog=options.catalog
+        )
         runs.append(figures)
         print(
             f"run {n + 1}: {figures['uploaded']:.0f}/{options.lines} uploaded; "
             f"{figures['per_minute']:,.0f} images a minute = {figures['share']:.1%} of the "
             f"limit's most ({options.rate}); lines lost to 429: {figures['lost_to_429']:.0f} "
             f"(429s answered: {figures['answered_429']:.0f}); plan shown after "
-            f"{figures['planned_s']:.1f} s; peak RSS {figures['peak_rss_mb']:.0f} MB",
+            f"{figures['planned_s']:.1f} s; peak RSS {figures['peak_rss_mb']:.0f} MB; "
+            f"the plan's look-ups: {figures['plan_sku_searches']:.0f} SKU searches, "
+            f"{figures['plan_catalog_pages']:.0f} catalog pages, "
+            f"{figures['plan_other_lookups']:.0f} by id",
             flush=True,
         )
     if len(runs) > 1:

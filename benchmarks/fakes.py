@@ -23,29 +23,60 @@ from tests.fakes.slack_api import FakeSlack
 async def _ecwid_stats(ecwid: FakeEcwid) -> web.Response:
     """When each image upload reached the loopback Ecwid, and how many calls it answered 429."""
     uploads = [c.at for c in ecwid.calls if c.method == "POST" and c.path.endswith("/async")]
+    first = min(uploads, default=float("inf"))
+    lookups = [c for c in ecwid.calls if c.method == "GET" and c.at < first]
     return web.json_response(
-        {"uploads": uploads, "rate_limited": len(ecwid.rate_limited), "calls": len(ecwid.calls)}
+        {
+            "uploads": uploads,
+            "rate_limited": len(ecwid.rate_limited),
+            "calls": len(ecwid.calls),
+            # Before the first upload: the plan's look-ups, by kind.
+            "plan_sku_searches": sum("sku" in c.query for c in lookups if c.path == "/products"),
+            "plan_catalog_pages": sum(
+                "sku" not in c.query and "productId" not in c.query and "keyword" not in c.query
+                for c in lookups
+                if c.path == "/products"
+            ),
+            "plan_other_lookups": sum(
+                c.path == "/products" and ("productId" in c.query or "keyword" in c.query)
+                for c in lookups
+            ),
+        }
     )
 
 
-async def serve(upload_delay: float, products: int = 0, rate: str | None = None) -> None:
+async def serve(
+    upload_delay: float,
+    products: int = 0,
+    rate: str | None = None,
+    *,
+    by_sku: bool = False,
+    catalog: int = 0,
+) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
-    slack, ecwid, images = FakeSlack(), FakeEcwid(), FakeImageHost(tls)
+    slack, ecwid, images = (
+        FakeSlack(),
+        FakeEcwid(tls.server_context(), tls.client_context()),
+        FakeImageHost(tls),
+    )
     ecwid.upload_delay = upload_delay
     images.default = Served(image_bytes("JPEG", 640, 480), "image/jpeg")
     if rate:
         calls, seconds = rate.split("/")
         ecwid.rate_limit = (int(calls), float(seconds))
     ids = range(10_001, 10_001 + products)
-    for n in ids:
+    for n in range(10_001, 10_001 + max(products, catalog)):  # the job's products come first
         ecwid.products[n] = {"id": n, "name": f"Item {n}", "sku": f"B-{n}"}
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
     for server in (slack, ecwid, images):
         await server.start()
     if products:  # a bulk job's CSV, shared in Slack: a line per product
         rows = ["product,image_url,width,height,alt"]
-        rows += [f"{n},{images.link(f'p{n}.jpg')},800,600,Item {n}" for n in ids]
+        rows += [
+            f"{f'sku:B-{n}' if by_sku else n},{images.link(f'p{n}.jpg')},800,600,Item {n}"
+            for n in ids
+        ]
         slack.add_file("F0BULK", "bulk.csv", "\n".join(rows).encode(), mimetype="text/csv")
     print(
         json.dumps(
@@ -74,5 +105,15 @@ if __name__ == "__main__":
     parser.add_argument("upload_delay", type=float, nargs="?", default=0.3)
     parser.add_argument("--products", type=int, default=0, help="and a CSV of a line for each")
     parser.add_argument("--rate", help="Ecwid's limit, CALLS/SECONDS (a sliding window)")
+    parser.add_argument("--by-sku", action="store_true", help="the CSV names products by SKU")
+    parser.add_argument("--catalog", type=int, default=0, help="products in the store in all")
     options = parser.parse_args()
-    asyncio.run(serve(options.upload_delay, options.products, options.rate))
+    asyncio.run(
+        serve(
+            options.upload_delay,
+            options.products,
+            options.rate,
+            by_sku=options.by_sku,
+            catalog=options.catalog,
+        )
+    )

@@ -24,17 +24,18 @@ async def slack() -> AsyncIterator[FakeSlack]:
     await server.close()
 
 
-@pytest.fixture
-async def ecwid() -> AsyncIterator[FakeEcwid]:
-    server = FakeEcwid()
-    await server.start()
-    yield server
-    await server.close()
-
-
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsAuthority:
     return TlsAuthority(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+async def ecwid(tls: TlsAuthority) -> AsyncIterator[FakeEcwid]:
+    """Loopback Ecwid, its CDN on https (trusted through the test CA, as the bot is told)."""
+    server = FakeEcwid(tls.server_context(), tls.client_context())
+    await server.start()
+    yield server
+    await server.close()
 
 
 @pytest.fixture

@@ -199,6 +199,7 @@ def name_files(files: Iterable[SharedFile]) -> list[NamedFile]:
     return named
 
 
+_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
 REPORT_COLUMNS = ("line", "text", "product", "slot", "outcome", "image_id", "reason")
 
 
@@ -213,5 +214,8 @@ def report_csv(rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def _inert(value: str) -> str:
-    """Spreadsheets run cells that start with =, +, - or @ as formulas: not these."""
+    """Spreadsheets run cells that start with =, +, - or @ as formulas: not these. A lone `-`
+    and a plain negative number (`-12.5`) are no formula, and stay as they are."""
+    if value == "-" or _NEGATIVE_NUMBER.fullmatch(value):
+        return value
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -19,7 +19,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_ran
 
 from bot.config import Settings
 from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit
-from bot.ecwid.errors import MAX_ATTEMPTS, AmbiguousSku, EcwidError, ProductNotFound, explain_status
+from bot.ecwid.errors import MAX_ATTEMPTS, EcwidError, ProductNotFound, explain_status
 from bot.ecwid.models import (
     CurrentImage,
     ImageSlot,
@@ -38,6 +38,9 @@ MAX_RATE_LIMIT_WAIT_SECONDS = (
 )
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 BATCH_SIZE = 100  # products a look-up may ask for at once (Ecwid's `limit`)
+# What a look-up reads of a product: its variations come inline, so their SKUs need no call more.
+PRODUCT_FIELDS = "id,name,sku,combinations(id,sku,options)"
+SEARCH_FIELDS = f"total,count,offset,limit,items({PRODUCT_FIELDS})"
 BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
 
 
@@ -238,14 +241,9 @@ class EcwidClient:
         )
 
     async def get_product(self, product_id: int) -> Product:
+        """The product with its variations (carried inline, as `combinations[]`)."""
         try:
-            data = await self._call(
-                "GET",
-                f"/products/{product_id}",
-                scope="read_catalog",
-                what=f"product {product_id}",
-                params={"responseFields": "id,name,sku"},
-            )
+            data = await self._read_product(product_id, PRODUCT_FIELDS)
         except EcwidError as exc:
             if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
                 raise ProductNotFound(
@@ -254,31 +252,18 @@ class EcwidClient:
             raise
         return _product(data)
 
-    async def find_product_by_sku(self, sku: str) -> Product:
-        """The product, or the variation of a product, with this SKU; AmbiguousSku for several.
+    async def search_by_sku(self, sku: str) -> list[Product]:
+        """The products Ecwid answers for one SKU: those whose own SKU, or one of whose
+        variations' SKU, is exactly `sku`. `sku` takes one SKU ("if SKU value is an exact
+        match"; the official client types it as one String, ProductsSearchRequest.kt)."""
+        products, _ = await self._search({"sku": sku}, what=f"SKU {sku}", every_page=True)
+        return products
 
-        Ecwid's SKU filter answers the parent products of matching variations too, so a parent
-        whose own SKU differs is searched for the variation.
-        """
-        data = await self._call(
-            "GET", "/products", scope="read_catalog", what=f"SKU {sku}", params={"sku": sku}
-        )
-        parents = [_product(item) for item in data.get("items") or []]
-        found: list[Product] = [p for p in parents if p.sku == sku]
-        others = [p for p in parents if p.sku != sku]
-        for parent, variations in zip(
-            others,
-            await asyncio.gather(*(self.get_variations(p.id) for p in others)),
-            strict=True,
-        ):
-            found += [replace(parent, variation=v) for v in variations if v.sku == sku]
-        if not found:  # Ecwid matched in a way of its own (case…): its answer stands
-            found = parents
-        if not found:
-            raise ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
-        if len(found) > 1:
-            raise AmbiguousSku(sku, tuple(found))
-        return found[0]
+    async def search_by_keyword(self, text: str) -> list[Product]:
+        """Products whose name, SKU, options… contain `text` (Ecwid's keyword search): where a
+        SKU that differs only in letter case is looked for when the exact search finds none."""
+        products, _ = await self._search({"keyword": text}, what=f"SKU {text}", every_page=True)
+        return products
 
     async def products_by_ids(self, ids: Sequence[int]) -> dict[int, Product]:
         """Many products by id, up to 100 a call (`productId=1,2,3`); missing ones are absent."""
@@ -286,59 +271,50 @@ class EcwidClient:
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), BATCH_SIZE):
             batch = unique[start : start + BATCH_SIZE]
-            for item in await self._search_items({"productId": ",".join(map(str, batch))}):
-                product = _product(item)
-                found[product.id] = product
+            products, _ = await self._search(
+                {"productId": ",".join(map(str, batch))}, what="the products", every_page=True
+            )
+            found.update((product.id, product) for product in products)
         return found
 
-    async def products_by_skus(self, skus: Sequence[str]) -> dict[str, list[Product]]:
-        """Each SKU's products or variations (one match, several, or none), looked up 100 SKUs
-        a call; a SKU with a comma in it, which the list cannot carry, is looked up alone."""
-        unique = list(dict.fromkeys(skus))
-        batches = [[s] for s in unique if "," in s]
-        listable = [s for s in unique if "," not in s]
-        batches += [listable[i : i + BATCH_SIZE] for i in range(0, len(listable), BATCH_SIZE)]
-        parents: dict[int, Product] = {}
-        for batch in batches:
-            for item in await self._search_items({"sku": ",".join(batch)}):
-                product = _product(item)
-                parents[product.id] = product
-        matches: dict[str, list[Product]] = {sku: [] for sku in unique}
-        for product in parents.values():
-            if product.sku in matches:
-                matches[product.sku].append(product)
-        # Ecwid answers the parents of matching variations too: those whose own SKU was not
-        # asked for are searched. (A variation SKU under a parent whose own SKU was also asked
-        # for is not told apart: it would cost a call per product of the job.)
-        others = [p for p in parents.values() if p.sku not in matches]
-        variations = await asyncio.gather(*(self.get_variations(p.id) for p in others))
-        for parent, found in zip(others, variations, strict=True):
-            for variation in found:
-                if variation.sku in matches and variation.sku != parent.sku:
-                    matches[variation.sku].append(replace(parent, variation=variation))
-        return matches
+    async def catalog_page(
+        self, offset: int, *, updated_from: int | None = None
+    ) -> tuple[list[Product], int]:
+        """One page (100) of the whole catalog, or of the products changed since a unix time,
+        and how many there are in all (`total`)."""
+        params = {"offset": str(offset)}
+        if updated_from is not None:
+            params["updatedFrom"] = str(updated_from)
+        return await self._search(params, what="the catalog", every_page=False)
 
-    async def _search_items(self, params: dict[str, str]) -> list[Any]:
-        """Every item a product search answers, page by page."""
-        items: list[Any] = []
+    async def _search(
+        self, params: dict[str, str], *, what: str, every_page: bool
+    ) -> tuple[list[Product], int]:
+        """GET /products trimmed to what a look-up needs: its items (every page of them, or the
+        one page asked for) and `total`."""
+        products: list[Product] = []
+        offset = int(params.get("offset", "0"))
         while True:
             data = await self._call(
                 "GET",
                 "/products",
                 scope="read_catalog",
-                what="the products",
+                what=what,
                 params={
                     **params,
                     "limit": str(BATCH_SIZE),
-                    "offset": str(len(items)),
-                    "responseFields": "total,count,items(id,name,sku)",
+                    "offset": str(offset),
+                    "responseFields": SEARCH_FIELDS,
                 },
             )
-            page = data.get("items") or [] if isinstance(data, dict) else []
-            items += page
+            page = data.get("items") if isinstance(data, dict) else None
+            page = page if isinstance(page, list) else []
             total = data.get("total") if isinstance(data, dict) else None
-            if not page or not isinstance(total, int) or len(items) >= total:
-                return items
+            total = total if isinstance(total, int) else len(page)
+            products += (_product(item) for item in page)
+            offset += len(page)
+            if not every_page or not page or offset >= total:
+                return products, total
 
     async def get_variations(self, product_id: int) -> list[Variation]:
         """GET /products/{id}/combinations: a plain list (no paging)."""
@@ -354,11 +330,10 @@ class EcwidClient:
         return [v for v in data if isinstance(v, dict)] if isinstance(data, list) else []
 
     async def get_variation(self, product_id: int, variation_id: int) -> Product:
-        """The product with one of its variations, by their ids."""
-        product, variations = await asyncio.gather(
-            self.get_product(product_id), self.get_variations(product_id)
-        )
-        for variation in variations:
+        """The product with one of its variations, by their ids: one read, as the product
+        answer carries its variations inline."""
+        product = await self.get_product(product_id)
+        for variation in product.variations:
             if variation.id == variation_id:
                 return replace(product, variation=variation)
         raise ProductNotFound(
@@ -372,7 +347,11 @@ class EcwidClient:
             "/products",
             scope="read_catalog",
             what="the product search",
-            params={"keyword": query.rstrip("*") + "*", "limit": str(limit)},
+            params={
+                "keyword": query.rstrip("*") + "*",
+                "limit": str(limit),
+                "responseFields": SEARCH_FIELDS,
+            },
             time_limit=time_limit,
             retries=False,  # Slack waits only 3 s for type-ahead options
         )
@@ -418,6 +397,20 @@ class EcwidClient:
             raise
         return _upload_result(answer)
 
+    async def set_alt(
+        self,
+        slot: ImageSlot,
+        image_id: int | None,
+        alt_main: str | None,
+        translated: dict[str, str],
+    ) -> None:
+        """The alt text of the slot's image (for the gallery: of the image with that id)."""
+        if slot.kind == "variation" and slot.variation_id is not None:
+            await self.set_variation_alt(slot.product_id, slot.variation_id, alt_main, translated)
+        else:
+            target = image_id if slot.kind == "gallery" else None
+            await self.set_image_alt(slot.product_id, target, alt_main, translated)
+
     async def set_image_alt(
         self,
         product_id: int,
@@ -429,22 +422,23 @@ class EcwidClient:
         else of the product.
 
         The product update takes the whole image list, so every image is sent back as Ecwid has
-        it (id, order, alt), with only the main image's alt text changed.
+        it (id, order, alt), with only that image's alt text changed. What Ecwid does with it is
+        not documented, so the product is read again: an alt text Ecwid does not show is an error,
+        never claimed as set.
         """
         what = f"product {product_id}"
-        images = _images(await self._read_product(product_id, "id,media"))
-        alt: dict[str, Any] = {}
-        if alt_main:
-            alt["main"] = alt_main
-        if translated:
-            alt["translated"] = dict(translated)
-        updated: list[dict[str, Any]] = []
+        alt = _alt_json(alt_main, translated)
 
         def is_target(image: dict[str, Any]) -> bool:
             if image_id is None:
                 return bool(image.get("isMain"))
             return str(image.get("id")) == str(image_id)
 
+        images = _images(await self._read_product(product_id, "id,media"))
+        if not any(is_target(image) for image in images):
+            which = "main image" if image_id is None else f"image {image_id}"
+            raise EcwidError(f"Ecwid shows no {which} of {what} to set the alt text on.")
+        updated: list[dict[str, Any]] = []
         for image in images:
             if "id" not in image:
                 continue
@@ -454,9 +448,6 @@ class EcwidClient:
             elif image.get("alt"):
                 kept["alt"] = image["alt"]
             updated.append(kept)
-        if not any(is_target(image) for image in images):
-            which = "main image" if image_id is None else f"image {image_id}"
-            raise EcwidError(f"Ecwid shows no {which} of {what} to set the alt text on.")
         await self._call(
             "PUT",
             f"/products/{product_id}",
@@ -464,6 +455,40 @@ class EcwidClient:
             what=what,
             json={"media": {"images": updated}},
         )
+        after = _images(await self._read_product(product_id, "id,media"))
+        shown = next((image.get("alt") for image in after if is_target(image)), None)
+        if not _alt_matches(shown, alt):
+            raise EcwidError(
+                "Ecwid accepted the alt text but does not show it on the image: set it in the "
+                "Ecwid admin."
+            )
+
+    async def set_variation_alt(
+        self, product_id: int, variation_id: int, alt_main: str | None, translated: dict[str, str]
+    ) -> None:
+        """A variation's image alt text: `PUT /products/{id}/combinations/{cid}` with only
+        `alt` (official client: dto/variation/request/UpdatedVariation.kt, `alt`), read back."""
+        alt = _alt_json(alt_main, translated)
+        await self._call(
+            "PUT",
+            f"/products/{product_id}/combinations/{variation_id}",
+            scope="update_catalog",
+            what=f"product {product_id}",
+            json={"alt": alt},
+        )
+        shown = next(
+            (
+                raw.get("alt")
+                for raw in await self._variations_raw(product_id)
+                if raw.get("id") == variation_id
+            ),
+            None,
+        )
+        if not _alt_matches(shown, alt):
+            raise EcwidError(
+                "Ecwid accepted the variation's alt text but does not show it: set it in the "
+                "Ecwid admin."
+            )
 
     async def current_image(self, slot: ImageSlot) -> CurrentImage | None:
         """The main image or a variation's image as it is now; None when there is none (and
@@ -474,23 +499,23 @@ class EcwidClient:
             for raw in await self._variations_raw(slot.product_id):
                 if raw.get("id") == slot.variation_id:
                     url = raw.get("originalImageUrl") or raw.get("imageUrl")
-                    return CurrentImage(url) if isinstance(url, str) and url else None
+                    if not isinstance(url, str) or not url:
+                        return None
+                    alt_main, alt_translated = _alt_texts(raw.get("alt"))
+                    return CurrentImage(url, alt_main=alt_main, alt_translated=alt_translated)
             return None
         data = await self._read_product(slot.product_id, "id,originalImage,media")
         original = data.get("originalImage") if isinstance(data, dict) else None
         if not isinstance(original, dict) or not original.get("url"):
             return None
         main = next((image for image in _images(data) if image.get("isMain")), {})
-        alt_value = main.get("alt")
-        alt: dict[str, Any] = alt_value if isinstance(alt_value, dict) else {}
-        translated_value = alt.get("translated")
-        translated: dict[str, Any] = translated_value if isinstance(translated_value, dict) else {}
+        alt_main, alt_translated = _alt_texts(main.get("alt"))
         return CurrentImage(
             url=str(original["url"]),
             width=original.get("width") if isinstance(original.get("width"), int) else None,
             height=original.get("height") if isinstance(original.get("height"), int) else None,
-            alt_main=str(alt["main"]) if alt.get("main") else None,
-            alt_translated=tuple((str(k), str(v)) for k, v in translated.items() if v),
+            alt_main=alt_main,
+            alt_translated=alt_translated,
         )
 
     async def delete_image(self, slot: ImageSlot, image_id: int | None = None) -> None:
@@ -553,6 +578,37 @@ def _images(product: Any) -> list[dict[str, Any]]:
     return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else []
 
 
+def _alt_json(alt_main: str | None, translated: dict[str, str]) -> dict[str, Any]:
+    """Alt text as Ecwid takes it: `{"main": …, "translated": {lang: …}}`, empty parts left out."""
+    alt: dict[str, Any] = {}
+    if alt_main:
+        alt["main"] = alt_main
+    if translated:
+        alt["translated"] = dict(translated)
+    return alt
+
+
+def _alt_texts(value: Any) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The main and translated alt texts of an answer's `alt` (FetchedAlt: main, translated)."""
+    alt: dict[str, Any] = value if isinstance(value, dict) else {}
+    translated_value = alt.get("translated")
+    translated: dict[str, Any] = translated_value if isinstance(translated_value, dict) else {}
+    main = str(alt["main"]) if alt.get("main") else None
+    return main, tuple((str(k), str(v)) for k, v in translated.items() if v)
+
+
+def _alt_matches(shown: Any, asked: dict[str, Any]) -> bool:
+    """Whether Ecwid shows the alt text asked for. Ecwid may fill translations it was not given
+    with the main text, so only what was asked is compared."""
+    main, translated = _alt_texts(shown)
+    if asked.get("main") and main != asked["main"]:
+        return False
+    shown_translated = dict(translated)
+    return all(
+        shown_translated.get(lang) == text for lang, text in asked.get("translated", {}).items()
+    )
+
+
 def _upload_result(data: Any) -> UploadResult:
     image_id = data.get("id") if isinstance(data, dict) else None
     return UploadResult(image_id if isinstance(image_id, int) else None)
@@ -575,4 +631,16 @@ def _variation(data: Any) -> Variation | None:
 def _product(data: Any) -> Product:
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         raise EcwidError("Ecwid sent a product without an id.")
-    return Product(id=data["id"], name=str(data.get("name") or ""), sku=data.get("sku") or None)
+    combinations = data.get("combinations")
+    variations = (
+        tuple(v for v in map(_variation, combinations) if v)
+        if isinstance(combinations, list)
+        else ()
+    )
+    sku = data.get("sku")
+    return Product(
+        id=data["id"],
+        name=str(data.get("name") or ""),
+        sku=sku if isinstance(sku, str) and sku else None,
+        variations=variations,
+    )

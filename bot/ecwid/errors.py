@@ -42,10 +42,14 @@ class AmbiguousSku(EcwidError):
     """Several products match one SKU (duplicates happen; variation SKUs match too)."""
 
     def __init__(self, sku: str, candidates: tuple[Product, ...]) -> None:
-        super().__init__(
-            f'{len(candidates)} products match SKU "{sku}"; nothing was chosen. '
-            "Give the product by its id instead."
-        )
+        if all(c.asked_sku for c in candidates):
+            matched = (
+                f'No product has SKU "{sku}" exactly, and {len(candidates)} have it in other '
+                "letter case"
+            )
+        else:
+            matched = f'{len(candidates)} products match SKU "{sku}"'
+        super().__init__(f"{matched}; nothing was chosen. Give the product by its id instead.")
         self.sku = sku
         self.candidates = candidates
 

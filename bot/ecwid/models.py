@@ -28,11 +28,25 @@ class Product:
     name: str
     sku: str | None
     variation: Variation | None = None
+    # Every variation, as product and search answers carry them inline (`combinations[]`).
+    variations: tuple[Variation, ...] = ()
+    # The SKU asked for, when it matched this product's (or variation's) only by letter case.
+    asked_sku: str | None = None
+
+    @property
+    def matched_sku(self) -> str | None:
+        """The SKU that identifies what the image goes on: the variation's own, else the product's."""
+        if self.variation is not None and self.variation.sku:
+            return self.variation.sku
+        return self.sku
 
 
 @dataclass(frozen=True)
 class CurrentImage:
-    """What a slot shows now: enough to recognise it later and to put it back."""
+    """What a slot shows now: enough to recognise it later and to put it back.
+
+    `url` is where Ecwid serves it now: right after an upload by link that is the link itself, and
+    later Ecwid's own CDN copy, so an image is recognised by its fingerprint, not by its URL."""
 
     url: str
     width: int | None = None

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductId, ProductRef, ProductSku
+from bot.ecwid.catalog import Catalog
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import AmbiguousSku, EcwidError, ProductNotFound
-from bot.ecwid.models import Product, StoreLanguages, Variation
+from bot.ecwid.models import Product, StoreLanguages
 
 LANGUAGES_TTL_SECONDS = 300.0
 PRODUCT_TTL_SECONDS = 60.0  # long enough for a burst, short enough that renames show soon
@@ -23,12 +24,12 @@ MAX_CACHED_PRODUCTS = 1000
 class StoreInfo:
     def __init__(self, ecwid: EcwidClient, ttl: float = LANGUAGES_TTL_SECONDS) -> None:
         self._ecwid = ecwid
+        self.catalog = Catalog(ecwid)
         self._ttl = ttl
         self._languages: StoreLanguages | None = None
         self._fetched_at = 0.0
         self._refresh: asyncio.Task[StoreLanguages] | None = None
         self._products: dict[ProductRef, tuple[float, Product]] = {}
-        self._variations: dict[int, tuple[float, list[Variation]]] = {}
         self._lookups: dict[ProductRef, asyncio.Task[Product]] = {}
 
     async def languages(self) -> StoreLanguages:
@@ -51,17 +52,6 @@ class StoreInfo:
             return self._languages
         finally:
             self._refresh = None
-
-    async def variations(self, product_id: int) -> list[Variation]:
-        """A product's variations, cached as products are: the type-ahead asks on every key."""
-        hit = self._variations.get(product_id)
-        if hit is not None and time.monotonic() - hit[0] < PRODUCT_TTL_SECONDS:
-            return hit[1]
-        variations = await self._ecwid.get_variations(product_id)
-        if len(self._variations) >= MAX_CACHED_PRODUCTS:
-            self._variations.clear()
-        self._variations[product_id] = (time.monotonic(), variations)
-        return variations
 
     async def product(self, ref: ProductRef) -> Product:
         """The product, by id or SKU; concurrent look-ups of one product share one Ecwid call."""
@@ -87,7 +77,7 @@ class StoreInfo:
         singles = [r for r in wanted if isinstance(r, ProductId) and r.variation is not None]
         try:
             by_id = await self._ecwid.products_by_ids(ids) if ids else {}
-            by_sku = await self._ecwid.products_by_skus(skus) if skus else {}
+            by_sku = await self.catalog.find(skus) if skus else {}
         except EcwidError as exc:  # every look-up of the batch failed alike
             return {ref: exc for ref in wanted}
         for number in ids:
@@ -96,15 +86,7 @@ class StoreInfo:
                 f"There is no product with id {number} in the store.", status=404
             )
         for sku, matches in by_sku.items():
-            by_ref = ProductSku(sku)
-            if not matches:
-                found[by_ref] = ProductNotFound(
-                    f'There is no product with SKU "{sku}" in the store.'
-                )
-            elif len(matches) > 1:
-                found[by_ref] = AmbiguousSku(sku, tuple(matches))
-            else:
-                found[by_ref] = matches[0]
+            found[ProductSku(sku)] = _one(sku, matches)
         for single in singles:
             try:
                 found[single] = await self.product(single)
@@ -124,8 +106,20 @@ class StoreInfo:
         elif isinstance(ref, ProductId):
             product = await self._ecwid.get_product(ref.id)
         else:
-            product = await self._ecwid.find_product_by_sku(ref.sku)
+            found = _one(ref.sku, (await self.catalog.find([ref.sku]))[ref.sku])
+            if isinstance(found, EcwidError):
+                raise found
+            product = found
         if len(self._products) >= MAX_CACHED_PRODUCTS:
             self._products.clear()  # simple and bounded; the cache refills in one look-up each
         self._products[ref] = (time.monotonic(), product)
         return product
+
+
+def _one(sku: str, matches: list[Product]) -> Product | EcwidError:
+    """The product a SKU names, or why there is none: not found, or several to choose from."""
+    if not matches:
+        return ProductNotFound(f'There is no product with SKU "{sku}" in the store.')
+    if len(matches) > 1:
+        return AmbiguousSku(sku, tuple(matches))
+    return matches[0]

@@ -275,7 +275,19 @@ class BulkFlow:
     async def _name_files(self, files: Sequence[SharedFile]) -> list[BulkLine]:
         """Files named SKU.jpg (main or variation image) and SKU_2.jpg… (gallery), in gallery
         order; names that match no SKU are listed as problems, never guessed."""
-        named = name_files(files)
+        described = await asyncio.gather(
+            *(self._uploads.describe_file(file) for file in files), return_exceptions=True
+        )
+        stubs: list[BulkLine] = []
+        readable: list[SharedFile] = []
+        for file, answer in zip(files, described, strict=True):
+            if isinstance(answer, SharedFile):
+                readable.append(answer)
+            elif isinstance(answer, UserFacingError):  # a stub Slack would not describe
+                stubs.append(BulkLine(0, file.name or file.id, problem=answer))
+            else:
+                raise answer
+        named = name_files(readable)
         skus = {n.sku for n in named if n.sku} | {n.gallery[0] for n in named if n.gallery}
         found = await self._store.products(ProductSku(s) for s in skus)
         lines: list[tuple[tuple[str, int, str], BulkLine]] = []
@@ -302,9 +314,10 @@ class BulkFlow:
             else:
                 lines.append(((item.sku, 1, text), BulkLine(0, text, problem=whole or first)))
         lines.sort(key=lambda pair: pair[0])
+        ordered = [line for _, line in lines] + stubs
         return [
             BulkLine(number, line.text, None if line.problem else line.request, line.problem)
-            for number, (_, line) in enumerate(lines, 1)
+            for number, line in enumerate(ordered, 1)
         ]
 
     async def _check(self, lines: list[BulkLine], job: Job) -> list[_Checked | UserFacingError]:
@@ -718,7 +731,20 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
         return Line(line.number, line.text, product, None, None, "invalid", reason=str(checked))
     name = checked.product.name
     shown = f"{product} ({name})" if name else product
-    return Line(line.number, line.text, shown, checked.slot.kind, encode_line(checked), "pending")
+    note = None
+    if checked.product.asked_sku is not None:
+        used = checked.product.matched_sku
+        note = f'uses SKU "{used}": no product has "{checked.product.asked_sku}" exactly'
+        shown = f"{product} → sku:{used}" + (f" ({name})" if name else "")
+    return Line(
+        line.number,
+        line.text,
+        shown,
+        checked.slot.kind,
+        encode_line(checked),
+        "pending",
+        reason=note,
+    )
 
 
 def _count(lines: Sequence[Line]) -> Counts:

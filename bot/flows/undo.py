@@ -4,6 +4,9 @@ Ecwid keeps no history of a product's images and cannot make an old image curren
 upload keeps what undo needs: a copy of the previous image's bytes (kept where it outlives the bot:
 in the chat, beside the result) with its alt text, and how the slot looked right after the upload,
 so that undo can refuse to overwrite a newer change.
+
+"How it looked" is the image's fingerprint (bot.images.fingerprint), not its URL: Ecwid serves an
+image given by link from that link at first and from its own CDN copy later, maybe re-encoded.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot
+from bot.images.fingerprint import Fingerprint, NoFingerprint, fingerprint
+from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 
 log = logging.getLogger(__name__)
@@ -30,10 +35,11 @@ class UndoRecord:
 
     slot: ImageSlot
     new_image_id: int | None  # for the gallery: the image to remove
-    after: str | None  # fingerprint of the slot's image right after the upload (see fingerprint)
+    after: str | None  # the slot's image URL right after the upload (see url_fingerprint)
     kept_file: str | None  # the kept copy of the previous image; None: there was no image
     alt_main: str | None = None  # the previous image's alt text
     alt_translated: tuple[tuple[str, str], ...] = ()
+    after_image: str | None = None  # the new image's Fingerprint (hex): what it shows
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class UndoPlace:
     message: object = None  # the message as the chat has it now, for the reporter to update
 
 
-def fingerprint(url: str) -> str:
+def url_fingerprint(url: str) -> str:
     """A short stand-in for an image URL (which may be 2 KB long): enough to tell it changed."""
     return hashlib.sha256(url.encode()).hexdigest()[:20]
 
@@ -64,9 +70,12 @@ class UndoReport(Protocol):
 
 
 class UndoFlow:
-    def __init__(self, ecwid: EcwidClient, files: SharedFileReader, report: UndoReport) -> None:
+    def __init__(
+        self, ecwid: EcwidClient, files: SharedFileReader, probe: ImageProbe, report: UndoReport
+    ) -> None:
         self._ecwid = ecwid
         self._files = files
+        self._probe = probe
         self._report = report
         # Presses of one button run one at a time; who undid what, while the bot runs (after a
         # restart the message itself says so: its button is gone).
@@ -118,12 +127,25 @@ class UndoFlow:
                 return "That image is no longer in the gallery: nothing to remove."
             return None
         now = await self._ecwid.current_image(slot)
-        if record.after is not None and (now is None or fingerprint(now.url) != record.after):
-            return (
-                "The image has changed since this upload (someone uploaded again or edited it): "
-                "undo would overwrite the newer change, so nothing was changed."
-            )
-        return None
+        if record.after is None and record.after_image is None:
+            return None  # nothing was read back after the upload: nothing to compare
+        if now is not None and record.after == url_fingerprint(now.url):
+            return None  # still served from where it was right after the upload
+        if now is not None and record.after_image is not None:
+            try:
+                shown = await fingerprint((await self._probe.download(now.url)).data)
+            except (UserFacingError, NoFingerprint) as exc:
+                log.info("undo: the current image could not be compared: %s", exc)
+                return (
+                    "The image the product shows now could not be read to compare it with this "
+                    "upload, so nothing was changed. Try again in a minute."
+                )
+            if shown.same_image(Fingerprint.from_hex(record.after_image)):
+                return None  # the same picture, e.g. Ecwid's CDN copy of it
+        return (
+            "The image has changed since this upload (someone uploaded again or edited it): "
+            "undo would overwrite the newer change, so nothing was changed."
+        )
 
     async def _restore(self, record: UndoRecord) -> str | None:
         """Put the slot back; a warning when something of it could not be."""
@@ -137,9 +159,9 @@ class UndoFlow:
         previous = await self._files.read(SharedFile(id=record.kept_file))
         await self._ecwid.upload_image_bytes(slot, previous.data)
         translated = dict(record.alt_translated)
-        if slot.kind == "main" and (record.alt_main or translated):
+        if record.alt_main or translated:
             try:
-                await self._ecwid.set_image_alt(slot.product_id, None, record.alt_main, translated)
+                await self._ecwid.set_alt(slot, None, record.alt_main, translated)
             except EcwidError as exc:  # the image is back; say what is missing
                 return f"its alt text could not be set again: {exc}"
         return None

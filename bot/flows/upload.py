@@ -30,7 +30,8 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import CurrentImage, ImageSlot, ImageUpload, Product, UploadResult
 from bot.ecwid.store import StoreInfo
-from bot.flows.undo import UndoRecord, fingerprint
+from bot.flows.undo import UndoRecord, url_fingerprint
+from bot.images.fingerprint import NoFingerprint, fingerprint
 from bot.images.probe import ImageInfo, ImageProbe
 from bot.images.shared_files import FileImage, SharedFileReader
 
@@ -214,7 +215,7 @@ class UploadFlow:
         # The result first; keeping the previous image and offering Undo follow at once.
         reply = await self._report.finish(who, product, handle, uploaded)
         undo, undo_missing = await self._undo_record(
-            who, handle, product, slot, before, upload_result
+            who, handle, product, slot, before, upload_result, request, data
         )
         await self._report.offer_undo(
             who, product, reply, replace(uploaded, undo=undo, undo_missing=undo_missing)
@@ -243,6 +244,8 @@ class UploadFlow:
         slot: ImageSlot,
         before: tuple[CurrentImage | None, ImageInfo | str | None],
         result: UploadResult,
+        request: UploadRequest,
+        data: bytes | None,
     ) -> tuple[UndoRecord | None, str | None]:
         current, kept = before
         if isinstance(kept, str):
@@ -251,24 +254,56 @@ class UploadFlow:
             if result.image_id is None:
                 return None, "Ecwid returned no id for the new image"
             return UndoRecord(slot, result.image_id, None, None), None
-        try:
-            after = await self._ecwid.current_image(slot)
-        except EcwidError as exc:
-            return None, f"the new image could not be read back ({exc})"
-        kept_file = None
-        if current is not None and kept is not None:
-            kept_file = await self._report.keep_previous(who, handle, product, kept)
-            if kept_file is None:
-                return None, "the previous image could not be kept in the thread"
+        # The read-back, the new image's fingerprint and the kept copy do not wait on each other.
+        read_back, new_image, kept_file = await asyncio.gather(
+            self._ecwid.current_image(slot),
+            self._fingerprint(request, data),
+            self._keep(who, handle, product, current, kept),
+            return_exceptions=True,
+        )
+        if isinstance(read_back, EcwidError):
+            return None, f"the new image could not be read back ({read_back})"
+        for result_or_error in (read_back, new_image, kept_file):
+            if isinstance(result_or_error, BaseException):
+                raise result_or_error
+        if kept_file == "":
+            return None, "the previous image could not be kept in the thread"
+        after = read_back if isinstance(read_back, CurrentImage) else None
         record = UndoRecord(
             slot,
             result.image_id,
-            fingerprint(after.url) if after else None,
-            kept_file,
+            url_fingerprint(after.url) if after else None,
+            kept_file if isinstance(kept_file, str) else None,
             current.alt_main if current else None,
             current.alt_translated if current else (),
+            after_image=new_image if isinstance(new_image, str) else None,
         )
         return record, None
+
+    async def _keep(
+        self,
+        who: Requester,
+        handle: object | None,
+        product: Product,
+        current: CurrentImage | None,
+        kept: ImageInfo | None,
+    ) -> str | None:
+        """The kept copy's file id; None when there was no image, "" when it could not be kept."""
+        if current is None or kept is None:
+            return None
+        return await self._report.keep_previous(who, handle, product, kept) or ""
+
+    async def _fingerprint(self, request: UploadRequest, data: bytes | None) -> str | None:
+        """What the new image shows, for undo to recognise it wherever Ecwid serves it from.
+        None when it cannot be had: undo then compares the URL only."""
+        try:
+            if data is None:
+                assert request.image_url is not None
+                data = (await self._probe.download(request.image_url)).data
+            return (await fingerprint(data)).hex
+        except (UserFacingError, NoFingerprint) as exc:
+            log.info("no fingerprint of the new image: %s", exc)
+            return None
 
     async def read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
         """A link is checked (Ecwid fetches it); a shared file is read whole (the bot sends it)."""
@@ -276,6 +311,10 @@ class UploadFlow:
             return await self._files.read(request.file)
         assert request.image_url is not None  # UploadRequest holds exactly one of the two
         return await self._probe.probe(request.image_url, need_size=request.size is None)
+
+    async def describe_file(self, file: SharedFile) -> SharedFile:
+        """A Slack Connect stub's name and whereabouts (from Slack), before its name is read."""
+        return await self._files.describe(file)
 
     async def read_file(self, file: SharedFile) -> bytes:
         """Any file shared in the chat workspace (a bulk job's CSV), with the same care."""
@@ -309,11 +348,8 @@ class UploadFlow:
         # The bytes calls take no alt text: it is set on the new image afterwards.
         if not (request.alt_main or translated):
             return result, None
-        if slot.kind == "variation":
-            return result, EcwidError("Ecwid keeps no alt text for a variation's image.")
-        image_id = result.image_id if slot.kind == "gallery" else None
         try:
-            await self._ecwid.set_image_alt(slot.product_id, image_id, request.alt_main, translated)
+            await self._ecwid.set_alt(slot, result.image_id, request.alt_main, translated)
         except EcwidError as exc:
             return result, exc
         return result, None

@@ -96,16 +96,29 @@ def _change(slot: ImageSlot, product: Product) -> tuple[tuple[str, str, str], st
     return ("replacing", "replaced", "replace"), f"the main image of {_product(product)}"
 
 
+def sku_case_note(product: Product) -> str:
+    """When the SKU given matched only by letter case: which SKU was used."""
+    if product.asked_sku is None:
+        return ""
+    return (
+        f" (no SKU is {code(product.asked_sku)} exactly: used {code(product.matched_sku or '')}, "
+        "which differs only in letter case)"
+    )
+
+
 def parent_pending(user_id: str, product: Product, slot: ImageSlot) -> str:
     (doing, _, _), what = _change(slot, product)
-    return f":hourglass_flowing_sand: <@{escape(user_id)}> is {doing} {what}…"
+    return (
+        f":hourglass_flowing_sand: <@{escape(user_id)}> is {doing} {what}{sku_case_note(product)}…"
+    )
 
 
 def parent_finished(user_id: str, product: Product, slot: ImageSlot, *, ok: bool) -> str:
     (_, done, to_do), what = _change(slot, product)
+    note = sku_case_note(product)
     if ok:
-        return f":white_check_mark: <@{escape(user_id)}> {done} {what}."
-    return f":x: <@{escape(user_id)}> tried to {to_do} {what}, but it failed (see thread)."
+        return f":white_check_mark: <@{escape(user_id)}> {done} {what}{note}."
+    return f":x: <@{escape(user_id)}> tried to {to_do} {what}{note}, but it failed (see thread)."
 
 
 def upload_succeeded(uploaded: Uploaded) -> str:
@@ -171,7 +184,7 @@ def result_for_user(product: Product, slot: ImageSlot, body: str, channel_id: st
         title = f"Image of {_variation(product)} of {_product(product)}"
     else:
         title = f"Main image of {_product(product)}"
-    return f"{title}:\n{body}{where}"
+    return f"{title}{sku_case_note(product)}:\n{body}{where}"
 
 
 def restarting() -> str:
@@ -294,6 +307,13 @@ def bulk_plan(user_id: str, ready: int, problems: int) -> str:
     if not ready:
         return head + ". Nothing can be uploaded: correct the lines and send them again."
     return head + ". Press *Start* to run them, or *Cancel*."
+
+
+def bulk_case_matches() -> str:
+    return (
+        ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "
+        "that differs only in letter case:"
+    )
 
 
 def bulk_line(number: int, text: str, reason: str) -> str:

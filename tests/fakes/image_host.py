@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import random
 import re
 import ssl
 from dataclasses import dataclass
@@ -13,11 +14,29 @@ from pathlib import Path
 
 import trustme
 from aiohttp import web
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from tests.fakes.recorder import LoopbackServer
 
 CHUNK = 64 * 1024
+
+
+def picture(seed: str, size: tuple[int, int]) -> Image.Image:
+    """A picture of its own for each seed: shapes where a fingerprint sees them, so that two
+    test images are told apart as a person would, and one image is recognised when re-encoded."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (200, 30, 40))
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    for _ in range(8):
+        x, y = rng.randrange(width), rng.randrange(height)
+        w, h = (
+            rng.randrange(width // 4 + 1, width // 2 + 2),
+            rng.randrange(height // 4 + 1, height // 2 + 2),
+        )
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle((x - w // 2, y - h // 2, x + w // 2, y + h // 2), fill=colour)
+    return image
 
 
 @cache
@@ -26,7 +45,7 @@ def image_bytes(kind: str, width: int, height: int, *, noise: bool = False) -> b
     if noise:
         image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
     else:
-        image = Image.new("RGB", (width, height), (200, 30, 40))
+        image = picture(f"{kind}{width}x{height}", (width, height))
     out = io.BytesIO()
     image.save(out, format=kind, **({"quality": 100} if kind == "JPEG" else {}))
     return out.getvalue()
@@ -61,6 +80,10 @@ class TlsAuthority:
         self._cert = self._ca.issue_cert("localhost", "images.test", "127.0.0.1", "::1")
         self.ca_file = folder / "test-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client's trust in the test CA (for a fake that fetches from another)."""
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
     def server_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -69,7 +69,15 @@ async def test_sku_is_looked_up_and_uploads_the_same(
     await bot.command(f"sku:BH-2 <{shoe}|shoe.png> 640X480")
     reply = await thread_reply(slack)
     lookup = ecwid.calls[0]
-    assert (lookup.path, lookup.query) == ("/products", {"sku": "BH-2"})
+    assert (lookup.path, lookup.query) == (
+        "/products",
+        {
+            "sku": "BH-2",
+            "limit": "100",
+            "offset": "0",
+            "responseFields": "total,count,offset,limit,items(id,name,sku,combinations(id,sku,options))",
+        },
+    )
     assert ecwid.uploads[0].path == "/products/456/image/async"
     assert ecwid.uploads[0].body == {"url": shoe, "width": "640", "height": "480"}
     assert "New main image id: *987654321*" in reply["text"]

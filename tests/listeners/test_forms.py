@@ -183,7 +183,8 @@ async def test_product_type_ahead(
     assert [o["text"]["text"] for o in response.json()["options"]] == expected
     if not typed.isdigit():
         searches = [c.query for c in ecwid.calls if c.path == "/products"]
-        assert searches == [{"keyword": f"{typed}*", "limit": "100"}]
+        fields = "total,count,offset,limit,items(id,name,sku,combinations(id,sku,options))"
+        assert searches == [{"keyword": f"{typed}*", "limit": "100", "responseFields": fields}]
 
 
 async def test_type_ahead_shortens_long_names_and_caps_at_100(

@@ -20,8 +20,7 @@ log = logging.getLogger(__name__)
 MAX_OPTIONS = 100  # Slack shows at most 100 options
 SEARCH_TIMEOUT_SECONDS = 2.0  # Slack waits 3 s for options
 MAX_QUERY_LENGTH = 100  # longer is no name or SKU anyone types
-VARIATION_LOOKUPS = 3  # products whose variations are offered too (a call each, cached)
-VARIATION_BUDGET_SECONDS = 0.8
+VARIATION_PRODUCTS = 3  # products whose variations are offered too
 
 
 async def _by_id(runtime: Runtime, query: str) -> list[Product]:
@@ -42,6 +41,9 @@ async def find_products(runtime: Runtime, query: str) -> list[Product]:
     query = query.strip()
     if not query or len(query) > MAX_QUERY_LENGTH:
         return []
+    indexed = runtime.store.catalog.search(query, MAX_OPTIONS)
+    if indexed is not None:  # the store's SKU index is at hand: no call to Ecwid
+        return indexed
     search = runtime.ecwid.search_products(
         query, limit=MAX_OPTIONS, time_limit=SEARCH_TIMEOUT_SECONDS
     )
@@ -59,27 +61,14 @@ async def find_products(runtime: Runtime, query: str) -> list[Product]:
     return list({p.id: p for p in matches}.values())
 
 
-async def with_variations(runtime: Runtime, products: list[Product]) -> list[Product]:
-    """Each product followed by its variations (for the first few: each costs a call)."""
-
-    async def variations(product: Product) -> list[Product]:
-        try:
-            found = await runtime.store.variations(product.id)
-        except EcwidError:
-            return []
-        return [replace(product, variation=v) for v in found]
-
-    first = products[:VARIATION_LOOKUPS]
-    try:
-        async with asyncio.timeout(VARIATION_BUDGET_SECONDS):
-            expanded = await asyncio.gather(*(variations(p) for p in first))
-    except TimeoutError:  # the products themselves are still worth offering
-        expanded = [[] for _ in first]
+def with_variations(products: list[Product]) -> list[Product]:
+    """Each product followed by its variations (for the first few, so that products still
+    show): product and search answers carry them inline, so this costs no call."""
     result: list[Product] = []
     for index, product in enumerate(products):
         result.append(product)
-        if index < len(expanded):
-            result += expanded[index]
+        if index < VARIATION_PRODUCTS:
+            result += [replace(product, variation=v) for v in product.variations]
     return result
 
 
@@ -87,9 +76,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.options(form.PRODUCT)
     async def product_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
         try:
-            products = await with_variations(
-                runtime, await find_products(runtime, payload.get("value") or "")
-            )
+            products = with_variations(await find_products(runtime, payload.get("value") or ""))
         except EcwidError as exc:
             log.warning("product search failed: %s", exc)
             products = []

@@ -56,6 +56,11 @@ def plan_blocks(job: Job, lines: Sequence[Line], counts: Counts) -> list[Block]:
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
+    # A ready line with a note matched its SKU only by letter case: the plan says which it used.
+    noted = [line for line in lines if line.status == "pending" and line.reason]
+    if noted:
+        listed = line_list(noted, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
+        blocks.append(_section("\n".join([texts.bulk_case_matches(), *listed])))
     if counts.pending:
         blocks.append(
             ActionsBlock(

@@ -40,6 +40,7 @@ def encode(record: UndoRecord) -> str:
         "f": record.kept_file,
         "m": record.alt_main,
         "t": [list(pair) for pair in record.alt_translated],
+        "h": record.after_image,
     }
     value = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     while len(value) > MAX_VALUE and data["t"]:
@@ -59,9 +60,16 @@ def decode(value: str) -> UndoRecord | None:
             kept_file=data.get("f"),
             alt_main=data.get("m"),
             alt_translated=tuple((str(k), str(v)) for k, v in data.get("t") or []),
+            after_image=data["h"] if _is_fingerprint(data.get("h")) else None,
         )
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _is_fingerprint(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 16 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def result_blocks(uploaded: Uploaded, product: Product, body: str, *, images: bool) -> list[Block]:

@@ -1,0 +1,153 @@
+"""Ecwid's own example answers, kept to check the loopback Ecwid and the bot's reading against.
+
+DOCUMENTED parts are the opening of the "Request and response example" of each page, as the
+page gives it (docs.ecwid.com/api-reference/rest-api/…), cut where the fields stop mattering to
+the bot. The pages' examples stop before `media` and `combinations`, and the profile's before
+`settings` and `languages`: those parts are written from the official client's result classes
+(Ecwid/ecwid-java-api-client, src/main/kotlin/com/ecwid/apiclient/v3/dto/…), with their field
+names and types, and values of our own (CLIENT_SHAPED).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# docs.ecwid.com/api-reference/rest-api/products/get-product (opening, verbatim)
+PRODUCT_DOCUMENTED: dict[str, Any] = {
+    "id": 692730761,
+    "sku": "123123",
+    "thumbnailUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4519591923.jpg",
+    "unlimited": True,
+    "inStock": True,
+    "name": "Toys",
+    "nameTranslated": {"cs": "", "en": "Toys"},
+    "price": 10,
+    "url": "https://store1003.company.site/products/toys-692730761",
+    "created": "2024-09-04 07:20:11 +0000",
+    "updated": "2024-09-04 07:20:12 +0000",
+    "createTimestamp": 1725434411,
+    "updateTimestamp": 1725434412,
+    "enabled": True,
+    "options": [],
+    "defaultCombinationId": 0,
+    "imageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4519591921.jpg",
+    "smallThumbnailUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4519591920.jpg",
+    "hdThumbnailUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4519591922.jpg",
+    "originalImageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4519591919.jpg",
+    "originalImage": {
+        "url": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4519591919.jpg",
+        "width": 225,
+        "height": 225,
+    },
+}
+
+# CLIENT_SHAPED: dto/product/result/FetchedProduct.kt ProductMedia / ProductImage (id is a String,
+# "0" for the main image), FetchedAlt {main, translated}.
+MEDIA_CLIENT_SHAPED: dict[str, Any] = {
+    "images": [
+        {
+            "id": "0",
+            "orderBy": 0,
+            "isMain": True,
+            "image160pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/1.jpg",
+            "image400pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/2.jpg",
+            "image800pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/3.jpg",
+            "image1500pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/4.jpg",
+            "imageOriginalUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/5.jpg",
+            "alt": {"main": "Toys", "translated": {"nl": "Speelgoed"}},
+        },
+        {
+            "id": "4519591925",
+            "orderBy": 1,
+            "isMain": False,
+            "imageOriginalUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/6.jpg",
+            "alt": {"main": "Side"},
+        },
+    ]
+}
+
+# CLIENT_SHAPED: dto/variation/result/FetchedVariation.kt (id Int, sku String?, combinationNumber,
+# options [{name, value, nameTranslated, valueTranslated}], imageUrl, originalImageUrl, alt).
+VARIATION_CLIENT_SHAPED: dict[str, Any] = {
+    "id": 174938711,
+    "combinationNumber": 1,
+    "sku": "123123-RED",
+    "options": [
+        {
+            "name": "Color",
+            "nameTranslated": {"en": "Color"},
+            "value": "Red",
+            "valueTranslated": {"en": "Red"},
+        }
+    ],
+    "imageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/7.jpg",
+    "originalImageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/8.jpg",
+    "alt": {"main": "Red toy", "translated": {"nl": "Rood speelgoed"}},
+}
+
+PRODUCT = {
+    **PRODUCT_DOCUMENTED,
+    "media": MEDIA_CLIENT_SHAPED,
+    "combinations": [VARIATION_CLIENT_SHAPED],
+}
+
+# docs.ecwid.com/api-reference/rest-api/products/search-products (opening, verbatim: its items
+# are products as above).
+SEARCH_DOCUMENTED: dict[str, Any] = {
+    "total": 2,
+    "count": 2,
+    "offset": 0,
+    "limit": 100,
+    "items": [PRODUCT],
+}
+
+# GET /products/{id}/combinations: a plain list of variations (ref; client: FetchedVariation).
+COMBINATIONS: list[dict[str, Any]] = [VARIATION_CLIENT_SHAPED]
+
+# docs.ecwid.com/api-reference/rest-api/store-profile/get-store-profile (generalInfo, account:
+# opening, verbatim); settings and languages CLIENT_SHAPED (dto/profile/result/
+# FetchedStoreProfile.kt: Settings.storeName, Languages.enabledLanguages, defaultLanguage).
+PROFILE: dict[str, Any] = {
+    "generalInfo": {
+        "storeId": 1003,
+        "storeUrl": "https://store1003.company.site/products",
+        "websitePlatform": "instantsite",
+        "profileId": "p3855016",
+    },
+    "account": {"accountName": "API Team Store", "brandName": "Ecwid", "suspended": False},
+    "settings": {"storeName": "API Team Store", "closed": False},
+    "languages": {"enabledLanguages": ["en", "nl"], "defaultLanguage": "en"},
+}
+
+# Every field the bot reads from Ecwid's answers, by where it is (a path of keys, [] for each item
+# of a list) and the type it must have there.
+READ_BY_THE_BOT: dict[str, tuple[tuple[str, ...], type]] = {
+    "product id": (("id",), int),
+    "product name": (("name",), str),
+    "product sku": (("sku",), str),
+    "main image url": (("originalImage", "url"), str),
+    "main image width": (("originalImage", "width"), int),
+    "main image height": (("originalImage", "height"), int),
+    "image id": (("media", "images", "[]", "id"), str),
+    "image is main": (("media", "images", "[]", "isMain"), bool),
+    "image order": (("media", "images", "[]", "orderBy"), int),
+    "image alt": (("media", "images", "[]", "alt"), dict),
+    "image alt main": (("media", "images", "[]", "alt", "main"), str),
+    "image alt translated": (("media", "images", "[]", "alt", "translated"), dict),
+    "variation id": (("combinations", "[]", "id"), int),
+    "variation sku": (("combinations", "[]", "sku"), str),
+    "variation options": (("combinations", "[]", "options"), list),
+    "variation option name": (("combinations", "[]", "options", "[]", "name"), str),
+    "variation option value": (("combinations", "[]", "options", "[]", "value"), str),
+    "variation image": (("combinations", "[]", "originalImageUrl"), str),
+    "variation alt": (("combinations", "[]", "alt"), dict),
+}
+READ_FROM_SEARCH: dict[str, tuple[tuple[str, ...], type]] = {
+    "total": (("total",), int),
+    "items": (("items",), list),
+}
+READ_FROM_PROFILE: dict[str, tuple[tuple[str, ...], type]] = {
+    "enabled languages": (("languages", "enabledLanguages"), list),
+    "default language": (("languages", "defaultLanguage"), str),
+    "store name": (("settings", "storeName"), str),
+}
