@@ -18,7 +18,7 @@ from bot.flows.bulk import BulkFlow
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
-from bot.images.probe import ImageProbe, ssl_context
+from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 from bot.jobs.store import JobStore
 from bot.slack.access import AccessPolicy
@@ -77,11 +77,10 @@ class Runtime:
             ca_file=settings.ssl_cert_file,
         )
         files = SharedFileReader(
-            session,
+            probe,
             settings.slack_bot_token,
             describe=describer(slack),
             slack_api_url=settings.slack_api_url,
-            ssl=ssl_context(settings.ssl_cert_file),
         )
         uploads = UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier))
         bulk = BulkFlow(
@@ -105,7 +104,7 @@ class Runtime:
             store=store,
             notifier=notifier,
             uploads=uploads,
-            undos=UndoFlow(ecwid, files, SlackUndoReport(slack, notifier)),
+            undos=UndoFlow(ecwid, files, probe, SlackUndoReport(slack, notifier)),
             workers=workers,
             jobs=jobs,
             bulk=bulk,

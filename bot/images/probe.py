@@ -89,6 +89,31 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
+@dataclass(frozen=True)
+class RawFile:
+    """A downloaded file's bytes and declared type, not yet judged."""
+
+    data: bytes = field(repr=False)
+    content_type: str
+
+
+@dataclass(frozen=True)
+class _Hop:
+    authorization: str | None  # the Authorization header this hop gets, if any
+    trusted: bool  # the configured Slack API: plain http allowed, address rules not applied
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port, lower-cased, with the default port spelt out."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme, 0)
+    except ValueError:
+        port = 0
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
 class _Progress:
     """How far one probe got: a time-out before any answer is a failure to connect."""
 
@@ -212,31 +237,68 @@ class ImageProbe:
         With the size given by the user, an image whose size marker lies beyond the first MiB
         (a JPEG with much metadata) is still usable: only its format must be known.
         """
-        return await self._get(url, need_size=need_size, whole=False, seconds=self._fetch_timeout)
+        return _image(
+            await self._get(url, need_size=need_size, whole=False, seconds=self._fetch_timeout)
+        )
 
     async def download(self, url: str) -> ImageInfo:
         """The whole image (at most 20 MB) in `data`, with the same rules as the check: e.g. a
         product's current image, kept before it is replaced."""
-        return await self._get(url, need_size=True, whole=True, seconds=DOWNLOAD_TIMEOUT_SECONDS)
+        return _image(
+            await self._get(url, need_size=True, whole=True, seconds=DOWNLOAD_TIMEOUT_SECONDS)
+        )
 
-    async def _get(self, url: str, *, need_size: bool, whole: bool, seconds: float) -> ImageInfo:
+    async def download_file(
+        self,
+        url: str,
+        *,
+        authorization: Callable[[str], str | None],
+        trusted_origin: str | None = None,
+    ) -> RawFile:
+        """Any file's bytes (at most 20 MB), with the image check's address and port rules on
+        every hop. `authorization(url)` decides, for each hop, whether it gets an Authorization
+        header; `trusted_origin` (the configured Slack API, e.g. the tests' loopback Slack) may be
+        plain http and is exempt from the address rules."""
+
+        def hop(hop_url: str) -> _Hop:
+            return _Hop(authorization(hop_url), origin_of(hop_url) == trusted_origin)
+
+        result = await self._get(
+            url, need_size=True, whole=True, seconds=DOWNLOAD_TIMEOUT_SECONDS, hop=hop
+        )
+        if not isinstance(result, RawFile):  # unreachable: each hop answers the raw bytes
+            raise TypeError("an image where a file was asked for")
+        return result
+
+    async def _get(
+        self,
+        url: str,
+        *,
+        need_size: bool,
+        whole: bool,
+        seconds: float,
+        hop: Callable[[str], _Hop] | None = None,
+    ) -> ImageInfo | RawFile:
+        """Hop by hop (redirects are followed by hand, each checked), the image or the file."""
         progress = _Progress()
+        what = "file's download" if hop else "link"
         try:
             async with asyncio.timeout(seconds):
                 for _ in range(MAX_REDIRECTS + 1):
-                    result = await self._fetch(url, progress, need_size, whole)
-                    if isinstance(result, ImageInfo):
+                    result = await self._fetch(
+                        url, progress, need_size, whole, hop(url) if hop else None
+                    )
+                    if not isinstance(result, str):
                         return result
                     url = result
-                raise ProbeError(f"The link redirects more than {MAX_REDIRECTS} times.")
+                raise ProbeError(f"The {what} redirects more than {MAX_REDIRECTS} times.")
         except TimeoutError as exc:
             if not progress.answered:
                 raise ProbeError(CANNOT_CONNECT) from exc
-            raise ProbeError(
-                f"The image host did not send the image within {seconds:g} s."
-            ) from exc
+            host, thing = ("The file's host", "file") if hop else ("The image host", "image")
+            raise ProbeError(f"{host} did not send the {thing} within {seconds:g} s.") from exc
 
-    async def _addresses(self, host: str, port: int) -> list[str]:
+    async def _addresses(self, host: str, port: int, *, checked: bool = True) -> list[str]:
         """The host's addresses, each checked; a batch from one host resolves it once."""
         cached = self._resolved.get((host, port))
         if cached and time.monotonic() - cached[0] < DNS_CACHE_SECONDS:
@@ -248,7 +310,7 @@ class ImageProbe:
             self._resolved[(host, port)] = (time.monotonic(), addresses)
         if not addresses:
             raise ProbeError(f"The image host {host} could not be found.")
-        if not self._allow_private:
+        if checked and not self._allow_private:
             for address in addresses:
                 if not is_public_address(ipaddress.ip_address(address.split("%")[0])):
                     log.warning("refused image host %s: resolves to %s", host, address)
@@ -259,29 +321,37 @@ class ImageProbe:
         return addresses
 
     async def _fetch(
-        self, url: str, progress: _Progress, need_size: bool, whole: bool = False
-    ) -> ImageInfo | str:
-        """One hop: the image's details, or the URL a redirect points to."""
+        self,
+        url: str,
+        progress: _Progress,
+        need_size: bool,
+        whole: bool = False,
+        hop: _Hop | None = None,
+    ) -> ImageInfo | RawFile | str:
+        """One hop: the image's details (or with `hop`, the file's bytes), or the URL a
+        redirect points to."""
         parts = urlsplit(url)
-        if parts.scheme.lower() != "https" or not parts.hostname:
+        trusted = hop is not None and hop.trusted
+        if not parts.hostname or (parts.scheme.lower() != "https" and not trusted):
             raise ProbeError(
                 "The link (or a redirect) is not https://; only HTTPS images can be used."
             )
         if parts.username or parts.password:
             raise ProbeError("Links with a user name or password cannot be used.")
         try:
-            port = parts.port or 443
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
             host = parts.hostname.encode("idna").decode("ascii")
         except (ValueError, UnicodeError) as exc:
             raise ProbeError("The link is not a valid https:// address.") from exc
-        addresses = await self._addresses(host, port)  # checked before anything is sent
+        # Checked before anything is sent (the configured Slack API is the operator's choice).
+        addresses = await self._addresses(host, port, checked=not trusted)
         if re.fullmatch(r"[0-9.]+", host) and not _is_ipv4(host):
             raise ProbeError("The link is not a valid https:// address.")  # e.g. 0177.0.0.1
         try:
             target = URL(url)
         except ValueError as exc:
             raise ProbeError("The link is not a valid https:// address.") from exc
-        if port not in HTTPS_PORTS and not self._allow_private:
+        if port not in HTTPS_PORTS and not self._allow_private and not trusted:
             raise ProbeError(
                 f"The link uses port {port}; image links must use the standard HTTPS port "
                 "(443, or 8443)."
@@ -289,7 +359,14 @@ class ImageProbe:
         for address in addresses:
             try:
                 return await self._read(
-                    url, target.with_host(address), host, parts.netloc, progress, need_size, whole
+                    url,
+                    target.with_host(address),
+                    host,
+                    parts.netloc,
+                    progress,
+                    need_size,
+                    whole,
+                    hop,
                 )
             except aiohttp.ClientConnectorError:  # refused, unreachable, TLS: the next address
                 continue
@@ -311,19 +388,23 @@ class ImageProbe:
         progress: _Progress,
         need_size: bool,
         whole: bool = False,
-    ) -> ImageInfo | str:
+        hop: _Hop | None = None,
+    ) -> ImageInfo | RawFile | str:
         headers = {
             "Host": netloc.rpartition("@")[2],
-            "Accept": "image/jpeg, image/png, image/gif",
+            "Accept": "*/*" if hop else "image/jpeg, image/png, image/gif",
             "Accept-Encoding": "identity",
         }
+        if hop is not None and hop.authorization:
+            headers["Authorization"] = hop.authorization
         if not whole:
             headers["Range"] = f"bytes=0-{MAX_BYTES_READ - 1}"
+        # TLS verifies the name, not the address (plain http only for the trusted Slack API).
         async with self._session.get(
             target,
             headers=headers,
             allow_redirects=False,
-            server_hostname=host,  # TLS verifies the name, not the address
+            server_hostname=host if target.scheme == "https" else None,
         ) as response:
             progress.answered = True
             if response.status in _REDIRECTS:
@@ -337,10 +418,13 @@ class ImageProbe:
                     name = f" {HTTPStatus(response.status).phrase}"
                 except ValueError:
                     name = ""
-                raise ProbeError(f"The image link answered HTTP {response.status}{name}.")
+                what = "The file's download" if hop else "The image link"
+                raise ProbeError(f"{what} answered HTTP {response.status}{name}.")
             declared = _declared_size(response)
             if declared is not None and declared > MAX_FILE_SIZE:
                 raise ProbeError(too_large(declared))
+            if hop is not None:
+                return await _raw(response)
             if whole:
                 return await _whole(response, url)
             info = await self._identify_stream(response, url, need_size)
@@ -376,6 +460,21 @@ class ImageProbe:
                 "(e.g. `800x600`) or the form."
             )
         raise ProbeError("The image file is cut short or damaged.")
+
+
+def _image(result: ImageInfo | RawFile) -> ImageInfo:
+    if not isinstance(result, ImageInfo):  # unreachable: a link's hops answer images
+        raise TypeError("raw bytes where an image was asked for")
+    return result
+
+
+async def _raw(response: aiohttp.ClientResponse) -> RawFile:
+    data = bytearray()
+    async for chunk in response.content.iter_any():
+        data += chunk
+        if len(data) > MAX_FILE_SIZE:  # stop reading: the file is too large anyway
+            raise ProbeError(too_large(len(data)))
+    return RawFile(bytes(data), response.headers.get("content-type", "").lower())
 
 
 async def _whole(response: aiohttp.ClientResponse, url: str) -> ImageInfo:

@@ -55,6 +55,8 @@ class FakeSlack(LoopbackServer):
         self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
         # Shared files: id → (bytes, Slack's mimetype); served only with the bot token.
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.file_names: dict[str, str] = {}  # file id → its name, as files.info says it
+        self.remote_files: dict[str, dict[str, Any]] = {}  # not hosted by Slack
         self.file_redirects: dict[str, str] = {}  # id → where its download redirects
         self.downloads: list[Download] = []
         self._sockets: list[web.WebSocketResponse] = []
@@ -153,6 +155,8 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "files": done}
         if method == "files.info":
             file_id = str(params.get("file", ""))
+            if file_id in self.remote_files:
+                return {"ok": True, "file": dict(self.remote_files[file_id])}
             if file_id not in self.files:
                 return {"ok": False, "error": "file_not_found"}
             return {"ok": True, "file": self.file_object(file_id)}
@@ -165,11 +169,31 @@ class FakeSlack(LoopbackServer):
     ) -> dict[str, Any]:
         """Share a file; its object as Slack puts it in messages and file_input state."""
         self.files[file_id] = (data, mimetype)
+        self.file_names[file_id] = name
         return self.file_object(file_id, name)
 
+    def add_remote_file(self, file_id: str, name: str, url: str) -> dict[str, Any]:
+        """A remote file (files.remote.add, Google Drive…): its object names a URL on any host
+        (Slack's files.remote docs: `mode: "external"`, `is_external: true`, `url_private` the
+        external URL), and files.info answers the same object."""
+        self.remote_files[file_id] = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mode": "external",
+            "is_external": True,
+            "external_type": "app",
+            "mimetype": "image/png",
+            "url_private": url,
+            "url_private_download": url,
+        }
+        return dict(self.remote_files[file_id])
+
     def file_object(self, file_id: str, name: str | None = None) -> dict[str, Any]:
+        """The file object; files.info answers the same object as messages carry (Slack's
+        files.info reference: `file` with name, mimetype, url_private…)."""
         data, mimetype = self.files[file_id]
-        name = name or f"{file_id}.{mimetype.rpartition('/')[2]}"
+        name = name or self.file_names.get(file_id) or f"{file_id}.{mimetype.rpartition('/')[2]}"
         return {
             "id": file_id,
             "name": name,
