@@ -1,4 +1,5 @@
-"""A real PostgreSQL server for the test session: initdb and pg_ctl from the PATH, on loopback.
+"""A real PostgreSQL server for the test session: initdb and pg_ctl from the PATH (or Debian's
+/usr/lib/postgresql/VERSION/bin, where its packages put them), on loopback.
 
 PostgreSQL refuses to run as root; as root, the server runs as the unprivileged `nobody`.
 Nothing is skipped when it cannot start: the session fails, saying why.
@@ -15,6 +16,21 @@ from pathlib import Path
 
 from tests.processes import free_port
 
+# Debian's postgresql packages keep initdb and pg_ctl here, off the PATH; the newest first.
+DEBIAN_BINARIES = sorted(
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    key=lambda d: [int(part) for part in d.parent.name.split(".") if part.isdigit()],
+    reverse=True,
+)
+
+
+def tool(name: str) -> str | None:
+    """Where a PostgreSQL program is: on the PATH, or in Debian's folder."""
+    found = shutil.which(name)
+    if found:
+        return found
+    return next((str(d / name) for d in DEBIAN_BINARIES if (d / name).exists()), None)
+
 
 class PostgresServer:
     def __init__(self) -> None:
@@ -23,7 +39,8 @@ class PostgresServer:
         self._names = itertools.count(1)
         self._as_user = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
 
-    def _run(self, *command: str) -> None:
+    def _run(self, program: str, *arguments: str) -> None:
+        command = (tool(program) or program, *arguments)
         result = subprocess.run(
             [*self._as_user, *command], capture_output=True, text=True, timeout=120
         )
@@ -36,14 +53,26 @@ class PostgresServer:
             )
 
     def start(self) -> None:
-        for tool in ("initdb", "pg_ctl", "psql"):
-            if shutil.which(tool) is None:
-                raise RuntimeError(f"PostgreSQL's {tool} is not on the PATH; the tests need it")
+        for program in ("initdb", "pg_ctl", "psql"):
+            if tool(program) is None:
+                raise RuntimeError(
+                    f"PostgreSQL's {program} is neither on the PATH nor in "
+                    "/usr/lib/postgresql/*/bin; the tests need it"
+                )
         if self._as_user:
             os.chmod(self.folder, 0o755)
             shutil.chown(self.folder, "nobody")
         data = self.folder / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.resume()
+
+    def halt(self) -> None:
+        """Stop the server at once, as a crash or an outage would; its data is kept."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server (again), on the same port and data."""
+        data = self.folder / "data"
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             "pg_ctl",
@@ -65,7 +94,18 @@ class PostgresServer:
 
     def psql(self, sql: str) -> None:
         subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q", "-c", sql],
+            [
+                tool("psql") or "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                sql,
+            ],
             check=True,
             capture_output=True,
             timeout=60,
@@ -75,7 +115,15 @@ class PostgresServer:
         data = self.folder / "data"
         if data.exists():
             subprocess.run(
-                [*self._as_user, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+                [
+                    *self._as_user,
+                    tool("pg_ctl") or "pg_ctl",
+                    "-D",
+                    str(data),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ],
                 capture_output=True,
                 timeout=60,
             )

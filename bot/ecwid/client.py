@@ -518,6 +518,16 @@ class EcwidClient:
             alt_translated=alt_translated,
         )
 
+    async def slot_image_urls(self, slot: ImageSlot) -> list[str]:
+        """Where every image the slot shows now is served from: the main image, the variation's
+        image, or each gallery image (`media.images[].imageOriginalUrl`)."""
+        if slot.kind != "gallery":
+            current = await self.current_image(slot)
+            return [current.url] if current is not None else []
+        images = _images(await self._read_product(slot.product_id, "id,media"))
+        urls = (image.get("imageOriginalUrl") for image in images if not image.get("isMain"))
+        return [url for url in urls if isinstance(url, str) and url]
+
     async def delete_image(self, slot: ImageSlot, image_id: int | None = None) -> None:
         """Remove the slot's image (for the gallery: the image with that id)."""
         path = slot.path if slot.kind != "gallery" else f"{slot.path}/{image_id}"

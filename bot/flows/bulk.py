@@ -57,9 +57,16 @@ PLAN_CHECKS_AT_ONCE = 16  # image links checked at once while planning
 PROGRESS_SECONDS = 2.1
 STATE_POLL_SECONDS = 1.0  # how soon a Stop pressed in another process is seen
 RECORD_SECONDS = 0.1  # outcomes are written in batches at least this often
+MAX_UNWRITTEN = 64  # outcomes not yet in the store: past this, no new line starts
+RETRY_MAX_SECONDS = 5.0  # the longest wait between two tries at the store
+FINAL_WRITE_SECONDS = 60.0  # how long the last outcomes are tried before the job is left as is
 SCAN_SECONDS = 10.0  # how often unclaimed jobs are looked for
 
 
+FOUND_AFTER_RESTART = (
+    "The bot restarted during this line's upload; the image was found on the product, so it "
+    "was not sent again."
+)
 RESTARTED = BulkInputError(
     "The bot restarted while checking the lines: send them again in a minute."
 )
@@ -502,7 +509,10 @@ class _Run:
         self._lines: deque[Line] = deque()
         self._busy: set[int | None] = set()  # products a line is being uploaded to
         self._freed = asyncio.Event()
+        # Outcomes not yet in the store: kept until a write succeeds (never dropped).
         self._outcomes: list[Outcome] = []
+        self._written = asyncio.Event()  # set after each successful write of outcomes
+        self._retry = RECORD_SECONDS  # the wait before the next try at the store, grows on failure
         self._done = 0
         self._failed = 0
         self._started = time.monotonic()
@@ -549,7 +559,14 @@ class _Run:
             for task in (keeper, recorder, shower):
                 task.cancel()
             await asyncio.gather(keeper, recorder, shower, return_exceptions=True)
-            await self._flush()
+            written = await self._flush_all()
+        if not written:  # nothing is marked not run, and no line is run twice: its start is kept
+            log.error(
+                "bulk job %s: %d outcomes could not be written; the job is left to resume",
+                job.id,
+                len(self._outcomes),
+            )
+            return
         if self._lost:
             log.warning("bulk job %s: another process holds it now; stopped here", job.id)
             return
@@ -591,6 +608,10 @@ class _Run:
 
     async def _work(self) -> None:
         while not self._stopping.is_set() and self._lines and self._still_held():
+            if len(self._outcomes) >= MAX_UNWRITTEN:  # the store is behind: let it catch up
+                self._written.clear()
+                await self._written.wait()
+                continue
             line = self._next_line()
             if line is None:  # every product left is being worked on: wait for one
                 self._freed.clear()
@@ -599,6 +620,13 @@ class _Run:
             product = _product_of(line)
             self._busy.add(product)
             try:
+                begun = await self._begin(line)
+                if begun is None:  # the store is away: the line waits its turn again
+                    self._lines.appendleft(line)
+                    await asyncio.sleep(self._retry)
+                    continue
+                if not begun:  # no longer this process's to run
+                    continue
                 outcome = await self._one(line)
             finally:
                 self._busy.discard(product)
@@ -608,6 +636,26 @@ class _Run:
                 self._done += 1
             else:
                 self._failed += 1
+
+    async def _begin(self, line: Line) -> bool | None:
+        """Mark the line started, durably, before anything of it is sent: True to run it, False
+        when it is not this process's to run, None when the store could not be reached. A line
+        started by an earlier process is run again only after a check (see _one)."""
+        if line.status == "started":
+            return True
+        try:
+            begun = await self._jobs.start_line(self.job.id, line.number, self._flow.owner)
+        except Exception as exc:
+            self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+            log.warning(
+                "bulk job %s: line %d not begun, the store is away: %s",
+                self.job.id,
+                line.number,
+                type(exc).__name__,
+            )
+            return None
+        self._retry = RECORD_SECONDS
+        return begun
 
     async def _one(self, line: Line) -> Outcome:
         try:
@@ -624,30 +672,66 @@ class _Run:
                         size = size or check_size(image.info.width or 0, image.info.height or 0)
                 if size is None:
                     return Outcome(line.number, "failed", reason="The image's size is unknown.")
+                # Begun before a restart: its upload may have reached Ecwid. Look before sending.
+                if line.status == "started" and await self._uploads.already_there(
+                    slot, request, data
+                ):
+                    return Outcome(line.number, "done", reason=FOUND_AFTER_RESTART)
                 answer = await self._uploads.send(slot, request, size, translated, data)
         except UserFacingError as problem:
-            return Outcome(line.number, "failed", reason=str(problem))
+            return Outcome(line.number, "failed", reason=problem.message, quoted=problem.quoted)
         except Exception:
             log.exception("bulk line failed unexpectedly")
             return Outcome(line.number, "failed", reason="Something went wrong on the bot's side.")
         if isinstance(answer, EcwidError):
-            return Outcome(line.number, "failed", reason=str(answer))
+            return Outcome(line.number, "failed", reason=answer.message, quoted=answer.quoted)
         result, alt_error = answer
-        reason = f"Uploaded, but the alt text was not set: {alt_error}" if alt_error else None
-        return Outcome(line.number, "done", image_id=result.image_id, reason=reason)
+        if alt_error is None:
+            return Outcome(line.number, "done", image_id=result.image_id)
+        return Outcome(
+            line.number,
+            "done",
+            image_id=result.image_id,
+            reason=f"Uploaded, but the alt text was not set: {alt_error.message}",
+            quoted=alt_error.quoted,
+        )
 
     async def _flush(self) -> None:
-        outcomes, self._outcomes = self._outcomes, []
+        """Write the outcomes kept so far; they are let go only once the write succeeded."""
+        outcomes = list(self._outcomes)
         if outcomes:
             await self._jobs.record(self.job.id, outcomes)
+            del self._outcomes[: len(outcomes)]
+        self._written.set()
+
+    async def _flush_all(self) -> bool:
+        """The last outcomes, tried with backoff for a while; whether all are written."""
+        deadline = time.monotonic() + FINAL_WRITE_SECONDS
+        while True:
+            try:
+                await self._flush()
+                return True
+            except Exception as exc:
+                if time.monotonic() >= deadline:
+                    return False
+                log.warning("bulk job %s: outcomes not recorded yet: %s", self.job.id, exc)
+                self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+                await asyncio.sleep(self._retry)
 
     async def _record_often(self) -> None:
         while True:
-            await asyncio.sleep(RECORD_SECONDS)
+            await asyncio.sleep(self._retry)
             try:
                 await self._flush()
-            except Exception as exc:
-                log.warning("bulk job %s: outcomes not recorded yet: %s", self.job.id, exc)
+                self._retry = RECORD_SECONDS
+            except Exception as exc:  # kept: tried again, after a longer wait each time
+                self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+                log.warning(
+                    "bulk job %s: outcomes not recorded yet (%d kept): %s",
+                    self.job.id,
+                    len(self._outcomes),
+                    type(exc).__name__,
+                )
 
     async def _keep(self) -> None:
         """Renew the lease, and notice a Stop pressed in another process."""
@@ -728,7 +812,16 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
     request = line.request
     product = describe_ref(request.product) if request else "-"
     if isinstance(checked, UserFacingError):
-        return Line(line.number, line.text, product, None, None, "invalid", reason=str(checked))
+        return Line(
+            line.number,
+            line.text,
+            product,
+            None,
+            None,
+            "invalid",
+            reason=checked.message,
+            quoted=checked.quoted,
+        )
     name = checked.product.name
     shown = f"{product} ({name})" if name else product
     note = None

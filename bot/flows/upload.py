@@ -293,6 +293,34 @@ class UploadFlow:
             return None
         return await self._report.keep_previous(who, handle, product, kept) or ""
 
+    async def already_there(
+        self, slot: ImageSlot, request: UploadRequest, data: bytes | None
+    ) -> bool:
+        """Whether the slot shows this image already (for the gallery: any of its images), by
+        what it shows: for a line whose upload a restart may have cut short. Ecwid may serve
+        its own re-encoded copy under another URL, so the link alone does not decide."""
+        urls = await self._ecwid.slot_image_urls(slot)
+        if not urls:
+            return False
+        if data is None and request.image_url in urls:
+            return True  # Ecwid still serves the link itself
+        if data is None:
+            assert request.image_url is not None
+            data = (await self._probe.download(request.image_url)).data
+        try:
+            wanted = await fingerprint(data)
+        except NoFingerprint:
+            return False
+        for url in urls:
+            try:
+                shown = await fingerprint((await self._probe.download(url)).data)
+            except (UserFacingError, NoFingerprint) as exc:
+                log.info("a slot's image could not be compared: %s", exc)
+                continue
+            if wanted.same_image(shown):
+                return True
+        return False
+
     async def _fingerprint(self, request: UploadRequest, data: bytes | None) -> str | None:
         """What the new image shows, for undo to recognise it wherever Ecwid serves it from.
         None when it cannot be had: undo then compares the URL only."""

@@ -47,10 +47,22 @@ lines = Table(
     Column("product", Text, nullable=False),  # as the report names it
     Column("slot", String(16)),  # main, gallery or variation, once known
     Column("request", Text),  # the checked upload, as JSON; NULL for a line with a problem
-    # invalid (never to run), pending, done, failed, not_run (stopped before it)
+    # invalid (never to run), pending, started (its upload may have begun: checked before it is
+    # sent again), done, failed, not_run (stopped before it)
     Column("status", String(16), nullable=False),
     Column("image_id", BigInteger),
-    Column("reason", Text),
+    Column("reason", Text),  # our words
+    Column("quoted", Text),  # Ecwid's own words, shown as code
     Column("finished_at", Float),
     Index("bulk_lines_by_status", "job_id", "status", "number"),
+)
+
+# One row per undone change, keyed by the change itself (product, slot, the image it put there):
+# whichever process, message or button a press comes from, a change is undone once.
+undo_claims = Table(
+    "undo_claims",
+    metadata,
+    Column("change", String(200), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("claimed_at", Float, nullable=False),
 )

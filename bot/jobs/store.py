@@ -35,6 +35,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # One number for every process of this app: PostgreSQL's advisory lock around the migrations,
 # so that two dynos starting at once do not both create the tables.
 _MIGRATION_LOCK = 0x6563_7769_6462
+SQLITE_LOCK_SECONDS = 10.0
 
 
 class JobStoreError(Exception):
@@ -66,9 +67,10 @@ class Line:
     product: str
     slot: str | None
     request: str | None  # JSON, for the flow; None for a line that had a problem
-    status: str  # invalid, pending, done, failed, not_run
+    status: str  # invalid, pending, started, done, failed, not_run
     image_id: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # our words
+    quoted: str | None = None  # Ecwid's own words, if it gave any
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,22 @@ class Outcome:
     status: str  # done or failed
     image_id: int | None = None
     reason: str | None = None
+    quoted: str | None = None  # Ecwid's own words
 
 
 @dataclass(frozen=True)
 class Counts:
     done: int = 0
     failed: int = 0
-    pending: int = 0
+    pending: int = 0  # with the started ones: not finished yet
     invalid: int = 0
     not_run: int = 0
 
+
+STARTED_NOT_CHECKED = (
+    "The bot restarted while this line was being uploaded, and the job was stopped before it "
+    "could check: the image may or may not be on the product."
+)
 
 # Running, stopping, or finished with the report not yet posted (the process died in between).
 _UNFINISHED = jobs.c.state.in_(("running", "stopping")) | (
@@ -118,6 +126,7 @@ def _insert_lines(job_id: str, job_lines: Sequence[Line]) -> list[Any]:
             "status": line.status,
             "image_id": line.image_id,
             "reason": line.reason,
+            "quoted": line.quoted,
         }
         for line in job_lines
     ]
@@ -150,11 +159,11 @@ def _migrations_lock() -> asyncio.Lock:
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     # WAL: readers do not wait for the writer; NORMAL: a commit survives the process being
-    # killed (only a power cut may lose the last ones); busy_timeout: wait for a lock, not fail.
+    # killed (only a power cut may lose the last ones). How long a write waits for another
+    # writer's lock is the driver's `timeout` (see JobStore.open).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -168,7 +177,12 @@ class JobStore:
     @classmethod
     async def open(cls, url: str) -> JobStore:
         """Connect and bring the schema up to date."""
-        engine = create_async_engine(url, pool_pre_ping=True)
+        options: dict[str, Any] = {}
+        if make_url(url).get_backend_name() == "sqlite" and "timeout" not in make_url(url).query:
+            # Wait up to 10 s for another writer's lock before a write fails (and is retried);
+            # `?timeout=SECONDS` in DATABASE_URL changes it.
+            options["connect_args"] = {"timeout": SQLITE_LOCK_SECONDS}
+        engine = create_async_engine(url, pool_pre_ping=True, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
@@ -338,15 +352,18 @@ class JobStore:
             return [row.id for row in result]
 
     async def finish(self, job_id: str, owner: str) -> bool:
-        """Done (or stopped): lines not run are marked so. False when the lease was lost."""
+        """Done (or stopped): lines not run are marked so, and a line started by a process that
+        died and not checked since (the job was stopped) is marked failed, saying it may have
+        been uploaded. The caller has written every outcome of its run first. False when the
+        lease was lost."""
         now = time.time()
-        _, changed = await self._write(
+        owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
+        _, _, changed = await self._write(
             update(lines)
-            .where(
-                lines.c.job_id == job_id,
-                lines.c.status == "pending",
-                select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists(),
-            )
+            .where(lines.c.job_id == job_id, lines.c.status == "started", owned)
+            .values(status="failed", reason=STARTED_NOT_CHECKED, finished_at=now),
+            update(lines)
+            .where(lines.c.job_id == job_id, lines.c.status == "pending", owned)
             .values(status="not_run", finished_at=now),
             update(jobs)
             .where(
@@ -364,11 +381,11 @@ class JobStore:
     # ---- lines -------------------------------------------------------------------------
 
     async def pending(self, job_id: str) -> list[Line]:
-        """The lines still to run, in order."""
+        """The lines still to run, in order: pending ones, and started ones (to check first)."""
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 select(lines)
-                .where(lines.c.job_id == job_id, lines.c.status == "pending")
+                .where(lines.c.job_id == job_id, lines.c.status.in_(("pending", "started")))
                 .order_by(lines.c.number)
             )
             return [_line(row) for row in result]
@@ -380,6 +397,23 @@ class JobStore:
             )
             return [_line(row) for row in result]
 
+    async def start_line(self, job_id: str, number: int, owner: str) -> bool:
+        """pending → started, durably, before the line's upload begins (a started line found on
+        resume is checked before it is sent again). False when the job is not `owner`'s any
+        more, or the line is not pending (already started: it is checked, not marked again)."""
+        owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
+        (changed,) = await self._write(
+            update(lines)
+            .where(
+                lines.c.job_id == job_id,
+                lines.c.number == number,
+                lines.c.status == "pending",
+                owned,
+            )
+            .values(status="started")
+        )
+        return changed == 1
+
     async def record(self, job_id: str, outcomes: Iterable[Outcome]) -> None:
         """Each line's outcome, in one transaction; a line recorded done is never run again."""
         now = time.time()
@@ -388,12 +422,13 @@ class JobStore:
             .where(
                 lines.c.job_id == job_id,
                 lines.c.number == outcome.number,
-                lines.c.status == "pending",
+                lines.c.status.in_(("pending", "started")),
             )
             .values(
                 status=outcome.status,
                 image_id=outcome.image_id,
                 reason=outcome.reason,
+                quoted=outcome.quoted,
                 finished_at=now,
             )
             for outcome in outcomes
@@ -409,4 +444,5 @@ class JobStore:
                 .group_by(lines.c.status)
             )
             found = {row[0]: int(row[1]) for row in result}
+        found["pending"] = found.get("pending", 0) + found.pop("started", 0)
         return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})

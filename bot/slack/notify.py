@@ -418,7 +418,10 @@ class SlackBulkReport:
                 line.slot,
                 OUTCOMES.get(line.status, line.status),
                 line.image_id,
-                line.reason,
+                # A spreadsheet cell is plain text: Ecwid's words quoted, after ours.
+                " ".join(
+                    filter(None, [line.reason, line.quoted and f'Ecwid said: "{line.quoted}"'])
+                ),
             )
             for line in lines
         ]

@@ -316,9 +316,11 @@ def bulk_case_matches() -> str:
     )
 
 
-def bulk_line(number: int, text: str, reason: str) -> str:
-    """One line of the plan or the report: its number, its text, and what became of it."""
-    return f"• Line {number}: {code(text)} — {escape(reason)}"
+def bulk_line(number: int, text: str, reason: str, quoted: str | None = None) -> str:
+    """One line of the plan or the report: its number, its text, and what became of it (our
+    words escaped, Ecwid's own as code)."""
+    said = f" Ecwid said: {code(quoted)}" if quoted else ""
+    return f"• Line {number}: {code(text)} — {escape(reason)}{said}"
 
 
 def bulk_more(count: int, where: str) -> str:

@@ -483,7 +483,22 @@ class FakeEcwid(LoopbackServer):
         images = product.setdefault("media", media())["images"]
         body = self.calls[-1].body
         alt = body.get("alt", {}) if isinstance(body, dict) else {}
-        images.append({"id": str(image_id), "isMain": False, "orderBy": len(images), "alt": alt})
+        if isinstance(body, dict):  # by URL: served from it at first (ref: "async")
+            served = body.get("url")
+        else:
+            self.stored[image_id] = body
+            self.cdn.files[f"{image_id}.jpg"] = body
+            served = self.cdn_url(image_id)
+        # client: ProductImage.imageOriginalUrl, where each gallery image is served from
+        images.append(
+            {
+                "id": str(image_id),
+                "isMain": False,
+                "orderBy": len(images),
+                "alt": alt,
+                "imageOriginalUrl": served,
+            }
+        )
         self.touch(product["id"])
         if isinstance(body, dict):  # by URL: the async answer, {"id"} or {} (ref)
             return web.json_response({} if self.empty_async_answers else {"id": image_id})

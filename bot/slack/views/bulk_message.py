@@ -38,7 +38,7 @@ def line_list(
     shown: list[str] = []
     used = 0
     for index, line in enumerate(lines):
-        item = texts.bulk_line(line.number, line.text, line.reason or "")
+        item = texts.bulk_line(line.number, line.text, line.reason or "", line.quoted)
         if index >= limit or used + len(item) + 1 > room - 80:
             shown.append(texts.bulk_more(len(lines) - index, rest))
             break
