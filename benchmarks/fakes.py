@@ -52,6 +52,7 @@ async def serve(
     *,
     by_sku: bool = False,
     catalog: int = 0,
+    flood: int = 0,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
@@ -78,6 +79,8 @@ async def serve(
             for n in ids
         ]
         slack.add_file("F0BULK", "bulk.csv", "\n".join(rows).encode(), mimetype="text/csv")
+    if flood:  # a CSV of that many two-byte rows, shared in Slack (benchmarks/flood.py)
+        slack.add_file("F0FLOOD", "flood.csv", b"product,image_url\n" + b"1\n" * flood, "text/csv")
     print(
         json.dumps(
             {
@@ -91,6 +94,7 @@ async def serve(
                 "ca_file": str(tls.ca_file),
                 "ecwid_stats_url": ecwid.url("/_stats"),
                 "csv_file": slack.file_object("F0BULK") if products else None,
+                "flood_file": slack.file_object("F0FLOOD") if flood else None,
             }
         ),
         flush=True,
@@ -107,6 +111,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", help="Ecwid's limit, CALLS/SECONDS (a sliding window)")
     parser.add_argument("--by-sku", action="store_true", help="the CSV names products by SKU")
     parser.add_argument("--catalog", type=int, default=0, help="products in the store in all")
+    parser.add_argument("--flood", type=int, default=0, help="rows of a CSV of tiny rows")
     options = parser.parse_args()
     asyncio.run(
         serve(
@@ -115,5 +120,6 @@ if __name__ == "__main__":
             options.rate,
             by_sku=options.by_sku,
             catalog=options.catalog,
+            flood=options.flood,
         )
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.domain.errors import UserFacingError
@@ -22,6 +22,10 @@ from bot.domain.grammar import (
 from bot.domain.requests import SharedFile, UploadRequest, ValidationError
 
 MAX_LINES = 5_000
+# A CSV is bounded while it is read, before rows are kept: rows read in all (blank ones too) and
+# fields a physical line may have. (Its bytes are bounded by the download: 20 MB.)
+MAX_ROWS_READ = 50_000
+MAX_FIELDS = 200
 MAX_LINE_TEXT = 300  # characters of a line kept for the plan and the report
 REQUIRED_COLUMNS = ("product", "image_url")
 OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id")
@@ -48,11 +52,25 @@ def _shown(text: str) -> str:
     return flat if len(flat) <= MAX_LINE_TEXT else flat[: MAX_LINE_TEXT - 1] + "…"
 
 
-def _too_many(count: int) -> BulkInputError:
+def _too_many(count: int | None = None) -> BulkInputError:
+    said = f"{count:,}" if count is not None else f"more than {MAX_LINES:,}"
     return BulkInputError(
-        f"That is {count:,} lines; a bulk job takes at most {MAX_LINES:,}. Split it into "
-        "several jobs."
+        f"That is {said} lines; a bulk job takes at most {MAX_LINES:,}. Split it into several jobs."
     )
+
+
+def _bounded(text: str, delimiter: str) -> Iterator[str]:
+    """The text's physical lines for the CSV reader, refused past the budgets before the
+    reader makes a row of them (a line of a million commas would be a million fields)."""
+    for number, line in enumerate(io.StringIO(text, newline=""), 1):
+        if number > MAX_ROWS_READ:
+            raise _too_many()
+        if line.count(delimiter) >= MAX_FIELDS:
+            raise BulkInputError(
+                f"Line {number:,} of the CSV file has more than {MAX_FIELDS} fields: it is not "
+                "a list of images."
+            )
+        yield line
 
 
 def parse_lines(text: str) -> list[BulkLine]:
@@ -97,9 +115,10 @@ def parse_csv(data: bytes) -> list[BulkLine]:
         raise BulkInputError(
             "The CSV file is not UTF-8 text: save it as “CSV UTF-8” and send it again."
         ) from exc
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # not split: that would copy the whole rest
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_bounded(text, delimiter), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -129,14 +148,14 @@ def parse_csv(data: bytes) -> list[BulkLine]:
         )
     found: list[BulkLine] = []
     try:
-        rows = [(reader.line_num, row) for row in reader]
+        for row in reader:  # counted as it streams: no more than MAX_LINES rows are kept
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(found) == MAX_LINES:
+                raise _too_many()
+            found.append(_parse_row(reader.line_num, columns, row, delimiter))
     except csv.Error as exc:
         raise BulkInputError(f"The CSV file could not be read as CSV ({exc}).") from exc
-    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
-    if len(rows) > MAX_LINES:
-        raise _too_many(len(rows))
-    for number, row in rows:
-        found.append(_parse_row(number, columns, row, delimiter))
     return found
 
 

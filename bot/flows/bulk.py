@@ -23,7 +23,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -61,6 +61,7 @@ MAX_UNWRITTEN = 64  # outcomes not yet in the store: past this, no new line star
 RETRY_MAX_SECONDS = 5.0  # the longest wait between two tries at the store
 FINAL_WRITE_SECONDS = 60.0  # how long the last outcomes are tried before the job is left as is
 SCAN_SECONDS = 10.0  # how often unclaimed jobs are looked for
+PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
 
 
 FOUND_AFTER_RESTART = (
@@ -192,17 +193,32 @@ class BulkFlow:
         self.lease_seconds = lease_seconds
         self.owner = process_name()
         self._runs: dict[str, _Run] = {}
+        self._readers: dict[str, asyncio.Lock] = {}  # user → the lock their inputs take turns at
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
 
     # ---- planning ----------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _reading(self, user_id: str) -> AsyncIterator[None]:
+        """At most one input of a user is read and parsed at a time; the others wait their
+        turn (never refused), so that one person cannot take every core."""
+        async with self._readers.setdefault(user_id, asyncio.Lock()):  # a lock a person
+            yield
 
     async def plan_lines(self, who: Requester, channel_id: str, lines: list[BulkLine]) -> None:
         await self._plan(who, channel_id, "lines", len(lines), lambda: _ready(lines))
 
     async def plan_csv(self, who: Requester, channel_id: str, file: SharedFile) -> None:
         async def read() -> list[BulkLine]:
-            return parse_csv(await self._uploads.read_file(file))
+            data = await self._uploads.read_file(file)
+            try:  # CPU work: in a thread, so that acks are not held up, and under a time limit
+                return await asyncio.wait_for(asyncio.to_thread(parse_csv, data), PARSE_SECONDS)
+            except TimeoutError:
+                raise BulkInputError(
+                    f"The CSV file could not be read within {PARSE_SECONDS:g} s: send a smaller "
+                    "one."
+                ) from None
 
         await self._plan(who, channel_id, "csv", None, read)
 
@@ -244,7 +260,8 @@ class BulkFlow:
             await self._report.not_planned(who, channel_id, handle, problem)
             return
         try:
-            lines = await read()
+            async with self._reading(who.user_id):  # one person's inputs are read one by one
+                lines = await read()
             checked = await self._check(lines, job)
             records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
             if not await self._jobs.planned(job.id, records):

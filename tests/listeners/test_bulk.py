@@ -195,7 +195,10 @@ async def test_a_csv_of_more_than_five_thousand_lines_is_refused_whole(
     refused = await slack.wait_until(
         lambda: [c for c in slack.calls_to("chat.update") if "not planned" in c.params["text"]]
     )
-    assert "5,001 lines; a bulk job takes at most 5,000" in refused[0].params["text"]
+    assert (
+        "That is more than 5,000 lines; a bulk job takes at most 5,000."
+        in (refused[0].params["text"])
+    )
     assert ecwid.calls == []
 
 

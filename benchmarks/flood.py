@@ -1,0 +1,145 @@
+"""Flood benchmark: a CSV of millions of tiny rows sent to the bulk form, while another user
+types commands.
+
+    .venv/bin/python benchmarks/flood.py [--rows 9000000] [--runs 3]
+
+Starts the loopback fakes (sharing the CSV in Slack) and the bot as users run it, measures the
+ack time of `/ecwid-image help` from another user with nothing else going on, then submits the
+bulk form with the CSV and keeps sending those commands until the job's message says it was not
+planned. It prints the slowest ack and the p99 while the CSV was read, beside the idle p99, and
+the bot's peak resident memory. Targets: every ack under 1 s; memory under 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
+from benchmarks.bulk import _interaction, _signed, _slack_calls
+from benchmarks.burst import Process, bot_env, free_port, percentile
+from tests.fakes.slack_api import BOT_TOKEN
+
+
+async def _ack(client: aiohttp.ClientSession, url: str) -> float:
+    body = urlencode(
+        {
+            "command": "/ecwid-image",
+            "text": "help",
+            "user_id": "U0OTHER",
+            "channel_id": "C9",
+            "team_id": "T1",
+            "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": "1.2.3",
+        }
+    )
+    started = time.monotonic()
+    async with client.post(url, data=body, headers=_signed(body)) as response:
+        await response.read()
+        assert response.status == 200
+    return time.monotonic() - started
+
+
+async def one_run(rows: int) -> dict[str, float]:
+    fakes = Process([sys.executable, "-m", "benchmarks.fakes", "--flood", str(rows)], {})
+    await fakes.start()
+    assert fakes.proc and fakes.proc.stdout
+    config = json.loads(await fakes.proc.stdout.readline())
+    port = free_port()
+    bot = Process(
+        [sys.executable, "-m", "bot"],
+        {**bot_env(config, BOT_TOKEN), "PORT": str(port), "LOG_LEVEL": "WARNING"},
+        port,
+    )
+    events = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        await bot.start()
+        async with aiohttp.ClientSession() as client:
+            idle = [await _ack(client, events) for _ in range(50)]
+            submission = {
+                "type": "view_submission",
+                "team": {"id": "T1", "domain": "shop"},
+                "user": {"id": "U123", "username": "merch", "team_id": "T1"},
+                "api_app_id": "A1",
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": "ecwid_bulk_upload",
+                    "private_metadata": "",
+                    "state": {
+                        "values": {
+                            "lines": {"lines": {"type": "plain_text_input", "value": None}},
+                            "csv_file": {
+                                "csv_file": {"type": "file_input", "files": [config["flood_file"]]}
+                            },
+                            "channel": {
+                                "channel": {
+                                    "type": "conversations_select",
+                                    "selected_conversation": "C123",
+                                }
+                            },
+                        }
+                    },
+                },
+            }
+            started = time.monotonic()
+            await _interaction(client, events, submission)
+            busy: list[float] = []
+            answered = None
+            while answered is None:
+                busy.append(await _ack(client, events))
+                if len(busy) % 10 == 0:
+                    for call in await _slack_calls(client, config["slack_calls_url"]):
+                        text = str(call["params"].get("text") or "")  # type: ignore[union-attr]
+                        if "not planned" in text:
+                            answered = time.monotonic() - started
+                if time.monotonic() - started > 120:
+                    raise RuntimeError("the bot gave no answer within 2 minutes")
+        peak = bot.peak_rss_mb()
+    finally:
+        await bot.stop()
+        await fakes.stop()
+    return {
+        "idle_p99": percentile(idle, 99),
+        "busy_p99": percentile(busy, 99),
+        "busy_max": max(busy),
+        "answered_s": answered,
+        "peak_rss_mb": peak,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=9_000_000)
+    parser.add_argument("--runs", type=int, default=1)
+    options = parser.parse_args()
+    runs = []
+    for n in range(options.runs):
+        figures = await one_run(options.rows)
+        runs.append(figures)
+        print(
+            f"run {n + 1}: acks while the CSV was read: slowest {figures['busy_max'] * 1000:.0f} ms, "
+            f"p99 {figures['busy_p99'] * 1000:.0f} ms (idle p99 {figures['idle_p99'] * 1000:.0f} "
+            f"ms); refused after {figures['answered_s']:.1f} s; peak RSS "
+            f"{figures['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
+    if len(runs) > 1:
+        slowest = [r["busy_max"] for r in runs]
+        print(
+            f"median slowest ack {statistics.median(slowest) * 1000:.0f} ms "
+            f"(range {min(slowest) * 1000:.0f}–{max(slowest) * 1000:.0f}); "
+            f"peak RSS at most {max(r['peak_rss_mb'] for r in runs):.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
