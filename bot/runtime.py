@@ -104,7 +104,7 @@ class Runtime:
             store=store,
             notifier=notifier,
             uploads=uploads,
-            undos=UndoFlow(ecwid, files, probe, SlackUndoReport(slack, notifier)),
+            undos=UndoFlow(ecwid, files, probe, jobs, SlackUndoReport(slack, notifier)),
             workers=workers,
             jobs=jobs,
             bulk=bulk,

@@ -11,7 +11,6 @@ image given by link from that link at first and from its own CDN copy later, may
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from bot.ecwid.models import ImageSlot
 from bot.images.fingerprint import Fingerprint, NoFingerprint, fingerprint
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
+from bot.jobs.store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,22 @@ class UndoPlace:
     message: object = None  # the message as the chat has it now, for the reporter to update
 
 
+STORE_AWAY = (
+    "The bot's database could not be reached to check that nobody undid this already; nothing "
+    "was changed. Try again in a minute."
+)
+
+
+def change_key(record: UndoRecord) -> str:
+    """The change itself: its product, slot, and the image it put there (Ecwid's id for it,
+    and what it shows), whatever message or button undo is pressed on."""
+    slot = record.slot
+    image = record.after_image or record.after or "-"
+    return f"{slot.product_id}/{slot.kind}/{slot.variation_id or '-'}/{record.new_image_id or '-'}/{image}"[
+        :200
+    ]
+
+
 def url_fingerprint(url: str) -> str:
     """A short stand-in for an image URL (which may be 2 KB long): enough to tell it changed."""
     return hashlib.sha256(url.encode()).hexdigest()[:20]
@@ -71,37 +87,45 @@ class UndoReport(Protocol):
 
 class UndoFlow:
     def __init__(
-        self, ecwid: EcwidClient, files: SharedFileReader, probe: ImageProbe, report: UndoReport
+        self,
+        ecwid: EcwidClient,
+        files: SharedFileReader,
+        probe: ImageProbe,
+        claims: JobStore,
+        report: UndoReport,
     ) -> None:
         self._ecwid = ecwid
         self._files = files
         self._probe = probe
+        self._claims = claims
         self._report = report
-        # Presses of one button run one at a time; who undid what, while the bot runs (after a
-        # restart the message itself says so: its button is gone).
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._undone: dict[str, str] = {}
 
     async def run(self, record: UndoRecord, who: Requester, place: UndoPlace) -> None:
-        """Carry one press to its single answer; never raises."""
-        key = f"{place.channel_id}/{place.message_ts}"
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        """Carry one press to its single answer; never raises. A change is undone once,
+        wherever the press comes from (any process, message or button): the claim is in the
+        shared store, keyed by the change itself."""
+        change = change_key(record)
         outcome = "error"
+        claimed = False
         try:
-            async with lock:
-                if key in self._undone:
-                    outcome = "already-undone"
-                    await self._report.already_undone(who, self._undone[key])
-                    return
-                problem = await self._changed_since(record)
-                if problem:
-                    outcome = "refused"
-                    await self._report.refused(who, place, problem)
-                    return
-                warning = await self._restore(record)
-                self._undone[key] = who.user_id
-                outcome = "undone"
-                await self._report.undone(who, place, record, warning)
+            if by := await self._undone_by(change):
+                outcome = "already-undone"
+                await self._report.already_undone(who, by)
+                return
+            problem = await self._changed_since(record)
+            if problem:
+                outcome = "refused"
+                await self._report.refused(who, place, problem)
+                return
+            if by := await self._claim(change, who.user_id):
+                outcome = "already-undone"
+                await self._report.already_undone(who, by)
+                return
+            claimed = True
+            warning = await self._restore(record)
+            claimed = False  # done: the claim stays
+            outcome = "undone"
+            await self._report.undone(who, place, record, warning)
         except UserFacingError as exc:
             outcome = "failed"
             await self._report.failed(who, exc)
@@ -109,6 +133,11 @@ class UndoFlow:
             log.exception("undo failed unexpectedly")
             await self._report.failed(who, UserFacingError(f"Undo failed ({type(exc).__name__})."))
         finally:
+            if claimed:  # the restore failed: it may be tried again
+                try:
+                    await self._claims.release_undo(change)
+                except Exception as exc:
+                    log.warning("undo claim not released: %s", type(exc).__name__)
             log.info(
                 "undo user=%s channel=%s product=%s slot=%s outcome=%s",
                 who.user_id,
@@ -117,6 +146,20 @@ class UndoFlow:
                 record.slot.kind,
                 outcome,
             )
+
+    async def _undone_by(self, change: str) -> str | None:
+        try:
+            return await self._claims.undone_by(change)
+        except Exception as exc:
+            log.warning("undo claims cannot be read: %s", type(exc).__name__)
+            raise UserFacingError(STORE_AWAY) from exc
+
+    async def _claim(self, change: str, user_id: str) -> str | None:
+        try:
+            return await self._claims.claim_undo(change, user_id)
+        except Exception as exc:
+            log.warning("undo cannot be claimed: %s", type(exc).__name__)
+            raise UserFacingError(STORE_AWAY) from exc
 
     async def _changed_since(self, record: UndoRecord) -> str | None:
         slot = record.slot

@@ -23,11 +23,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, func, select, text, update
+from sqlalchemy import Connection, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.jobs.schema import jobs, lines
+from bot.jobs.schema import jobs, lines, undo_claims
 
 log = logging.getLogger(__name__)
 
@@ -446,3 +447,30 @@ class JobStore:
             found = {row[0]: int(row[1]) for row in result}
         found["pending"] = found.get("pending", 0) + found.pop("started", 0)
         return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})
+
+    # ---- undo claims -------------------------------------------------------------------
+
+    async def undone_by(self, change: str) -> str | None:
+        """Who undid the change, if anyone has."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(undo_claims.c.user_id).where(undo_claims.c.change == change)
+                )
+            ).first()
+        return str(row.user_id) if row else None
+
+    async def claim_undo(self, change: str, user_id: str) -> str | None:
+        """Claim the undoing of a change, once for every process: None when this claim won,
+        else who claimed it first (a conditional insert: the key is the change itself)."""
+        try:
+            await self._write(
+                undo_claims.insert().values(change=change, user_id=user_id, claimed_at=time.time())
+            )
+        except IntegrityError:
+            return await self.undone_by(change) or "someone"
+        return None
+
+    async def release_undo(self, change: str) -> None:
+        """The undo failed: it may be tried again."""
+        await self._write(delete(undo_claims).where(undo_claims.c.change == change))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from typing import Any
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from tests.fakes.ecwid_api import FakeEcwid, Fault
-from tests.fakes.image_host import FakeImageHost
+from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackCall
-from tests.harness import BotUnderTest, serving
+from tests.harness import BotUnderTest, environment, serving
 from tests.slack_requests import TEAM, USER
 
 
@@ -280,3 +281,48 @@ async def test_a_failed_undo_is_explained_and_can_be_tried_again(
     slack.responses.clear()
     await bot.interaction(press(reply, bot.response_url))  # the button is still there
     await posted(slack, "put back")
+
+
+async def test_one_undo_pressed_in_two_processes_at_once_restores_once(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+    database_url: str,
+) -> None:
+    """Two dynos on one PostgreSQL (or two processes on one SQLite file), each with nothing of
+    the other in memory: the claim in the shared store lets exactly one restore."""
+    previous = with_an_image(ecwid, images)
+    settings = load_settings(environment(slack, ecwid, tls, database_url=database_url))
+    async with serving(settings, slack) as one, serving(settings, slack) as other:
+        await one.command(f"123 {images.link('shoe.png')}")
+        reply = await reply_of(slack)
+        await one.idle()
+        uploads = len(ecwid.byte_uploads)
+        await asyncio.gather(
+            one.interaction(press(reply, slack.response_url("one"))),
+            other.interaction(press(reply, slack.response_url("other"), user="U777")),
+        )
+        await slack.wait_until(
+            lambda: (
+                len(slack.responses)
+                + len(
+                    [
+                        c
+                        for c in slack.calls_to("chat.postMessage")
+                        if "put back" in c.params["text"]
+                    ]
+                )
+                >= 2
+            )
+        )
+        await one.idle()
+        await other.idle()
+    restores = ecwid.byte_uploads[uploads:]
+    assert [c.body for c in restores] == [previous]
+    put_back = [c for c in slack.calls_to("chat.postMessage") if "put back" in c.params["text"]]
+    assert len(put_back) == 1
+    winner = "U123" if "<@U123>" in put_back[0].params["text"] else "U777"
+    assert [r["text"] for r in slack.responses] == [
+        f":information_source: Already undone by <@{winner}>; nothing was changed."
+    ]
