@@ -79,7 +79,7 @@ async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[
     )
     await fakes.start()
     assert fakes.proc and fakes.proc.stdout
-    config = json.loads(await fakes.proc.stdout.readline())
+    config = await fakes.first_line()
     port = free_port()
     bot = Process(
         [sys.executable, "-m", "bot"],

@@ -94,6 +94,24 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], port: int | None = None) -> None:
         self.args, self.env, self.port = args, env, port
         self.proc: asyncio.subprocess.Process | None = None
+        # What a helper says on stderr is kept, to say why it failed (see first_line).
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  # closed with the process
+
+    async def first_line(self) -> dict[str, Any]:
+        """The JSON line a helper prints when it is up; why it failed, if it did not."""
+        assert self.proc is not None and self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        try:
+            return dict(json.loads(line))
+        except ValueError:
+            await self.proc.wait()
+            self._stderr.seek(0)
+            said = self._stderr.read().decode(errors="replace").strip().splitlines()[-15:]
+            raise RuntimeError(
+                f"{' '.join(self.args[1:])} did not start (exit status {self.proc.returncode}); "
+                "are the dev extras installed (pip install -e '.[dev]')? It said:\n"
+                + "\n".join(said)
+            ) from None
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
@@ -102,7 +120,7 @@ class Process:
             env={**os.environ, "PYTHONPATH": str(ROOT), **self.env},
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=self._stderr,
         )
         if self.port:
             async with httpx.AsyncClient() as client:
@@ -135,6 +153,7 @@ class Process:
                 await asyncio.wait_for(self.proc.wait(), 30)
             except TimeoutError:
                 self.proc.kill()
+        self._stderr.close()
 
 
 class Load:
@@ -216,7 +235,7 @@ async def one_run(
     fakes = Process([sys.executable, "-m", "benchmarks.fakes", "0.3"], {})
     await fakes.start()
     assert fakes.proc and fakes.proc.stdout
-    config = json.loads(await fakes.proc.stdout.readline())
+    config = await fakes.first_line()
     bot_port, bare_port, floor_port = free_port(), free_port(), free_port()
     env = bot_env(config)
     profiling = ["-m", "cProfile", "-o", profile] if profile else []

@@ -36,7 +36,7 @@ USAGE = """usage: python -m bot [check]
 
   (nothing)   run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT
   check       check the setup (Slack and Ecwid tokens, scopes) and say what to fix
-  -h, --help  show this help
+  -h, --help  show this help (also: help)
   --version   show the version
 
 Settings come from the environment or a .env file: see .env.example."""
@@ -56,6 +56,14 @@ async def serve(settings: Settings) -> None:
         runtime = await Runtime.open(settings)
     except JobStoreError as exc:
         raise StartupError(f"Cannot start: {exc}; check DATABASE_URL.") from None
+    # Once started (a start-up mistake stays the one line on stderr):
+    log.info("settings: %s", f"read {settings.env_file}" if settings.env_file else "no .env file")
+    if "DYNO" in os.environ and settings.database_url.startswith("sqlite"):
+        # Heroku sets DYNO; a dyno's disk is lost at every restart, and bulk jobs with it.
+        log.warning(
+            "bulk jobs are kept in a SQLite file, which this dyno loses at every restart: add "
+            "Heroku Postgres (it sets DATABASE_URL)"
+        )
     app = build_app(runtime)
     if settings.slack_app_token is not None:  # Socket Mode
         # slack-sdk retries a refused app token forever; ask once first, and use its answer.
@@ -114,16 +122,20 @@ def _app_token_problem(settings: Settings, exc: BaseException) -> str:
 def check(settings: Settings) -> int:
     """The setup doctor: one line per check, non-zero exit when anything needs fixing."""
     # Heroku sets DYNO: there a SQLite file does not outlive a restart.
-    findings = asyncio.run(diagnose(settings, on_heroku="DYNO" in os.environ))
-    for finding in findings:
-        print(finding)
+    findings = asyncio.run(
+        diagnose(
+            settings,
+            on_heroku="DYNO" in os.environ,
+            found=lambda finding: print(finding, flush=True),  # each as it comes
+        )
+    )
     problems = sum(not f.ok for f in findings)
     print("All set." if not problems else f"{problems} thing(s) to fix.")
     return 1 if problems else 0
 
 
 def main(argv: list[str]) -> int:
-    if argv in (["-h"], ["--help"]):
+    if argv in (["-h"], ["--help"], ["help"]):
         print(USAGE)
         return 0
     if argv == ["--version"]:

@@ -60,6 +60,7 @@ class Settings:
     # Where bulk jobs are kept (SQLAlchemy's form); the default is a SQLite file.
     database_url: str = DEFAULT_DATABASE_URL
     bulk_lease_seconds: float = 30.0  # how long a bulk job stays with a process that went silent
+    env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property
     def socket_mode(self) -> bool:
@@ -92,7 +93,17 @@ def database_url(value: str) -> str | None:
     driver = _DRIVERS.get(scheme.lower())
     if not sep or driver is None or not rest:
         return None
-    return f"{driver}://{rest}"
+    url = f"{driver}://{rest}"
+    # The host and port must parse (a port of letters, an unclosed `[::1`): refused here, in
+    # one line with the other settings, not as a traceback from the driver at start-up.
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if driver.startswith("postgresql") and (not parts.hostname or port == 0):
+        return None
+    return url
 
 
 def database_password(url: str) -> str | None:
@@ -109,9 +120,12 @@ def _http_url(value: str) -> bool:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ConfigError naming all the bad ones at once."""
+    env_file: str | None = None
     if environ is None:
         # .env in the working directory (or above); real environment variables win over it
-        load_dotenv(find_dotenv(usecwd=True), override=False)
+        env_file = find_dotenv(usecwd=True) or None
+        if env_file:
+            load_dotenv(env_file, override=False)
         environ = os.environ
     env = {k: v.strip() for k, v in environ.items()}
     problems: list[str] = []
@@ -173,7 +187,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     def ids(name: str, prefixes: str) -> frozenset[str]:
         values = frozenset(v.strip() for v in env.get(name, "").split(",") if v.strip())
         if any(not re.fullmatch(f"[{prefixes}][A-Z0-9]{{2,}}", v) for v in values):
-            problems.append(f"{name} must be comma-separated Slack ids starting with {prefixes}")
+            starts = (
+                " or ".join(prefixes)
+                if len(prefixes) < 3
+                else ", ".join(prefixes[:-1]) + f" or {prefixes[-1]}"
+            )
+            problems.append(f"{name} must be comma-separated Slack ids starting with {starts}")
         return values
 
     users = ids("ALLOWED_USERS", "UW")
@@ -202,7 +221,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if env.get("DATABASE_URL"):
         database = database_url(env["DATABASE_URL"]) or ""
         if not database:  # the value itself may hold a password: it is not repeated
-            problems.append("DATABASE_URL must be a postgres://, postgresql:// or sqlite:/// URL")
+            problems.append(
+                "DATABASE_URL must be a postgres://, postgresql:// or sqlite:/// URL, with a "
+                "host and a port of 1–65535 for PostgreSQL"
+            )
     lease = number("BULK_LEASE_SECONDS", "30", float, 1, 600)
 
     if problems:
@@ -229,4 +251,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ecwid_rate_limit=rate_limit,
         database_url=database,
         bulk_lease_seconds=float(lease),
+        env_file=env_file,
     )

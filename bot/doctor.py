@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import httpx
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
@@ -116,7 +120,22 @@ async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Findi
 
 
 async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
-    """The job store opens (its schema brought up to date, as at start-up)."""
+    """The job store opens (its schema brought up to date, as at start-up). A SQLite file that
+    does not exist yet is not created here: the bot creates it where it runs."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if on_heroku:
+            return [
+                Finding(
+                    False,
+                    "Bulk jobs: kept in a SQLite file, which a Heroku dyno loses at every "
+                    "restart: add Heroku Postgres (it sets DATABASE_URL).",
+                )
+            ]
+        if not url.database or not await asyncio.to_thread(Path(url.database).exists):
+            return [
+                Finding(True, "Bulk jobs: kept in a SQLite file, made at the bot's first start.")
+            ]
     try:
         jobs = await JobStore.open(settings.database_url)
     except JobStoreError as exc:
@@ -125,21 +144,27 @@ async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
     await jobs.close()
     if kind != "sqlite":
         return [Finding(True, "Bulk jobs: kept in PostgreSQL (DATABASE_URL).")]
-    if on_heroku:
-        return [
-            Finding(
-                False,
-                "Bulk jobs: kept in a SQLite file, which a Heroku dyno loses at every restart: "
-                "add Heroku Postgres (it sets DATABASE_URL).",
-            )
-        ]
     return [Finding(True, "Bulk jobs: kept in a SQLite file.")]
 
 
-async def diagnose(settings: Settings, *, on_heroku: bool = False) -> list[Finding]:
+async def diagnose(
+    settings: Settings, *, on_heroku: bool = False, found: Callable[[Finding], None]
+) -> list[Finding]:
+    """Every check, each with a deadline of its own; each finding is passed to `found` as soon
+    as its check ends, so that a silent service never leaves the screen blank."""
+    findings: list[Finding] = []
+
+    async def run(name: str, check: Awaitable[list[Finding]]) -> None:
+        try:
+            results = await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
+        except TimeoutError:
+            results = [Finding(False, f"{name} did not answer within {CHECK_TIMEOUT_SECONDS:g} s.")]
+        for finding in results:
+            found(finding)
+            findings.append(finding)
+
     async with slack_session(limit=10) as session, httpx.AsyncClient() as http:
-        return [
-            *await check_slack(settings, session),
-            *await check_ecwid(settings, http),
-            *await check_jobs(settings, on_heroku=on_heroku),
-        ]
+        await run("Slack", check_slack(settings, session))
+        await run(f"Ecwid store {settings.ecwid_store_id}", check_ecwid(settings, http))
+        await run("Bulk jobs: the job store", check_jobs(settings, on_heroku=on_heroku))
+    return findings

@@ -33,7 +33,10 @@ def tool(name: str) -> str | None:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, password: str | None = None) -> None:
+        """With `password`, the user `postgres` must give it (scram-sha-256), else anyone may
+        connect (trust)."""
+        self.password = password
         self.folder = Path(tempfile.mkdtemp(prefix="ecwid-image-pg-"))
         self.port = free_port()
         self._names = itertools.count(1)
@@ -63,7 +66,14 @@ class PostgresServer:
             os.chmod(self.folder, 0o755)
             shutil.chown(self.folder, "nobody")
         data = self.folder / "data"
-        self._run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+        auth = ["-A", "trust"]
+        if self.password is not None:
+            secret = self.folder / "pw"
+            secret.write_text(self.password)
+            if self._as_user:
+                shutil.chown(secret, "nobody")
+            auth = ["-A", "scram-sha-256", f"--pwfile={secret}"]
+        self._run("initdb", "-D", str(data), *auth, "-U", "postgres", "--no-sync")
         self.resume()
 
     def halt(self) -> None:

@@ -48,3 +48,14 @@ def test_every_problem_is_named_at_once() -> None:
         "PORT must be a number from 1 to 65535. See .env.example for every setting."
     )
     assert "public_abc" not in str(error.value)
+
+
+def test_allow_lists_say_which_letters_ids_start_with() -> None:
+    env = {**GOOD, "ALLOWED_USERS": "bob", "ALLOWED_CHANNELS": "#general"}
+    with pytest.raises(ConfigError) as error:
+        load_settings(env)
+    assert str(error.value) == (
+        "Cannot start: ALLOWED_USERS must be comma-separated Slack ids starting with U or W; "
+        "ALLOWED_CHANNELS must be comma-separated Slack ids starting with C, G or D. See "
+        ".env.example for every setting."
+    )

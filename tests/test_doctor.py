@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -12,9 +14,10 @@ from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackFault
 from tests.harness import environment
 from tests.postgres import PostgresServer
-from tests.processes import free_port, run_to_end
+from tests.processes import free_port, run_to_end, start_bot
 
-SQLITE_OK = "ok  Bulk jobs: kept in a SQLite file."
+# The tests' job store is a SQLite file not made yet: the doctor does not make it.
+SQLITE_OK = "ok  Bulk jobs: kept in a SQLite file, made at the bot's first start."
 
 
 async def doctor(env: dict[str, str], tmp_path: Path) -> tuple[int, list[str]]:
@@ -165,3 +168,35 @@ async def test_files_read_is_asked_for(
     status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
     assert status == 1
     assert lines[1].startswith("FIX Slack: the bot token lacks the files:read scope")
+
+
+async def test_the_doctor_makes_no_sqlite_file_where_it_runs(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    env = {**environment(slack, ecwid, tls), "DATABASE_URL": "sqlite:///jobs.sqlite3"}
+    status, lines = await doctor(env, tmp_path)
+    assert (status, lines[-2]) == (0, SQLITE_OK)
+    assert os.listdir(tmp_path) == []
+
+
+async def test_each_finding_is_printed_as_it_comes_and_a_silent_ecwid_has_a_deadline(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    """Ecwid never answers: Slack's finding is on the screen at once, Ecwid's after its own
+    deadline, and the rest follows."""
+    ecwid.faults["profile"] = [Fault(200, {}, delay=400)] * 3
+    env = {**environment(slack, ecwid, tls), "ECWID_TIMEOUT_SECONDS": "60"}
+    process = await start_bot(env, tmp_path, "check")
+    assert process.stdout is not None
+    started = time.monotonic()
+    first = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+    assert first.startswith("ok  Slack: connected as @ecwid-image")
+    assert time.monotonic() - started < 10
+    rest = (await asyncio.wait_for(process.stdout.read(), 30)).decode().splitlines()
+    assert await process.wait() == 1
+    assert rest == [
+        f"FIX Ecwid store {STORE_ID} did not answer within 15 s.",
+        SQLITE_OK,
+        "1 thing(s) to fix.",
+    ]
+    assert time.monotonic() - started < 25

@@ -17,6 +17,7 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
+from tests.postgres import PostgresServer
 from tests.processes import ROOT, free_port, run_to_end, start_bot, wait_healthy
 from tests.slack_requests import SlackSender
 
@@ -187,7 +188,7 @@ async def test_unreachable_slack_in_socket_mode_is_one_line(
     assert "Unclosed" not in stdout + stderr
 
 
-@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize("flag", ["--help", "-h", "help"])
 async def test_help_and_version(tmp_path: Path, flag: str) -> None:
     status, stdout, stderr = await run_to_end({}, tmp_path, flag)
     assert (status, stderr) == (0, "")
@@ -260,6 +261,104 @@ async def test_a_job_store_that_cannot_be_opened_is_one_line_without_its_passwor
     assert status == 2
     assert stderr.strip().splitlines() == [
         f"Cannot start: cannot open the job store at {url.replace('postgres:', 'postgresql+asyncpg:').replace('hunter2-pw', '***')}: "
-        "ConnectionRefusedError; check DATABASE_URL."
+        "ConnectionRefusedError ([Errno 111] Connection refused); check DATABASE_URL."
     ]
     assert "hunter2" not in stdout + stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://u:hunter2-pw@h:abc/db",  # a port of letters
+        "postgres://u:hunter2-pw@[::1",  # an unclosed IPv6 address
+        "postgresql://u:hunter2-pw@[::1/db",
+        "postgres://u:hunter2-pw@h:99999/db",  # out of range
+        "postgres://u:hunter2-pw@/db",  # no host
+    ],
+)
+@pytest.mark.parametrize("command", [[], ["check"]], ids=["start", "check"])
+async def test_a_malformed_database_url_is_one_line_exit_2_without_its_password(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    tls: TlsAuthority,
+    tmp_path: Path,
+    url: str,
+    command: list[str],
+) -> None:
+    status, stdout, stderr = await run_to_end(
+        {**environment(slack, ecwid, tls), "DATABASE_URL": url}, tmp_path, *command
+    )
+    assert status == 2
+    assert stderr.strip().splitlines() == [
+        "Cannot start: DATABASE_URL must be a postgres://, postgresql:// or sqlite:/// URL, with "
+        "a host and a port of 1–65535 for PostgreSQL. See .env.example for every setting."
+    ]
+    assert "hunter2" not in stdout + stderr
+
+
+async def test_a_wrong_database_password_is_the_drivers_own_words_without_the_password(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    server = PostgresServer(password="right-one")
+    await asyncio.to_thread(server.start)
+    try:
+        url = f"postgres://postgres:wrong-pw-secret@127.0.0.1:{server.port}/postgres"
+        env = {**environment(slack, ecwid, tls), "DATABASE_URL": url}
+        status, stdout, stderr = await run_to_end(env, tmp_path)
+        check_status, check_out, _ = await run_to_end(env, tmp_path, "check")
+    finally:
+        await asyncio.to_thread(server.stop)
+    shown = f"postgresql+asyncpg://postgres:***@127.0.0.1:{server.port}/postgres"
+    said = 'InvalidPasswordError (password authentication failed for user "postgres")'
+    assert (status, stderr.strip().splitlines()) == (
+        2,
+        [f"Cannot start: cannot open the job store at {shown}: {said}; check DATABASE_URL."],
+    )
+    assert check_status == 1
+    assert f"FIX Bulk jobs: cannot open the job store at {shown}: {said}; check DATABASE_URL." in (
+        check_out.splitlines()
+    )
+    assert "wrong-pw-secret" not in stdout + stderr + check_out
+
+
+async def test_a_silent_database_is_one_line_well_within_herokus_boot_limit(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts, and never answers
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        url = f"postgres://bot:pw-secret@127.0.0.1:{port}/jobs"
+        started = time.monotonic()
+        status, _, stderr = await run_to_end(
+            {**environment(slack, ecwid, tls), "DATABASE_URL": url}, tmp_path
+        )
+        took = time.monotonic() - started
+    finally:
+        server.close()
+    assert status == 2
+    assert stderr.strip().splitlines() == [
+        f"Cannot start: cannot open the job store at postgresql+asyncpg://bot:***@127.0.0.1:"
+        f"{port}/jobs: no answer within 10 s (TimeoutError); check DATABASE_URL."
+    ]
+    assert took < 30  # Heroku gives a web dyno 60 s to boot
+
+
+async def test_start_up_logs_the_env_file_read_and_warns_a_heroku_dyno_on_sqlite(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    port = free_port()
+    lines = [f"{k}={v}" for k, v in environment(slack, ecwid, tls).items()]
+    (tmp_path / ".env").write_text("\n".join([*lines, f"PORT={port}"]) + "\n")
+    process = await start_bot({"DYNO": "web.1"}, tmp_path)
+    await wait_healthy(f"http://127.0.0.1:{port}", process)
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), 30) == 0
+    output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
+    assert f"INFO bot: settings: read {tmp_path / '.env'}" in output
+    assert (
+        "WARNING bot: bulk jobs are kept in a SQLite file, which this dyno loses at every "
+        "restart: add Heroku Postgres (it sets DATABASE_URL)"
+    ) in output

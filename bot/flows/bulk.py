@@ -71,7 +71,9 @@ FOUND_AFTER_RESTART = (
 RESTARTED = BulkInputError(
     "The bot restarted while checking the lines: send them again in a minute."
 )
-UNEXPECTED = BulkInputError("Something went wrong on the bot's side; the error is in its log.")
+UNEXPECTED = BulkInputError(
+    "Something went wrong on the bot's side: tell whoever runs the bot; the log has the details."
+)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,9 @@ class UploadReport(Protocol):
         """Keep a copy of the image about to be replaced where it outlives the bot; its id."""
         ...
 
-    async def interrupted(self, who: Requester) -> None: ...
+    async def interrupted(self, who: Requester, slot_kind: str | None) -> None:
+        """Cut short by a restart; `slot_kind` when it is known from the request itself."""
+        ...
 
     async def failed_unexpectedly(self, who: Requester) -> None: ...
 
@@ -128,7 +130,10 @@ class UploadFlow:
         except asyncio.CancelledError:  # shut down before it finished: say so, then stop
             outcome = Outcome("interrupted")
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._report.interrupted(who), INTERRUPTED_NOTICE_SECONDS)
+                await asyncio.wait_for(
+                    self._report.interrupted(who, _slot_kind_asked(request)),
+                    INTERRUPTED_NOTICE_SECONDS,
+                )
             raise
         except Exception:
             log.exception("upload flow failed unexpectedly")
@@ -416,6 +421,14 @@ def _slot_from_request(request: UploadRequest) -> ImageSlot | None:
     if isinstance(ref, ProductId) and ref.variation is not None and request.target == "main":
         return ImageSlot(ref.id, "variation", ref.variation)
     return None
+
+
+def _slot_kind_asked(request: UploadRequest) -> str | None:
+    """The slot, as far as the request says it without a look-up (a SKU may be a variation's)."""
+    slot = _slot_from_request(request)
+    if slot is not None:
+        return slot.kind
+    return "gallery" if request.target == "gallery" else None
 
 
 def describe_ref(ref: ProductRef) -> str:

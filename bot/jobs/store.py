@@ -37,6 +37,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # so that two dynos starting at once do not both create the tables.
 _MIGRATION_LOCK = 0x6563_7769_6462
 SQLITE_LOCK_SECONDS = 10.0
+CONNECT_SECONDS = 10.0  # a PostgreSQL server that does not answer
+OPEN_SECONDS = 30.0  # connecting and bringing the schema up to date, in all
 
 
 class JobStoreError(Exception):
@@ -158,6 +160,24 @@ def _migrations_lock() -> asyncio.Lock:
     return lock
 
 
+def _driver_said(exc: BaseException, password: str | None) -> str:
+    """The driver's own words (a wrong password, a refused connection…), on one line, with the
+    password never in them."""
+    root: BaseException = exc
+    for _ in range(10):  # SQLAlchemy's error → the adapter's → the driver's own
+        below = getattr(root, "orig", None) or root.__cause__
+        if not isinstance(below, BaseException) or below is root:
+            break
+        root = below
+    if isinstance(root, TimeoutError) or isinstance(exc, TimeoutError):
+        return f"no answer within {CONNECT_SECONDS:g} s (TimeoutError)"
+    message = " ".join(str(root).split())[:300]
+    if password:
+        message = message.replace(password, "***")
+    name = type(root).__name__
+    return f"{name} ({message})" if message and message != name else name
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     # WAL: readers do not wait for the writer; NORMAL: a commit survives the process being
     # killed (only a power cut may lose the last ones). How long a write waits for another
@@ -178,22 +198,27 @@ class JobStore:
     @classmethod
     async def open(cls, url: str) -> JobStore:
         """Connect and bring the schema up to date."""
+        parsed = make_url(url)
         options: dict[str, Any] = {}
-        if make_url(url).get_backend_name() == "sqlite" and "timeout" not in make_url(url).query:
+        if parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query:
             # Wait up to 10 s for another writer's lock before a write fails (and is retried);
             # `?timeout=SECONDS` in DATABASE_URL changes it.
             options["connect_args"] = {"timeout": SQLITE_LOCK_SECONDS}
+        elif parsed.get_backend_name() == "postgresql":
+            # A silent server must not hold start-up past Heroku's 60 s boot limit.
+            options["connect_args"] = {"timeout": CONNECT_SECONDS}
         engine = create_async_engine(url, pool_pre_ping=True, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
-            async with _migrations_lock(), engine.begin() as connection:
-                await connection.run_sync(_migrate)
+            async with asyncio.timeout(OPEN_SECONDS):
+                async with _migrations_lock(), engine.begin() as connection:
+                    await connection.run_sync(_migrate)
         except Exception as exc:
             await engine.dispose()
-            where = make_url(url).render_as_string(hide_password=True)
+            where = parsed.render_as_string(hide_password=True)
             raise JobStoreError(
-                f"cannot open the job store at {where}: {type(exc).__name__}"
+                f"cannot open the job store at {where}: {_driver_said(exc, parsed.password)}"
             ) from None
         return cls(engine)
 

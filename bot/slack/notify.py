@@ -151,8 +151,8 @@ class SlackUploadReport:
         ts = response.get("ts")
         return ts if isinstance(ts, str) else None
 
-    async def interrupted(self, who: Requester) -> None:
-        await self._notifier.tell(who, texts.interrupted())
+    async def interrupted(self, who: Requester, slot_kind: str | None) -> None:
+        await self._notifier.tell(who, texts.interrupted(slot_kind))
 
     async def failed_unexpectedly(self, who: Requester) -> None:
         await self._notifier.tell(who, texts.unexpected_failure())

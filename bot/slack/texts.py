@@ -144,8 +144,9 @@ def upload_succeeded(uploaded: Uploaded) -> str:
     for lang, text in sorted(request.alt_translated.items()):
         lines.append(f"Alt text ({escape(lang)}): {escape(text)}")
     if uploaded.alt_error is not None:
+        done = "added to the gallery" if uploaded.slot.kind == "gallery" else "replaced"
         lines.append(
-            ":warning: The image was replaced, but its alt text was not set: "
+            f":warning: The image was {done}, but its alt text was not set: "
             f"{problem(uploaded.alt_error)}"
         )
     return "\n".join(lines)
@@ -160,13 +161,24 @@ def not_started(*errors: UserFacingError) -> str:
 
 
 def unexpected_failure() -> str:
-    return ":x: Something went wrong on the bot's side; the image may not have been uploaded. The error is in the bot's log."
-
-
-def interrupted() -> str:
     return (
-        ":warning: The bot was restarted before your upload finished: the main image may or may "
-        "not have been replaced. Check the product in Ecwid, or run the command again."
+        ":x: Something went wrong on the bot's side; the image may not have been uploaded. "
+        "Check the product in Ecwid, and tell whoever runs the bot; the log has the details."
+    )
+
+
+def interrupted(slot_kind: str | None) -> str:
+    what = {
+        "main": "the main image may or may not have been replaced",
+        "gallery": "the image may or may not have been added to the gallery",
+        "variation": "the variation's image may or may not have been replaced",
+    }.get(
+        slot_kind or "",
+        "the main image (or the variation's image) may or may not have been replaced",
+    )
+    return (
+        f":warning: The bot was restarted before your upload finished: {what}. Check the product "
+        "in Ecwid, or run the command again."
     )
 
 

@@ -307,3 +307,16 @@ async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
     # The image host is asked once more: for the image being replaced (the first upload's),
     # whole, to keep it for undo. (The file's fingerprint comes from its bytes, at hand.)
     assert [h.range for h in images.hits] == [f"bytes=0-{1024 * 1024 - 1}", None, None]
+
+
+async def test_a_gallery_images_failed_alt_text_says_added_not_replaced(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ecwid.faults["update"] = [Fault(400, {"errorMessage": "Bad media"})]
+    file = slack.add_file("F0GAL", "side.png", PNG)
+    values = form(file, target={"type": "radio_buttons", "selected_option": {"value": "gallery"}})
+    await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
+    assert (await thread_reply(slack)).endswith(
+        ":warning: The image was added to the gallery, but its alt text was not set: Ecwid "
+        "refused the request. Ecwid said: `Bad media`"
+    )

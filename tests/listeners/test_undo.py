@@ -123,6 +123,10 @@ async def test_undo_puts_the_previous_image_back_after_a_restart_and_without_its
         images.link("shoe.png"),
         {"id": kept[0]},
     ]
+    assert [b["title"]["text"] for b in blocks if b["type"] == "image"] == [
+        "New image",
+        "Previous image (kept for Undo)",
+    ]
     (button,) = next(b["elements"] for b in blocks if b["type"] == "actions")
     assert (button["action_id"], button["text"]["text"]) == ("undo_upload", "Undo")
     assert button["confirm"]["text"]["text"] == "Put back the previous image of Red Shoe?"

@@ -76,13 +76,17 @@ def result_blocks(uploaded: Uploaded, product: Product, body: str, *, images: bo
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=body[:3000]))]
     if images:
         request = uploaded.request
+        # Titled, so that a newcomer tells the two apart.
+        new, previous = "New image", "Previous image (kept for Undo)"
         if request.file is not None:
-            blocks.append(ImageBlock(slack_file={"id": request.file.id}, alt_text="New image"))
+            blocks.append(ImageBlock(slack_file={"id": request.file.id}, alt_text=new, title=new))
         elif request.image_url:
-            blocks.append(ImageBlock(image_url=request.image_url, alt_text="New image"))
+            blocks.append(ImageBlock(image_url=request.image_url, alt_text=new, title=new))
         if uploaded.undo is not None and uploaded.undo.kept_file:
             blocks.append(
-                ImageBlock(slack_file={"id": uploaded.undo.kept_file}, alt_text="Previous image")
+                ImageBlock(
+                    slack_file={"id": uploaded.undo.kept_file}, alt_text=previous, title=previous
+                )
             )
     if uploaded.undo is not None:
         blocks.append(ActionsBlock(elements=[_undo_button(uploaded.undo, product)]))
