@@ -56,14 +56,6 @@ async def serve(settings: Settings) -> None:
         runtime = await Runtime.open(settings)
     except JobStoreError as exc:
         raise StartupError(f"Cannot start: {exc}; check DATABASE_URL.") from None
-    # Once started (a start-up mistake stays the one line on stderr):
-    log.info("settings: %s", f"read {settings.env_file}" if settings.env_file else "no .env file")
-    if "DYNO" in os.environ and settings.database_url.startswith("sqlite"):
-        # Heroku sets DYNO; a dyno's disk is lost at every restart, and bulk jobs with it.
-        log.warning(
-            "bulk jobs are kept in a SQLite file, which this dyno loses at every restart: add "
-            "Heroku Postgres (it sets DATABASE_URL)"
-        )
     app = build_app(runtime)
     if settings.slack_app_token is not None:  # Socket Mode
         # slack-sdk retries a refused app token forever; ask once first, and use its answer.
@@ -82,6 +74,7 @@ async def serve(settings: Settings) -> None:
             raise StartupError(
                 f"Cannot start: the Socket Mode connection to Slack failed ({type(exc).__name__})."
             ) from None
+        _log_started(settings)
         log.info("connected to Slack in Socket Mode")
         await stop.wait()
         log.info("stopping: finishing uploads in flight")
@@ -98,6 +91,7 @@ async def serve(settings: Settings) -> None:
             raise StartupError(
                 f"Cannot start: cannot listen on port {settings.port} ({exc.strerror})."
             ) from None
+        _log_started(settings)
         log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
         await stop.wait()
         log.info("stopping: finishing uploads in flight")
@@ -105,6 +99,17 @@ async def serve(settings: Settings) -> None:
         await runtime.close()
         await server.close()
     log.info("stopped")
+
+
+def _log_started(settings: Settings) -> None:
+    """Once started (a start-up mistake stays the one line on stderr)."""
+    log.info("settings: %s", f"read {settings.env_file}" if settings.env_file else "no .env file")
+    if "DYNO" in os.environ and settings.database_url.startswith("sqlite"):
+        # Heroku sets DYNO; a dyno's disk is lost at every restart, and bulk jobs with it.
+        log.warning(
+            "bulk jobs are kept in a SQLite file, which this dyno loses at every restart: add "
+            "Heroku Postgres (it sets DATABASE_URL)"
+        )
 
 
 def _app_token_problem(settings: Settings, exc: BaseException) -> str:

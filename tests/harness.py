@@ -22,10 +22,12 @@ class BotUnderTest(SlackSender):
 
     def __init__(self, events_url: str, response_url: str, runtime: Runtime) -> None:
         super().__init__(events_url, response_url)
-        self._runtime = runtime
+        self.runtime = runtime  # the flows, for tests of a flow's own step
 
     async def idle(self) -> None:
-        await self._runtime.workers.join()
+        """Every upload queued has ended, and no bulk job runs in this process."""
+        await self.runtime.workers.join()
+        await self.runtime.bulk.idle()
 
 
 def environment(

@@ -72,6 +72,7 @@ async def test_serves_health_and_uploads_then_stops_cleanly_on_sigterm(
 ) -> None:
     process, base = running_bot
     ecwid.upload_delay = 0.5  # SIGTERM arrives while Ecwid is still working
+    ecwid.upload_status = 202  # the audit line carries the status Ecwid answered
     sender = SlackSender(f"{base}/slack/events", slack.response_url())
     response = await sender.command(f"123 {images.link('shoe.png')} 800x600")
     assert response.status_code == 200
@@ -82,7 +83,7 @@ async def test_serves_health_and_uploads_then_stops_cleanly_on_sigterm(
     assert "New main image id: *987654321*" in posts[1].params["text"]
     assert await asyncio.wait_for(process.wait(), 30) == 0
     output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
-    assert "outcome=uploaded ecwid_status=200" in output
+    assert "outcome=uploaded ecwid_status=202" in output
     assert "upload user=U123 channel=C123 product=123" in output
     for name, secret in environment(slack, ecwid, tls).items():
         if name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ECWID_TOKEN"):

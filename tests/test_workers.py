@@ -12,16 +12,20 @@ async def test_jobs_wait_for_acks_to_finish_but_never_long() -> None:
     pool = WorkerPool(2, priority)
     pool.start()
     started: list[str] = []
+    ran = asyncio.Event()
 
     async def job(name: str) -> None:
         started.append(name)
+        ran.set()
 
     with priority.answering():
         pool.submit(lambda: job("during acks"))
         await asyncio.sleep(HOLD_BACK_SECONDS / 5)
         assert started == []  # held back while a request is being answered
-    await asyncio.sleep(0.01)
-    assert started == ["during acks"]  # ...and released as soon as it is answered
+    answered = asyncio.get_running_loop().time()
+    await asyncio.wait_for(ran.wait(), HOLD_BACK_SECONDS)
+    assert started == ["during acks"]  # ...and released as soon as it is answered,
+    assert asyncio.get_running_loop().time() - answered < HOLD_BACK_SECONDS / 2  # not on time
 
     with priority.answering():  # a request that takes long never starves the uploads
         pool.submit(lambda: job("long ack"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -141,7 +141,11 @@ class EcwidClient:
         # of turning into 429s.
         self.budget = CallBudget(rate_limit)
 
-    async def _call(
+    async def _call(self, method: str, path: str, **options: Any) -> Any:
+        """One API call's JSON answer (see _answer)."""
+        return (await self._answer(method, path, **options)).data
+
+    async def _answer(
         self,
         method: str,
         path: str,
@@ -154,8 +158,9 @@ class EcwidClient:
         time_limit: float | None = None,
         retries: bool = True,
         retry_if: Callable[[BaseException], bool] = _should_retry,
-    ) -> Any:
-        """One API call, retried with tenacity when Ecwid is busy or briefly unavailable.
+    ) -> _Answer:
+        """One API call, retried with tenacity when Ecwid is busy or briefly unavailable: the
+        status Ecwid answered and its JSON.
 
         Re-sending an upload is harmless: it replaces the main image with the same one.
         """
@@ -191,7 +196,7 @@ class EcwidClient:
         json: dict[str, Any] | None,
         content: bytes | None,
         seconds: float,
-    ) -> Any:
+    ) -> _Answer:
         headers = self._headers
         if content is not None:
             headers = {**headers, "Content-Type": "application/octet-stream"}
@@ -225,7 +230,7 @@ class EcwidClient:
             raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from exc
         if response.is_success:
             try:
-                return response.json() if response.content else {}
+                return _Answer(response.status_code, response.json() if response.content else {})
             except ValueError as exc:
                 raise EcwidError("Ecwid sent an answer that is not JSON.") from exc
         status = response.status_code
@@ -359,14 +364,14 @@ class EcwidClient:
 
     async def upload_image(self, slot: ImageSlot, upload: ImageUpload) -> UploadResult:
         """By URL (Ecwid fetches it later): the slot's async call."""
-        data = await self._call(
+        answer = await self._answer(
             "POST",
             slot.path + "/async",
             scope="update_catalog",
             what=f"product {slot.product_id}",
             json=upload.to_json(),
         )
-        return _upload_result(data)
+        return _upload_result(answer)
 
     async def upload_image_bytes(
         self, slot: ImageSlot, data: bytes, *, file_name: str = ""
@@ -375,7 +380,7 @@ class EcwidClient:
         connection, or a 429); otherwise the failure says it is unknown whether it arrived."""
         params = {"fileName": file_name or "image"} if slot.kind == "gallery" else None
         try:
-            answer = await self._call(
+            answer = await self._answer(
                 "POST",
                 slot.path,
                 scope="update_catalog",
@@ -619,9 +624,15 @@ def _alt_matches(shown: Any, asked: dict[str, Any]) -> bool:
     )
 
 
-def _upload_result(data: Any) -> UploadResult:
-    image_id = data.get("id") if isinstance(data, dict) else None
-    return UploadResult(image_id if isinstance(image_id, int) else None)
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    data: Any
+
+
+def _upload_result(answer: _Answer) -> UploadResult:
+    image_id = answer.data.get("id") if isinstance(answer.data, dict) else None
+    return UploadResult(image_id if isinstance(image_id, int) else None, answer.status)
 
 
 def _variation(data: Any) -> Variation | None:

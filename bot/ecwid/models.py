@@ -120,3 +120,4 @@ class ImageUpload:
 @dataclass(frozen=True)
 class UploadResult:
     image_id: int | None  # older API versions answer the async upload without an id
+    status: int = 200  # the HTTP status Ecwid answered, for the audit log

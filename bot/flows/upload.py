@@ -226,7 +226,7 @@ class UploadFlow:
             who, product, reply, replace(uploaded, undo=undo, undo_missing=undo_missing)
         )
         name = "uploaded" if alt_error is None else "uploaded-without-alt"
-        return Outcome(name, 200, slot.kind)
+        return Outcome(name, upload_result.status, slot.kind)
 
     async def _before(self, slot: ImageSlot) -> tuple[CurrentImage | None, ImageInfo | str | None]:
         """The slot's current image and its bytes (or why they could not be had)."""

@@ -179,6 +179,9 @@ class FakeEcwid(LoopbackServer):
         # ref: the async upload answers {"id": N}, or {} (the official client models them as
         # empty): set to answer {} to every async upload.
         self.empty_async_answers = False
+        # The main image's async upload answers 200 (ref); a test of the audit line that must
+        # carry Ecwid's own status sets another success status.
+        self.upload_status = 200
         # What a product update does to alt text is not documented (ref: "read back"): set to
         # model an Ecwid that accepts the update and keeps the old alt text.
         self.ignore_alt = False
@@ -261,6 +264,11 @@ class FakeEcwid(LoopbackServer):
                 ):
                     original["url"] = await copy(original["url"])
                     self.touch(product["id"])
+                for image in product.get("media", {}).get("images", []):
+                    url = image.get("imageOriginalUrl")
+                    if url and not image.get("isMain") and not self._on_cdn(url):
+                        image["imageOriginalUrl"] = await copy(url)
+                        self.touch(product["id"])
             for product_id, variations in self.combinations.items():
                 for variation in variations:
                     url = variation.get("originalImageUrl")
@@ -437,7 +445,7 @@ class FakeEcwid(LoopbackServer):
                 image["alt"] = body.get("alt") or {}
         self.touch(product["id"])
         answer = self.upload_answer if self.upload_answer is not None else self._async_answer()
-        return web.json_response(answer)
+        return web.json_response(answer, status=self.upload_status)
 
     async def _upload_bytes(self, request: web.Request) -> web.Response:
         """POST /products/{id}/image with the file itself: synchronous, as Ecwid's is."""

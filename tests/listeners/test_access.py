@@ -164,7 +164,9 @@ def test_allow_lists_take_ids_only(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsA
                 "ALLOWED_CHANNELS": "#catalog",
             }
         )
-    assert "ALLOWED_USERS must be comma-separated Slack ids starting with UW" in str(error.value)
-    assert "ALLOWED_CHANNELS must be comma-separated Slack ids starting with CGD" in str(
+    assert "ALLOWED_USERS must be comma-separated Slack ids starting with U or W" in str(
+        error.value
+    )
+    assert "ALLOWED_CHANNELS must be comma-separated Slack ids starting with C, G or D" in str(
         error.value
     )

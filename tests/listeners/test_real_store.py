@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 
+from bot.config import Settings
+from bot.domain.requests import ProductId, UploadRequest
+from bot.ecwid.models import ImageSlot
 from tests.bulk_helpers import bulk_form_submission, press, serve_photos, the_plan, the_report
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, serving
 from tests.listeners.test_slack_files import METADATA, form
 from tests.listeners.test_undo import posted, reply_of, with_an_image
 from tests.listeners.test_undo import press as press_undo
@@ -254,3 +257,24 @@ async def test_an_alt_text_ecwid_does_not_keep_is_said_not_claimed(
             "text but does not show it on the image: set it in the Ecwid admin."
         )
     )
+
+
+async def test_a_line_begun_before_a_restart_is_recognised_in_the_gallery_after_the_cdn_copy(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """What a resumed bulk job checks before it sends a started line again: every gallery image,
+    by what it shows (Ecwid's re-encoded CDN copy is another URL and other bytes)."""
+    images.files["side.jpg"] = Served(jpeg("side"), "image/jpeg")
+    images.files["back.jpg"] = Served(jpeg("back"), "image/jpeg")
+    side = UploadRequest(ProductId(456), images.link("side.jpg"), None, target="gallery")
+    back = UploadRequest(ProductId(456), images.link("back.jpg"), None, target="gallery")
+    gallery = ImageSlot(456, "gallery")
+    async with serving(settings, slack) as bot:
+        uploads = bot.runtime.uploads
+        assert not await uploads.already_there(gallery, side, None)  # an empty gallery
+        await bot.command(f"456 {images.link('side.jpg')} to=gallery")
+        await bot.idle()
+        assert await uploads.already_there(gallery, side, None)  # the link itself, at first
+        await ecwid.copy_to_cdn()
+        assert await uploads.already_there(gallery, side, None)  # Ecwid's copy: by fingerprint
+        assert not await uploads.already_there(gallery, back, None)  # another picture
