@@ -74,9 +74,11 @@ def postgres() -> Iterator[PostgresServer]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer) -> str:
-    """An empty job store of each kind: a SQLite file, and a database on the real PostgreSQL."""
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty job store of each kind: a SQLite file, and a database on the real PostgreSQL
+    (started for the session when a test first needs it: the fast tier does not)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/jobs.sqlite3"
-    return postgres.new_database()
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()

@@ -9,6 +9,8 @@ import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from tests.bulk_helpers import (
     bulk_form_submission,
     lines_for,
@@ -26,6 +28,8 @@ from tests.harness import environment
 from tests.postgres import PostgresServer
 from tests.processes import free_port, start_bot, wait_healthy
 from tests.slack_requests import SlackSender
+
+pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
 
 LINES = 40
 

@@ -16,6 +16,8 @@ from tests.harness import environment
 from tests.postgres import PostgresServer
 from tests.processes import free_port, run_to_end, start_bot
 
+pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
+
 # The tests' job store is a SQLite file not made yet: the doctor does not make it.
 SQLITE_OK = "ok  Bulk jobs: kept in a SQLite file, made at the bot's first start."
 

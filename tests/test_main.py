@@ -21,6 +21,8 @@ from tests.postgres import PostgresServer
 from tests.processes import ROOT, free_port, run_to_end, start_bot, wait_healthy
 from tests.slack_requests import SlackSender
 
+pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
+
 
 async def test_bad_settings_stop_start_up_with_one_line_and_status_2(tmp_path: Path) -> None:
     status, stdout, stderr = await run_to_end(

@@ -7,12 +7,16 @@ import json
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
 from tests.processes import start_bot
 from tests.slack_requests import global_shortcut
+
+pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
 
 APP_TOKEN = "xapp-1-A1-test-app-token"
 

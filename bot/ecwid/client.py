@@ -25,6 +25,7 @@ from bot.ecwid.models import (
     ImageSlot,
     ImageUpload,
     Product,
+    ProductState,
     StoreLanguages,
     StoreProfile,
     UploadResult,
@@ -40,6 +41,10 @@ DEFAULT_RETRY_AFTER_SECONDS = 10.0
 BATCH_SIZE = 100  # products a look-up may ask for at once (Ecwid's `limit`)
 # What a look-up reads of a product: its variations come inline, so their SKUs need no call more.
 PRODUCT_FIELDS = "id,name,sku,combinations(id,sku,options)"
+# One read before an upload: the product, and what its slots show now (for undo).
+STATE_FIELDS = (
+    "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
+)
 SEARCH_FIELDS = f"total,count,offset,limit,items({PRODUCT_FIELDS})"
 BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
 
@@ -256,6 +261,25 @@ class EcwidClient:
                 ) from exc
             raise
         return _product(data)
+
+    async def product_state(self, product_id: int) -> ProductState:
+        """The product and what its image slots show now, in one read (an upload's only read
+        before it is sent)."""
+        try:
+            data = await self._read_product(product_id, STATE_FIELDS)
+        except EcwidError as exc:
+            if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
+                raise ProductNotFound(
+                    f"There is no product with id {product_id} in the store.", status=404
+                ) from exc
+            raise
+        variation_images: list[tuple[int, CurrentImage]] = []
+        combinations = data.get("combinations") if isinstance(data, dict) else None
+        for raw in combinations if isinstance(combinations, list) else []:
+            image = _variation_image(raw)
+            if image is not None and isinstance(raw.get("id"), int):
+                variation_images.append((raw["id"], image))
+        return ProductState(_product(data), _main_image(data), tuple(variation_images))
 
     async def search_by_sku(self, sku: str) -> list[Product]:
         """The products Ecwid answers for one SKU: those whose own SKU, or one of whose
@@ -503,25 +527,9 @@ class EcwidClient:
         if slot.kind == "variation":
             for raw in await self._variations_raw(slot.product_id):
                 if raw.get("id") == slot.variation_id:
-                    url = raw.get("originalImageUrl") or raw.get("imageUrl")
-                    if not isinstance(url, str) or not url:
-                        return None
-                    alt_main, alt_translated = _alt_texts(raw.get("alt"))
-                    return CurrentImage(url, alt_main=alt_main, alt_translated=alt_translated)
+                    return _variation_image(raw)
             return None
-        data = await self._read_product(slot.product_id, "id,originalImage,media")
-        original = data.get("originalImage") if isinstance(data, dict) else None
-        if not isinstance(original, dict) or not original.get("url"):
-            return None
-        main = next((image for image in _images(data) if image.get("isMain")), {})
-        alt_main, alt_translated = _alt_texts(main.get("alt"))
-        return CurrentImage(
-            url=str(original["url"]),
-            width=original.get("width") if isinstance(original.get("width"), int) else None,
-            height=original.get("height") if isinstance(original.get("height"), int) else None,
-            alt_main=alt_main,
-            alt_translated=alt_translated,
-        )
+        return _main_image(await self._read_product(slot.product_id, "id,originalImage,media"))
 
     async def slot_image_urls(self, slot: ImageSlot) -> list[str]:
         """Where every image the slot shows now is served from: the main image, the variation's
@@ -591,6 +599,33 @@ def _images(product: Any) -> list[dict[str, Any]]:
     media = product.get("media") if isinstance(product, dict) else None
     images = media.get("images") if isinstance(media, dict) else None
     return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else []
+
+
+def _main_image(data: Any) -> CurrentImage | None:
+    """The main image a product answer shows (`originalImage`, the main media image's alt)."""
+    original = data.get("originalImage") if isinstance(data, dict) else None
+    if not isinstance(original, dict) or not original.get("url"):
+        return None
+    main = next((image for image in _images(data) if image.get("isMain")), {})
+    alt_main, alt_translated = _alt_texts(main.get("alt"))
+    return CurrentImage(
+        url=str(original["url"]),
+        width=original.get("width") if isinstance(original.get("width"), int) else None,
+        height=original.get("height") if isinstance(original.get("height"), int) else None,
+        alt_main=alt_main,
+        alt_translated=alt_translated,
+    )
+
+
+def _variation_image(raw: Any) -> CurrentImage | None:
+    """A variation's own image (absent when it shows the product's: ref)."""
+    if not isinstance(raw, dict):
+        return None
+    url = raw.get("originalImageUrl") or raw.get("imageUrl")
+    if not isinstance(url, str) or not url:
+        return None
+    alt_main, alt_translated = _alt_texts(raw.get("alt"))
+    return CurrentImage(url, alt_main=alt_main, alt_translated=alt_translated)
 
 
 def _alt_json(alt_main: str | None, translated: dict[str, str]) -> dict[str, Any]:

@@ -56,6 +56,24 @@ class CurrentImage:
 
 
 @dataclass(frozen=True)
+class ProductState:
+    """A product as one read shows it: what it is, and what each of its image slots shows now
+    (the main image, each variation's image), so that an upload needs no other read first."""
+
+    product: Product
+    main: CurrentImage | None
+    variation_images: tuple[tuple[int, CurrentImage], ...] = ()
+
+    def current(self, slot: ImageSlot) -> CurrentImage | None:
+        """What the slot shows now (None for the gallery: an upload there replaces nothing)."""
+        if slot.kind == "main":
+            return self.main
+        if slot.kind == "variation":
+            return dict(self.variation_images).get(slot.variation_id or 0)
+        return None
+
+
+@dataclass(frozen=True)
 class ImageSlot:
     """Where an image goes: the main image, the gallery, or a variation's image."""
 

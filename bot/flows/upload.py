@@ -27,8 +27,15 @@ from bot.domain.requests import (
     check_size,
 )
 from bot.ecwid.client import EcwidClient
-from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import CurrentImage, ImageSlot, ImageUpload, Product, UploadResult
+from bot.ecwid.errors import EcwidError, ProductNotFound
+from bot.ecwid.models import (
+    CurrentImage,
+    ImageSlot,
+    ImageUpload,
+    Product,
+    ProductState,
+    UploadResult,
+)
 from bot.ecwid.store import StoreInfo
 from bot.flows.undo import UndoRecord, url_fingerprint
 from bot.images.fingerprint import NoFingerprint, fingerprint
@@ -152,28 +159,13 @@ class UploadFlow:
             )
 
     async def _run(self, request: UploadRequest, who: Requester) -> Outcome:
-        # What the slot shows now is needed before it is replaced (for undo); when the slot is
-        # known from the request itself, it is read alongside the look-ups, off the critical path.
-        early_slot = _slot_from_request(request)
-        early = asyncio.create_task(self._before(early_slot)) if early_slot else None
-        try:
-            return await self._run_with(request, who, early_slot, early)
-        finally:
-            if early is not None:  # not needed after all (a refusal), or already awaited
-                early.cancel()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await early
-
-    async def _run_with(
-        self,
-        request: UploadRequest,
-        who: Requester,
-        early_slot: ImageSlot | None,
-        early: asyncio.Task[tuple[CurrentImage | None, ImageInfo | str | None]] | None,
-    ) -> Outcome:
-        # The reads are independent: do them at once.
+        # The reads are independent: do them at once. A product given by id is read once, fresh:
+        # that one read is the look-up and what its slots show now (needed before it is replaced,
+        # for undo). A SKU is looked up (bot.ecwid.catalog), then its slot read.
+        ref = request.product
+        lookup = self._state(ref) if isinstance(ref, ProductId) else self._store.product(ref)
         found, probed, languages = await asyncio.gather(
-            self._store.product(request.product),
+            lookup,
             self.read_image(request),
             self.translated_alt(request),
             return_exceptions=True,
@@ -187,12 +179,13 @@ class UploadFlow:
             await self._report.refused(who, refusals)
             return Outcome("refused", getattr(found, "status", None))
         if not (
-            isinstance(found, Product)
+            isinstance(found, Product | ProductState)
             and isinstance(probed, ImageInfo | FileImage)
             and isinstance(languages, dict)
         ):
             raise TypeError("the look-ups answered something unexpected")
-        product = found
+        state = found if isinstance(found, ProductState) else None
+        product = found.product if isinstance(found, ProductState) else found
         image = probed.info if isinstance(probed, FileImage) else probed
         data = probed.data if isinstance(probed, FileImage) else None
         try:
@@ -207,7 +200,7 @@ class UploadFlow:
             return Outcome("refused", slot=slot.kind)
         # The announcement need not hold the upload up; the slot's current image (and its bytes)
         # must be had before it is replaced, so that undo can put it back.
-        before_read = early if early is not None and early_slot == slot else self._before(slot)
+        before_read = self._kept(state.current(slot)) if state else self._before(slot)
         handle, before = await asyncio.gather(
             self._report.announce(who, product, slot), before_read
         )
@@ -228,12 +221,30 @@ class UploadFlow:
         name = "uploaded" if alt_error is None else "uploaded-without-alt"
         return Outcome(name, upload_result.status, slot.kind)
 
+    async def _state(self, ref: ProductId) -> ProductState:
+        """The product given by id (and its variation, if one was chosen), as one read shows it."""
+        state = await self._ecwid.product_state(ref.id)
+        if ref.variation is None:
+            return state
+        for variation in state.product.variations:
+            if variation.id == ref.variation:
+                return replace(state, product=replace(state.product, variation=variation))
+        raise ProductNotFound(
+            f"Product {ref.id} has no variation with id {ref.variation}.", status=404
+        )
+
     async def _before(self, slot: ImageSlot) -> tuple[CurrentImage | None, ImageInfo | str | None]:
         """The slot's current image and its bytes (or why they could not be had)."""
         try:
             current = await self._ecwid.current_image(slot)
         except EcwidError as exc:
             return None, f"the current image could not be read ({exc})"
+        return await self._kept(current)
+
+    async def _kept(
+        self, current: CurrentImage | None
+    ) -> tuple[CurrentImage | None, ImageInfo | str | None]:
+        """The current image's bytes, to keep for undo (or why they could not be had)."""
         if current is None:
             return None, None
         try:

@@ -18,6 +18,7 @@ import time
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,26 @@ class JobStoreError(Exception):
     """The job store could not be opened or written (its message never includes a password)."""
 
 
+class JobState(StrEnum):
+    """checking → planned → running (→ stopping) → finished; checking or planned → cancelled."""
+
+    CHECKING = "checking"
+    PLANNED = "planned"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class LineState(StrEnum):
+    INVALID = "invalid"  # had a problem: never to run
+    PENDING = "pending"
+    STARTED = "started"  # its upload may have begun: checked before it is sent again
+    DONE = "done"
+    FAILED = "failed"
+    NOT_RUN = "not_run"  # the job was stopped before it
+
+
 @dataclass(frozen=True)
 class Job:
     id: str
@@ -52,7 +73,7 @@ class Job:
     channel_id: str
     message_ts: str | None
     source: str
-    state: str  # checking, planned, running, stopping, finished, cancelled
+    state: JobState
     created_at: float
     started_at: float | None = None
     finished_at: float | None = None
@@ -70,7 +91,7 @@ class Line:
     product: str
     slot: str | None
     request: str | None  # JSON, for the flow; None for a line that had a problem
-    status: str  # invalid, pending, started, done, failed, not_run
+    status: LineState
     image_id: int | None = None
     reason: str | None = None  # our words
     quoted: str | None = None  # Ecwid's own words, if it gave any
@@ -79,7 +100,7 @@ class Line:
 @dataclass(frozen=True)
 class Outcome:
     number: int
-    status: str  # done or failed
+    status: LineState  # done or failed
     image_id: int | None = None
     reason: str | None = None
     quoted: str | None = None  # Ecwid's own words
@@ -99,20 +120,33 @@ STARTED_NOT_CHECKED = (
     "could check: the image may or may not be on the product."
 )
 
+
+def count_lines(lines: Iterable[Line]) -> Counts:
+    """How many lines are in each state (started ones count as pending: not finished yet)."""
+    found: dict[str, int] = {}
+    for line in lines:
+        status = LineState.PENDING if line.status == LineState.STARTED else line.status
+        found[status.value] = found.get(status.value, 0) + 1
+    return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})
+
+
 # Running, stopping, or finished with the report not yet posted (the process died in between).
-_UNFINISHED = jobs.c.state.in_(("running", "stopping")) | (
-    (jobs.c.state == "finished") & jobs.c.reported_at.is_(None)
+_UNFINISHED = jobs.c.state.in_((JobState.RUNNING, JobState.STOPPING)) | (
+    (jobs.c.state == JobState.FINISHED) & jobs.c.reported_at.is_(None)
 )
 
 
 def _job(row: Any) -> Job:
-    return Job(**dict(row._mapping))
+    values = dict(row._mapping)
+    values["state"] = JobState(values["state"])
+    return Job(**values)
 
 
 def _line(row: Any) -> Line:
     values = dict(row._mapping)
     values.pop("job_id", None)
     values.pop("finished_at", None)
+    values["status"] = LineState(values["status"])
     return Line(**values)
 
 
@@ -259,15 +293,21 @@ class JobStore:
     async def planned(self, job_id: str, job_lines: Sequence[Line]) -> bool:
         """checking → planned (or finished, with nothing to run), with its lines; False when it
         was no longer being checked (given up for a restart)."""
-        runnable = any(line.status == "pending" for line in job_lines)
+        runnable = any(line.status == LineState.PENDING for line in job_lines)
         now = time.time()
-        values: dict[str, Any] = {"state": "planned", "lease_owner": None, "lease_until": 0.0}
+        values: dict[str, Any] = {
+            "state": JobState.PLANNED,
+            "lease_owner": None,
+            "lease_until": 0.0,
+        }
         if not runnable:
-            values.update(state="finished", finished_at=now, reported_at=now)
+            values.update(state=JobState.FINISHED, finished_at=now, reported_at=now)
         # One transaction: the lines arrive with the state that makes them count.
         *_, changed = await self._write(
             *_insert_lines(job_id, job_lines),
-            update(jobs).where(jobs.c.id == job_id, jobs.c.state == "checking").values(**values),
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.state == JobState.CHECKING)
+            .values(**values),
         )
         return changed == 1
 
@@ -275,11 +315,11 @@ class JobStore:
         """checking → cancelled: its checks failed, or a restart cut them short (with
         `only_if_abandoned`: only when the process checking them stopped renewing its lease)."""
         now = time.time()
-        condition = [jobs.c.id == job_id, jobs.c.state == "checking"]
+        condition = [jobs.c.id == job_id, jobs.c.state == JobState.CHECKING]
         if only_if_abandoned:
             condition.append(jobs.c.lease_until < now)
         (changed,) = await self._write(
-            update(jobs).where(*condition).values(state="cancelled", finished_at=now)
+            update(jobs).where(*condition).values(state=JobState.CANCELLED, finished_at=now)
         )
         return changed == 1
 
@@ -288,7 +328,7 @@ class JobStore:
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 select(jobs.c.id).where(
-                    jobs.c.state == "checking", jobs.c.lease_until < time.time()
+                    jobs.c.state == JobState.CHECKING, jobs.c.lease_until < time.time()
                 )
             )
             return [row.id for row in result]
@@ -303,9 +343,9 @@ class JobStore:
         now = time.time()
         (changed,) = await self._write(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.state == "planned")
+            .where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
             .values(
-                state="running",
+                state=JobState.RUNNING,
                 started_at=now,
                 started_by=user_id,
                 lease_owner=owner,
@@ -318,8 +358,8 @@ class JobStore:
         """planned → cancelled; False when it was not planned any more."""
         (changed,) = await self._write(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.state == "planned")
-            .values(state="cancelled", stopped_by=user_id, finished_at=time.time())
+            .where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
+            .values(state=JobState.CANCELLED, stopped_by=user_id, finished_at=time.time())
         )
         return changed == 1
 
@@ -327,8 +367,8 @@ class JobStore:
         """running → stopping (the process running it stops); False when it was not running."""
         (changed,) = await self._write(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.state == "running")
-            .values(state="stopping", stopped_by=user_id)
+            .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
+            .values(state=JobState.STOPPING, stopped_by=user_id)
         )
         return changed == 1
 
@@ -353,7 +393,7 @@ class JobStore:
             .where(
                 jobs.c.id == job_id,
                 jobs.c.lease_owner == owner,
-                jobs.c.state.in_(("checking", "running", "stopping")),
+                jobs.c.state.in_((JobState.CHECKING, JobState.RUNNING, JobState.STOPPING)),
             )
             .values(lease_until=time.time() + lease_seconds)
         )
@@ -386,18 +426,18 @@ class JobStore:
         owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
         _, _, changed = await self._write(
             update(lines)
-            .where(lines.c.job_id == job_id, lines.c.status == "started", owned)
-            .values(status="failed", reason=STARTED_NOT_CHECKED, finished_at=now),
+            .where(lines.c.job_id == job_id, lines.c.status == LineState.STARTED, owned)
+            .values(status=LineState.FAILED, reason=STARTED_NOT_CHECKED, finished_at=now),
             update(lines)
-            .where(lines.c.job_id == job_id, lines.c.status == "pending", owned)
-            .values(status="not_run", finished_at=now),
+            .where(lines.c.job_id == job_id, lines.c.status == LineState.PENDING, owned)
+            .values(status=LineState.NOT_RUN, finished_at=now),
             update(jobs)
             .where(
                 jobs.c.id == job_id,
                 jobs.c.lease_owner == owner,
-                jobs.c.state.in_(("running", "stopping")),
+                jobs.c.state.in_((JobState.RUNNING, JobState.STOPPING)),
             )
-            .values(state="finished", finished_at=now),
+            .values(state=JobState.FINISHED, finished_at=now),
         )
         return changed == 1
 
@@ -411,7 +451,10 @@ class JobStore:
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 select(lines)
-                .where(lines.c.job_id == job_id, lines.c.status.in_(("pending", "started")))
+                .where(
+                    lines.c.job_id == job_id,
+                    lines.c.status.in_((LineState.PENDING, LineState.STARTED)),
+                )
                 .order_by(lines.c.number)
             )
             return [_line(row) for row in result]
@@ -433,10 +476,10 @@ class JobStore:
             .where(
                 lines.c.job_id == job_id,
                 lines.c.number == number,
-                lines.c.status == "pending",
+                lines.c.status == LineState.PENDING,
                 owned,
             )
-            .values(status="started")
+            .values(status=LineState.STARTED)
         )
         return changed == 1
 
@@ -448,7 +491,7 @@ class JobStore:
             .where(
                 lines.c.job_id == job_id,
                 lines.c.number == outcome.number,
-                lines.c.status.in_(("pending", "started")),
+                lines.c.status.in_((LineState.PENDING, LineState.STARTED)),
             )
             .values(
                 status=outcome.status,

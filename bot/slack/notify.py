@@ -17,7 +17,7 @@ from bot.domain.bulk import report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
-from bot.flows.bulk import Progress
+from bot.flows.bulk_report import Progress
 from bot.flows.undo import UndoPlace, UndoRecord
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.images.probe import ImageInfo
@@ -382,6 +382,7 @@ class SlackBulkReport:
             seconds_left=progress.seconds_left,
             paused=progress.paused,
             stopping=job.state == "stopping",
+            fault=progress.fault,
         )
         blocks = progress_blocks(headline, figures, job, stoppable=not progress.paused)
         await self._show(job, f"{headline}\n{figures}", blocks)

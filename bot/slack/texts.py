@@ -381,11 +381,19 @@ def bulk_progress(
     seconds_left: float | None,
     paused: bool,
     stopping: bool,
+    fault: bool = False,
 ) -> tuple[str, str]:
     """The headline with its bar, and the figures."""
     total = done + failed + left
     who = f" started by <@{escape(started_by)}>" if started_by else ""
-    if paused:
+    if fault:
+        state = (
+            ":warning: *Bulk upload*"
+            + who
+            + ": paused, something went wrong on the bot's side (tell whoever runs the bot; the "
+            "log has the details); it carries on by itself shortly."
+        )
+    elif paused:
         state = (
             ":double_vertical_bar: *Bulk upload*"
             + who

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -115,6 +117,18 @@ async def test_thirty_good_lines_and_two_bad_ones_plan_run_and_report(
     assert sum(r["outcome"] == "uploaded" for r in rows) == 30
 
 
+class StopSeen(logging.Handler):
+    """When the bot took a Stop in (its log line), on the fakes' clock."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.at: float | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("bulk stop job=") and self.at is None:
+            self.at = time.monotonic()
+
+
 async def test_stop_halts_a_running_job_and_the_report_names_what_did_not_run(
     bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -123,13 +137,23 @@ async def test_stop_halts_a_running_job_and_the_report_names_what_did_not_run(
     ts, job_id, _ = await the_plan(slack)
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
     await ecwid.wait_until(lambda: len(uploaded_products(ecwid)) >= 5, timeout=10)
-    await bulk_bot.interaction(press("bulk_cancel", job_id, ts, user="U777"))
-    stopped_at = len(uploaded_products(ecwid))
-    text, rows = await the_report(slack, timeout=10)
+    stop_seen, bot_log = StopSeen(), logging.getLogger("bot")
+    level = bot_log.level
+    bot_log.addHandler(stop_seen)
+    bot_log.setLevel(logging.INFO)
+    try:
+        await bulk_bot.interaction(press("bulk_cancel", job_id, ts, user="U777"))
+        text, rows = await the_report(slack, timeout=10)
+    finally:
+        bot_log.removeHandler(stop_seen)
+        bot_log.setLevel(level)
     final = updates_of(slack, ts)[-1].params["text"]
     assert "stopped by <@U777>" in final
     done = len(uploaded_products(ecwid))
-    assert done - stopped_at <= 16  # only lines already on their way
+    # Counted from the moment the bot took the Stop in: only lines already on their way since.
+    assert stop_seen.at is not None
+    stopped_at = sum(1 for c in ecwid.uploads if c.at <= stop_seen.at)
+    assert done - stopped_at <= 16
     assert done < 60
     not_run = [r for r in rows if r["outcome"] == "not run"]
     assert len(not_run) == 60 - done
@@ -260,6 +284,7 @@ async def test_upload_these_images_names_files_by_sku(
     assert by_name["holiday.png"]["outcome"] == "problem"
 
 
+@pytest.mark.slow  # waits out a fault for seconds
 async def test_a_single_upload_during_a_bulk_job_is_answered_in_seconds(
     bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -307,6 +332,7 @@ async def test_a_plan_with_many_problems_lists_them_all_in_its_thread(
     assert ecwid.calls == []
 
 
+@pytest.mark.slow  # a PostgreSQL database of its own
 async def test_a_press_when_the_database_is_gone_is_answered_not_silent(
     settings: Settings,
     slack: FakeSlack,
@@ -328,6 +354,7 @@ async def test_a_press_when_the_database_is_gone_is_answered_not_silent(
     assert uploaded_products(ecwid) == []
 
 
+@pytest.mark.slow  # waits out a fault for seconds
 async def test_a_restart_while_checking_says_so_in_the_plan_message(
     settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:

@@ -169,6 +169,7 @@ async def test_a_dropped_thread_reply_still_brings_the_image_id(
     assert len(ecwid.uploads) == 1
 
 
+@pytest.mark.slow  # waits out a fault for seconds
 async def test_a_hanging_slack_still_brings_the_result(
     bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:

@@ -272,13 +272,15 @@ async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
     await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
     await bot.idle()
     calls = [(c.method, c.path, c.query.get("responseFields") or "") for c in ecwid.calls]
-    # The first two go out at once, in either order.
-    assert sorted(calls[:2]) == [
-        # the look-up (cached for a minute), with the variations inline
-        ("GET", "/products/123", "id,name,sku,combinations(id,sku,options)"),
-        ("GET", "/products/123", "id,originalImage,media"),  # the image now, for undo
-    ]
-    assert calls[2:] == [
+    # Three calls to Ecwid for an upload from a link: one read before (the look-up and what
+    # the slots show now, for undo), the upload, and the read-back for undo.
+    assert calls == [
+        (
+            "GET",
+            "/products/123",
+            "id,name,sku,originalImage,media,"
+            "combinations(id,sku,options,originalImageUrl,imageUrl,alt)",
+        ),
         ("POST", "/products/123/image/async", ""),
         ("GET", "/products/123", "id,originalImage,media"),  # the image after, for undo
     ]
@@ -293,7 +295,7 @@ async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
     await bot.idle()
     calls = [(c.method, c.path) for c in ecwid.calls]
     assert sorted(calls[:2]) == [
-        ("GET", "/products/123"),  # the image now, for undo
+        ("GET", "/products/123"),  # the product and what it shows now, for undo
         ("GET", "/profile"),  # the alt text's languages, read once and cached
     ]
     assert calls[2:] == [

@@ -1,0 +1,361 @@
+"""Planning a bulk job: read its input (lines, a CSV file, files named by SKU), look every
+product up (a hundred a call, SKUs as bot.ecwid.catalog chooses), check every link, store the
+job and its lines, and show the plan (Start / Cancel). Nothing is uploaded here.
+
+A job is stored as soon as its checks begin, held by a lease like a running one: should this
+process die while checking, the next one finds it and says so in its message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.bulk import BulkInputError, BulkLine, name_files, parse_csv
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import (
+    ProductRef,
+    ProductSku,
+    Requester,
+    SharedFile,
+    Size,
+    UploadRequest,
+    ValidationError,
+    check_size,
+)
+from bot.ecwid.models import ImageSlot, Product
+from bot.ecwid.store import StoreInfo
+from bot.flows.bulk_lease import Lease
+from bot.flows.bulk_report import BulkReport
+from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
+from bot.images.probe import ImageInfo
+from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
+
+log = logging.getLogger(__name__)
+
+PLAN_CHECKS_AT_ONCE = 16  # image links checked at once while planning
+PROGRESS_SECONDS = 2.1  # Slack allows about 50 chat.update calls a minute
+PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
+
+RESTARTED = BulkInputError(
+    "The bot restarted while checking the lines: send them again in a minute."
+)
+UNEXPECTED = BulkInputError(
+    "Something went wrong on the bot's side: tell whoever runs the bot; the log has the details."
+)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A line ready to run: where it goes and what goes there."""
+
+    product: Product
+    slot: ImageSlot
+    request: UploadRequest
+    size: Size | None
+    translated: dict[str, str]
+
+
+def _file_json(file: SharedFile) -> dict[str, Any]:
+    return {
+        "id": file.id,
+        "name": file.name,
+        "mimetype": file.mimetype,
+        "size": file.size,
+        "download_url": file.download_url,
+    }
+
+
+def encode_line(checked: _Checked) -> str:
+    """What running the line needs, as the job store keeps it (decoded once: bulk_run)."""
+    request = checked.request
+    data: dict[str, Any] = {
+        "product_id": checked.slot.product_id,
+        "kind": checked.slot.kind,
+        "variation_id": checked.slot.variation_id,
+        "url": request.image_url,
+        "file": _file_json(request.file) if request.file else None,
+        "width": checked.size.width if checked.size else None,
+        "height": checked.size.height if checked.size else None,
+        "alt": request.alt_main,
+        "alt_translated": checked.translated,
+        "external_id": request.external_id,
+        "target": request.target,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class Planner:
+    """Turns an input into a planned job (or says why it cannot be one); never raises."""
+
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        store: StoreInfo,
+        uploads: UploadFlow,
+        report: BulkReport,
+        owner: str,
+        lease_seconds: float,
+    ) -> None:
+        self._jobs = jobs
+        self._store = store
+        self._uploads = uploads
+        self._report = report
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self._readers: dict[str, asyncio.Lock] = {}  # user → the lock their inputs take turns at
+
+    @contextlib.asynccontextmanager
+    async def _reading(self, user_id: str) -> AsyncIterator[None]:
+        """At most one input of a user is read and parsed at a time; the others wait their
+        turn (never refused), so that one person cannot take every core."""
+        async with self._readers.setdefault(user_id, asyncio.Lock()):  # a lock a person
+            yield
+
+    async def plan_lines(self, who: Requester, channel_id: str, lines: list[BulkLine]) -> None:
+        await self._plan(who, channel_id, "lines", len(lines), lambda: _ready(lines))
+
+    async def plan_csv(self, who: Requester, channel_id: str, file: SharedFile) -> None:
+        async def read() -> list[BulkLine]:
+            data = await self._uploads.read_file(file)
+            try:  # CPU work: in a thread, so that acks are not held up, and under a time limit
+                return await asyncio.wait_for(asyncio.to_thread(parse_csv, data), PARSE_SECONDS)
+            except TimeoutError:
+                raise BulkInputError(
+                    f"The CSV file could not be read within {PARSE_SECONDS:g} s: send a smaller "
+                    "one."
+                ) from None
+
+        await self._plan(who, channel_id, "csv", None, read)
+
+    async def plan_files(
+        self, who: Requester, channel_id: str, files: Sequence[SharedFile]
+    ) -> None:
+        await self._plan(who, channel_id, "files", len(files), lambda: self._name_files(files))
+
+    async def _plan(
+        self,
+        who: Requester,
+        channel_id: str,
+        source: str,
+        count: int | None,
+        read: Callable[[], Awaitable[list[BulkLine]]],
+    ) -> None:
+        """Never raises: every way it ends is shown to the user."""
+        handle = await self._report.checking(who, channel_id, count)
+        if handle is None:
+            return
+        # Stored at once, held like a running job: should this process die while checking, the
+        # next one finds the job and says so in its message.
+        job = Job(
+            id=uuid.uuid4().hex,
+            user_id=who.user_id,
+            channel_id=channel_id,
+            message_ts=handle,
+            source=source,
+            state=JobState.CHECKING,
+            created_at=time.time(),
+            lease_owner=self.owner,
+            lease_until=time.time() + self.lease_seconds,
+        )
+        try:
+            await self._jobs.create(job)
+        except Exception:
+            log.exception("cannot store bulk job")
+            problem = BulkInputError("The job could not be saved in the bot's database; try again.")
+            await self._report.not_planned(who, channel_id, handle, problem)
+            return
+        try:
+            async with self._reading(who.user_id):  # one person's inputs are read one by one
+                lines = await read()
+            checked = await self._check(lines, job)
+            records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
+            if not await self._jobs.planned(job.id, records):
+                return  # given up meanwhile (its lease ran out): that was already said
+        except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._give_up(job, RESTARTED), INTERRUPTED_NOTICE_SECONDS)
+            raise
+        except UserFacingError as problem:
+            await self._give_up(job, problem)
+            return
+        except Exception:
+            log.exception("bulk planning failed unexpectedly")
+            await self._give_up(job, UNEXPECTED)
+            return
+        ready = sum(r.status == LineState.PENDING for r in records)
+        log.info(
+            "bulk plan job=%s user=%s channel=%s source=%s ready=%d problems=%d",
+            job.id,
+            who.user_id,
+            channel_id,
+            source,
+            ready,
+            len(records) - ready,
+        )
+        await self._report.planned(job, records, count_lines(records))
+
+    async def _give_up(self, job: Job, problem: UserFacingError) -> None:
+        """The job will not be planned: the message says why (the store may be away too)."""
+        with contextlib.suppress(Exception):
+            await self._jobs.give_up_check(job.id)
+        who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+        await self._report.not_planned(who, job.channel_id, job.message_ts, problem)
+
+    async def _name_files(self, files: Sequence[SharedFile]) -> list[BulkLine]:
+        """Files named SKU.jpg (main or variation image) and SKU_2.jpg… (gallery), in gallery
+        order; names that match no SKU are listed as problems, never guessed."""
+        described = await asyncio.gather(
+            *(self._uploads.describe_file(file) for file in files), return_exceptions=True
+        )
+        stubs: list[BulkLine] = []
+        readable: list[SharedFile] = []
+        for file, answer in zip(files, described, strict=True):
+            if isinstance(answer, SharedFile):
+                readable.append(answer)
+            elif isinstance(answer, UserFacingError):  # a stub Slack would not describe
+                stubs.append(BulkLine(0, file.name or file.id, problem=answer))
+            else:
+                raise answer
+        named = name_files(readable)
+        skus = {n.sku for n in named if n.sku} | {n.gallery[0] for n in named if n.gallery}
+        found = await self._store.products(ProductSku(s) for s in skus)
+        lines: list[tuple[tuple[str, int, str], BulkLine]] = []
+        for item in named:
+            text = item.file.name or item.file.id
+            whole = found.get(ProductSku(item.sku)) if item.sku else None
+            first = found.get(ProductSku(item.gallery[0])) if item.gallery else None
+            if item.sku is None:
+                problem = ValidationError(
+                    "The name is not SKU.jpg (the main image) or SKU_2.jpg, SKU_3.jpg… (the "
+                    "gallery), with .jpg, .png or .gif."
+                )
+                lines.append(((text, 0, text), BulkLine(0, text, problem=problem)))
+            elif isinstance(whole, Product) or item.gallery is None or first is None:
+                request = UploadRequest(ProductSku(item.sku), None, None, file=item.file)
+                bad = whole if isinstance(whole, UserFacingError) else None
+                lines.append(((item.sku, 1, text), BulkLine(0, text, request, bad)))
+            elif isinstance(first, Product):
+                sku, place = item.gallery
+                request = UploadRequest(
+                    ProductSku(sku), None, None, file=item.file, target="gallery"
+                )
+                lines.append(((sku, place, text), BulkLine(0, text, request)))
+            else:
+                lines.append(((item.sku, 1, text), BulkLine(0, text, problem=whole or first)))
+        lines.sort(key=lambda pair: pair[0])
+        ordered = [line for _, line in lines] + stubs
+        return [
+            BulkLine(number, line.text, None if line.problem else line.request, line.problem)
+            for number, line in enumerate(ordered, 1)
+        ]
+
+    async def check_given_up(self, job_id: str) -> None:
+        """A job whose checks a restart cut short: its message says so."""
+        job = await self._jobs.job(job_id)
+        if job is not None:
+            who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+            await self._report.not_planned(who, job.channel_id, job.message_ts, RESTARTED)
+
+    async def _check(self, lines: list[BulkLine], job: Job) -> list[_Checked | UserFacingError]:
+        """Each line's product, slot, image and alt languages; or its problem. A long check
+        (thousands of links) shows how far it got, every few seconds."""
+        refs: list[ProductRef] = [line.request.product for line in lines if line.request]
+        products = await self._store.products(refs) if refs else {}
+        limit = asyncio.Semaphore(PLAN_CHECKS_AT_ONCE)
+        checked = 0
+
+        async def show_progress() -> None:
+            """Keep the lease (the check is alive), and show how far it got."""
+            lease = Lease(self._jobs, job.id, self.owner, self.lease_seconds)
+            who = Requester(user_id=job.user_id, channel_id=job.channel_id)
+            shown = time.monotonic()
+            while True:
+                await asyncio.sleep(min(PROGRESS_SECONDS, self.lease_seconds / 3))
+                with contextlib.suppress(Exception):
+                    await lease.renew()
+                if time.monotonic() - shown >= PROGRESS_SECONDS:
+                    shown = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        await self._report.still_checking(
+                            who, job.channel_id, job.message_ts or "", checked, len(lines)
+                        )
+
+        async def check(line: BulkLine) -> _Checked | UserFacingError:
+            if line.problem is not None or line.request is None:
+                return line.problem or ValidationError("Nothing to upload.")
+            request = line.request
+            product = products.get(request.product)
+            if not isinstance(product, Product):
+                return product or ValidationError("The product was not looked up.")
+            try:
+                slot = slot_for(product, request.target)
+                translated = await self._uploads.translated_alt(request)
+                size = request.size
+                if request.image_url is not None:
+                    async with limit:
+                        info = await self._uploads.read_image(request)
+                    if size is None and isinstance(info, ImageInfo):
+                        size = check_size(info.width or 0, info.height or 0)
+            except UserFacingError as problem:
+                return problem
+            return _Checked(product, slot, request, size, translated)
+
+        async def counted(line: BulkLine) -> _Checked | UserFacingError:
+            nonlocal checked
+            try:
+                return await check(line)
+            finally:
+                checked += 1
+
+        shower = asyncio.create_task(show_progress())
+        try:
+            return await asyncio.gather(*(counted(line) for line in lines))
+        finally:
+            shower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await shower
+
+
+async def _ready(lines: list[BulkLine]) -> list[BulkLine]:
+    return lines
+
+
+def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
+    request = line.request
+    product = describe_ref(request.product) if request else "-"
+    if isinstance(checked, UserFacingError):
+        return Line(
+            line.number,
+            line.text,
+            product,
+            None,
+            None,
+            LineState.INVALID,
+            reason=checked.message,
+            quoted=checked.quoted,
+        )
+    name = checked.product.name
+    shown = f"{product} ({name})" if name else product
+    note = None
+    if checked.product.asked_sku is not None:
+        used = checked.product.matched_sku
+        note = f'uses SKU "{used}": no product has "{checked.product.asked_sku}" exactly'
+        shown = f"{product} → sku:{used}" + (f" ({name})" if name else "")
+    return Line(
+        line.number,
+        line.text,
+        shown,
+        checked.slot.kind,
+        encode_line(checked),
+        LineState.PENDING,
+        reason=note,
+    )

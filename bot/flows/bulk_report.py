@@ -1,0 +1,49 @@
+"""How a bulk job is shown (`BulkReport`, implemented in Slack by bot.slack.notify), and the
+progress figures it is shown with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import Requester
+from bot.jobs.store import Counts, Job, Line
+
+
+@dataclass(frozen=True)
+class Progress:
+    counts: Counts
+    per_minute: float | None  # images a minute in this run, once it is known
+    seconds_left: float | None
+    paused: bool = False  # the bot is restarting; the job resumes by itself
+    fault: bool = False  # paused: a part of the bot failed (logged); the job resumes by itself
+
+
+class BulkReport(Protocol):
+    """How a job is shown. `checking` returns the job message's handle (its ts), or None when
+    the channel cannot be posted in (the user was then told)."""
+
+    async def checking(self, who: Requester, channel_id: str, lines: int | None) -> str | None: ...
+
+    async def still_checking(
+        self, who: Requester, channel_id: str, handle: str, checked: int, lines: int
+    ) -> None: ...
+
+    async def not_planned(
+        self, who: Requester, channel_id: str, handle: str | None, problem: UserFacingError
+    ) -> None: ...
+
+    async def planned(self, job: Job, lines: Sequence[Line], counts: Counts) -> None: ...
+
+    async def cancelled(self, job: Job) -> None: ...
+
+    async def progress(self, job: Job, progress: Progress) -> None: ...
+
+    async def finished(self, job: Job, lines: Sequence[Line], counts: Counts) -> None: ...
+
+    async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
+        """Why a press changed nothing: the job's state (`running`, `finished`, …),
+        `not_found`, or `unavailable` (the database could not be reached)."""
+        ...

@@ -1,0 +1,415 @@
+"""Running a bulk job in this process: its lines, decoded once, queued per product; the lease;
+the pace (Ecwid's bulk lane); progress; the outcomes, kept until the store has them; the report.
+
+Invariants (each tested):
+- a line is marked started, durably, before anything of it is sent; a started line found on
+  resume is checked (is its image on the slot already?) before it is sent again;
+- outcomes are kept in memory until a write of them succeeds; new lines wait while too many are
+  unwritten;
+- no line is marked not run while any outcome of the run is unwritten;
+- one product's lines run one after the other (its gallery keeps their order);
+- every background task is supervised: a failure is logged with its cause, and the job pauses
+  and says so (another scan resumes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest, check_size
+from bot.ecwid.budget import bulk_lane
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import ImageSlot
+from bot.flows.bulk_lease import Lease
+from bot.flows.bulk_report import BulkReport, Progress
+from bot.flows.upload import UploadFlow
+from bot.images.shared_files import FileImage
+from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
+
+log = logging.getLogger(__name__)
+
+LINES_AT_ONCE = 16  # lines in flight: Ecwid's answers take 0.3 s or more, its budget decides
+PROGRESS_SECONDS = 2.1  # Slack allows about 50 chat.update calls a minute
+RECORD_SECONDS = 0.1  # outcomes are written in batches at least this often
+MAX_UNWRITTEN = 64  # outcomes not yet in the store: past this, no new line starts
+RETRY_MAX_SECONDS = 5.0  # the longest wait between two tries at the store
+FINAL_WRITE_SECONDS = 60.0  # how long the last outcomes are tried before the job is left as is
+
+FOUND_AFTER_RESTART = (
+    "The bot restarted during this line's upload; the image was found on the product, so it "
+    "was not sent again."
+)
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One line to run, decoded once when the job is loaded."""
+
+    number: int
+    slot: ImageSlot
+    request: UploadRequest
+    size: Size | None
+    translated: dict[str, str]
+    started: bool  # begun by an earlier process: checked before it is sent again
+
+    @classmethod
+    def decode(cls, line: Line) -> BulkItem | None:
+        """The line's stored request (bulk_plan.encode_line); None when it cannot be read."""
+        try:
+            data = json.loads(line.request or "")
+            slot = ImageSlot(int(data["product_id"]), str(data["kind"]), data.get("variation_id"))
+            file = SharedFile(**data["file"]) if data.get("file") else None
+            size = Size(data["width"], data["height"]) if data.get("width") else None
+            request = UploadRequest(
+                product=ProductId(slot.product_id),
+                image_url=data.get("url"),
+                size=size,
+                alt_main=data.get("alt"),
+                external_id=data.get("external_id"),
+                file=file,
+                target=str(data.get("target") or "main"),
+            )
+            translated = {str(k): str(v) for k, v in (data.get("alt_translated") or {}).items()}
+        except (ValueError, KeyError, TypeError):
+            return None
+        started = line.status == LineState.STARTED
+        return cls(line.number, slot, request, size, translated, started)
+
+
+class LineQueue:
+    """The lines left, one queue per product: a product is handed out again only when its line
+    before has ended. Taking and giving back are O(1), whatever the job's size."""
+
+    def __init__(self, items: list[BulkItem]) -> None:
+        self._by_product: dict[int, deque[BulkItem]] = {}
+        for item in items:
+            self._by_product.setdefault(item.slot.product_id, deque()).append(item)
+        self._ready: deque[int] = deque(self._by_product)  # products none of whose lines runs
+        self._left = len(items)
+        self.changed = asyncio.Event()  # a product became ready again
+
+    def __len__(self) -> int:
+        return self._left
+
+    def take(self) -> BulkItem | None:
+        """The next line of a product that has none running; None when every product left is
+        busy (wait for `changed`)."""
+        if not self._ready:
+            return None
+        queue = self._by_product[self._ready.popleft()]
+        self._left -= 1
+        return queue.popleft()
+
+    def put_back(self, item: BulkItem) -> None:
+        """A line taken but not run (the store was away): first again for its product."""
+        self._by_product[item.slot.product_id].appendleft(item)
+        self._left += 1
+
+    def done_with(self, product_id: int) -> None:
+        """The product's line has ended: its next line may be taken."""
+        if self._by_product[product_id]:
+            self._ready.append(product_id)
+        else:
+            del self._by_product[product_id]
+        self.changed.set()
+
+
+class JobRun:
+    """One job running in this process, until it ends, is stopped, pauses, or is lost."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        uploads: UploadFlow,
+        report: BulkReport,
+        job: Job,
+        lease: Lease,
+    ) -> None:
+        self._jobs = jobs
+        self._uploads = uploads
+        self._report = report
+        self.job = job
+        self.lease = lease
+        self.task: asyncio.Task[None] | None = None
+        self._paused = False
+        self._fault = False
+        self._queue = LineQueue([])
+        # Outcomes not yet in the store: kept until a write succeeds (never dropped).
+        self._outcomes: list[Outcome] = []
+        self._written = asyncio.Event()  # set after each successful write of outcomes
+        self._retry = RECORD_SECONDS  # the wait before the next try at the store, grows
+        self._done = 0
+        self._failed = 0
+        self._started = time.monotonic()
+        self._last_shown = 0.0
+        self._base = Counts()
+        self._helpers: list[asyncio.Task[None]] = []
+
+    def stop(self) -> None:
+        self.lease.stopping.set()
+
+    def pause(self) -> None:
+        """A restart: no new lines; those in flight finish; the lease is given up."""
+        self._paused = True
+        self.lease.stopping.set()
+
+    @property
+    def _stopping(self) -> bool:
+        return self.lease.stopping.is_set() or self.lease.lost.is_set()
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except Exception:
+            log.exception("bulk job %s failed unexpectedly", self.job.id)
+            with contextlib.suppress(Exception):
+                await self.lease.release()
+
+    def _supervise(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """A helper of the run (lease, recorder, progress): should it fail, the failure is
+        logged with its cause and the job pauses, saying so; nothing dies silently."""
+        task = asyncio.create_task(work, name=f"bulk-{self.job.id}-{name}")
+
+        def ended(task: asyncio.Task[None]) -> None:
+            if task.cancelled() or task.exception() is None:
+                return
+            log.error(
+                "bulk job %s: its %s stopped; pausing the job",
+                self.job.id,
+                name,
+                exc_info=task.exception(),
+            )
+            self._fault = True
+            self.pause()
+
+        task.add_done_callback(ended)
+        self._helpers.append(task)
+
+    async def _run(self) -> None:
+        job = self.job
+        if job.state == JobState.FINISHED:  # its report was not posted: the process died first
+            await self._report_result()
+            return
+        items: list[BulkItem] = []
+        for line in await self._jobs.pending(job.id):
+            item = BulkItem.decode(line)
+            if item is None:
+                reason = "The line could not be read back."
+                self._outcomes.append(Outcome(line.number, LineState.FAILED, reason=reason))
+                self._failed += 1
+            else:
+                items.append(item)
+        self._queue = LineQueue(items)
+        self._base = await self._jobs.counts(job.id)
+        if job.state == JobState.STOPPING:
+            self.lease.stopping.set()
+        self._supervise(self.lease.keep(), "lease")
+        self._supervise(self._record_often(), "recorder")
+        self._supervise(self._show_progress(), "progress")
+        try:
+            await self._show(force=True)
+            workers = [
+                asyncio.create_task(self._work()) for _ in range(min(LINES_AT_ONCE, len(items)))
+            ]
+            await asyncio.gather(*workers)
+        finally:
+            for task in self._helpers:
+                task.cancel()
+            await asyncio.gather(*self._helpers, return_exceptions=True)
+            written = await self._flush_all()
+        if not written:  # nothing is marked not run, and no line is run twice: its start is kept
+            log.error(
+                "bulk job %s: %d outcomes could not be written; the job is left to resume",
+                job.id,
+                len(self._outcomes),
+            )
+            return
+        if self.lease.lost.is_set() and not self._paused:
+            log.warning("bulk job %s: another process holds it now; stopped here", job.id)
+            return
+        if self._paused:  # shown first: the next process may be showing its own progress soon
+            await self._show(force=True)
+            await self.lease.release()
+            log.info("bulk job %s paused", job.id)
+            return
+        if not await self._jobs.finish(job.id, self.lease.owner):
+            return
+        log.info("bulk finished job=%s done=%d failed=%d", job.id, self._done, self._failed)
+        await self._report_result()
+
+    async def _report_result(self) -> None:
+        job = await self._jobs.job(self.job.id) or self.job
+        lines = await self._jobs.lines(job.id)
+        await self._wait_to_show()
+        await self._report.finished(job, lines, count_lines(lines))
+        await self._jobs.reported(job.id)
+
+    async def _work(self) -> None:
+        queue = self._queue
+        while not self._stopping and queue:
+            if not self.lease.surely_held():
+                log.warning("bulk job %s: the lease could not be renewed; pausing", self.job.id)
+                self.lease.lost.set()
+                return
+            if len(self._outcomes) >= MAX_UNWRITTEN:  # the store is behind: let it catch up
+                self._written.clear()
+                await self._written.wait()
+                continue
+            item = queue.take()
+            if item is None:  # every product left is being worked on: wait for one
+                queue.changed.clear()
+                await queue.changed.wait()
+                continue
+            try:
+                begun = await self._begin(item)
+                if begun is None:  # the store is away: the line waits its turn again
+                    queue.put_back(item)
+                    await asyncio.sleep(self._retry)
+                    continue
+                if not begun:  # no longer this process's to run
+                    continue
+                outcome = await self._one(item)
+            finally:
+                queue.done_with(item.slot.product_id)
+            self._outcomes.append(outcome)
+            if outcome.status == LineState.DONE:
+                self._done += 1
+            else:
+                self._failed += 1
+
+    async def _begin(self, item: BulkItem) -> bool | None:
+        """Mark the line started, durably, before anything of it is sent: True to run it, False
+        when it is not this process's to run, None when the store could not be reached."""
+        if item.started:
+            return True
+        try:
+            begun = await self._jobs.start_line(self.job.id, item.number, self.lease.owner)
+        except Exception as exc:
+            self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+            log.warning(
+                "bulk job %s: line %d not begun, the store is away: %s",
+                self.job.id,
+                item.number,
+                type(exc).__name__,
+            )
+            return None
+        self._retry = RECORD_SECONDS
+        return begun
+
+    async def _one(self, item: BulkItem) -> Outcome:
+        request, size, number = item.request, item.size, item.number
+        try:
+            with bulk_lane():
+                data = None
+                if request.file is not None:
+                    image = await self._uploads.read_image(request)
+                    if isinstance(image, FileImage):
+                        data = image.data
+                        size = size or check_size(image.info.width or 0, image.info.height or 0)
+                if size is None:
+                    return Outcome(number, LineState.FAILED, reason="The image's size is unknown.")
+                # Begun before a restart: its upload may have reached Ecwid. Look before sending.
+                if item.started and await self._uploads.already_there(item.slot, request, data):
+                    return Outcome(number, LineState.DONE, reason=FOUND_AFTER_RESTART)
+                answer = await self._uploads.send(item.slot, request, size, item.translated, data)
+        except UserFacingError as problem:
+            return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
+        except Exception:
+            log.exception("bulk line failed unexpectedly")
+            reason = "Something went wrong on the bot's side."
+            return Outcome(number, LineState.FAILED, reason=reason)
+        if isinstance(answer, EcwidError):
+            return Outcome(number, LineState.FAILED, reason=answer.message, quoted=answer.quoted)
+        result, alt_error = answer
+        if alt_error is None:
+            return Outcome(number, LineState.DONE, image_id=result.image_id)
+        return Outcome(
+            number,
+            LineState.DONE,
+            image_id=result.image_id,
+            reason=f"Uploaded, but the alt text was not set: {alt_error.message}",
+            quoted=alt_error.quoted,
+        )
+
+    async def _flush(self) -> None:
+        """Write the outcomes kept so far; they are let go only once the write succeeded."""
+        outcomes = list(self._outcomes)
+        if outcomes:
+            await self._jobs.record(self.job.id, outcomes)
+            del self._outcomes[: len(outcomes)]
+        self._written.set()
+
+    async def _flush_all(self) -> bool:
+        """The last outcomes, tried with backoff for a while; whether all are written."""
+        deadline = time.monotonic() + FINAL_WRITE_SECONDS
+        while True:
+            try:
+                await self._flush()
+                return True
+            except Exception as exc:
+                if time.monotonic() >= deadline:
+                    return False
+                log.warning("bulk job %s: outcomes not recorded yet: %s", self.job.id, exc)
+                self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+                await asyncio.sleep(self._retry)
+
+    async def _record_often(self) -> None:
+        while True:
+            await asyncio.sleep(self._retry)
+            try:
+                await self._flush()
+                self._retry = RECORD_SECONDS
+            except Exception as exc:  # kept: tried again, after a longer wait each time
+                self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+                log.warning(
+                    "bulk job %s: outcomes not recorded yet (%d kept): %s",
+                    self.job.id,
+                    len(self._outcomes),
+                    type(exc).__name__,
+                )
+
+    def _progress(self) -> Progress:
+        base = self._base
+        counts = Counts(
+            done=base.done + self._done,
+            failed=base.failed + self._failed,
+            pending=max(0, base.pending - self._done - self._failed),
+            invalid=base.invalid,
+            not_run=base.not_run,
+        )
+        elapsed = time.monotonic() - self._started
+        finished = self._done + self._failed
+        per_minute = finished / elapsed * 60 if finished and elapsed >= 1 else None
+        left = counts.pending / (per_minute / 60) if per_minute else None
+        return Progress(counts, per_minute, left, paused=self._paused, fault=self._fault)
+
+    async def _wait_to_show(self) -> None:
+        wait = self._last_shown + PROGRESS_SECONDS - time.monotonic()
+        if self._last_shown and wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _show(self, *, force: bool = False) -> None:
+        if force:
+            await self._wait_to_show()
+        self._last_shown = time.monotonic()
+        await self._report.progress(self.job, self._progress())
+
+    async def _show_progress(self) -> None:
+        shown = None
+        while True:
+            await asyncio.sleep(max(0.0, self._last_shown + PROGRESS_SECONDS - time.monotonic()))
+            now = (self._done, self._failed)
+            if now != shown:
+                shown = now
+                await self._show()
+            else:
+                await asyncio.sleep(PROGRESS_SECONDS)

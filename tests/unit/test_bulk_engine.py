@@ -1,0 +1,154 @@
+"""The bulk engine's pieces on their own: a line decoded once, the per-product queue, the lease's
+rules with an injected clock, and the counts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+
+from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest
+from bot.ecwid.models import ImageSlot, Product
+from bot.flows.bulk_lease import Lease
+from bot.flows.bulk_plan import _Checked, encode_line
+from bot.flows.bulk_run import BulkItem, LineQueue
+from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
+
+
+def item(number: int, product: int) -> BulkItem:
+    request = UploadRequest(ProductId(product), f"https://x.test/{number}.jpg", None)
+    return BulkItem(number, ImageSlot(product, "main"), request, Size(1, 1), {}, started=False)
+
+
+def line(number: int, status: LineState, request: str | None = None) -> Line:
+    return Line(number, f"line {number}", "p", "main", request, status)
+
+
+def test_a_line_is_decoded_as_it_was_encoded() -> None:
+    file = SharedFile("F1", "a.png", "image/png", 10, "https://files.slack.com/a.png")
+    request = UploadRequest(
+        ProductId(9), None, None, alt_main="Front", file=file, target="main", external_id="e1"
+    )
+    product = Product(9, "Shoe", "S-9")
+    slot = ImageSlot(9, "variation", 77)
+    checked = _Checked(product, slot, request, Size(800, 600), {"nl": "Voor"})
+    decoded = BulkItem.decode(line(3, LineState.STARTED, encode_line(checked)))
+    assert decoded == BulkItem(
+        3,
+        slot,
+        UploadRequest(
+            ProductId(9),
+            None,
+            Size(800, 600),
+            alt_main="Front",
+            external_id="e1",
+            file=file,
+            target="main",
+        ),
+        Size(800, 600),
+        {"nl": "Voor"},
+        started=True,
+    )
+
+
+def test_a_line_that_cannot_be_read_back_decodes_to_none() -> None:
+    assert BulkItem.decode(line(1, LineState.PENDING, "{not json")) is None
+    assert BulkItem.decode(line(1, LineState.PENDING, '{"kind": "main"}')) is None
+
+
+def test_one_products_lines_run_one_after_the_other_in_order() -> None:
+    queue = LineQueue([item(1, 10), item(2, 10), item(3, 20), item(4, 10)])
+    first, second = queue.take(), queue.take()
+    assert (first and first.number, second and second.number) == (1, 3)
+    assert queue.take() is None  # both products are busy
+    queue.done_with(10)
+    nxt = queue.take()
+    assert nxt is not None and nxt.number == 2  # product 10's next, in its order
+    queue.put_back(nxt)  # not run after all: first again
+    queue.done_with(10)
+    again = queue.take()
+    assert again is not None and again.number == 2
+    assert len(queue) == 1  # line 4 is left
+
+
+def test_every_line_of_a_big_job_is_taken_once_in_each_products_order() -> None:
+    """5,000 lines over 50 products (benchmarks/bulk.py measures the CPU it takes)."""
+    queue = LineQueue([item(n, n % 50) for n in range(5000)])
+    taken: dict[int, list[int]] = {}
+    while queue:
+        got = queue.take()
+        assert got is not None
+        taken.setdefault(got.slot.product_id, []).append(got.number)
+        queue.done_with(got.slot.product_id)
+    assert {p: numbers for p, numbers in taken.items()} == {
+        p: list(range(p, 5000, 50)) for p in range(50)
+    }
+
+
+def test_counts_take_started_lines_as_not_finished() -> None:
+    counts = count_lines(
+        [
+            line(1, LineState.DONE),
+            line(2, LineState.STARTED),
+            line(3, LineState.PENDING),
+            line(4, LineState.INVALID),
+            line(5, LineState.NOT_RUN),
+            line(6, LineState.FAILED),
+        ]
+    )
+    assert (counts.done, counts.pending, counts.invalid, counts.not_run, counts.failed) == (
+        1,
+        2,
+        1,
+        1,
+        1,
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_lease_begins_lines_only_while_a_third_is_surely_left(tmp_path: Path) -> None:
+    jobs = await JobStore.open(f"sqlite+aiosqlite:///{tmp_path}/jobs.sqlite3")
+    try:
+        job = Job("j1", "U1", "C1", None, "lines", JobState.PLANNED, time.time())
+        await jobs.create(job)
+        assert await jobs.start("j1", "U1", "me", 30)
+        clock = Clock()
+        lease = Lease(jobs, "j1", "me", 30, clock=clock)
+        assert lease.surely_held() and not lease.due()
+        clock.now += 10  # a third of the lease has gone: time to renew
+        assert lease.due() and lease.surely_held()
+        clock.now += 10.5  # less than a third is left: no new line begins
+        assert not lease.surely_held()
+        renewed = await lease.renew()
+        assert renewed is not None and lease.surely_held()
+        assert await jobs.claim("j1", "someone else", 30) is False  # ours, and not run out
+        await jobs.release("j1", "me")
+        assert await jobs.claim("j1", "someone else", 30)
+        assert await lease.renew() is None  # another process holds it now
+        assert lease.lost.is_set() and not lease.surely_held()
+    finally:
+        await jobs.close()
+
+
+async def test_the_lease_sees_a_stop_pressed_elsewhere(tmp_path: Path) -> None:
+    jobs = await JobStore.open(f"sqlite+aiosqlite:///{tmp_path}/jobs.sqlite3")
+    try:
+        await jobs.create(Job("j2", "U1", "C1", None, "lines", JobState.PLANNED, time.time()))
+        await jobs.start("j2", "U1", "me", 30)
+        lease = Lease(jobs, "j2", "me", 6)  # polls every second
+        keeping = asyncio.create_task(lease.keep())
+        assert await jobs.request_stop("j2", "U2")
+        await asyncio.wait_for(lease.stopping.wait(), 5)
+        keeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeping
+    finally:
+        await jobs.close()
