@@ -6,7 +6,8 @@ Starts the loopback Slack, Ecwid (each upload answered after 300 ms) and image h
 the bot as users run it (`python -m bot`, HTTP mode), a bare Bolt app that only acks, and the
 floor (benchmarks/floor_app.py: acks, then makes only the network calls an upload needs, with no
 checks, retries or limits), all served the same way. Against each, after a warm-up, it fires
-signed `/ecwid-image 123 <https url> 640x480` commands, so many at a time, and prints ack p50/p99
+signed `/ecwid-image PRODUCT <https url> 640x480` commands (each to a product of its own, which
+has a current image, so that Undo's work is real), so many at a time, and prints ack p50/p99
 for the bot and the bare app and their p99 ratio, the end-to-end p99 (command sent → its thread
 reply posted at the Slack stand-in) of the bot and the floor and their ratio, how many got their
 reply, and the bot's peak resident memory. With several runs it also prints the median and the
@@ -41,6 +42,9 @@ BOT_TOKEN = "xoxb-bench-token"
 WARM_UP = 20
 WARM_UP_BASE = 100_000  # request numbers of the warm-up, apart from the measured ones
 FLOOR_BASE = 200_000  # the floor's request numbers, apart from the bot's
+PLAIN_BASE = 300_000  # the plain floor's (without Undo's calls)
+PRODUCTS_EACH = 1000  # products each app uploads to: every request one of its own
+STOCKED_FIRST = 20_001  # benchmarks.fakes --stocked: products with a current image
 
 
 def free_port() -> int:
@@ -78,8 +82,10 @@ class Figures:
     bot_p99: float
     e2e_p99: float
     floor_e2e_p99: float
+    plain_e2e_p99: float  # the floor without Undo's calls: what Undo costs
     answered: int
     peak_rss_mb: float
+    ecwid_calls_per_upload: float
 
     @property
     def ratio(self) -> float:
@@ -157,7 +163,10 @@ class Process:
 
 
 class Load:
-    def __init__(self, port: int, response_url: str, image_base: str) -> None:
+    def __init__(
+        self, port: int, response_url: str, image_base: str, first_product: int = STOCKED_FIRST
+    ) -> None:
+        self.first_product = first_product  # each request its own product, with an image
         self.url = f"http://127.0.0.1:{port}/slack/events"
         self.response_url = response_url
         self.image_base = image_base
@@ -170,12 +179,15 @@ class Load:
                 "channel_id": "C123",
                 "user_id": "U123",
                 "command": "/ecwid-image",
-                "text": f"123 {self.image_base}img/{n}.jpg 640x480",
+                "text": f"{self.product(n)} {self.image_base}img/{n}.jpg 640x480",
                 "response_url": self.response_url,
                 "trigger_id": f"{n}.42",
                 "api_app_id": "A1",
             }
         )
+
+    def product(self, n: int) -> int:
+        return self.first_product + n % PRODUCTS_EACH
 
     async def fire(
         self, client: httpx.AsyncClient, numbers: range, concurrency: int
@@ -232,12 +244,17 @@ async def until_replied(
 async def one_run(
     requests: int, concurrency: int, bot_first: bool, profile: str | None = None
 ) -> Figures:
-    fakes = Process([sys.executable, "-m", "benchmarks.fakes", "0.3"], {})
+    fakes = Process(
+        [sys.executable, "-m", "benchmarks.fakes", "0.3", "--stocked", str(3 * PRODUCTS_EACH)],
+        {},
+    )
     await fakes.start()
     assert fakes.proc and fakes.proc.stdout
     config = await fakes.first_line()
-    bot_port, bare_port, floor_port = free_port(), free_port(), free_port()
-    env = bot_env(config)
+    bot_port, bare_port, floor_port, plain_port = free_port(), free_port(), free_port(), free_port()
+    # Ecwid's 600 calls a minute would make 200 uploads (3 calls each) wait for the budget, and
+    # the floor has no budget: the bot is told a larger one, to measure its own machinery.
+    env = {**bot_env(config), "ECWID_RATE_LIMIT": "6000/60"}
     profiling = ["-m", "cProfile", "-o", profile] if profile else []
     bot = Process(
         [sys.executable, *profiling, "-m", "bot"], {**env, "PORT": str(bot_port)}, bot_port
@@ -246,19 +263,29 @@ async def one_run(
         [sys.executable, "benchmarks/bare_app.py"], {**env, "PORT": str(bare_port)}, bare_port
     )
     floor = Process(
-        [sys.executable, "benchmarks/floor_app.py"], {**env, "PORT": str(floor_port)}, floor_port
+        [sys.executable, "benchmarks/floor_app.py"],
+        {**env, "PORT": str(floor_port), "FLOOR_UNDO": "1"},
+        floor_port,
+    )
+    plain = Process(
+        [sys.executable, "benchmarks/floor_app.py"],
+        {**env, "PORT": str(plain_port), "FLOOR_UNDO": "0"},
+        plain_port,
     )
     try:
         await bot.start()
         await bare.start()
         await floor.start()
+        await plain.start()
         # aiohttp as the load generator: httpx's own overhead under 50 concurrent requests
         # measured larger than the apps' (p99 of seconds against the bare app).
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as client:
-            bot_load = Load(bot_port, config["response_url"], config["image_base"])
-            bare_load = Load(bare_port, config["response_url"], config["image_base"])
-            floor_load = Load(floor_port, config["response_url"], config["image_base"])
+            base = config["image_base"]
+            bot_load = Load(bot_port, config["response_url"], base)
+            bare_load = Load(bare_port, config["response_url"], base)
+            floor_load = Load(floor_port, config["response_url"], base, STOCKED_FIRST + 1000)
+            plain_load = Load(plain_port, config["response_url"], base, STOCKED_FIRST + 2000)
             # Warm-up: connections, caches, first auth.test, first upload.
             warm = range(WARM_UP_BASE, WARM_UP_BASE + WARM_UP)
             await bot_load.fire(client, warm, concurrency)
@@ -266,14 +293,26 @@ async def one_run(
             await floor_load.fire(
                 client, range(FLOOR_BASE + warm.start, FLOOR_BASE + warm.stop), concurrency
             )
-            await until_replied(client, config["slack_calls_url"], 2 * WARM_UP, 30)
+            await plain_load.fire(
+                client, range(PLAIN_BASE + warm.start, PLAIN_BASE + warm.stop), concurrency
+            )
+            await until_replied(client, config["slack_calls_url"], 3 * WARM_UP, 30)
 
-            numbers = {"bot": range(requests), "floor": range(FLOOR_BASE, FLOOR_BASE + requests)}
-            order = [(bot_load, "bot"), (floor_load, "floor"), (bare_load, "bare")]
+            numbers = {
+                "bot": range(requests),
+                "floor": range(FLOOR_BASE, FLOOR_BASE + requests),
+                "plain": range(PLAIN_BASE, PLAIN_BASE + requests),
+            }
+            order = [
+                (bot_load, "bot"),
+                (floor_load, "floor"),
+                (plain_load, "plain"),
+                (bare_load, "bare"),
+            ]
             if not bot_first:
-                order = [order[1], order[0], order[2]]
+                order = [order[1], order[0], order[2], order[3]]
             measured: dict[str, dict[int, tuple[float, float]]] = {}
-            expected = 2 * WARM_UP
+            expected = 3 * WARM_UP
             for load, name in order:
                 measured[name] = await load.fire(
                     client, numbers.get(name, range(requests)), concurrency
@@ -282,6 +321,8 @@ async def one_run(
                     expected += requests
                     await until_replied(client, config["slack_calls_url"], expected, 60)
             got = await replies(client, config["slack_calls_url"])
+            async with client.get(config["ecwid_stats_url"]) as response:
+                by_product = (await response.json())["calls_by_product"]
         ack = {
             name: [(a - s) * 1000 for s, a in times.values()] for name, times in measured.items()
         }
@@ -289,6 +330,10 @@ async def one_run(
         floor_e2e = [
             (got[n] - measured["floor"][n][0]) * 1000 for n in numbers["floor"] if n in got
         ]
+        plain_e2e = [
+            (got[n] - measured["plain"][n][0]) * 1000 for n in numbers["plain"] if n in got
+        ]
+        bot_calls = sum(by_product.get(str(STOCKED_FIRST + i), 0) for i in range(PRODUCTS_EACH))
         return Figures(
             bare_p50=percentile(ack["bare"], 50),
             bare_p99=percentile(ack["bare"], 99),
@@ -296,13 +341,16 @@ async def one_run(
             bot_p99=percentile(ack["bot"], 99),
             e2e_p99=percentile(e2e, 99) if e2e else float("nan"),
             floor_e2e_p99=percentile(floor_e2e, 99) if floor_e2e else float("nan"),
+            plain_e2e_p99=percentile(plain_e2e, 99) if plain_e2e else float("nan"),
             answered=len(e2e),
             peak_rss_mb=bot.peak_rss_mb(),
+            ecwid_calls_per_upload=bot_calls / (requests + WARM_UP),
         )
     finally:
         await bot.stop()
         await bare.stop()
         await floor.stop()
+        await plain.stop()
         await fakes.stop()
 
 
@@ -311,7 +359,9 @@ def show(label: str, f: Figures, requests: int) -> None:
         f"{label:>7}  ack p50/p99 bot {f.bot_p50:6.1f}/{f.bot_p99:6.1f} ms  "
         f"bare {f.bare_p50:6.1f}/{f.bare_p99:6.1f} ms  ratio {f.ratio:4.2f}  "
         f"e2e p99 bot {f.e2e_p99:5.0f} floor {f.floor_e2e_p99:5.0f} ms  ratio {f.e2e_ratio:4.2f}  "
+        f"(floor without Undo {f.plain_e2e_p99:5.0f} ms)  "
         f"answered {f.answered}/{requests}  "
+        f"Ecwid calls/upload {f.ecwid_calls_per_upload:4.2f}  "
         f"peak RSS {f.peak_rss_mb:5.1f} MB",
         flush=True,
     )

@@ -19,14 +19,22 @@ from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority, image_bytes
 from tests.fakes.slack_api import FakeSlack
 
+STOCKED_FIRST = 20_001  # the products --stocked makes, each with a current image
+
 
 async def _ecwid_stats(ecwid: FakeEcwid) -> web.Response:
     """When each image upload reached the loopback Ecwid, and how many calls it answered 429."""
     uploads = [c.at for c in ecwid.calls if c.method == "POST" and c.path.endswith("/async")]
     first = min(uploads, default=float("inf"))
     lookups = [c for c in ecwid.calls if c.method == "GET" and c.at < first]
+    by_product: dict[str, int] = {}
+    for call in ecwid.calls:
+        parts = call.path.split("/")
+        if len(parts) > 2 and parts[1] == "products" and parts[2].isdigit():
+            by_product[parts[2]] = by_product.get(parts[2], 0) + 1
     return web.json_response(
         {
+            "calls_by_product": by_product,
             "uploads": uploads,
             "rate_limited": len(ecwid.rate_limited),
             "calls": len(ecwid.calls),
@@ -53,6 +61,7 @@ async def serve(
     by_sku: bool = False,
     catalog: int = 0,
     flood: int = 0,
+    stocked: int = 0,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
@@ -79,6 +88,14 @@ async def serve(
             for n in ids
         ]
         slack.add_file("F0BULK", "bulk.csv", "\n".join(rows).encode(), mimetype="text/csv")
+    for n in range(STOCKED_FIRST, STOCKED_FIRST + stocked):  # each with a current image
+        ecwid.products[n] = {
+            "id": n,
+            "name": f"Stocked {n}",
+            "sku": f"ST-{n}",
+            "originalImage": {"url": images.link(f"current/{n}.jpg"), "width": 640, "height": 480},
+            "media": {"images": [{"id": "0", "isMain": True, "orderBy": 0, "alt": {}}]},
+        }
     if flood:  # a CSV of that many two-byte rows, shared in Slack (benchmarks/flood.py)
         slack.add_file("F0FLOOD", "flood.csv", b"product,image_url\n" + b"1\n" * flood, "text/csv")
     print(
@@ -112,6 +129,7 @@ if __name__ == "__main__":
     parser.add_argument("--by-sku", action="store_true", help="the CSV names products by SKU")
     parser.add_argument("--catalog", type=int, default=0, help="products in the store in all")
     parser.add_argument("--flood", type=int, default=0, help="rows of a CSV of tiny rows")
+    parser.add_argument("--stocked", type=int, default=0, help="products with a current image")
     options = parser.parse_args()
     asyncio.run(
         serve(
@@ -121,5 +139,6 @@ if __name__ == "__main__":
             by_sku=options.by_sku,
             catalog=options.catalog,
             flood=options.flood,
+            stocked=options.stocked,
         )
     )

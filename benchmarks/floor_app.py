@@ -2,6 +2,10 @@
 calls an upload needs (look up the product, read the image's first bytes, POST the upload, post
 the parent, post the reply, update the parent), with no checks, no retries and no limits.
 
+With FLOOR_UNDO=1 it also makes the calls an upload with Undo needs: the whole current image
+(read alongside the parent), then after the reply the kept copy (files_upload_v2's three calls),
+the read-back of the slot, and the reply's update.
+
 Served exactly as the bot serves HTTP (bot.slack.server), on the same event loop kind (uvloop),
 so that the difference between the bot's end-to-end time and this one is the bot's own machinery.
 """
@@ -42,9 +46,32 @@ async def main() -> None:
         async with session.post(slack_api + method, json=params, headers=slack_headers) as r:
             return dict(await r.json())
 
-    async def product(product_id: str) -> None:
+    undo = env.get("FLOOR_UNDO") == "1"
+
+    async def product(product_id: str) -> str | None:
+        """The product; where its current image is."""
         async with session.get(f"{ecwid_base}/products/{product_id}", headers=ecwid_headers) as r:
+            data = await r.json()
+        original = data.get("originalImage") if isinstance(data, dict) else None
+        return original.get("url") if isinstance(original, dict) else None
+
+    async def whole(url: str | None) -> bytes:
+        if url is None:
+            return b""
+        async with session.get(url) as r:
+            return await r.read()
+
+    async def keep(channel: str, thread: str, data: bytes) -> None:
+        """files_upload_v2: get an upload URL, send the bytes, complete it in the thread."""
+        got = await slack("files.getUploadURLExternal", filename="previous.jpg", length=len(data))
+        async with session.post(got["upload_url"], data=data) as r:
             await r.read()
+        await slack(
+            "files.completeUploadExternal",
+            files=[{"id": got["file_id"]}],
+            channel_id=channel,
+            thread_ts=thread,
+        )
 
     async def first_bytes(url: str) -> None:
         async with session.get(url, headers={"Range": "bytes=0-65535"}) as r:
@@ -59,11 +86,23 @@ async def main() -> None:
     async def run(command: dict[str, Any]) -> None:
         product_id, url = command["text"].split()[:2]
         channel = command["channel_id"]
-        await asyncio.gather(product(product_id), first_bytes(url))
-        parent, _ = await asyncio.gather(
-            slack("chat.postMessage", channel=channel, text="replacing…"), upload(product_id, url)
+        current, _ = await asyncio.gather(product(product_id), first_bytes(url))
+
+        async def replace() -> bytes:
+            """The current image is had (for undo) before it is replaced."""
+            kept = await whole(current if undo else None)
+            await upload(product_id, url)
+            return kept
+
+        parent, kept = await asyncio.gather(
+            slack("chat.postMessage", channel=channel, text="replacing…"), replace()
         )
-        await slack("chat.postMessage", channel=channel, thread_ts=parent["ts"], text=f"done {url}")
+        reply = await slack(
+            "chat.postMessage", channel=channel, thread_ts=parent["ts"], text=f"done {url}"
+        )
+        if undo:
+            await asyncio.gather(keep(channel, parent["ts"], kept), product(product_id))
+            await slack("chat.update", channel=channel, ts=reply["ts"], text=f"done {url} + Undo")
         await slack("chat.update", channel=channel, ts=parent["ts"], text="replaced")
 
     @app.command("/ecwid-image")
