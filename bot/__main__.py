@@ -82,7 +82,9 @@ async def serve(settings: Settings) -> None:
         await runtime.close()
         await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
     else:
-        server = HttpServer(app, runtime)
+        server = HttpServer(
+            app, runtime.workers.priority, signing_secret=settings.slack_signing_secret
+        )
         try:
             await server.start("0.0.0.0", settings.port)
         except OSError as exc:

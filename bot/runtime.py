@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk import BulkFlow
+from bot.flows.product_search import ProductSearch
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
@@ -24,6 +25,7 @@ from bot.jobs.store import JobStore
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
 from bot.slack.files import describer
+from bot.slack.forms import Forms
 from bot.slack.notify import Notifier, SlackBulkReport, SlackUndoReport, SlackUploadReport
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ class Runtime:
     workers: WorkerPool
     jobs: JobStore
     bulk: BulkFlow
+    forms: Forms
+    product_search: ProductSearch
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -108,6 +112,8 @@ class Runtime:
             workers=workers,
             jobs=jobs,
             bulk=bulk,
+            forms=Forms(slack, store, notifier),
+            product_search=ProductSearch(ecwid, store),
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:

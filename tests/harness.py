@@ -56,7 +56,9 @@ async def serving(settings: Settings, slack: FakeSlack) -> AsyncIterator[BotUnde
     """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
     requests to it."""
     runtime = await Runtime.open(settings)
-    server = HttpServer(build_app(runtime), runtime)
+    server = HttpServer(
+        build_app(runtime), runtime.workers.priority, signing_secret=settings.slack_signing_secret
+    )
     port = await server.start("127.0.0.1", 0)
     try:
         yield BotUnderTest(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack.response_url(), runtime)

@@ -19,7 +19,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.flows.workers import AckPriority
-from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +109,8 @@ def create_web_app(
 class HttpServer:
     """The bot's HTTP side, exactly as `python -m bot` serves it (the tests use this too)."""
 
-    def __init__(self, app: AsyncApp, runtime: Runtime) -> None:
-        web_app = create_web_app(
-            app, runtime.workers.priority, signing_secret=runtime.settings.slack_signing_secret
-        )
+    def __init__(self, app: AsyncApp, priority: AckPriority, *, signing_secret: str | None) -> None:
+        web_app = create_web_app(app, priority, signing_secret=signing_secret)
         self._runner = web.AppRunner(
             web_app, access_log=None, shutdown_timeout=HANDLER_SHUTDOWN_SECONDS
         )

@@ -11,8 +11,6 @@ from bot.domain.grammar import BulkCommand, HelpCommand, parse_command
 from bot.domain.requests import Draft, Requester, ValidationError
 from bot.runtime import Runtime
 from bot.slack import texts
-from bot.slack.views.bulk_form import open_bulk_form
-from bot.slack.views.upload_form import open_upload_form
 
 COMMAND = "/ecwid-image"
 
@@ -35,11 +33,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         )
         if isinstance(parsed, BulkCommand):
             await ack()
-            await open_bulk_form(runtime, trigger_id=command["trigger_id"], who=who)
+            await runtime.forms.open_bulk_form(trigger_id=command["trigger_id"], who=who)
             return
         if isinstance(parsed, Draft):
             await ack()
-            await open_upload_form(runtime, trigger_id=command["trigger_id"], who=who, draft=parsed)
+            await runtime.forms.open_upload_form(
+                trigger_id=command["trigger_id"], who=who, draft=parsed
+            )
             return
         if not runtime.workers.accepting:
             await ack(response_type="ephemeral", text=texts.restarting())

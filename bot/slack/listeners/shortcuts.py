@@ -12,7 +12,6 @@ from bot.domain.requests import Draft, Requester, ValidationError, check_image_u
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.files import image_files
-from bot.slack.views.upload_form import open_upload_form
 
 GLOBAL_SHORTCUT = "upload_product_image"
 MESSAGE_SHORTCUT = "use_as_product_image"
@@ -77,7 +76,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def upload_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
         who = Requester(user_id=shortcut["user"]["id"], channel_id=None)
-        await open_upload_form(runtime, trigger_id=shortcut["trigger_id"], who=who, draft=Draft())
+        await runtime.forms.open_upload_form(
+            trigger_id=shortcut["trigger_id"], who=who, draft=Draft()
+        )
 
     @app.shortcut(MESSAGE_SHORTCUT)
     async def use_as_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
@@ -101,8 +102,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
         else:
             note = None
-        await open_upload_form(
-            runtime,
+        await runtime.forms.open_upload_form(
             trigger_id=shortcut["trigger_id"],
             who=who,
             draft=Draft(image_url=link, files=files),

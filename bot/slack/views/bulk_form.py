@@ -3,8 +3,6 @@ plan and its progress. Block ids are a contract: `lines`, `csv_file`, `channel`.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +18,9 @@ from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from bot.domain.bulk import MAX_LINES, BulkInputError, BulkLine, parse_lines
-from bot.domain.requests import Requester, SharedFile
-from bot.runtime import Runtime
-from bot.slack import texts
-from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.domain.requests import SharedFile
 from bot.slack.files import shared_file
-from bot.slack.views.upload_form import CHANNEL, OPEN_BUDGET_SECONDS, input_block, is_channel
+from bot.slack.views.upload_form import CHANNEL, input_block, is_channel
 
 CALLBACK_ID = "ecwid_bulk_upload"
 LINES = "lines"
@@ -123,16 +118,3 @@ def read_bulk_submission(values: dict[str, Any]) -> BulkSubmission | dict[str, s
     if errors or not isinstance(channel, str):
         return errors
     return BulkSubmission(channel, lines=lines, csv_file=files[0] if files else None)
-
-
-log = logging.getLogger(__name__)
-
-
-async def open_bulk_form(runtime: Runtime, *, trigger_id: str, who: Requester) -> None:
-    try:
-        async with asyncio.timeout(OPEN_BUDGET_SECONDS):
-            await runtime.slack.views_open(trigger_id=trigger_id, view=bulk_form(who.channel_id))
-    except SLACK_FAILURES as exc:
-        error = slack_error(exc)
-        log.warning("could not open the bulk form: %s", error)
-        await runtime.notifier.tell(who, texts.form_not_opened(str(error)))

@@ -6,9 +6,7 @@ the command.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +36,6 @@ from bot.domain.requests import (
     TARGETS,
     Draft,
     ProductId,
-    Requester,
     SharedFile,
     Size,
     UploadRequest,
@@ -48,13 +45,8 @@ from bot.domain.requests import (
     check_product_id,
     check_side,
 )
-from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Product, StoreLanguages
-from bot.runtime import Runtime
-from bot.slack import texts
-from bot.slack.client import SLACK_FAILURES, slack_error
 from bot.slack.files import shared_file
-from bot.slack.texts import escape
 
 CALLBACK_ID = "ecwid_image_upload"
 PRODUCT = "product"
@@ -440,69 +432,3 @@ def _message_files(files: tuple[SharedFile, ...]) -> list[Block]:
 def is_channel(conversation_id: str) -> bool:
     """A public (C…) or private (G…) channel, not a DM (D…)."""
     return conversation_id[:1] in ("C", "G")
-
-
-# ---- opening it -------------------------------------------------------------------------
-
-log = logging.getLogger(__name__)
-
-# A trigger_id expires 3 s after the user acted: look-ups get this much, then the form opens anyway.
-LOOKUP_BUDGET_SECONDS = 1.5
-OPEN_BUDGET_SECONDS = 2.5  # views.open after that is pointless: the trigger is gone
-
-
-async def _languages(runtime: Runtime) -> StoreLanguages | None:
-    try:
-        return await asyncio.wait_for(runtime.store.languages(), LOOKUP_BUDGET_SECONDS)
-    except (EcwidError, TimeoutError) as exc:
-        log.warning("store languages unavailable for the form: %s", exc)
-        return None
-
-
-async def _product(runtime: Runtime, draft: Draft) -> tuple[Product | None, str | None]:
-    """The prefilled product, and a note (mrkdwn) for the form when it could not be found."""
-    ref = draft.product
-    if ref is None:
-        return None, None
-    try:
-        return await asyncio.wait_for(runtime.store.product(ref), LOOKUP_BUDGET_SECONDS), None
-    except EcwidError as exc:
-        return None, texts.problem(exc)
-    except TimeoutError:
-        if isinstance(ref, ProductId):  # still usable, just without its name
-            return Product(id=ref.id, name=f"Product #{ref.id}", sku=None), None
-        return None, "Ecwid was too slow to find that SKU; search for the product below."
-
-
-async def open_upload_form(
-    runtime: Runtime,
-    *,
-    trigger_id: str,
-    who: Requester,
-    draft: Draft,
-    note: str | None = None,
-) -> None:
-    (languages, (product, product_note)) = await asyncio.gather(
-        _languages(runtime), _product(runtime, draft)
-    )
-    notes = [escape(note)] if note else []
-    if product_note:
-        notes.append(product_note)
-    if who.channel_id and not is_channel(who.channel_id):
-        notes.append("Results are posted in a channel: choose one below.")
-    if languages is None:
-        notes.append("The store's languages could not be read: only the default alt text is asked.")
-    view = upload_form(
-        draft,
-        languages=languages,
-        product=product,
-        channel_id=who.channel_id,
-        note=" ".join(notes) or None,
-    )
-    try:
-        async with asyncio.timeout(OPEN_BUDGET_SECONDS):
-            await runtime.slack.views_open(trigger_id=trigger_id, view=view)
-    except SLACK_FAILURES as exc:
-        error = slack_error(exc)
-        log.warning("could not open the form: %s", error)
-        await runtime.notifier.tell(who, texts.form_not_opened(str(error)))

@@ -1,0 +1,91 @@
+"""Opening the forms: the few reads a form is prefilled with (the store's languages, the product
+given), each within what is left of Slack's 3 s trigger, then views.open; a form that cannot be
+opened is explained privately. The views themselves only build and read blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_sdk.models.views import View
+
+from bot.domain.requests import Draft, ProductId, Requester
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import Product, StoreLanguages
+from bot.ecwid.store import StoreInfo
+from bot.slack import texts
+from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
+from bot.slack.notify import Notifier
+from bot.slack.texts import escape
+from bot.slack.views.bulk_form import bulk_form
+from bot.slack.views.upload_form import is_channel, upload_form
+
+log = logging.getLogger(__name__)
+
+# A trigger_id expires 3 s after the user acted: look-ups get this much, then the form opens anyway.
+LOOKUP_BUDGET_SECONDS = 1.5
+OPEN_BUDGET_SECONDS = 2.5  # views.open after that is pointless: the trigger is gone
+
+
+class Forms:
+    def __init__(self, slack: BoundedWebClient, store: StoreInfo, notifier: Notifier) -> None:
+        self._slack = slack
+        self._store = store
+        self._notifier = notifier
+
+    async def open_upload_form(
+        self, *, trigger_id: str, who: Requester, draft: Draft, note: str | None = None
+    ) -> None:
+        (languages, (product, product_note)) = await asyncio.gather(
+            self._languages(), self._product(draft)
+        )
+        notes = [escape(note)] if note else []
+        if product_note:
+            notes.append(product_note)
+        if who.channel_id and not is_channel(who.channel_id):
+            notes.append("Results are posted in a channel: choose one below.")
+        if languages is None:
+            notes.append(
+                "The store's languages could not be read: only the default alt text is asked."
+            )
+        view = upload_form(
+            draft,
+            languages=languages,
+            product=product,
+            channel_id=who.channel_id,
+            note=" ".join(notes) or None,
+        )
+        await self._open(trigger_id, who, view, "the form")
+
+    async def open_bulk_form(self, *, trigger_id: str, who: Requester) -> None:
+        await self._open(trigger_id, who, bulk_form(who.channel_id), "the bulk form")
+
+    async def _open(self, trigger_id: str, who: Requester, view: View, what: str) -> None:
+        try:
+            async with asyncio.timeout(OPEN_BUDGET_SECONDS):
+                await self._slack.views_open(trigger_id=trigger_id, view=view)
+        except SLACK_FAILURES as exc:
+            error = slack_error(exc)
+            log.warning("could not open %s: %s", what, error)
+            await self._notifier.tell(who, texts.form_not_opened(str(error)))
+
+    async def _languages(self) -> StoreLanguages | None:
+        try:
+            return await asyncio.wait_for(self._store.languages(), LOOKUP_BUDGET_SECONDS)
+        except (EcwidError, TimeoutError) as exc:
+            log.warning("store languages unavailable for the form: %s", exc)
+            return None
+
+    async def _product(self, draft: Draft) -> tuple[Product | None, str | None]:
+        """The prefilled product, and a note (mrkdwn) for the form when it could not be found."""
+        ref = draft.product
+        if ref is None:
+            return None, None
+        try:
+            return await asyncio.wait_for(self._store.product(ref), LOOKUP_BUDGET_SECONDS), None
+        except EcwidError as exc:
+            return None, texts.problem(exc)
+        except TimeoutError:
+            if isinstance(ref, ProductId):  # still usable, just without its name
+                return Product(id=ref.id, name=f"Product #{ref.id}", sku=None), None
+            return None, "Ecwid was too slow to find that SKU; search for the product below."
