@@ -1,9 +1,14 @@
 """The one family of problems a user must be told about.
 
 Every such problem is a `UserFacingError`: bad input (`ValidationError`), an image that cannot be
-used (`ProbeError`), an Ecwid refusal (`EcwidError`). `str()` is a plain sentence, fit for logs and
-the setup doctor. Text that came from outside (Ecwid's error message, an image host's answer)
-travels apart in `quoted`, so that where the problem is shown in Slack it is rendered inert.
+used (`ProbeError`), an Ecwid refusal (`EcwidError`).
+
+The one contract for `message`: plain text in our words, in which backticks enclose a literal
+(what the user typed, an example to copy). How it is shown is bot.slack.texts's alone: in a Slack
+message a literal is code (so that what a user typed never becomes formatting), in a form field
+(plain text only) it is shown without its marks; `str()`, for logs and the setup doctor, keeps
+them. Text that came from outside (Ecwid's error message) travels apart in `quoted`, and is shown
+as code wherever it is shown.
 """
 
 from __future__ import annotations

@@ -480,3 +480,30 @@ def bulk_no_files() -> str:
         "takes files named by SKU: `SKU.jpg` for the main image, `SKU_2.jpg`, `SKU_3.jpg`… "
         "for the gallery."
     )
+
+
+# ---- form field errors: plain text (Slack shows them under the field as they are) ----------
+
+FIELD_LINES_OR_CSV = "Give the lines here or a CSV file below, one of the two."
+FIELD_NOTHING_TO_UPLOAD = "Every line is blank or a # comment: there is nothing to upload."
+FIELD_BULK_CHANNEL = "Choose the channel for the plan and its progress."
+FIELD_PRODUCT = "Choose a product: type part of its name, its SKU or its id."
+FIELD_TARGET = "Choose where the image goes: the main image or the gallery."
+FIELD_VARIATION_GALLERY = "A variation has one image, not a gallery: choose the main image."
+FIELD_WIDTH_TOO = "Give the width too, or leave both blank."
+FIELD_HEIGHT_TOO = "Give the height too, or leave both blank."
+FIELD_CHANNEL = "Choose the channel to report in."
+FIELD_LINK_OR_FILE = "Give a link or a file, not both."
+FIELD_MESSAGE_FILE = "Choose one of the message's images, or give a link or a file."
+FIELD_IMAGE = "Give the image's https:// link, or upload the image as a file."
+
+
+def field_side(max_side: int) -> str:
+    return f"A whole number of pixels from 1 to {max_side}."
+
+
+def field_error(error: UserFacingError) -> str:
+    """A problem as a form field shows it. Our messages are plain text in which backticks
+    enclose a literal (the user's own words, an example): in a Slack message that is shown as
+    code (see `problem`); a field shows plain text only, so the marks are left out."""
+    return error.message.replace("`", "")

@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.bulk import MAX_LINES, BulkInputError, BulkLine, parse_lines
 from bot.domain.requests import SharedFile
+from bot.slack import texts
 from bot.slack.files import shared_file
 from bot.slack.views.upload_form import CHANNEL, input_block, is_channel
 
@@ -104,17 +105,17 @@ def read_bulk_submission(values: dict[str, Any]) -> BulkSubmission | dict[str, s
     errors: dict[str, str] = {}
     lines: list[BulkLine] | None = None
     if bool(text) == bool(files):
-        errors[LINES] = "Give the lines here or a CSV file below, one of the two."
+        errors[LINES] = texts.FIELD_LINES_OR_CSV
     elif text:
         try:
             lines = parse_lines(text)
         except BulkInputError as problem:
-            errors[LINES] = problem.message.replace("`", "")
+            errors[LINES] = texts.field_error(problem)
         else:
             if not lines:
-                errors[LINES] = "Every line is blank or a # comment: there is nothing to upload."
+                errors[LINES] = texts.FIELD_NOTHING_TO_UPLOAD
     if not isinstance(channel, str) or not channel:
-        errors[CHANNEL] = "Choose the channel for the plan and its progress."
+        errors[CHANNEL] = texts.FIELD_BULK_CHANNEL
     if errors or not isinstance(channel, str):
         return errors
     return BulkSubmission(channel, lines=lines, csv_file=files[0] if files else None)

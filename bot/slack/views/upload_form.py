@@ -46,6 +46,7 @@ from bot.domain.requests import (
     check_side,
 )
 from bot.ecwid.models import Product, StoreLanguages
+from bot.slack import texts
 from bot.slack.files import shared_file
 
 CALLBACK_ID = "ecwid_image_upload"
@@ -131,7 +132,7 @@ def _side(values: dict[str, Any], block: str, errors: dict[str, str]) -> int | N
     try:
         return check_side(int(raw))
     except (ValueError, ValidationError):
-        errors[block] = f"A whole number of pixels from 1 to {MAX_SIDE}."
+        errors[block] = texts.field_side(MAX_SIDE)
         return None
 
 
@@ -148,12 +149,12 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         variation = int(variation_part) if variation_part else None
         product = ProductId(check_product_id(int(product_part)), variation)
     except (ValueError, ValidationError):
-        errors[PRODUCT] = "Choose a product: type part of its name, its SKU or its id."
+        errors[PRODUCT] = texts.FIELD_PRODUCT
     target = (_value(values, TARGET).get("selected_option") or {}).get("value") or "main"
     if target not in TARGETS:
-        errors[TARGET] = "Choose where the image goes: the main image or the gallery."
+        errors[TARGET] = texts.FIELD_TARGET
     elif target == "gallery" and product is not None and product.variation is not None:
-        errors[TARGET] = "A variation has one image, not a gallery: choose the main image."
+        errors[TARGET] = texts.FIELD_VARIATION_GALLERY
 
     image_url, file = _image(values, metadata, errors)
 
@@ -162,9 +163,9 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     if width is not None and height is not None:
         size = Size(width, height)
     elif width is None and WIDTH not in errors and height is not None:
-        errors[WIDTH] = "Give the width too, or leave both blank."
+        errors[WIDTH] = texts.FIELD_WIDTH_TOO
     elif height is None and HEIGHT not in errors and width is not None:
-        errors[HEIGHT] = "Give the height too, or leave both blank."
+        errors[HEIGHT] = texts.FIELD_HEIGHT_TOO
 
     alt_main = _text(values, ALT_MAIN) or None
     translated: dict[str, str] = {}
@@ -176,13 +177,13 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         try:
             check_alt_text(text, "This alt text")
         except ValidationError as problem:
-            errors[block] = str(problem).replace("`", "")
+            errors[block] = texts.field_error(problem)
         if lang and text:
             translated[lang] = text
 
     channel = _value(values, CHANNEL).get("selected_conversation")
     if not channel:
-        errors[CHANNEL] = "Choose the channel to report in."
+        errors[CHANNEL] = texts.FIELD_CHANNEL
 
     if errors or product is None or not channel:
         return errors
@@ -207,7 +208,7 @@ def _image(
     # Whatever was uploaded is tried: the bytes decide, not the name or the mimetype.
     uploaded = [f for f in map(shared_file, _value(values, IMAGE_FILE).get("files") or []) if f]
     if link and uploaded:
-        errors[IMAGE_URL] = "Give a link or a file, not both."
+        errors[IMAGE_URL] = texts.FIELD_LINK_OR_FILE
         return None, None
     if uploaded:
         return None, uploaded[0]
@@ -215,16 +216,16 @@ def _image(
         try:
             return check_image_url(link), None
         except ValidationError as problem:
-            errors[IMAGE_URL] = str(problem).replace("`", "")
+            errors[IMAGE_URL] = texts.field_error(problem)
             return None, None
     chosen = (_value(values, MESSAGE_FILE).get("selected_option") or {}).get("value")
     for candidate in metadata.files:
         if candidate.id == chosen or (chosen is None and len(metadata.files) == 1):
             return None, candidate
     if metadata.files:
-        errors[MESSAGE_FILE] = "Choose one of the message's images, or give a link or a file."
+        errors[MESSAGE_FILE] = texts.FIELD_MESSAGE_FILE
     else:
-        errors[IMAGE_URL] = "Give the image's https:// link, or upload the image as a file."
+        errors[IMAGE_URL] = texts.FIELD_IMAGE
     return None, None
 
 
