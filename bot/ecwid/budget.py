@@ -5,9 +5,10 @@ the strictest reading (every fixed window and every token bucket of that size al
 allows), so a client that keeps to it is never answered 429. aiolimiter's leaky bucket, used
 before, lets a full bucket through and then refills it, which a sliding window counts twice.
 
-Bulk jobs would take the whole budget, so they run in a lane of their own, paced evenly below the
-full budget: the rest is kept for the uploads people ask for one at a time, which are then
-answered in seconds even while a job of thousands of lines runs.
+Bulk jobs run in a lane of their own, paced evenly (never in bursts) at the whole budget, and the
+uploads people ask for one at a time come first: while any of their calls waits, the bulk lane
+takes no place in the window. So a job uses all the budget nobody else needs (the reserve is
+lent to it), and a single upload made during a job is still answered in seconds.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
-# The share of the budget one-at-a-time uploads keep while a bulk job runs: 30 calls a minute
-# of Ecwid's 600, about 10 uploads, and the bulk job still gets 95 %.
-RESERVED_FOR_PEOPLE = 0.05
+# Bulk slots missed (no line ready) that may be made up later, in a short burst.
+CATCH_UP_SLOTS = 5
 # Timers fire a little early or late: a margin keeps a call from leaving just too early.
 MARGIN_SECONDS = 0.01
 
@@ -66,22 +66,17 @@ class CallBudget:
     whatever the network's delays (counting from departure let a few calls of the next window
     arrive early: measured, 4 of 50 answered 429)."""
 
-    def __init__(
-        self,
-        limit: RateLimit,
-        *,
-        reserved: float = RESERVED_FOR_PEOPLE,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self._clock = clock
         self._all: deque[float] = deque()  # when each answered call in the window came back
         self._in_flight = 0
         self._returned = asyncio.Event()
-        # The bulk lane is paced evenly at its share, never in bursts: a burst would fill the
-        # window and leave nothing for a minute; evenly spread, there is always room left.
-        self._bulk_spacing = limit.seconds / max(1, int(limit.calls * (1 - reserved)))
+        # The bulk lane is paced evenly, never in bursts: a burst would fill the window and
+        # leave nothing for a minute; evenly spread, a place comes free every `spacing`.
+        self._bulk_spacing = limit.seconds / limit.calls
         self._bulk_next = 0.0
+        self._people_waiting = 0  # one-at-a-time calls waiting for a place: they go first
 
     @contextlib.asynccontextmanager
     async def call(self) -> AsyncIterator[None]:
@@ -97,6 +92,18 @@ class CallBudget:
             self._returned = asyncio.Event()
 
     async def _acquire(self, bulk: bool) -> None:
+        if bulk:
+            await self._wait(bulk=True)
+            return
+        self._people_waiting += 1
+        try:
+            await self._wait(bulk=False)
+        finally:
+            self._people_waiting -= 1
+            self._returned.set()  # a bulk call held back for this one may go now
+            self._returned = asyncio.Event()
+
+    async def _wait(self, *, bulk: bool) -> None:
         while True:
             now = self._clock()
             horizon = now - self.limit.seconds - MARGIN_SECONDS
@@ -104,10 +111,14 @@ class CallBudget:
                 self._all.popleft()
             full = len(self._all) + self._in_flight >= self.limit.calls
             early = bulk and now < self._bulk_next
-            if not (full or early):
+            held = bulk and self._people_waiting > 0  # people first
+            if not (full or early or held):
                 self._in_flight += 1
                 if bulk:
-                    self._bulk_next = max(now, self._bulk_next) + self._bulk_spacing
+                    # A slot nobody was ready for (a line writing to the store, say) may be made
+                    # up, a few at most: the window itself still bounds every burst.
+                    floor = now - CATCH_UP_SLOTS * self._bulk_spacing
+                    self._bulk_next = max(floor, self._bulk_next) + self._bulk_spacing
                 return
             # Wait for the oldest counted call to leave the window, or for one in flight to
             # come back (it then counts from now, so the wait is recomputed).
