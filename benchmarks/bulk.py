@@ -25,6 +25,7 @@ import asyncio
 import csv
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -35,7 +36,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
-from benchmarks.burst import SECRET, Process, bot_env, free_port
+from benchmarks.burst import SECRET, Process, bot_env, free_port, percentile
 from tests.fakes.slack_api import BOT_TOKEN  # the token the fake serves its files for
 
 
@@ -60,7 +61,35 @@ async def _slack_calls(client: aiohttp.ClientSession, url: str) -> list[dict[str
         return list(await response.json())
 
 
-async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[str, float]:
+async def _ack(client: aiohttp.ClientSession, url: str) -> float:
+    """One `/ecwid-image help` from another user: seconds until it was acked."""
+    body = urlencode(
+        {
+            "command": "/ecwid-image",
+            "text": "help",
+            "user_id": "U0OTHER",
+            "channel_id": "C9",
+            "team_id": "T1",
+            "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": "1.2.3",
+        }
+    )
+    started = time.monotonic()
+    async with client.post(url, data=body, headers=_signed(body)) as response:
+        await response.read()
+        assert response.status == 200
+    return time.monotonic() - started
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def one_run(
+    lines: int, rate: str, *, by_sku: bool, catalog: int, spread: int
+) -> dict[str, float]:
     fakes = Process(
         [
             sys.executable,
@@ -73,6 +102,8 @@ async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[
             rate,
             "--catalog",
             str(catalog),
+            "--spread",
+            str(spread),
             *(["--by-sku"] if by_sku else []),
         ],
         {},
@@ -82,7 +113,7 @@ async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[
     config = await fakes.first_line()
     port = free_port()
     bot = Process(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, *(["-m", "cProfile", "-o", os.environ["BULK_PROFILE"]] if os.environ.get("BULK_PROFILE") else []), "-m", "bot"],
         {
             **bot_env(config, BOT_TOKEN),
             "ECWID_RATE_LIMIT": rate,
@@ -95,6 +126,7 @@ async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[
     try:
         await bot.start()
         async with aiohttp.ClientSession() as client:
+            idle_acks = [await _ack(client, events) for _ in range(50)]
             submission = {
                 "type": "view_submission",
                 "team": {"id": "T1", "domain": "shop"},
@@ -151,15 +183,21 @@ async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[
                 "message": {"type": "message", "ts": ts, "text": ""},
                 "actions": [{"type": "button", "action_id": "bulk_start", "value": job_id}],
             }
+            assert bot.proc is not None
+            cpu_before = _cpu_seconds(bot.proc.pid)
             await _interaction(client, events, press)
+            busy_acks: list[float] = []
             report = None
             while report is None:
-                await asyncio.sleep(0.5)
+                for _ in range(10):  # another user's commands while the job runs
+                    busy_acks.append(await _ack(client, events))
+                    await asyncio.sleep(0.05)
                 for call in await _slack_calls(client, config["slack_calls_url"]):
                     if call["method"] == "files.completeUploadExternal":
                         answer = call["answer"]
                         assert isinstance(answer, dict)
                         report = answer["files"][0]["url_private_download"]
+            cpu_used = _cpu_seconds(bot.proc.pid) - cpu_before
             async with client.get(report, headers={"Authorization": f"Bearer {BOT_TOKEN}"}) as r:
                 rows = list(csv.DictReader(io.StringIO((await r.read()).decode("utf-8-sig"))))
             async with client.get(config["ecwid_stats_url"]) as r:
@@ -185,6 +223,10 @@ async def one_run(lines: int, rate: str, *, by_sku: bool, catalog: int) -> dict[
         "plan_sku_searches": stats["plan_sku_searches"],
         "plan_catalog_pages": stats["plan_catalog_pages"],
         "plan_other_lookups": stats["plan_other_lookups"],
+        # All the bot's CPU while the job ran (the event loop's and the rest), per line.
+        "cpu_ms_per_line": cpu_used / lines * 1000,
+        "idle_ack_p99": percentile(idle_acks, 99),
+        "busy_ack_p99": percentile(busy_acks, 99),
     }
 
 
@@ -195,11 +237,16 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--by-sku", action="store_true", help="lines name products by SKU")
     parser.add_argument("--catalog", type=int, default=0, help="products in the store in all")
+    parser.add_argument("--spread", type=int, default=0, help="the lines over so many products")
     options = parser.parse_args()
     runs = []
     for n in range(options.runs):
         figures = await one_run(
-            options.lines, options.rate, by_sku=options.by_sku, catalog=options.catalog
+            options.lines,
+            options.rate,
+            by_sku=options.by_sku,
+            catalog=options.catalog,
+            spread=options.spread,
         )
         runs.append(figures)
         print(
@@ -210,7 +257,10 @@ async def main() -> None:
             f"{figures['planned_s']:.1f} s; peak RSS {figures['peak_rss_mb']:.0f} MB; "
             f"the plan's look-ups: {figures['plan_sku_searches']:.0f} SKU searches, "
             f"{figures['plan_catalog_pages']:.0f} catalog pages, "
-            f"{figures['plan_other_lookups']:.0f} by id",
+            f"{figures['plan_other_lookups']:.0f} by id; CPU {figures['cpu_ms_per_line']:.2f} ms a "
+            f"line; ack p99 while it ran {figures['busy_ack_p99'] * 1000:.0f} ms, idle "
+            f"{figures['idle_ack_p99'] * 1000:.0f} ms "
+            f"(ratio {figures['busy_ack_p99'] / figures['idle_ack_p99']:.2f})",
             flush=True,
         )
     if len(runs) > 1:

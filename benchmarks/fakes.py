@@ -62,6 +62,7 @@ async def serve(
     catalog: int = 0,
     flood: int = 0,
     stocked: int = 0,
+    spread: int = 0,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
@@ -75,7 +76,9 @@ async def serve(
     if rate:
         calls, seconds = rate.split("/")
         ecwid.rate_limit = (int(calls), float(seconds))
-    ids = range(10_001, 10_001 + products)
+    # A line per product, or with `spread`, the lines over that many products (round robin).
+    lines = range(products)
+    ids = [10_001 + (n % spread if spread else n) for n in lines]
     for n in range(10_001, 10_001 + max(products, catalog)):  # the job's products come first
         ecwid.products[n] = {"id": n, "name": f"Item {n}", "sku": f"B-{n}"}
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
@@ -84,8 +87,8 @@ async def serve(
     if products:  # a bulk job's CSV, shared in Slack: a line per product
         rows = ["product,image_url,width,height,alt"]
         rows += [
-            f"{f'sku:B-{n}' if by_sku else n},{images.link(f'p{n}.jpg')},800,600,Item {n}"
-            for n in ids
+            f"{f'sku:B-{p}' if by_sku else p},{images.link(f'p{n}.jpg')},800,600,Item {p}"
+            for n, p in zip(lines, ids, strict=True)
         ]
         slack.add_file("F0BULK", "bulk.csv", "\n".join(rows).encode(), mimetype="text/csv")
     for n in range(STOCKED_FIRST, STOCKED_FIRST + stocked):  # each with a current image
@@ -130,6 +133,9 @@ if __name__ == "__main__":
     parser.add_argument("--catalog", type=int, default=0, help="products in the store in all")
     parser.add_argument("--flood", type=int, default=0, help="rows of a CSV of tiny rows")
     parser.add_argument("--stocked", type=int, default=0, help="products with a current image")
+    parser.add_argument(
+        "--spread", type=int, default=0, help="the CSV's lines over so many products"
+    )
     options = parser.parse_args()
     asyncio.run(
         serve(
@@ -140,5 +146,6 @@ if __name__ == "__main__":
             catalog=options.catalog,
             flood=options.flood,
             stocked=options.stocked,
+            spread=options.spread,
         )
     )

@@ -18,33 +18,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
-from benchmarks.bulk import _interaction, _signed, _slack_calls
+from benchmarks.bulk import _ack, _interaction, _slack_calls
 from benchmarks.burst import Process, bot_env, free_port, percentile
 from tests.fakes.slack_api import BOT_TOKEN
-
-
-async def _ack(client: aiohttp.ClientSession, url: str) -> float:
-    body = urlencode(
-        {
-            "command": "/ecwid-image",
-            "text": "help",
-            "user_id": "U0OTHER",
-            "channel_id": "C9",
-            "team_id": "T1",
-            "response_url": "http://127.0.0.1:9/unused",
-            "trigger_id": "1.2.3",
-        }
-    )
-    started = time.monotonic()
-    async with client.post(url, data=body, headers=_signed(body)) as response:
-        await response.read()
-        assert response.status == 200
-    return time.monotonic() - started
 
 
 async def one_run(rows: int) -> dict[str, float]:

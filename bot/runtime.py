@@ -87,14 +87,15 @@ class Runtime:
             slack_api_url=settings.slack_api_url,
         )
         uploads = UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier))
+        workers = WorkerPool(UPLOAD_WORKERS)
         bulk = BulkFlow(
             jobs=jobs,
             store=store,
             uploads=uploads,
             report=SlackBulkReport(slack, notifier),
             lease_seconds=settings.bulk_lease_seconds,
+            priority=workers.priority,  # a job's lines hold back while requests are answered
         )
-        workers = WorkerPool(UPLOAD_WORKERS)
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on
         return cls(

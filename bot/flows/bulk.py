@@ -29,6 +29,7 @@ from bot.flows.bulk_plan import Planner
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import JobRun
 from bot.flows.upload import UploadFlow
+from bot.flows.workers import AckPriority
 from bot.jobs.store import JobStore
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ class BulkFlow:
         uploads: UploadFlow,
         report: BulkReport,
         lease_seconds: float = 30.0,
+        priority: AckPriority | None = None,
     ) -> None:
         self._jobs = jobs
+        self._priority = priority or AckPriority()
         self._uploads = uploads
         self._report = report
         self.lease_seconds = lease_seconds
@@ -154,7 +157,7 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         if job is None:
             return
-        run = JobRun(self._jobs, self._uploads, self._report, job, lease)
+        run = JobRun(self._jobs, self._uploads, self._report, job, lease, self._priority)
         self._runs[job_id] = run
         task = asyncio.create_task(run.run(), name=f"bulk-{job_id}")
         run.task = task

@@ -32,12 +32,17 @@ from bot.ecwid.models import ImageSlot
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, Progress
 from bot.flows.upload import UploadFlow
+from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
 log = logging.getLogger(__name__)
 
 LINES_AT_ONCE = 16  # lines in flight: Ecwid's answers take 0.3 s or more, its budget decides
+# Lines marked started in one write, ahead of their turn: one write per so many lines, not one
+# each. A line marked but not begun is marked pending again when the run ends; after a crash it
+# is checked before it is sent, as any started line.
+START_BATCH = 32
 PROGRESS_SECONDS = 2.1  # Slack allows about 50 chat.update calls a minute
 RECORD_SECONDS = 0.1  # outcomes are written in batches at least this often
 MAX_UNWRITTEN = 64  # outcomes not yet in the store: past this, no new line starts
@@ -109,6 +114,19 @@ class LineQueue:
         self._left -= 1
         return queue.popleft()
 
+    def upcoming(self, count: int, skip: set[int]) -> list[BulkItem]:
+        """Up to `count` lines likely to be taken next (each product's first ones), leaving out
+        the numbers in `skip`."""
+        found: list[BulkItem] = []
+        for queue in self._by_product.values():
+            for item in queue:
+                if item.number not in skip:
+                    found.append(item)
+                    break
+            if len(found) >= count:
+                break
+        return found
+
     def put_back(self, item: BulkItem) -> None:
         """A line taken but not run (the store was away): first again for its product."""
         self._by_product[item.slot.product_id].appendleft(item)
@@ -133,8 +151,10 @@ class JobRun:
         report: BulkReport,
         job: Job,
         lease: Lease,
+        priority: AckPriority,
     ) -> None:
         self._jobs = jobs
+        self._priority = priority  # Slack requests being answered: a line waits a moment
         self._uploads = uploads
         self._report = report
         self.job = job
@@ -153,6 +173,9 @@ class JobRun:
         self._last_shown = 0.0
         self._base = Counts()
         self._helpers: list[asyncio.Task[None]] = []
+        self._marked: set[int] = set()  # lines this run marked started
+        self._begun: set[int] = set()  # … and began
+        self._marking = asyncio.Lock()
 
     def stop(self) -> None:
         self.lease.stopping.set()
@@ -226,6 +249,8 @@ class JobRun:
                 task.cancel()
             await asyncio.gather(*self._helpers, return_exceptions=True)
             written = await self._flush_all()
+            if written:
+                await self._unmark_unbegun()
         if not written:  # nothing is marked not run, and no line is run twice: its start is kept
             log.error(
                 "bulk job %s: %d outcomes could not be written; the job is left to resume",
@@ -264,6 +289,9 @@ class JobRun:
                 self._written.clear()
                 await self._written.wait()
                 continue
+            # Acks have Slack's 3 s deadline and lines do not: hold back a moment while one is
+            # being answered, as single uploads do.
+            await self._priority.wait_quiet(HOLD_BACK_SECONDS)
             item = queue.take()
             if item is None:  # every product left is being worked on: wait for one
                 queue.changed.clear()
@@ -288,22 +316,45 @@ class JobRun:
 
     async def _begin(self, item: BulkItem) -> bool | None:
         """Mark the line started, durably, before anything of it is sent: True to run it, False
-        when it is not this process's to run, None when the store could not be reached."""
-        if item.started:
+        when it is not this process's to run, None when the store could not be reached. Lines
+        are marked a batch at a time (the line, and those likely to be taken next)."""
+        if item.started or item.number in self._marked:
+            self._begun.add(item.number)
             return True
+        async with self._marking:
+            if item.number in self._marked:
+                self._begun.add(item.number)
+                return True
+            batch = [item, *self._queue.upcoming(START_BATCH - 1, self._marked | {item.number})]
+            numbers = [i.number for i in batch if not i.started]
+            try:
+                begun = await self._jobs.start_lines(self.job.id, numbers, self.lease.owner)
+            except Exception as exc:
+                self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
+                log.warning(
+                    "bulk job %s: line %d not begun, the store is away: %s",
+                    self.job.id,
+                    item.number,
+                    type(exc).__name__,
+                )
+                return None
+            self._retry = RECORD_SECONDS
+            if not begun:  # the job is not ours any more, or a line changed: begin none
+                return False
+            self._marked.update(numbers)
+            self._begun.add(item.number)
+            return True
+
+    async def _unmark_unbegun(self) -> None:
+        """Lines marked started ahead but not begun go back to pending (to run later, or to be
+        reported not run): only a line that was begun can have reached Ecwid."""
+        ahead = sorted(self._marked - self._begun)
+        if not ahead:
+            return
         try:
-            begun = await self._jobs.start_line(self.job.id, item.number, self.lease.owner)
-        except Exception as exc:
-            self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
-            log.warning(
-                "bulk job %s: line %d not begun, the store is away: %s",
-                self.job.id,
-                item.number,
-                type(exc).__name__,
-            )
-            return None
-        self._retry = RECORD_SECONDS
-        return begun
+            await self._jobs.unstart_lines(self.job.id, ahead, self.lease.owner)
+        except Exception as exc:  # they stay started: checked before they are sent, later
+            log.warning("bulk job %s: lines marked ahead stay started: %s", self.job.id, exc)
 
     async def _one(self, item: BulkItem) -> Outcome:
         request, size, number = item.request, item.size, item.number

@@ -12,11 +12,12 @@ Start at once) cannot both win: the database decides, by the rows it changed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -265,10 +266,17 @@ class JobStore:
 
     async def _write(self, *statements: Any) -> list[int]:
         """Run the statements in one transaction; the rows each changed."""
+        async with self._write_guard():
+            return await self._write_now(statements)
+
+    @contextlib.asynccontextmanager
+    async def _write_guard(self) -> AsyncIterator[None]:
+        """SQLite's one writer at a time, queued here (nothing to wait for on PostgreSQL)."""
         if self._write_lock is None:
-            return await self._write_now(statements)
+            yield
+            return
         async with self._write_lock:
-            return await self._write_now(statements)
+            yield
 
     async def _write_now(self, statements: Sequence[Any]) -> list[int]:
         async with self._engine.begin() as connection:
@@ -465,6 +473,42 @@ class JobStore:
                 select(lines).where(lines.c.job_id == job_id).order_by(lines.c.number)
             )
             return [_line(row) for row in result]
+
+    async def start_lines(self, job_id: str, numbers: Sequence[int], owner: str) -> bool:
+        """pending → started for several lines at once, durably, before their uploads begin;
+        False (and nothing changed) unless every one of them was pending and the job `owner`'s."""
+        owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
+        statement = (
+            update(lines)
+            .where(
+                lines.c.job_id == job_id,
+                lines.c.number.in_(list(numbers)),
+                lines.c.status == LineState.PENDING,
+                owned,
+            )
+            .values(status=LineState.STARTED)
+        )
+        async with self._write_guard(), self._engine.begin() as connection:
+            changed = (await connection.execute(statement)).rowcount
+            if changed != len(numbers):
+                await connection.rollback()
+                return False
+        return True
+
+    async def unstart_lines(self, job_id: str, numbers: Sequence[int], owner: str) -> None:
+        """started → pending: lines marked ahead that this run did not begin after all."""
+        owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
+        if numbers:
+            await self._write(
+                update(lines)
+                .where(
+                    lines.c.job_id == job_id,
+                    lines.c.number.in_(list(numbers)),
+                    lines.c.status == LineState.STARTED,
+                    owned,
+                )
+                .values(status=LineState.PENDING)
+            )
 
     async def start_line(self, job_id: str, number: int, owner: str) -> bool:
         """pending → started, durably, before the line's upload begins (a started line found on
