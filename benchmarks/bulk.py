@@ -13,6 +13,9 @@ once the plan is shown, and waits for the report. It prints:
   allows (every line is one call: an upload by link with its size and alt text);
 - the lines that failed on a 429, from the job's own report, and how many 429s Ecwid answered;
 - the bot's peak resident memory;
+- the bot's CPU per line while the job ran, and the ack p99 of another user's commands sent
+  while it ran, beside the idle p99 (`--spread K` puts the lines over K products);
+- with BULK_PROFILE=FILE in the environment, the bot runs under cProfile, writing FILE;
 - the look-up calls the job's plan took (`--by-sku` names products by SKU; `--catalog N` puts N
   products in the store, so that the choice between a search per SKU and paging the catalog
   shows).
@@ -113,7 +116,16 @@ async def one_run(
     config = await fakes.first_line()
     port = free_port()
     bot = Process(
-        [sys.executable, *(["-m", "cProfile", "-o", os.environ["BULK_PROFILE"]] if os.environ.get("BULK_PROFILE") else []), "-m", "bot"],
+        [
+            sys.executable,
+            *(
+                ["-m", "cProfile", "-o", os.environ["BULK_PROFILE"]]
+                if os.environ.get("BULK_PROFILE")
+                else []
+            ),
+            "-m",
+            "bot",
+        ],
         {
             **bot_env(config, BOT_TOKEN),
             "ECWID_RATE_LIMIT": rate,
