@@ -64,6 +64,34 @@ async def _slack_calls(client: aiohttp.ClientSession, url: str) -> list[dict[str
         return list(await response.json())
 
 
+def bulk_form_submission(csv_file: object) -> dict[str, object]:
+    """The bulk form submitted with a CSV file shared in Slack, as Slack sends it."""
+    return {
+        "type": "view_submission",
+        "team": {"id": "T1", "domain": "shop"},
+        "user": {"id": "U123", "username": "merch", "team_id": "T1"},
+        "api_app_id": "A1",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "ecwid_bulk_upload",
+            "private_metadata": "",
+            "state": {
+                "values": {
+                    "lines": {"lines": {"type": "plain_text_input", "value": None}},
+                    "csv_file": {"csv_file": {"type": "file_input", "files": [csv_file]}},
+                    "channel": {
+                        "channel": {
+                            "type": "conversations_select",
+                            "selected_conversation": "C123",
+                        }
+                    },
+                }
+            },
+        },
+    }
+
+
 async def _ack(client: aiohttp.ClientSession, url: str) -> float:
     """One `/ecwid-image help` from another user: seconds until it was acked."""
     body = urlencode(
@@ -139,32 +167,7 @@ async def one_run(
         await bot.start()
         async with aiohttp.ClientSession() as client:
             idle_acks = [await _ack(client, events) for _ in range(50)]
-            submission = {
-                "type": "view_submission",
-                "team": {"id": "T1", "domain": "shop"},
-                "user": {"id": "U123", "username": "merch", "team_id": "T1"},
-                "api_app_id": "A1",
-                "view": {
-                    "id": "V1",
-                    "type": "modal",
-                    "callback_id": "ecwid_bulk_upload",
-                    "private_metadata": "",
-                    "state": {
-                        "values": {
-                            "lines": {"lines": {"type": "plain_text_input", "value": None}},
-                            "csv_file": {
-                                "csv_file": {"type": "file_input", "files": [config["csv_file"]]}
-                            },
-                            "channel": {
-                                "channel": {
-                                    "type": "conversations_select",
-                                    "selected_conversation": "C123",
-                                }
-                            },
-                        }
-                    },
-                },
-            }
+            submission = bulk_form_submission(config["csv_file"])
             await _interaction(client, events, submission)
             plan_started = time.monotonic()
             job_id = ts = None

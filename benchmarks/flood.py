@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
-from benchmarks.bulk import _ack, _interaction, _slack_calls
+from benchmarks.bulk import _ack, _interaction, _slack_calls, bulk_form_submission
 from benchmarks.burst import Process, bot_env, free_port, percentile
 from tests.fakes.slack_api import BOT_TOKEN
 
@@ -43,32 +43,7 @@ async def one_run(rows: int) -> dict[str, float]:
         await bot.start()
         async with aiohttp.ClientSession() as client:
             idle = [await _ack(client, events) for _ in range(50)]
-            submission = {
-                "type": "view_submission",
-                "team": {"id": "T1", "domain": "shop"},
-                "user": {"id": "U123", "username": "merch", "team_id": "T1"},
-                "api_app_id": "A1",
-                "view": {
-                    "id": "V1",
-                    "type": "modal",
-                    "callback_id": "ecwid_bulk_upload",
-                    "private_metadata": "",
-                    "state": {
-                        "values": {
-                            "lines": {"lines": {"type": "plain_text_input", "value": None}},
-                            "csv_file": {
-                                "csv_file": {"type": "file_input", "files": [config["flood_file"]]}
-                            },
-                            "channel": {
-                                "channel": {
-                                    "type": "conversations_select",
-                                    "selected_conversation": "C123",
-                                }
-                            },
-                        }
-                    },
-                },
-            }
+            submission = bulk_form_submission(config["flood_file"])
             started = time.monotonic()
             await _interaction(client, events, submission)
             busy: list[float] = []

@@ -252,27 +252,12 @@ class EcwidClient:
 
     async def get_product(self, product_id: int) -> Product:
         """The product with its variations (carried inline, as `combinations[]`)."""
-        try:
-            data = await self._read_product(product_id, PRODUCT_FIELDS)
-        except EcwidError as exc:
-            if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
-                raise ProductNotFound(
-                    f"There is no product with id {product_id} in the store.", status=404
-                ) from exc
-            raise
-        return _product(data)
+        return _product(await self._existing_product(product_id, PRODUCT_FIELDS))
 
     async def product_state(self, product_id: int) -> ProductState:
         """The product and what its image slots show now, in one read (an upload's only read
         before it is sent)."""
-        try:
-            data = await self._read_product(product_id, STATE_FIELDS)
-        except EcwidError as exc:
-            if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
-                raise ProductNotFound(
-                    f"There is no product with id {product_id} in the store.", status=404
-                ) from exc
-            raise
+        data = await self._existing_product(product_id, STATE_FIELDS)
         variation_images: list[tuple[int, CurrentImage]] = []
         combinations = data.get("combinations") if isinstance(data, dict) else None
         for raw in combinations if isinstance(combinations, list) else []:
@@ -549,6 +534,17 @@ class EcwidClient:
     async def gallery_has(self, product_id: int, image_id: int) -> bool:
         images = _images(await self._read_product(product_id, "id,media"))
         return any(str(image.get("id")) == str(image_id) for image in images)
+
+    async def _existing_product(self, product_id: int, fields: str) -> Any:
+        """GET /products/{id}; ProductNotFound when the store has no such product."""
+        try:
+            return await self._read_product(product_id, fields)
+        except EcwidError as exc:
+            if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
+                raise ProductNotFound(
+                    f"There is no product with id {product_id} in the store.", status=404
+                ) from exc
+            raise
 
     async def _read_product(self, product_id: int, fields: str) -> Any:
         """GET /products/{id}, trimmed to `fields`: always fresh (the cache is the store's)."""
