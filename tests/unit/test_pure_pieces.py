@@ -1,0 +1,115 @@
+"""The pure pieces on their own: the CSV reader, the call budget with its clock, and the plan's
+record of a line."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.domain.bulk import MAX_FIELDS, BulkInputError, BulkLine, parse_csv
+from bot.domain.requests import ProductId, ProductSku, Size, UploadRequest
+from bot.ecwid.budget import CallBudget, RateLimit, bulk_lane
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import ImageSlot, Product, Variation
+from bot.flows.bulk_plan import _Checked, _record
+from bot.jobs.store import LineState
+
+
+def test_the_csv_reader_takes_any_header_case_semicolons_and_a_bom() -> None:
+    data = "\ufeffProduct;IMAGE_URL;Alt\n123;https://x.test/a.jpg;Front\n\n;;\n".encode()
+    (line,) = parse_csv(data)
+    assert (line.number, line.problem) == (2, None)
+    assert line.request is not None
+    assert (line.request.product, line.request.image_url, line.request.alt_main) == (
+        ProductId(123),
+        "https://x.test/a.jpg",
+        "Front",
+    )
+
+
+def test_the_csv_reader_stops_at_the_5001st_line_and_at_a_line_of_too_many_fields() -> None:
+    rows = "".join(f"{n},https://x.test/{n}.jpg\n" for n in range(1, 5002))
+    with pytest.raises(BulkInputError) as many:
+        parse_csv(("product,image_url\n" + rows).encode())
+    assert many.value.message.startswith("That is more than 5,000 lines")
+    with pytest.raises(BulkInputError) as wide:
+        parse_csv(("product,image_url\n1," + "," * MAX_FIELDS + "\n").encode())
+    assert wide.value.message == (
+        f"Line 2 of the CSV file has more than {MAX_FIELDS} fields: it is not a list of images."
+    )
+
+
+def test_the_csv_reader_refuses_what_is_not_utf8() -> None:
+    with pytest.raises(BulkInputError) as error:
+        parse_csv("product,image_url\n1,https://x.test/é.jpg\n".encode("latin-1"))
+    assert "not UTF-8" in error.value.message
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_budget_lets_no_more_than_its_calls_into_a_window() -> None:
+    clock = Clock()
+    budget = CallBudget(RateLimit(3, 10), clock=clock)
+    for _ in range(3):
+        async with budget.call():
+            pass
+    blocked = asyncio.ensure_future(budget.call().__aenter__())
+    await asyncio.sleep(0)
+    assert not blocked.done()  # a fourth call waits for the window
+    blocked.cancel()
+    clock.now = 10.1  # the first calls have left the window
+    async with budget.call():
+        pass
+
+
+async def test_the_bulk_lane_is_paced_and_gives_way_to_people() -> None:
+    clock = Clock()
+    budget = CallBudget(RateLimit(10, 10), clock=clock)  # a place a second
+    with bulk_lane():
+        async with budget.call():
+            pass
+        paced = asyncio.ensure_future(budget.call().__aenter__())
+    await asyncio.sleep(0)
+    assert not paced.done()  # the bulk lane's next call waits its turn (1 s)
+    async with budget.call():  # a person's call goes at once
+        pass
+    paced.cancel()
+
+
+def test_a_line_matched_by_letter_case_says_which_sku_it_used() -> None:
+    product = Product(9, "Shoe", "RS-1", asked_sku="rs-1")
+    request = UploadRequest(ProductSku("rs-1"), "https://x.test/a.jpg", Size(1, 1))
+    checked = _Checked(product, ImageSlot(9, "main"), request, Size(1, 1), {})
+    line = _record(BulkLine(4, "sku:rs-1 https://x.test/a.jpg", request), checked)
+    assert (line.status, line.product, line.reason) == (
+        LineState.PENDING,
+        "sku:rs-1 → sku:RS-1 (Shoe)",
+        'uses SKU "RS-1": no product has "rs-1" exactly',
+    )
+
+
+def test_a_line_with_ecwids_words_keeps_them_apart() -> None:
+    request = UploadRequest(ProductId(9), "https://x.test/a.jpg", Size(1, 1))
+    problem = EcwidError("Ecwid refused the request.", ecwid_said="*bad*")
+    line = _record(BulkLine(5, "9 https://x.test/a.jpg", request), problem)
+    assert (line.status, line.reason, line.quoted) == (
+        LineState.INVALID,
+        "Ecwid refused the request.",
+        "*bad*",
+    )
+
+
+def test_a_variation_line_records_its_slot() -> None:
+    variation = Variation(77, "RS-1-RED")
+    product = Product(9, "Shoe", "RS-1", variation=variation)
+    request = UploadRequest(ProductSku("RS-1-RED"), "https://x.test/a.jpg", Size(1, 1))
+    checked = _Checked(product, ImageSlot(9, "variation", 77), request, Size(1, 1), {})
+    line = _record(BulkLine(6, "sku:RS-1-RED https://x.test/a.jpg", request), checked)
+    assert (line.slot, line.status) == ("variation", LineState.PENDING)
