@@ -1,4 +1,5 @@
-"""The order of steps: the upload flow, undo, bulk jobs, and the pool of workers they run on.
+"""The order of steps: the upload flow, undo, bulk jobs (planned in `bulk_plan`, run in
+`bulk_run` under a `bulk_lease`), the product type-ahead, and the pool of workers they run on.
 
 May import bot.domain, bot.ecwid, bot.images and bot.jobs; reports through the protocols it
 defines (`UploadReport`, `UndoReport`, `BulkReport`), so nothing here knows Slack.
