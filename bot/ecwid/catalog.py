@@ -117,39 +117,31 @@ class Catalog:
         unique = list(dict.fromkeys(skus))
         if not unique:
             return {}
-        if self._index is None and len(unique) > 1 and await self._index_is_cheaper(len(unique)):
-            await self._build()
+        if self._index is None and len(unique) > 1 and not self._searches_cheaper(len(unique)):
+            await self._build(wanted=len(unique))
         if self._index is not None:
             return await self._find_in_index(unique)
         return await self._search_each(unique)
 
-    async def _index_is_cheaper(self, wanted: int) -> bool:
-        """Whether paging the catalog costs fewer calls than a search per SKU. The first page
-        tells the catalog's size (and is the whole catalog for a small store)."""
-        if self._total is not None and self._clock() - self._total[0] < TOTAL_FRESH_SECONDS:
-            return math.ceil(self._total[1] / BATCH_SIZE) <= wanted
-        async with self._lock:
-            if self._index is not None:
-                return True
-            read_at, started = self._wall_clock(), self._clock()
-            first, total = await self._ecwid.catalog_page(0)
-            self._total = (self._clock(), total)
-            pages = math.ceil(total / BATCH_SIZE)
-            if pages <= 1:  # the first page was the whole catalog: that is the index
-                self._index = SkuIndex({p.id: p for p in first}, read_at, started)
-                return True
-            if pages - 1 > wanted:
-                return False
-            self._index = await self._read_rest(first, total, read_at, started)
-            return True
+    def _searches_cheaper(self, wanted: int) -> bool:
+        """Whether a search per SKU surely costs fewer calls than paging the catalog, by the
+        catalog's size as last seen (unknown: the first page will tell)."""
+        if self._total is None or self._clock() - self._total[0] >= TOTAL_FRESH_SECONDS:
+            return False
+        return math.ceil(self._total[1] / BATCH_SIZE) > wanted
 
-    async def _build(self) -> None:
+    async def _build(self, *, wanted: int | None = None) -> None:
+        """Page the whole catalog into the index. With `wanted` (SKUs to find), the first page's
+        `total` decides first: when the other pages would cost more calls than a search per SKU,
+        no index is built (the first page is the whole catalog of a small store)."""
         async with self._lock:
             if self._index is not None:
                 return
             read_at, started = self._wall_clock(), self._clock()
             first, total = await self._ecwid.catalog_page(0)
             self._total = (self._clock(), total)
+            if wanted is not None and math.ceil(total / BATCH_SIZE) - 1 > wanted:
+                return
             self._index = await self._read_rest(first, total, read_at, started)
 
     async def _read_rest(

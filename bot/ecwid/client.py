@@ -330,10 +330,6 @@ class EcwidClient:
             if not every_page or not page or offset >= total:
                 return products, total
 
-    async def get_variations(self, product_id: int) -> list[Variation]:
-        """GET /products/{id}/combinations: a plain list (no paging)."""
-        return [v for v in map(_variation, await self._variations_raw(product_id)) if v]
-
     async def _variations_raw(self, product_id: int) -> list[dict[str, Any]]:
         data = await self._call(
             "GET",

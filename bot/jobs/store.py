@@ -510,23 +510,6 @@ class JobStore:
                 .values(status=LineState.PENDING)
             )
 
-    async def start_line(self, job_id: str, number: int, owner: str) -> bool:
-        """pending → started, durably, before the line's upload begins (a started line found on
-        resume is checked before it is sent again). False when the job is not `owner`'s any
-        more, or the line is not pending (already started: it is checked, not marked again)."""
-        owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
-        (changed,) = await self._write(
-            update(lines)
-            .where(
-                lines.c.job_id == job_id,
-                lines.c.number == number,
-                lines.c.status == LineState.PENDING,
-                owned,
-            )
-            .values(status=LineState.STARTED)
-        )
-        return changed == 1
-
     async def record(self, job_id: str, outcomes: Iterable[Outcome]) -> None:
         """Each line's outcome, in one transaction; a line recorded done is never run again."""
         now = time.time()
