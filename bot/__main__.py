@@ -31,7 +31,7 @@ from bot.slack.server import HttpServer
 
 log = logging.getLogger("bot")
 
-GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python's default: 700)
+GC_THRESHOLD = 3_000  # allocations between young-generation collections (Python's default: 700)
 USAGE = """usage: python -m bot [check]
 
   (nothing)   run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT

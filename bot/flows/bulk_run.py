@@ -371,6 +371,7 @@ class JobRun:
                 # Begun before a restart: its upload may have reached Ecwid. Look before sending.
                 if item.started and await self._uploads.already_there(item.slot, request, data):
                     return Outcome(number, LineState.DONE, reason=FOUND_AFTER_RESTART)
+                await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # and again before sending
                 answer = await self._uploads.send(item.slot, request, size, item.translated, data)
         except UserFacingError as problem:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)

@@ -17,26 +17,39 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[None]]
 
 HOLD_BACK_SECONDS = 0.25
+# Requests come in bursts (a team pasting commands): the last answer is followed by another so
+# often that the loop counts as busy for a moment after it.
+QUIET_AFTER_SECONDS = 0.02
 
 
 class AckPriority:
-    """Counts the Slack requests being answered right now."""
+    """Counts the Slack requests being answered right now; quiet a moment after the last."""
 
     def __init__(self) -> None:
         self._answering = 0
         self._quiet = asyncio.Event()
         self._quiet.set()
+        self._settling: asyncio.TimerHandle | None = None
 
     @contextlib.contextmanager
     def answering(self) -> Iterator[None]:
         self._answering += 1
         self._quiet.clear()
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
         try:
             yield
         finally:
             self._answering -= 1
             if not self._answering:
-                self._quiet.set()
+                loop = asyncio.get_running_loop()
+                self._settling = loop.call_later(QUIET_AFTER_SECONDS, self._settle)
+
+    def _settle(self) -> None:
+        self._settling = None
+        if not self._answering:
+            self._quiet.set()
 
     async def wait_quiet(self, at_most: float) -> None:
         if self._quiet.is_set() or at_most <= 0:

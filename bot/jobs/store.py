@@ -25,7 +25,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, delete, event, func, select, text, update
+from sqlalchemy import Connection, bindparam, delete, event, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -65,6 +65,25 @@ class LineState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     NOT_RUN = "not_run"  # the job was stopped before it
+
+
+# A line's outcome, for `JobStore.record`: only a line not yet finished takes one.
+_RECORD = (
+    update(lines)
+    .where(
+        lines.c.job_id == bindparam("b_job"),
+        lines.c.number == bindparam("b_number"),
+        # Not IN (…): an expanding parameter cannot be run once per row.
+        or_(lines.c.status == LineState.PENDING, lines.c.status == LineState.STARTED),
+    )
+    .values(
+        status=bindparam("b_status"),
+        image_id=bindparam("b_image_id"),
+        reason=bindparam("b_reason"),
+        quoted=bindparam("b_quoted"),
+        finished_at=bindparam("b_finished"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -511,26 +530,23 @@ class JobStore:
             )
 
     async def record(self, job_id: str, outcomes: Iterable[Outcome]) -> None:
-        """Each line's outcome, in one transaction; a line recorded done is never run again."""
+        """Each line's outcome, in one transaction; a line recorded done is never run again.
+        One statement for the batch, run once per line (compiled once, not once per line)."""
         now = time.time()
-        statements = [
-            update(lines)
-            .where(
-                lines.c.job_id == job_id,
-                lines.c.number == outcome.number,
-                lines.c.status.in_((LineState.PENDING, LineState.STARTED)),
-            )
-            .values(
-                status=outcome.status,
-                image_id=outcome.image_id,
-                reason=outcome.reason,
-                quoted=outcome.quoted,
-                finished_at=now,
-            )
+        rows = [
+            {
+                "b_job": job_id,
+                "b_finished": now,
+                "b_number": outcome.number,
+                "b_status": outcome.status,
+                "b_image_id": outcome.image_id,
+                "b_reason": outcome.reason,
+                "b_quoted": outcome.quoted,
+            }
             for outcome in outcomes
         ]
-        if statements:
-            await self._write(*statements)
+        if rows:
+            await self._write((_RECORD, rows))
 
     async def counts(self, job_id: str) -> Counts:
         async with self._engine.connect() as connection:

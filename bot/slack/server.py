@@ -7,16 +7,20 @@ unverified body's `response_url`) nor the log (beyond a one-line summary).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import re
 import time
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.flows.workers import AckPriority
 
@@ -67,6 +71,47 @@ def _refuse(request: web.Request, reason: str, status: int = 401) -> web.Respons
     return web.Response(status=status, text="")
 
 
+class _SignallingAck(AsyncAck):
+    """Bolt's `ack`, which also says when it was called. Bolt itself only looks every 10 ms
+    (`slack_bolt/listener/asyncio_runner.py`: `await asyncio.sleep(0.01)` until `ack.response`
+    is set), a wait every answer would pay, and a longer one while the loop is busy. Bolt takes
+    an `ack` already in the context (`AsyncBoltContext.ack`)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.called = asyncio.Event()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        response = await super().__call__(*args, **kwargs)
+        self.called.set()
+        return response
+
+
+async def _answer(app: AsyncApp, request: AsyncBoltRequest, ack: _SignallingAck) -> BoltResponse:
+    """Bolt's answer to the request, as soon as it is known: the moment `ack` is called, or
+    when Bolt returns without it (a middleware's answer, an error, a 404)."""
+    dispatch = asyncio.ensure_future(app.async_dispatch(request))
+    acked = asyncio.ensure_future(ack.called.wait())
+    await asyncio.wait((dispatch, acked), return_when=asyncio.FIRST_COMPLETED)
+    if dispatch.done():
+        acked.cancel()
+        return dispatch.result()
+    # Bolt returns this same response once it looks again; its task is kept until then.
+    _finishing.add(dispatch)
+    dispatch.add_done_callback(_finished)
+    assert ack.response is not None
+    return ack.response
+
+
+_finishing: set[asyncio.Future[BoltResponse]] = set()
+
+
+def _finished(dispatch: asyncio.Future[BoltResponse]) -> None:
+    _finishing.discard(dispatch)
+    if not dispatch.cancelled() and dispatch.exception() is not None:
+        log.error("Bolt failed after the answer was sent", exc_info=dispatch.exception())
+
+
 def create_web_app(
     app: AsyncApp, priority: AckPriority, *, signing_secret: str | None
 ) -> web.Application:
@@ -86,15 +131,16 @@ def create_web_app(
                 return _refuse(request, problem)
             try:
                 text = body.decode("utf-8")  # Slack always sends UTF-8, whatever the header says
+                ack = _SignallingAck()
                 bolt_request = AsyncBoltRequest(
                     body=text,
                     query=request.query_string,
                     headers={k: v for k, v in request.headers.items()},
-                    context={VERIFIED: True},
+                    context={VERIFIED: True, "ack": ack},
                 )
             except Exception as exc:  # signed, yet not a Slack payload (bad UTF-8, bad JSON)
                 return _refuse(request, f"unreadable body ({type(exc).__name__})", 400)
-            bolt_response = await app.async_dispatch(bolt_request)
+            bolt_response = await _answer(app, bolt_request, ack)
             return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
