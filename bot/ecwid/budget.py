@@ -75,7 +75,9 @@ class CallBudget:
         # The bulk lane is paced evenly, never in bursts: a burst would fill the window and
         # leave nothing for a minute; evenly spread, a place comes free every `spacing`.
         self._bulk_spacing = limit.seconds / limit.calls
-        self._bulk_next = 0.0
+        # None until the lane's first call: a new process (a restart) has nothing to make up,
+        # and the one before it may have filled Ecwid's window a moment ago.
+        self._bulk_next: float | None = None
         self._people_waiting = 0  # one-at-a-time calls waiting for a place: they go first
 
     @contextlib.asynccontextmanager
@@ -110,7 +112,9 @@ class CallBudget:
             while self._all and self._all[0] <= horizon:
                 self._all.popleft()
             full = len(self._all) + self._in_flight >= self.limit.calls
-            early = bulk and now < self._bulk_next
+            if bulk and self._bulk_next is None:
+                self._bulk_next = now
+            early = bulk and now < (self._bulk_next or 0.0)
             held = bulk and self._people_waiting > 0  # people first
             if not (full or early or held):
                 self._in_flight += 1
@@ -118,11 +122,11 @@ class CallBudget:
                     # A slot nobody was ready for (a line writing to the store, say) may be made
                     # up, a few at most: the window itself still bounds every burst.
                     floor = now - CATCH_UP_SLOTS * self._bulk_spacing
-                    self._bulk_next = max(floor, self._bulk_next) + self._bulk_spacing
+                    self._bulk_next = max(floor, self._bulk_next or now) + self._bulk_spacing
                 return
             # Wait for the oldest counted call to leave the window, or for one in flight to
             # come back (it then counts from now, so the wait is recomputed).
-            waits = [self._bulk_next - now] if early else []
+            waits = [(self._bulk_next or now) - now] if early else []
             if full and self._all:
                 waits.append(self._all[0] - horizon)
             returned = self._returned

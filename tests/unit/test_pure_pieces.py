@@ -83,6 +83,25 @@ async def test_the_bulk_lane_is_paced_and_gives_way_to_people() -> None:
     paced.cancel()
 
 
+async def test_a_new_budgets_bulk_lane_starts_paced_with_nothing_to_make_up() -> None:
+    """A process that has just started (a restart) does not burst: the one before it may have
+    filled Ecwid's window a moment ago."""
+    clock = Clock()
+    clock.now = 1000.0  # a monotonic clock is far from zero
+    budget = CallBudget(RateLimit(10, 10), clock=clock)
+    with bulk_lane():
+        async with budget.call():
+            pass
+        paced = asyncio.ensure_future(budget.call().__aenter__())
+    await asyncio.sleep(0)
+    assert not paced.done()
+    clock.now = 1001.0  # a second later: its place
+    with bulk_lane():
+        async with budget.call():
+            pass
+    paced.cancel()
+
+
 def test_a_line_matched_by_letter_case_says_which_sku_it_used() -> None:
     product = Product(9, "Shoe", "RS-1", asked_sku="rs-1")
     request = UploadRequest(ProductSku("rs-1"), "https://x.test/a.jpg", Size(1, 1))
