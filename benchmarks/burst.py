@@ -162,6 +162,24 @@ class Process:
         self._stderr.close()
 
 
+async def fakes_and_bot(
+    *fakes_args: str, token: str
+) -> tuple[Process, Process, dict[str, Any], str]:
+    """The loopback fakes (`benchmarks/fakes.py` with `fakes_args`) started, and the bot as users
+    run it against them (`python -m bot`, HTTP mode, with the bot token `token`), to start: both
+    processes, the fakes' addresses, and the bot's events URL."""
+    fakes = Process([sys.executable, "-m", "benchmarks.fakes", *fakes_args], {})
+    await fakes.start()
+    config = await fakes.first_line()
+    port = free_port()
+    bot = Process(
+        [sys.executable, "-m", "bot"],
+        {**bot_env(config, token), "PORT": str(port), "LOG_LEVEL": "WARNING"},
+        port,
+    )
+    return fakes, bot, config, f"http://127.0.0.1:{port}/slack/events"
+
+
 class Load:
     def __init__(
         self, port: int, response_url: str, image_base: str, first_product: int = STOCKED_FIRST

@@ -63,6 +63,7 @@ async def serve(
     flood: int = 0,
     stocked: int = 0,
     spread: int = 0,
+    photos: bool = False,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
@@ -82,6 +83,11 @@ async def serve(
     for n in range(10_001, 10_001 + max(products, catalog)):  # the job's products come first
         ecwid.products[n] = {"id": n, "name": f"Item {n}", "sku": f"B-{n}"}
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
+    if photos:  # benchmarks/convert.py: phone photos to convert
+        from benchmarks.photos import bench_photos
+
+        for name, (data, kind) in bench_photos().items():
+            images.files[name] = Served(data, kind)
     for server in (slack, ecwid, images):
         await server.start()
     if products:  # a bulk job's CSV, shared in Slack: a line per product
@@ -136,6 +142,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--spread", type=int, default=0, help="the CSV's lines over so many products"
     )
+    parser.add_argument("--photos", action="store_true", help="serve 12 and 48 MP photos")
     options = parser.parse_args()
     asyncio.run(
         serve(
@@ -147,5 +154,6 @@ if __name__ == "__main__":
             flood=options.flood,
             stocked=options.stocked,
             spread=options.spread,
+            photos=options.photos,
         )
     )

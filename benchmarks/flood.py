@@ -23,22 +23,12 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
 from benchmarks.bulk import _ack, _interaction, _slack_calls, bulk_form_submission
-from benchmarks.burst import Process, bot_env, free_port, percentile
-from tests.fakes.slack_api import BOT_TOKEN
+from benchmarks.burst import fakes_and_bot, percentile
+from tests.fakes.slack_api import BOT_TOKEN  # the token the fake serves its files for
 
 
 async def one_run(rows: int) -> dict[str, float]:
-    fakes = Process([sys.executable, "-m", "benchmarks.fakes", "--flood", str(rows)], {})
-    await fakes.start()
-    assert fakes.proc and fakes.proc.stdout
-    config = await fakes.first_line()
-    port = free_port()
-    bot = Process(
-        [sys.executable, "-m", "bot"],
-        {**bot_env(config, BOT_TOKEN), "PORT": str(port), "LOG_LEVEL": "WARNING"},
-        port,
-    )
-    events = f"http://127.0.0.1:{port}/slack/events"
+    fakes, bot, config, events = await fakes_and_bot("--flood", str(rows), token=BOT_TOKEN)
     try:
         await bot.start()
         async with aiohttp.ClientSession() as client:

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 from dotenv import find_dotenv, load_dotenv
 
 from bot.ecwid.budget import ECWID_LIMIT, RateLimit
+from bot.images.convert import ImagePolicy
+
+DEFAULT_IMAGE_POLICY = ImagePolicy()
 
 
 class ConfigError(Exception):
@@ -60,6 +63,7 @@ class Settings:
     # Where bulk jobs are kept (SQLAlchemy's form); the default is a SQLite file.
     database_url: str = DEFAULT_DATABASE_URL
     bulk_lease_seconds: float = 30.0  # how long a bulk job stays with a process that went silent
+    images: ImagePolicy = DEFAULT_IMAGE_POLICY  # KEEP_IMAGE_METADATA, IMAGE_MAX_SIDE, …
     env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property
@@ -226,6 +230,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "host and a port of 1–65535 for PostgreSQL"
             )
     lease = number("BULK_LEASE_SECONDS", "30", float, 1, 600)
+    keep_metadata = env.get("KEEP_IMAGE_METADATA", "false").lower()
+    if keep_metadata not in ("true", "false", "1", "0", "yes", "no", ""):
+        problems.append("KEEP_IMAGE_METADATA must be true or false")
+    max_side = number("IMAGE_MAX_SIDE", "0", int, 0, 100_000) if env.get("IMAGE_MAX_SIDE") else 0
+    if env.get("IMAGE_MAX_SIDE") and max_side < 100:
+        problems.append("IMAGE_MAX_SIDE must be a number of pixels from 100 to 100000")
+    megapixels = number("IMAGE_MAX_MEGAPIXELS", "50", int, 1, 1000)
+    min_side = number("IMAGE_MIN_SIDE", "800", int, 0, 100_000)
 
     if problems:
         raise ConfigError(
@@ -251,5 +263,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ecwid_rate_limit=rate_limit,
         database_url=database,
         bulk_lease_seconds=float(lease),
+        images=ImagePolicy(
+            keep_metadata=keep_metadata in ("true", "1", "yes"),
+            max_side=int(max_side) or None,
+            max_megapixels=int(megapixels),
+            min_side=int(min_side),
+        ),
         env_file=env_file,
     )

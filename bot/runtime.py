@@ -19,6 +19,7 @@ from bot.flows.product_search import ProductSearch
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
+from bot.images.convert import ImagePreparer
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 from bot.jobs.store import JobStore
@@ -48,6 +49,7 @@ class Runtime:
     ecwid: EcwidClient
     access: AccessPolicy
     probe: ImageProbe
+    images: ImagePreparer  # its process pool starts with the first image to convert
     store: StoreInfo
     notifier: Notifier
     uploads: UploadFlow
@@ -86,7 +88,8 @@ class Runtime:
             describe=describer(slack),
             slack_api_url=settings.slack_api_url,
         )
-        uploads = UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier))
+        images = ImagePreparer(settings.images)
+        uploads = UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier), images)
         workers = WorkerPool(UPLOAD_WORKERS)
         bulk = BulkFlow(
             jobs=jobs,
@@ -106,6 +109,7 @@ class Runtime:
             ecwid=ecwid,
             access=AccessPolicy(settings, slack),
             probe=probe,
+            images=images,
             store=store,
             notifier=notifier,
             uploads=uploads,
@@ -124,4 +128,5 @@ class Runtime:
         await self.jobs.close()
         await self.http.aclose()  # closes the shared session too
         await self.probe.aclose()
+        self.images.close()
         await self.session.close()

@@ -23,6 +23,7 @@ from tests.fakes.image_host import (
     image_bytes,
     jpeg_with_padding,
 )
+from tests.photos import sideways_jpeg
 
 
 @pytest.fixture
@@ -99,8 +100,10 @@ async def test_reading_stops_at_the_1_mib_cap(probe: ImageProbe, images: FakeIma
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("modern.webp", "The image is WebP; Ecwid takes only JPG, PNG or GIF."),
-        ("page.html", "The link leads to a web page, not an image file (JPG, PNG or GIF)."),
+        (
+            "page.html",
+            "The link leads to a web page, not an image file (JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP).",
+        ),
         ("missing.png", "The image link answered HTTP 404 Not Found."),
     ],
 )
@@ -112,21 +115,37 @@ async def test_other_files_and_truncated_images(probe: ImageProbe, images: FakeI
     images.files["doc.pdf"] = Served(b"%PDF-1.7\n" + b"x" * 100, "application/pdf")
     images.files["cut.png"] = Served(image_bytes("PNG", 10, 10)[:20], "image/png")
     assert await refusal(probe, images.link("doc.pdf")) == (
-        "The link is not a JPG, PNG or GIF image (it sent application/pdf)."
+        "The link is not a JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP image (it sent application/pdf)."
     )
     assert await refusal(probe, images.link("cut.png")) == "The image file is cut short or damaged."
 
 
-async def test_declared_size_over_20_mb_is_refused(
+async def test_an_image_over_20_mb_is_to_be_converted_and_over_100_mb_refused(
     probe: ImageProbe, images: FakeImageHost
 ) -> None:
-    images.files["huge.png"] = Served(
+    images.files["big.png"] = Served(
         image_bytes("PNG", 10, 10), "image/png", claimed_total=25 * 1024 * 1024
     )
-    assert (
-        await refusal(probe, images.link("huge.png"))
-        == "The image is 25.0 MB; Ecwid takes at most 20 MB."
+    images.files["huge.png"] = Served(
+        image_bytes("PNG", 10, 10), "image/png", claimed_total=120 * 1024 * 1024
     )
+    big = await probe.probe(images.link("big.png"))
+    assert (big.format, big.file_bytes, big.ready_for_ecwid) == ("PNG", 25 * 1024 * 1024, False)
+    assert await refusal(probe, images.link("huge.png")) == (
+        "The image is 120.0 MB; the bot converts images of up to 100 MB."
+    )
+
+
+async def test_formats_ecwid_does_not_take_and_sideways_photos_are_to_be_converted(
+    probe: ImageProbe, images: FakeImageHost
+) -> None:
+    images.files["sideways.jpg"] = Served(sideways_jpeg(), "image/jpeg")
+    webp = await probe.probe(images.link("modern.webp"))
+    assert (webp.format, webp.ready_for_ecwid) == ("WEBP", False)
+    sideways = await probe.probe(images.link("sideways.jpg"))
+    assert (sideways.format, sideways.orientation, sideways.ready_for_ecwid) == ("JPEG", 6, False)
+    upright = await probe.probe(images.link("photo.jpg"))
+    assert (upright.orientation, upright.ready_for_ecwid) == (1, True)
 
 
 async def test_redirects_are_followed_by_hand_with_every_rule(

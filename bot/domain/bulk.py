@@ -29,7 +29,9 @@ MAX_FIELDS = 200
 MAX_LINE_TEXT = 300  # characters of a line kept for the plan and the report
 REQUIRED_COLUMNS = ("product", "image_url")
 OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id")
-_FILE_NAME = re.compile(r"^(?P<stem>.+?)\.(?:jpe?g|png|gif)$", re.IGNORECASE)
+_FILE_NAME = re.compile(
+    r"^(?P<stem>.+?)\.(?:jpe?g|png|gif|hei[cf]|webp|avif|tiff?|bmp)$", re.IGNORECASE
+)
 _GALLERY_STEM = re.compile(r"^(?P<sku>.+)_(?P<n>[0-9]{1,3})$")
 
 
@@ -219,7 +221,7 @@ def name_files(files: Iterable[SharedFile]) -> list[NamedFile]:
 
 
 _NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
-REPORT_COLUMNS = ("line", "text", "product", "slot", "outcome", "image_id", "reason")
+REPORT_COLUMNS = ("line", "text", "product", "slot", "outcome", "image_id", "reason", "changes")
 
 
 def report_csv(rows: Iterable[Sequence[object]]) -> bytes:

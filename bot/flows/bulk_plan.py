@@ -14,6 +14,7 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport
 from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
-from bot.images.probe import ImageInfo
+from bot.images.convert import format_name, format_to_convert
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class _Checked:
     request: UploadRequest
     size: Size | None
     translated: dict[str, str]
+    convert: str | None = None  # the format a link is converted from before it is sent
 
 
 def _file_json(file: SharedFile) -> dict[str, Any]:
@@ -88,6 +90,7 @@ def encode_line(checked: _Checked) -> str:
         "alt_translated": checked.translated,
         "external_id": request.external_id,
         "target": request.target,
+        "convert": checked.convert,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -177,6 +180,7 @@ class Planner:
             async with self._reading(who.user_id):  # one person's inputs are read one by one
                 lines = await read()
             checked = await self._check(lines, job)
+            converting = _conversions(checked)
             records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
             if not await self._jobs.planned(job.id, records):
                 return  # given up meanwhile (its lease ran out): that was already said
@@ -201,7 +205,7 @@ class Planner:
             ready,
             len(records) - ready,
         )
-        await self._report.planned(job, records, count_lines(records))
+        await self._report.planned(job, records, count_lines(records), converting)
 
     async def _give_up(self, job: Job, problem: UserFacingError) -> None:
         """The job will not be planned: the message says why (the store may be away too)."""
@@ -236,7 +240,7 @@ class Planner:
             if item.sku is None:
                 problem = ValidationError(
                     "The name is not SKU.jpg (the main image) or SKU_2.jpg, SKU_3.jpg… (the "
-                    "gallery), with .jpg, .png or .gif."
+                    "gallery), with .jpg, .png, .gif, .heic, .webp, .avif, .tif or .bmp."
                 )
                 lines.append(((text, 0, text), BulkLine(0, text, problem=problem)))
             elif isinstance(whole, Product) or item.gallery is None or first is None:
@@ -300,14 +304,17 @@ class Planner:
                 slot = slot_for(product, request.target)
                 translated = await self._uploads.translated_alt(request)
                 size = request.size
+                convert = None
                 if request.image_url is not None:
-                    async with limit:
-                        info = await self._uploads.read_image(request)
-                    if size is None and isinstance(info, ImageInfo):
+                    async with limit:  # the header only: a conversion waits for the run
+                        info = await self._uploads.check_link(request)
+                    if not info.ready_for_ecwid:
+                        convert = info.format
+                    elif size is None:
                         size = check_size(info.width or 0, info.height or 0)
             except UserFacingError as problem:
                 return problem
-            return _Checked(product, slot, request, size, translated)
+            return _Checked(product, slot, request, size, translated, convert)
 
         async def counted(line: BulkLine) -> _Checked | UserFacingError:
             nonlocal checked
@@ -323,6 +330,20 @@ class Planner:
             shower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await shower
+
+
+def _conversions(checked: Sequence[_Checked | UserFacingError]) -> dict[str, int]:
+    """How many of the lines' images will be converted, by the format they come in: a link's
+    as its header showed, a file's as its type or name says."""
+    found: Counter[str] = Counter()
+    for result in checked:
+        if not isinstance(result, _Checked):
+            continue
+        file = result.request.file
+        kind = result.convert or (format_to_convert(file.name, file.mimetype) if file else None)
+        if kind:
+            found[format_name(kind)] += 1
+    return dict(found)
 
 
 async def _ready(lines: list[BulkLine]) -> list[BulkLine]:

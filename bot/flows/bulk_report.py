@@ -3,7 +3,7 @@ progress figures it is shown with."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,7 +35,12 @@ class BulkReport(Protocol):
         self, who: Requester, channel_id: str, handle: str | None, problem: UserFacingError
     ) -> None: ...
 
-    async def planned(self, job: Job, lines: Sequence[Line], counts: Counts) -> None: ...
+    async def planned(
+        self, job: Job, lines: Sequence[Line], counts: Counts, converting: Mapping[str, int]
+    ) -> None:
+        """The plan, with Start; `converting`: how many images will be converted, by the
+        format they come in (e.g. {"HEIC": 12})."""
+        ...
 
     async def cancelled(self, job: Job) -> None: ...
 

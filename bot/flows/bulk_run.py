@@ -65,6 +65,7 @@ class BulkItem:
     size: Size | None
     translated: dict[str, str]
     started: bool  # begun by an earlier process: checked before it is sent again
+    convert: bool = False  # a link to download and make ready (HEIC, sideways…) before sending
 
     @classmethod
     def decode(cls, line: Line) -> BulkItem | None:
@@ -87,7 +88,8 @@ class BulkItem:
         except (ValueError, KeyError, TypeError):
             return None
         started = line.status == LineState.STARTED
-        return cls(line.number, slot, request, size, translated, started)
+        convert = bool(data.get("convert"))
+        return cls(line.number, slot, request, size, translated, started, convert)
 
 
 class LineQueue:
@@ -361,11 +363,13 @@ class JobRun:
         try:
             with bulk_lane():
                 data = None
-                if request.file is not None:
+                changes = None
+                if request.file is not None or item.convert:  # the bytes go up, made ready
                     image = await self._uploads.read_image(request)
                     if isinstance(image, FileImage):
                         data = image.data
                         size = size or check_size(image.info.width or 0, image.info.height or 0)
+                        changes = image.prepared.summary() or None if image.prepared else None
                 if size is None:
                     return Outcome(number, LineState.FAILED, reason="The image's size is unknown.")
                 # Begun before a restart: its upload may have reached Ecwid. Look before sending.
@@ -383,13 +387,14 @@ class JobRun:
             return Outcome(number, LineState.FAILED, reason=answer.message, quoted=answer.quoted)
         result, alt_error = answer
         if alt_error is None:
-            return Outcome(number, LineState.DONE, image_id=result.image_id)
+            return Outcome(number, LineState.DONE, image_id=result.image_id, changes=changes)
         return Outcome(
             number,
             LineState.DONE,
             image_id=result.image_id,
             reason=f"Uploaded, but the alt text was not set: {alt_error.message}",
             quoted=alt_error.quoted,
+            changes=changes,
         )
 
     async def _flush(self) -> None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from pathlib import Path
+from typing import IO, Protocol
+from urllib.parse import unquote, urlsplit
 
+from bot.domain.advice import image_advice
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
     ProductId,
@@ -38,6 +42,7 @@ from bot.ecwid.models import (
 )
 from bot.ecwid.store import StoreInfo
 from bot.flows.undo import UndoRecord, url_fingerprint
+from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePreparer, Prepared, sniff
 from bot.images.fingerprint import NoFingerprint, fingerprint
 from bot.images.probe import ImageInfo, ImageProbe
 from bot.images.shared_files import FileImage, SharedFileReader
@@ -45,6 +50,9 @@ from bot.images.shared_files import FileImage, SharedFileReader
 log = logging.getLogger(__name__)
 
 INTERRUPTED_NOTICE_SECONDS = 2.0  # of the shutdown grace, to tell a user their upload was cut off
+# Whole files read and made ready at once (each up to 100 MB before it is converted): a bulk job's
+# lines in flight and single uploads take turns, so that memory stays bounded.
+FILES_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,8 @@ class Uploaded:
     alt_error: EcwidError | None = None  # a file's bytes went up, but its alt text did not
     undo: UndoRecord | None = None
     undo_missing: str | None = None  # why undo is not offered
+    prepared: Prepared | None = None  # what was done to make the image ready (sent as bytes)
+    advice: tuple[str, ...] = ()  # plain-text notes: uploaded, but worth a look
 
 
 @dataclass(frozen=True)
@@ -121,12 +131,15 @@ class UploadFlow:
         probe: ImageProbe,
         files: SharedFileReader,
         report: UploadReport,
+        images: ImagePreparer,
     ) -> None:
         self._ecwid = ecwid
         self._store = store
         self._probe = probe
         self._files = files
         self._report = report
+        self._images = images
+        self._reading = asyncio.Semaphore(FILES_AT_ONCE)
 
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
@@ -188,16 +201,26 @@ class UploadFlow:
         product = found.product if isinstance(found, ProductState) else found
         image = probed.info if isinstance(probed, FileImage) else probed
         data = probed.data if isinstance(probed, FileImage) else None
+        prepared = probed.prepared if isinstance(probed, FileImage) else None
         try:
             slot = slot_for(product, request.target)
         except ValidationError as problem:
             await self._report.refused(who, [problem])
             return Outcome("refused", slot="variation")
         try:
-            size = request.size or check_size(image.width or 0, image.height or 0)
+            # A converted image's size is what it became (the bytes go up, no size is sent).
+            given = None if prepared is not None else request.size
+            size = given or check_size(image.width or 0, image.height or 0)
         except ValidationError as problem:
             await self._report.refused(who, [problem])
             return Outcome("refused", slot=slot.kind)
+        main = state.main if state is not None else None
+        advice = image_advice(
+            size,
+            min_side=self._images.policy.min_side,
+            slot_kind=slot.kind,
+            main=Size(main.width, main.height) if main and main.width and main.height else None,
+        )
         # The announcement need not hold the upload up; the slot's current image (and its bytes)
         # must be had before it is replaced, so that undo can put it back.
         before_read = self._kept(state.current(slot)) if state else self._before(slot)
@@ -209,7 +232,16 @@ class UploadFlow:
             await self._report.finish(who, product, handle, UploadFailed(slot, answer))
             return Outcome("upload-failed", answer.status, slot.kind)
         upload_result, alt_error = answer
-        uploaded = Uploaded(request, image, size, slot, upload_result, alt_error)
+        uploaded = Uploaded(
+            request,
+            image,
+            size,
+            slot,
+            upload_result,
+            alt_error,
+            prepared=prepared,
+            advice=advice,
+        )
         # The result first; keeping the previous image and offering Undo follow at once.
         reply = await self._report.finish(who, product, handle, uploaded)
         undo, undo_missing = await self._undo_record(
@@ -350,9 +382,39 @@ class UploadFlow:
             return None
 
     async def read_image(self, request: UploadRequest) -> ImageInfo | FileImage:
-        """A link is checked (Ecwid fetches it); a shared file is read whole (the bot sends it)."""
-        if request.file is not None:
-            return await self._files.read(request.file)
+        """A link is checked, and Ecwid fetches it when it is ready as it is (JPG, PNG or GIF,
+        upright, at most 20 MB); any other is downloaded and made ready. A shared file is read
+        whole and made ready (upright, no location): the bot sends the bytes."""
+        if request.file is None:
+            info = await self.check_link(request)
+            if info.ready_for_ecwid:
+                return info
+        async with self._reading:
+            with _spool() as spool:
+                if request.file is not None:
+                    info = await self._files.spool(request.file, spool)
+                else:
+                    assert request.image_url is not None
+                    await self._probe.download_file(
+                        request.image_url,
+                        authorization=_no_token,
+                        limit=MAX_DOWNLOAD_BYTES,
+                        spool=spool,
+                    )
+                prepared = await self._images.prepare(Path(spool.name))
+        ready = ImageInfo(
+            prepared.format,
+            prepared.width,
+            prepared.height,
+            len(prepared.data),
+            info.url,
+            file_bytes=len(prepared.data),
+        )
+        return FileImage(prepared.data, ready, prepared)
+
+    async def check_link(self, request: UploadRequest) -> ImageInfo:
+        """A link's header only (a bulk plan's check): its format and size, and whether it must
+        be converted before Ecwid can have it."""
         assert request.image_url is not None  # UploadRequest holds exactly one of the two
         return await self._probe.probe(request.image_url, need_size=request.size is None)
 
@@ -385,8 +447,9 @@ class UploadFlow:
                     external_id=request.external_id,
                 )
                 return await self._ecwid.upload_image(slot, upload), None
-            name = request.file.name if request.file else ""
-            result = await self._ecwid.upload_image_bytes(slot, data, file_name=name)
+            result = await self._ecwid.upload_image_bytes(
+                slot, data, file_name=_file_name(request, data)
+            )
         except EcwidError as exc:
             return exc
         # The bytes calls take no alt text: it is set on the new image afterwards.
@@ -410,6 +473,33 @@ class UploadFlow:
         return check_languages(
             request.alt_translated, default=languages.default, enabled=languages.enabled
         )
+
+
+def _spool() -> contextlib.AbstractContextManager[IO[bytes]]:
+    """A file the image is written to as it downloads, deleted afterwards (the converter's
+    worker reads it from there)."""
+    return tempfile.NamedTemporaryFile(prefix="ecwid-image-", suffix=".download")
+
+
+def _no_token(_: str) -> str | None:
+    """A link's host gets no Authorization header."""
+    return None
+
+
+def _file_name(request: UploadRequest, data: bytes) -> str:
+    """The name the bytes go up under, with the extension of what they are now (IMG_1.HEIC,
+    converted, goes up as IMG_1.jpg)."""
+    if request.file is not None:
+        name = request.file.name
+    else:  # a converted link: the last part of its path (photo.webp goes up as photo.png)
+        name = unquote(urlsplit(request.image_url or "").path.rpartition("/")[2])
+    extension = {"JPEG": "jpg", "PNG": "png", "GIF": "gif"}.get(sniff(data[:64]) or "")
+    if not name or extension is None:
+        return name
+    stem, dot, old = name.rpartition(".")
+    if dot and old.lower() in ("jpg", "jpeg") and extension == "jpg":
+        return name
+    return f"{stem if dot else name}.{extension}"
 
 
 def slot_for(product: Product, target: str) -> ImageSlot:

@@ -1,4 +1,6 @@
-"""Reading an image's header (format, pixel size) safely before Ecwid is given it.
+"""Images before Ecwid gets them: reading a link's header safely (probe), a file shared in Slack
+(shared_files), making a photo ready (convert: formats, upright, metadata, size, in a process
+pool), and what a picture shows (fingerprint).
 
 May import bot.domain only.
 """

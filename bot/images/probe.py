@@ -20,8 +20,9 @@ import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
+from typing import IO
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -30,11 +31,12 @@ from PIL import GifImagePlugin, ImageFile, JpegImagePlugin, PngImagePlugin
 from yarl import URL
 
 from bot.domain.errors import UserFacingError
+from bot.images.convert import ACCEPTED, MAX_DOWNLOAD_BYTES, READY, sniff
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES_READ = 1024 * 1024  # hard cap on what is kept, even when the server ignores Range
-MAX_FILE_SIZE = 20 * 1024 * 1024  # Ecwid's limit
+MAX_FILE_SIZE = 20 * 1024 * 1024  # Ecwid's limit: a larger image is converted (up to 100 MB)
 HTTPS_PORTS = frozenset({443, 8443})
 MAX_REDIRECTS = 3
 MAX_CONNECTIONS = 256
@@ -44,20 +46,12 @@ PARSE_STEP = 16 * 1024  # bytes to wait for between two attempts at parsing the 
 CONNECT_TIMEOUT_SECONDS = 3.0
 FETCH_TIMEOUT_SECONDS = 8.0
 DOWNLOAD_TIMEOUT_SECONDS = 30.0  # a whole image of up to 20 MB
-ECWID_FORMATS = "JPG, PNG or GIF"
 
 CANNOT_CONNECT = (
     "Could not connect to the image host, or it did not answer: check that the link opens "
     "in a browser."
 )
 
-# Format signatures, only to choose which single Pillow parser may look at the bytes.
-_SIGNATURES = {
-    b"\xff\xd8\xff": "JPEG",
-    b"\x89PNG\r\n\x1a\n": "PNG",
-    b"GIF87a": "GIF",
-    b"GIF89a": "GIF",
-}
 # The parsers themselves, not Image.open(): its decompression-bomb guard refuses sizes that
 # Ecwid takes (15000×15000), and the bot never decodes pixels. Sizes are checked against
 # Ecwid's own limits where the size is used.
@@ -77,12 +71,23 @@ class ProbeError(UserFacingError):
 
 @dataclass(frozen=True)
 class ImageInfo:
-    format: str  # "JPEG", "PNG" or "GIF"
+    format: str  # "JPEG", "PNG", "GIF"; or HEIF, WEBP, AVIF, TIFF, BMP (converted first)
     width: int | None  # None: not within the first 1 MiB (only when the size was given)
     height: int | None
     bytes_read: int
     url: str  # after redirects
     data: bytes = field(default=b"", repr=False, compare=False)  # the whole file, from download()
+    orientation: int = 1  # a JPEG's EXIF orientation, from its header
+    file_bytes: int | None = None  # the whole file's size, when the host said or it was counted
+
+    @property
+    def ready_for_ecwid(self) -> bool:
+        """Ecwid can take it by its link as it is: JPG, PNG or GIF, upright, at most 20 MB."""
+        return (
+            self.format in READY
+            and self.orientation == 1
+            and (self.file_bytes or 0) <= MAX_FILE_SIZE
+        )
 
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -91,10 +96,12 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 @dataclass(frozen=True)
 class RawFile:
-    """A downloaded file's bytes and declared type, not yet judged."""
+    """A downloaded file's bytes (none when it was spooled to a file) and declared type, not
+    yet judged."""
 
     data: bytes = field(repr=False)
     content_type: str
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,11 +157,23 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
 
 
 def pixel_size(data: bytes, kind: str) -> tuple[int, int] | None:
-    """The pixel size from the header, or None while more bytes are needed."""
+    """The pixel size from the header, or None while more bytes are needed (or for a format the
+    bot converts: its size is known once it is)."""
+    header = _header(data, kind)
+    return header[:2] if header else None
+
+
+def _header(data: bytes, kind: str) -> tuple[int, int, int] | None:
+    """Width, height and EXIF orientation from a JPG, PNG or GIF header."""
+    if kind not in _PARSERS:
+        return None
     try:
         with _PARSERS[kind](io.BytesIO(data)) as image:
             width, height = image.size
-            return (width, height) if width > 0 and height > 0 else None
+            if width <= 0 or height <= 0:
+                return None
+            orientation = image.getexif().get(0x0112, 1) if kind == "JPEG" else 1
+            return width, height, int(orientation or 1)
     except Exception:  # a truncated header fails in parser-specific ways
         return None
 
@@ -163,19 +182,16 @@ def sniff_format(data: bytes, content_type: str, *, final: bool, what: str = "li
     """The format from the first bytes (None: need more); a ProbeError for anything else.
 
     `what` names the image's source in the messages: "link" or "file"."""
-    for signature, kind in _SIGNATURES.items():
-        if data.startswith(signature):
-            return kind
-    if len(data) < 12 and not final:
+    if kind := sniff(data[:64]):
+        return kind
+    if len(data) < 32 and not final:
         return None
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        raise ProbeError(f"The image is WebP; Ecwid takes only {ECWID_FORMATS}.")
     if "html" in content_type:
-        raise ProbeError(f"The {what} leads to a web page, not an image file ({ECWID_FORMATS}).")
+        raise ProbeError(f"The {what} leads to a web page, not an image file ({ACCEPTED}).")
     # The host's words, shown only when they are a plain media type (never as formatting).
     kind = content_type.split(";")[0].strip()
     sent = f" (it sent {kind})" if _MEDIA_TYPE.fullmatch(kind) else ""
-    raise ProbeError(f"The {what} is not a {ECWID_FORMATS} image{sent}.")
+    raise ProbeError(f"The {what} is not a {ACCEPTED} image{sent}.")
 
 
 def _declared_size(response: aiohttp.ClientResponse) -> int | None:
@@ -238,14 +254,26 @@ class ImageProbe:
         (a JPEG with much metadata) is still usable: only its format must be known.
         """
         return _image(
-            await self._get(url, need_size=need_size, whole=False, seconds=self._fetch_timeout)
+            await self._get(
+                url,
+                need_size=need_size,
+                whole=False,
+                seconds=self._fetch_timeout,
+                limit=MAX_DOWNLOAD_BYTES,
+            )
         )
 
     async def download(self, url: str) -> ImageInfo:
         """The whole image (at most 20 MB) in `data`, with the same rules as the check: e.g. a
         product's current image, kept before it is replaced."""
         return _image(
-            await self._get(url, need_size=True, whole=True, seconds=DOWNLOAD_TIMEOUT_SECONDS)
+            await self._get(
+                url,
+                need_size=True,
+                whole=True,
+                seconds=DOWNLOAD_TIMEOUT_SECONDS,
+                limit=MAX_FILE_SIZE,
+            )
         )
 
     async def download_file(
@@ -254,17 +282,27 @@ class ImageProbe:
         *,
         authorization: Callable[[str], str | None],
         trusted_origin: str | None = None,
+        limit: int = MAX_FILE_SIZE,
+        spool: IO[bytes] | None = None,
     ) -> RawFile:
-        """Any file's bytes (at most 20 MB), with the image check's address and port rules on
-        every hop. `authorization(url)` decides, for each hop, whether it gets an Authorization
-        header; `trusted_origin` (the configured Slack API, e.g. the tests' loopback Slack) may be
-        plain http and is exempt from the address rules."""
+        """Any file's bytes (at most `limit`: 20 MB, or 100 MB for an image to convert), with
+        the image check's address and port rules on every hop. `authorization(url)` decides, for
+        each hop, whether it gets an Authorization header; `trusted_origin` (the configured Slack
+        API, e.g. the tests' loopback Slack) may be plain http and is exempt from the address
+        rules. With `spool`, the bytes are written there as they come (a file to convert is
+        never held whole in memory), and `data` is empty."""
 
         def hop(hop_url: str) -> _Hop:
             return _Hop(authorization(hop_url), origin_of(hop_url) == trusted_origin)
 
         result = await self._get(
-            url, need_size=True, whole=True, seconds=DOWNLOAD_TIMEOUT_SECONDS, hop=hop
+            url,
+            need_size=True,
+            whole=True,
+            seconds=DOWNLOAD_TIMEOUT_SECONDS,
+            hop=hop,
+            limit=limit,
+            spool=spool,
         )
         if not isinstance(result, RawFile):  # unreachable: each hop answers the raw bytes
             raise TypeError("an image where a file was asked for")
@@ -277,7 +315,9 @@ class ImageProbe:
         need_size: bool,
         whole: bool,
         seconds: float,
+        limit: int,
         hop: Callable[[str], _Hop] | None = None,
+        spool: IO[bytes] | None = None,
     ) -> ImageInfo | RawFile:
         """Hop by hop (redirects are followed by hand, each checked), the image or the file."""
         progress = _Progress()
@@ -286,7 +326,7 @@ class ImageProbe:
             async with asyncio.timeout(seconds):
                 for _ in range(MAX_REDIRECTS + 1):
                     result = await self._fetch(
-                        url, progress, need_size, whole, hop(url) if hop else None
+                        url, progress, need_size, whole, limit, hop(url) if hop else None, spool
                     )
                     if not isinstance(result, str):
                         return result
@@ -325,8 +365,10 @@ class ImageProbe:
         url: str,
         progress: _Progress,
         need_size: bool,
-        whole: bool = False,
+        whole: bool,
+        limit: int,
         hop: _Hop | None = None,
+        spool: IO[bytes] | None = None,
     ) -> ImageInfo | RawFile | str:
         """One hop: the image's details (or with `hop`, the file's bytes), or the URL a
         redirect points to."""
@@ -366,7 +408,9 @@ class ImageProbe:
                     progress,
                     need_size,
                     whole,
+                    limit,
                     hop,
+                    spool,
                 )
             except aiohttp.ClientConnectorError:  # refused, unreachable, TLS: the next address
                 continue
@@ -387,12 +431,14 @@ class ImageProbe:
         netloc: str,
         progress: _Progress,
         need_size: bool,
-        whole: bool = False,
+        whole: bool,
+        limit: int,
         hop: _Hop | None = None,
+        spool: IO[bytes] | None = None,
     ) -> ImageInfo | RawFile | str:
         headers = {
             "Host": netloc.rpartition("@")[2],
-            "Accept": "*/*" if hop else "image/jpeg, image/png, image/gif",
+            "Accept": "*/*" if hop else "image/*",
             "Accept-Encoding": "identity",
         }
         if hop is not None and hop.authorization:
@@ -421,16 +467,16 @@ class ImageProbe:
                 what = "The file's download" if hop else "The image link"
                 raise ProbeError(f"{what} answered HTTP {response.status}{name}.")
             declared = _declared_size(response)
-            if declared is not None and declared > MAX_FILE_SIZE:
-                raise ProbeError(too_large(declared))
+            if declared is not None and declared > limit:
+                raise ProbeError(too_large(declared, limit))
             if hop is not None:
-                return await _raw(response)
+                return await _raw(response, limit, spool)
             if whole:
                 return await _whole(response, url)
             info = await self._identify_stream(response, url, need_size)
             if declared is None:
-                await _count_rest(response, info.bytes_read)
-            return info
+                declared = await _count_rest(response, info.bytes_read, limit)
+            return replace(info, file_bytes=declared)
 
     async def _identify_stream(
         self, response: aiohttp.ClientResponse, url: str, need_size: bool
@@ -442,16 +488,20 @@ class ImageProbe:
         async for chunk in response.content.iter_any():
             data += chunk[: MAX_BYTES_READ - len(data)]
             kind = kind or sniff_format(bytes(data), content_type, final=False)
+            if kind and kind not in READY:  # converted first: its size is known once it is
+                return ImageInfo(kind, None, None, len(data), url)
             # Parse again only once enough new bytes have arrived: keeps CPU work small.
             if kind and (len(data) - tried_at >= PARSE_STEP or len(data) >= MAX_BYTES_READ):
                 tried_at = len(data)
-                if size := pixel_size(bytes(data), kind):
-                    return ImageInfo(kind, size[0], size[1], len(data), url)
+                if header := _header(bytes(data), kind):
+                    return ImageInfo(kind, *header[:2], len(data), url, orientation=header[2])
             if len(data) >= MAX_BYTES_READ:
                 break
         kind = kind or sniff_format(bytes(data), content_type, final=True)
-        if kind and (size := pixel_size(bytes(data), kind)):
-            return ImageInfo(kind, size[0], size[1], len(data), url)
+        if kind and kind not in READY:
+            return ImageInfo(kind, None, None, len(data), url)
+        if kind and (header := _header(bytes(data), kind)):
+            return ImageInfo(kind, *header[:2], len(data), url, orientation=header[2])
         if len(data) >= MAX_BYTES_READ:
             if kind and not need_size:
                 return ImageInfo(kind, None, None, len(data), url)
@@ -468,13 +518,25 @@ def _image(result: ImageInfo | RawFile) -> ImageInfo:
     return result
 
 
-async def _raw(response: aiohttp.ClientResponse) -> RawFile:
+async def _raw(response: aiohttp.ClientResponse, limit: int, spool: IO[bytes] | None) -> RawFile:
+    content_type = response.headers.get("content-type", "").lower()
+    if spool is not None:  # written as it comes (to the page cache: cheap on the loop)
+        spool.seek(0)
+        spool.truncate()
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise ProbeError(too_large(size, limit))
+            spool.write(chunk)
+        spool.flush()
+        return RawFile(b"", content_type, size)
     data = bytearray()
     async for chunk in response.content.iter_any():
         data += chunk
-        if len(data) > MAX_FILE_SIZE:  # stop reading: the file is too large anyway
-            raise ProbeError(too_large(len(data)))
-    return RawFile(bytes(data), response.headers.get("content-type", "").lower())
+        if len(data) > limit:  # stop reading: the file is too large anyway
+            raise ProbeError(too_large(len(data), limit))
+    return RawFile(bytes(data), content_type, len(data))
 
 
 async def _whole(response: aiohttp.ClientResponse, url: str) -> ImageInfo:
@@ -482,7 +544,7 @@ async def _whole(response: aiohttp.ClientResponse, url: str) -> ImageInfo:
     async for chunk in response.content.iter_any():
         data += chunk
         if len(data) > MAX_FILE_SIZE:
-            raise ProbeError(too_large(len(data)))
+            raise ProbeError(too_large(len(data), MAX_FILE_SIZE))
     kind = sniff_format(bytes(data), response.headers.get("content-type", "").lower(), final=True)
     size = pixel_size(bytes(data), kind) if kind else None
     if kind is None or size is None:
@@ -490,16 +552,25 @@ async def _whole(response: aiohttp.ClientResponse, url: str) -> ImageInfo:
     return ImageInfo(kind, size[0], size[1], len(data), url, bytes(data))
 
 
-def too_large(size: int) -> str:
+def too_large(size: int, limit: int = MAX_FILE_SIZE) -> str:
+    if limit > MAX_FILE_SIZE:
+        return (
+            f"The image is {size / 1024 / 1024:.1f} MB; the bot converts images of up to "
+            f"{limit // 1024 // 1024} MB."
+        )
     return f"The image is {size / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB."
 
 
-async def _count_rest(response: aiohttp.ClientResponse, counted: int) -> None:
+async def _count_rest(response: aiohttp.ClientResponse, counted: int, limit: int) -> int:
     """A host that does not say how big the file is: count the rest, keeping none of it."""
     async for chunk in response.content.iter_any():
         counted += len(chunk)
-        if counted > MAX_FILE_SIZE:
-            raise ProbeError("The image is larger than 20 MB; Ecwid takes at most 20 MB.")
+        if counted > limit:
+            raise ProbeError(
+                f"The image is larger than {limit // 1024 // 1024} MB; the bot converts images "
+                f"of up to {limit // 1024 // 1024} MB."
+            )
+    return counted
 
 
 async def _system_resolve(host: str, port: int) -> list[str]:

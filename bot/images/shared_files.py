@@ -13,14 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 from bot.domain.requests import SharedFile
+from bot.images.convert import MAX_DOWNLOAD_BYTES, READY, Prepared
 from bot.images.probe import (
     MAX_FILE_SIZE,
     ImageInfo,
     ImageProbe,
     ProbeError,
+    RawFile,
     origin_of,
     pixel_size,
     sniff_format,
@@ -29,6 +32,7 @@ from bot.images.probe import (
 
 log = logging.getLogger(__name__)
 
+PARSE_START = 64  # bytes enough to tell a format, or Slack's sign-in page
 SLACK_FILE_HOSTS = ("slack.com", "slack-edge.com", "slack-files.com")
 NO_FILE_ACCESS = (
     "The bot cannot read files shared in Slack: Slack answered with its sign-in page. The app "
@@ -40,8 +44,16 @@ Describe = Callable[[str], Awaitable[SharedFile]]
 
 @dataclass(frozen=True)
 class FileImage:
+    """An image the bot sends as bytes: a file shared in Slack, or a link that needed converting
+    (`prepared` says what was done to make it ready for Ecwid)."""
+
     data: bytes
     info: ImageInfo
+    prepared: Prepared | None = None
+
+
+def _no_token(_: str) -> str | None:
+    return None
 
 
 def is_slack_file_host(host: str) -> bool:
@@ -66,20 +78,44 @@ class SharedFileReader:
         return file
 
     async def read(self, file: SharedFile) -> FileImage:
-        file = await self.describe(file)
-        if file.download_url is not None and not self._hosted_by_slack(file.download_url):
-            # A remote file (Drive, files.remote.add…): read like a link, with no token.
-            log.info("file %s is not hosted by Slack: read as a link", file.id)
-            image = await self._probe.download(file.download_url)
-            return FileImage(image.data, image)
-        data, content_type, name = await self._download(file)
-        return FileImage(data, _check(data, content_type, name))
+        """An image file's bytes, checked (a kept copy, at most 20 MB)."""
+        raw, name = await self._fetch(await self.describe(file), MAX_FILE_SIZE)
+        return FileImage(raw.data, _check(raw.data, raw.content_type, name))
+
+    async def spool(self, file: SharedFile, sink: IO[bytes]) -> ImageInfo:
+        """An image file to be made ready (up to 100 MB), written to `sink` as it downloads,
+        never held whole in memory; what its first bytes say it is."""
+        raw, name = await self._fetch(await self.describe(file), MAX_DOWNLOAD_BYTES, sink)
+        sink.seek(0)
+        start = sink.read(PARSE_START)
+        kind = _check_start(start, raw.content_type)
+        return ImageInfo(kind, None, None, raw.size, url=name, file_bytes=raw.size)
 
     async def read_bytes(self, file: SharedFile) -> bytes:
-        """Any file's bytes (a CSV…), up to the same 20 MB; Slack's sign-in page is refused."""
-        data, content_type, _ = await self._download(await self.describe(file))
-        _check_not_sign_in(data, content_type)
-        return data
+        """Any file's bytes (a CSV…), up to 20 MB; Slack's sign-in page is refused."""
+        raw, _ = await self._fetch(await self.describe(file), MAX_FILE_SIZE, text=True)
+        return raw.data
+
+    async def _fetch(
+        self, file: SharedFile, limit: int, sink: IO[bytes] | None = None, *, text: bool = False
+    ) -> tuple[RawFile, str]:
+        """The file's download (Slack's sign-in page refused), and its name for messages."""
+        if file.download_url is not None and not self._hosted_by_slack(file.download_url):
+            if text:
+                raise ProbeError(
+                    f"{file.name or 'the file'} is not stored in Slack but elsewhere (a linked "
+                    "file): upload the file itself to Slack."
+                )
+            # A remote file (Drive, files.remote.add…): read like a link, with no token.
+            log.info("file %s is not hosted by Slack: read as a link", file.id)
+            raw = await self._probe.download_file(
+                file.download_url, authorization=_no_token, limit=limit, spool=sink
+            )
+            return raw, file.download_url
+        raw, name = await self._download(file, limit, sink)
+        if sink is None:
+            _check_not_sign_in(raw.data, raw.content_type)
+        return raw, name
 
     def _hosted_by_slack(self, url: str) -> bool:
         return self._authorization(url) is not None
@@ -95,33 +131,47 @@ class SharedFileReader:
             return f"Bearer {self._token}"
         return None
 
-    async def _download(self, file: SharedFile) -> tuple[bytes, str, str]:
+    async def _download(
+        self, file: SharedFile, limit: int, sink: IO[bytes] | None
+    ) -> tuple[RawFile, str]:
         name = file.name or "the file"
-        if file.size is not None and file.size > MAX_FILE_SIZE:
-            raise ProbeError(too_large(file.size))
+        if file.size is not None and file.size > limit:
+            raise ProbeError(too_large(file.size, limit))
         if file.download_url is None:
             raise ProbeError(f"Slack did not say where to download {name}.")
-        if not self._hosted_by_slack(file.download_url):
-            raise ProbeError(
-                f"{name} is not stored in Slack but elsewhere (a linked file): upload the file "
-                "itself to Slack."
-            )
         raw = await self._probe.download_file(
-            file.download_url, authorization=self._authorization, trusted_origin=self._api_origin
+            file.download_url,
+            authorization=self._authorization,
+            trusted_origin=self._api_origin,
+            limit=limit,
+            spool=sink,
         )
-        return raw.data, raw.content_type, name
+        return raw, name
 
 
 def _check(data: bytes, content_type: str, name: str) -> ImageInfo:
-    """Decided from the bytes, not the name: JPG, PNG or GIF, and its pixel size."""
+    """Decided from the bytes, not the name: an image the bot can use, and (for JPG, PNG or
+    GIF) its pixel size; the other formats are measured as they are converted."""
     _check_not_sign_in(data, content_type)
     kind = sniff_format(data, "", final=True, what="file")  # the bytes decide, not the label
     if kind is None:
         raise ProbeError("The file is empty.")
+    if kind not in READY:
+        return ImageInfo(kind, None, None, len(data), url=name, file_bytes=len(data))
     size = pixel_size(data, kind)
     if size is None:
         raise ProbeError("The file is cut short or damaged.")
-    return ImageInfo(kind, size[0], size[1], len(data), url=name)
+    return ImageInfo(kind, size[0], size[1], len(data), url=name, file_bytes=len(data))
+
+
+def _check_start(start: bytes, content_type: str) -> str:
+    """A spooled file's format, from its first bytes: not Slack's sign-in page, and an image
+    the bot takes (the bytes decide, not the label)."""
+    _check_not_sign_in(start, content_type)
+    kind = sniff_format(start, "", final=True, what="file")
+    if kind is None:
+        raise ProbeError("The file is empty.")
+    return kind
 
 
 def _check_not_sign_in(data: bytes, content_type: str) -> None:

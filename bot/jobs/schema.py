@@ -53,6 +53,7 @@ lines = Table(
     Column("image_id", BigInteger),
     Column("reason", Text),  # our words
     Column("quoted", Text),  # Ecwid's own words, shown as code
+    Column("changes", Text),  # what was done to the image to make it ready (plain text)
     Column("finished_at", Float),
     Index("bulk_lines_by_status", "job_id", "status", "number"),
 )

@@ -81,6 +81,7 @@ _RECORD = (
         image_id=bindparam("b_image_id"),
         reason=bindparam("b_reason"),
         quoted=bindparam("b_quoted"),
+        changes=bindparam("b_changes"),
         finished_at=bindparam("b_finished"),
     )
 )
@@ -115,6 +116,7 @@ class Line:
     image_id: int | None = None
     reason: str | None = None  # our words
     quoted: str | None = None  # Ecwid's own words, if it gave any
+    changes: str | None = None  # what was done to the image (converted, turned upright…)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class Outcome:
     image_id: int | None = None
     reason: str | None = None
     quoted: str | None = None  # Ecwid's own words
+    changes: str | None = None  # what was done to the image to make it ready
 
 
 @dataclass(frozen=True)
@@ -542,6 +545,7 @@ class JobStore:
                 "b_image_id": outcome.image_id,
                 "b_reason": outcome.reason,
                 "b_quoted": outcome.quoted,
+                "b_changes": outcome.changes,
             }
             for outcome in outcomes
         ]

@@ -9,7 +9,18 @@ from bot.images.probe import ProbeError
 from bot.images.shared_files import Describe
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 
-IMAGE_MIMETYPES = ("image/jpeg", "image/png", "image/gif")  # a first guess; the bytes decide
+# A first guess; the bytes decide.
+IMAGE_MIMETYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/heic",
+    "image/heif",
+    "image/webp",
+    "image/avif",
+    "image/tiff",
+    "image/bmp",
+)
 FILE_INFO_SECONDS = 5.0
 
 
@@ -38,7 +49,7 @@ def shared_file(data: Any) -> SharedFile | None:
 
 
 def image_files(files: Any) -> tuple[SharedFile, ...]:
-    """The files that look like JPG, PNG or GIF images (stubs too: their type is unknown yet)."""
+    """The files that look like images the bot takes (stubs too: their type is unknown yet)."""
     found = []
     for data in files if isinstance(files, list) else []:
         file = shared_file(data)

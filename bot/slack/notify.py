@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import httpx
 from slack_sdk.errors import SlackApiError
@@ -349,9 +349,11 @@ class SlackBulkReport:
         text = texts.bulk_not_planned(who.user_id, problem)
         await self._edit(who.user_id, channel_id, handle, text, text_blocks(text))
 
-    async def planned(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
+    async def planned(
+        self, job: Job, lines: Sequence[Line], counts: Counts, converting: Mapping[str, int]
+    ) -> None:
         text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
-        await self._show(job, text, plan_blocks(job, lines, counts))
+        await self._show(job, text, plan_blocks(job, lines, counts, converting))
         problems = problems_of(lines)
         if len(problems) <= MAX_SHOWN_PROBLEMS or job.message_ts is None:
             return
@@ -423,6 +425,7 @@ class SlackBulkReport:
                 " ".join(
                     filter(None, [line.reason, line.quoted and f'Ecwid said: "{line.quoted}"'])
                 ),
+                line.changes,  # e.g. "Converted from HEIC to JPEG · location data removed"
             )
             for line in lines
         ]

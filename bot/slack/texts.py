@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
@@ -56,7 +56,7 @@ def usage() -> str:
         f"`{escape(USAGE)}`\n"
         f"For example: `{escape(EXAMPLE)}`\n"
         "PRODUCT is the product id or `sku:` and its SKU (a variation's SKU replaces that "
-        "variation's image). The link must be https:// (JPG, PNG or GIF); leave out the size to "
+        "variation's image). The link must be https:// (JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP); leave out the size to "
         "have it read from the image. `to=gallery` adds the image to the gallery. "
         "`/ecwid-image` alone opens a form, where you can also upload a file; for a photo shared "
         "in Slack, use *Use as product image* on its message."
@@ -133,6 +133,10 @@ def upload_succeeded(uploaded: Uploaded) -> str:
         lines = [headline, f"Image: {source} ({image.format}, {size} px)"]
     else:
         lines = [headline, f"Image: {_link(request.image_url or '')} ({image.format}, {size} px)"]
+    if uploaded.prepared is not None and (done := uploaded.prepared.summary()):
+        lines.append(f":sparkles: {escape(done)}")
+    for note in uploaded.advice:
+        lines.append(f":bulb: {escape(note)}")
     real = Size(image.width, image.height) if image.width and image.height else size
     if size != real:
         lines.append(
@@ -321,6 +325,18 @@ def bulk_plan(user_id: str, ready: int, problems: int) -> str:
     return head + ". Press *Start* to run them, or *Cancel*."
 
 
+def bulk_converting(converting: Mapping[str, int]) -> str:
+    """e.g. "12 will be converted from HEIC", or "15 will be converted: 12 from HEIC, 3 from
+    WebP"; the formats are the bot's own names for them."""
+    if len(converting) == 1:
+        ((kind, count),) = converting.items()
+        said = f"{count} will be converted from {kind}"
+    else:
+        parts = ", ".join(f"{count} from {kind}" for kind, count in sorted(converting.items()))
+        said = f"{sum(converting.values())} will be converted: {parts}"
+    return f":arrows_counterclockwise: {said} (made upright, without location data) first."
+
+
 def bulk_case_matches() -> str:
     return (
         ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "
@@ -476,7 +492,7 @@ def bulk_notice(notice: str) -> str:
 
 def bulk_no_files() -> str:
     return (
-        ":information_source: That message has no JPG, PNG or GIF files. *Upload these images* "
+        ":information_source: That message has no image files. *Upload these images* "
         "takes files named by SKU: `SKU.jpg` for the main image, `SKU_2.jpg`, `SKU_3.jpg`… "
         "for the gallery."
     )

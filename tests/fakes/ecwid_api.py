@@ -89,6 +89,20 @@ class _Cdn(LoopbackServer):
         return web.Response(body=body, content_type="image/jpeg")
 
 
+def _bytes_refusal(request: web.Request, body: Any) -> web.Response | None:
+    """The checks of every slot's bytes call (ref: ecwid-api.md, "a synchronous 'bytes' call
+    whose body is the image file itself, sent with Content-Type: application/octet-stream …
+    413 over 20 MB, 415 wrong content type, 422 'not an image'"; and "JPG, PNG or GIF": the
+    strictest reading, that nothing else is taken as an image)."""
+    if request.content_type != "application/octet-stream":
+        return web.json_response({"errorMessage": "Wrong content type"}, status=415)
+    if not isinstance(body, bytes) or len(body) > MAX_BYTES:
+        return web.json_response({"errorMessage": "Too large"}, status=413)
+    if not body.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return web.json_response({"errorMessage": "Not an image"}, status=422)
+    return None
+
+
 def reencode(data: bytes) -> bytes:
     """Ecwid's copy of an image: not the same bytes (undocumented; modelled as the strictest
     plausible: re-encoded as JPEG at a lower quality and a smaller size)."""
@@ -144,7 +158,8 @@ class FakeEcwid(LoopbackServer):
     ) -> None:
         """`tls` (the server side) gives the store an https CDN; `client_tls` lets it fetch
         linked images from the loopback image host to copy them there."""
-        super().__init__()
+        # A body past 20 MB is read, then answered 413 as Ecwid documents (_bytes_refusal).
+        super().__init__(max_body=MAX_BYTES + 1024**2)
         self._tls = tls
         self._client_tls = client_tls
         self.cdn = _Cdn()
@@ -455,12 +470,8 @@ class FakeEcwid(LoopbackServer):
         if product is None:
             return self._missing(request.match_info["id"])
         body = self.calls[-1].body
-        if request.content_type != "application/octet-stream":
-            return web.json_response({"errorMessage": "Wrong content type"}, status=415)
-        if not isinstance(body, bytes) or len(body) > MAX_BYTES:
-            return web.json_response({"errorMessage": "Too large"}, status=413)
-        if not body.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-            return web.json_response({"errorMessage": "Not an image"}, status=422)
+        if refusal := _bytes_refusal(request, body):
+            return refusal
         images = product.setdefault("media", media())["images"]
         for image in images:
             if image.get("isMain"):
@@ -494,6 +505,8 @@ class FakeEcwid(LoopbackServer):
         if isinstance(body, dict):  # by URL: served from it at first (ref: "async")
             served = body.get("url")
         else:
+            if refusal := _bytes_refusal(request, body):
+                return refusal
             self.stored[image_id] = body
             self.cdn.files[f"{image_id}.jpg"] = body
             served = self.cdn_url(image_id)
@@ -526,6 +539,8 @@ class FakeEcwid(LoopbackServer):
                     combination["originalImageUrl"] = body.get("url")
                     combination["alt"] = body.get("alt") or {}
                     return web.json_response({} if self.empty_async_answers else {"id": image_id})
+                if refusal := _bytes_refusal(request, body):
+                    return refusal
                 self.stored[image_id] = body
                 self.cdn.files[f"{image_id}.jpg"] = body
                 combination["originalImageUrl"] = self.cdn_url(image_id)

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 class LoopbackServer:
     """An aiohttp app on 127.0.0.1 with a random port; `changed` wakes anyone waiting for calls."""
 
-    def __init__(self) -> None:
-        self.web_app = web.Application()
+    def __init__(self, max_body: int = 1024**2) -> None:
+        self.web_app = web.Application(client_max_size=max_body)
         self._server: TestServer | None = None
         self._changed = asyncio.Condition()
 

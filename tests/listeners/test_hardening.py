@@ -46,7 +46,7 @@ async def test_an_image_hosts_status_text_is_not_repeated(
     slack.responses.clear()
     await bot.command(f"123 {images.link('odd.png')}")
     assert await private_answer(slack) == (
-        ":x: Nothing was uploaded. The link is not a JPG, PNG or GIF image."
+        ":x: Nothing was uploaded. The link is not a JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP image."
     )
     assert ecwid.uploads == []
 
@@ -367,17 +367,20 @@ async def test_deep_metadata_is_fine_when_the_size_is_given(
     assert ecwid.uploads[0].body["width"] == "640"
 
 
-async def test_an_image_over_20_mb_without_a_declared_size_is_refused(
+async def test_an_image_over_20_mb_whose_size_is_not_said_is_counted_and_re_encoded(
     bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     body = image_bytes("JPEG", 640, 480) + b"\0" * (21 * 1024 * 1024)
     images.files["huge.jpg"] = Served(body, "image/jpeg", chunked=True)
     images.honor_range = False
     await bot.command(f"123 {images.link('huge.jpg')}")
-    assert await private_answer(slack, timeout=20) == (
-        ":x: Nothing was uploaded. The image is larger than 20 MB; Ecwid takes at most 20 MB."
-    )
+    reply = (await posts(slack, timeout=20))[1]["text"]
+    assert ":sparkles: Re-encoded as JPEG · 21.0 MB → " in reply
+    # Not by its link (Ecwid would refuse it): the bytes, at most 20 MB, to the synchronous call.
     assert ecwid.uploads == []
+    [upload] = ecwid.byte_uploads
+    assert len(upload.body) < 1024 * 1024
+    assert upload.body.startswith(b"\xff\xd8\xff")
 
 
 # ---- 16, 17. The message shortcut and the form from a DM --------------------------------------

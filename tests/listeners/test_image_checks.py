@@ -52,8 +52,10 @@ async def test_given_size_wins_but_a_difference_is_reported(
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("modern.webp", "The image is WebP; Ecwid takes only JPG, PNG or GIF."),
-        ("page.html", "The link leads to a web page, not an image file (JPG, PNG or GIF)."),
+        (
+            "page.html",
+            "The link leads to a web page, not an image file (JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP).",
+        ),
         ("gone.png", "The image link answered HTTP 404 Not Found."),
         ("to-http", "The link (or a redirect) is not https://; only HTTPS images can be used."),
     ],

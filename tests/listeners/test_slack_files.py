@@ -183,20 +183,31 @@ async def test_the_sign_in_page_says_files_read_is_missing(
     assert ecwid.byte_uploads == []
 
 
-@pytest.mark.parametrize("declared", [True, False], ids=["size declared", "size not declared"])
-async def test_a_25_mb_file_is_refused(
-    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, declared: bool
+async def test_a_file_said_to_be_over_100_mb_is_refused_before_it_is_downloaded(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
-    file = slack.add_file("F0BIG", "huge.png", PNG + b"\0" * (25 * 1024 * 1024))
-    if not declared:
-        del file["size"]
+    file = slack.add_file("F0BIG", "huge.png", PNG)
+    file["size"] = 120 * 1024 * 1024  # as Slack describes it
+    await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
+    assert await private_answer(slack) == (
+        ":x: Nothing was uploaded. The image is 120.0 MB; the bot converts images of up to 100 MB."
+    )
+    assert ecwid.byte_uploads == []
+    assert slack.downloads == []
+
+
+@pytest.mark.slow  # 100 MB through loopback
+async def test_a_download_stops_past_100_mb_when_the_size_is_not_said(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    file = slack.add_file("F0BIG", "huge.png", PNG + b"\0" * (100 * 1024 * 1024))
+    del file["size"]
     await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
     answer = await private_answer(slack)
-    assert answer.startswith(":x: Nothing was uploaded. The image is ")
-    assert answer.endswith(" MB; Ecwid takes at most 20 MB.")
+    assert answer.startswith(":x: Nothing was uploaded. The image is 100.")
+    assert answer.endswith(" MB; the bot converts images of up to 100 MB.")
     assert ecwid.byte_uploads == []
-    # Declared: refused before downloading; not declared: the download stops past 20 MB.
-    assert len(slack.downloads) == (0 if declared else 1)
+    assert len(slack.downloads) == 1
 
 
 async def test_a_pdf_named_png_is_refused(
@@ -205,7 +216,7 @@ async def test_a_pdf_named_png_is_refused(
     file = slack.add_file("F0PDF", "photo.png", b"%PDF-1.7\n" + b"x" * 2000, "image/png")
     await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
     assert await private_answer(slack) == (
-        ":x: Nothing was uploaded. The file is not a JPG, PNG or GIF image."
+        ":x: Nothing was uploaded. The file is not a JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP image."
     )
     assert ecwid.byte_uploads == []
 

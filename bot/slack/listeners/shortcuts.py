@@ -18,7 +18,7 @@ MESSAGE_SHORTCUT = "use_as_product_image"
 BULK_MESSAGE_SHORTCUT = "use_as_product_images"  # files named by SKU, as a bulk job
 
 _LINK = re.compile(r"<(https://[^|>\s]+)(?:\|[^>]*)?>|(https://[^\s<>|]+)")
-_IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif)$", re.IGNORECASE)
+_IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|hei[cf]|webp|avif|tiff?|bmp)$", re.IGNORECASE)
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:

@@ -4,7 +4,7 @@ button's value is the job's id. Texts come from bot.slack.texts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -51,9 +51,13 @@ def problems_of(lines: Sequence[Line]) -> list[Line]:
     return [line for line in lines if line.status == "invalid"]
 
 
-def plan_blocks(job: Job, lines: Sequence[Line], counts: Counts) -> list[Block]:
+def plan_blocks(
+    job: Job, lines: Sequence[Line], counts: Counts, converting: Mapping[str, int]
+) -> list[Block]:
     problems = problems_of(lines)
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
+    if converting:
+        blocks.append(_section(texts.bulk_converting(converting)))
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
     # A ready line with a note matched its SKU only by letter case: the plan says which it used.

@@ -54,7 +54,8 @@ PRODUCT = "product"
 IMAGE_URL = "image_url"
 IMAGE_FILE = "image_file"  # a file uploaded in the form
 MESSAGE_FILE = "message_file"  # which of the message's image files, when opened from one
-FILE_TYPES = ["jpg", "jpeg", "png", "gif"]
+# Photos as phones, scanners and the web make them: the bot converts what Ecwid does not take.
+FILE_TYPES = ["jpg", "jpeg", "png", "gif", "heic", "heif", "webp", "avif", "tif", "tiff", "bmp"]
 MAX_MESSAGE_FILES = 5  # offered from one message; private_metadata holds at most 3000 characters
 WIDTH = "width"
 HEIGHT = "height"
@@ -346,7 +347,7 @@ def upload_form(
             "Image URL",
             UrlInputElement(initial_value=draft.image_url or None),
             optional=True,
-            hint="An https:// link to a JPG, PNG or GIF, or upload the file below.",
+            hint="An https:// link to an image (JPG, PNG, GIF, HEIC, WebP…), or upload the file below.",
         )
     )
     blocks.append(

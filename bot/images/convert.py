@@ -1,0 +1,618 @@
+"""Photos as people have them, made ready for Ecwid (JPG, PNG or GIF, at most 20 MB).
+
+HEIC/HEIF (pillow-heif), WebP, AVIF, TIFF and BMP (Pillow) are converted to JPEG, or to PNG when
+they have transparency; the EXIF orientation is applied to the pixels; GPS and other personal
+metadata (EXIF, XMP, maker notes, comments) are removed unless the store keeps them; colour
+profiles stay. An image over 20 MB is re-encoded, and scaled down only as far as it must be.
+
+Pixels are decoded only in a process pool, never on the event loop (one conversion in a thread
+was measured to raise the loop's lag p99 from 1.3 ms to 21 ms). A JPEG or PNG that is upright and
+small enough is not decoded at all: its metadata segments are dropped from the bytes, so that it
+is not re-compressed. Sizes are read from the header and checked against IMAGE_MAX_MEGAPIXELS
+before any pixel is decoded: a decompression bomb is refused in plain words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import math
+import multiprocessing
+import os
+import struct
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pillow_heif
+from PIL import (
+    AvifImagePlugin,
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    ImageCms,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
+
+from bot.domain.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+ECWID_MAX_BYTES = 20 * 1024 * 1024  # Ecwid's limit
+MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024  # what the bot downloads to convert
+LARGE_PIXELS = 20_000_000  # conversions above this run one at a time (memory)
+JPEG_QUALITY = 90
+CONVERTER_NICENESS = 10  # the pool's workers yield the CPU to the bot's event loop (acks first)
+SHRINK_MARGIN = 0.92  # a re-encoded image over 20 MB is scaled by a little more than the ratio
+ORIENTATION = 0x0112
+GPS_IFD = 0x8825
+READY = frozenset({"JPEG", "PNG", "GIF"})  # what Ecwid takes
+# The names people know the formats by, for messages and the thread.
+FORMAT_NAMES = {
+    "JPEG": "JPEG",
+    "PNG": "PNG",
+    "GIF": "GIF",
+    "HEIF": "HEIC",
+    "AVIF": "AVIF",
+    "WEBP": "WebP",
+    "TIFF": "TIFF",
+    "BMP": "BMP",
+}
+ACCEPTED = "JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP"
+
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+class ConversionError(UserFacingError):
+    """The image cannot be made ready for Ecwid; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class ImagePolicy:
+    """The store's choices: KEEP_IMAGE_METADATA, IMAGE_MAX_SIDE, IMAGE_MAX_MEGAPIXELS and
+    IMAGE_MIN_SIDE."""
+
+    keep_metadata: bool = False
+    max_side: int | None = None
+    max_megapixels: int = 50
+    min_side: int = 800  # IMAGE_MIN_SIDE: smaller images are uploaded with a warning
+
+
+@dataclass(frozen=True)
+class Header:
+    """What an image's header says, read without decoding a pixel."""
+
+    format: str
+    width: int
+    height: int
+    orientation: int  # EXIF orientation: 1 is upright
+    frames: int
+    has_location: bool
+    has_metadata: bool  # EXIF, XMP or comments the bot would remove
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1_000_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An image ready for Ecwid, and what was done to it (for the thread and the report)."""
+
+    data: bytes = field(repr=False)
+    format: str  # JPEG, PNG or GIF
+    width: int
+    height: int
+    source_format: str
+    bytes_before: int
+    turned_upright: bool = False
+    location_removed: bool = False
+    metadata_removed: bool = False
+    scaled: bool = False
+
+    @property
+    def converted(self) -> bool:
+        return self.format != self.source_format
+
+    @property
+    def changed(self) -> bool:
+        return (
+            self.converted
+            or self.turned_upright
+            or self.location_removed
+            or self.scaled
+            or self.bytes_before > ECWID_MAX_BYTES
+        )
+
+    def summary(self) -> str:
+        """What was done, in one line of plain text ("" when nothing worth saying): e.g.
+        "Converted from HEIC to JPEG · turned upright · location data removed · 5.1 MB → 1.2 MB"."""
+        if not self.changed:
+            return ""
+        parts = []
+        if self.converted:
+            parts.append(
+                f"converted from {format_name(self.source_format)} to {format_name(self.format)}"
+            )
+        elif self.scaled or self.bytes_before > ECWID_MAX_BYTES:
+            parts.append(f"re-encoded as {format_name(self.format)}")
+        if self.turned_upright:
+            parts.append("turned upright")
+        if self.location_removed:
+            parts.append("location data removed")
+        if self.scaled:
+            parts.append(f"scaled to {self.width}×{self.height}")
+        if self.converted or self.scaled or self.bytes_before > ECWID_MAX_BYTES:
+            parts.append(f"{_megabytes(self.bytes_before)} → {_megabytes(len(self.data))}")
+        text = " · ".join(parts)
+        return text[:1].upper() + text[1:]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def sniff(data: bytes) -> str | None:
+    """The format from the first bytes (at least 16), whatever the name or label says."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    if data.startswith(b"BM") and len(data) >= 18:
+        return "BMP"
+    if data[4:8] == b"ftyp":  # ISO base media: the brands say HEIF or AVIF
+        size = int.from_bytes(data[:4], "big")
+        brands = {data[8:12]} | {data[i : i + 4] for i in range(16, min(size, len(data), 64), 4)}
+        if brands & _AVIF_BRANDS:
+            return "AVIF"
+        if brands & _HEIF_BRANDS:
+            return "HEIF"
+    return None
+
+
+def format_name(kind: str) -> str:
+    return FORMAT_NAMES.get(kind, kind)
+
+
+_BY_LABEL = {
+    "image/heic": "HEIF",
+    "image/heif": "HEIF",
+    "image/webp": "WEBP",
+    "image/avif": "AVIF",
+    "image/tiff": "TIFF",
+    "image/bmp": "BMP",
+    "heic": "HEIF",
+    "heif": "HEIF",
+    "webp": "WEBP",
+    "avif": "AVIF",
+    "tif": "TIFF",
+    "tiff": "TIFF",
+    "bmp": "BMP",
+}
+
+
+def format_to_convert(name: str, mimetype: str) -> str | None:
+    """The format a file will be converted from, as its type or name says (a plan's guess
+    before the bytes are read; they decide)."""
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    return _BY_LABEL.get(mimetype.lower()) or _BY_LABEL.get(extension)
+
+
+# An image to make ready: its bytes, or the file it was spooled to (a download, up to 100 MB, is
+# never held whole in the bot's memory; the worker reads it as it decodes).
+Source = bytes | Path
+
+
+@contextlib.contextmanager
+def _stream(source: Source) -> Iterator[BinaryIO]:
+    if isinstance(source, bytes):
+        yield io.BytesIO(source)
+    else:
+        with source.open("rb") as file:
+            yield file
+
+
+def _size(source: Source) -> int:
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def _open(stream: BinaryIO, kind: str) -> Image.Image:
+    """The format's own parser (the bytes chose it), not Image.open(): its decompression-bomb
+    guard is Pillow's, not the store's IMAGE_MAX_MEGAPIXELS, which is checked instead."""
+    if kind == "HEIF":
+        return pillow_heif.HeifImageFile(stream)  # type: ignore[no-untyped-call]
+    parsers: dict[str, type[ImageFile.ImageFile]] = {
+        "JPEG": JpegImagePlugin.JpegImageFile,
+        "PNG": PngImagePlugin.PngImageFile,
+        "GIF": GifImagePlugin.GifImageFile,
+        "WEBP": WebPImagePlugin.WebPImageFile,
+        "AVIF": AvifImagePlugin.AvifImageFile,
+        "TIFF": TiffImagePlugin.TiffImageFile,
+        "BMP": BmpImagePlugin.BmpImageFile,
+    }
+    return parsers[kind](stream)
+
+
+def read_header(source: Source) -> Header:
+    """The format, size and orientation, and whether there is metadata to remove; nothing is
+    decoded. A ConversionError when the bytes are no image the bot can use."""
+    with _stream(source) as stream:
+        return _header(stream)
+
+
+def _header(stream: BinaryIO) -> Header:
+    kind = sniff(stream.read(64))
+    stream.seek(0)
+    if kind is None:
+        raise ConversionError(f"The file is not an image the bot can use ({ACCEPTED}).")
+    try:
+        image = _open(stream, kind)
+    except Exception as exc:
+        raise ConversionError(
+            f"The {format_name(kind)} image is cut short or damaged: it could not be read."
+        ) from exc
+    with image:
+        exif = _exif(image)
+        xmp = image.info.get("xmp") or b""
+        xmp_text = xmp if isinstance(xmp, bytes) else str(xmp).encode()
+        has_location = bool(exif.get_ifd(GPS_IFD)) or b"GPSLatitude" in xmp_text
+        metadata_keys = {"exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc"}
+        has_metadata = bool(exif) or bool(metadata_keys & set(image.info))
+        width, height = image.size
+        # libheif turns a HEIF upright as it decodes; pillow-heif keeps what the EXIF said.
+        orientation = image.info.get("original_orientation") or exif.get(ORIENTATION) or 1
+        return Header(
+            format=kind,
+            width=width,
+            height=height,
+            orientation=int(orientation),
+            frames=int(getattr(image, "n_frames", 1) or 1),
+            has_location=has_location,
+            has_metadata=has_metadata,
+        )
+
+
+def _exif(image: Image.Image) -> Image.Exif:
+    """The EXIF the header holds. Not PNG's `getexif()`: it decodes the whole image to look for
+    an eXIf chunk after the pixels (a 48-megapixel PNG: 184 MB, in the bot's own process)."""
+    if not isinstance(image, PngImagePlugin.PngImageFile):
+        return image.getexif()
+    exif = Image.Exif()
+    raw = image.info.get("exif")
+    if isinstance(raw, bytes):
+        exif.load(raw)
+    return exif
+
+
+def check_header(header: Header, policy: ImagePolicy, size: int) -> None:
+    """Refuse what cannot be made ready, before any pixel is decoded."""
+    name = format_name(header.format)
+    if header.width <= 0 or header.height <= 0:
+        raise ConversionError(f"The {name} image says it has no pixels.")
+    if header.megapixels > policy.max_megapixels:
+        raise ConversionError(
+            f"The image is {header.megapixels:,.0f} megapixels; the bot converts up to "
+            f"{policy.max_megapixels}."
+        )
+    if header.frames > 1 and header.format != "GIF":
+        raise ConversionError(
+            f"The image is an animated {name}; Ecwid shows only still images (or GIF): "
+            "send one frame as JPG or PNG, or the animation as a GIF."
+        )
+    if header.format == "GIF" and size > ECWID_MAX_BYTES:
+        raise ConversionError(
+            f"The GIF is {size / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB, and an "
+            "animation cannot be made smaller without changing it."
+        )
+
+
+def needs_pixels(header: Header, policy: ImagePolicy, size: int) -> bool:
+    """Whether the image must be decoded (converted, turned, scaled); else only its metadata is
+    removed from the bytes."""
+    too_long = policy.max_side is not None and max(header.width, header.height) > policy.max_side
+    return (
+        header.format not in READY or header.orientation != 1 or size > ECWID_MAX_BYTES or too_long
+    )
+
+
+# ---- without decoding: metadata out of the bytes ------------------------------------------
+
+# JPEG segments kept: JFIF/JFXX (APP0), the ICC profile (APP2 "ICC_PROFILE"), Adobe's colour
+# transform (APP14); everything else before the image data goes (EXIF and XMP in APP1, IPTC in
+# APP13, comments). Trailing data after the end of the image (a phone's second pictures, with
+# their own EXIF) goes too.
+_ICC = b"ICC_PROFILE\x00"
+# PNG chunks kept: the image and how to show its colours; text (EXIF, XMP, comments) and time go.
+_PNG_KEPT = {
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"iCCP", b"sRGB", b"gAMA", b"cHRM",
+    b"sBIT", b"pHYs", b"bKGD", b"acTL", b"fcTL", b"fdAT",
+}  # fmt: skip
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """The JPEG without its metadata segments, its pixels untouched."""
+    out = [data[:2]]
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            raise ConversionError("The JPEG image is cut short or damaged.")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:  # end of image: nothing after it is kept
+            out.append(data[i : i + 2])
+            return b"".join(out)
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length
+            out.append(data[i : i + 2])
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        end = i + 2 + length
+        segment = data[i:end]
+        keep = (
+            marker == 0xE0
+            or marker == 0xEE
+            or (marker == 0xE2 and segment[4:16] == _ICC)
+            or not (0xE0 <= marker <= 0xEF or marker == 0xFE)
+        )
+        if keep:
+            out.append(segment)
+        i = end
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            j = i
+            while True:
+                j = data.find(b"\xff", j)
+                if j < 0 or j + 1 >= len(data):
+                    out.append(data[i:])
+                    return b"".join(out)
+                following = data[j + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    j += 2
+                    continue
+                out.append(data[i:j])
+                i = j
+                break
+    out.append(data[i:])
+    return b"".join(out)
+
+
+def strip_png(data: bytes) -> bytes:
+    """The PNG without its text, EXIF and time chunks, its pixels untouched."""
+    out = [data[:8]]
+    i = 8
+    while i + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[i : i + 4])
+        kind = data[i + 4 : i + 8]
+        end = i + 12 + length
+        if kind in _PNG_KEPT:
+            out.append(data[i:end])
+        i = end
+        if kind == b"IEND":
+            break
+    return b"".join(out)
+
+
+def strip_metadata(data: bytes, kind: str) -> bytes:
+    if kind == "JPEG":
+        return strip_jpeg(data)
+    if kind == "PNG":
+        return strip_png(data)
+    return data  # GIF: no EXIF; it goes as it is
+
+
+# ---- with decoding: in the process pool ---------------------------------------------------
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        return True
+    return image.mode == "P" and "transparency" in image.info
+
+
+def _to_output_mode(image: Image.Image, alpha: bool) -> Image.Image:
+    """RGB or RGBA; a CMYK image is converted through its own profile to sRGB."""
+    if image.mode == "CMYK":
+        profile = image.info.get("icc_profile")
+        if profile:
+            try:
+                source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+                converted = ImageCms.profileToProfile(
+                    image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+                )
+                if converted is not None:
+                    converted.info.pop("icc_profile", None)
+                    return converted
+            except ImageCms.PyCMSError:
+                log.info("a CMYK image's profile could not be applied; converted plainly")
+        converted = image.convert("RGB")
+        converted.info.pop("icc_profile", None)
+        return converted
+    mode = "RGBA" if alpha else "RGB"
+    if image.mode == mode:
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit or float grey
+        image = image.point(lambda v: v / 256).convert("L")
+    converted = image.convert(mode)
+    if "icc_profile" in image.info:
+        converted.info["icc_profile"] = image.info["icc_profile"]
+    return converted
+
+
+def _encode(image: Image.Image, fmt: str, icc: bytes | None, exif: bytes | None) -> bytes:
+    out = io.BytesIO()
+    options: dict[str, object] = {}
+    if icc:
+        options["icc_profile"] = icc
+    if exif:
+        options["exif"] = exif
+    if fmt == "JPEG":
+        image.save(out, "JPEG", quality=JPEG_QUALITY, **options)
+    else:
+        image.save(out, "PNG", compress_level=6, **options)
+    return out.getvalue()
+
+
+def convert(source: Source, policy: ImagePolicy) -> Prepared:
+    """Decode, turn upright, clean and encode for Ecwid (in a worker process)."""
+    with _stream(source) as stream:
+        return _convert(stream, _size(source), policy)
+
+
+def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
+    header = _header(stream)
+    check_header(header, policy, size)
+    # The worker is the bot's own: Pillow's guard follows the store's limit, checked above.
+    Image.MAX_IMAGE_PIXELS = policy.max_megapixels * 1_000_000
+    stream.seek(0)
+    image = _open(stream, header.format)
+    long_side = max(header.width, header.height)
+    target = min(long_side, policy.max_side or long_side)
+    if header.format == "JPEG" and target < long_side:
+        # Decoded at a reduced size (1/2, 1/4, 1/8) when the result is smaller anyway.
+        scale = target / long_side
+        image.draft("RGB", (math.ceil(header.width * scale), math.ceil(header.height * scale)))
+    image.load()
+    exif = image.getexif()
+    icc = image.info.get("icc_profile")
+    cmyk = image.mode == "CMYK"
+    if header.orientation != 1:  # the original is let go at once: a 48-MP photo is 184 MB
+        image = ImageOps.exif_transpose(image)
+    alpha = _has_alpha(image)
+    ready = _to_output_mode(image, alpha)
+    del image
+    if cmyk:  # converted through its profile to sRGB: the profile no longer applies
+        icc = ready.info.get("icc_profile")
+    fmt = "PNG" if alpha else "JPEG"
+    kept_exif: bytes | None = None
+    if policy.keep_metadata and exif:
+        exif[ORIENTATION] = 1
+        kept_exif = exif.tobytes()
+    if max(ready.size) > target:
+        ready = _resize(ready, target / max(ready.size))
+    encoded = _encode(ready, fmt, icc, kept_exif)
+    for _ in range(6):  # scaled down only as far as it must be to fit in 20 MB
+        if len(encoded) <= ECWID_MAX_BYTES:
+            break
+        ready = _resize(ready, math.sqrt(ECWID_MAX_BYTES / len(encoded)) * SHRINK_MARGIN)
+        encoded = _encode(ready, fmt, icc, kept_exif)
+    else:
+        raise ConversionError("The image could not be made smaller than Ecwid's 20 MB.")
+    return Prepared(
+        data=encoded,
+        format=fmt,
+        width=ready.width,
+        height=ready.height,
+        source_format=header.format,
+        bytes_before=size,
+        turned_upright=header.orientation != 1,
+        location_removed=header.has_location and not policy.keep_metadata,
+        metadata_removed=header.has_metadata and not policy.keep_metadata,
+        scaled=max(ready.size) < long_side,  # by the draft, the cap or to fit in 20 MB
+    )
+
+
+def _resize(image: Image.Image, factor: float) -> Image.Image:
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def clean(data: bytes, header: Header, policy: ImagePolicy) -> Prepared:
+    """An upright JPG, PNG or GIF small enough for Ecwid: only its metadata removed."""
+    kept = data if policy.keep_metadata else strip_metadata(data, header.format)
+    return Prepared(
+        data=kept,
+        format=header.format,
+        width=header.width,
+        height=header.height,
+        source_format=header.format,
+        bytes_before=len(data),
+        location_removed=header.has_location and not policy.keep_metadata,
+        metadata_removed=header.has_metadata and not policy.keep_metadata and kept != data,
+    )
+
+
+def _lower_priority() -> None:
+    """In each worker: conversions are background work; the process answering Slack comes
+    first when both want a core."""
+    if hasattr(os, "nice"):
+        os.nice(CONVERTER_NICENESS)
+
+
+class ImagePreparer:
+    """Makes images ready for Ecwid: metadata out in a thread, pixels in a process pool of at
+    most `cores − 1` workers (at least one), a large image (over 20 megapixels) at a time."""
+
+    def __init__(self, policy: ImagePolicy, *, workers: int | None = None) -> None:
+        self.policy = policy
+        self._workers = workers or max(1, (os.cpu_count() or 2) - 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._large = asyncio.Semaphore(1)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: a fork would copy the loop, its threads and their locks into the worker.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+            )
+        return self._pool
+
+    async def prepare(self, source: Source) -> Prepared:
+        """The image (its bytes, or the file it was spooled to) made ready, or a
+        ConversionError that says why it cannot be."""
+        header = await asyncio.to_thread(read_header, source)
+        size = _size(source)
+        check_header(header, self.policy, size)
+        if not needs_pixels(header, self.policy, size):  # at most 20 MB: read whole
+            data = (
+                source if isinstance(source, bytes) else await asyncio.to_thread(source.read_bytes)
+            )
+            return await asyncio.to_thread(clean, data, header, self.policy)
+        if header.width * header.height > LARGE_PIXELS:
+            async with self._large:
+                return await self._convert(source)
+        return await self._convert(source)
+
+    async def _convert(self, source: Source) -> Prepared:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), convert, source, self.policy)
+        except BrokenProcessPool as exc:  # a worker died (out of memory…): a new pool next time
+            log.error("the image converter stopped: %s", exc)
+            self._pool = None
+            raise ConversionError(
+                "The image could not be converted: the converter stopped. Try again, or send "
+                "a smaller photo."
+            ) from exc
+        except ConversionError:
+            raise
+        except Exception as exc:
+            log.warning("an image could not be converted: %s", type(exc).__name__)
+            raise ConversionError(
+                "The image could not be converted: it may be damaged, or use a variant of its "
+                "format the bot cannot read."
+            ) from exc
+
+    def close(self, *, wait: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None

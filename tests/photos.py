@@ -1,0 +1,138 @@
+"""Real image files as phones, cameras, scanners and the web make them (Pillow and pillow-heif
+write them), and checks of what reached Ecwid: the pixels, not only the size."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pillow_heif
+from PIL import Image
+
+ORIENTATION = 0x0112
+GPS_IFD = 0x8825
+TOP = (0, 0, 255)  # the upright picture: blue above, red below
+BOTTOM = (255, 0, 0)
+
+
+def upright(width: int, height: int) -> Image.Image:
+    """A picture whose top half is blue and bottom half red: upright is checkable by pixels."""
+    image = Image.new("RGB", (width, height), BOTTOM)
+    image.paste(TOP, (0, 0, width, height // 2))
+    return image
+
+
+def located_exif(orientation: int = 1) -> Image.Exif:
+    """EXIF as a phone writes it: a camera, an orientation, and where the photo was taken."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhonyPhone"
+    exif[ORIENTATION] = orientation
+    exif[GPS_IFD] = {1: "N", 2: (52.0, 22.0, 7.5), 3: "E", 4: (4.0, 53.0, 40.0)}
+    return exif
+
+
+def sideways_jpeg(width: int = 600, height: int = 400) -> bytes:
+    """A phone JPEG stored on its side, with EXIF orientation 6 (turn 90° clockwise to show it)
+    and a GPS position; shown upright it is `width`×`height`."""
+    stored = upright(width, height).rotate(90, expand=True)  # counter-clockwise: 6 undoes it
+    out = io.BytesIO()
+    stored.save(out, "JPEG", quality=92, exif=located_exif(6).tobytes())
+    return out.getvalue()
+
+
+def located_jpeg(width: int = 600, height: int = 400) -> bytes:
+    """An upright phone JPEG with a GPS position and a comment."""
+    out = io.BytesIO()
+    upright(width, height).save(
+        out, "JPEG", quality=92, exif=located_exif(1).tobytes(), comment=b"holiday"
+    )
+    return out.getvalue()
+
+
+def heic_photo(width: int = 640, height: int = 480) -> bytes:
+    """A HEIC as an iPhone makes it: with EXIF and a GPS position."""
+    out = io.BytesIO()
+    pillow_heif.from_pillow(upright(width, height)).save(
+        out, quality=80, exif=located_exif(1).tobytes()
+    )
+    return out.getvalue()
+
+
+def webp_photo(width: int = 640, height: int = 480) -> bytes:
+    out = io.BytesIO()
+    upright(width, height).save(out, "WEBP", quality=80)
+    return out.getvalue()
+
+
+def webp_with_alpha(width: int = 300, height: int = 300) -> bytes:
+    """A lossless WebP whose left half is transparent."""
+    image = upright(width, height).convert("RGBA")
+    image.paste((0, 0, 0, 0), (0, 0, width // 2, height))
+    out = io.BytesIO()
+    image.save(out, "WEBP", lossless=True)
+    return out.getvalue()
+
+
+def animated_webp() -> bytes:
+    frames = [upright(64, 64), upright(64, 64).rotate(180)]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], duration=100)
+    return out.getvalue()
+
+
+def avif_photo(width: int = 640, height: int = 480) -> bytes:
+    out = io.BytesIO()
+    upright(width, height).save(out, "AVIF", quality=70)
+    return out.getvalue()
+
+
+def tiff_scan(width: int = 800, height: int = 600) -> bytes:
+    out = io.BytesIO()
+    upright(width, height).save(out, "TIFF", compression="tiff_lzw")
+    return out.getvalue()
+
+
+def png_over_20_mb() -> bytes:
+    """A camera PNG past Ecwid's 20 MB: noise does not compress (2,900 × 2,900 × 3 bytes)."""
+    side = 2900
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    data = out.getvalue()
+    assert len(data) > 20 * 1024 * 1024
+    return data
+
+
+def tiff_bomb() -> bytes:
+    """A few kilobytes that open to 300 megapixels (a blank fax-coded TIFF)."""
+    out = io.BytesIO()
+    Image.new("1", (20000, 15000), 1).save(out, "TIFF", compression="group4")
+    return out.getvalue()
+
+
+def shown(data: bytes) -> Image.Image:
+    """What a browser would show of the bytes Ecwid got (EXIF orientation applied)."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def is_upright(image: Image.Image) -> bool:
+    """Blue on top and red at the bottom, as `upright` drew it (JPEG's colours are near)."""
+    rgb = image.convert("RGB")
+    width, height = rgb.size
+
+    def near(pixel: object, colour: tuple[int, int, int]) -> bool:
+        assert isinstance(pixel, tuple)
+        return all(abs(int(a) - b) < 40 for a, b in zip(pixel[:3], colour, strict=True))
+
+    return near(rgb.getpixel((width // 2, height // 8)), TOP) and near(
+        rgb.getpixel((width // 2, height * 7 // 8)), BOTTOM
+    )
+
+
+def has_location(data: bytes) -> bool:
+    """Whether the bytes still say where the photo was taken (EXIF GPS or XMP)."""
+    image = Image.open(io.BytesIO(data))
+    exif = image.getexif()
+    return bool(exif.get_ifd(GPS_IFD)) or b"GPS" in bytes(image.info.get("xmp") or b"")
