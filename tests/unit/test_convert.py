@@ -89,7 +89,7 @@ def test_limits_are_checked_on_the_header() -> None:
     header = read_header(located_jpeg(1000, 1000))
     check_header(header, ImagePolicy(max_megapixels=1), 1000)
     with pytest.raises(
-        ConversionError, match="^The image is 1 megapixels; the bot converts up to 0"
+        ConversionError, match=r"^The image is 1 megapixels; the bot converts up to 0\.$"
     ):
         check_header(header, ImagePolicy(max_megapixels=0), 1000)
 
