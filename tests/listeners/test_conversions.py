@@ -37,6 +37,7 @@ from tests.photos import (
     tiff_bomb,
     tiff_scan,
     upright,
+    webp_photo,
     webp_with_alpha,
 )
 from tests.slack_requests import message_shortcut, view_submission
@@ -370,3 +371,28 @@ async def test_a_converted_link_goes_to_the_gallery_under_the_name_of_what_it_is
     (call,) = [c for c in ecwid.calls if c.path == "/products/123/gallery"]
     assert call.query["fileName"] == "front view.png"
     assert shown(call.body).format == "PNG"
+
+
+async def test_a_lossy_webp_goes_up_as_a_jpeg_of_its_size(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    file = slack.add_file("F0LOSSY", "web.webp", webp_photo(640, 480), "image/webp")
+    await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
+    reply = await thread_reply(slack)
+    image = shown(sent(ecwid))
+    assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (640, 480))
+    assert is_upright(image)
+    assert ":sparkles: Converted from WebP to JPEG · " in reply
+
+
+async def test_an_animated_gif_goes_as_it_is(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    frames = [upright(120, 80), upright(120, 80).rotate(180)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    file = slack.add_file("F0GIF", "spin.gif", out.getvalue(), "image/gif")
+    await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
+    reply = await thread_reply(slack)
+    assert sent(ecwid) == out.getvalue()  # every frame, byte for byte
+    assert ":sparkles:" not in reply
