@@ -202,9 +202,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     users = ids("ALLOWED_USERS", "UW")
     usergroups = ids("ALLOWED_USERGROUPS", "S")
     channels = ids("ALLOWED_CHANNELS", "CGD")
-    allow_private = env.get("PROBE_ALLOW_PRIVATE_NETWORKS", "false").lower()
-    if allow_private not in ("true", "false", "1", "0", "yes", "no", ""):
-        problems.append("PROBE_ALLOW_PRIVATE_NETWORKS must be true or false")
+
+    def flag(name: str) -> bool:
+        value = env.get(name, "false").lower()
+        if value not in ("true", "false", "1", "0", "yes", "no", ""):
+            problems.append(f"{name} must be true or false")
+        return value in ("true", "1", "yes")
+
+    allow_private = flag("PROBE_ALLOW_PRIVATE_NETWORKS")
 
     log_level = (env.get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
@@ -230,12 +235,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "host and a port of 1–65535 for PostgreSQL"
             )
     lease = number("BULK_LEASE_SECONDS", "30", float, 1, 600)
-    keep_metadata = env.get("KEEP_IMAGE_METADATA", "false").lower()
-    if keep_metadata not in ("true", "false", "1", "0", "yes", "no", ""):
-        problems.append("KEEP_IMAGE_METADATA must be true or false")
-    max_side = number("IMAGE_MAX_SIDE", "0", int, 0, 100_000) if env.get("IMAGE_MAX_SIDE") else 0
-    if env.get("IMAGE_MAX_SIDE") and max_side < 100:
-        problems.append("IMAGE_MAX_SIDE must be a number of pixels from 100 to 100000")
+    keep_metadata = flag("KEEP_IMAGE_METADATA")
+    max_side = (
+        number("IMAGE_MAX_SIDE", "800", int, 100, 100_000) if env.get("IMAGE_MAX_SIDE") else 0
+    )
     megapixels = number("IMAGE_MAX_MEGAPIXELS", "50", int, 1, 1000)
     min_side = number("IMAGE_MIN_SIDE", "800", int, 0, 100_000)
 
@@ -257,14 +260,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_users=users,
         allowed_usergroups=usergroups,
         allowed_channels=channels,
-        probe_allow_private_networks=allow_private in ("true", "1", "yes"),
+        probe_allow_private_networks=allow_private,
         ssl_cert_file=ssl_cert_file,
         log_level=log_level,
         ecwid_rate_limit=rate_limit,
         database_url=database,
         bulk_lease_seconds=float(lease),
         images=ImagePolicy(
-            keep_metadata=keep_metadata in ("true", "1", "yes"),
+            keep_metadata=keep_metadata,
             max_side=int(max_side) or None,
             max_megapixels=int(megapixels),
             min_side=int(min_side),

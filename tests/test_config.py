@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, load_settings
+from bot.images.convert import ImagePolicy
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
@@ -58,4 +59,27 @@ def test_allow_lists_say_which_letters_ids_start_with() -> None:
         "Cannot start: ALLOWED_USERS must be comma-separated Slack ids starting with U or W; "
         "ALLOWED_CHANNELS must be comma-separated Slack ids starting with C, G or D. See "
         ".env.example for every setting."
+    )
+
+
+def test_the_image_settings() -> None:
+    assert load_settings(GOOD).images == ImagePolicy(
+        keep_metadata=False, max_side=None, max_megapixels=50, min_side=800
+    )
+    chosen = {
+        **GOOD,
+        "KEEP_IMAGE_METADATA": "yes",
+        "IMAGE_MAX_SIDE": "4000",
+        "IMAGE_MAX_MEGAPIXELS": "100",
+        "IMAGE_MIN_SIDE": "1200",
+    }
+    assert load_settings(chosen).images == ImagePolicy(
+        keep_metadata=True, max_side=4000, max_megapixels=100, min_side=1200
+    )
+    bad = {**GOOD, "KEEP_IMAGE_METADATA": "maybe", "IMAGE_MAX_SIDE": "50"}
+    with pytest.raises(ConfigError) as error:
+        load_settings(bad)
+    assert str(error.value) == (
+        "Cannot start: KEEP_IMAGE_METADATA must be true or false; IMAGE_MAX_SIDE must be a "
+        "number from 100 to 100000. See .env.example for every setting."
     )

@@ -371,7 +371,8 @@ class JobRun:
                     if isinstance(image, FileImage):
                         data = image.data
                         size = size or check_size(image.info.width or 0, image.info.height or 0)
-                        changes = image.prepared.summary() or None if image.prepared else None
+                        if image.prepared is not None:
+                            changes = image.prepared.summary() or None
                 if size is None:
                     return Outcome(number, LineState.FAILED, reason="The image's size is unknown.")
                 # Begun before a restart: its upload may have reached Ecwid. Look before sending.

@@ -44,7 +44,7 @@ from bot.ecwid.store import StoreInfo
 from bot.flows.undo import UndoRecord, url_fingerprint
 from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePreparer, Prepared, sniff
 from bot.images.fingerprint import NoFingerprint, fingerprint
-from bot.images.probe import ImageInfo, ImageProbe
+from bot.images.probe import ImageInfo, ImageProbe, no_authorization
 from bot.images.shared_files import FileImage, SharedFileReader
 
 log = logging.getLogger(__name__)
@@ -397,7 +397,7 @@ class UploadFlow:
                     assert request.image_url is not None
                     await self._probe.download_file(
                         request.image_url,
-                        authorization=_no_token,
+                        authorization=no_authorization,
                         limit=MAX_DOWNLOAD_BYTES,
                         spool=spool,
                     )
@@ -479,11 +479,6 @@ def _spool() -> contextlib.AbstractContextManager[IO[bytes]]:
     """A file the image is written to as it downloads, deleted afterwards (the converter's
     worker reads it from there)."""
     return tempfile.NamedTemporaryFile(prefix="ecwid-image-", suffix=".download")
-
-
-def _no_token(_: str) -> str | None:
-    """A link's host gets no Authorization header."""
-    return None
 
 
 def _file_name(request: UploadRequest, data: bytes) -> str:

@@ -99,7 +99,6 @@ class Header:
     orientation: int  # EXIF orientation: 1 is upright
     frames: int
     has_location: bool
-    has_metadata: bool  # EXIF, XMP or comments the bot would remove
 
     @property
     def megapixels(self) -> float:
@@ -118,7 +117,6 @@ class Prepared:
     bytes_before: int
     turned_upright: bool = False
     location_removed: bool = False
-    metadata_removed: bool = False
     scaled: bool = False
 
     @property
@@ -233,21 +231,23 @@ def _size(source: Source) -> int:
     return len(source) if isinstance(source, bytes) else source.stat().st_size
 
 
+_PARSERS: dict[str, type[ImageFile.ImageFile]] = {
+    "JPEG": JpegImagePlugin.JpegImageFile,
+    "PNG": PngImagePlugin.PngImageFile,
+    "GIF": GifImagePlugin.GifImageFile,
+    "WEBP": WebPImagePlugin.WebPImageFile,
+    "AVIF": AvifImagePlugin.AvifImageFile,
+    "TIFF": TiffImagePlugin.TiffImageFile,
+    "BMP": BmpImagePlugin.BmpImageFile,
+}
+
+
 def _open(stream: BinaryIO, kind: str) -> Image.Image:
     """The format's own parser (the bytes chose it), not Image.open(): its decompression-bomb
     guard is Pillow's, not the store's IMAGE_MAX_MEGAPIXELS, which is checked instead."""
     if kind == "HEIF":
         return pillow_heif.HeifImageFile(stream)  # type: ignore[no-untyped-call]
-    parsers: dict[str, type[ImageFile.ImageFile]] = {
-        "JPEG": JpegImagePlugin.JpegImageFile,
-        "PNG": PngImagePlugin.PngImageFile,
-        "GIF": GifImagePlugin.GifImageFile,
-        "WEBP": WebPImagePlugin.WebPImageFile,
-        "AVIF": AvifImagePlugin.AvifImageFile,
-        "TIFF": TiffImagePlugin.TiffImageFile,
-        "BMP": BmpImagePlugin.BmpImageFile,
-    }
-    return parsers[kind](stream)
+    return _PARSERS[kind](stream)
 
 
 def read_header(source: Source) -> Header:
@@ -273,8 +273,6 @@ def _header(stream: BinaryIO) -> Header:
         xmp = image.info.get("xmp") or b""
         xmp_text = xmp if isinstance(xmp, bytes) else str(xmp).encode()
         has_location = bool(exif.get_ifd(GPS_IFD)) or b"GPSLatitude" in xmp_text
-        metadata_keys = {"exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc"}
-        has_metadata = bool(exif) or bool(metadata_keys & set(image.info))
         width, height = image.size
         # libheif turns a HEIF upright as it decodes; pillow-heif keeps what the EXIF said.
         orientation = image.info.get("original_orientation") or exif.get(ORIENTATION) or 1
@@ -285,7 +283,6 @@ def _header(stream: BinaryIO) -> Header:
             orientation=int(orientation),
             frames=int(getattr(image, "n_frames", 1) or 1),
             has_location=has_location,
-            has_metadata=has_metadata,
         )
 
 
@@ -524,7 +521,6 @@ def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
         bytes_before=size,
         turned_upright=header.orientation != 1,
         location_removed=header.has_location and not policy.keep_metadata,
-        metadata_removed=header.has_metadata and not policy.keep_metadata,
         scaled=max(ready.size) < long_side,  # by the draft, the cap or to fit in 20 MB
     )
 
@@ -545,7 +541,6 @@ def clean(data: bytes, header: Header, policy: ImagePolicy) -> Prepared:
         source_format=header.format,
         bytes_before=len(data),
         location_removed=header.has_location and not policy.keep_metadata,
-        metadata_removed=header.has_metadata and not policy.keep_metadata and kept != data,
     )
 
 

@@ -110,6 +110,11 @@ class _Hop:
     trusted: bool  # the configured Slack API: plain http allowed, address rules not applied
 
 
+def no_authorization(_url: str) -> str | None:
+    """For `download_file`: no hop gets an Authorization header (a link's host, a remote file)."""
+    return None
+
+
 def origin_of(url: str) -> str:
     """scheme://host:port, lower-cased, with the default port spelt out."""
     parts = urlsplit(url)

@@ -24,6 +24,7 @@ from bot.images.probe import (
     ImageProbe,
     ProbeError,
     RawFile,
+    no_authorization,
     origin_of,
     pixel_size,
     sniff_format,
@@ -50,10 +51,6 @@ class FileImage:
     data: bytes
     info: ImageInfo
     prepared: Prepared | None = None
-
-
-def _no_token(_: str) -> str | None:
-    return None
 
 
 def is_slack_file_host(host: str) -> bool:
@@ -109,7 +106,7 @@ class SharedFileReader:
             # A remote file (Drive, files.remote.add…): read like a link, with no token.
             log.info("file %s is not hosted by Slack: read as a link", file.id)
             raw = await self._probe.download_file(
-                file.download_url, authorization=_no_token, limit=limit, spool=sink
+                file.download_url, authorization=no_authorization, limit=limit, spool=sink
             )
             return raw, file.download_url
         raw, name = await self._download(file, limit, sink)
@@ -152,10 +149,7 @@ class SharedFileReader:
 def _check(data: bytes, content_type: str, name: str) -> ImageInfo:
     """Decided from the bytes, not the name: an image the bot can use, and (for JPG, PNG or
     GIF) its pixel size; the other formats are measured as they are converted."""
-    _check_not_sign_in(data, content_type)
-    kind = sniff_format(data, "", final=True, what="file")  # the bytes decide, not the label
-    if kind is None:
-        raise ProbeError("The file is empty.")
+    kind = _check_start(data[:PARSE_START], content_type)
     if kind not in READY:
         return ImageInfo(kind, None, None, len(data), url=name, file_bytes=len(data))
     size = pixel_size(data, kind)

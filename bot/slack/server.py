@@ -109,6 +109,12 @@ async def _answer(app: AsyncApp, request: AsyncBoltRequest, ack: _SignallingAck)
 _finishing: set[asyncio.Future[BoltResponse]] = set()
 
 
+def _finished(dispatch: asyncio.Future[BoltResponse]) -> None:
+    _finishing.discard(dispatch)
+    if not dispatch.cancelled() and dispatch.exception() is not None:
+        log.error("Bolt failed after the answer was sent", exc_info=dispatch.exception())
+
+
 class _CollectorPause:
     """Python's cyclic garbage collector waits while requests are answered: a collection takes
     milliseconds (up to 43 ms measured during a bulk job), enough to be an ack's p99 on its own.
@@ -128,12 +134,6 @@ class _CollectorPause:
             self._answering -= 1
             if not self._answering:
                 gc.enable()
-
-
-def _finished(dispatch: asyncio.Future[BoltResponse]) -> None:
-    _finishing.discard(dispatch)
-    if not dispatch.cancelled() and dispatch.exception() is not None:
-        log.error("Bolt failed after the answer was sent", exc_info=dispatch.exception())
 
 
 def create_web_app(

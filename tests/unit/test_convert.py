@@ -109,7 +109,7 @@ def test_the_summary_says_what_was_done_in_one_line() -> None:
     assert converted.summary() == (
         "Converted from HEIC to JPEG · turned upright · location data removed · 5.1 MB → 1.2 MB"
     )
-    only_cleaned = Prepared(b"x", "JPEG", 10, 10, "JPEG", 2, metadata_removed=True)
+    only_cleaned = Prepared(b"x", "JPEG", 10, 10, "JPEG", 2)  # camera data out, nothing else
     assert only_cleaned.summary() == ""  # nothing a person would notice
 
 
