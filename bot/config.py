@@ -64,6 +64,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     bulk_lease_seconds: float = 30.0  # how long a bulk job stays with a process that went silent
     images: ImagePolicy = DEFAULT_IMAGE_POLICY  # KEEP_IMAGE_METADATA, IMAGE_MAX_SIDE, …
+    # How long, and up to how much in all, bulk lines' previous images are kept for Undo.
+    history_days: int = 30
+    history_max_mb: float = 200.0
     env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property
@@ -241,6 +244,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     megapixels = number("IMAGE_MAX_MEGAPIXELS", "50", int, 1, 1000)
     min_side = number("IMAGE_MIN_SIDE", "800", int, 0, 100_000)
+    history_days = number("HISTORY_DAYS", "30", int, 1, 3650)
+    history_max_mb = number("HISTORY_MAX_MB", "200", float, 0.01, 100_000)
 
     if problems:
         raise ConfigError(
@@ -272,5 +277,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_megapixels=int(megapixels),
             min_side=int(min_side),
         ),
+        history_days=int(history_days),
+        history_max_mb=float(history_max_mb),
         env_file=env_file,
     )

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
+from bot.jobs.history import History
 from bot.jobs.store import JobStore, JobStoreError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
@@ -27,9 +28,10 @@ ECWID_SCOPE_HELP = "in the Ecwid app's settings, then use its new token"
 class Finding:
     ok: bool
     text: str
+    warning: bool = False  # ok for now, but worth acting on soon
 
     def __str__(self) -> str:
-        return f"{'ok ' if self.ok else 'FIX'} {self.text}"
+        return f"{'FIX' if not self.ok else 'WARN' if self.warning else 'ok '} {self.text}"
 
 
 async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> list[Finding]:
@@ -141,10 +143,37 @@ async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
     except JobStoreError as exc:
         return [Finding(False, f"Bulk jobs: {exc}; check DATABASE_URL.")]
     kind = jobs.dialect
-    await jobs.close()
-    if kind != "sqlite":
-        return [Finding(True, "Bulk jobs: kept in PostgreSQL (DATABASE_URL).")]
-    return [Finding(True, "Bulk jobs: kept in a SQLite file.")]
+    try:
+        kept = await History(jobs).kept_bytes()
+    finally:
+        await jobs.close()
+    found = [
+        Finding(True, "Bulk jobs: kept in PostgreSQL (DATABASE_URL).")
+        if kind != "sqlite"
+        else Finding(True, "Bulk jobs: kept in a SQLite file.")
+    ]
+    return [*found, history_finding(settings, kept)]
+
+
+HISTORY_WARN_SHARE = 0.8  # of HISTORY_MAX_MB
+
+
+def history_finding(settings: Settings, kept: int) -> Finding:
+    """How full the kept copies (bulk lines' previous images, for Undo) are."""
+    limit = settings.history_max_mb
+    used = kept / (1024 * 1024)
+    text = (
+        f"History: copies kept for Undo take {used:,.1f} MB of HISTORY_MAX_MB={limit:g} MB "
+        f"(and are kept at most HISTORY_DAYS={settings.history_days} days)"
+    )
+    if used >= HISTORY_WARN_SHARE * limit:
+        return Finding(
+            True,
+            text + ": nearly full. The oldest copies are dropped first, and an undo of their "
+            "lines will say so; raise HISTORY_MAX_MB if the database has room.",
+            warning=True,
+        )
+    return Finding(True, text + ".")
 
 
 async def diagnose(

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk import BulkFlow
+from bot.flows.history import HistoryFlow, Retention
 from bot.flows.product_search import ProductSearch
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
@@ -22,11 +23,13 @@ from bot.flows.workers import WorkerPool
 from bot.images.convert import ImagePreparer
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
-from bot.jobs.store import JobStore
+from bot.jobs.history import History
+from bot.jobs.store import Job, JobStore
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
 from bot.slack.files import describer
 from bot.slack.forms import Forms
+from bot.slack.home import SlackHistoryReport
 from bot.slack.notify import Notifier, SlackBulkReport, SlackUndoReport, SlackUploadReport
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class Runtime:
     bulk: BulkFlow
     forms: Forms
     product_search: ProductSearch
+    history: HistoryFlow
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -89,42 +93,67 @@ class Runtime:
             slack_api_url=settings.slack_api_url,
         )
         images = ImagePreparer(settings.images)
-        uploads = UploadFlow(ecwid, store, probe, files, SlackUploadReport(slack, notifier), images)
+        kept = History(jobs)
+        uploads = UploadFlow(
+            ecwid, store, probe, files, SlackUploadReport(slack, notifier), images, kept
+        )
+        undos = UndoFlow(ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept)
+        access = AccessPolicy(settings, slack)
+        database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
+        history = HistoryFlow(
+            history=kept,
+            jobs=jobs,
+            store=store,
+            report=SlackHistoryReport(slack, notifier, settings, access, kept, database),
+            retention=Retention(settings.history_days, settings.history_max_mb),
+        )
+        uploads.on_change = undos.on_change = history.changed
+
+        async def after_job(job: Job) -> None:
+            await history.prune_quietly()  # the kept copies just grew
+            history.changed(job.user_id)
+
         workers = WorkerPool(UPLOAD_WORKERS)
         bulk = BulkFlow(
             jobs=jobs,
             store=store,
             uploads=uploads,
             report=SlackBulkReport(slack, notifier),
+            undos=undos,
+            history=kept,
             lease_seconds=settings.bulk_lease_seconds,
             priority=workers.priority,  # a job's lines hold back while requests are answered
+            after_finish=after_job,
         )
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on
+        history.keep_pruning()
         return cls(
             settings=settings,
             session=session,
             http=http,
             slack=slack,
             ecwid=ecwid,
-            access=AccessPolicy(settings, slack),
+            access=access,
             probe=probe,
             images=images,
             store=store,
             notifier=notifier,
             uploads=uploads,
-            undos=UndoFlow(ecwid, files, probe, jobs, SlackUndoReport(slack, notifier)),
+            undos=undos,
             workers=workers,
             jobs=jobs,
             bulk=bulk,
             forms=Forms(slack, store, notifier),
             product_search=ProductSearch(ecwid, store),
+            history=history,
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:
         """Finish the uploads in flight (up to the grace period), then release connections.
         Bulk jobs pause: their lines in flight finish, and the next process resumes them."""
         await asyncio.gather(self.workers.close(grace_seconds), self.bulk.close(grace_seconds))
+        await self.history.close()
         await self.jobs.close()
         await self.http.aclose()  # closes the shared session too
         await self.probe.aclose()

@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from tests.fakes.ecwid_api import FakeEcwid, media
-from tests.fakes.image_host import FakeImageHost, Served, image_bytes
+from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.slack_requests import TEAM, USER, view_submission
 
@@ -26,6 +26,37 @@ def stock(ecwid: FakeEcwid, count: int) -> list[int]:
 def serve_photos(images: FakeImageHost) -> None:
     """Every name the host does not know is a 640×480 JPEG."""
     images.default = Served(image_bytes("JPEG", 640, 480), "image/jpeg")
+
+
+def photo(seed: str, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A JPEG of its own for each seed: fingerprints tell two seeds' photos apart."""
+    out = io.BytesIO()
+    picture(seed, size).save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def with_old_images(ecwid: FakeEcwid, images: FakeImageHost, ids: list[int]) -> dict[int, bytes]:
+    """Each product shows a photo of its own (old-N.jpg) with alt texts, as before any job;
+    the photos' bytes by product."""
+    old: dict[int, bytes] = {}
+    for n in ids:
+        old[n] = photo(f"old-{n}")
+        images.files[f"old-{n}.jpg"] = Served(old[n], "image/jpeg")
+        ecwid.products[n]["originalImage"] = {
+            "url": images.link(f"old-{n}.jpg"),
+            "width": 640,
+            "height": 480,
+        }
+        main = ecwid.products[n]["media"]["images"][0]
+        main["alt"] = {"main": f"Old {n}", "translated": {"nl": f"Oud {n}"}}
+    return old
+
+
+def new_lines(images: FakeImageHost, ids: list[int]) -> list[str]:
+    """A line per product, each with a new photo of its own (new-N.jpg) and alt text."""
+    for n in ids:
+        images.files[f"new-{n}.jpg"] = Served(photo(f"new-{n}"), "image/jpeg")
+    return [f'{n} {images.link(f"new-{n}.jpg")} 640x480 alt="New {n}"' for n in ids]
 
 
 def lines_for(images: FakeImageHost, ids: list[int]) -> list[str]:

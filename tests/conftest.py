@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_settings
+from bot.config import database_url as sqlalchemy_url
+from bot.ecwid.budget import RateLimit
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
@@ -82,3 +84,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/jobs.sqlite3"
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.new_database()
+
+
+@pytest.fixture
+async def bulk_bot(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, database_url: str
+) -> AsyncIterator[BotUnderTest]:
+    """The bot on each kind of job store, with Ecwid's limit at 10 calls a second (so that
+    30 lines take a few seconds), and an Ecwid that answers 429 past that limit."""
+    ecwid.rate_limit = (10, 1.0)
+    tuned = replace(
+        settings,
+        database_url=sqlalchemy_url(database_url) or "",
+        ecwid_rate_limit=RateLimit(10, 1),
+    )
+    async with serving(tuned, slack) as bot:
+        yield bot

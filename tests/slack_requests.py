@@ -27,11 +27,12 @@ class SlackSender:
         timestamp: int | None = None,
         signature: str | None = None,
         headers: dict[str, str] | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> httpx.Response:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         headers = {
             **(headers or {}),
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": signature or self.sign(ts, body),
         }
@@ -72,6 +73,19 @@ class SlackSender:
 
     async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    async def event(self, event: dict[str, Any], event_id: str = "Ev1") -> httpx.Response:
+        """An Events API delivery: the event_callback envelope, as JSON (Slack's Events API)."""
+        envelope = {
+            "token": "legacy-unused",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return await self.post(json.dumps(envelope), content_type="application/json")
 
 
 # ---- interaction payloads, shaped as Slack sends them ----------------------------------------

@@ -13,13 +13,16 @@ import pytest
 
 from tests.bulk_helpers import (
     bulk_form_submission,
+    buttons,
     lines_for,
+    new_lines,
     press,
     stock,
     the_plan,
     the_report,
     updates_of,
     uploaded_products,
+    with_old_images,
 )
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority, image_bytes
@@ -222,3 +225,47 @@ async def test_a_job_killed_while_its_lines_are_checked_is_explained_by_the_next
         "while checking the lines: send them again in a minute."
     )
     assert uploaded_products(ecwid) == []
+
+
+async def test_an_undo_job_killed_mid_way_finishes_after_a_restart_restoring_each_line_once(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    env = bot_env(slack, ecwid, tls, database_url)
+    ids = stock(ecwid, LINES)
+    old = with_old_images(ecwid, images, ids)
+    async with bots(env, tmp_path) as started:
+        first = await start(started, env, tmp_path, slack)
+        await first.sender.interaction(bulk_form_submission("\n".join(new_lines(images, ids))))
+        ts, job_id, _ = await the_plan(slack)
+        await first.sender.interaction(press("bulk_start", job_id, ts))
+        await the_report(slack, timeout=60)
+        final = updates_of(slack, ts)[-1]
+        assert buttons(final)["bulk_undo"] == job_id
+
+        await first.sender.interaction(press("bulk_undo", job_id, ts))
+        await ecwid.wait_until(lambda: len(restores(ecwid)) >= 10, timeout=30)
+        await first.end(signal.SIGKILL)
+        assert len(restores(ecwid)) < LINES
+
+        await start(started, env, tmp_path, slack)  # a new process, nothing in memory
+        await slack.wait_for_call("files.completeUploadExternal", count=2, timeout=60)
+    # Each previous image went back exactly once: a line begun before the kill was checked
+    # (it showed the previous image already), not sent again.
+    assert sorted(restores(ecwid)) == sorted((n, old[n]) for n in ids)
+    assert ecwid.rate_limited == []
+    done = next(c for c in slack.calls_to("chat.update") if "put back*" in c.params["text"])
+    assert f"*{LINES} put back*, 0 skipped" in done.params["text"]
+
+
+def restores(ecwid: FakeEcwid) -> list[tuple[int, bytes]]:
+    """Each previous image sent back: its product and bytes (an upload of the bytes)."""
+    return [
+        (int(c.path.split("/")[2]), c.body)
+        for c in ecwid.calls
+        if c.method == "POST" and c.path.endswith("/image") and isinstance(c.body, bytes)
+    ]

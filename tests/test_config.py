@@ -83,3 +83,16 @@ def test_the_image_settings() -> None:
         "Cannot start: KEEP_IMAGE_METADATA must be true or false; IMAGE_MAX_SIDE must be a "
         "number from 100 to 100000. See .env.example for every setting."
     )
+
+
+def test_the_history_settings() -> None:
+    defaults = load_settings(GOOD)
+    assert (defaults.history_days, defaults.history_max_mb) == (30, 200.0)
+    chosen = load_settings({**GOOD, "HISTORY_DAYS": "90", "HISTORY_MAX_MB": "0.5"})
+    assert (chosen.history_days, chosen.history_max_mb) == (90, 0.5)
+    with pytest.raises(ConfigError) as error:
+        load_settings({**GOOD, "HISTORY_DAYS": "0", "HISTORY_MAX_MB": "lots"})
+    assert str(error.value) == (
+        "Cannot start: HISTORY_DAYS must be a number from 1 to 3650; HISTORY_MAX_MB must be a "
+        "number from 0.01 to 100000. See .env.example for every setting."
+    )

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import database_url as sqlalchemy_url
+from bot.jobs.history import Action, Change, History
+from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
 from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackFault
@@ -52,9 +55,14 @@ async def test_the_job_store_is_checked_on_postgresql_and_on_heroku(
 ) -> None:
     env = environment(slack, ecwid, tls, database_url=postgres.new_database())
     status, lines = await doctor(env, tmp_path)
-    assert (status, lines[-2:]) == (
+    assert (status, lines[-3:]) == (
         0,
-        ["ok  Bulk jobs: kept in PostgreSQL (DATABASE_URL).", "All set."],
+        [
+            "ok  Bulk jobs: kept in PostgreSQL (DATABASE_URL).",
+            "ok  History: copies kept for Undo take 0.0 MB of HISTORY_MAX_MB=200 MB (and are "
+            "kept at most HISTORY_DAYS=30 days).",
+            "All set.",
+        ],
     )
     on_heroku = {**environment(slack, ecwid, tls), "DYNO": "web.1"}
     status, lines = await doctor(on_heroku, tmp_path)
@@ -202,3 +210,21 @@ async def test_each_finding_is_printed_as_it_comes_and_a_silent_ecwid_has_a_dead
         "1 thing(s) to fix.",
     ]
     assert time.monotonic() - started < 25
+
+
+async def test_kept_copies_near_history_max_mb_are_warned_of_and_still_exit_0(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/jobs.sqlite3"
+    jobs = await JobStore.open(sqlalchemy_url(url) or "")
+    change = Change("c" * 32, time.time(), "U1", 7, "main", Action.REPLACED, kept_in_store=True)
+    await History(jobs).add(change, kept=b"x" * 900_000)  # 0.86 MB
+    await jobs.close()
+    env = {**environment(slack, ecwid, tls, database_url=url), "HISTORY_MAX_MB": "1"}
+    status, lines = await doctor(env, tmp_path)
+    assert status == 0
+    assert lines[-2] == (
+        "WARN History: copies kept for Undo take 0.9 MB of HISTORY_MAX_MB=1 MB (and are kept "
+        "at most HISTORY_DAYS=30 days): nearly full. The oldest copies are dropped first, and "
+        "an undo of their lines will say so; raise HISTORY_MAX_MB if the database has room."
+    )

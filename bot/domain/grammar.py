@@ -64,6 +64,13 @@ class BulkCommand:
 
 
 @dataclass(frozen=True)
+class HistoryCommand:
+    """`/ecwid-image history PRODUCT`: the product's image changes."""
+
+    product: ProductRef
+
+
+@dataclass(frozen=True)
 class _Token:
     text: str
     key: str | None = None  # set for key=value tokens
@@ -185,7 +192,9 @@ def _is_link(word: str) -> bool:
     )
 
 
-def parse_command(text: str) -> UploadRequest | Draft | HelpCommand | BulkCommand:
+def parse_command(
+    text: str,
+) -> UploadRequest | Draft | HelpCommand | BulkCommand | HistoryCommand:
     """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
 
     A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
@@ -196,6 +205,12 @@ def parse_command(text: str) -> UploadRequest | Draft | HelpCommand | BulkComman
         return HelpCommand()
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "bulk":
         return BulkCommand()
+    if tokens and tokens[0].key is None and tokens[0].text.lower() == "history":
+        if len(tokens) != 2 or tokens[1].key is not None:
+            raise ValidationError(
+                "Give one product: `/ecwid-image history 123` or `/ecwid-image history sku:ABC`."
+            )
+        return HistoryCommand(_parse_product(tokens[1].text))
 
     options = _Options()
     product: ProductRef | None = None

@@ -527,9 +527,14 @@ class EcwidClient:
         path = slot.path if slot.kind != "gallery" else f"{slot.path}/{image_id}"
         await self._call("DELETE", path, scope="update_catalog", what=f"product {slot.product_id}")
 
-    async def gallery_has(self, product_id: int, image_id: int) -> bool:
+    async def gallery_image_url(self, product_id: int, image_id: int) -> str | None:
+        """Where the gallery image with that id is served; None when the gallery has none."""
         images = _images(await self._read_product(product_id, "id,media"))
-        return any(str(image.get("id")) == str(image_id) for image in images)
+        for image in images:
+            if str(image.get("id")) == str(image_id) and not image.get("isMain"):
+                url = image.get("imageOriginalUrl")
+                return url if isinstance(url, str) and url else ""
+        return None
 
     async def _existing_product(self, product_id: int, fields: str) -> Any:
         """GET /products/{id}; ProductNotFound when the store has no such product."""

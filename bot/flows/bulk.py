@@ -6,6 +6,7 @@ each line's outcome kept in the job store as it happens, so that a restart loses
              once, a product's one after the other, in Ecwid's bulk lane; progress every 2 s
     stop   → no new lines; those in flight finish; the rest are reported as not run
     finish → the totals, every failed line, and a CSV report of all lines
+    undo   → bulk_undo: a finished job's changes put back, as a job of its own
 
 The same image calls as a single upload (`UploadFlow.send`), so a line uploads exactly as the
 command would. How a job is shown is the reporter's (`BulkReport`, bulk_report).
@@ -19,7 +20,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.domain.bulk import BulkLine
 from bot.domain.requests import Requester, SharedFile
@@ -28,9 +29,12 @@ from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import Planner
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import JobRun
+from bot.flows.bulk_undo import JobUndoer
+from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import AckPriority
-from bot.jobs.store import JobStore
+from bot.jobs.history import History
+from bot.jobs.store import Job, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,15 @@ class BulkFlow:
         store: StoreInfo,
         uploads: UploadFlow,
         report: BulkReport,
+        undos: UndoFlow,
+        history: History,
         lease_seconds: float = 30.0,
         priority: AckPriority | None = None,
+        after_finish: Callable[[Job], Awaitable[None]] | None = None,
     ) -> None:
+        self._undos = undos
+        self._history = history
+        self._after_finish = after_finish
         self._jobs = jobs
         self._priority = priority or AckPriority()
         self._uploads = uploads
@@ -66,6 +76,14 @@ class BulkFlow:
             report=report,
             owner=self.owner,
             lease_seconds=lease_seconds,
+        )
+        self._undoer = JobUndoer(
+            jobs=jobs,
+            history=history,
+            report=report,
+            owner=self.owner,
+            lease_seconds=lease_seconds,
+            launch=self._launch,
         )
         self._runs: dict[str, JobRun] = {}
         self._watcher: asyncio.Task[None] | None = None
@@ -126,6 +144,11 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         await self._report.notice(who, "not_found" if job is None else job.state, job)
 
+    async def undo(self, job_id: str, who: Requester) -> None:
+        """Undo this job: never raises; the press is answered by the undo job's message or
+        privately."""
+        await self._undoer.undo(job_id, who)
+
     # ---- running (bulk_run) ------------------------------------------------------------
 
     def watch(self) -> None:
@@ -157,7 +180,17 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         if job is None:
             return
-        run = JobRun(self._jobs, self._uploads, self._report, job, lease, self._priority)
+        run = JobRun(
+            self._jobs,
+            self._uploads,
+            self._report,
+            job,
+            lease,
+            self._priority,
+            self._undos,
+            self._history,
+            self._after_finish,
+        )
         self._runs[job_id] = run
         task = asyncio.create_task(run.run(), name=f"bulk-{job_id}")
         run.task = task

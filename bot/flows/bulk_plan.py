@@ -48,6 +48,9 @@ PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
 RESTARTED = BulkInputError(
     "The bot restarted while checking the lines: send them again in a minute."
 )
+RESTARTED_UNDO = BulkInputError(
+    "The bot restarted while checking what to put back: press Undo this job again in a minute."
+)
 UNEXPECTED = BulkInputError(
     "Something went wrong on the bot's side: tell whoever runs the bot; the log has the details."
 )
@@ -91,6 +94,9 @@ def encode_line(checked: _Checked) -> str:
         "external_id": request.external_id,
         "target": request.target,
         "convert": checked.convert,
+        # for the history
+        "name": checked.product.name,
+        "variation": checked.product.variation.describe() if checked.product.variation else None,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -267,7 +273,8 @@ class Planner:
         job = await self._jobs.job(job_id)
         if job is not None:
             who = Requester(user_id=job.user_id, channel_id=job.channel_id)
-            await self._report.not_planned(who, job.channel_id, job.message_ts, RESTARTED)
+            problem = RESTARTED_UNDO if job.source == "undo" else RESTARTED
+            await self._report.not_planned(who, job.channel_id, job.message_ts, problem)
 
     async def _check(self, lines: list[BulkLine], job: Job) -> list[_Checked | UserFacingError]:
         """Each line's product, slot, image and alt languages; or its problem. A long check

@@ -25,7 +25,11 @@ class BulkReport(Protocol):
     """How a job is shown. `checking` returns the job message's handle (its ts), or None when
     the channel cannot be posted in (the user was then told)."""
 
-    async def checking(self, who: Requester, channel_id: str, lines: int | None) -> str | None: ...
+    async def checking(
+        self, who: Requester, channel_id: str, lines: int | None, *, undoing: Job | None = None
+    ) -> str | None:
+        """The job's message, posted; `undoing`: the job an undo job undoes."""
+        ...
 
     async def still_checking(
         self, who: Requester, channel_id: str, handle: str, checked: int, lines: int
@@ -50,5 +54,7 @@ class BulkReport(Protocol):
 
     async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
         """Why a press changed nothing: the job's state (`running`, `finished`, …),
-        `not_found`, or `unavailable` (the database could not be reached)."""
+        `not_found`, or `unavailable` (the database could not be reached); for Undo this job,
+        `undo_` and the state of a job not finished yet, or `undo_exists` with the undo job
+        that there already is."""
         ...

@@ -20,8 +20,8 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Coroutine
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain.errors import UserFacingError
@@ -31,9 +31,11 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, Progress
-from bot.flows.upload import UploadFlow
+from bot.flows.undo import UndoFlow
+from bot.flows.upload import Before, UploadFlow
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
+from bot.jobs.history import History
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
 log = logging.getLogger(__name__)
@@ -59,22 +61,30 @@ FOUND_AFTER_RESTART = (
 
 @dataclass(frozen=True)
 class BulkItem:
-    """One line to run, decoded once when the job is loaded."""
+    """One line to run, decoded once when the job is loaded: an upload, or (in an undo job)
+    the change to undo."""
 
     number: int
     slot: ImageSlot
-    request: UploadRequest
+    request: UploadRequest | None  # None: an undo job's line
     size: Size | None
     translated: dict[str, str]
     started: bool  # begun by an earlier process: checked before it is sent again
     convert: bool = False  # a link to download and make ready (HEIC, sideways…) before sending
+    name: str | None = None  # the product's name and the variation's, for the history
+    variation: str | None = None
+    undo: str | None = None  # an undo job's line: the id of the change it undoes
 
     @classmethod
     def decode(cls, line: Line) -> BulkItem | None:
-        """The line's stored request (bulk_plan.encode_line); None when it cannot be read."""
+        """The line's stored request (bulk_plan.encode_line, or bulk_undo's); None when it
+        cannot be read."""
         try:
             data = json.loads(line.request or "")
             slot = ImageSlot(int(data["product_id"]), str(data["kind"]), data.get("variation_id"))
+            if data.get("undo"):
+                started = line.status == LineState.STARTED
+                return cls(line.number, slot, None, None, {}, started, undo=str(data["undo"]))
             file = SharedFile(**data["file"]) if data.get("file") else None
             size = Size(data["width"], data["height"]) if data.get("width") else None
             request = UploadRequest(
@@ -91,7 +101,9 @@ class BulkItem:
             return None
         started = line.status == LineState.STARTED
         convert = bool(data.get("convert"))
-        return cls(line.number, slot, request, size, translated, started, convert)
+        name = data.get("name") if isinstance(data.get("name"), str) else None
+        variation = data.get("variation") if isinstance(data.get("variation"), str) else None
+        return cls(line.number, slot, request, size, translated, started, convert, name, variation)
 
 
 class LineQueue:
@@ -156,7 +168,13 @@ class JobRun:
         job: Job,
         lease: Lease,
         priority: AckPriority,
+        undos: UndoFlow,
+        history: History,
+        after_finish: Callable[[Job], Awaitable[None]] | None = None,
     ) -> None:
+        self._after_finish = after_finish  # e.g. prune the kept copies: they just grew
+        self._undos = undos
+        self._history = history
         self._jobs = jobs
         self._priority = priority  # Slack requests being answered: a line waits a moment
         self._uploads = uploads
@@ -173,6 +191,7 @@ class JobRun:
         self._retry = RECORD_SECONDS  # the wait before the next try at the store, grows
         self._done = 0
         self._failed = 0
+        self._skipped = 0
         self._started = time.monotonic()
         self._last_shown = 0.0
         self._base = Counts()
@@ -235,6 +254,8 @@ class JobRun:
                 self._failed += 1
             else:
                 items.append(item)
+        if job.undo_of is not None:  # a product's later changes are undone first
+            items.reverse()
         self._queue = LineQueue(items)
         self._base = await self._jobs.counts(job.id)
         if job.state == JobState.STOPPING:
@@ -272,8 +293,16 @@ class JobRun:
             return
         if not await self._jobs.finish(job.id, self.lease.owner):
             return
-        log.info("bulk finished job=%s done=%d failed=%d", job.id, self._done, self._failed)
+        log.info(
+            "bulk finished job=%s done=%d failed=%d skipped=%d",
+            job.id,
+            self._done,
+            self._failed,
+            self._skipped,
+        )
         await self._report_result()
+        if self._after_finish is not None:
+            await self._after_finish(job)
 
     async def _report_result(self) -> None:
         job = await self._jobs.job(self.job.id) or self.job
@@ -315,6 +344,8 @@ class JobRun:
             self._outcomes.append(outcome)
             if outcome.status == LineState.DONE:
                 self._done += 1
+            elif outcome.status == LineState.SKIPPED:
+                self._skipped += 1
             else:
                 self._failed += 1
 
@@ -361,7 +392,10 @@ class JobRun:
             log.warning("bulk job %s: lines marked ahead stay started: %s", self.job.id, exc)
 
     async def _one(self, item: BulkItem) -> Outcome:
+        if item.undo is not None:
+            return await self._undo_one(item, item.undo)
         request, size, number = item.request, item.size, item.number
+        assert request is not None
         try:
             with bulk_lane():
                 data = None
@@ -378,27 +412,73 @@ class JobRun:
                 # Begun before a restart: its upload may have reached Ecwid. Look before sending.
                 if item.started and await self._uploads.already_there(item.slot, request, data):
                     return Outcome(number, LineState.DONE, reason=FOUND_AFTER_RESTART)
+                # What the slot shows now, kept for Undo (a gallery addition replaces nothing).
+                before: Before = (None, None)
+                if item.slot.kind != "gallery":
+                    before = await self._uploads.before(item.slot)
                 await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # and again before sending
                 answer = await self._uploads.send(item.slot, request, size, item.translated, data)
+                if isinstance(answer, EcwidError):
+                    return Outcome(
+                        number, LineState.FAILED, reason=answer.message, quoted=answer.quoted
+                    )
+                result, alt_error = answer
+                change, kept = await self._uploads.change_of(
+                    user_id=self.job.started_by or self.job.user_id,
+                    channel_id=self.job.channel_id,
+                    message_ts=self.job.message_ts,
+                    product_name=item.name,
+                    variation_label=item.variation,
+                    slot=item.slot,
+                    before=before,
+                    result=result,
+                    after_image=await self._uploads.image_fingerprint(request, data),
+                    after_url=request.image_url,
+                    job=(self.job.id, number),
+                )
         except UserFacingError as problem:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
         except Exception:
             log.exception("bulk line failed unexpectedly")
             reason = "Something went wrong on the bot's side."
             return Outcome(number, LineState.FAILED, reason=reason)
-        if isinstance(answer, EcwidError):
-            return Outcome(number, LineState.FAILED, reason=answer.message, quoted=answer.quoted)
-        result, alt_error = answer
-        if alt_error is None:
-            return Outcome(number, LineState.DONE, image_id=result.image_id, changes=changes)
-        return Outcome(
+        done = Outcome(
             number,
             LineState.DONE,
             image_id=result.image_id,
+            changes=changes,
+            change=change,
+            kept=kept,
+        )
+        if alt_error is None:
+            return done
+        return replace(
+            done,
             reason=f"Uploaded, but the alt text was not set: {alt_error.message}",
             quoted=alt_error.quoted,
-            changes=changes,
         )
+
+    async def _undo_one(self, item: BulkItem, change_id: str) -> Outcome:
+        """An undo job's line: the change put back (bot.flows.undo), paced as any line."""
+        try:
+            with bulk_lane():
+                change = await self._history.change(change_id)
+                if change is None:
+                    reason = "The change is no longer in the history."
+                    return Outcome(item.number, LineState.FAILED, reason=reason)
+                await self._priority.wait_quiet(HOLD_BACK_SECONDS)
+                outcome = await self._undos.undo_line(
+                    change,
+                    started=item.started,
+                    user_id=self.job.started_by or self.job.user_id,
+                    job_id=self.job.id,
+                    message_ts=self.job.message_ts,
+                )
+        except Exception:
+            log.exception("undo line failed unexpectedly")
+            reason = "Something went wrong on the bot's side."
+            return Outcome(item.number, LineState.FAILED, reason=reason)
+        return replace(outcome, number=item.number)
 
     async def _flush(self) -> None:
         """Write the outcomes kept so far; they are let go only once the write succeeded."""
@@ -440,15 +520,16 @@ class JobRun:
 
     def _progress(self) -> Progress:
         base = self._base
+        finished = self._done + self._failed + self._skipped
         counts = Counts(
             done=base.done + self._done,
             failed=base.failed + self._failed,
-            pending=max(0, base.pending - self._done - self._failed),
+            skipped=base.skipped + self._skipped,
+            pending=max(0, base.pending - finished),
             invalid=base.invalid,
             not_run=base.not_run,
         )
         elapsed = time.monotonic() - self._started
-        finished = self._done + self._failed
         per_minute = finished / elapsed * 60 if finished and elapsed >= 1 else None
         left = counts.pending / (per_minute / 60) if per_minute else None
         return Progress(counts, per_minute, left, paused=self._paused, fault=self._fault)
@@ -468,7 +549,7 @@ class JobRun:
         shown = None
         while True:
             await asyncio.sleep(max(0.0, self._last_shown + PROGRESS_SECONDS - time.monotonic()))
-            now = (self._done, self._failed)
+            now = (self._done, self._failed, self._skipped)
             if now != shown:
                 shown = now
                 await self._show()

@@ -7,13 +7,22 @@ so that undo can refuse to overwrite a newer change.
 
 "How it looked" is the image's fingerprint (bot.images.fingerprint), not its URL: Ecwid serves an
 image given by link from that link at first and from its own CDN copy later, maybe re-encoded.
+
+Every change is in the history (bot.jobs.history); a bulk line's previous image is kept there as
+bytes. One press undoes one change (`run`, from the thread, the history or the App Home); an
+undo job undoes a bulk job's lines one by one (`undo_line`). Either way a change is undone once:
+the claim is in the shared store, keyed by the change itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.errors import UserFacingError
@@ -24,7 +33,8 @@ from bot.ecwid.models import ImageSlot
 from bot.images.fingerprint import Fingerprint, NoFingerprint, fingerprint
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
-from bot.jobs.store import JobStore
+from bot.jobs.history import Action, Change, History
+from bot.jobs.store import JobStore, LineState, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +50,66 @@ class UndoRecord:
     alt_main: str | None = None  # the previous image's alt text
     alt_translated: tuple[tuple[str, str], ...] = ()
     after_image: str | None = None  # the new image's Fingerprint (hex): what it shows
+    change_id: str | None = None  # its entry in the history
+    kept_in_store: bool = False  # the previous image's bytes are in the history, not the chat
+    before_image: str | None = None  # the previous image's Fingerprint (hex)
+
+    @property
+    def had_previous(self) -> bool:
+        return self.kept_file is not None or self.kept_in_store
+
+
+def record_of(change: Change) -> UndoRecord:
+    """What undoing a change from the history takes."""
+    variation = change.variation_id if change.slot == "variation" else None
+    return UndoRecord(
+        slot=ImageSlot(change.product_id, change.slot, variation),
+        new_image_id=change.image_id,
+        after=change.after_url_fp,
+        kept_file=change.kept_file,
+        alt_main=change.alt_main,
+        alt_translated=change.alt_translated,
+        after_image=change.after_fp,
+        change_id=change.id,
+        kept_in_store=change.kept_in_store,
+        before_image=change.before_fp,
+    )
 
 
 @dataclass(frozen=True)
 class UndoPlace:
     """Where the upload was reported (the message with the button), to report the undo there."""
 
-    channel_id: str
+    channel_id: str  # "" when it is not known (the change is not in the history)
     message_ts: str
     thread_ts: str | None
-    message: object = None  # the message as the chat has it now, for the reporter to update
+    # The message pressed, as the chat has it now, for the reporter to update; None when the
+    # press came from the history or the App Home: nothing there is updated.
+    message: object = None
 
+
+COPY_GONE = (
+    "The copy of the image from before this change is no longer kept (the bot keeps them for "
+    "HISTORY_DAYS days and up to HISTORY_MAX_MB in all, and drops the oldest first), so it "
+    "cannot be put back. Nothing was changed."
+)
+NO_COPY_KEPT = (
+    "The bot restarted during this line's upload, before it could keep a copy of the image "
+    "it replaced, so it cannot be put back. Nothing was changed."
+)
+FOUND_BACK_AFTER_RESTART = (
+    "The bot restarted while putting this image back; the previous image was found on the "
+    "product, so it was not sent again."
+)
+CHANGED_SINCE = (
+    "The image has changed since this upload (someone uploaded again or edited it): "
+    "undo would overwrite the newer change, so nothing was changed."
+)
+ALREADY_UNDONE = "Already undone, by a press of its own Undo."
+UNREADABLE = (
+    "The image the product shows now could not be read to compare it with this upload, so "
+    "nothing was changed. Try again in a minute."
+)
 
 STORE_AWAY = (
     "The bot's database could not be reached to check that nobody undid this already; nothing "
@@ -73,6 +132,14 @@ def url_fingerprint(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
+class Shown(StrEnum):
+    """What a slot shows, compared with a change."""
+
+    AFTER = "after"  # what the change put there: it may be undone
+    BEFORE = "before"  # what was there before it: undone already (or put back by hand)
+    CHANGED = "changed"  # something else: a newer change
+
+
 class UndoReport(Protocol):
     async def refused(self, who: Requester, place: UndoPlace, reason: str) -> None: ...
 
@@ -93,17 +160,41 @@ class UndoFlow:
         probe: ImageProbe,
         claims: JobStore,
         report: UndoReport,
+        history: History,
     ) -> None:
         self._ecwid = ecwid
         self._files = files
         self._probe = probe
         self._claims = claims
         self._report = report
+        self._history = history
+        self.on_change: Callable[[str], None] | None = None  # the person's changes moved on
 
-    async def run(self, record: UndoRecord, who: Requester, place: UndoPlace) -> None:
+    async def run(self, record: UndoRecord, who: Requester, place: UndoPlace | None) -> None:
         """Carry one press to its single answer; never raises. A change is undone once,
         wherever the press comes from (any process, message or button): the claim is in the
-        shared store, keyed by the change itself."""
+        shared store, keyed by the change itself. `place` None: pressed in the history or the
+        App Home; the undo is then reported where the change was."""
+        if place is None:
+            place = await self._place_of(record)
+        try:
+            await self._run(record, who, place)
+        finally:
+            if self.on_change is not None:
+                self.on_change(who.user_id)
+
+    async def _place_of(self, record: UndoRecord) -> UndoPlace:
+        change = None
+        if record.change_id:
+            try:
+                change = await self._history.change(record.change_id)
+            except Exception as exc:
+                log.warning("the change's place cannot be read: %s", type(exc).__name__)
+        if change is None or not change.channel_id or not change.message_ts:
+            return UndoPlace(channel_id="", message_ts="", thread_ts=None)
+        return UndoPlace(change.channel_id, change.message_ts, change.thread_ts)
+
+    async def _run(self, record: UndoRecord, who: Requester, place: UndoPlace) -> None:
         change = change_key(record)
         outcome = "error"
         claimed = False
@@ -113,6 +204,11 @@ class UndoFlow:
                 await self._report.already_undone(who, by)
                 return
             problem = await self._changed_since(record)
+            previous = None
+            if problem is None and record.kept_in_store:
+                previous = await self._kept_copy(record)
+                if previous is None:
+                    problem = COPY_GONE
             if problem:
                 outcome = "refused"
                 await self._report.refused(who, place, problem)
@@ -122,8 +218,9 @@ class UndoFlow:
                 await self._report.already_undone(who, by)
                 return
             claimed = True
-            warning = await self._restore(record)
+            warning = await self._restore(record, previous)
             claimed = False  # done: the claim stays
+            await self._remember(record, who.user_id, place.channel_id, place.message_ts, place)
             outcome = "undone"
             await self._report.undone(who, place, record, warning)
         except UserFacingError as exc:
@@ -161,46 +258,70 @@ class UndoFlow:
             log.warning("undo cannot be claimed: %s", type(exc).__name__)
             raise UserFacingError(STORE_AWAY) from exc
 
+    async def _kept_copy(self, record: UndoRecord) -> bytes | None:
+        assert record.change_id is not None
+        try:
+            return await self._history.kept_copy(record.change_id)
+        except Exception as exc:
+            log.warning("kept copy cannot be read: %s", type(exc).__name__)
+            raise UserFacingError(STORE_AWAY) from exc
+
     async def _changed_since(self, record: UndoRecord) -> str | None:
+        """Why the change cannot be undone as things are now; None when it can."""
+        shown = await self.compare(record)
+        if shown is Shown.AFTER:
+            return None
+        if record.slot.kind == "gallery":
+            return "That image is no longer in the gallery: nothing to remove."
+        return CHANGED_SINCE
+
+    async def compare(self, record: UndoRecord) -> Shown:
+        """What the slot shows now, next to what the change put there and what it replaced;
+        by fingerprint, not URL: Ecwid serves its own re-encoded copy under another URL."""
         slot = record.slot
         if slot.kind == "gallery":
-            if record.new_image_id is None or not await self._ecwid.gallery_has(
-                slot.product_id, record.new_image_id
-            ):
-                return "That image is no longer in the gallery: nothing to remove."
-            return None
+            if record.new_image_id is None:
+                return Shown.CHANGED
+            url = await self._ecwid.gallery_image_url(slot.product_id, record.new_image_id)
+            if url is None:
+                return Shown.BEFORE  # the addition is gone
+            if record.after_image is None:
+                return Shown.AFTER  # recorded before fingerprints: the id decides
+            return Shown.AFTER if await self._shows(url, record.after_image) else Shown.CHANGED
         now = await self._ecwid.current_image(slot)
+        if now is None:
+            return Shown.CHANGED if record.had_previous else Shown.BEFORE
         if record.after is None and record.after_image is None:
-            return None  # nothing was read back after the upload: nothing to compare
-        if now is not None and record.after == url_fingerprint(now.url):
-            return None  # still served from where it was right after the upload
-        if now is not None and record.after_image is not None:
-            try:
-                shown = await fingerprint((await self._probe.download(now.url)).data)
-            except (UserFacingError, NoFingerprint) as exc:
-                log.info("undo: the current image could not be compared: %s", exc)
-                return (
-                    "The image the product shows now could not be read to compare it with this "
-                    "upload, so nothing was changed. Try again in a minute."
-                )
-            if shown.same_image(Fingerprint.from_hex(record.after_image)):
-                return None  # the same picture, e.g. Ecwid's CDN copy of it
-        return (
-            "The image has changed since this upload (someone uploaded again or edited it): "
-            "undo would overwrite the newer change, so nothing was changed."
-        )
+            return Shown.AFTER  # nothing was read back after the upload: nothing to compare
+        if record.after == url_fingerprint(now.url):
+            return Shown.AFTER  # still served from where it was right after the upload
+        if record.after_image is not None and await self._shows(now.url, record.after_image):
+            return Shown.AFTER  # the same picture, e.g. Ecwid's CDN copy of it
+        if record.before_image is not None and await self._shows(now.url, record.before_image):
+            return Shown.BEFORE
+        return Shown.CHANGED
 
-    async def _restore(self, record: UndoRecord) -> str | None:
-        """Put the slot back; a warning when something of it could not be."""
+    async def _shows(self, url: str, image: str) -> bool:
+        try:
+            shown = await fingerprint((await self._probe.download(url)).data)
+        except (UserFacingError, NoFingerprint) as exc:
+            log.info("undo: the current image could not be compared: %s", exc)
+            raise UserFacingError(UNREADABLE) from exc
+        return shown.same_image(Fingerprint.from_hex(image))
+
+    async def _restore(self, record: UndoRecord, kept: bytes | None) -> str | None:
+        """Put the slot back (`kept`: the previous image's bytes from the history); a warning
+        when something of it could not be."""
         slot = record.slot
         if slot.kind == "gallery":
             await self._ecwid.delete_image(slot, record.new_image_id)
             return None
-        if record.kept_file is None:  # the slot had no image: take the new one away
+        if kept is None and record.kept_file is not None:
+            kept = (await self._files.read(SharedFile(id=record.kept_file))).data
+        if kept is None:  # the slot had no image: take the new one away
             await self._ecwid.delete_image(slot)
             return None
-        previous = await self._files.read(SharedFile(id=record.kept_file))
-        await self._ecwid.upload_image_bytes(slot, previous.data)
+        await self._ecwid.upload_image_bytes(slot, kept)
         translated = dict(record.alt_translated)
         if record.alt_main or translated:
             try:
@@ -208,3 +329,87 @@ class UndoFlow:
             except EcwidError as exc:  # the image is back; say what is missing
                 return f"its alt text could not be set again: {exc}"
         return None
+
+    async def _remember(
+        self,
+        record: UndoRecord,
+        user_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
+        place: UndoPlace | None = None,
+        job: tuple[str, int] | None = None,
+    ) -> None:
+        """The undo, in the history too (a failure to write it is logged: the image is back)."""
+        try:
+            original = await self._history.change(record.change_id) if record.change_id else None
+            await self._history.add(
+                Change(
+                    id=uuid.uuid4().hex,
+                    at=time.time(),
+                    user_id=user_id,
+                    product_id=record.slot.product_id,
+                    slot=record.slot.kind,
+                    action=Action.UNDONE,
+                    channel_id=channel_id,
+                    message_ts=message_ts,
+                    thread_ts=place.thread_ts if place else None,
+                    product_name=original.product_name if original else None,
+                    variation_id=record.slot.variation_id,
+                    variation_label=original.variation_label if original else None,
+                    before_fp=record.after_image,
+                    after_fp=record.before_image,
+                    after_url=original.before_url if original else None,
+                    before_url=original.after_url if original else None,
+                    job_id=job[0] if job else None,
+                    line=job[1] if job else None,
+                    undo_of=record.change_id,
+                )
+            )
+        except Exception as exc:
+            log.warning("the undo is not in the history: %s", type(exc).__name__)
+
+    async def undo_line(
+        self, change: Change, *, started: bool, user_id: str, job_id: str, message_ts: str | None
+    ) -> Outcome:
+        """One line of an undo job: the change put back, or skipped saying why. A line begun
+        before a restart finds the previous image back, and is not sent again."""
+        number = change.line or 0
+        record = record_of(change)
+        key = change_key(record)
+
+        def skipped(reason: str) -> Outcome:
+            return Outcome(number, LineState.SKIPPED, reason=reason)
+
+        try:
+            if not started and (by := await self._claims.undone_by(key)):
+                return skipped(ALREADY_UNDONE)
+            shown = await self.compare(record)
+            if shown is Shown.BEFORE:
+                if started:
+                    return Outcome(number, LineState.DONE, reason=FOUND_BACK_AFTER_RESTART)
+                return skipped("It shows the image from before this job already.")
+            if shown is Shown.CHANGED:
+                return skipped(
+                    "The image has changed since this job (another upload, or an edit in "
+                    "Ecwid): it was left as it is."
+                )
+            kept = None
+            if record.kept_in_store:
+                kept = await self._history.kept_copy(change.id)
+                if kept is None:
+                    return skipped(COPY_GONE)
+            by = await self._claims.claim_undo(key, user_id)
+            if by is not None and not started:  # someone undid it meanwhile
+                return skipped(ALREADY_UNDONE)
+            try:
+                warning = await self._restore(record, kept)
+            except BaseException:
+                if by is None:
+                    await self._claims.release_undo(key)
+                raise
+            await self._remember(record, user_id, None, message_ts, job=(job_id, number))
+        except EcwidError as error:
+            return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+        except UserFacingError as error:
+            return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+        return Outcome(number, LineState.DONE, reason=warning and f"Put back, but {warning}")

@@ -11,7 +11,8 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol
@@ -41,15 +42,19 @@ from bot.ecwid.models import (
     UploadResult,
 )
 from bot.ecwid.store import StoreInfo
-from bot.flows.undo import UndoRecord, url_fingerprint
+from bot.flows.undo import UndoRecord, change_key, record_of, url_fingerprint
 from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePreparer, Prepared, sniff
 from bot.images.fingerprint import NoFingerprint, fingerprint
 from bot.images.probe import ImageInfo, ImageProbe, no_authorization
 from bot.images.shared_files import FileImage, SharedFileReader
+from bot.jobs.history import Action, Change, History
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED_NOTICE_SECONDS = 2.0  # of the shutdown grace, to tell a user their upload was cut off
+# What a slot showed before a change: its image, and that image's bytes (or why they are missing).
+Before = tuple[CurrentImage | None, ImageInfo | str | None]
+
 # Whole files read and made ready at once (each up to 100 MB before it is converted): a bulk job's
 # lines in flight and single uploads take turns, so that memory stays bounded.
 FILES_AT_ONCE = 4
@@ -132,7 +137,9 @@ class UploadFlow:
         files: SharedFileReader,
         report: UploadReport,
         images: ImagePreparer,
+        history: History,
     ) -> None:
+        self._history = history
         self._ecwid = ecwid
         self._store = store
         self._probe = probe
@@ -140,6 +147,7 @@ class UploadFlow:
         self._report = report
         self._images = images
         self._reading = asyncio.Semaphore(FILES_AT_ONCE)
+        self.on_change: Callable[[str], None] | None = None  # the person changed an image
 
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
@@ -159,6 +167,8 @@ class UploadFlow:
             log.exception("upload flow failed unexpectedly")
             await self._report.failed_unexpectedly(who)
         finally:
+            if outcome.name.startswith("uploaded") and self.on_change is not None:
+                self.on_change(who.user_id)
             log.info(
                 "upload user=%s channel=%s product=%s slot=%s outcome=%s ecwid_status=%s "
                 "duration_ms=%d",
@@ -247,6 +257,7 @@ class UploadFlow:
         undo, undo_missing = await self._undo_record(
             who, handle, product, slot, before, upload_result, request, data
         )
+        undo = await self._remember(who, handle, reply, product, slot, before, upload_result, undo)
         await self._report.offer_undo(
             who, product, reply, replace(uploaded, undo=undo, undo_missing=undo_missing)
         )
@@ -264,6 +275,108 @@ class UploadFlow:
         raise ProductNotFound(
             f"Product {ref.id} has no variation with id {ref.variation}.", status=404
         )
+
+    async def _remember(
+        self,
+        who: Requester,
+        handle: object | None,
+        reply: object | None,
+        product: Product,
+        slot: ImageSlot,
+        before: Before,
+        result: UploadResult,
+        undo: UndoRecord | None,
+    ) -> UndoRecord | None:
+        """The upload in the history; the undo record then names its entry. When the history
+        cannot be written the upload stands, and its Undo works from the button alone."""
+        change, _ = await self.change_of(
+            user_id=who.user_id,
+            channel_id=who.channel_id,
+            # the result reply in the announcement's thread (either may be missing)
+            message_ts=reply if isinstance(reply, str) else None,
+            thread_ts=handle if isinstance(handle, str) else None,
+            product_name=product.name,
+            variation_label=product.variation.describe() if product.variation else None,
+            slot=slot,
+            before=before,
+            result=result,
+            after_image=undo.after_image if undo else None,
+            after_url=None,
+            undo=undo,
+        )
+        try:
+            await self._history.add(change)
+        except Exception as exc:
+            log.warning("the upload is not in the history: %s", type(exc).__name__)
+            return undo
+        if undo is None:
+            return None
+        return replace(undo, change_id=change.id, before_image=change.before_fp)
+
+    async def change_of(
+        self,
+        *,
+        user_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
+        product_name: str | None,
+        thread_ts: str | None = None,
+        variation_label: str | None,
+        slot: ImageSlot,
+        before: Before,
+        result: UploadResult,
+        after_image: str | None,
+        after_url: str | None,
+        undo: UndoRecord | None = None,
+        job: tuple[str, int] | None = None,
+    ) -> tuple[Change, bytes | None]:
+        """The history's entry for an upload (a command's or a bulk line's), and the previous
+        image's bytes, when there was one and they could be had."""
+        current, kept = before
+        data = kept.data if isinstance(kept, ImageInfo) else None
+        before_image = None
+        if data is not None:
+            with contextlib.suppress(NoFingerprint):
+                before_image = (await fingerprint(data)).hex
+        if slot.kind == "gallery":
+            action = Action.ADDED
+        else:
+            action = Action.REPLACED if current is not None else Action.SET
+        change = Change(
+            id=uuid.uuid4().hex,
+            at=time.time(),
+            user_id=user_id,
+            product_id=slot.product_id,
+            slot=slot.kind,
+            action=action,
+            channel_id=channel_id,
+            message_ts=message_ts or thread_ts,
+            thread_ts=thread_ts,
+            product_name=product_name or None,
+            variation_id=slot.variation_id,
+            variation_label=variation_label,
+            image_id=result.image_id,
+            before_fp=before_image,
+            after_fp=after_image,
+            before_url=current.url if current else None,
+            after_url=after_url,
+            after_url_fp=undo.after if undo else None,
+            kept_file=undo.kept_file if undo else None,
+            kept_in_store=job is not None and data is not None,
+            alt_main=current.alt_main if current else None,
+            alt_translated=current.alt_translated if current else (),
+            job_id=job[0] if job else None,
+            line=job[1] if job else None,
+        )
+        change = replace(change, change_key=change_key(record_of(change)))
+        return change, data if job is not None else None
+
+    async def image_fingerprint(self, request: UploadRequest, data: bytes | None) -> str | None:
+        return await self._fingerprint(request, data)
+
+    async def before(self, slot: ImageSlot) -> Before:
+        """The slot's current image and its bytes (or why they could not be had)."""
+        return await self._before(slot)
 
     async def _before(self, slot: ImageSlot) -> tuple[CurrentImage | None, ImageInfo | str | None]:
         """The slot's current image and its bytes (or why they could not be had)."""

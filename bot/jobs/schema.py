@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -35,6 +37,7 @@ jobs = Table(
     Column("lease_owner", String(128)),  # the process running it
     Column("lease_until", Float, nullable=False, server_default="0"),
     Column("reported_at", Float),  # the final report is in the thread
+    Column("undo_of", String(32), unique=True),  # an undo job: the job it undoes (one each)
     Index("bulk_jobs_by_state", "state", "lease_until"),
 )
 
@@ -66,4 +69,54 @@ undo_claims = Table(
     Column("change", String(200), primary_key=True),
     Column("user_id", String(32), nullable=False),
     Column("claimed_at", Float, nullable=False),
+)
+
+# The catalog's image history: one row per change the bot made (an upload, a bulk line, an undo).
+# Ids alone cannot tell whether a slot still shows a change (the main image's id is always 0,
+# variations have none, gallery ids change on reorder): the fingerprints can.
+changes = Table(
+    "image_changes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32)),
+    Column("message_ts", String(32)),  # the result reply, or the bulk job's message
+    Column("thread_ts", String(32)),  # the thread it is in, if any
+    Column("product_id", BigInteger, nullable=False),
+    Column("product_name", Text),
+    Column("variation_id", BigInteger),
+    Column("variation_label", Text),  # e.g. "Size: 43"
+    Column("slot", String(16), nullable=False),  # main, gallery or variation
+    Column("action", String(16), nullable=False),  # replaced, set, added, removed, undone
+    Column("image_id", BigInteger),  # Ecwid's id of the new image, where there is one
+    Column("before_fp", String(16)),  # fingerprints (bot.images.fingerprint), hex
+    Column("after_fp", String(16)),
+    Column("before_url", Text),  # where each was served (thumbnails, while they last)
+    Column("after_url", Text),
+    Column("after_url_fp", String(20)),  # the URL right after the upload (bot.flows.undo)
+    Column("kept_file", String(32)),  # the previous image kept as a Slack file (single uploads)
+    Column("kept_in_store", Boolean, nullable=False, server_default="0"),  # … in kept_images
+    Column("alt_main", Text),  # the previous image's alt texts, to put back with it
+    Column("alt_translated", Text),  # JSON {lang: text}
+    Column("job_id", String(32)),  # the bulk job, and its line
+    Column("line", Integer),
+    Column("undo_of", String(32)),  # an undo: the change it undid
+    Column("change_key", String(200)),  # its key in undo_claims (bot.flows.undo.change_key)
+    Column("outcome", String(16), nullable=False),
+    Index("image_changes_by_product", "product_id", "at"),
+    Index("image_changes_by_user", "user_id", "at"),
+    Index("image_changes_by_job", "job_id", "line"),
+)
+
+# The previous image's bytes of a bulk line's change (single uploads keep theirs in the thread).
+# Pruned oldest first, past HISTORY_DAYS or HISTORY_MAX_MB in all; the change stays.
+kept_images = Table(
+    "kept_images",
+    metadata,
+    Column("change_id", String(32), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("kept_at", Float, nullable=False),
+    Index("kept_images_by_age", "kept_at"),
 )

@@ -26,11 +26,14 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, bindparam, delete, event, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.jobs.schema import jobs, lines, undo_claims
+from bot.jobs.history import Change, change_row, kept_row
+from bot.jobs.schema import changes, jobs, kept_images, lines, undo_claims
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ class LineState(StrEnum):
     STARTED = "started"  # its upload may have begun: checked before it is sent again
     DONE = "done"
     FAILED = "failed"
+    SKIPPED = "skipped"  # an undo line whose slot changed since: left as it is
     NOT_RUN = "not_run"  # the job was stopped before it
 
 
@@ -103,6 +107,7 @@ class Job:
     lease_owner: str | None = None
     lease_until: float = 0.0
     reported_at: float | None = None
+    undo_of: str | None = None  # an undo job: the job it undoes
 
 
 @dataclass(frozen=True)
@@ -127,12 +132,15 @@ class Outcome:
     reason: str | None = None
     quoted: str | None = None  # Ecwid's own words
     changes: str | None = None  # what was done to the image to make it ready
+    change: Change | None = None  # the history's record of it (written with the outcome)
+    kept: bytes | None = None  # the previous image, kept for Undo
 
 
 @dataclass(frozen=True)
 class Counts:
     done: int = 0
     failed: int = 0
+    skipped: int = 0
     pending: int = 0  # with the started ones: not finished yet
     invalid: int = 0
     not_run: int = 0
@@ -286,6 +294,16 @@ class JobStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[Any]:
+        """A connection to read with (bot.jobs.history)."""
+        async with self._engine.connect() as connection:
+            yield connection
+
+    async def write(self, *statements: Any) -> list[int]:
+        """Run the statements in one transaction (bot.jobs.history); the rows each changed."""
+        return await self._write(*statements)
+
     async def _write(self, *statements: Any) -> list[int]:
         """Run the statements in one transaction; the rows each changed."""
         async with self._write_guard():
@@ -348,8 +366,11 @@ class JobStore:
         condition = [jobs.c.id == job_id, jobs.c.state == JobState.CHECKING]
         if only_if_abandoned:
             condition.append(jobs.c.lease_until < now)
+        # An undo job given up lets go of the job it undoes: Undo this job may be pressed again.
         (changed,) = await self._write(
-            update(jobs).where(*condition).values(state=JobState.CANCELLED, finished_at=now)
+            update(jobs)
+            .where(*condition)
+            .values(state=JobState.CANCELLED, finished_at=now, undo_of=None)
         )
         return changed == 1
 
@@ -362,6 +383,41 @@ class JobStore:
                 )
             )
             return [row.id for row in result]
+
+    async def create_undo(self, job: Job) -> Job | None:
+        """A new undo job, unless the job it undoes has one already: then that one (the
+        unique `undo_of` decides between two presses, in any process)."""
+        try:
+            await self._write(jobs.insert().values(**dataclasses.asdict(job)))
+        except IntegrityError:
+            async with self._engine.connect() as connection:
+                row = (
+                    await connection.execute(select(jobs).where(jobs.c.undo_of == job.undo_of))
+                ).first()
+            return _job(row) if row else job
+        return None
+
+    async def set_message(self, job_id: str, message_ts: str) -> None:
+        await self._write(update(jobs).where(jobs.c.id == job_id).values(message_ts=message_ts))
+
+    async def undo_job_of(self, job_id: str) -> Job | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(jobs).where(jobs.c.undo_of == job_id))).first()
+        return _job(row) if row else None
+
+    async def jobs_of(self, user_id: str, limit: int) -> list[tuple[Job, Counts]]:
+        """The person's jobs, newest first, with how far each got."""
+        async with self._engine.connect() as connection:
+            found = [
+                _job(row)
+                for row in await connection.execute(
+                    select(jobs)
+                    .where(jobs.c.user_id == user_id, jobs.c.state != JobState.CHECKING)
+                    .order_by(jobs.c.created_at.desc())
+                    .limit(limit)
+                )
+            ]
+        return [(job, await self.counts(job.id)) for job in found]
 
     async def job(self, job_id: str) -> Job | None:
         async with self._engine.connect() as connection:
@@ -536,6 +592,7 @@ class JobStore:
         """Each line's outcome, in one transaction; a line recorded done is never run again.
         One statement for the batch, run once per line (compiled once, not once per line)."""
         now = time.time()
+        outcomes = list(outcomes)
         rows = [
             {
                 "b_job": job_id,
@@ -549,8 +606,26 @@ class JobStore:
             }
             for outcome in outcomes
         ]
-        if rows:
-            await self._write((_RECORD, rows))
+        history = [change_row(o.change) for o in outcomes if o.change is not None]
+        kept = [
+            kept_row(o.change.id, o.kept)
+            for o in outcomes
+            if o.change is not None and o.kept is not None
+        ]
+        # A write may have reached the database when its task was cancelled (the outcomes are
+        # then written again): the history's rows are inserted once, whatever the retries.
+        statements: list[Any] = [(_RECORD, rows)] if rows else []
+        if history:
+            statements.append((self._insert_once(changes, "id"), history))
+        if kept:
+            statements.append((self._insert_once(kept_images, "change_id"), kept))
+        if statements:
+            await self._write(*statements)
+
+    def _insert_once(self, table: Any, key: str) -> Any:
+        """INSERT … ON CONFLICT (key) DO NOTHING, in this database's dialect."""
+        insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        return insert(table).on_conflict_do_nothing(index_elements=[key])
 
     async def counts(self, job_id: str) -> Counts:
         async with self._engine.connect() as connection:

@@ -18,6 +18,7 @@ from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 from bot.slack.notify import Notifier
 from bot.slack.texts import escape
 from bot.slack.views.bulk_form import bulk_form
+from bot.slack.views.history import history_form
 from bot.slack.views.upload_form import is_channel, upload_form
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ class Forms:
 
     async def open_bulk_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, bulk_form(who.channel_id), "the bulk form")
+
+    async def open_history_form(self, *, trigger_id: str, who: Requester) -> None:
+        await self._open(trigger_id, who, history_form(), "the history form")
 
     async def _open(self, trigger_id: str, who: Requester, view: View, what: str) -> None:
         try:

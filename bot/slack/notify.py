@@ -26,6 +26,7 @@ from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
 from bot.slack.views.bulk_message import (
     MAX_SHOWN_PROBLEMS,
+    finished_blocks,
     line_list,
     plan_blocks,
     problems_of,
@@ -258,10 +259,13 @@ class SlackUndoReport:
         text = texts.undo_done(
             who.user_id,
             record.slot.kind,
-            had_previous=record.kept_file is not None,
+            had_previous=record.had_previous,
             warning=warning,
         )
         thread = place.thread_ts or place.message_ts
+        if not place.channel_id:  # where the change was reported is not known
+            await self._notifier.tell(who, text)
+            return
         try:
             await self._slack.chat_postMessage(
                 channel=place.channel_id, thread_ts=thread, text=text
@@ -269,6 +273,10 @@ class SlackUndoReport:
         except SLACK_FAILURES as exc:
             log.warning("cannot reply in %s: %s", place.channel_id, slack_error(exc))
             await self._notifier.tell(who, text)
+        if place.message is None:  # pressed in the history or the App Home: the thread says it
+            if who.channel_id:  # an ephemeral history: its reader sees it there too
+                await self._notifier.tell(who, text)
+            return
         message = place.message if isinstance(place.message, dict) else {}
         try:  # the buttons go: the message now says who undid it
             await self._slack.chat_update(
@@ -293,6 +301,7 @@ class SlackUndoReport:
 
 
 OUTCOMES = {
+    "skipped": "skipped",
     "done": "uploaded",
     "failed": "failed",
     "invalid": "problem",
@@ -310,11 +319,15 @@ class SlackBulkReport:
         self._slack = slack
         self._notifier = notifier
 
-    async def checking(self, who: Requester, channel_id: str, lines: int | None) -> str | None:
+    async def checking(
+        self, who: Requester, channel_id: str, lines: int | None, *, undoing: Job | None = None
+    ) -> str | None:
+        if undoing is not None:
+            text = texts.bulk_undo_checking(who.user_id, undoing.user_id, lines or 0)
+        else:
+            text = texts.bulk_checking(who.user_id, lines)
         try:
-            response = await self._slack.chat_postMessage(
-                channel=channel_id, text=texts.bulk_checking(who.user_id, lines)
-            )
+            response = await self._slack.chat_postMessage(channel=channel_id, text=text)
         except SLACK_FAILURES as exc:
             log.warning("cannot post a bulk plan in %s: %s", channel_id, slack_error(exc))
             await self._notifier.tell(who, texts.bulk_notice("not_posted"))
@@ -377,8 +390,10 @@ class SlackBulkReport:
         counts = progress.counts
         headline, figures = texts.bulk_progress(
             job.started_by,
+            title=texts.UNDO_TITLE if job.undo_of else "Bulk upload",
             done=counts.done,
             failed=counts.failed,
+            skipped=counts.skipped,
             left=counts.pending,
             per_minute=progress.per_minute,
             seconds_left=progress.seconds_left,
@@ -390,20 +405,34 @@ class SlackBulkReport:
         await self._show(job, f"{headline}\n{figures}", blocks)
 
     async def finished(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
-        text = texts.bulk_finished(
-            job.user_id,
-            done=counts.done,
-            failed=counts.failed,
-            not_run=counts.not_run,
-            invalid=counts.invalid,
-            stopped_by=job.stopped_by if counts.not_run else None,
-        )
-        await self._show(job, text, text_blocks(text))
+        if job.undo_of is not None:
+            text = texts.bulk_undo_finished(
+                job.user_id,
+                done=counts.done,
+                failed=counts.failed,
+                skipped=counts.skipped,
+                invalid=counts.invalid,
+                not_run=counts.not_run,
+            )
+        else:
+            text = texts.bulk_finished(
+                job.user_id,
+                done=counts.done,
+                failed=counts.failed,
+                not_run=counts.not_run,
+                invalid=counts.invalid,
+                stopped_by=job.stopped_by if counts.not_run else None,
+            )
+        await self._show(job, text, finished_blocks(text, job, counts.done))
         if job.message_ts is None:
             return
-        failed = [line for line in lines if line.status == "failed"]
-        report = [texts.bulk_report(len(failed), counts.not_run, counts.invalid)]
-        report += line_list(failed, len(failed), MAX_REPORT_TEXT, rest="in the CSV report")
+        if job.undo_of is not None:  # every line not put back, with its reason
+            listed = [line for line in lines if line.status in ("skipped", "failed", "invalid")]
+            report = [texts.bulk_undo_report(counts.skipped, counts.failed, counts.invalid)]
+        else:
+            listed = [line for line in lines if line.status == "failed"]
+            report = [texts.bulk_report(len(listed), counts.not_run, counts.invalid)]
+        report += line_list(listed, len(listed), MAX_REPORT_TEXT, rest="in the CSV report")
         not_run = [line.number for line in lines if line.status == "not_run"]
         if not_run:
             report.append(texts.bulk_not_run(not_run))
@@ -419,7 +448,9 @@ class SlackBulkReport:
                 line.text,
                 line.product,
                 line.slot,
-                OUTCOMES.get(line.status, line.status),
+                "put back"
+                if job.undo_of and line.status == "done"
+                else OUTCOMES.get(line.status, line.status),
                 line.image_id,
                 # A spreadsheet cell is plain text: Ecwid's words quoted, after ours.
                 " ".join(
@@ -447,4 +478,7 @@ class SlackBulkReport:
                 )
 
     async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
+        if notice == "undo_exists" and job is not None:
+            await self._notifier.tell(who, texts.bulk_undo_exists(job.user_id, job.state))
+            return
         await self._notifier.tell(who, texts.bulk_notice(notice))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
@@ -59,7 +60,9 @@ def usage() -> str:
         "variation's image). The link must be https:// (JPG, PNG, GIF, HEIC, WebP, AVIF, TIFF or BMP); leave out the size to "
         "have it read from the image. `to=gallery` adds the image to the gallery. "
         "`/ecwid-image` alone opens a form, where you can also upload a file; for a photo shared "
-        "in Slack, use *Use as product image* on its message."
+        "in Slack, use *Use as product image* on its message. "
+        "`/ecwid-image history PRODUCT` lists a product's image changes, each with Undo; "
+        "`/ecwid-image bulk` uploads many at once."
     )
 
 
@@ -390,6 +393,7 @@ def _minutes(seconds: float) -> str:
 def bulk_progress(
     started_by: str | None,
     *,
+    title: str = "Bulk upload",
     done: int,
     failed: int,
     left: int,
@@ -398,33 +402,36 @@ def bulk_progress(
     paused: bool,
     stopping: bool,
     fault: bool = False,
+    skipped: int = 0,
 ) -> tuple[str, str]:
     """The headline with its bar, and the figures."""
-    total = done + failed + left
+    total = done + failed + skipped + left
     who = f" started by <@{escape(started_by)}>" if started_by else ""
     if fault:
         state = (
-            ":warning: *Bulk upload*"
+            f":warning: *{title}*"
             + who
             + ": paused, something went wrong on the bot's side (tell whoever runs the bot; the "
             "log has the details); it carries on by itself shortly."
         )
     elif paused:
         state = (
-            ":double_vertical_bar: *Bulk upload*"
+            f":double_vertical_bar: *{title}*"
             + who
             + ": paused, the bot is restarting; it carries on by itself."
         )
     elif stopping:
-        state = ":octagonal_sign: *Bulk upload*" + who + ": stopping…"
+        state = f":octagonal_sign: *{title}*" + who + ": stopping…"
     else:
-        state = ":arrows_counterclockwise: *Bulk upload*" + who + ": running"
+        state = f":arrows_counterclockwise: *{title}*" + who + ": running"
     figures = [f"{done:,} done", f"{failed:,} failed", f"{left:,} left"]
+    if skipped:
+        figures.insert(2, f"{skipped:,} skipped")
     if per_minute:
         figures.append(f"{per_minute:,.0f} images a minute")
     if seconds_left is not None and left:
         figures.append(f"{_minutes(seconds_left)} left")
-    return f"{state}\n{progress_bar(done + failed, total)}", " · ".join(figures)
+    return f"{state}\n{progress_bar(done + failed + skipped, total)}", " · ".join(figures)
 
 
 def bulk_finished(
@@ -474,7 +481,80 @@ def bulk_report_unattached() -> str:
     )
 
 
+UNDO_TITLE = "Undo of a bulk upload"
+
+
+def bulk_undo_checking(user_id: str, owner: str, lines: int) -> str:
+    return (
+        f":leftwards_arrow_with_hook: <@{escape(user_id)}> is undoing <@{escape(owner)}>'s bulk "
+        f"upload: checking {_lines(lines)}…"
+    )
+
+
+def bulk_undo_finished(
+    user_id: str, *, done: int, failed: int, skipped: int, invalid: int, not_run: int
+) -> str:
+    head = ":warning:" if failed else ":leftwards_arrow_with_hook:"
+    figures = [f"*{done:,} put back*", f"{skipped:,} skipped (changed since)", f"{failed:,} failed"]
+    if invalid:
+        figures.append(f"{_lines(invalid)} could not be undone")
+    if not_run:
+        figures.append(f"{_lines(not_run)} not run")
+    return (
+        f"{head} *{UNDO_TITLE}* by <@{escape(user_id)}>: finished. "
+        + ", ".join(figures)
+        + ". The report is in the thread."
+    )
+
+
+def bulk_undo_report(skipped: int, failed: int, invalid: int) -> str:
+    if not (skipped or failed or invalid):
+        return ":white_check_mark: Every image the job changed was put back."
+    parts = []
+    if skipped:
+        parts.append(f"*{_lines(skipped)} skipped*: their images changed since the job")
+    if failed:
+        parts.append(f"*{_lines(failed)} failed*")
+    if invalid:
+        parts.append(f"{_lines(invalid)} could not be undone")
+    return ":page_facing_up: " + "; ".join(parts) + ". Each, with its reason:"
+
+
+def bulk_undo_button(undoable: int) -> tuple[str, str]:
+    """The button's confirm dialog: its title and text."""
+    images = f"{undoable:,} image" + ("" if undoable == 1 else "s")
+    return (
+        "Undo this job?",
+        f"This puts back {images}: each slot as it was before the job. Slots changed since "
+        "are skipped and listed.",
+    )
+
+
+def bulk_undo_exists(user_id: str, state: str) -> str:
+    if state in ("finished", "cancelled"):
+        return (
+            f":information_source: This job was already undone by <@{escape(user_id)}>; "
+            "nothing was changed."
+        )
+    return (
+        f":information_source: <@{escape(user_id)}> is undoing this job already; nothing "
+        "else was changed."
+    )
+
+
+def bulk_keeping_copies(calls: int) -> str:
+    return (
+        f":leftwards_arrow_with_hook: Keeping copies for Undo: about {calls:,} extra "
+        "Ecwid call" + ("" if calls == 1 else "s") + " (each replaced image is read first)."
+    )
+
+
 BULK_NOTICES = {
+    "undo_planned": ":information_source: That job has not run: there is nothing to undo.",
+    "undo_checking": ":information_source: That job has not run: there is nothing to undo.",
+    "undo_running": ":information_source: That job is still running: stop it, or wait for it to end, then undo it.",
+    "undo_stopping": ":information_source: That job is still stopping: undo it once it has ended.",
+    "undo_cancelled": ":information_source: That job was cancelled before it ran: there is nothing to undo.",
     "not_found": ":question: That bulk job is not known to the bot (its database may have been reset).",
     "planned": ":information_source: That bulk job has not been started.",
     "running": ":information_source: That bulk job is already running.",
@@ -523,3 +603,124 @@ def field_error(error: UserFacingError) -> str:
     enclose a literal (the user's own words, an example): in a Slack message that is shown as
     code (see `problem`); a field shows plain text only, so the marks are left out."""
     return error.message.replace("`", "")
+
+
+# ---- history and the App Home ---------------------------------------------------------------
+
+
+def when(at: float) -> str:
+    """A moment, as Slack shows dates: in the reader's own time zone."""
+    fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def change_what(action: str, slot: str, variation: str | None, *, undid: str | None = None) -> str:
+    """e.g. "replaced the main image", "added to the gallery", "variation Size 43: set"."""
+    where = {
+        "main": "the main image",
+        "gallery": "the gallery",
+        "variation": f"variation {code(variation)}" if variation else "a variation's image",
+    }.get(slot, escape(slot))
+    if action == "undone":
+        return f"undid a change of {where}"
+    if action == "added":
+        return "added an image to the gallery"
+    if slot == "variation":
+        return f"{'replaced' if action == 'replaced' else 'set'} the image of {where}"
+    return f"{'replaced' if action == 'replaced' else 'set'} {where}"
+
+
+def change_line(
+    at: float,
+    user_id: str,
+    what: str,
+    product: str | None,
+    *,
+    link: str | None,
+    undone_by: str | None,
+    job: bool,
+) -> str:
+    """One history entry (mrkdwn): when, who, what, where it was reported."""
+    text = f"{when(at)} · <@{escape(user_id)}> {what}"
+    if product:
+        text += f" of {code(product)}"
+    if job:
+        text += " (a bulk job)"
+    if link:
+        text += f" · <{link}|thread>"
+    if undone_by:
+        text += f"\n:leftwards_arrow_with_hook: undone by <@{escape(undone_by)}>"
+    return text
+
+
+def history_head(product_id: int, name: str | None, shown: int) -> str:
+    title = f"{code(name)} (#{product_id})" if name else f"product #{product_id}"
+    if not shown:
+        return f":card_index_dividers: No image changes by the bot are recorded for {title}."
+    return f":card_index_dividers: Image changes of {title}, newest first:"
+
+
+def history_not_shown(error: UserFacingError) -> str:
+    return f":x: The history could not be shown. {problem(error)}"
+
+
+HISTORY_LOOKING = ":hourglass_flowing_sand: Looking up the product's history…"
+HOME_TITLE = ":frame_with_picture: *Ecwid Image*"
+HOME_INTRO = (
+    "Product images for the Ecwid store, from Slack: upload one, run a bulk job, or look at a "
+    "product's history. Every change can be undone."
+)
+HOME_NOT_ALLOWED = (
+    ":lock: You are not on the list of people who may use this bot: ask whoever runs it."
+)
+HOME_NO_CHANGES = "You have not changed any images with the bot yet."
+HOME_NO_JOBS = "No bulk jobs yet."
+
+
+def home_job(
+    state: str,
+    source: str,
+    created_at: float,
+    done: int,
+    failed: int,
+    left: int,
+    link: str | None,
+    *,
+    undo: bool,
+) -> str:
+    kind = "Undo of a bulk upload" if undo else "Bulk upload"
+    where = f" · <{link}|message>" if link else ""
+    figures = f"{done:,} done, {failed:,} failed"
+    if state in ("running", "stopping"):
+        figures += f", {left:,} left {progress_bar(done + failed, done + failed + left)}"
+    return f"*{kind}* ({escape(source)}) {when(created_at)}: {state} · {figures}{where}"
+
+
+def settings_glance(
+    *,
+    store_id: int,
+    users: Iterable[str],
+    usergroups: Iterable[str],
+    channels: Iterable[str],
+    budget: str,
+    database: str,
+    days: int,
+    max_mb: float,
+    kept_mb: float | None,
+) -> str:
+    def listed(items: Iterable[str], mark: str, everyone: str) -> str:
+        found = sorted(items)
+        return ", ".join(f"<{mark}{escape(i)}>" for i in found) if found else everyone
+
+    kept = f" ({kept_mb:,.1f} MB kept now)" if kept_mb is not None else ""
+    return "\n".join(
+        [
+            f"• Store: `{store_id}`",
+            f"• People: {listed(users, '@', 'everyone in the workspace')}",
+            f"• Groups: {listed(usergroups, '!subteam^', 'none')}",
+            f"• Channels: {listed(channels, '#', 'every channel the bot is in')}",
+            f"• Ecwid budget: {escape(budget)}",
+            f"• Database: {escape(database)}",
+            f"• History: copies kept for {days} days, up to {max_mb:g} MB{kept}",
+        ]
+    )

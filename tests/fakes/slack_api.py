@@ -131,6 +131,9 @@ class FakeSlack(LoopbackServer):
                 "bot_id": "BBOT",
                 "team": "Shop",
                 "team_id": "T1",
+                # Slack's auth.test reference: `url` is the workspace's, e.g.
+                # "https://subarachnoid.slack.com/" (permalinks start with it).
+                "url": "https://shop.slack.com/",
             }
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"

@@ -9,14 +9,12 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 
 from bot.config import Settings
 from bot.config import database_url as sqlalchemy_url
-from bot.ecwid.budget import RateLimit
 from tests.bulk_helpers import (
     bulk_form_submission,
     lines_for,
@@ -34,22 +32,6 @@ from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
 from tests.postgres import PostgresServer
 from tests.slack_requests import message_shortcut
-
-
-@pytest.fixture
-async def bulk_bot(
-    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, database_url: str
-) -> AsyncIterator[BotUnderTest]:
-    """The bot on each kind of job store, with Ecwid's limit at 10 calls a second (so that
-    30 lines take a few seconds), and an Ecwid that answers 429 past that limit."""
-    ecwid.rate_limit = (10, 1.0)
-    tuned = replace(
-        settings,
-        database_url=sqlalchemy_url(database_url) or "",
-        ecwid_rate_limit=RateLimit(10, 1),
-    )
-    async with serving(tuned, slack) as bot:
-        yield bot
 
 
 async def test_the_command_opens_the_bulk_form(bot: BotUnderTest, slack: FakeSlack) -> None:

@@ -49,6 +49,7 @@ def test_a_line_is_decoded_as_it_was_encoded() -> None:
         Size(800, 600),
         {"nl": "Voor"},
         started=True,
+        name="Shoe",  # kept for the history
     )
 
 

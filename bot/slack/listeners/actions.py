@@ -1,5 +1,5 @@
-"""Buttons: Undo (or Remove from gallery) on an upload's thread reply, and a bulk job's Start
-and Cancel / Stop; ack, then hand off."""
+"""Buttons: Undo (or Remove from gallery) on an upload's thread reply, the history or the App
+Home, and a bulk job's Start, Cancel / Stop and Undo this job; ack, then hand off."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.domain.requests import Requester
 from bot.flows.undo import UndoPlace
 from bot.runtime import Runtime
 from bot.slack import texts
-from bot.slack.views.bulk_message import CANCEL_ACTION, START_ACTION
+from bot.slack.views.bulk_message import CANCEL_ACTION, START_ACTION, UNDO_JOB_ACTION
 from bot.slack.views.upload_result import UNDO_ACTION, decode, undone_by
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         who = Requester(
             user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
         )
-        if record is None or not channel:
+        # Pressed in the App Home (a view) or in a private history (an ephemeral message).
+        elsewhere = container.get("type") == "view" or bool(container.get("is_ephemeral"))
+        if record is not None and elsewhere and record.change_id is None:
+            record = None  # only a change in the history is undone from there
+        if record is None or not (channel or elsewhere):
             log.warning("undo: a button value the bot did not write")
             await runtime.notifier.tell(who, texts.undo_refused("That button is not one of mine."))
             return
@@ -40,12 +44,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not runtime.workers.accepting:
             await runtime.notifier.tell(who, texts.restarting())
             return
-        place = UndoPlace(
-            channel_id=channel,
+        place: UndoPlace | None = UndoPlace(
+            channel_id=channel or "",
             message_ts=str(container.get("message_ts") or message.get("ts")),
             thread_ts=message.get("thread_ts"),
             message=message,
         )
+        if elsewhere:  # the history or the App Home: reported where the change was
+            place = None
         runtime.workers.submit(lambda: runtime.undos.run(record, who, place))
 
     @app.action(START_ACTION)
@@ -58,7 +64,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         await _bulk(body, start=False)
 
-    async def _bulk(body: dict[str, Any], *, start: bool) -> None:
+    @app.action(UNDO_JOB_ACTION)
+    async def bulk_undo(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await _bulk(body, start=False, undo=True)
+
+    async def _bulk(body: dict[str, Any], *, start: bool, undo: bool = False) -> None:
         action: dict[str, Any] = next(iter(body.get("actions") or []), {})
         job_id = str(action.get("value") or "")
         container = body.get("container") or {}
@@ -73,7 +84,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not runtime.workers.accepting:
             await runtime.notifier.tell(who, texts.restarting())
             return
-        if start:
+        if undo:
+            runtime.workers.submit(lambda: runtime.bulk.undo(job_id, who))
+        elif start:
             runtime.workers.submit(lambda: runtime.bulk.start(job_id, who))
         else:
             runtime.workers.submit(lambda: runtime.bulk.stop(job_id, who))

@@ -1,5 +1,5 @@
 """`/ecwid-image`: parse the text, answer input problems at once, queue the upload or open the
-form (`/ecwid-image bulk`: the bulk form)."""
+form (`/ecwid-image bulk`: the bulk form; `/ecwid-image history PRODUCT`: its changes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.grammar import BulkCommand, HelpCommand, parse_command
+from bot.domain.grammar import BulkCommand, HelpCommand, HistoryCommand, parse_command
 from bot.domain.requests import Draft, Requester, ValidationError
 from bot.runtime import Runtime
 from bot.slack import texts
@@ -44,5 +44,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not runtime.workers.accepting:
             await ack(response_type="ephemeral", text=texts.restarting())
             return
-        runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
+        if isinstance(parsed, HistoryCommand):
+            runtime.workers.submit(lambda: runtime.history.product(who, parsed.product))
+        else:
+            runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
         await ack()

@@ -1,6 +1,7 @@
 """The bulk job's message, one message edited in place: the plan (Start / Cancel), then the
-progress (Stop), then the totals. Action ids are a contract: `bulk_start`, `bulk_cancel`; each
-button's value is the job's id. Texts come from bot.slack.texts."""
+progress (Stop), then the totals (Undo this job). Action ids are a contract: `bulk_start`,
+`bulk_cancel`, `bulk_undo`; each button's value is the job's id. Texts come from
+bot.slack.texts."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.slack import texts
 
 START_ACTION = "bulk_start"
 CANCEL_ACTION = "bulk_cancel"  # Cancel on the plan, Stop while it runs
+UNDO_JOB_ACTION = "bulk_undo"  # on a finished job's totals
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section
 MAX_SHOWN_PROBLEMS = 20  # the rest are in the report
 
@@ -58,6 +60,12 @@ def plan_blocks(
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
     if converting:
         blocks.append(_section(texts.bulk_converting(converting)))
+    # A replaced image is read (one call) and kept before its line runs: the cost of Undo.
+    reads = sum(1 for line in lines if line.status == "pending" and line.slot != "gallery")
+    if reads:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=texts.bulk_keeping_copies(reads))])
+        )
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
     # A ready line with a note matched its SKU only by letter case: the plan says which it used.
@@ -117,3 +125,29 @@ def progress_blocks(headline: str, figures: str, job: Job, *, stoppable: bool) -
 
 def text_blocks(text: str) -> list[Block]:
     return [_section(text)]
+
+
+def finished_blocks(text: str, job: Job, undoable: int) -> list[Block]:
+    """The totals; with Undo this job when the job changed images (`undoable` of them)."""
+    blocks: list[Block] = [_section(text)]
+    if undoable and job.undo_of is None:
+        title, question = texts.bulk_undo_button(undoable)
+        blocks.append(
+            ActionsBlock(
+                block_id="bulk_finished",
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text="Undo this job"),
+                        action_id=UNDO_JOB_ACTION,
+                        value=job.id,
+                        confirm=ConfirmObject(
+                            title=title,
+                            text=PlainTextObject(text=question[:300]),
+                            confirm="Put them back",
+                            deny="Keep them",
+                        ),
+                    )
+                ],
+            )
+        )
+    return blocks

@@ -41,6 +41,9 @@ def encode(record: UndoRecord) -> str:
         "m": record.alt_main,
         "t": [list(pair) for pair in record.alt_translated],
         "h": record.after_image,
+        "i": record.change_id,
+        "s": 1 if record.kept_in_store else 0,
+        "b": record.before_image,
     }
     value = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     while len(value) > MAX_VALUE and data["t"]:
@@ -61,9 +64,18 @@ def decode(value: str) -> UndoRecord | None:
             alt_main=data.get("m"),
             alt_translated=tuple((str(k), str(v)) for k, v in data.get("t") or []),
             after_image=data["h"] if _is_fingerprint(data.get("h")) else None,
+            change_id=data["i"] if _is_change_id(data.get("i")) else None,
+            kept_in_store=bool(data.get("s")) and _is_change_id(data.get("i")),
+            before_image=data["b"] if _is_fingerprint(data.get("b")) else None,
         )
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _is_change_id(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def _is_fingerprint(value: object) -> bool:
@@ -97,7 +109,11 @@ def result_blocks(uploaded: Uploaded, product: Product, body: str, *, images: bo
 
 
 def _undo_button(record: UndoRecord, product: Product) -> ButtonElement:
-    name = product.name.strip() or f"product #{product.id}"
+    return undo_button(record, product.name.strip() or f"product #{product.id}")
+
+
+def undo_button(record: UndoRecord, name: str) -> ButtonElement:
+    """Undo (Remove from gallery) for one change: the thread's, the history's, the Home's."""
     if record.slot.kind == "gallery":
         label, question = "Remove from gallery", f"Remove this image from the gallery of {name}?"
     else:

@@ -1,0 +1,161 @@
+"""Undoing a whole bulk job: a job of its own, whose lines are the changes the job made.
+
+    press  → one undo job a job (the store's unique `undo_of` decides, in any process); a
+             second press, or one while it runs, changes nothing and says so
+    plan   → each line the job uploaded becomes a line to undo, or a problem listed with its
+             reason (no copy was kept, the copy was pruned, undone already)
+    run    → as any job (bulk_run: leased, paced in Ecwid's bulk lane, progress, report); each
+             line is put back by bot.flows.undo, which skips a slot that changed since
+
+A product's lines are undone newest first, so that two lines of one job on one slot end with
+the image from before the job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from bot.domain.bulk import BulkInputError
+from bot.domain.requests import Requester
+from bot.flows.bulk_report import BulkReport
+from bot.flows.undo import ALREADY_UNDONE, COPY_GONE
+from bot.jobs.history import Action, Change, History
+from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
+
+log = logging.getLogger(__name__)
+
+NOT_CHECKED = BulkInputError(
+    "The bot's database could not be read to check what to put back: press Undo this job "
+    "again in a minute."
+)
+NO_RECORD = (
+    "No copy of the image from before this line was kept (the bot restarted during its upload), "
+    "so it cannot be put back."
+)
+NOT_KEPT = (
+    "The image from before this line could not be read before the upload, so no copy was kept "
+    "and it cannot be put back."
+)
+
+
+def undo_line(line: Line, change: Change | None) -> Line:
+    """A line of the job, as a line of its undo job: to run, or with the reason it cannot."""
+
+    def problem(reason: str) -> Line:
+        return Line(
+            line.number, line.text, line.product, line.slot, None, LineState.INVALID, reason=reason
+        )
+
+    if change is None:
+        return problem(NO_RECORD)
+    if change.undone_by:
+        return problem(ALREADY_UNDONE)
+    if change.action == Action.REPLACED and not change.kept_in_store:
+        return problem(NOT_KEPT)
+    if change.kept_in_store and not change.copy_kept:
+        return problem(COPY_GONE)
+    request = {
+        "product_id": change.product_id,
+        "kind": change.slot,
+        "variation_id": change.variation_id,
+        "undo": change.id,
+    }
+    return Line(
+        line.number,
+        line.text,
+        line.product,
+        line.slot,
+        json.dumps(request, separators=(",", ":")),
+        LineState.PENDING,
+    )
+
+
+class JobUndoer:
+    """Turns a press of Undo this job into a running undo job; never raises."""
+
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        history: History,
+        report: BulkReport,
+        owner: str,
+        lease_seconds: float,
+        launch: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self._jobs = jobs
+        self._history = history
+        self._report = report
+        self._owner = owner
+        self._lease_seconds = lease_seconds
+        self._launch = launch
+
+    async def undo(self, job_id: str, who: Requester) -> None:
+        try:
+            await self._undo(job_id, who)
+        except Exception:
+            log.exception("bulk undo failed")
+            await self._report.notice(who, "unavailable", None)
+
+    async def _undo(self, job_id: str, who: Requester) -> None:
+        job = await self._jobs.job(job_id)
+        if job is None or job.undo_of is not None:
+            await self._report.notice(who, "not_found", job)
+            return
+        if job.state != JobState.FINISHED:
+            await self._report.notice(who, f"undo_{job.state}", job)
+            return
+        now = time.time()
+        undoing = Job(
+            id=uuid.uuid4().hex,
+            user_id=who.user_id,
+            channel_id=job.channel_id,
+            message_ts=None,
+            source="undo",
+            state=JobState.CHECKING,
+            created_at=now,
+            lease_owner=self._owner,
+            lease_until=now + self._lease_seconds,
+            undo_of=job.id,
+        )
+        existing = await self._jobs.create_undo(undoing)
+        if existing is not None:
+            await self._report.notice(who, "undo_exists", existing)
+            return
+        handle = None
+        try:
+            lines = [line for line in await self._jobs.lines(job.id) if line.status == "done"]
+            handle = await self._report.checking(who, job.channel_id, len(lines), undoing=job)
+            if handle is not None:
+                await self._jobs.set_message(undoing.id, handle)
+            changes = await self._history.of_job(job.id)
+            planned = [undo_line(line, changes.get(line.number)) for line in lines]
+            if not await self._jobs.planned(undoing.id, planned):
+                return
+        except Exception:  # given up: Undo this job may be pressed again
+            with contextlib.suppress(Exception):
+                await self._jobs.give_up_check(undoing.id)
+            if handle is not None:
+                await self._report.not_planned(who, job.channel_id, handle, NOT_CHECKED)
+            raise
+        undoing = await self._jobs.job(undoing.id) or undoing
+        counts = count_lines(planned)
+        log.info(
+            "bulk undo job=%s of=%s user=%s lines=%d problems=%d",
+            undoing.id,
+            job.id,
+            who.user_id,
+            counts.pending,
+            counts.invalid,
+        )
+        if not counts.pending:  # nothing can be put back: the plan is the end
+            await self._report.finished(undoing, planned, counts)
+            return
+        # The confirm dialog was the plan's Start: it runs at once.
+        if await self._jobs.start(undoing.id, who.user_id, self._owner, self._lease_seconds):
+            await self._launch(undoing.id)

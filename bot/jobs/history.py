@@ -1,0 +1,211 @@
+"""The catalog's image history, in the job store: every change the bot made (single uploads,
+bulk lines, undos), read back by product, by person and by job; and the previous images of bulk
+lines, kept as bytes for Undo and pruned oldest first past HISTORY_DAYS or HISTORY_MAX_MB.
+
+A bulk line's change is written in the same transaction as the line's outcome
+(`JobStore.record`): a line recorded done always has its history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, desc, func, select
+
+from bot.jobs.schema import changes, kept_images, undo_claims
+
+if TYPE_CHECKING:
+    from bot.jobs.store import JobStore
+
+
+class Action(StrEnum):
+    REPLACED = "replaced"  # the slot had an image: it was replaced
+    SET = "set"  # the slot was empty
+    ADDED = "added"  # to the gallery
+    UNDONE = "undone"  # an undo of another change (`undo_of`)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change, as the history keeps it. `undone_by` and `copy_kept` are read, not written:
+    who undid it (its claim), and whether the kept bytes are still there."""
+
+    id: str
+    at: float
+    user_id: str
+    product_id: int
+    slot: str  # main, gallery or variation
+    action: Action
+    outcome: str = "done"
+    channel_id: str | None = None
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    product_name: str | None = None
+    variation_id: int | None = None
+    variation_label: str | None = None
+    image_id: int | None = None
+    before_fp: str | None = None
+    after_fp: str | None = None
+    before_url: str | None = None
+    after_url: str | None = None
+    after_url_fp: str | None = None
+    kept_file: str | None = None
+    kept_in_store: bool = False
+    alt_main: str | None = None
+    alt_translated: tuple[tuple[str, str], ...] = ()
+    job_id: str | None = None
+    line: int | None = None
+    undo_of: str | None = None
+    change_key: str | None = None
+    undone_by: str | None = None
+    copy_kept: bool | None = None
+
+    @property
+    def had_previous(self) -> bool:
+        return self.action == Action.REPLACED
+
+    @property
+    def undoable(self) -> bool:
+        """Whether Undo is offered: done, not undone, and what it replaced is still had."""
+        if self.action == Action.UNDONE or self.outcome != "done" or self.undone_by:
+            return False
+        if self.action != Action.REPLACED:
+            return True  # taken away again: nothing to keep
+        return self.kept_file is not None or (self.kept_in_store and bool(self.copy_kept))
+
+
+_READ_ONLY = ("undone_by", "copy_kept")
+
+
+def change_row(change: Change) -> dict[str, Any]:
+    row = dataclasses.asdict(change)
+    for name in _READ_ONLY:
+        row.pop(name)
+    row["action"] = str(change.action)
+    row["alt_translated"] = json.dumps(dict(change.alt_translated), ensure_ascii=False)
+    return row
+
+
+def kept_row(change_id: str, data: bytes) -> dict[str, Any]:
+    return {"change_id": change_id, "data": data, "size": len(data), "kept_at": time.time()}
+
+
+def _change(row: Any) -> Change:
+    values = dict(row._mapping)
+    values["action"] = Action(values["action"])
+    values["kept_in_store"] = bool(values["kept_in_store"])
+    try:
+        translated = json.loads(values.get("alt_translated") or "{}")
+    except ValueError:
+        translated = {}
+    values["alt_translated"] = tuple((str(k), str(v)) for k, v in translated.items())
+    if "copy_kept" in values:
+        values["copy_kept"] = bool(values["copy_kept"]) if values["kept_in_store"] else None
+    return Change(**values)
+
+
+def _read() -> Any:
+    """Every change with who undid it and whether its kept bytes are still there."""
+    copy = select(kept_images.c.change_id).where(kept_images.c.change_id == changes.c.id)
+    return select(
+        changes,
+        undo_claims.c.user_id.label("undone_by"),
+        copy.exists().label("copy_kept"),
+    ).outerjoin(undo_claims, undo_claims.c.change == changes.c.change_key)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    copies: int
+    bytes: int
+
+
+class History:
+    """Reads and writes of the history, on the job store's database."""
+
+    def __init__(self, store: JobStore) -> None:
+        self._store = store
+
+    async def add(self, change: Change, kept: bytes | None = None) -> None:
+        statements: list[Any] = [changes.insert().values(**change_row(change))]
+        if kept is not None:
+            statements.append(kept_images.insert().values(**kept_row(change.id, kept)))
+        await self._store.write(*statements)
+
+    async def _many(self, query: Any) -> list[Change]:
+        async with self._store.connect() as connection:
+            return [_change(row) for row in await connection.execute(query)]
+
+    async def change(self, change_id: str) -> Change | None:
+        found = await self._many(_read().where(changes.c.id == change_id))
+        return found[0] if found else None
+
+    async def of_product(self, product_id: int, limit: int) -> list[Change]:
+        """Newest first, across its slots."""
+        return await self._many(
+            _read()
+            .where(changes.c.product_id == product_id)
+            .order_by(desc(changes.c.at), desc(changes.c.id))
+            .limit(limit)
+        )
+
+    async def of_user(self, user_id: str, limit: int) -> list[Change]:
+        return await self._many(
+            _read()
+            .where(changes.c.user_id == user_id)
+            .order_by(desc(changes.c.at), desc(changes.c.id))
+            .limit(limit)
+        )
+
+    async def of_job(self, job_id: str) -> dict[int, Change]:
+        """A job's changes (not its undos), by line."""
+        found = await self._many(
+            _read().where(changes.c.job_id == job_id, changes.c.action != Action.UNDONE)
+        )
+        return {c.line: c for c in found if c.line is not None}
+
+    async def kept_copy(self, change_id: str) -> bytes | None:
+        """The previous image's bytes, kept for the change; None once pruned."""
+        async with self._store.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(kept_images.c.data).where(kept_images.c.change_id == change_id)
+                )
+            ).first()
+        return bytes(row.data) if row else None
+
+    async def kept_bytes(self) -> int:
+        async with self._store.connect() as connection:
+            total = (await connection.execute(select(func.sum(kept_images.c.size)))).scalar()
+        return int(total or 0)
+
+    async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
+        """Drop kept copies older than the age, then the oldest until the rest fit in
+        `max_bytes`. The changes stay: an undo of one then says its copy has gone."""
+        cutoff = time.time() - max_age_seconds
+        async with self._store.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(
+                        kept_images.c.change_id, kept_images.c.size, kept_images.c.kept_at
+                    ).order_by(desc(kept_images.c.kept_at), desc(kept_images.c.change_id))
+                )
+            ).all()
+        doomed: list[str] = []
+        freed = 0
+        total = 0
+        for row in rows:  # newest first: the copies that fit stay
+            total += int(row.size)
+            if row.kept_at < cutoff or total > max_bytes:
+                doomed.append(str(row.change_id))
+                freed += int(row.size)
+        for start in range(0, len(doomed), 500):
+            chunk: Sequence[str] = doomed[start : start + 500]
+            await self._store.write(delete(kept_images).where(kept_images.c.change_id.in_(chunk)))
+        return Pruned(len(doomed), freed)

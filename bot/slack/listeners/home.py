@@ -1,0 +1,57 @@
+"""The App Home: published when opened (`app_home_opened`), its buttons (`home_upload`,
+`home_bulk`, `home_history`) and the Product history form's submission; ack, then hand off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.requests import Draft, Requester
+from bot.runtime import Runtime
+from bot.slack import texts
+from bot.slack.views import history as views
+from bot.slack.views.upload_form import PRODUCT
+
+
+def _who(body: dict[str, Any]) -> Requester:
+    return Requester(user_id=body["user"]["id"], channel_id=None)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any]) -> None:
+        # Bolt acks events itself; the Messages tab opens the same event with tab "messages".
+        user = event.get("user")
+        if event.get("tab") == "home" and isinstance(user, str):
+            runtime.workers.submit(lambda: runtime.history.home(user))
+
+    @app.action(views.HOME_UPLOAD)
+    async def home_upload(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await runtime.forms.open_upload_form(
+            trigger_id=body["trigger_id"], who=_who(body), draft=Draft()
+        )
+
+    @app.action(views.HOME_BULK)
+    async def home_bulk(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await runtime.forms.open_bulk_form(trigger_id=body["trigger_id"], who=_who(body))
+
+    @app.action(views.HOME_HISTORY)
+    async def home_history(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await runtime.forms.open_history_form(trigger_id=body["trigger_id"], who=_who(body))
+
+    @app.view_submission(views.HISTORY_FORM)
+    async def history_form_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        product = views.read_history_form(view["state"]["values"])
+        if product is None:
+            await ack(response_action="errors", errors={PRODUCT: texts.FIELD_PRODUCT})
+            return
+        # The form shows the history in its place: "Looking…" now, the entries once read.
+        await ack(response_action="update", view=views.history_modal(views.looking_blocks()))
+        view_id = str(view.get("id") or "")
+        runtime.workers.submit(lambda: runtime.history.product(_who(body), product, view_id))
