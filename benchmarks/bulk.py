@@ -10,7 +10,8 @@ seconds, not minutes. It submits the bulk form with a CSV of a line per product,
 once the plan is shown, and waits for the report. It prints:
 
 - images a minute while the job ran (first upload to last) as a share of the most the limit
-  allows (every line is one call: an upload by link with its size and alt text);
+  allows (every line is one call: an upload by link with its size and alt text; the slots are
+  read for Undo a batch of 32 lines a call, and a product's further lines read theirs);
 - the lines that failed on a 429, from the job's own report, and how many 429s Ecwid answered;
 - the bot's peak resident memory;
 - the bot's CPU per line while the job ran, and the ack p99 of another user's commands sent

@@ -257,14 +257,23 @@ class EcwidClient:
     async def product_state(self, product_id: int) -> ProductState:
         """The product and what its image slots show now, in one read (an upload's only read
         before it is sent)."""
-        data = await self._existing_product(product_id, STATE_FIELDS)
-        variation_images: list[tuple[int, CurrentImage]] = []
-        combinations = data.get("combinations") if isinstance(data, dict) else None
-        for raw in combinations if isinstance(combinations, list) else []:
-            image = _variation_image(raw)
-            if image is not None and isinstance(raw.get("id"), int):
-                variation_images.append((raw["id"], image))
-        return ProductState(_product(data), _main_image(data), tuple(variation_images))
+        return _state(await self._existing_product(product_id, STATE_FIELDS))
+
+    async def product_states(self, ids: Sequence[int]) -> dict[int, ProductState]:
+        """What many products' slots show now, up to 100 a call (`productId=1,2,3`: search
+        answers carry the variations inline, with their images); missing ones are absent."""
+        found: dict[int, ProductState] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), BATCH_SIZE):
+            batch = unique[start : start + BATCH_SIZE]
+            items, _ = await self._search_raw(
+                {"productId": ",".join(map(str, batch))},
+                what="the products",
+                every_page=True,
+                fields=f"total,items({STATE_FIELDS})",
+            )
+            found.update((state.product.id, state) for state in map(_state, items))
+        return found
 
     async def search_by_sku(self, sku: str) -> list[Product]:
         """The products Ecwid answers for one SKU: those whose own SKU, or one of whose
@@ -306,7 +315,15 @@ class EcwidClient:
     ) -> tuple[list[Product], int]:
         """GET /products trimmed to what a look-up needs: its items (every page of them, or the
         one page asked for) and `total`."""
-        products: list[Product] = []
+        items, total = await self._search_raw(
+            params, what=what, every_page=every_page, fields=SEARCH_FIELDS
+        )
+        return [_product(item) for item in items], total
+
+    async def _search_raw(
+        self, params: dict[str, str], *, what: str, every_page: bool, fields: str
+    ) -> tuple[list[Any], int]:
+        items: list[Any] = []
         offset = int(params.get("offset", "0"))
         while True:
             data = await self._call(
@@ -318,17 +335,17 @@ class EcwidClient:
                     **params,
                     "limit": str(BATCH_SIZE),
                     "offset": str(offset),
-                    "responseFields": SEARCH_FIELDS,
+                    "responseFields": fields,
                 },
             )
             page = data.get("items") if isinstance(data, dict) else None
             page = page if isinstance(page, list) else []
             total = data.get("total") if isinstance(data, dict) else None
             total = total if isinstance(total, int) else len(page)
-            products += (_product(item) for item in page)
+            items += page
             offset += len(page)
             if not every_page or not page or offset >= total:
-                return products, total
+                return items, total
 
     async def _variations_raw(self, product_id: int) -> list[dict[str, Any]]:
         data = await self._call(
@@ -596,6 +613,17 @@ def _images(product: Any) -> list[dict[str, Any]]:
     media = product.get("media") if isinstance(product, dict) else None
     images = media.get("images") if isinstance(media, dict) else None
     return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else []
+
+
+def _state(data: Any) -> ProductState:
+    """A product answer (or a search item) as what its slots show."""
+    variation_images: list[tuple[int, CurrentImage]] = []
+    combinations = data.get("combinations") if isinstance(data, dict) else None
+    for raw in combinations if isinstance(combinations, list) else []:
+        image = _variation_image(raw)
+        if image is not None and isinstance(raw.get("id"), int):
+            variation_images.append((raw["id"], image))
+    return ProductState(_product(data), _main_image(data), tuple(variation_images))
 
 
 def _main_image(data: Any) -> CurrentImage | None:

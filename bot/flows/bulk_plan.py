@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 import uuid
 from collections import Counter
@@ -35,6 +36,7 @@ from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport
+from bot.flows.bulk_run import START_BATCH
 from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
 from bot.images.convert import format_name, format_to_convert
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
@@ -211,7 +213,9 @@ class Planner:
             ready,
             len(records) - ready,
         )
-        await self._report.planned(job, records, count_lines(records), converting)
+        await self._report.planned(
+            job, records, count_lines(records), converting, copy_reads=_copy_reads(checked)
+        )
 
     async def _give_up(self, job: Job, problem: UserFacingError) -> None:
         """The job will not be planned: the message says why (the store may be away too)."""
@@ -337,6 +341,18 @@ class Planner:
             shower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await shower
+
+
+def _copy_reads(checked: Sequence[_Checked | UserFacingError]) -> int:
+    """About how many Ecwid calls keeping the replaced images for Undo costs: the slots are
+    read a batch of lines at a time (bulk_run), and a product's further lines each read theirs
+    when they run (its earlier line has changed it)."""
+    ready = [c for c in checked if isinstance(c, _Checked)]
+    replacing = [c.slot.product_id for c in ready if c.slot.kind != "gallery"]
+    if not replacing:
+        return 0
+    batches = min(len(replacing), math.ceil(len(ready) / START_BATCH))
+    return batches + len(replacing) - len(set(replacing))
 
 
 def _conversions(checked: Sequence[_Checked | UserFacingError]) -> dict[str, int]:

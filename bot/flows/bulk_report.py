@@ -40,10 +40,17 @@ class BulkReport(Protocol):
     ) -> None: ...
 
     async def planned(
-        self, job: Job, lines: Sequence[Line], counts: Counts, converting: Mapping[str, int]
+        self,
+        job: Job,
+        lines: Sequence[Line],
+        counts: Counts,
+        converting: Mapping[str, int],
+        *,
+        copy_reads: int = 0,
     ) -> None:
         """The plan, with Start; `converting`: how many images will be converted, by the
-        format they come in (e.g. {"HEIC": 12})."""
+        format they come in (e.g. {"HEIC": 12}); `copy_reads`: about how many more Ecwid
+        calls keeping the replaced images for Undo takes."""
         ...
 
     async def cancelled(self, job: Job) -> None: ...

@@ -28,7 +28,7 @@ from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest, check_size
 from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import ImageSlot
+from bot.ecwid.models import ImageSlot, ProductState
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, Progress
 from bot.flows.undo import UndoFlow
@@ -196,6 +196,10 @@ class JobRun:
         self._last_shown = 0.0
         self._base = Counts()
         self._helpers: list[asyncio.Task[None]] = []
+        # Slots read ahead, a batch at a time: the read, by product, and when it began.
+        self._read: dict[int, tuple[asyncio.Task[dict[int, ProductState]], float]] = {}
+        self._sending: set[int] = set()  # products whose line has read its slot: may be sending
+        self._last_done: dict[int, float] = {}  # when each product's last line ended
         self._marked: set[int] = set()  # lines this run marked started
         self._begun: set[int] = set()  # … and began
         self._marking = asyncio.Lock()
@@ -270,9 +274,10 @@ class JobRun:
             ]
             await asyncio.gather(*workers)
         finally:
-            for task in self._helpers:
+            reads = {task for task, _ in self._read.values()}
+            for task in [*self._helpers, *reads]:
                 task.cancel()
-            await asyncio.gather(*self._helpers, return_exceptions=True)
+            await asyncio.gather(*self._helpers, *reads, return_exceptions=True)
             written = await self._flush_all()
             if written:
                 await self._unmark_unbegun()
@@ -340,6 +345,8 @@ class JobRun:
                     continue
                 outcome = await self._one(item)
             finally:
+                self._sending.discard(item.slot.product_id)
+                self._last_done[item.slot.product_id] = time.monotonic()
                 queue.done_with(item.slot.product_id)
             self._outcomes.append(outcome)
             if outcome.status == LineState.DONE:
@@ -376,6 +383,7 @@ class JobRun:
             self._retry = RECORD_SECONDS
             if not begun:  # the job is not ours any more, or a line changed: begin none
                 return False
+            self._read_ahead(batch)
             self._marked.update(numbers)
             self._begun.add(item.number)
             return True
@@ -415,7 +423,9 @@ class JobRun:
                 # What the slot shows now, kept for Undo (a gallery addition replaces nothing).
                 before: Before = (None, None)
                 if item.slot.kind != "gallery":
-                    before = await self._uploads.before(item.slot)
+                    await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # a download: not now
+                    before = await self._before(item)
+                    self._sending.add(item.slot.product_id)
                 await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # and again before sending
                 answer = await self._uploads.send(item.slot, request, size, item.translated, data)
                 if isinstance(answer, EcwidError):
@@ -432,7 +442,11 @@ class JobRun:
                     slot=item.slot,
                     before=before,
                     result=result,
-                    after_image=await self._uploads.image_fingerprint(request, data),
+                    # Bytes sent: what they show. A link: left to an undo to fetch and compare,
+                    # if one is ever asked for (a download a line otherwise).
+                    after_image=(
+                        await self._uploads.image_fingerprint(request, data) if data else None
+                    ),
                     after_url=request.image_url,
                     job=(self.job.id, number),
                 )
@@ -457,6 +471,46 @@ class JobRun:
             reason=f"Uploaded, but the alt text was not set: {alt_error.message}",
             quoted=alt_error.quoted,
         )
+
+    def _read_ahead(self, batch: list[BulkItem]) -> None:
+        """Read what the batch's slots show now, a hundred products a call, ahead of their
+        lines: keeping the replaced images for Undo then costs a call a batch, not a call a
+        line. A product whose line may be sending is left out (its slot may be changing): its line reads the slot itself. A line waits for the read before it sends."""
+        busy = self._sending
+        wanted = list(
+            dict.fromkeys(
+                i.slot.product_id
+                for i in batch
+                if i.request is not None
+                and i.slot.kind != "gallery"
+                and not i.started
+                and i.slot.product_id not in busy
+                and i.slot.product_id not in self._read
+            )
+        )
+        if not wanted:
+            return
+        with bulk_lane():  # the task inherits the lane: paced as the job's other calls
+            task = asyncio.create_task(self._uploads.slot_states(wanted))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # awaited by its lines
+        started = time.monotonic()
+        for product_id in wanted:
+            self._read[product_id] = (task, started)
+
+    async def _before(self, item: BulkItem) -> Before:
+        """What the line's slot shows now and its bytes: as read ahead with its batch, unless a
+        line of the product ended since; else read now."""
+        product_id = item.slot.product_id
+        ahead = self._read.pop(product_id, None)
+        if ahead is not None and ahead[1] > self._last_done.get(product_id, float("-inf")):
+            try:
+                state = (await ahead[0]).get(product_id)
+            except (UserFacingError, EcwidError) as exc:
+                log.info("bulk job %s: slots not read ahead: %s", self.job.id, exc)
+                state = None
+            if state is not None:
+                return await self._uploads.keep(state.current(item.slot))
+        return await self._uploads.before(item.slot)
 
     async def _undo_one(self, item: BulkItem, change_id: str) -> Outcome:
         """An undo job's line: the change put back (bot.flows.undo), paced as any line."""

@@ -16,12 +16,13 @@ the claim is in the shared store, keyed by the change itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -53,6 +54,9 @@ class UndoRecord:
     change_id: str | None = None  # its entry in the history
     kept_in_store: bool = False  # the previous image's bytes are in the history, not the chat
     before_image: str | None = None  # the previous image's Fingerprint (hex)
+    # The link the image was given by, when what it shows was not fingerprinted then (a bulk
+    # line by link): fetched and compared at undo.
+    after_link: str | None = None
 
     @property
     def had_previous(self) -> bool:
@@ -71,8 +75,12 @@ def record_of(change: Change) -> UndoRecord:
         alt_translated=change.alt_translated,
         after_image=change.after_fp,
         change_id=change.id,
-        kept_in_store=change.kept_in_store,
+        # A replaced image with no copy kept: looked for in the store, not found, refused (an
+        # undo that deleted the slot's image instead would lose it).
+        kept_in_store=change.kept_in_store
+        or (change.action == Action.REPLACED and change.kept_file is None),
         before_image=change.before_fp,
+        after_link=change.after_url if change.after_fp is None else None,
     )
 
 
@@ -104,6 +112,10 @@ FOUND_BACK_AFTER_RESTART = (
 CHANGED_SINCE = (
     "The image has changed since this upload (someone uploaded again or edited it): "
     "undo would overwrite the newer change, so nothing was changed."
+)
+LINK_GONE = (
+    "The image this change sent can no longer be fetched from its link, so the bot cannot tell "
+    "whether the product still shows it; nothing was changed."
 )
 ALREADY_UNDONE = "Already undone, by a press of its own Undo."
 UNREADABLE = (
@@ -138,6 +150,7 @@ class Shown(StrEnum):
     AFTER = "after"  # what the change put there: it may be undone
     BEFORE = "before"  # what was there before it: undone already (or put back by hand)
     CHANGED = "changed"  # something else: a newer change
+    UNKNOWN = "unknown"  # the change's image cannot be fetched from its link any more
 
 
 class UndoReport(Protocol):
@@ -175,6 +188,7 @@ class UndoFlow:
         wherever the press comes from (any process, message or button): the claim is in the
         shared store, keyed by the change itself. `place` None: pressed in the history or the
         App Home; the undo is then reported where the change was."""
+        record = await self._authoritative(record)
         if place is None:
             place = await self._place_of(record)
         try:
@@ -182,6 +196,21 @@ class UndoFlow:
         finally:
             if self.on_change is not None:
                 self.on_change(who.user_id)
+
+    async def _authoritative(self, record: UndoRecord) -> UndoRecord:
+        """The change as the history has it (a button carries only what fits in its value);
+        the button's record when the history cannot be read."""
+        if record.change_id is None:
+            return record
+        try:
+            change = await self._history.change(record.change_id)
+        except Exception as exc:
+            log.warning("the change cannot be read: %s", type(exc).__name__)
+            return record
+        if change is None:
+            return record
+        kept = record.kept_file or change.kept_file
+        return replace(record_of(change), kept_file=kept)
 
     async def _place_of(self, record: UndoRecord) -> UndoPlace:
         change = None
@@ -271,6 +300,8 @@ class UndoFlow:
         shown = await self.compare(record)
         if shown is Shown.AFTER:
             return None
+        if shown is Shown.UNKNOWN:
+            return LINK_GONE
         if record.slot.kind == "gallery":
             return "That image is no longer in the gallery: nothing to remove."
         return CHANGED_SINCE
@@ -279,27 +310,51 @@ class UndoFlow:
         """What the slot shows now, next to what the change put there and what it replaced;
         by fingerprint, not URL: Ecwid serves its own re-encoded copy under another URL."""
         slot = record.slot
+        after = record.after_image
         if slot.kind == "gallery":
             if record.new_image_id is None:
                 return Shown.CHANGED
             url = await self._ecwid.gallery_image_url(slot.product_id, record.new_image_id)
             if url is None:
                 return Shown.BEFORE  # the addition is gone
-            if record.after_image is None:
+            if url == record.after_link:
+                return Shown.AFTER
+            if after is None and record.after_link:
+                after = await self._link_fingerprint(record.after_link)
+                if after is None:
+                    return Shown.UNKNOWN
+            if after is None or not url:
                 return Shown.AFTER  # recorded before fingerprints: the id decides
-            return Shown.AFTER if await self._shows(url, record.after_image) else Shown.CHANGED
+            return Shown.AFTER if await self._shows(url, after) else Shown.CHANGED
         now = await self._ecwid.current_image(slot)
         if now is None:
             return Shown.CHANGED if record.had_previous else Shown.BEFORE
-        if record.after is None and record.after_image is None:
+        if record.after_link is not None and now.url == record.after_link:
+            return Shown.AFTER  # still served from the link it was given by
+        if after is None and record.after_link:
+            after = await self._link_fingerprint(record.after_link)
+            if after is None:  # what it showed cannot be told; what it replaced can
+                shown_before = record.before_image is not None and await self._shows(
+                    now.url, record.before_image
+                )
+                return Shown.BEFORE if shown_before else Shown.UNKNOWN
+        if record.after is None and after is None:
             return Shown.AFTER  # nothing was read back after the upload: nothing to compare
         if record.after == url_fingerprint(now.url):
             return Shown.AFTER  # still served from where it was right after the upload
-        if record.after_image is not None and await self._shows(now.url, record.after_image):
+        if after is not None and await self._shows(now.url, after):
             return Shown.AFTER  # the same picture, e.g. Ecwid's CDN copy of it
         if record.before_image is not None and await self._shows(now.url, record.before_image):
             return Shown.BEFORE
         return Shown.CHANGED
+
+    async def _link_fingerprint(self, link: str) -> str | None:
+        """What the image at a link shows; None when it cannot be fetched or read any more."""
+        try:
+            return (await fingerprint((await self._probe.download(link)).data)).hex
+        except (UserFacingError, NoFingerprint) as exc:
+            log.info("undo: the change's link could not be compared: %s", exc)
+            return None
 
     async def _shows(self, url: str, image: str) -> bool:
         try:
@@ -383,21 +438,27 @@ class UndoFlow:
         try:
             if not started and (by := await self._claims.undone_by(key)):
                 return skipped(ALREADY_UNDONE)
-            shown = await self.compare(record)
-            if shown is Shown.BEFORE:
-                if started:
-                    return Outcome(number, LineState.DONE, reason=FOUND_BACK_AFTER_RESTART)
-                return skipped("It shows the image from before this job already.")
-            if shown is Shown.CHANGED:
-                return skipped(
-                    "The image has changed since this job (another upload, or an edit in "
-                    "Ecwid): it was left as it is."
-                )
             kept = None
             if record.kept_in_store:
                 kept = await self._history.kept_copy(change.id)
                 if kept is None:
                     return skipped(COPY_GONE)
+                if record.before_image is None:  # what it showed: from the kept bytes
+                    with contextlib.suppress(NoFingerprint):
+                        before = (await fingerprint(kept)).hex
+                        record = replace(record, before_image=before)
+            shown = await self.compare(record)
+            if shown is Shown.BEFORE:
+                if started:
+                    return Outcome(number, LineState.DONE, reason=FOUND_BACK_AFTER_RESTART)
+                return skipped("It shows the image from before this job already.")
+            if shown is Shown.UNKNOWN:
+                return skipped(LINK_GONE)
+            if shown is Shown.CHANGED:
+                return skipped(
+                    "The image has changed since this job (another upload, or an edit in "
+                    "Ecwid): it was left as it is."
+                )
             by = await self._claims.claim_undo(key, user_id)
             if by is not None and not started:  # someone undid it meanwhile
                 return skipped(ALREADY_UNDONE)

@@ -257,7 +257,9 @@ class UploadFlow:
         undo, undo_missing = await self._undo_record(
             who, handle, product, slot, before, upload_result, request, data
         )
-        undo = await self._remember(who, handle, reply, product, slot, before, upload_result, undo)
+        undo = await self._remember(
+            who, handle, reply, product, slot, before, upload_result, undo, request, prepared
+        )
         await self._report.offer_undo(
             who, product, reply, replace(uploaded, undo=undo, undo_missing=undo_missing)
         )
@@ -286,6 +288,8 @@ class UploadFlow:
         before: Before,
         result: UploadResult,
         undo: UndoRecord | None,
+        request: UploadRequest,
+        prepared: Prepared | None,
     ) -> UndoRecord | None:
         """The upload in the history; the undo record then names its entry. When the history
         cannot be written the upload stands, and its Undo works from the button alone."""
@@ -301,7 +305,7 @@ class UploadFlow:
             before=before,
             result=result,
             after_image=undo.after_image if undo else None,
-            after_url=None,
+            after_url=None if prepared else request.image_url,
             undo=undo,
         )
         try:
@@ -335,7 +339,7 @@ class UploadFlow:
         current, kept = before
         data = kept.data if isinstance(kept, ImageInfo) else None
         before_image = None
-        if data is not None:
+        if data is not None and job is None:  # a line's is had from its kept bytes, at undo
             with contextlib.suppress(NoFingerprint):
                 before_image = (await fingerprint(data)).hex
         if slot.kind == "gallery":
@@ -377,6 +381,14 @@ class UploadFlow:
     async def before(self, slot: ImageSlot) -> Before:
         """The slot's current image and its bytes (or why they could not be had)."""
         return await self._before(slot)
+
+    async def slot_states(self, product_ids: Sequence[int]) -> dict[int, ProductState]:
+        """What many products' slots show now: a hundred products a call."""
+        return await self._ecwid.product_states(product_ids)
+
+    async def keep(self, current: CurrentImage | None) -> Before:
+        """A current image, as read already, with its bytes (or why they could not be had)."""
+        return await self._kept(current)
 
     async def _before(self, slot: ImageSlot) -> tuple[CurrentImage | None, ImageInfo | str | None]:
         """The slot's current image and its bytes (or why they could not be had)."""

@@ -363,10 +363,16 @@ class SlackBulkReport:
         await self._edit(who.user_id, channel_id, handle, text, text_blocks(text))
 
     async def planned(
-        self, job: Job, lines: Sequence[Line], counts: Counts, converting: Mapping[str, int]
+        self,
+        job: Job,
+        lines: Sequence[Line],
+        counts: Counts,
+        converting: Mapping[str, int],
+        *,
+        copy_reads: int = 0,
     ) -> None:
         text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
-        await self._show(job, text, plan_blocks(job, lines, counts, converting))
+        await self._show(job, text, plan_blocks(job, lines, counts, converting, copy_reads))
         problems = problems_of(lines)
         if len(problems) <= MAX_SHOWN_PROBLEMS or job.message_ts is None:
             return

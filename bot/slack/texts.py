@@ -545,7 +545,8 @@ def bulk_undo_exists(user_id: str, state: str) -> str:
 def bulk_keeping_copies(calls: int) -> str:
     return (
         f":leftwards_arrow_with_hook: Keeping copies for Undo: about {calls:,} extra "
-        "Ecwid call" + ("" if calls == 1 else "s") + " (each replaced image is read first)."
+        "Ecwid call" + ("" if calls == 1 else "s") + " (the images about to be replaced are read "
+        "first, a batch of lines at a time)."
     )
 
 

@@ -87,7 +87,13 @@ async def test_a_twenty_line_job_is_undone_in_one_press(
     old = with_old_images(ecwid, images, ids)
     ts, final = await finished_job(bulk_bot, slack, new_lines(images, ids))
     plan = updates_of(slack, ts)[0]
-    assert "Keeping copies for Undo: about 20 extra Ecwid calls" in json.dumps(plan.params)
+    assert "Keeping copies for Undo: about 1 extra Ecwid call " in json.dumps(plan.params)
+    # The job read: the plan's look-up, and the slots ahead of their lines (one call for all 20).
+    reads = [c for c in ecwid.calls if c.method == "GET"]
+    assert [(c.path, c.query.get("productId", "").count(",") + 1) for c in reads] == [
+        ("/products", 20),
+        ("/products", 20),
+    ]
     assert all(ecwid.products[n]["originalImage"]["url"].endswith(f"new-{n}.jpg") for n in ids)
     await ecwid.copy_to_cdn()  # later, Ecwid serves its own re-encoded copies: new URLs
 
@@ -342,3 +348,57 @@ async def test_past_history_max_mb_the_oldest_copies_go_and_their_undo_says_so(
     assert [r["outcome"] for r in rows] == ["problem", "problem"]
     assert all("is no longer kept" in r["reason"] for r in rows)
     assert "2 lines could not be undone" in text and "HISTORY_MAX_MB" in text
+
+
+async def test_a_line_whose_link_is_gone_is_skipped_unless_it_shows_the_old_image(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """A line by link is compared at undo by fetching its link again (the job downloads
+    nothing it does not send): once Ecwid serves its own copy and the link is gone, the bot
+    cannot tell the job's image apart, and leaves the slot as it is."""
+    ids = stock(ecwid, 2)
+    old = with_old_images(ecwid, images, ids)
+    ts, final = await finished_job(bot, slack, new_lines(images, ids))
+    await ecwid.copy_to_cdn()
+    for n in ids:
+        del images.files[f"new-{n}.jpg"]
+    # The second product was put back by hand in the admin meanwhile.
+    ecwid.products[ids[1]]["originalImage"] = {"url": images.link(f"old-{ids[1]}.jpg")}
+
+    await bot.interaction(press("bulk_undo", undo_button(final)["value"], ts))
+    text, rows = await undo_report(slack)
+    await bot.idle()
+    assert "2 lines skipped" in text
+    assert [r["outcome"] for r in rows] == ["skipped", "skipped"]
+    assert "can no longer be fetched from its link" in rows[0]["reason"]
+    assert "shows the image from before this job already" in rows[1]["reason"]
+    assert all(byte_uploads_to(ecwid, n) == [] for n in old)
+
+
+async def test_two_lines_on_one_slot_are_undone_newest_first_back_to_the_start(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The second line keeps what the first put there (its slot is read when it runs, not
+    ahead with the batch), and the undo puts the second line's back before the first's."""
+    ids = stock(ecwid, 3)
+    old = with_old_images(ecwid, images, ids)
+    first = new_lines(images, ids)
+    images.files["again.jpg"] = Served(photo("again"), "image/jpeg")
+    lines = [*first, f'{ids[0]} {images.link("again.jpg")} 640x480 alt="Again"']
+    ts, final = await finished_job(bot, slack, lines)
+    assert ecwid.products[ids[0]]["originalImage"]["url"] == images.link("again.jpg")
+
+    await bot.interaction(press("bulk_undo", undo_button(final)["value"], ts))
+    _, rows = await undo_report(slack)
+    await bot.idle()
+    assert [(r["line"], r["outcome"]) for r in rows] == [
+        ("1", "put back"),
+        ("2", "put back"),
+        ("3", "put back"),
+        ("4", "put back"),
+    ]
+    # Line 4 put back line 1's image (as a file: its bytes), then line 1 put back the original.
+    first_image = images.files[f"new-{ids[0]}.jpg"].body
+    assert byte_uploads_to(ecwid, ids[0]) == [first_image, old[ids[0]]]
+    main = ecwid.products[ids[0]]["media"]["images"][0]
+    assert main["alt"] == {"main": f"Old {ids[0]}", "translated": {"nl": f"Oud {ids[0]}"}}

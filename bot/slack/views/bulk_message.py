@@ -54,18 +54,19 @@ def problems_of(lines: Sequence[Line]) -> list[Line]:
 
 
 def plan_blocks(
-    job: Job, lines: Sequence[Line], counts: Counts, converting: Mapping[str, int]
+    job: Job,
+    lines: Sequence[Line],
+    counts: Counts,
+    converting: Mapping[str, int],
+    copy_reads: int = 0,
 ) -> list[Block]:
     problems = problems_of(lines)
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
     if converting:
         blocks.append(_section(texts.bulk_converting(converting)))
-    # A replaced image is read (one call) and kept before its line runs: the cost of Undo.
-    reads = sum(1 for line in lines if line.status == "pending" and line.slot != "gallery")
-    if reads:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=texts.bulk_keeping_copies(reads))])
-        )
+    if copy_reads:  # the replaced images are read and kept before their lines run: Undo's cost
+        note = texts.bulk_keeping_copies(copy_reads)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
     # A ready line with a note matched its SKU only by letter case: the plan says which it used.
