@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk import BulkFlow
+from bot.flows.gallery import GalleryFlow
 from bot.flows.history import HistoryFlow, Retention
 from bot.flows.product_search import ProductSearch
 from bot.flows.undo import UndoFlow
@@ -29,6 +30,7 @@ from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
 from bot.slack.files import describer
 from bot.slack.forms import Forms
+from bot.slack.gallery_report import SlackGalleryReport
 from bot.slack.home import SlackHistoryReport
 from bot.slack.notify import Notifier, SlackBulkReport, SlackUndoReport, SlackUploadReport
 
@@ -63,6 +65,7 @@ class Runtime:
     forms: Forms
     product_search: ProductSearch
     history: HistoryFlow
+    gallery: GalleryFlow
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -147,6 +150,7 @@ class Runtime:
             forms=Forms(slack, store, notifier),
             product_search=ProductSearch(ecwid, store),
             history=history,
+            gallery=GalleryFlow(ecwid, store, probe, kept, SlackGalleryReport(slack, notifier)),
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:

@@ -71,6 +71,13 @@ class HistoryCommand:
 
 
 @dataclass(frozen=True)
+class GalleryCommand:
+    """`/ecwid-image gallery PRODUCT`: the product's gallery card."""
+
+    product: ProductRef
+
+
+@dataclass(frozen=True)
 class _Token:
     text: str
     key: str | None = None  # set for key=value tokens
@@ -194,7 +201,7 @@ def _is_link(word: str) -> bool:
 
 def parse_command(
     text: str,
-) -> UploadRequest | Draft | HelpCommand | BulkCommand | HistoryCommand:
+) -> UploadRequest | Draft | HelpCommand | BulkCommand | HistoryCommand | GalleryCommand:
     """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
 
     A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
@@ -205,12 +212,14 @@ def parse_command(
         return HelpCommand()
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "bulk":
         return BulkCommand()
-    if tokens and tokens[0].key is None and tokens[0].text.lower() == "history":
+    if tokens and tokens[0].key is None and tokens[0].text.lower() in ("history", "gallery"):
+        word = tokens[0].text.lower()
         if len(tokens) != 2 or tokens[1].key is not None:
             raise ValidationError(
-                "Give one product: `/ecwid-image history 123` or `/ecwid-image history sku:ABC`."
+                f"Give one product: `/ecwid-image {word} 123` or `/ecwid-image {word} sku:ABC`."
             )
-        return HistoryCommand(_parse_product(tokens[1].text))
+        named = _parse_product(tokens[1].text)
+        return HistoryCommand(named) if word == "history" else GalleryCommand(named)
 
     options = _Options()
     product: ProductRef | None = None

@@ -22,6 +22,8 @@ from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit
 from bot.ecwid.errors import MAX_ATTEMPTS, EcwidError, ProductNotFound, explain_status
 from bot.ecwid.models import (
     CurrentImage,
+    Gallery,
+    GalleryImage,
     ImageSlot,
     ImageUpload,
     Product,
@@ -42,6 +44,9 @@ BATCH_SIZE = 100  # products a look-up may ask for at once (Ecwid's `limit`)
 # What a look-up reads of a product: its variations come inline, so their SKUs need no call more.
 PRODUCT_FIELDS = "id,name,sku,combinations(id,sku,options)"
 # One read before an upload: the product, and what its slots show now (for undo).
+GALLERY_FIELDS = (
+    "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
+)
 STATE_FIELDS = (
     "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
 )
@@ -553,6 +558,40 @@ class EcwidClient:
                 return url if isinstance(url, str) and url else ""
         return None
 
+    async def gallery(self, product_id: int) -> Gallery:
+        """A product's images in order, main first, with their alt texts, its videos, and
+        its variations' own images: one read."""
+        data = await self._existing_product(product_id, GALLERY_FIELDS)
+        return _gallery(data)
+
+    async def reorder(self, gallery: Gallery, order: Sequence[str]) -> Gallery:
+        """Put the images in `order` (their ids; the first becomes the main image):
+        `PUT /products/{id}` with `media` only, every image listed with its id, new `orderBy`
+        and its alt texts as Ecwid has them, and the videos as Ecwid gave them (the reference:
+        "list all images and videos… existing alt texts must be included"). Ecwid renumbers
+        the gallery (the new first image becomes id "0", the old main image gets a new id), so
+        the product is read again: the gallery as Ecwid shows it now."""
+        product_id = gallery.product.id
+        by_id = {image.id: image for image in gallery.images}
+        images = []
+        for place, image_id in enumerate(order):
+            image = by_id[image_id]
+            listed: dict[str, Any] = {"id": image.id, "orderBy": place}
+            if image.alt:
+                listed["alt"] = image.alt
+            images.append(listed)
+        media: dict[str, Any] = {"images": images}
+        if gallery.videos:
+            media["videos"] = list(gallery.videos)
+        await self._call(
+            "PUT",
+            f"/products/{product_id}",
+            scope="update_catalog",
+            what=f"product {product_id}",
+            json={"media": media},
+        )
+        return await self.gallery(product_id)
+
     async def _existing_product(self, product_id: int, fields: str) -> Any:
         """GET /products/{id}; ProductNotFound when the store has no such product."""
         try:
@@ -613,6 +652,44 @@ def _images(product: Any) -> list[dict[str, Any]]:
     media = product.get("media") if isinstance(product, dict) else None
     images = media.get("images") if isinstance(media, dict) else None
     return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else []
+
+
+def _gallery(data: Any) -> Gallery:
+    """A product answer's media as a Gallery: by `orderBy`, the main image first."""
+    original = data.get("originalImage") if isinstance(data, dict) else None
+    main_url = original.get("url") if isinstance(original, dict) else None
+    found: list[GalleryImage] = []
+    for raw in _images(data):
+        if raw.get("id") is None:
+            continue
+        is_main = bool(raw.get("isMain"))
+        url = raw.get("imageOriginalUrl") or (main_url if is_main else None)
+        thumbnail = raw.get("image160pxUrl") or raw.get("image400pxUrl") or url
+        alt_main, alt_translated = _alt_texts(raw.get("alt"))
+        if is_main and not url:
+            continue  # no main image: the slot is empty
+        found.append(
+            GalleryImage(
+                id=str(raw["id"]),
+                order=int(raw.get("orderBy") or 0),
+                is_main=is_main,
+                url=url if isinstance(url, str) else None,
+                thumbnail=thumbnail if isinstance(thumbnail, str) else None,
+                alt=raw.get("alt") or None,
+                alt_main=alt_main,
+                alt_translated=alt_translated,
+            )
+        )
+    found.sort(key=lambda image: (not image.is_main, image.order))
+    media = data.get("media") if isinstance(data, dict) else None
+    videos = media.get("videos") if isinstance(media, dict) else None
+    state = _state(data)
+    return Gallery(
+        product=state.product,
+        images=tuple(found),
+        videos=tuple(videos) if isinstance(videos, list) else (),
+        variation_images=state.variation_images,
+    )
 
 
 def _state(data: Any) -> ProductState:

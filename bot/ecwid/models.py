@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,3 +140,44 @@ class ImageUpload:
 class UploadResult:
     image_id: int | None  # older API versions answer the async upload without an id
     status: int = 200  # the HTTP status Ecwid answered, for the audit log
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    """One image of a product's media as Ecwid answers it (`media.images[]`): the main image
+    has id "0"; gallery ids change when the gallery is reordered."""
+
+    id: str
+    order: int
+    is_main: bool
+    url: str | None  # imageOriginalUrl (the main image's: originalImage.url)
+    thumbnail: str | None  # image160pxUrl, else image400pxUrl, else the original
+    alt: Any  # as Ecwid gave it: sent back unchanged when the images are listed again
+    alt_main: str | None = None
+    alt_translated: tuple[tuple[str, str], ...] = ()
+
+    def has_alt(self, language: str, default: str) -> bool:
+        if language == default:
+            return bool(self.alt_main)
+        return bool(dict(self.alt_translated).get(language))
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """A product's images in Ecwid's order (the main image first), its videos as Ecwid gave
+    them (a reorder must list them too), and which variations have an image of their own."""
+
+    product: Product
+    images: tuple[GalleryImage, ...]
+    videos: tuple[Any, ...] = ()
+    variation_images: tuple[tuple[int, CurrentImage], ...] = ()
+
+    def image(self, image_id: str) -> GalleryImage | None:
+        return next((i for i in self.images if i.id == image_id), None)
+
+    @property
+    def signature(self) -> str:
+        """What the gallery looks like (each image's id, place and URL), in 10 characters: a
+        card drawn from another gallery than Ecwid's now is stale."""
+        shown = "|".join(f"{i.id}:{i.order}:{i.url}" for i in self.images)
+        return hashlib.sha256(shown.encode()).hexdigest()[:10]

@@ -29,6 +29,9 @@ class Action(StrEnum):
     SET = "set"  # the slot was empty
     ADDED = "added"  # to the gallery
     UNDONE = "undone"  # an undo of another change (`undo_of`)
+    REORDERED = "reordered"  # the gallery's order, from its card
+    REMOVED = "removed"  # an image deleted from its card (its bytes kept)
+    ALT = "alt"  # an image's alt texts set from its card (the previous ones kept)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,9 @@ class Change:
     @property
     def undoable(self) -> bool:
         """Whether Undo is offered: done, not undone, and what it replaced is still had."""
-        if self.action == Action.UNDONE or self.outcome != "done" or self.undone_by:
+        if self.action not in (Action.REPLACED, Action.SET, Action.ADDED):
+            return False  # an undo, or a gallery card's edit: not undone from here (yet)
+        if self.outcome != "done" or self.undone_by:
             return False
         if self.action != Action.REPLACED:
             return True  # taken away again: nothing to keep

@@ -13,11 +13,13 @@ from bot.domain.requests import Draft, ProductId, Requester
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Product, StoreLanguages
 from bot.ecwid.store import StoreInfo
+from bot.flows.gallery import Card, GalleryFlow
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 from bot.slack.notify import Notifier
 from bot.slack.texts import escape
 from bot.slack.views.bulk_form import bulk_form
+from bot.slack.views.gallery_card import Pressed, alt_form, copy_form
 from bot.slack.views.history import history_form
 from bot.slack.views.upload_form import is_channel, upload_form
 
@@ -63,6 +65,41 @@ class Forms:
 
     async def open_history_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, history_form(), "the history form")
+
+    async def open_gallery_form(
+        self,
+        *,
+        trigger_id: str,
+        who: Requester,
+        pressed: Pressed,
+        card: Card,
+        gallery: GalleryFlow,
+    ) -> None:
+        """Edit alt text, or Copy to variations: the image as Ecwid has it now (a stale card is
+        refused and redrawn instead), within what is left of the trigger's 3 s."""
+        try:
+            found = await asyncio.wait_for(
+                gallery.current(who, card, pressed.product_id, pressed.image_id, pressed.signature),
+                LOOKUP_BUDGET_SECONDS,
+            )
+        except TimeoutError:
+            await self._notifier.tell(who, texts.gallery_refused(texts.GALLERY_SLOW))
+            return
+        except EcwidError as exc:
+            await self._notifier.tell(who, texts.gallery_not_shown(exc))
+            return
+        if found is None:
+            return
+        shown, image = found
+        if pressed.action == "copy":
+            if not shown.product.variations:
+                await self._notifier.tell(who, texts.gallery_refused(texts.GALLERY_NO_VARIATIONS))
+                return
+            view = copy_form(pressed, card, shown)
+        else:
+            languages = await self._languages() or await gallery.languages()
+            view = alt_form(pressed, card, image, languages)
+        await self._open(trigger_id, who, view, "the gallery form")
 
     async def _open(self, trigger_id: str, who: Requester, view: View, what: str) -> None:
         try:

@@ -592,6 +592,9 @@ FIELD_HEIGHT_TOO = "Give the height too, or leave both blank."
 FIELD_CHANNEL = "Choose the channel to report in."
 FIELD_LINK_OR_FILE = "Give a link or a file, not both."
 FIELD_MESSAGE_FILE = "Choose one of the message's images, or give a link or a file."
+GALLERY_SLOW = "Ecwid was too slow to answer: press again in a moment."
+GALLERY_NO_VARIATIONS = "That product has no variations to copy the image to."
+FIELD_VARIATIONS = "Choose at least one variation."
 FIELD_IMAGE = "Give the image's https:// link, or upload the image as a file."
 
 
@@ -624,6 +627,12 @@ def change_what(action: str, slot: str, variation: str | None, *, undid: str | N
     }.get(slot, escape(slot))
     if action == "undone":
         return f"undid a change of {where}"
+    if action == "reordered":
+        return "reordered the gallery"
+    if action == "removed":
+        return "deleted the main image" if slot == "main" else "deleted an image of the gallery"
+    if action == "alt":
+        return "set an image's alt text"
     if action == "added":
         return "added an image to the gallery"
     if slot == "variation":
@@ -724,4 +733,62 @@ def settings_glance(
             f"• Database: {escape(database)}",
             f"• History: copies kept for {days} days, up to {max_mb:g} MB{kept}",
         ]
+    )
+
+
+# ---- the gallery card -----------------------------------------------------------------------
+
+
+def gallery_head(product_id: int, name: str, sku: str | None, images: int) -> str:
+    shown = code(name) if name.strip() else "(no name)"
+    sku_part = f" · SKU {code(sku)}" if sku else ""
+    count = f"{images} image" + ("" if images == 1 else "s")
+    return (
+        f":frame_with_picture: *Gallery* of {shown} (#{product_id}{sku_part}): {count}, main first"
+    )
+
+
+def gallery_image(
+    place: int, image_id: str, is_main: bool, coverage: list[tuple[str, bool]]
+) -> str:
+    what = "main image" if is_main else "gallery"
+    alt = " · ".join(f"{escape(lang)} {'✓' if ok else '✗'}" for lang, ok in coverage)
+    return f"*{place}.* {what} · id `{escape(image_id)}`\nalt: {alt}"
+
+
+def gallery_more(count: int) -> str:
+    return f"…and {count} more image" + ("" if count == 1 else "s") + " (not shown here)."
+
+
+def gallery_variations(with_image: list[str], variations: int) -> str:
+    if not with_image:
+        return f"None of the {variations} variations has an image of its own."
+    return "Variations with their own image: " + ", ".join(code(v) for v in with_image)
+
+
+def gallery_delete_question(place: int, name: str) -> str:
+    return f"Delete image {place} of {name.strip() or 'this product'}? A copy is kept."
+
+
+def variation_label(options: Iterable[tuple[str, str]], variation_id: int) -> str:
+    """e.g. "Color: Blue · Size: 43" (plain text, for an option)."""
+    return " · ".join(f"{name}: {value}" for name, value in options) or f"Variation #{variation_id}"
+
+
+def gallery_changed(user_id: str, what: str) -> str:
+    return f":frame_with_picture: <@{escape(user_id)}> {escape(what)}."
+
+
+def gallery_refused(reason: str) -> str:
+    return f":information_source: {escape(reason)}"
+
+
+def gallery_not_shown(error: UserFacingError) -> str:
+    return f":x: The gallery could not be shown or changed. {problem(error)}"
+
+
+def gallery_not_posted() -> str:
+    return (
+        ":warning: The gallery card could not be posted in this channel. Invite me here "
+        "(`/invite @Ecwid Image`) and try again."
     )

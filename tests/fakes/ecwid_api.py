@@ -594,6 +594,9 @@ class FakeEcwid(LoopbackServer):
         body = self.calls[-1].body
         if isinstance(body, dict) and isinstance(body.get("media"), dict):
             known = {i["id"]: i for i in product.get("media", media())["images"]}
+            main_url = (product.get("originalImage") or {}).get("url")
+            if "0" in known and main_url:  # ref: every media image has its imageOriginalUrl
+                known["0"] = {**known["0"], "imageOriginalUrl": main_url}
             listed = sorted(body["media"].get("images", []), key=lambda i: int(i.get("orderBy", 0)))
             images: list[dict[str, Any]] = []
             for place, given in enumerate(listed):
@@ -608,7 +611,14 @@ class FakeEcwid(LoopbackServer):
                     image["isMain"] = False
                 image["orderBy"] = place
                 images.append(image)
-            product["media"] = {"images": images}
+            media_now: dict[str, Any] = {"images": images}
+            if "videos" in body["media"]:
+                media_now["videos"] = body["media"]["videos"]
+            product["media"] = media_now
+            # ref: the lowest orderBy becomes the main image: the product's originalImage is it.
+            first = images[0].get("imageOriginalUrl") if images else None
+            if first and first != main_url:
+                product["originalImage"] = {"url": first, "width": 0, "height": 0}
         for key, value in (body or {}).items():
             if key != "media":
                 product[key] = value

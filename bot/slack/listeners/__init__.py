@@ -10,10 +10,27 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
 from bot.slack import middleware
-from bot.slack.listeners import actions, commands, home, options, shortcuts, submissions
+from bot.slack.listeners import (
+    actions,
+    commands,
+    gallery,
+    home,
+    options,
+    shortcuts,
+    submissions,
+)
 
 
 def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
     # Middleware first: Slack's retries are dropped, then access is checked, for every way in.
-    for listeners in (middleware, commands, shortcuts, submissions, options, actions, home):
+    for listeners in (
+        middleware,
+        commands,
+        shortcuts,
+        submissions,
+        options,
+        actions,
+        home,
+        gallery,
+    ):
         listeners.register(app, runtime)

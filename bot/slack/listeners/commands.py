@@ -1,5 +1,6 @@
 """`/ecwid-image`: parse the text, answer input problems at once, queue the upload or open the
-form (`/ecwid-image bulk`: the bulk form; `/ecwid-image history PRODUCT`: its changes)."""
+form (`/ecwid-image bulk`: the bulk form; `/ecwid-image history PRODUCT`: its changes;
+`/ecwid-image gallery PRODUCT`: its gallery card)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.grammar import BulkCommand, HelpCommand, HistoryCommand, parse_command
+from bot.domain.grammar import (
+    BulkCommand,
+    GalleryCommand,
+    HelpCommand,
+    HistoryCommand,
+    parse_command,
+)
 from bot.domain.requests import Draft, Requester, ValidationError
 from bot.runtime import Runtime
 from bot.slack import texts
@@ -46,6 +53,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         if isinstance(parsed, HistoryCommand):
             runtime.workers.submit(lambda: runtime.history.product(who, parsed.product))
+        elif isinstance(parsed, GalleryCommand):
+            runtime.workers.submit(lambda: runtime.gallery.show(who, parsed.product))
         else:
             runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
         await ack()

@@ -1,0 +1,377 @@
+"""A product's gallery, curated from Slack: the card (`/ecwid-image gallery PRODUCT`), and what
+its menu and buttons do: make main, move earlier or later, delete, edit alt text, copy to
+variations.
+
+Ecwid renumbers the gallery on every reorder (the new first image becomes id "0", the old main
+image gets a new id), so every change reads the product again and the card is redrawn from what
+Ecwid says; what Ecwid did not do is said, never claimed. A card remembers the gallery it shows
+(`Gallery.signature`): a press on a card drawn from another gallery than Ecwid's now is refused,
+and the card is redrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import ProductRef, Requester, check_size
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import Gallery, GalleryImage, ImageSlot, ImageUpload, StoreLanguages
+from bot.ecwid.store import StoreInfo
+from bot.images.fingerprint import NoFingerprint, fingerprint
+from bot.images.probe import ImageProbe
+from bot.jobs.history import Action, Change, History
+
+log = logging.getLogger(__name__)
+
+STALE = (
+    "The gallery changed since this card was drawn: nothing was changed. Here it is as it is now."
+)
+DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
+
+
+class Move(StrEnum):
+    MAIN = "main"
+    EARLIER = "earlier"
+    LATER = "later"
+
+
+@dataclass(frozen=True)
+class Card:
+    """Where a gallery card is: its channel and message."""
+
+    channel_id: str
+    ts: str
+
+
+class GalleryReport(Protocol):
+    async def card(
+        self, who: Requester, gallery: Gallery, languages: StoreLanguages
+    ) -> Card | None:
+        """The card, posted in the person's channel; where it is."""
+        ...
+
+    async def redraw(self, card: Card, gallery: Gallery, languages: StoreLanguages) -> None: ...
+
+    async def changed(self, who: Requester, card: Card, text: str) -> None:
+        """A line in the card's thread: who did what (plain words, escaped by the reporter)."""
+        ...
+
+    async def refused(self, who: Requester, reason: str) -> None: ...
+
+    async def failed(self, who: Requester, error: UserFacingError) -> None: ...
+
+
+def moved(order: Sequence[str], image_id: str, move: Move) -> list[str]:
+    """The ids in their new order."""
+    ids = list(order)
+    place = ids.index(image_id)
+    ids.pop(place)
+    if move is Move.MAIN:
+        ids.insert(0, image_id)
+    elif move is Move.EARLIER:
+        ids.insert(max(0, place - 1), image_id)
+    else:
+        ids.insert(min(len(ids), place + 1), image_id)
+    return ids
+
+
+class GalleryFlow:
+    def __init__(
+        self,
+        ecwid: EcwidClient,
+        store: StoreInfo,
+        probe: ImageProbe,
+        history: History,
+        report: GalleryReport,
+    ) -> None:
+        self._ecwid = ecwid
+        self._store = store
+        self._probe = probe
+        self._history = history
+        self._report = report
+
+    async def _languages(self) -> StoreLanguages:
+        try:
+            return await self._store.languages()
+        except EcwidError as exc:
+            log.warning("store languages unavailable for a gallery: %s", exc)
+            return DEFAULT_LANGUAGES
+
+    async def languages(self) -> StoreLanguages:
+        return await self._languages()
+
+    async def show(self, who: Requester, ref: ProductRef) -> None:
+        """Post the product's card; never raises."""
+        try:
+            product = await self._store.product(ref)
+            gallery = await self._ecwid.gallery(product.id)
+            await self._report.card(who, gallery, await self._languages())
+        except UserFacingError as error:
+            await self._report.failed(who, error)
+        except Exception:
+            log.exception("gallery card failed unexpectedly")
+            await self._report.failed(
+                who, UserFacingError("Something went wrong on the bot's side.")
+            )
+
+    async def current(
+        self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
+    ) -> tuple[Gallery, GalleryImage] | None:
+        """The gallery as Ecwid has it now and the image pressed, when the card still shows
+        them; else the press is refused and the card redrawn (None)."""
+        gallery = await self._ecwid.gallery(product_id)
+        image = gallery.image(image_id)
+        if gallery.signature != signature or image is None:
+            await self._report.refused(who, STALE)
+            await self._report.redraw(card, gallery, await self._languages())
+            return None
+        return gallery, image
+
+    async def move(
+        self,
+        who: Requester,
+        card: Card,
+        move: Move,
+        product_id: int,
+        image_id: str,
+        signature: str,
+    ) -> None:
+        """Make main, move earlier or later; never raises."""
+        try:
+            found = await self.current(who, card, product_id, image_id, signature)
+            if found is None:
+                return
+            gallery, _ = found
+            order = [i.id for i in gallery.images]
+            wanted = moved(order, image_id, move)
+            if wanted == order:
+                await self._report.refused(who, _no_move(move))
+                return
+            place = order.index(image_id) + 1
+            urls = {i.id: i.url for i in gallery.images}
+            wanted_urls = [urls[i] for i in wanted]
+            after = await self._ecwid.reorder(gallery, wanted)
+            done = [i.url for i in after.images] == wanted_urls
+            new_place = wanted.index(image_id) + 1
+            log.info(
+                "gallery user=%s product=%s move=%s image=%s outcome=%s",
+                who.user_id,
+                product_id,
+                move,
+                image_id,
+                "done" if done else "not-done",
+            )
+            if done:
+                what = (
+                    f"made image {place} the main image"
+                    if move is Move.MAIN
+                    else f"moved image {place} to place {new_place}"
+                )
+                await self._remember(who, card, gallery, Action.REORDERED)
+            else:
+                what = (
+                    f"asked to move image {place} to place {new_place}, but Ecwid shows the "
+                    "gallery in another order: nothing is claimed. The card shows Ecwid's order"
+                )
+            await self._report.redraw(card, after, await self._languages())
+            await self._report.changed(who, card, what)
+        except UserFacingError as error:
+            await self._report.failed(who, error)
+        except Exception:
+            log.exception("gallery move failed unexpectedly")
+            await self._report.failed(
+                who, UserFacingError("Something went wrong on the bot's side.")
+            )
+
+    async def delete(
+        self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
+    ) -> None:
+        """Delete the image (its bytes kept first, in the history); never raises."""
+        try:
+            found = await self.current(who, card, product_id, image_id, signature)
+            if found is None:
+                return
+            gallery, image = found
+            place = [i.id for i in gallery.images].index(image_id) + 1
+            kept = None
+            if image.url:
+                try:
+                    kept = (await self._probe.download(image.url)).data
+                except UserFacingError as exc:
+                    log.info("gallery: the image to delete could not be kept: %s", exc)
+            slot = ImageSlot(product_id, "main" if image.is_main else "gallery")
+            await self._ecwid.delete_image(slot, None if image.is_main else int(image_id))
+            after = await self._ecwid.gallery(product_id)
+            gone = image.url not in [i.url for i in after.images]
+            log.info(
+                "gallery user=%s product=%s delete image=%s outcome=%s",
+                who.user_id,
+                product_id,
+                image_id,
+                "done" if gone else "not-done",
+            )
+            if gone:
+                await self._remember(who, card, gallery, Action.REMOVED, image=image, kept=kept)
+                what = f"deleted image {place}" + ("" if kept else " (no copy could be kept)")
+            else:
+                what = f"asked to delete image {place}, but Ecwid still shows it"
+            await self._report.redraw(card, after, await self._languages())
+            await self._report.changed(who, card, what)
+        except UserFacingError as error:
+            await self._report.failed(who, error)
+        except Exception:
+            log.exception("gallery delete failed unexpectedly")
+            await self._report.failed(
+                who, UserFacingError("Something went wrong on the bot's side.")
+            )
+
+    async def set_alt(
+        self,
+        who: Requester,
+        card: Card,
+        product_id: int,
+        image_id: str,
+        signature: str,
+        texts: Mapping[str, str],
+    ) -> None:
+        """An image's alt text in every enabled language (the others' kept); never raises."""
+        try:
+            found = await self.current(who, card, product_id, image_id, signature)
+            if found is None:
+                return
+            gallery, image = found
+            languages = await self._languages()
+            main = texts.get(languages.default) or None
+            translated = {
+                lang: text for lang, text in texts.items() if lang != languages.default and text
+            }
+            target = None if image.is_main else int(image_id)
+            await self._ecwid.set_image_alt(product_id, target, main, translated)
+            after = await self._ecwid.gallery(product_id)
+            place = [i.id for i in gallery.images].index(image_id) + 1
+            log.info("gallery user=%s product=%s alt image=%s", who.user_id, product_id, image_id)
+            await self._remember(who, card, gallery, Action.ALT, image=image)
+            await self._report.redraw(card, after, languages)
+            await self._report.changed(who, card, f"set the alt text of image {place}")
+        except UserFacingError as error:
+            await self._report.failed(who, error)
+        except Exception:
+            log.exception("gallery alt failed unexpectedly")
+            await self._report.failed(
+                who, UserFacingError("Something went wrong on the bot's side.")
+            )
+
+    async def copy_to_variations(
+        self,
+        who: Requester,
+        card: Card,
+        product_id: int,
+        image_id: str,
+        signature: str,
+        variation_ids: Sequence[int],
+    ) -> None:
+        """The image on each chosen variation, by its URL with its size and alt text; never
+        raises."""
+        try:
+            found = await self.current(who, card, product_id, image_id, signature)
+            if found is None:
+                return
+            gallery, image = found
+            if not image.url:
+                raise UserFacingError("Ecwid shows no link for that image, so it cannot be copied.")
+            info = await self._probe.probe(image.url, need_size=True)
+            size = check_size(info.width or 0, info.height or 0)
+            upload = ImageUpload(
+                url=image.url,
+                size=size,
+                alt_main=image.alt_main,
+                alt_translated=image.alt_translated,
+            )
+            names = {v.id: v.describe() for v in gallery.product.variations}
+            done: list[str] = []
+            failed: list[str] = []
+            for variation_id in variation_ids:
+                name = names.get(variation_id, f"#{variation_id}")
+                try:
+                    slot = ImageSlot(product_id, "variation", variation_id)
+                    await self._ecwid.upload_image(slot, upload)
+                    done.append(name)
+                except EcwidError as exc:
+                    failed.append(f"{name} ({exc.message})")
+            place = [i.id for i in gallery.images].index(image_id) + 1
+            log.info(
+                "gallery user=%s product=%s copy image=%s variations=%d failed=%d",
+                who.user_id,
+                product_id,
+                image_id,
+                len(done),
+                len(failed),
+            )
+            after = await self._ecwid.gallery(product_id)
+            await self._report.redraw(card, after, await self._languages())
+            what = f"copied image {place} to " + (", ".join(done) or "no variation")
+            if failed:
+                what += "; not to " + ", ".join(failed)
+            await self._report.changed(who, card, what)
+        except UserFacingError as error:
+            await self._report.failed(who, error)
+        except Exception:
+            log.exception("gallery copy failed unexpectedly")
+            await self._report.failed(
+                who, UserFacingError("Something went wrong on the bot's side.")
+            )
+
+    async def _remember(
+        self,
+        who: Requester,
+        card: Card,
+        gallery: Gallery,
+        action: Action,
+        *,
+        image: GalleryImage | None = None,
+        kept: bytes | None = None,
+    ) -> None:
+        """The change in the history (logged and let go when the store is away)."""
+        before = None
+        if kept is not None:
+            try:
+                before = (await fingerprint(kept)).hex
+            except NoFingerprint:
+                before = None
+        change = Change(
+            id=uuid.uuid4().hex,
+            at=time.time(),
+            user_id=who.user_id,
+            product_id=gallery.product.id,
+            slot="main" if image is not None and image.is_main else "gallery",
+            action=action,
+            channel_id=card.channel_id,
+            message_ts=card.ts,
+            product_name=gallery.product.name or None,
+            image_id=int(image.id) if image is not None and image.id.isdigit() else None,
+            before_fp=before,
+            before_url=image.url if image is not None else None,
+            kept_in_store=kept is not None,
+            alt_main=image.alt_main if image is not None else None,
+            alt_translated=image.alt_translated if image is not None else (),
+        )
+        try:
+            await self._history.add(change, kept)
+        except Exception as exc:
+            log.warning("the gallery change is not in the history: %s", type(exc).__name__)
+
+
+def _no_move(move: Move) -> str:
+    if move is Move.MAIN:
+        return "That image is the main image already: nothing was changed."
+    if move is Move.EARLIER:
+        return "That image is first already: nothing was changed."
+    return "That image is last already: nothing was changed."

@@ -1,0 +1,111 @@
+"""The gallery card's menu (`gallery_image`), its Delete button (`gallery_delete`) and its two
+forms (`ecwid_gallery_alt`, `ecwid_gallery_copy`): parse, ack, hand off."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.requests import Requester
+from bot.flows.gallery import Card, Move
+from bot.runtime import Runtime
+from bot.slack import texts
+from bot.slack.views import gallery_card as views
+
+log = logging.getLogger(__name__)
+
+
+def _pressed(body: dict[str, Any]) -> tuple[views.Pressed | None, Card | None, Requester]:
+    action: dict[str, Any] = next(iter(body.get("actions") or []), {})
+    value = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+    if action.get("action_id") == views.GALLERY_DELETE:
+        pressed = views.read_ref("delete", str(value))
+    else:
+        pressed = views.read_option(str(value))
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts")
+    card = Card(channel, ts) if channel and ts else None
+    who = Requester(
+        user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
+    )
+    return pressed, card, who
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    async def refuse(who: Requester) -> None:
+        log.warning("gallery: a value the bot did not write")
+        await runtime.notifier.tell(who, texts.gallery_refused("That menu is not one of mine."))
+
+    @app.action(views.GALLERY_IMAGE)
+    async def gallery_image(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        pressed, card, who = _pressed(body)
+        if pressed is None or card is None or pressed.action == "delete":
+            await refuse(who)
+            return
+        if pressed.action in ("alt", "copy"):
+            await runtime.forms.open_gallery_form(
+                trigger_id=body["trigger_id"],
+                who=who,
+                pressed=pressed,
+                card=card,
+                gallery=runtime.gallery,
+            )
+            return
+        move = Move(pressed.action)
+        runtime.workers.submit(
+            lambda: runtime.gallery.move(
+                who, card, move, pressed.product_id, pressed.image_id, pressed.signature
+            )
+        )
+
+    @app.action(views.GALLERY_DELETE)
+    async def gallery_delete(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        pressed, card, who = _pressed(body)
+        if pressed is None or card is None:
+            await refuse(who)
+            return
+        runtime.workers.submit(
+            lambda: runtime.gallery.delete(
+                who, card, pressed.product_id, pressed.image_id, pressed.signature
+            )
+        )
+
+    @app.view_submission(views.ALT_FORM)
+    async def alt_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        found = views.read_metadata(view.get("private_metadata") or "", "alt")
+        if found is None:
+            await ack()
+            return
+        pressed, card = found
+        alt = views.read_alt(view["state"]["values"])
+        await ack()
+        who = Requester(user_id=body["user"]["id"], channel_id=card.channel_id)
+        runtime.workers.submit(
+            lambda: runtime.gallery.set_alt(
+                who, card, pressed.product_id, pressed.image_id, pressed.signature, alt
+            )
+        )
+
+    @app.view_submission(views.COPY_FORM)
+    async def copy_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        found = views.read_metadata(view.get("private_metadata") or "", "copy")
+        if found is None:
+            await ack()
+            return
+        pressed, card = found
+        chosen = views.read_copy(view["state"]["values"])
+        if not chosen:
+            await ack(response_action="errors", errors={views.VARIATIONS: texts.FIELD_VARIATIONS})
+            return
+        await ack()
+        who = Requester(user_id=body["user"]["id"], channel_id=card.channel_id)
+        runtime.workers.submit(
+            lambda: runtime.gallery.copy_to_variations(
+                who, card, pressed.product_id, pressed.image_id, pressed.signature, chosen
+            )
+        )

@@ -1,0 +1,304 @@
+"""The gallery card through signed requests: `/ecwid-image gallery`, its menu and Delete button
+as Slack sends them (block_actions with an overflow's `selected_option`), its two forms, and the
+loopback Ecwid's media model (orderBy, and the renumbering on reorder, as documented)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from bot.config import Settings
+from tests.bulk_helpers import photo
+from tests.fakes.ecwid_api import FakeEcwid, media
+from tests.fakes.image_host import FakeImageHost, Served
+from tests.fakes.slack_api import FakeSlack, SlackCall
+from tests.harness import BotUnderTest, serving
+from tests.listeners.test_undo import blocks_of, posted
+from tests.slack_requests import TEAM, USER, view_submission
+
+PRODUCT = 777
+
+
+def stocked(ecwid: FakeEcwid, images: FakeImageHost) -> dict[str, str]:
+    """Product 777: a main image (alt in English and Dutch) and two gallery images (one with
+    English alt text); its links by name."""
+    links = {}
+    for name in ("front", "side", "back"):
+        images.files[f"{name}.jpg"] = Served(photo(name), "image/jpeg")
+        links[name] = images.link(f"{name}.jpg")
+    ecwid.products[PRODUCT] = {
+        "id": PRODUCT,
+        "name": "Trail Shoe",
+        "sku": "TS-1",
+        "originalImage": {"url": links["front"], "width": 640, "height": 480},
+        "media": media(
+            {
+                "id": "55",
+                "isMain": False,
+                "orderBy": 1,
+                "alt": {"main": "Side"},
+                "imageOriginalUrl": links["side"],
+            },
+            {
+                "id": "56",
+                "isMain": False,
+                "orderBy": 2,
+                "alt": {},
+                "imageOriginalUrl": links["back"],
+            },
+        ),
+    }
+    ecwid.products[PRODUCT]["media"]["images"][0]["alt"] = {
+        "main": "Front",
+        "translated": {"nl": "Voorkant"},
+    }
+    return links
+
+
+async def the_card(slack: FakeSlack, count: int = 1) -> SlackCall:
+    cards = await slack.wait_until(
+        lambda: [
+            c
+            for c in slack.calls_to("chat.postMessage")
+            if "*Gallery*" in c.params["text"] and not c.params.get("thread_ts")
+        ][count - 1 :]
+    )
+    return cards[0]
+
+
+def sections(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section"]
+
+
+def menu_of(blocks: list[dict[str, Any]], place: int) -> dict[str, Any]:
+    actions = next(b for b in blocks if b.get("block_id") == f"image_{place}")
+    return {e["action_id"]: e for e in actions["elements"]}
+
+
+def pressed(
+    ts: str, element: dict[str, Any], option: str | None = None, user: str = "U123"
+) -> dict[str, Any]:
+    """The block_actions payload of the card's menu (an option chosen) or Delete button."""
+    action: dict[str, Any] = {
+        "type": element["type"],
+        "action_id": element["action_id"],
+        "block_id": "image_1",
+        "action_ts": "1700000200.1",
+    }
+    if option is not None:
+        chosen = next(o for o in element["options"] if o["value"].startswith(option + ":"))
+        action["selected_option"] = chosen
+    else:
+        action["value"] = element["value"]
+    return {
+        "type": "block_actions",
+        "user": {**USER, "id": user},
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "9999.42.gallery",
+        "container": {"type": "message", "message_ts": ts, "channel_id": "C123"},
+        "channel": {"id": "C123", "name": "catalog"},
+        "message": {"type": "message", "ts": ts, "text": ""},
+        "actions": [action],
+    }
+
+
+def puts(ecwid: FakeEcwid) -> list[Any]:
+    return [c.body for c in ecwid.calls if c.method == "PUT"]
+
+
+async def test_the_card_lists_the_images_main_first_with_their_alt_coverage(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    assert (await bot.command(f"gallery {PRODUCT}")).status_code == 200
+    card = await the_card(slack)
+    blocks = blocks_of(card)
+    shown = sections(blocks)
+    assert "`Trail Shoe` (#777 · SKU `TS-1`): 3 images" in shown[0]
+    assert shown[1] == "*1.* main image · id `0`\nalt: en ✓ · nl ✓ · de ✗"
+    assert shown[2] == "*2.* gallery · id `55`\nalt: en ✓ · nl ✗ · de ✗"
+    assert shown[3] == "*3.* gallery · id `56`\nalt: en ✗ · nl ✗ · de ✗"
+    thumbnails = [b["accessory"]["image_url"] for b in blocks if "accessory" in b]
+    assert thumbnails == [links["front"], links["side"], links["back"]]
+    first, second = menu_of(blocks, 1), menu_of(blocks, 2)
+    assert [o["value"].split(":")[0] for o in first["gallery_image"]["options"]] == [
+        "later",
+        "alt",
+    ]
+    assert [o["value"].split(":")[0] for o in second["gallery_image"]["options"]] == [
+        "main",
+        "later",
+        "alt",
+    ]
+    assert all(len(o["value"]) <= 150 for o in second["gallery_image"]["options"])
+    assert second["gallery_delete"]["confirm"]["text"]["text"].startswith("Delete image 2")
+
+
+async def test_make_main_sends_media_only_and_redraws_the_card_from_what_ecwid_says(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "main"))
+    await posted(slack, "made image 2 the main image")
+    await bot.idle()
+
+    # The reference: every image with its id, new orderBy and current alt; nothing else.
+    assert puts(ecwid) == [
+        {
+            "media": {
+                "images": [
+                    {"id": "55", "orderBy": 0, "alt": {"main": "Side"}},
+                    {
+                        "id": "0",
+                        "orderBy": 1,
+                        "alt": {"main": "Front", "translated": {"nl": "Voorkant"}},
+                    },
+                    {"id": "56", "orderBy": 2},
+                ]
+            }
+        }
+    ]
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    blocks = blocks_of(redrawn)
+    thumbnails = [b["accessory"]["image_url"] for b in blocks if "accessory" in b]
+    assert thumbnails == [links["side"], links["front"], links["back"]]
+    shown = sections(blocks)
+    assert shown[1].startswith("*1.* main image · id `0`\nalt: en ✓ · nl ✗")
+    # Ecwid gave the old main image a new id in the gallery: the card says so.
+    assert "id `0`" not in shown[2] and "en ✓ · nl ✓" in shown[2]
+
+
+async def test_a_press_on_a_stale_card_changes_nothing_and_redraws_it(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    # Someone deletes image 3 in the Ecwid admin after the card was drawn.
+    ecwid.products[PRODUCT]["media"]["images"].pop()
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "later"))
+    told = await slack.wait_until(
+        lambda: [
+            c for c in slack.calls_to("chat.postEphemeral") if "changed since" in c.params["text"]
+        ]
+    )
+    assert "nothing was changed" in told[0].params["text"]
+    await bot.idle()
+    assert puts(ecwid) == []
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    assert "2 images" in redrawn.params["text"]
+
+
+async def test_delete_keeps_the_image_and_removes_it(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 3)["gallery_delete"]))
+    await posted(slack, "deleted image 3")
+    await bot.idle()
+    assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
+        f"/products/{PRODUCT}/gallery/56"
+    ]
+    assert [i["id"] for i in ecwid.products[PRODUCT]["media"]["images"]] == ["0", "55"]
+    history = await bot.runtime.history._history.of_product(PRODUCT, 5)
+    assert history[0].action == "removed" and history[0].copy_kept
+    assert await bot.runtime.history._history.kept_copy(history[0].id) == photo("back")
+
+
+async def test_edit_alt_text_opens_a_field_per_language_and_sets_it(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "alt"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "ecwid_gallery_alt"
+    fields = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]}
+    assert fields == {"alt_en": "Side", "alt_nl": None, "alt_de": None}
+
+    values = {
+        "alt_en": {"type": "plain_text_input", "value": "Side view"},
+        "alt_nl": {"type": "plain_text_input", "value": "Zijkant"},
+        "alt_de": {"type": "plain_text_input", "value": ""},
+    }
+    answer = await bot.interaction(
+        view_submission("ecwid_gallery_alt", values, view["private_metadata"])
+    )
+    assert (answer.status_code, answer.text) == (200, "")
+    await posted(slack, "set the alt text of image 2")
+    await bot.idle()
+    image = next(i for i in ecwid.products[PRODUCT]["media"]["images"] if i["id"] == "55")
+    assert image["alt"] == {"main": "Side view", "translated": {"nl": "Zijkant"}}
+    main = ecwid.products[PRODUCT]["media"]["images"][0]
+    assert main["alt"] == {"main": "Front", "translated": {"nl": "Voorkant"}}  # kept
+
+
+async def test_copy_to_two_variations_sends_the_image_by_its_link_with_size_and_alt(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    ecwid.combinations[PRODUCT] = [
+        {"id": 901, "options": [{"name": "Color", "value": "Blue"}]},
+        {"id": 902, "options": [{"name": "Color", "value": "Red"}]},
+        {"id": 903, "options": [{"name": "Color", "value": "Green"}]},
+    ]
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "copy"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    select = view["blocks"][0]["element"]
+    assert (view["callback_id"], select["type"]) == ("ecwid_gallery_copy", "multi_static_select")
+    assert [(o["text"]["text"], o["value"]) for o in select["options"]] == [
+        ("Color: Blue", "901"),
+        ("Color: Red", "902"),
+        ("Color: Green", "903"),
+    ]
+    chosen = [o for o in select["options"] if o["value"] in ("901", "903")]
+    values = {"variations": {"type": "multi_static_select", "selected_options": chosen}}
+    await bot.interaction(view_submission("ecwid_gallery_copy", values, view["private_metadata"]))
+    await posted(slack, "copied image 2 to")
+    await bot.idle()
+    sent = [(c.path, c.body) for c in ecwid.calls if c.path.endswith("/image/async")]
+    body = {"url": links["side"], "width": "640", "height": "480", "alt": {"main": "Side"}}
+    assert sent == [
+        (f"/products/{PRODUCT}/combinations/901/image/async", body),
+        (f"/products/{PRODUCT}/combinations/903/image/async", body),
+    ]
+
+
+async def test_someone_outside_the_allow_list_changes_nothing(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    async with serving(replace(settings, allowed_users=frozenset({"U123"})), slack) as bot:
+        await bot.command(f"gallery {PRODUCT}")
+        card = await the_card(slack)
+        ts = card.answer["ts"]  # type: ignore[index]
+        blocks = blocks_of(card)
+        await bot.interaction(pressed(ts, menu_of(blocks, 2)["gallery_image"], "main", user="U666"))
+        await bot.interaction(pressed(ts, menu_of(blocks, 2)["gallery_delete"], user="U666"))
+        await slack.wait_until(
+            lambda: (
+                len([c for c in slack.calls_to("chat.postEphemeral") if "not" in c.params["text"]])
+                >= 2
+            )
+        )
+        await bot.idle()
+    assert [c for c in ecwid.calls if c.method in ("PUT", "DELETE", "POST")] == []
