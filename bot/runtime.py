@@ -111,6 +111,8 @@ class Runtime:
             retention=Retention(settings.history_days, settings.history_max_mb),
         )
         uploads.on_change = undos.on_change = history.changed
+        gallery = GalleryFlow(ecwid, store, probe, kept, SlackGalleryReport(slack, notifier))
+        undos.on_card_undone = gallery.card_undone
 
         async def after_job(job: Job) -> None:
             await history.prune_quietly()  # the kept copies just grew
@@ -150,7 +152,7 @@ class Runtime:
             forms=Forms(slack, store, notifier),
             product_search=ProductSearch(ecwid, store),
             history=history,
-            gallery=GalleryFlow(ecwid, store, probe, kept, SlackGalleryReport(slack, notifier)),
+            gallery=gallery,
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:

@@ -10,7 +10,12 @@ import pytest
 import yaml
 
 from bot.slack.listeners.commands import COMMAND
-from bot.slack.listeners.shortcuts import BULK_MESSAGE_SHORTCUT, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from bot.slack.listeners.shortcuts import (
+    BULK_MESSAGE_SHORTCUT,
+    GALLERY_SHORTCUT,
+    GLOBAL_SHORTCUT,
+    MESSAGE_SHORTCUT,
+)
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import SlackSender, global_shortcut, message_shortcut
 
@@ -44,6 +49,7 @@ def test_manifest_declares_the_shortcuts_and_the_options_url(manifest: dict) -> 
         ("global", GLOBAL_SHORTCUT),
         ("message", MESSAGE_SHORTCUT),
         ("message", BULK_MESSAGE_SHORTCUT),
+        ("message", GALLERY_SHORTCUT),
     }
     interactivity = manifest["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True
@@ -66,8 +72,8 @@ async def test_every_declared_command_and_shortcut_reaches_a_listener(
         response = await bot.interaction(payload)
         assert response.status_code == 200, shortcut
     # Every shortcut opens a form, but the bulk one, which answers a message without files
-    # privately.
-    await slack.wait_for_call("views.open", count=len(manifest["features"]["shortcuts"]) - 1)
-    await slack.wait_for_call("chat.postEphemeral")
+    # privately, and Manage gallery, which answers a message naming no product privately.
+    await slack.wait_for_call("views.open", count=len(manifest["features"]["shortcuts"]) - 2)
+    await slack.wait_for_call("chat.postEphemeral", count=2)
     unknown = await bot.interaction(global_shortcut("not_in_the_manifest"))
     assert unknown.status_code == 404

@@ -276,3 +276,32 @@ def request_from_fields(
         external_id=options_seen.external_id,
         target=options_seen.target,
     )
+
+
+_SKU_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$")
+MAX_NAMED = 3  # products tried from one message (each a look-up)
+
+
+def products_named(text: str) -> list[ProductRef]:
+    """The products a message may name, most likely first: `sku:…` words, then ids (digits),
+    then words that look like a SKU (letters and digits, e.g. RS-1); at most three."""
+    words = [w.strip(".,;:!?()[]\"'") for w in _unslack(text[:4000]).split()]
+    skus: list[ProductRef] = []
+    ids: list[ProductRef] = []
+    others: list[ProductRef] = []
+    for word in words:
+        if word.lower().startswith("sku:") and len(word) > 4:
+            skus.append(ProductSku(word[4:]))
+        elif word.isascii() and word.isdigit() and len(word) <= 18:
+            ids.append(ProductId(int(word)))
+        elif (
+            _SKU_LIKE.match(word)
+            and any(c.isdigit() for c in word)
+            and any(c.isalpha() for c in word)
+        ):
+            others.append(ProductSku(word))
+    found: list[ProductRef] = []
+    for ref in [*skus, *ids, *others]:
+        if ref not in found:
+            found.append(ref)
+    return found[:MAX_NAMED]

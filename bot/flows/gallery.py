@@ -11,11 +11,12 @@ and the card is redrawn.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, ImageSlot, ImageUpload, StoreLanguages
 from bot.ecwid.store import StoreInfo
+from bot.flows.undo import UndoPlace, UndoRecord, change_key, record_of
 from bot.images.fingerprint import NoFingerprint, fingerprint
 from bot.images.probe import ImageProbe
 from bot.jobs.history import Action, Change, History
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 
 STALE = (
     "The gallery changed since this card was drawn: nothing was changed. Here it is as it is now."
+)
+NO_PRODUCT_NAMED = UserFacingError(
+    "That message names no product of the store: it needs the product's id or its SKU (e.g. "
+    "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
 )
 DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
 
@@ -60,8 +66,11 @@ class GalleryReport(Protocol):
 
     async def redraw(self, card: Card, gallery: Gallery, languages: StoreLanguages) -> None: ...
 
-    async def changed(self, who: Requester, card: Card, text: str) -> None:
-        """A line in the card's thread: who did what (plain words, escaped by the reporter)."""
+    async def changed(
+        self, who: Requester, card: Card, text: str, undo: UndoRecord | None, name: str
+    ) -> None:
+        """A line in the card's thread: who did what (plain words, escaped by the reporter),
+        with Undo when it can be undone (`name`: the product's, for its confirm dialog)."""
         ...
 
     async def refused(self, who: Requester, reason: str) -> None: ...
@@ -122,6 +131,33 @@ class GalleryFlow:
                 who, UserFacingError("Something went wrong on the bot's side.")
             )
 
+    async def show_named(self, who: Requester, named: Sequence[ProductRef]) -> None:
+        """Manage gallery on a message: the card of the first product it names that the store
+        has; never raises."""
+        for ref in named:
+            try:
+                await self._store.product(ref)
+            except UserFacingError:
+                continue
+            except Exception:
+                log.exception("gallery look-up failed unexpectedly")
+                break
+            await self.show(who, ref)
+            return
+        await self._report.failed(who, NO_PRODUCT_NAMED)
+
+    async def card_undone(self, record: UndoRecord, place: UndoPlace) -> None:
+        """A change was undone from under a card: the card (its thread's parent) is redrawn."""
+        if not (place.channel_id and place.thread_ts):
+            return
+        try:
+            gallery = await self._ecwid.gallery(record.slot.product_id)
+        except EcwidError as exc:
+            log.info("gallery card not redrawn after an undo: %s", exc)
+            return
+        card = Card(place.channel_id, place.thread_ts)
+        await self._report.redraw(card, gallery, await self._languages())
+
     async def current(
         self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
     ) -> tuple[Gallery, GalleryImage] | None:
@@ -175,14 +211,21 @@ class GalleryFlow:
                     if move is Move.MAIN
                     else f"moved image {place} to place {new_place}"
                 )
-                await self._remember(who, card, gallery, Action.REORDERED)
+                undo = await self._remember(
+                    who,
+                    card,
+                    gallery,
+                    Action.REORDERED,
+                    orders=([i.url for i in gallery.images], [i.url for i in after.images]),
+                )
             else:
+                undo = None
                 what = (
                     f"asked to move image {place} to place {new_place}, but Ecwid shows the "
                     "gallery in another order: nothing is claimed. The card shows Ecwid's order"
                 )
             await self._report.redraw(card, after, await self._languages())
-            await self._report.changed(who, card, what)
+            await self._report.changed(who, card, what, undo, gallery.product.name)
         except UserFacingError as error:
             await self._report.failed(who, error)
         except Exception:
@@ -218,13 +261,18 @@ class GalleryFlow:
                 image_id,
                 "done" if gone else "not-done",
             )
+            undo = None
             if gone:
-                await self._remember(who, card, gallery, Action.REMOVED, image=image, kept=kept)
+                undo = await self._remember(
+                    who, card, gallery, Action.REMOVED, image=image, kept=kept
+                )
                 what = f"deleted image {place}" + ("" if kept else " (no copy could be kept)")
+                if kept is None:
+                    undo = None
             else:
                 what = f"asked to delete image {place}, but Ecwid still shows it"
             await self._report.redraw(card, after, await self._languages())
-            await self._report.changed(who, card, what)
+            await self._report.changed(who, card, what, undo, gallery.product.name)
         except UserFacingError as error:
             await self._report.failed(who, error)
         except Exception:
@@ -258,9 +306,10 @@ class GalleryFlow:
             after = await self._ecwid.gallery(product_id)
             place = [i.id for i in gallery.images].index(image_id) + 1
             log.info("gallery user=%s product=%s alt image=%s", who.user_id, product_id, image_id)
-            await self._remember(who, card, gallery, Action.ALT, image=image)
+            undo = await self._remember(who, card, gallery, Action.ALT, image=image)
             await self._report.redraw(card, after, languages)
-            await self._report.changed(who, card, f"set the alt text of image {place}")
+            what = f"set the alt text of image {place}"
+            await self._report.changed(who, card, what, undo, gallery.product.name)
         except UserFacingError as error:
             await self._report.failed(who, error)
         except Exception:
@@ -296,17 +345,17 @@ class GalleryFlow:
                 alt_translated=image.alt_translated,
             )
             names = {v.id: v.describe() for v in gallery.product.variations}
-            done: list[str] = []
+            place = [i.id for i in gallery.images].index(image_id) + 1
+            done: list[tuple[str, UndoRecord | None]] = []
             failed: list[str] = []
             for variation_id in variation_ids:
                 name = names.get(variation_id, f"#{variation_id}")
+                slot = ImageSlot(product_id, "variation", variation_id)
                 try:
-                    slot = ImageSlot(product_id, "variation", variation_id)
-                    await self._ecwid.upload_image(slot, upload)
-                    done.append(name)
+                    undo = await self._copy(who, card, gallery, slot, image, upload, name)
+                    done.append((name, undo))
                 except EcwidError as exc:
                     failed.append(f"{name} ({exc.message})")
-            place = [i.id for i in gallery.images].index(image_id) + 1
             log.info(
                 "gallery user=%s product=%s copy image=%s variations=%d failed=%d",
                 who.user_id,
@@ -317,10 +366,12 @@ class GalleryFlow:
             )
             after = await self._ecwid.gallery(product_id)
             await self._report.redraw(card, after, await self._languages())
-            what = f"copied image {place} to " + (", ".join(done) or "no variation")
-            if failed:
-                what += "; not to " + ", ".join(failed)
-            await self._report.changed(who, card, what)
+            for name, undo in done:  # a line each, each with its Undo
+                what = f"copied image {place} to variation {name}"
+                await self._report.changed(who, card, what, undo, gallery.product.name)
+            if failed or not done:
+                what = f"could not copy image {place} to " + (", ".join(failed) or "any variation")
+                await self._report.changed(who, card, what, None, gallery.product.name)
         except UserFacingError as error:
             await self._report.failed(who, error)
         except Exception:
@@ -328,6 +379,53 @@ class GalleryFlow:
             await self._report.failed(
                 who, UserFacingError("Something went wrong on the bot's side.")
             )
+
+    async def _copy(
+        self,
+        who: Requester,
+        card: Card,
+        gallery: Gallery,
+        slot: ImageSlot,
+        image: GalleryImage,
+        upload: ImageUpload,
+        name: str,
+    ) -> UndoRecord | None:
+        """One variation gets the image; what it showed is kept first, for Undo."""
+        current = await self._ecwid.current_image(slot)
+        kept = None
+        if current is not None:
+            try:
+                kept = (await self._probe.download(current.url)).data
+            except UserFacingError as exc:
+                log.info("gallery: a variation's image could not be kept: %s", exc)
+        result = await self._ecwid.upload_image(slot, upload)
+        change = Change(
+            id=uuid.uuid4().hex,
+            at=time.time(),
+            user_id=who.user_id,
+            product_id=slot.product_id,
+            slot="variation",
+            action=Action.REPLACED if current is not None else Action.SET,
+            channel_id=card.channel_id,
+            message_ts=card.ts,
+            product_name=gallery.product.name or None,
+            variation_id=slot.variation_id,
+            variation_label=name,
+            image_id=result.image_id,
+            before_url=current.url if current else None,
+            after_url=image.url,
+            kept_in_store=kept is not None,
+            alt_main=current.alt_main if current else None,
+            alt_translated=current.alt_translated if current else (),
+        )
+        record = record_of(change)
+        change = replace(change, change_key=change_key(record))
+        try:
+            await self._history.add(change, kept)
+        except Exception as exc:
+            log.warning("the copy is not in the history: %s", type(exc).__name__)
+            return None
+        return record if current is None or kept is not None else None
 
     async def _remember(
         self,
@@ -338,8 +436,10 @@ class GalleryFlow:
         *,
         image: GalleryImage | None = None,
         kept: bytes | None = None,
-    ) -> None:
-        """The change in the history (logged and let go when the store is away)."""
+        orders: tuple[list[str | None], list[str | None]] | None = None,
+    ) -> UndoRecord | None:
+        """The change in the history; what undoing it takes (None when the store is away:
+        the change stands, without Undo)."""
         before = None
         if kept is not None:
             try:
@@ -358,15 +458,21 @@ class GalleryFlow:
             product_name=gallery.product.name or None,
             image_id=int(image.id) if image is not None and image.id.isdigit() else None,
             before_fp=before,
-            before_url=image.url if image is not None else None,
+            # A reorder keeps both orders (each image by its URL: ids change on a reorder).
+            before_url=json.dumps(orders[0]) if orders else (image.url if image else None),
+            after_url=json.dumps(orders[1]) if orders else None,
             kept_in_store=kept is not None,
             alt_main=image.alt_main if image is not None else None,
             alt_translated=image.alt_translated if image is not None else (),
         )
+        record = record_of(change)
+        change = replace(change, change_key=change_key(record))
         try:
             await self._history.add(change, kept)
         except Exception as exc:
             log.warning("the gallery change is not in the history: %s", type(exc).__name__)
+            return None
+        return record
 
 
 def _no_move(move: Move) -> str:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
@@ -57,6 +58,9 @@ class UndoRecord:
     # The link the image was given by, when what it shows was not fingerprinted then (a bulk
     # line by link): fetched and compared at undo.
     after_link: str | None = None
+    # A gallery card's edit (reordered, removed, alt): undone from its entry in the history.
+    action: str | None = None
+    on_card: bool = False  # offered under a gallery card (its thread's parent): redrawn after
 
     @property
     def had_previous(self) -> bool:
@@ -81,6 +85,7 @@ def record_of(change: Change) -> UndoRecord:
         or (change.action == Action.REPLACED and change.kept_file is None),
         before_image=change.before_fp,
         after_link=change.after_url if change.after_fp is None else None,
+        action=str(change.action) if change.action in EDITS else None,
     )
 
 
@@ -129,10 +134,16 @@ STORE_AWAY = (
 )
 
 
+EDITS = (Action.REORDERED, Action.REMOVED, Action.ALT)
+
+
 def change_key(record: UndoRecord) -> str:
     """The change itself: its product, slot, and the image it put there (Ecwid's id for it,
-    and what it shows), whatever message or button undo is pressed on."""
+    and what it shows), whatever message or button undo is pressed on. A gallery card's edit
+    is named by its entry in the history."""
     slot = record.slot
+    if record.action is not None and record.change_id is not None:
+        return f"{slot.product_id}/{record.action}/{record.change_id}"
     image = record.after_image or record.after or "-"
     return f"{slot.product_id}/{slot.kind}/{slot.variation_id or '-'}/{record.new_image_id or '-'}/{image}"[
         :200
@@ -182,6 +193,8 @@ class UndoFlow:
         self._report = report
         self._history = history
         self.on_change: Callable[[str], None] | None = None  # the person's changes moved on
+        # A change undone from under a gallery card: the card is redrawn (bot.flows.gallery).
+        self.on_card_undone: Callable[[UndoRecord, UndoPlace], Awaitable[None]] | None = None
 
     async def run(self, record: UndoRecord, who: Requester, place: UndoPlace | None) -> None:
         """Carry one press to its single answer; never raises. A change is undone once,
@@ -210,7 +223,7 @@ class UndoFlow:
         if change is None:
             return record
         kept = record.kept_file or change.kept_file
-        return replace(record_of(change), kept_file=kept)
+        return replace(record_of(change), kept_file=kept, on_card=record.on_card)
 
     async def _place_of(self, record: UndoRecord) -> UndoPlace:
         change = None
@@ -252,6 +265,8 @@ class UndoFlow:
             await self._remember(record, who.user_id, place.channel_id, place.message_ts, place)
             outcome = "undone"
             await self._report.undone(who, place, record, warning)
+            if record.on_card and self.on_card_undone is not None:
+                await self.on_card_undone(record, place)
         except UserFacingError as exc:
             outcome = "failed"
             await self._report.failed(who, exc)
@@ -297,6 +312,8 @@ class UndoFlow:
 
     async def _changed_since(self, record: UndoRecord) -> str | None:
         """Why the change cannot be undone as things are now; None when it can."""
+        if record.action is not None:
+            return await self._edit_problem(record)
         shown = await self.compare(record)
         if shown is Shown.AFTER:
             return None
@@ -368,6 +385,8 @@ class UndoFlow:
         """Put the slot back (`kept`: the previous image's bytes from the history); a warning
         when something of it could not be."""
         slot = record.slot
+        if record.action is not None:
+            return await self._restore_edit(record, kept)
         if slot.kind == "gallery":
             await self._ecwid.delete_image(slot, record.new_image_id)
             return None
@@ -474,3 +493,60 @@ class UndoFlow:
         except UserFacingError as error:
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
         return Outcome(number, LineState.DONE, reason=warning and f"Put back, but {warning}")
+
+    async def _edit(self, record: UndoRecord) -> Change:
+        """A gallery card's edit, as the history has it (its details are there only)."""
+        change = await self._history.change(record.change_id) if record.change_id else None
+        if change is None:
+            raise UserFacingError(
+                "That change is no longer in the bot's history: nothing was changed."
+            )
+        return change
+
+    async def _edit_problem(self, record: UndoRecord) -> str | None:
+        """Why a gallery card's edit cannot be undone as the gallery is now; None when it can."""
+        change = await self._edit(record)
+        gallery = await self._ecwid.gallery(record.slot.product_id)
+        urls = [image.url for image in gallery.images]
+        if change.action == Action.REORDERED:
+            if urls != json.loads(change.after_url or "[]"):
+                return (
+                    "The gallery has changed since it was reordered: putting the old order back "
+                    "would undo the newer change too, so nothing was changed."
+                )
+        elif change.action == Action.REMOVED:
+            if record.slot.kind == "main" and any(image.is_main for image in gallery.images):
+                return (
+                    "The product has a main image again: putting the deleted one back would "
+                    "replace it, so nothing was changed."
+                )
+        elif change.before_url not in urls:
+            return "That image is no longer in the gallery: nothing was changed."
+        return None
+
+    async def _restore_edit(self, record: UndoRecord, kept: bytes | None) -> str | None:
+        change = await self._edit(record)
+        product_id = record.slot.product_id
+        translated = dict(change.alt_translated)
+        gallery = await self._ecwid.gallery(product_id)
+        if change.action == Action.REORDERED:
+            previous = json.loads(change.before_url or "[]")
+            ids = {image.url: image.id for image in gallery.images}
+            after = await self._ecwid.reorder(gallery, [ids[url] for url in previous])
+            if [image.url for image in after.images] != previous:
+                return "Ecwid shows the gallery in another order than before"
+            return None
+        if change.action == Action.REMOVED:
+            assert kept is not None
+            slot = ImageSlot(product_id, record.slot.kind)
+            result = await self._ecwid.upload_image_bytes(slot, kept)
+            if change.alt_main or translated:
+                try:
+                    await self._ecwid.set_alt(slot, result.image_id, change.alt_main, translated)
+                except EcwidError as exc:
+                    return f"its alt text could not be set again: {exc}"
+            return None
+        image = next(i for i in gallery.images if i.url == change.before_url)
+        target = None if image.is_main else int(image.id)
+        await self._ecwid.set_image_alt(product_id, target, change.alt_main, translated)
+        return None

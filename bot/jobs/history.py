@@ -76,12 +76,12 @@ class Change:
     @property
     def undoable(self) -> bool:
         """Whether Undo is offered: done, not undone, and what it replaced is still had."""
-        if self.action not in (Action.REPLACED, Action.SET, Action.ADDED):
-            return False  # an undo, or a gallery card's edit: not undone from here (yet)
-        if self.outcome != "done" or self.undone_by:
+        if self.action == Action.UNDONE or self.outcome != "done" or self.undone_by:
             return False
+        if self.action == Action.REMOVED:
+            return bool(self.copy_kept)  # put back from its kept bytes
         if self.action != Action.REPLACED:
-            return True  # taken away again: nothing to keep
+            return True  # taken away again, reordered back, its alt text put back
         return self.kept_file is not None or (self.kept_in_store and bool(self.copy_kept))
 
 

@@ -20,7 +20,7 @@ from bot.slack.notify import Notifier
 from bot.slack.texts import escape
 from bot.slack.views.bulk_form import bulk_form
 from bot.slack.views.gallery_card import Pressed, alt_form, copy_form
-from bot.slack.views.history import history_form
+from bot.slack.views.history import gallery_open_form, history_form
 from bot.slack.views.upload_form import is_channel, upload_form
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,9 @@ class Forms:
 
     async def open_history_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, history_form(), "the history form")
+
+    async def open_gallery_open_form(self, *, trigger_id: str, who: Requester) -> None:
+        await self._open(trigger_id, who, gallery_open_form(), "the gallery form")
 
     async def open_gallery_form(
         self,

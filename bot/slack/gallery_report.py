@@ -6,17 +6,21 @@ is then drawn without thumbnails."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, SectionBlock
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import Gallery, StoreLanguages
 from bot.flows.gallery import Card
+from bot.flows.undo import UndoRecord
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 from bot.slack.notify import Notifier
 from bot.slack.views.gallery_card import card_blocks
+from bot.slack.views.upload_result import undo_button
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +78,18 @@ class SlackGalleryReport:
                 log.warning("cannot redraw a gallery card: %s", slack_error(exc))
                 return
 
-    async def changed(self, who: Requester, card: Card, text: str) -> None:
+    async def changed(
+        self, who: Requester, card: Card, text: str, undo: UndoRecord | None, name: str
+    ) -> None:
         line = texts.gallery_changed(who.user_id, text)
+        blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=line))]
+        if undo is not None:
+            on_card = replace(undo, on_card=True)  # the card is redrawn after, not replaced
+            button = undo_button(on_card, name.strip() or f"product #{undo.slot.product_id}")
+            blocks.append(ActionsBlock(elements=[button]))
         try:
             await self._slack.chat_postMessage(
-                channel=card.channel_id, thread_ts=card.ts, text=line
+                channel=card.channel_id, thread_ts=card.ts, text=line, blocks=blocks
             )
         except SLACK_FAILURES as exc:
             log.warning("cannot reply under a gallery card: %s", slack_error(exc))

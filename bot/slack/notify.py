@@ -261,6 +261,7 @@ class SlackUndoReport:
             record.slot.kind,
             had_previous=record.had_previous,
             warning=warning,
+            action=record.action,
         )
         thread = place.thread_ts or place.message_ts
         if not place.channel_id:  # where the change was reported is not known
@@ -287,7 +288,7 @@ class SlackUndoReport:
             )
         except SLACK_FAILURES as exc:
             log.warning("cannot update the result in %s: %s", place.channel_id, slack_error(exc))
-        if place.thread_ts and place.thread_ts != place.message_ts:
+        if place.thread_ts and place.thread_ts != place.message_ts and not record.on_card:
             try:
                 await self._slack.chat_update(
                     channel=place.channel_id,

@@ -258,9 +258,22 @@ def undone_mark(user_id: str) -> str:
     return f":leftwards_arrow_with_hook: Undone by <@{escape(user_id)}>."
 
 
-def undo_done(user_id: str, kind: str, *, had_previous: bool, warning: str | None) -> str:
+def undo_done(
+    user_id: str,
+    kind: str,
+    *,
+    had_previous: bool,
+    warning: str | None,
+    action: str | None = None,
+) -> str:
     who = f"<@{escape(user_id)}>"
-    if kind == "gallery":
+    if action == "reordered":
+        text = f":leftwards_arrow_with_hook: {who} put the gallery back in its previous order."
+    elif action == "removed":
+        text = f":leftwards_arrow_with_hook: {who} put the deleted image back."
+    elif action == "alt":
+        text = f":leftwards_arrow_with_hook: {who} put the previous alt text back."
+    elif kind == "gallery":
         text = f":leftwards_arrow_with_hook: {who} removed the image from the gallery."
     elif had_previous:
         text = f":leftwards_arrow_with_hook: {who} put back the previous image."

@@ -14,8 +14,8 @@ from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
-from tests.listeners.test_undo import blocks_of, posted
-from tests.slack_requests import TEAM, USER, view_submission
+from tests.listeners.test_undo import blocks_of, posted, press
+from tests.slack_requests import TEAM, USER, message_shortcut, view_submission
 
 PRODUCT = 777
 
@@ -302,3 +302,129 @@ async def test_someone_outside_the_allow_list_changes_nothing(
         )
         await bot.idle()
     assert [c for c in ecwid.calls if c.method in ("PUT", "DELETE", "POST")] == []
+
+
+async def line_of(slack: FakeSlack, words: str) -> SlackCall:
+    """The card's thread line saying `words`, with its Undo."""
+    return (await posted(slack, words))[-1]
+
+
+async def test_each_change_from_the_card_can_be_undone(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    ecwid.combinations[PRODUCT] = [
+        {"id": 901, "options": [{"name": "Color", "value": "Blue"}]},
+        {
+            "id": 902,
+            "options": [{"name": "Color", "value": "Red"}],
+            "originalImageUrl": links["back"],
+        },
+    ]
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+
+    # Make main, then undo: the old order again, by Ecwid's new ids.
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "main"))
+    line = await line_of(slack, "made image 2 the main image")
+    await bot.idle()
+    await bot.interaction(press(line, slack.response_url()))
+    await posted(slack, "put the gallery back in its previous order")
+    await bot.idle()
+    order = [i.get("imageOriginalUrl") for i in ecwid.products[PRODUCT]["media"]["images"]]
+    assert order == [links["front"], links["side"], links["back"]]
+
+    # Delete image 3, then undo: its kept bytes go back to the gallery.
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(redrawn), 3)["gallery_delete"]))
+    line = await line_of(slack, "deleted image 3")
+    await bot.idle()
+    await bot.interaction(press(line, slack.response_url()))
+    await posted(slack, "put the deleted image back")
+    await bot.idle()
+    assert [c.body for c in ecwid.calls if c.path == f"/products/{PRODUCT}/gallery"] == [
+        photo("back")
+    ]
+
+    # Copy image 1 to both variations, then undo each: Blue had none (deleted again), Red's
+    # own image goes back.
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(redrawn), 1)["gallery_image"], "copy"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "variations": {
+            "type": "multi_static_select",
+            "selected_options": view["blocks"][0]["element"]["options"],
+        }
+    }
+    await bot.interaction(view_submission("ecwid_gallery_copy", values, view["private_metadata"]))
+    blue = await line_of(slack, "to variation Color Blue")
+    red = await line_of(slack, "to variation Color Red")
+    await bot.idle()
+    await bot.interaction(press(blue, slack.response_url()))
+    await posted(slack, "took the new image away")
+    await bot.interaction(press(red, slack.response_url()))
+    await posted(slack, "put back the previous image")
+    await bot.idle()
+    assert [c.path for c in ecwid.calls if c.method == "DELETE"][-1] == (
+        f"/products/{PRODUCT}/combinations/901/image"
+    )
+    restored = [
+        c.body for c in ecwid.calls if c.path == f"/products/{PRODUCT}/combinations/902/image"
+    ]
+    assert restored == [photo("back")]
+
+
+async def test_manage_gallery_on_a_message_naming_a_sku_posts_its_card(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    message = {"type": "message", "ts": "1700000300.1", "text": "New photos for RS-1, see thread"}
+    answer = await bot.interaction(message_shortcut("manage_gallery", message, "C123"))
+    assert answer.status_code == 200
+    card = await the_card(slack)
+    assert card.params["channel"] == "C123"
+    assert "`Red Shoe` (#123 · SKU `RS-1`)" in card.params["text"]
+
+    await bot.interaction(message_shortcut("manage_gallery", {"text": "lunch at 12?"}, "C123"))
+    told = await slack.wait_until(
+        lambda: [
+            c
+            for c in slack.calls_to("chat.postEphemeral")
+            if "names no product" in c.params["text"]
+        ]
+    )
+    assert told
+
+
+async def test_manage_a_gallery_from_the_home_tab_asks_for_the_product_and_channel(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    payload = {
+        "type": "block_actions",
+        "user": USER,
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "8888.42.home_gallery",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home"},
+        "actions": [{"type": "button", "action_id": "home_gallery", "block_id": "home_actions"}],
+    }
+    await bot.interaction(payload)
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "ecwid_gallery_open"
+    assert view["blocks"][0]["element"]["type"] == "external_select"  # the product type-ahead
+    values = {
+        "product": {"type": "external_select", "selected_option": {"value": str(PRODUCT)}},
+        "channel": {"type": "conversations_select", "selected_conversation": "C777"},
+    }
+    answer = await bot.interaction(view_submission("ecwid_gallery_open", values, ""))
+    assert (answer.status_code, answer.text) == (200, "")
+    card = await the_card(slack)
+    assert card.params["channel"] == "C777" and "Trail Shoe" in card.params["text"]

@@ -1,5 +1,5 @@
 """The App Home: published when opened (`app_home_opened`), its buttons (`home_upload`,
-`home_bulk`, `home_history`) and the Product history form's submission; ack, then hand off."""
+`home_bulk`, `home_history`, `home_gallery`) and their forms' submissions; ack, then hand off."""
 
 from __future__ import annotations
 
@@ -42,6 +42,24 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def home_history(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         await runtime.forms.open_history_form(trigger_id=body["trigger_id"], who=_who(body))
+
+    @app.action(views.HOME_GALLERY)
+    async def home_gallery(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await runtime.forms.open_gallery_open_form(trigger_id=body["trigger_id"], who=_who(body))
+
+    @app.view_submission(views.GALLERY_OPEN_FORM)
+    async def gallery_open_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        chosen = views.read_gallery_open_form(view["state"]["values"])
+        if chosen is None:
+            await ack(response_action="errors", errors={PRODUCT: texts.FIELD_PRODUCT})
+            return
+        await ack()
+        product, channel = chosen
+        who = Requester(user_id=body["user"]["id"], channel_id=channel)
+        runtime.workers.submit(lambda: runtime.gallery.show(who, product))
 
     @app.view_submission(views.HISTORY_FORM)
     async def history_form_submitted(

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.grammar import products_named
 from bot.domain.requests import Draft, Requester, ValidationError, check_image_url
 from bot.runtime import Runtime
 from bot.slack import texts
@@ -16,6 +17,7 @@ from bot.slack.files import image_files
 GLOBAL_SHORTCUT = "upload_product_image"
 MESSAGE_SHORTCUT = "use_as_product_image"
 BULK_MESSAGE_SHORTCUT = "use_as_product_images"  # files named by SKU, as a bulk job
+GALLERY_SHORTCUT = "manage_gallery"  # the gallery card of the product a message names
 
 _LINK = re.compile(r"<(https://[^|>\s]+)(?:\|[^>]*)?>|(https://[^\s<>|]+)")
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|hei[cf]|webp|avif|tiff?|bmp)$", re.IGNORECASE)
@@ -130,3 +132,15 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await runtime.notifier.tell(who, texts.restarting())
             return
         runtime.workers.submit(lambda: runtime.bulk.plan_files(who, channel, files))
+
+    @app.shortcut(GALLERY_SHORTCUT)
+    async def manage_gallery(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
+        await ack()
+        message = shortcut.get("message") or {}
+        who = Requester(
+            user_id=shortcut["user"]["id"],
+            channel_id=(shortcut.get("channel") or {}).get("id"),
+            response_url=shortcut.get("response_url"),
+        )
+        named = products_named(str(message.get("text") or ""))
+        runtime.workers.submit(lambda: runtime.gallery.show_named(who, named))

@@ -15,6 +15,8 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
     DividerBlock,
     ExternalDataSelectElement,
     HeaderBlock,
@@ -30,13 +32,15 @@ from bot.flows.undo import record_of
 from bot.jobs.history import Change
 from bot.jobs.store import Counts, Job
 from bot.slack import texts
-from bot.slack.views.upload_form import PRODUCT, input_block
+from bot.slack.views.upload_form import CHANNEL, PRODUCT, input_block
 from bot.slack.views.upload_result import undo_button
 
 HOME_UPLOAD = "home_upload"
 HOME_BULK = "home_bulk"
 HOME_HISTORY = "home_history"
+HOME_GALLERY = "home_gallery"
 HISTORY_FORM = "ecwid_history"
+GALLERY_OPEN_FORM = "ecwid_gallery_open"  # Manage a gallery: the product, and where the card goes
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
 MAX_MESSAGE_BLOCKS = 50
 
@@ -115,6 +119,7 @@ def _home_buttons() -> ActionsBlock:
             ButtonElement(text="Upload an image", action_id=HOME_UPLOAD, style="primary"),
             ButtonElement(text="Bulk upload", action_id=HOME_BULK),
             ButtonElement(text="Product history", action_id=HOME_HISTORY),
+            ButtonElement(text="Manage a gallery", action_id=HOME_GALLERY),
         ],
     )
 
@@ -180,6 +185,34 @@ def history_form() -> View:
         close=PlainTextObject(text="Close"),
         blocks=[input_block(PRODUCT, "Product", product)],
     )
+
+
+def gallery_open_form() -> View:
+    """Manage a gallery: the product (the upload form's type-ahead) and the channel the card is
+    posted in, for the team."""
+    product = ExternalDataSelectElement(
+        placeholder=PlainTextObject(text="Type a name, SKU or id"), min_query_length=1
+    )
+    channel = ConversationSelectElement(
+        filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True)
+    )
+    return View(
+        type="modal",
+        callback_id=GALLERY_OPEN_FORM,
+        title=PlainTextObject(text="Manage a gallery"),
+        submit=PlainTextObject(text="Show"),
+        close=PlainTextObject(text="Close"),
+        blocks=[
+            input_block(PRODUCT, "Product", product),
+            input_block(CHANNEL, "Post the gallery card in", channel),
+        ],
+    )
+
+
+def read_gallery_open_form(values: dict[str, Any]) -> tuple[ProductId, str] | None:
+    product = read_history_form(values)
+    channel = ((values.get(CHANNEL) or {}).get(CHANNEL) or {}).get("selected_conversation")
+    return (product, channel) if product is not None and isinstance(channel, str) else None
 
 
 def history_modal(blocks: Sequence[Block]) -> View:

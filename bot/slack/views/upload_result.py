@@ -44,6 +44,8 @@ def encode(record: UndoRecord) -> str:
         "i": record.change_id,
         "s": 1 if record.kept_in_store else 0,
         "b": record.before_image,
+        "x": record.action,
+        "g": 1 if record.on_card else 0,
     }
     value = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     while len(value) > MAX_VALUE and data["t"]:
@@ -67,6 +69,8 @@ def decode(value: str) -> UndoRecord | None:
             change_id=data["i"] if _is_change_id(data.get("i")) else None,
             kept_in_store=bool(data.get("s")) and _is_change_id(data.get("i")),
             before_image=data["b"] if _is_fingerprint(data.get("b")) else None,
+            action=data["x"] if data.get("x") in ("reordered", "removed", "alt") else None,
+            on_card=bool(data.get("g")),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -114,16 +118,25 @@ def _undo_button(record: UndoRecord, product: Product) -> ButtonElement:
 
 def undo_button(record: UndoRecord, name: str) -> ButtonElement:
     """Undo (Remove from gallery) for one change: the thread's, the history's, the Home's."""
-    if record.slot.kind == "gallery":
+    title = "Undo this upload?"
+    if record.action == "reordered":
+        label, question = "Undo", f"Put the gallery of {name} back in its previous order?"
+    elif record.action == "removed":
+        label, question = "Undo", f"Put the deleted image back on {name}?"
+    elif record.action == "alt":
+        label, question = "Undo", f"Put the previous alt text back on that image of {name}?"
+    elif record.slot.kind == "gallery":
         label, question = "Remove from gallery", f"Remove this image from the gallery of {name}?"
     else:
         label, question = "Undo", f"Put back the previous image of {name}?"
+    if record.action is not None:
+        title = "Undo this change?"
     return ButtonElement(
         text=label,
         action_id=UNDO_ACTION,
         value=encode(record),
         confirm=ConfirmObject(
-            title="Undo this upload?",
+            title=title,
             text=PlainTextObject(text=question[:300]),
             confirm="Yes, undo",
             deny="Keep it",
