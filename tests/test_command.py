@@ -117,7 +117,12 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (f"abc {URL} 1x1", "`abc` is not a product: give its id (digits) or `sku:` and its SKU."),
+        (
+            f"abc {URL} 1x1",
+            "`abc` is not a product: give its id (digits), `sku:` and its SKU, or `category:` "
+            "and a category's id.",
+        ),
+        (f"category:x {URL} 1x1", "Give the category's id after `category:`, e.g. `category:12`."),
         (f"sku: {URL} 1x1", "Give the SKU after `sku:`, e.g. `sku:RS-1`."),
         (f"0 {URL} 1x1", "`0` is not a product id: ids are positive whole numbers."),
         (f"{2**60} {URL} 1x1", f"`{2**60}` is not a product id: ids are positive whole numbers."),

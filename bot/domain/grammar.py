@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.requests import (
     MAX_SIDE_DIGITS,
+    CategoryId,
     Draft,
     ProductId,
     ProductRef,
@@ -147,8 +148,14 @@ def _parse_product(word: str, *, markup: bool = True) -> ProductRef:
         return ProductSku(sku)
     if word.isascii() and word.isdigit():
         return ProductId(parse_product_id(word))
+    if word.lower().startswith("category:"):
+        number = word[9:]
+        if not (number.isascii() and number.isdigit()):
+            raise ValidationError("Give the category's id after `category:`, e.g. `category:12`.")
+        return CategoryId(parse_product_id(number))
     raise ValidationError(
-        f"`{_unslack(word)}` is not a product: give its id (digits) or `sku:` and its SKU."
+        f"`{_unslack(word)}` is not a product: give its id (digits), `sku:` and its SKU, or "
+        "`category:` and a category's id."
     )
 
 
@@ -189,7 +196,7 @@ def _set_option(options: _Options, key: str, value: str) -> None:
 
 def _is_link(word: str) -> bool:
     """Whatever the user meant as a link, so that a wrong one is answered as a link."""
-    if word.lower().startswith("sku:"):
+    if word.lower().startswith(("sku:", "category:")):
         return False
     return (
         word.startswith("<")

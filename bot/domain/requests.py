@@ -47,7 +47,14 @@ class ProductSku:
     sku: str
 
 
-ProductRef = ProductId | ProductSku
+@dataclass(frozen=True)
+class CategoryId:
+    """A category (`category:12`): its one image is replaced, as a product's main image is."""
+
+    id: int
+
+
+ProductRef = ProductId | ProductSku | CategoryId
 
 
 @dataclass(frozen=True)

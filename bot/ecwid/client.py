@@ -439,6 +439,8 @@ class EcwidClient:
         """The alt text of the slot's image (for the gallery: of the image with that id)."""
         if slot.kind == "variation" and slot.variation_id is not None:
             await self.set_variation_alt(slot.product_id, slot.variation_id, alt_main, translated)
+        elif slot.kind == "category":
+            await self.set_category_alt(slot.product_id, alt_main, translated)
         else:
             target = image_id if slot.kind == "gallery" else None
             await self.set_image_alt(slot.product_id, target, alt_main, translated)
@@ -527,6 +529,8 @@ class EcwidClient:
         always for the gallery, where an upload adds and replaces nothing)."""
         if slot.kind == "gallery":
             return None
+        if slot.kind == "category":
+            return (await self.category_state(slot.product_id)).main
         if slot.kind == "variation":
             for raw in await self._variations_raw(slot.product_id):
                 if raw.get("id") == slot.variation_id:
@@ -557,6 +561,58 @@ class EcwidClient:
                 url = image.get("imageOriginalUrl")
                 return url if isinstance(url, str) and url else ""
         return None
+
+    async def category_state(self, category_id: int) -> ProductState:
+        """A category as something an image is put on (`Product.kind` "category") and its
+        image now: `GET /categories/{id}` (official client: FetchedCategory `name`,
+        `originalImage`, `alt`)."""
+        try:
+            data = await self._call(
+                "GET",
+                f"/categories/{category_id}",
+                scope="read_catalog",
+                what=f"category {category_id}",
+            )
+        except EcwidError as exc:
+            if (missing := _not_found(exc, f"category with id {category_id}")) is exc:
+                raise
+            raise missing from exc
+        name = data.get("name") if isinstance(data, dict) else None
+        category = Product(id=category_id, name=str(name or ""), sku=None, kind="category")
+        return ProductState(category, _category_image(data))
+
+    async def search_categories(self, text: str, *, limit: int) -> list[Product]:
+        """Categories whose name contains `text` (`GET /categories?keyword=`), as images'
+        targets (`Product.kind` "category")."""
+        data = await self._call(
+            "GET",
+            "/categories",
+            scope="read_catalog",
+            what="the categories",
+            params={"keyword": text, "limit": str(limit), "responseFields": "items(id,name)"},
+        )
+        items = data.get("items") if isinstance(data, dict) else None
+        return [
+            Product(id=int(item["id"]), name=str(item.get("name") or ""), sku=None, kind="category")
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("id"), int)
+        ][:limit]
+
+    async def set_category_alt(
+        self, category_id: int, alt_main: str | None, translated: dict[str, str]
+    ) -> None:
+        """A category image's alt text: `PUT /categories/{id}` with only `imageAlt` (official
+        client: UpdatedCategory.imageAlt; it is read back as `alt`, FetchedCategory.alt)."""
+        alt = _alt_json(alt_main, translated)
+        what = f"category {category_id}"
+        path = f"/categories/{category_id}"
+        await self._call("PUT", path, scope="update_catalog", what=what, json={"imageAlt": alt})
+        shown = await self._call("GET", path, scope="read_catalog", what=what)
+        if not _alt_matches(shown.get("alt") if isinstance(shown, dict) else None, alt):
+            raise EcwidError(
+                "Ecwid accepted the alt text but does not show it on the category's image: set "
+                "it in the Ecwid admin."
+            )
 
     async def gallery(self, product_id: int) -> Gallery:
         """A product's images in order, main first, with their alt texts, its videos, and
@@ -597,11 +653,9 @@ class EcwidClient:
         try:
             return await self._read_product(product_id, fields)
         except EcwidError as exc:
-            if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
-                raise ProductNotFound(
-                    f"There is no product with id {product_id} in the store.", status=404
-                ) from exc
-            raise
+            if (missing := _not_found(exc, f"product with id {product_id}")) is exc:
+                raise
+            raise missing from exc
 
     async def _read_product(self, product_id: int, fields: str) -> Any:
         """GET /products/{id}, trimmed to `fields`: always fresh (the cache is the store's)."""
@@ -652,6 +706,33 @@ def _images(product: Any) -> list[dict[str, Any]]:
     media = product.get("media") if isinstance(product, dict) else None
     images = media.get("images") if isinstance(media, dict) else None
     return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else []
+
+
+def _not_found(exc: EcwidError, what: str) -> EcwidError:
+    """A 404 about the thing asked for (not the store) in plain words; else Ecwid's error."""
+    if exc.status == 404 and exc.code != "STORE_NOT_FOUND":
+        return ProductNotFound(f"There is no {what} in the store.", status=404)
+    return exc
+
+
+def _category_image(data: Any) -> CurrentImage | None:
+    """A category answer's image (`originalImage`, else `originalImageUrl`) and its `alt`."""
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("originalImage")
+    original: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    url = original.get("url") or data.get("originalImageUrl")
+    if not isinstance(url, str) or not url:
+        return None
+    alt_main, alt_translated = _alt_texts(data.get("alt"))
+    width, height = original.get("width"), original.get("height")
+    return CurrentImage(
+        url=url,
+        width=width if isinstance(width, int) else None,
+        height=height if isinstance(height, int) else None,
+        alt_main=alt_main,
+        alt_translated=alt_translated,
+    )
 
 
 def _gallery(data: Any) -> Gallery:

@@ -33,6 +33,7 @@ class Product:
     variations: tuple[Variation, ...] = ()
     # The SKU asked for, when it matched this product's (or variation's) only by letter case.
     asked_sku: str | None = None
+    kind: str = "product"  # or "category": its one image, as a product's main image
 
     @property
     def matched_sku(self) -> str | None:
@@ -67,7 +68,7 @@ class ProductState:
 
     def current(self, slot: ImageSlot) -> CurrentImage | None:
         """What the slot shows now (None for the gallery: an upload there replaces nothing)."""
-        if slot.kind == "main":
+        if slot.kind in ("main", "category"):  # a category's one image is its `main`
             return self.main
         if slot.kind == "variation":
             return dict(self.variation_images).get(slot.variation_id or 0)
@@ -79,7 +80,7 @@ class ImageSlot:
     """Where an image goes: the main image, the gallery, or a variation's image."""
 
     product_id: int
-    kind: str  # "main", "gallery" or "variation"
+    kind: str  # "main", "gallery", "variation" or "category" (product_id is the category's)
     variation_id: int | None = None
 
     @property
@@ -89,6 +90,8 @@ class ImageSlot:
             return base + "/gallery"
         if self.kind == "variation":
             return f"{base}/combinations/{self.variation_id}/image"
+        if self.kind == "category":
+            return f"/categories/{self.product_id}/image"
         return base + "/image"
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 
 from bot.domain.errors import UserFacingError
-from bot.domain.requests import ProductId, ProductRef, ProductSku
+from bot.domain.requests import CategoryId, ProductId, ProductRef, ProductSku
 from bot.ecwid.catalog import Catalog
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import AmbiguousSku, EcwidError, ProductNotFound
@@ -74,7 +74,11 @@ class StoreInfo:
         found: dict[ProductRef, Product | UserFacingError] = {}
         ids = [r.id for r in wanted if isinstance(r, ProductId) and r.variation is None]
         skus = [r.sku for r in wanted if isinstance(r, ProductSku)]
-        singles = [r for r in wanted if isinstance(r, ProductId) and r.variation is not None]
+        singles = [
+            r
+            for r in wanted
+            if (isinstance(r, ProductId) and r.variation is not None) or isinstance(r, CategoryId)
+        ]
         try:
             by_id = await self._ecwid.products_by_ids(ids) if ids else {}
             by_sku = await self.catalog.find(skus) if skus else {}
@@ -105,6 +109,8 @@ class StoreInfo:
             product = await self._ecwid.get_variation(ref.id, ref.variation)
         elif isinstance(ref, ProductId):
             product = await self._ecwid.get_product(ref.id)
+        elif isinstance(ref, CategoryId):
+            product = (await self._ecwid.category_state(ref.id)).product
         else:
             found = _one(ref.sku, (await self.catalog.find([ref.sku]))[ref.sku])
             if isinstance(found, EcwidError):

@@ -482,7 +482,7 @@ class JobRun:
                 i.slot.product_id
                 for i in batch
                 if i.request is not None
-                and i.slot.kind != "gallery"
+                and i.slot.kind in ("main", "variation")
                 and not i.started
                 and i.slot.product_id not in busy
                 and i.slot.product_id not in self._read

@@ -121,6 +121,11 @@ class GalleryFlow:
         """Post the product's card; never raises."""
         try:
             product = await self._store.product(ref)
+            if product.kind == "category":
+                raise UserFacingError(
+                    "A category has one image, not a gallery: replace it with "
+                    f"`/ecwid-image category:{product.id} IMAGE_URL`."
+                )
             gallery = await self._ecwid.gallery(product.id)
             await self._report.card(who, gallery, await self._languages())
         except UserFacingError as error:

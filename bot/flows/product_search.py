@@ -1,6 +1,6 @@
 """The product type-ahead: digits find that product by id, other text searches names and SKUs
 (from the store's SKU index when it is fresh, else Ecwid's own search), each product followed by
-its variations. Bounded by Slack's 3 s for options."""
+its variations, then the categories whose name matches. Bounded by Slack's 3 s for options."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ MAX_OPTIONS = 100  # Slack shows at most 100 options
 SEARCH_TIMEOUT_SECONDS = 2.0  # Slack waits 3 s for options
 MAX_QUERY_LENGTH = 100  # longer is no name or SKU anyone types
 VARIATION_PRODUCTS = 3  # products whose variations are offered too
+MAX_CATEGORIES = 10  # categories offered after the products
 
 
 class ProductSearch:
@@ -25,8 +26,28 @@ class ProductSearch:
         self._store = store
 
     async def options(self, typed: str) -> list[Product]:
-        """What to offer for what was typed; EcwidError when Ecwid could not be asked."""
-        return with_variations(await self.find(typed))[:MAX_OPTIONS]
+        """What to offer for what was typed, categories last; EcwidError when Ecwid could not be
+        asked for products."""
+        products, categories = await asyncio.gather(
+            self.find(typed), self._categories(typed), return_exceptions=True
+        )
+        if isinstance(products, BaseException):
+            raise products
+        found = with_variations(products)
+        if isinstance(categories, list):
+            found = found[: MAX_OPTIONS - len(categories)] + categories
+        return found[:MAX_OPTIONS]
+
+    async def _categories(self, typed: str) -> list[Product]:
+        """Categories whose name has what was typed (Ecwid's `GET /categories?keyword=`)."""
+        query = typed.strip()
+        if not query or len(query) > MAX_QUERY_LENGTH:
+            return []
+        try:
+            async with asyncio.timeout(SEARCH_TIMEOUT_SECONDS):
+                return await self._ecwid.search_categories(query, limit=MAX_CATEGORIES)
+        except (EcwidError, TimeoutError):  # products are still offered
+            return []
 
     async def find(self, query: str) -> list[Product]:
         """Products matching what was typed. Digits are both an id and text: SKUs like `00099`

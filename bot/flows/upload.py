@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from bot.domain.advice import image_advice
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
+    CategoryId,
     ProductId,
     ProductRef,
     Requester,
@@ -186,7 +187,11 @@ class UploadFlow:
         # that one read is the look-up and what its slots show now (needed before it is replaced,
         # for undo). A SKU is looked up (bot.ecwid.catalog), then its slot read.
         ref = request.product
-        lookup = self._state(ref) if isinstance(ref, ProductId) else self._store.product(ref)
+        lookup = (
+            self._state(ref)
+            if isinstance(ref, ProductId | CategoryId)
+            else self._store.product(ref)
+        )
         found, probed, languages = await asyncio.gather(
             lookup,
             self.read_image(request),
@@ -266,8 +271,11 @@ class UploadFlow:
         name = "uploaded" if alt_error is None else "uploaded-without-alt"
         return Outcome(name, upload_result.status, slot.kind)
 
-    async def _state(self, ref: ProductId) -> ProductState:
-        """The product given by id (and its variation, if one was chosen), as one read shows it."""
+    async def _state(self, ref: ProductId | CategoryId) -> ProductState:
+        """The product given by id (and its variation, if one was chosen), or the category, as
+        one read shows it."""
+        if isinstance(ref, CategoryId):
+            return await self._ecwid.category_state(ref.id)
         state = await self._ecwid.product_state(ref.id)
         if ref.variation is None:
             return state
@@ -623,7 +631,14 @@ def _file_name(request: UploadRequest, data: bytes) -> str:
 
 
 def slot_for(product: Product, target: str) -> ImageSlot:
-    """Where the image goes: a variation has only its own image, no gallery."""
+    """Where the image goes: a variation has only its own image, no gallery; a category has
+    one image."""
+    if product.kind == "category":
+        if target == "gallery":
+            raise ValidationError(
+                "A category has one image, not a gallery: leave out `to=gallery`."
+            )
+        return ImageSlot(product.id, "category")
     if product.variation is None:
         return ImageSlot(product.id, target)
     if target == "gallery":
@@ -637,6 +652,8 @@ def slot_for(product: Product, target: str) -> ImageSlot:
 def _slot_from_request(request: UploadRequest) -> ImageSlot | None:
     """The slot, when the request names it without a look-up (a product id, not a SKU)."""
     ref = request.product
+    if isinstance(ref, CategoryId):
+        return ImageSlot(ref.id, "category")
     if isinstance(ref, ProductId) and ref.variation is None:
         return ImageSlot(ref.id, request.target)
     if isinstance(ref, ProductId) and ref.variation is not None and request.target == "main":
@@ -653,4 +670,6 @@ def _slot_kind_asked(request: UploadRequest) -> str | None:
 
 
 def describe_ref(ref: ProductRef) -> str:
+    if isinstance(ref, CategoryId):
+        return f"category:{ref.id}"
     return str(ref.id) if isinstance(ref, ProductId) else f"sku:{ref.sku}"

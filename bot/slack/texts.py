@@ -62,6 +62,8 @@ def usage() -> str:
         "`/ecwid-image` alone opens a form, where you can also upload a file; for a photo shared "
         "in Slack, use *Use as product image* on its message. "
         "`/ecwid-image history PRODUCT` lists a product's image changes, each with Undo; "
+        "`/ecwid-image gallery PRODUCT` shows its gallery to reorder, delete, edit alt text or "
+        "copy to variations; `category:12` as the product replaces a category's image; "
         "`/ecwid-image bulk` uploads many at once."
     )
 
@@ -72,6 +74,9 @@ def input_error(error: UserFacingError) -> str:
 
 def _product(product: Product) -> str:
     """Names and SKUs are Ecwid's text: shown as code, so that they never become formatting."""
+    if product.kind == "category":
+        name = code(product.name) if product.name.strip() else "(no name)"
+        return f"category {name} (#{product.id})"
     sku = f" · SKU {code(product.sku)}" if product.sku else ""
     name = code(product.name) if product.name.strip() else "(no name)"
     return f"{name} (#{product.id}{sku})"
@@ -96,6 +101,8 @@ def _change(slot: ImageSlot, product: Product) -> tuple[tuple[str, str, str], st
     if slot.kind == "variation":
         where = f"the image of {_variation(product)} of {_product(product)}"
         return ("replacing", "replaced", "replace"), where
+    if slot.kind == "category":
+        return ("replacing", "replaced", "replace"), f"the image of {_product(product)}"
     return ("replacing", "replaced", "replace"), f"the main image of {_product(product)}"
 
 
@@ -126,7 +133,12 @@ def parent_finished(user_id: str, product: Product, slot: ImageSlot, *, ok: bool
 
 def upload_succeeded(uploaded: Uploaded) -> str:
     request, image, size, result = uploaded.request, uploaded.image, uploaded.size, uploaded.result
-    kind = {"main": "main image", "gallery": "gallery image", "variation": "variation image"}
+    kind = {
+        "main": "main image",
+        "gallery": "gallery image",
+        "variation": "variation image",
+        "category": "category image",
+    }
     if result.image_id is None:
         headline = ":white_check_mark: Ecwid accepted the image, but returned no image id."
     else:
@@ -179,6 +191,7 @@ def interrupted(slot_kind: str | None) -> str:
         "main": "the main image may or may not have been replaced",
         "gallery": "the image may or may not have been added to the gallery",
         "variation": "the variation's image may or may not have been replaced",
+        "category": "the category's image may or may not have been replaced",
     }.get(
         slot_kind or "",
         "the main image (or the variation's image) may or may not have been replaced",
@@ -201,6 +214,8 @@ def result_for_user(product: Product, slot: ImageSlot, body: str, channel_id: st
         title = f"Gallery of {_product(product)}"
     elif slot.kind == "variation":
         title = f"Image of {_variation(product)} of {_product(product)}"
+    elif slot.kind == "category":
+        title = f"Image of {_product(product)}"
     else:
         title = f"Main image of {_product(product)}"
     return f"{title}{sku_case_note(product)}:\n{body}{where}"
@@ -599,6 +614,7 @@ FIELD_NOTHING_TO_UPLOAD = "Every line is blank or a # comment: there is nothing 
 FIELD_BULK_CHANNEL = "Choose the channel for the plan and its progress."
 FIELD_PRODUCT = "Choose a product: type part of its name, its SKU or its id."
 FIELD_TARGET = "Choose where the image goes: the main image or the gallery."
+FIELD_CATEGORY_GALLERY = "A category has one image, not a gallery: choose the main image."
 FIELD_VARIATION_GALLERY = "A variation has one image, not a gallery: choose the main image."
 FIELD_WIDTH_TOO = "Give the width too, or leave both blank."
 FIELD_HEIGHT_TOO = "Give the height too, or leave both blank."
@@ -637,6 +653,7 @@ def change_what(action: str, slot: str, variation: str | None, *, undid: str | N
         "main": "the main image",
         "gallery": "the gallery",
         "variation": f"variation {code(variation)}" if variation else "a variation's image",
+        "category": "the category's image",
     }.get(slot, escape(slot))
     if action == "undone":
         return f"undid a change of {where}"

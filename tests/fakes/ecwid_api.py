@@ -38,6 +38,8 @@ _SCOPES = {
     "combinations": "read_catalog",
     "update": "update_catalog",
     "profile": "read_store_profile",
+    "category": "read_catalog",
+    "category-image": "update_catalog",
 }
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -189,6 +191,9 @@ class FakeEcwid(LoopbackServer):
         }
         self.products[789] = {"id": 789, "name": "Runner", "sku": "RUN", "media": media()}
         self.languages = {"enabledLanguages": ["en", "nl", "de"], "defaultLanguage": "en"}
+        self.categories: dict[int, dict[str, Any]] = {
+            12: {"id": 12, "name": "Shoes", "parentId": 0, "enabled": True}
+        }
         self.upload_delay = 0.0
         self.upload_answer: dict[str, Any] | None = None  # None: a fresh {"id": …}
         # ref: the async upload answers {"id": N}, or {} (the official client models them as
@@ -235,6 +240,12 @@ class FakeEcwid(LoopbackServer):
             base + "/products/{id}/combinations/{cid}", self._update_variation
         )
         self.web_app.router.add_get(base + "/profile", self._profile)
+        self.web_app.router.add_get(base + "/categories", self._categories)
+        self.web_app.router.add_get(base + "/categories/{id}", self._category)
+        self.web_app.router.add_put(base + "/categories/{id}", self._category_update)
+        self.web_app.router.add_post(base + "/categories/{id}/image/async", self._category_image)
+        self.web_app.router.add_post(base + "/categories/{id}/image", self._category_image)
+        self.web_app.router.add_delete(base + "/categories/{id}/image", self._category_image)
 
     async def start(self, tls: ssl.SSLContext | None = None) -> None:
         await super().start(tls)
@@ -643,6 +654,73 @@ class FakeEcwid(LoopbackServer):
             {"errorMessage": "Combination not found", "errorCode": "COMBINATION_NOT_FOUND"},
             status=404,
         )
+
+    async def _categories(self, request: web.Request) -> web.Response:
+        """GET /categories?keyword=: categories whose name has the keyword (ref: "search term"),
+        in any letter case (the strictest plausible reading of the docs' silence)."""
+        if fault := await self._record(request, "category"):
+            return fault
+        keyword = (request.query.get("keyword") or "").casefold()
+        items = [c for c in self.categories.values() if keyword in str(c["name"]).casefold()]
+        limit = min(int(request.query.get("limit", 100)), 100)
+        answer = {"total": len(items), "count": len(items[:limit]), "items": items[:limit]}
+        if "responseFields" in request.query:
+            answer = trim(answer, request.query["responseFields"])
+        return web.json_response(answer)
+
+    async def _category(self, request: web.Request) -> web.Response:
+        """GET /categories/{id} (client: FetchedCategory: name, originalImage, alt)."""
+        if fault := await self._record(request, "category"):
+            return fault
+        category = self.categories.get(int(request.match_info["id"]))
+        if category is None:
+            return web.json_response(
+                {"errorMessage": "Category not found", "errorCode": "CATEGORY_NOT_FOUND"},
+                status=404,
+            )
+        return web.json_response(category)
+
+    async def _category_update(self, request: web.Request) -> web.Response:
+        """PUT /categories/{id}: the fields given change; `imageAlt` is the image's alt text,
+        read back as `alt` (client: UpdatedCategory.imageAlt, FetchedCategory.alt)."""
+        if fault := await self._record(request, "category-image"):
+            return fault
+        category = self.categories.get(int(request.match_info["id"]))
+        if category is None:
+            return web.json_response({"errorMessage": "Category not found"}, status=404)
+        body = self.calls[-1].body if isinstance(self.calls[-1].body, dict) else {}
+        for key, value in body.items():
+            category["alt" if key == "imageAlt" else key] = value
+        return web.json_response({"updateCount": 1})
+
+    async def _category_image(self, request: web.Request) -> web.Response:
+        """A category's image: by URL (`/image/async`, JSON with url, size and alt), as bytes
+        (`/image`: no alt text), or removed (DELETE) — ref: the slot table's category row."""
+        if fault := await self._record(request, "category-image"):
+            return fault
+        category = self.categories.get(int(request.match_info["id"]))
+        if category is None:
+            return web.json_response({"errorMessage": "Category not found"}, status=404)
+        if request.method == "DELETE":
+            removed = category.pop("originalImage", None)
+            category.pop("originalImageUrl", None)
+            return web.json_response({"deleteCount": 1 if removed else 0})
+        body = self.calls[-1].body
+        image_id = next(self._image_ids)
+        if isinstance(body, dict):
+            url = body.get("url")
+            size = (int(body.get("width") or 0), int(body.get("height") or 0))
+            category["alt"] = body.get("alt") or {}
+        else:
+            if refusal := _bytes_refusal(request, body):
+                return refusal
+            self.stored[image_id] = body
+            self.cdn.files[f"{image_id}.jpg"] = body
+            url, size = self.cdn_url(image_id), (0, 0)
+            category["alt"] = {}  # the bytes call takes no alt text
+        category["originalImage"] = {"url": url, "width": size[0], "height": size[1]}
+        category["originalImageUrl"] = url
+        return web.json_response({"id": image_id})
 
     async def _profile(self, request: web.Request) -> web.Response:
         if fault := await self._record(request, "profile"):

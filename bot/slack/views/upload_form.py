@@ -34,6 +34,7 @@ from bot.domain.requests import (
     MAX_ALT_LENGTH,
     MAX_SIDE,
     TARGETS,
+    CategoryId,
     Draft,
     ProductId,
     SharedFile,
@@ -141,21 +142,25 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     """The submitted form as a request, or error messages keyed by block id."""
     errors: dict[str, str] = {}
 
-    product: ProductId | None = None
+    product: ProductId | CategoryId | None = None
     selected = str((_value(values, PRODUCT).get("selected_option") or {}).get("value", ""))
-    product_part, _, variation_part = selected.partition(
-        ":"
-    )  # "<product>" or "<product>:<variation>"
+    # "<product>", "<product>:<variation>" or "category:<id>"
+    product_part, _, variation_part = selected.partition(":")
     try:
-        variation = int(variation_part) if variation_part else None
-        product = ProductId(check_product_id(int(product_part)), variation)
+        if product_part == "category":
+            product = CategoryId(check_product_id(int(variation_part)))
+        else:
+            variation = int(variation_part) if variation_part else None
+            product = ProductId(check_product_id(int(product_part)), variation)
     except (ValueError, ValidationError):
         errors[PRODUCT] = texts.FIELD_PRODUCT
     target = (_value(values, TARGET).get("selected_option") or {}).get("value") or "main"
     if target not in TARGETS:
         errors[TARGET] = texts.FIELD_TARGET
-    elif target == "gallery" and product is not None and product.variation is not None:
+    elif target == "gallery" and isinstance(product, ProductId) and product.variation is not None:
         errors[TARGET] = texts.FIELD_VARIATION_GALLERY
+    elif target == "gallery" and isinstance(product, CategoryId):
+        errors[TARGET] = texts.FIELD_CATEGORY_GALLERY
 
     image_url, file = _image(values, metadata, errors)
 
@@ -255,6 +260,13 @@ def _shorten(text: str, room: int) -> str:
 
 def product_option(product: Product) -> Option:
     """An option reading "Name · SKU · #id" within Slack's 75: the name gives way, then the SKU."""
+    if product.kind == "category":
+        label = f"Category: {product.name.strip() or '(no name)'}"
+        ident = f" · #{product.id}"
+        room = MAX_OPTION_TEXT - slack_length(ident)
+        while slack_length(label) > room:
+            label = label[:-2] + "…"
+        return Option(text=PlainTextObject(text=label + ident), value=f"category:{product.id}")
     ident = f" · #{product.id}"
     name = product.name.strip() or "(no name)"
     sku_text = product.sku
