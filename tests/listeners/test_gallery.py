@@ -210,6 +210,8 @@ async def test_delete_keeps_the_image_and_removes_it(
         f"/products/{PRODUCT}/gallery/56"
     ]
     assert [i["id"] for i in ecwid.products[PRODUCT]["media"]["images"]] == ["0", "55"]
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    assert "2 images" in redrawn.params["text"]
     history = await bot.runtime.history._history.of_product(PRODUCT, 5)
     assert history[0].action == "removed" and history[0].copy_kept
     assert await bot.runtime.history._history.kept_copy(history[0].id) == photo("back")
@@ -281,6 +283,10 @@ async def test_copy_to_two_variations_sends_the_image_by_its_link_with_size_and_
         (f"/products/{PRODUCT}/combinations/901/image/async", body),
         (f"/products/{PRODUCT}/combinations/903/image/async", body),
     ]
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    assert "Variations with their own image: `Color Blue`, `Color Green`" in json.dumps(
+        blocks_of(redrawn), ensure_ascii=False
+    )
 
 
 async def test_someone_outside_the_allow_list_changes_nothing(
@@ -428,3 +434,47 @@ async def test_manage_a_gallery_from_the_home_tab_asks_for_the_product_and_chann
     assert (answer.status_code, answer.text) == (200, "")
     card = await the_card(slack)
     assert card.params["channel"] == "C777" and "Trail Shoe" in card.params["text"]
+
+
+async def test_move_later_and_earlier_and_an_alt_text_undone(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+
+    def order() -> list[str | None]:
+        return [i.get("imageOriginalUrl") for i in ecwid.products[PRODUCT]["media"]["images"]]
+
+    def latest() -> list[dict[str, Any]]:
+        return blocks_of([c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1])
+
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "later"))
+    await posted(slack, "moved image 2 to place 3")
+    await bot.idle()
+    assert order() == [links["front"], links["back"], links["side"]]
+    await bot.interaction(pressed(ts, menu_of(latest(), 3)["gallery_image"], "earlier"))
+    await posted(slack, "moved image 3 to place 2")
+    await bot.idle()
+    assert order() == [links["front"], links["side"], links["back"]]
+
+    await bot.interaction(pressed(ts, menu_of(latest(), 1)["gallery_image"], "alt"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "alt_en": {"type": "plain_text_input", "value": "Front view"},
+        "alt_nl": {"type": "plain_text_input", "value": ""},
+        "alt_de": {"type": "plain_text_input", "value": "Vorderseite"},
+    }
+    await bot.interaction(view_submission("ecwid_gallery_alt", values, view["private_metadata"]))
+    line = await line_of(slack, "set the alt text of image 1")
+    await bot.idle()
+    main = ecwid.products[PRODUCT]["media"]["images"][0]
+    assert main["alt"] == {"main": "Front view", "translated": {"de": "Vorderseite"}}
+    await bot.interaction(press(line, slack.response_url()))
+    await posted(slack, "put the previous alt text back")
+    await bot.idle()
+    main = ecwid.products[PRODUCT]["media"]["images"][0]
+    assert main["alt"] == {"main": "Front", "translated": {"nl": "Voorkant"}}
