@@ -67,6 +67,10 @@ class Settings:
     # How long, and up to how much in all, bulk lines' previous images are kept for Undo.
     history_days: int = 30
     history_max_mb: float = 200.0
+    # The drop zone: channels whose dropped photos become a plan, and how long one person's
+    # messages there make one plan.
+    watch_channels: frozenset[str] = frozenset()
+    drop_group_seconds: float = 10.0
     env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property
@@ -245,6 +249,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     megapixels = number("IMAGE_MAX_MEGAPIXELS", "50", int, 1, 1000)
     min_side = number("IMAGE_MIN_SIDE", "800", int, 0, 100_000)
     history_days = number("HISTORY_DAYS", "30", int, 1, 3650)
+    watch_channels = ids("WATCH_CHANNELS", "CG")
+    drop_group_seconds = number("DROP_GROUP_SECONDS", "10", float, 0.05, 300)
     history_max_mb = number("HISTORY_MAX_MB", "200", float, 0.01, 100_000)
 
     if problems:
@@ -278,6 +284,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             min_side=int(min_side),
         ),
         history_days=int(history_days),
+        watch_channels=watch_channels,
+        drop_group_seconds=float(drop_group_seconds),
         history_max_mb=float(history_max_mb),
         env_file=env_file,
     )

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk import BulkFlow
+from bot.flows.drops import DropZone
 from bot.flows.gallery import GalleryFlow
 from bot.flows.history import HistoryFlow, Retention
 from bot.flows.product_search import ProductSearch
@@ -32,7 +33,13 @@ from bot.slack.files import describer
 from bot.slack.forms import Forms
 from bot.slack.gallery_report import SlackGalleryReport
 from bot.slack.home import SlackHistoryReport
-from bot.slack.notify import Notifier, SlackBulkReport, SlackUndoReport, SlackUploadReport
+from bot.slack.notify import (
+    Notifier,
+    SlackBulkReport,
+    SlackDropReport,
+    SlackUndoReport,
+    SlackUploadReport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,7 @@ class Runtime:
     product_search: ProductSearch
     history: HistoryFlow
     gallery: GalleryFlow
+    drops: DropZone
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -153,11 +161,18 @@ class Runtime:
             product_search=ProductSearch(ecwid, store),
             history=history,
             gallery=gallery,
+            drops=DropZone(
+                jobs=jobs,
+                bulk=bulk,
+                group_seconds=settings.drop_group_seconds,
+                report=SlackDropReport(notifier),
+            ),
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:
         """Finish the uploads in flight (up to the grace period), then release connections.
         Bulk jobs pause: their lines in flight finish, and the next process resumes them."""
+        await self.drops.close()  # drops waiting for their group are planned first
         await asyncio.gather(self.workers.close(grace_seconds), self.bulk.close(grace_seconds))
         await self.history.close()
         await self.jobs.close()

@@ -27,6 +27,8 @@ class BotUnderTest(SlackSender):
     async def idle(self) -> None:
         """Every upload queued has ended, and no bulk job runs in this process."""
         await self.runtime.workers.join()
+        await self.runtime.drops.idle()  # drops waiting for their group are planned
+        await self.runtime.workers.join()
         await self.runtime.bulk.idle()
 
 

@@ -74,7 +74,12 @@ class SlackSender:
     async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.post(urlencode({"payload": json.dumps(payload)}))
 
-    async def event(self, event: dict[str, Any], event_id: str = "Ev1") -> httpx.Response:
+    async def event(
+        self,
+        event: dict[str, Any],
+        event_id: str = "Ev1",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """An Events API delivery: the event_callback envelope, as JSON (Slack's Events API)."""
         envelope = {
             "token": "legacy-unused",
@@ -85,7 +90,9 @@ class SlackSender:
             "event_time": int(time.time()),
             "event": event,
         }
-        return await self.post(json.dumps(envelope), content_type="application/json")
+        return await self.post(
+            json.dumps(envelope), content_type="application/json", headers=headers
+        )
 
 
 # ---- interaction payloads, shaped as Slack sends them ----------------------------------------

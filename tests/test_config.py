@@ -96,3 +96,17 @@ def test_the_history_settings() -> None:
         "Cannot start: HISTORY_DAYS must be a number from 1 to 3650; HISTORY_MAX_MB must be a "
         "number from 0.01 to 100000. See .env.example for every setting."
     )
+
+
+def test_the_drop_zone_settings() -> None:
+    defaults = load_settings(GOOD)
+    assert (defaults.watch_channels, defaults.drop_group_seconds) == (frozenset(), 10.0)
+    chosen = load_settings({**GOOD, "WATCH_CHANNELS": "C1AB, G2CD", "DROP_GROUP_SECONDS": "2.5"})
+    assert (chosen.watch_channels, chosen.drop_group_seconds) == (frozenset({"C1AB", "G2CD"}), 2.5)
+    with pytest.raises(ConfigError) as error:
+        load_settings({**GOOD, "WATCH_CHANNELS": "general", "DROP_GROUP_SECONDS": "0"})
+    assert str(error.value) == (
+        "Cannot start: WATCH_CHANNELS must be comma-separated Slack ids starting with C or G; "
+        "DROP_GROUP_SECONDS must be a number from 0.05 to 300. See .env.example for every "
+        "setting."
+    )

@@ -80,3 +80,68 @@ async def test_slash_command_and_shortcut_over_socket_mode(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_a_drop_over_socket_mode_is_planned_once_however_often_it_arrives(
+    slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    """Socket Mode re-delivers an event it thinks unacked with `retry_attempt` (Slack's Socket
+    Mode envelope): one plan, in the drop's thread."""
+    env = {
+        **environment(slack, ecwid, tls),
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "WATCH_CHANNELS": "C123",
+        "DROP_GROUP_SECONDS": "0.2",
+    }
+    del env["SLACK_SIGNING_SECRET"]
+    ecwid.products[123]["sku"] = "RS-1"
+    file = slack.add_file("FDROP1", "RS-1.jpg", images.files["photo.jpg"].body, "image/jpeg")
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U123",
+        "channel": "C123",
+        "ts": "1700000600.000100",
+        "text": "",
+        "files": [file],
+    }
+    process = await start_bot(env, tmp_path)
+    try:
+        await slack.wait_for_call("apps.connections.open", timeout=20)
+        for attempt, envelope_id in enumerate(("env-d1", "env-d2")):
+            await slack.send_envelope(
+                {
+                    "envelope_id": envelope_id,
+                    "type": "events_api",
+                    "accepts_response_payload": False,
+                    "retry_attempt": attempt,
+                    "retry_reason": "timeout" if attempt else "",
+                    "payload": {
+                        "token": "legacy-unused",
+                        "team_id": "T1",
+                        "api_app_id": "A1",
+                        "type": "event_callback",
+                        "event_id": "EvSocketDrop",
+                        "event_time": 1700000600,
+                        "event": event,
+                    },
+                }
+            )
+        await slack.wait_until(lambda: len(slack.socket_acks) == 2, timeout=10)
+        plan = await slack.wait_until(
+            lambda: [
+                c
+                for c in slack.calls_to("chat.update")
+                if "uploads ready" in c.params["text"] or "upload ready" in c.params["text"]
+            ],
+            timeout=15,
+        )
+        assert plan
+        checking = [c for c in slack.calls_to("chat.postMessage") if "checking" in c.params["text"]]
+        assert [c.params["thread_ts"] for c in checking] == ["1700000600.000100"]
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -19,7 +19,7 @@ from bot.domain.grammar import (
     parse_command,
     request_from_fields,
 )
-from bot.domain.requests import SharedFile, UploadRequest, ValidationError
+from bot.domain.requests import ProductSku, SharedFile, UploadRequest, ValidationError
 
 MAX_LINES = 5_000
 # A CSV is bounded while it is read, before rows are kept: rows read in all (blank ones too) and
@@ -218,6 +218,44 @@ def name_files(files: Iterable[SharedFile]) -> list[NamedFile]:
     if len(named) > MAX_LINES:
         raise _too_many(len(named))
     return named
+
+
+@dataclass(frozen=True)
+class Caption:
+    """What a drop's message text says of its files: the product they all go on (the first as
+    the main image, the rest in the gallery), or all in the gallery with `to=gallery`."""
+
+    product: ProductSku
+    all_gallery: bool = False
+
+
+_CAPTION_SKU = re.compile(r"(?:^|\s)sku:(\S+)", re.IGNORECASE)
+_TO_GALLERY = re.compile(r"(?:^|\s)to=gallery(?:\s|$)", re.IGNORECASE)
+
+
+def read_caption(text: str) -> Caption | None:
+    """`sku:RS-1` in a message's text (the first one), and `to=gallery`."""
+    match = _CAPTION_SKU.search(text[:4000])
+    if match is None:
+        return None
+    sku = match.group(1).strip(".,;:!?()[]\"'")
+    if not sku:
+        return None
+    return Caption(ProductSku(sku), all_gallery=bool(_TO_GALLERY.search(text[:4000])))
+
+
+def captioned(files: Sequence[SharedFile], caption: Caption) -> list[BulkLine]:
+    """Every file on the caption's product, in the order they were dropped."""
+    if len(files) > MAX_LINES:
+        raise _too_many(len(files))
+    lines = []
+    for number, file in enumerate(files, 1):
+        gallery = caption.all_gallery or number > 1
+        request = UploadRequest(
+            caption.product, None, None, file=file, target="gallery" if gallery else "main"
+        )
+        lines.append(BulkLine(number, _shown(file.name or file.id), request))
+    return lines
 
 
 _NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")

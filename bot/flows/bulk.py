@@ -22,7 +22,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.domain.bulk import BulkLine
+from bot.domain.bulk import BulkLine, Caption
 from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
@@ -98,9 +98,15 @@ class BulkFlow:
         await self._planner.plan_csv(who, channel_id, file)
 
     async def plan_files(
-        self, who: Requester, channel_id: str, files: Sequence[SharedFile]
+        self,
+        who: Requester,
+        channel_id: str,
+        files: Sequence[SharedFile],
+        *,
+        thread_ts: str | None = None,
+        caption: Caption | None = None,
     ) -> None:
-        await self._planner.plan_files(who, channel_id, files)
+        await self._planner.plan_files(who, channel_id, files, thread_ts=thread_ts, caption=caption)
 
     # ---- start, stop -------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.bulk import BulkInputError, BulkLine, name_files, parse_csv
+from bot.domain.bulk import BulkInputError, BulkLine, Caption, captioned, name_files, parse_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
     ProductRef,
@@ -148,9 +148,24 @@ class Planner:
         await self._plan(who, channel_id, "csv", None, read)
 
     async def plan_files(
-        self, who: Requester, channel_id: str, files: Sequence[SharedFile]
+        self,
+        who: Requester,
+        channel_id: str,
+        files: Sequence[SharedFile],
+        *,
+        thread_ts: str | None = None,
+        caption: Caption | None = None,
     ) -> None:
-        await self._plan(who, channel_id, "files", len(files), lambda: self._name_files(files))
+        """Files named by SKU (or all on the product a caption names); the plan in the channel,
+        or in the thread `thread_ts` (a drop's)."""
+        source = "drop" if thread_ts else "files"
+
+        async def read() -> list[BulkLine]:
+            if caption is not None:
+                return captioned(files, caption)
+            return await self._name_files(files)
+
+        await self._plan(who, channel_id, source, len(files), read, thread_ts=thread_ts)
 
     async def _plan(
         self,
@@ -159,9 +174,11 @@ class Planner:
         source: str,
         count: int | None,
         read: Callable[[], Awaitable[list[BulkLine]]],
+        *,
+        thread_ts: str | None = None,
     ) -> None:
         """Never raises: every way it ends is shown to the user."""
-        handle = await self._report.checking(who, channel_id, count)
+        handle = await self._report.checking(who, channel_id, count, thread_ts=thread_ts)
         if handle is None:
             return
         # Stored at once, held like a running job: should this process die while checking, the
@@ -176,6 +193,7 @@ class Planner:
             created_at=time.time(),
             lease_owner=self.owner,
             lease_until=time.time() + self.lease_seconds,
+            thread_ts=thread_ts,
         )
         try:
             await self._jobs.create(job)

@@ -26,9 +26,16 @@ class BulkReport(Protocol):
     the channel cannot be posted in (the user was then told)."""
 
     async def checking(
-        self, who: Requester, channel_id: str, lines: int | None, *, undoing: Job | None = None
+        self,
+        who: Requester,
+        channel_id: str,
+        lines: int | None,
+        *,
+        undoing: Job | None = None,
+        thread_ts: str | None = None,
     ) -> str | None:
-        """The job's message, posted; `undoing`: the job an undo job undoes."""
+        """The job's message, posted (in the thread `thread_ts`, a drop's, when given);
+        `undoing`: the job an undo job undoes."""
         ...
 
     async def still_checking(

@@ -38,6 +38,7 @@ jobs = Table(
     Column("lease_until", Float, nullable=False, server_default="0"),
     Column("reported_at", Float),  # the final report is in the thread
     Column("undo_of", String(32), unique=True),  # an undo job: the job it undoes (one each)
+    Column("thread_ts", String(32)),  # the thread the job's message is in (a drop's), if any
     Index("bulk_jobs_by_state", "state", "lease_until"),
 )
 
@@ -119,4 +120,13 @@ kept_images = Table(
     Column("size", Integer, nullable=False),
     Column("kept_at", Float, nullable=False),
     Index("kept_images_by_age", "kept_at"),
+)
+
+# What the drop zone has planned already (an event id, a message's file ids, a refusal told):
+# one plan a drop however often Slack delivers it, in whichever process.
+seen_events = Table(
+    "seen_events",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("seen_at", Float, nullable=False),
 )

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.jobs.history import Change, change_row, kept_row
-from bot.jobs.schema import changes, jobs, kept_images, lines, undo_claims
+from bot.jobs.schema import changes, jobs, kept_images, lines, seen_events, undo_claims
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class Job:
     lease_until: float = 0.0
     reported_at: float | None = None
     undo_of: str | None = None  # an undo job: the job it undoes
+    thread_ts: str | None = None  # the thread its message is in (a drop's plan), if any
 
 
 @dataclass(frozen=True)
@@ -637,6 +638,20 @@ class JobStore:
             found = {row[0]: int(row[1]) for row in result}
         found["pending"] = found.get("pending", 0) + found.pop("started", 0)
         return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})
+
+    # ---- the drop zone -----------------------------------------------------------------
+
+    async def first_time(self, *keys: str) -> bool:
+        """Whether none of the keys was seen before; all are marked seen (in one transaction:
+        two deliveries of one event in two processes cannot both be first)."""
+        now = time.time()
+        try:
+            await self._write(
+                *(seen_events.insert().values(key=k[:200], seen_at=now) for k in keys)
+            )
+        except IntegrityError:
+            return False
+        return True
 
     # ---- undo claims -------------------------------------------------------------------
 

@@ -43,7 +43,9 @@ def _register_retries_and_errors(app: AsyncApp, runtime: Runtime) -> None:
         req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         # Slack resends a request it thinks went unanswered; the first one is already at work.
-        if req.headers.get("x-slack-retry-num"):
+        # Not an event: a drop whose first delivery was lost must still be planned (the drop
+        # zone plans one event once, whatever the retries: bot.flows.drops).
+        if req.headers.get("x-slack-retry-num") and req.body.get("type") != "event_callback":
             return BoltResponse(status=200, body="")
         return await next()
 

@@ -321,14 +321,22 @@ class SlackBulkReport:
         self._notifier = notifier
 
     async def checking(
-        self, who: Requester, channel_id: str, lines: int | None, *, undoing: Job | None = None
+        self,
+        who: Requester,
+        channel_id: str,
+        lines: int | None,
+        *,
+        undoing: Job | None = None,
+        thread_ts: str | None = None,
     ) -> str | None:
         if undoing is not None:
             text = texts.bulk_undo_checking(who.user_id, undoing.user_id, lines or 0)
         else:
             text = texts.bulk_checking(who.user_id, lines)
         try:
-            response = await self._slack.chat_postMessage(channel=channel_id, text=text)
+            response = await self._slack.chat_postMessage(
+                channel=channel_id, text=text, thread_ts=thread_ts
+            )
         except SLACK_FAILURES as exc:
             log.warning("cannot post a bulk plan in %s: %s", channel_id, slack_error(exc))
             await self._notifier.tell(who, texts.bulk_notice("not_posted"))
@@ -382,7 +390,9 @@ class SlackBulkReport:
         listed += line_list(problems, len(problems), MAX_REPORT_TEXT, rest="in the CSV report")
         try:
             await self._slack.chat_postMessage(
-                channel=job.channel_id, thread_ts=job.message_ts, text="\n".join(listed)
+                channel=job.channel_id,
+                thread_ts=job.thread_ts or job.message_ts,
+                text="\n".join(listed),
             )
         except SLACK_FAILURES as exc:
             log.warning(
@@ -445,7 +455,9 @@ class SlackBulkReport:
             report.append(texts.bulk_not_run(not_run))
         try:
             await self._slack.chat_postMessage(
-                channel=job.channel_id, thread_ts=job.message_ts, text="\n".join(report)
+                channel=job.channel_id,
+                thread_ts=job.thread_ts or job.message_ts,
+                text="\n".join(report),
             )
         except SLACK_FAILURES as exc:
             log.warning("cannot post the bulk report in %s: %s", job.channel_id, slack_error(exc))
@@ -470,7 +482,7 @@ class SlackBulkReport:
         try:
             await self._slack.files_upload_v2(
                 channel=job.channel_id,
-                thread_ts=job.message_ts,
+                thread_ts=job.thread_ts or job.message_ts,
                 content=report_csv(rows),
                 filename=f"bulk-report-{job.id[:8]}.csv",
                 title="Bulk upload report",
@@ -480,7 +492,7 @@ class SlackBulkReport:
             with contextlib.suppress(*SLACK_FAILURES):
                 await self._slack.chat_postMessage(
                     channel=job.channel_id,
-                    thread_ts=job.message_ts,
+                    thread_ts=job.thread_ts or job.message_ts,
                     text=texts.bulk_report_unattached(),
                 )
 
@@ -489,3 +501,13 @@ class SlackBulkReport:
             await self._notifier.tell(who, texts.bulk_undo_exists(job.user_id, job.state))
             return
         await self._notifier.tell(who, texts.bulk_notice(notice))
+
+
+class SlackDropReport:
+    """The drop zone's private notes (its plans are bulk jobs: SlackBulkReport)."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
+    async def tell(self, who: Requester, kind: str) -> None:
+        await self._notifier.tell(who, texts.drop_note(kind))

@@ -822,3 +822,19 @@ def gallery_not_posted() -> str:
         ":warning: The gallery card could not be posted in this channel. Invite me here "
         "(`/invite @Ecwid Image`) and try again."
     )
+
+
+DROP_NOTES = {
+    "refused": (
+        ":lock: You dropped photos in a channel the bot watches, but you are not on the list of "
+        "people who may use it, so nothing will be uploaded. Ask whoever runs the bot."
+    ),
+    "unavailable": (
+        ":x: Your photos were not planned: the bot's database could not be reached. Drop them "
+        "again in a minute."
+    ),
+}
+
+
+def drop_note(kind: str) -> str:
+    return DROP_NOTES.get(kind, DROP_NOTES["unavailable"])

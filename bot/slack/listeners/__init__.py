@@ -13,6 +13,7 @@ from bot.slack import middleware
 from bot.slack.listeners import (
     actions,
     commands,
+    drops,
     gallery,
     home,
     options,
@@ -32,5 +33,6 @@ def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
         actions,
         home,
         gallery,
+        drops,
     ):
         listeners.register(app, runtime)

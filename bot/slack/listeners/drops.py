@@ -1,0 +1,47 @@
+"""The drop zone's way in: `message` events with image files in a watched channel
+(WATCH_CHANNELS), over HTTP or Socket Mode. Bolt acks the event; the drop is handed off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.domain.requests import Requester
+from bot.flows.drops import Drop
+from bot.runtime import Runtime
+from bot.slack.access import Verdict
+from bot.slack.files import image_files
+
+# A message with files arrives without a subtype or as `file_share` (slack-notes: Events);
+# edits, deletions and the like are no drops.
+DROP_SUBTYPES = (None, "file_share")
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    watched = runtime.settings.watch_channels
+
+    @app.event("message")
+    async def message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        channel, user = event.get("channel"), event.get("user")
+        if channel not in watched or not isinstance(user, str) or event.get("bot_id"):
+            return  # not watched, or the bot's own (or another bot's) message
+        if event.get("subtype") not in DROP_SUBTYPES or event.get("thread_ts"):
+            return  # an edit, a deletion, a reply in a thread: no drop
+        files = image_files(event.get("files"))
+        if not files:
+            return
+        who = Requester(user_id=user, channel_id=channel)
+        verdict = await runtime.access.user_allowed(user)
+        if verdict is not Verdict.ALLOWED or not runtime.access.channel_allowed(channel):
+            runtime.workers.submit(lambda: runtime.drops.refused(who, channel))
+            return
+        drop = Drop(
+            event_id=body.get("event_id"),
+            channel_id=channel,
+            user_id=user,
+            ts=str(event.get("ts") or ""),
+            files=files,
+            text=str(event.get("text") or ""),
+        )
+        runtime.workers.submit(lambda: runtime.drops.dropped(drop))

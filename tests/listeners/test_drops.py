@@ -1,0 +1,187 @@
+"""The drop zone through signed `event_callback` deliveries as Slack sends them (a `message`
+event with `files[]` and `subtype: file_share`; a re-delivery with `X-Slack-Retry-Num`), with a
+short DROP_GROUP_SECONDS instead of a wait."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.bulk_helpers import press, stock, the_report, uploaded_products
+from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import image_bytes
+from tests.fakes.slack_api import BOT_USER_ID, FakeSlack, SlackCall
+from tests.harness import BotUnderTest, serving
+from tests.listeners.test_undo import blocks_of
+
+WATCHED = "C123"
+PHOTO = image_bytes("JPEG", 640, 480)
+
+
+@pytest.fixture
+async def drop_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[BotUnderTest]:
+    watched = replace(settings, watch_channels=frozenset({WATCHED}), drop_group_seconds=0.3)
+    async with serving(watched, slack) as bot:
+        yield bot
+
+
+def dropped(
+    slack: FakeSlack,
+    names: list[str],
+    *,
+    ts: str = "1700000400.000100",
+    channel: str = WATCHED,
+    user: str = "U123",
+    text: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """The `message` event of a drop (Slack's Events API: `subtype: file_share`, `files[]`)."""
+    files = [
+        slack.add_file(f"F{ts[-4:]}{n}", name, PHOTO, "image/jpeg") for n, name in enumerate(names)
+    ]
+    return {
+        "type": "message",
+        "subtype": "file_share",
+        "user": user,
+        "channel": channel,
+        "channel_type": "channel",
+        "ts": ts,
+        "event_ts": ts,
+        "text": text,
+        "files": files,
+        **extra,
+    }
+
+
+def plans(slack: FakeSlack) -> list[SlackCall]:
+    """The plans' first messages (each job's "checking…" post)."""
+    return [c for c in slack.calls_to("chat.postMessage") if "checking" in c.params["text"]]
+
+
+async def the_drop_plan(slack: FakeSlack) -> tuple[str, str, SlackCall]:
+    update: SlackCall = await slack.wait_until(
+        lambda: next(
+            (
+                c
+                for c in slack.calls_to("chat.update")
+                if any(
+                    e.get("action_id") == "bulk_start"
+                    for b in blocks_of(c)
+                    if b["type"] == "actions"
+                    for e in b["elements"]
+                )
+            ),
+            None,
+        )
+    )
+    start = next(
+        e
+        for b in blocks_of(update)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "bulk_start"
+    )
+    return str(update.params["ts"]), start["value"], update
+
+
+async def test_three_files_dropped_in_a_watched_channel_get_one_plan_in_their_thread(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 3)
+    event = dropped(slack, [f"BULK-{n}.jpg" for n in ids])
+    assert (await drop_bot.event(event, event_id="EvDrop1")).status_code == 200
+    # Slack re-delivers it (the first ack was late): no second plan.
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await drop_bot.event(event, event_id="EvDrop1", headers=retry)).status_code == 200
+    ts, job_id, plan = await the_drop_plan(slack)
+    await drop_bot.idle()
+    (posted,) = plans(slack)
+    assert posted.params["thread_ts"] == event["ts"]  # in the drop's own thread
+    assert "*3 uploads ready*" in plan.params["text"]
+
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    text, rows = await the_report(slack)
+    assert "Every line was uploaded" in text
+    assert sorted(uploaded_products(ecwid)) == ids
+    report = next(c for c in slack.calls_to("chat.postMessage") if "CSV" in c.params["text"])
+    assert report.params["thread_ts"] == event["ts"]  # the report too, in the drop's thread
+    assert [r["outcome"] for r in rows] == ["uploaded"] * 3
+
+
+async def test_the_same_message_in_another_delivery_is_planned_once(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    event = dropped(slack, [f"BULK-{ids[0]}.jpg"])
+    await drop_bot.event(event, event_id="EvA")
+    await drop_bot.event(event, event_id="EvB")  # the same files: the same drop
+    await the_drop_plan(slack)
+    await drop_bot.idle()
+    assert len(plans(slack)) == 1
+
+
+async def test_an_unwatched_channel_and_the_bots_own_message_cause_nothing(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    await drop_bot.event(dropped(slack, [f"BULK-{ids[0]}.jpg"], channel="C999"), event_id="E1")
+    own = dropped(slack, ["BULK-x.jpg"], ts="1700000401.000100", user=BOT_USER_ID, bot_id="BBOT")
+    await drop_bot.event(own, event_id="E2")
+    await drop_bot.idle()
+    assert slack.calls_to("chat.postMessage") == [] and slack.calls_to("chat.postEphemeral") == []
+    assert ecwid.calls == []
+
+
+async def test_a_caption_puts_camera_named_files_on_its_product(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    event = dropped(slack, ["IMG_1234.jpg", "IMG_1235.jpg"], text=f"new shots sku:BULK-{ids[0]}")
+    await drop_bot.event(event, event_id="EvCaption")
+    ts, job_id, _ = await the_drop_plan(slack)
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    assert [(r["text"], r["slot"], r["outcome"]) for r in rows] == [
+        ("IMG_1234.jpg", "main", "uploaded"),
+        ("IMG_1235.jpg", "gallery", "uploaded"),
+    ]
+    paths = [c.path for c in ecwid.calls if c.method == "POST"]
+    assert paths == [f"/products/{ids[0]}/image", f"/products/{ids[0]}/gallery"]
+
+
+async def test_one_persons_messages_within_the_window_make_one_plan(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 2)
+    first = dropped(slack, [f"BULK-{ids[0]}.jpg"], ts="1700000500.000100")
+    second = dropped(slack, [f"BULK-{ids[1]}.jpg"], ts="1700000501.000200")
+    await drop_bot.event(first, event_id="EvG1")
+    await drop_bot.event(second, event_id="EvG2")
+    _, _, plan = await the_drop_plan(slack)
+    await drop_bot.idle()
+    (posted,) = plans(slack)
+    assert posted.params["thread_ts"] == first["ts"]
+    assert "*2 uploads ready*" in plan.params["text"]
+
+
+async def test_a_drop_by_someone_not_allowed_gets_one_note_and_no_plan(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    tuned = replace(
+        settings,
+        watch_channels=frozenset({WATCHED}),
+        drop_group_seconds=0.3,
+        allowed_users=frozenset({"U999"}),
+    )
+    async with serving(tuned, slack) as bot:
+        await bot.event(dropped(slack, [f"BULK-{ids[0]}.jpg"]), event_id="EvR1")
+        await bot.event(dropped(slack, ["b.jpg"], ts="1700000402.000100"), event_id="EvR2")
+        await bot.idle()
+    notes = slack.calls_to("chat.postEphemeral")
+    assert len(notes) == 1 and "not on the list" in notes[0].params["text"]
+    assert plans(slack) == [] and ecwid.calls == []
