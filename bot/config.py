@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from dotenv import find_dotenv, load_dotenv
 
+from bot.domain.bulk import DEFAULT_VIEWS, NamingRules, compile_pattern
 from bot.ecwid.budget import ECWID_LIMIT, RateLimit
 from bot.images.convert import ImagePolicy
 
@@ -42,6 +43,9 @@ _DRIVERS = {
 }
 
 
+DEFAULT_NAMING = NamingRules()
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str
@@ -71,6 +75,7 @@ class Settings:
     # messages there make one plan.
     watch_channels: frozenset[str] = frozenset()
     drop_group_seconds: float = 10.0
+    naming: NamingRules = DEFAULT_NAMING  # FILENAME_VIEWS, FILENAME_PATTERN
     env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property
@@ -251,6 +256,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     history_days = number("HISTORY_DAYS", "30", int, 1, 3650)
     watch_channels = ids("WATCH_CHANNELS", "CG")
     drop_group_seconds = number("DROP_GROUP_SECONDS", "10", float, 0.05, 300)
+    views = tuple(
+        v.strip().lower() for v in (env.get("FILENAME_VIEWS") or ",".join(DEFAULT_VIEWS)).split(",")
+    )
+    if not all(v.isascii() and v.isalpha() for v in views):
+        problems.append("FILENAME_VIEWS must be comma-separated words, e.g. front,back,side")
+    pattern = None
+    if env.get("FILENAME_PATTERN"):
+        try:
+            pattern = compile_pattern(env["FILENAME_PATTERN"])
+        except ValueError as exc:
+            problems.append(f"FILENAME_PATTERN: {exc}")
     history_max_mb = number("HISTORY_MAX_MB", "200", float, 0.01, 100_000)
 
     if problems:
@@ -286,6 +302,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         history_days=int(history_days),
         watch_channels=watch_channels,
         drop_group_seconds=float(drop_group_seconds),
+        naming=NamingRules(views=views, pattern=pattern),
         history_max_mb=float(history_max_mb),
         env_file=env_file,
     )

@@ -137,6 +137,7 @@ class Runtime:
             lease_seconds=settings.bulk_lease_seconds,
             priority=workers.priority,  # a job's lines hold back while requests are answered
             after_finish=after_job,
+            naming=settings.naming,
         )
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on

@@ -11,6 +11,9 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import regex
 
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import (
@@ -32,7 +35,13 @@ OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id")
 _FILE_NAME = re.compile(
     r"^(?P<stem>.+?)\.(?:jpe?g|png|gif|hei[cf]|webp|avif|tiff?|bmp)$", re.IGNORECASE
 )
-_GALLERY_STEM = re.compile(r"^(?P<sku>.+)_(?P<n>[0-9]{1,3})$")
+_NUMBERED = re.compile(r"(?P<sku>.+?)(?:[_#-]|\s*\()(?P<n>[0-9]{1,3})\)?")
+_VIEWED = re.compile(r"(?P<sku>.+)[_-](?P<view>[A-Za-z]+)")
+_AMAZON = re.compile(r"(?P<sku>.+)\.(?:MAIN|PT(?P<n>[0-9]{2}))", re.IGNORECASE)
+DEFAULT_VIEWS = ("front", "back", "side", "detail")
+VIEW_PLACES = 1000  # views come after numbered gallery images, in FILENAME_VIEWS order
+MAX_STEM = 200  # a name is bounded before any pattern sees it
+PATTERN_SECONDS = 0.05  # FILENAME_PATTERN's time limit, a name
 
 
 class BulkInputError(UserFacingError):
@@ -191,33 +200,103 @@ def _parse_row(number: int, columns: Sequence[str], row: Sequence[str], delimite
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way to read a file's name: the SKU, the slot (`main` or `gallery`), the place in
+    the product's gallery (numbers first, then views), and which convention it follows."""
+
+    sku: str
+    target: str
+    place: int
+    how: str
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    """How file names say where an image goes. `pattern` is a store's own FILENAME_PATTERN
+    (a `regex` pattern with a group `sku`, and optionally `n` or `view`), tried first."""
+
+    views: tuple[str, ...] = DEFAULT_VIEWS
+    pattern: Any = None
+    timeout: float = PATTERN_SECONDS
+
+
+@dataclass(frozen=True)
 class NamedFile:
-    """An image file whose name says where it goes: `SKU.jpg` → the main (or a variation's)
-    image, `SKU_2.jpg`, `SKU_3.jpg`… → the gallery. `gallery` is (SKU, n) for the second form;
-    which reading holds is for the look-up to say."""
+    """An image file and the readings of its name, most likely first; which holds is for the
+    look-up to say (a SKU that exists wins)."""
 
     number: int
     file: SharedFile
-    sku: str | None  # the whole stem, read as a SKU
-    gallery: tuple[str, int] | None
+    readings: tuple[Reading, ...]
 
 
-def name_files(files: Iterable[SharedFile]) -> list[NamedFile]:
+def read_name(stem: str, rules: NamingRules) -> list[Reading]:
+    """Every reading of a name without its extension (`RS-1~7` for `RS-1~7.png`):
+    FILENAME_PATTERN; `SKU` (main); Amazon's `SKU.MAIN` / `SKU.PT01`; `SKU_2`, `SKU-2`,
+    `SKU (2)`, `SKU#2` (gallery, by number); `SKU-front`, `SKU_back` (gallery, by view)."""
+    stem = stem[:MAX_STEM]
+    found: list[Reading] = []
+    if rules.pattern is not None:
+        try:
+            match = rules.pattern.fullmatch(stem, timeout=rules.timeout)
+        except TimeoutError:
+            match = None
+        if match is not None and match.groupdict().get("sku"):
+            groups = match.groupdict()
+            view = (groups.get("view") or "").lower()
+            if groups.get("n"):
+                found.append(
+                    Reading(groups["sku"], "gallery", int(groups["n"]), "FILENAME_PATTERN")
+                )
+            elif view in rules.views:
+                place = VIEW_PLACES + rules.views.index(view)
+                found.append(Reading(groups["sku"], "gallery", place, "FILENAME_PATTERN"))
+            else:
+                found.append(Reading(groups["sku"], "main", 0, "FILENAME_PATTERN"))
+    found.append(Reading(stem, "main", 0, "SKU.jpg"))
+    if amazon := _AMAZON.fullmatch(stem):
+        if amazon["n"] is None:
+            found.append(Reading(amazon["sku"], "main", 0, "SKU.MAIN.jpg"))
+        else:
+            found.append(Reading(amazon["sku"], "gallery", int(amazon["n"]) + 1, "SKU.PT01.jpg"))
+    if (numbered := _NUMBERED.fullmatch(stem)) and int(numbered["n"]) >= 2:
+        # SKU_1 is no gallery place: SKU.jpg is the first image
+        found.append(Reading(numbered["sku"], "gallery", int(numbered["n"]), "SKU_2.jpg"))
+    if (viewed := _VIEWED.fullmatch(stem)) and viewed["view"].lower() in rules.views:
+        place = VIEW_PLACES + rules.views.index(viewed["view"].lower())
+        found.append(Reading(viewed["sku"], "gallery", place, "SKU-front.jpg"))
+    return [r for r in found if r.sku.strip()]
+
+
+def name_files(files: Iterable[SharedFile], rules: NamingRules | None = None) -> list[NamedFile]:
+    rules = rules or NamingRules()
     named: list[NamedFile] = []
     for number, file in enumerate(files, 1):
         match = _FILE_NAME.match(file.name.strip())
         if not match:
-            named.append(NamedFile(number, file, None, None))
+            named.append(NamedFile(number, file, ()))
             continue
-        stem = match.group("stem").strip()
-        gallery = _GALLERY_STEM.match(stem)
-        second = (gallery.group("sku"), int(gallery.group("n"))) if gallery else None
-        if second is not None and second[1] < 2:
-            second = None  # SKU_1 is no gallery place: SKU.jpg is the first image
-        named.append(NamedFile(number, file, stem, second))
+        named.append(NamedFile(number, file, tuple(read_name(match["stem"].strip(), rules))))
     if len(named) > MAX_LINES:
         raise _too_many(len(named))
     return named
+
+
+def compile_pattern(text: str) -> Any:
+    """A store's FILENAME_PATTERN, checked: it compiles, and names a group `sku` (and at most
+    `n` or `view` besides). ValueError says what is wrong."""
+    try:
+        pattern = regex.compile(text)
+    except regex.error as exc:
+        raise ValueError(f"it is not a regular expression ({exc})") from None
+    groups = set(pattern.groupindex)
+    if "sku" not in groups:
+        raise ValueError("it needs a named group `sku`, e.g. (?P<sku>[A-Z0-9-]+)")
+    if groups - {"sku", "n", "view"}:
+        raise ValueError("its named groups may only be sku, n and view")
+    if "n" in groups and "view" in groups:
+        raise ValueError("give it a group `n` or a group `view`, not both")
+    return pattern
 
 
 @dataclass(frozen=True)

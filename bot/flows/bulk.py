@@ -22,7 +22,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.domain.bulk import BulkLine, Caption
+from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
@@ -59,6 +59,7 @@ class BulkFlow:
         lease_seconds: float = 30.0,
         priority: AckPriority | None = None,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
+        naming: NamingRules | None = None,
     ) -> None:
         self._undos = undos
         self._history = history
@@ -76,6 +77,7 @@ class BulkFlow:
             report=report,
             owner=self.owner,
             lease_seconds=lease_seconds,
+            naming=naming,
         )
         self._undoer = JobUndoer(
             jobs=jobs,

@@ -20,7 +20,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.bulk import BulkInputError, BulkLine, Caption, captioned, name_files, parse_csv
+from bot.domain.bulk import (
+    BulkInputError,
+    BulkLine,
+    Caption,
+    NamingRules,
+    captioned,
+    name_files,
+    parse_csv,
+)
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
     ProductRef,
@@ -32,6 +40,7 @@ from bot.domain.requests import (
     ValidationError,
     check_size,
 )
+from bot.ecwid.errors import ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
@@ -49,6 +58,11 @@ PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
 
 RESTARTED = BulkInputError(
     "The bot restarted while checking the lines: send them again in a minute."
+)
+NOT_A_NAME = ValidationError(
+    "The name says no product: SKU.jpg (the main image), SKU_2.jpg, SKU-2.jpg, SKU (2).jpg, "
+    "SKU-front.jpg or SKU.PT01.jpg (the gallery), with .jpg, .png, .gif, .heic, .webp, .avif, "
+    ".tif or .bmp; or a caption sku:… in the message."
 )
 RESTARTED_UNDO = BulkInputError(
     "The bot restarted while checking what to put back: press Undo this job again in a minute."
@@ -115,7 +129,9 @@ class Planner:
         report: BulkReport,
         owner: str,
         lease_seconds: float,
+        naming: NamingRules | None = None,
     ) -> None:
+        self._naming = naming or NamingRules()
         self._jobs = jobs
         self._store = store
         self._uploads = uploads
@@ -257,32 +273,33 @@ class Planner:
                 stubs.append(BulkLine(0, file.name or file.id, problem=answer))
             else:
                 raise answer
-        named = name_files(readable)
-        skus = {n.sku for n in named if n.sku} | {n.gallery[0] for n in named if n.gallery}
+        named = name_files(readable, self._naming)
+        skus = {reading.sku for item in named for reading in item.readings}
         found = await self._store.products(ProductSku(s) for s in skus)
         lines: list[tuple[tuple[str, int, str], BulkLine]] = []
         for item in named:
             text = item.file.name or item.file.id
-            whole = found.get(ProductSku(item.sku)) if item.sku else None
-            first = found.get(ProductSku(item.gallery[0])) if item.gallery else None
-            if item.sku is None:
-                problem = ValidationError(
-                    "The name is not SKU.jpg (the main image) or SKU_2.jpg, SKU_3.jpg… (the "
-                    "gallery), with .jpg, .png, .gif, .heic, .webp, .avif, .tif or .bmp."
-                )
-                lines.append(((text, 0, text), BulkLine(0, text, problem=problem)))
-            elif isinstance(whole, Product) or item.gallery is None or first is None:
-                request = UploadRequest(ProductSku(item.sku), None, None, file=item.file)
-                bad = whole if isinstance(whole, UserFacingError) else None
-                lines.append(((item.sku, 1, text), BulkLine(0, text, request, bad)))
-            elif isinstance(first, Product):
-                sku, place = item.gallery
-                request = UploadRequest(
-                    ProductSku(sku), None, None, file=item.file, target="gallery"
-                )
-                lines.append(((sku, place, text), BulkLine(0, text, request)))
-            else:
-                lines.append(((item.sku, 1, text), BulkLine(0, text, problem=whole or first)))
+            if not item.readings:
+                lines.append(((text, 0, text), BulkLine(0, text, problem=NOT_A_NAME)))
+                continue
+            # A SKU that exists wins, in the order the readings are likeliest.
+            chosen = next(
+                (r for r in item.readings if isinstance(found.get(ProductSku(r.sku)), Product)),
+                None,
+            )
+            if chosen is None:
+                results = [found.get(ProductSku(r.sku)) for r in item.readings]
+                errors = [r for r in results if isinstance(r, UserFacingError)]
+                # Several products for a SKU says more than "no such SKU".
+                problem = next((e for e in errors if not isinstance(e, ProductNotFound)), None)
+                problem = problem or (errors[0] if errors else NOT_A_NAME)
+                sku = item.readings[0].sku
+                lines.append(((sku, 0, text), BulkLine(0, text, problem=problem)))
+                continue
+            request = UploadRequest(
+                ProductSku(chosen.sku), None, None, file=item.file, target=chosen.target
+            )
+            lines.append(((chosen.sku, chosen.place, text), BulkLine(0, text, request)))
         lines.sort(key=lambda pair: pair[0])
         ordered = [line for _, line in lines] + stubs
         return [

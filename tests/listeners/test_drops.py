@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.domain.bulk import NamingRules, compile_pattern
 from tests.bulk_helpers import press, stock, the_report, uploaded_products
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import image_bytes
@@ -185,3 +186,38 @@ async def test_a_drop_by_someone_not_allowed_gets_one_note_and_no_plan(
     notes = slack.calls_to("chat.postEphemeral")
     assert len(notes) == 1 and "not on the list" in notes[0].params["text"]
     assert plans(slack) == [] and ecwid.calls == []
+
+
+async def test_names_by_each_convention_and_a_stores_own_pattern_go_to_their_slots(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 3)
+    naming = NamingRules(pattern=compile_pattern(r"(?P<sku>BULK-[0-9]+)~(?P<n>[0-9]+)"))
+    tuned = replace(
+        settings, watch_channels=frozenset({WATCHED}), drop_group_seconds=0.3, naming=naming
+    )
+    names = [
+        f"BULK-{ids[1]}-front.jpg",
+        f"BULK-{ids[0]}.PT01.jpg",
+        f"BULK-{ids[1]} (2).jpg",
+        f"BULK-{ids[0]}.MAIN.jpg",
+        f"BULK-{ids[2]}~3.png",
+        f"BULK-{ids[1]}#3.jpg",
+    ]
+    async with serving(tuned, slack) as bot:
+        await bot.event(dropped(slack, names), event_id="EvNames")
+        ts, job_id, _ = await the_drop_plan(slack)
+        await bot.interaction(press("bulk_start", job_id, ts))
+        _, rows = await the_report(slack)
+    # In each product's order: the main image, then numbered gallery places, then views.
+    assert [(r["text"], r["product"].split(" ")[0], r["slot"], r["outcome"]) for r in rows] == [
+        (f"BULK-{ids[0]}.MAIN.jpg", f"sku:BULK-{ids[0]}", "main", "uploaded"),
+        (f"BULK-{ids[0]}.PT01.jpg", f"sku:BULK-{ids[0]}", "gallery", "uploaded"),
+        (f"BULK-{ids[1]} (2).jpg", f"sku:BULK-{ids[1]}", "gallery", "uploaded"),
+        (f"BULK-{ids[1]}#3.jpg", f"sku:BULK-{ids[1]}", "gallery", "uploaded"),
+        (f"BULK-{ids[1]}-front.jpg", f"sku:BULK-{ids[1]}", "gallery", "uploaded"),
+        (f"BULK-{ids[2]}~3.png", f"sku:BULK-{ids[2]}", "gallery", "uploaded"),
+    ]
+    paths = [c.path for c in ecwid.calls if c.method == "POST"]
+    assert paths.count(f"/products/{ids[0]}/image") == 1
+    assert paths.count(f"/products/{ids[1]}/gallery") == 3
