@@ -21,11 +21,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from rapidfuzz import fuzz, process
+
 from bot.ecwid.client import BATCH_SIZE, EcwidClient
 from bot.ecwid.models import Product
 
 log = logging.getLogger(__name__)
 
+SUGGEST_BUILD_SECONDS = 600.0  # an index is built for suggestions at most this often a store
+SUGGEST_SCORE = 75.0  # of 100 (rapidfuzz's ratio): "SHOE-RED-4" is 95 from "SHOE-RED-42"
 INDEX_FRESH_SECONDS = 300.0  # an index older than this is brought up to date before it is used
 INDEX_REBUILD_SECONDS = 3600.0  # … and rebuilt whole past this (products deleted meanwhile)
 MISS_REFRESH_SECONDS = 10.0  # a miss reads the changes again at most this often
@@ -103,6 +107,7 @@ class Catalog:
         self._index: SkuIndex | None = None
         self._total: tuple[float, int] | None = None  # (when, the catalog's size)
         self._lock = asyncio.Lock()  # one build or refresh at a time
+        self._suggest_built: float | None = None  # when an index was last built for suggestions
 
     def search(self, text: str, limit: int) -> list[Product] | None:
         """Products whose name or SKU (or a variation's SKU) contains `text`, from a fresh index:
@@ -122,6 +127,39 @@ class Catalog:
         if self._index is not None:
             return await self._find_in_index(unique)
         return await self._search_each(unique)
+
+    async def suggest(self, skus: Sequence[str], limit: int = 3) -> dict[str, list[str]]:
+        """The store's SKUs closest to each SKU that matches nothing ("did you mean"). They
+        need every SKU of the store: the index is built for them if there is none, at most
+        once every ten minutes, even where single look-ups would have been cheaper."""
+        if self._index is None:
+            now = self._clock()
+            if (
+                self._suggest_built is not None
+                and now - self._suggest_built < SUGGEST_BUILD_SECONDS
+            ):
+                return {}
+            self._suggest_built = now
+            await self._build()
+        index = self._index
+        if index is None:
+            return {}
+        known = list(
+            dict.fromkeys(
+                sku
+                for product in index.products.values()
+                for sku in [product.sku, *(v.sku for v in product.variations)]
+                if sku
+            )
+        )
+        found: dict[str, list[str]] = {}
+        for sku in skus:
+            close = process.extract(
+                sku, known, scorer=fuzz.ratio, limit=limit, score_cutoff=SUGGEST_SCORE
+            )
+            if close:
+                found[sku] = [match for match, _, _ in close]
+        return found
 
     def _searches_cheaper(self, wanted: int) -> bool:
         """Whether a search per SKU surely costs fewer calls than paging the catalog, by the

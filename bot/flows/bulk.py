@@ -152,6 +152,10 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         await self._report.notice(who, "not_found" if job is None else job.state, job)
 
+    async def use_suggestion(self, job_id: str, number: int, who: Requester) -> None:
+        """Did you mean: a line's file to the suggested SKU, the plan shown again."""
+        await self._planner.use_suggestion(job_id, number, who)
+
     async def undo(self, job_id: str, who: Requester) -> None:
         """Undo this job: never raises; the press is answered by the undo job's message or
         privately."""

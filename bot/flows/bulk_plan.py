@@ -24,6 +24,7 @@ from bot.domain.bulk import (
     BulkInputError,
     BulkLine,
     Caption,
+    NamedFile,
     NamingRules,
     captioned,
     name_files,
@@ -40,7 +41,7 @@ from bot.domain.requests import (
     ValidationError,
     check_size,
 )
-from bot.ecwid.errors import ProductNotFound
+from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
@@ -70,6 +71,27 @@ RESTARTED_UNDO = BulkInputError(
 UNEXPECTED = BulkInputError(
     "Something went wrong on the bot's side: tell whoever runs the bot; the log has the details."
 )
+
+
+class Suggested(ValidationError):
+    """A file name whose SKU matches nothing, with the store's closest SKUs ("did you mean")."""
+
+    def __init__(self, sku: str, close: list[str], file: SharedFile, target: str) -> None:
+        said = f"No product has SKU {sku}."
+        if close:
+            said += " Did you mean " + " or ".join(close) + "?"
+        super().__init__(said)
+        self.sku = sku
+        self.close = close
+        self.file = file
+        self.target = target
+
+    def replan(self) -> str | None:
+        """What the line keeps for Use SKU: the first suggestion, the file, the slot."""
+        if not self.close:
+            return None
+        data = {"suggest": self.close[0], "file": _file_json(self.file), "target": self.target}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -277,6 +299,7 @@ class Planner:
         skus = {reading.sku for item in named for reading in item.readings}
         found = await self._store.products(ProductSku(s) for s in skus)
         lines: list[tuple[tuple[str, int, str], BulkLine]] = []
+        unknown: list[tuple[NamedFile, str]] = []  # no reading's SKU exists: did they mean…
         for item in named:
             text = item.file.name or item.file.id
             if not item.readings:
@@ -292,7 +315,10 @@ class Planner:
                 errors = [r for r in results if isinstance(r, UserFacingError)]
                 # Several products for a SKU says more than "no such SKU".
                 problem = next((e for e in errors if not isinstance(e, ProductNotFound)), None)
-                problem = problem or (errors[0] if errors else NOT_A_NAME)
+                if problem is None and errors:
+                    unknown.append((item, text))
+                    continue
+                problem = problem or NOT_A_NAME
                 sku = item.readings[0].sku
                 lines.append(((sku, 0, text), BulkLine(0, text, problem=problem)))
                 continue
@@ -300,12 +326,65 @@ class Planner:
                 ProductSku(chosen.sku), None, None, file=item.file, target=chosen.target
             )
             lines.append(((chosen.sku, chosen.place, text), BulkLine(0, text, request)))
+        if unknown:
+            suggestions = await self._suggest([item.readings[0].sku for item, _ in unknown])
+            for item, text in unknown:
+                reading = item.readings[0]
+                problem = Suggested(
+                    reading.sku, suggestions.get(reading.sku, []), item.file, reading.target
+                )
+                lines.append(((reading.sku, 0, text), BulkLine(0, text, problem=problem)))
         lines.sort(key=lambda pair: pair[0])
         ordered = [line for _, line in lines] + stubs
         return [
             BulkLine(number, line.text, None if line.problem else line.request, line.problem)
             for number, line in enumerate(ordered, 1)
         ]
+
+    async def _suggest(self, skus: list[str]) -> dict[str, list[str]]:
+        """The closest SKUs of the store to each (none when Ecwid cannot be asked now)."""
+        try:
+            return await self._store.catalog.suggest(skus)
+        except EcwidError as exc:
+            log.info("no SKU suggestions: %s", exc)
+            return {}
+
+    async def use_suggestion(self, job_id: str, number: int, who: Requester) -> None:
+        """Did you mean: the line's file goes to the suggested SKU, and the plan is shown again
+        with it; never raises."""
+        try:
+            job = await self._jobs.job(job_id)
+            line = next((x for x in await self._jobs.lines(job_id) if x.number == number), None)
+            if job is None or line is None:
+                await self._report.notice(who, "not_found", job)
+                return
+            if job.state != JobState.PLANNED:
+                await self._report.notice(who, str(job.state), job)
+                return
+            data = json.loads(line.request or "{}")
+            sku, target = str(data["suggest"]), str(data.get("target") or "main")
+            request = UploadRequest(
+                ProductSku(sku), None, None, file=SharedFile(**data["file"]), target=target
+            )
+            try:
+                product = await self._store.product(ProductSku(sku))
+                checked: _Checked | UserFacingError = _Checked(
+                    product, slot_for(product, target), request, None, {}
+                )
+            except UserFacingError as problem:
+                checked = problem
+            replanned = _record(BulkLine(number, line.text, request), checked)
+            if not await self._jobs.replan_line(job_id, replanned):
+                await self._report.notice(who, "planned_changed", job)
+                return
+            log.info("bulk use_sku job=%s line=%d sku=%s user=%s", job_id, number, sku, who.user_id)
+            lines = await self._jobs.lines(job_id)
+            await self._report.planned(job, lines, count_lines(lines), {})
+        except (ValueError, KeyError, TypeError):
+            await self._report.notice(who, "not_found", None)
+        except Exception:
+            log.exception("bulk use_sku failed")
+            await self._report.notice(who, "unavailable", None)
 
     async def check_given_up(self, job_id: str) -> None:
         """A job whose checks a restart cut short: its message says so."""
@@ -412,12 +491,14 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
     request = line.request
     product = describe_ref(request.product) if request else "-"
     if isinstance(checked, UserFacingError):
+        # A name with a suggestion keeps what re-planning it takes (never run as it is).
+        kept = checked.replan() if isinstance(checked, Suggested) else None
         return Line(
             line.number,
             line.text,
-            product,
+            f"sku:{checked.sku}" if isinstance(checked, Suggested) else product,
             None,
-            None,
+            kept,
             LineState.INVALID,
             reason=checked.message,
             quoted=checked.quoted,

@@ -639,6 +639,29 @@ class JobStore:
         found["pending"] = found.get("pending", 0) + found.pop("started", 0)
         return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})
 
+    async def replan_line(self, job_id: str, line: Line) -> bool:
+        """A line with a problem, planned again (Use SKU): only while the job is planned and
+        the line still has its problem; whether it changed."""
+        planned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
+        (changed,) = await self._write(
+            update(lines)
+            .where(
+                lines.c.job_id == job_id,
+                lines.c.number == line.number,
+                lines.c.status == LineState.INVALID,
+                planned.exists(),
+            )
+            .values(
+                product=line.product,
+                slot=line.slot,
+                request=line.request,
+                status=line.status,
+                reason=line.reason,
+                quoted=line.quoted,
+            )
+        )
+        return changed == 1
+
     # ---- the drop zone -----------------------------------------------------------------
 
     async def first_time(self, *keys: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -579,6 +580,7 @@ def bulk_keeping_copies(calls: int) -> str:
 
 
 BULK_NOTICES = {
+    "planned_changed": ":information_source: That line was planned again already.",
     "undo_planned": ":information_source: That job has not run: there is nothing to undo.",
     "undo_checking": ":information_source: That job has not run: there is nothing to undo.",
     "undo_running": ":information_source: That job is still running: stop it, or wait for it to end, then undo it.",
@@ -838,3 +840,13 @@ DROP_NOTES = {
 
 def drop_note(kind: str) -> str:
     return DROP_NOTES.get(kind, DROP_NOTES["unavailable"])
+
+
+def use_sku_button(kept: str, name: str) -> str:
+    """ "Use SHOE-RED-42 for SHOE-RED-4.jpg", within a button's 75 characters."""
+    try:
+        sku = str(json.loads(kept)["suggest"])
+    except (ValueError, KeyError, TypeError):
+        sku = "?"
+    text = f"Use {sku} for {name}"
+    return text if len(text) <= 75 else text[:74] + "…"

@@ -4,6 +4,7 @@ short DROP_GROUP_SECONDS instead of a wait."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -221,3 +222,41 @@ async def test_names_by_each_convention_and_a_stores_own_pattern_go_to_their_slo
     paths = [c.path for c in ecwid.calls if c.method == "POST"]
     assert paths.count(f"/products/{ids[0]}/image") == 1
     assert paths.count(f"/products/{ids[1]}/gallery") == 3
+
+
+async def test_a_one_off_name_gets_did_you_mean_and_its_button_replans_the_file(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 2)
+    ecwid.products[ids[1]]["sku"] = "SHOE-RED-42"
+    event = dropped(slack, [f"BULK-{ids[0]}.jpg", "SHOE-RED-4.jpg"])
+    await drop_bot.event(event, event_id="EvTypo")
+    ts, job_id, plan = await the_drop_plan(slack)
+    shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
+    assert "*1 upload ready*, 1 line with problems" in plan.params["text"]
+    assert "No product has SKU SHOE-RED-4. Did you mean SHOE-RED-42?" in shown
+    button = next(
+        e
+        for b in blocks_of(plan)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "bulk_use_sku"
+    )
+    assert button["text"]["text"] == "Use SHOE-RED-42 for SHOE-RED-4.jpg"
+
+    use = press("bulk_use_sku", job_id, ts)
+    use["actions"][0]["value"] = button["value"]
+    await drop_bot.interaction(use)
+    replanned = await slack.wait_until(
+        lambda: [
+            c for c in slack.calls_to("chat.update") if "*2 uploads ready*" in c.params["text"]
+        ]
+    )
+    assert "bulk_use_sku" not in json.dumps(replanned[0].params["blocks"])
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    assert sorted(uploaded_products(ecwid)) == sorted(ids)
+    assert [(r["text"], r["outcome"]) for r in rows] == [
+        (f"BULK-{ids[0]}.jpg", "uploaded"),
+        ("SHOE-RED-4.jpg", "uploaded"),
+    ]

@@ -12,7 +12,12 @@ from bot.domain.requests import Requester
 from bot.flows.undo import UndoPlace
 from bot.runtime import Runtime
 from bot.slack import texts
-from bot.slack.views.bulk_message import CANCEL_ACTION, START_ACTION, UNDO_JOB_ACTION
+from bot.slack.views.bulk_message import (
+    CANCEL_ACTION,
+    START_ACTION,
+    UNDO_JOB_ACTION,
+    USE_SKU_ACTION,
+)
 from bot.slack.views.upload_result import UNDO_ACTION, decode, undone_by
 
 log = logging.getLogger(__name__)
@@ -68,6 +73,21 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def bulk_undo(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         await _bulk(body, start=False, undo=True)
+
+    @app.action(USE_SKU_ACTION)
+    async def bulk_use_sku(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        action: dict[str, Any] = next(iter(body.get("actions") or []), {})
+        job_id, _, number = str(action.get("value") or "").partition(":")
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        who = Requester(
+            user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
+        )
+        if not (job_id.isalnum() and len(job_id) == 32 and number.isdigit()):
+            await runtime.notifier.tell(who, texts.bulk_notice("not_found"))
+            return
+        runtime.workers.submit(lambda: runtime.bulk.use_suggestion(job_id, int(number), who))
 
     async def _bulk(body: dict[str, Any], *, start: bool, undo: bool = False) -> None:
         action: dict[str, Any] = next(iter(body.get("actions") or []), {})

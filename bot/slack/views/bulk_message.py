@@ -1,6 +1,7 @@
 """The bulk job's message, one message edited in place: the plan (Start / Cancel), then the
 progress (Stop), then the totals (Undo this job). Action ids are a contract: `bulk_start`,
-`bulk_cancel`, `bulk_undo`; each button's value is the job's id. Texts come from
+`bulk_cancel`, `bulk_undo` (each button's value is the job's id), and `bulk_use_sku` (a name's
+suggested SKU: `job:line`). Texts come from
 bot.slack.texts."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from bot.slack import texts
 START_ACTION = "bulk_start"
 CANCEL_ACTION = "bulk_cancel"  # Cancel on the plan, Stop while it runs
 UNDO_JOB_ACTION = "bulk_undo"  # on a finished job's totals
+USE_SKU_ACTION = "bulk_use_sku"  # on the plan: a name's "did you mean" SKU, value job:line
+MAX_SUGGESTION_BUTTONS = 10
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section
 MAX_SHOWN_PROBLEMS = 20  # the rest are in the report
 
@@ -74,6 +77,17 @@ def plan_blocks(
     if noted:
         listed = line_list(noted, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
         blocks.append(_section("\n".join([texts.bulk_case_matches(), *listed])))
+    suggested = [line for line in problems if line.request and '"suggest"' in line.request]
+    if suggested:
+        buttons = [
+            ButtonElement(
+                text=PlainTextObject(text=texts.use_sku_button(line.request or "", line.text)),
+                action_id=USE_SKU_ACTION,
+                value=f"{job.id}:{line.number}",
+            )
+            for line in suggested[:MAX_SUGGESTION_BUTTONS]
+        ]
+        blocks.append(ActionsBlock(block_id="bulk_suggestions", elements=buttons))
     if counts.pending:
         blocks.append(
             ActionsBlock(
