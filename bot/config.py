@@ -76,6 +76,7 @@ class Settings:
     watch_channels: frozenset[str] = frozenset()
     drop_group_seconds: float = 10.0
     naming: NamingRules = DEFAULT_NAMING  # FILENAME_VIEWS, FILENAME_PATTERN
+    duplicate_check_max_lines: int = 200  # plans up to this many lines are checked for duplicates
     env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property
@@ -256,6 +257,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     history_days = number("HISTORY_DAYS", "30", int, 1, 3650)
     watch_channels = ids("WATCH_CHANNELS", "CG")
     drop_group_seconds = number("DROP_GROUP_SECONDS", "10", float, 0.05, 300)
+    duplicate_lines = number("DUPLICATE_CHECK_MAX_LINES", "200", int, 0, 5000)
     views = tuple(
         v.strip().lower() for v in (env.get("FILENAME_VIEWS") or ",".join(DEFAULT_VIEWS)).split(",")
     )
@@ -303,6 +305,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         watch_channels=watch_channels,
         drop_group_seconds=float(drop_group_seconds),
         naming=NamingRules(views=views, pattern=pattern),
+        duplicate_check_max_lines=int(duplicate_lines),
         history_max_mb=float(history_max_mb),
         env_file=env_file,
     )

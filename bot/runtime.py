@@ -138,6 +138,7 @@ class Runtime:
             priority=workers.priority,  # a job's lines hold back while requests are answered
             after_finish=after_job,
             naming=settings.naming,
+            duplicate_lines=settings.duplicate_check_max_lines,
         )
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on

@@ -267,7 +267,12 @@ class EcwidClient:
     async def product_states(self, ids: Sequence[int]) -> dict[int, ProductState]:
         """What many products' slots show now, up to 100 a call (`productId=1,2,3`: search
         answers carry the variations inline, with their images); missing ones are absent."""
-        found: dict[int, ProductState] = {}
+        states = map(_state, await self._by_ids(ids, STATE_FIELDS))
+        return {state.product.id: state for state in states}
+
+    async def _by_ids(self, ids: Sequence[int], fields: str) -> list[Any]:
+        """Products' answers by id, a hundred a call (`productId=1,2,3`), trimmed to `fields`."""
+        found: list[Any] = []
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), BATCH_SIZE):
             batch = unique[start : start + BATCH_SIZE]
@@ -275,9 +280,9 @@ class EcwidClient:
                 {"productId": ",".join(map(str, batch))},
                 what="the products",
                 every_page=True,
-                fields=f"total,items({STATE_FIELDS})",
+                fields=f"total,items({fields})",
             )
-            found.update((state.product.id, state) for state in map(_state, items))
+            found += items
         return found
 
     async def search_by_sku(self, sku: str) -> list[Product]:
@@ -580,6 +585,11 @@ class EcwidClient:
         name = data.get("name") if isinstance(data, dict) else None
         category = Product(id=category_id, name=str(name or ""), sku=None, kind="category")
         return ProductState(category, _category_image(data))
+
+    async def galleries(self, ids: Sequence[int]) -> dict[int, Gallery]:
+        """Many products' images (main and gallery), a hundred products a call."""
+        galleries = map(_gallery, await self._by_ids(ids, GALLERY_FIELDS))
+        return {gallery.product.id: gallery for gallery in galleries}
 
     async def search_categories(self, text: str, *, limit: int) -> list[Product]:
         """Categories whose name contains `text` (`GET /categories?keyword=`), as images'

@@ -30,6 +30,7 @@ from bot.flows.bulk_plan import Planner
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import JobRun
 from bot.flows.bulk_undo import JobUndoer
+from bot.flows.duplicates import DuplicateCheck
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import AckPriority
@@ -60,6 +61,7 @@ class BulkFlow:
         priority: AckPriority | None = None,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
         naming: NamingRules | None = None,
+        duplicate_lines: int = 200,
     ) -> None:
         self._undos = undos
         self._history = history
@@ -78,6 +80,8 @@ class BulkFlow:
             owner=self.owner,
             lease_seconds=lease_seconds,
             naming=naming,
+            duplicates=DuplicateCheck(uploads.ecwid, uploads),
+            duplicate_lines=duplicate_lines,
         )
         self._undoer = JobUndoer(
             jobs=jobs,
@@ -151,6 +155,9 @@ class BulkFlow:
             return
         job = await self._jobs.job(job_id)
         await self._report.notice(who, "not_found" if job is None else job.state, job)
+
+    async def include_duplicates(self, job_id: str, who: Requester) -> None:
+        await self._planner.include_duplicates(job_id, who)
 
     async def use_suggestion(self, job_id: str, number: int, who: Requester) -> None:
         """Did you mean: a line's file to the suggested SKU, the plan shown again."""

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain.bulk import (
@@ -47,6 +47,7 @@ from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import START_BATCH
+from bot.flows.duplicates import Candidate, DuplicateCheck
 from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
 from bot.images.convert import format_name, format_to_convert
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
@@ -152,8 +153,12 @@ class Planner:
         owner: str,
         lease_seconds: float,
         naming: NamingRules | None = None,
+        duplicates: DuplicateCheck | None = None,
+        duplicate_lines: int = 200,
     ) -> None:
         self._naming = naming or NamingRules()
+        self._duplicate_check = duplicates
+        self._duplicate_lines = duplicate_lines
         self._jobs = jobs
         self._store = store
         self._uploads = uploads
@@ -246,6 +251,7 @@ class Planner:
             checked = await self._check(lines, job)
             converting = _conversions(checked)
             records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
+            records, duplicates_skipped = await self._duplicates(records, checked)
             if not await self._jobs.planned(job.id, records):
                 return  # given up meanwhile (its lease ran out): that was already said
         except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
@@ -270,7 +276,12 @@ class Planner:
             len(records) - ready,
         )
         await self._report.planned(
-            job, records, count_lines(records), converting, copy_reads=_copy_reads(checked)
+            job,
+            records,
+            count_lines(records),
+            converting,
+            copy_reads=_copy_reads(checked),
+            duplicates_skipped=duplicates_skipped,
         )
 
     async def _give_up(self, job: Job, problem: UserFacingError) -> None:
@@ -340,6 +351,47 @@ class Planner:
             BulkLine(number, line.text, None if line.problem else line.request, line.problem)
             for number, line in enumerate(ordered, 1)
         ]
+
+    async def _duplicates(
+        self, records: list[Line], checked: Sequence[_Checked | UserFacingError]
+    ) -> tuple[list[Line], int]:
+        """The lines whose image is on its product already, or twice in the plan, marked so
+        (left out of Start unless included); past the limit, the limit (the plan says the
+        check was skipped)."""
+        candidates = [
+            Candidate(index, record.number, result.slot, result.request)
+            for index, (record, result) in enumerate(zip(records, checked, strict=True))
+            if isinstance(result, _Checked) and record.status == LineState.PENDING
+        ]
+        if not candidates or self._duplicate_check is None:
+            return records, 0
+        if len(candidates) > self._duplicate_lines:
+            return records, self._duplicate_lines
+        found = await self._duplicate_check.find(candidates)
+        marked = [
+            replace(record, status=LineState.DUPLICATE, reason=found[index])
+            if index in found
+            else record
+            for index, record in enumerate(records)
+        ]
+        return marked, 0
+
+    async def include_duplicates(self, job_id: str, who: Requester) -> None:
+        """Include duplicates: they run with the others; the plan is shown again; never raises."""
+        try:
+            job = await self._jobs.job(job_id)
+            if job is None or job.state != JobState.PLANNED:
+                await self._report.notice(who, "not_found" if job is None else job.state, job)
+                return
+            included = await self._jobs.include_duplicates(job_id)
+            log.info(
+                "bulk include_duplicates job=%s lines=%d user=%s", job_id, included, who.user_id
+            )
+            lines = await self._jobs.lines(job_id)
+            await self._report.planned(job, lines, count_lines(lines), {})
+        except Exception:
+            log.exception("bulk include_duplicates failed")
+            await self._report.notice(who, "unavailable", None)
 
     async def _suggest(self, skus: list[str]) -> dict[str, list[str]]:
         """The closest SKUs of the store to each (none when Ecwid cannot be asked now)."""

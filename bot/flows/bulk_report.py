@@ -54,10 +54,12 @@ class BulkReport(Protocol):
         converting: Mapping[str, int],
         *,
         copy_reads: int = 0,
+        duplicates_skipped: int = 0,
     ) -> None:
         """The plan, with Start; `converting`: how many images will be converted, by the
         format they come in (e.g. {"HEIC": 12}); `copy_reads`: about how many more Ecwid
-        calls keeping the replaced images for Undo takes."""
+        calls keeping the replaced images for Undo takes; `duplicates_skipped`: the limit past
+        which the duplicate check was skipped."""
         ...
 
     async def cancelled(self, job: Job) -> None: ...

@@ -150,6 +150,10 @@ class UploadFlow:
         self._reading = asyncio.Semaphore(FILES_AT_ONCE)
         self.on_change: Callable[[str], None] | None = None  # the person changed an image
 
+    @property
+    def ecwid(self) -> EcwidClient:
+        return self._ecwid
+
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
         started = time.monotonic()
@@ -554,6 +558,17 @@ class UploadFlow:
     async def describe_file(self, file: SharedFile) -> SharedFile:
         """A Slack Connect stub's name and whereabouts (from Slack), before its name is read."""
         return await self._files.describe(file)
+
+    async def image_bytes(self, request: UploadRequest) -> bytes:
+        """The request's image whole, as it is (at most 20 MB): to compare it with others."""
+        if request.file is not None:
+            return (await self._files.read(request.file)).data
+        assert request.image_url is not None
+        return (await self._probe.download(request.image_url)).data
+
+    async def read_url(self, url: str) -> bytes:
+        """An image at a public URL (e.g. Ecwid's CDN), whole: to compare it with others."""
+        return (await self._probe.download(url)).data
 
     async def read_file(self, file: SharedFile) -> bytes:
         """Any file shared in the chat workspace (a bulk job's CSV), with the same care."""

@@ -68,6 +68,7 @@ class LineState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"  # an undo line whose slot changed since: left as it is
+    DUPLICATE = "duplicate"  # its image is on the product already, or twice in the plan
     NOT_RUN = "not_run"  # the job was stopped before it
 
 
@@ -142,6 +143,7 @@ class Counts:
     done: int = 0
     failed: int = 0
     skipped: int = 0
+    duplicate: int = 0  # left out of Start unless included
     pending: int = 0  # with the started ones: not finished yet
     invalid: int = 0
     not_run: int = 0
@@ -342,7 +344,10 @@ class JobStore:
     async def planned(self, job_id: str, job_lines: Sequence[Line]) -> bool:
         """checking → planned (or finished, with nothing to run), with its lines; False when it
         was no longer being checked (given up for a restart)."""
-        runnable = any(line.status == LineState.PENDING for line in job_lines)
+        # A plan of duplicates only stays planned: Include duplicates may make it runnable.
+        runnable = any(
+            line.status in (LineState.PENDING, LineState.DUPLICATE) for line in job_lines
+        )
         now = time.time()
         values: dict[str, Any] = {
             "state": JobState.PLANNED,
@@ -638,6 +643,20 @@ class JobStore:
             found = {row[0]: int(row[1]) for row in result}
         found["pending"] = found.get("pending", 0) + found.pop("started", 0)
         return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})
+
+    async def include_duplicates(self, job_id: str) -> int:
+        """duplicate → pending for every line of a planned job; how many."""
+        planned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
+        (changed,) = await self._write(
+            update(lines)
+            .where(
+                lines.c.job_id == job_id,
+                lines.c.status == LineState.DUPLICATE,
+                planned.exists(),
+            )
+            .values(status=LineState.PENDING)
+        )
+        return changed
 
     async def replan_line(self, job_id: str, line: Line) -> bool:
         """A line with a problem, planned again (Use SKU): only while the job is planned and

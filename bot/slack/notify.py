@@ -303,6 +303,7 @@ class SlackUndoReport:
 
 OUTCOMES = {
     "skipped": "skipped",
+    "duplicate": "duplicate (left out)",
     "done": "uploaded",
     "failed": "failed",
     "invalid": "problem",
@@ -379,9 +380,11 @@ class SlackBulkReport:
         converting: Mapping[str, int],
         *,
         copy_reads: int = 0,
+        duplicates_skipped: int = 0,
     ) -> None:
         text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
-        await self._show(job, text, plan_blocks(job, lines, counts, converting, copy_reads))
+        blocks = plan_blocks(job, lines, counts, converting, copy_reads, duplicates_skipped)
+        await self._show(job, text, blocks)
         problems = problems_of(lines)
         if len(problems) <= MAX_SHOWN_PROBLEMS or job.message_ts is None:
             return

@@ -850,3 +850,17 @@ def use_sku_button(kept: str, name: str) -> str:
         sku = "?"
     text = f"Use {sku} for {name}"
     return text if len(text) <= 75 else text[:74] + "…"
+
+
+def bulk_duplicates(count: int) -> str:
+    return (
+        f":twisted_rightwards_arrows: {_lines(count)} would upload a photo the product already "
+        "shows, or one already in this plan: left out of Start unless you include them."
+    )
+
+
+def bulk_duplicates_skipped(limit: int) -> str:
+    return (
+        f":information_source: Duplicates were not looked for: the check reads every image "
+        f"whole, so it runs for plans of up to {limit:,} lines (DUPLICATE_CHECK_MAX_LINES)."
+    )

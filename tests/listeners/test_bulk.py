@@ -4,6 +4,7 @@ against the loopback Slack and Ecwid, with the job store on SQLite and on Postgr
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import logging
@@ -27,7 +28,7 @@ from tests.bulk_helpers import (
     uploaded_products,
 )
 from tests.fakes.ecwid_api import FakeEcwid
-from tests.fakes.image_host import FakeImageHost, Served, image_bytes
+from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
 from tests.postgres import PostgresServer
@@ -230,16 +231,23 @@ async def test_the_form_needs_lines_or_a_csv_file_not_both(
         }
 
 
+def png_of(seed: str) -> bytes:
+    out = io.BytesIO()
+    picture(seed, (300, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
 async def test_upload_these_images_names_files_by_sku(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
-    png = image_bytes("PNG", 300, 200)
+    # A photo of its own each: the same photo twice on one product would be a duplicate.
+    pngs = {name: png_of(name) for name in ("RS-1_3", "RS-1", "RS-1_2", "RUN-42", "holiday")}
     files = [
-        slack.add_file("F0A3", "RS-1_3.png", png),
-        slack.add_file("F0A1", "RS-1.png", png),
-        slack.add_file("F0A2", "RS-1_2.png", png),
-        slack.add_file("F0A4", "RUN-42.png", png),  # a variation's SKU
-        slack.add_file("F0A5", "holiday.png", png),
+        slack.add_file("F0A3", "RS-1_3.png", pngs["RS-1_3"]),
+        slack.add_file("F0A1", "RS-1.png", pngs["RS-1"]),
+        slack.add_file("F0A2", "RS-1_2.png", pngs["RS-1_2"]),
+        slack.add_file("F0A4", "RUN-42.png", pngs["RUN-42"]),  # a variation's SKU
+        slack.add_file("F0A5", "holiday.png", pngs["holiday"]),
     ]
     shortcut = message_shortcut("use_as_product_images", {"files": files}, "C123")
     shortcut["response_url"] = bot.response_url
@@ -259,7 +267,7 @@ async def test_upload_these_images_names_files_by_sku(
     assert "/products/789/combinations/501/image" in posted
     gallery = [c for c in ecwid.calls if c.path == "/products/123/gallery"]
     assert [c.query["fileName"] for c in gallery] == ["RS-1_2.png", "RS-1_3.png"]
-    assert all(c.body == png for c in gallery)
+    assert [c.body for c in gallery] == [pngs["RS-1_2"], pngs["RS-1_3"]]
     by_name = {r["text"]: r for r in rows}
     assert by_name["RS-1.png"]["slot"] == "main"
     assert by_name["RUN-42.png"]["slot"] == "variation"

@@ -13,15 +13,14 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.bulk import NamingRules, compile_pattern
-from tests.bulk_helpers import press, stock, the_report, uploaded_products
+from tests.bulk_helpers import photo, press, stock, the_report, uploaded_products
 from tests.fakes.ecwid_api import FakeEcwid
-from tests.fakes.image_host import image_bytes
+from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
 from tests.listeners.test_undo import blocks_of
 
 WATCHED = "C123"
-PHOTO = image_bytes("JPEG", 640, 480)
 
 
 @pytest.fixture
@@ -43,7 +42,8 @@ def dropped(
 ) -> dict[str, Any]:
     """The `message` event of a drop (Slack's Events API: `subtype: file_share`, `files[]`)."""
     files = [
-        slack.add_file(f"F{ts[-4:]}{n}", name, PHOTO, "image/jpeg") for n, name in enumerate(names)
+        slack.add_file(f"F{ts[-4:]}{n}", name, photo(name), "image/jpeg")
+        for n, name in enumerate(names)
     ]
     return {
         "type": "message",
@@ -260,3 +260,65 @@ async def test_a_one_off_name_gets_did_you_mean_and_its_button_replans_the_file(
         (f"BULK-{ids[0]}.jpg", "uploaded"),
         ("SHOE-RED-4.jpg", "uploaded"),
     ]
+
+
+async def test_a_photo_already_in_the_gallery_and_one_dropped_twice_are_caught(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 2)
+    # The first product shows side.jpg in its gallery already (Ecwid serves it from its CDN).
+    images.files["side.jpg"] = Served(photo("side"), "image/jpeg")
+    ecwid.products[ids[0]]["media"]["images"].append(
+        {"id": "77", "isMain": False, "orderBy": 1, "imageOriginalUrl": images.link("side.jpg")}
+    )
+    names = [f"BULK-{ids[0]}_2.jpg", f"BULK-{ids[1]}_2.jpg", f"BULK-{ids[1]}_3.jpg"]
+    files = [
+        slack.add_file("FDUP1", names[0], photo("side"), "image/jpeg"),  # already there
+        slack.add_file("FDUP2", names[1], photo("twice"), "image/jpeg"),
+        slack.add_file("FDUP3", names[2], photo("twice"), "image/jpeg"),  # the same again
+    ]
+    event = {**dropped(slack, []), "files": files}
+    await drop_bot.event(event, event_id="EvDup")
+    ts, job_id, plan = await the_drop_plan(slack)
+    shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
+    assert "*1 upload ready*" in plan.params["text"]
+    # The product has no main image: side.jpg is the card's image 1.
+    assert f"`{names[0]}` — Already on the product, in the gallery as image 1." in shown
+    assert f"`{names[2]}` — The same photo as line 2." in shown
+
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    assert [(r["text"], r["outcome"]) for r in rows] == [
+        (names[0], "duplicate (left out)"),
+        (names[1], "uploaded"),
+        (names[2], "duplicate (left out)"),
+    ]
+    assert uploaded_products(ecwid) == [ids[1]]
+
+
+async def test_include_duplicates_runs_them_too(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    files = [
+        slack.add_file("FINC1", f"BULK-{ids[0]}_2.jpg", photo("same"), "image/jpeg"),
+        slack.add_file("FINC2", f"BULK-{ids[0]}_3.jpg", photo("same"), "image/jpeg"),
+    ]
+    await drop_bot.event({**dropped(slack, []), "files": files}, event_id="EvInc")
+    ts, job_id, plan = await the_drop_plan(slack)
+    button = next(
+        e
+        for b in blocks_of(plan)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "bulk_include_duplicates"
+    )
+    await drop_bot.interaction(press("bulk_include_duplicates", button["value"], ts))
+    await slack.wait_until(
+        lambda: [
+            c for c in slack.calls_to("chat.update") if "*2 uploads ready*" in c.params["text"]
+        ]
+    )
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    assert [r["outcome"] for r in rows] == ["uploaded", "uploaded"]

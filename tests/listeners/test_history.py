@@ -88,9 +88,11 @@ async def test_a_twenty_line_job_is_undone_in_one_press(
     ts, final = await finished_job(bulk_bot, slack, new_lines(images, ids))
     plan = updates_of(slack, ts)[0]
     assert "Keeping copies for Undo: about 1 extra Ecwid call " in json.dumps(plan.params)
-    # The job read: the plan's look-up, and the slots ahead of their lines (one call for all 20).
+    # The job read: the plan's look-up and its duplicate check, and the slots ahead of their lines
+    # (one call for all 20).
     reads = [c for c in ecwid.calls if c.method == "GET"]
     assert [(c.path, c.query.get("productId", "").count(",") + 1) for c in reads] == [
+        ("/products", 20),
         ("/products", 20),
         ("/products", 20),
     ]

@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.views.bulk_message import (
     CANCEL_ACTION,
+    INCLUDE_DUPLICATES_ACTION,
     START_ACTION,
     UNDO_JOB_ACTION,
     USE_SKU_ACTION,
@@ -74,6 +75,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         await _bulk(body, start=False, undo=True)
 
+    @app.action(INCLUDE_DUPLICATES_ACTION)
+    async def bulk_include_duplicates(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await _bulk(body, start=False, include=True)
+
     @app.action(USE_SKU_ACTION)
     async def bulk_use_sku(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -89,7 +95,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         runtime.workers.submit(lambda: runtime.bulk.use_suggestion(job_id, int(number), who))
 
-    async def _bulk(body: dict[str, Any], *, start: bool, undo: bool = False) -> None:
+    async def _bulk(
+        body: dict[str, Any], *, start: bool, undo: bool = False, include: bool = False
+    ) -> None:
         action: dict[str, Any] = next(iter(body.get("actions") or []), {})
         job_id = str(action.get("value") or "")
         container = body.get("container") or {}
@@ -106,6 +114,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         if undo:
             runtime.workers.submit(lambda: runtime.bulk.undo(job_id, who))
+        elif include:
+            runtime.workers.submit(lambda: runtime.bulk.include_duplicates(job_id, who))
         elif start:
             runtime.workers.submit(lambda: runtime.bulk.start(job_id, who))
         else:

@@ -1,7 +1,7 @@
 """The bulk job's message, one message edited in place: the plan (Start / Cancel), then the
 progress (Stop), then the totals (Undo this job). Action ids are a contract: `bulk_start`,
-`bulk_cancel`, `bulk_undo` (each button's value is the job's id), and `bulk_use_sku` (a name's
-suggested SKU: `job:line`). Texts come from
+`bulk_cancel`, `bulk_undo`, `bulk_include_duplicates` (each button's value is the job's id), and
+`bulk_use_sku` (a name's suggested SKU: `job:line`). Texts come from
 bot.slack.texts."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ START_ACTION = "bulk_start"
 CANCEL_ACTION = "bulk_cancel"  # Cancel on the plan, Stop while it runs
 UNDO_JOB_ACTION = "bulk_undo"  # on a finished job's totals
 USE_SKU_ACTION = "bulk_use_sku"  # on the plan: a name's "did you mean" SKU, value job:line
+INCLUDE_DUPLICATES_ACTION = "bulk_include_duplicates"  # on the plan, value the job's id
 MAX_SUGGESTION_BUTTONS = 10
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section
 MAX_SHOWN_PROBLEMS = 20  # the rest are in the report
@@ -62,6 +63,7 @@ def plan_blocks(
     counts: Counts,
     converting: Mapping[str, int],
     copy_reads: int = 0,
+    duplicates_skipped: int = 0,
 ) -> list[Block]:
     problems = problems_of(lines)
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
@@ -77,6 +79,25 @@ def plan_blocks(
     if noted:
         listed = line_list(noted, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
         blocks.append(_section("\n".join([texts.bulk_case_matches(), *listed])))
+    duplicates = [line for line in lines if line.status == "duplicate"]
+    if duplicates:
+        listed = line_list(duplicates, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
+        blocks.append(_section("\n".join([texts.bulk_duplicates(len(duplicates)), *listed])))
+        blocks.append(
+            ActionsBlock(
+                block_id="bulk_duplicates",
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text="Include duplicates"),
+                        action_id=INCLUDE_DUPLICATES_ACTION,
+                        value=job.id,
+                    )
+                ],
+            )
+        )
+    elif duplicates_skipped:
+        note = texts.bulk_duplicates_skipped(duplicates_skipped)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     suggested = [line for line in problems if line.request and '"suggest"' in line.request]
     if suggested:
         buttons = [
