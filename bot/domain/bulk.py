@@ -56,6 +56,16 @@ class BulkLine:
     text: str
     request: UploadRequest | None = None
     problem: UserFacingError | None = None
+    reading: str | None = None  # how its file's name was read, when it could be read two ways
+
+
+READ_AS = "read as"  # a reading note starts so (bot.slack.views tells it from a case note)
+
+
+def reading_note(sku: str, target: str, place: int, how: str) -> str:
+    """e.g. "read as SKU ABC, the gallery (SKU_2.jpg)"."""
+    where = "the main image" if target == "main" else "the gallery"
+    return f"{READ_AS} SKU {sku}, {where} ({how})"
 
 
 def _shown(text: str) -> str:

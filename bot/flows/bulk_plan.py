@@ -29,6 +29,7 @@ from bot.domain.bulk import (
     captioned,
     name_files,
     parse_csv,
+    reading_note,
 )
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
@@ -336,7 +337,15 @@ class Planner:
             request = UploadRequest(
                 ProductSku(chosen.sku), None, None, file=item.file, target=chosen.target
             )
-            lines.append(((chosen.sku, chosen.place, text), BulkLine(0, text, request)))
+            # A name that reads two ways: the plan says which reading it took.
+            others = {r.sku for r in item.readings if r.sku != chosen.sku}
+            note = (
+                reading_note(chosen.sku, chosen.target, chosen.place, chosen.how)
+                if others
+                else None
+            )
+            line = BulkLine(0, text, request, reading=note)
+            lines.append(((chosen.sku, chosen.place, text), line))
         if unknown:
             suggestions = await self._suggest([item.readings[0].sku for item, _ in unknown])
             for item, text in unknown:
@@ -348,7 +357,13 @@ class Planner:
         lines.sort(key=lambda pair: pair[0])
         ordered = [line for _, line in lines] + stubs
         return [
-            BulkLine(number, line.text, None if line.problem else line.request, line.problem)
+            BulkLine(
+                number,
+                line.text,
+                None if line.problem else line.request,
+                line.problem,
+                line.reading,
+            )
             for number, line in enumerate(ordered, 1)
         ]
 
@@ -557,7 +572,7 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
         )
     name = checked.product.name
     shown = f"{product} ({name})" if name else product
-    note = None
+    note = line.reading
     if checked.product.asked_sku is not None:
         used = checked.product.matched_sku
         note = f'uses SKU "{used}": no product has "{checked.product.asked_sku}" exactly'

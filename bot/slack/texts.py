@@ -369,6 +369,10 @@ def bulk_converting(converting: Mapping[str, int]) -> str:
     return f":arrows_counterclockwise: {said} (made upright, without location data) first."
 
 
+def bulk_readings() -> str:
+    return ":mag_right: These files' names could be read two ways; each uses the SKU that exists:"
+
+
 def bulk_case_matches() -> str:
     return (
         ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "

@@ -322,3 +322,15 @@ async def test_include_duplicates_runs_them_too(
     await drop_bot.interaction(press("bulk_start", job_id, ts))
     _, rows = await the_report(slack)
     assert [r["outcome"] for r in rows] == ["uploaded", "uploaded"]
+
+
+async def test_a_name_read_two_ways_takes_the_sku_that_exists_and_says_so(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    ecwid.products[ids[0]]["sku"] = "ABC"  # ABC-2 could be the SKU ABC-2, or ABC's image 2
+    await drop_bot.event(dropped(slack, ["ABC-2.jpg"]), event_id="EvTwoWays")
+    _, _, plan = await the_drop_plan(slack)
+    shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
+    assert "could be read two ways" in shown
+    assert "`ABC-2.jpg` — read as SKU ABC, the gallery (SKU_2.jpg)" in shown

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.bulk import READ_AS
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
 
@@ -74,11 +75,17 @@ def plan_blocks(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
-    # A ready line with a note matched its SKU only by letter case: the plan says which it used.
+    # A ready line with a note matched its SKU only by letter case, or its file's name read two
+    # ways: the plan says which SKU, or which reading, it used.
     noted = [line for line in lines if line.status == "pending" and line.reason]
-    if noted:
-        listed = line_list(noted, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
+    read = [line for line in noted if (line.reason or "").startswith(READ_AS)]
+    cased = [line for line in noted if line not in read]
+    if cased:
+        listed = line_list(cased, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
         blocks.append(_section("\n".join([texts.bulk_case_matches(), *listed])))
+    if read:
+        listed = line_list(read, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
+        blocks.append(_section("\n".join([texts.bulk_readings(), *listed])))
     duplicates = [line for line in lines if line.status == "duplicate"]
     if duplicates:
         listed = line_list(duplicates, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
