@@ -11,11 +11,12 @@ and the card is redrawn.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
@@ -40,6 +41,7 @@ NO_PRODUCT_NAMED = UserFacingError(
     "That message names no product of the store: it needs the product's id or its SKU (e.g. "
     "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
 )
+UNEXPECTED = UserFacingError("Something went wrong on the bot's side.")
 DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
 
 
@@ -107,6 +109,18 @@ class GalleryFlow:
         self._history = history
         self._report = report
 
+    @contextlib.asynccontextmanager
+    async def _answering(self, who: Requester, action: str) -> AsyncIterator[None]:
+        """Whatever goes wrong with a press is told to the person: never a traceback, never
+        silence."""
+        try:
+            yield
+        except UserFacingError as error:
+            await self._report.failed(who, error)
+        except Exception:
+            log.exception("gallery %s failed unexpectedly", action)
+            await self._report.failed(who, UNEXPECTED)
+
     async def _languages(self) -> StoreLanguages:
         try:
             return await self._store.languages()
@@ -119,7 +133,7 @@ class GalleryFlow:
 
     async def show(self, who: Requester, ref: ProductRef) -> None:
         """Post the product's card; never raises."""
-        try:
+        async with self._answering(who, "card"):
             product = await self._store.product(ref)
             if product.kind == "category":
                 raise UserFacingError(
@@ -128,13 +142,6 @@ class GalleryFlow:
                 )
             gallery = await self._ecwid.gallery(product.id)
             await self._report.card(who, gallery, await self._languages())
-        except UserFacingError as error:
-            await self._report.failed(who, error)
-        except Exception:
-            log.exception("gallery card failed unexpectedly")
-            await self._report.failed(
-                who, UserFacingError("Something went wrong on the bot's side.")
-            )
 
     async def show_named(self, who: Requester, named: Sequence[ProductRef]) -> None:
         """Manage gallery on a message: the card of the first product it names that the store
@@ -186,7 +193,7 @@ class GalleryFlow:
         signature: str,
     ) -> None:
         """Make main, move earlier or later; never raises."""
-        try:
+        async with self._answering(who, "move"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
                 return
@@ -231,19 +238,12 @@ class GalleryFlow:
                 )
             await self._report.redraw(card, after, await self._languages())
             await self._report.changed(who, card, what, undo, gallery.product.name)
-        except UserFacingError as error:
-            await self._report.failed(who, error)
-        except Exception:
-            log.exception("gallery move failed unexpectedly")
-            await self._report.failed(
-                who, UserFacingError("Something went wrong on the bot's side.")
-            )
 
     async def delete(
         self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
     ) -> None:
         """Delete the image (its bytes kept first, in the history); never raises."""
-        try:
+        async with self._answering(who, "delete"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
                 return
@@ -268,23 +268,16 @@ class GalleryFlow:
             )
             undo = None
             if gone:
-                undo = await self._remember(
+                # Recorded either way; Undo only where the bytes were kept to put it back.
+                recorded = await self._remember(
                     who, card, gallery, Action.REMOVED, image=image, kept=kept
                 )
+                undo = recorded if kept is not None else None
                 what = f"deleted image {place}" + ("" if kept else " (no copy could be kept)")
-                if kept is None:
-                    undo = None
             else:
                 what = f"asked to delete image {place}, but Ecwid still shows it"
             await self._report.redraw(card, after, await self._languages())
             await self._report.changed(who, card, what, undo, gallery.product.name)
-        except UserFacingError as error:
-            await self._report.failed(who, error)
-        except Exception:
-            log.exception("gallery delete failed unexpectedly")
-            await self._report.failed(
-                who, UserFacingError("Something went wrong on the bot's side.")
-            )
 
     async def set_alt(
         self,
@@ -296,7 +289,7 @@ class GalleryFlow:
         texts: Mapping[str, str],
     ) -> None:
         """An image's alt text in every enabled language (the others' kept); never raises."""
-        try:
+        async with self._answering(who, "alt"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
                 return
@@ -315,13 +308,6 @@ class GalleryFlow:
             await self._report.redraw(card, after, languages)
             what = f"set the alt text of image {place}"
             await self._report.changed(who, card, what, undo, gallery.product.name)
-        except UserFacingError as error:
-            await self._report.failed(who, error)
-        except Exception:
-            log.exception("gallery alt failed unexpectedly")
-            await self._report.failed(
-                who, UserFacingError("Something went wrong on the bot's side.")
-            )
 
     async def copy_to_variations(
         self,
@@ -334,7 +320,7 @@ class GalleryFlow:
     ) -> None:
         """The image on each chosen variation, by its URL with its size and alt text; never
         raises."""
-        try:
+        async with self._answering(who, "copy"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
                 return
@@ -377,13 +363,6 @@ class GalleryFlow:
             if failed or not done:
                 what = f"could not copy image {place} to " + (", ".join(failed) or "any variation")
                 await self._report.changed(who, card, what, None, gallery.product.name)
-        except UserFacingError as error:
-            await self._report.failed(who, error)
-        except Exception:
-            log.exception("gallery copy failed unexpectedly")
-            await self._report.failed(
-                who, UserFacingError("Something went wrong on the bot's side.")
-            )
 
     async def _copy(
         self,
