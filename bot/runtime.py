@@ -19,6 +19,7 @@ from bot.flows.drops import DropZone
 from bot.flows.gallery import GalleryFlow
 from bot.flows.history import HistoryFlow, Retention
 from bot.flows.product_search import ProductSearch
+from bot.flows.recognise import Recogniser
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
@@ -104,11 +105,14 @@ class Runtime:
             slack_api_url=settings.slack_api_url,
         )
         images = ImagePreparer(settings.images)
+        recognise = Recogniser(probe, images)
         kept = History(jobs)
         uploads = UploadFlow(
-            ecwid, store, probe, files, SlackUploadReport(slack, notifier), images, kept
+            ecwid, store, probe, files, SlackUploadReport(slack, notifier), images, kept, recognise
         )
-        undos = UndoFlow(ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept)
+        undos = UndoFlow(
+            ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept, recognise
+        )
         access = AccessPolicy(settings, slack)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
         history = HistoryFlow(
@@ -119,7 +123,9 @@ class Runtime:
             retention=Retention(settings.history_days, settings.history_max_mb),
         )
         uploads.on_change = undos.on_change = history.changed
-        gallery = GalleryFlow(ecwid, store, probe, kept, SlackGalleryReport(slack, notifier))
+        gallery = GalleryFlow(
+            ecwid, store, probe, kept, SlackGalleryReport(slack, notifier), recognise
+        )
         undos.on_card_undone = gallery.card_undone
 
         async def after_job(job: Job) -> None:

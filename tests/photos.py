@@ -3,8 +3,10 @@ write them), and checks of what reached Ecwid: the pixels, not only the size."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
+from pathlib import Path
 
 import pillow_heif
 from PIL import Image
@@ -136,3 +138,51 @@ def has_location(data: bytes) -> bool:
     image = Image.open(io.BytesIO(data))
     exif = image.getexif()
     return bool(exif.get_ifd(GPS_IFD)) or b"GPS" in bytes(image.info.get("xmp") or b"")
+
+
+# ---- identity: real photos and their near-misses ------------------------------------------------
+
+# Real photographs that scikit-image ships inside its wheel (public domain or CC0; see its
+# skimage/data/README.txt); read as files, scikit-image itself is never imported.
+REAL_PHOTOS = (
+    "astronaut.png",
+    "camera.png",
+    "chelsea.png",
+    "coffee.png",
+    "brick.png",
+    "grass.png",
+    "gravel.png",
+    "moon.png",
+    "coins.png",
+    "motorcycle_left.png",
+    "motorcycle_right.png",
+    "hubble_deep_field.jpg",
+    "retina.jpg",
+    "rocket.jpg",
+)
+
+
+def real_photo(name: str) -> Image.Image:
+    spec = importlib.util.find_spec("skimage")
+    assert spec is not None and spec.submodule_search_locations, "scikit-image is a dev dependency"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    with Image.open(folder / name) as image:
+        image.load()
+        return image
+
+
+def encoded(image: Image.Image, kind: str = "JPEG", **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, kind, **({"quality": 92} if kind == "JPEG" else {}) | options)
+    return out.getvalue()
+
+
+def flat(colour: tuple[int, int, int], size: tuple[int, int], kind: str = "PNG") -> bytes:
+    """One colour all over: a gradient hash sees nothing in it."""
+    return encoded(Image.new("RGB", size, colour), kind)
+
+
+def recoloured(image: Image.Image) -> Image.Image:
+    """The same shot in another colour (red and blue swapped), as a product's colour variant."""
+    red, green, blue = image.convert("RGB").split()
+    return Image.merge("RGB", (blue, green, red))

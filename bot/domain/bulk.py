@@ -59,6 +59,8 @@ class BulkLine:
     reading: str | None = None  # how its file's name was read, when it could be read two ways
 
 
+# A ready line's note on its photo (an upgrade, one picture for several products): it still runs.
+PHOTO_NOTE = "note:"
 READ_AS = "read as"  # a reading note starts so (bot.slack.views tells it from a case note)
 
 

@@ -44,8 +44,10 @@ BATCH_SIZE = 100  # products a look-up may ask for at once (Ecwid's `limit`)
 # What a look-up reads of a product: its variations come inline, so their SKUs need no call more.
 PRODUCT_FIELDS = "id,name,sku,combinations(id,sku,options)"
 # One read before an upload: the product, and what its slots show now (for undo).
+# `galleryImages` (legacy, still sent: ref) carries each gallery image's size; `media` does not.
 GALLERY_FIELDS = (
-    "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
+    "id,name,sku,originalImage,media,galleryImages(originalImageUrl,width,height),"
+    "combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
 )
 STATE_FIELDS = (
     "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
@@ -543,29 +545,26 @@ class EcwidClient:
             return None
         return _main_image(await self._read_product(slot.product_id, "id,originalImage,media"))
 
-    async def slot_image_urls(self, slot: ImageSlot) -> list[str]:
-        """Where every image the slot shows now is served from: the main image, the variation's
-        image, or each gallery image (`media.images[].imageOriginalUrl`)."""
+    async def slot_images(self, slot: ImageSlot) -> list[CurrentImage]:
+        """Every image the slot shows now: the main image, the variation's image, or each
+        gallery image (`media.images[]`, sized from `galleryImages[]` where it says)."""
         if slot.kind != "gallery":
             current = await self.current_image(slot)
-            return [current.url] if current is not None else []
-        images = _images(await self._read_product(slot.product_id, "id,media"))
-        urls = (image.get("imageOriginalUrl") for image in images if not image.get("isMain"))
-        return [url for url in urls if isinstance(url, str) and url]
+            return [current] if current is not None else []
+        gallery = _gallery(await self._read_product(slot.product_id, GALLERY_FIELDS))
+        return [image.shown for image in gallery.images if not image.is_main and image.url]
 
     async def delete_image(self, slot: ImageSlot, image_id: int | None = None) -> None:
         """Remove the slot's image (for the gallery: the image with that id)."""
         path = slot.path if slot.kind != "gallery" else f"{slot.path}/{image_id}"
         await self._call("DELETE", path, scope="update_catalog", what=f"product {slot.product_id}")
 
-    async def gallery_image_url(self, product_id: int, image_id: int) -> str | None:
-        """Where the gallery image with that id is served; None when the gallery has none."""
-        images = _images(await self._read_product(product_id, "id,media"))
-        for image in images:
-            if str(image.get("id")) == str(image_id) and not image.get("isMain"):
-                url = image.get("imageOriginalUrl")
-                return url if isinstance(url, str) and url else ""
-        return None
+    async def gallery_image(self, product_id: int, image_id: int) -> CurrentImage | None:
+        """The gallery image with that id as Ecwid shows it now (its `url` "" when Ecwid gives
+        none); None when the gallery has no image of that id."""
+        gallery = _gallery(await self._read_product(product_id, GALLERY_FIELDS))
+        image = gallery.image(str(image_id))
+        return None if image is None or image.is_main else image.shown
 
     async def category_state(self, category_id: int) -> ProductState:
         """A category as something an image is put on (`Product.kind` "category") and its
@@ -735,11 +734,11 @@ def _category_image(data: Any) -> CurrentImage | None:
     if not isinstance(url, str) or not url:
         return None
     alt_main, alt_translated = _alt_texts(data.get("alt"))
-    width, height = original.get("width"), original.get("height")
+    width, height = _size(original)
     return CurrentImage(
         url=url,
-        width=width if isinstance(width, int) else None,
-        height=height if isinstance(height, int) else None,
+        width=width,
+        height=height,
         alt_main=alt_main,
         alt_translated=alt_translated,
     )
@@ -749,6 +748,8 @@ def _gallery(data: Any) -> Gallery:
     """A product answer's media as a Gallery: by `orderBy`, the main image first."""
     original = data.get("originalImage") if isinstance(data, dict) else None
     main_url = original.get("url") if isinstance(original, dict) else None
+    main_size = _size(original)
+    sizes = _gallery_sizes(data)
     found: list[GalleryImage] = []
     for raw in _images(data):
         if raw.get("id") is None:
@@ -759,6 +760,7 @@ def _gallery(data: Any) -> Gallery:
         alt_main, alt_translated = _alt_texts(raw.get("alt"))
         if is_main and not url:
             continue  # no main image: the slot is empty
+        width, height = main_size if is_main else sizes.get(str(url), (None, None))
         found.append(
             GalleryImage(
                 id=str(raw["id"]),
@@ -769,6 +771,9 @@ def _gallery(data: Any) -> Gallery:
                 alt=raw.get("alt") or None,
                 alt_main=alt_main,
                 alt_translated=alt_translated,
+                rendition=_rendition(raw),
+                width=width,
+                height=height,
             )
         )
     found.sort(key=lambda image: (not image.is_main, image.order))
@@ -781,6 +786,39 @@ def _gallery(data: Any) -> Gallery:
         videos=tuple(videos) if isinstance(videos, list) else (),
         variation_images=state.variation_images,
     )
+
+
+def _rendition(raw: dict[str, Any]) -> str | None:
+    """The largest of Ecwid's smaller copies of a media image (ref: `media.images[]`
+    image160pxUrl … image1500pxUrl); None when the answer has none."""
+    for name in ("image1500pxUrl", "image800pxUrl", "image400pxUrl", "image160pxUrl"):
+        if isinstance(url := raw.get(name), str) and url:
+            return url
+    return None
+
+
+def _size(raw: Any) -> tuple[int | None, int | None]:
+    """An image's {width, height} where both are positive numbers (ref: `originalImage`,
+    legacy `galleryImages[]`); else unknown."""
+    if not isinstance(raw, dict):
+        return None, None
+    width, height = raw.get("width"), raw.get("height")
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        return width, height
+    return None, None
+
+
+def _gallery_sizes(data: Any) -> dict[str, tuple[int | None, int | None]]:
+    """Each gallery image's size by its original's URL, from the legacy `galleryImages[]
+    {originalImageUrl, width, height}` (ref: the only place Ecwid gives a gallery image's
+    size; matched by URL, as media ids may be places, not images)."""
+    legacy = data.get("galleryImages") if isinstance(data, dict) else None
+    listed = legacy if isinstance(legacy, list) else []
+    return {
+        str(raw["originalImageUrl"]): _size(raw)
+        for raw in listed
+        if isinstance(raw, dict) and raw.get("originalImageUrl")
+    }
 
 
 def _state(data: Any) -> ProductState:
@@ -801,12 +839,14 @@ def _main_image(data: Any) -> CurrentImage | None:
         return None
     main = next((image for image in _images(data) if image.get("isMain")), {})
     alt_main, alt_translated = _alt_texts(main.get("alt"))
+    width, height = _size(original)
     return CurrentImage(
         url=str(original["url"]),
-        width=original.get("width") if isinstance(original.get("width"), int) else None,
-        height=original.get("height") if isinstance(original.get("height"), int) else None,
+        width=width,
+        height=height,
         alt_main=alt_main,
         alt_translated=alt_translated,
+        rendition=_rendition(main),
     )
 
 

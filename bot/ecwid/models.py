@@ -51,10 +51,13 @@ class CurrentImage:
     later Ecwid's own CDN copy, so an image is recognised by its fingerprint, not by its URL."""
 
     url: str
-    width: int | None = None
+    width: int | None = None  # the original's size, where Ecwid's metadata gives it
     height: int | None = None
     alt_main: str | None = None
     alt_translated: tuple[tuple[str, str], ...] = ()
+    # A smaller copy Ecwid serves (`image1500pxUrl`, else 800, 400, 160 px): what the bot decodes
+    # to recognise the image, so that no original of any size is decoded (with the size above).
+    rendition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,21 @@ class GalleryImage:
     alt: Any  # as Ecwid gave it: sent back unchanged when the images are listed again
     alt_main: str | None = None
     alt_translated: tuple[tuple[str, str], ...] = ()
+    rendition: str | None = None  # image1500pxUrl or smaller (see CurrentImage)
+    width: int | None = None  # the original's size: legacy `galleryImages[]` (ref), or None
+    height: int | None = None
+
+    @property
+    def shown(self) -> CurrentImage:
+        """The image as something to recognise (bot.flows.recognise)."""
+        return CurrentImage(
+            self.url or "",
+            self.width,
+            self.height,
+            self.alt_main,
+            self.alt_translated,
+            self.rendition,
+        )
 
     def has_alt(self, language: str, default: str) -> bool:
         if language == default:

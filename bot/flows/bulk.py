@@ -80,7 +80,7 @@ class BulkFlow:
             owner=self.owner,
             lease_seconds=lease_seconds,
             naming=naming,
-            duplicates=DuplicateCheck(uploads.ecwid, uploads),
+            duplicates=DuplicateCheck(uploads.ecwid, uploads, uploads.recognise),
             duplicate_lines=duplicate_lines,
         )
         self._undoer = JobUndoer(

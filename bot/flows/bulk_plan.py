@@ -383,12 +383,16 @@ class Planner:
         if len(candidates) > self._duplicate_lines:
             return records, self._duplicate_lines
         found = await self._duplicate_check.find(candidates)
-        marked = [
-            replace(record, status=LineState.DUPLICATE, reason=found[index])
-            if index in found
-            else record
-            for index, record in enumerate(records)
-        ]
+
+        def marked_line(index: int, record: Line) -> Line:
+            if index in found.duplicates:
+                return replace(record, status=LineState.DUPLICATE, reason=found.duplicates[index])
+            if index in found.notes:  # after a reading's note, if the line has one
+                note = found.notes[index]
+                return replace(record, reason=f"{record.reason}; {note}" if record.reason else note)
+            return record
+
+        marked = [marked_line(index, record) for index, record in enumerate(records)]
         return marked, 0
 
     async def include_duplicates(self, job_id: str, who: Requester) -> None:

@@ -1,8 +1,8 @@
 """Duplicates, caught before a plan runs: each line's image against the images its product shows
-now (main and gallery) and against the plan's other images for that product, by fingerprint
-(bot.images.fingerprint: what the image shows, whatever its size, encoding or URL).
+now (main and gallery) and against the plan's other images for that product, by identity
+(bot.images.identity: what the image shows and its size, whatever its encoding or URL).
 
-It needs every image whole (a link's too), so it runs for plans of up to
+It needs every new image whole (a link's too), so it runs for plans of up to
 DUPLICATE_CHECK_MAX_LINES lines; past that the plan says it was skipped.
 """
 
@@ -13,17 +13,19 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
+from bot.domain.bulk import PHOTO_NOTE
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import UploadRequest
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import ImageSlot
+from bot.ecwid.models import GalleryImage, ImageSlot
+from bot.flows.recognise import Recogniser
 from bot.flows.upload import UploadFlow
-from bot.images.fingerprint import Fingerprint, NoFingerprint, fingerprint
+from bot.images.identity import Identity, NoIdentity
 
 log = logging.getLogger(__name__)
 
-READS_AT_ONCE = 4  # whole images read at once (each up to 20 MB)
+READS_AT_ONCE = 4  # whole images read at once (each up to 20 MB; decoded reduced, in the pool)
 
 
 @dataclass(frozen=True)
@@ -36,25 +38,37 @@ class Candidate:
     request: UploadRequest
 
 
+@dataclass(frozen=True)
+class Findings:
+    duplicates: dict[int, str]  # by a line's index: why it is left out of Start
+    notes: dict[int, str]  # by a line's index: a remark that does not hold it back
+
+
 class DuplicateCheck:
-    def __init__(self, ecwid: EcwidClient, uploads: UploadFlow) -> None:
+    def __init__(self, ecwid: EcwidClient, uploads: UploadFlow, recognise: Recogniser) -> None:
         self._ecwid = ecwid
         self._uploads = uploads
+        self._recognise = recognise
         self._reading = asyncio.Semaphore(READS_AT_ONCE)
 
-    async def _print(self, read: Awaitable[bytes]) -> Fingerprint | None:
+    async def _identify(self, read: Awaitable[Identity]) -> Identity | None:
         async with self._reading:
             try:
-                return await fingerprint(await read)
-            except (UserFacingError, NoFingerprint) as exc:
+                return await read
+            except (UserFacingError, NoIdentity) as exc:
                 log.info("duplicate check: an image could not be compared: %s", exc)
                 return None
 
-    async def find(self, candidates: Sequence[Candidate]) -> dict[int, str]:
+    async def _of_request(self, request: UploadRequest) -> Identity:
+        return await self._recognise.of_bytes(await self._uploads.image_bytes(request))
+
+    async def find(self, candidates: Sequence[Candidate]) -> Findings:
         """Each duplicate line (by its index) and why: already on the product, or the same
-        photo as an earlier line of the plan."""
-        prints = await asyncio.gather(
-            *(self._print(self._uploads.image_bytes(c.request)) for c in candidates)
+        photo as an earlier line of the plan for that product. A larger copy of a photo the
+        product shows is an upgrade, and one photo for several products may be meant (a size
+        chart): both are remarks, not duplicates."""
+        made = await asyncio.gather(
+            *(self._identify(self._of_request(c.request)) for c in candidates)
         )
         products = sorted({c.slot.product_id for c in candidates if c.slot.kind != "variation"})
         try:
@@ -62,40 +76,60 @@ class DuplicateCheck:
         except EcwidError as exc:
             log.info("duplicate check: the products' images could not be read: %s", exc)
             galleries = {}
-        shown: list[tuple[int, str, str]] = [  # (product, where, url), places as its card shows
+        shown: list[tuple[int, str, GalleryImage]] = [  # (product, where, image)
             (
                 product_id,
                 "as its main image" if image.is_main else f"in the gallery as image {place}",
-                image.url,
+                image,
             )
             for product_id, gallery in galleries.items()
             for place, image in enumerate(gallery.images, 1)
             if image.url
         ]
         existing = await asyncio.gather(
-            *(self._print(self._uploads.read_url(url)) for _, _, url in shown)
+            *(self._identify(self._recognise.of_shown(image.shown)) for _, _, image in shown)
         )
-        found: dict[int, str] = {}
-        # Earlier lines of the plan, by product: one photo on two products is often meant (a size
-        # chart); twice on one product, never.
-        seen: list[tuple[int, Fingerprint, int]] = []
-        for candidate, made in zip(candidates, prints, strict=True):
-            if made is None:
+        found = Findings({}, {})
+        # Earlier lines of the plan for the same product: twice on one product, never meant.
+        seen: list[tuple[int, Identity, int]] = []
+        for candidate, identity in zip(candidates, made, strict=True):
+            if identity is None:
                 continue
-            for (product_id, where, _), there in zip(shown, existing, strict=True):
-                if product_id == candidate.slot.product_id and there and made.same_image(there):
-                    found[candidate.index] = f"Already on the product, {where}."
-                    break
-            else:
-                earlier = next(
-                    (
-                        n
-                        for product_id, p, n in seen
-                        if product_id == candidate.slot.product_id and made.same_image(p)
-                    ),
-                    None,
+            product = candidate.slot.product_id
+            on_product = [
+                (where, there)
+                for (product_id, where, _), there in zip(shown, existing, strict=True)
+                if product_id == product and there is not None
+            ]
+            same = next((where for where, there in on_product if identity.same_image(there)), None)
+            larger = next(
+                (where for where, there in on_product if identity.larger_copy_of(there)), None
+            )
+            earlier = next(
+                (n for p, other, n in seen if p == product and identity.same_image(other)), None
+            )
+            if same is not None:
+                found.duplicates[candidate.index] = f"Already on the product, {same}."
+            elif earlier is not None:
+                found.duplicates[candidate.index] = f"The same photo as line {earlier}."
+            elif larger is not None:
+                found.notes[candidate.index] = (
+                    f"{PHOTO_NOTE} a larger copy of the photo the product shows {larger}: an "
+                    "upgrade, so it goes ahead."
                 )
-                if earlier is not None:
-                    found[candidate.index] = f"The same photo as line {earlier}."
-            seen.append((candidate.slot.product_id, made, candidate.number))
+            seen.append((product, identity, candidate.number))
+        # One photo for several products may be meant (a size chart): said, never held back.
+        for candidate, identity in zip(candidates, made, strict=True):
+            if identity is None or candidate.index in found.duplicates:
+                continue
+            targets = {
+                other.slot.product_id
+                for other, print_ in zip(candidates, made, strict=True)
+                if print_ is not None and identity.same_image(print_)
+            }
+            if len(targets) > 1 and candidate.index not in found.notes:
+                found.notes[candidate.index] = (
+                    f"{PHOTO_NOTE} the same picture goes to {len(targets)} products in this "
+                    "plan: intended?"
+                )
         return found

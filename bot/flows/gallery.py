@@ -27,8 +27,9 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, ImageSlot, ImageUpload, StoreLanguages
 from bot.ecwid.store import StoreInfo
+from bot.flows.recognise import Recogniser
 from bot.flows.undo import UndoPlace, UndoRecord, change_key, record_of
-from bot.images.fingerprint import NoFingerprint, fingerprint
+from bot.images.identity import NoIdentity
 from bot.images.probe import ImageProbe
 from bot.jobs.history import Action, Change, History
 
@@ -102,7 +103,9 @@ class GalleryFlow:
         probe: ImageProbe,
         history: History,
         report: GalleryReport,
+        recognise: Recogniser,
     ) -> None:
+        self._recognise = recognise
         self._ecwid = ecwid
         self._store = store
         self._probe = probe
@@ -427,8 +430,8 @@ class GalleryFlow:
         before = None
         if kept is not None:
             try:
-                before = (await fingerprint(kept)).hex
-            except NoFingerprint:
+                before = (await self._recognise.of_bytes(kept)).text
+            except NoIdentity:
                 before = None
         change = Change(
             id=uuid.uuid4().hex,

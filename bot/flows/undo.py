@@ -5,7 +5,7 @@ upload keeps what undo needs: a copy of the previous image's bytes (kept where i
 in the chat, beside the result) with its alt text, and how the slot looked right after the upload,
 so that undo can refuse to overwrite a newer change.
 
-"How it looked" is the image's fingerprint (bot.images.fingerprint), not its URL: Ecwid serves an
+"How it looked" is the image's identity (bot.images.identity), not its URL: Ecwid serves an
 image given by link from that link at first and from its own CDN copy later, maybe re-encoded.
 
 Every change is in the history (bot.jobs.history); a bulk line's previous image is kept there as
@@ -31,8 +31,9 @@ from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import ImageSlot
-from bot.images.fingerprint import Fingerprint, NoFingerprint, fingerprint
+from bot.ecwid.models import CurrentImage, ImageSlot
+from bot.flows.recognise import Recogniser
+from bot.images.identity import Identity, NoIdentity
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 from bot.jobs.history import Action, Change, History
@@ -55,7 +56,7 @@ class UndoRecord:
     change_id: str | None = None  # its entry in the history
     kept_in_store: bool = False  # the previous image's bytes are in the history, not the chat
     before_image: str | None = None  # the previous image's Fingerprint (hex)
-    # The link the image was given by, when what it shows was not fingerprinted then (a bulk
+    # The link the image was given by, when what it shows was not identified then (a bulk
     # line by link): fetched and compared at undo.
     after_link: str | None = None
     # A gallery card's edit (reordered, removed, alt): undone from its entry in the history.
@@ -185,7 +186,9 @@ class UndoFlow:
         claims: JobStore,
         report: UndoReport,
         history: History,
+        recognise: Recogniser,
     ) -> None:
+        self._recognise = recognise
         self._ecwid = ecwid
         self._files = files
         self._probe = probe
@@ -245,7 +248,7 @@ class UndoFlow:
                 outcome = "already-undone"
                 await self._report.already_undone(who, by)
                 return
-            problem = await self._changed_since(record)
+            problem, record = await self._changed_since(record)
             previous = None
             if problem is None and record.kept_in_store:
                 previous = await self._kept_copy(record)
@@ -310,76 +313,104 @@ class UndoFlow:
             log.warning("kept copy cannot be read: %s", type(exc).__name__)
             raise UserFacingError(STORE_AWAY) from exc
 
-    async def _changed_since(self, record: UndoRecord) -> str | None:
-        """Why the change cannot be undone as things are now; None when it can."""
+    async def _changed_since(self, record: UndoRecord) -> tuple[str | None, UndoRecord]:
+        """Why the change cannot be undone as things are now (None when it can), and the
+        record as the slot is now (a gallery image's id, read just now)."""
         if record.action is not None:
-            return await self._edit_problem(record)
-        shown = await self.compare(record)
+            return await self._edit_problem(record), record
+        shown, record = await self.compare(record)
         if shown is Shown.AFTER:
-            return None
+            return None, record
         if shown is Shown.UNKNOWN:
-            return LINK_GONE
+            return LINK_GONE, record
         if record.slot.kind == "gallery":
-            return "That image is no longer in the gallery: nothing to remove."
-        return CHANGED_SINCE
+            return "That image is no longer in the gallery: nothing to remove.", record
+        return CHANGED_SINCE, record
 
-    async def compare(self, record: UndoRecord) -> Shown:
+    async def compare(self, record: UndoRecord) -> tuple[Shown, UndoRecord]:
         """What the slot shows now, next to what the change put there and what it replaced;
-        by fingerprint, not URL: Ecwid serves its own re-encoded copy under another URL."""
+        by identity, not URL: Ecwid serves its own re-encoded copy under another URL. For the
+        gallery, the record comes back with the id the added image has now."""
+        if record.slot.kind == "gallery":
+            return await self._find_added(record)
+        return await self._compare_slot(record), record
+
+    async def _find_added(self, record: UndoRecord) -> tuple[Shown, UndoRecord]:
+        """The gallery image the change added, found by what it shows in the gallery as read
+        just now (ids may be places that shift on a delete or a reorder, not images): the one
+        under the recorded id first. Shown.BEFORE when none is it (the addition is gone)."""
         slot = record.slot
         after = record.after_image
-        if slot.kind == "gallery":
-            if record.new_image_id is None:
-                return Shown.CHANGED
-            url = await self._ecwid.gallery_image_url(slot.product_id, record.new_image_id)
-            if url is None:
-                return Shown.BEFORE  # the addition is gone
-            if url == record.after_link:
-                return Shown.AFTER
-            if after is None and record.after_link:
-                after = await self._link_fingerprint(record.after_link)
-                if after is None:
-                    return Shown.UNKNOWN
-            if after is None or not url:
-                return Shown.AFTER  # recorded before fingerprints: the id decides
-            return Shown.AFTER if await self._shows(url, after) else Shown.CHANGED
+        if after is None and record.after_link:
+            after = await self._link_identity(record.after_link)
+        gallery = await self._ecwid.gallery(slot.product_id)
+        recorded = str(record.new_image_id)
+        images = sorted(
+            (image for image in gallery.images if not image.is_main and image.url),
+            key=lambda image: image.id != recorded,
+        )
+        unreadable = False
+        for image in images:
+            if record.after_link is not None and image.url == record.after_link:
+                return Shown.AFTER, replace(record, new_image_id=int(image.id))
+            if after is None:
+                continue
+            try:
+                if await self._shows(image.shown, after):
+                    return Shown.AFTER, replace(record, new_image_id=int(image.id))
+            except UserFacingError:
+                unreadable = True
+        if after is None and record.after_link:
+            return Shown.UNKNOWN, record
+        if unreadable:
+            raise UserFacingError(UNREADABLE)
+        return Shown.BEFORE, record
+
+    async def _compare_slot(self, record: UndoRecord) -> Shown:
+        slot = record.slot
+        after = record.after_image
         now = await self._ecwid.current_image(slot)
         if now is None:
             return Shown.CHANGED if record.had_previous else Shown.BEFORE
         if record.after_link is not None and now.url == record.after_link:
             return Shown.AFTER  # still served from the link it was given by
         if after is None and record.after_link:
-            after = await self._link_fingerprint(record.after_link)
+            after = await self._link_identity(record.after_link)
             if after is None:  # what it showed cannot be told; what it replaced can
                 shown_before = record.before_image is not None and await self._shows(
-                    now.url, record.before_image
+                    now, record.before_image
                 )
                 return Shown.BEFORE if shown_before else Shown.UNKNOWN
         if record.after is None and after is None:
             return Shown.AFTER  # nothing was read back after the upload: nothing to compare
         if record.after == url_fingerprint(now.url):
             return Shown.AFTER  # still served from where it was right after the upload
-        if after is not None and await self._shows(now.url, after):
+        if after is not None and await self._shows(now, after):
             return Shown.AFTER  # the same picture, e.g. Ecwid's CDN copy of it
-        if record.before_image is not None and await self._shows(now.url, record.before_image):
+        if record.before_image is not None and await self._shows(now, record.before_image):
             return Shown.BEFORE
         return Shown.CHANGED
 
-    async def _link_fingerprint(self, link: str) -> str | None:
+    async def _link_identity(self, link: str) -> str | None:
         """What the image at a link shows; None when it cannot be fetched or read any more."""
         try:
-            return (await fingerprint((await self._probe.download(link)).data)).hex
-        except (UserFacingError, NoFingerprint) as exc:
+            return (await self._recognise.of_link(link)).text
+        except (UserFacingError, NoIdentity) as exc:
             log.info("undo: the change's link could not be compared: %s", exc)
             return None
 
-    async def _shows(self, url: str, image: str) -> bool:
+    async def _shows(self, now: CurrentImage, image: str) -> bool:
+        """Whether the slot shows that image (its stored identity). An identity an older bot
+        stored (a bare hash: no size, no colours) never matches: in doubt, nothing is undone."""
+        wanted = Identity.parse(image)
+        if wanted is None or wanted.legacy:
+            return False
         try:
-            shown = await fingerprint((await self._probe.download(url)).data)
-        except (UserFacingError, NoFingerprint) as exc:
+            shown = await self._recognise.of_shown(now)
+        except (UserFacingError, NoIdentity) as exc:
             log.info("undo: the current image could not be compared: %s", exc)
             raise UserFacingError(UNREADABLE) from exc
-        return shown.same_image(Fingerprint.from_hex(image))
+        return shown.same_image(wanted)
 
     async def _restore(self, record: UndoRecord, kept: bytes | None) -> str | None:
         """Put the slot back (`kept`: the previous image's bytes from the history); a warning
@@ -463,10 +494,10 @@ class UndoFlow:
                 if kept is None:
                     return skipped(COPY_GONE)
                 if record.before_image is None:  # what it showed: from the kept bytes
-                    with contextlib.suppress(NoFingerprint):
-                        before = (await fingerprint(kept)).hex
+                    with contextlib.suppress(NoIdentity):
+                        before = (await self._recognise.of_bytes(kept)).text
                         record = replace(record, before_image=before)
-            shown = await self.compare(record)
+            shown, record = await self.compare(record)
             if shown is Shown.BEFORE:
                 if started:
                     return Outcome(number, LineState.DONE, reason=FOUND_BACK_AFTER_RESTART)

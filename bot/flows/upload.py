@@ -43,9 +43,10 @@ from bot.ecwid.models import (
     UploadResult,
 )
 from bot.ecwid.store import StoreInfo
+from bot.flows.recognise import Recogniser
 from bot.flows.undo import UndoRecord, change_key, record_of, url_fingerprint
 from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePreparer, Prepared, sniff
-from bot.images.fingerprint import NoFingerprint, fingerprint
+from bot.images.identity import NoIdentity
 from bot.images.probe import ImageInfo, ImageProbe, no_authorization
 from bot.images.shared_files import FileImage, SharedFileReader
 from bot.jobs.history import Action, Change, History
@@ -139,8 +140,10 @@ class UploadFlow:
         report: UploadReport,
         images: ImagePreparer,
         history: History,
+        recognise: Recogniser,
     ) -> None:
         self._history = history
+        self._recognise = recognise
         self._ecwid = ecwid
         self._store = store
         self._probe = probe
@@ -153,6 +156,10 @@ class UploadFlow:
     @property
     def ecwid(self) -> EcwidClient:
         return self._ecwid
+
+    @property
+    def recognise(self) -> Recogniser:
+        return self._recognise
 
     async def run(self, request: UploadRequest, who: Requester) -> None:
         """Carry one request to its single final answer; never raises."""
@@ -352,8 +359,8 @@ class UploadFlow:
         data = kept.data if isinstance(kept, ImageInfo) else None
         before_image = None
         if data is not None and job is None:  # a line's is had from its kept bytes, at undo
-            with contextlib.suppress(NoFingerprint):
-                before_image = (await fingerprint(data)).hex
+            with contextlib.suppress(NoIdentity):
+                before_image = (await self._recognise.of_bytes(data)).text
         if slot.kind == "gallery":
             action = Action.ADDED
         else:
@@ -438,7 +445,9 @@ class UploadFlow:
         if slot.kind == "gallery":
             if result.image_id is None:
                 return None, "Ecwid returned no id for the new image"
-            return UndoRecord(slot, result.image_id, None, None), None
+            # Undo finds the image by what it shows: gallery ids may be places that shift.
+            added = await self._fingerprint(request, data)
+            return UndoRecord(slot, result.image_id, None, None, after_image=added), None
         # The read-back, the new image's fingerprint and the kept copy do not wait on each other.
         read_back, new_image, kept_file = await asyncio.gather(
             self._ecwid.current_image(slot),
@@ -484,25 +493,26 @@ class UploadFlow:
         """Whether the slot shows this image already (for the gallery: any of its images), by
         what it shows: for a line whose upload a restart may have cut short. Ecwid may serve
         its own re-encoded copy under another URL, so the link alone does not decide."""
-        urls = await self._ecwid.slot_image_urls(slot)
-        if not urls:
+        shown = await self._ecwid.slot_images(slot)
+        if not shown:
             return False
-        if data is None and request.image_url in urls:
+        if data is None and request.image_url in [image.url for image in shown]:
             return True  # Ecwid still serves the link itself
-        if data is None:
-            assert request.image_url is not None
-            data = (await self._probe.download(request.image_url)).data
         try:
-            wanted = await fingerprint(data)
-        except NoFingerprint:
+            if data is None:
+                assert request.image_url is not None
+                wanted = await self._recognise.of_link(request.image_url)
+            else:
+                wanted = await self._recognise.of_bytes(data)
+        except NoIdentity:
             return False
-        for url in urls:
+        for image in shown:
             try:
-                shown = await fingerprint((await self._probe.download(url)).data)
-            except (UserFacingError, NoFingerprint) as exc:
+                there = await self._recognise.of_shown(image)
+            except (UserFacingError, NoIdentity) as exc:
                 log.info("a slot's image could not be compared: %s", exc)
                 continue
-            if wanted.same_image(shown):
+            if wanted.same_image(there):
                 return True
         return False
 
@@ -512,9 +522,9 @@ class UploadFlow:
         try:
             if data is None:
                 assert request.image_url is not None
-                data = (await self._probe.download(request.image_url)).data
-            return (await fingerprint(data)).hex
-        except (UserFacingError, NoFingerprint) as exc:
+                return (await self._recognise.of_link(request.image_url)).text
+            return (await self._recognise.of_bytes(data)).text
+        except (UserFacingError, NoIdentity) as exc:
             log.info("no fingerprint of the new image: %s", exc)
             return None
 

@@ -22,12 +22,12 @@ import math
 import multiprocessing
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pillow_heif
 from PIL import (
@@ -45,12 +45,20 @@ from PIL import (
 )
 
 from bot.domain.errors import UserFacingError
+from bot.images.identity import Identity, NoIdentity, identity_of
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 ECWID_MAX_BYTES = 20 * 1024 * 1024  # Ecwid's limit
 MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024  # what the bot downloads to convert
-LARGE_PIXELS = 20_000_000  # conversions above this run one at a time (memory)
+LARGE_PIXELS = 20_000_000  # full decodes above this run one at a time (memory)
+# Time limits of the work done in the pool; a worker past its limit is killed (a thread could not
+# be stopped). A TIFF's header is read there: its cost grows with the file (pages, tags).
+CONVERT_SECONDS = 120.0
+IDENTIFY_SECONDS = 30.0
+HEADER_SECONDS = 10.0
+_HEADERS_IN_POOL = frozenset({"TIFF"})
 JPEG_QUALITY = 90
 CONVERTER_NICENESS = 10  # the pool's workers yield the CPU to the bot's event loop (acks first)
 SHRINK_MARGIN = 0.92  # a re-encoded image over 20 MB is scaled by a little more than the ratio
@@ -281,7 +289,9 @@ def _header(stream: BinaryIO) -> Header:
             width=width,
             height=height,
             orientation=int(orientation),
-            frames=int(getattr(image, "n_frames", 1) or 1),
+            # Two at most: `n_frames` walks every page of a TIFF (64,000 tiny pages: 26 s of
+            # CPU); `is_animated` reads only the next page's offset.
+            frames=2 if getattr(image, "is_animated", False) else 1,
             has_location=has_location,
         )
 
@@ -525,6 +535,28 @@ def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
     )
 
 
+def identify(source: Source, max_megapixels: int) -> Identity:
+    """The image's identity (bot.images.identity), in a worker process: the header is checked
+    against the pixel limit before one reduced decode."""
+    try:
+        with _stream(source) as stream:
+            header = _header(stream)
+            if header.megapixels > max_megapixels:
+                raise NoIdentity(
+                    f"{header.width}×{header.height} px is over {max_megapixels} megapixels"
+                )
+            Image.MAX_IMAGE_PIXELS = max_megapixels * 1_000_000
+            stream.seek(0)
+            image = _open(stream, header.format)
+            return identity_of(image, header.width, header.height, header.orientation)
+    except ConversionError as exc:
+        raise NoIdentity(exc.message) from exc
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, NoIdentity):
+            raise
+        raise NoIdentity(f"the image could not be decoded ({type(exc).__name__})") from exc
+
+
 def _resize(image: Image.Image, factor: float) -> Image.Image:
     size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
     return image.resize(size, Image.Resampling.LANCZOS)
@@ -552,14 +584,24 @@ def _lower_priority() -> None:
 
 
 class ImagePreparer:
-    """Makes images ready for Ecwid: metadata out in a thread, pixels in a process pool of at
-    most `cores − 1` workers (at least one), a large image (over 20 megapixels) at a time."""
+    """Makes images ready for Ecwid and tells what they show: metadata out in a thread, pixels in
+    a process pool of at most `cores − 1` workers (at least one), a large image (over 20
+    megapixels, decoded whole) at a time, each task under a time limit."""
 
-    def __init__(self, policy: ImagePolicy, *, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        policy: ImagePolicy,
+        *,
+        workers: int | None = None,
+        convert_seconds: float = CONVERT_SECONDS,
+        identify_seconds: float = IDENTIFY_SECONDS,
+        header_seconds: float = HEADER_SECONDS,
+    ) -> None:
         self.policy = policy
         self._workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self._pool: ProcessPoolExecutor | None = None
         self._large = asyncio.Semaphore(1)
+        self._seconds = (convert_seconds, identify_seconds, header_seconds)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -571,10 +613,19 @@ class ImagePreparer:
             )
         return self._pool
 
+    async def header(self, source: Source) -> Header:
+        """The header (ConversionError when it is no usable image): read in a thread, or in the
+        pool under a time limit for the formats whose header can cost more as the file grows."""
+        with _stream(source) as stream:
+            kind = sniff(stream.read(64))
+        if kind in _HEADERS_IN_POOL:
+            return await self._in_pool(read_header, source, seconds=self._seconds[2])
+        return await asyncio.to_thread(read_header, source)
+
     async def prepare(self, source: Source) -> Prepared:
         """The image (its bytes, or the file it was spooled to) made ready, or a
         ConversionError that says why it cannot be."""
-        header = await asyncio.to_thread(read_header, source)
+        header = await self.header(source)
         size = _size(source)
         check_header(header, self.policy, size)
         if not needs_pixels(header, self.policy, size):  # at most 20 MB: read whole
@@ -582,22 +633,69 @@ class ImagePreparer:
                 source if isinstance(source, bytes) else await asyncio.to_thread(source.read_bytes)
             )
             return await asyncio.to_thread(clean, data, header, self.policy)
-        if header.width * header.height > LARGE_PIXELS:
-            async with self._large:
-                return await self._convert(source)
-        return await self._convert(source)
+        async with self._one_at_a_time(header):
+            return await self._convert(source)
 
-    async def _convert(self, source: Source) -> Prepared:
-        loop = asyncio.get_running_loop()
+    async def identify(self, source: Source) -> Identity:
+        """What the image shows (bot.images.identity); NoIdentity when that cannot be had: not
+        an image, over IMAGE_MAX_MEGAPIXELS (checked from the header, before any decode), or
+        too slow to decode."""
         try:
-            return await loop.run_in_executor(self._executor(), convert, source, self.policy)
+            header = await self.header(source)
+        except ConversionError as exc:
+            raise NoIdentity(exc.message) from exc
+        if header.megapixels > self.policy.max_megapixels:
+            raise NoIdentity(f"{header.width}×{header.height} px is over the pixel limit")
+        try:
+            async with self._one_at_a_time(header):
+                return await self._in_pool(
+                    identify, source, self.policy.max_megapixels, seconds=self._seconds[1]
+                )
+        except ConversionError as exc:
+            raise NoIdentity(exc.message) from exc
+
+    def _one_at_a_time(self, header: Header) -> contextlib.AbstractAsyncContextManager[object]:
+        """Large images are decoded whole one at a time (a JPEG's reduced decode is small, but
+        its conversion is not)."""
+        if header.width * header.height > LARGE_PIXELS:
+            return self._large
+        return contextlib.nullcontext()
+
+    async def _in_pool(self, work: Callable[..., _T], *args: object, seconds: float) -> _T:
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(pool, work, *args), seconds)
+        except TimeoutError as exc:
+            log.warning("an image task ran past %.0f s: its worker is stopped", seconds)
+            self._stop(pool)
+            raise ConversionError(
+                "The image took too long to read; the bot stopped trying. Send it as a JPG or "
+                "PNG, or a smaller file."
+            ) from exc
         except BrokenProcessPool as exc:  # a worker died (out of memory…): a new pool next time
             log.error("the image converter stopped: %s", exc)
-            self._pool = None
+            if self._pool is pool:
+                self._pool = None
             raise ConversionError(
                 "The image could not be converted: the converter stopped. Try again, or send "
                 "a smaller photo."
             ) from exc
+
+    def _stop(self, pool: ProcessPoolExecutor) -> None:
+        """Kill the pool's workers (the only way to stop a decode in progress); the next task
+        starts a new pool."""
+        # ProcessPoolExecutor offers no way to stop one task; its worker processes are killed.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is pool:
+            self._pool = None
+
+    async def _convert(self, source: Source) -> Prepared:
+        try:
+            return await self._in_pool(convert, source, self.policy, seconds=self._seconds[0])
         except ConversionError:
             raise
         except Exception as exc:

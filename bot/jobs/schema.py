@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
 )
 
+IDENTITY_CHARS = 100  # an identity's text is at most 85 characters
+
 metadata = MetaData()
 
 jobs = Table(
@@ -74,7 +76,7 @@ undo_claims = Table(
 
 # The catalog's image history: one row per change the bot made (an upload, a bulk line, an undo).
 # Ids alone cannot tell whether a slot still shows a change (the main image's id is always 0,
-# variations have none, gallery ids change on reorder): the fingerprints can.
+# variations have none, gallery ids change on reorder): the identities can.
 changes = Table(
     "image_changes",
     metadata,
@@ -91,8 +93,10 @@ changes = Table(
     Column("slot", String(16), nullable=False),  # main, gallery or variation
     Column("action", String(16), nullable=False),  # replaced, set, added, removed, undone
     Column("image_id", BigInteger),  # Ecwid's id of the new image, where there is one
-    Column("before_fp", String(16)),  # fingerprints (bot.images.fingerprint), hex
-    Column("after_fp", String(16)),
+    # What each image is (bot.images.identity: size, gradient hash, colours, as text); a bare
+    # 16-digit hash is an older bot's, never trusted alone.
+    Column("before_fp", String(IDENTITY_CHARS)),
+    Column("after_fp", String(IDENTITY_CHARS)),
     Column("before_url", Text),  # where each was served (thumbnails, while they last)
     Column("after_url", Text),
     Column("after_url_fp", String(20)),  # the URL right after the upload (bot.flows.undo)

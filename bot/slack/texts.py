@@ -373,6 +373,10 @@ def bulk_readings() -> str:
     return ":mag_right: These files' names could be read two ways; each uses the SKU that exists:"
 
 
+def bulk_photo_notes() -> str:
+    return ":eyes: Worth a look before you start (these lines run all the same):"
+
+
 def bulk_case_matches() -> str:
     return (
         ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "

@@ -105,16 +105,56 @@ def _bytes_refusal(request: web.Request, body: Any) -> web.Response | None:
     return None
 
 
-def reencode(data: bytes) -> bytes:
-    """Ecwid's copy of an image: not the same bytes (undocumented; modelled as the strictest
-    plausible: re-encoded as JPEG at a lower quality and a smaller size)."""
-    with Image.open(io.BytesIO(data)) as image:
-        smaller = image.convert("RGB").resize(
-            (max(1, image.width * 9 // 10), max(1, image.height * 9 // 10))
+def _async_refusal(body: Any) -> web.Response | None:
+    """What every async "by URL" upload refuses (ref: `url` string required, a blank or malformed
+    one "refused synchronously"; `width` and `height` required, "width and height positive")."""
+    if not isinstance(body, dict):
+        return web.json_response({"errorMessage": "Body is not JSON"}, status=400)
+    url = body.get("url")
+    if not isinstance(url, str) or not url.strip():
+        return web.json_response(
+            {"errorMessage": "Image URL is required", "errorCode": "WRONG_URL"}, status=400
         )
+    for name in ("width", "height"):
+        try:
+            if int(body[name]) > 0:
+                continue
+        except (KeyError, TypeError, ValueError):
+            pass
+        return web.json_response(
+            {"errorMessage": f"Image {name} must be positive", "errorCode": "INCORRECT_IMAGE_SIZE"},
+            status=400,
+        )
+    return None
+
+
+def reencode(data: bytes) -> bytes:
+    """Ecwid's copy of an original: not the same bytes (undocumented; modelled as the strictest
+    plausible: re-encoded as JPEG at a lower quality), at the original's size (ref:
+    `originalImage {url, width, height}` and `imageOriginalUrl` name the original)."""
+    with Image.open(io.BytesIO(data)) as image:
+        copy = image.convert("RGB")
     out = io.BytesIO()
-    smaller.save(out, format="JPEG", quality=70)
+    copy.save(out, format="JPEG", quality=70)
     return out.getvalue()
+
+
+RENDITIONS = (160, 400, 800, 1500)  # ref: media.images[] image160pxUrl … image1500pxUrl
+
+
+def rendition(data: bytes, side: int) -> bytes:
+    """Ecwid's smaller copy of an image: within `side` × `side` px, never enlarged, JPEG."""
+    with Image.open(io.BytesIO(data)) as image:
+        copy = image.convert("RGB")
+    copy.thumbnail((side, side))
+    out = io.BytesIO()
+    copy.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def pixel_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
 
 
 def trim(value: Any, fields: str) -> Any:
@@ -210,6 +250,9 @@ class FakeEcwid(LoopbackServer):
         self.missing_scopes: set[str] = set()  # scopes the token lacks
         self._image_ids = itertools.count(987654321)
         self.stored: dict[int, bytes] = {}  # image id → the bytes uploaded for it
+        # An image's URL → its original's size, where Ecwid knows it (the async upload's width
+        # and height, or the bytes it holds): `originalImage` and legacy `galleryImages[]`.
+        self.sizes: dict[str, tuple[int, int]] = {}
         # As Ecwid: at most `calls` in any `seconds` (a sliding window); past it, 429.
         self.rate_limit: tuple[int, float] | None = None
         self.rate_limited: list[EcwidCall] = []  # the calls answered 429
@@ -258,6 +301,31 @@ class FakeEcwid(LoopbackServer):
     def cdn_url(self, image_id: int) -> str:
         return self.cdn.url(f"/cdn/{image_id}.jpg")
 
+    def replaced_in_admin(self, product_id: int, data: bytes) -> None:
+        """Someone replaces the product's main image in Ecwid's admin: a new original on the
+        CDN, its size and its renditions (as a bytes upload leaves them)."""
+        url, renditions = self.to_cdn(next(self._image_ids), data)
+        width, height = self.sizes[url]
+        product = self.products[product_id]
+        product["originalImage"] = {"url": url, "width": width, "height": height}
+        for image in product.setdefault("media", media())["images"]:
+            if image.get("isMain"):
+                image.update(renditions, imageOriginalUrl=url)
+        self.touch(product_id)
+
+    def to_cdn(self, image_id: int, original: bytes) -> tuple[str, dict[str, str]]:
+        """Ecwid's copies of an image it holds: the original, at its size, and its renditions
+        (ref: `media.images[]` image160pxUrl … image1500pxUrl and imageOriginalUrl); their URLs
+        by field name. The original's size is kept for `originalImage` and `galleryImages[]`."""
+        self.cdn.files[f"{image_id}.jpg"] = original
+        fields = {}
+        for side in RENDITIONS:
+            self.cdn.files[f"{image_id}-{side}.jpg"] = rendition(original, side)
+            fields[f"image{side}pxUrl"] = self.cdn.url(f"/cdn/{image_id}-{side}.jpg")
+        url = self.cdn_url(image_id)
+        self.sizes[url] = pixel_size(original)
+        return url, fields
+
     def touch(self, product_id: int) -> None:
         """The product changed: its updateTimestamp moves on (client: FetchedProduct.
         updateTimestamp; ref: `updatedFrom` finds products changed since)."""
@@ -267,39 +335,68 @@ class FakeEcwid(LoopbackServer):
         """A product as GET /products/{id} and searches answer it: its variations inline as
         `combinations[]` (ref: "Product and search answers carry the product's variations
         inline")."""
-        return {**product, "combinations": self.combinations.get(product["id"], [])}
+        return {
+            **product,
+            "combinations": self.combinations.get(product["id"], []),
+            "galleryImages": self._gallery_images(product),
+        }
+
+    def _gallery_images(self, product: dict[str, Any]) -> list[dict[str, Any]]:
+        """Legacy `galleryImages[] {id, url, originalImageUrl, width, height, orderBy}` (ref:
+        "still sent"; the only place a gallery image's size is given), for the gallery images
+        whose size Ecwid knows."""
+        listed = []
+        for image in product.get("media", {}).get("images", []):
+            url = image.get("imageOriginalUrl")
+            if image.get("isMain") or not url or url not in self.sizes:
+                continue
+            width, height = self.sizes[url]
+            listed.append(
+                {
+                    "id": int(image["id"]) if str(image["id"]).isdigit() else 0,
+                    "url": url,
+                    "originalImageUrl": url,
+                    "width": width,
+                    "height": height,
+                    "orderBy": image.get("orderBy", 0),
+                }
+            )
+        return listed
 
     async def copy_to_cdn(self) -> None:
         """What Ecwid does some time after an upload by link: it fetches the file, copies it to
         its CDN (re-encoded) and serves it from there; the image's URL changes (ref)."""
         async with aiohttp.ClientSession() as session:
 
-            async def copy(url: str) -> str:
+            async def copy(url: str) -> tuple[str, dict[str, str]]:
                 async with session.get(url, ssl=self._client_tls or True) as response:
                     data = await response.read()
-                image_id = next(self._image_ids)
-                self.cdn.files[f"{image_id}.jpg"] = reencode(data)
-                return self.cdn_url(image_id)
+                return self.to_cdn(next(self._image_ids), reencode(data))
 
             for product in self.products.values():
                 original = product.get("originalImage")
+                images = product.get("media", {}).get("images", [])
                 if (
                     isinstance(original, dict)
                     and original.get("url")
                     and not self._on_cdn(original["url"])
                 ):
-                    original["url"] = await copy(original["url"])
+                    original["url"], renditions = await copy(original["url"])
+                    for image in images:
+                        if image.get("isMain"):
+                            image.update(renditions, imageOriginalUrl=original["url"])
                     self.touch(product["id"])
-                for image in product.get("media", {}).get("images", []):
+                for image in images:
                     url = image.get("imageOriginalUrl")
                     if url and not image.get("isMain") and not self._on_cdn(url):
-                        image["imageOriginalUrl"] = await copy(url)
+                        image["imageOriginalUrl"], renditions = await copy(url)
+                        image.update(renditions)
                         self.touch(product["id"])
             for product_id, variations in self.combinations.items():
                 for variation in variations:
                     url = variation.get("originalImageUrl")
                     if url and not self._on_cdn(url):
-                        variation["originalImageUrl"] = await copy(url)
+                        variation["originalImageUrl"], _ = await copy(url)
                         self.touch(product_id)
 
     def _on_cdn(self, url: str) -> bool:
@@ -460,14 +557,20 @@ class FakeEcwid(LoopbackServer):
         if product is None:
             return self._missing(request.match_info["id"])
         body = self.calls[-1].body or {}
+        if refusal := _async_refusal(body):
+            return refusal
         # Ecwid records the link at once (and copies the file to its CDN later).
         product["originalImage"] = {
             "url": body.get("url"),
             "width": int(body.get("width") or 0),
             "height": int(body.get("height") or 0),
         }
+        self.sizes[str(body.get("url"))] = (int(body["width"]), int(body["height"]))
         for image in product.setdefault("media", media())["images"]:
             if image.get("isMain"):
+                # Served from the link until Ecwid copies it: no renditions yet (the strictest
+                # plausible reading of "copies the file to its CDN later").
+                _drop_renditions(image)
                 image["alt"] = body.get("alt") or {}
         self.touch(product["id"])
         answer = self.upload_answer if self.upload_answer is not None else self._async_answer()
@@ -484,13 +587,16 @@ class FakeEcwid(LoopbackServer):
         if refusal := _bytes_refusal(request, body):
             return refusal
         images = product.setdefault("media", media())["images"]
+        image_id = next(self._image_ids)
+        self.stored[image_id] = body
+        url, renditions = self.to_cdn(image_id, body)
         for image in images:
             if image.get("isMain"):
                 image["alt"] = {}  # a new main image comes without alt text
-        image_id = next(self._image_ids)
-        self.stored[image_id] = body
-        self.cdn.files[f"{image_id}.jpg"] = body
-        product["originalImage"] = {"url": self.cdn_url(image_id), "width": 0, "height": 0}
+                _drop_renditions(image)
+                image.update(renditions, imageOriginalUrl=url)
+        width, height = self.sizes[url]
+        product["originalImage"] = {"url": url, "width": width, "height": height}
         self.touch(product["id"])
         return web.json_response({"id": image_id})
 
@@ -513,14 +619,18 @@ class FakeEcwid(LoopbackServer):
         images = product.setdefault("media", media())["images"]
         body = self.calls[-1].body
         alt = body.get("alt", {}) if isinstance(body, dict) else {}
+        if isinstance(body, dict) and (refusal := _async_refusal(body)):
+            return refusal
         if isinstance(body, dict):  # by URL: served from it at first (ref: "async")
             served = body.get("url")
         else:
             if refusal := _bytes_refusal(request, body):
                 return refusal
             self.stored[image_id] = body
-            self.cdn.files[f"{image_id}.jpg"] = body
-            served = self.cdn_url(image_id)
+            served, renditions = self.to_cdn(image_id, body)
+        if isinstance(body, dict):
+            renditions = {}
+            self.sizes[str(served)] = (int(body["width"]), int(body["height"]))
         # client: ProductImage.imageOriginalUrl, where each gallery image is served from
         images.append(
             {
@@ -529,6 +639,7 @@ class FakeEcwid(LoopbackServer):
                 "orderBy": len(images),
                 "alt": alt,
                 "imageOriginalUrl": served,
+                **renditions,
             }
         )
         self.touch(product["id"])
@@ -545,6 +656,8 @@ class FakeEcwid(LoopbackServer):
                 image_id = next(self._image_ids)
                 body = self.calls[-1].body
                 self.touch(product_id)
+                if isinstance(body, dict) and (refusal := _async_refusal(body)):
+                    return refusal
                 if isinstance(body, dict):
                     # ref: the variation's async upload takes `alt` like the main image's.
                     combination["originalImageUrl"] = body.get("url")
@@ -553,8 +666,7 @@ class FakeEcwid(LoopbackServer):
                 if refusal := _bytes_refusal(request, body):
                     return refusal
                 self.stored[image_id] = body
-                self.cdn.files[f"{image_id}.jpg"] = body
-                combination["originalImageUrl"] = self.cdn_url(image_id)
+                combination["originalImageUrl"], _ = self.to_cdn(image_id, body)
                 combination["alt"] = {}  # the bytes call takes no alt text (ref)
                 return web.json_response({"id": image_id})
         return web.json_response(
@@ -629,7 +741,8 @@ class FakeEcwid(LoopbackServer):
             # ref: the lowest orderBy becomes the main image: the product's originalImage is it.
             first = images[0].get("imageOriginalUrl") if images else None
             if first and first != main_url:
-                product["originalImage"] = {"url": first, "width": 0, "height": 0}
+                width, height = self.sizes.get(first, (0, 0))
+                product["originalImage"] = {"url": first, "width": width, "height": height}
         for key, value in (body or {}).items():
             if key != "media":
                 product[key] = value
@@ -707,16 +820,19 @@ class FakeEcwid(LoopbackServer):
             return web.json_response({"deleteCount": 1 if removed else 0})
         body = self.calls[-1].body
         image_id = next(self._image_ids)
+        if isinstance(body, dict) and (refusal := _async_refusal(body)):
+            return refusal
         if isinstance(body, dict):
             url = body.get("url")
-            size = (int(body.get("width") or 0), int(body.get("height") or 0))
+            size = (int(body["width"]), int(body["height"]))
+            self.sizes[str(url)] = size
             category["alt"] = body.get("alt") or {}
         else:
             if refusal := _bytes_refusal(request, body):
                 return refusal
             self.stored[image_id] = body
-            self.cdn.files[f"{image_id}.jpg"] = body
-            url, size = self.cdn_url(image_id), (0, 0)
+            url, _ = self.to_cdn(image_id, body)
+            size = self.sizes[url]
             category["alt"] = {}  # the bytes call takes no alt text
         category["originalImage"] = {"url": url, "width": size[0], "height": size[1]}
         category["originalImageUrl"] = url
@@ -733,6 +849,11 @@ class FakeEcwid(LoopbackServer):
                 "languages": self.languages,
             }
         )
+
+
+def _drop_renditions(image: dict[str, Any]) -> None:
+    for side in RENDITIONS:
+        image.pop(f"image{side}pxUrl", None)
 
 
 async def _trickle(request: web.Request, fault: Fault) -> web.StreamResponse:

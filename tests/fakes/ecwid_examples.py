@@ -60,6 +60,10 @@ MEDIA_CLIENT_SHAPED: dict[str, Any] = {
             "id": "4519591925",
             "orderBy": 1,
             "isMain": False,
+            "image160pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/9.jpg",
+            "image400pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/10.jpg",
+            "image800pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/11.jpg",
+            "image1500pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/12.jpg",
             "imageOriginalUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/6.jpg",
             "alt": {"main": "Side"},
         },
@@ -85,9 +89,23 @@ VARIATION_CLIENT_SHAPED: dict[str, Any] = {
     "alt": {"main": "Red toy", "translated": {"nl": "Rood speelgoed"}},
 }
 
+# CLIENT_SHAPED: dto/product/result/FetchedProduct.kt GalleryImage (legacy, still sent: ref): id
+# Long, orderBy, width, height, url, originalImageUrl… — the only place a gallery image's size is.
+GALLERY_IMAGES_CLIENT_SHAPED: list[dict[str, Any]] = [
+    {
+        "id": 4519591925,
+        "orderBy": 1,
+        "width": 1200,
+        "height": 900,
+        "url": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/6.jpg",
+        "originalImageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/6.jpg",
+    }
+]
+
 PRODUCT = {
     **PRODUCT_DOCUMENTED,
     "media": MEDIA_CLIENT_SHAPED,
+    "galleryImages": GALLERY_IMAGES_CLIENT_SHAPED,
     "combinations": [VARIATION_CLIENT_SHAPED],
 }
 
@@ -134,6 +152,11 @@ READ_BY_THE_BOT: dict[str, tuple[tuple[str, ...], type]] = {
     "image alt": (("media", "images", "[]", "alt"), dict),
     "image alt main": (("media", "images", "[]", "alt", "main"), str),
     "image alt translated": (("media", "images", "[]", "alt", "translated"), dict),
+    "image rendition": (("media", "images", "[]", "image1500pxUrl"), str),
+    "image original": (("media", "images", "[]", "imageOriginalUrl"), str),
+    "gallery image size url": (("galleryImages", "[]", "originalImageUrl"), str),
+    "gallery image width": (("galleryImages", "[]", "width"), int),
+    "gallery image height": (("galleryImages", "[]", "height"), int),
     "variation id": (("combinations", "[]", "id"), int),
     "variation sku": (("combinations", "[]", "sku"), str),
     "variation options": (("combinations", "[]", "options"), list),

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, insert, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
+from bot.images.identity import Identity
 from bot.jobs.history import Action, Change, History
-from bot.jobs.schema import kept_images
-from bot.jobs.store import Job, JobStore, Line, LineState, Outcome
+from bot.jobs.schema import changes, kept_images
+from bot.jobs.store import MIGRATIONS, Job, JobStore, Line, LineState, Outcome
 
 
 def _change(letter: str, **extra: object) -> Change:
@@ -86,5 +90,53 @@ async def test_a_lines_change_is_written_with_its_outcome_once_whatever_the_retr
         assert list(await history.of_job(job.id)) == [1]
         assert await history.kept_copy("c" * 32) == b"before"
         assert (await jobs.counts(job.id)).done == 1
+    finally:
+        await jobs.close()
+
+
+async def test_identities_fit_after_migration_0006_and_an_older_bare_hash_stays_readable(
+    database_url: str,
+) -> None:
+    """A store made by the bot before identities (at 0005: PostgreSQL enforces String(16)) is
+    migrated at start; a full identity then fits, and an older bare hash is read as legacy."""
+    url = sqlalchemy_url(database_url) or ""
+    engine = create_async_engine(url)
+
+    def at_0005(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(at_0005)
+            await connection.execute(
+                insert(changes).values(
+                    id="o" * 32,
+                    at=time.time(),
+                    user_id="U1",
+                    product_id=7,
+                    slot="main",
+                    action="replaced",
+                    before_fp="0123456789abcdef",
+                    after_fp="fedcba9876543210",
+                    outcome="done",
+                )
+            )
+    finally:
+        await engine.dispose()
+    jobs = await JobStore.open(url)  # migrates to the head
+    history = History(jobs)
+    try:
+        identity = Identity(100000, 100000, 2**63 + 5, bytes(range(27)))
+        assert len(identity.text) == 85  # the longest there is
+        await history.add(_change("n", before_fp=identity.text, after_fp=identity.text))
+        new = await history.change("n" * 32)
+        assert new is not None and Identity.parse(new.after_fp) == identity
+        old = await history.change("o" * 32)
+        assert old is not None
+        legacy = Identity.parse(old.before_fp)
+        assert legacy is not None and legacy.legacy and not legacy.same_image(identity)
     finally:
         await jobs.close()

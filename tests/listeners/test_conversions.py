@@ -245,10 +245,10 @@ async def test_small_images_and_odd_shapes_in_the_gallery_are_uploaded_with_advi
 async def test_a_bulk_job_of_phone_photos_plans_converts_and_reports_each_change(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
-    heic = heic_photo(640, 480)
+    # Two photos (the same one twice for one product would be a duplicate, left out).
     files = [
-        slack.add_file("F0H1", "RS-1.HEIC", heic, "image/heic"),
-        slack.add_file("F0H2", "RS-1_2.heic", heic, "image/heic"),
+        slack.add_file("F0H1", "RS-1.HEIC", heic_photo(640, 480), "image/heic"),
+        slack.add_file("F0H2", "RS-1_2.heic", heic_photo(800, 600), "image/heic"),
         slack.add_file("F0H3", "BH-2.jpg", sideways_jpeg(600, 400), "image/jpeg"),
     ]
     shortcut = message_shortcut("use_as_product_images", {"files": files}, "C123")

@@ -158,8 +158,7 @@ async def test_undo_is_refused_after_a_change_in_the_ecwid_admin(
     await bot.command(f"123 {images.link('new.jpg')}")
     reply = await reply_of(slack)
     await ecwid.copy_to_cdn()
-    ecwid.cdn.files["admin.jpg"] = jpeg("chosen in the admin")  # someone replaced it there
-    ecwid.products[123]["originalImage"]["url"] = ecwid.cdn.url("/cdn/admin.jpg")
+    ecwid.replaced_in_admin(123, jpeg("chosen in the admin"))  # someone replaced it there
     await bot.interaction(press_undo(reply, bot.response_url))
     assert "The image has changed since this upload" in (await slack.wait_for_response())["text"]
     await bot.idle()

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.bulk import READ_AS
+from bot.domain.bulk import PHOTO_NOTE, READ_AS
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
 
@@ -79,13 +79,17 @@ def plan_blocks(
     # ways: the plan says which SKU, or which reading, it used.
     noted = [line for line in lines if line.status == "pending" and line.reason]
     read = [line for line in noted if (line.reason or "").startswith(READ_AS)]
-    cased = [line for line in noted if line not in read]
+    photos = [line for line in noted if (line.reason or "").startswith(PHOTO_NOTE)]
+    cased = [line for line in noted if line not in read and line not in photos]
     if cased:
         listed = line_list(cased, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
         blocks.append(_section("\n".join([texts.bulk_case_matches(), *listed])))
     if read:
         listed = line_list(read, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
         blocks.append(_section("\n".join([texts.bulk_readings(), *listed])))
+    if photos:
+        listed = line_list(photos, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
+        blocks.append(_section("\n".join([texts.bulk_photo_notes(), *listed])))
     duplicates = [line for line in lines if line.status == "duplicate"]
     if duplicates:
         listed = line_list(duplicates, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
