@@ -77,6 +77,7 @@ class Settings:
     drop_group_seconds: float = 10.0
     naming: NamingRules = DEFAULT_NAMING  # FILENAME_VIEWS, FILENAME_PATTERN
     duplicate_check_max_lines: int = 200  # plans up to this many lines are checked for duplicates
+    csv_parse_seconds: float = 20.0  # a bulk CSV's parse stops past this (tests make it tiny)
     env_file: str | None = None  # the .env file the settings were read from, if any
 
     @property

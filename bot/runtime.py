@@ -145,6 +145,7 @@ class Runtime:
             after_finish=after_job,
             naming=settings.naming,
             duplicate_lines=settings.duplicate_check_max_lines,
+            parse_seconds=settings.csv_parse_seconds,
         )
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on

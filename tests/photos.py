@@ -94,6 +94,41 @@ def tiff_scan(width: int = 800, height: int = 600) -> bytes:
     return out.getvalue()
 
 
+def cmyk_jpeg(width: int = 600, height: int = 400) -> bytes:
+    """A print shop's JPEG: CMYK, no colour profile, stored inverted as Adobe writes it (Pillow
+    writes the Adobe APP14 marker, as Photoshop does)."""
+    out = io.BytesIO()
+    upright(width, height).convert("CMYK").save(out, "JPEG", quality=92)
+    data = out.getvalue()
+    assert b"Adobe" in data and b"ICC_PROFILE" not in data
+    return data
+
+
+def grey_tiff(mode: str, bright: float, dark: float, width: int = 400, height: int = 300) -> bytes:
+    """A scientific or scanner TIFF in 32-bit float ("F"), 32-bit integer ("I") or 16-bit
+    ("I;16") grey: the top half `bright`, the bottom half `dark`."""
+    if mode == "I;16":  # Pillow fills 16-bit grey wrongly: the values are written as they are
+        top, bottom = (int(v).to_bytes(2, "little") for v in (bright, dark))
+        rows = top * width * (height // 2) + bottom * width * (height - height // 2)
+        image = Image.frombytes("I;16", (width, height), rows)
+    else:
+        image = Image.new(mode, (width, height), dark)
+        image.paste(bright, (0, 0, width, height // 2))
+    out = io.BytesIO()
+    image.save(out, "TIFF")
+    return out.getvalue()
+
+
+def is_bright_above_dark(image: Image.Image) -> bool:
+    """White on top and black at the bottom, as `grey_tiff` drew it (JPEG's values are near)."""
+    grey = image.convert("L")
+    width, height = grey.size
+    top = grey.getpixel((width // 2, height // 8))
+    bottom = grey.getpixel((width // 2, height * 7 // 8))
+    assert isinstance(top, int) and isinstance(bottom, int)
+    return top > 215 and bottom < 40
+
+
 def png_over_20_mb() -> bytes:
     """A camera PNG past Ecwid's 20 MB: noise does not compress (2,900 × 2,900 × 3 bytes)."""
     side = 2900

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ MAX_LINES = 5_000
 MAX_ROWS_READ = 50_000
 MAX_FIELDS = 200
 MAX_LINE_TEXT = 300  # characters of a line kept for the plan and the report
+DEADLINE_EVERY = 64  # physical lines read between two looks at the parse's deadline
 REQUIRED_COLUMNS = ("product", "image_url")
 OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id")
 _FILE_NAME = re.compile(
@@ -46,6 +48,10 @@ PATTERN_SECONDS = 0.05  # FILENAME_PATTERN's time limit, a name
 
 class BulkInputError(UserFacingError):
     """The input as a whole cannot become a job (too many lines, an unreadable CSV…)."""
+
+
+class ParseDeadline(Exception):
+    """The CSV's parse ran past its time limit, and stopped there."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,14 @@ def _too_many(count: int | None = None) -> BulkInputError:
     )
 
 
-def _bounded(text: str, delimiter: str) -> Iterator[str]:
+def _bounded(text: str, delimiter: str, deadline: float | None) -> Iterator[str]:
     """The text's physical lines for the CSV reader, refused past the budgets before the
-    reader makes a row of them (a line of a million commas would be a million fields)."""
+    reader makes a row of them (a line of a million commas would be a million fields), and
+    stopped at the deadline (`time.monotonic()`): every row is made of lines read here, so
+    the parse ends by itself, in its own thread, soon after its time is up."""
     for number, line in enumerate(io.StringIO(text, newline=""), 1):
+        if deadline is not None and number % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+            raise ParseDeadline
         if number > MAX_ROWS_READ:
             raise _too_many()
         if line.count(delimiter) >= MAX_FIELDS:
@@ -128,10 +138,12 @@ def _parse_line(number: int, line: str) -> BulkLine:
     return BulkLine(number, _shown(line), problem=problem)
 
 
-def parse_csv(data: bytes) -> list[BulkLine]:
+def parse_csv(data: bytes, seconds: float | None = None) -> list[BulkLine]:
     """A CSV file: UTF-8 (with or without BOM), comma or semicolon separated, a header row
     naming `product` and `image_url` (and optionally width, height, alt, alt.LANG, to), in any
-    case and order. Line numbers are the file's own (the header is line 1)."""
+    case and order. Line numbers are the file's own (the header is line 1). With `seconds`,
+    ParseDeadline once the parse has taken longer (checked every few lines)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -141,7 +153,7 @@ def parse_csv(data: bytes) -> list[BulkLine]:
     end = text.find("\n")
     first = text if end < 0 else text[:end]  # not split: that would copy the whole rest
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(_bounded(text, delimiter), delimiter=delimiter)
+    reader = csv.reader(_bounded(text, delimiter, deadline), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

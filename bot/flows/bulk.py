@@ -26,7 +26,7 @@ from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
-from bot.flows.bulk_plan import Planner
+from bot.flows.bulk_plan import PARSE_SECONDS, Planner
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import JobRun
 from bot.flows.bulk_undo import JobUndoer
@@ -62,6 +62,7 @@ class BulkFlow:
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
         naming: NamingRules | None = None,
         duplicate_lines: int = 200,
+        parse_seconds: float = PARSE_SECONDS,
     ) -> None:
         self._undos = undos
         self._history = history
@@ -82,6 +83,7 @@ class BulkFlow:
             naming=naming,
             duplicates=DuplicateCheck(uploads.ecwid, uploads, uploads.recognise),
             duplicate_lines=duplicate_lines,
+            parse_seconds=parse_seconds,
         )
         self._undoer = JobUndoer(
             jobs=jobs,

@@ -26,6 +26,7 @@ from bot.domain.bulk import (
     Caption,
     NamedFile,
     NamingRules,
+    ParseDeadline,
     captioned,
     name_files,
     parse_csv,
@@ -156,8 +157,10 @@ class Planner:
         naming: NamingRules | None = None,
         duplicates: DuplicateCheck | None = None,
         duplicate_lines: int = 200,
+        parse_seconds: float = PARSE_SECONDS,
     ) -> None:
         self._naming = naming or NamingRules()
+        self._parse_seconds = parse_seconds
         self._duplicate_check = duplicates
         self._duplicate_lines = duplicate_lines
         self._jobs = jobs
@@ -181,12 +184,15 @@ class Planner:
     async def plan_csv(self, who: Requester, channel_id: str, file: SharedFile) -> None:
         async def read() -> list[BulkLine]:
             data = await self._uploads.read_file(file)
-            try:  # CPU work: in a thread, so that acks are not held up, and under a time limit
-                return await asyncio.wait_for(asyncio.to_thread(parse_csv, data), PARSE_SECONDS)
-            except TimeoutError:
+            seconds = self._parse_seconds
+            # CPU work: in a thread, so that acks are not held up. The parse watches its own
+            # time limit and stops there: a thread cannot be stopped from outside, and one left
+            # running would go on taking a core (and the person's turn) after the refusal.
+            try:
+                return await asyncio.to_thread(parse_csv, data, seconds)
+            except ParseDeadline:
                 raise BulkInputError(
-                    f"The CSV file could not be read within {PARSE_SECONDS:g} s: send a smaller "
-                    "one."
+                    f"The CSV file could not be read within {seconds:g} s: send a smaller one."
                 ) from None
 
         await self._plan(who, channel_id, "csv", None, read)

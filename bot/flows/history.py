@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.errors import UserFacingError
-from bot.domain.requests import ProductId, ProductRef, Requester
+from bot.domain.requests import CategoryId, ProductId, ProductRef, Requester
 from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.store import StoreInfo
 from bot.jobs.history import Change, History, Pruned
@@ -48,8 +48,11 @@ class HistoryReport(Protocol):
         name: str | None,
         changes: Sequence[Change],
         view_id: str | None = None,
+        *,
+        category: bool = False,
     ) -> None:
-        """Privately, or in the Product history form (`view_id`)."""
+        """Privately, or in the Product history form (`view_id`); `category`: the changes are
+        a category's (`product_id` is its id)."""
         ...
 
     async def home(
@@ -88,23 +91,28 @@ class HistoryFlow:
         self._refreshing: dict[str, asyncio.Task[None]] = {}
 
     async def product(self, who: Requester, ref: ProductRef, view_id: str | None = None) -> None:
-        """A product's changes, newest first, privately (or in the form `view_id`); never
-        raises."""
+        """A product's changes (or a category's, for `category:ID`), newest first, privately
+        (or in the form `view_id`); never raises."""
+        category = isinstance(ref, CategoryId)
         try:
             name = None
             try:
                 product = await self._store.product(ref)
                 product_id, name = product.id, product.name
             except ProductNotFound:
-                if not isinstance(ref, ProductId):
+                if not isinstance(ref, ProductId | CategoryId):
                     raise
                 product_id = ref.id  # deleted from the store: its history is still worth seeing
             try:
-                changes = await self._history.of_product(product_id, PRODUCT_CHANGES)
+                changes = await self._history.of_product(
+                    product_id, PRODUCT_CHANGES, category=category
+                )
             except Exception as exc:
                 log.warning("history unreadable: %s", type(exc).__name__)
                 raise STORE_AWAY from exc
-            await self._report.product_history(who, product_id, name, changes, view_id)
+            await self._report.product_history(
+                who, product_id, name, changes, view_id, category=category
+            )
         except (UserFacingError, EcwidError) as error:
             await self._report.failed(who, error, view_id)
         except Exception:

@@ -107,6 +107,7 @@ class Header:
     orientation: int  # EXIF orientation: 1 is upright
     frames: int
     has_location: bool
+    cmyk: bool = False  # print colours (CMYK, YCCK): converted to sRGB, whatever the format
 
     @property
     def megapixels(self) -> float:
@@ -126,20 +127,25 @@ class Prepared:
     turned_upright: bool = False
     location_removed: bool = False
     scaled: bool = False
+    colours_converted: bool = False  # from CMYK (print) to sRGB (screens)
+    range_scaled: bool = False  # 16-bit, 32-bit or float grey: spread from its own range
 
     @property
     def converted(self) -> bool:
         return self.format != self.source_format
 
     @property
-    def changed(self) -> bool:
+    def re_encoded(self) -> bool:
         return (
             self.converted
-            or self.turned_upright
-            or self.location_removed
             or self.scaled
+            or self.colours_converted
             or self.bytes_before > ECWID_MAX_BYTES
         )
+
+    @property
+    def changed(self) -> bool:
+        return self.re_encoded or self.turned_upright or self.location_removed
 
     def summary(self) -> str:
         """What was done, in one line of plain text ("" when nothing worth saying): e.g.
@@ -153,13 +159,17 @@ class Prepared:
             )
         elif self.scaled or self.bytes_before > ECWID_MAX_BYTES:
             parts.append(f"re-encoded as {format_name(self.format)}")
+        if self.colours_converted:
+            parts.append("colours converted from CMYK (print) to sRGB (screens)")
+        if self.range_scaled:
+            parts.append("brightness scaled from the image's own range")
         if self.turned_upright:
             parts.append("turned upright")
         if self.location_removed:
             parts.append("location data removed")
         if self.scaled:
             parts.append(f"scaled to {self.width}×{self.height}")
-        if self.converted or self.scaled or self.bytes_before > ECWID_MAX_BYTES:
+        if self.re_encoded:
             parts.append(f"{_megabytes(self.bytes_before)} → {_megabytes(len(self.data))}")
         text = " · ".join(parts)
         return text[:1].upper() + text[1:]
@@ -293,6 +303,7 @@ def _header(stream: BinaryIO) -> Header:
             # CPU); `is_animated` reads only the next page's offset.
             frames=2 if getattr(image, "is_animated", False) else 1,
             has_location=has_location,
+            cmyk=image.mode == "CMYK",
         )
 
 
@@ -335,7 +346,11 @@ def needs_pixels(header: Header, policy: ImagePolicy, size: int) -> bool:
     removed from the bytes."""
     too_long = policy.max_side is not None and max(header.width, header.height) > policy.max_side
     return (
-        header.format not in READY or header.orientation != 1 or size > ECWID_MAX_BYTES or too_long
+        header.format not in READY
+        or header.orientation != 1
+        or header.cmyk
+        or size > ECWID_MAX_BYTES
+        or too_long
     )
 
 
@@ -455,12 +470,47 @@ def _to_output_mode(image: Image.Image, alpha: bool) -> Image.Image:
     mode = "RGBA" if alpha else "RGB"
     if image.mode == mode:
         return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit or float grey
+    if image.mode in ("I;16", "I;16B", "I;16L"):  # 16-bit grey: its range is the format's
         image = image.point(lambda v: v / 256).convert("L")
+    elif image.mode in WIDE_GREY:
+        image = _spread(image)
     converted = image.convert(mode)
     if "icc_profile" in image.info:
         converted.info["icc_profile"] = image.info["icc_profile"]
     return converted
+
+
+# Grey in 32-bit integers or floats: no range is implied (a float scan may run 0..1, a camera's
+# counts 0..4000), so the values are spread from their own lowest to their highest.
+WIDE_GREY = frozenset({"I", "F"})
+RANGE_SAMPLE_PIXELS = 1_000_000  # NaN or infinity in the values: the range read from a sample
+
+
+def _spread(image: Image.Image) -> Image.Image:
+    """8-bit grey from 32-bit integer or float grey, its lowest value black and its highest
+    white (NaN shows black, infinities black or white)."""
+    low, high = _finite_range(image)
+    if high <= low:  # one value throughout: black for nothing, white for anything brighter
+        return Image.new("L", image.size, 0 if high <= 0 else 255)
+    scale = 255 / (high - low)
+    offset = -low * scale
+    return image.point(lambda v: v * scale + offset).convert("L")  # clipped to 0..255
+
+
+def _finite_range(image: Image.Image) -> tuple[float, float]:
+    extrema = image.getextrema()
+    assert isinstance(extrema[0], int | float) and isinstance(extrema[1], int | float)
+    low, high = float(extrema[0]), float(extrema[1])
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high
+    # A float image with NaN or infinite values: the finite ones, from at most a megapixel.
+    step = max(1, math.ceil(math.sqrt(image.width * image.height / RANGE_SAMPLE_PIXELS)))
+    sample = image.resize(
+        (max(1, image.width // step), max(1, image.height // step)), Image.Resampling.NEAREST
+    )
+    values = [v for v in sample.get_flattened_data() if isinstance(v, int | float)]
+    finite = [float(v) for v in values if math.isfinite(v)]
+    return (min(finite), max(finite)) if finite else (0.0, 0.0)
 
 
 def _encode(image: Image.Image, fmt: str, icc: bytes | None, exif: bytes | None) -> bytes:
@@ -500,6 +550,7 @@ def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
     exif = image.getexif()
     icc = image.info.get("icc_profile")
     cmyk = image.mode == "CMYK"
+    spread = image.mode in WIDE_GREY
     if header.orientation != 1:  # the original is let go at once: a 48-MP photo is 184 MB
         image = ImageOps.exif_transpose(image)
     alpha = _has_alpha(image)
@@ -532,6 +583,8 @@ def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
         turned_upright=header.orientation != 1,
         location_removed=header.has_location and not policy.keep_metadata,
         scaled=max(ready.size) < long_side,  # by the draft, the cap or to fit in 20 MB
+        colours_converted=cmyk,
+        range_scaled=spread,
     )
 
 

@@ -79,13 +79,16 @@ class ImageInfo:
     data: bytes = field(default=b"", repr=False, compare=False)  # the whole file, from download()
     orientation: int = 1  # a JPEG's EXIF orientation, from its header
     file_bytes: int | None = None  # the whole file's size, when the host said or it was counted
+    cmyk: bool = False  # a JPEG in print colours (CMYK or YCCK), from its header
 
     @property
     def ready_for_ecwid(self) -> bool:
-        """Ecwid can take it by its link as it is: JPG, PNG or GIF, upright, at most 20 MB."""
+        """Ecwid can take it by its link as it is: JPG, PNG or GIF in screen colours, upright, at
+        most 20 MB. A CMYK JPEG is converted to sRGB first: Ecwid would pass it on as it is."""
         return (
             self.format in READY
             and self.orientation == 1
+            and not self.cmyk
             and (self.file_bytes or 0) <= MAX_FILE_SIZE
         )
 
@@ -165,11 +168,20 @@ def pixel_size(data: bytes, kind: str) -> tuple[int, int] | None:
     """The pixel size from the header, or None while more bytes are needed (or for a format the
     bot converts: its size is known once it is)."""
     header = _header(data, kind)
-    return header[:2] if header else None
+    return (header.width, header.height) if header else None
 
 
-def _header(data: bytes, kind: str) -> tuple[int, int, int] | None:
-    """Width, height and EXIF orientation from a JPG, PNG or GIF header."""
+@dataclass(frozen=True)
+class _Parsed:
+    width: int
+    height: int
+    orientation: int
+    cmyk: bool
+
+
+def _header(data: bytes, kind: str) -> _Parsed | None:
+    """Width, height, EXIF orientation and print colours (CMYK) from a JPG, PNG or GIF
+    header."""
     if kind not in _PARSERS:
         return None
     try:
@@ -178,7 +190,7 @@ def _header(data: bytes, kind: str) -> tuple[int, int, int] | None:
             if width <= 0 or height <= 0:
                 return None
             orientation = image.getexif().get(0x0112, 1) if kind == "JPEG" else 1
-            return width, height, int(orientation or 1)
+            return _Parsed(width, height, int(orientation or 1), image.mode == "CMYK")
     except Exception:  # a truncated header fails in parser-specific ways
         return None
 
@@ -499,14 +511,14 @@ class ImageProbe:
             if kind and (len(data) - tried_at >= PARSE_STEP or len(data) >= MAX_BYTES_READ):
                 tried_at = len(data)
                 if header := _header(bytes(data), kind):
-                    return ImageInfo(kind, *header[:2], len(data), url, orientation=header[2])
+                    return _info(kind, header, len(data), url)
             if len(data) >= MAX_BYTES_READ:
                 break
         kind = kind or sniff_format(bytes(data), content_type, final=True)
         if kind and kind not in READY:
             return ImageInfo(kind, None, None, len(data), url)
         if kind and (header := _header(bytes(data), kind)):
-            return ImageInfo(kind, *header[:2], len(data), url, orientation=header[2])
+            return _info(kind, header, len(data), url)
         if len(data) >= MAX_BYTES_READ:
             if kind and not need_size:
                 return ImageInfo(kind, None, None, len(data), url)
@@ -515,6 +527,18 @@ class ImageProbe:
                 "(e.g. `800x600`) or the form."
             )
         raise ProbeError("The image file is cut short or damaged.")
+
+
+def _info(kind: str, header: _Parsed, read: int, url: str) -> ImageInfo:
+    return ImageInfo(
+        kind,
+        header.width,
+        header.height,
+        read,
+        url,
+        orientation=header.orientation,
+        cmyk=header.cmyk,
+    )
 
 
 def _image(result: ImageInfo | RawFile) -> ImageInfo:

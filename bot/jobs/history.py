@@ -151,11 +151,16 @@ class History:
         found = await self._many(_read().where(changes.c.id == change_id))
         return found[0] if found else None
 
-    async def of_product(self, product_id: int, limit: int) -> list[Change]:
-        """Newest first, across its slots."""
+    async def of_product(
+        self, product_id: int, limit: int, *, category: bool = False
+    ) -> list[Change]:
+        """Newest first, across its slots: a product's (main, gallery, variations), or with
+        `category` the category's of that id. Ecwid numbers products and categories apart, so
+        product 12 and category 12 are two things, each with its own changes."""
+        kind = changes.c.slot == "category" if category else changes.c.slot != "category"
         return await self._many(
             _read()
-            .where(changes.c.product_id == product_id)
+            .where(changes.c.product_id == product_id, kind)
             .order_by(desc(changes.c.at), desc(changes.c.id))
             .limit(limit)
         )

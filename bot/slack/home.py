@@ -61,11 +61,15 @@ class SlackHistoryReport:
         name: str | None,
         changes: Sequence[Change],
         view_id: str | None = None,
+        *,
+        category: bool = False,
     ) -> None:
         base = await self._base_url()
-        text = texts.history_head(product_id, name, len(changes))
+        text = texts.history_head(product_id, name, len(changes), category=category)
         for images in (True, False):
-            blocks = history_blocks(product_id, name, changes, base, images=images)
+            blocks = history_blocks(
+                product_id, name, changes, base, images=images, category=category
+            )
             try:
                 if view_id is not None:
                     await self._slack.views_update(view_id=view_id, view=history_modal(blocks))

@@ -703,8 +703,16 @@ def change_line(
     return text
 
 
-def history_head(product_id: int, name: str | None, shown: int) -> str:
-    title = f"{code(name)} (#{product_id})" if name else f"product #{product_id}"
+def target_number(target_id: int, slot: str) -> str:
+    """e.g. "product #12", "category #12": Ecwid numbers the two apart."""
+    return f"{'category' if slot == 'category' else 'product'} #{target_id}"
+
+
+def history_head(product_id: int, name: str | None, shown: int, *, category: bool = False) -> str:
+    kind = "category" if category else "product"
+    title = f"{code(name)} (#{product_id})" if name else f"{kind} #{product_id}"
+    if name and category:
+        title = f"category {title}"
     if not shown:
         return f":card_index_dividers: No image changes by the bot are recorded for {title}."
     return f":card_index_dividers: Image changes of {title}, newest first:"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -59,6 +60,7 @@ class FakeSlack(LoopbackServer):
         self.remote_files: dict[str, dict[str, Any]] = {}  # not hosted by Slack
         self.file_redirects: dict[str, str] = {}  # id → where its download redirects
         self.downloads: list[Download] = []
+        self.held_files: dict[str, asyncio.Event] = {}  # id → its download answers once set
         self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
         self.web_app.router.add_post("/api/{method}", self._api)
@@ -219,8 +221,15 @@ class FakeSlack(LoopbackServer):
             return web.Response(body=SIGN_IN_PAGE, content_type="text/html")
         if file_id in self.file_redirects:
             raise web.HTTPFound(self.file_redirects[file_id])
+        if (held := self.held_files.get(file_id)) is not None:
+            await held.wait()  # a slow download, for as long as the test says
         data, mimetype = self.files[file_id]
         return web.Response(body=data, content_type=mimetype)
+
+    def hold_file(self, file_id: str) -> asyncio.Event:
+        """The file's download waits until the returned event is set."""
+        self.held_files[file_id] = asyncio.Event()
+        return self.held_files[file_id]
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["id"]

@@ -9,16 +9,20 @@ import itertools
 import json
 import logging
 import re
+import sys
 import time
 from dataclasses import replace
+from types import FrameType
 
 import pytest
 
 from bot.config import Settings
 from bot.config import database_url as sqlalchemy_url
+from bot.domain import bulk
 from tests.bulk_helpers import (
     bulk_form_submission,
     lines_for,
+    photo,
     press,
     serve_photos,
     stock,
@@ -32,7 +36,7 @@ from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
 from tests.postgres import PostgresServer
-from tests.slack_requests import message_shortcut
+from tests.slack_requests import USER, message_shortcut
 
 
 async def test_the_command_opens_the_bulk_form(bot: BotUnderTest, slack: FakeSlack) -> None:
@@ -216,6 +220,94 @@ async def test_a_csv_of_more_than_five_thousand_lines_is_refused_whole(
         in (refused[0].params["text"])
     )
     assert ecwid.calls == []
+
+
+def csv_of(ids: list[int], images: FakeImageHost) -> bytes:
+    """A CSV of a line a product, each with a link to a photo of its own and an alt text."""
+    lines = []
+    for n in ids:
+        images.files[f"{n}.jpg"] = Served(photo(f"{n}"), "image/jpeg")
+        lines.append(f'{n},{images.link(f"{n}.jpg")},"Photo of {n}, front view"')
+    return ("product,image_url,alt\n" + "\n".join(lines) + "\n").encode()
+
+
+def threads_parsing() -> list[int]:
+    """The threads whose stack is in the CSV parse (bot.domain.bulk) at this moment."""
+
+    def in_parse(frame: FrameType | None) -> bool:
+        while frame is not None:
+            if frame.f_code.co_filename == bulk.__file__:
+                return True
+            frame = frame.f_back
+        return False
+
+    return [ident for ident, frame in sys._current_frames().items() if in_parse(frame)]
+
+
+async def test_a_csv_past_its_parse_limit_is_refused_and_its_parse_has_stopped(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """5,000 lines take a few tenths of a second to parse; with a limit of 10 ms the person is
+    told, and the parse stopped by then: no thread goes on with it after the refusal."""
+    ids = stock(ecwid, 3)
+    lines = [f'{ids[n % 3]},{images.link(f"{n}.jpg")},"Photo {n}, front view"' for n in range(5000)]
+    data = ("product,image_url,alt\n" + "\n".join(lines)).encode()
+    file = slack.add_file("F0SLOW", "slow.csv", data, "text/csv")
+    async with serving(replace(settings, csv_parse_seconds=0.01), slack) as bot:
+        await bot.interaction(bulk_form_submission(csv_file=file))
+        refused = await slack.wait_until(
+            lambda: [c for c in slack.calls_to("chat.update") if "not planned" in c.params["text"]],
+            timeout=10,
+        )
+        still_parsing = threads_parsing()
+    assert (
+        "The CSV file could not be read within 0.01 s: send a smaller one."
+        in refused[0].params["text"]
+    )
+    assert still_parsing == []
+    assert ecwid.calls == []
+
+
+async def test_a_persons_second_input_waits_for_their_first_while_others_go_ahead(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """One plan a person at a time: their second CSV is read only once their first is planned
+    (it waits its turn, it is not refused); another person's is not held up meanwhile."""
+    ids = stock(ecwid, 6)
+    first = slack.add_file("F0TURN1", "first.csv", csv_of(ids[:1], images), "text/csv")
+    second = slack.add_file("F0TURN2", "second.csv", csv_of(ids[1:3], images), "text/csv")
+    other = slack.add_file("F0TURN3", "other.csv", csv_of(ids[3:], images), "text/csv")
+    first_download = slack.hold_file("F0TURN1")
+
+    def plans() -> list[str]:
+        """Each job's plan (its message's latest text), in the order they were shown."""
+        shown: dict[str, str] = {}
+        for call in slack.calls_to("chat.update"):
+            if "*Bulk upload*" in call.params["text"]:
+                shown[str(call.params["ts"])] = str(call.params["text"])
+        return list(shown.values())
+
+    def downloaded() -> list[str]:
+        return [d.file_id for d in slack.downloads]
+
+    await bot.interaction(bulk_form_submission(csv_file=first))
+    await slack.wait_until(downloaded)  # the first is being read (and stays so)
+    await bot.interaction(bulk_form_submission(csv_file=second))
+    someone_else = bulk_form_submission(csv_file=other)
+    someone_else["user"] = {**USER, "id": "U999"}
+    await bot.interaction(someone_else)
+
+    (planned,) = await slack.wait_until(plans, timeout=10)
+    assert planned.startswith(":clipboard: *Bulk upload* by <@U999>: *3 uploads ready*")
+    assert downloaded() == ["F0TURN1", "F0TURN3"]  # the person's second waits its turn
+
+    first_download.set()
+    mine = await slack.wait_until(lambda: plans()[1:] if len(plans()) == 3 else None, timeout=10)
+    assert [text.split(".", 1)[0] for text in mine] == [
+        ":clipboard: *Bulk upload* by <@U123>: *1 upload ready*",
+        ":clipboard: *Bulk upload* by <@U123>: *2 uploads ready*",
+    ]
+    assert downloaded() == ["F0TURN1", "F0TURN3", "F0TURN2"]
 
 
 async def test_the_form_needs_lines_or_a_csv_file_not_both(

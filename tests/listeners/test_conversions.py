@@ -27,8 +27,11 @@ from tests.harness import BotUnderTest, serving
 from tests.photos import (
     animated_webp,
     avif_photo,
+    cmyk_jpeg,
+    grey_tiff,
     has_location,
     heic_photo,
+    is_bright_above_dark,
     is_upright,
     located_jpeg,
     png_over_20_mb,
@@ -175,6 +178,61 @@ async def test_avif_and_tiff_go_up_as_jpeg(
     assert image.format == "JPEG"
     assert is_upright(image)
     assert f":sparkles: Converted from {source} to JPEG" in reply
+
+
+async def test_a_cmyk_jpeg_link_goes_up_in_screen_colours(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """A print shop's JPEG (CMYK, no profile, Adobe's inverted storage) is a JPEG Ecwid would
+    take by its link, and pass on in colours browsers show wrongly: the bot sends it as sRGB."""
+    original = cmyk_jpeg(600, 400)
+    images.files["print.jpg"] = Served(original, "image/jpeg")
+    await bot.command(f"123 {images.link('print.jpg')}")
+    reply = await thread_reply(slack)
+    image = shown(sent(ecwid))
+    assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (600, 400))
+    assert is_upright(image)  # blue above red: not inverted, not CMY read as RGB
+    assert ":sparkles: Colours converted from CMYK (print) to sRGB (screens) · " in reply
+
+
+async def test_a_cmyk_jpeg_shared_in_slack_goes_up_in_screen_colours(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    file = slack.add_file("F0CMYK", "print.jpg", cmyk_jpeg(600, 400), "image/jpeg")
+    await bot.interaction(view_submission("ecwid_image_upload", form(file), METADATA))
+    await thread_reply(slack)
+    image = shown(sent(ecwid))
+    assert (image.format, image.mode) == ("JPEG", "RGB")
+    assert is_upright(image)
+
+
+@pytest.mark.parametrize(
+    ("mode", "bright", "dark"),
+    [
+        ("F", 1.0, 0.0),  # 32-bit float, 0..1
+        ("F", 4000.0, 250.0),  # 32-bit float, a camera's counts
+        ("I", 4000, 0),  # 32-bit integers
+        ("I;16", 60000, 3000),  # 16-bit: its own range, as before
+    ],
+)
+async def test_a_wide_grey_tiff_shows_its_picture_not_a_black_square(
+    bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    mode: str,
+    bright: float,
+    dark: float,
+) -> None:
+    images.files["scan.tif"] = Served(grey_tiff(mode, bright, dark), "image/tiff")
+    await bot.command(f"123 {images.link('scan.tif')}")
+    reply = await thread_reply(slack)
+    image = shown(sent(ecwid))
+    assert (image.format, image.size) == ("JPEG", (400, 300))
+    assert is_bright_above_dark(image)
+    scaled = "brightness scaled from the image's own range"
+    assert ":sparkles: Converted from TIFF to JPEG · " in reply
+    assert (scaled in reply) == (mode != "I;16")
 
 
 @pytest.mark.slow  # a 24 MB file, encoded and decoded

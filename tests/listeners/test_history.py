@@ -19,7 +19,7 @@ from tests.bulk_helpers import (
     updates_of,
     with_old_images,
 )
-from tests.fakes.ecwid_api import TOKEN, FakeEcwid
+from tests.fakes.ecwid_api import TOKEN, FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
@@ -249,6 +249,45 @@ async def test_the_history_of_a_product_lists_single_and_bulk_changes_and_undoes
     assert "Already undone by <@U123>" in answer["text"]
     await bot.idle()
     assert [c for c in ecwid.calls if c.method != "GET"] == writes_before
+
+
+async def test_product_12_and_category_12_each_list_only_their_own_changes(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Ecwid numbers products and categories apart: `history 12` is product 12's, and
+    `history category:12` category 12's, though both changes are recorded under the id 12."""
+    ecwid.products[12] = {"id": 12, "name": "Blue Boot", "sku": "BB-12", "media": media()}
+    images.files["boot.jpg"] = Served(photo("boot"), "image/jpeg")
+    images.files["banner.jpg"] = Served(photo("banner"), "image/jpeg")
+    await bot.command(f"12 {images.link('boot.jpg')} 640x480")
+    await reply_of(slack)
+    await bot.command(f"category:12 {images.link('banner.jpg')} 640x480")
+    await reply_of(slack, 2)
+    await bot.idle()
+
+    def histories() -> list[SlackCall]:
+        return [c for c in slack.calls_to("chat.postEphemeral") if c.params.get("blocks")]
+
+    await bot.command("history 12")
+    product = blocks_of((await slack.wait_until(histories))[0])
+    await bot.command("history category:12")
+    category = blocks_of((await slack.wait_until(lambda: histories()[1:]))[0])
+
+    assert product[0]["text"]["text"] == (
+        ":card_index_dividers: Image changes of `Blue Boot` (#12), newest first:"
+    )
+    (only_product,) = entries(product)
+    assert "set the main image" in only_product
+    assert category[0]["text"]["text"] == (
+        ":card_index_dividers: Image changes of category `Shoes` (#12), newest first:"
+    )
+    (only_category,) = entries(category)
+    assert "the category's image" in only_category
+    # Each Undo names what it undoes.
+    (product_undo,) = undo_buttons(product)
+    (category_undo,) = undo_buttons(category)
+    assert "Blue Boot" in json.dumps(product_undo["confirm"])
+    assert "Shoes" in json.dumps(category_undo["confirm"])
 
 
 async def test_history_of_an_unknown_product_says_so(bot: BotUnderTest, slack: FakeSlack) -> None:

@@ -81,7 +81,7 @@ def change_blocks(
     )
     section = SectionBlock(text=MarkdownTextObject(text=line[:3000]))
     if change.undoable:
-        name = change.product_name or f"product #{change.product_id}"
+        name = change.product_name or texts.target_number(change.product_id, change.slot)
         section.accessory = undo_button(record_of(change), name)
     blocks: list[Block] = [section]
     thumbnails = _thumbnails(change) if images else []
@@ -98,12 +98,10 @@ def history_blocks(
     base_url: str | None,
     *,
     images: bool,
+    category: bool = False,
 ) -> list[Block]:
-    blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(text=texts.history_head(product_id, name, len(changes)))
-        )
-    ]
+    head = texts.history_head(product_id, name, len(changes), category=category)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     for change in changes:
         entry = change_blocks(change, base_url, images=images, name_product=False)
         if len(blocks) + len(entry) > MAX_MESSAGE_BLOCKS:
