@@ -1,0 +1,84 @@
+"""Alt text, wherever it comes from, through signed requests (issue 33): what alt text never
+carries is refused where a person typed it (the command, the upload form, the gallery card's
+form), removed and said where it came from a CSV file or from Ecwid (copy to variations); ZWNJ
+and ZWJ are kept; every text reaches Ecwid composed (NFC)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.image_host import FakeImageHost
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import BotUnderTest
+from tests.listeners.test_forms import METADATA, filled
+from tests.listeners.test_gallery import PRODUCT, menu_of, pressed, the_card
+from tests.listeners.test_undo import blocks_of
+from tests.slack_requests import view_submission
+
+# What alt text never carries, as the issue lists it.
+REFUSED = frozenset(
+    [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]
+    + [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+    + ["\u200b", "\ufeff", "\u2028", "\u2029"]
+)
+PERSIAN = "کتاب\u200cها"  # "books": ZWNJ keeps the plural suffix apart from the stem
+
+
+def sent_text(ecwid: FakeEcwid) -> str:
+    """Every JSON body that reached Ecwid, as one text."""
+    return json.dumps(
+        [c.body for c in ecwid.calls if not isinstance(c.body, bytes)], ensure_ascii=False
+    )
+
+
+async def alt_form(bot: BotUnderTest, slack: FakeSlack, place: int) -> dict[str, Any]:
+    """The gallery card of PRODUCT, and its Edit alt text form for image `place`, opened."""
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), place)["gallery_image"], "alt"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    return json.loads(view) if isinstance(view, str) else dict(view)
+
+
+def alt_values(**texts: str) -> dict[str, dict[str, Any]]:
+    return {
+        f"alt_{lang}": {"type": "plain_text_input", "value": text} for lang, text in texts.items()
+    }
+
+
+async def test_the_command_refuses_a_right_to_left_override(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    response = await bot.command(f'123 {images.link("shoe.png")} alt="a\u202eb"')
+    assert response.json()["text"].startswith(
+        ":warning: `alt` contains an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE); "
+        "remove it and try again."
+    )
+    await bot.idle()
+    assert ecwid.calls == []
+
+
+async def test_a_decomposed_letter_reaches_ecwid_composed_from_the_command(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    await bot.command(f'123 {images.link("shoe.png")} alt="Cafe\u0301" alt.nl="{PERSIAN}"')
+    await slack.wait_for_call("chat.postMessage", count=2)
+    assert ecwid.uploads[0].body["alt"] == {"main": "Café", "translated": {"nl": PERSIAN}}
+
+
+async def test_a_decomposed_letter_reaches_ecwid_composed_from_the_upload_form(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    values = filled(
+        images.link("shoe.png"),
+        alt_main={"type": "plain_text_input", "value": "Cafe\u0301"},
+        alt_nl={"type": "plain_text_input", "value": "Cre\u0300me"},
+    )
+    response = await bot.interaction(view_submission("ecwid_image_upload", values, METADATA))
+    assert (response.status_code, response.text) == (200, "")
+    await slack.wait_for_call("chat.postMessage", count=2)
+    assert ecwid.uploads[0].body["alt"] == {"main": "Café", "translated": {"nl": "Crème"}}
