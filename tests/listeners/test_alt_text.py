@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
 from tests.listeners.test_forms import METADATA, filled
-from tests.listeners.test_gallery import PRODUCT, menu_of, pressed, the_card
-from tests.listeners.test_undo import blocks_of
+from tests.listeners.test_gallery import PRODUCT, menu_of, pressed, stocked, the_card
+from tests.listeners.test_undo import blocks_of, posted
 from tests.slack_requests import view_submission
 
 # What alt text never carries, as the issue lists it.
@@ -50,6 +52,60 @@ def alt_values(**texts: str) -> dict[str, dict[str, Any]]:
     }
 
 
+@pytest.mark.parametrize(
+    ("char", "named"),
+    [
+        ("\x00", "U+0000 NULL"),
+        ("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("\u200b", "U+200B ZERO WIDTH SPACE"),
+    ],
+)
+async def test_the_gallery_alt_form_refuses_an_invisible_character_in_any_language(
+    bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    char: str,
+    named: str,
+) -> None:
+    stocked(ecwid, images)
+    view = await alt_form(bot, slack, 2)
+    await bot.idle()
+    before = len(ecwid.calls)
+    values = alt_values(en="Side view", nl=f"Zij{char}kant", de="")
+    answer = await bot.interaction(
+        view_submission("ecwid_gallery_alt", values, view["private_metadata"])
+    )
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {
+            "alt_nl": f"This alt text contains an invisible character ({named}); remove it and "
+            "try again."
+        },
+    }
+    await bot.idle()
+    assert ecwid.calls[before:] == []  # nothing reached Ecwid
+    assert not [c for c in slack.calls_to("chat.postMessage") if "alt text" in c.params["text"]]
+
+
+async def test_a_persian_alt_text_keeps_its_zwnj_from_the_gallery_form(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ecwid.languages = {"enabledLanguages": ["en", "fa"], "defaultLanguage": "en"}
+    stocked(ecwid, images)
+    view = await alt_form(bot, slack, 2)
+    values = alt_values(en="Cafe\u0301 books", fa=PERSIAN)
+    answer = await bot.interaction(
+        view_submission("ecwid_gallery_alt", values, view["private_metadata"])
+    )
+    assert (answer.status_code, answer.text) == (200, "")
+    await posted(slack, "set the alt text of image 2")
+    await bot.idle()
+    (update,) = ecwid.updates
+    image = next(i for i in update.body["media"]["images"] if i["id"] == "55")
+    assert image["alt"] == {"main": "Café books", "translated": {"fa": PERSIAN}}
+
+
 async def test_the_command_refuses_a_right_to_left_override(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -82,3 +138,31 @@ async def test_a_decomposed_letter_reaches_ecwid_composed_from_the_upload_form(
     assert (response.status_code, response.text) == (200, "")
     await slack.wait_for_call("chat.postMessage", count=2)
     assert ecwid.uploads[0].body["alt"] == {"main": "Café", "translated": {"nl": "Crème"}}
+
+
+async def test_copy_to_variations_removes_what_ecwid_holds_and_says_so(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    side = next(i for i in ecwid.products[PRODUCT]["media"]["images"] if i["id"] == "55")
+    side["alt"] = {"main": "Side\u200b", "translated": {"nl": "Zij\u202ekant", "fa": PERSIAN}}
+    ecwid.combinations[PRODUCT] = [{"id": 901, "options": [{"name": "Color", "value": "Blue"}]}]
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "copy"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    chosen = view["blocks"][0]["element"]["options"]
+    values = {"variations": {"type": "multi_static_select", "selected_options": chosen}}
+    await bot.interaction(view_submission("ecwid_gallery_copy", values, view["private_metadata"]))
+    (line,) = await posted(slack, "copied image 2 to")
+    assert (
+        "(removed 2 invisible characters from its alt text: U+200B ZERO WIDTH SPACE, U+202E "
+        "RIGHT-TO-LEFT OVERRIDE)"
+    ) in line.params["text"]
+    await bot.idle()
+    (upload,) = ecwid.uploads
+    assert upload.body["alt"] == {"main": "Side", "translated": {"nl": "Zijkant", "fa": PERSIAN}}
+    assert not REFUSED & set(json.dumps(upload.body, ensure_ascii=False))
