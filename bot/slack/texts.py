@@ -373,6 +373,13 @@ def bulk_readings() -> str:
     return ":mag_right: These files' names could be read two ways; each uses the SKU that exists:"
 
 
+def bulk_alt_cleaned() -> str:
+    return (
+        ":broom: These lines' alt texts held invisible characters (control, bidi or zero-width); "
+        "they were removed, and the rest goes to Ecwid:"
+    )
+
+
 def bulk_case_matches() -> str:
     return (
         ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "

@@ -10,6 +10,14 @@ from typing import Any
 
 import pytest
 
+from tests.bulk_helpers import (
+    bulk_form_submission,
+    press,
+    serve_photos,
+    stock,
+    the_plan,
+    the_report,
+)
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
@@ -138,6 +146,40 @@ async def test_a_decomposed_letter_reaches_ecwid_composed_from_the_upload_form(
     assert (response.status_code, response.text) == (200, "")
     await slack.wait_for_call("chat.postMessage", count=2)
     assert ecwid.uploads[0].body["alt"] == {"main": "Café", "translated": {"nl": "Crème"}}
+
+
+async def test_a_csv_lines_invisible_characters_are_removed_and_the_plan_says_so(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 2)
+    serve_photos(images)
+    rows = [
+        "product,image_url,width,height,alt,alt.nl",
+        f"{ids[0]},{images.link('a.jpg')},800,600,Red shoe\u200b,Rode\ufeff schoen\u200b",
+        f"{ids[1]},{images.link('b.jpg')},800,600,Cafe\u0301 {PERSIAN},",
+    ]
+    data = "\r\n".join(rows) + "\r\n"
+    file = slack.add_file("F0CSVALT", "images.csv", data.encode(), mimetype="text/csv")
+    await bot.interaction(bulk_form_submission(csv_file=file))
+    ts, job_id, plan = await the_plan(slack)
+    assert "*2 uploads ready*" in plan.params["text"]
+    shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
+    assert "These lines' alt texts held invisible characters" in shown
+    assert (
+        " — removed 3 invisible characters from its alt text: U+200B ZERO WIDTH SPACE, U+FEFF "
+        "ZERO WIDTH NO-BREAK SPACE"
+    ) in shown
+    assert "Line 2: " in shown
+    assert shown.count(" — removed ") == 1  # line 3 had nothing to remove
+    await bot.interaction(press("bulk_start", job_id, ts))
+    await the_report(slack)
+    bodies = {c.path: c.body for c in ecwid.uploads}
+    assert bodies[f"/products/{ids[0]}/image/async"]["alt"] == {
+        "main": "Red shoe",
+        "translated": {"nl": "Rode schoen"},
+    }
+    assert bodies[f"/products/{ids[1]}/image/async"]["alt"] == {"main": f"Café {PERSIAN}"}
+    assert not REFUSED & set(sent_text(ecwid))
 
 
 async def test_copy_to_variations_removes_what_ecwid_holds_and_says_so(
