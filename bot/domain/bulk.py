@@ -16,6 +16,7 @@ from typing import Any
 
 import regex
 
+from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import (
     BulkCommand,
@@ -63,6 +64,7 @@ class BulkLine:
     request: UploadRequest | None = None
     problem: UserFacingError | None = None
     reading: str | None = None  # how its file's name was read, when it could be read two ways
+    cleaned: str | None = None  # what was removed from its alt text (a CSV's), said in the plan
 
 
 # A ready line's note on its photo (an upgrade, one picture for several products): it still runs.
@@ -205,11 +207,17 @@ def _parse_row(number: int, columns: Sequence[str], row: Sequence[str], delimite
             ),
         )
     cells = dict(zip(columns, row, strict=False))
-    options = [
-        (name, value)
-        for name, value in cells.items()
-        if name in ("alt", "to", "external-id") or name.startswith("alt.")
-    ]
+    options: list[tuple[str, str]] = []
+    removed: tuple[str, ...] = ()
+    for name, value in cells.items():
+        if name == "alt" or name.startswith("alt."):
+            # A file is not typed in front of the bot: what alt text never carries is removed
+            # and said in the plan, rather than the line refused.
+            cleaned = clean_alt_text(value)
+            options.append((name, cleaned.text))
+            removed += cleaned.removed
+        elif name in ("to", "external-id"):
+            options.append((name, value))
     try:
         request = request_from_fields(
             cells.get("product", ""),
@@ -220,7 +228,8 @@ def _parse_row(number: int, columns: Sequence[str], row: Sequence[str], delimite
         )
     except ValidationError as problem:
         return BulkLine(number, shown, problem=problem)
-    return BulkLine(number, shown, request=request)
+    note = alt_cleaned_note(removed) if removed else None
+    return BulkLine(number, shown, request=request, cleaned=note)
 
 
 @dataclass(frozen=True)

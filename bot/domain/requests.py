@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.domain.alt_text import clean_alt_text, describe_all
 from bot.domain.errors import UserFacingError
 
 MAX_PRODUCT_ID = 2**53  # Ecwid ids are JSON numbers; past this they cannot be exact
@@ -18,8 +19,9 @@ MAX_ID_DIGITS = 16  # 2**53 has 16 digits; int() of thousands of digits is slow,
 MAX_SIDE_DIGITS = 5
 # ISO 639 code, maybe a region or script: nl, pt_BR, es_419, zh-TW, zh_Hant
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,4})?$")
-# Unicode categories that have no place in alt text: controls (NUL, escape…), format characters
-# (bidi overrides such as U+202E, zero-width spaces and joiners), line and paragraph separators.
+# Unicode categories that have no place in an external id: controls (NUL, escape…), format
+# characters (bidi overrides such as U+202E, zero-width spaces and joiners), line and paragraph
+# separators. Alt text has its own rules (bot.domain.alt_text): scripts need ZWNJ and ZWJ.
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
@@ -190,11 +192,25 @@ def check_text(value: str, label: str) -> str:
 
 
 def check_alt_text(value: str, label: str) -> str:
+    """Alt text a person typed: NFC, or refused when it holds a character alt text never
+    carries (bot.domain.alt_text), named so that they can find it."""
+    cleaned = clean_alt_text(value)
+    if cleaned.removed:
+        found = describe_all(cleaned.removed)
+        if len(set(cleaned.removed)) == 1:
+            said = f"an invisible character ({found}); remove it"
+        else:
+            said = f"invisible characters ({found}); remove them"
+        raise ValidationError(f"`{label}` contains {said} and try again.")
+    return check_alt_length(cleaned.text, label)
+
+
+def check_alt_length(value: str, label: str) -> str:
     if len(value) > MAX_ALT_LENGTH:
         raise ValidationError(
             f"`{label}` is {len(value)} characters long; Ecwid allows at most {MAX_ALT_LENGTH}."
         )
-    return check_text(value, label)
+    return value
 
 
 def check_language(code: str) -> str:

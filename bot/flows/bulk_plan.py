@@ -587,6 +587,8 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
         used = checked.product.matched_sku
         note = f'uses SKU "{used}": no product has "{checked.product.asked_sku}" exactly'
         shown = f"{product} → sku:{used}" + (f" ({name})" if name else "")
+    if line.cleaned is not None:
+        note = f"{note}; {line.cleaned}" if note else line.cleaned
     return Line(
         line.number,
         line.text,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductRef, Requester, check_size
 from bot.ecwid.client import EcwidClient
@@ -332,11 +333,15 @@ class GalleryFlow:
                 raise UserFacingError("Ecwid shows no link for that image, so it cannot be copied.")
             info = await self._probe.probe(image.url, need_size=True)
             size = check_size(info.width or 0, info.height or 0)
+            # Ecwid's alt text may hold what the bot never sends (set elsewhere): removed, and said.
+            main = clean_alt_text(image.alt_main or "")
+            translated = [(lang, clean_alt_text(text)) for lang, text in image.alt_translated]
+            removed = main.removed + tuple(c for _, t in translated for c in t.removed)
             upload = ImageUpload(
                 url=image.url,
                 size=size,
-                alt_main=image.alt_main,
-                alt_translated=image.alt_translated,
+                alt_main=main.text or None,
+                alt_translated=tuple((lang, t.text) for lang, t in translated if t.text),
             )
             names = {v.id: v.describe() for v in gallery.product.variations}
             place = [i.id for i in gallery.images].index(image_id) + 1
@@ -360,8 +365,9 @@ class GalleryFlow:
             )
             after = await self._ecwid.gallery(product_id)
             await self._report.redraw(card, after, await self._languages())
+            cleaned = f" ({alt_cleaned_note(removed)})" if removed else ""
             for name, undo in done:  # a line each, each with its Undo
-                what = f"copied image {place} to variation {name}"
+                what = f"copied image {place} to variation {name}{cleaned}"
                 await self._report.changed(who, card, what, undo, gallery.product.name)
             if failed or not done:
                 what = f"could not copy image {place} to " + (", ".join(failed) or "any variation")

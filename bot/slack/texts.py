@@ -377,6 +377,13 @@ def bulk_photo_notes() -> str:
     return ":eyes: Worth a look before you start (these lines run all the same):"
 
 
+def bulk_alt_cleaned() -> str:
+    return (
+        ":broom: These lines' alt texts held invisible characters (control, bidi or zero-width); "
+        "they were removed, and the rest goes to Ecwid:"
+    )
+
+
 def bulk_case_matches() -> str:
     return (
         ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "

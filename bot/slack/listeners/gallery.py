@@ -82,7 +82,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack()
             return
         pressed, card = found
-        alt = views.read_alt(view["state"]["values"])
+        alt, errors = views.read_alt(view["state"]["values"])
+        if errors:  # nothing reaches Ecwid: the person corrects the field
+            await ack(response_action="errors", errors=errors)
+            return
         await ack()
         who = Requester(user_id=body["user"]["id"], channel_id=card.channel_id)
         runtime.workers.submit(

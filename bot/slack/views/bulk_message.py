@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.alt_text import CLEANED
 from bot.domain.bulk import PHOTO_NOTE, READ_AS
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
@@ -76,11 +77,16 @@ def plan_blocks(
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
     # A ready line with a note matched its SKU only by letter case, or its file's name read two
-    # ways: the plan says which SKU, or which reading, it used.
+    # ways, or its alt text lost invisible characters: the plan says which SKU, which reading,
+    # or which characters.
     noted = [line for line in lines if line.status == "pending" and line.reason]
     read = [line for line in noted if (line.reason or "").startswith(READ_AS)]
     photos = [line for line in noted if (line.reason or "").startswith(PHOTO_NOTE)]
-    cased = [line for line in noted if line not in read and line not in photos]
+    cleaned = [line for line in noted if (line.reason or "").startswith(CLEANED)]
+    cased = [line for line in noted if line not in read and line not in photos + cleaned]
+    if cleaned:
+        listed = line_list(cleaned, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
+        blocks.append(_section("\n".join([texts.bulk_alt_cleaned(), *listed])))
     if cased:
         listed = line_list(cased, MAX_SHOWN_PROBLEMS, rest="in the CSV report")
         blocks.append(_section("\n".join([texts.bulk_case_matches(), *listed])))

@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.requests import MAX_ALT_LENGTH, ValidationError, check_alt_text
 from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
 from bot.flows.gallery import Card
 from bot.slack import texts
@@ -167,7 +168,7 @@ def alt_form(pressed: Pressed, card: Card, image: GalleryImage, languages: Store
     blocks: list[Block] = []
     for language in languages.enabled:
         value = image.alt_main if language == languages.default else current.get(language)
-        field = PlainTextInputElement(initial_value=value or None, max_length=125)
+        field = PlainTextInputElement(initial_value=value or None, max_length=MAX_ALT_LENGTH)
         label = f"Alt text ({language})" + (" — default" if language == languages.default else "")
         blocks.append(input_block(f"alt_{language}", label, field, optional=True))
     return View(
@@ -181,14 +182,19 @@ def alt_form(pressed: Pressed, card: Card, image: GalleryImage, languages: Store
     )
 
 
-def read_alt(values: dict[str, Any]) -> dict[str, str]:
-    """Each language's alt text, as submitted (empty ones too: they clear it)."""
+def read_alt(values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each language's alt text, checked as the upload form checks it (empty ones too: they
+    clear it); and the errors to show, by block, when a field holds what alt text never may."""
     found: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for block, state in values.items():
         if block.startswith("alt_"):
-            value = (state.get(block) or {}).get("value") or ""
-            found[block.removeprefix("alt_")] = value.strip()
-    return found
+            value = ((state.get(block) or {}).get("value") or "").strip()
+            try:
+                found[block.removeprefix("alt_")] = check_alt_text(value, "This alt text")
+            except ValidationError as problem:
+                errors[block] = texts.field_error(problem)
+    return found, errors
 
 
 def copy_form(pressed: Pressed, card: Card, gallery: Gallery) -> View:

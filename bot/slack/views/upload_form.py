@@ -173,18 +173,20 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
     elif height is None and HEIGHT not in errors and width is not None:
         errors[HEIGHT] = texts.FIELD_HEIGHT_TOO
 
-    alt_main = _text(values, ALT_MAIN) or None
+    alt_main: str | None = None
     translated: dict[str, str] = {}
     for block, lang in [
         (ALT_MAIN, None),
         *((alt_block(lang), lang) for lang in metadata.languages),
     ]:
-        text = _text(values, block)
         try:
-            check_alt_text(text, "This alt text")
+            text = check_alt_text(_text(values, block), "This alt text")
         except ValidationError as problem:
             errors[block] = texts.field_error(problem)
-        if lang and text:
+            continue
+        if lang is None:
+            alt_main = text or None
+        elif text:
             translated[lang] = text
 
     channel = _value(values, CHANNEL).get("selected_conversation")
