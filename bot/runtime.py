@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -77,7 +79,10 @@ class Runtime:
     drops: DropZone
 
     @classmethod
-    async def open(cls, settings: Settings) -> Runtime:
+    async def open(
+        cls, settings: Settings, *, clock: Callable[[], float] = time.monotonic
+    ) -> Runtime:
+        """`clock`: the access rules' (their caches of user groups and of failed reads)."""
         jobs = await JobStore.open(settings.database_url)  # first: it may refuse to start
         session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
@@ -113,7 +118,7 @@ class Runtime:
         undos = UndoFlow(
             ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept, recognise
         )
-        access = AccessPolicy(settings, slack)
+        access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
         history = HistoryFlow(
             history=kept,
@@ -150,6 +155,15 @@ class Runtime:
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on
         history.keep_pruning()
+        drops = DropZone(
+            jobs=jobs,
+            bulk=bulk,
+            access=access,
+            report=SlackDropReport(notifier, settings.allowed_channels),
+            group_seconds=settings.drop_group_seconds,
+        )
+        if settings.watch_channels:
+            drops.watch()  # drops kept before a restart (even a kill) are planned
         return cls(
             settings=settings,
             session=session,
@@ -170,18 +184,13 @@ class Runtime:
             product_search=ProductSearch(ecwid, store),
             history=history,
             gallery=gallery,
-            drops=DropZone(
-                jobs=jobs,
-                bulk=bulk,
-                group_seconds=settings.drop_group_seconds,
-                report=SlackDropReport(notifier),
-            ),
+            drops=drops,
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:
         """Finish the uploads in flight (up to the grace period), then release connections.
         Bulk jobs pause: their lines in flight finish, and the next process resumes them."""
-        await self.drops.close()  # drops waiting for their group are planned first
+        await self.drops.close()  # the plans under way end; waiting drops stay in the store
         await asyncio.gather(self.workers.close(grace_seconds), self.bulk.close(grace_seconds))
         await self.history.close()
         await self.jobs.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 from bot.config import Settings
 from bot.runtime import Runtime
@@ -54,10 +55,12 @@ def environment(
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings, slack: FakeSlack) -> AsyncIterator[BotUnderTest]:
+async def serving(
+    settings: Settings, slack: FakeSlack, clock: Callable[[], float] = time.monotonic
+) -> AsyncIterator[BotUnderTest]:
     """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
-    requests to it."""
-    runtime = await Runtime.open(settings)
+    requests to it (`clock`: the access rules' clock, for a test to turn)."""
+    runtime = await Runtime.open(settings, clock=clock)
     server = HttpServer(
         build_app(runtime), runtime.workers.priority, signing_secret=settings.slack_signing_secret
     )

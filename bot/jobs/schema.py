@@ -126,11 +126,33 @@ kept_images = Table(
     Index("kept_images_by_age", "kept_at"),
 )
 
-# What the drop zone has planned already (an event id, a message's file ids, a refusal told):
-# one plan a drop however often Slack delivers it, in whichever process.
+# The drop zone's deliveries already taken in (an event id, a message by its channel and ts):
+# one answer a drop however often Slack delivers it, in whichever process. Never a file id: the
+# same file shared in a new message is a new drop.
 seen_events = Table(
     "seen_events",
     metadata,
     Column("key", String(200), primary_key=True),
     Column("seen_at", Float, nullable=False),
+)
+
+# Drops still waiting out DROP_GROUP_SECONDS (or a check of who dropped them), kept here so
+# that a process killed meanwhile loses none: whichever process comes next plans them. A
+# group is one person's messages in one channel, planned in its first message's thread; it is
+# taken (deleted) by the one process that plans it.
+waiting_drops = Table(
+    "waiting_drops",
+    metadata,
+    Column("key", String(200), primary_key=True),  # the message: `{channel}:{ts}`
+    Column("channel_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("thread_ts", String(32), nullable=False),  # its group's first message
+    Column("ts", String(32), nullable=False),
+    Column("files", Text, nullable=False),  # JSON: the message's image files
+    Column("text", Text, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("due_at", Float, nullable=False),  # when its group is planned (or checked again)
+    Column("checked", Boolean, nullable=False),  # whether its person was found on the lists
+    Index("waiting_drops_by_due", "due_at"),
+    Index("waiting_drops_by_group", "channel_id", "user_id", "thread_ts"),
 )

@@ -33,7 +33,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.jobs.history import Change, change_row, kept_row
-from bot.jobs.schema import changes, jobs, kept_images, lines, seen_events, undo_claims
+from bot.jobs.schema import (
+    changes,
+    jobs,
+    kept_images,
+    lines,
+    seen_events,
+    undo_claims,
+    waiting_drops,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +144,40 @@ class Outcome:
     changes: str | None = None  # what was done to the image to make it ready
     change: Change | None = None  # the history's record of it (written with the outcome)
     kept: bytes | None = None  # the previous image, kept for Undo
+
+
+@dataclass(frozen=True)
+class WaitingDrop:
+    """A drop waiting out DROP_GROUP_SECONDS (or a check of who dropped it), kept so that the
+    next process plans it should this one die."""
+
+    key: str  # the message: `{channel}:{ts}`
+    channel_id: str
+    user_id: str
+    thread_ts: str  # its group's first message: where the plan goes
+    ts: str
+    files: str  # JSON (bot.flows.drops)
+    text: str
+    received_at: float
+    due_at: float  # when its group is planned (or its person checked again)
+    checked: bool  # whether its person was found on the allow-lists when it came
+
+    @property
+    def group(self) -> DropGroup:
+        return (self.channel_id, self.user_id, self.thread_ts)
+
+
+# One person's drops in one channel, planned together: (channel, user, first message's ts).
+DropGroup = tuple[str, str, str]
+
+
+def _in_group(group: DropGroup) -> Any:
+    channel_id, user_id, thread_ts = group
+    return (
+        (waiting_drops.c.channel_id == channel_id)
+        & (waiting_drops.c.user_id == user_id)
+        & (waiting_drops.c.thread_ts == thread_ts)
+    )
 
 
 @dataclass(frozen=True)
@@ -686,14 +728,95 @@ class JobStore:
     async def first_time(self, *keys: str) -> bool:
         """Whether none of the keys was seen before; all are marked seen (in one transaction:
         two deliveries of one event in two processes cannot both be first)."""
+        return await self.keep_drop(keys)
+
+    async def keep_drop(self, keys: Sequence[str], drop: WaitingDrop | None = None) -> bool:
+        """Whether none of the keys was seen before: then all are marked seen and the drop (if
+        any) is kept, in one transaction; else nothing is written."""
         now = time.time()
+        statements: list[Any] = [
+            seen_events.insert().values(key=k[:200], seen_at=now) for k in keys
+        ]
+        if drop is not None:
+            statements.append(waiting_drops.insert().values(**dataclasses.asdict(drop)))
         try:
-            await self._write(
-                *(seen_events.insert().values(key=k[:200], seen_at=now) for k in keys)
-            )
+            await self._write(*statements)
         except IntegrityError:
             return False
         return True
+
+    async def open_drop_group(
+        self, channel_id: str, user_id: str, now: float
+    ) -> tuple[DropGroup, float] | None:
+        """The person's group in the channel still open at `now`, and when it is due."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(waiting_drops.c.thread_ts, waiting_drops.c.due_at)
+                    .where(
+                        waiting_drops.c.channel_id == channel_id,
+                        waiting_drops.c.user_id == user_id,
+                        waiting_drops.c.due_at > now,
+                    )
+                    .order_by(waiting_drops.c.due_at)
+                    .limit(1)
+                )
+            ).first()
+        return ((channel_id, user_id, str(row.thread_ts)), float(row.due_at)) if row else None
+
+    async def due_drop_groups(self, now: float) -> list[DropGroup]:
+        """The groups whose time has come (whichever process kept them), oldest first."""
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(
+                        waiting_drops.c.channel_id,
+                        waiting_drops.c.user_id,
+                        waiting_drops.c.thread_ts,
+                        func.min(waiting_drops.c.due_at).label("due"),
+                    )
+                    .group_by(
+                        waiting_drops.c.channel_id,
+                        waiting_drops.c.user_id,
+                        waiting_drops.c.thread_ts,
+                    )
+                    .having(func.min(waiting_drops.c.due_at) <= now)
+                    .order_by("due")
+                )
+            ).all()
+        return [(str(r.channel_id), str(r.user_id), str(r.thread_ts)) for r in rows]
+
+    async def next_drop_due(self) -> float | None:
+        """When the next group is due; None when no drop waits."""
+        async with self._engine.connect() as connection:
+            due = await connection.scalar(select(func.min(waiting_drops.c.due_at)))
+        return float(due) if due is not None else None
+
+    async def waiting_group(self, group: DropGroup) -> list[WaitingDrop]:
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(waiting_drops)
+                    .where(_in_group(group))
+                    .order_by(waiting_drops.c.received_at, waiting_drops.c.ts)
+                )
+            ).all()
+        return [WaitingDrop(**r._mapping) for r in rows]
+
+    async def postpone_drops(self, group: DropGroup, due_at: float) -> None:
+        await self._write(update(waiting_drops).where(_in_group(group)).values(due_at=due_at))
+
+    async def take_drops(self, group: DropGroup) -> list[WaitingDrop]:
+        """The group's drops, deleted: the process that gets them plans them (one DELETE …
+        RETURNING: two processes taking one group cannot both get a drop)."""
+        async with self._write_guard(), self._engine.begin() as connection:
+            rows = (
+                await connection.execute(
+                    delete(waiting_drops).where(_in_group(group)).returning(*waiting_drops.c)
+                )
+            ).all()
+        taken = [WaitingDrop(**r._mapping) for r in rows]
+        return sorted(taken, key=lambda d: (d.received_at, d.ts))
 
     # ---- undo claims -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 
 from bot.config import Settings
+from bot.flows.drops import Admission
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,17 @@ class AccessPolicy:
     def channel_allowed(self, channel_id: str | None) -> bool:
         """No channel (a global shortcut, the type-ahead) is checked later, where one is chosen."""
         return not self._channels or channel_id is None or channel_id in self._channels
+
+    async def drop_admission(self, user_id: str, channel_id: str) -> Admission:
+        """For a drop (bot.flows.drops), the true reason it may not be planned: `refused` (not on
+        the lists), `channel` (outside ALLOWED_CHANNELS), `unchecked` (the user groups could not
+        be read just now); else `allowed`."""
+        verdict = await self.user_allowed(user_id)
+        if verdict is Verdict.REFUSED:
+            return "refused"
+        if not self.channel_allowed(channel_id):
+            return "channel"  # whoever it is: this channel is refused
+        return "unchecked" if verdict is Verdict.UNKNOWN else "allowed"
 
     async def user_allowed(self, user_id: str) -> Verdict:
         if not self._users and not self._groups:

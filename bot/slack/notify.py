@@ -18,6 +18,7 @@ from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
 from bot.flows.bulk_report import Progress
+from bot.flows.drops import HOLD_SECONDS
 from bot.flows.undo import UndoPlace, UndoRecord
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.images.probe import ImageInfo
@@ -509,8 +510,11 @@ class SlackBulkReport:
 class SlackDropReport:
     """The drop zone's private notes (its plans are bulk jobs: SlackBulkReport)."""
 
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Notifier, allowed_channels: frozenset[str]) -> None:
         self._notifier = notifier
+        self._allowed = allowed_channels
 
     async def tell(self, who: Requester, kind: str) -> None:
-        await self._notifier.tell(who, texts.drop_note(kind))
+        minutes = round(HOLD_SECONDS / 60)
+        text = texts.drop_note(kind, who.channel_id, self._allowed, hold_minutes=minutes)
+        await self._notifier.tell(who, text)

@@ -854,6 +854,15 @@ DROP_NOTES = {
         ":lock: You dropped photos in a channel the bot watches, but you are not on the list of "
         "people who may use it, so nothing will be uploaded. Ask whoever runs the bot."
     ),
+    "unchecked": (
+        ":hourglass: I could not check with Slack just now whether you may use the bot, so your "
+        "photos are not planned yet. They are kept: I will check again, and post their plan in "
+        "their thread (or tell you why not) within {minutes} minutes."
+    ),
+    "expired": (
+        ":x: I still could not check with Slack whether you may use the bot, so your photos were "
+        "not planned. Share them again in a new message in a few minutes."
+    ),
     "unavailable": (
         ":x: Your photos were not planned: the bot's database could not be reached. Drop them "
         "again in a minute."
@@ -861,8 +870,22 @@ DROP_NOTES = {
 }
 
 
-def drop_note(kind: str) -> str:
-    return DROP_NOTES.get(kind, DROP_NOTES["unavailable"])
+def drop_note(
+    kind: str,
+    channel_id: str | None = None,
+    allowed: frozenset[str] = frozenset(),
+    hold_minutes: int = 10,
+) -> str:
+    """A drop's private note (bot.flows.drops.DropReport): the true reason it is not planned."""
+    if kind == "channel":
+        here = f"<#{escape(channel_id)}>" if channel_id else "this channel"
+        where = ", ".join(f"<#{escape(c)}>" for c in sorted(allowed))
+        return (
+            f":lock: You dropped photos in {here}, which the bot watches, but the bot may only "
+            f"change the catalog from {where}, so nothing will be uploaded. Drop them there, or "
+            "ask whoever runs the bot to allow this channel."
+        )
+    return DROP_NOTES.get(kind, DROP_NOTES["unavailable"]).format(minutes=hold_minutes)
 
 
 def use_sku_button(kept: str, name: str) -> str:

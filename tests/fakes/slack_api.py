@@ -49,7 +49,9 @@ class FakeSlack(LoopbackServer):
         super().__init__()
         self.calls: list[SlackCall] = []
         self.responses: list[dict[str, Any]] = []  # what reached response_url
-        self.errors: dict[str, str] = {}  # method → Slack error code to answer with
+        # method → Slack error code to answer with, in the shape Slack's Web API documents for
+        # every failed call ("Evaluating responses"): HTTP 200, {"ok": false, "error": "<code>"}.
+        self.errors: dict[str, str] = {}
         self.faults: dict[str, list[SlackFault]] = {}  # method → faults to serve, in order
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.scopes = "commands,chat:write,usergroups:read,files:read,files:write"  # the x-oauth-scopes of auth.test

@@ -7,12 +7,18 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import Settings
 from bot.domain.bulk import NamingRules, compile_pattern
+from bot.domain.requests import SharedFile
+from bot.flows.drops import Drop, DropZone
+from bot.jobs.store import JobStore
+from bot.slack.access import FAILURE_CACHE_SECONDS, AccessPolicy
+from bot.slack.notify import SlackDropReport
 from tests.bulk_helpers import photo, press, stock, the_report, uploaded_products
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
@@ -21,6 +27,7 @@ from tests.harness import BotUnderTest, serving
 from tests.listeners.test_undo import blocks_of
 
 WATCHED = "C123"
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}  # Slack's retry headers
 
 
 @pytest.fixture
@@ -97,8 +104,7 @@ async def test_three_files_dropped_in_a_watched_channel_get_one_plan_in_their_th
     event = dropped(slack, [f"BULK-{n}.jpg" for n in ids])
     assert (await drop_bot.event(event, event_id="EvDrop1")).status_code == 200
     # Slack re-delivers it (the first ack was late): no second plan.
-    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    assert (await drop_bot.event(event, event_id="EvDrop1", headers=retry)).status_code == 200
+    assert (await drop_bot.event(event, event_id="EvDrop1", headers=RETRY)).status_code == 200
     ts, job_id, plan = await the_drop_plan(slack)
     await drop_bot.idle()
     (posted,) = plans(slack)
@@ -170,7 +176,7 @@ async def test_one_persons_messages_within_the_window_make_one_plan(
     assert "*2 uploads ready*" in plan.params["text"]
 
 
-async def test_a_drop_by_someone_not_allowed_gets_one_note_and_no_plan(
+async def test_each_drop_by_someone_not_allowed_gets_its_note_and_no_plan(
     settings: Settings, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
     ids = stock(ecwid, 1)
@@ -180,12 +186,15 @@ async def test_a_drop_by_someone_not_allowed_gets_one_note_and_no_plan(
         drop_group_seconds=0.3,
         allowed_users=frozenset({"U999"}),
     )
+    first = dropped(slack, [f"BULK-{ids[0]}.jpg"])
     async with serving(tuned, slack) as bot:
-        await bot.event(dropped(slack, [f"BULK-{ids[0]}.jpg"]), event_id="EvR1")
+        await bot.event(first, event_id="EvR1")
         await bot.event(dropped(slack, ["b.jpg"], ts="1700000402.000100"), event_id="EvR2")
+        await bot.event(first, event_id="EvR1", headers=RETRY)  # no third note
         await bot.idle()
     notes = slack.calls_to("chat.postEphemeral")
-    assert len(notes) == 1 and "not on the list" in notes[0].params["text"]
+    assert len(notes) == 2  # every drop is answered; a re-delivery is not a drop
+    assert all("not on the list" in n.params["text"] for n in notes)
     assert plans(slack) == [] and ecwid.calls == []
 
 
@@ -334,3 +343,140 @@ async def test_a_name_read_two_ways_takes_the_sku_that_exists_and_says_so(
     shown = json.dumps(plan.params["blocks"], ensure_ascii=False)
     assert "could be read two ways" in shown
     assert "`ABC-2.jpg` — read as SKU ABC, the gallery (SKU_2.jpg)" in shown
+
+
+# ---- re-deliveries, and files shared again (issue #33, §4 and §6) ----------------------------
+
+
+@pytest.mark.parametrize("again", ["Slack's retry", "another event"])
+async def test_a_redelivery_after_the_plan_makes_no_second_plan(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, again: str
+) -> None:
+    """After the grouping window, where no merge can hide a second plan: only seen_events stops
+    it (by the event's id for a retry, by the message for another event of the same message)."""
+    ids = stock(ecwid, 1)
+    event = dropped(slack, [f"BULK-{ids[0]}.jpg"])
+    await drop_bot.event(event, event_id="EvLate")
+    await the_drop_plan(slack)
+    await drop_bot.idle()
+    if again == "Slack's retry":
+        await drop_bot.event(event, event_id="EvLate", headers=RETRY)
+    else:
+        await drop_bot.event(event, event_id="EvLate2")
+    await drop_bot.idle()
+    assert len(plans(slack)) == 1
+    assert slack.calls_to("chat.postEphemeral") == []
+
+
+async def test_a_file_shared_again_in_a_new_message_is_planned_when_the_first_could_not_be(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    first = dropped(slack, [f"BULK-{ids[0]}.jpg"])
+    # The plan cannot be posted (Slack's chat.postMessage error for a channel the bot left).
+    slack.errors["chat.postMessage"] = "not_in_channel"
+    await drop_bot.event(first, event_id="EvFirst")
+    await drop_bot.idle()
+    (note,) = slack.calls_to("chat.postEphemeral")
+    assert "was not checked" in note.params["text"]
+    del slack.errors["chat.postMessage"]
+
+    # The same file (its id unchanged), shared again in a new message: a new drop.
+    again = {**first, "ts": "1700000700.000100", "event_ts": "1700000700.000100"}
+    await drop_bot.event(again, event_id="EvAgain")
+    _, _, plan = await the_drop_plan(slack)
+    await drop_bot.idle()
+    (posted,) = [c for c in plans(slack) if c.answer]  # the first drop's attempt was refused
+    assert posted.params["thread_ts"] == again["ts"]
+    assert "*1 upload ready*" in plan.params["text"]
+
+
+# ---- refusals give the true reason --------------------------------------------------------
+
+
+async def test_an_allowed_person_in_a_channel_outside_allowed_channels_is_told_so(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    tuned = replace(
+        settings,
+        watch_channels=frozenset({WATCHED}),
+        drop_group_seconds=0.3,
+        allowed_users=frozenset({"U123"}),
+        allowed_channels=frozenset({"C777"}),
+    )
+    async with serving(tuned, slack) as bot:
+        await bot.event(dropped(slack, [f"BULK-{ids[0]}.jpg"]), event_id="EvChannel")
+        await bot.idle()
+    (note,) = slack.calls_to("chat.postEphemeral")
+    text = note.params["text"]
+    assert "not on the list" not in text
+    assert f"photos in <#{WATCHED}>" in text and "only change the catalog from <#C777>" in text
+    assert plans(slack) == [] and ecwid.calls == []
+
+
+async def test_a_drop_whose_user_group_cannot_be_read_is_kept_and_planned_when_slack_answers(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 1)
+    tuned = replace(
+        settings,
+        watch_channels=frozenset({WATCHED}),
+        drop_group_seconds=0.3,
+        allowed_usergroups=frozenset({"S1"}),
+    )
+    slack.usergroups = {"S1": ["U123"]}
+    # Slack's usergroups.users.list fails as its reference says methods do: HTTP 200 with
+    # {"ok": false, "error": "fatal"} (`fatal` is among the method's documented errors).
+    slack.errors["usergroups.users.list"] = "fatal"
+    now = [1000.0]
+    async with serving(tuned, slack, clock=lambda: now[0]) as bot:
+        event = dropped(slack, [f"BULK-{ids[0]}.jpg"])
+        await bot.event(event, event_id="EvUnchecked")
+        (note,) = await slack.wait_for_call("chat.postEphemeral")
+        assert "could not check with Slack" in note.params["text"]
+        assert "They are kept" in note.params["text"]
+        assert "not on the list" not in note.params["text"]
+        assert plans(slack) == []
+
+        del slack.errors["usergroups.users.list"]  # Slack answers again…
+        now[0] += FAILURE_CACHE_SECONDS + 1  # …once the failure is forgotten
+        _, _, plan = await the_drop_plan(slack)
+        await bot.idle()
+    (posted,) = plans(slack)
+    assert posted.params["thread_ts"] == event["ts"]
+    assert "*1 upload ready*" in plan.params["text"]
+    assert len(slack.calls_to("chat.postEphemeral")) == 1
+
+
+async def test_a_drop_still_unchecked_after_the_hold_is_answered_and_not_planned(
+    drop_bot: BotUnderTest, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """The flow itself with a hold of half a second (HOLD_SECONDS is ten minutes), on a store of
+    its own and the bot's access rules and notes: Slack never answers, and the person is told to
+    share the files again."""
+    runtime = drop_bot.runtime
+    groups = replace(runtime.settings, allowed_usergroups=frozenset({"S1"}))
+    slack.errors["usergroups.users.list"] = "fatal"
+    store = await JobStore.open(f"sqlite+aiosqlite:///{tmp_path}/drops.sqlite3")
+    zone = DropZone(
+        jobs=store,
+        bulk=runtime.bulk,
+        access=AccessPolicy(groups, runtime.slack),
+        report=SlackDropReport(runtime.notifier, frozenset()),
+        group_seconds=0.1,
+        hold_seconds=0.5,
+    )
+    zone.watch()
+    try:
+        file = SharedFile(id="FHOLD1", name="BULK-1.jpg", mimetype="image/jpeg")
+        await zone.dropped(Drop("EvHold", WATCHED, "U123", "1700000800.000100", (file,)))
+        notes = await slack.wait_for_call("chat.postEphemeral", count=2)
+        await zone.idle()
+        assert await store.next_drop_due() is None  # nothing left waiting
+    finally:
+        await zone.close()
+        await store.close()
+    assert "could not check with Slack" in notes[0].params["text"]
+    assert "Share them again in a new message" in notes[1].params["text"]
+    assert plans(slack) == []
