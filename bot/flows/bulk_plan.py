@@ -147,6 +147,8 @@ def encode_line(checked: _Checked) -> str:
         # for the history
         "name": checked.product.name,
         "variation": checked.product.variation.describe() if checked.product.variation else None,
+        # for the plan: the SKU the image goes on (the variation's own, else the product's)
+        "sku": checked.product.matched_sku,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 

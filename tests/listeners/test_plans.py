@@ -7,11 +7,21 @@ import time
 from typing import Any
 
 from bot.ecwid.catalog import CONFIRM_MISSES
-from tests.bulk_helpers import bulk_form_submission, serve_photos, stock
-from tests.fakes.ecwid_api import FakeEcwid
+from tests.bulk_helpers import (
+    bulk_form_submission,
+    plan_uploads,
+    report_uploads,
+    serve_photos,
+    stock,
+    uploaded_csv,
+)
+from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest
+from tests.listeners.test_drops import drop_bot, dropped, the_drop_plan
+
+__all__ = ["drop_bot"]  # the drop zone's bot, a fixture
 
 NEW_FROM = 3001
 
@@ -102,3 +112,82 @@ async def test_misses_the_changes_do_not_list_are_searched_again_the_first_twent
     assert len(listed) == 5
     for line, sku in zip(listed, skus[CONFIRM_MISSES:], strict=True):
         assert f"`sku:{sku}," in line and f'no product with SKU "{sku}"' in line
+
+
+def plan_items(plan: SlackCall) -> list[str]:
+    """The list items of the plan's message, as Slack shows them."""
+    return [
+        line
+        for block in plan.params["blocks"]
+        for line in str(block.get("text", {}).get("text", "")).splitlines()
+        if line.startswith(("• ", "…"))
+    ]
+
+
+async def test_a_dropped_photo_with_a_caption_shows_where_it_will_go(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ecwid.products[900] = {"id": 900, "name": "Tee", "sku": "TEE-9", "media": media()}
+    event = dropped(slack, ["IMG_1234.jpg", "IMG_1235.jpg"], text="new shots sku:TEE-9")
+    await drop_bot.event(event, event_id="EvWhere")
+    _, _, plan = await the_drop_plan(slack)
+    await drop_bot.idle()
+    assert "*2 uploads ready*" in plan.params["text"]
+    assert plan_items(plan) == [
+        "• Line 1: `IMG_1234.jpg` → the main image of `Tee` (#900 · SKU `TEE-9`)",
+        "• Line 2: `IMG_1235.jpg` → the gallery of `Tee` (#900 · SKU `TEE-9`)",
+    ]
+    assert plan_uploads(slack) == []  # a short plan is whole in its message
+
+
+async def test_a_long_csv_plan_names_its_first_lines_and_its_csv_holds_every_target(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    ids = stock(ecwid, 28)
+    serve_photos(images)
+    rows = [
+        "product,image_url,to",
+        f"sku:RUN-42,{images.link('v.jpg')},",  # a variation's SKU
+        f"category:12,{images.link('c.jpg')},",
+        *(f"sku:BULK-{n},{images.link(f'p{n}.jpg')},gallery" for n in ids),
+        f"sku:NOPE-1,{images.link('x.jpg')},",  # no such SKU
+    ]
+    data = ("\n".join(rows) + "\n").encode()
+    file = slack.add_file("F0LONG", "long.csv", data, mimetype="text/csv")
+    await bot.interaction(bulk_form_submission(csv_file=file))
+    plan = await plan_of(slack, set())
+    assert "*30 uploads ready*, 1 line with problems" in plan.params["text"]
+    items = plan_items(plan)
+    assert items[:3] == [
+        "• Line 2: `sku:RUN-42,"
+        + images.link("v.jpg")
+        + ",` → the image of variation `Size 42` (SKU `RUN-42`) of `Runner` (#789)",
+        "• Line 3: `category:12,"
+        + images.link("c.jpg")
+        + ",` → the image of category `Shoes` (#12)",
+        f"• Line 4: `sku:BULK-{ids[0]},"
+        + images.link(f"p{ids[0]}.jpg")
+        + f",gallery` → the gallery of `Item {ids[0]}` (#{ids[0]} · SKU `BULK-{ids[0]}`)",
+    ]
+    assert items[10] == "…and 20 lines more in the plan's CSV file (in the thread)."
+    # The plan's CSV file, in the job's thread: every line, with its target or its problem.
+    (upload,) = await slack.wait_until(lambda: plan_uploads(slack))
+    assert upload.params["thread_ts"] == plan.params["ts"]
+    table = uploaded_csv(slack, upload)
+    assert len(table) == 31
+    assert [(r["line"], r["plan"], r["slot"], r["product_id"], r["sku"]) for r in table[:2]] == [
+        ("2", "ready", "variation", "789", "RUN-42"),
+        ("3", "ready", "category", "12", ""),
+    ]
+    assert table[0]["variation"] == "Size 42" and table[1]["product_name"] == "Shoes"
+    for row, n in zip(table[2:30], ids, strict=True):
+        assert (row["plan"], row["slot"], row["product_id"], row["sku"]) == (
+            "ready",
+            "gallery",
+            str(n),
+            f"BULK-{n}",
+        )
+    last = table[30]
+    assert (last["line"], last["plan"], last["product_id"]) == ("32", "problem (not to be run)", "")
+    assert 'SKU "NOPE-1"' in last["reason"]
+    assert report_uploads(slack) == []  # a plan's CSV is no report: nothing ran
