@@ -638,7 +638,7 @@ BULK_NOTICES = {
     "undo_running": ":information_source: That job is still running: stop it, or wait for it to end, then undo it.",
     "undo_stopping": ":information_source: That job is still stopping: undo it once it has ended.",
     "undo_cancelled": ":information_source: That job was cancelled before it ran: there is nothing to undo.",
-    "not_found": ":question: That bulk job is not known to the bot (its database may have been reset).",
+    "not_found": ":question: That bulk job is not known to the bot: it is older than HISTORY_DAYS (the bot forgets jobs after that), or its database was reset.",
     "planned": ":information_source: That bulk job has not been started.",
     "running": ":information_source: That bulk job is already running.",
     "stopping": ":information_source: That bulk job is already stopping.",
