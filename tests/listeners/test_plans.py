@@ -191,3 +191,30 @@ async def test_a_long_csv_plan_names_its_first_lines_and_its_csv_holds_every_tar
     assert (last["line"], last["plan"], last["product_id"]) == ("32", "problem (not to be run)", "")
     assert 'SKU "NOPE-1"' in last["reason"]
     assert report_uploads(slack) == []  # a plan's CSV is no report: nothing ran
+
+
+async def test_a_dropped_file_named_for_a_product_updatedfrom_missed_is_planned(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    ids = stock(ecwid, 2)
+    first = dropped(slack, [f"BULK-{n}.jpg" for n in ids], ts="1700000600.000100")
+    await drop_bot.event(first, event_id="EvIndex")
+    _, _, plan = await the_drop_plan(slack)  # the names' SKUs: the index is read
+    assert "*2 uploads ready*" in plan.params["text"]
+    # A product made now by an Ecwid whose clock is an hour behind: `updatedFrom` misses it.
+    ecwid.products[NEW_FROM] = {"id": NEW_FROM, "name": "Lagging", "sku": "LAG-7", "media": media()}
+    ecwid.products[NEW_FROM]["updateTimestamp"] = int(time.time()) - 3600
+    second = dropped(slack, ["LAG-7_2.jpg"], ts="1700000700.000100", user="U777")
+    await drop_bot.event(second, event_id="EvLag")
+    plan = await plan_of(slack, {str(plan.params["ts"])})
+    await drop_bot.idle()
+    assert "*1 upload ready*" in plan.params["text"], plan.params["text"]
+    assert plan_items(plan) == [
+        f"• Line 1: `LAG-7_2.jpg` → the gallery of `Lagging` (#{NEW_FROM} · SKU `LAG-7`)",
+        "• Line 1: `LAG-7_2.jpg` — read as SKU LAG-7, the gallery (SKU_2.jpg)",
+    ]
+    # Both readings of the name were searched for again: LAG-7_2 (main) and LAG-7 (gallery).
+    assert sorted(c.query["sku"] for c in ecwid.searches if "sku" in c.query) == [
+        "LAG-7",
+        "LAG-7_2",
+    ]
