@@ -20,6 +20,8 @@ from bot.jobs.store import JobStore, JobStoreError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
 SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write")
+# The drop zone (WATCH_CHANNELS): the message events of public and private channels (README).
+DROP_ZONE_SCOPES = ("channels:history", "groups:history")
 CHECK_TIMEOUT_SECONDS = 15.0  # a Slack that never answers is reported, not waited for
 ECWID_SCOPE_HELP = "in the Ecwid app's settings, then use its new token"
 
@@ -67,14 +69,66 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
     needed = set(SLACK_SCOPES) | ({"usergroups:read"} if settings.allowed_usergroups else set())
     missing = sorted(needed - granted)
     if missing:
+        findings.append(Finding(False, f"Slack: the bot token lacks {_scopes(missing)}."))
+    if settings.watch_channels:
+        findings += await check_drop_zone(settings, slack, granted, str(identity.get("user")))
+    return findings
+
+
+def _scopes(missing: list[str]) -> str:
+    many = len(missing) > 1
+    return (
+        f"the {', '.join(missing)} scope{'s' if many else ''}: add {'them' if many else 'it'} "
+        "under OAuth & Permissions (or recreate the app from manifest.yml) and reinstall"
+    )
+
+
+async def check_drop_zone(
+    settings: Settings, slack: BoundedWebClient, granted: set[str], bot_name: str
+) -> list[Finding]:
+    """WATCH_CHANNELS: the scopes its message events need (the token's x-oauth-scopes), and
+    the bot's membership of each watched channel. A bot token reads the history of the
+    conversations the bot is a member of only; `conversations.history` with `limit=1` answers
+    `not_in_channel` for one it is not in (Slack's conversations.history reference)."""
+    findings: list[Finding] = []
+    missing = sorted(set(DROP_ZONE_SCOPES) - granted)
+    if missing:
         findings.append(
-            Finding(
-                False,
-                f"Slack: the bot token lacks the {', '.join(missing)} scope"
-                f"{'s' if len(missing) > 1 else ''}: add {'them' if len(missing) > 1 else 'it'} "
-                "under OAuth & Permissions (or recreate the app from manifest.yml) and reinstall.",
-            )
+            Finding(False, f"Slack: the drop zone (WATCH_CHANNELS) needs {_scopes(missing)}.")
         )
+
+    async def member(channel: str) -> Finding:
+        where = f"Drop zone {channel}"
+        try:
+            await slack.conversations_history(channel=channel, limit=1)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if error == "not_in_channel":
+                return Finding(
+                    False,
+                    f"{where}: the bot is not in this channel, so it sees no photos dropped "
+                    f"there: invite it (/invite @{bot_name} in the channel) or take the channel "
+                    "out of WATCH_CHANNELS.",
+                )
+            if error == "channel_not_found":
+                return Finding(
+                    False,
+                    f"{where}: Slack knows no channel with this id that the bot can see (a "
+                    "private channel the bot is not in looks so too): check WATCH_CHANNELS, or "
+                    "invite the bot there.",
+                )
+            if error == "missing_scope":
+                needed = exc.response.get("needed") if exc.response is not None else None
+                scope = f"the {needed} scope" if needed else "a scope"
+                return Finding(
+                    False, f"{where}: the bot may not read its messages: the token lacks {scope}."
+                )
+            return Finding(False, f"{where}: could not be checked (Slack said {error}).")
+        except SLACK_FAILURES as exc:
+            return Finding(False, f"{where}: could not be checked ({slack_error(exc)}).")
+        return Finding(True, f"{where}: the bot is in it and can read what is dropped there.")
+
+    findings += await asyncio.gather(*(member(c) for c in sorted(settings.watch_channels)))
     return findings
 
 

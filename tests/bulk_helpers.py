@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
+from bot.slack.texts import PLAN_CSV_TITLE
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack, SlackCall
@@ -137,18 +139,48 @@ def updates_of(slack: FakeSlack, ts: str) -> list[SlackCall]:
     return [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts]
 
 
+def report_uploads(slack: FakeSlack) -> list[SlackCall]:
+    """The files uploaded but a long plan's CSV (its title says which): the jobs' reports."""
+    return [
+        c
+        for c in slack.calls_to("files.completeUploadExternal")
+        if PLAN_CSV_TITLE not in json.dumps(c.params.get("files"))
+    ]
+
+
+def plan_uploads(slack: FakeSlack) -> list[SlackCall]:
+    """The CSV files of long plans."""
+    return [
+        c
+        for c in slack.calls_to("files.completeUploadExternal")
+        if PLAN_CSV_TITLE in json.dumps(c.params.get("files"))
+    ]
+
+
+def uploaded_csv(slack: FakeSlack, call: SlackCall) -> list[dict[str, str]]:
+    """The rows of the CSV file an upload call completed."""
+    file_id = call.answer["files"][0]["id"]  # type: ignore[index]
+    data, _ = slack.files[file_id]
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
 async def the_report(slack: FakeSlack, timeout: float = 30.0) -> tuple[str, list[dict[str, str]]]:
     """Once the job is over: the thread reply's text, and the rows of the attached CSV."""
-    done = await slack.wait_until(lambda: slack.calls_to("files.completeUploadExternal"), timeout)
+    done = await slack.wait_until(lambda: report_uploads(slack), timeout)
     reply = next(
         c
         for c in slack.calls_to("chat.postMessage")
         if c.params.get("thread_ts") and "CSV" in c.params["text"]
     )
-    file_id = done[0].answer["files"][0]["id"]  # type: ignore[index]
-    data, _ = slack.files[file_id]
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    return str(reply.params["text"]), rows
+    return str(reply.params["text"]), uploaded_csv(slack, done[0])
+
+
+async def reports_done(slack: FakeSlack, count: int, timeout: float = 60.0) -> list[SlackCall]:
+    """Once `count` jobs have attached their reports: the report uploads."""
+    done: list[SlackCall] = await slack.wait_until(
+        lambda: (found := report_uploads(slack)) and len(found) >= count and found, timeout
+    )
+    return done
 
 
 def uploaded_products(ecwid: FakeEcwid) -> list[int]:

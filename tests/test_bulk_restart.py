@@ -17,6 +17,7 @@ from tests.bulk_helpers import (
     lines_for,
     new_lines,
     press,
+    reports_done,
     stock,
     the_plan,
     the_report,
@@ -253,7 +254,7 @@ async def test_an_undo_job_killed_mid_way_finishes_after_a_restart_restoring_eac
         assert len(restores(ecwid)) < LINES
 
         await start(started, env, tmp_path, slack)  # a new process, nothing in memory
-        await slack.wait_for_call("files.completeUploadExternal", count=2, timeout=60)
+        await reports_done(slack, 2)  # the job's report, then its undo's
     # Each previous image went back exactly once: a line begun before the kill was checked
     # (it showed the previous image already), not sent again.
     assert sorted(restores(ecwid)) == sorted((n, old[n]) for n in ids)

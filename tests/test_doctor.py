@@ -228,3 +228,51 @@ async def test_kept_copies_near_history_max_mb_are_warned_of_and_still_exit_0(
         "at most HISTORY_DAYS=30 days): nearly full. The oldest copies are dropped first, and "
         "an undo of their lines will say so; raise HISTORY_MAX_MB if the database has room."
     )
+
+
+async def test_the_drop_zone_needs_its_scopes_and_the_bot_in_each_watched_channel(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.scopes = "commands,chat:write,files:read,files:write,channels:history"
+    slack.not_member = {"C0TWO"}
+    slack.unknown_channels = {"C0GONE"}
+    env = {**environment(slack, ecwid, tls), "WATCH_CHANNELS": "C0ONE,C0TWO,C0GONE"}
+    status, lines = await doctor(env, tmp_path)
+    assert status == 1
+    assert lines[1:5] == [
+        "FIX Slack: the drop zone (WATCH_CHANNELS) needs the groups:history scope: add it under "
+        "OAuth & Permissions (or recreate the app from manifest.yml) and reinstall.",
+        "FIX Drop zone C0GONE: Slack knows no channel with this id that the bot can see (a private "
+        "channel the bot is not in looks so too): check WATCH_CHANNELS, or invite the bot there.",
+        "ok  Drop zone C0ONE: the bot is in it and can read what is dropped there.",
+        "FIX Drop zone C0TWO: the bot is not in this channel, so it sees no photos dropped there: "
+        "invite it (/invite @ecwid-image in the channel) or take the channel out of "
+        "WATCH_CHANNELS.",
+    ]
+    assert lines[-1] == "3 thing(s) to fix."
+    asked = sorted(
+        (c.params["channel"], c.params["limit"]) for c in slack.calls_to("conversations.history")
+    )
+    assert asked == [("C0GONE", "1"), ("C0ONE", "1"), ("C0TWO", "1")]
+
+
+async def test_a_drop_zone_set_up_right_is_reported_and_a_private_one_needs_groups_history(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.scopes += ",channels:history,groups:history"
+    env = {**environment(slack, ecwid, tls), "WATCH_CHANNELS": "C0ONE"}
+    status, lines = await doctor(env, tmp_path)
+    assert (status, lines[1], lines[-1]) == (
+        0,
+        "ok  Drop zone C0ONE: the bot is in it and can read what is dropped there.",
+        "All set.",
+    )
+    slack.scopes = "commands,chat:write,files:read,files:write,channels:history"
+    slack.private_channels = {"G0SECRET"}
+    env = {**environment(slack, ecwid, tls), "WATCH_CHANNELS": "G0SECRET"}
+    status, lines = await doctor(env, tmp_path)
+    assert status == 1
+    assert lines[2] == (
+        "FIX Drop zone G0SECRET: the bot may not read its messages: the token lacks the "
+        "groups:history scope."
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -370,15 +371,57 @@ def captioned(files: Sequence[SharedFile], caption: Caption) -> list[BulkLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class LineTarget:
+    """Where a planned line's image goes, as its stored request says (bulk_plan.encode_line):
+    the slot (`main`, `gallery`, `variation` or `category`), the product's (or category's) id,
+    name and SKU, and the variation's label."""
+
+    slot: str
+    product_id: int
+    name: str | None = None
+    sku: str | None = None
+    variation: str | None = None
+
+
+def line_target(request: str | None) -> LineTarget | None:
+    """A planned line's target, from its stored request; None for a line without one (a
+    problem) or one that cannot be read."""
+    try:
+        data = json.loads(request or "")
+        slot, product_id = str(data["kind"]), int(data["product_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return LineTarget(slot, product_id, text("name"), text("sku"), text("variation"))
+
+
 _NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
 REPORT_COLUMNS = ("line", "text", "product", "slot", "outcome", "image_id", "reason", "changes")
+# A plan's lines before Start: what each will do (its target), or why it will not run.
+PLAN_COLUMNS = (
+    "line",
+    "text",
+    "plan",
+    "slot",
+    "product_id",
+    "product_name",
+    "sku",
+    "variation",
+    "reason",
+)
 
 
-def report_csv(rows: Iterable[Sequence[object]]) -> bytes:
-    """The report of every line, as a CSV file (UTF-8 with BOM, so that spreadsheets agree)."""
+def report_csv(rows: Iterable[Sequence[object]], columns: Sequence[str] = REPORT_COLUMNS) -> bytes:
+    """The report of every line (or the plan's, with PLAN_COLUMNS), as a CSV file (UTF-8 with
+    BOM, so that spreadsheets agree)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(REPORT_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if value is None else _inert(str(value)) for value in row])
     return out.getvalue().encode("utf-8-sig")

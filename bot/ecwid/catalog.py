@@ -5,7 +5,9 @@ SKUs cost a search each, or the catalog is paged once (100 products a call, vari
 matched here. `Catalog.find` chooses by cost: the first page's `total` says how many pages the
 catalog has, against how many SKUs are asked for. The index, once built, is kept and brought up to
 date with `updatedFrom` (only what changed is read again), and read again before a SKU is called
-unknown.
+unknown: every time, however recently it was read (products made a moment ago are what a plan is
+most likely to name). Ecwid's `updatedFrom` compares with Ecwid's own clock, and a product it
+does not list is searched for once more by its exact SKU (`Catalog.confirm`, a plan's first few).
 
 One matching rule for every way in (`match_sku`): an exact SKU wins; else a single match that
 differs only in letter case is taken (and says so, in `Product.asked_sku`); several such matches
@@ -23,7 +25,9 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
+from bot.ecwid.budget import bulk_lane
 from bot.ecwid.client import BATCH_SIZE, EcwidClient
+from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Product
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,7 @@ SUGGEST_BUILD_SECONDS = 600.0  # an index is built for suggestions at most this 
 SUGGEST_SCORE = 75.0  # of 100 (rapidfuzz's ratio): "SHOE-RED-4" is 95 from "SHOE-RED-42"
 INDEX_FRESH_SECONDS = 300.0  # an index older than this is brought up to date before it is used
 INDEX_REBUILD_SECONDS = 3600.0  # … and rebuilt whole past this (products deleted meanwhile)
-MISS_REFRESH_SECONDS = 10.0  # a miss reads the changes again at most this often
+CONFIRM_MISSES = 20  # a plan's SKUs the index lacks, each searched for again (?sku=) at most
 TOTAL_FRESH_SECONDS = 600.0  # how long the catalog's size is trusted to choose a way
 UPDATED_FROM_SLACK_SECONDS = 120  # Ecwid's clock and ours may differ; re-read a little more
 SEARCHES_AT_ONCE = 8
@@ -108,6 +112,7 @@ class Catalog:
         self._total: tuple[float, int] | None = None  # (when, the catalog's size)
         self._lock = asyncio.Lock()  # one build or refresh at a time
         self._suggest_built: float | None = None  # when an index was last built for suggestions
+        self._reads = 0  # reads of the catalog begun (whole or changes): see _refresh
 
     def search(self, text: str, limit: int) -> list[Product] | None:
         """Products whose name or SKU (or a variation's SKU) contains `text`, from a fresh index:
@@ -180,6 +185,7 @@ class Catalog:
             self._total = (self._clock(), total)
             if wanted is not None and math.ceil(total / BATCH_SIZE) - 1 > wanted:
                 return
+            self._reads += 1
             self._index = await self._read_rest(first, total, read_at, started)
 
     async def _read_rest(
@@ -199,30 +205,31 @@ class Catalog:
     async def _find_in_index(self, skus: list[str]) -> dict[str, list[Product]]:
         index = self._index
         assert index is not None
+        reads = self._reads  # a read begun after this look-up began covers its misses
         now = self._clock()
         if now - index.built_at > INDEX_REBUILD_SECONDS:
             self._index = None
             await self._build()
         elif now - index.checked_at > INDEX_FRESH_SECONDS:
-            await self._refresh()
+            await self._refresh(after=reads)
         found = {sku: self._index.find(sku) if self._index else [] for sku in skus}
         missing = [sku for sku, matches in found.items() if not matches]
-        index = self._index
-        if (
-            missing
-            and index is not None
-            and self._clock() - index.checked_at > MISS_REFRESH_SECONDS
-        ):
-            await self._refresh()  # before a SKU is called unknown, read what changed
+        if missing and self._index is not None:
+            # Before a SKU is called unknown, what changed since the last read is read, however
+            # recently that was: a product made a second ago is no less real.
+            await self._refresh(after=reads)
             found.update((sku, self._index.find(sku) if self._index else []) for sku in missing)
         return found
 
-    async def _refresh(self) -> None:
-        """Read again only the products changed since the last read (`updatedFrom`)."""
+    async def _refresh(self, *, after: int | None = None) -> None:
+        """Read again only the products changed since the last read (`updatedFrom`). With
+        `after` (a count of reads seen by a caller), nothing is read when a read began since:
+        that one read every change the caller could want (concurrent misses share one read)."""
         async with self._lock:
             index = self._index
-            if index is None:
+            if index is None or (after is not None and self._reads > after):
                 return
+            self._reads += 1
             read_at, checked = self._wall_clock(), self._clock()
             since = int(index.read_at) - UPDATED_FROM_SLACK_SECONDS
             offset, total, changed = 0, 1, 0
@@ -235,6 +242,42 @@ class Catalog:
                 changed += len(page)
             index.read_at, index.checked_at = read_at, checked
             log.info("sku index brought up to date: %d products changed", changed)
+
+    async def confirm(
+        self, skus: Sequence[str], limit: int = CONFIRM_MISSES
+    ) -> tuple[dict[str, list[Product] | EcwidError], list[str]]:
+        """SKUs that an up-to-date index does not have, each searched for once more by its
+        exact SKU (`GET /products?sku=`, ../shared/ecwid-api.md "Many calls at once"), on the
+        bulk lane: `updatedFrom` compares with Ecwid's clock and may leave a new product out.
+        At most `limit` are searched (a search a SKU); the others are returned as not checked
+        again. What the searches find joins the index. Without an index the SKUs were each
+        searched for already: nothing is searched again."""
+        unique = list(dict.fromkeys(skus))
+        index = self._index
+        if index is None:
+            return {sku: [] for sku in unique}, []
+        checked, rest = unique[:limit], unique[limit:]
+        at_once = asyncio.Semaphore(SEARCHES_AT_ONCE)
+
+        async def one(sku: str) -> list[Product] | EcwidError:
+            async with at_once:
+                try:
+                    products = await self._ecwid.search_by_sku(sku)
+                except EcwidError as exc:
+                    return exc
+            index.products.update((p.id, p) for p in products)
+            return match_sku(sku, products)
+
+        with bulk_lane():  # the tasks gather starts inherit the lane
+            results = await asyncio.gather(*(one(sku) for sku in checked))
+        found = dict(zip(checked, results, strict=True))
+        log.info(
+            "sku misses searched again: %d (%d found), %d not checked again",
+            len(checked),
+            sum(1 for r in results if r and not isinstance(r, EcwidError)),
+            len(rest),
+        )
+        return found, rest
 
     async def _search_each(self, skus: list[str]) -> dict[str, list[Product]]:
         """One exact `?sku=` search a SKU; a SKU it finds nothing for is looked for again by

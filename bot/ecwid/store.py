@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import CategoryId, ProductId, ProductRef, ProductSku
-from bot.ecwid.catalog import Catalog
+from bot.ecwid.catalog import CONFIRM_MISSES, Catalog
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import AmbiguousSku, EcwidError, ProductNotFound
 from bot.ecwid.models import Product, StoreLanguages
@@ -66,10 +66,11 @@ class StoreInfo:
         return await asyncio.shield(lookup)
 
     async def products(
-        self, refs: Iterable[ProductRef]
+        self, refs: Iterable[ProductRef], *, confirm: int = 0
     ) -> dict[ProductRef, Product | UserFacingError]:
         """Many products at once, as a bulk job needs them: ids and SKUs a hundred a call.
-        Each is a product or why it is not one (not found, ambiguous, Ecwid failed)."""
+        Each is a product or why it is not one (not found, ambiguous, Ecwid failed). With
+        `confirm`, that many SKUs found nowhere are searched for once more (`confirm`)."""
         wanted = list(dict.fromkeys(refs))
         found: dict[ProductRef, Product | UserFacingError] = {}
         ids = [r.id for r in wanted if isinstance(r, ProductId) and r.variation is None]
@@ -91,6 +92,9 @@ class StoreInfo:
             )
         for sku, matches in by_sku.items():
             found[ProductSku(sku)] = _one(sku, matches)
+        missing = [sku for sku, matches in by_sku.items() if not matches]
+        if confirm and missing:
+            found.update(await self.confirm(missing, confirm))
         for single in singles:
             try:
                 found[single] = await self.product(single)
@@ -102,6 +106,19 @@ class StoreInfo:
                 if len(self._products) >= MAX_CACHED_PRODUCTS:
                     self._products.clear()
                 self._products[ref] = (now, value)
+        return found
+
+    async def confirm(
+        self, skus: Sequence[str], limit: int = CONFIRM_MISSES
+    ) -> dict[ProductRef, Product | UserFacingError]:
+        """SKUs the catalog's index does not have, even brought up to date: the first `limit`
+        searched for once more each (bot.ecwid.catalog), the others marked not checked again."""
+        checked, rest = await self.catalog.confirm(skus, limit)
+        found: dict[ProductRef, Product | UserFacingError] = {}
+        for sku, answer in checked.items():
+            found[ProductSku(sku)] = answer if isinstance(answer, EcwidError) else _one(sku, answer)
+        for sku in rest:
+            found[ProductSku(sku)] = SkuNotChecked(sku, limit)
         return found
 
     async def _fetch_product(self, ref: ProductRef) -> Product:
@@ -120,6 +137,19 @@ class StoreInfo:
             self._products.clear()  # simple and bounded; the cache refills in one look-up each
         self._products[ref] = (time.monotonic(), product)
         return product
+
+
+class SkuNotChecked(ProductNotFound):
+    """A SKU the catalog (read a moment ago) does not have, past the plan's first few misses
+    that were each searched for again."""
+
+    def __init__(self, sku: str, limit: int) -> None:
+        super().__init__(
+            f'There is no product with SKU "{sku}" in the catalog as the bot just read it; not '
+            f"checked again (a plan searches for its first {limit} unknown SKUs once more, one "
+            "by one)."
+        )
+        self.sku = sku
 
 
 def _one(sku: str, matches: list[Product]) -> Product | EcwidError:

@@ -43,9 +43,10 @@ from bot.domain.requests import (
     ValidationError,
     check_size,
 )
+from bot.ecwid.catalog import CONFIRM_MISSES
 from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
-from bot.ecwid.store import StoreInfo
+from bot.ecwid.store import SkuNotChecked, StoreInfo
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import START_BATCH
@@ -79,10 +80,19 @@ UNEXPECTED = BulkInputError(
 class Suggested(ValidationError):
     """A file name whose SKU matches nothing, with the store's closest SKUs ("did you mean")."""
 
-    def __init__(self, sku: str, close: list[str], file: SharedFile, target: str) -> None:
+    def __init__(
+        self,
+        sku: str,
+        close: list[str],
+        file: SharedFile,
+        target: str,
+        unchecked: SkuNotChecked | None = None,
+    ) -> None:
         said = f"No product has SKU {sku}."
         if close:
             said += " Did you mean " + " or ".join(close) + "?"
+        if unchecked is not None:  # past the plan's first misses searched for again
+            said += f" ({unchecked.message})"
         super().__init__(said)
         self.sku = sku
         self.close = close
@@ -138,6 +148,8 @@ def encode_line(checked: _Checked) -> str:
         # for the history
         "name": checked.product.name,
         "variation": checked.product.variation.describe() if checked.product.variation else None,
+        # for the plan: the SKU the image goes on (the variation's own, else the product's)
+        "sku": checked.product.matched_sku,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -316,6 +328,19 @@ class Planner:
         named = name_files(readable, self._naming)
         skus = {reading.sku for item in named for reading in item.readings}
         found = await self._store.products(ProductSku(s) for s in skus)
+        # The names no reading of which is a SKU in the (just brought up to date) index: their
+        # readings are searched for once more, the first few plan-wide.
+        unfound = [
+            r.sku
+            for item in named
+            if item.readings
+            and all(
+                isinstance(found.get(ProductSku(r.sku)), ProductNotFound) for r in item.readings
+            )
+            for r in item.readings
+        ]
+        if unfound:
+            found.update(await self._store.confirm(unfound, CONFIRM_MISSES))
         lines: list[tuple[tuple[str, int, str], BulkLine]] = []
         unknown: list[tuple[NamedFile, str]] = []  # no reading's SKU exists: did they mean…
         for item in named:
@@ -356,8 +381,20 @@ class Planner:
             suggestions = await self._suggest([item.readings[0].sku for item, _ in unknown])
             for item, text in unknown:
                 reading = item.readings[0]
+                unchecked = next(
+                    (
+                        e
+                        for r in item.readings
+                        if isinstance(e := found.get(ProductSku(r.sku)), SkuNotChecked)
+                    ),
+                    None,
+                )
                 problem = Suggested(
-                    reading.sku, suggestions.get(reading.sku, []), item.file, reading.target
+                    reading.sku,
+                    suggestions.get(reading.sku, []),
+                    item.file,
+                    reading.target,
+                    unchecked,
                 )
                 lines.append(((reading.sku, 0, text), BulkLine(0, text, problem=problem)))
         lines.sort(key=lambda pair: pair[0])
@@ -475,7 +512,7 @@ class Planner:
         """Each line's product, slot, image and alt languages; or its problem. A long check
         (thousands of links) shows how far it got, every few seconds."""
         refs: list[ProductRef] = [line.request.product for line in lines if line.request]
-        products = await self._store.products(refs) if refs else {}
+        products = await self._store.products(refs, confirm=CONFIRM_MISSES) if refs else {}
         limit = asyncio.Semaphore(PLAN_CHECKS_AT_ONCE)
         checked = 0
 

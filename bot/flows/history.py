@@ -144,13 +144,23 @@ class HistoryFlow:
         await self._report.home(user_id, changes, jobs)
 
     async def prune(self) -> Pruned:
-        """Kept copies past HISTORY_DAYS, then the oldest past HISTORY_MAX_MB, dropped."""
+        """Kept copies past HISTORY_DAYS, then the oldest past HISTORY_MAX_MB, dropped; and
+        the changes, ended jobs (with their lines) past HISTORY_DAYS and the drop zone's old
+        marks (bot.jobs.history)."""
         async with self._pruning:
             pruned = await self._history.prune(
                 self.retention.days * 86400.0, self.retention.max_bytes
             )
-        if pruned.copies:
-            log.info("history pruned copies=%d bytes=%d", pruned.copies, pruned.bytes)
+        if pruned.copies or pruned.changes or pruned.jobs or pruned.seen:
+            log.info(
+                "history pruned copies=%d bytes=%d changes=%d jobs=%d lines=%d seen=%d",
+                pruned.copies,
+                pruned.bytes,
+                pruned.changes,
+                pruned.jobs,
+                pruned.lines,
+                pruned.seen,
+            )
         return pruned
 
     async def prune_quietly(self) -> None:

@@ -2,6 +2,10 @@
 bulk lines, undos), read back by product, by person and by job; and the previous images of bulk
 lines, kept as bytes for Undo and pruned oldest first past HISTORY_DAYS or HISTORY_MAX_MB.
 
+Nothing grows for ever: `History.prune` also drops the changes older than HISTORY_DAYS, the
+jobs that ended before then with their lines, and the drop zone's marks of events older than a
+day. The time is the job store's clock (injected for tests). The undo claims stay.
+
 A bulk line's change is written in the same transaction as the line's outcome
 (`JobStore.record`): a line recorded done always has its history.
 """
@@ -10,15 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, desc, func, select
+from sqlalchemy import delete, desc, func, or_, select
 
-from bot.jobs.schema import changes, kept_images, undo_claims
+from bot.jobs.schema import changes, jobs, kept_images, undo_claims
 
 if TYPE_CHECKING:
     from bot.jobs.store import JobStore
@@ -97,8 +100,8 @@ def change_row(change: Change) -> dict[str, Any]:
     return row
 
 
-def kept_row(change_id: str, data: bytes) -> dict[str, Any]:
-    return {"change_id": change_id, "data": data, "size": len(data), "kept_at": time.time()}
+def kept_row(change_id: str, data: bytes, at: float) -> dict[str, Any]:
+    return {"change_id": change_id, "data": data, "size": len(data), "kept_at": at}
 
 
 def _change(row: Any) -> Change:
@@ -125,22 +128,35 @@ def _read() -> Any:
     ).outerjoin(undo_claims, undo_claims.c.change == changes.c.change_key)
 
 
+SEEN_KEEP_SECONDS = 86400.0  # the drop zone's marks: Slack re-delivers an event within minutes
+_CHUNK = 500  # rows deleted a statement: bounded IN lists
+# A job not over yet keeps its changes, however old (a job's lines are never pruned under it).
+_UNDER_WAY = ("checking", "planned", "running", "stopping")
+
+
 @dataclass(frozen=True)
 class Pruned:
     copies: int
     bytes: int
+    changes: int = 0  # past HISTORY_DAYS
+    jobs: int = 0  # ended before HISTORY_DAYS, with their lines
+    lines: int = 0
+    seen: int = 0  # the drop zone's marks of events past a day
 
 
 class History:
     """Reads and writes of the history, on the job store's database."""
 
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, *, clock: Callable[[], float] | None = None) -> None:
         self._store = store
+        self._clock = clock or store.clock
 
     async def add(self, change: Change, kept: bytes | None = None) -> None:
         statements: list[Any] = [changes.insert().values(**change_row(change))]
         if kept is not None:
-            statements.append(kept_images.insert().values(**kept_row(change.id, kept)))
+            statements.append(
+                kept_images.insert().values(**kept_row(change.id, kept, self._clock()))
+            )
         await self._store.write(*statements)
 
     async def _many(self, query: Any) -> list[Change]:
@@ -197,8 +213,12 @@ class History:
 
     async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
         """Drop kept copies older than the age, then the oldest until the rest fit in
-        `max_bytes`. The changes stay: an undo of one then says its copy has gone."""
-        cutoff = time.time() - max_age_seconds
+        `max_bytes`; the changes older than the age, the jobs that ended
+        before it with their lines, and the drop zone's marks past a day. A change of a job not
+        over yet stays, and so do its lines; a change whose copy alone was dropped stays, and an
+        undo of it then says its copy has gone."""
+        now = self._clock()
+        cutoff = now - max_age_seconds
         async with self._store.connect() as connection:
             rows = (
                 await connection.execute(
@@ -215,7 +235,35 @@ class History:
             if row.kept_at < cutoff or total > max_bytes:
                 doomed.append(str(row.change_id))
                 freed += int(row.size)
-        for start in range(0, len(doomed), 500):
-            chunk: Sequence[str] = doomed[start : start + 500]
+        for start in range(0, len(doomed), _CHUNK):
+            chunk: Sequence[str] = doomed[start : start + _CHUNK]
             await self._store.write(delete(kept_images).where(kept_images.c.change_id.in_(chunk)))
-        return Pruned(len(doomed), freed)
+        dropped_changes = await self._drop_changes(cutoff)
+        dropped_jobs, dropped_lines = await self._store.forget_jobs(cutoff)
+        seen = await self._store.forget_seen(now - SEEN_KEEP_SECONDS)
+        return Pruned(len(doomed), freed, dropped_changes, dropped_jobs, dropped_lines, seen)
+
+    async def _drop_changes(self, cutoff: float) -> int:
+        """The changes made before `cutoff` (but a job's not over yet) and their kept copies;
+        how many changes."""
+        under_way = (
+            select(jobs.c.id)
+            .where(jobs.c.id == changes.c.job_id, jobs.c.state.in_(_UNDER_WAY))
+            .exists()
+        )
+        old = (changes.c.at < cutoff) & or_(changes.c.job_id.is_(None), ~under_way)
+        async with self._store.connect() as connection:
+            doomed = [
+                str(row.id) for row in await connection.execute(select(changes.c.id).where(old))
+            ]
+        dropped = 0
+        for start in range(0, len(doomed), _CHUNK):
+            chunk = doomed[start : start + _CHUNK]
+            _, gone = await self._store.write(
+                delete(kept_images).where(kept_images.c.change_id.in_(chunk)),
+                delete(changes).where(changes.c.id.in_(chunk), old),
+            )
+            dropped += gone
+        # The undo claims stay (a row an undo): an old message's Undo, pressed again, must still
+        # find that it was undone.
+        return dropped

@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -52,6 +52,7 @@ _MIGRATION_LOCK = 0x6563_7769_6462
 SQLITE_LOCK_SECONDS = 10.0
 CONNECT_SECONDS = 10.0  # a PostgreSQL server that does not answer
 OPEN_SECONDS = 30.0  # connecting and bringing the schema up to date, in all
+PRUNE_CHUNK = 500  # jobs (or changes) deleted a statement: bounded IN lists
 
 
 class JobStoreError(Exception):
@@ -299,14 +300,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 
 class JobStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], float] = time.time) -> None:
         self._engine = engine
+        # Wall-clock time (unix seconds), as every time in the store is: injected for tests.
+        self.clock = clock
         # SQLite has one writer at a time: the bot's own writes queue here instead of in the
         # file lock's retry loop.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
-    async def open(cls, url: str) -> JobStore:
+    async def open(cls, url: str, *, clock: Callable[[], float] = time.time) -> JobStore:
         """Connect and bring the schema up to date."""
         parsed = make_url(url)
         options: dict[str, Any] = {}
@@ -330,7 +333,7 @@ class JobStore:
             raise JobStoreError(
                 f"cannot open the job store at {where}: {_driver_said(exc, parsed.password)}"
             ) from None
-        return cls(engine)
+        return cls(engine, clock=clock)
 
     @property
     def dialect(self) -> str:
@@ -390,7 +393,7 @@ class JobStore:
         runnable = any(
             line.status in (LineState.PENDING, LineState.DUPLICATE) for line in job_lines
         )
-        now = time.time()
+        now = self.clock()
         values: dict[str, Any] = {
             "state": JobState.PLANNED,
             "lease_owner": None,
@@ -410,7 +413,7 @@ class JobStore:
     async def give_up_check(self, job_id: str, *, only_if_abandoned: bool = False) -> bool:
         """checking → cancelled: its checks failed, or a restart cut them short (with
         `only_if_abandoned`: only when the process checking them stopped renewing its lease)."""
-        now = time.time()
+        now = self.clock()
         condition = [jobs.c.id == job_id, jobs.c.state == JobState.CHECKING]
         if only_if_abandoned:
             condition.append(jobs.c.lease_until < now)
@@ -427,7 +430,7 @@ class JobStore:
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 select(jobs.c.id).where(
-                    jobs.c.state == JobState.CHECKING, jobs.c.lease_until < time.time()
+                    jobs.c.state == JobState.CHECKING, jobs.c.lease_until < self.clock()
                 )
             )
             return [row.id for row in result]
@@ -474,7 +477,7 @@ class JobStore:
 
     async def start(self, job_id: str, user_id: str, owner: str, lease_seconds: float) -> bool:
         """planned → running, held by `owner`; False when it was not planned any more."""
-        now = time.time()
+        now = self.clock()
         (changed,) = await self._write(
             update(jobs)
             .where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
@@ -493,7 +496,7 @@ class JobStore:
         (changed,) = await self._write(
             update(jobs)
             .where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
-            .values(state=JobState.CANCELLED, stopped_by=user_id, finished_at=time.time())
+            .values(state=JobState.CANCELLED, stopped_by=user_id, finished_at=self.clock())
         )
         return changed == 1
 
@@ -508,7 +511,7 @@ class JobStore:
 
     async def claim(self, job_id: str, owner: str, lease_seconds: float) -> bool:
         """Take an unfinished job whose lease ran out (or is already ours)."""
-        now = time.time()
+        now = self.clock()
         (changed,) = await self._write(
             update(jobs)
             .where(
@@ -529,7 +532,7 @@ class JobStore:
                 jobs.c.lease_owner == owner,
                 jobs.c.state.in_((JobState.CHECKING, JobState.RUNNING, JobState.STOPPING)),
             )
-            .values(lease_until=time.time() + lease_seconds)
+            .values(lease_until=self.clock() + lease_seconds)
         )
         return await self.job(job_id) if changed == 1 else None
 
@@ -546,7 +549,7 @@ class JobStore:
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 select(jobs.c.id)
-                .where(_UNFINISHED, jobs.c.lease_until < time.time())
+                .where(_UNFINISHED, jobs.c.lease_until < self.clock())
                 .order_by(jobs.c.created_at)
             )
             return [row.id for row in result]
@@ -556,7 +559,7 @@ class JobStore:
         died and not checked since (the job was stopped) is marked failed, saying it may have
         been uploaded. The caller has written every outcome of its run first. False when the
         lease was lost."""
-        now = time.time()
+        now = self.clock()
         owned = select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner).exists()
         _, _, changed = await self._write(
             update(lines)
@@ -576,7 +579,7 @@ class JobStore:
         return changed == 1
 
     async def reported(self, job_id: str) -> None:
-        await self._write(update(jobs).where(jobs.c.id == job_id).values(reported_at=time.time()))
+        await self._write(update(jobs).where(jobs.c.id == job_id).values(reported_at=self.clock()))
 
     # ---- lines -------------------------------------------------------------------------
 
@@ -639,7 +642,7 @@ class JobStore:
     async def record(self, job_id: str, outcomes: Iterable[Outcome]) -> None:
         """Each line's outcome, in one transaction; a line recorded done is never run again.
         One statement for the batch, run once per line (compiled once, not once per line)."""
-        now = time.time()
+        now = self.clock()
         outcomes = list(outcomes)
         rows = [
             {
@@ -656,7 +659,7 @@ class JobStore:
         ]
         history = [change_row(o.change) for o in outcomes if o.change is not None]
         kept = [
-            kept_row(o.change.id, o.kept)
+            kept_row(o.change.id, o.kept, now)
             for o in outcomes
             if o.change is not None and o.kept is not None
         ]
@@ -733,7 +736,7 @@ class JobStore:
     async def keep_drop(self, keys: Sequence[str], drop: WaitingDrop | None = None) -> bool:
         """Whether none of the keys was seen before: then all are marked seen and the drop (if
         any) is kept, in one transaction; else nothing is written."""
-        now = time.time()
+        now = self.clock()
         statements: list[Any] = [
             seen_events.insert().values(key=k[:200], seen_at=now) for k in keys
         ]
@@ -818,6 +821,57 @@ class JobStore:
         taken = [WaitingDrop(**r._mapping) for r in rows]
         return sorted(taken, key=lambda d: (d.received_at, d.ts))
 
+    async def forget_seen(self, before: float) -> int:
+        """Drop the drop zone's marks older than `before` (Slack re-delivers an event for
+        minutes, not days); how many."""
+        (dropped,) = await self._write(delete(seen_events).where(seen_events.c.seen_at < before))
+        return dropped
+
+    # ---- pruning -----------------------------------------------------------------------
+
+    async def forget_jobs(self, before: float) -> tuple[int, int]:
+        """Drop the jobs that ended before `before` (finished and reported, or cancelled), and
+        plans never started made before it, with their lines; how many jobs and lines. A job
+        still checking, running or stopping is never touched, nor one that an undo job still
+        under way undoes."""
+        undoing = jobs.alias("undoing")
+        ended = or_(
+            (jobs.c.state == JobState.FINISHED)
+            & jobs.c.reported_at.is_not(None)
+            & (jobs.c.finished_at < before),
+            (jobs.c.state == JobState.CANCELLED) & (jobs.c.finished_at < before),
+            (jobs.c.state == JobState.PLANNED) & (jobs.c.created_at < before),
+        )
+        busy_undo = (
+            select(undoing.c.id)
+            .where(
+                undoing.c.undo_of == jobs.c.id,
+                undoing.c.state.not_in((JobState.FINISHED, JobState.CANCELLED)),
+            )
+            .exists()
+        )
+        async with self._engine.connect() as connection:
+            doomed = [
+                str(row.id)
+                for row in await connection.execute(select(jobs.c.id).where(ended, ~busy_undo))
+            ]
+        dropped_jobs = dropped_lines = 0
+        for start in range(0, len(doomed), PRUNE_CHUNK):
+            chunk = doomed[start : start + PRUNE_CHUNK]
+            # Checked again in the deletes: a job planned a moment ago may have been started.
+            still = select(jobs.c.id).where(jobs.c.id == lines.c.job_id, ended).exists()
+            gone_lines, gone_jobs = await self._write(
+                delete(lines).where(lines.c.job_id.in_(chunk), still),
+                delete(jobs).where(
+                    jobs.c.id.in_(chunk),
+                    ended,
+                    ~select(lines.c.job_id).where(lines.c.job_id == jobs.c.id).exists(),
+                ),
+            )
+            dropped_lines += gone_lines
+            dropped_jobs += gone_jobs
+        return dropped_jobs, dropped_lines
+
     # ---- undo claims -------------------------------------------------------------------
 
     async def undone_by(self, change: str) -> str | None:
@@ -835,7 +889,7 @@ class JobStore:
         else who claimed it first (a conditional insert: the key is the change itself)."""
         try:
             await self._write(
-                undo_claims.insert().values(change=change, user_id=user_id, claimed_at=time.time())
+                undo_claims.insert().values(change=change, user_id=user_id, claimed_at=self.clock())
             )
         except IntegrityError:
             return await self.undone_by(change) or "someone"

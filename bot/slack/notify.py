@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.bulk import report_csv
+from bot.domain.bulk import PLAN_COLUMNS, report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
@@ -30,6 +30,8 @@ from bot.slack.views.bulk_message import (
     finished_blocks,
     line_list,
     plan_blocks,
+    plan_needs_csv,
+    plan_rows,
     problems_of,
     progress_blocks,
     text_blocks,
@@ -386,8 +388,12 @@ class SlackBulkReport:
         text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
         blocks = plan_blocks(job, lines, counts, converting, copy_reads, duplicates_skipped)
         await self._show(job, text, blocks)
+        if job.message_ts is None:
+            return
+        if plan_needs_csv(lines):  # the message names the first lines; the file has them all
+            await self._plan_csv(job, lines)
         problems = problems_of(lines)
-        if len(problems) <= MAX_SHOWN_PROBLEMS or job.message_ts is None:
+        if len(problems) <= MAX_SHOWN_PROBLEMS:
             return
         # The message shows the first few; the thread has them all, before anything runs.
         listed = [texts.bulk_plan_problems(len(problems))]
@@ -402,6 +408,26 @@ class SlackBulkReport:
             log.warning(
                 "cannot list the plan's problems in %s: %s", job.channel_id, slack_error(exc)
             )
+
+    async def _plan_csv(self, job: Job, lines: Sequence[Line]) -> None:
+        """Every line of the plan, with its target or its problem, as a CSV file in the job's
+        thread."""
+        thread = job.thread_ts or job.message_ts
+        try:
+            await self._slack.files_upload_v2(
+                channel=job.channel_id,
+                thread_ts=thread,
+                content=report_csv(plan_rows(lines), PLAN_COLUMNS),
+                filename=f"bulk-plan-{job.id[:8]}.csv",
+                title=texts.PLAN_CSV_TITLE,
+                initial_comment=texts.bulk_plan_csv(),
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot attach the plan's CSV in %s: %s", job.channel_id, slack_error(exc))
+            with contextlib.suppress(*SLACK_FAILURES):
+                await self._slack.chat_postMessage(
+                    channel=job.channel_id, thread_ts=thread, text=texts.bulk_plan_csv_unattached()
+                )
 
     async def cancelled(self, job: Job) -> None:
         text = texts.bulk_cancelled(job.user_id, job.stopped_by)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from bot.domain.bulk import LineTarget
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
 from bot.domain.requests import Size
@@ -402,6 +403,53 @@ def bulk_more(count: int, where: str) -> str:
     return f"…and {_lines(count)} more {where}."
 
 
+def bulk_targets(ready: int) -> str:
+    """The head of the plan's list of what its ready lines will do."""
+    return f":dart: Where {'it goes' if ready == 1 else 'each goes'} when you press *Start*:"
+
+
+def bulk_target(number: int, text: str, target: LineTarget | None) -> str:
+    """A ready line and what it will do, e.g. "• Line 1: `IMG_1234.jpg` → the main image of
+    `Tee` (#123 · SKU `TEE-9`)"; names and SKUs are Ecwid's text, the line's text the user's."""
+    return f"• Line {number}: {code(text)} → {_target(target)}"
+
+
+def _target(target: LineTarget | None) -> str:
+    if target is None:
+        return "(its target could not be read)"
+    name = code(target.name) if target.name and target.name.strip() else "(no name)"
+    if target.slot == "category":
+        return f"the image of category {name} (#{target.product_id})"
+    if target.slot == "variation":
+        label = code(target.variation) if target.variation else "a variation"
+        sku = f" (SKU {code(target.sku)})" if target.sku else ""
+        return f"the image of variation {label}{sku} of {name} (#{target.product_id})"
+    sku = f" · SKU {code(target.sku)}" if target.sku else ""
+    where = "the gallery" if target.slot == "gallery" else "the main image"
+    return f"{where} of {name} (#{target.product_id}{sku})"
+
+
+PLAN_CSV_WHERE = "in the plan's CSV file (in the thread)"
+PLAN_CSV_TITLE = "Bulk upload plan"
+# A plan CSV's `plan` column: what each line will do at Start.
+PLAN_STATES = {
+    "pending": "ready",
+    "invalid": "problem (not to be run)",
+    "duplicate": "duplicate (left out unless included)",
+}
+
+
+def bulk_plan_csv() -> str:
+    return ":page_facing_up: Every line of the plan, with where it goes or why it will not run:"
+
+
+def bulk_plan_csv_unattached() -> str:
+    return (
+        ":warning: The plan's CSV file could not be attached here (the app needs the files:write "
+        "scope); the message above lists the first lines."
+    )
+
+
 def line_ranges(numbers: list[int]) -> str:
     """1, 2, 3, 5, 7, 8 → "1–3, 5, 7–8"."""
     spans: list[list[int]] = []
@@ -601,7 +649,7 @@ BULK_NOTICES = {
     "undo_running": ":information_source: That job is still running: stop it, or wait for it to end, then undo it.",
     "undo_stopping": ":information_source: That job is still stopping: undo it once it has ended.",
     "undo_cancelled": ":information_source: That job was cancelled before it ran: there is nothing to undo.",
-    "not_found": ":question: That bulk job is not known to the bot (its database may have been reset).",
+    "not_found": ":question: That bulk job is not known to the bot: it is older than HISTORY_DAYS (the bot forgets jobs after that), or its database was reset.",
     "planned": ":information_source: That bulk job has not been started.",
     "running": ":information_source: That bulk job is already running.",
     "stopping": ":information_source: That bulk job is already stopping.",

@@ -54,6 +54,11 @@ class FakeSlack(LoopbackServer):
         self.errors: dict[str, str] = {}
         self.faults: dict[str, list[SlackFault]] = {}  # method → faults to serve, in order
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
+        # Channels, as conversations.history sees them: those the bot is not a member of, those
+        # that do not exist (or that the bot cannot see), and the private ones (groups:history).
+        self.not_member: set[str] = set()
+        self.unknown_channels: set[str] = set()
+        self.private_channels: set[str] = set()
         self.scopes = "commands,chat:write,usergroups:read,files:read,files:write"  # the x-oauth-scopes of auth.test
         self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
         # Shared files: id → (bytes, Slack's mimetype); served only with the bot token.
@@ -169,7 +174,23 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "file": self.file_object(file_id)}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method == "conversations.history":
+            return self._history(str(params.get("channel", "")))
         return {"ok": True}
+
+    def _history(self, channel: str) -> dict[str, Any]:
+        """conversations.history as Slack's reference documents it: a bot token reads the
+        conversations the bot is a member of, with `channels:history` (public) or
+        `groups:history` (private); otherwise `missing_scope` (with `needed`),
+        `channel_not_found`, or `not_in_channel`. No messages are kept here: an empty page."""
+        scope = "groups:history" if channel in self.private_channels else "channels:history"
+        if scope not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": scope, "provided": self.scopes}
+        if channel in self.unknown_channels or not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_member:
+            return {"ok": False, "error": "not_in_channel"}
+        return {"ok": True, "messages": [], "has_more": False, "pin_count": 0}
 
     def add_file(
         self, file_id: str, name: str, data: bytes, mimetype: str = "image/png"

@@ -5,6 +5,7 @@ however often the write is retried."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from alembic import command
 from alembic.config import Config
@@ -138,5 +139,105 @@ async def test_identities_fit_after_migration_0006_and_an_older_bare_hash_stays_
         assert old is not None
         legacy = Identity.parse(old.before_fp)
         assert legacy is not None and legacy.legacy and not legacy.same_image(identity)
+    finally:
+        await jobs.close()
+
+
+class Clock:
+    """The job store's wall clock, moved by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+DAY = 86400.0
+
+
+async def _job_with_lines(
+    jobs: JobStore, letter: str, count: int, *, started: bool, clock: Clock
+) -> Job:
+    """A planned job of `count` lines (started when asked), created now by the store's clock."""
+    job = Job(letter * 32, "U1", "C1", "1700000000.000001", "lines", "planned", clock())
+    plan = [
+        Line(n, f"{n} https://x.test/{n}.jpg", "7", "main", "{}", "pending")
+        for n in range(1, count + 1)
+    ]
+    await jobs.create(job, plan)
+    if started:
+        assert await jobs.start(job.id, "U1", "p1", 3600)
+    return job
+
+
+def _line_change(job: Job, line: int, clock: Clock) -> Outcome:
+    change = Change(
+        f"{job.id[:30]}{line:02d}",
+        clock(),
+        "U1",
+        7,
+        "main",
+        Action.REPLACED,
+        kept_in_store=True,
+        job_id=job.id,
+        line=line,
+    )
+    return Outcome(line, LineState.DONE, image_id=line, change=change, kept=b"before")
+
+
+async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_events_only(
+    database_url: str,
+) -> None:
+    clock = Clock()
+    jobs = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
+    history = History(jobs)
+    try:
+        # 31 days ago: a job that ran and was reported, one cancelled, one planned and never
+        # started, one finished whose report was not posted yet, one still running (one line
+        # done), a single upload's change, an undo's claim and a drop's mark.
+        done = await _job_with_lines(jobs, "d", 3, started=True, clock=clock)
+        await jobs.record(done.id, [_line_change(done, n, clock) for n in (1, 2, 3)])
+        assert await jobs.finish(done.id, "p1")
+        await jobs.reported(done.id)
+        cancelled = await _job_with_lines(jobs, "c", 2, started=False, clock=clock)
+        assert await jobs.cancel(cancelled.id, "U1")
+        never = await _job_with_lines(jobs, "p", 2, started=False, clock=clock)
+        unreported = await _job_with_lines(jobs, "u", 1, started=True, clock=clock)
+        await jobs.record(unreported.id, [Outcome(1, LineState.DONE, image_id=1)])
+        assert await jobs.finish(unreported.id, "p1")
+        running = await _job_with_lines(jobs, "r", 4, started=True, clock=clock)
+        await jobs.record(running.id, [_line_change(running, 1, clock)])
+        await history.add(replace(_change("s"), at=clock()), kept=b"single")
+        assert await jobs.claim_undo("product/7/main/1", "U2") is None
+        assert await jobs.first_time("event:old")
+        clock.now += 31 * DAY
+        # Today: a job that ran, a change, a drop's mark.
+        recent = await _job_with_lines(jobs, "n", 2, started=True, clock=clock)
+        await jobs.record(recent.id, [_line_change(recent, n, clock) for n in (1, 2)])
+        assert await jobs.finish(recent.id, "p1")
+        await jobs.reported(recent.id)
+        assert await jobs.first_time("event:new")
+
+        pruned = await history.prune(max_age_seconds=30 * DAY, max_bytes=10**9)
+
+        assert (pruned.jobs, pruned.lines, pruned.changes, pruned.seen) == (3, 7, 4, 1)
+        assert pruned.copies == 5  # every copy kept 31 days ago (the running job's too: by age)
+        for gone in (done, cancelled, never):
+            assert await jobs.job(gone.id) is None and await jobs.lines(gone.id) == []
+        assert await history.of_job(done.id) == {}
+        assert await history.change("s" * 32) is None
+        # What stays: the running job, its lines and its change however old; a finished job
+        # not reported yet; today's job and changes; the undo claim; today's drop mark.
+        assert len(await jobs.lines(running.id)) == 4 and list(
+            await history.of_job(running.id)
+        ) == [1]
+        assert (
+            await jobs.job(unreported.id) is not None and len(await jobs.lines(unreported.id)) == 1
+        )
+        assert len(await jobs.lines(recent.id)) == 2 and len(await history.of_job(recent.id)) == 2
+        assert await jobs.undone_by("product/7/main/1") == "U2"
+        assert not await jobs.first_time("event:new")
+        assert await jobs.first_time("event:old")  # forgotten: it may be seen again
     finally:
         await jobs.close()

@@ -15,8 +15,10 @@ from tests.bulk_helpers import (
     new_lines,
     photo,
     press,
+    reports_done,
     stock,
     updates_of,
+    uploaded_csv,
     with_old_images,
 )
 from tests.fakes.ecwid_api import TOKEN, FakeEcwid, media
@@ -41,7 +43,7 @@ async def finished_job(
     )
     ts, job_id = str(plans[0].params["ts"]), buttons(plans[0])["bulk_start"]
     await bot.interaction(press("bulk_start", job_id, ts))
-    await slack.wait_for_call("files.completeUploadExternal", count=reports, timeout=60)
+    await reports_done(slack, reports)  # (a long plan's CSV is no report)
     await bot.idle()
     return ts, updates_of(slack, ts)[-1]
 
@@ -58,13 +60,8 @@ def undo_button(update: SlackCall) -> dict[str, Any]:
 
 async def undo_report(slack: FakeSlack, reports: int = 2) -> tuple[str, list[dict[str, str]]]:
     """The undo job's thread report and its CSV rows (the job's own report came first)."""
-    done = await slack.wait_for_call("files.completeUploadExternal", count=reports, timeout=60)
-    file_id = done[reports - 1].answer["files"][0]["id"]  # type: ignore[index]
-    data, _ = slack.files[file_id]
-    import csv
-    import io
-
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    done = await reports_done(slack, reports)
+    rows = uploaded_csv(slack, done[reports - 1])
     thread = [
         c
         for c in slack.calls_to("chat.postMessage")

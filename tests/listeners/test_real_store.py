@@ -239,7 +239,9 @@ async def test_the_plan_says_which_sku_a_letter_case_match_used(
     await bot.interaction(bulk_form_submission(lines))
     _, _, plan = await the_plan(slack)
     sections = [b["text"]["text"] for b in plan.params["blocks"] if b["type"] == "section"]
-    assert sections[1] == (
+    # (sections[1] says where each line goes: the SKU it matched, RS-1)
+    assert "→ the main image of `Red Shoe` (#123 · SKU `RS-1`)" in sections[1]
+    assert sections[2] == (
         ":information_source: No product has these lines' SKUs exactly; each uses the one SKU "
         "that differs only in letter case:\n"
         "• Line 1: `sku:rs-1 " + images.link("a.jpg") + ' 800x600` — uses SKU "RS-1": no product '

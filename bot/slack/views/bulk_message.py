@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.alt_text import CLEANED
-from bot.domain.bulk import PHOTO_NOTE, READ_AS
+from bot.domain.bulk import PHOTO_NOTE, READ_AS, line_target
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
 
@@ -32,6 +32,7 @@ INCLUDE_DUPLICATES_ACTION = "bulk_include_duplicates"  # on the plan, value the 
 MAX_SUGGESTION_BUTTONS = 10
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section
 MAX_SHOWN_PROBLEMS = 20  # the rest are in the report
+PLAN_SHOWN_LINES = 10  # ready lines named with their target; a longer plan has its CSV too
 
 
 def _section(text: str) -> SectionBlock:
@@ -55,6 +56,54 @@ def line_list(
     return shown
 
 
+def target_list(lines: Sequence[Line], limit: int, room: int = MAX_SECTION) -> list[str]:
+    """The ready lines, each with where its image goes, as many as fit (up to `limit`), and
+    a last item saying how many more the plan's CSV file has."""
+    shown: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        item = texts.bulk_target(line.number, line.text, line_target(line.request))
+        if index >= limit or used + len(item) + 1 > room - 120:
+            shown.append(texts.bulk_more(len(lines) - index, texts.PLAN_CSV_WHERE))
+            break
+        shown.append(item)
+        used += len(item) + 1
+    return shown
+
+
+def plan_needs_csv(lines: Sequence[Line]) -> bool:
+    """Whether a plan has more lines than its message names one by one (or than fit): its CSV
+    file then holds every line."""
+    if len(lines) > PLAN_SHOWN_LINES:
+        return True
+    ready = [line for line in lines if line.status == "pending"]
+    return any(texts.PLAN_CSV_WHERE in item for item in target_list(ready, PLAN_SHOWN_LINES))
+
+
+def plan_rows(lines: Sequence[Line]) -> list[tuple[object, ...]]:
+    """A plan's lines for its CSV file (bot.domain.bulk.PLAN_COLUMNS): each line's target, or
+    its problem."""
+    rows: list[tuple[object, ...]] = []
+    for line in lines:
+        target = line_target(line.request) if line.status != "invalid" else None
+        rows.append(
+            (
+                line.number,
+                line.text,
+                texts.PLAN_STATES.get(line.status, line.status),
+                target.slot if target else line.slot,
+                target.product_id if target else None,
+                target.name if target else None,
+                target.sku if target else None,
+                target.variation if target else None,
+                " ".join(
+                    filter(None, [line.reason, line.quoted and f'Ecwid said: "{line.quoted}"'])
+                ),
+            )
+        )
+    return rows
+
+
 def problems_of(lines: Sequence[Line]) -> list[Line]:
     return [line for line in lines if line.status == "invalid"]
 
@@ -74,6 +123,10 @@ def plan_blocks(
     if copy_reads:  # the replaced images are read and kept before their lines run: Undo's cost
         note = texts.bulk_keeping_copies(copy_reads)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    ready = [line for line in lines if line.status == "pending"]
+    if ready:  # what Start will do: where each image goes
+        listed = target_list(ready, PLAN_SHOWN_LINES)
+        blocks.append(_section("\n".join([texts.bulk_targets(len(ready)), *listed])))
     if problems:
         blocks.append(_section("\n".join(line_list(problems, MAX_SHOWN_PROBLEMS))))
     # A ready line with a note matched its SKU only by letter case, or its file's name read two
