@@ -428,6 +428,8 @@ class Planner:
         found = await self._duplicate_check.find(candidates)
 
         def marked_line(index: int, record: Line) -> Line:
+            if index in found.refused:
+                return replace(record, status=LineState.INVALID, reason=found.refused[index])
             if index in found.duplicates:
                 return replace(record, status=LineState.DUPLICATE, reason=found.duplicates[index])
             if index in found.notes:  # after a reading's note, if the line has one

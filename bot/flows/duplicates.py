@@ -21,7 +21,7 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import GalleryImage, ImageSlot
 from bot.flows.recognise import Recogniser
 from bot.flows.upload import UploadFlow
-from bot.images.identity import Identity, NoIdentity
+from bot.images.identity import Identity, NoIdentity, Unusable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Candidate:
 class Findings:
     duplicates: dict[int, str]  # by a line's index: why it is left out of Start
     notes: dict[int, str]  # by a line's index: a remark that does not hold it back
+    refused: dict[int, str]  # by a line's index: why its image cannot be used at all
 
 
 class DuplicateCheck:
@@ -51,10 +52,16 @@ class DuplicateCheck:
         self._recognise = recognise
         self._reading = asyncio.Semaphore(READS_AT_ONCE)
 
-    async def _identify(self, read: Awaitable[Identity]) -> Identity | None:
+    async def _identify(
+        self, read: Awaitable[Identity], *, reraise: bool = False
+    ) -> Identity | None:
         async with self._reading:
             try:
                 return await read
+            except Unusable:
+                if reraise:
+                    raise
+                return None
             except (UserFacingError, NoIdentity) as exc:
                 log.info("duplicate check: an image could not be compared: %s", exc)
                 return None
@@ -67,9 +74,16 @@ class DuplicateCheck:
         photo as an earlier line of the plan for that product. A larger copy of a photo the
         product shows is an upgrade, and one photo for several products may be meant (a size
         chart): both are remarks, not duplicates."""
-        made = await asyncio.gather(
-            *(self._identify(self._of_request(c.request)) for c in candidates)
-        )
+        refused: dict[int, str] = {}
+
+        async def identify(candidate: Candidate) -> Identity | None:
+            try:
+                return await self._identify(self._of_request(candidate.request), reraise=True)
+            except Unusable as exc:  # the run would refuse it: said now, in the plan
+                refused[candidate.index] = str(exc)
+                return None
+
+        made = await asyncio.gather(*(identify(c) for c in candidates))
         products = sorted({c.slot.product_id for c in candidates if c.slot.kind != "variation"})
         try:
             galleries = await self._ecwid.galleries(products) if products else {}
@@ -89,7 +103,7 @@ class DuplicateCheck:
         existing = await asyncio.gather(
             *(self._identify(self._recognise.of_shown(image.shown)) for _, _, image in shown)
         )
-        found = Findings({}, {})
+        found = Findings({}, {}, refused)
         # Earlier lines of the plan for the same product: twice on one product, never meant.
         seen: list[tuple[int, Identity, int]] = []
         for candidate, identity in zip(candidates, made, strict=True):

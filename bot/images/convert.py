@@ -45,7 +45,7 @@ from PIL import (
 )
 
 from bot.domain.errors import UserFacingError
-from bot.images.identity import Identity, NoIdentity, identity_of
+from bot.images.identity import Identity, NoIdentity, Unusable, identity_of
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -695,10 +695,9 @@ class ImagePreparer:
         too slow to decode."""
         try:
             header = await self.header(source)
+            check_header(header, self.policy, _size(source))
         except ConversionError as exc:
-            raise NoIdentity(exc.message) from exc
-        if header.megapixels > self.policy.max_megapixels:
-            raise NoIdentity(f"{header.width}×{header.height} px is over the pixel limit")
+            raise Unusable(exc.message) from exc
         try:
             async with self._one_at_a_time(header):
                 return await self._in_pool(

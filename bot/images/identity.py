@@ -33,6 +33,11 @@ class NoIdentity(ValueError):
     """The bytes are no image whose identity can be had (unreadable, or over the pixel limit)."""
 
 
+class Unusable(NoIdentity):
+    """An image the bot would refuse to upload too (over IMAGE_MAX_MEGAPIXELS, an animation
+    Ecwid cannot show…): the message says why, to the person, as the upload would."""
+
+
 @dataclass(frozen=True)
 class Identity:
     width: int  # the original's pixel size, upright

@@ -432,16 +432,17 @@ class FakeEcwid(LoopbackServer):
             raw = await request.read()
             body = json.loads(raw) if request.content_type == "application/json" else raw
         path = request.path.removeprefix(f"/api/v3/{STORE_ID}")
-        self.calls.append(
-            EcwidCall(
-                request.method,
-                path,
-                dict(request.query),
-                request.headers.get("Authorization"),
-                body,
-                request.headers.get("Content-Type"),
-            )
+        call = EcwidCall(
+            request.method,
+            path,
+            dict(request.query),
+            request.headers.get("Authorization"),
+            body,
+            request.headers.get("Content-Type"),
         )
+        self.calls.append(call)
+        # The request's own call: calls[-1] may be another request's once this one awaits.
+        request["call"] = call
         await self.notify()
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or "token" in request.query:
             return web.json_response(
@@ -474,7 +475,7 @@ class FakeEcwid(LoopbackServer):
         while self._window and self._window[0] <= now - seconds:
             self._window.popleft()
         if len(self._window) >= calls:
-            self.rate_limited.append(self.calls[-1])
+            self.rate_limited.append(self.calls[-1])  # no await since it was recorded
             wait = max(1, round(self._window[0] + seconds - now))
             return web.json_response(
                 {"errorMessage": "Too many requests", "errorCode": "RATE_LIMITED"},
@@ -556,7 +557,7 @@ class FakeEcwid(LoopbackServer):
         product = self.products.get(int(request.match_info["id"]))
         if product is None:
             return self._missing(request.match_info["id"])
-        body = self.calls[-1].body or {}
+        body = _body(request) or {}
         if refusal := _async_refusal(body):
             return refusal
         # Ecwid records the link at once (and copies the file to its CDN later).
@@ -583,7 +584,7 @@ class FakeEcwid(LoopbackServer):
         product = self.products.get(int(request.match_info["id"]))
         if product is None:
             return self._missing(request.match_info["id"])
-        body = self.calls[-1].body
+        body = _body(request)
         if refusal := _bytes_refusal(request, body):
             return refusal
         images = product.setdefault("media", media())["images"]
@@ -617,7 +618,7 @@ class FakeEcwid(LoopbackServer):
             return self._missing(request.match_info["id"])
         image_id = next(self._image_ids)
         images = product.setdefault("media", media())["images"]
-        body = self.calls[-1].body
+        body = _body(request)
         alt = body.get("alt", {}) if isinstance(body, dict) else {}
         if isinstance(body, dict) and (refusal := _async_refusal(body)):
             return refusal
@@ -654,7 +655,7 @@ class FakeEcwid(LoopbackServer):
         for combination in self.combinations.get(product_id, []):
             if combination["id"] == variation_id:
                 image_id = next(self._image_ids)
-                body = self.calls[-1].body
+                body = _body(request)
                 self.touch(product_id)
                 if isinstance(body, dict) and (refusal := _async_refusal(body)):
                     return refusal
@@ -714,7 +715,7 @@ class FakeEcwid(LoopbackServer):
         product = self.products.get(int(request.match_info["id"]))
         if product is None:
             return self._missing(request.match_info["id"])
-        body = self.calls[-1].body
+        body = _body(request)
         if isinstance(body, dict) and isinstance(body.get("media"), dict):
             known = {i["id"]: i for i in product.get("media", media())["images"]}
             main_url = (product.get("originalImage") or {}).get("url")
@@ -757,7 +758,7 @@ class FakeEcwid(LoopbackServer):
         product_id = int(request.match_info["id"])
         if product_id not in self.products:
             return self._missing(request.match_info["id"])
-        body = self.calls[-1].body
+        body = _body(request)
         for combination in self.combinations.get(product_id, []):
             if combination["id"] == int(request.match_info["cid"]):
                 combination.update(body if isinstance(body, dict) else {})
@@ -801,7 +802,7 @@ class FakeEcwid(LoopbackServer):
         category = self.categories.get(int(request.match_info["id"]))
         if category is None:
             return web.json_response({"errorMessage": "Category not found"}, status=404)
-        body = self.calls[-1].body if isinstance(self.calls[-1].body, dict) else {}
+        body = _body(request) if isinstance(_body(request), dict) else {}
         for key, value in body.items():
             category["alt" if key == "imageAlt" else key] = value
         return web.json_response({"updateCount": 1})
@@ -818,7 +819,7 @@ class FakeEcwid(LoopbackServer):
             removed = category.pop("originalImage", None)
             category.pop("originalImageUrl", None)
             return web.json_response({"deleteCount": 1 if removed else 0})
-        body = self.calls[-1].body
+        body = _body(request)
         image_id = next(self._image_ids)
         if isinstance(body, dict) and (refusal := _async_refusal(body)):
             return refusal
@@ -849,6 +850,11 @@ class FakeEcwid(LoopbackServer):
                 "languages": self.languages,
             }
         )
+
+
+def _body(request: web.Request) -> Any:
+    """The body this request sent (as _record read it)."""
+    return request["call"].body
 
 
 def _drop_renditions(image: dict[str, Any]) -> None:

@@ -234,7 +234,8 @@ async def test_several_skus_that_differ_only_in_letter_case_are_listed_not_guess
 async def test_the_plan_says_which_sku_a_letter_case_match_used(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
-    serve_photos(images)
+    images.files["a.jpg"] = Served(jpeg("a"), "image/jpeg")  # two photos for two products
+    images.files["b.jpg"] = Served(jpeg("b"), "image/jpeg")
     lines = f"sku:rs-1 {images.link('a.jpg')} 800x600\nsku:BH-2 {images.link('b.jpg')} 800x600"
     await bot.interaction(bulk_form_submission(lines))
     _, _, plan = await the_plan(slack)
