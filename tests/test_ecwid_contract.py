@@ -310,6 +310,17 @@ async def test_a_media_update_drops_the_images_and_videos_it_leaves_out(ecwid: F
     assert (await get(ecwid, "/products/123"))["media"]["videos"] == []
 
 
+async def test_a_category_takes_alt_and_ignores_image_alt(ecwid: FakeEcwid) -> None:
+    """client, current source: UpdatedCategory.alt; `imageAlt` was its old name, and Ecwid
+    ignores fields it does not know."""
+    alt = {"main": "Shoes", "translated": {"nl": "Schoenen"}}
+    await send(ecwid, "PUT", "/categories/12", json={"imageAlt": {"main": "Old"}})
+    assert "alt" not in (answer := await get(ecwid, "/categories/12"))
+    assert "imageAlt" not in answer
+    await send(ecwid, "PUT", "/categories/12", json={"alt": alt})
+    assert (await get(ecwid, "/categories/12"))["alt"] == alt
+
+
 async def test_every_write_moves_the_products_update_timestamp(
     ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:

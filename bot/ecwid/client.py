@@ -610,12 +610,15 @@ class EcwidClient:
     async def set_category_alt(
         self, category_id: int, alt_main: str | None, translated: dict[str, str]
     ) -> None:
-        """A category image's alt text: `PUT /categories/{id}` with only `imageAlt` (official
-        client: UpdatedCategory.imageAlt; it is read back as `alt`, FetchedCategory.alt)."""
+        """A category image's alt text: `PUT /categories/{id}` with only `alt {main,
+        translated}`, read back as `alt` (official client, current source:
+        dto/category/request/UpdatedCategory.kt `alt: UpdatedAlt`, dto/category/result/
+        FetchedCategory.kt `alt: FetchedAlt`; an earlier revision named it `imageAlt`, replaced
+        by `alt` in commit ee65fadc, and Ecwid ignores fields it does not know)."""
         alt = _alt_json(alt_main, translated)
         what = f"category {category_id}"
         path = f"/categories/{category_id}"
-        await self._call("PUT", path, scope="update_catalog", what=what, json={"imageAlt": alt})
+        await self._call("PUT", path, scope="update_catalog", what=what, json={"alt": alt})
         shown = await self._call("GET", path, scope="read_catalog", what=what)
         if not _alt_matches(shown.get("alt") if isinstance(shown, dict) else None, alt):
             raise EcwidError(

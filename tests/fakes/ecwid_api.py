@@ -196,6 +196,30 @@ def _field_tree(fields: str) -> dict[str, Any]:
 
 GALLERY_ID_MODELS = ("stable", "positional")
 
+# client: dto/category/request/UpdatedCategory.kt (current source): the fields PUT /categories/{id}
+# takes. The image's alt text is `alt` (UpdatedAlt {main, translated}); an earlier revision named
+# it `imageAlt` (commit ee65fadc, "Replace imageAlt property with alt"), which is no field now.
+# Anything else is ignored, as Ecwid ignores unknown fields.
+CATEGORY_FIELDS = frozenset(
+    {
+        "parentId",
+        "orderBy",
+        "name",
+        "isSampleCategory",
+        "nameTranslated",
+        "description",
+        "descriptionTranslated",
+        "enabled",
+        "productIds",
+        "seoTitle",
+        "seoTitleTranslated",
+        "seoDescription",
+        "seoDescriptionTranslated",
+        "alt",
+        "customSlug",
+    }
+)
+
 
 class FakeEcwid(LoopbackServer):
     def __init__(
@@ -868,8 +892,11 @@ class FakeEcwid(LoopbackServer):
         return web.json_response(category)
 
     async def _category_update(self, request: web.Request) -> web.Response:
-        """PUT /categories/{id}: the fields given change; `imageAlt` is the image's alt text,
-        read back as `alt` (client: UpdatedCategory.imageAlt, FetchedCategory.alt)."""
+        """PUT /categories/{id}: the fields given change, `alt` being the image's alt text,
+        read back as `alt` (client, current source: UpdatedCategory.alt, FetchedCategory.alt).
+        Fields UpdatedCategory does not have (`imageAlt`, its old name) are ignored, as Ecwid
+        ignores unknown fields. FetchedCategory has no updateTimestamp: a category write moves
+        no product's."""
         if fault := await self._record(request, "category-image"):
             return fault
         category = self.categories.get(int(request.match_info["id"]))
@@ -877,7 +904,8 @@ class FakeEcwid(LoopbackServer):
             return web.json_response({"errorMessage": "Category not found"}, status=404)
         body = self.calls[-1].body if isinstance(self.calls[-1].body, dict) else {}
         for key, value in body.items():
-            category["alt" if key == "imageAlt" else key] = value
+            if key in CATEGORY_FIELDS:
+                category[key] = value
         return web.json_response({"updateCount": 1})
 
     async def _category_image(self, request: web.Request) -> web.Response:
