@@ -44,6 +44,10 @@ NO_PRODUCT_NAMED = UserFacingError(
     "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
 )
 UNEXPECTED = UserFacingError("Something went wrong on the bot's side.")
+NO_LINK = (
+    "Ecwid shows no link for that image, so the bot cannot tell it from the others: set its alt "
+    "text in the Ecwid admin."
+)
 DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
 
 
@@ -246,7 +250,9 @@ class GalleryFlow:
     async def delete(
         self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
     ) -> None:
-        """Delete the image (its bytes kept first, in the history); never raises."""
+        """Delete the image (its bytes kept first, in the history); never raises. It is deleted
+        by what it is (its URL), with an id read just before the call: ids may be places that
+        shift while the copy is kept."""
         async with self._answering(who, "delete"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
@@ -259,10 +265,11 @@ class GalleryFlow:
                     kept = (await self._probe.download(image.url)).data
                 except UserFacingError as exc:
                     log.info("gallery: the image to delete could not be kept: %s", exc)
-            slot = ImageSlot(product_id, "main" if image.is_main else "gallery")
-            await self._ecwid.delete_image(slot, None if image.is_main else int(image_id))
+            deleted = bool(image.url) and await self._ecwid.delete_shown(
+                product_id, str(image.url)
+            )
             after = await self._ecwid.gallery(product_id)
-            gone = image.url not in [i.url for i in after.images]
+            gone = deleted and image.url not in [i.url for i in after.images]
             log.info(
                 "gallery user=%s product=%s delete image=%s outcome=%s",
                 who.user_id,
@@ -278,6 +285,11 @@ class GalleryFlow:
                 )
                 undo = recorded if kept is not None else None
                 what = f"deleted image {place}" + ("" if kept else " (no copy could be kept)")
+            elif not deleted:
+                what = (
+                    f"asked to delete image {place}, but Ecwid no longer shows it where the card "
+                    "did: nothing was deleted"
+                )
             else:
                 what = f"asked to delete image {place}, but Ecwid still shows it"
             await self._report.redraw(card, after, await self._languages())
@@ -303,8 +315,10 @@ class GalleryFlow:
             translated = {
                 lang: text for lang, text in texts.items() if lang != languages.default and text
             }
-            target = None if image.is_main else int(image_id)
-            await self._ecwid.set_image_alt(product_id, target, main, translated)
+            if not image.url:
+                raise UserFacingError(NO_LINK)
+            # By its URL, its id read again just before the update (ids may be places).
+            await self._ecwid.set_image_alt(product_id, image.url, main, translated)
             after = await self._ecwid.gallery(product_id)
             place = [i.id for i in gallery.images].index(image_id) + 1
             log.info("gallery user=%s product=%s alt image=%s", who.user_id, product_id, image_id)

@@ -492,3 +492,129 @@ async def test_move_later_and_earlier_and_an_alt_text_undone(
     await bot.idle()
     main = ecwid.products[PRODUCT]["media"]["images"][0]
     assert main["alt"] == {"main": "Front", "translated": {"nl": "Voorkant"}}
+
+
+async def test_delete_removes_the_image_pressed_though_the_gallery_moved_while_it_was_kept(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Ids may be places: the id the card was drawn with names another image by the time the
+    kept copy is had. The image pressed is deleted, by an id read just before."""
+    links = stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    release = images.hold("back.jpg")
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 3)["gallery_delete"]))
+    await images.wait_until(lambda: [h for h in images.hits if h.path == "back.jpg"])
+    # Meanwhile someone moves image 3 before image 2 in the Ecwid admin.
+    side, back = ecwid.products[PRODUCT]["media"]["images"][1:]
+    side["orderBy"], back["orderBy"] = 2, 1
+    ecwid.touch(PRODUCT)
+    back_now = ecwid.shown_ids(PRODUCT)[1]  # "56" still, or "1": its place now
+    release.set()
+    await posted(slack, "deleted image 3")
+    await bot.idle()
+    assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
+        f"/products/{PRODUCT}/gallery/{back_now}"
+    ]
+    assert order(ecwid) == [links["front"], links["side"]]
+
+
+async def test_a_deleted_gallery_image_comes_back_with_its_alt_text_on_the_new_image(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The image put back gets a new id: Ecwid's answer, or a place. It is found by reading
+    the product back and recognising it, and its alt text is set on it."""
+    stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_delete"]))
+    line = await line_of(slack, "deleted image 2")
+    await bot.idle()
+    await bot.interaction(press(line, slack.response_url()))
+    await posted(slack, "put the deleted image back")
+    await bot.idle()
+    main, back, side = ecwid.shown_ids(PRODUCT)
+    assert [c.body for c in ecwid.calls if c.path == f"/products/{PRODUCT}/gallery"] == [
+        photo("side")
+    ]
+    assert puts(ecwid) == [
+        {
+            "media": {
+                "images": [
+                    {
+                        "id": main,
+                        "orderBy": 0,
+                        "alt": {"main": "Front", "translated": {"nl": "Voorkant"}},
+                    },
+                    {"id": back, "orderBy": 2},
+                    {"id": side, "orderBy": 3, "alt": {"main": "Side"}},
+                ]
+            }
+        }
+    ]
+    assert not [c for c in slack.calls_to("chat.postMessage") if "alt text" in c.params["text"]]
+
+
+async def test_a_video_is_listed_in_every_media_update_and_kept(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The reference: a product update's media lists "all images and videos"; the fake drops
+    what is left out. An alt text and a reorder keep the product's video."""
+    links = stocked(ecwid, images)
+    video = {
+        "id": "7",
+        "url": "https://www.youtube.com/watch?v=trail",
+        "embedHtml": '<iframe src="https://www.youtube.com/embed/trail"></iframe>',
+        "providerName": "YouTube",
+        "title": "Trail run",
+    }
+    ecwid.products[PRODUCT]["media"]["videos"] = [video]
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    _, side, back = ecwid.shown_ids(PRODUCT)
+
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "alt"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "alt_en": {"type": "plain_text_input", "value": "Side view"},
+        "alt_nl": {"type": "plain_text_input", "value": ""},
+        "alt_de": {"type": "plain_text_input", "value": ""},
+    }
+    await bot.interaction(view_submission("ecwid_gallery_alt", values, view["private_metadata"]))
+    await posted(slack, "set the alt text of image 2")
+    await bot.idle()
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(redrawn), 2)["gallery_image"], "later"))
+    await posted(slack, "moved image 2 to place 3")
+    await bot.idle()
+
+    front_alt = {"main": "Front", "translated": {"nl": "Voorkant"}}
+    assert puts(ecwid) == [
+        {
+            "media": {
+                "images": [
+                    {"id": "0", "orderBy": 0, "alt": front_alt},
+                    {"id": side, "orderBy": 1, "alt": {"main": "Side view"}},
+                    {"id": back, "orderBy": 2},
+                ],
+                "videos": [video],
+            }
+        },
+        {
+            "media": {
+                "images": [
+                    {"id": "0", "orderBy": 0, "alt": front_alt},
+                    {"id": back, "orderBy": 1},
+                    {"id": side, "orderBy": 2, "alt": {"main": "Side view"}},
+                ],
+                "videos": [video],
+            }
+        },
+    ]
+    assert ecwid.products[PRODUCT]["media"]["videos"] == [video]
+    assert order(ecwid) == [links["front"], links["back"], links["side"]]
