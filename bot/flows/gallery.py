@@ -85,6 +85,20 @@ class GalleryReport(Protocol):
 
     async def failed(self, who: Requester, error: UserFacingError) -> None: ...
 
+    async def ask_delete_without_copy(
+        self,
+        who: Requester,
+        card: Card,
+        gallery: Gallery,
+        image: GalleryImage,
+        place: int,
+        name: str,
+    ) -> None:
+        """The image's bytes could not be read to keep a copy: ask the person, privately,
+        whether to delete it without Undo (their answer comes back as `delete(...,
+        without_copy=True)`)."""
+        ...
+
 
 def moved(order: Sequence[str], image_id: str, move: Move) -> list[str]:
     """The ids in their new order."""
@@ -248,11 +262,20 @@ class GalleryFlow:
             await self._report.changed(who, card, what, undo, gallery.product.name)
 
     async def delete(
-        self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
+        self,
+        who: Requester,
+        card: Card,
+        product_id: int,
+        image_id: str,
+        signature: str,
+        *,
+        without_copy: bool = False,
     ) -> None:
-        """Delete the image (its bytes kept first, in the history); never raises. It is deleted
-        by what it is (its URL), with an id read just before the call: ids may be places that
-        shift while the copy is kept."""
+        """Delete the image, its bytes kept first (in the history) for Undo; never raises.
+
+        An image whose bytes cannot be read is not deleted: the person is asked whether to
+        delete it without Undo (`without_copy`, their answer). It is deleted by what it is (its
+        URL), with an id read just before the call: ids may be places that shift."""
         async with self._answering(who, "delete"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
@@ -265,9 +288,18 @@ class GalleryFlow:
                     kept = (await self._probe.download(image.url)).data
                 except UserFacingError as exc:
                     log.info("gallery: the image to delete could not be kept: %s", exc)
-            deleted = bool(image.url) and await self._ecwid.delete_shown(
-                product_id, str(image.url)
-            )
+            if kept is None and not without_copy:
+                log.info(
+                    "gallery user=%s product=%s delete image=%s outcome=asked-without-copy",
+                    who.user_id,
+                    product_id,
+                    image_id,
+                )
+                await self._report.ask_delete_without_copy(
+                    who, card, gallery, image, place, gallery.product.name
+                )
+                return
+            deleted = bool(image.url) and await self._ecwid.delete_shown(product_id, str(image.url))
             after = await self._ecwid.gallery(product_id)
             gone = deleted and image.url not in [i.url for i in after.images]
             log.info(

@@ -494,6 +494,35 @@ async def test_move_later_and_earlier_and_an_alt_text_undone(
     assert main["alt"] == {"main": "Front", "translated": {"nl": "Voorkant"}}
 
 
+def ephemeral_press(call: SlackCall, user: str = "U123") -> dict[str, Any]:
+    """The block_actions payload of the button on a private (ephemeral) message."""
+    (button,) = next(b["elements"] for b in blocks_of(call) if b["type"] == "actions")
+    return {
+        "type": "block_actions",
+        "user": {**USER, "id": user},
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "9999.43.gallery",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000400.1",
+            "channel_id": call.params["channel"],
+            "is_ephemeral": True,
+        },
+        "channel": {"id": call.params["channel"], "name": "catalog"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "value": button["value"],
+                "action_ts": "1700000400.2",
+            }
+        ],
+    }
+
+
 async def test_delete_removes_the_image_pressed_though_the_gallery_moved_while_it_was_kept(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -517,6 +546,42 @@ async def test_delete_removes_the_image_pressed_though_the_gallery_moved_while_i
     assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
         f"/products/{PRODUCT}/gallery/{back_now}"
     ]
+    assert order(ecwid) == [links["front"], links["side"]]
+
+
+async def test_an_image_that_cannot_be_read_is_deleted_only_when_the_person_says_so(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    del images.files["back.jpg"]  # the host answers 404: no copy can be kept for Undo
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 3)["gallery_delete"]))
+    (asked,) = await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.postEphemeral") if c.params.get("blocks")]
+    )
+    await bot.idle()
+    assert asked.params["text"] == (
+        ":warning: Image 3 of `Trail Shoe` could not be read, so no copy of it can be kept: a "
+        "deletion could not be undone. Nothing was deleted. *Delete without Undo?*"
+    )
+    assert asked.params["user"] == "U123"
+    (button,) = next(b["elements"] for b in blocks_of(asked) if b["type"] == "actions")
+    assert (button["action_id"], button["text"]["text"]) == (
+        "gallery_delete_without_copy",
+        "Delete without Undo",
+    )
+    assert [c for c in ecwid.calls if c.method in ("DELETE", "PUT", "POST")] == []
+    assert order(ecwid) == [links["front"], links["side"], links["back"]]
+
+    await bot.interaction(ephemeral_press(asked))
+    (line,) = await posted(slack, "deleted image 3")
+    await bot.idle()
+    assert line.params["text"] == (
+        ":frame_with_picture: <@U123> deleted image 3 (no copy could be kept)."
+    )
+    assert [b for b in blocks_of(line) if b["type"] == "actions"] == []  # no Undo
     assert order(ecwid) == [links["front"], links["side"]]
 
 
