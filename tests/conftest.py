@@ -31,10 +31,17 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsAuthority:
     return TlsAuthority(tmp_path_factory.mktemp("tls"))
 
 
+# What Ecwid's gallery ids mean is not settled (tests/fakes/ecwid_api.py, `gallery_ids`): the
+# gallery, Undo and delete tests run under both models with
+# `pytestmark = pytest.mark.parametrize("ecwid", GALLERY_ID_MODELS, indirect=True)`; the rest of
+# the suite runs under the stable one.
+
+
 @pytest.fixture
-async def ecwid(tls: TlsAuthority) -> AsyncIterator[FakeEcwid]:
+async def ecwid(tls: TlsAuthority, request: pytest.FixtureRequest) -> AsyncIterator[FakeEcwid]:
     """Loopback Ecwid, its CDN on https (trusted through the test CA, as the bot is told)."""
-    server = FakeEcwid(tls.server_context(), tls.client_context())
+    ids = getattr(request, "param", "stable")
+    server = FakeEcwid(tls.server_context(), tls.client_context(), gallery_ids=ids)
     await server.start()
     yield server
     await server.close()

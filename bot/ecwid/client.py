@@ -49,6 +49,8 @@ GALLERY_FIELDS = (
     "id,name,sku,originalImage,media,galleryImages(originalImageUrl,width,height),"
     "combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
 )
+# What a media update needs to read first: every image and video, and the main image's URL.
+MEDIA_FIELDS = "id,originalImage,media"
 STATE_FIELDS = (
     "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
 )
@@ -439,52 +441,62 @@ class EcwidClient:
     async def set_alt(
         self,
         slot: ImageSlot,
-        image_id: int | None,
+        image_url: str | None,
         alt_main: str | None,
         translated: dict[str, str],
     ) -> None:
-        """The alt text of the slot's image (for the gallery: of the image with that id)."""
+        """The alt text of the slot's image (for the gallery: of the image Ecwid serves from
+        `image_url`, as found by `find_added` or read just before)."""
         if slot.kind == "variation" and slot.variation_id is not None:
             await self.set_variation_alt(slot.product_id, slot.variation_id, alt_main, translated)
         elif slot.kind == "category":
             await self.set_category_alt(slot.product_id, alt_main, translated)
         else:
-            target = image_id if slot.kind == "gallery" else None
+            target = image_url if slot.kind == "gallery" else None
             await self.set_image_alt(slot.product_id, target, alt_main, translated)
 
     async def set_image_alt(
         self,
         product_id: int,
-        image_id: int | None,
+        image_url: str | None,
         alt_main: str | None,
         translated: dict[str, str],
     ) -> None:
-        """Set one image's alt text (the main image's when `image_id` is None), changing nothing
-        else of the product.
+        """Set one image's alt text, changing nothing else of the product: the image Ecwid
+        serves from `image_url` (main or gallery), or the main image when it is None.
 
-        The product update takes the whole image list, so every image is sent back as Ecwid has
-        it (id, order, alt), with only that image's alt text changed. What Ecwid does with it is
-        not documented, so the product is read again: an alt text Ecwid does not show is an error,
-        never claimed as set.
+        Gallery ids may be places that shift (ref: media ids "start with 0 and iterate by 1"),
+        so the image is named by its URL and its id is taken from the read just before the
+        update. `PUT /products/{id}` with `media` must list "all images and videos… existing
+        alt texts must be included" (ref): every image goes back as Ecwid has it (id, order,
+        alt; client UpdatedProduct.kt ProductMedia/ProductImage {id, orderBy, alt}) with only
+        that image's alt text changed, and every video as Ecwid gave it. What Ecwid does with
+        it is not documented, so the product is read again: an alt text Ecwid does not show is
+        an error, never claimed as set.
         """
         what = f"product {product_id}"
         alt = _alt_json(alt_main, translated)
 
-        def is_target(image: dict[str, Any]) -> bool:
-            if image_id is None:
+        def is_target(image: dict[str, Any], main_url: str | None) -> bool:
+            if image_url is None:
                 return bool(image.get("isMain"))
-            return str(image.get("id")) == str(image_id)
+            return _media_url(image, main_url) == image_url
 
-        images = _images(await self._read_product(product_id, "id,media"))
-        if not any(is_target(image) for image in images):
-            which = "main image" if image_id is None else f"image {image_id}"
-            raise EcwidError(f"Ecwid shows no {which} of {what} to set the alt text on.")
+        data = await self._read_product(product_id, MEDIA_FIELDS)
+        main_url = _main_url(data)
+        images = _images(data)
+        if not any(is_target(image, main_url) for image in images):
+            which = "main image" if image_url is None else "image"
+            raise EcwidError(
+                f"Ecwid shows no such {which} of {what} now to set the alt text on: the "
+                "gallery may have changed."
+            )
         updated: list[dict[str, Any]] = []
         for image in images:
             if "id" not in image:
                 continue
             kept: dict[str, Any] = {"id": str(image["id"]), "orderBy": image.get("orderBy", 0)}
-            if is_target(image):
+            if is_target(image, main_url):
                 kept["alt"] = alt
             elif image.get("alt"):
                 kept["alt"] = image["alt"]
@@ -494,10 +506,13 @@ class EcwidClient:
             f"/products/{product_id}",
             scope="update_catalog",
             what=what,
-            json={"media": {"images": updated}},
+            json={"media": _media_json(updated, _videos(data))},
         )
-        after = _images(await self._read_product(product_id, "id,media"))
-        shown = next((image.get("alt") for image in after if is_target(image)), None)
+        after = await self._read_product(product_id, MEDIA_FIELDS)
+        after_main = _main_url(after)
+        shown = next(
+            (image.get("alt") for image in _images(after) if is_target(image, after_main)), None
+        )
         if not _alt_matches(shown, alt):
             raise EcwidError(
                 "Ecwid accepted the alt text but does not show it on the image: set it in the "
@@ -554,17 +569,35 @@ class EcwidClient:
         gallery = _gallery(await self._read_product(slot.product_id, GALLERY_FIELDS))
         return [image.shown for image in gallery.images if not image.is_main and image.url]
 
-    async def delete_image(self, slot: ImageSlot, image_id: int | None = None) -> None:
-        """Remove the slot's image (for the gallery: the image with that id)."""
-        path = slot.path if slot.kind != "gallery" else f"{slot.path}/{image_id}"
-        await self._call("DELETE", path, scope="update_catalog", what=f"product {slot.product_id}")
+    async def delete_image(self, slot: ImageSlot) -> None:
+        """Remove the slot's image: the main image, a variation's or a category's. A gallery
+        image is removed by what it is, with `delete_shown`."""
+        if slot.kind == "gallery":
+            raise ValueError("a gallery image is deleted with delete_shown")
+        await self._call(
+            "DELETE", slot.path, scope="update_catalog", what=f"product {slot.product_id}"
+        )
 
-    async def gallery_image(self, product_id: int, image_id: int) -> CurrentImage | None:
-        """The gallery image with that id as Ecwid shows it now (its `url` "" when Ecwid gives
-        none); None when the gallery has no image of that id."""
-        gallery = _gallery(await self._read_product(product_id, GALLERY_FIELDS))
-        image = gallery.image(str(image_id))
-        return None if image is None or image.is_main else image.shown
+    async def delete_shown(self, product_id: int, url: str) -> bool:
+        """Remove the product's image that Ecwid serves from `url`, main or gallery; False when
+        the product shows no such image now (nothing is deleted).
+
+        Gallery ids may be places that shift on every delete and reorder (ref: media ids
+        "start with 0 and iterate by 1"; client: ProductsTest.testManipulateProductGalleryImages
+        shows ids that stay), so the id is read just before the call that uses it:
+        `DELETE /products/{id}/gallery/{imageId}`, or `DELETE /products/{id}/image` for the
+        main image (ref: the slot table)."""
+        gallery = await self.gallery(product_id)
+        image = next((i for i in gallery.images if i.url == url), None)
+        if image is None:
+            return False
+        path = (
+            f"/products/{product_id}/image"
+            if image.is_main
+            else (f"/products/{product_id}/gallery/{image.id}")
+        )
+        await self._call("DELETE", path, scope="update_catalog", what=f"product {product_id}")
+        return True
 
     async def category_state(self, category_id: int) -> ProductState:
         """A category as something an image is put on (`Product.kind` "category") and its
@@ -610,12 +643,15 @@ class EcwidClient:
     async def set_category_alt(
         self, category_id: int, alt_main: str | None, translated: dict[str, str]
     ) -> None:
-        """A category image's alt text: `PUT /categories/{id}` with only `imageAlt` (official
-        client: UpdatedCategory.imageAlt; it is read back as `alt`, FetchedCategory.alt)."""
+        """A category image's alt text: `PUT /categories/{id}` with only `alt {main,
+        translated}`, read back as `alt` (official client, current source:
+        dto/category/request/UpdatedCategory.kt `alt: UpdatedAlt`, dto/category/result/
+        FetchedCategory.kt `alt: FetchedAlt`; an earlier revision named it `imageAlt`, replaced
+        by `alt` in commit ee65fadc, and Ecwid ignores fields it does not know)."""
         alt = _alt_json(alt_main, translated)
         what = f"category {category_id}"
         path = f"/categories/{category_id}"
-        await self._call("PUT", path, scope="update_catalog", what=what, json={"imageAlt": alt})
+        await self._call("PUT", path, scope="update_catalog", what=what, json={"alt": alt})
         shown = await self._call("GET", path, scope="read_catalog", what=what)
         if not _alt_matches(shown.get("alt") if isinstance(shown, dict) else None, alt):
             raise EcwidError(
@@ -630,12 +666,20 @@ class EcwidClient:
         return _gallery(data)
 
     async def reorder(self, gallery: Gallery, order: Sequence[str]) -> Gallery:
-        """Put the images in `order` (their ids; the first becomes the main image):
-        `PUT /products/{id}` with `media` only, every image listed with its id, new `orderBy`
-        and its alt texts as Ecwid has them, and the videos as Ecwid gave them (the reference:
-        "list all images and videos… existing alt texts must be included"). Ecwid renumbers
-        the gallery (the new first image becomes id "0", the old main image gets a new id), so
-        the product is read again: the gallery as Ecwid shows it now."""
+        """Put the images in `order` (their ids in `gallery`, which must have been read just
+        before: ids may be places; the first becomes the main image).
+
+        Sources: `PUT /products/{id}` with `media.images[] {id, orderBy, alt}` is how Ecwid's
+        official client models a reorder (Ecwid/ecwid-java-api-client, dto/product/request/
+        UpdatedProduct.kt ProductMedia/ProductImage; its test ProductsTest.
+        testManipulateProductGalleryImages reorders this way), and the reference says to "list
+        all images and videos… existing alt texts must be included": every image with its id,
+        new `orderBy` and its alt texts as Ecwid has them, and the videos as Ecwid gave them.
+        Never `PUT /products/{id}/media`: it makes Ecwid download every listed URL again,
+        deletes what it does not list, takes no alt text and renumbers the ids (ref). Ecwid
+        renumbers the gallery (the new first image becomes id "0", the old main image gets a
+        new id, or every id is a place), so the product is read again: the gallery as Ecwid
+        shows it now, for the caller to check that Ecwid did what was asked."""
         product_id = gallery.product.id
         by_id = {image.id: image for image in gallery.images}
         images = []
@@ -645,15 +689,12 @@ class EcwidClient:
             if image.alt:
                 listed["alt"] = image.alt
             images.append(listed)
-        media: dict[str, Any] = {"images": images}
-        if gallery.videos:
-            media["videos"] = list(gallery.videos)
         await self._call(
             "PUT",
             f"/products/{product_id}",
             scope="update_catalog",
             what=f"product {product_id}",
-            json={"media": media},
+            json={"media": _media_json(images, list(gallery.videos))},
         )
         return await self.gallery(product_id)
 
@@ -708,6 +749,37 @@ class EcwidClient:
                 return None
             return exc.status != 403
         return True
+
+
+def _media_json(images: list[dict[str, Any]], videos: list[Any]) -> dict[str, Any]:
+    """A product update's `media`: every image, and every video as Ecwid gave it (ref: "list
+    all images and videos… existing alt texts must be included"; media left out may be
+    removed). `videos` is sent only when the product has some."""
+    media: dict[str, Any] = {"images": images}
+    if videos:
+        media["videos"] = videos
+    return media
+
+
+def _videos(product: Any) -> list[Any]:
+    """A product answer's media.videos, as Ecwid gave them (client: FetchedProduct.kt
+    ProductMedia.videos, ProductVideo)."""
+    media = product.get("media") if isinstance(product, dict) else None
+    videos = media.get("videos") if isinstance(media, dict) else None
+    return list(videos) if isinstance(videos, list) else []
+
+
+def _main_url(product: Any) -> str | None:
+    original = product.get("originalImage") if isinstance(product, dict) else None
+    url = original.get("url") if isinstance(original, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
+def _media_url(image: dict[str, Any], main_url: str | None) -> str | None:
+    """Where Ecwid serves a media image from: its `imageOriginalUrl`, the main image's
+    `originalImage.url` where the media entry has none (as `_gallery` reads it)."""
+    url = image.get("imageOriginalUrl") or (main_url if image.get("isMain") else None)
+    return url if isinstance(url, str) and url else None
 
 
 def _images(product: Any) -> list[dict[str, Any]]:

@@ -151,7 +151,8 @@ class UploadResult:
 @dataclass(frozen=True)
 class GalleryImage:
     """One image of a product's media as Ecwid answers it (`media.images[]`): the main image
-    has id "0"; gallery ids change when the gallery is reordered."""
+    has id "0"; gallery ids change when the gallery is reordered, and may be mere places (ref:
+    "starts with 0 and iterates by 1"): act on an image only by an id read just before."""
 
     id: str
     order: int

@@ -44,6 +44,10 @@ NO_PRODUCT_NAMED = UserFacingError(
     "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
 )
 UNEXPECTED = UserFacingError("Something went wrong on the bot's side.")
+NO_LINK = (
+    "Ecwid shows no link for that image, so the bot cannot tell it from the others: set its alt "
+    "text in the Ecwid admin."
+)
 DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
 
 
@@ -80,6 +84,20 @@ class GalleryReport(Protocol):
     async def refused(self, who: Requester, reason: str) -> None: ...
 
     async def failed(self, who: Requester, error: UserFacingError) -> None: ...
+
+    async def ask_delete_without_copy(
+        self,
+        who: Requester,
+        card: Card,
+        gallery: Gallery,
+        image: GalleryImage,
+        place: int,
+        name: str,
+    ) -> None:
+        """The image's bytes could not be read to keep a copy: ask the person, privately,
+        whether to delete it without Undo (their answer comes back as `delete(...,
+        without_copy=True)`)."""
+        ...
 
 
 def moved(order: Sequence[str], image_id: str, move: Move) -> list[str]:
@@ -244,9 +262,20 @@ class GalleryFlow:
             await self._report.changed(who, card, what, undo, gallery.product.name)
 
     async def delete(
-        self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
+        self,
+        who: Requester,
+        card: Card,
+        product_id: int,
+        image_id: str,
+        signature: str,
+        *,
+        without_copy: bool = False,
     ) -> None:
-        """Delete the image (its bytes kept first, in the history); never raises."""
+        """Delete the image, its bytes kept first (in the history) for Undo; never raises.
+
+        An image whose bytes cannot be read is not deleted: the person is asked whether to
+        delete it without Undo (`without_copy`, their answer). It is deleted by what it is (its
+        URL), with an id read just before the call: ids may be places that shift."""
         async with self._answering(who, "delete"):
             found = await self.current(who, card, product_id, image_id, signature)
             if found is None:
@@ -259,10 +288,20 @@ class GalleryFlow:
                     kept = (await self._probe.download(image.url)).data
                 except UserFacingError as exc:
                     log.info("gallery: the image to delete could not be kept: %s", exc)
-            slot = ImageSlot(product_id, "main" if image.is_main else "gallery")
-            await self._ecwid.delete_image(slot, None if image.is_main else int(image_id))
+            if kept is None and not without_copy:
+                log.info(
+                    "gallery user=%s product=%s delete image=%s outcome=asked-without-copy",
+                    who.user_id,
+                    product_id,
+                    image_id,
+                )
+                await self._report.ask_delete_without_copy(
+                    who, card, gallery, image, place, gallery.product.name
+                )
+                return
+            deleted = bool(image.url) and await self._ecwid.delete_shown(product_id, str(image.url))
             after = await self._ecwid.gallery(product_id)
-            gone = image.url not in [i.url for i in after.images]
+            gone = deleted and image.url not in [i.url for i in after.images]
             log.info(
                 "gallery user=%s product=%s delete image=%s outcome=%s",
                 who.user_id,
@@ -278,6 +317,11 @@ class GalleryFlow:
                 )
                 undo = recorded if kept is not None else None
                 what = f"deleted image {place}" + ("" if kept else " (no copy could be kept)")
+            elif not deleted:
+                what = (
+                    f"asked to delete image {place}, but Ecwid no longer shows it where the card "
+                    "did: nothing was deleted"
+                )
             else:
                 what = f"asked to delete image {place}, but Ecwid still shows it"
             await self._report.redraw(card, after, await self._languages())
@@ -303,8 +347,10 @@ class GalleryFlow:
             translated = {
                 lang: text for lang, text in texts.items() if lang != languages.default and text
             }
-            target = None if image.is_main else int(image_id)
-            await self._ecwid.set_image_alt(product_id, target, main, translated)
+            if not image.url:
+                raise UserFacingError(NO_LINK)
+            # By its URL, its id read again just before the update (ids may be places).
+            await self._ecwid.set_image_alt(product_id, image.url, main, translated)
             after = await self._ecwid.gallery(product_id)
             place = [i.id for i in gallery.images].index(image_id) + 1
             log.info("gallery user=%s product=%s alt image=%s", who.user_id, product_id, image_id)

@@ -32,7 +32,7 @@ from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import CurrentImage, ImageSlot
-from bot.flows.recognise import Recogniser
+from bot.flows.recognise import Recogniser, added_to_gallery
 from bot.images.identity import Identity, NoIdentity
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
@@ -62,6 +62,9 @@ class UndoRecord:
     # A gallery card's edit (reordered, removed, alt): undone from its entry in the history.
     action: str | None = None
     on_card: bool = False  # offered under a gallery card (its thread's parent): redrawn after
+    # The gallery image the change added, as found just now by what it shows (`compare`): where
+    # Ecwid serves it from. Never stored: gallery ids and URLs are read again before each undo.
+    found_url: str | None = None
 
     @property
     def had_previous(self) -> bool:
@@ -128,6 +131,9 @@ UNREADABLE = (
     "The image the product shows now could not be read to compare it with this upload, so "
     "nothing was changed. Try again in a minute."
 )
+
+NOT_IN_GALLERY = "That image is no longer in the gallery: nothing to remove."
+PUT_BACK_NOT_FOUND = "Ecwid does not show the image put back in the gallery yet."
 
 STORE_AWAY = (
     "The bot's database could not be reached to check that nobody undid this already; nothing "
@@ -324,7 +330,7 @@ class UndoFlow:
         if shown is Shown.UNKNOWN:
             return LINK_GONE, record
         if record.slot.kind == "gallery":
-            return "That image is no longer in the gallery: nothing to remove.", record
+            return NOT_IN_GALLERY, record
         return CHANGED_SINCE, record
 
     async def compare(self, record: UndoRecord) -> tuple[Shown, UndoRecord]:
@@ -337,8 +343,10 @@ class UndoFlow:
 
     async def _find_added(self, record: UndoRecord) -> tuple[Shown, UndoRecord]:
         """The gallery image the change added, found by what it shows in the gallery as read
-        just now (ids may be places that shift on a delete or a reorder, not images): the one
-        under the recorded id first. Shown.BEFORE when none is it (the addition is gone)."""
+        just now: ids may be places that shift on a delete or a reorder (ref: media ids "start
+        with 0 and iterate by 1"), so the recorded id is only where to look first. The record
+        comes back with where Ecwid serves it from (`found_url`); it is deleted by that, with
+        an id read again just before. Shown.BEFORE when none is it (the addition is gone)."""
         slot = record.slot
         after = record.after_image
         if after is None and record.after_link:
@@ -351,13 +359,14 @@ class UndoFlow:
         )
         unreadable = False
         for image in images:
+            found = replace(record, found_url=image.url)
             if record.after_link is not None and image.url == record.after_link:
-                return Shown.AFTER, replace(record, new_image_id=int(image.id))
+                return Shown.AFTER, found
             if after is None:
                 continue
             try:
                 if await self._shows(image.shown, after):
-                    return Shown.AFTER, replace(record, new_image_id=int(image.id))
+                    return Shown.AFTER, found
             except UserFacingError:
                 unreadable = True
         if after is None and record.after_link:
@@ -419,7 +428,11 @@ class UndoFlow:
         if record.action is not None:
             return await self._restore_edit(record, kept)
         if slot.kind == "gallery":
-            await self._ecwid.delete_image(slot, record.new_image_id)
+            if not (
+                record.found_url
+                and await self._ecwid.delete_shown(slot.product_id, record.found_url)
+            ):
+                raise UserFacingError(NOT_IN_GALLERY)
             return None
         if kept is None and record.kept_file is not None:
             kept = (await self._files.read(SharedFile(id=record.kept_file))).data
@@ -573,11 +586,22 @@ class UndoFlow:
             result = await self._ecwid.upload_image_bytes(slot, kept)
             if change.alt_main or translated:
                 try:
-                    await self._ecwid.set_alt(slot, result.image_id, change.alt_main, translated)
+                    target = None
+                    if slot.kind == "gallery":
+                        target = await self._added_url(product_id, kept, result.image_id)
+                    await self._ecwid.set_alt(slot, target, change.alt_main, translated)
                 except EcwidError as exc:
                     return f"its alt text could not be set again: {exc}"
             return None
         image = next(i for i in gallery.images if i.url == change.before_url)
-        target = None if image.is_main else int(image.id)
-        await self._ecwid.set_image_alt(product_id, target, change.alt_main, translated)
+        # By its URL, its id read again just before the update (ids may be places).
+        await self._ecwid.set_image_alt(product_id, image.url, change.alt_main, translated)
         return None
+
+    async def _added_url(self, product_id: int, data: bytes, answered_id: int | None) -> str:
+        """Where Ecwid serves the gallery image just put back from `data`, found by what it
+        shows (gallery ids may be places, not the upload's answer)."""
+        url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
+        if url is None:
+            raise EcwidError(PUT_BACK_NOT_FOUND)
+        return url

@@ -43,7 +43,7 @@ from bot.ecwid.models import (
     UploadResult,
 )
 from bot.ecwid.store import StoreInfo
-from bot.flows.recognise import Recogniser
+from bot.flows.recognise import Recogniser, added_to_gallery
 from bot.flows.undo import UndoRecord, change_key, record_of, url_fingerprint
 from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePreparer, Prepared, sniff
 from bot.images.identity import NoIdentity
@@ -60,6 +60,10 @@ Before = tuple[CurrentImage | None, ImageInfo | str | None]
 # Whole files read and made ready at once (each up to 100 MB before it is converted): a bulk job's
 # lines in flight and single uploads take turns, so that memory stays bounded.
 FILES_AT_ONCE = 4
+NOT_FOUND_IN_GALLERY = (
+    "Ecwid does not show the new image in the gallery yet, so its alt text was not set: set it "
+    "in the Ecwid admin."
+)
 
 
 @dataclass(frozen=True)
@@ -614,10 +618,22 @@ class UploadFlow:
         if not (request.alt_main or translated):
             return result, None
         try:
-            await self._ecwid.set_alt(slot, result.image_id, request.alt_main, translated)
+            target = None
+            if slot.kind == "gallery":
+                target = await self.find_added(slot.product_id, data, result.image_id)
+            await self._ecwid.set_alt(slot, target, request.alt_main, translated)
         except EcwidError as exc:
             return result, exc
         return result, None
+
+    async def find_added(self, product_id: int, data: bytes, answered_id: int | None) -> str:
+        """Where Ecwid serves the gallery image just uploaded from these bytes, found by what it
+        shows (gallery ids may be places, not the id the upload answered); an EcwidError when
+        Ecwid does not show it."""
+        url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
+        if url is None:
+            raise EcwidError(NOT_FOUND_IN_GALLERY)
+        return url
 
     async def translated_alt(self, request: UploadRequest) -> dict[str, str]:
         """The translated alt texts keyed as the store spells its language codes."""

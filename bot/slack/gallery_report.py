@@ -13,13 +13,13 @@ from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, Sec
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
-from bot.ecwid.models import Gallery, StoreLanguages
+from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
 from bot.flows.gallery import Card
 from bot.flows.undo import UndoRecord
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 from bot.slack.notify import Notifier
-from bot.slack.views.gallery_card import card_blocks
+from bot.slack.views.gallery_card import card_blocks, delete_without_copy_blocks
 from bot.slack.views.upload_result import undo_button
 
 log = logging.getLogger(__name__)
@@ -100,3 +100,17 @@ class SlackGalleryReport:
 
     async def failed(self, who: Requester, error: UserFacingError) -> None:
         await self._notifier.tell(who, texts.gallery_not_shown(error))
+
+    async def ask_delete_without_copy(
+        self,
+        who: Requester,
+        card: Card,
+        gallery: Gallery,
+        image: GalleryImage,
+        place: int,
+        name: str,
+    ) -> None:
+        blocks = delete_without_copy_blocks(gallery, image, card, place, name)
+        await self._notifier.tell(
+            who, texts.gallery_delete_without_copy(place, name), blocks=blocks
+        )

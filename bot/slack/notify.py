@@ -48,7 +48,7 @@ class Notifier:
         self._slack = slack
         self._http = http
 
-    async def tell(self, who: Requester, text: str) -> None:
+    async def tell(self, who: Requester, text: str, *, blocks: Sequence[Block] = ()) -> None:
         """The command's response_url, else an ephemeral message in the channel, else a DM.
 
         Each way that fails (an expired response_url, a channel the bot is not in) hands over to
@@ -63,6 +63,7 @@ class Notifier:
                             "response_type": "ephemeral",
                             "replace_original": False,
                             "text": text,
+                            **({"blocks": [b.to_dict() for b in blocks]} if blocks else {}),
                         },
                     )
                 response.raise_for_status()
@@ -72,13 +73,15 @@ class Notifier:
         if who.channel_id:
             try:
                 await self._slack.chat_postEphemeral(
-                    channel=who.channel_id, user=who.user_id, text=text
+                    channel=who.channel_id, user=who.user_id, text=text, blocks=blocks or None
                 )
                 return
             except SLACK_FAILURES as exc:
                 log.warning("ephemeral failed in %s: %s", who.channel_id, slack_error(exc))
         try:
-            await self._slack.chat_postMessage(channel=who.user_id, text=text)
+            await self._slack.chat_postMessage(
+                channel=who.user_id, text=text, blocks=blocks or None
+            )
         except SLACK_FAILURES as exc:
             log.error("could not answer user %s: %s", who.user_id, slack_error(exc))
 

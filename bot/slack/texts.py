@@ -873,6 +873,18 @@ def gallery_delete_question(place: int, name: str) -> str:
     return f"Delete image {place} of {name.strip() or 'this product'}? A copy is kept."
 
 
+def gallery_delete_without_copy(place: int, name: str) -> str:
+    """Asked when the image to delete cannot be read to keep a copy for Undo."""
+    product = code(name) if name.strip() else "this product"
+    return (
+        f":warning: Image {place} of {product} could not be read, so no copy of it can be kept: "
+        "a deletion could not be undone. Nothing was deleted. *Delete without Undo?*"
+    )
+
+
+GALLERY_DELETE_WITHOUT_COPY = "Delete without Undo"
+
+
 def variation_label(options: Iterable[tuple[str, str]], variation_id: int) -> str:
     """e.g. "Color: Blue · Size: 43" (plain text, for an option)."""
     return " · ".join(f"{name}: {value}" for name, value in options) or f"Variation #{variation_id}"

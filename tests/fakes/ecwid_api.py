@@ -194,14 +194,56 @@ def _field_tree(fields: str) -> dict[str, Any]:
     return tree
 
 
+GALLERY_ID_MODELS = ("stable", "positional")
+
+# client: dto/category/request/UpdatedCategory.kt (current source): the fields PUT /categories/{id}
+# takes. The image's alt text is `alt` (UpdatedAlt {main, translated}); an earlier revision named
+# it `imageAlt` (commit ee65fadc, "Replace imageAlt property with alt"), which is no field now.
+# Anything else is ignored, as Ecwid ignores unknown fields.
+CATEGORY_FIELDS = frozenset(
+    {
+        "parentId",
+        "orderBy",
+        "name",
+        "isSampleCategory",
+        "nameTranslated",
+        "description",
+        "descriptionTranslated",
+        "enabled",
+        "productIds",
+        "seoTitle",
+        "seoTitleTranslated",
+        "seoDescription",
+        "seoDescriptionTranslated",
+        "alt",
+        "customSlug",
+    }
+)
+
+
 class FakeEcwid(LoopbackServer):
     def __init__(
-        self, tls: ssl.SSLContext | None = None, client_tls: ssl.SSLContext | None = None
+        self,
+        tls: ssl.SSLContext | None = None,
+        client_tls: ssl.SSLContext | None = None,
+        *,
+        gallery_ids: str = "stable",
     ) -> None:
         """`tls` (the server side) gives the store an https CDN; `client_tls` lets it fetch
-        linked images from the loopback image host to copy them there."""
+        linked images from the loopback image host to copy them there.
+
+        `gallery_ids` is what `media.images[].id` means, as the two sources disagree (ref):
+        "stable" (client: ProductsTest.testManipulateProductGalleryImages) gives each gallery
+        image the id its upload answered, kept through a reorder except the old main image,
+        which gets a new one; "positional" (ref: media ids "start with 0 and iterate by 1")
+        numbers the images by place, so that ids shift on every delete and reorder. The fake
+        keeps stable ids inside (`products`) and shows them by place in every answer, and
+        reads the ids it is sent by place too."""
         # A body past 20 MB is read, then answered 413 as Ecwid documents (_bytes_refusal).
         super().__init__(max_body=MAX_BYTES + 1024**2)
+        if gallery_ids not in GALLERY_ID_MODELS:
+            raise ValueError(f"gallery_ids: one of {GALLERY_ID_MODELS}")
+        self.gallery_ids = gallery_ids
         self._tls = tls
         self._client_tls = client_tls
         self.cdn = _Cdn()
@@ -335,25 +377,54 @@ class FakeEcwid(LoopbackServer):
         """A product as GET /products/{id} and searches answer it: its variations inline as
         `combinations[]` (ref: "Product and search answers carry the product's variations
         inline")."""
-        return {
+        answer = {
             **product,
             "combinations": self.combinations.get(product["id"], []),
             "galleryImages": self._gallery_images(product),
         }
+        if "media" in product:
+            shown = self._shown_ids(product)
+            answer["media"] = {
+                **product["media"],
+                "images": [{**image, "id": shown[str(image["id"])]} for image in _ordered(product)],
+            }
+        return answer
+
+    def _shown_ids(self, product: dict[str, Any]) -> dict[str, str]:
+        """Each image's id as answers show it, by the id the fake keeps: the same ("stable"),
+        or its place, the main image 0 ("positional")."""
+        ordered = _ordered(product)
+        if self.gallery_ids == "stable":
+            return {str(image["id"]): str(image["id"]) for image in ordered}
+        return {str(image["id"]): str(place) for place, image in enumerate(ordered)}
+
+    def _kept_id(self, product: dict[str, Any], shown: str) -> str | None:
+        """The id the fake keeps for an id a request names (by place, under "positional");
+        None when no image has it."""
+        kept = {s: k for k, s in self._shown_ids(product).items()}
+        return kept.get(str(shown))
+
+    def shown_ids(self, product_id: int) -> list[str]:
+        """The product's media image ids in order, as GET /products/{id} answers them now."""
+        product = self.products[product_id]
+        shown = self._shown_ids(product)
+        return [shown[str(image["id"])] for image in _ordered(product)]
 
     def _gallery_images(self, product: dict[str, Any]) -> list[dict[str, Any]]:
         """Legacy `galleryImages[] {id, url, originalImageUrl, width, height, orderBy}` (ref:
         "still sent"; the only place a gallery image's size is given), for the gallery images
         whose size Ecwid knows."""
         listed = []
-        for image in product.get("media", {}).get("images", []):
+        shown = self._shown_ids(product)
+        for image in _ordered(product):
             url = image.get("imageOriginalUrl")
             if image.get("isMain") or not url or url not in self.sizes:
                 continue
             width, height = self.sizes[url]
+            image_id = shown[str(image["id"])]
             listed.append(
                 {
-                    "id": int(image["id"]) if str(image["id"]).isdigit() else 0,
+                    "id": int(image_id) if image_id.isdigit() else 0,
                     "url": url,
                     "originalImageUrl": url,
                     "width": width,
@@ -637,7 +708,7 @@ class FakeEcwid(LoopbackServer):
             {
                 "id": str(image_id),
                 "isMain": False,
-                "orderBy": len(images),
+                "orderBy": max((int(i.get("orderBy", 0)) for i in images), default=0) + 1,
                 "alt": alt,
                 "imageOriginalUrl": served,
                 **renditions,
@@ -656,19 +727,20 @@ class FakeEcwid(LoopbackServer):
             if combination["id"] == variation_id:
                 image_id = next(self._image_ids)
                 body = _body(request)
-                self.touch(product_id)
                 if isinstance(body, dict) and (refusal := _async_refusal(body)):
                     return refusal
                 if isinstance(body, dict):
                     # ref: the variation's async upload takes `alt` like the main image's.
                     combination["originalImageUrl"] = body.get("url")
                     combination["alt"] = body.get("alt") or {}
+                    self.touch(product_id)
                     return web.json_response({} if self.empty_async_answers else {"id": image_id})
                 if refusal := _bytes_refusal(request, body):
                     return refusal
                 self.stored[image_id] = body
                 combination["originalImageUrl"], _ = self.to_cdn(image_id, body)
                 combination["alt"] = {}  # the bytes call takes no alt text (ref)
+                self.touch(product_id)
                 return web.json_response({"id": image_id})
         return web.json_response(
             {"errorMessage": "Combination not found", "errorCode": "COMBINATION_NOT_FOUND"},
@@ -682,25 +754,40 @@ class FakeEcwid(LoopbackServer):
         if product is None:
             return self._missing(request.match_info["id"])
         removed = product.pop("originalImage", None)
+        if removed:
+            for image in product.get("media", {}).get("images", []):
+                if image.get("isMain"):
+                    image["alt"] = {}
+                    image.pop("imageOriginalUrl", None)
+                    _drop_renditions(image)
+            self.touch(product["id"])
         return web.json_response({"deleteCount": 1 if removed else 0})
 
     async def _delete_gallery(self, request: web.Request) -> web.Response:
+        """DELETE /products/{id}/gallery/{imageId}: the image with that id as answers show it
+        now (by place, under "positional": the images after it move up a place)."""
         if fault := await self._record(request, "update"):
             return fault
         product = self.products.get(int(request.match_info["id"]))
         if product is None:
             return self._missing(request.match_info["id"])
         images = product.setdefault("media", media())["images"]
-        kept = [i for i in images if i["id"] != request.match_info["image"]]
+        target = self._kept_id(product, request.match_info["image"])
+        kept = [i for i in images if i.get("isMain") or str(i["id"]) != target]
         product["media"]["images"] = kept
+        if len(kept) < len(images):
+            self.touch(product["id"])
         return web.json_response({"deleteCount": len(images) - len(kept)})
 
     async def _delete_variation_image(self, request: web.Request) -> web.Response:
         if fault := await self._record(request, "update"):
             return fault
-        for combination in self.combinations.get(int(request.match_info["id"]), []):
+        product_id = int(request.match_info["id"])
+        for combination in self.combinations.get(product_id, []):
             if combination["id"] == int(request.match_info["cid"]):
                 removed = combination.pop("originalImageUrl", None)
+                if removed and product_id in self.products:
+                    self.touch(product_id)
                 return web.json_response({"deleteCount": 1 if removed else 0})
         return web.json_response({"errorMessage": "Combination not found"}, status=404)
 
@@ -709,7 +796,10 @@ class FakeEcwid(LoopbackServer):
         (ref, client UpdatedProduct.kt ProductMedia/ProductImage {id, orderBy, alt}). The lowest
         `orderBy` becomes the main image (id "0"), and an old main image moved into the gallery
         gets a new id (ref, from the client's ProductsTest.testManipulateProductGalleryImages).
-        Images left out are not documented: modelled as removed, as Ecwid's CSV import does."""
+        Ids are read as answers show them (by place, under "positional"). The reference says to
+        list "all images and videos… existing alt texts must be included"; what happens to
+        media left out is not documented: modelled as the strictest reading, removed, images
+        and videos alike (as Ecwid's CSV import removes the images it does not list)."""
         if fault := await self._record(request, "update"):
             return fault
         product = self.products.get(int(request.match_info["id"]))
@@ -717,28 +807,36 @@ class FakeEcwid(LoopbackServer):
             return self._missing(request.match_info["id"])
         body = _body(request)
         if isinstance(body, dict) and isinstance(body.get("media"), dict):
-            known = {i["id"]: i for i in product.get("media", media())["images"]}
+            known = {str(i["id"]): i for i in product.get("media", media())["images"]}
             main_url = (product.get("originalImage") or {}).get("url")
             if "0" in known and main_url:  # ref: every media image has its imageOriginalUrl
                 known["0"] = {**known["0"], "imageOriginalUrl": main_url}
-            listed = sorted(body["media"].get("images", []), key=lambda i: int(i.get("orderBy", 0)))
+            listed = []
+            for given in body["media"].get("images", []):
+                kept_id = self._kept_id(product, str(given.get("id")))
+                if kept_id is not None:  # an id no image has: nothing to place
+                    listed.append({**given, "id": kept_id})
+            listed.sort(key=lambda i: int(i.get("orderBy", 0)))
             images: list[dict[str, Any]] = []
             for place, given in enumerate(listed):
-                image = {**known.get(str(given["id"]), {}), **given}
+                image = {**known[given["id"]], **given}
                 if self.ignore_alt:
-                    image["alt"] = known.get(str(given["id"]), {}).get("alt", {})
+                    image["alt"] = known[given["id"]].get("alt", {})
                 if place == 0:
                     image.update(id="0", isMain=True)
-                elif str(given["id"]) == "0":  # the old main image, now in the gallery
+                elif given["id"] == "0":  # the old main image, now in the gallery
                     image.update(id=str(next(self._image_ids)), isMain=False)
                 else:
                     image["isMain"] = False
                 image["orderBy"] = place
                 images.append(image)
-            media_now: dict[str, Any] = {"images": images}
-            if "videos" in body["media"]:
-                media_now["videos"] = body["media"]["videos"]
-            product["media"] = media_now
+            videos_known = {str(v.get("id")): v for v in product.get("media", {}).get("videos", [])}
+            videos = [
+                {**videos_known[str(v.get("id"))], **v}
+                for v in body["media"].get("videos", [])
+                if isinstance(v, dict) and str(v.get("id")) in videos_known
+            ]
+            product["media"] = {"images": images, "videos": videos}
             # ref: the lowest orderBy becomes the main image: the product's originalImage is it.
             first = images[0].get("imageOriginalUrl") if images else None
             if first and first != main_url:
@@ -795,8 +893,11 @@ class FakeEcwid(LoopbackServer):
         return web.json_response(category)
 
     async def _category_update(self, request: web.Request) -> web.Response:
-        """PUT /categories/{id}: the fields given change; `imageAlt` is the image's alt text,
-        read back as `alt` (client: UpdatedCategory.imageAlt, FetchedCategory.alt)."""
+        """PUT /categories/{id}: the fields given change, `alt` being the image's alt text,
+        read back as `alt` (client, current source: UpdatedCategory.alt, FetchedCategory.alt).
+        Fields UpdatedCategory does not have (`imageAlt`, its old name) are ignored, as Ecwid
+        ignores unknown fields. FetchedCategory has no updateTimestamp: a category write moves
+        no product's."""
         if fault := await self._record(request, "category-image"):
             return fault
         category = self.categories.get(int(request.match_info["id"]))
@@ -804,7 +905,8 @@ class FakeEcwid(LoopbackServer):
             return web.json_response({"errorMessage": "Category not found"}, status=404)
         body = _body(request) if isinstance(_body(request), dict) else {}
         for key, value in body.items():
-            category["alt" if key == "imageAlt" else key] = value
+            if key in CATEGORY_FIELDS:
+                category[key] = value
         return web.json_response({"updateCount": 1})
 
     async def _category_image(self, request: web.Request) -> web.Response:
@@ -855,6 +957,10 @@ class FakeEcwid(LoopbackServer):
 def _body(request: web.Request) -> Any:
     """The body this request sent (as _record read it)."""
     return request["call"].body
+def _ordered(product: dict[str, Any]) -> list[dict[str, Any]]:
+    """A product's media images in their order: the main image first, then by `orderBy`."""
+    images = product.get("media", {}).get("images", [])
+    return sorted(images, key=lambda i: (not i.get("isMain"), int(i.get("orderBy", 0))))
 
 
 def _drop_renditions(image: dict[str, Any]) -> None:

@@ -67,7 +67,25 @@ MEDIA_CLIENT_SHAPED: dict[str, Any] = {
             "imageOriginalUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/6.jpg",
             "alt": {"main": "Side"},
         },
-    ]
+    ],
+    # CLIENT_SHAPED: FetchedProduct.kt ProductMedia.videos, ProductVideo (id String, url,
+    # embedHtml, videoCoverId, image160pxUrl … image1500pxUrl, imageOriginalUrl, providerName,
+    # title).
+    "videos": [
+        {
+            "id": "3",
+            "url": "https://www.youtube.com/watch?v=toys",
+            "embedHtml": '<iframe src="https://www.youtube.com/embed/toys"></iframe>',
+            "videoCoverId": "41",
+            "image160pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/13.jpg",
+            "image400pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/14.jpg",
+            "image800pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/15.jpg",
+            "image1500pxUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/16.jpg",
+            "imageOriginalUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/17.jpg",
+            "providerName": "YouTube",
+            "title": "Toys in action",
+        }
+    ],
 }
 
 # CLIENT_SHAPED: dto/variation/result/FetchedVariation.kt (id Int, sku String?, combinationNumber,
@@ -137,6 +155,49 @@ PROFILE: dict[str, Any] = {
     "languages": {"enabledLanguages": ["en", "nl"], "defaultLanguage": "en"},
 }
 
+# CLIENT_SHAPED: GET /categories/{id} as dto/category/result/FetchedCategory.kt (current source)
+# has it: id Int, parentId, orderBy, name, nameTranslated, enabled, the image's URLs,
+# originalImage PictureInfo {url, width, height} (dto/common/PictureInfo.kt), url, productCount,
+# alt FetchedAlt {main, translated} (dto/common/Alt.kt). (The reference's page for it is not kept
+# here; ref: ecwid-api.md lists the same fields.)
+CATEGORY_CLIENT_SHAPED: dict[str, Any] = {
+    "id": 9691094,
+    "parentId": 0,
+    "orderBy": 10,
+    "name": "Toys",
+    "nameTranslated": {"en": "Toys", "nl": "Speelgoed"},
+    "enabled": True,
+    "hdThumbnailUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/20.jpg",
+    "thumbnailUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/21.jpg",
+    "imageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/22.jpg",
+    "originalImageUrl": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/23.jpg",
+    "originalImage": {
+        "url": "https://d2j6dbq0eux0bg.cloudfront.net/images/1003/23.jpg",
+        "width": 1200,
+        "height": 400,
+    },
+    "url": "https://store1003.company.site/toys-c9691094",
+    "productCount": 3,
+    "alt": {"main": "Toys", "translated": {"nl": "Speelgoed"}},
+}
+
+# CLIENT_SHAPED: GET /categories?keyword= as dto/category/result/CategoriesSearchResult.kt has it
+# (items, count, total, limit, offset).
+CATEGORIES_SEARCH_CLIENT_SHAPED: dict[str, Any] = {
+    "total": 1,
+    "count": 1,
+    "offset": 0,
+    "limit": 100,
+    "items": [CATEGORY_CLIENT_SHAPED],
+}
+
+# The answer of every upload (ref: ecwid-api.md, "Answer: {"id": <number>}, the internal ID of
+# the new image"; client: dto/product/result/ProductImageUploadResult.kt,
+# ProductGalleryImageUploadResult.kt, dto/category/result/CategoryImageUploadResult.kt,
+# dto/variation/result/ProductVariationImageUploadResult.kt: `id` Long). The async calls' answers
+# are modelled by the client as empty (ProductImageAsyncUploadResult…): {} is that shape too.
+UPLOAD_DOCUMENTED: dict[str, Any] = {"id": 4519591930}
+
 # Every field the bot reads from Ecwid's answers, by where it is (a path of keys, [] for each item
 # of a list) and the type it must have there.
 READ_BY_THE_BOT: dict[str, tuple[tuple[str, ...], type]] = {
@@ -152,8 +213,12 @@ READ_BY_THE_BOT: dict[str, tuple[tuple[str, ...], type]] = {
     "image alt": (("media", "images", "[]", "alt"), dict),
     "image alt main": (("media", "images", "[]", "alt", "main"), str),
     "image alt translated": (("media", "images", "[]", "alt", "translated"), dict),
-    "image rendition": (("media", "images", "[]", "image1500pxUrl"), str),
+    "image thumbnail 160": (("media", "images", "[]", "image160pxUrl"), str),
+    "image thumbnail 400": (("media", "images", "[]", "image400pxUrl"), str),
+    "image rendition 800": (("media", "images", "[]", "image800pxUrl"), str),
+    "image rendition 1500": (("media", "images", "[]", "image1500pxUrl"), str),
     "image original": (("media", "images", "[]", "imageOriginalUrl"), str),
+    "videos": (("media", "videos"), list),  # sent back as Ecwid gave them
     "gallery image size url": (("galleryImages", "[]", "originalImageUrl"), str),
     "gallery image width": (("galleryImages", "[]", "width"), int),
     "gallery image height": (("galleryImages", "[]", "height"), int),
@@ -168,6 +233,24 @@ READ_BY_THE_BOT: dict[str, tuple[tuple[str, ...], type]] = {
 READ_FROM_SEARCH: dict[str, tuple[tuple[str, ...], type]] = {
     "total": (("total",), int),
     "items": (("items",), list),
+}
+READ_FROM_CATEGORY: dict[str, tuple[tuple[str, ...], type]] = {
+    "category name": (("name",), str),
+    "category image url": (("originalImage", "url"), str),
+    "category image width": (("originalImage", "width"), int),
+    "category image height": (("originalImage", "height"), int),
+    "category image url (flat)": (("originalImageUrl",), str),
+    "category alt": (("alt",), dict),
+    "category alt main": (("alt", "main"), str),
+    "category alt translated": (("alt", "translated"), dict),
+}
+READ_FROM_CATEGORY_SEARCH: dict[str, tuple[tuple[str, ...], type]] = {
+    "items": (("items",), list),
+    "category id": (("items", "[]", "id"), int),
+    "category name": (("items", "[]", "name"), str),
+}
+READ_FROM_UPLOAD: dict[str, tuple[tuple[str, ...], type]] = {
+    "new image id": (("id",), int),
 }
 READ_FROM_PROFILE: dict[str, tuple[tuple[str, ...], type]] = {
     "enabled languages": (("languages", "enabledLanguages"), list),

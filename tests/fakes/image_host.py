@@ -107,7 +107,13 @@ class FakeImageHost(LoopbackServer):
             "page.html": Served(b"<!doctype html><title>Shoe</title>", "text/html; charset=utf-8"),
         }
         self.default: Served | None = None  # served for names not in `files`
+        self.held: dict[str, asyncio.Event] = {}
         self.web_app.router.add_get("/{name:.*}", self._serve)
+
+    def hold(self, name: str) -> asyncio.Event:
+        """Requests for `name` wait, once recorded in `hits`, until the returned event is set."""
+        self.held[name] = asyncio.Event()
+        return self.held[name]
 
     async def start(self, tls: ssl.SSLContext | None = None) -> None:
         await super().start(tls or self._tls.server_context())
@@ -129,6 +135,8 @@ class FakeImageHost(LoopbackServer):
             )
         )
         await self.notify()
+        if (held := self.held.get(name)) is not None:
+            await held.wait()
         served = self.files.get(name, self.default)
         if served is None:
             return web.Response(status=404, text="Not here")

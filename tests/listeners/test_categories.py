@@ -11,6 +11,7 @@ from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
 from tests.listeners.test_undo import posted, press, reply_of
+from tests.photos import webp_photo
 from tests.slack_requests import block_suggestion
 
 
@@ -56,11 +57,28 @@ async def test_a_categorys_image_is_replaced_reported_and_undone(
     ]
     assert restored == [photo("banner-old")]
     alt = [c.body for c in ecwid.calls if c.method == "PUT" and c.path == "/categories/12"]
-    assert alt == [{"imageAlt": {"main": "Old shoes", "translated": {"nl": "Oude schoenen"}}}]
+    # client, current source: UpdatedCategory.alt (its old name `imageAlt` is ignored now)
+    assert alt == [{"alt": {"main": "Old shoes", "translated": {"nl": "Oude schoenen"}}}]
     assert ecwid.categories[12]["alt"] == {
         "main": "Old shoes",
         "translated": {"nl": "Oude schoenen"},
     }
+
+
+async def test_a_converted_photo_for_a_category_gets_its_alt_text_as_alt(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The bytes call takes no alt text: it is set afterwards with `PUT /categories/{id}` and
+    `alt {main, translated}`, as the official client's UpdatedCategory names it now."""
+    images.files["banner.webp"] = Served(webp_photo(640, 480), "image/webp")
+    await bot.command(f'category:12 {images.link("banner.webp")} alt="Shoes" alt.nl="Schoenen"')
+    reply = await reply_of(slack)
+    await bot.idle()
+    assert [c.path for c in ecwid.calls if c.method == "POST"] == ["/categories/12/image"]
+    alt = [c.body for c in ecwid.calls if c.method == "PUT" and c.path == "/categories/12"]
+    assert alt == [{"alt": {"main": "Shoes", "translated": {"nl": "Schoenen"}}}]
+    assert ecwid.categories[12]["alt"] == {"main": "Shoes", "translated": {"nl": "Schoenen"}}
+    assert "alt text" not in reply.params["text"]
 
 
 async def test_a_category_has_no_gallery(

@@ -1,6 +1,7 @@
 """The gallery card through signed requests: `/ecwid-image gallery`, its menu and Delete button
 as Slack sends them (block_actions with an overflow's `selected_option`), its two forms, and the
-loopback Ecwid's media model (orderBy, and the renumbering on reorder, as documented)."""
+loopback Ecwid's media model (orderBy, and the renumbering on reorder, as documented). Every test
+runs under both of the fake's gallery id models (stable ids, and ids by place)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from bot.config import Settings
 from tests.bulk_helpers import photo
-from tests.fakes.ecwid_api import FakeEcwid, media
+from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
@@ -18,6 +21,7 @@ from tests.listeners.test_undo import blocks_of, posted, press
 from tests.slack_requests import TEAM, USER, message_shortcut, view_submission
 
 PRODUCT = 777
+pytestmark = pytest.mark.parametrize("ecwid", GALLERY_ID_MODELS, indirect=True)
 
 
 def stocked(ecwid: FakeEcwid, images: FakeImageHost) -> dict[str, str]:
@@ -109,18 +113,29 @@ def puts(ecwid: FakeEcwid) -> list[Any]:
     return [c.body for c in ecwid.calls if c.method == "PUT"]
 
 
+def order(ecwid: FakeEcwid) -> list[str | None]:
+    """The product's images as Ecwid has them, main first, by the link each is served from."""
+    product = ecwid.products[PRODUCT]
+    images = sorted(
+        product["media"]["images"], key=lambda i: (not i.get("isMain"), i.get("orderBy", 0))
+    )
+    main = (product.get("originalImage") or {}).get("url")
+    return [i.get("imageOriginalUrl") or (main if i.get("isMain") else None) for i in images]
+
+
 async def test_the_card_lists_the_images_main_first_with_their_alt_coverage(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     links = stocked(ecwid, images)
+    side, back = ("55", "56") if ecwid.gallery_ids == "stable" else ("1", "2")
     assert (await bot.command(f"gallery {PRODUCT}")).status_code == 200
     card = await the_card(slack)
     blocks = blocks_of(card)
     shown = sections(blocks)
     assert "`Trail Shoe` (#777 · SKU `TS-1`): 3 images" in shown[0]
     assert shown[1] == "*1.* main image · id `0`\nalt: en ✓ · nl ✓ · de ✗"
-    assert shown[2] == "*2.* gallery · id `55`\nalt: en ✓ · nl ✗ · de ✗"
-    assert shown[3] == "*3.* gallery · id `56`\nalt: en ✗ · nl ✗ · de ✗"
+    assert shown[2] == f"*2.* gallery · id `{side}`\nalt: en ✓ · nl ✗ · de ✗"
+    assert shown[3] == f"*3.* gallery · id `{back}`\nalt: en ✗ · nl ✗ · de ✗"
     thumbnails = [b["accessory"]["image_url"] for b in blocks if "accessory" in b]
     assert thumbnails == [links["front"], links["side"], links["back"]]
     first, second = menu_of(blocks, 1), menu_of(blocks, 2)
@@ -141,6 +156,7 @@ async def test_make_main_sends_media_only_and_redraws_the_card_from_what_ecwid_s
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     links = stocked(ecwid, images)
+    _, side, back = ecwid.shown_ids(PRODUCT)
     await bot.command(f"gallery {PRODUCT}")
     card = await the_card(slack)
     ts = card.answer["ts"]  # type: ignore[index]
@@ -153,13 +169,13 @@ async def test_make_main_sends_media_only_and_redraws_the_card_from_what_ecwid_s
         {
             "media": {
                 "images": [
-                    {"id": "55", "orderBy": 0, "alt": {"main": "Side"}},
+                    {"id": side, "orderBy": 0, "alt": {"main": "Side"}},
                     {
                         "id": "0",
                         "orderBy": 1,
                         "alt": {"main": "Front", "translated": {"nl": "Voorkant"}},
                     },
-                    {"id": "56", "orderBy": 2},
+                    {"id": back, "orderBy": 2},
                 ]
             }
         }
@@ -170,8 +186,9 @@ async def test_make_main_sends_media_only_and_redraws_the_card_from_what_ecwid_s
     assert thumbnails == [links["side"], links["front"], links["back"]]
     shown = sections(blocks)
     assert shown[1].startswith("*1.* main image · id `0`\nalt: en ✓ · nl ✗")
-    # Ecwid gave the old main image a new id in the gallery: the card says so.
+    # Ecwid gave the old main image another id in the gallery: the card says so.
     assert "id `0`" not in shown[2] and "en ✓ · nl ✓" in shown[2]
+    assert f"id `{ecwid.shown_ids(PRODUCT)[1]}`" in shown[2]
 
 
 async def test_a_press_on_a_stale_card_changes_nothing_and_redraws_it(
@@ -199,7 +216,8 @@ async def test_a_press_on_a_stale_card_changes_nothing_and_redraws_it(
 async def test_delete_keeps_the_image_and_removes_it(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
-    stocked(ecwid, images)
+    links = stocked(ecwid, images)
+    back = ecwid.shown_ids(PRODUCT)[2]
     await bot.command(f"gallery {PRODUCT}")
     card = await the_card(slack)
     ts = card.answer["ts"]  # type: ignore[index]
@@ -207,9 +225,9 @@ async def test_delete_keeps_the_image_and_removes_it(
     await posted(slack, "deleted image 3")
     await bot.idle()
     assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
-        f"/products/{PRODUCT}/gallery/56"
+        f"/products/{PRODUCT}/gallery/{back}"
     ]
-    assert [i["id"] for i in ecwid.products[PRODUCT]["media"]["images"]] == ["0", "55"]
+    assert order(ecwid) == [links["front"], links["side"]]
     redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
     assert "2 images" in redrawn.params["text"]
     history = await bot.runtime.history._history.of_product(PRODUCT, 5)
@@ -243,7 +261,7 @@ async def test_edit_alt_text_opens_a_field_per_language_and_sets_it(
     assert (answer.status_code, answer.text) == (200, "")
     await posted(slack, "set the alt text of image 2")
     await bot.idle()
-    image = next(i for i in ecwid.products[PRODUCT]["media"]["images"] if i["id"] == "55")
+    image = ecwid.products[PRODUCT]["media"]["images"][1]
     assert image["alt"] == {"main": "Side view", "translated": {"nl": "Zijkant"}}
     main = ecwid.products[PRODUCT]["media"]["images"][0]
     assert main["alt"] == {"main": "Front", "translated": {"nl": "Voorkant"}}  # kept
@@ -338,8 +356,7 @@ async def test_each_change_from_the_card_can_be_undone(
     await bot.interaction(press(line, slack.response_url()))
     await posted(slack, "put the gallery back in its previous order")
     await bot.idle()
-    order = [i.get("imageOriginalUrl") for i in ecwid.products[PRODUCT]["media"]["images"]]
-    assert order == [links["front"], links["side"], links["back"]]
+    assert order(ecwid) == [links["front"], links["side"], links["back"]]
 
     # Delete image 3, then undo: its kept bytes go back to the gallery.
     redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
@@ -444,20 +461,17 @@ async def test_move_later_and_earlier_and_an_alt_text_undone(
     card = await the_card(slack)
     ts = card.answer["ts"]  # type: ignore[index]
 
-    def order() -> list[str | None]:
-        return [i.get("imageOriginalUrl") for i in ecwid.products[PRODUCT]["media"]["images"]]
-
     def latest() -> list[dict[str, Any]]:
         return blocks_of([c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1])
 
     await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "later"))
     await posted(slack, "moved image 2 to place 3")
     await bot.idle()
-    assert order() == [links["front"], links["back"], links["side"]]
+    assert order(ecwid) == [links["front"], links["back"], links["side"]]
     await bot.interaction(pressed(ts, menu_of(latest(), 3)["gallery_image"], "earlier"))
     await posted(slack, "moved image 3 to place 2")
     await bot.idle()
-    assert order() == [links["front"], links["side"], links["back"]]
+    assert order(ecwid) == [links["front"], links["side"], links["back"]]
 
     await bot.interaction(pressed(ts, menu_of(latest(), 1)["gallery_image"], "alt"))
     (opened,) = await slack.wait_for_call("views.open")
@@ -478,3 +492,194 @@ async def test_move_later_and_earlier_and_an_alt_text_undone(
     await bot.idle()
     main = ecwid.products[PRODUCT]["media"]["images"][0]
     assert main["alt"] == {"main": "Front", "translated": {"nl": "Voorkant"}}
+
+
+def ephemeral_press(call: SlackCall, user: str = "U123") -> dict[str, Any]:
+    """The block_actions payload of the button on a private (ephemeral) message."""
+    (button,) = next(b["elements"] for b in blocks_of(call) if b["type"] == "actions")
+    return {
+        "type": "block_actions",
+        "user": {**USER, "id": user},
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "9999.43.gallery",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000400.1",
+            "channel_id": call.params["channel"],
+            "is_ephemeral": True,
+        },
+        "channel": {"id": call.params["channel"], "name": "catalog"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "value": button["value"],
+                "action_ts": "1700000400.2",
+            }
+        ],
+    }
+
+
+async def test_delete_removes_the_image_pressed_though_the_gallery_moved_while_it_was_kept(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Ids may be places: the id the card was drawn with names another image by the time the
+    kept copy is had. The image pressed is deleted, by an id read just before."""
+    links = stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    release = images.hold("back.jpg")
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 3)["gallery_delete"]))
+    await images.wait_until(lambda: [h for h in images.hits if h.path == "back.jpg"])
+    # Meanwhile someone moves image 3 before image 2 in the Ecwid admin.
+    side, back = ecwid.products[PRODUCT]["media"]["images"][1:]
+    side["orderBy"], back["orderBy"] = 2, 1
+    ecwid.touch(PRODUCT)
+    back_now = ecwid.shown_ids(PRODUCT)[1]  # "56" still, or "1": its place now
+    release.set()
+    await posted(slack, "deleted image 3")
+    await bot.idle()
+    assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
+        f"/products/{PRODUCT}/gallery/{back_now}"
+    ]
+    assert order(ecwid) == [links["front"], links["side"]]
+
+
+async def test_an_image_that_cannot_be_read_is_deleted_only_when_the_person_says_so(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    links = stocked(ecwid, images)
+    del images.files["back.jpg"]  # the host answers 404: no copy can be kept for Undo
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 3)["gallery_delete"]))
+    (asked,) = await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.postEphemeral") if c.params.get("blocks")]
+    )
+    await bot.idle()
+    assert asked.params["text"] == (
+        ":warning: Image 3 of `Trail Shoe` could not be read, so no copy of it can be kept: a "
+        "deletion could not be undone. Nothing was deleted. *Delete without Undo?*"
+    )
+    assert asked.params["user"] == "U123"
+    (button,) = next(b["elements"] for b in blocks_of(asked) if b["type"] == "actions")
+    assert (button["action_id"], button["text"]["text"]) == (
+        "gallery_delete_without_copy",
+        "Delete without Undo",
+    )
+    assert [c for c in ecwid.calls if c.method in ("DELETE", "PUT", "POST")] == []
+    assert order(ecwid) == [links["front"], links["side"], links["back"]]
+
+    await bot.interaction(ephemeral_press(asked))
+    (line,) = await posted(slack, "deleted image 3")
+    await bot.idle()
+    assert line.params["text"] == (
+        ":frame_with_picture: <@U123> deleted image 3 (no copy could be kept)."
+    )
+    assert [b for b in blocks_of(line) if b["type"] == "actions"] == []  # no Undo
+    assert order(ecwid) == [links["front"], links["side"]]
+
+
+async def test_a_deleted_gallery_image_comes_back_with_its_alt_text_on_the_new_image(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The image put back gets a new id: Ecwid's answer, or a place. It is found by reading
+    the product back and recognising it, and its alt text is set on it."""
+    stocked(ecwid, images)
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_delete"]))
+    line = await line_of(slack, "deleted image 2")
+    await bot.idle()
+    await bot.interaction(press(line, slack.response_url()))
+    await posted(slack, "put the deleted image back")
+    await bot.idle()
+    main, back, side = ecwid.shown_ids(PRODUCT)
+    assert [c.body for c in ecwid.calls if c.path == f"/products/{PRODUCT}/gallery"] == [
+        photo("side")
+    ]
+    assert puts(ecwid) == [
+        {
+            "media": {
+                "images": [
+                    {
+                        "id": main,
+                        "orderBy": 0,
+                        "alt": {"main": "Front", "translated": {"nl": "Voorkant"}},
+                    },
+                    {"id": back, "orderBy": 2},
+                    {"id": side, "orderBy": 3, "alt": {"main": "Side"}},
+                ]
+            }
+        }
+    ]
+    assert not [c for c in slack.calls_to("chat.postMessage") if "alt text" in c.params["text"]]
+
+
+async def test_a_video_is_listed_in_every_media_update_and_kept(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The reference: a product update's media lists "all images and videos"; the fake drops
+    what is left out. An alt text and a reorder keep the product's video."""
+    links = stocked(ecwid, images)
+    video = {
+        "id": "7",
+        "url": "https://www.youtube.com/watch?v=trail",
+        "embedHtml": '<iframe src="https://www.youtube.com/embed/trail"></iframe>',
+        "providerName": "YouTube",
+        "title": "Trail run",
+    }
+    ecwid.products[PRODUCT]["media"]["videos"] = [video]
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    _, side, back = ecwid.shown_ids(PRODUCT)
+
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "alt"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "alt_en": {"type": "plain_text_input", "value": "Side view"},
+        "alt_nl": {"type": "plain_text_input", "value": ""},
+        "alt_de": {"type": "plain_text_input", "value": ""},
+    }
+    await bot.interaction(view_submission("ecwid_gallery_alt", values, view["private_metadata"]))
+    await posted(slack, "set the alt text of image 2")
+    await bot.idle()
+    redrawn = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == ts][-1]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(redrawn), 2)["gallery_image"], "later"))
+    await posted(slack, "moved image 2 to place 3")
+    await bot.idle()
+
+    front_alt = {"main": "Front", "translated": {"nl": "Voorkant"}}
+    assert puts(ecwid) == [
+        {
+            "media": {
+                "images": [
+                    {"id": "0", "orderBy": 0, "alt": front_alt},
+                    {"id": side, "orderBy": 1, "alt": {"main": "Side view"}},
+                    {"id": back, "orderBy": 2},
+                ],
+                "videos": [video],
+            }
+        },
+        {
+            "media": {
+                "images": [
+                    {"id": "0", "orderBy": 0, "alt": front_alt},
+                    {"id": back, "orderBy": 1},
+                    {"id": side, "orderBy": 2, "alt": {"main": "Side view"}},
+                ],
+                "videos": [video],
+            }
+        },
+    ]
+    assert ecwid.products[PRODUCT]["media"]["videos"] == [video]
+    assert order(ecwid) == [links["front"], links["back"], links["side"]]

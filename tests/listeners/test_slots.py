@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, image_bytes
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
@@ -160,9 +160,12 @@ async def test_the_forms_target_and_a_variation_option(
     }
 
 
+@pytest.mark.parametrize("ecwid", GALLERY_ID_MODELS, indirect=True)
 async def test_a_file_to_the_gallery_gets_its_alt_text_on_the_new_image(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
 ) -> None:
+    """The new image's id is the upload's answer, or its place: it is found by reading the
+    product back and recognising it."""
     png = image_bytes("PNG", 800, 600)
     file = slack.add_file("F0GAL", "side.png", png)
     values = {
@@ -178,6 +181,14 @@ async def test_a_file_to_the_gallery_gets_its_alt_text_on_the_new_image(
         {"fileName": "side.png"},
         png,
     )
+    new_id = ecwid.shown_ids(123)[-1]  # "987654321" (the upload's answer), or "2"
     (update,) = ecwid.updates
-    new = [i for i in update.body["media"]["images"] if i["id"] == "987654321"]
-    assert new == [{"id": "987654321", "orderBy": 2, "alt": {"main": "Side"}}]
+    assert update.body == {
+        "media": {
+            "images": [
+                {"id": "0", "orderBy": 0},
+                {"id": ecwid.shown_ids(123)[1], "orderBy": 1, "alt": {"main": "Side"}},
+                {"id": new_id, "orderBy": 2, "alt": {"main": "Side"}},
+            ]
+        }
+    }

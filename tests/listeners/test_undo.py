@@ -1,4 +1,5 @@
-"""Before and after, and Undo, through block_actions payloads as Slack sends them."""
+"""Before and after, and Undo, through block_actions payloads as Slack sends them. Every test
+runs under both of the fake's gallery id models (stable ids, and ids by place)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from bot.config import Settings, load_settings
-from tests.fakes.ecwid_api import FakeEcwid, Fault
+from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, environment, serving
 from tests.slack_requests import TEAM, USER
+
+pytestmark = pytest.mark.parametrize("ecwid", GALLERY_ID_MODELS, indirect=True)
 
 
 def with_an_image(ecwid: FakeEcwid, images: FakeImageHost) -> bytes:
@@ -247,10 +252,11 @@ async def test_a_gallery_image_can_be_removed_again(
     (button,) = next(b["elements"] for b in blocks_of(reply) if b["type"] == "actions")
     assert button["text"]["text"] == "Remove from gallery"
     assert button["confirm"]["text"]["text"] == "Remove this image from the gallery of Red Shoe?"
+    added = ecwid.shown_ids(123)[-1]  # "987654321", the upload's answer; or "2", its place
     await bot.interaction(press(reply, bot.response_url))
     await posted(slack, "removed the image")
     assert [c.path for c in ecwid.calls if c.method == "DELETE"] == [
-        "/products/123/gallery/987654321"
+        f"/products/123/gallery/{added}"
     ]
     assert [i["id"] for i in ecwid.products[123]["media"]["images"]] == ["0", "55"]
 

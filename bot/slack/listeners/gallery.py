@@ -1,5 +1,7 @@
-"""The gallery card's menu (`gallery_image`), its Delete button (`gallery_delete`) and its two
-forms (`ecwid_gallery_alt`, `ecwid_gallery_copy`): parse, ack, hand off."""
+"""The gallery card's menu (`gallery_image`), its Delete button (`gallery_delete`), the second
+button asked for when an image cannot be kept before it is deleted
+(`gallery_delete_without_copy`) and its two forms (`ecwid_gallery_alt`, `ecwid_gallery_copy`):
+parse, ack, hand off."""
 
 from __future__ import annotations
 
@@ -72,6 +74,38 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         runtime.workers.submit(
             lambda: runtime.gallery.delete(
                 who, card, pressed.product_id, pressed.image_id, pressed.signature
+            )
+        )
+
+    @app.action(views.GALLERY_DELETE_WITHOUT_COPY)
+    async def gallery_delete_without_copy(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The answer to "Delete without Undo?": pressed on a private message, so the card and
+        the image come in the button's value. The card must still show the gallery it was
+        drawn from, as for every press."""
+        await ack()
+        action: dict[str, Any] = next(iter(body.get("actions") or []), {})
+        found = views.read_metadata(str(action.get("value") or ""), "delete")
+        channel = (body.get("container") or {}).get("channel_id") or (
+            body.get("channel") or {}
+        ).get("id")
+        if found is None:
+            who = Requester(user_id=body["user"]["id"], channel_id=channel)
+            await refuse(who)
+            return
+        pressed, card = found
+        who = Requester(
+            user_id=body["user"]["id"],
+            channel_id=channel or card.channel_id,
+            response_url=body.get("response_url"),
+        )
+        runtime.workers.submit(
+            lambda: runtime.gallery.delete(
+                who,
+                card,
+                pressed.product_id,
+                pressed.image_id,
+                pressed.signature,
+                without_copy=True,
             )
         )
 

@@ -38,6 +38,9 @@ from bot.slack.views.upload_form import input_block
 
 GALLERY_IMAGE = "gallery_image"
 GALLERY_DELETE = "gallery_delete"
+# The second button, asked when the image cannot be read to keep a copy: value the reference and
+# the card (JSON, as a form's metadata), since it is pressed on a private message, not the card.
+GALLERY_DELETE_WITHOUT_COPY = "gallery_delete_without_copy"
 ALT_FORM = "ecwid_gallery_alt"
 COPY_FORM = "ecwid_gallery_copy"
 VARIATIONS = "variations"
@@ -146,6 +149,26 @@ def card_blocks(gallery: Gallery, languages: StoreLanguages, *, images: bool = T
         note = texts.gallery_variations(with_image, len(product.variations))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     return blocks
+
+
+def delete_without_copy_blocks(
+    gallery: Gallery, image: GalleryImage, card: Card, place: int, name: str
+) -> list[Block]:
+    """The question "Delete without Undo?" and its button."""
+    pressed = Pressed("delete", gallery.product.id, image.id, gallery.signature)
+    return [
+        SectionBlock(text=MarkdownTextObject(text=texts.gallery_delete_without_copy(place, name))),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=texts.GALLERY_DELETE_WITHOUT_COPY,
+                    action_id=GALLERY_DELETE_WITHOUT_COPY,
+                    value=_metadata(pressed, card),
+                    style="danger",
+                )
+            ]
+        ),
+    ]
 
 
 def _metadata(pressed: Pressed, card: Card) -> str:
