@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import signal
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -68,7 +70,7 @@ def children(pid: int) -> list[int]:
 class Peaks:
     bot_mb: float
     workers_mb: tuple[float, ...]
-    answers: tuple[str, ...]  # what the bot said, in order
+    answers: tuple[str, ...]  # what the bot said (texts and blocks), in order
 
 
 def _drop(slack: FakeSlack, ts: str, files: list[tuple[str, bytes, str]]) -> dict[str, Any]:
@@ -130,8 +132,14 @@ def _undo_offered(slack: FakeSlack) -> int:
     )
 
 
-async def run(*, refused_too: bool = True) -> Peaks:
-    """The scenario end to end; the peaks once every answer came."""
+async def run(
+    *,
+    accepted: tuple[int, int] = ACCEPTED,
+    refused: tuple[int, int] = REFUSED,
+    megapixels: int = 50,
+) -> Peaks:
+    """The scenario end to end; the peaks once every answer came. (Smaller sizes and limit: a
+    quick rehearsal of the same steps.)"""
     async with _fakes() as (slack, ecwid, images, tls):
         ids = list(range(FIRST_ID, FIRST_ID + 5))
         for n in ids:
@@ -142,15 +150,16 @@ async def run(*, refused_too: bool = True) -> Peaks:
             "PORT": str(port),
             "WATCH_CHANNELS": WATCHED,
             "DROP_GROUP_SECONDS": "0.2",
+            "IMAGE_MAX_MEGAPIXELS": str(megapixels),
         }
         workdir = Path(tempfile.mkdtemp(prefix="ecwid-image-memory-"))
         process = await start_bot(env, workdir)
         try:
             await wait_healthy(f"http://127.0.0.1:{port}", process)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", slack.response_url())
-            pngs = [png(ACCEPTED, colour) for colour in COLOURS]
+            pngs = [png(accepted, colour) for colour in COLOURS]
             files = [(f"BIG{n}.png", body, "image/png") for n, body in zip(ids, pngs, strict=False)]
-            files.append((f"BIG{ids[4]}.tif", tiff16(ACCEPTED), "image/tiff"))
+            files.append((f"BIG{ids[4]}.tif", tiff16(accepted), "image/tiff"))
             seen = len(slack.calls_to("chat.update"))
             await sender.event(_drop(slack, "1700000900.000100", files), event_id="EvBig")
             await _plan_started(slack, sender, seen)
@@ -160,9 +169,9 @@ async def run(*, refused_too: bool = True) -> Peaks:
                 images.files[name] = Served(body, kind)
                 await sender.command(f"{n} {images.link(name)}")
             await slack.wait_until(lambda: _undo_offered(slack) >= 5 or None, timeout=300)
-            if refused_too:
+            if refused:
                 big = [
-                    (f"BIG{n}.png", png(REFUSED, colour), "image/png")
+                    (f"BIG{n}.png", png(refused, colour), "image/png")
                     for n, colour in zip(ids, COLOURS, strict=False)
                 ]
                 await sender.event(_drop(slack, "1700000950.000100", big), event_id="EvHuge")
@@ -179,7 +188,7 @@ async def run(*, refused_too: bool = True) -> Peaks:
                     timeout=120,
                 )
             answers = tuple(
-                str(c.params.get("text"))
+                f"{c.params.get('text')} {c.params.get('blocks')}"
                 for c in slack.calls_to("chat.postMessage") + slack.calls_to("chat.update")
             )
             return Peaks(
@@ -188,5 +197,9 @@ async def run(*, refused_too: bool = True) -> Peaks:
                 answers=answers,
             )
         finally:
+            # The pool's workers hold the bot's stdout open: they go too, or wait() never ends.
+            for child in children(process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             process.kill()
             await process.wait()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import struct
 from pathlib import Path
 
 import pillow_heif
@@ -221,3 +222,32 @@ def recoloured(image: Image.Image) -> Image.Image:
     """The same shot in another colour (red and blue swapped), as a product's colour variant."""
     red, green, blue = image.convert("RGB").split()
     return Image.merge("RGB", (blue, green, red))
+
+
+def tiff_of_many_pages(pages: int = 64_000) -> bytes:
+    """A TIFF of `pages` 8×8 grey pages sharing one strip of pixels (written by hand: Pillow's
+    own writer takes minutes for this many): a few megabytes whose every page a reader that
+    counts them must visit."""
+    pixels = bytes(range(64))
+    entries = 8
+    ifd_size = 2 + entries * 12 + 4
+    first_ifd = 8 + len(pixels)
+    out = bytearray(b"II*\x00" + struct.pack("<I", first_ifd) + pixels)
+    for page in range(pages):
+        at = first_ifd + page * ifd_size
+        following = at + ifd_size if page + 1 < pages else 0
+        tags = [
+            (256, 3, 1, 8),  # ImageWidth
+            (257, 3, 1, 8),  # ImageLength
+            (258, 3, 1, 8),  # BitsPerSample
+            (259, 3, 1, 1),  # Compression: none
+            (262, 3, 1, 1),  # PhotometricInterpretation: black is zero
+            (273, 4, 1, 8),  # StripOffsets: the shared pixels
+            (278, 3, 1, 8),  # RowsPerStrip
+            (279, 4, 1, 64),  # StripByteCounts
+        ]
+        out += struct.pack("<H", entries)
+        for tag, kind, count, value in tags:
+            out += struct.pack("<HHII", tag, kind, count, value)
+        out += struct.pack("<I", following)
+    return bytes(out)

@@ -329,6 +329,11 @@ def check_header(header: Header, policy: ImagePolicy, size: int) -> None:
             f"The image is {header.megapixels:,.0f} megapixels; the bot converts up to "
             f"{policy.max_megapixels}."
         )
+    if header.frames > 1 and header.format == "TIFF":
+        raise ConversionError(
+            "The TIFF has several pages; Ecwid shows one picture: send the page you want as "
+            "a JPG or PNG."
+        )
     if header.frames > 1 and header.format != "GIF":
         raise ConversionError(
             f"The image is an animated {name}; Ecwid shows only still images (or GIF): "

@@ -139,15 +139,30 @@ def identity_of(image: Image.Image, width: int, height: int, orientation: int) -
     if image.format == "JPEG":
         image.draft("RGB", (min(width, _REDUCED_SIDE), min(height, _REDUCED_SIDE)))
     image.load()
-    decoded = _reducible(image)
-    factor = max(1, min(decoded.size) // _REDUCED_SIDE)
-    small = decoded.reduce(factor) if factor > 1 else decoded.copy()
-    del decoded
+    factor = max(1, min(image.size) // _REDUCED_SIDE)
+    small = _reduced(image, factor)
     image.close()  # the full decode is let go before the small copy is worked on
     small = _turned(small.convert("RGBA" if "A" in small.mode else "RGB"), orientation)
     quarter_turn = orientation in (5, 6, 7, 8)  # width and height swap
     size = (height, width) if quarter_turn else (width, height)
     return Identity(size[0], size[1], gradient_hash(small), colour_signature(small))
+
+
+def _reduced(image: Image.Image, factor: int) -> Image.Image:
+    """Image.reduce (after a mode change where reduce needs one), a band of rows at a time:
+    either at once briefly holds a second full-size copy (a 50-megapixel RGBA PNG: 200 MB)."""
+    width, height = image.size
+    band = factor * 16
+    small: Image.Image | None = None
+    for top in range(0, height, band):
+        strip = _reducible(image.crop((0, top, width, min(height, top + band))))
+        if factor > 1:
+            strip = strip.reduce(factor)
+        if small is None:
+            small = Image.new(strip.mode, (-(-width // factor), -(-height // factor)))
+        small.paste(strip, (0, top // factor))
+    assert small is not None  # an image has at least one row
+    return small
 
 
 _TURNS = {

@@ -105,6 +105,9 @@ def _bytes_refusal(request: web.Request, body: Any) -> web.Response | None:
     return None
 
 
+_CALL = web.RequestKey("call", EcwidCall)  # the request's recorded call (see _record)
+
+
 def _async_refusal(body: Any) -> web.Response | None:
     """What every async "by URL" upload refuses (ref: `url` string required, a blank or malformed
     one "refused synchronously"; `width` and `height` required, "width and height positive")."""
@@ -513,7 +516,7 @@ class FakeEcwid(LoopbackServer):
         )
         self.calls.append(call)
         # The request's own call: calls[-1] may be another request's once this one awaits.
-        request["call"] = call
+        request[_CALL] = call
         await self.notify()
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or "token" in request.query:
             return web.json_response(
@@ -956,7 +959,9 @@ class FakeEcwid(LoopbackServer):
 
 def _body(request: web.Request) -> Any:
     """The body this request sent (as _record read it)."""
-    return request["call"].body
+    return request[_CALL].body
+
+
 def _ordered(product: dict[str, Any]) -> list[dict[str, Any]]:
     """A product's media images in their order: the main image first, then by `orderBy`."""
     images = product.get("media", {}).get("images", [])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.images.convert import ImagePolicy
+from bot.images.convert import ConversionError, ImagePolicy, ImagePreparer
 from tests.bulk_helpers import bulk_form_submission, message_text, press, the_plan, the_report
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
@@ -38,6 +39,7 @@ from tests.photos import (
     shown,
     sideways_jpeg,
     tiff_bomb,
+    tiff_of_many_pages,
     tiff_scan,
     upright,
     webp_photo,
@@ -454,3 +456,37 @@ async def test_an_animated_gif_goes_as_it_is(
     reply = await thread_reply(slack)
     assert sent(ecwid) == out.getvalue()  # every frame, byte for byte
     assert ":sparkles:" not in reply
+
+
+async def test_a_tiff_of_64000_tiny_pages_is_refused_without_counting_them(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Counting its pages (`n_frames`) takes minutes of CPU, quadratic in the pages; the bot
+    reads only whether there is a second one, in the pool, under a time limit."""
+    images.files["pages.tif"] = Served(tiff_of_many_pages(), "image/tiff")
+    await bot.command(f"123 {images.link('pages.tif')}")
+    assert await private_answer(slack) == (
+        ":x: Nothing was uploaded. The TIFF has several pages; Ecwid shows one picture: send the "
+        "page you want as a JPG or PNG."
+    )
+    assert ecwid.uploads == [] and ecwid.byte_uploads == []
+
+
+async def test_a_header_read_past_its_time_limit_is_stopped_with_its_worker() -> None:
+    """The limit is real: the worker reading the header is killed (a thread could not be)."""
+    others = set(multiprocessing.active_children())  # other tests' pools, ending by themselves
+    preparer = ImagePreparer(ImagePolicy(), header_seconds=0.001)  # less than a worker's start
+    try:
+        with pytest.raises(ConversionError) as refusal:
+            await preparer.prepare(tiff_scan())
+        assert refusal.value.message == (
+            "The image took too long to read; the bot stopped trying. Send it as a JPG or PNG, "
+            "or a smaller file."
+        )
+        workers = [w for w in multiprocessing.active_children() if w not in others]
+        assert workers  # the pool's worker, started for the read
+        for worker in workers:
+            worker.join(timeout=10)  # killed: it ends at once (a decode would have gone on)
+            assert worker.exitcode == -9
+    finally:
+        preparer.close(wait=True)
