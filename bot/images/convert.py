@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import io
 import logging
 import math
 import multiprocessing
 import os
+import signal
 import struct
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -60,6 +63,7 @@ IDENTIFY_SECONDS = 30.0
 HEADER_SECONDS = 10.0
 _HEADERS_IN_POOL = frozenset({"TIFF"})
 JPEG_QUALITY = 90
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 CONVERTER_NICENESS = 10  # the pool's workers yield the CPU to the bot's event loop (acks first)
 SHRINK_MARGIN = 0.92  # a re-encoded image over 20 MB is scaled by a little more than the ratio
 ORIENTATION = 0x0112
@@ -634,9 +638,15 @@ def clean(data: bytes, header: Header, policy: ImagePolicy) -> Prepared:
     )
 
 
-def _lower_priority() -> None:
-    """In each worker: conversions are background work; the process answering Slack comes
-    first when both want a core."""
+def _start_worker(parent: int) -> None:
+    """In each worker: it ends with the bot (Linux: a parent-death signal), or a bot killed
+    with `kill -9` leaves its workers running, holding its output open; and it yields the CPU
+    to the process answering Slack (conversions are background work)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the bot died before the signal was asked for
+            os._exit(1)
     if hasattr(os, "nice"):
         os.nice(CONVERTER_NICENESS)
 
@@ -667,7 +677,8 @@ class ImagePreparer:
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
