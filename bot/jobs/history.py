@@ -277,6 +277,23 @@ class History:
             total = (await connection.execute(select(func.sum(kept_images.c.size)))).scalar()
         return int(total or 0)
 
+    async def copy_room(self, max_bytes: int) -> tuple[int, int | None]:
+        """The room a job about to start has for its copies under `max_bytes` (every copy but a
+        running job's may make way for them), and the mean size of the copies kept, if any."""
+        async with self._store.connect() as connection:
+            count, total = (
+                await connection.execute(
+                    select(func.count(), func.coalesce(func.sum(kept_images.c.size), 0))
+                )
+            ).one()
+            running = (
+                await connection.execute(
+                    select(func.coalesce(func.sum(kept_images.c.size), 0)).where(running_copy())
+                )
+            ).scalar()
+        mean = int(total) // int(count) if count else None
+        return max(0, max_bytes - int(running or 0)), mean
+
     async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
         """Drop kept copies older than the age, then the oldest until the rest fit in
         `max_bytes`; the changes older than the age, the jobs that ended
