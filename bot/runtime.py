@@ -28,8 +28,9 @@ from bot.flows.workers import WorkerPool
 from bot.images.convert import ImagePreparer
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
-from bot.jobs.history import History
+from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
+from bot.slack import texts
 from bot.slack.access import AccessPolicy
 from bot.slack.client import BoundedWebClient, slack_session
 from bot.slack.files import describer
@@ -112,6 +113,7 @@ class Runtime:
         images = ImagePreparer(settings.images)
         recognise = Recogniser(probe, images)
         kept = History(jobs)
+        retention = Retention(settings.history_days, settings.history_max_mb)
         uploads = UploadFlow(
             ecwid, store, probe, files, SlackUploadReport(slack, notifier), images, kept, recognise
         )
@@ -125,7 +127,7 @@ class Runtime:
             jobs=jobs,
             store=store,
             report=SlackHistoryReport(slack, notifier, settings, access, kept, database),
-            retention=Retention(settings.history_days, settings.history_max_mb),
+            retention=retention,
         )
         uploads.on_change = undos.on_change = history.changed
         gallery = GalleryFlow(
@@ -151,6 +153,7 @@ class Runtime:
             naming=settings.naming,
             duplicate_lines=settings.duplicate_check_max_lines,
             parse_seconds=settings.csv_parse_seconds,
+            keep=KeepLimit(retention.max_bytes, texts.NO_COPY_FOR_UNDO),
         )
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on

@@ -34,7 +34,7 @@ from bot.flows.duplicates import DuplicateCheck
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import AckPriority
-from bot.jobs.history import History
+from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,11 @@ class BulkFlow:
         naming: NamingRules | None = None,
         duplicate_lines: int = 200,
         parse_seconds: float = PARSE_SECONDS,
+        keep: KeepLimit | None = None,
     ) -> None:
+        """`keep`: HISTORY_MAX_MB, which a job's copies for Undo never pass (None: no limit
+        while a job runs; the prune alone applies it)."""
+        self._keep = keep
         self._undos = undos
         self._history = history
         self._after_finish = after_finish
@@ -84,6 +88,8 @@ class BulkFlow:
             duplicates=DuplicateCheck(uploads.ecwid, uploads, uploads.recognise),
             duplicate_lines=duplicate_lines,
             parse_seconds=parse_seconds,
+            history=history,
+            keep=keep,
         )
         self._undoer = JobUndoer(
             jobs=jobs,
@@ -211,6 +217,7 @@ class BulkFlow:
             self._undos,
             self._history,
             self._after_finish,
+            keep=self._keep,
         )
         self._runs[job_id] = run
         task = asyncio.create_task(run.run(), name=f"bulk-{job_id}")

@@ -48,11 +48,12 @@ from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import SkuNotChecked, StoreInfo
 from bot.flows.bulk_lease import Lease
-from bot.flows.bulk_report import BulkReport
+from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import START_BATCH
 from bot.flows.duplicates import Candidate, DuplicateCheck
 from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
 from bot.images.convert import format_name, format_to_convert
+from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,11 @@ class Planner:
         duplicates: DuplicateCheck | None = None,
         duplicate_lines: int = 200,
         parse_seconds: float = PARSE_SECONDS,
+        history: History | None = None,
+        keep: KeepLimit | None = None,
     ) -> None:
+        self._history = history
+        self._keep = keep
         self._naming = naming or NamingRules()
         self._parse_seconds = parse_seconds
         self._duplicate_check = duplicates
@@ -301,7 +306,25 @@ class Planner:
             converting,
             copy_reads=_copy_reads(checked),
             duplicates_skipped=duplicates_skipped,
+            copies=await self._copy_room(checked),
         )
+
+    async def _copy_room(self, checked: Sequence[_Checked | UserFacingError]) -> CopyRoom | None:
+        """Whether the copies for Undo the job may keep fit under HISTORY_MAX_MB, as far as it
+        can be told before they are read: each line replacing an image keeps a copy, of about
+        the mean size of those kept so far (or TYPICAL_COPY_BYTES). None when it cannot be
+        told (the store is away: the job itself still keeps within the limit)."""
+        if self._history is None or self._keep is None:
+            return None
+        images = sum(c.slot.kind != "gallery" for c in checked if isinstance(c, _Checked))
+        if not images:
+            return None
+        try:
+            room, mean = await self._history.copy_room(self._keep.max_bytes)
+        except Exception as exc:
+            log.warning("the room for copies could not be read: %s", type(exc).__name__)
+            return None
+        return CopyRoom(images, room, images * (mean or TYPICAL_COPY_BYTES), mean is not None)
 
     async def _give_up(self, job: Job, problem: UserFacingError) -> None:
         """The job will not be planned: the message says why (the store may be away too)."""
@@ -571,6 +594,11 @@ class Planner:
             shower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await shower
+
+
+# A copy's size, until copies have been kept to take their mean: a product photo of about
+# 2000 px as a JPEG. Only the plan's note uses it; the job keeps by the copies' real sizes.
+TYPICAL_COPY_BYTES = 500 * 1024
 
 
 def _copy_reads(checked: Sequence[_Checked | UserFacingError]) -> int:

@@ -21,6 +21,20 @@ class Progress:
     fault: bool = False  # paused: a part of the bot failed (logged); the job resumes by itself
 
 
+@dataclass(frozen=True)
+class CopyRoom:
+    """The plan's estimate of a job's copies for Undo against HISTORY_MAX_MB."""
+
+    images: int  # the lines that replace an image: a copy each
+    room: int  # bytes left for them (every copy but a running job's may make way)
+    needed: int  # about how many bytes they take
+    measured: bool = True  # `needed` from the copies kept so far, not TYPICAL_COPY_BYTES
+
+    @property
+    def may_not_fit(self) -> bool:
+        return self.needed > self.room
+
+
 class BulkReport(Protocol):
     """How a job is shown. `checking` returns the job message's handle (its ts), or None when
     the channel cannot be posted in (the user was then told)."""
@@ -55,11 +69,13 @@ class BulkReport(Protocol):
         *,
         copy_reads: int = 0,
         duplicates_skipped: int = 0,
+        copies: CopyRoom | None = None,
     ) -> None:
         """The plan, with Start; `converting`: how many images will be converted, by the
         format they come in (e.g. {"HEIC": 12}); `copy_reads`: about how many more Ecwid
         calls keeping the replaced images for Undo takes; `duplicates_skipped`: the limit past
-        which the duplicate check was skipped."""
+        which the duplicate check was skipped; `copies`: the copies for Undo against
+        HISTORY_MAX_MB, when they could be estimated."""
         ...
 
     async def cancelled(self, job: Job) -> None: ...

@@ -35,7 +35,7 @@ from bot.flows.undo import UndoFlow
 from bot.flows.upload import Before, UploadFlow
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
-from bot.jobs.history import History
+from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
 log = logging.getLogger(__name__)
@@ -171,8 +171,13 @@ class JobRun:
         undos: UndoFlow,
         history: History,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
+        *,
+        keep: KeepLimit | None = None,
     ) -> None:
         self._after_finish = after_finish  # e.g. prune the kept copies: they just grew
+        # HISTORY_MAX_MB: a line's copy is kept with its outcome only if it fits (its reason
+        # then says "no copy for Undo"), decided as the outcome is written (JobStore.record).
+        self._keep = keep
         self._undos = undos
         self._history = history
         self._jobs = jobs
@@ -538,7 +543,7 @@ class JobRun:
         """Write the outcomes kept so far; they are let go only once the write succeeded."""
         outcomes = list(self._outcomes)
         if outcomes:
-            await self._jobs.record(self.job.id, outcomes)
+            await self._jobs.record(self.job.id, outcomes, self._keep)
             del self._outcomes[: len(outcomes)]
         self._written.set()
 

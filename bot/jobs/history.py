@@ -2,6 +2,11 @@
 bulk lines, undos), read back by product, by person and by job; and the previous images of bulk
 lines, kept as bytes for Undo and pruned oldest first past HISTORY_DAYS or HISTORY_MAX_MB.
 
+HISTORY_MAX_MB holds while a job runs: a line's copy is kept only if it fits with every copy
+kept already (`fit_copies`, in the transaction that writes it), older copies of jobs not running
+making way, oldest first; a copy that does not fit is not kept, and its line says so. A job's
+copies are never dropped while it runs (`running_copy`): not to make room, not by the prune.
+
 Nothing grows for ever: `History.prune` also drops the changes older than HISTORY_DAYS, the
 jobs that ended before then with their lines, and the drop zone's marks of events older than a
 day. The time is the job store's clock (injected for tests). The undo claims stay.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -104,6 +110,15 @@ def kept_row(change_id: str, data: bytes, at: float) -> dict[str, Any]:
     return {"change_id": change_id, "data": data, "size": len(data), "kept_at": at}
 
 
+@dataclass(frozen=True)
+class KeepLimit:
+    """HISTORY_MAX_MB as a bulk job keeps its copies (`JobStore.record`): `max_bytes` in all,
+    and `note`, what a line whose copy did not fit adds to its outcome (bot.slack.texts)."""
+
+    max_bytes: int
+    note: str
+
+
 def _change(row: Any) -> Change:
     values = dict(row._mapping)
     values["action"] = Action(values["action"])
@@ -132,6 +147,57 @@ SEEN_KEEP_SECONDS = 86400.0  # the drop zone's marks: Slack re-delivers an event
 _CHUNK = 500  # rows deleted a statement: bounded IN lists
 # A job not over yet keeps its changes, however old (a job's lines are never pruned under it).
 _UNDER_WAY = ("checking", "planned", "running", "stopping")
+
+
+def running_copy() -> Any:
+    """Whether a kept copy is of a job not over yet: such a copy is never dropped (correlated
+    with the statement on kept_images it is used in)."""
+    return (
+        select(changes.c.id)
+        .join(jobs, jobs.c.id == changes.c.job_id)
+        .where(changes.c.id == kept_images.c.change_id, jobs.c.state.in_(_UNDER_WAY))
+        .exists()
+    )
+
+
+async def fit_copies(
+    connection: Any, copies: Sequence[dict[str, Any]], max_bytes: int
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Of the copies a job is about to keep (`kept_row`s, in order): those that fit under
+    `max_bytes` with every copy kept already; the copies to drop to make room for them (the
+    oldest first, never one of a job not over yet, the running job's own included); and the
+    change ids of those that do not fit. Run in the transaction that writes them, once no
+    other can write kept copies (JobStore.record), so that the sum read here stays true."""
+    summed = await connection.execute(select(func.coalesce(func.sum(kept_images.c.size), 0)))
+    total = int(summed.scalar() or 0)
+    spare: deque[tuple[str, int]] | None = None  # the copies that may make way, oldest first
+    spare_bytes = 0
+    fitting: list[dict[str, Any]] = []
+    dropped: list[str] = []
+    refused: list[str] = []
+    for copy in copies:
+        size = int(copy["size"])
+        if total + size > max_bytes:
+            if spare is None:  # read once, when first needed
+                rows = await connection.execute(
+                    select(kept_images.c.change_id, kept_images.c.size)
+                    .where(~running_copy())
+                    .order_by(kept_images.c.kept_at, kept_images.c.change_id)
+                )
+                spare = deque((str(row.change_id), int(row.size)) for row in rows)
+                spare_bytes = sum(size for _, size in spare)
+            if total - spare_bytes + size <= max_bytes:  # enough can make way: the oldest go
+                while total + size > max_bytes:
+                    change_id, freed = spare.popleft()
+                    dropped.append(change_id)
+                    spare_bytes -= freed
+                    total -= freed
+        if total + size <= max_bytes:
+            fitting.append(copy)
+            total += size
+        else:
+            refused.append(str(copy["change_id"]))
+    return fitting, dropped, refused
 
 
 @dataclass(frozen=True)
@@ -211,19 +277,40 @@ class History:
             total = (await connection.execute(select(func.sum(kept_images.c.size)))).scalar()
         return int(total or 0)
 
+    async def copy_room(self, max_bytes: int) -> tuple[int, int | None]:
+        """The room a job about to start has for its copies under `max_bytes` (every copy but a
+        running job's may make way for them), and the mean size of the copies kept, if any."""
+        async with self._store.connect() as connection:
+            count, total = (
+                await connection.execute(
+                    select(func.count(), func.coalesce(func.sum(kept_images.c.size), 0))
+                )
+            ).one()
+            running = (
+                await connection.execute(
+                    select(func.coalesce(func.sum(kept_images.c.size), 0)).where(running_copy())
+                )
+            ).scalar()
+        mean = int(total) // int(count) if count else None
+        return max(0, max_bytes - int(running or 0)), mean
+
     async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
         """Drop kept copies older than the age, then the oldest until the rest fit in
         `max_bytes`; the changes older than the age, the jobs that ended
-        before it with their lines, and the drop zone's marks past a day. A change of a job not
-        over yet stays, and so do its lines; a change whose copy alone was dropped stays, and an
-        undo of it then says its copy has gone."""
+        before it with their lines, and the drop zone's marks past a day. A job not over yet
+        keeps everything: its copies (they count towards `max_bytes`, and stay, however old),
+        its changes and its lines. A change whose copy alone was dropped stays, and an undo of
+        it then says its copy has gone."""
         now = self._clock()
         cutoff = now - max_age_seconds
         async with self._store.connect() as connection:
             rows = (
                 await connection.execute(
                     select(
-                        kept_images.c.change_id, kept_images.c.size, kept_images.c.kept_at
+                        kept_images.c.change_id,
+                        kept_images.c.size,
+                        kept_images.c.kept_at,
+                        running_copy().label("running"),
                     ).order_by(desc(kept_images.c.kept_at), desc(kept_images.c.change_id))
                 )
             ).all()
@@ -232,12 +319,17 @@ class History:
         total = 0
         for row in rows:  # newest first: the copies that fit stay
             total += int(row.size)
+            if row.running:  # a running job's: it stays, and takes its room
+                continue
             if row.kept_at < cutoff or total > max_bytes:
                 doomed.append(str(row.change_id))
                 freed += int(row.size)
         for start in range(0, len(doomed), _CHUNK):
             chunk: Sequence[str] = doomed[start : start + _CHUNK]
-            await self._store.write(delete(kept_images).where(kept_images.c.change_id.in_(chunk)))
+            # Checked again as it is deleted: a job may have been resumed since the read.
+            await self._store.write(
+                delete(kept_images).where(kept_images.c.change_id.in_(chunk), ~running_copy())
+            )
         dropped_changes = await self._drop_changes(cutoff)
         dropped_jobs, dropped_lines = await self._store.forget_jobs(cutoff)
         seen = await self._store.forget_seen(now - SEEN_KEEP_SECONDS)

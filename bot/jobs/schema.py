@@ -115,7 +115,10 @@ changes = Table(
 )
 
 # The previous image's bytes of a bulk line's change (single uploads keep theirs in the thread).
-# Pruned oldest first, past HISTORY_DAYS or HISTORY_MAX_MB in all; the change stays.
+# Never more than HISTORY_MAX_MB in all: a job keeps a line's copy only if it fits (older copies
+# of jobs not running make way, oldest first); pruned oldest first past HISTORY_DAYS or
+# HISTORY_MAX_MB, never a running job's; the change stays. The sizes are summed from an index
+# (SQLite would otherwise read every copy's bytes to reach its size).
 kept_images = Table(
     "kept_images",
     metadata,
@@ -123,7 +126,7 @@ kept_images = Table(
     Column("data", LargeBinary, nullable=False),
     Column("size", Integer, nullable=False),
     Column("kept_at", Float, nullable=False),
-    Index("kept_images_by_age", "kept_at"),
+    Index("kept_images_sizes", "kept_at", "change_id", "size"),
 )
 
 # The drop zone's deliveries already taken in (an event id, a message by its channel and ts):

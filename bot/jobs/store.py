@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.jobs.history import Change, change_row, kept_row
+from bot.jobs.history import Change, KeepLimit, change_row, fit_copies, kept_row
 from bot.jobs.schema import (
     changes,
     jobs,
@@ -49,6 +49,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # One number for every process of this app: PostgreSQL's advisory lock around the migrations,
 # so that two dynos starting at once do not both create the tables.
 _MIGRATION_LOCK = 0x6563_7769_6462
+# Held while a job decides which copies fit under HISTORY_MAX_MB and writes them (PostgreSQL:
+# every process's jobs, one at a time; SQLite's write lock does the same there).
+_KEEP_LOCK = 0x6563_7769_6B65
 SQLITE_LOCK_SECONDS = 10.0
 CONNECT_SECONDS = 10.0  # a PostgreSQL server that does not answer
 OPEN_SECONDS = 30.0  # connecting and bringing the schema up to date, in all
@@ -639,9 +642,12 @@ class JobStore:
                 .values(status=LineState.PENDING)
             )
 
-    async def record(self, job_id: str, outcomes: Iterable[Outcome]) -> None:
+    async def record(
+        self, job_id: str, outcomes: Iterable[Outcome], keep: KeepLimit | None = None
+    ) -> None:
         """Each line's outcome, in one transaction; a line recorded done is never run again.
-        One statement for the batch, run once per line (compiled once, not once per line)."""
+        One statement for the batch, run once per line (compiled once, not once per line).
+        With `keep`, a line's kept copy is written only if it fits (`_keep_within`)."""
         now = self.clock()
         outcomes = list(outcomes)
         rows = [
@@ -668,10 +674,70 @@ class JobStore:
         statements: list[Any] = [(_RECORD, rows)] if rows else []
         if history:
             statements.append((self._insert_once(changes, "id"), history))
+        if kept and keep is not None:
+            reasons = {o.change.id: o for o in outcomes if o.change is not None}
+            async with self._write_guard():
+                await self._keep_within(job_id, statements, kept, keep, reasons)
+            return
         if kept:
             statements.append((self._insert_once(kept_images, "change_id"), kept))
         if statements:
             await self._write(*statements)
+
+    async def _keep_within(
+        self,
+        job_id: str,
+        statements: Sequence[Any],
+        kept: Sequence[dict[str, Any]],
+        keep: KeepLimit,
+        outcomes: dict[str, Outcome],
+    ) -> None:
+        """The outcomes (`statements`: the lines', their changes'), and of their copies those
+        that fit under `keep.max_bytes`, in one transaction; older copies of jobs not running
+        make way, oldest first (bot.jobs.history.fit_copies). A line whose copy does not fit
+        keeps none, and its reason says so (`keep.note`): its Undo says its copy is gone.
+
+        The total is read and the copies written with no other writer of copies in between:
+        on PostgreSQL under an advisory lock, on SQLite under the database's write lock (the
+        first statement, the lines' UPDATE, takes it). So HISTORY_MAX_MB is never passed, by
+        two jobs in two processes either. (Without the locks, the overshoot would be bounded by
+        the copies of the lines each other job has in flight.)"""
+        async with self._engine.begin() as connection:
+            if self.dialect == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEEP_LOCK}
+                )
+            await connection.execute(*statements[0])  # the lines' outcomes: SQLite's lock
+            # A write retried after it went through: its changes are in, and its copies were
+            # kept or refused then. Decided once.
+            ids = [str(row["change_id"]) for row in kept]
+            written = set(
+                (
+                    await connection.execute(select(changes.c.id).where(changes.c.id.in_(ids)))
+                ).scalars()
+            )
+            new = [row for row in kept if row["change_id"] not in written]
+            fitting, dropped, refused = await fit_copies(connection, new, keep.max_bytes)
+            for statement in statements[1:]:
+                await connection.execute(*statement)
+            if dropped:
+                await connection.execute(
+                    delete(kept_images).where(kept_images.c.change_id.in_(dropped))
+                )
+            if fitting:
+                await connection.execute(self._insert_once(kept_images, "change_id"), fitting)
+            if refused:
+                notes = []
+                for change_id in refused:
+                    outcome = outcomes[change_id]
+                    reason = " ".join(filter(None, [outcome.reason, keep.note]))
+                    notes.append({"b_number": outcome.number, "b_reason": reason})
+                await connection.execute(
+                    update(lines)
+                    .where(lines.c.job_id == job_id, lines.c.number == bindparam("b_number"))
+                    .values(reason=bindparam("b_reason")),
+                    notes,
+                )
 
     def _insert_once(self, table: Any, key: str) -> Any:
         """INSERT … ON CONFLICT (key) DO NOTHING, in this database's dialect."""

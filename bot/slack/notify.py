@@ -17,7 +17,7 @@ from bot.domain.bulk import PLAN_COLUMNS, report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
-from bot.flows.bulk_report import Progress
+from bot.flows.bulk_report import CopyRoom, Progress
 from bot.flows.drops import HOLD_SECONDS
 from bot.flows.undo import UndoPlace, UndoRecord
 from bot.flows.upload import Uploaded, UploadFailed
@@ -387,9 +387,10 @@ class SlackBulkReport:
         *,
         copy_reads: int = 0,
         duplicates_skipped: int = 0,
+        copies: CopyRoom | None = None,
     ) -> None:
         text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
-        blocks = plan_blocks(job, lines, counts, converting, copy_reads, duplicates_skipped)
+        blocks = plan_blocks(job, lines, counts, converting, copy_reads, duplicates_skipped, copies)
         await self._show(job, text, blocks)
         if job.message_ts is None:
             return
@@ -486,6 +487,13 @@ class SlackBulkReport:
         not_run = [line.number for line in lines if line.status == "not_run"]
         if not_run:
             report.append(texts.bulk_not_run(not_run))
+        no_copy = [
+            line.number
+            for line in lines
+            if line.status == "done" and texts.NO_COPY_FOR_UNDO in (line.reason or "")
+        ]
+        if no_copy and job.undo_of is None:
+            report.append(texts.bulk_no_copies(no_copy))
         try:
             await self._slack.chat_postMessage(
                 channel=job.channel_id,

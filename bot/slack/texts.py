@@ -634,6 +634,41 @@ def bulk_undo_exists(user_id: str, state: str) -> str:
     )
 
 
+# A line whose copy did not fit under HISTORY_MAX_MB (bot.jobs.store.JobStore.record): its
+# reason in the report says so; its Undo later says the copy is no longer kept (COPY_GONE).
+NO_COPY_FOR_UNDO = (
+    "No copy for Undo: the copies kept for Undo had reached HISTORY_MAX_MB, so the image this "
+    "line replaced was not kept."
+)
+
+
+def _megabytes(size: int) -> str:
+    value = size / (1024 * 1024)
+    return f"{value:,.1f} MB" if value >= 0.1 else f"{size / 1024:,.0f} KB"
+
+
+def bulk_copies_may_not_fit(images: int, room: int, needed: int | None) -> str:
+    """The plan's warning: the copies for Undo the job keeps may pass HISTORY_MAX_MB;
+    `needed`: about how much they take, as the copies kept so far measure it (None: no copy
+    has been kept yet to tell)."""
+    replaced = f"{images:,} image" + ("" if images == 1 else "s")
+    take = f"about {_megabytes(needed)}" if needed is not None else "more"
+    return (
+        f":warning: Copies for Undo may not all fit: HISTORY_MAX_MB leaves about "
+        f"{_megabytes(room)} for them, and the {replaced} this job replaces may take {take}. "
+        "Lines past the limit are still uploaded, with no copy for Undo; the report lists them."
+    )
+
+
+def bulk_no_copies(numbers: list[int]) -> str:
+    """The report's list of the lines whose copy did not fit under HISTORY_MAX_MB."""
+    return (
+        f":leftwards_arrow_with_hook: No copy for Undo (HISTORY_MAX_MB was reached): lines "
+        f"{line_ranges(numbers)}. They were uploaded; Undo cannot put back the images they "
+        "replaced."
+    )
+
+
 def bulk_keeping_copies(calls: int) -> str:
     return (
         f":leftwards_arrow_with_hook: Keeping copies for Undo: about {calls:,} extra "

@@ -4,19 +4,23 @@ however often the write is retried."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import time
 from dataclasses import replace
+from typing import Any
 
+import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
 from bot.images.identity import Identity
-from bot.jobs.history import Action, Change, History
+from bot.jobs.history import Action, Change, History, KeepLimit, fit_copies
 from bot.jobs.schema import changes, kept_images
-from bot.jobs.store import MIGRATIONS, Job, JobStore, Line, LineState, Outcome
+from bot.jobs.store import _KEEP_LOCK, MIGRATIONS, Job, JobStore, Line, LineState, Outcome
 
 
 def _change(letter: str, **extra: object) -> Change:
@@ -222,7 +226,7 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
         pruned = await history.prune(max_age_seconds=30 * DAY, max_bytes=10**9)
 
         assert (pruned.jobs, pruned.lines, pruned.changes, pruned.seen) == (3, 7, 4, 1)
-        assert pruned.copies == 5  # every copy kept 31 days ago (the running job's too: by age)
+        assert pruned.copies == 4  # every copy kept 31 days ago but the running job's
         for gone in (done, cancelled, never):
             assert await jobs.job(gone.id) is None and await jobs.lines(gone.id) == []
         assert await history.of_job(done.id) == {}
@@ -232,6 +236,7 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
         assert len(await jobs.lines(running.id)) == 4 and list(
             await history.of_job(running.id)
         ) == [1]
+        assert await history.kept_copy(f"{running.id[:30]}01") == b"before"
         assert (
             await jobs.job(unreported.id) is not None and len(await jobs.lines(unreported.id)) == 1
         )
@@ -239,5 +244,154 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
         assert await jobs.undone_by("product/7/main/1") == "U2"
         assert not await jobs.first_time("event:new")
         assert await jobs.first_time("event:old")  # forgotten: it may be seen again
+    finally:
+        await jobs.close()
+
+
+NO_COPY = "No copy for Undo."
+
+
+def _copy(job: Job, line: int, clock: Clock, size: int, reason: str | None = None) -> Outcome:
+    """A line's outcome with a kept copy of `size` bytes."""
+    outcome = _line_change(job, line, clock)
+    return replace(outcome, kept=bytes([line]) * size, reason=reason)
+
+
+async def _kept_of(history: History, job: Job, numbers: range) -> list[int]:
+    return [n for n in numbers if await history.kept_copy(f"{job.id[:30]}{n:02d}") is not None]
+
+
+async def test_a_jobs_copies_keep_within_the_limit_older_ones_make_way_a_running_jobs_never(
+    database_url: str,
+) -> None:
+    clock = Clock()
+    jobs = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
+    history = History(jobs)
+    keep = KeepLimit(1000, NO_COPY)
+    try:
+        # Oldest first: a job that ended (3 copies), another one still running (2), each 100.
+        ended = await _job_with_lines(jobs, "e", 3, started=True, clock=clock)
+        await jobs.record(ended.id, [_copy(ended, n, clock, 100) for n in (1, 2, 3)], keep)
+        assert await jobs.finish(ended.id, "p1")
+        clock.now += 1
+        other = await _job_with_lines(jobs, "o", 2, started=True, clock=clock)
+        await jobs.record(other.id, [_copy(other, n, clock, 100) for n in (1, 2)], keep)
+        clock.now += 1
+        # This job keeps 8 copies of 150 bytes, a batch at a time: 500 fit at once, then the
+        # ended job's make way (oldest first), and past that none is kept.
+        job = await _job_with_lines(jobs, "j", 8, started=True, clock=clock)
+        first = [_copy(job, n, clock, 150) for n in (1, 2, 3)]
+        await jobs.record(job.id, first, keep)
+        assert await history.kept_bytes() == 950
+        late = "Uploaded, but the alt text was not set."
+        rest = [_copy(job, n, clock, 150, late if n == 8 else None) for n in range(4, 9)]
+        await jobs.record(job.id, [rest[0]], keep)
+        assert await _kept_of(history, ended, range(1, 4)) == [2, 3]  # the oldest made way
+        await jobs.record(job.id, rest[1:], keep)
+        await jobs.record(job.id, rest[1:], keep)  # a write retried after it went through
+
+        assert await history.kept_bytes() <= 1000
+        assert await _kept_of(history, ended, range(1, 4)) == []
+        assert await _kept_of(history, other, range(1, 3)) == [1, 2]  # running: never dropped
+        assert await _kept_of(history, job, range(1, 9)) == [1, 2, 3, 4, 5]
+        reasons = {line.number: line.reason for line in await jobs.lines(job.id)}
+        assert reasons == {1: None, 2: None, 3: None, 4: None, 5: None, 6: NO_COPY, 7: NO_COPY,
+                           8: f"{late} {NO_COPY}"}  # fmt: skip
+        assert (await jobs.counts(job.id)).done == 8  # every line uploaded, its change kept
+        assert len(await history.of_job(job.id)) == 8
+        gone = await history.change(f"{job.id[:30]}07")
+        assert gone is not None and gone.kept_in_store and gone.copy_kept is False
+        assert not gone.undoable  # its Undo says the copy is no longer kept
+    finally:
+        await jobs.close()
+
+
+async def test_two_processes_jobs_together_never_keep_past_the_limit(database_url: str) -> None:
+    url = sqlalchemy_url(database_url) or ""
+    clock = Clock()
+    one, two = await JobStore.open(url, clock=clock), await JobStore.open(url, clock=clock)
+    keep = KeepLimit(2000, NO_COPY)
+    try:
+        a = await _job_with_lines(one, "a", 20, started=True, clock=clock)
+        b = await _job_with_lines(two, "b", 20, started=True, clock=clock)
+
+        async def run(store: JobStore, job: Job) -> None:
+            for n in range(1, 21):  # a line a batch
+                await store.record(job.id, [_copy(job, n, clock, 100)], keep)
+
+        await asyncio.gather(run(one, a), run(two, b))
+        history = History(one)
+        assert await history.kept_bytes() == 2000  # 20 of the 40 copies, and not one more
+        kept = await _kept_of(history, a, range(1, 21)) + await _kept_of(history, b, range(1, 21))
+        assert len(kept) == 20
+        refused = [
+            line for job in (a, b) for line in await one.lines(job.id) if line.reason == NO_COPY
+        ]
+        assert len(refused) == 20
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_no_other_process_can_write_copies_while_a_job_sums_them(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What keeps two processes' jobs from both fitting a copy into the same room: while one
+    has read the total and not yet written, the other's write of copies waits (SQLite's write
+    lock; PostgreSQL's advisory lock, which every write of copies takes)."""
+    url = sqlalchemy_url(database_url) or ""
+    jobs = await JobStore.open(url)
+    other = create_async_engine(url)
+    clock = Clock()
+    held: list[bool] = []
+
+    async def could_write() -> bool:
+        if database_url.startswith("sqlite"):
+            probe = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")  # a writer's lock, or "database is locked"
+                probe.rollback()
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                probe.close()
+        async with other.begin() as connection:
+            got = text("SELECT pg_try_advisory_xact_lock(:key)")
+            return bool((await connection.execute(got, {"key": _KEEP_LOCK})).scalar())
+
+    async def watched(connection: Any, copies: Any, max_bytes: int) -> Any:
+        found = await fit_copies(connection, copies, max_bytes)
+        held.append(not await could_write())
+        return found
+
+    monkeypatch.setattr("bot.jobs.store.fit_copies", watched)
+    try:
+        job = await _job_with_lines(jobs, "j", 2, started=True, clock=clock)
+        await jobs.record(job.id, [_copy(job, n, clock, 100) for n in (1, 2)], KeepLimit(150, ""))
+        assert held == [True]
+        assert await History(jobs).kept_bytes() == 100
+        assert await could_write()  # and once written, the others may
+    finally:
+        await other.dispose()
+        await jobs.close()
+
+
+async def test_the_prune_never_drops_a_running_jobs_copies_by_size(database_url: str) -> None:
+    clock = Clock()
+    jobs = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
+    history = History(jobs)
+    try:
+        ended = await _job_with_lines(jobs, "e", 2, started=True, clock=clock)
+        await jobs.record(ended.id, [_copy(ended, n, clock, 100) for n in (1, 2)])
+        assert await jobs.finish(ended.id, "p1")
+        clock.now += 1
+        running = await _job_with_lines(jobs, "r", 3, started=True, clock=clock)
+        await jobs.record(running.id, [_copy(running, n, clock, 100) for n in (1, 2, 3)])
+        # A process started with a lower HISTORY_MAX_MB prunes while the job runs.
+        pruned = await history.prune(max_age_seconds=30 * DAY, max_bytes=150)
+        assert (pruned.copies, pruned.bytes) == (2, 200)
+        assert await _kept_of(history, running, range(1, 4)) == [1, 2, 3]
+        assert await _kept_of(history, ended, range(1, 3)) == []
     finally:
         await jobs.close()

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.alt_text import CLEANED
 from bot.domain.bulk import PHOTO_NOTE, READ_AS, line_target
+from bot.flows.bulk_report import CopyRoom
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
 
@@ -115,6 +116,7 @@ def plan_blocks(
     converting: Mapping[str, int],
     copy_reads: int = 0,
     duplicates_skipped: int = 0,
+    copies: CopyRoom | None = None,
 ) -> list[Block]:
     problems = problems_of(lines)
     blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
@@ -122,6 +124,10 @@ def plan_blocks(
         blocks.append(_section(texts.bulk_converting(converting)))
     if copy_reads:  # the replaced images are read and kept before their lines run: Undo's cost
         note = texts.bulk_keeping_copies(copy_reads)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    if copies is not None and copies.may_not_fit:  # HISTORY_MAX_MB: said before Start
+        needed = copies.needed if copies.measured else None
+        note = texts.bulk_copies_may_not_fit(copies.images, copies.room, needed)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     ready = [line for line in lines if line.status == "pending"]
     if ready:  # what Start will do: where each image goes
