@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority, WorkerPool
 
 
@@ -13,6 +15,7 @@ async def test_jobs_wait_for_acks_to_finish_but_never_long() -> None:
     pool.start()
     started: list[str] = []
     ran = asyncio.Event()
+    loop = asyncio.get_running_loop()
 
     async def job(name: str) -> None:
         started.append(name)
@@ -20,17 +23,21 @@ async def test_jobs_wait_for_acks_to_finish_but_never_long() -> None:
 
     with priority.answering():
         pool.submit(lambda: job("during acks"))
-        await asyncio.sleep(HOLD_BACK_SECONDS / 5)
-        assert started == []  # held back while a request is being answered
-    answered = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):  # held back while a request is being answered
+            await asyncio.wait_for(ran.wait(), HOLD_BACK_SECONDS / 5)
+        assert started == []
+    answered = loop.time()
     await asyncio.wait_for(ran.wait(), HOLD_BACK_SECONDS)
     assert started == ["during acks"]  # ...and released as soon as it is answered,
-    assert asyncio.get_running_loop().time() - answered < HOLD_BACK_SECONDS / 2  # not on time
+    assert loop.time() - answered < HOLD_BACK_SECONDS / 2  # not on time
 
-    with priority.answering():  # a request that takes long never starves the uploads
+    ran.clear()
+    with priority.answering():  # a request that takes long never starves the uploads:
+        queued = loop.time()
         pool.submit(lambda: job("long ack"))
-        await asyncio.sleep(HOLD_BACK_SECONDS * 2)
+        await asyncio.wait_for(ran.wait(), HOLD_BACK_SECONDS * 4)  # it runs while answering,
         assert started == ["during acks", "long ack"]
+        assert loop.time() - queued >= HOLD_BACK_SECONDS * 0.9  # once it has held back
     await pool.close(1)
 
 

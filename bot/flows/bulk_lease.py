@@ -4,7 +4,8 @@ A job is run (or checked) by one process at a time: the one whose lease in the j
 run out. The holder renews it every third of its length; it begins a line only while at least a
 third of the lease is surely left, so that no other process can take the job over while one of
 its lines is on its way; and it learns it lost the lease when a renewal finds the job is not
-its own any more. The clock is injected, for tests.
+its own any more. A lease it cannot renew in time (the store is away) lapses: the run pauses,
+saying so. The clock is injected, for tests.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from bot.jobs.store import Job, JobState, JobStore
 log = logging.getLogger(__name__)
 
 STATE_POLL_SECONDS = 1.0  # how soon a Stop pressed in another process is seen
+
+
+class LeaseLapsed(Exception):
+    """The lease could not be renewed in time (the store is away): no line may begin."""
 
 
 class Lease:
@@ -66,7 +71,8 @@ class Lease:
 
     async def keep(self) -> None:
         """Renew every third of the lease, and look for a Stop every second in between; until
-        the lease is lost (or the task is cancelled). Failures are logged and tried again."""
+        the lease is lost (or the task is cancelled). Failures are logged and tried again while
+        the lease surely lasts; past that, LeaseLapsed is raised (the run pauses, saying so)."""
         while not self.lost.is_set():
             await asyncio.sleep(min(STATE_POLL_SECONDS, self.seconds / 6))
             try:
@@ -78,6 +84,10 @@ class Lease:
                         self.stopping.set()
             except Exception as exc:
                 log.warning("bulk job %s: lease not renewed: %s", self._job_id, type(exc).__name__)
+                if not self.lost.is_set() and not self.surely_held():
+                    raise LeaseLapsed(
+                        f"not renewed for {self._clock() - self._renewed:.1f} s"
+                    ) from exc
 
     async def release(self) -> None:
         """Give the lease up at once (a restart): the next process need not wait for it."""

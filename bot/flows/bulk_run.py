@@ -9,7 +9,8 @@ Invariants (each tested):
 - no line is marked not run while any outcome of the run is unwritten;
 - one product's lines run one after the other (its gallery keeps their order);
 - every background task is supervised: a failure is logged with its cause, and the job pauses
-  and says so (another scan resumes it).
+  and says so at once (another scan resumes it). The lease fails when it cannot be renewed in
+  time, the recorder when outcomes could not be written for as long as a lease lasts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest, chec
 from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, ProductState
-from bot.flows.bulk_lease import Lease
+from bot.flows.bulk_lease import Lease, LeaseLapsed
 from bot.flows.bulk_report import BulkReport, Progress
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import Before, UploadFlow
@@ -189,6 +190,7 @@ class JobRun:
         self.task: asyncio.Task[None] | None = None
         self._paused = False
         self._fault = False
+        self._fault_shown: asyncio.Task[None] | None = None  # the pause said, as it happened
         self._queue = LineQueue([])
         # Outcomes not yet in the store: kept until a write succeeds (never dropped).
         self._outcomes: list[Outcome] = []
@@ -216,6 +218,18 @@ class JobRun:
         """A restart: no new lines; those in flight finish; the lease is given up."""
         self._paused = True
         self.lease.stopping.set()
+        self._written.set()  # workers waiting for the store or a product see the pause
+        self._queue.changed.set()
+
+    def _halt(self, part: str, cause: BaseException | None) -> None:
+        """A part of the run failed: logged with its cause; the job pauses and says so now, not
+        at the end of the run (the store may be what failed: the run may end without a word)."""
+        if self._fault:
+            return
+        log.error("bulk job %s: its %s stopped; pausing the job", self.job.id, part, exc_info=cause)
+        self._fault = True
+        self.pause()
+        self._fault_shown = asyncio.create_task(self._show(force=True))
 
     @property
     def _stopping(self) -> bool:
@@ -237,14 +251,7 @@ class JobRun:
         def ended(task: asyncio.Task[None]) -> None:
             if task.cancelled() or task.exception() is None:
                 return
-            log.error(
-                "bulk job %s: its %s stopped; pausing the job",
-                self.job.id,
-                name,
-                exc_info=task.exception(),
-            )
-            self._fault = True
-            self.pause()
+            self._halt(name, task.exception())
 
         task.add_done_callback(ended)
         self._helpers.append(task)
@@ -283,6 +290,8 @@ class JobRun:
             for task in [*self._helpers, *reads]:
                 task.cancel()
             await asyncio.gather(*self._helpers, *reads, return_exceptions=True)
+            if self._fault_shown is not None:
+                await asyncio.gather(self._fault_shown, return_exceptions=True)
             written = await self._flush_all()
             if written:
                 await self._unmark_unbegun()
@@ -297,8 +306,14 @@ class JobRun:
             log.warning("bulk job %s: another process holds it now; stopped here", job.id)
             return
         if self._paused:  # shown first: the next process may be showing its own progress soon
-            await self._show(force=True)
-            await self.lease.release()
+            # After a fault it was said as it happened; said again (with the lines in flight
+            # counted) only while the job is surely still this process's to show.
+            if not self._fault or self.lease.surely_held():
+                await self._show(force=True)
+            try:
+                await self.lease.release()
+            except Exception as exc:  # it runs out by itself; then the job is resumed
+                log.warning("bulk job %s: lease not given up: %s", job.id, type(exc).__name__)
             log.info("bulk job %s paused", job.id)
             return
         if not await self._jobs.finish(job.id, self.lease.owner):
@@ -324,9 +339,8 @@ class JobRun:
     async def _work(self) -> None:
         queue = self._queue
         while not self._stopping and queue:
-            if not self.lease.surely_held():
-                log.warning("bulk job %s: the lease could not be renewed; pausing", self.job.id)
-                self.lease.lost.set()
+            if not self.lease.surely_held():  # not renewed in time: the store is away
+                self._halt("lease", LeaseLapsed("not renewed in time"))
                 return
             if len(self._outcomes) >= MAX_UNWRITTEN:  # the store is behind: let it catch up
                 self._written.clear()
@@ -562,13 +576,22 @@ class JobRun:
                 await asyncio.sleep(self._retry)
 
     async def _record_often(self) -> None:
+        """Write the outcomes every RECORD_SECONDS. A failed write keeps them, and is tried
+        again after a longer wait each time; writes failing for as long as a lease lasts are
+        raised (the run pauses, saying so, and writes them as it ends)."""
+        failing_since: float | None = None
         while True:
             await asyncio.sleep(self._retry)
             await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # not while an ack is due
             try:
                 await self._flush()
                 self._retry = RECORD_SECONDS
+                failing_since = None
             except Exception as exc:  # kept: tried again, after a longer wait each time
+                now = time.monotonic()
+                failing_since = now if failing_since is None else failing_since
+                if now - failing_since >= self.lease.seconds:
+                    raise
                 self._retry = min(self._retry * 2, RETRY_MAX_SECONDS)
                 log.warning(
                     "bulk job %s: outcomes not recorded yet (%d kept): %s",

@@ -292,6 +292,7 @@ class FakeEcwid(LoopbackServer):
         self.ignore_alt = False
         self._clock = itertools.count(int(time.time()))  # updateTimestamp: always increasing
         self.faults: dict[str, list[Fault]] = {}  # route name → faults to serve, in order
+        self.holds: dict[str, asyncio.Event] = {}  # route name → its calls answer once set
         self.missing_scopes: set[str] = set()  # scopes the token lacks
         self._image_ids = itertools.count(987654321)
         self.stored: dict[int, bytes] = {}  # image id → the bytes uploaded for it
@@ -518,6 +519,8 @@ class FakeEcwid(LoopbackServer):
         # The request's own call: calls[-1] may be another request's once this one awaits.
         request[_CALL] = call
         await self.notify()
+        if (hold := self.holds.get(route)) is not None:
+            await hold.wait()
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or "token" in request.query:
             return web.json_response(
                 {"errorMessage": "Invalid token", "errorCode": "INVALID_API_TOKEN"}, status=403

@@ -26,8 +26,19 @@ def _lines(count: int) -> list[Line]:
     ] + [Line(count + 1, "oops", "-", None, None, "invalid", reason="Not a product")]
 
 
-async def _open(url: str) -> JobStore:
-    return await JobStore.open(sqlalchemy_url(url) or "")
+class Clock:
+    """The store's wall clock, turned by the test: two stores given one are two processes
+    whose clocks agree."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _open(url: str, clock: Clock | None = None) -> JobStore:
+    return await JobStore.open(sqlalchemy_url(url) or "", clock=clock or Clock())
 
 
 async def test_the_schema_is_created_at_start_and_left_alone_after(database_url: str) -> None:
@@ -64,13 +75,16 @@ async def test_only_one_of_two_processes_starts_a_job(database_url: str) -> None
 
 
 async def test_a_lease_that_ran_out_is_taken_over_once(database_url: str) -> None:
-    one, two = await _open(database_url), await _open(database_url)
+    clock = Clock()
+    one, two = await _open(database_url, clock), await _open(database_url, clock)
     try:
         await one.create(_job(), _lines(5))
         assert await one.start("a" * 32, "U1", "process-1", 1.0)
         assert await two.claimable() == []  # held
         assert not await two.claim("a" * 32, "process-2", 30)
-        await asyncio.sleep(1.2)  # process-1 died: its lease runs out
+        clock.now += 0.99
+        assert await two.claimable() == []  # held to the end of its lease
+        clock.now += 0.02  # process-1 died: its lease runs out
         assert await two.claimable() == ["a" * 32]
         taken = await asyncio.gather(
             two.claim("a" * 32, "process-2", 30), one.claim("a" * 32, "process-3", 30)
@@ -114,13 +128,15 @@ async def test_recorded_lines_are_never_pending_again_and_stop_marks_the_rest(
 async def test_a_finished_job_whose_report_was_not_posted_is_claimed_again(
     database_url: str,
 ) -> None:
-    store = await _open(database_url)
+    clock = Clock()
+    store = await _open(database_url, clock)
     try:
         await store.create(_job(), _lines(2))
         assert await store.start("a" * 32, "U1", "p1", 0.5)
         await store.record("a" * 32, [Outcome(1, "done", 1), Outcome(2, "done", 2)])
         assert await store.finish("a" * 32, "p1")
-        await asyncio.sleep(0.7)  # p1 died before posting the report
+        assert await store.claimable() == []  # p1 holds it to post the report
+        clock.now += 0.51  # p1 died before posting the report
         assert await store.claimable() == ["a" * 32]
         assert await store.claim("a" * 32, "p2", 30)
         await store.reported("a" * 32)

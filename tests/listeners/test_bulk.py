@@ -104,6 +104,27 @@ async def test_thirty_good_lines_and_two_bad_ones_plan_run_and_report(
     assert sum(r["outcome"] == "uploaded" for r in rows) == 30
 
 
+async def test_progress_slack_refuses_to_show_neither_pauses_nor_repeats_the_job(
+    bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The job's message was deleted once the job began: every progress update (the progress
+    task's work) is refused. That task's failures are its own: the job is not paused, each line
+    runs once, and the report still reaches the thread."""
+    ids = stock(ecwid, 30)  # at 10 calls a second: several progress updates
+    await bulk_bot.interaction(bulk_form_submission("\n".join(lines_for(images, ids))))
+    ts, job_id, _ = await the_plan(slack)
+    slack.errors["chat.update"] = "message_not_found"
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    text, rows = await the_report(slack)
+    await bulk_bot.idle()
+    tried = [c.params["text"] for c in updates_of(slack, ts)[1:]]  # after the plan
+    assert len(tried) >= 3  # progress, tried every 2 s and refused; then the totals
+    assert [t for t in tried if "paused" in t] == []
+    assert sorted(uploaded_products(ecwid)) == ids  # each once
+    assert [r["outcome"] for r in rows] == ["uploaded"] * 30
+    assert "Every line was uploaded" in text
+
+
 class StopSeen(logging.Handler):
     """When the bot took a Stop in (its log line), on the fakes' clock."""
 

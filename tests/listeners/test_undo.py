@@ -32,7 +32,7 @@ def with_an_image(ecwid: FakeEcwid, images: FakeImageHost) -> bytes:
     return images.files["photo.jpg"].body
 
 
-async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
+async def reply_of(slack: FakeSlack, count: int = 1, timeout: float = 5.0) -> SlackCall:
     """The count-th result reply, as it is once Undo is offered: the result is posted first,
     then updated with the previous image and the button."""
     post = (
@@ -41,7 +41,8 @@ async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
                 (r := [c for c in slack.calls_to("chat.postMessage") if c.params.get("blocks")])
                 and len(r) >= count
                 and r
-            )
+            ),
+            timeout,
         )
     )[count - 1]
     ts = post.answer["ts"]  # type: ignore[index]
@@ -50,7 +51,8 @@ async def reply_of(slack: FakeSlack, count: int = 1) -> SlackCall:
             c
             for c in slack.calls_to("chat.update")
             if c.params.get("ts") == ts and c.params.get("blocks")
-        ]
+        ],
+        timeout,
     )
     params = {**post.params, "blocks": offered[0].params["blocks"]}
     return SlackCall(post.method, params, post.token, answer=post.answer)
