@@ -58,7 +58,7 @@ async def test_one_undo_pressed_in_two_real_processes_at_once_restores_once(
 
         # Both presses answered: by "put back" in the thread, or privately.
         await slack.wait_until(lambda: len(put_back()) + len(slack.responses) >= 2, timeout=15)
-        # Stopped as Heroku stops a dyno: SIGKILL would leave their image workers holding on.
+        # Stopped as Heroku stops a dyno (their pool workers end with them either way).
         for bot in (one, other):
             assert await bot.end(signal.SIGTERM) == 0
     restores = ecwid.byte_uploads[uploads:]

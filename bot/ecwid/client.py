@@ -562,12 +562,13 @@ class EcwidClient:
 
     async def slot_images(self, slot: ImageSlot) -> list[CurrentImage]:
         """Every image the slot shows now: the main image, the variation's image, or each
-        gallery image (`media.images[]`, sized from `galleryImages[]` where it says)."""
+        gallery image and the main one (`media.images[]`, sized from `galleryImages[]`)."""
         if slot.kind != "gallery":
             current = await self.current_image(slot)
             return [current] if current is not None else []
         gallery = _gallery(await self._read_product(slot.product_id, GALLERY_FIELDS))
-        return [image.shown for image in gallery.images if not image.is_main and image.url]
+        # The main image too: a first gallery image may become the main image (ref).
+        return [image.shown for image in gallery.images if image.url]
 
     async def delete_image(self, slot: ImageSlot) -> None:
         """Remove the slot's image: the main image, a variation's or a category's. A gallery

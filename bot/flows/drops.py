@@ -191,7 +191,11 @@ class DropZone:
                 for group in await self._jobs.due_drop_groups(self._clock()):
                     if self._closing:
                         break
-                    await self._settle(group)
+                    try:
+                        await self._settle(group)
+                    except Exception as exc:  # one group's trouble holds back no other group
+                        log.warning("a waiting drop could not be settled: %s", type(exc).__name__)
+                        wait = RETRY_SECONDS
                 due = await self._jobs.next_drop_due()
                 if due is not None:
                     wait = min(wait, max(0.0, due - self._clock()))

@@ -88,7 +88,7 @@ def record_of(change: Change) -> UndoRecord:
         kept_in_store=change.kept_in_store
         or (change.action == Action.REPLACED and change.kept_file is None),
         before_image=change.before_fp,
-        after_link=change.after_url if change.after_fp is None else None,
+        after_link=change.after_url,  # None: sent as bytes (Ecwid served its own URL at once)
         action=str(change.action) if change.action in EDITS else None,
     )
 
@@ -121,6 +121,10 @@ FOUND_BACK_AFTER_RESTART = (
 CHANGED_SINCE = (
     "The image has changed since this upload (someone uploaded again or edited it): "
     "undo would overwrite the newer change, so nothing was changed."
+)
+UNTOLD = (
+    "The bot kept no record of what this change put there, so it cannot tell whether the image "
+    "has changed since: undo could overwrite a newer change, so nothing was changed."
 )
 LINK_GONE = (
     "The image this change sent can no longer be fetched from its link, so the bot cannot tell "
@@ -169,6 +173,7 @@ class Shown(StrEnum):
     BEFORE = "before"  # what was there before it: undone already (or put back by hand)
     CHANGED = "changed"  # something else: a newer change
     UNKNOWN = "unknown"  # the change's image cannot be fetched from its link any more
+    UNTOLD = "untold"  # nothing was recorded to tell the change's image by
 
 
 class UndoReport(Protocol):
@@ -329,6 +334,8 @@ class UndoFlow:
             return None, record
         if shown is Shown.UNKNOWN:
             return LINK_GONE, record
+        if shown is Shown.UNTOLD:
+            return UNTOLD, record
         if record.slot.kind == "gallery":
             return NOT_IN_GALLERY, record
         return CHANGED_SINCE, record
@@ -391,9 +398,15 @@ class UndoFlow:
                 )
                 return Shown.BEFORE if shown_before else Shown.UNKNOWN
         if record.after is None and after is None:
-            return Shown.AFTER  # nothing was read back after the upload: nothing to compare
+            return Shown.UNTOLD  # in doubt, nothing is overwritten
         if record.after == url_fingerprint(now.url):
             return Shown.AFTER  # still served from where it was right after the upload
+        if record.after is not None and record.after_link is None:
+            # Sent as bytes: Ecwid served its own copy at once, so another URL is another image
+            # (an edited copy of the same shot at the same size, too).
+            if record.before_image is not None and await self._shows(now, record.before_image):
+                return Shown.BEFORE
+            return Shown.CHANGED
         if after is not None and await self._shows(now, after):
             return Shown.AFTER  # the same picture, e.g. Ecwid's CDN copy of it
         if record.before_image is not None and await self._shows(now, record.before_image):
@@ -517,6 +530,8 @@ class UndoFlow:
                 return skipped("It shows the image from before this job already.")
             if shown is Shown.UNKNOWN:
                 return skipped(LINK_GONE)
+            if shown is Shown.UNTOLD:
+                return skipped(UNTOLD)
             if shown is Shown.CHANGED:
                 return skipped(
                     "The image has changed since this job (another upload, or an edit in "

@@ -53,6 +53,12 @@ from bot.jobs.history import Action, Change, History
 
 log = logging.getLogger(__name__)
 
+CANNOT_TELL = (
+    "The bot restarted during this line's upload and could not tell whether Ecwid has the image "
+    "already, so it was not sent again (sending it could make it appear twice). Check the "
+    "product, and send this line again if the image is missing."
+)
+
 INTERRUPTED_NOTICE_SECONDS = 2.0  # of the shutdown grace, to tell a user their upload was cut off
 # What a slot showed before a change: its image, and that image's bytes (or why they are missing).
 Before = tuple[CurrentImage | None, ImageInfo | str | None]
@@ -508,16 +514,20 @@ class UploadFlow:
                 wanted = await self._recognise.of_link(request.image_url)
             else:
                 wanted = await self._recognise.of_bytes(data)
-        except NoIdentity:
-            return False
+        except NoIdentity as exc:  # in doubt, not sent again: the line says why
+            raise UserFacingError(CANNOT_TELL) from exc
+        unreadable = False
         for image in shown:
             try:
                 there = await self._recognise.of_shown(image)
             except (UserFacingError, NoIdentity) as exc:
                 log.info("a slot's image could not be compared: %s", exc)
+                unreadable = True
                 continue
             if wanted.same_image(there):
                 return True
+        if unreadable:
+            raise UserFacingError(CANNOT_TELL)
         return False
 
     async def _fingerprint(self, request: UploadRequest, data: bytes | None) -> str | None:

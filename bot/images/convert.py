@@ -61,7 +61,9 @@ LARGE_PIXELS = 20_000_000  # full decodes above this run one at a time (memory)
 CONVERT_SECONDS = 120.0
 IDENTIFY_SECONDS = 30.0
 HEADER_SECONDS = 10.0
-_HEADERS_IN_POOL = frozenset({"TIFF"})
+# TIFF's cost grows with its pages and tags; Pillow's WebP and AVIF readers and pillow-heif read
+# the whole file to give the header (up to 100 MB: not in the bot's own memory).
+_HEADERS_IN_POOL = frozenset({"TIFF", "WEBP", "AVIF", "HEIF"})
 JPEG_QUALITY = 90
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 CONVERTER_NICENESS = 10  # the pool's workers yield the CPU to the bot's event loop (acks first)
@@ -610,7 +612,9 @@ def identify(source: Source, max_megapixels: int) -> Identity:
             Image.MAX_IMAGE_PIXELS = max_megapixels * 1_000_000
             stream.seek(0)
             image = _open(stream, header.format)
-            return identity_of(image, header.width, header.height, header.orientation)
+            # libheif turns a HEIF upright as it decodes (its size is the upright one already).
+            turn = 1 if header.format == "HEIF" else header.orientation
+            return identity_of(image, header.width, header.height, turn)
     except ConversionError as exc:
         raise NoIdentity(exc.message) from exc
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -669,6 +673,9 @@ class ImagePreparer:
         self._workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self._pool: ProcessPoolExecutor | None = None
         self._large = asyncio.Semaphore(1)
+        # A task's time limit counts from when a worker takes it, not while it waits its turn
+        # (an identity queued behind a long conversion is not slow itself).
+        self._running = asyncio.Semaphore(self._workers)
         self._seconds = (convert_seconds, identify_seconds, header_seconds)
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -730,8 +737,14 @@ class ImagePreparer:
         return contextlib.nullcontext()
 
     async def _in_pool(self, work: Callable[..., _T], *args: object, seconds: float) -> _T:
+        async with self._running:
+            return await self._run_in(work, args, seconds)
+
+    async def _run_in(
+        self, work: Callable[..., _T], args: tuple[object, ...], seconds: float
+    ) -> _T:
         loop = asyncio.get_running_loop()
-        pool = self._executor()
+        pool = self._executor()  # taken once a worker is free: a stopped pool is not reused
         try:
             return await asyncio.wait_for(loop.run_in_executor(pool, work, *args), seconds)
         except TimeoutError as exc:

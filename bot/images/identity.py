@@ -6,7 +6,9 @@ overwrites someone's newer work, a wrong "no" costs a click, so three signals mu
 - a 64-bit difference hash of the brightness gradients (imagehash's `dhash`, computed with Pillow
   alone, bit for bit: see tests/unit/test_identity.py), which survives re-encoding and scaling;
 - a colour signature (the mean colour of each cell of a 3×3 grid), which tells apart what the
-  gradients cannot: flat pictures, and one shot in another colour (a product's colour variants).
+  gradients cannot: flat pictures, and one shot in another colour (a product's colour variants);
+- a detail signature (the brightness of each cell of a 16×16 grid, 4 bits each), which tells apart
+  an edited copy: a price label or a sticker added to the same shot at the same size.
 
 Pixels are decoded from one reduced decode (JPEG's `draft`), in the conversion pool, after the
 header has been checked against IMAGE_MAX_MEGAPIXELS (bot.images.convert.ImagePreparer.identify).
@@ -24,9 +26,14 @@ GRADIENT_BITS = 8  # of 64: re-encodings and renditions of 14 real photos measur
 # levels; a recoloured shot moves it by a hundred.
 COLOUR_LEVELS = 16
 GRID = 3
+# A 16×16 grey thumbnail, 16 levels a cell: re-encodings and renditions of 14 real photos moved a
+# cell by at most 12 of 255 before rounding; a price label added moved one by 112 or more. A
+# hairline across the picture moves none by more than a few: below what this can see.
+DETAIL = 16
+DETAIL_STEPS = 3  # of 16 levels (48 of 255)
 _REDUCED_SIDE = 128  # the reduced decode's short side, at least: enough for a 9×8 gradient
 _LEGACY = re.compile(r"[0-9a-f]{16}")
-_TEXT = re.compile(r"(\d{1,6})x(\d{1,6}):([0-9a-f]{16}):([0-9a-f]{54})")
+_TEXT = re.compile(r"(\d{1,6})x(\d{1,6}):([0-9a-f]{16}):([0-9a-f]{54}):([0-9a-f]{256})")
 
 
 class NoIdentity(ValueError):
@@ -44,6 +51,7 @@ class Identity:
     height: int
     gradient: int  # the 64-bit difference hash
     colour: bytes | None  # GRID×GRID RGB means; None: recorded as a bare hash by an older bot
+    detail: str = ""  # DETAIL×DETAIL grey levels, a hex digit each ("" with an older bot's hash)
 
     @classmethod
     def parse(cls, text: str | None) -> Identity | None:
@@ -54,15 +62,15 @@ class Identity:
         if _LEGACY.fullmatch(text):
             return cls(0, 0, int(text, 16), None)
         if match := _TEXT.fullmatch(text):
-            width, height, gradient, colour = match.groups()
-            return cls(int(width), int(height), int(gradient, 16), bytes.fromhex(colour))
+            width, height, gradient, colour, detail = match.groups()
+            return cls(int(width), int(height), int(gradient, 16), bytes.fromhex(colour), detail)
         return None
 
     @property
     def text(self) -> str:
         if self.colour is None:
             return f"{self.gradient:016x}"
-        return f"{self.width}x{self.height}:{self.gradient:016x}:{self.colour.hex()}"
+        return f"{self.width}x{self.height}:{self.gradient:016x}:{self.colour.hex()}:{self.detail}"
 
     @property
     def size_known(self) -> bool:
@@ -80,13 +88,16 @@ class Identity:
         return replace(self, width=width, height=height)
 
     def looks_like(self, other: Identity) -> bool:
-        """The same picture at any size: gradients and colours agree."""
-        if self.colour is None or other.colour is None:
+        """The same picture at any size: gradients, colours and details agree."""
+        if self.colour is None or other.colour is None or not self.detail or not other.detail:
             return False
         if (self.gradient ^ other.gradient).bit_count() > GRADIENT_BITS:
             return False
+        if any(abs(a - b) > COLOUR_LEVELS for a, b in zip(self.colour, other.colour, strict=True)):
+            return False
         return all(
-            abs(a - b) <= COLOUR_LEVELS for a, b in zip(self.colour, other.colour, strict=True)
+            abs(int(a, 16) - int(b, 16)) <= DETAIL_STEPS
+            for a, b in zip(self.detail, other.detail, strict=True)
         )
 
     def same_image(self, other: Identity) -> bool:
@@ -121,6 +132,12 @@ def colour_signature(image: Image.Image) -> bytes:
     return image.convert("RGB").resize((GRID, GRID), Image.Resampling.BOX).tobytes()
 
 
+def detail_signature(image: Image.Image) -> str:
+    """The brightness of each cell of a DETAIL×DETAIL grid, a hex digit (16 levels) each."""
+    grey = image.convert("L").resize((DETAIL, DETAIL), Image.Resampling.BOX).tobytes()
+    return "".join(f"{level >> 4:x}" for level in grey)
+
+
 def _reducible(image: Image.Image) -> Image.Image:
     """A mode Image.reduce takes (it refuses P, 1 and the 16-bit ones)."""
     if image.mode in ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK"):
@@ -145,7 +162,9 @@ def identity_of(image: Image.Image, width: int, height: int, orientation: int) -
     small = _turned(small.convert("RGBA" if "A" in small.mode else "RGB"), orientation)
     quarter_turn = orientation in (5, 6, 7, 8)  # width and height swap
     size = (height, width) if quarter_turn else (width, height)
-    return Identity(size[0], size[1], gradient_hash(small), colour_signature(small))
+    return Identity(
+        size[0], size[1], gradient_hash(small), colour_signature(small), detail_signature(small)
+    )
 
 
 def _reduced(image: Image.Image, factor: int) -> Image.Image:

@@ -17,8 +17,6 @@ from sqlalchemy import (
     Text,
 )
 
-IDENTITY_CHARS = 100  # an identity's text is at most 85 characters
-
 metadata = MetaData()
 
 jobs = Table(
@@ -95,8 +93,8 @@ changes = Table(
     Column("image_id", BigInteger),  # Ecwid's id of the new image, where there is one
     # What each image is (bot.images.identity: size, gradient hash, colours, as text); a bare
     # 16-digit hash is an older bot's, never trusted alone.
-    Column("before_fp", String(IDENTITY_CHARS)),
-    Column("after_fp", String(IDENTITY_CHARS)),
+    Column("before_fp", Text),
+    Column("after_fp", Text),
     Column("before_url", Text),  # where each was served (thumbnails, while they last)
     Column("after_url", Text),
     Column("after_url_fp", String(20)),  # the URL right after the upload (bot.flows.undo)

@@ -825,7 +825,10 @@ class FakeEcwid(LoopbackServer):
             listed.sort(key=lambda i: int(i.get("orderBy", 0)))
             images: list[dict[str, Any]] = []
             for place, given in enumerate(listed):
-                image = {**known[given["id"]], **given}
+                # ref: "existing alt texts must be included": an image listed without its alt
+                # text loses it (the strictest reading).
+                kept = {k: v for k, v in known[given["id"]].items() if k != "alt"}
+                image = {**kept, "alt": {}, **given}
                 if self.ignore_alt:
                     image["alt"] = known[given["id"]].get("alt", {})
                 if place == 0:

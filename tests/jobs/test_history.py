@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, insert, text, update
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
@@ -134,8 +134,8 @@ async def test_identities_fit_after_migration_0006_and_an_older_bare_hash_stays_
     jobs = await JobStore.open(url)  # migrates to the head
     history = History(jobs)
     try:
-        identity = Identity(100000, 100000, 2**63 + 5, bytes(range(27)))
-        assert len(identity.text) == 85  # the longest there is
+        identity = Identity(100000, 100000, 2**63 + 5, bytes(range(27)), "f" * 256)
+        assert len(identity.text) == 342  # the longest there is
         await history.add(_change("n", before_fp=identity.text, after_fp=identity.text))
         new = await history.change("n" * 32)
         assert new is not None and Identity.parse(new.after_fp) == identity
@@ -145,6 +145,23 @@ async def test_identities_fit_after_migration_0006_and_an_older_bare_hash_stays_
         assert legacy is not None and legacy.legacy and not legacy.same_image(identity)
     finally:
         await jobs.close()
+
+    def back_to_0005(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(back_to_0005)
+            kept = await connection.scalar(
+                select(changes.c.after_fp).where(changes.c.id == "n" * 32)
+            )
+        assert kept == f"{2**63 + 5:016x}"  # an older bot reads its own kind of hash again
+    finally:
+        await engine.dispose()
 
 
 class Clock:

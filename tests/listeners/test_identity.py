@@ -4,7 +4,7 @@ and Ecwid's re-encoded copy at the original's size (bot.images.identity)."""
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from bot.config import Settings
 from bot.domain.requests import ProductId, UploadRequest
@@ -173,3 +173,35 @@ async def test_the_duplicate_check_lets_a_recolour_an_upgrade_and_a_size_chart_g
         *((name, "uploaded") for name in names[1:]),
     ]
     assert sorted(uploaded_products(ecwid)) == [ids[0], ids[0], *ids[1:]]  # lines run in parallel
+
+
+async def test_undo_refuses_after_the_same_shot_with_a_price_label_at_the_same_size(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    labelled = coffee()
+    draw = ImageDraw.Draw(labelled)
+    draw.rectangle((480, 344, 552, 368), fill=(255, 255, 255))  # 12 % × 6 % of the picture
+    draw.text((482, 345), "9.99", fill=(200, 0, 0))
+    a = encoded(coffee(), "PNG")
+    assert (
+        await undo_after_a_newer_upload(bot, slack, ecwid, images, a, encoded(labelled, "PNG"))
+        == []
+    )
+
+
+async def test_undo_of_a_file_refuses_after_an_edit_in_the_admin_of_the_same_shot(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Sent as bytes, an image has Ecwid's own URL at once: another URL is another image, even
+    one its identity could not tell from it."""
+    with_an_image(ecwid, images)
+    images.files["a.tif"] = Served(encoded(coffee(), "TIFF"), "image/tiff")  # converted: bytes
+    await bot.command(f"123 {images.link('a.tif')}")
+    reply = await reply_of(slack)
+    await bot.idle()
+    ecwid.replaced_in_admin(123, encoded(coffee(), "JPEG", quality=95))  # the same shot again
+    before = writes(ecwid)
+    await bot.interaction(press(reply, bot.response_url))
+    await bot.idle()
+    assert (await slack.wait_for_response())["text"] == CHANGED_SINCE
+    assert writes(ecwid) == before

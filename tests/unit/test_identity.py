@@ -4,11 +4,14 @@ function is called directly on bytes."""
 
 from __future__ import annotations
 
-import imagehash
-import pytest
-from PIL import Image
+import io
 
-from bot.images.convert import identify
+import imagehash
+import pillow_heif
+import pytest
+from PIL import Image, ImageDraw
+
+from bot.images.convert import ImagePolicy, convert, identify
 from bot.images.identity import Identity, NoIdentity, gradient_hash
 from tests.photos import REAL_PHOTOS, encoded, flat, real_photo, recoloured
 
@@ -92,8 +95,35 @@ def test_over_the_pixel_limit_nothing_is_decoded() -> None:
 def test_an_identity_is_stored_and_read_back_and_an_older_bare_hash_is_never_trusted() -> None:
     one = identify(encoded(real_photo("coffee.png")), LIMIT)
     assert Identity.parse(one.text) == one
-    assert len(one.text) <= 100  # the column's width (migration 0006)
+    assert len(one.text) <= 342
     legacy = Identity.parse(f"{one.gradient:016x}")
     assert legacy is not None and legacy.legacy
     assert not legacy.same_image(one) and not one.same_image(legacy)
     assert Identity.parse("not an identity") is None
+
+
+@pytest.mark.parametrize("name", REAL_PHOTOS)
+def test_the_same_shot_with_a_price_label_added_is_not_the_same_image(name: str) -> None:
+    photo = real_photo(name).convert("RGB")
+    labelled = photo.copy()
+    draw = ImageDraw.Draw(labelled)
+    width, height = labelled.size
+    # A small label (12 % × 6 % of the picture): the gradients and colours alone miss it.
+    box = (width * 0.80, height * 0.86, width * 0.92, height * 0.92)
+    draw.rectangle(box, fill=(255, 255, 255))
+    draw.text((box[0] + 2, box[1] + 1), "9.99", fill=(200, 0, 0))
+    original = identify(encoded(photo), LIMIT)
+    assert not identify(encoded(labelled), LIMIT).same_image(original)
+
+
+def test_a_heic_with_an_orientation_is_identified_as_its_converted_jpeg() -> None:
+    """libheif turns a HEIF upright as it decodes: its orientation is not applied twice."""
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = real_photo("chelsea.png").convert("RGB")  # 451 × 300
+    pillow_heif.from_pillow(photo).save(out, quality=90, exif=exif.tobytes())
+    heic = identify(out.getvalue(), LIMIT)
+    prepared = convert(out.getvalue(), ImagePolicy())
+    assert (heic.width, heic.height) == (prepared.width, prepared.height)
+    assert heic.same_image(identify(prepared.data, LIMIT))

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from bot.ecwid.models import ImageSlot, Product
 from bot.flows.undo import UndoRecord
 from bot.flows.upload import Uploaded
+from bot.images.identity import Identity
 from bot.slack import texts
 
 UNDO_ACTION = "undo_upload"
@@ -40,10 +41,11 @@ def encode(record: UndoRecord) -> str:
         "f": record.kept_file,
         "m": record.alt_main,
         "t": [list(pair) for pair in record.alt_translated],
-        "h": record.after_image,
+        # Identities (about 340 characters each) only where the history has no entry to read.
+        "h": record.after_image if record.change_id is None else None,
         "i": record.change_id,
         "s": 1 if record.kept_in_store else 0,
-        "b": record.before_image,
+        "b": record.before_image if record.change_id is None else None,
         "x": record.action,
         "g": 1 if record.on_card else 0,
     }
@@ -65,10 +67,10 @@ def decode(value: str) -> UndoRecord | None:
             kept_file=data.get("f"),
             alt_main=data.get("m"),
             alt_translated=tuple((str(k), str(v)) for k, v in data.get("t") or []),
-            after_image=data["h"] if _is_fingerprint(data.get("h")) else None,
+            after_image=data["h"] if _is_identity(data.get("h")) else None,
             change_id=data["i"] if _is_change_id(data.get("i")) else None,
             kept_in_store=bool(data.get("s")) and _is_change_id(data.get("i")),
-            before_image=data["b"] if _is_fingerprint(data.get("b")) else None,
+            before_image=data["b"] if _is_identity(data.get("b")) else None,
             action=data["x"] if data.get("x") in ("reordered", "removed", "alt") else None,
             on_card=bool(data.get("g")),
         )
@@ -82,10 +84,8 @@ def _is_change_id(value: object) -> bool:
     )
 
 
-def _is_fingerprint(value: object) -> bool:
-    return (
-        isinstance(value, str) and len(value) == 16 and all(c in "0123456789abcdef" for c in value)
-    )
+def _is_identity(value: object) -> bool:
+    return isinstance(value, str) and Identity.parse(value) is not None
 
 
 def result_blocks(uploaded: Uploaded, product: Product, body: str, *, images: bool) -> list[Block]:
