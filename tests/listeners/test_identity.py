@@ -4,9 +4,11 @@ and Ecwid's re-encoded copy at the original's size (bot.images.identity)."""
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image, ImageDraw
 
 from bot.config import Settings
+from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductId, UploadRequest
 from bot.ecwid.models import ImageSlot
 from tests.bulk_helpers import press as press_bulk
@@ -205,3 +207,26 @@ async def test_undo_of_a_file_refuses_after_an_edit_in_the_admin_of_the_same_sho
     await bot.idle()
     assert (await slack.wait_for_response())["text"] == CHANGED_SINCE
     assert writes(ecwid) == before
+
+
+async def test_a_resumed_line_that_cannot_read_the_gallery_is_not_sent_again(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """In doubt, a started line is not sent again: it fails saying why (it could appear twice)."""
+    images.files["a.png"] = Served(encoded(coffee(), "PNG"), "image/png")
+    images.files["gone.png"] = Served(encoded(recoloured(coffee()), "PNG"), "image/png")
+    ecwid.products[456]["media"] = {
+        "images": [
+            {"id": "0", "isMain": True, "orderBy": 0, "alt": {}},
+            {"id": "5", "isMain": False, "orderBy": 1, "imageOriginalUrl": images.link("gone.png")},
+        ]
+    }
+    del images.files["gone.png"]  # what the gallery shows cannot be read now
+    request = UploadRequest(ProductId(456), images.link("a.png"), None, target="gallery")
+    async with serving(settings, slack) as bot:
+        with pytest.raises(UserFacingError) as doubt:
+            await bot.runtime.uploads.already_there(ImageSlot(456, "gallery"), request, None)
+    assert doubt.value.message.startswith(
+        "The bot restarted during this line's upload and could not tell whether Ecwid has the "
+        "image already, so it was not sent again"
+    )
