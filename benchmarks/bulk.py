@@ -1,6 +1,7 @@
 """Bulk benchmark: a job of 1,000 lines against the loopback Ecwid with its rate limit on.
 
-    .venv/bin/python benchmarks/bulk.py [--lines 1000] [--rate 100/1] [--runs 3]
+    .venv/bin/python benchmarks/bulk.py [--lines 1000] [--rate 100/1] [--runs 1] [--by-sku] [--catalog 0]
+        [--spread 0]
 
 Starts the loopback Slack, Ecwid and image host from tests/ (Ecwid answering 429 past the
 limit, counted as strictly as a sliding window can be; each upload answered after 50 ms), and

@@ -1,6 +1,7 @@
 """Burst benchmark: ack latency against a bare Bolt app, end-to-end latency, peak memory.
 
     .venv/bin/python benchmarks/burst.py [--requests 200] [--concurrency 50] [--runs 3]
+        [--profile FILE]
 
 Starts the loopback Slack, Ecwid (each upload answered after 300 ms) and image host from tests/,
 the bot as users run it (`python -m bot`, HTTP mode), a bare Bolt app that only acks, and the

@@ -1,6 +1,6 @@
 """Conversion benchmark: how fast photos are made ready, and what it costs acks and memory.
 
-    .venv/bin/python benchmarks/convert.py [--runs 3]
+    .venv/bin/python benchmarks/convert.py [--runs 1]
 
 In this process, with the bot's own converter (bot/images/convert.py):
 - a 12-megapixel HEIC (4000×3000, with EXIF and GPS) to JPEG: seconds per image, median of 5;

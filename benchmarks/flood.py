@@ -1,7 +1,7 @@
 """Flood benchmark: a CSV of millions of tiny rows sent to the bulk form, while another user
 types commands.
 
-    .venv/bin/python benchmarks/flood.py [--rows 9000000] [--runs 3]
+    .venv/bin/python benchmarks/flood.py [--rows 9000000] [--runs 1]
 
 Starts the loopback fakes (sharing the CSV in Slack) and the bot as users run it, measures the
 ack time of `/ecwid-image help` from another user with nothing else going on, then submits the

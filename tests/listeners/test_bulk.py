@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from types import FrameType
 
 import pytest
@@ -223,6 +224,46 @@ async def test_a_csv_file_with_bom_semicolons_and_any_header_case(
     assert main.body["alt"] == {"main": "Red shoe", "translated": {"nl": "Rode schoen"}}
     gallery = next(c for c in ecwid.calls if c.path == f"/products/{ids[1]}/gallery/async")
     assert (gallery.body["width"], gallery.body["height"]) == ("640", "480")  # read from it
+
+
+EXAMPLE_CSV = Path(__file__).parents[2] / "examples" / "bulk.csv"
+
+
+async def test_the_documented_example_csv_plans_and_uploads_every_line(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """examples/bulk.csv, linked from docs/bulk.md, works as the docs say: its host is the only
+    thing changed (tests reach no internet), each link a distinct photo."""
+    example = EXAMPLE_CSV.read_text(encoding="utf-8")
+    host = "https://images.example.com/"
+    names = re.findall(re.escape(host) + r"([\w-]+\.jpg)", example)
+    assert len(names) == 4
+    for name in names:
+        size = (1200, 1200) if name == "red-shoe-front.jpg" else (800, 600)
+        images.files[name] = Served(photo(name, size), "image/jpeg")
+    data = example.replace(host, images.link(""))
+    file = slack.add_file("F0EXAMPLE", "bulk.csv", data.encode(), mimetype="text/csv")
+    await bot.interaction(bulk_form_submission(csv_file=file))
+    ts, job_id, plan = await the_plan(slack)
+    assert "*4 uploads ready*" in plan.params["text"]
+    await bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    assert [r["outcome"] for r in rows] == ["uploaded"] * 4
+    sent = {c.path: c.body for c in ecwid.calls if c.method == "POST"}
+    assert sent["/products/123/image/async"] == {
+        "url": images.link("red-shoe-front.jpg"),
+        "width": "1200",
+        "height": "1200",
+        "alt": {"main": "Red shoe", "translated": {"nl": "Rode schoen"}},
+    }
+    assert sent["/products/123/gallery/async"]["alt"] == {
+        "main": "Red shoe, side view",
+        "translated": {"nl": "Rode schoen, zijkant"},
+    }
+    assert sent["/products/789/combinations/501/image/async"]["url"] == images.link(
+        "runner-size-42.jpg"
+    )
+    assert sent["/products/456/image/async"]["alt"]["main"] == "Blue hat"
 
 
 async def test_a_csv_of_more_than_five_thousand_lines_is_refused_whole(
