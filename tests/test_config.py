@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import EXAMPLE_VALUES, ConfigError, load_settings
 from bot.images.convert import ImagePolicy
 
 GOOD = {
@@ -29,6 +29,17 @@ def test_socket_mode_needs_no_signing_secret() -> None:
     env = {**GOOD, "SLACK_APP_TOKEN": "xapp-1-A-abc"}
     del env["SLACK_SIGNING_SECRET"]
     assert load_settings(env).socket_mode is True
+
+
+def test_socket_mode_ignores_the_example_signing_secret_left_in_dotenv() -> None:
+    """.env.example's HTTP-mode line left as it is must not stop a Socket Mode start."""
+    env = {**GOOD, "SLACK_APP_TOKEN": "xapp-1-A-abc"}
+    env["SLACK_SIGNING_SECRET"] = EXAMPLE_VALUES["SLACK_SIGNING_SECRET"]
+    settings = load_settings(env)
+    assert settings.socket_mode is True and settings.slack_signing_secret is None
+    del env["SLACK_APP_TOKEN"]  # in HTTP mode it is needed, and still the example: said
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is still the example value"):
+        load_settings(env)
 
 
 def test_every_problem_is_named_at_once() -> None:
