@@ -191,6 +191,7 @@ def test_settings_are_found_in_the_code() -> None:
 def documented_settings() -> dict[str, str]:
     """docs/configuration.md's table: the variable (first column) → its row."""
     page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert "| variable | default | meaning |" in page  # the columns read below
     return {m[1]: m[0] for m in re.finditer(r"^\| `([A-Z][A-Z0-9_]+)` \|.*$", page, re.M)}
 
 
@@ -199,8 +200,8 @@ def test_every_setting_the_code_reads_is_documented_with_its_default() -> None:
     assert sorted(documented) == sorted(code)
     for name, default in code.items():
         if default is not None:
-            last_cell = documented[name].rstrip(" |").rsplit("|", 1)[-1]
-            assert default.rstrip("/") in last_cell, f"{name}: the default is {default}"
+            default_cell = documented[name].split("|")[2]  # | variable | default | meaning |
+            assert f"`{default}`" in default_cell, f"{name}: the default is {default}"
 
 
 def test_env_example_lists_every_setting_with_its_default() -> None:
