@@ -28,7 +28,7 @@ def test_every_dependency_is_pinned_within_its_range() -> None:
     for text in project["dependencies"]:
         requirement = Requirement(text)
         name = canonicalize_name(requirement.name)
-        assert name in pinned, f"{name} is not in requirements.txt: regenerate it (README)"
+        assert name in pinned, f"{name} is not in requirements.txt: regenerate it (docs/heroku.md)"
         assert requirement.specifier.contains(pinned[name], prereleases=True), (
             f"requirements.txt pins {name}=={pinned[name]}, outside {requirement.specifier}"
         )

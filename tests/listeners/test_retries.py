@@ -1,4 +1,4 @@
-"""The README's promises about retries and limits, each exercised over real HTTP."""
+"""The promises of docs/how-it-works.md about retries and limits, each exercised over real HTTP."""
 
 from __future__ import annotations
 
