@@ -44,7 +44,9 @@ MOST_BYTES = 250_000
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.pictures", description=__doc__.split("\n")[0]
+        prog="python -m tools.pictures",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("names", nargs="*", help="the samples to draw (all by default)")
     chosen = set(parser.parse_args().names)

@@ -72,7 +72,7 @@ EMOJI = {
 _PRE = re.compile(r"```\n?(.+?)```", re.S)
 _CODE = re.compile(r"`([^`\n]+)`")
 _ANGLE = re.compile(r"<([^<>\n]+)>")
-_SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
+_SHORTCODE = re.compile(r":([a-z][a-z0-9_+-]*):")
 _HOLE = re.compile("\ue000(\\d+)\ue001")  # a finished piece of HTML, kept out of the styling
 _STYLES = [  # Slack's rule: the marks sit at word edges, around text that does not start or end blank
     (re.compile(rf"(?<![\w{m}]){m}(?=\S)([^{m}\n]+?)(?<=\S){m}(?![\w{m}])"), tag)
@@ -100,15 +100,8 @@ def emoji(name: str, page: Page) -> str:
 def _emojified(text: str, page: Page) -> str:
     """Plain text (no entities: `&` is itself) with its :shortcodes: as emoji, as `"emoji":
     true` asks."""
-    parts = _SHORTCODE.split(text)
-    return "".join(
-        emoji(part, page) if odd else html.escape(part, quote=False)
-        for odd, part in _alternating(parts)
-    )
-
-
-def _alternating(parts: Sequence[str]) -> list[tuple[bool, str]]:
-    return [(index % 2 == 1, part) for index, part in enumerate(parts)]
+    shown = _SHORTCODE.sub(lambda m: emoji(m[1], page), html.escape(text, quote=False))
+    return shown.replace("\n", "<br>")
 
 
 def mrkdwn(text: str, page: Page) -> str:
@@ -241,19 +234,21 @@ def _source(node: Block) -> str:
 
 
 def _select(node: Block, page: Page) -> str:
-    chosen = node.get("initial_option")
+    initial = node.get("initial_option")
+    chosen = node.get("initial_options") or ([initial] if initial else [])
     conversation = node.get("initial_conversation")
+    if conversation is None and node.get("default_to_current_conversation"):
+        conversation = next(iter(page.channels), None)  # the sample's channel is "here"
     if chosen:
-        shown = f"<span>{text_object(chosen['text'], page)}</span>"
-    elif conversation or node.get("default_to_current_conversation"):
+        shown = ", ".join(text_object(option["text"], page) for option in chosen)
+    elif conversation:
         name = page.channels.get(str(conversation), str(conversation))
         shown = f'<span class="channel">{_HASH}{html.escape(name)}</span>'
     else:
-        placeholder = node.get("placeholder") or _PLACEHOLDERS.get(
-            str(node.get("type")), "Select an item"
-        )
-        shown = f'<span class="placeholder">{text_object(placeholder, page)}</span>'
-    return f'<div class="field select">{shown}{_CHEVRON}</div>'
+        default = _PLACEHOLDERS.get(str(node.get("type")), "Select an item")
+        placeholder = text_object(node.get("placeholder") or default, page)
+        shown = f'<span class="placeholder">{placeholder}</span>'
+    return f'<div class="field select"><span>{shown}</span>{_CHEVRON}</div>'
 
 
 _PLACEHOLDERS = {
@@ -533,6 +528,7 @@ pre{font-family:"DejaVu Sans Mono",Menlo,monospace;font-size:12px;line-height:18
 .mrkdwn{overflow-wrap:anywhere}
 .fields{display:grid;grid-template-columns:1fr 1fr;gap:8px 16px;margin-top:4px}
 .accessory{flex:none}
+.accessory .field,.block.actions .field{min-height:28px;min-width:200px}
 .thumb{width:88px;height:88px;object-fit:cover;border-radius:8px;display:block}
 .block.context{display:flex;flex-wrap:wrap;align-items:center;gap:6px 8px;font-size:12px;line-height:18px;color:#616061}
 .block.context img{width:20px;height:20px;object-fit:cover;border-radius:4px}
@@ -572,6 +568,7 @@ hr{border:0;border-top:1px solid #e2e2e2;margin:12px 0 8px}
 .field{display:flex;align-items:center;min-height:40px;padding:0 12px;border:1px solid rgba(29,28,29,.3);border-radius:4px}
 .field.multiline{min-height:80px;align-items:flex-start;padding-top:9px}
 .field.select{justify-content:space-between;gap:8px}
+.field.select>span{display:flex;align-items:center}
 .field .channel{display:inline-flex;align-items:center}
 .chevron{width:20px;height:20px;color:#616061;flex:none}
 .placeholder{color:#868686}
@@ -585,7 +582,8 @@ hr{border:0;border-top:1px solid #e2e2e2;margin:12px 0 8px}
 .radio{border-radius:50%}
 .checkbox{border-radius:4px}
 .radio.on{border:5px solid #1264a3}
-.checkbox.on{background:#1264a3;border-color:#1264a3}
+.checkbox.on{background:#1264a3;border-color:#1264a3;color:#fff;font-size:11px;line-height:14px;text-align:center}
+.checkbox.on::after{content:"✓"}
 .description{font-size:13px;line-height:18px;color:#616061}
 .block.image{padding:6px 0}
 .home-head{display:flex;align-items:center;gap:10px;padding:16px 24px 8px}
