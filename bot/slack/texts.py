@@ -561,9 +561,10 @@ def bulk_report(failed: int, not_run: int, invalid: int) -> str:
     if failed:
         parts.append(f"*{_lines(failed)} failed*")
     if invalid:
-        parts.append(f"{_lines(invalid)} had problems and were skipped")
+        were = "was" if invalid == 1 else "were"
+        parts.append(f"{_lines(invalid)} had problems and {were} skipped")
     if not_run:
-        parts.append(f"{_lines(not_run)} were not run (stopped)")
+        parts.append(f"{_lines(not_run)} {'was' if not_run == 1 else 'were'} not run (stopped)")
     return ":page_facing_up: " + "; ".join(parts) + ". The CSV file has every line:"
 
 

@@ -14,6 +14,7 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, Product, Variation
 from bot.flows.bulk_plan import _Checked, _record
 from bot.jobs.store import LineState
+from bot.slack.texts import bulk_report
 
 
 def test_the_csv_reader_takes_any_header_case_semicolons_and_a_bom() -> None:
@@ -132,3 +133,8 @@ def test_a_variation_line_records_its_slot() -> None:
     checked = _Checked(product, ImageSlot(9, "variation", 77), request, Size(1, 1), {})
     line = _record(BulkLine(6, "sku:RS-1-RED https://x.test/a.jpg", request), checked)
     assert (line.slot, line.status) == ("variation", LineState.PENDING)
+
+
+def test_the_bulk_report_agrees_with_one_line_and_with_many() -> None:
+    assert "1 line had problems and was skipped; 1 line was not run" in bulk_report(0, 1, 1)
+    assert "2 lines had problems and were skipped; 3 lines were not run" in bulk_report(0, 3, 2)
