@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import __version__
-from bot.__main__ import TOKEN_CHECK_SECONDS
 from bot.config import EXAMPLE_VALUES
 from bot.config import database_url as sqlalchemy_url
 from bot.jobs.store import JobStore
@@ -422,7 +421,7 @@ async def test_http_mode_starts_with_a_warning_when_slack_does_not_answer(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path, silence: str
 ) -> None:
     """A dyno must boot even while Slack is down: the token is then not checked, and the log
-    says so; a Slack that never answers holds start-up TOKEN_CHECK_SECONDS at most."""
+    says so; a Slack that never answers holds start-up 5 s at most (TOKEN_CHECK_SECONDS)."""
     port = free_port()
     env = {**environment(slack, ecwid, tls), "PORT": str(port)}
     said = {"closed_port": "ClientConnectorError", "http_503": "http_503", "no_answer": "timeout"}
@@ -432,11 +431,10 @@ async def test_http_mode_starts_with_a_warning_when_slack_does_not_answer(
         slack.faults["auth.test"] = [SlackFault(status=503)] * 5  # the retry too
     else:
         slack.faults["auth.test"] = [SlackFault(delay=400)] * 5
-    started = time.monotonic()
     process = await start_bot(env, tmp_path)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}", process)
-        took = time.monotonic() - started
+        healthy = time.monotonic()
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
     finally:
@@ -449,7 +447,8 @@ async def test_http_mode_starts_with_a_warning_when_slack_does_not_answer(
         "so SLACK_BOT_TOKEN is not checked: starting anyway\n"
     ) in output
     assert "signed in as" not in output and env["SLACK_BOT_TOKEN"] not in output
-    assert took < TOKEN_CHECK_SECONDS + 10  # Python's start and the job store's, on a busy box
+    if silence == "no_answer":  # from the question: 5 s, then the job store opens, the port listens
+        assert healthy - slack.calls_to("auth.test")[0].at < 8
 
 
 FROM_THE_FUTURE = "9999_from_the_future"
