@@ -14,19 +14,21 @@ import logging
 import os
 import signal
 import sys
+from typing import NamedTuple
 
 import uvloop
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import diagnose
-from bot.jobs.store import JobStoreError
+from bot.jobs.store import JobStoreError, NewerDatabaseError
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.slack.app import build_app
-from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 from bot.slack.server import HttpServer
 
 log = logging.getLogger("bot")
@@ -46,66 +48,158 @@ class StartupError(Exception):
     """The bot cannot start; the message is the one line that says why."""
 
 
+# auth.test, retries included. Slack answers it in well under a second; 5 s leaves the rest of
+# Heroku's 60 s boot limit to the job store (up to 30 s, OPEN_SECONDS) and to Python itself.
+TOKEN_CHECK_SECONDS = 5.0
+# Answers in which Slack says it is in trouble itself (Slack's Web API "Evaluating responses"),
+# not that the token is wrong: like no answer at all.
+SLACK_SIDE_ERRORS = frozenset(
+    {"fatal", "internal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+
+
+class SlackIdentity(NamedTuple):
+    """Who the bot token signs in as (auth.test)."""
+
+    user: str
+    team: str  # the workspace's name
+
+
 async def serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
+    identity = await check_bot_token(settings)  # first: a wrong token changes nothing
     try:
         runtime = await Runtime.open(settings)
+    except NewerDatabaseError as exc:
+        raise StartupError(f"Cannot start: {exc}.") from None
     except JobStoreError as exc:
         raise StartupError(f"Cannot start: {exc}; check DATABASE_URL.") from None
     app = build_app(runtime)
-    if settings.slack_app_token is not None:  # Socket Mode
-        # slack-sdk retries a refused app token forever; ask once first, and use its answer.
-        try:
-            opened = await runtime.slack.apps_connections_open(app_token=settings.slack_app_token)
-        except SLACK_FAILURES as exc:
-            await runtime.close()
-            raise StartupError(_app_token_problem(settings, exc)) from None
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=runtime.slack)
-        handler.client.wss_uri = opened["url"]
-        try:
-            await handler.connect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
-        except Exception as exc:  # the WebSocket itself: unreachable, refused
-            await runtime.close()
-            await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
-            raise StartupError(
-                f"Cannot start: the Socket Mode connection to Slack failed ({type(exc).__name__})."
-            ) from None
-        _log_started(settings)
-        log.info("connected to Slack in Socket Mode")
-        await stop.wait()
-        log.info("stopping: finishing uploads in flight")
-        await handler.disconnect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
-        await runtime.close()
-        await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
+    if settings.slack_app_token is not None:
+        await serve_socket_mode(settings, settings.slack_app_token, runtime, app, identity, stop)
     else:
-        server = HttpServer(
-            app, runtime.workers.priority, signing_secret=settings.slack_signing_secret
-        )
-        try:
-            await server.start("0.0.0.0", settings.port)
-        except OSError as exc:
-            await runtime.close()
-            await server.close()
-            raise StartupError(
-                f"Cannot start: cannot listen on port {settings.port} ({exc.strerror})."
-            ) from None
-        _log_started(settings)
-        log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
-        await stop.wait()
-        log.info("stopping: finishing uploads in flight")
-        await server.stop_listening()  # no new connections; outgoing calls keep working
-        await runtime.close()
-        await server.close()
+        await serve_http(settings, runtime, app, identity, stop)
     log.info("stopped")
 
 
-def _log_started(settings: Settings) -> None:
+async def check_bot_token(settings: Settings) -> SlackIdentity | None:
+    """Who the bot token signs in as (auth.test), or None when Slack did not answer in HTTP
+    mode: the bot starts anyway there (a dyno must boot), with a warning."""
+    async with slack_session(limit=1) as session:
+        slack = BoundedWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            session=session,
+            call_timeout=TOKEN_CHECK_SECONDS,
+        )
+        try:
+            answer = await slack.auth_test()
+        except SLACK_FAILURES as exc:
+            unanswered = _unanswered(exc)
+            if unanswered is None:
+                raise StartupError(
+                    f"Cannot start: Slack refused the bot token ({slack_error(exc)}): check "
+                    "SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-, of the app's OAuth & "
+                    "Permissions page)."
+                ) from None
+            if settings.slack_app_token is not None:  # Socket Mode cannot work without Slack
+                raise StartupError(_unreachable(settings, unanswered)) from None
+            log.warning(
+                "Slack could not be reached at %s (%s), so SLACK_BOT_TOKEN is not checked: "
+                "starting anyway",
+                settings.slack_api_url,
+                unanswered,
+            )
+            return None
+    if not answer.get("bot_id"):  # a user token: auth.test names no bot
+        raise StartupError(
+            f"Cannot start: SLACK_BOT_TOKEN is a token of the user @{answer.get('user')}, not "
+            "a bot token: use the Bot User OAuth Token (xoxb-) of the app's OAuth & Permissions "
+            "page."
+        )
+    return SlackIdentity(str(answer.get("user")), str(answer.get("team")))
+
+
+def _unanswered(exc: BaseException) -> str | None:
+    """What kept Slack from answering (no connection, no answer in time, an HTTP error such as
+    a 5xx or 429, or an answer that says Slack is in trouble); None when Slack answered and
+    refused the token."""
+    if not isinstance(exc, SlackApiError):
+        return slack_error(exc)
+    status = getattr(exc.response, "status_code", 200)
+    if status != 200:  # Slack answers every refusal with 200 (a 404: SLACK_API_URL is wrong)
+        return f"http_{status}"
+    error = slack_error(exc)
+    return error if error in SLACK_SIDE_ERRORS else None
+
+
+async def serve_socket_mode(
+    settings: Settings,
+    app_token: str,
+    runtime: Runtime,
+    app: AsyncApp,
+    identity: SlackIdentity | None,
+    stop: asyncio.Event,
+) -> None:
+    # slack-sdk retries a refused app token forever; ask once first, and use its answer.
+    try:
+        opened = await runtime.slack.apps_connections_open(app_token=app_token)
+    except SLACK_FAILURES as exc:
+        await runtime.close()
+        raise StartupError(_app_token_problem(settings, exc)) from None
+    handler = AsyncSocketModeHandler(app, app_token, web_client=runtime.slack)
+    handler.client.wss_uri = opened["url"]
+    try:
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
+    except Exception as exc:  # the WebSocket itself: unreachable, refused
+        await runtime.close()
+        await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
+        raise StartupError(
+            f"Cannot start: the Socket Mode connection to Slack failed ({type(exc).__name__})."
+        ) from None
+    _log_started(settings, identity)
+    log.info("connected to Slack in Socket Mode")
+    await stop.wait()
+    log.info("stopping: finishing uploads in flight")
+    await handler.disconnect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
+    await runtime.close()
+    await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves these unannotated
+
+
+async def serve_http(
+    settings: Settings,
+    runtime: Runtime,
+    app: AsyncApp,
+    identity: SlackIdentity | None,
+    stop: asyncio.Event,
+) -> None:
+    server = HttpServer(app, runtime.workers.priority, signing_secret=settings.slack_signing_secret)
+    try:
+        await server.start("0.0.0.0", settings.port)
+    except OSError as exc:
+        await runtime.close()
+        await server.close()
+        raise StartupError(
+            f"Cannot start: cannot listen on port {settings.port} ({exc.strerror})."
+        ) from None
+    _log_started(settings, identity)
+    log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
+    await stop.wait()
+    log.info("stopping: finishing uploads in flight")
+    await server.stop_listening()  # no new connections; outgoing calls keep working
+    await runtime.close()
+    await server.close()
+
+
+def _log_started(settings: Settings, identity: SlackIdentity | None) -> None:
     """Once started (a start-up mistake stays the one line on stderr)."""
     log.info("settings: %s", f"read {settings.env_file}" if settings.env_file else "no .env file")
+    if identity is not None:
+        log.info("Slack: signed in as @%s in workspace %s", identity.user, identity.team)
     if "DYNO" in os.environ and settings.database_url.startswith("sqlite"):
         # Heroku sets DYNO; a dyno's disk is lost at every restart, and bulk jobs with it.
         log.warning(
@@ -120,9 +214,13 @@ def _app_token_problem(settings: Settings, exc: BaseException) -> str:
             f"Cannot start: Slack refused the app token ({slack_error(exc)}): "
             "check SLACK_APP_TOKEN (an xapp- token with connections:write)."
         )
+    return _unreachable(settings, slack_error(exc))
+
+
+def _unreachable(settings: Settings, problem: str) -> str:
     return (
         f"Cannot start: Slack could not be reached at {settings.slack_api_url} "
-        f"({slack_error(exc)}); check the network, or SLACK_API_URL."
+        f"({problem}); check the network, or SLACK_API_URL."
     )
 
 

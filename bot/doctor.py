@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.jobs.history import History
-from bot.jobs.store import JobStore, JobStoreError
+from bot.jobs.store import JobStore, JobStoreError, NewerDatabaseError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
 SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write")
@@ -56,6 +56,15 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
             Finding(
                 False,
                 f"Slack could not be reached at {settings.slack_api_url} ({slack_error(exc)}).",
+            )
+        ]
+    if not identity.get("bot_id"):  # a user token: auth.test names no bot
+        return [
+            Finding(
+                False,
+                f"Slack: SLACK_BOT_TOKEN is a token of the user @{identity.get('user')}, not a "
+                "bot token: use the Bot User OAuth Token (xoxb-) of the app's OAuth & "
+                "Permissions page.",
             )
         ]
     findings = [
@@ -194,6 +203,8 @@ async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
             ]
     try:
         jobs = await JobStore.open(settings.database_url)
+    except NewerDatabaseError as exc:  # DATABASE_URL is right: the version of the bot is not
+        return [Finding(False, f"Bulk jobs: {exc}.")]
     except JobStoreError as exc:
         return [Finding(False, f"Bulk jobs: {exc}; check DATABASE_URL.")]
     kind = jobs.dialect

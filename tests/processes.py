@@ -11,6 +11,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+# What asyncio buffers of a child's output, unread: past twice this it stops reading the pipe,
+# and Process.wait() (which waits for the pipes to close too) no longer returns. Tests read a
+# run's whole log once it has ended, and a DEBUG log passes twice the default 64 KiB.
+OUTPUT_BUFFER = 64 * 1024 * 1024
 
 
 def free_port() -> int:
@@ -41,6 +45,7 @@ async def start_bot(
         env=clean_env(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE if split_stderr else asyncio.subprocess.STDOUT,
+        limit=OUTPUT_BUFFER,
     )
 
 

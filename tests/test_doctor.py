@@ -46,6 +46,18 @@ async def test_a_good_setup_is_reported_and_exits_0(
     assert status == 0
 
 
+async def test_a_user_token_is_not_a_bot_token(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.bot_id = None  # auth.test's answer to a user token names no bot
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert status == 1
+    assert lines[0] == (
+        "FIX Slack: SLACK_BOT_TOKEN is a token of the user @ecwid-image, not a bot token: use the "
+        "Bot User OAuth Token (xoxb-) of the app's OAuth & Permissions page."
+    )
+
+
 async def test_the_job_store_is_checked_on_postgresql_and_on_heroku(
     slack: FakeSlack,
     ecwid: FakeEcwid,

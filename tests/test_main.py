@@ -10,12 +10,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import __version__
 from bot.config import EXAMPLE_VALUES
+from bot.config import database_url as sqlalchemy_url
+from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, SlackFault
 from tests.harness import environment
 from tests.postgres import PostgresServer
 from tests.processes import ROOT, free_port, run_to_end, start_bot, wait_healthy
@@ -208,6 +212,9 @@ async def test_start_up_logs_no_bolt_token_warning(
     assert await asyncio.wait_for(process.wait(), 10) == 0
     output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
     assert "listening on port" in output and "stopped" in output
+    # Who the bot is, once; and the migrations that made its (new) job store, each by name.
+    assert output.count("INFO bot: Slack: signed in as @ecwid-image in workspace Shop\n") == 1
+    assert "INFO bot.jobs.store: database upgraded (empty) → 0001\n" in output
     assert "token` will be unused" not in output
     assert "Traceback" not in output
 
@@ -365,3 +372,113 @@ async def test_start_up_logs_the_env_file_read_and_warns_a_heroku_dyno_on_sqlite
         "WARNING bot: bulk jobs are kept in a SQLite file, which this dyno loses at every "
         "restart: add Heroku Postgres (it sets DATABASE_URL)"
     ) in output
+
+
+REFUSED_BOT_TOKEN = (
+    "Cannot start: Slack refused the bot token ({}): check SLACK_BOT_TOKEN (the Bot User OAuth "
+    "Token, xoxb-, of the app's OAuth & Permissions page)."
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [("http", "invalid_auth"), ("socket_mode", "token_revoked")],
+)
+async def test_a_refused_bot_token_is_one_line_naming_slacks_error_and_changes_nothing(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path, mode: str, error: str
+) -> None:
+    slack.errors["auth.test"] = error
+    database = tmp_path / "jobs.sqlite3"
+    env = {
+        **environment(slack, ecwid, tls, database_url=f"sqlite:///{database}"),
+        "SLACK_BOT_TOKEN": "xoxb-wrong-secret-token",
+    }
+    if mode == "socket_mode":
+        env["SLACK_APP_TOKEN"] = "xapp-1-A1-secret-app-token"
+        del env["SLACK_SIGNING_SECRET"]
+    status, stdout, stderr = await run_to_end(env, tmp_path)
+    assert (status, stdout) == (2, "")
+    assert stderr.strip().splitlines() == [REFUSED_BOT_TOKEN.format(error)]
+    assert "wrong-secret" not in stderr and "secret-app-token" not in stderr
+    assert [c.method for c in slack.calls] == ["auth.test"]  # asked once, first
+    assert not database.exists()  # nothing was changed: not even the job store made
+
+
+async def test_a_user_token_is_refused_as_not_a_bot_token(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    slack.bot_id = None  # auth.test's answer to a user token names no bot
+    status, stdout, stderr = await run_to_end(environment(slack, ecwid, tls), tmp_path)
+    assert (status, stdout) == (2, "")
+    assert stderr.strip().splitlines() == [
+        "Cannot start: SLACK_BOT_TOKEN is a token of the user @ecwid-image, not a bot token: use "
+        "the Bot User OAuth Token (xoxb-) of the app's OAuth & Permissions page."
+    ]
+
+
+@pytest.mark.parametrize("silence", ["closed_port", "http_503", "no_answer"])
+async def test_http_mode_starts_with_a_warning_when_slack_does_not_answer(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path, silence: str
+) -> None:
+    """A dyno must boot even while Slack is down: the token is then not checked, and the log
+    says so; a Slack that never answers holds start-up 5 s at most (TOKEN_CHECK_SECONDS)."""
+    port = free_port()
+    env = {**environment(slack, ecwid, tls), "PORT": str(port)}
+    said = {"closed_port": "ClientConnectorError", "http_503": "http_503", "no_answer": "timeout"}
+    if silence == "closed_port":
+        env["SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"
+    elif silence == "http_503":
+        slack.faults["auth.test"] = [SlackFault(status=503)] * 5  # the retry too
+    else:
+        slack.faults["auth.test"] = [SlackFault(delay=400)] * 5
+    process = await start_bot(env, tmp_path)
+    try:
+        await wait_healthy(f"http://127.0.0.1:{port}", process)
+        healthy = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
+    assert (
+        f"WARNING bot: Slack could not be reached at {env['SLACK_API_URL']} ({said[silence]}), "
+        "so SLACK_BOT_TOKEN is not checked: starting anyway\n"
+    ) in output
+    assert "signed in as" not in output and env["SLACK_BOT_TOKEN"] not in output
+    if silence == "no_answer":  # from the question: 5 s, then the job store opens, the port listens
+        assert healthy - slack.calls_to("auth.test")[0].at < 8
+
+
+FROM_THE_FUTURE = "9999_from_the_future"
+
+
+async def test_a_database_upgraded_by_a_newer_version_is_refused_as_such(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path, database_url: str
+) -> None:
+    """The revision in alembic_version is none of this code's: nothing is changed, and both
+    start-up and the doctor say what to do."""
+    url = sqlalchemy_url(database_url) or ""
+    await (await JobStore.open(url)).close()
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": FROM_THE_FUTURE}
+            )
+        env = environment(slack, ecwid, tls, database_url=database_url)
+        status, stdout, stderr = await run_to_end(env, tmp_path)
+        check_status, check_out, _ = await run_to_end(env, tmp_path, "check")
+        async with engine.connect() as connection:
+            kept = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    finally:
+        await engine.dispose()
+    finding = (
+        f"this database was upgraded by a newer ecwid-image ({FROM_THE_FUTURE}); this version "
+        "knows up to 0008: run the newer version, or restore the backup taken before upgrading."
+    )
+    assert (status, stdout, stderr.strip().splitlines()) == (2, "", [f"Cannot start: {finding}"])
+    assert check_status == 1
+    assert f"FIX Bulk jobs: {finding}" in check_out.splitlines()
+    assert kept == FROM_THE_FUTURE

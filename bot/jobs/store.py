@@ -25,6 +25,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext, MigrationInfo
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, bindparam, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -60,6 +62,20 @@ PRUNE_CHUNK = 500  # jobs (or changes) deleted a statement: bounded IN lists
 
 class JobStoreError(Exception):
     """The job store could not be opened or written (its message never includes a password)."""
+
+
+class NewerDatabaseError(JobStoreError):
+    """The database's revision is not one of this code's migrations: a newer version of the bot
+    upgraded it. Nothing is changed (an older bot cannot know what a newer schema means)."""
+
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(
+            f"this database was upgraded by a newer ecwid-image ({revision}); this version "
+            f"knows up to {head}: run the newer version, or restore the backup taken before "
+            "upgrading"
+        )
+        self.revision = revision
+        self.head = head
 
 
 class JobState(StrEnum):
@@ -250,13 +266,35 @@ def _insert_lines(job_id: str, job_lines: Sequence[Line]) -> list[Any]:
     return [(lines.insert(), rows)] if rows else []
 
 
-def _migrate(connection: Connection) -> None:
+Step = tuple[str, str]  # a migration applied: the revision before it ("(empty)"), and after
+
+
+def _migrate(connection: Connection) -> list[Step]:
+    """Bring the schema up to the head; the migrations applied, in order. A revision this code
+    does not know (a newer bot's) is refused before anything is changed."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    script = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(connection).get_current_heads()
+    known = {revision.revision for revision in script.walk_revisions()}
+    for revision in current:
+        if revision not in known:
+            raise NewerDatabaseError(revision, script.get_current_head() or "(none)")
+    applied: list[Step] = []
+
+    def on_version_apply(*, step: MigrationInfo, **_: Any) -> None:  # Alembic's, after each
+        if step.is_upgrade:
+            before = ", ".join(step.source_revision_ids) or "(empty)"
+            applied.append((before, ", ".join(step.destination_revision_ids)))
+
+    config.attributes["on_version_apply"] = on_version_apply  # migrations/env.py hands it on
     command.upgrade(config, "head")
+    if not applied:
+        log.debug("database at %s", ", ".join(current))
+    return applied
 
 
 _migration_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -329,13 +367,18 @@ class JobStore:
         try:
             async with asyncio.timeout(OPEN_SECONDS):
                 async with _migrations_lock(), engine.begin() as connection:
-                    await connection.run_sync(_migrate)
+                    applied = await connection.run_sync(_migrate)
+        except NewerDatabaseError:
+            await engine.dispose()
+            raise
         except Exception as exc:
             await engine.dispose()
             where = parsed.render_as_string(hide_password=True)
             raise JobStoreError(
                 f"cannot open the job store at {where}: {_driver_said(exc, parsed.password)}"
             ) from None
+        for before, after in applied:  # said once committed: each is now true
+            log.info("database upgraded %s → %s", before, after)
         return cls(engine, clock=clock)
 
     @property

@@ -60,6 +60,9 @@ class FakeSlack(LoopbackServer):
         self.unknown_channels: set[str] = set()
         self.private_channels: set[str] = set()
         self.scopes = "commands,chat:write,usergroups:read,files:read,files:write"  # the x-oauth-scopes of auth.test
+        # auth.test's bot_id: None stands for a user token (Slack's auth.test reference: its
+        # answer to a user token names no bot).
+        self.bot_id: str | None = "BBOT"
         self.socket_acks: list[dict[str, Any]] = []  # what the bot sent back over Socket Mode
         # Shared files: id → (bytes, Slack's mimetype); served only with the bot token.
         self.files: dict[str, tuple[bytes, str]] = {}
@@ -133,17 +136,18 @@ class FakeSlack(LoopbackServer):
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {
+            identity = {
                 "ok": True,
                 "user": "ecwid-image",
                 "user_id": BOT_USER_ID,
-                "bot_id": "BBOT",
+                "bot_id": self.bot_id,
                 "team": "Shop",
                 "team_id": "T1",
                 # Slack's auth.test reference: `url` is the workspace's, e.g.
                 # "https://subarachnoid.slack.com/" (permalinks start with it).
                 "url": "https://shop.slack.com/",
             }
+            return {k: v for k, v in identity.items() if v is not None}
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts}

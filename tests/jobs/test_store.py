@@ -5,14 +5,17 @@ Two JobStore objects on one database stand for two bot processes (Heroku dynos).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
-from bot.jobs.store import Job, JobStore, JobStoreError, Line, Outcome
+from bot.jobs.store import MIGRATIONS, Job, JobStore, JobStoreError, Line, Outcome
 
 
 def _job(job_id: str = "a" * 32) -> Job:
@@ -150,3 +153,51 @@ async def test_a_database_that_cannot_be_opened_is_named_without_its_password() 
         await JobStore.open("postgresql+asyncpg://bot:hunter2-secret@127.0.0.1:1/jobs")
     assert "hunter2" not in str(raised.value)
     assert "127.0.0.1:1/jobs" in str(raised.value)
+
+
+async def test_each_migration_applied_is_logged_with_its_revisions(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An empty database, then one at 0005 (a store an older bot made), then one up to date."""
+    caplog.set_level(logging.DEBUG, logger="bot.jobs.store")
+
+    def said() -> list[str]:
+        lines = [r.getMessage() for r in caplog.records if r.name == "bot.jobs.store"]
+        caplog.clear()
+        return lines
+
+    await (await _open(database_url)).close()
+    assert said() == [
+        "database upgraded (empty) → 0001",
+        "database upgraded 0001 → 0002",
+        "database upgraded 0002 → 0003",
+        "database upgraded 0003 → 0004",
+        "database upgraded 0004 → 0005",
+        "database upgraded 0005 → 0006",
+        "database upgraded 0006 → 0007",
+        "database upgraded 0007 → 0008",
+    ]
+
+    def back_to_0005(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+
+    engine = create_async_engine(sqlalchemy_url(database_url) or "")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(back_to_0005)
+    finally:
+        await engine.dispose()
+    said()  # Alembic's own downgrade, not the bot's
+    await (await _open(database_url)).close()
+    assert said() == [
+        "database upgraded 0005 → 0006",
+        "database upgraded 0006 → 0007",
+        "database upgraded 0007 → 0008",
+    ]
+    await (await _open(database_url)).close()
+    assert [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.jobs.store"
+    ] == [("DEBUG", "database at 0008")]
