@@ -259,7 +259,7 @@ def main(argv: list[str]) -> int:
         return check(settings)
     configure_logging(settings.secrets, settings.log_level)
     # Start-up objects live as long as the process: keep the collector from rescanning them, and
-    # let it run less often under a burst (measured on the burst benchmark, see README).
+    # let it run less often under a burst (measured on the burst benchmark: docs/performance.md).
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD)
     try:

@@ -20,10 +20,13 @@ from bot.jobs.store import JobStore, JobStoreError, NewerDatabaseError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
 SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write")
-# The drop zone (WATCH_CHANNELS): the message events of public and private channels (README).
+# The drop zone (WATCH_CHANNELS): the message events of public and private channels (docs/drop-zone.md).
 DROP_ZONE_SCOPES = ("channels:history", "groups:history")
 CHECK_TIMEOUT_SECONDS = 15.0  # a Slack that never answers is reported, not waited for
-ECWID_SCOPE_HELP = "in the Ecwid app's settings, then use its new token"
+ECWID_SCOPE_HELP = (
+    "by asking Ecwid (the custom app's Details page, Contact: docs/ecwid-token.md), then copy its "
+    "token again"
+)
 
 
 @dataclass(frozen=True)

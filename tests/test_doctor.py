@@ -137,9 +137,10 @@ async def test_missing_catalog_scopes_are_named(
     assert status == 1
     assert lines[2:] == [
         "FIX Ecwid: the token cannot read the catalog: The Ecwid token lacks the `read_catalog` "
-        'scope: add it to the app\'s token. Ecwid said: "Token lacks a scope"',
-        "FIX Ecwid: the token lacks the update_catalog scope: add it in the Ecwid app's settings, "
-        "then use its new token.",
+        "scope: ask Ecwid to add it to your custom app, then copy its token again. "
+        'Ecwid said: "Token lacks a scope"',
+        "FIX Ecwid: the token lacks the update_catalog scope: add it by asking Ecwid (the custom app's Details "
+        "page, Contact: docs/ecwid-token.md), then copy its token again.",
         SQLITE_OK,
         "2 thing(s) to fix.",
     ]

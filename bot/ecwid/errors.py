@@ -61,7 +61,10 @@ def explain_status(status: int, code: str | None, *, scope: str, what: str) -> s
     if status == 402:
         return "The store's Ecwid plan does not allow this."
     if status == 403 and code == "INSUFFICIENT_APP_SCOPE":
-        return f"The Ecwid token lacks the `{scope}` scope: add it to the app's token."
+        return (
+            f"The Ecwid token lacks the `{scope}` scope: ask Ecwid to add it to your custom app, "
+            "then copy its token again."
+        )
     if status in (401, 403):
         return "Ecwid refused the token: check ECWID_TOKEN and ECWID_STORE_ID."
     if status == 404:

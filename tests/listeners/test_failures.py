@@ -89,7 +89,7 @@ async def test_permanent_outage_stops_after_three_attempts(
             Fault(
                 403, {"errorMessage": "Token lacks scope", "errorCode": "INSUFFICIENT_APP_SCOPE"}
             ),
-            "The Ecwid token lacks the `update_catalog` scope: add it to the app's token. Ecwid said: `Token lacks scope`",
+            "The Ecwid token lacks the `update_catalog` scope: ask Ecwid to add it to your custom app, then copy its token again. Ecwid said: `Token lacks scope`",
         ),
         (
             Fault(404, {"errorMessage": "Product not found", "errorCode": "PRODUCT_NOT_FOUND"}),
