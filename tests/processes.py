@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -69,3 +70,16 @@ async def run_to_end(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, s
     process = await start_bot(env, cwd, *args, split_stderr=True)
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, stdout.decode(), stderr.decode()
+
+
+async def stopped_by_sigterm(process: asyncio.subprocess.Process) -> int:
+    """SIGTERM, as Heroku and Ctrl-C send it: the exit status, within 30 s."""
+    process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(process.wait(), 30)
+
+
+async def reap(process: asyncio.subprocess.Process) -> None:
+    """Kill a bot that a failed assertion left running (for a `finally:`)."""
+    if process.returncode is None:
+        process.kill()
+        await process.wait()

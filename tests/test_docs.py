@@ -13,11 +13,9 @@ Every shell block in README.md and docs/ is marked on the line before it:
 from __future__ import annotations
 
 import ast
-import asyncio
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -29,7 +27,7 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
-from tests.processes import ROOT, free_port, start_bot, wait_healthy
+from tests.processes import ROOT, free_port, reap, start_bot, stopped_by_sigterm, wait_healthy
 
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").rglob("*.md"))
@@ -102,12 +100,9 @@ async def test_the_bot_that_the_readme_starts_serves_and_stops_on_sigterm(
     process = await start_bot({**environment(slack, ecwid, tls), "PORT": str(port)}, tmp_path)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}", process)
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await stopped_by_sigterm(process) == 0
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
 
 
 @pytest.mark.parametrize("command", commands("runnable"), ids=str)

@@ -22,7 +22,15 @@ from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackFault
 from tests.harness import environment
 from tests.postgres import PostgresServer
-from tests.processes import ROOT, free_port, run_to_end, start_bot, wait_healthy
+from tests.processes import (
+    ROOT,
+    free_port,
+    reap,
+    run_to_end,
+    start_bot,
+    stopped_by_sigterm,
+    wait_healthy,
+)
 from tests.slack_requests import SlackSender
 
 pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
@@ -435,12 +443,9 @@ async def test_http_mode_starts_with_a_warning_when_slack_does_not_answer(
     try:
         await wait_healthy(f"http://127.0.0.1:{port}", process)
         healthy = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await stopped_by_sigterm(process) == 0
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
     output = (await process.stdout.read()).decode()  # type: ignore[union-attr]
     assert (
         f"WARNING bot: Slack could not be reached at {env['SLACK_API_URL']} ({said[silence]}), "

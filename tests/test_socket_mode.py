@@ -15,7 +15,7 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
-from tests.processes import start_bot
+from tests.processes import reap, start_bot, stopped_by_sigterm
 from tests.slack_requests import global_shortcut
 
 pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
@@ -76,12 +76,9 @@ async def test_slash_command_and_shortcut_over_socket_mode(
         await slack.wait_until(lambda: len(slack.socket_acks) == 2)
         assert [a["envelope_id"] for a in slack.socket_acks] == ["env-1", "env-2"]
 
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await stopped_by_sigterm(process) == 0
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
 
 
 async def test_a_drop_over_socket_mode_is_planned_once_however_often_it_arrives(
