@@ -159,7 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if value == EXAMPLE_VALUES.get(name):
             if not required:  # unused in this mode (a signing secret in Socket Mode): harmless
                 return None
-            problems.append(f"{name} is still the example value from .env.example")
+            problems.append(f"{name} is still the example value from .env.example{why}")
             return value
         if prefix and not value.startswith(prefix):
             problems.append(f"{name} must start with {prefix}")
