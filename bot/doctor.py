@@ -58,7 +58,8 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
         return [
             Finding(
                 False,
-                f"Slack could not be reached at {settings.slack_api_url} ({slack_error(exc)}).",
+                f"Slack could not be reached at {settings.slack_api_url} ({slack_error(exc)}): "
+                "check the network or a proxy, or SLACK_API_URL.",
             )
         ]
     if not identity.get("bot_id"):  # a user token: auth.test names no bot

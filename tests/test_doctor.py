@@ -164,7 +164,10 @@ async def test_a_hanging_slack_is_reported_within_seconds(
     status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
     assert time.monotonic() - started < 35
     assert status == 1
-    assert lines[0] == f"FIX Slack could not be reached at {slack.api_url} (timeout)."
+    assert lines[0] == (
+        f"FIX Slack could not be reached at {slack.api_url} (timeout): check the network or a "
+        "proxy, or SLACK_API_URL."
+    )
 
 
 @pytest.mark.parametrize(

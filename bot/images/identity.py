@@ -1,7 +1,7 @@
 """An image's identity: which picture it is, whatever its encoding or the URL it is served from.
 
 Undo, a resumed bulk line and the duplicate check ask "is this still our image?". A wrong "yes"
-overwrites someone's newer work, a wrong "no" costs a click, so three signals must all agree:
+overwrites someone's newer work, a wrong "no" costs a click, so four signals must all agree:
 - the exact pixel size of the original (Ecwid's metadata, or the header of the bytes sent);
 - a 64-bit difference hash of the brightness gradients (imagehash's `dhash`, computed with Pillow
   alone, bit for bit: see tests/unit/test_identity.py), which survives re-encoding and scaling;
