@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.records import UndoRecord, history_entry, record_of
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductRef, Requester, check_size
@@ -29,10 +28,10 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, ImageSlot, ImageUpload, StoreLanguages
 from bot.ecwid.store import StoreInfo
 from bot.flows.recognise import Recogniser
-from bot.flows.undo import UndoPlace, UndoRecord, change_key, record_of
+from bot.flows.undo import UndoPlace
 from bot.images.identity import NoIdentity
 from bot.images.probe import ImageProbe
-from bot.jobs.history import Action, Change, History
+from bot.jobs.history import Action, History
 
 log = logging.getLogger(__name__)
 
@@ -438,9 +437,7 @@ class GalleryFlow:
             except UserFacingError as exc:
                 log.info("gallery: a variation's image could not be kept: %s", exc)
         result = await self._ecwid.upload_image(slot, upload)
-        change = Change(
-            id=uuid.uuid4().hex,
-            at=time.time(),
+        change = history_entry(
             user_id=who.user_id,
             product_id=slot.product_id,
             slot="variation",
@@ -457,14 +454,12 @@ class GalleryFlow:
             alt_main=current.alt_main if current else None,
             alt_translated=current.alt_translated if current else (),
         )
-        record = record_of(change)
-        change = replace(change, change_key=change_key(record))
         try:
             await self._history.add(change, kept)
         except Exception as exc:
             log.warning("the copy is not in the history: %s", type(exc).__name__)
             return None
-        return record if current is None or kept is not None else None
+        return record_of(change) if current is None or kept is not None else None
 
     async def _remember(
         self,
@@ -485,9 +480,7 @@ class GalleryFlow:
                 before = (await self._recognise.of_bytes(kept)).text
             except NoIdentity:
                 before = None
-        change = Change(
-            id=uuid.uuid4().hex,
-            at=time.time(),
+        change = history_entry(
             user_id=who.user_id,
             product_id=gallery.product.id,
             slot="main" if image is not None and image.is_main else "gallery",
@@ -504,14 +497,12 @@ class GalleryFlow:
             alt_main=image.alt_main if image is not None else None,
             alt_translated=image.alt_translated if image is not None else (),
         )
-        record = record_of(change)
-        change = replace(change, change_key=change_key(record))
         try:
             await self._history.add(change, kept)
         except Exception as exc:
             log.warning("the gallery change is not in the history: %s", type(exc).__name__)
             return None
-        return record
+        return record_of(change)
 
 
 def _no_move(move: Move) -> str:

@@ -17,16 +17,20 @@ the claim is in the shared store, keyed by the change itself.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
-import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.records import (
+    UndoRecord,
+    change_key,
+    history_entry,
+    record_of,
+    url_fingerprint,
+)
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.client import EcwidClient
@@ -40,57 +44,6 @@ from bot.jobs.history import Action, Change, History
 from bot.jobs.store import JobStore, LineState, Outcome
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class UndoRecord:
-    """What one upload did, and what undoing it takes."""
-
-    slot: ImageSlot
-    new_image_id: int | None  # for the gallery: the image to remove
-    after: str | None  # the slot's image URL right after the upload (see url_fingerprint)
-    kept_file: str | None  # the kept copy of the previous image; None: there was no image
-    alt_main: str | None = None  # the previous image's alt text
-    alt_translated: tuple[tuple[str, str], ...] = ()
-    after_image: str | None = None  # the new image's Fingerprint (hex): what it shows
-    change_id: str | None = None  # its entry in the history
-    kept_in_store: bool = False  # the previous image's bytes are in the history, not the chat
-    before_image: str | None = None  # the previous image's Fingerprint (hex)
-    # The link the image was given by, when what it shows was not identified then (a bulk
-    # line by link): fetched and compared at undo.
-    after_link: str | None = None
-    # A gallery card's edit (reordered, removed, alt): undone from its entry in the history.
-    action: str | None = None
-    on_card: bool = False  # offered under a gallery card (its thread's parent): redrawn after
-    # The gallery image the change added, as found just now by what it shows (`compare`): where
-    # Ecwid serves it from. Never stored: gallery ids and URLs are read again before each undo.
-    found_url: str | None = None
-
-    @property
-    def had_previous(self) -> bool:
-        return self.kept_file is not None or self.kept_in_store
-
-
-def record_of(change: Change) -> UndoRecord:
-    """What undoing a change from the history takes."""
-    variation = change.variation_id if change.slot == "variation" else None
-    return UndoRecord(
-        slot=ImageSlot(change.product_id, change.slot, variation),
-        new_image_id=change.image_id,
-        after=change.after_url_fp,
-        kept_file=change.kept_file,
-        alt_main=change.alt_main,
-        alt_translated=change.alt_translated,
-        after_image=change.after_fp,
-        change_id=change.id,
-        # A replaced image with no copy kept: looked for in the store, not found, refused (an
-        # undo that deleted the slot's image instead would lose it).
-        kept_in_store=change.kept_in_store
-        or (change.action == Action.REPLACED and change.kept_file is None),
-        before_image=change.before_fp,
-        after_link=change.after_url,  # None: sent as bytes (Ecwid served its own URL at once)
-        action=str(change.action) if change.action in EDITS else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -143,27 +96,6 @@ STORE_AWAY = (
     "The bot's database could not be reached to check that nobody undid this already; nothing "
     "was changed. Try again in a minute."
 )
-
-
-EDITS = (Action.REORDERED, Action.REMOVED, Action.ALT)
-
-
-def change_key(record: UndoRecord) -> str:
-    """The change itself: its product, slot, and the image it put there (Ecwid's id for it,
-    and what it shows), whatever message or button undo is pressed on. A gallery card's edit
-    is named by its entry in the history."""
-    slot = record.slot
-    if record.action is not None and record.change_id is not None:
-        return f"{slot.product_id}/{record.action}/{record.change_id}"
-    image = record.after_image or record.after or "-"
-    return f"{slot.product_id}/{slot.kind}/{slot.variation_id or '-'}/{record.new_image_id or '-'}/{image}"[
-        :200
-    ]
-
-
-def url_fingerprint(url: str) -> str:
-    """A short stand-in for an image URL (which may be 2 KB long): enough to tell it changed."""
-    return hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
 class Shown(StrEnum):
@@ -474,9 +406,7 @@ class UndoFlow:
         try:
             original = await self._history.change(record.change_id) if record.change_id else None
             await self._history.add(
-                Change(
-                    id=uuid.uuid4().hex,
-                    at=time.time(),
+                history_entry(
                     user_id=user_id,
                     product_id=record.slot.product_id,
                     slot=record.slot.kind,

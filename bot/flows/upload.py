@@ -11,13 +11,13 @@ import contextlib
 import logging
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol
 from urllib.parse import unquote, urlsplit
 
+from bot.changes.records import UndoRecord, history_entry, url_fingerprint
 from bot.domain.advice import image_advice
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
@@ -44,7 +44,6 @@ from bot.ecwid.models import (
 )
 from bot.ecwid.store import StoreInfo
 from bot.flows.recognise import Recogniser, added_to_gallery
-from bot.flows.undo import UndoRecord, change_key, record_of, url_fingerprint
 from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePreparer, Prepared, sniff
 from bot.images.identity import NoIdentity
 from bot.images.probe import ImageInfo, ImageProbe, no_authorization
@@ -375,9 +374,7 @@ class UploadFlow:
             action = Action.ADDED
         else:
             action = Action.REPLACED if current is not None else Action.SET
-        change = Change(
-            id=uuid.uuid4().hex,
-            at=time.time(),
+        change = history_entry(
             user_id=user_id,
             product_id=slot.product_id,
             slot=slot.kind,
@@ -401,7 +398,6 @@ class UploadFlow:
             job_id=job[0] if job else None,
             line=job[1] if job else None,
         )
-        change = replace(change, change_key=change_key(record_of(change)))
         return change, data if job is not None else None
 
     async def image_fingerprint(self, request: UploadRequest, data: bytes | None) -> str | None:

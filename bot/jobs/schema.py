@@ -97,7 +97,7 @@ changes = Table(
     Column("after_fp", Text),
     Column("before_url", Text),  # where each was served (thumbnails, while they last)
     Column("after_url", Text),
-    Column("after_url_fp", String(20)),  # the URL right after the upload (bot.flows.undo)
+    Column("after_url_fp", String(20)),  # the URL right after the upload (bot.changes.records)
     Column("kept_file", String(32)),  # the previous image kept as a Slack file (single uploads)
     Column("kept_in_store", Boolean, nullable=False, server_default="0"),  # … in kept_images
     Column("alt_main", Text),  # the previous image's alt texts, to put back with it
@@ -105,7 +105,7 @@ changes = Table(
     Column("job_id", String(32)),  # the bulk job, and its line
     Column("line", Integer),
     Column("undo_of", String(32)),  # an undo: the change it undid
-    Column("change_key", String(200)),  # its key in undo_claims (bot.flows.undo.change_key)
+    Column("change_key", String(200)),  # its key in undo_claims (bot.changes.records.change_key)
     Column("outcome", String(16), nullable=False),
     Index("image_changes_by_product", "product_id", "at"),
     Index("image_changes_by_user", "user_id", "at"),

@@ -11,11 +11,11 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, SectionBlock
 
+from bot.changes.records import UndoRecord
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
 from bot.flows.gallery import Card
-from bot.flows.undo import UndoRecord
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 from bot.slack.notify import Notifier

@@ -3,8 +3,8 @@ characters; an image's identity rides along only where the history has no entry 
 
 from __future__ import annotations
 
+from bot.changes.records import UndoRecord
 from bot.ecwid.models import ImageSlot
-from bot.flows.undo import UndoRecord
 from bot.images.identity import Identity
 from bot.slack.views.upload_result import MAX_VALUE, decode, encode
 

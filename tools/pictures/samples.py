@@ -17,6 +17,7 @@ from typing import Any, Literal
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.changes.records import UndoRecord
 from bot.domain.bulk import BulkLine
 from bot.domain.requests import Draft, ProductSku, SharedFile, Size, UploadRequest, ValidationError
 from bot.ecwid.models import (
@@ -30,7 +31,6 @@ from bot.ecwid.models import (
     Variation,
 )
 from bot.flows.bulk_plan import Suggested, _Checked, _conversions, _copy_reads, _record
-from bot.flows.undo import UndoRecord
 from bot.flows.upload import Uploaded
 from bot.images.convert import Prepared
 from bot.images.probe import ImageInfo

@@ -27,8 +27,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.changes.records import record_of
 from bot.domain.requests import ProductId
-from bot.flows.undo import record_of
 from bot.jobs.history import Change
 from bot.jobs.store import Counts, Job
 from bot.slack import texts

@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.changes.records import UndoRecord
 from bot.ecwid.models import ImageSlot, Product
-from bot.flows.undo import UndoRecord
 from bot.flows.upload import Uploaded
 from bot.images.identity import Identity
 from bot.slack import texts

@@ -1,0 +1,69 @@
+"""The layers hold: each package imports only what its `__init__` allows, and the records a change
+leaves are built in bot/changes/ alone."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+
+# What each layer may import of the bot (its `__init__` says the same in words).
+MAY_IMPORT = {
+    "domain": set(),
+    "ecwid": {"domain", "config"},
+    "images": {"domain"},
+    "jobs": {"domain"},
+    "changes": {"domain", "ecwid", "images", "jobs"},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    """The bot's packages a module imports (`bot.ecwid.client` → `ecwid`)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        found |= {n.split(".")[1] for n in names if n.startswith("bot.") and n.count(".") >= 1}
+    return found
+
+
+@pytest.mark.parametrize("layer", sorted(MAY_IMPORT))
+def test_a_layer_imports_only_what_it_may(layer: str) -> None:
+    wrong = {
+        f"{path.relative_to(BOT)} imports bot.{name}"
+        for path in (BOT / layer).rglob("*.py")
+        for name in imports_of(path) - MAY_IMPORT[layer] - {layer}
+    }
+    assert sorted(wrong) == []
+
+
+def constructions(name: str) -> list[str]:
+    """Every place outside bot/changes/ that calls `name(…)` itself."""
+    places = []
+    for path in sorted(BOT.rglob("*.py")):
+        if path.is_relative_to(BOT / "changes"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+                places.append(str(path.relative_to(BOT)))
+    return places
+
+
+def test_only_bot_changes_builds_history_entries() -> None:
+    # bot/jobs/history.py reads them back from their rows.
+    assert constructions("Change") == ["jobs/history.py"]
+
+
+def test_undo_records_are_built_in_bot_changes_but_where_they_have_not_moved_yet() -> None:
+    """#35 moves the rest behind ChangeRunner; a new place must not appear meanwhile."""
+    assert constructions("UndoRecord") == [
+        "flows/upload.py",  # a single upload's, from its read-back (to move: ChangeRunner.apply)
+        "flows/upload.py",
+        "slack/views/upload_result.py",  # the Undo button's value, decoded
+    ]
