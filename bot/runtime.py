@@ -13,6 +13,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from bot.changes.events import ChangeEvents
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
@@ -114,11 +115,20 @@ class Runtime:
         recognise = Recogniser(probe, images)
         kept = History(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)
+        events = ChangeEvents()
         uploads = UploadFlow(
-            ecwid, store, probe, files, SlackUploadReport(slack, notifier), images, kept, recognise
+            ecwid,
+            store,
+            probe,
+            files,
+            SlackUploadReport(slack, notifier),
+            images,
+            kept,
+            recognise,
+            events,
         )
         undos = UndoFlow(
-            ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept, recognise
+            ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept, recognise, events
         )
         access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
@@ -129,11 +139,11 @@ class Runtime:
             report=SlackHistoryReport(slack, notifier, settings, access, kept, database),
             retention=retention,
         )
-        uploads.on_change = undos.on_change = history.changed
+        events.on_person_changed(history.changed)
         gallery = GalleryFlow(
             ecwid, store, probe, kept, SlackGalleryReport(slack, notifier), recognise
         )
-        undos.on_card_undone = gallery.card_undone
+        events.on_card_undone(gallery.card_undone)
 
         async def after_job(job: Job) -> None:
             await history.prune_quietly()  # the kept copies just grew

@@ -45,6 +45,18 @@ class UndoRecord:
         return self.kept_file is not None or self.kept_in_store
 
 
+@dataclass(frozen=True)
+class UndoPlace:
+    """Where the upload was reported (the message with the button), to report the undo there."""
+
+    channel_id: str  # "" when it is not known (the change is not in the history)
+    message_ts: str
+    thread_ts: str | None
+    # The message pressed, as the chat has it now, for the reporter to update; None when the
+    # press came from the history or the App Home: nothing there is updated.
+    message: object = None
+
+
 def record_of(change: Change) -> UndoRecord:
     """What undoing a change from the history takes."""
     variation = change.variation_id if change.slot == "variation" else None

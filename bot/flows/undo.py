@@ -19,12 +19,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.events import ChangeEvents
 from bot.changes.records import (
+    UndoPlace,
     UndoRecord,
     change_key,
     history_entry,
@@ -44,18 +45,6 @@ from bot.jobs.history import Action, Change, History
 from bot.jobs.store import JobStore, LineState, Outcome
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class UndoPlace:
-    """Where the upload was reported (the message with the button), to report the undo there."""
-
-    channel_id: str  # "" when it is not known (the change is not in the history)
-    message_ts: str
-    thread_ts: str | None
-    # The message pressed, as the chat has it now, for the reporter to update; None when the
-    # press came from the history or the App Home: nothing there is updated.
-    message: object = None
 
 
 COPY_GONE = (
@@ -130,7 +119,9 @@ class UndoFlow:
         report: UndoReport,
         history: History,
         recognise: Recogniser,
+        events: ChangeEvents,
     ) -> None:
+        self._events = events
         self._recognise = recognise
         self._ecwid = ecwid
         self._files = files
@@ -138,9 +129,6 @@ class UndoFlow:
         self._claims = claims
         self._report = report
         self._history = history
-        self.on_change: Callable[[str], None] | None = None  # the person's changes moved on
-        # A change undone from under a gallery card: the card is redrawn (bot.flows.gallery).
-        self.on_card_undone: Callable[[UndoRecord, UndoPlace], Awaitable[None]] | None = None
 
     async def run(self, record: UndoRecord, who: Requester, place: UndoPlace | None) -> None:
         """Carry one press to its single answer; never raises. A change is undone once,
@@ -153,8 +141,7 @@ class UndoFlow:
         try:
             await self._run(record, who, place)
         finally:
-            if self.on_change is not None:
-                self.on_change(who.user_id)
+            self._events.person_changed(who.user_id)
 
     async def _authoritative(self, record: UndoRecord) -> UndoRecord:
         """The change as the history has it (a button carries only what fits in its value);
@@ -211,8 +198,8 @@ class UndoFlow:
             await self._remember(record, who.user_id, place.channel_id, place.message_ts, place)
             outcome = "undone"
             await self._report.undone(who, place, record, warning)
-            if record.on_card and self.on_card_undone is not None:
-                await self.on_card_undone(record, place)
+            if record.on_card:  # undone from under a gallery card: the card is drawn again
+                await self._events.card_undone(record, place)
         except UserFacingError as exc:
             outcome = "failed"
             await self._report.failed(who, exc)

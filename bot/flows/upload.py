@@ -11,12 +11,13 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol
 from urllib.parse import unquote, urlsplit
 
+from bot.changes.events import ChangeEvents
 from bot.changes.records import UndoRecord, history_entry, url_fingerprint
 from bot.domain.advice import image_advice
 from bot.domain.errors import UserFacingError
@@ -150,7 +151,9 @@ class UploadFlow:
         images: ImagePreparer,
         history: History,
         recognise: Recogniser,
+        events: ChangeEvents,
     ) -> None:
+        self._events = events
         self._history = history
         self._recognise = recognise
         self._ecwid = ecwid
@@ -160,7 +163,6 @@ class UploadFlow:
         self._report = report
         self._images = images
         self._reading = asyncio.Semaphore(FILES_AT_ONCE)
-        self.on_change: Callable[[str], None] | None = None  # the person changed an image
 
     @property
     def ecwid(self) -> EcwidClient:
@@ -188,8 +190,8 @@ class UploadFlow:
             log.exception("upload flow failed unexpectedly")
             await self._report.failed_unexpectedly(who)
         finally:
-            if outcome.name.startswith("uploaded") and self.on_change is not None:
-                self.on_change(who.user_id)
+            if outcome.name.startswith("uploaded"):
+                self._events.person_changed(who.user_id)
             log.info(
                 "upload user=%s channel=%s product=%s slot=%s outcome=%s ecwid_status=%s "
                 "duration_ms=%d",

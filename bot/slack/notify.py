@@ -13,14 +13,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.changes.records import UndoRecord
+from bot.changes.records import UndoPlace, UndoRecord
 from bot.domain.bulk import PLAN_COLUMNS, report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
 from bot.flows.bulk_report import CopyRoom, Progress
 from bot.flows.drops import HOLD_SECONDS
-from bot.flows.undo import UndoPlace
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.images.probe import ImageInfo
 from bot.jobs.store import Counts, Job, Line

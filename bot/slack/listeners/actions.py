@@ -8,8 +8,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.changes.records import UndoPlace
 from bot.domain.requests import Requester
-from bot.flows.undo import UndoPlace
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.views.bulk_message import (
