@@ -16,6 +16,7 @@ from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
+from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
 from bot.slack.views import bulk_form
 from bot.slack.views import upload_form as form
@@ -28,13 +29,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     _register_access(app, runtime)
 
 
-def requester_of(body: dict[str, Any]) -> Requester | None:
-    """Who sent a command or an interaction payload, and where they can be answered."""
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    if not user:
-        return None
-    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
-    return Requester(user_id=user, channel_id=channel, response_url=body.get("response_url"))
+def _requester(body: dict[str, Any]) -> Requester | None:
+    """Who sent a payload; None for one with no user (an event the bot does not answer)."""
+    return requester_of(body) if user_of(body) else None
 
 
 def _register_retries_and_errors(app: AsyncApp, runtime: Runtime) -> None:
@@ -57,7 +54,7 @@ def _register_retries_and_errors(app: AsyncApp, runtime: Runtime) -> None:
         # Answer only a request known to be Slack's: its response_url and user are then real.
         # (The HTTP server refuses unverified ones before Bolt; this keeps it so.)
         trusted = request.mode == "socket_mode" or request.context.get(VERIFIED) is True
-        who = requester_of(body) if trusted else None
+        who = _requester(body) if trusted else None
         if who is not None:
             await runtime.notifier.tell(who, texts.unexpected_failure())
 
@@ -79,7 +76,7 @@ def _register_access(app: AsyncApp, runtime: Runtime) -> None:
     async def enforce_access(
         body: dict[str, Any], ack: AsyncAck, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        who = requester_of(body)
+        who = _requester(body)
         if who is None:  # not a person's request (e.g. an event): nothing to check
             return await next()
         channel = _channel(body)

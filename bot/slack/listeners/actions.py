@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.changes.records import UndoPlace
-from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.requester import requester_of
 from bot.slack.views.bulk_message import (
     CANCEL_ACTION,
     INCLUDE_DUPLICATES_ACTION,
@@ -33,9 +33,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         message = body.get("message") or {}
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        who = Requester(
-            user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
-        )
+        who = requester_of(body, channel=channel)
         # Pressed in the App Home (a view) or in a private history (an ephemeral message).
         elsewhere = container.get("type") == "view" or bool(container.get("is_ephemeral"))
         if record is not None and elsewhere and record.change_id is None:
@@ -87,9 +85,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         job_id, _, number = str(action.get("value") or "").partition(":")
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        who = Requester(
-            user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
-        )
+        who = requester_of(body, channel=channel)
         if not (job_id.isalnum() and len(job_id) == 32 and number.isdigit()):
             await runtime.notifier.tell(who, texts.bulk_notice("not_found"))
             return
@@ -102,9 +98,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         job_id = str(action.get("value") or "")
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        who = Requester(
-            user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
-        )
+        who = requester_of(body, channel=channel)
         if not (job_id.isalnum() and len(job_id) == 32):
             log.warning("bulk: a button value the bot did not write")
             await runtime.notifier.tell(who, texts.bulk_notice("not_found"))

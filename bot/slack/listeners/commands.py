@@ -15,9 +15,10 @@ from bot.domain.grammar import (
     HistoryCommand,
     parse_command,
 )
-from bot.domain.requests import Draft, Requester, ValidationError
+from bot.domain.requests import Draft, ValidationError
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.requester import requester_of
 
 COMMAND = "/ecwid-image"
 
@@ -33,11 +34,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if isinstance(parsed, HelpCommand):
             await ack(response_type="ephemeral", text=texts.usage())
             return
-        who = Requester(
-            user_id=command["user_id"],
-            channel_id=command["channel_id"],
-            response_url=command.get("response_url"),
-        )
+        who = requester_of(command)
         if isinstance(parsed, BulkCommand):
             await ack()
             await runtime.forms.open_bulk_form(trigger_id=command["trigger_id"], who=who)

@@ -14,6 +14,7 @@ from bot.domain.requests import Requester
 from bot.flows.gallery import Card, Move
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.requester import requester_of
 from bot.slack.views import gallery_card as views
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,7 @@ def _pressed(body: dict[str, Any]) -> tuple[views.Pressed | None, Card | None, R
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts")
     card = Card(channel, ts) if channel and ts else None
-    who = Requester(
-        user_id=body["user"]["id"], channel_id=channel, response_url=body.get("response_url")
-    )
+    who = requester_of(body, channel=channel)
     return pressed, card, who
 
 
@@ -89,15 +88,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             body.get("channel") or {}
         ).get("id")
         if found is None:
-            who = Requester(user_id=body["user"]["id"], channel_id=channel)
-            await refuse(who)
+            await refuse(requester_of(body, channel=channel, answer_by_url=False))
             return
         pressed, card = found
-        who = Requester(
-            user_id=body["user"]["id"],
-            channel_id=channel or card.channel_id,
-            response_url=body.get("response_url"),
-        )
+        who = requester_of(body, channel=channel or card.channel_id)
         runtime.workers.submit(
             lambda: runtime.gallery.delete(
                 who,
@@ -121,7 +115,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        who = Requester(user_id=body["user"]["id"], channel_id=card.channel_id)
+        who = requester_of(body, channel=card.channel_id)
         runtime.workers.submit(
             lambda: runtime.gallery.set_alt(
                 who, card, pressed.product_id, pressed.image_id, pressed.signature, alt
@@ -140,7 +134,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(response_action="errors", errors={views.VARIATIONS: texts.FIELD_VARIATIONS})
             return
         await ack()
-        who = Requester(user_id=body["user"]["id"], channel_id=card.channel_id)
+        who = requester_of(body, channel=card.channel_id)
         runtime.workers.submit(
             lambda: runtime.gallery.copy_to_variations(
                 who, card, pressed.product_id, pressed.image_id, pressed.signature, chosen

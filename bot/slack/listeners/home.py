@@ -10,12 +10,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain.requests import Draft, Requester
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.requester import requester_of
 from bot.slack.views import history as views
 from bot.slack.views.upload_form import PRODUCT
 
 
 def _who(body: dict[str, Any]) -> Requester:
-    return Requester(user_id=body["user"]["id"], channel_id=None)
+    return requester_of(body, channel=None)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -58,7 +59,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         await ack()
         product, channel = chosen
-        who = Requester(user_id=body["user"]["id"], channel_id=channel)
+        who = requester_of(body, channel=channel)
         runtime.workers.submit(lambda: runtime.gallery.show(who, product))
 
     @app.view_submission(views.HISTORY_FORM)

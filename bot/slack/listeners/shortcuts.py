@@ -9,10 +9,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.grammar import products_named
-from bot.domain.requests import Draft, Requester, ValidationError, check_image_url
+from bot.domain.requests import Draft, ValidationError, check_image_url
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.files import image_files
+from bot.slack.requester import requester_of
 
 GLOBAL_SHORTCUT = "upload_product_image"
 MESSAGE_SHORTCUT = "use_as_product_image"
@@ -77,7 +78,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.shortcut(GLOBAL_SHORTCUT)
     async def upload_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
-        who = Requester(user_id=shortcut["user"]["id"], channel_id=None)
+        who = requester_of(shortcut, channel=None)
         await runtime.forms.open_upload_form(
             trigger_id=shortcut["trigger_id"], who=who, draft=Draft()
         )
@@ -88,11 +89,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         message = shortcut.get("message") or {}
         files = image_files(message.get("files"))
         link, is_image = image_link(message)
-        who = Requester(
-            user_id=shortcut["user"]["id"],
-            channel_id=(shortcut.get("channel") or {}).get("id"),
-            response_url=shortcut.get("response_url"),
-        )
+        who = requester_of(shortcut)
         if files:  # files take precedence over links in the text
             link, note = None, None
         elif link is None:
@@ -117,11 +114,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         message = shortcut.get("message") or {}
         files = image_files(message.get("files"))
         channel = (shortcut.get("channel") or {}).get("id")
-        who = Requester(
-            user_id=shortcut["user"]["id"],
-            channel_id=channel,
-            response_url=shortcut.get("response_url"),
-        )
+        who = requester_of(shortcut, channel=channel)
         if not files:
             await runtime.notifier.tell(who, texts.bulk_no_files())
             return
@@ -137,10 +130,6 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def manage_gallery(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
         message = shortcut.get("message") or {}
-        who = Requester(
-            user_id=shortcut["user"]["id"],
-            channel_id=(shortcut.get("channel") or {}).get("id"),
-            response_url=shortcut.get("response_url"),
-        )
+        who = requester_of(shortcut)
         named = products_named(str(message.get("text") or ""))
         runtime.workers.submit(lambda: runtime.gallery.show_named(who, named))

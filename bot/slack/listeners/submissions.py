@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.requester import requester_of
 from bot.slack.views import bulk_form
 from bot.slack.views import upload_form as form
 
@@ -27,7 +27,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not runtime.workers.accepting:
             await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
             return
-        who = Requester(user_id=body["user"]["id"], channel_id=submission.channel_id)
+        who = requester_of(body, channel=submission.channel_id)
         runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))
         await ack()
 
@@ -42,7 +42,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not runtime.workers.accepting:
             await ack(response_action="errors", errors={bulk_form.LINES: texts.restarting()})
             return
-        who = Requester(user_id=body["user"]["id"], channel_id=submission.channel_id)
+        who = requester_of(body, channel=submission.channel_id)
         channel, lines, csv_file = submission.channel_id, submission.lines, submission.csv_file
         if lines is not None:
             runtime.workers.submit(lambda: runtime.bulk.plan_lines(who, channel, lines))
