@@ -6,7 +6,7 @@ import os
 import re
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from dotenv import find_dotenv, load_dotenv
@@ -136,157 +136,221 @@ def _http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and check every setting; raise ConfigError naming all the bad ones at once."""
-    env_file: str | None = None
-    if environ is None:
-        # .env in the working directory (or above); real environment variables win over it
-        env_file = find_dotenv(usecwd=True) or None
-        if env_file:
-            load_dotenv(env_file, override=False)
-        environ = os.environ
-    env = {k: v.strip() for k, v in environ.items()}
-    problems: list[str] = []
+@dataclass
+class _Env:
+    """The environment's values, stripped, and the problems found reading them, in the order
+    found: the error message lists them in that order."""
+
+    values: dict[str, str]
+    problems: list[str] = field(default_factory=list)
 
     def text(
-        name: str, *, prefix: str | None = None, required: bool = True, why: str = ""
+        self, name: str, *, prefix: str | None = None, required: bool = True, why: str = ""
     ) -> str | None:
-        value = env.get(name) or None
+        value = self.values.get(name) or None
         if value is None:
             if required:
-                problems.append(f"{name} is missing{why}")
+                self.problems.append(f"{name} is missing{why}")
             return None
         if value == EXAMPLE_VALUES.get(name):
             if not required:  # unused in this mode (a signing secret in Socket Mode): harmless
                 return None
-            problems.append(f"{name} is still the example value from .env.example{why}")
+            self.problems.append(f"{name} is still the example value from .env.example{why}")
             return value
         if prefix and not value.startswith(prefix):
-            problems.append(f"{name} must start with {prefix}")
+            self.problems.append(f"{name} must start with {prefix}")
         return value
 
-    def url(name: str, default: str) -> str:
-        value = env.get(name) or default
+    def url(self, name: str, default: str) -> str:
+        value = self.values.get(name) or default
         if not _http_url(value):
-            problems.append(f"{name} must be an http(s) URL")
+            self.problems.append(f"{name} must be an http(s) URL")
         return value
 
     def number(
-        name: str, default: str, kind: type[int] | type[float], low: float, high: float
+        self, name: str, default: str, kind: type[int] | type[float], low: float, high: float
     ) -> float:
-        raw = env.get(name) or default
+        raw = self.values.get(name) or default
         try:
             value: float | None = kind(raw)
         except ValueError:
             value = None
         if value is None or not low <= value <= high:
-            problems.append(f"{name} must be a number from {low:g} to {high:g}")
+            self.problems.append(f"{name} must be a number from {low:g} to {high:g}")
             return kind(default)
         return value
 
-    bot_token = text("SLACK_BOT_TOKEN", prefix="xoxb-")
-    app_token = text("SLACK_APP_TOKEN", prefix="xapp-", required=False)
-    signing_secret = text(
-        "SLACK_SIGNING_SECRET",
-        required=app_token is None,
-        why=" (HTTP mode needs it; or set SLACK_APP_TOKEN to use Socket Mode)",
-    )
-    slack_api_url = url("SLACK_API_URL", "https://slack.com/api/")
-    store_id = text("ECWID_STORE_ID")
-    if (
-        store_id is not None
-        and store_id != EXAMPLE_VALUES["ECWID_STORE_ID"]
-        and not (store_id.isascii() and store_id.isdigit() and len(store_id) <= 12)
-    ):
-        problems.append("ECWID_STORE_ID must be the store's number")
-    ecwid_token = text("ECWID_TOKEN", prefix="secret_")
-    ecwid_api_url = url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
-    timeout = number("ECWID_TIMEOUT_SECONDS", "10", float, 0.1, 120)
-    port = number("PORT", "3000", int, 1, 65535)
-
-    def ids(name: str, prefixes: str) -> frozenset[str]:
-        values = frozenset(v.strip() for v in env.get(name, "").split(",") if v.strip())
+    def ids(self, name: str, prefixes: str) -> frozenset[str]:
+        values = frozenset(v.strip() for v in self.values.get(name, "").split(",") if v.strip())
         if any(not re.fullmatch(f"[{prefixes}][A-Z0-9]{{2,}}", v) for v in values):
             starts = (
                 " or ".join(prefixes)
                 if len(prefixes) < 3
                 else ", ".join(prefixes[:-1]) + f" or {prefixes[-1]}"
             )
-            problems.append(f"{name} must be comma-separated Slack ids starting with {starts}")
+            self.problems.append(f"{name} must be comma-separated Slack ids starting with {starts}")
         return values
 
-    users = ids("ALLOWED_USERS", "UW")
-    usergroups = ids("ALLOWED_USERGROUPS", "S")
-    channels = ids("ALLOWED_CHANNELS", "CGD")
-
-    def flag(name: str) -> bool:
-        value = env.get(name, "false").lower()
+    def flag(self, name: str) -> bool:
+        value = self.values.get(name, "false").lower()
         if value not in ("true", "false", "1", "0", "yes", "no", ""):
-            problems.append(f"{name} must be true or false")
+            self.problems.append(f"{name} must be true or false")
         return value in ("true", "1", "yes")
 
-    allow_private = flag("PROBE_ALLOW_PRIVATE_NETWORKS")
 
-    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+def _slack(env: _Env) -> tuple[str, str | None, str | None, str]:
+    """The bot token, the signing secret, the app token and the API URL."""
+    bot_token = env.text("SLACK_BOT_TOKEN", prefix="xoxb-")
+    app_token = env.text("SLACK_APP_TOKEN", prefix="xapp-", required=False)
+    signing_secret = env.text(
+        "SLACK_SIGNING_SECRET",
+        required=app_token is None,
+        why=" (HTTP mode needs it; or set SLACK_APP_TOKEN to use Socket Mode)",
+    )
+    api_url = env.url("SLACK_API_URL", "https://slack.com/api/")
+    # slack-sdk joins base URL and method name as plain strings
+    return bot_token or "", signing_secret, app_token, api_url.rstrip("/") + "/"
+
+
+def _ecwid(env: _Env) -> tuple[int, str, str, float]:
+    """The store's number, the token, the API URL and the timeout of one call."""
+    store_id = env.text("ECWID_STORE_ID") or ""
+    is_number = store_id.isascii() and store_id.isdigit() and len(store_id) <= 12
+    # missing or the example value: text() said so already
+    if store_id not in ("", EXAMPLE_VALUES["ECWID_STORE_ID"]) and not is_number:
+        env.problems.append("ECWID_STORE_ID must be the store's number")
+    token = env.text("ECWID_TOKEN", prefix="secret_")
+    api_url = env.url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
+    timeout = env.number("ECWID_TIMEOUT_SECONDS", "10", float, 0.1, 120)
+    return int(store_id) if is_number else 0, token or "", api_url.rstrip("/"), timeout
+
+
+def _access(env: _Env) -> tuple[frozenset[str], frozenset[str], frozenset[str], bool]:
+    """Who may use the bot, where, and whether an image fetch may reach private networks."""
+    users = env.ids("ALLOWED_USERS", "UW")
+    usergroups = env.ids("ALLOWED_USERGROUPS", "S")
+    channels = env.ids("ALLOWED_CHANNELS", "CGD")
+    return users, usergroups, channels, env.flag("PROBE_ALLOW_PRIVATE_NETWORKS")
+
+
+def _logging_and_tls(env: _Env) -> tuple[str, str | None]:
+    """The log level, and an extra CA bundle, checked by loading it."""
+    log_level = (env.values.get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
-        problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
-    ssl_cert_file = env.get("SSL_CERT_FILE") or None
+        env.problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    ssl_cert_file = env.values.get("SSL_CERT_FILE") or None
     if ssl_cert_file is not None:
         try:
             ssl.create_default_context().load_verify_locations(cafile=ssl_cert_file)
         except (OSError, ssl.SSLError, ValueError):
-            problems.append("SSL_CERT_FILE must name a readable file of PEM certificates")
+            env.problems.append("SSL_CERT_FILE must name a readable file of PEM certificates")
+    return log_level, ssl_cert_file
 
+
+def _ecwid_rate_limit(env: _Env) -> RateLimit:
+    """How many calls to Ecwid in how many seconds."""
     try:
-        rate_limit = RateLimit.parse(env.get("ECWID_RATE_LIMIT") or "600/60")
+        return RateLimit.parse(env.values.get("ECWID_RATE_LIMIT") or "600/60")
     except ValueError:
-        problems.append("ECWID_RATE_LIMIT must be calls/seconds, e.g. 600/60")
-        rate_limit = ECWID_LIMIT
+        env.problems.append("ECWID_RATE_LIMIT must be calls/seconds, e.g. 600/60")
+        return ECWID_LIMIT
+
+
+def _storage(env: _Env) -> tuple[str, float]:
+    """Where bulk jobs are kept, and how long one stays with a process that went silent."""
     database = DEFAULT_DATABASE_URL
-    if env.get("DATABASE_URL"):
-        database = database_url(env["DATABASE_URL"]) or ""
+    if env.values.get("DATABASE_URL"):
+        database = database_url(env.values["DATABASE_URL"]) or ""
         if not database:  # the value itself may hold a password: it is not repeated
-            problems.append(
+            env.problems.append(
                 "DATABASE_URL must be a postgres://, postgresql:// or sqlite:/// URL, with a "
                 "host and a port of 1–65535 for PostgreSQL"
             )
-    lease = number("BULK_LEASE_SECONDS", "30", float, 1, 600)
-    keep_metadata = flag("KEEP_IMAGE_METADATA")
+    return database, env.number("BULK_LEASE_SECONDS", "30", float, 1, 600)
+
+
+def _images(env: _Env) -> ImagePolicy:
+    """What a converted image keeps, and the sizes it is held to."""
+    keep_metadata = env.flag("KEEP_IMAGE_METADATA")
+    # no default size: unset, images keep theirs
     max_side = (
-        number("IMAGE_MAX_SIDE", "800", int, 100, 100_000) if env.get("IMAGE_MAX_SIDE") else 0
+        env.number("IMAGE_MAX_SIDE", "800", int, 100, 100_000)
+        if env.values.get("IMAGE_MAX_SIDE")
+        else 0
     )
-    megapixels = number("IMAGE_MAX_MEGAPIXELS", "50", int, 1, 1000)
-    min_side = number("IMAGE_MIN_SIDE", "800", int, 0, 100_000)
-    history_days = number("HISTORY_DAYS", "30", int, 1, 3650)
-    watch_channels = ids("WATCH_CHANNELS", "CG")
-    drop_group_seconds = number("DROP_GROUP_SECONDS", "10", float, 0.05, 300)
-    duplicate_lines = number("DUPLICATE_CHECK_MAX_LINES", "200", int, 0, 5000)
+    megapixels = env.number("IMAGE_MAX_MEGAPIXELS", "50", int, 1, 1000)
+    min_side = env.number("IMAGE_MIN_SIDE", "800", int, 0, 100_000)
+    return ImagePolicy(
+        keep_metadata=keep_metadata,
+        max_side=int(max_side) or None,
+        max_megapixels=int(megapixels),
+        min_side=int(min_side),
+    )
+
+
+def _drops(env: _Env) -> tuple[frozenset[str], float]:
+    """The drop zone's channels, and how long one person's messages there make one plan."""
+    channels = env.ids("WATCH_CHANNELS", "CG")
+    return channels, env.number("DROP_GROUP_SECONDS", "10", float, 0.05, 300)
+
+
+def _naming(env: _Env) -> NamingRules:
+    """The views a file name may say, and the pattern names are read with."""
     views = tuple(
-        v.strip().lower() for v in (env.get("FILENAME_VIEWS") or ",".join(DEFAULT_VIEWS)).split(",")
+        v.strip().lower()
+        for v in (env.values.get("FILENAME_VIEWS") or ",".join(DEFAULT_VIEWS)).split(",")
     )
     if not all(v.isascii() and v.isalpha() for v in views):
-        problems.append("FILENAME_VIEWS must be comma-separated words, e.g. front,back,side")
+        env.problems.append("FILENAME_VIEWS must be comma-separated words, e.g. front,back,side")
     pattern = None
-    if env.get("FILENAME_PATTERN"):
+    if env.values.get("FILENAME_PATTERN"):
         try:
-            pattern = compile_pattern(env["FILENAME_PATTERN"])
+            pattern = compile_pattern(env.values["FILENAME_PATTERN"])
         except ValueError as exc:
-            problems.append(f"FILENAME_PATTERN: {exc}")
-    history_max_mb = number("HISTORY_MAX_MB", "200", float, 0.01, 100_000)
+            env.problems.append(f"FILENAME_PATTERN: {exc}")
+    return NamingRules(views=views, pattern=pattern)
 
-    if problems:
+
+def _read_dotenv() -> str | None:
+    """Load .env from the working directory (or above), under the real environment, which wins
+    over it; its path, if there is one."""
+    env_file = find_dotenv(usecwd=True) or None
+    if env_file:
+        load_dotenv(env_file, override=False)
+    return env_file
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise ConfigError naming all the bad ones at once."""
+    env_file = _read_dotenv() if environ is None else None
+    env = _Env({k: v.strip() for k, v in (os.environ if environ is None else environ).items()})
+    # Problems are reported in the order read, kept from before this split: so PORT and the two
+    # history settings are read here, between the groups.
+    bot_token, signing_secret, app_token, slack_api_url = _slack(env)
+    store_id, ecwid_token, ecwid_api_url, timeout = _ecwid(env)
+    port = env.number("PORT", "3000", int, 1, 65535)
+    users, usergroups, channels, allow_private = _access(env)
+    log_level, ssl_cert_file = _logging_and_tls(env)
+    rate_limit = _ecwid_rate_limit(env)
+    database, lease = _storage(env)
+    images = _images(env)
+    history_days = env.number("HISTORY_DAYS", "30", int, 1, 3650)
+    watch_channels, drop_group_seconds = _drops(env)
+    duplicate_lines = env.number("DUPLICATE_CHECK_MAX_LINES", "200", int, 0, 5000)
+    naming = _naming(env)
+    history_max_mb = env.number("HISTORY_MAX_MB", "200", float, 0.01, 100_000)
+    if env.problems:
         raise ConfigError(
-            "Cannot start: " + "; ".join(problems) + ". See .env.example for every setting."
+            "Cannot start: " + "; ".join(env.problems) + ". See .env.example for every setting."
         )
     return Settings(
-        slack_bot_token=bot_token or "",
+        slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,
-        # slack-sdk joins base URL and method name as plain strings
-        slack_api_url=slack_api_url.rstrip("/") + "/",
-        ecwid_store_id=int(store_id or 0),
-        ecwid_token=ecwid_token or "",
-        ecwid_api_url=ecwid_api_url.rstrip("/"),
+        slack_api_url=slack_api_url,
+        ecwid_store_id=store_id,
+        ecwid_token=ecwid_token,
+        ecwid_api_url=ecwid_api_url,
         ecwid_timeout_seconds=float(timeout),
         port=int(port),
         allowed_users=users,
@@ -298,16 +362,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ecwid_rate_limit=rate_limit,
         database_url=database,
         bulk_lease_seconds=float(lease),
-        images=ImagePolicy(
-            keep_metadata=keep_metadata,
-            max_side=int(max_side) or None,
-            max_megapixels=int(megapixels),
-            min_side=int(min_side),
-        ),
+        images=images,
         history_days=int(history_days),
         watch_channels=watch_channels,
         drop_group_seconds=float(drop_group_seconds),
-        naming=NamingRules(views=views, pattern=pattern),
+        naming=naming,
         duplicate_check_max_lines=int(duplicate_lines),
         history_max_mb=float(history_max_mb),
         env_file=env_file,

@@ -144,20 +144,19 @@ def test_illustrative_commands_are_listed(command: Command) -> None:
 
 # --- settings ---------------------------------------------------------------------------------
 
-READERS = {"text", "url", "number", "ids", "flag", "get"}  # how load_settings reads a variable
+# How bot/config.py reads a variable: _Env's methods, and `get` on its values.
+READERS = {"text", "url", "number", "ids", "flag", "get"}
 
 
 def settings_in_code() -> dict[str, str | None]:
-    """Every variable `load_settings` reads, with its default where the call names one."""
+    """Every variable bot/config.py reads (in any function), with its default where the call
+    names one."""
     tree = ast.parse((ROOT / "bot" / "config.py").read_text(encoding="utf-8"))
-    load = next(
-        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "load_settings"
-    )
-    # `number("IMAGE_MAX_SIDE", …) if env.get("IMAGE_MAX_SIDE") else 0`: read only when set, so
-    # the default there is no default.
-    only_when_set = {id(n.body) for n in ast.walk(load) if isinstance(n, ast.IfExp)}
+    # `number("IMAGE_MAX_SIDE", …) if env.values.get("IMAGE_MAX_SIDE") else 0`: read only when
+    # set, so the default there is no default.
+    only_when_set = {id(n.body) for n in ast.walk(tree) if isinstance(n, ast.IfExp)}
     found: dict[str, str | None] = {}
-    for node in ast.walk(load):
+    for node in ast.walk(tree):
         name = default = None
         if isinstance(node, ast.Call):
             called = (
