@@ -55,9 +55,7 @@ class SlackGalleryReport:
                 break
             ts = response.get("ts")
             return Card(who.channel_id, ts) if isinstance(ts, str) else None
-        await self._notifier.tell(
-            who, texts.bulk_notice("not_posted").replace("bulk upload", "gallery")
-        )
+        await self._notifier.tell(who, texts.gallery_not_posted())
         return None
 
     async def redraw(self, card: Card, gallery: Gallery, languages: StoreLanguages) -> None:

@@ -152,6 +152,20 @@ async def test_the_card_lists_the_images_main_first_with_their_alt_coverage(
     assert second["gallery_delete"]["confirm"]["text"]["text"].startswith("Delete image 2")
 
 
+async def test_a_card_the_bot_cannot_post_is_explained_privately(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    stocked(ecwid, images)
+    slack.errors["chat.postMessage"] = "not_in_channel"
+    slack.errors["chat.postEphemeral"] = "not_in_channel"
+    assert (await bot.command(f"gallery {PRODUCT}")).status_code == 200
+    await bot.idle()
+    assert [r["text"] for r in slack.responses] == [
+        ":warning: The gallery card could not be posted in this channel. Invite me here "
+        "(`/invite @Ecwid Image`) and try again."
+    ]
+
+
 async def test_make_main_sends_media_only_and_redraws_the_card_from_what_ecwid_says(
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
