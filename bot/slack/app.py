@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.runtime import Runtime
+from bot.slack import middleware
 from bot.slack.listeners import register_listeners
 
 
@@ -31,5 +32,8 @@ def build_app(runtime: Runtime) -> AsyncApp:
         # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
         request_verification_enabled=not settings.socket_mode,
     )
-    register_listeners(app, runtime)
+    # Middleware first, for every way in: the runtime is put in each request's context, Slack's
+    # retries are dropped, then access is checked.
+    middleware.register(app, runtime)
+    register_listeners(app)
     return app

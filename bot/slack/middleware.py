@@ -1,4 +1,5 @@
-"""Middleware for every way in, in order: Slack's retries are dropped, then access is checked;
+"""Middleware for every way in, in order: the runtime is put in the request's context (for the
+listeners: bot.slack.context), Slack's retries are dropped, then access is checked;
 and the error handler for whatever a listener did not expect: logged and answered, never silent.
 """
 
@@ -8,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -16,6 +17,7 @@ from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
+from bot.slack.context import put_runtime
 from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
 from bot.slack.views import bulk_form
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
+    _register_runtime(app, runtime)
     _register_retries_and_errors(app, runtime)
     _register_access(app, runtime)
 
@@ -32,6 +35,15 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 def _requester(body: dict[str, Any]) -> Requester | None:
     """Who sent a payload; None for one with no user (an event the bot does not answer)."""
     return requester_of(body) if user_of(body) else None
+
+
+def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
+    @app.middleware
+    async def provide_runtime(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        put_runtime(context, runtime)
+        return await next()
 
 
 def _register_retries_and_errors(app: AsyncApp, runtime: Runtime) -> None:

@@ -67,3 +67,35 @@ def test_undo_records_are_built_in_bot_changes_but_where_they_have_not_moved_yet
         "flows/upload.py",
         "slack/views/upload_result.py",  # the Undo button's value, decoded
     ]
+
+
+LISTENERS = sorted((BOT / "slack" / "listeners").glob("*.py"))
+
+
+def module_functions(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+@pytest.mark.parametrize("path", LISTENERS, ids=lambda path: path.name)
+def test_listeners_are_module_functions_registered_in_register(path: Path) -> None:
+    """#35: a listener is a module-level function that reaches the runtime through its `context`
+    (bot.slack.context.runtime_of); `register(app)` only hands it to Bolt, with no closure."""
+    nested = [
+        f"{path.name}: {node.name} inside {fn.name}"
+        for fn in module_functions(path)
+        if fn.name == "register"
+        for node in ast.walk(fn)
+        if isinstance(node, ast.AsyncFunctionDef)
+    ]
+    assert nested == []
+
+
+@pytest.mark.parametrize("path", LISTENERS, ids=lambda path: path.name)
+def test_listener_modules_functions_are_short(path: Path) -> None:
+    long = {
+        f"{path.name}: {fn.name}": fn.end_lineno - fn.lineno + 1
+        for fn in module_functions(path)
+        if fn.end_lineno is not None and fn.end_lineno - fn.lineno + 1 >= 60
+    }
+    assert long == {}

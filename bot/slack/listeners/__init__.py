@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
-from bot.slack import middleware
 from bot.slack.listeners import (
     actions,
     commands,
@@ -22,10 +20,11 @@ from bot.slack.listeners import (
 )
 
 
-def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
-    # Middleware first: Slack's retries are dropped, then access is checked, for every way in.
+def register_listeners(app: AsyncApp) -> None:
+    """Each module's listeners, after the middleware (bot.slack.middleware), in this order: Bolt
+    runs the first listener whose matcher fits. A listener reaches the runtime through its
+    `context` (bot.slack.context.runtime_of)."""
     for listeners in (
-        middleware,
         commands,
         shortcuts,
         submissions,
@@ -35,4 +34,4 @@ def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
         gallery,
         drops,
     ):
-        listeners.register(app, runtime)
+        listeners.register(app)

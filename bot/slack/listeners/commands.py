@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.grammar import (
     BulkCommand,
@@ -16,42 +16,45 @@ from bot.domain.grammar import (
     parse_command,
 )
 from bot.domain.requests import Draft, ValidationError
-from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.context import runtime_of
 from bot.slack.requester import requester_of
 
 COMMAND = "/ecwid-image"
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command(COMMAND)
-    async def ecwid_image(ack: AsyncAck, command: dict[str, Any]) -> None:
-        try:
-            parsed = parse_command(command.get("text") or "")
-        except ValidationError as problem:
-            await ack(response_type="ephemeral", text=texts.input_error(problem))
-            return
-        if isinstance(parsed, HelpCommand):
-            await ack(response_type="ephemeral", text=texts.usage())
-            return
-        who = requester_of(command)
-        if isinstance(parsed, BulkCommand):
-            await ack()
-            await runtime.forms.open_bulk_form(trigger_id=command["trigger_id"], who=who)
-            return
-        if isinstance(parsed, Draft):
-            await ack()
-            await runtime.forms.open_upload_form(
-                trigger_id=command["trigger_id"], who=who, draft=parsed
-            )
-            return
-        if not runtime.workers.accepting:
-            await ack(response_type="ephemeral", text=texts.restarting())
-            return
-        if isinstance(parsed, HistoryCommand):
-            runtime.workers.submit(lambda: runtime.history.product(who, parsed.product))
-        elif isinstance(parsed, GalleryCommand):
-            runtime.workers.submit(lambda: runtime.gallery.show(who, parsed.product))
-        else:
-            runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
+async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
+    runtime = runtime_of(context)
+    try:
+        parsed = parse_command(command.get("text") or "")
+    except ValidationError as problem:
+        await ack(response_type="ephemeral", text=texts.input_error(problem))
+        return
+    if isinstance(parsed, HelpCommand):
+        await ack(response_type="ephemeral", text=texts.usage())
+        return
+    who = requester_of(command)
+    if isinstance(parsed, BulkCommand):
         await ack()
+        await runtime.forms.open_bulk_form(trigger_id=command["trigger_id"], who=who)
+        return
+    if isinstance(parsed, Draft):
+        await ack()
+        await runtime.forms.open_upload_form(
+            trigger_id=command["trigger_id"], who=who, draft=parsed
+        )
+        return
+    if not runtime.workers.accepting:
+        await ack(response_type="ephemeral", text=texts.restarting())
+        return
+    if isinstance(parsed, HistoryCommand):
+        runtime.workers.submit(lambda: runtime.history.product(who, parsed.product))
+    elif isinstance(parsed, GalleryCommand):
+        runtime.workers.submit(lambda: runtime.gallery.show(who, parsed.product))
+    else:
+        runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
+    await ack()
+
+
+def register(app: AsyncApp) -> None:
+    app.command(COMMAND)(ecwid_image)

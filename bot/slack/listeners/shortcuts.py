@@ -6,12 +6,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.grammar import products_named
 from bot.domain.requests import Draft, ValidationError, check_image_url
-from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.context import runtime_of
 from bot.slack.files import image_files
 from bot.slack.requester import requester_of
 
@@ -74,62 +74,77 @@ def image_link(message: dict[str, Any]) -> tuple[str | None, bool]:
     return None, False
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.shortcut(GLOBAL_SHORTCUT)
-    async def upload_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
-        await ack()
-        who = requester_of(shortcut, channel=None)
-        await runtime.forms.open_upload_form(
-            trigger_id=shortcut["trigger_id"], who=who, draft=Draft()
+async def upload_product_image(
+    ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    who = requester_of(shortcut, channel=None)
+    await runtime_of(context).forms.open_upload_form(
+        trigger_id=shortcut["trigger_id"], who=who, draft=Draft()
+    )
+
+
+async def use_as_product_image(
+    ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    message = shortcut.get("message") or {}
+    files = image_files(message.get("files"))
+    link, is_image = image_link(message)
+    who = requester_of(shortcut)
+    if files:  # files take precedence over links in the text
+        link, note = None, None
+    elif link is None:
+        note = "That message has no image or https:// link: paste the image's link below."
+    elif not is_image:
+        note = (
+            "That message has no image, only the link below, which may be a web page: "
+            "check it, or paste the image's own link."
         )
+    else:
+        note = None
+    await runtime_of(context).forms.open_upload_form(
+        trigger_id=shortcut["trigger_id"],
+        who=who,
+        draft=Draft(image_url=link, files=files),
+        note=note,
+    )
 
-    @app.shortcut(MESSAGE_SHORTCUT)
-    async def use_as_product_image(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
-        await ack()
-        message = shortcut.get("message") or {}
-        files = image_files(message.get("files"))
-        link, is_image = image_link(message)
-        who = requester_of(shortcut)
-        if files:  # files take precedence over links in the text
-            link, note = None, None
-        elif link is None:
-            note = "That message has no image or https:// link: paste the image's link below."
-        elif not is_image:
-            note = (
-                "That message has no image, only the link below, which may be a web page: "
-                "check it, or paste the image's own link."
-            )
-        else:
-            note = None
-        await runtime.forms.open_upload_form(
-            trigger_id=shortcut["trigger_id"],
-            who=who,
-            draft=Draft(image_url=link, files=files),
-            note=note,
-        )
 
-    @app.shortcut(BULK_MESSAGE_SHORTCUT)
-    async def use_as_product_images(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
-        await ack()
-        message = shortcut.get("message") or {}
-        files = image_files(message.get("files"))
-        channel = (shortcut.get("channel") or {}).get("id")
-        who = requester_of(shortcut, channel=channel)
-        if not files:
-            await runtime.notifier.tell(who, texts.bulk_no_files())
-            return
-        if not channel:
-            await runtime.notifier.tell(who, texts.bulk_notice("not_posted"))
-            return
-        if not runtime.workers.accepting:
-            await runtime.notifier.tell(who, texts.restarting())
-            return
-        runtime.workers.submit(lambda: runtime.bulk.plan_files(who, channel, files))
+async def use_as_product_images(
+    ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    runtime = runtime_of(context)
+    message = shortcut.get("message") or {}
+    files = image_files(message.get("files"))
+    channel = (shortcut.get("channel") or {}).get("id")
+    who = requester_of(shortcut, channel=channel)
+    if not files:
+        await runtime.notifier.tell(who, texts.bulk_no_files())
+        return
+    if not channel:
+        await runtime.notifier.tell(who, texts.bulk_notice("not_posted"))
+        return
+    if not runtime.workers.accepting:
+        await runtime.notifier.tell(who, texts.restarting())
+        return
+    runtime.workers.submit(lambda: runtime.bulk.plan_files(who, channel, files))
 
-    @app.shortcut(GALLERY_SHORTCUT)
-    async def manage_gallery(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
-        await ack()
-        message = shortcut.get("message") or {}
-        who = requester_of(shortcut)
-        named = products_named(str(message.get("text") or ""))
-        runtime.workers.submit(lambda: runtime.gallery.show_named(who, named))
+
+async def manage_gallery(
+    ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    runtime = runtime_of(context)
+    message = shortcut.get("message") or {}
+    who = requester_of(shortcut)
+    named = products_named(str(message.get("text") or ""))
+    runtime.workers.submit(lambda: runtime.gallery.show_named(who, named))
+
+
+def register(app: AsyncApp) -> None:
+    app.shortcut(GLOBAL_SHORTCUT)(upload_product_image)
+    app.shortcut(MESSAGE_SHORTCUT)(use_as_product_image)
+    app.shortcut(BULK_MESSAGE_SHORTCUT)(use_as_product_images)
+    app.shortcut(GALLERY_SHORTCUT)(manage_gallery)

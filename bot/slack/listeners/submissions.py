@@ -5,47 +5,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.runtime import Runtime
 from bot.slack import texts
+from bot.slack.context import runtime_of
 from bot.slack.requester import requester_of
 from bot.slack.views import bulk_form
 from bot.slack.views import upload_form as form
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.view_submission(form.CALLBACK_ID)
-    async def upload_form_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        metadata = form.FormMetadata.load(view.get("private_metadata") or "")
-        submission = form.read_submission(view["state"]["values"], metadata)
-        if not isinstance(submission, form.Submission):
-            await ack(response_action="errors", errors=submission)
-            return
-        if not runtime.workers.accepting:
-            await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
-            return
-        who = requester_of(body, channel=submission.channel_id)
-        runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))
-        await ack()
+async def upload_form_submitted(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    runtime = runtime_of(context)
+    metadata = form.FormMetadata.load(view.get("private_metadata") or "")
+    submission = form.read_submission(view["state"]["values"], metadata)
+    if not isinstance(submission, form.Submission):
+        await ack(response_action="errors", errors=submission)
+        return
+    if not runtime.workers.accepting:
+        await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
+        return
+    who = requester_of(body, channel=submission.channel_id)
+    runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))
+    await ack()
 
-    @app.view_submission(bulk_form.CALLBACK_ID)
-    async def bulk_form_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        submission = bulk_form.read_bulk_submission(view["state"]["values"])
-        if not isinstance(submission, bulk_form.BulkSubmission):
-            await ack(response_action="errors", errors=submission)
-            return
-        if not runtime.workers.accepting:
-            await ack(response_action="errors", errors={bulk_form.LINES: texts.restarting()})
-            return
-        who = requester_of(body, channel=submission.channel_id)
-        channel, lines, csv_file = submission.channel_id, submission.lines, submission.csv_file
-        if lines is not None:
-            runtime.workers.submit(lambda: runtime.bulk.plan_lines(who, channel, lines))
-        elif csv_file is not None:
-            runtime.workers.submit(lambda: runtime.bulk.plan_csv(who, channel, csv_file))
-        await ack()
+
+async def bulk_form_submitted(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    runtime = runtime_of(context)
+    submission = bulk_form.read_bulk_submission(view["state"]["values"])
+    if not isinstance(submission, bulk_form.BulkSubmission):
+        await ack(response_action="errors", errors=submission)
+        return
+    if not runtime.workers.accepting:
+        await ack(response_action="errors", errors={bulk_form.LINES: texts.restarting()})
+        return
+    who = requester_of(body, channel=submission.channel_id)
+    channel, lines, csv_file = submission.channel_id, submission.lines, submission.csv_file
+    if lines is not None:
+        runtime.workers.submit(lambda: runtime.bulk.plan_lines(who, channel, lines))
+    elif csv_file is not None:
+        runtime.workers.submit(lambda: runtime.bulk.plan_csv(who, channel, csv_file))
+    await ack()
+
+
+def register(app: AsyncApp) -> None:
+    app.view_submission(form.CALLBACK_ID)(upload_form_submitted)
+    app.view_submission(bulk_form.CALLBACK_ID)(bulk_form_submitted)
