@@ -1,4 +1,18 @@
-"""Fixtures: the loopback Slack and Ecwid servers, and the bot serving HTTP on loopback."""
+"""Fixtures: the loopback Slack and Ecwid servers, and the bot serving HTTP on loopback; and the
+tiers. A test's folder says what it costs, and gives it the marker of that name:
+
+- `tests/unit/`: no I/O (no socket, no child process, no database; reading committed files is
+  fine): `pytest tests/unit` or `-m unit`.
+- `tests/integration/`: the bot in this one process, served on loopback, talking to the loopback
+  fakes (tests/fakes/), its job store a SQLite file: `pytest tests/integration` or
+  `-m integration`. The store tests parametrised over `database_url` run on PostgreSQL too: that
+  half is marked `slow` (it starts the server for the session, tests/postgres.py).
+- `tests/process/`: `python -m bot` and other child processes, PostgreSQL servers of their own,
+  `kill -9` and SIGTERM: `pytest tests/process` or `-m process`. Every one is marked `slow`.
+
+`slow` also marks unit and integration tests that wait out a fault or move a lot of bytes;
+`-m "not slow"` is the fast tier. The helpers at the top of tests/ serve every tier.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +30,24 @@ from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, environment, serving
 from tests.postgres import PostgresServer
+
+TIERS = ("unit", "integration", "process")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test gets the marker of its tier, from its folder; the process tier is `slow` too."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        path = item.path.resolve()
+        if not path.is_relative_to(tests):
+            continue
+        tier = path.relative_to(tests).parts[0]
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: a test lives in one of tests/{TIERS}")
+        item.add_marker(tier)
+        if tier == "process":
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

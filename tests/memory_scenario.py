@@ -3,7 +3,8 @@ would: four 49.9-megapixel RGBA PNGs dropped in a watched channel, a 16-bit TIFF
 and a link to each; then four 99-megapixel PNGs. The peaks of the bot's resident memory and of
 each conversion-pool worker's are read from /proc (VmHWM).
 
-Used by tests/test_input_bounds.py (a bound with a margin) and benchmarks/memory.py (the figures).
+Used by tests/process/test_input_bounds.py (a bound with a margin) and benchmarks/memory.py (the
+figures).
 """
 
 from __future__ import annotations

@@ -29,7 +29,12 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import serving
-from tests.listeners.test_history import byte_uploads_to, finished_job, undo_button, undo_report
+from tests.integration.listeners.test_history import (
+    byte_uploads_to,
+    finished_job,
+    undo_button,
+    undo_report,
+)
 
 MB = 1024 * 1024
 

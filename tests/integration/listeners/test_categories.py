@@ -10,7 +10,7 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
-from tests.listeners.test_undo import posted, press, reply_of
+from tests.integration.listeners.test_undo import posted, press, reply_of
 from tests.photos import webp_photo
 from tests.slack_requests import block_suggestion
 

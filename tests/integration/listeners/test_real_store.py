@@ -13,9 +13,9 @@ from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
-from tests.listeners.test_slack_files import METADATA, form
-from tests.listeners.test_undo import posted, reply_of, with_an_image
-from tests.listeners.test_undo import press as press_undo
+from tests.integration.listeners.test_slack_files import METADATA, form
+from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
+from tests.integration.listeners.test_undo import press as press_undo
 from tests.slack_requests import message_shortcut, view_submission
 
 PNG = image_bytes("PNG", 300, 200)

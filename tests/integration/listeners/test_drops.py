@@ -24,7 +24,7 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
-from tests.listeners.test_undo import blocks_of
+from tests.integration.listeners.test_undo import blocks_of
 
 WATCHED = "C123"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}  # Slack's retry headers

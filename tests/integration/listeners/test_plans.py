@@ -19,7 +19,7 @@ from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest
-from tests.listeners.test_drops import drop_bot, dropped, the_drop_plan
+from tests.integration.listeners.test_drops import drop_bot, dropped, the_drop_plan
 
 __all__ = ["drop_bot"]  # the drop zone's bot, a fixture
 

@@ -17,8 +17,8 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
-from tests.listeners.test_drops import drop_bot, dropped, the_drop_plan  # noqa: F401
-from tests.listeners.test_undo import blocks_of, posted, press, reply_of, with_an_image
+from tests.integration.listeners.test_drops import drop_bot, dropped, the_drop_plan  # noqa: F401
+from tests.integration.listeners.test_undo import blocks_of, posted, press, reply_of, with_an_image
 from tests.photos import encoded, flat, real_photo, recoloured
 
 CHANGED_SINCE = (

@@ -22,9 +22,9 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
-from tests.listeners.test_forms import METADATA, filled
-from tests.listeners.test_gallery import PRODUCT, menu_of, pressed, stocked, the_card
-from tests.listeners.test_undo import blocks_of, posted
+from tests.integration.listeners.test_forms import METADATA, filled
+from tests.integration.listeners.test_gallery import PRODUCT, menu_of, pressed, stocked, the_card
+from tests.integration.listeners.test_undo import blocks_of, posted
 from tests.slack_requests import view_submission
 
 # What alt text never carries, as the issue lists it.

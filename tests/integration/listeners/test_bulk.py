@@ -18,7 +18,6 @@ from types import FrameType
 import pytest
 
 from bot.config import Settings
-from bot.config import database_url as sqlalchemy_url
 from bot.domain import bulk
 from tests.bulk_helpers import (
     bulk_form_submission,
@@ -36,7 +35,6 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
-from tests.postgres import PostgresServer
 from tests.slack_requests import USER, message_shortcut
 
 
@@ -226,7 +224,7 @@ async def test_a_csv_file_with_bom_semicolons_and_any_header_case(
     assert (gallery.body["width"], gallery.body["height"]) == ("640", "480")  # read from it
 
 
-EXAMPLE_CSV = Path(__file__).parents[2] / "examples" / "bulk.csv"
+EXAMPLE_CSV = Path(__file__).parents[3] / "examples" / "bulk.csv"
 
 
 async def test_the_documented_example_csv_plans_and_uploads_every_line(
@@ -474,28 +472,6 @@ async def test_a_plan_with_many_problems_lists_them_all_in_its_thread(
     text = listed[0].params["text"]
     assert all(f"Line {n}: `{n} not-a-link`" in text for n in range(1, 26))
     assert ecwid.calls == []
-
-
-@pytest.mark.slow  # a PostgreSQL database of its own
-async def test_a_press_when_the_database_is_gone_is_answered_not_silent(
-    settings: Settings,
-    slack: FakeSlack,
-    ecwid: FakeEcwid,
-    images: FakeImageHost,
-    postgres: PostgresServer,
-) -> None:
-    url = postgres.new_database()
-    tuned = replace(settings, database_url=sqlalchemy_url(url) or "")
-    async with serving(tuned, slack) as bot:
-        await bot.interaction(bulk_form_submission("\n".join(lines_for(images, stock(ecwid, 2)))))
-        ts, job_id, _ = await the_plan(slack)
-        postgres.psql(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
-        await bot.interaction(press("bulk_start", job_id, ts))
-        answer = await slack.wait_for_call("chat.postEphemeral", timeout=15)
-    assert answer[0].params["text"] == (
-        ":x: The bot's database could not be reached, so nothing changed; try again in a minute."
-    )
-    assert uploaded_products(ecwid) == []
 
 
 @pytest.mark.slow  # waits out a fault for seconds

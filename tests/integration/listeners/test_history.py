@@ -25,8 +25,8 @@ from tests.fakes.ecwid_api import TOKEN, FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
-from tests.listeners.test_undo import blocks_of, posted, reply_of
-from tests.listeners.test_undo import press as thread_press
+from tests.integration.listeners.test_undo import blocks_of, posted, reply_of
+from tests.integration.listeners.test_undo import press as thread_press
 from tests.slack_requests import SIGNING_SECRET, TEAM, USER
 
 

@@ -1,4 +1,4 @@
-"""Settings: defaults, and one clear line naming every bad variable."""
+"""Settings: defaults, one clear line naming every bad variable, and .env.example's placeholders."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from bot.config import EXAMPLE_VALUES, ConfigError, load_settings
 from bot.images.convert import ImagePolicy
+from tests.processes import ROOT
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
@@ -121,3 +122,13 @@ def test_the_drop_zone_settings() -> None:
         "DROP_GROUP_SECONDS must be a number from 0.05 to 300. See .env.example for every "
         "setting."
     )
+
+
+def test_the_placeholders_known_to_the_bot_are_those_of_env_example() -> None:
+    example = {}
+    for raw in (ROOT / ".env.example").read_text().splitlines():
+        line = raw.lstrip("# ").strip()
+        if "=" in line and line.split("=", 1)[0] in EXAMPLE_VALUES:
+            name, value = line.split("=", 1)
+            example[name] = value
+    assert example == EXAMPLE_VALUES

@@ -17,7 +17,7 @@ from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
-from tests.listeners.test_undo import blocks_of, posted, press
+from tests.integration.listeners.test_undo import blocks_of, posted, press
 from tests.slack_requests import TEAM, USER, message_shortcut, view_submission
 
 PRODUCT = 777

@@ -9,7 +9,12 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
-from tests.listeners.test_slack_files import METADATA, form, open_from_message, thread_reply
+from tests.integration.listeners.test_slack_files import (
+    METADATA,
+    form,
+    open_from_message,
+    thread_reply,
+)
 from tests.slack_requests import SlackSender, message_shortcut, view_submission
 
 STUB = {"mode": "file_access", "file_access": "check_file_info"}

@@ -1,66 +1,17 @@
-"""The README and docs/ say what the code does: their commands run, their settings are the
-code's, their links and pictures exist, and the README stays short enough to follow.
-
-Every shell block in README.md and docs/ is marked on the line before it:
-- `<!-- runnable -->`: run here, from the repo root, offline; it must exit 0;
-- `<!-- runnable: ci -->`: README's test command, which CI runs verbatim (.ci/run);
-- `<!-- runnable: serves -->`: README's set-up-and-run command: its install steps are CI's own,
-  and the bot it starts is started here against the loopback fakes, up to /healthz and SIGTERM;
-- `<!-- illustrative -->`: not run (it needs real tokens, Heroku, a long time); listed by
-  `test_illustrative_commands_are_listed`, and a benchmark's flags are checked against its code.
-"""
+"""The README and docs/ say what the code does: their settings are the code's, their links and
+pictures exist, their shell blocks are marked (tests/doc_blocks.py; the commands are run by
+tests/process/test_doc_commands.py), and the README stays short enough to follow."""
 
 from __future__ import annotations
 
 import ast
-import os
 import re
-import shlex
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.fakes.ecwid_api import FakeEcwid
-from tests.fakes.image_host import TlsAuthority
-from tests.fakes.slack_api import FakeSlack
-from tests.harness import environment
-from tests.processes import ROOT, free_port, reap, start_bot, stopped_by_sigterm, wait_healthy
-
-README = ROOT / "README.md"
-DOCS = sorted((ROOT / "docs").rglob("*.md"))
-PAGES = [README, *DOCS]
-MARKERS = ("runnable", "runnable: ci", "runnable: serves", "illustrative")
-VENV_BIN = ".venv/bin/"
-
-
-@dataclass(frozen=True)
-class Command:
-    page: Path
-    marker: str
-    text: str
-
-    def __str__(self) -> str:
-        return f"{self.page.relative_to(ROOT)}: {self.text}"
-
-
-def shell_blocks() -> list[Command]:
-    """Every shell block of the README and docs/, with the marker on the line before it."""
-    found = []
-    for page in PAGES:
-        text = page.read_text(encoding="utf-8")
-        for block in re.finditer(
-            r"(?P<before>[^\n]*)\n```(?:sh|bash|shell|console)\n(.*?)\n```", text, re.S
-        ):
-            marker = re.fullmatch(r"<!-- (.+?) -->", block["before"].strip())
-            found.append(Command(page, marker[1] if marker else "", block[2].strip()))
-    return found
-
-
-def commands(marker: str) -> list[Command]:
-    return [c for c in shell_blocks() if c.marker == marker]
+from tests.doc_blocks import MARKERS, PAGES, README, VENV_BIN, commands, shell_blocks
+from tests.processes import ROOT
 
 
 def ci_script() -> str:
@@ -90,56 +41,6 @@ def test_the_readme_set_up_command_installs_as_ci_does() -> None:
     assert run == f"{VENV_BIN}python -m bot"
     (tests,) = [c.text for c in commands("runnable: ci") if c.page == README]
     assert " && ".join(install) == tests.rsplit(" && ", 1)[0].replace("-e '.[dev]'", "-e .")
-
-
-@pytest.mark.slow  # starts `python -m bot`
-async def test_the_bot_that_the_readme_starts_serves_and_stops_on_sigterm(
-    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
-) -> None:
-    port = free_port()
-    process = await start_bot({**environment(slack, ecwid, tls), "PORT": str(port)}, tmp_path)
-    try:
-        await wait_healthy(f"http://127.0.0.1:{port}", process)
-        assert await stopped_by_sigterm(process) == 0
-    finally:
-        await reap(process)
-
-
-@pytest.mark.parametrize("command", commands("runnable"), ids=str)
-def test_runnable_commands_run(command: Command) -> None:
-    # The venv that runs these tests is the one the README's commands make.
-    script = command.text.replace(VENV_BIN, str(Path(sys.executable).parent) + "/")
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-@pytest.mark.parametrize("command", commands("illustrative"), ids=str)
-def test_illustrative_commands_are_listed(command: Command) -> None:
-    """Not run; a benchmark's documented flags must be ones its argparse knows."""
-    for line in command.text.splitlines():
-        words = shlex.split(line, comments=True)
-        script = next((w for w in words if re.fullmatch(r"benchmarks/\w+\.py", w)), None)
-        if script is None:
-            continue
-        flags = {w.split("=")[0] for w in words if w.startswith("--")}
-        usage = subprocess.run(
-            [sys.executable, script, "--help"],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert usage.returncode == 0, usage.stderr
-        known = set(re.findall(r"--[\w-]+", usage.stdout))
-        assert flags <= known, f"{script} has no {sorted(flags - known)}"
 
 
 # --- settings ---------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
-from tests.listeners.test_drops import RETRY, WATCHED, dropped, plans
-from tests.test_bulk_restart import bots, start
+from tests.integration.listeners.test_drops import RETRY, WATCHED, dropped, plans
+from tests.process.test_bulk_restart import bots, start
 
 pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
 

@@ -19,7 +19,7 @@ from bot.slack.listeners.shortcuts import (
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import SlackSender, global_shortcut, message_shortcut
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "tests" / "manifest_schema" / "manifest.schema.1.0.0.json"  # vendored, MIT
 
 

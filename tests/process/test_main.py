@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import __version__
-from bot.config import EXAMPLE_VALUES
 from bot.config import database_url as sqlalchemy_url
 from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import FakeEcwid
@@ -180,16 +179,6 @@ async def test_env_example_unchanged_names_every_placeholder(tmp_path: Path) -> 
         "See .env.example for every setting."
     )
     assert len(stderr.strip().splitlines()) == 1
-
-
-def test_the_placeholders_known_to_the_bot_are_those_of_env_example() -> None:
-    example = {}
-    for raw in (ROOT / ".env.example").read_text().splitlines():
-        line = raw.lstrip("# ").strip()
-        if "=" in line and line.split("=", 1)[0] in EXAMPLE_VALUES:
-            name, value = line.split("=", 1)
-            example[name] = value
-    assert example == EXAMPLE_VALUES
 
 
 async def test_unreachable_slack_in_socket_mode_is_one_line(
