@@ -28,10 +28,9 @@ from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import PARSE_SECONDS, Planner
 from bot.flows.bulk_report import BulkReport
-from bot.flows.bulk_run import JobRun
+from bot.flows.bulk_run import JobRun, LineUndoer
 from bot.flows.bulk_undo import JobUndoer
 from bot.flows.duplicates import DuplicateCheck
-from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import AckPriority
 from bot.jobs.history import History, KeepLimit
@@ -55,7 +54,7 @@ class BulkFlow:
         store: StoreInfo,
         uploads: UploadFlow,
         report: BulkReport,
-        undos: UndoFlow,
+        undos: LineUndoer,
         history: History,
         lease_seconds: float = 30.0,
         priority: AckPriority | None = None,

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest, check_size
@@ -32,11 +32,10 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, ProductState
 from bot.flows.bulk_lease import Lease, LeaseLapsed
 from bot.flows.bulk_report import BulkReport, Progress
-from bot.flows.undo import UndoFlow
 from bot.flows.upload import Before, UploadFlow
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
-from bot.jobs.history import History, KeepLimit
+from bot.jobs.history import Change, History, KeepLimit
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
 log = logging.getLogger(__name__)
@@ -58,6 +57,14 @@ FOUND_AFTER_RESTART = (
     "The bot restarted during this line's upload; the image was found on the product, so it "
     "was not sent again."
 )
+
+
+class LineUndoer(Protocol):
+    """What an undo job's run needs: one change put back, or skipped (bot.flows.undo)."""
+
+    async def undo_line(
+        self, change: Change, *, started: bool, user_id: str, job_id: str, message_ts: str | None
+    ) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,7 @@ class JobRun:
         job: Job,
         lease: Lease,
         priority: AckPriority,
-        undos: UndoFlow,
+        undos: LineUndoer,
         history: History,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
         *,

@@ -30,9 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from bot.domain.bulk import read_caption
+from bot.domain.bulk import Caption, read_caption
 from bot.domain.requests import Requester, SharedFile
-from bot.flows.bulk import BulkFlow
 from bot.jobs.store import DropGroup, JobStore, WaitingDrop
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,20 @@ RETRY_SECONDS = 5.0  # the store was away: read again after this long
 
 # What the allow-lists say of a drop: planned, or why not.
 Admission = Literal["allowed", "refused", "channel", "unchecked"]
+
+
+class FilesPlanner(Protocol):
+    """What the drop zone needs of bulk jobs: files planned as a job (bot.flows.bulk)."""
+
+    async def plan_files(
+        self,
+        who: Requester,
+        channel_id: str,
+        files: Sequence[SharedFile],
+        *,
+        thread_ts: str | None = None,
+        caption: Caption | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,7 @@ class DropZone:
         self,
         *,
         jobs: JobStore,
-        bulk: BulkFlow,
+        bulk: FilesPlanner,
         access: DropAccess,
         report: DropReport,
         group_seconds: float,

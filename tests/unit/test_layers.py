@@ -99,3 +99,20 @@ def test_listener_modules_functions_are_short(path: Path) -> None:
         if fn.end_lineno is not None and fn.end_lineno - fn.lineno + 1 >= 60
     }
     assert long == {}
+
+
+def flows_imported_by(module: str) -> set[str]:
+    """The modules of bot.flows that a flow module imports."""
+    tree = ast.parse((BOT / "flows" / f"{module}.py").read_text(encoding="utf-8"))
+    return {
+        node.module.removeprefix("bot.flows.")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.flows.")
+    }
+
+
+def test_flows_take_narrow_collaborators_not_sibling_flows() -> None:
+    """The drop zone plans through `FilesPlanner`, an undo job through `LineUndoer`; bulk jobs
+    still take the upload flow until ChangeRunner replaces it (#35)."""
+    assert "bulk" not in flows_imported_by("drops")
+    assert "undo" not in flows_imported_by("bulk") | flows_imported_by("bulk_run")
