@@ -202,6 +202,9 @@ class JobRun:
         # Outcomes not yet in the store: kept until a write succeeds (never dropped).
         self._outcomes: list[Outcome] = []
         self._written = asyncio.Event()  # set after each successful write of outcomes
+        # One write of outcomes at a time: the last write waits for the recorder's, which is
+        # never cut short (a write cancelled mid-transaction can leave SQLite's lock held).
+        self._writing = asyncio.Lock()
         self._retry = RECORD_SECONDS  # the wait before the next try at the store, grows
         self._done = 0
         self._failed = 0
@@ -562,10 +565,11 @@ class JobRun:
 
     async def _flush(self) -> None:
         """Write the outcomes kept so far; they are let go only once the write succeeded."""
-        outcomes = list(self._outcomes)
-        if outcomes:
-            await self._jobs.record(self.job.id, outcomes, self._keep)
-            del self._outcomes[: len(outcomes)]
+        async with self._writing:
+            outcomes = list(self._outcomes)
+            if outcomes:
+                await self._jobs.record(self.job.id, outcomes, self._keep)
+                del self._outcomes[: len(outcomes)]
         self._written.set()
 
     async def _flush_all(self) -> bool:
@@ -591,7 +595,11 @@ class JobRun:
             await asyncio.sleep(self._retry)
             await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # not while an ack is due
             try:
-                await self._flush()
+                # Stopping the recorder (the run ends) must not cut a write short: it finishes,
+                # and the run's last write waits for it.
+                write = asyncio.ensure_future(self._flush())
+                write.add_done_callback(lambda t: t.cancelled() or t.exception())
+                await asyncio.shield(write)
                 self._retry = RECORD_SECONDS
                 failing_since = None
             except Exception as exc:  # kept: tried again, after a longer wait each time
