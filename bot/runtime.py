@@ -14,15 +14,18 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from bot.changes.events import ChangeEvents
+from bot.changes.recognise import Recogniser
+from bot.changes.runner import ChangeRunner
+from bot.changes.sources import ImageSources
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk import BulkFlow
 from bot.flows.drops import DropZone
+from bot.flows.duplicates import DuplicateCheck
 from bot.flows.gallery import GalleryFlow
 from bot.flows.history import HistoryFlow, Retention
 from bot.flows.product_search import ProductSearch
-from bot.flows.recognise import Recogniser
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
@@ -69,6 +72,7 @@ class Runtime:
     images: ImagePreparer  # its process pool starts with the first image to convert
     store: StoreInfo
     notifier: Notifier
+    runner: ChangeRunner  # every change to an image slot is applied by it
     uploads: UploadFlow
     undos: UndoFlow
     workers: WorkerPool
@@ -116,17 +120,9 @@ class Runtime:
         kept = History(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)
         events = ChangeEvents()
-        uploads = UploadFlow(
-            ecwid,
-            store,
-            probe,
-            files,
-            SlackUploadReport(slack, notifier),
-            images,
-            kept,
-            recognise,
-            events,
-        )
+        sources = ImageSources(probe, files, images)
+        runner = ChangeRunner(ecwid, sources, recognise, kept)
+        uploads = UploadFlow(runner, ecwid, store, SlackUploadReport(slack, notifier), events)
         undos = UndoFlow(
             ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept, recognise, events
         )
@@ -153,7 +149,8 @@ class Runtime:
         bulk = BulkFlow(
             jobs=jobs,
             store=store,
-            uploads=uploads,
+            runner=runner,
+            duplicates=DuplicateCheck(ecwid, sources, recognise),
             report=SlackBulkReport(slack, notifier),
             undos=undos,
             history=kept,
@@ -188,6 +185,7 @@ class Runtime:
             images=images,
             store=store,
             notifier=notifier,
+            runner=runner,
             uploads=uploads,
             undos=undos,
             workers=workers,

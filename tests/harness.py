@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 
+from bot.changes.slot_change import Asker, FromLink, Origin, Owner, Place, SlotChange, Target
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.slack.app import build_app
@@ -71,3 +72,15 @@ async def serving(
         await server.stop_listening()
         await runtime.close(grace_seconds=5)
         await server.close()
+
+
+def gallery_line(product_id: int, link: str) -> SlotChange:
+    """A bulk line's change: the image at `link` added to a product's gallery (what a resumed
+    job looks for before it sends a started line again)."""
+    return SlotChange(
+        store_id=STORE_ID,
+        target=Target(Owner.PRODUCT, product_id, Place.GALLERY),
+        source=FromLink(link),
+        asker=Asker("U123", "C123"),
+        origin=Origin.BULK_LINE,
+    )

@@ -58,6 +58,7 @@ def encode(change: SlotChange) -> dict[str, Any]:
             "size": [change.known.size.width, change.known.size.height]
             if change.known.size
             else None,
+            "convert": change.known.convert,
         },
         "external_id": change.external_id,
     }
@@ -134,6 +135,7 @@ def _decode(raw: Mapping[str, Any]) -> SlotChange:
         known=Known(
             _optional_str(known["identity"]),
             Size(*(_int(side) for side in size)) if size is not None else None,
+            _bool(known["convert"]),
         ),
         external_id=_optional_str(raw["external_id"]),
     )

@@ -184,6 +184,9 @@ class Known:
 
     identity: str | None = None  # bot.images.identity's text of the new image
     size: Size | None = None  # its pixel size, as read or as given
+    # A link the plan found Ecwid cannot take as it is (HEIC, sideways, too large…): the bot
+    # downloads it and sends it made ready. False: sent as the link, unless read and found so.
+    convert: bool = False
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,7 @@ class EcwidClient:
         rate_limit: RateLimit = ECWID_LIMIT,
     ) -> None:
         self._http = http
+        self.store_id = store_id
         self._base = f"{api_url.rstrip('/')}/{store_id}"
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self._timeout = timeout

@@ -168,7 +168,7 @@ class GalleryImage:
 
     @property
     def shown(self) -> CurrentImage:
-        """The image as something to recognise (bot.flows.recognise)."""
+        """The image as something to recognise (bot.changes.recognise)."""
         return CurrentImage(
             self.url or "",
             self.width,

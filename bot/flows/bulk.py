@@ -8,8 +8,8 @@ each line's outcome kept in the job store as it happens, so that a restart loses
     finish → the totals, every failed line, and a CSV report of all lines
     undo   → bulk_undo: a finished job's changes put back, as a job of its own
 
-The same image calls as a single upload (`UploadFlow.send`), so a line uploads exactly as the
-command would. How a job is shown is the reporter's (`BulkReport`, bulk_report).
+A line is one change applied by the same runner as a single upload's (`ChangeRunner.apply`), so
+a line uploads exactly as the command would. How a job is shown is the reporter's (`BulkReport`, bulk_report).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.changes.runner import ChangeRunner
 from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.store import StoreInfo
@@ -31,7 +32,6 @@ from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import JobRun, LineUndoer
 from bot.flows.bulk_undo import JobUndoer
 from bot.flows.duplicates import DuplicateCheck
-from bot.flows.upload import UploadFlow
 from bot.flows.workers import AckPriority
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
@@ -52,7 +52,8 @@ class BulkFlow:
         *,
         jobs: JobStore,
         store: StoreInfo,
-        uploads: UploadFlow,
+        runner: ChangeRunner,
+        duplicates: DuplicateCheck,
         report: BulkReport,
         undos: LineUndoer,
         history: History,
@@ -72,19 +73,19 @@ class BulkFlow:
         self._after_finish = after_finish
         self._jobs = jobs
         self._priority = priority or AckPriority()
-        self._uploads = uploads
+        self._runner = runner
         self._report = report
         self.lease_seconds = lease_seconds
         self.owner = process_name()
         self._planner = Planner(
             jobs=jobs,
             store=store,
-            uploads=uploads,
+            sources=runner.sources,
             report=report,
             owner=self.owner,
             lease_seconds=lease_seconds,
             naming=naming,
-            duplicates=DuplicateCheck(uploads.ecwid, uploads, uploads.recognise),
+            duplicates=duplicates,
             duplicate_lines=duplicate_lines,
             parse_seconds=parse_seconds,
             history=history,
@@ -208,7 +209,7 @@ class BulkFlow:
             return
         run = JobRun(
             self._jobs,
-            self._uploads,
+            self._runner,
             self._report,
             job,
             lease,

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.changes.sources import ImageSources
 from bot.domain.bulk import (
     BulkInputError,
     BulkLine,
@@ -51,7 +52,12 @@ from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import START_BATCH
 from bot.flows.duplicates import Candidate, DuplicateCheck
-from bot.flows.upload import INTERRUPTED_NOTICE_SECONDS, UploadFlow, describe_ref, slot_for
+from bot.flows.upload import (
+    INTERRUPTED_NOTICE_SECONDS,
+    checked_translations,
+    describe_ref,
+    slot_for,
+)
 from bot.images.convert import format_name, format_to_convert
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
@@ -163,7 +169,7 @@ class Planner:
         *,
         jobs: JobStore,
         store: StoreInfo,
-        uploads: UploadFlow,
+        sources: ImageSources,
         report: BulkReport,
         owner: str,
         lease_seconds: float,
@@ -182,7 +188,7 @@ class Planner:
         self._duplicate_lines = duplicate_lines
         self._jobs = jobs
         self._store = store
-        self._uploads = uploads
+        self._sources = sources
         self._report = report
         self.owner = owner
         self.lease_seconds = lease_seconds
@@ -200,7 +206,7 @@ class Planner:
 
     async def plan_csv(self, who: Requester, channel_id: str, file: SharedFile) -> None:
         async def read() -> list[BulkLine]:
-            data = await self._uploads.read_file(file)
+            data = await self._sources.read_file(file)
             seconds = self._parse_seconds
             # CPU work: in a thread, so that acks are not held up. The parse watches its own
             # time limit and stops there: a thread cannot be stopped from outside, and one left
@@ -337,7 +343,7 @@ class Planner:
         """Files named SKU.jpg (main or variation image) and SKU_2.jpg… (gallery), in gallery
         order; names that match no SKU are listed as problems, never guessed."""
         described = await asyncio.gather(
-            *(self._uploads.describe_file(file) for file in files), return_exceptions=True
+            *(self._sources.describe_file(file) for file in files), return_exceptions=True
         )
         stubs: list[BulkLine] = []
         readable: list[SharedFile] = []
@@ -566,12 +572,14 @@ class Planner:
                 return product or ValidationError("The product was not looked up.")
             try:
                 slot = slot_for(product, request.target)
-                translated = await self._uploads.translated_alt(request)
+                translated = await checked_translations(self._store, request.alt_translated)
                 size = request.size
                 convert = None
                 if request.image_url is not None:
                     async with limit:  # the header only: a conversion waits for the run
-                        info = await self._uploads.check_link(request)
+                        info = await self._sources.check_link(
+                            request.image_url, need_size=request.size is None
+                        )
                     if not info.ready_for_ecwid:
                         convert = info.format
                     elif size is None:

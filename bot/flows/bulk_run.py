@@ -25,16 +25,33 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot.changes.runner import (
+    UNREAD,
+    Applied,
+    ChangeRunner,
+    Current,
+    FoundThere,
+    NotSent,
+    Telling,
+)
+from bot.changes.slot_change import (
+    AltText,
+    Asker,
+    FromLink,
+    FromSlackFile,
+    Known,
+    Origin,
+    SlotChange,
+    Target,
+)
 from bot.domain.errors import UserFacingError
-from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest, check_size
+from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest
 from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, ProductState
 from bot.flows.bulk_lease import Lease, LeaseLapsed
 from bot.flows.bulk_report import BulkReport, Progress
-from bot.flows.upload import Before, UploadFlow
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
-from bot.images.shared_files import FileImage
 from bot.jobs.history import Change, History, KeepLimit
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
@@ -82,6 +99,27 @@ class BulkItem:
     name: str | None = None  # the product's name and the variation's, for the history
     variation: str | None = None
     undo: str | None = None  # an undo job's line: the id of the change it undoes
+
+    def change(self, store_id: int, asker: Asker) -> SlotChange:
+        """The line's change (an upload line's; an undo job's line has none)."""
+        request = self.request
+        assert request is not None
+        source: FromLink | FromSlackFile
+        if request.file is not None:
+            source = FromSlackFile(request.file)
+        else:
+            assert request.image_url is not None
+            source = FromLink(request.image_url)
+        return SlotChange(
+            store_id=store_id,
+            target=Target.of_slot(self.slot),
+            source=source,
+            asker=asker,
+            origin=Origin.BULK_LINE,
+            alt=AltText.of(request.alt_main, self.translated),
+            known=Known(size=self.size, convert=self.convert),
+            external_id=request.external_id,
+        )
 
     @classmethod
     def decode(cls, line: Line) -> BulkItem | None:
@@ -171,7 +209,7 @@ class JobRun:
     def __init__(
         self,
         jobs: JobStore,
-        uploads: UploadFlow,
+        runner: ChangeRunner,
         report: BulkReport,
         job: Job,
         lease: Lease,
@@ -190,7 +228,7 @@ class JobRun:
         self._history = history
         self._jobs = jobs
         self._priority = priority  # Slack requests being answered: a line waits a moment
-        self._uploads = uploads
+        self._runner = runner
         self._report = report
         self.job = job
         self.lease = lease
@@ -431,53 +469,22 @@ class JobRun:
     async def _one(self, item: BulkItem) -> Outcome:
         if item.undo is not None:
             return await self._undo_one(item, item.undo)
-        request, size, number = item.request, item.size, item.number
-        assert request is not None
+        number = item.number
         try:
             with bulk_lane():
-                data = None
-                changes = None
-                if request.file is not None or item.convert:  # the bytes go up, made ready
-                    image = await self._uploads.read_image(request)
-                    if isinstance(image, FileImage):
-                        data = image.data
-                        size = size or check_size(image.info.width or 0, image.info.height or 0)
-                        if image.prepared is not None:
-                            changes = image.prepared.summary() or None
-                if size is None:
-                    return Outcome(number, LineState.FAILED, reason="The image's size is unknown.")
-                # Begun before a restart: its upload may have reached Ecwid. Look before sending.
-                if item.started and await self._uploads.already_there(item.slot, request, data):
-                    return Outcome(number, LineState.DONE, reason=FOUND_AFTER_RESTART)
-                # What the slot shows now, kept for Undo (a gallery addition replaces nothing).
-                before: Before = (None, None)
+                change = item.change(self._runner.store_id, self._asker)
+                current: Current = UNREAD
                 if item.slot.kind != "gallery":
-                    await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # a download: not now
-                    before = await self._before(item)
+                    current = await self._ahead(item)
                     self._sending.add(item.slot.product_id)
-                await self._priority.wait_quiet(HOLD_BACK_SECONDS)  # and again before sending
-                answer = await self._uploads.send(item.slot, request, size, item.translated, data)
-                if isinstance(answer, EcwidError):
-                    return Outcome(
-                        number, LineState.FAILED, reason=answer.message, quoted=answer.quoted
-                    )
-                result, alt_error = answer
-                change, kept = await self._uploads.change_of(
-                    user_id=self.job.started_by or self.job.user_id,
-                    channel_id=self.job.channel_id,
-                    message_ts=self.job.message_ts,
-                    product_name=item.name,
-                    variation_label=item.variation,
-                    slot=item.slot,
-                    before=before,
-                    result=result,
-                    # Bytes sent: what they show. A link: left to an undo to fetch and compare,
-                    # if one is ever asked for (a download a line otherwise).
-                    after_image=(
-                        await self._uploads.image_fingerprint(request, data) if data else None
+                outcome = await self._runner.apply(
+                    change,
+                    telling=Telling(
+                        item.name, item.variation, self.job.message_ts, job=(self.job.id, number)
                     ),
-                    after_url=request.image_url,
-                    job=(self.job.id, number),
+                    current=current,
+                    resumed=item.started,
+                    pace=self._hold_back,
                 )
         except UserFacingError as problem:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
@@ -485,21 +492,19 @@ class JobRun:
             log.exception("bulk line failed unexpectedly")
             reason = "Something went wrong on the bot's side."
             return Outcome(number, LineState.FAILED, reason=reason)
-        done = Outcome(
-            number,
-            LineState.DONE,
-            image_id=result.image_id,
-            changes=changes,
-            change=change,
-            kept=kept,
-        )
-        if alt_error is None:
-            return done
-        return replace(
-            done,
-            reason=f"Uploaded, but the alt text was not set: {alt_error.message}",
-            quoted=alt_error.quoted,
-        )
+        if isinstance(outcome, FoundThere):
+            return Outcome(number, LineState.DONE, reason=FOUND_AFTER_RESTART)
+        if isinstance(outcome, NotSent):
+            error = outcome.error
+            return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+        return _line_done(number, outcome)
+
+    @property
+    def _asker(self) -> Asker:
+        return Asker(self.job.started_by or self.job.user_id, self.job.channel_id)
+
+    async def _hold_back(self) -> None:
+        await self._priority.wait_quiet(HOLD_BACK_SECONDS)
 
     def _read_ahead(self, batch: list[BulkItem]) -> None:
         """Read what the batch's slots show now, a hundred products a call, ahead of their
@@ -520,26 +525,25 @@ class JobRun:
         if not wanted:
             return
         with bulk_lane():  # the task inherits the lane: paced as the job's other calls
-            task = asyncio.create_task(self._uploads.slot_states(wanted))
+            task = asyncio.create_task(self._runner.slot_states(wanted))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())  # awaited by its lines
         started = time.monotonic()
         for product_id in wanted:
             self._read[product_id] = (task, started)
 
-    async def _before(self, item: BulkItem) -> Before:
-        """What the line's slot shows now and its bytes: as read ahead with its batch, unless a
-        line of the product ended since; else read now."""
+    async def _ahead(self, item: BulkItem) -> Current:
+        """What the line's slot shows now: as read ahead with its batch, unless a line of the
+        product ended since (UNREAD: the runner reads it)."""
         product_id = item.slot.product_id
         ahead = self._read.pop(product_id, None)
-        if ahead is not None and ahead[1] > self._last_done.get(product_id, float("-inf")):
-            try:
-                state = (await ahead[0]).get(product_id)
-            except (UserFacingError, EcwidError) as exc:
-                log.info("bulk job %s: slots not read ahead: %s", self.job.id, exc)
-                state = None
-            if state is not None:
-                return await self._uploads.keep(state.current(item.slot))
-        return await self._uploads.before(item.slot)
+        if ahead is None or ahead[1] <= self._last_done.get(product_id, float("-inf")):
+            return UNREAD
+        try:
+            state = (await ahead[0]).get(product_id)
+        except (UserFacingError, EcwidError) as exc:
+            log.info("bulk job %s: slots not read ahead: %s", self.job.id, exc)
+            return UNREAD
+        return state.current(item.slot) if state is not None else UNREAD
 
     async def _undo_one(self, item: BulkItem, change_id: str) -> Outcome:
         """An undo job's line: the change put back (bot.flows.undo), paced as any line."""
@@ -652,3 +656,23 @@ class JobRun:
                 await self._show()
             else:
                 await asyncio.sleep(PROGRESS_SECONDS)
+
+
+def _line_done(number: int, applied: Applied) -> Outcome:
+    sent = applied.sent
+    prepared = applied.prepared
+    done = Outcome(
+        number,
+        LineState.DONE,
+        image_id=sent.result.image_id,
+        changes=(prepared.summary() or None) if prepared is not None else None,
+        change=applied.entry,
+        kept=applied.kept,
+    )
+    if sent.alt_error is None:
+        return done
+    return replace(
+        done,
+        reason=f"Uploaded, but the alt text was not set: {sent.alt_error.message}",
+        quoted=sent.alt_error.quoted,
+    )

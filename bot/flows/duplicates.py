@@ -13,14 +13,15 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
+from bot.changes.recognise import Recogniser
+from bot.changes.sources import ImageSources
 from bot.domain.bulk import PHOTO_NOTE
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import UploadRequest
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import GalleryImage, ImageSlot
-from bot.flows.recognise import Recogniser
-from bot.flows.upload import UploadFlow
+from bot.flows.upload import source_of
 from bot.images.identity import Identity, NoIdentity, Unusable
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,9 @@ class Findings:
 
 
 class DuplicateCheck:
-    def __init__(self, ecwid: EcwidClient, uploads: UploadFlow, recognise: Recogniser) -> None:
+    def __init__(self, ecwid: EcwidClient, sources: ImageSources, recognise: Recogniser) -> None:
         self._ecwid = ecwid
-        self._uploads = uploads
+        self._sources = sources
         self._recognise = recognise
         self._reading = asyncio.Semaphore(READS_AT_ONCE)
 
@@ -67,7 +68,7 @@ class DuplicateCheck:
                 return None
 
     async def _of_request(self, request: UploadRequest) -> Identity:
-        return await self._recognise.of_bytes(await self._uploads.image_bytes(request))
+        return await self._recognise.of_bytes(await self._sources.whole(source_of(request)))
 
     async def find(self, candidates: Sequence[Candidate]) -> Findings:
         """Each duplicate line (by its index) and why: already on the product, or the same

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.recognise import Recogniser
 from bot.changes.records import UndoPlace, UndoRecord, history_entry, record_of
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
@@ -27,7 +28,6 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, ImageSlot, ImageUpload, StoreLanguages
 from bot.ecwid.store import StoreInfo
-from bot.flows.recognise import Recogniser
 from bot.images.identity import NoIdentity
 from bot.images.probe import ImageProbe
 from bot.jobs.history import Action, History

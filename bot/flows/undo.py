@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.changes.events import ChangeEvents
+from bot.changes.recognise import Recogniser, added_to_gallery
 from bot.changes.records import (
     UndoPlace,
     UndoRecord,
@@ -37,7 +38,6 @@ from bot.domain.requests import Requester, SharedFile
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import CurrentImage, ImageSlot
-from bot.flows.recognise import Recogniser, added_to_gallery
 from bot.images.identity import Identity, NoIdentity
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader

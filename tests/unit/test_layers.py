@@ -60,13 +60,36 @@ def test_only_bot_changes_builds_history_entries() -> None:
     assert constructions("Change") == ["jobs/history.py"]
 
 
-def test_undo_records_are_built_in_bot_changes_but_where_they_have_not_moved_yet() -> None:
-    """#35 moves the rest behind ChangeRunner; a new place must not appear meanwhile."""
+def test_undo_records_are_built_in_bot_changes_and_only_decoded_elsewhere() -> None:
     assert constructions("UndoRecord") == [
-        "flows/upload.py",  # a single upload's, from its read-back (to move: ChangeRunner.apply)
-        "flows/upload.py",
         "slack/views/upload_result.py",  # the Undo button's value, decoded
     ]
+
+
+def apply_calls() -> list[str]:
+    """Where `ChangeRunner.apply` is called (`….apply(change, …)`), by module."""
+    places = []
+    for path in sorted(BOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "apply"
+                and isinstance(node.func.value, ast.Attribute | ast.Name)
+                and "runner" in ast.unparse(node.func.value)
+            ):
+                places.append(str(path.relative_to(BOT)))
+    return places
+
+
+def test_the_ways_in_that_upload_meet_in_change_runner_apply() -> None:
+    """A single upload (command, form, shortcut) and a job's line (bulk, drop) apply their
+    change through the one runner. (#35: the gallery card's edits and Undo are next.)"""
+    assert apply_calls() == ["flows/bulk_run.py", "flows/upload.py"]
+    upload = (BOT / "flows" / "upload.py").read_text(encoding="utf-8")
+    bulk_run = (BOT / "flows" / "bulk_run.py").read_text(encoding="utf-8")
+    for source in (upload, bulk_run):  # nothing is sent to Ecwid around the runner
+        assert "upload_image" not in source and "set_alt(" not in source
 
 
 LISTENERS = sorted((BOT / "slack" / "listeners").glob("*.py"))

@@ -64,6 +64,7 @@ knowns = st.builds(
     Known,
     maybe_texts,
     st.none() | st.builds(Size, st.integers(1, 20000), st.integers(1, 20000)),
+    st.booleans(),
 )
 
 
@@ -155,7 +156,7 @@ def test_the_stored_form_is_the_documented_one() -> None:
         "asker": {"user": "U123", "channel": "C123"},
         "origin": "command",
         "alt": {"main": "Red shoe", "translated": [["de", "Roter Schuh"], ["nl", "Rode schoen"]]},
-        "known": {"identity": None, "size": [800, 600]},
+        "known": {"identity": None, "size": [800, 600], "convert": False},
         "external_id": None,
     }
 

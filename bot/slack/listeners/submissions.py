@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.changes.slot_change import Origin
 from bot.slack import texts
 from bot.slack.context import runtime_of
 from bot.slack.requester import requester_of
@@ -27,7 +28,7 @@ async def upload_form_submitted(
         await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
         return
     who = requester_of(body, channel=submission.channel_id)
-    runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who))
+    runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who, Origin.FORM))
     await ack()
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.changes.slot_change import SlotChange
 from bot.config import Settings
 from bot.domain.errors import UserFacingError
-from bot.domain.requests import ProductId, UploadRequest
-from bot.ecwid.models import ImageSlot
 from tests.bulk_helpers import press as press_bulk
 from tests.bulk_helpers import stock, the_report, uploaded_products
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, serving
+from tests.harness import BotUnderTest, gallery_line, serving
 from tests.integration.listeners.test_drops import drop_bot, dropped, the_drop_plan  # noqa: F401
 from tests.integration.listeners.test_undo import blocks_of, posted, press, reply_of, with_an_image
 from tests.photos import encoded, flat, real_photo, recoloured
@@ -99,20 +98,19 @@ async def test_a_resumed_line_recognises_its_own_image_and_nothing_else(
     images.files["red.png"] = Served(flat((200, 30, 40), (640, 480)), "image/png")
     images.files["red-large.png"] = Served(flat((200, 30, 40), (800, 600)), "image/png")
 
-    def request(name: str) -> UploadRequest:
-        return UploadRequest(ProductId(456), images.link(name), None, target="gallery")
+    def line(name: str) -> SlotChange:
+        return gallery_line(456, images.link(name))
 
-    gallery = ImageSlot(456, "gallery")
     async with serving(settings, slack) as bot:
-        uploads = bot.runtime.uploads
+        runner = bot.runtime.runner
         for name in ("a.png", "red.png"):
             await bot.command(f"456 {images.link(name)} to=gallery")
         await bot.idle()
         await ecwid.copy_to_cdn()  # Ecwid's copies: other URLs and bytes
-        assert await uploads.already_there(gallery, request("a.png"), None)
-        assert await uploads.already_there(gallery, request("red.png"), None)
-        assert not await uploads.already_there(gallery, request("a-blue.png"), None)
-        assert not await uploads.already_there(gallery, request("red-large.png"), None)
+        assert await runner.already_there(line("a.png"))
+        assert await runner.already_there(line("red.png"))
+        assert not await runner.already_there(line("a-blue.png"))
+        assert not await runner.already_there(line("red-large.png"))
 
 
 async def test_the_duplicate_check_lets_a_recolour_an_upgrade_and_a_size_chart_go(
@@ -222,10 +220,9 @@ async def test_a_resumed_line_that_cannot_read_the_gallery_is_not_sent_again(
         ]
     }
     del images.files["gone.png"]  # what the gallery shows cannot be read now
-    request = UploadRequest(ProductId(456), images.link("a.png"), None, target="gallery")
     async with serving(settings, slack) as bot:
         with pytest.raises(UserFacingError) as doubt:
-            await bot.runtime.uploads.already_there(ImageSlot(456, "gallery"), request, None)
+            await bot.runtime.runner.already_there(gallery_line(456, images.link("a.png")))
     assert doubt.value.message.startswith(
         "The bot restarted during this line's upload and could not tell whether Ecwid has the "
         "image already, so it was not sent again"

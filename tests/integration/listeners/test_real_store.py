@@ -6,13 +6,11 @@ from __future__ import annotations
 import io
 
 from bot.config import Settings
-from bot.domain.requests import ProductId, UploadRequest
-from bot.ecwid.models import ImageSlot
 from tests.bulk_helpers import bulk_form_submission, press, serve_photos, the_plan, the_report
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, serving
+from tests.harness import BotUnderTest, gallery_line, serving
 from tests.integration.listeners.test_slack_files import METADATA, form
 from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
 from tests.integration.listeners.test_undo import press as press_undo
@@ -274,15 +272,14 @@ async def test_a_line_begun_before_a_restart_is_recognised_in_the_gallery_after_
     by what it shows (Ecwid's re-encoded CDN copy is another URL and other bytes)."""
     images.files["side.jpg"] = Served(jpeg("side"), "image/jpeg")
     images.files["back.jpg"] = Served(jpeg("back"), "image/jpeg")
-    side = UploadRequest(ProductId(456), images.link("side.jpg"), None, target="gallery")
-    back = UploadRequest(ProductId(456), images.link("back.jpg"), None, target="gallery")
-    gallery = ImageSlot(456, "gallery")
+    side = gallery_line(456, images.link("side.jpg"))
+    back = gallery_line(456, images.link("back.jpg"))
     async with serving(settings, slack) as bot:
-        uploads = bot.runtime.uploads
-        assert not await uploads.already_there(gallery, side, None)  # an empty gallery
+        runner = bot.runtime.runner
+        assert not await runner.already_there(side)  # an empty gallery
         await bot.command(f"456 {images.link('side.jpg')} to=gallery")
         await bot.idle()
-        assert await uploads.already_there(gallery, side, None)  # the link itself, at first
+        assert await runner.already_there(side)  # the link itself, at first
         await ecwid.copy_to_cdn()
-        assert await uploads.already_there(gallery, side, None)  # Ecwid's copy: by fingerprint
-        assert not await uploads.already_there(gallery, back, None)  # another picture
+        assert await runner.already_there(side)  # Ecwid's copy: by fingerprint
+        assert not await runner.already_there(back)  # another picture

@@ -1,0 +1,500 @@
+"""`ChangeRunner.apply`: one change to an image slot, applied once.
+
+Every way in that puts an image in a slot comes here, and each step is done once:
+  1. read what the slot shows now (unless the caller read it already, e.g. a job's batch read);
+  2. keep its bytes, for Undo;
+  3. read the new image once and make it ready (bot.changes.sources), unless read already;
+  4. send it, with its alt texts;
+  5. read the slot back;
+  6. build the history's entry and the undo record (bot.changes.records).
+The answer is one typed outcome. How it is told (a thread reply, a job's line) is the caller's.
+
+Where the replaced image's bytes are kept differs by way in: a single upload keeps a copy in the
+result's thread (`keep_in_chat`), and its Undo works from the button even without the history;
+a job's line hands the bytes to the history with its entry (written with the line's outcome).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+from urllib.parse import unquote, urlsplit
+
+from bot.changes.recognise import Recogniser, added_to_gallery
+from bot.changes.records import UndoRecord, history_entry, url_fingerprint
+from bot.changes.slot_change import FromLink, FromSlackFile, Place, SlotChange
+from bot.changes.sources import ImageSources, NewImage
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import Size, check_size
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import CurrentImage, ImageSlot, ImageUpload, ProductState, UploadResult
+from bot.images.convert import Prepared, sniff
+from bot.images.identity import NoIdentity
+from bot.images.probe import ImageInfo
+from bot.images.shared_files import FileImage
+from bot.jobs.history import Action, Change, History
+
+log = logging.getLogger(__name__)
+
+CANNOT_TELL = (
+    "The bot restarted during this line's upload and could not tell whether Ecwid has the image "
+    "already, so it was not sent again (sending it could make it appear twice). Check the "
+    "product, and send this line again if the image is missing."
+)
+NOT_FOUND_IN_GALLERY = (
+    "Ecwid does not show the new image in the gallery yet, so its alt text was not set: set it "
+    "in the Ecwid admin."
+)
+SIZE_UNKNOWN = "The image's size is unknown."
+
+# What a slot showed before a change: its image, and that image's bytes (or why they are missing).
+Before = tuple[CurrentImage | None, ImageInfo | str | None]
+
+
+class _Unread(Enum):
+    UNREAD = "unread"
+
+
+UNREAD = _Unread.UNREAD  # the slot's current image is read by apply itself
+Current = CurrentImage | None | _Unread  # the slot's image, as read already, or UNREAD
+
+KeepInChat = Callable[[ImageInfo], Awaitable[str | None]]  # the kept copy's file id, or None
+Pace = Callable[[], Awaitable[None]]  # waits, when requests are being answered
+
+
+@dataclass(frozen=True)
+class Telling:
+    """Where the change is told, for its entry in the history."""
+
+    product_name: str | None
+    variation_label: str | None
+    message_ts: str | None = None  # the result reply (a single upload), or the job's message
+    thread_ts: str | None = None  # the announcement the result is threaded under
+    job: tuple[str, int] | None = None  # a job's line: (job id, line number)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The image went up (the alt text perhaps not): what a single upload reports at once."""
+
+    image: NewImage | None
+    size: Size
+    result: UploadResult
+    alt_error: EcwidError | None
+
+
+OnSent = Callable[[Sent], Awaitable[Telling]]  # told at once; where it was told
+
+
+@dataclass(frozen=True)
+class Applied:
+    sent: Sent
+    entry: Change  # the history's entry (not written yet)
+    kept: bytes | None  # a job line's: the replaced image's bytes, for the history
+    undo: UndoRecord | None = None  # a single upload's Undo
+    undo_missing: str | None = None  # why Undo is not offered
+
+    @property
+    def prepared(self) -> Prepared | None:
+        image = self.sent.image
+        return image.prepared if isinstance(image, FileImage) else None
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """Ecwid refused the image, or could not be reached: nothing changed."""
+
+    error: EcwidError
+
+
+@dataclass(frozen=True)
+class FoundThere:
+    """A line begun before a restart: the slot shows its image already; not sent again."""
+
+
+ChangeOutcome = Applied | NotSent | FoundThere
+
+
+class ChangeRunner:
+    def __init__(
+        self,
+        ecwid: EcwidClient,
+        sources: ImageSources,
+        recognise: Recogniser,
+        history: History,
+    ) -> None:
+        self._ecwid = ecwid
+        self._sources = sources
+        self._recognise = recognise
+        self._history = history
+
+    @property
+    def store_id(self) -> int:
+        return self._ecwid.store_id
+
+    @property
+    def sources(self) -> ImageSources:
+        return self._sources
+
+    async def slot_states(self, product_ids: Sequence[int]) -> dict[int, ProductState]:
+        """What many products' slots show now: a hundred products a call (a job's batch)."""
+        return await self._ecwid.product_states(product_ids)
+
+    async def apply(
+        self,
+        change: SlotChange,
+        *,
+        telling: Telling,
+        image: NewImage | None = None,
+        current: Current = UNREAD,
+        keep_in_chat: KeepInChat | None = None,
+        resumed: bool = False,
+        on_sent: OnSent | None = None,
+        pace: Pace | None = None,
+    ) -> ChangeOutcome:
+        """Apply one change to its slot. `image`: the new image as read already (a single
+        upload reads it before it is announced); `current`: the slot's image as read already;
+        `keep_in_chat`: where a single upload keeps the replaced image (None: a job's line, whose
+        bytes go with its entry); `resumed`: begun before a restart, so the slot is looked at
+        before anything is sent. Raises UserFacingError when the image cannot be read."""
+        slot = change.target.slot
+        pace = pace or _no_wait
+        if image is None and not _planned_link(change):
+            image = await self._read(change)
+        size = _size_of(change, image)
+        data = image.data if isinstance(image, FileImage) else None
+        if resumed and await self.already_there(change, data):
+            return FoundThere()
+        before: Before = (None, None)
+        if change.target.place is not Place.GALLERY:
+            await pace()  # a download: not while requests are answered
+            before = await self._before(slot, current)
+        await pace()
+        answer = await self._send(change, size, data)
+        if isinstance(answer, EcwidError):
+            return NotSent(answer)
+        sent = Sent(image, size, *answer)
+        if on_sent is not None:
+            telling = await on_sent(sent)
+        if keep_in_chat is None:
+            return await self._line_entry(change, telling, before, sent, data)
+        return await self._upload_entry(change, telling, before, sent, data, keep_in_chat)
+
+    async def remember(self, applied: Applied) -> UndoRecord | None:
+        """A single upload's entry written to the history; its undo record then names it.
+        When the history cannot be written the upload stands, and its Undo works from the
+        button alone."""
+        try:
+            await self._history.add(applied.entry)
+        except Exception as exc:
+            log.warning("the upload is not in the history: %s", type(exc).__name__)
+            return applied.undo
+        if applied.undo is None:
+            return None
+        return replace(
+            applied.undo, change_id=applied.entry.id, before_image=applied.entry.before_fp
+        )
+
+    async def _read(self, change: SlotChange) -> NewImage:
+        source = change.source
+        if not isinstance(source, FromLink | FromSlackFile):
+            raise TypeError(f"{type(source).__name__} brings no new image")
+        return await self._sources.read(
+            source, need_size=change.known.size is None, convert=change.known.convert
+        )
+
+    async def _before(self, slot: ImageSlot, current: Current) -> Before:
+        """The slot's current image and its bytes (or why they could not be had)."""
+        if current is UNREAD:
+            try:
+                current = await self._ecwid.current_image(slot)
+            except EcwidError as exc:
+                return None, f"the current image could not be read ({exc})"
+        if current is None:
+            return None, None
+        try:
+            return current, await self._sources.download(current.url)
+        except UserFacingError as exc:
+            return current, f"the current image could not be kept ({exc})"
+
+    async def _send(
+        self, change: SlotChange, size: Size, data: bytes | None
+    ) -> tuple[UploadResult, EcwidError | None] | EcwidError:
+        """The image to the slot, and its alt text; an error when it did not go up, or the
+        result and the alt text's error when only that failed."""
+        slot = change.target.slot
+        alt = change.alt
+        try:
+            if data is None:
+                assert isinstance(change.source, FromLink)
+                upload = ImageUpload(
+                    url=change.source.url,
+                    size=size,
+                    alt_main=alt.main,
+                    alt_translated=alt.translated,
+                    external_id=change.external_id,
+                )
+                return await self._ecwid.upload_image(slot, upload), None
+            result = await self._ecwid.upload_image_bytes(
+                slot, data, file_name=_file_name(change, data)
+            )
+        except EcwidError as exc:
+            return exc
+        # The bytes calls take no alt text: it is set on the new image afterwards.
+        if alt.empty:
+            return result, None
+        try:
+            target = None
+            if slot.kind == "gallery":
+                target = await self.find_added(slot.product_id, data, result.image_id)
+            await self._ecwid.set_alt(slot, target, alt.main, dict(alt.translated))
+        except EcwidError as exc:
+            return result, exc
+        return result, None
+
+    async def find_added(self, product_id: int, data: bytes, answered_id: int | None) -> str:
+        """Where Ecwid serves the gallery image just uploaded from these bytes, found by what it
+        shows (gallery ids may be places, not the id the upload answered); an EcwidError when
+        Ecwid does not show it."""
+        url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
+        if url is None:
+            raise EcwidError(NOT_FOUND_IN_GALLERY)
+        return url
+
+    async def already_there(self, change: SlotChange, data: bytes | None = None) -> bool:
+        """Whether the slot shows this image already (for the gallery: any of its images), by
+        what it shows: for a line whose upload a restart may have cut short. Ecwid may serve
+        its own re-encoded copy under another URL, so the link alone does not decide."""
+        shown = await self._ecwid.slot_images(change.target.slot)
+        if not shown:
+            return False
+        link = change.source.url if isinstance(change.source, FromLink) else None
+        if data is None and link in [image.url for image in shown]:
+            return True  # Ecwid still serves the link itself
+        try:
+            if data is None:
+                assert link is not None
+                wanted = await self._recognise.of_link(link)
+            else:
+                wanted = await self._recognise.of_bytes(data)
+        except NoIdentity as exc:  # in doubt, not sent again: the line says why
+            raise UserFacingError(CANNOT_TELL) from exc
+        unreadable = False
+        for image in shown:
+            try:
+                there = await self._recognise.of_shown(image)
+            except (UserFacingError, NoIdentity) as exc:
+                log.info("a slot's image could not be compared: %s", exc)
+                unreadable = True
+                continue
+            if wanted.same_image(there):
+                return True
+        if unreadable:
+            raise UserFacingError(CANNOT_TELL)
+        return False
+
+    # ---- the records: a job line's, a single upload's ---------------------------------------
+
+    async def _line_entry(
+        self, change: SlotChange, telling: Telling, before: Before, sent: Sent, data: bytes | None
+    ) -> Applied:
+        """A job line's entry: the replaced image's bytes go with it into the history (what
+        they show is had from them at undo). A link's image is left to an undo to fetch and
+        compare, if one is ever asked for (a download a line otherwise)."""
+        after_image = await self._identity(None, data) if data else None
+        entry = await self._entry(
+            change, telling, before, sent, after_image, None, in_store=True, undo=None
+        )
+        kept = before[1].data if isinstance(before[1], ImageInfo) else None
+        return Applied(sent, entry, kept)
+
+    async def _upload_entry(
+        self,
+        change: SlotChange,
+        telling: Telling,
+        before: Before,
+        sent: Sent,
+        data: bytes | None,
+        keep_in_chat: KeepInChat,
+    ) -> Applied:
+        undo, undo_missing = await self._undo_record(change, before, sent, data, keep_in_chat)
+        link = change.source.url if isinstance(change.source, FromLink) and data is None else None
+        entry = await self._entry(
+            change,
+            telling,
+            before,
+            sent,
+            undo.after_image if undo else None,
+            link,
+            in_store=False,
+            undo=undo,
+        )
+        return Applied(sent, entry, None, undo, undo_missing)
+
+    async def _entry(
+        self,
+        change: SlotChange,
+        telling: Telling,
+        before: Before,
+        sent: Sent,
+        after_image: str | None,
+        after_link: str | None,
+        *,
+        in_store: bool,
+        undo: UndoRecord | None,
+    ) -> Change:
+        current, kept = before
+        data = kept.data if isinstance(kept, ImageInfo) else None
+        before_image = None
+        if data is not None and not in_store:  # a line's is had from its kept bytes, at undo
+            with contextlib.suppress(NoIdentity):
+                before_image = (await self._recognise.of_bytes(data)).text
+        slot = change.target.slot
+        if slot.kind == "gallery":
+            action = Action.ADDED
+        else:
+            action = Action.REPLACED if current is not None else Action.SET
+        job = telling.job
+        return history_entry(
+            user_id=change.asker.user_id,
+            product_id=slot.product_id,
+            slot=slot.kind,
+            action=action,
+            channel_id=change.asker.channel_id,
+            message_ts=telling.message_ts or telling.thread_ts,
+            thread_ts=telling.thread_ts,
+            product_name=telling.product_name or None,
+            variation_id=slot.variation_id,
+            variation_label=telling.variation_label,
+            image_id=sent.result.image_id,
+            before_fp=before_image,
+            after_fp=after_image,
+            before_url=current.url if current else None,
+            after_url=after_link if not in_store else _link(change, data),
+            after_url_fp=undo.after if undo else None,
+            kept_file=undo.kept_file if undo else None,
+            kept_in_store=in_store and data is not None,
+            alt_main=current.alt_main if current else None,
+            alt_translated=current.alt_translated if current else (),
+            job_id=job[0] if job else None,
+            line=job[1] if job else None,
+        )
+
+    async def _undo_record(
+        self,
+        change: SlotChange,
+        before: Before,
+        sent: Sent,
+        data: bytes | None,
+        keep_in_chat: KeepInChat,
+    ) -> tuple[UndoRecord | None, str | None]:
+        current, kept = before
+        if isinstance(kept, str):
+            return None, kept
+        slot = change.target.slot
+        result = sent.result
+        if slot.kind == "gallery":
+            if result.image_id is None:
+                return None, "Ecwid returned no id for the new image"
+            # Undo finds the image by what it shows: gallery ids may be places that shift.
+            added = await self._identity(change, data)
+            return UndoRecord(slot, result.image_id, None, None, after_image=added), None
+        # The read-back, the new image's identity and the kept copy do not wait on each other.
+        read_back, new_image, kept_file = await asyncio.gather(
+            self._ecwid.current_image(slot),
+            self._identity(change, data),
+            _keep(keep_in_chat, current, kept),
+            return_exceptions=True,
+        )
+        if isinstance(read_back, EcwidError):
+            return None, f"the new image could not be read back ({read_back})"
+        for result_or_error in (read_back, new_image, kept_file):
+            if isinstance(result_or_error, BaseException):
+                raise result_or_error
+        if kept_file == "":
+            return None, "the previous image could not be kept in the thread"
+        after = read_back if isinstance(read_back, CurrentImage) else None
+        record = UndoRecord(
+            slot,
+            result.image_id,
+            url_fingerprint(after.url) if after else None,
+            kept_file if isinstance(kept_file, str) else None,
+            current.alt_main if current else None,
+            current.alt_translated if current else (),
+            after_image=new_image if isinstance(new_image, str) else None,
+        )
+        return record, None
+
+    async def _identity(self, change: SlotChange | None, data: bytes | None) -> str | None:
+        """What the new image shows, for undo to recognise it wherever Ecwid serves it from.
+        None when it cannot be had: undo then compares the URL only."""
+        try:
+            if data is None:
+                assert change is not None and isinstance(change.source, FromLink)
+                return (await self._recognise.of_link(change.source.url)).text
+            return (await self._recognise.of_bytes(data)).text
+        except (UserFacingError, NoIdentity) as exc:
+            log.info("no identity of the new image: %s", exc)
+            return None
+
+
+async def _keep(
+    keep_in_chat: KeepInChat, current: CurrentImage | None, kept: ImageInfo | None
+) -> str | None:
+    """The kept copy's file id; None when there was no image, "" when it could not be kept."""
+    if current is None or kept is None:
+        return None
+    return await keep_in_chat(kept) or ""
+
+
+async def _no_wait() -> None:
+    return None
+
+
+def _planned_link(change: SlotChange) -> bool:
+    """A link whose plan checked it and found it ready, with its size: sent as it is, unread."""
+    known = change.known
+    return isinstance(change.source, FromLink) and known.size is not None and not known.convert
+
+
+def _size_of(change: SlotChange, image: NewImage | None) -> Size:
+    """What Ecwid is told: a converted image's size is what it became (its bytes go up, no
+    size is sent); else the size given, or read from the image."""
+    if isinstance(image, FileImage):
+        if image.prepared is None and change.known.size is not None:
+            return change.known.size
+        return check_size(image.info.width or 0, image.info.height or 0)
+    if change.known.size is not None:
+        return change.known.size
+    if image is None:
+        raise UserFacingError(SIZE_UNKNOWN)
+    return check_size(image.width or 0, image.height or 0)
+
+
+def _link(change: SlotChange, data: bytes | None) -> str | None:
+    """The link a job's line gave (sent as it is, or converted from it)."""
+    del data
+    return change.source.url if isinstance(change.source, FromLink) else None
+
+
+def _file_name(change: SlotChange, data: bytes) -> str:
+    """The name the bytes go up under, with the extension of what they are now (IMG_1.HEIC,
+    converted, goes up as IMG_1.jpg)."""
+    source = change.source
+    if isinstance(source, FromSlackFile):
+        name = source.file.name
+    else:  # a converted link: the last part of its path (photo.webp goes up as photo.png)
+        url = source.url if isinstance(source, FromLink) else ""
+        name = unquote(urlsplit(url).path.rpartition("/")[2])
+    extension = {"JPEG": "jpg", "PNG": "png", "GIF": "gif"}.get(sniff(data[:64]) or "")
+    if not name or extension is None:
+        return name
+    stem, dot, old = name.rpartition(".")
+    if dot and old.lower() in ("jpg", "jpeg") and extension == "jpg":
+        return name
+    return f"{stem if dot else name}.{extension}"
