@@ -36,7 +36,7 @@ from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
 from bot.slack import texts
 from bot.slack.access import AccessPolicy
-from bot.slack.client import BoundedWebClient, slack_session
+from bot.slack.client import CALL_TIMEOUT_SECONDS, BoundedWebClient, slack_session
 from bot.slack.files import describer
 from bot.slack.forms import Forms
 from bot.slack.gallery_report import SlackGalleryReport
@@ -86,9 +86,14 @@ class Runtime:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, clock: Callable[[], float] = time.monotonic
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
     ) -> Runtime:
-        """`clock`: the access rules' (their caches of user groups and of failed reads)."""
+        """`clock`: the access rules' (their caches of user groups and of failed reads);
+        `slack_call_timeout`: the bound on each Slack call, each request's client's too."""
         jobs = await JobStore.open(settings.database_url)  # first: it may refuse to start
         session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
@@ -101,6 +106,7 @@ class Runtime:
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             session=session,
+            call_timeout=slack_call_timeout,
         )
         ecwid = EcwidClient.for_settings(http, settings)
         notifier = Notifier(slack, http)

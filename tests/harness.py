@@ -12,6 +12,7 @@ from bot.changes.slot_change import Asker, FromLink, Origin, Owner, Place, SlotC
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.slack.app import build_app
+from bot.slack.client import CALL_TIMEOUT_SECONDS
 from bot.slack.server import EVENTS_PATH, HttpServer
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
 from tests.fakes.image_host import TlsAuthority
@@ -57,11 +58,16 @@ def environment(
 
 @contextlib.asynccontextmanager
 async def serving(
-    settings: Settings, slack: FakeSlack, clock: Callable[[], float] = time.monotonic
+    settings: Settings,
+    slack: FakeSlack,
+    clock: Callable[[], float] = time.monotonic,
+    *,
+    slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
 ) -> AsyncIterator[BotUnderTest]:
     """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
-    requests to it (`clock`: the access rules' clock, for a test to turn)."""
-    runtime = await Runtime.open(settings, clock=clock)
+    requests to it (`clock`: the access rules' clock, for a test to turn; `slack_call_timeout`:
+    the bound on each Slack call, short for a test of a call that never ends)."""
+    runtime = await Runtime.open(settings, clock=clock, slack_call_timeout=slack_call_timeout)
     server = HttpServer(
         build_app(runtime), runtime.workers.priority, signing_secret=settings.slack_signing_secret
     )

@@ -32,8 +32,8 @@ def build_app(runtime: Runtime) -> AsyncApp:
         # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
         request_verification_enabled=not settings.socket_mode,
     )
-    # Middleware first, for every way in: the runtime is put in each request's context, Slack's
-    # retries are dropped, then access is checked.
+    # Middleware first, for every way in: the runtime is put in each request's context and its
+    # Slack client bounded, Slack's retries are dropped, then access is checked.
     middleware.register(app, runtime)
     register_listeners(app)
     return app

@@ -72,10 +72,11 @@ class BoundedWebClient(AsyncWebClient):
     def __init__(
         self,
         *,
-        token: str,
+        token: str | None,
         base_url: str,
         session: aiohttp.ClientSession | None = None,
         call_timeout: float = CALL_TIMEOUT_SECONDS,
+        team_id: str | None = None,
     ) -> None:
         handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(),
@@ -88,8 +89,20 @@ class BoundedWebClient(AsyncWebClient):
             session=session,
             timeout=int(ATTEMPT_TIMEOUT_SECONDS),  # applies when slack-sdk makes its own session
             retry_handlers=handlers,
+            team_id=team_id,
         )
         self.call_timeout = call_timeout
+
+    def for_request(self, *, token: str | None, team_id: str | None) -> BoundedWebClient:
+        """A client for one request (it may carry its own token): this one's Slack, session and
+        bound. Cheap: no session or connection of its own."""
+        return BoundedWebClient(
+            token=token or self.token,
+            base_url=self.base_url,
+            session=self.session,
+            call_timeout=self.call_timeout,
+            team_id=team_id,
+        )
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         async with asyncio.timeout(self.call_timeout):

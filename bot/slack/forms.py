@@ -1,6 +1,7 @@
 """Opening the forms: the few reads a form is prefilled with (the store's languages, the product
 given), each within what is left of Slack's 3 s trigger, then views.open; a form that cannot be
-opened is explained privately. The views themselves only build and read blocks."""
+opened is explained privately. A listener opens them with its request's client (`using`). The
+views themselves only build and read blocks."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ class Forms:
         self._slack = slack
         self._store = store
         self._notifier = notifier
+
+    def using(self, slack: BoundedWebClient) -> Forms:
+        """The same forms, opened with the request's own client (bot.slack.context.client_of)."""
+        return Forms(slack, self._store, self._notifier)
 
     async def open_upload_form(
         self, *, trigger_id: str, who: Requester, draft: Draft, note: str | None = None

@@ -1,5 +1,6 @@
 """Middleware for every way in, in order: the runtime is put in the request's context (for the
-listeners: bot.slack.context), Slack's retries are dropped, then access is checked;
+listeners: bot.slack.context) and its Slack client bounded, Slack's retries are dropped, then
+access is checked;
 and the error handler for whatever a listener did not expect: logged and answered, never silent.
 """
 
@@ -17,7 +18,7 @@ from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
-from bot.slack.context import put_runtime
+from bot.slack.context import put_client, put_runtime
 from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
 from bot.slack.views import bulk_form
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     _register_runtime(app, runtime)
+    _register_bounded_client(app, runtime)
     _register_retries_and_errors(app, runtime)
     _register_access(app, runtime)
 
@@ -43,6 +45,20 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
         context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         put_runtime(context, runtime)
+        return await next()
+
+
+def _register_bounded_client(app: AsyncApp, runtime: Runtime) -> None:
+    @app.middleware
+    async def bound_slack_client(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        # Bolt builds each request's client as a plain AsyncWebClient (slack-bolt 1.30,
+        # slack_bolt/app/async_app.py, AsyncApp._init_context), without the bot's bound on a
+        # call: it is swapped for a bounded one on the same session. Its token is the one Bolt
+        # chose for the request (the authorized bot's, or a workflow function's).
+        token = context.client.token or context.bot_token
+        put_client(context, runtime.slack.for_request(token=token, team_id=context.team_id))
         return await next()
 
 

@@ -71,6 +71,7 @@ class FakeSlack(LoopbackServer):
         self.file_redirects: dict[str, str] = {}  # id → where its download redirects
         self.downloads: list[Download] = []
         self.held_files: dict[str, asyncio.Event] = {}  # id → its download answers once set
+        self.held_methods: dict[str, asyncio.Event] = {}  # method → it answers once set
         self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
         self.web_app.router.add_post("/api/{method}", self._api)
@@ -116,6 +117,8 @@ class FakeSlack(LoopbackServer):
         auth = request.headers.get("Authorization", "")
         self.calls.append(SlackCall(method, params, auth.removeprefix("Bearer ") or None))
         await self.notify()
+        if (held := self.held_methods.get(method)) is not None:
+            await held.wait()  # a call Slack never answers, for as long as the test says
         if queued := self.faults.get(method):
             fault = queued.pop(0)
             dropped = await delay_or_drop(request, fault.delay, drop=fault.drop)
@@ -258,6 +261,12 @@ class FakeSlack(LoopbackServer):
         self.held_files[file_id] = asyncio.Event()
         return self.held_files[file_id]
 
+    def hold_method(self, method: str) -> asyncio.Event:
+        """Calls to `method` go unanswered until the returned event is set (at the latest when
+        the stand-in closes)."""
+        self.held_methods[method] = asyncio.Event()
+        return self.held_methods[method]
+
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["id"]
         self.pending_uploads[file_id] = await request.read()
@@ -291,6 +300,8 @@ class FakeSlack(LoopbackServer):
         await self._sockets[-1].send_json(envelope)
 
     async def close(self) -> None:
+        for held in self.held_methods.values():
+            held.set()  # held calls end, so the server closes at once
         for socket in self._sockets:
             await socket.close()
         await super().close()

@@ -23,7 +23,8 @@ from bot.slack.listeners import (
 def register_listeners(app: AsyncApp) -> None:
     """Each module's listeners, after the middleware (bot.slack.middleware), in this order: Bolt
     runs the first listener whose matcher fits. A listener reaches the runtime through its
-    `context` (bot.slack.context.runtime_of)."""
+    `context` (bot.slack.context.runtime_of), and opens a form with the request's bounded
+    client (forms_of)."""
     for listeners in (
         commands,
         shortcuts,

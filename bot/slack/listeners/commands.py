@@ -17,7 +17,7 @@ from bot.domain.grammar import (
 )
 from bot.domain.requests import Draft, ValidationError
 from bot.slack import texts
-from bot.slack.context import runtime_of
+from bot.slack.context import forms_of, runtime_of
 from bot.slack.requester import requester_of
 
 COMMAND = "/ecwid-image"
@@ -36,11 +36,11 @@ async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBolt
     who = requester_of(command)
     if isinstance(parsed, BulkCommand):
         await ack()
-        await runtime.forms.open_bulk_form(trigger_id=command["trigger_id"], who=who)
+        await forms_of(context).open_bulk_form(trigger_id=command["trigger_id"], who=who)
         return
     if isinstance(parsed, Draft):
         await ack()
-        await runtime.forms.open_upload_form(
+        await forms_of(context).open_upload_form(
             trigger_id=command["trigger_id"], who=who, draft=parsed
         )
         return

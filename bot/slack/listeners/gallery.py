@@ -14,7 +14,7 @@ from bot.domain.requests import Requester
 from bot.flows.gallery import Card, Move
 from bot.runtime import Runtime
 from bot.slack import texts
-from bot.slack.context import runtime_of
+from bot.slack.context import forms_of, runtime_of
 from bot.slack.requester import requester_of
 from bot.slack.views import gallery_card as views
 
@@ -49,7 +49,7 @@ async def gallery_image(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
         await _refuse(runtime, who)
         return
     if pressed.action in ("alt", "copy"):
-        await runtime.forms.open_gallery_form(
+        await forms_of(context).open_gallery_form(
             trigger_id=body["trigger_id"],
             who=who,
             pressed=pressed,

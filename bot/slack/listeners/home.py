@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.requests import Draft, Requester
 from bot.slack import texts
-from bot.slack.context import runtime_of
+from bot.slack.context import forms_of, runtime_of
 from bot.slack.requester import requester_of
 from bot.slack.views import history as views
 from bot.slack.views.upload_form import PRODUCT
@@ -29,26 +29,24 @@ async def home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
 
 async def home_upload(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await runtime_of(context).forms.open_upload_form(
+    await forms_of(context).open_upload_form(
         trigger_id=body["trigger_id"], who=_who(body), draft=Draft()
     )
 
 
 async def home_bulk(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await runtime_of(context).forms.open_bulk_form(trigger_id=body["trigger_id"], who=_who(body))
+    await forms_of(context).open_bulk_form(trigger_id=body["trigger_id"], who=_who(body))
 
 
 async def home_history(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await runtime_of(context).forms.open_history_form(trigger_id=body["trigger_id"], who=_who(body))
+    await forms_of(context).open_history_form(trigger_id=body["trigger_id"], who=_who(body))
 
 
 async def home_gallery(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await runtime_of(context).forms.open_gallery_open_form(
-        trigger_id=body["trigger_id"], who=_who(body)
-    )
+    await forms_of(context).open_gallery_open_form(trigger_id=body["trigger_id"], who=_who(body))
 
 
 async def gallery_open_submitted(

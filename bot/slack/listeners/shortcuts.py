@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.domain.grammar import products_named
 from bot.domain.requests import Draft, ValidationError, check_image_url
 from bot.slack import texts
-from bot.slack.context import runtime_of
+from bot.slack.context import forms_of, runtime_of
 from bot.slack.files import image_files
 from bot.slack.requester import requester_of
 
@@ -79,7 +79,7 @@ async def upload_product_image(
 ) -> None:
     await ack()
     who = requester_of(shortcut, channel=None)
-    await runtime_of(context).forms.open_upload_form(
+    await forms_of(context).open_upload_form(
         trigger_id=shortcut["trigger_id"], who=who, draft=Draft()
     )
 
@@ -103,7 +103,7 @@ async def use_as_product_image(
         )
     else:
         note = None
-    await runtime_of(context).forms.open_upload_form(
+    await forms_of(context).open_upload_form(
         trigger_id=shortcut["trigger_id"],
         who=who,
         draft=Draft(image_url=link, files=files),
