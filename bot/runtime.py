@@ -127,10 +127,10 @@ class Runtime:
         retention = Retention(settings.history_days, settings.history_max_mb)
         events = ChangeEvents()
         sources = ImageSources(probe, files, images)
-        runner = ChangeRunner(ecwid, sources, recognise, kept)
+        runner = ChangeRunner(ecwid, sources, recognise, kept, files)
         uploads = UploadFlow(runner, ecwid, store, SlackUploadReport(slack, notifier), events)
         undos = UndoFlow(
-            ecwid, files, probe, jobs, SlackUndoReport(slack, notifier), kept, recognise, events
+            runner, ecwid, jobs, SlackUndoReport(slack, notifier), kept, recognise, events
         )
         access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
@@ -142,9 +142,7 @@ class Runtime:
             retention=retention,
         )
         events.on_person_changed(history.changed)
-        gallery = GalleryFlow(
-            ecwid, store, probe, kept, SlackGalleryReport(slack, notifier), recognise
-        )
+        gallery = GalleryFlow(runner, ecwid, store, SlackGalleryReport(slack, notifier))
         events.on_card_undone(gallery.card_undone)
 
         async def after_job(job: Job) -> None:

@@ -82,8 +82,8 @@ def _source(source: Source) -> dict[str, Any]:
             return {"kind": "kept", "reference": reference, "in_store": in_store}
         case Reorder(order):
             return {"kind": "reorder", "order": list(order)}
-        case Delete(image_url):
-            return {"kind": "delete", "image_url": image_url}
+        case Delete(image_url, without_copy):
+            return {"kind": "delete", "image_url": image_url, "without_copy": without_copy}
         case AltOnly(image_url):
             return {"kind": "alt_only", "image_url": image_url}
     raise TypeError(f"not a source: {source!r}")
@@ -161,7 +161,7 @@ def _decode_source(raw: Mapping[str, Any]) -> Source:
         case "reorder":
             return Reorder(tuple(_str(url) for url in _list(raw["order"])))
         case "delete":
-            return Delete(_optional_str(raw["image_url"]))
+            return Delete(_optional_str(raw["image_url"]), _bool(raw["without_copy"]))
         case "alt_only":
             return AltOnly(_optional_str(raw["image_url"]))
     raise ChangeFormatError(f"a stored change's source is {raw['kind']!r}")

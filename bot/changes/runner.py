@@ -8,6 +8,8 @@ Every way in that puts an image in a slot comes here, and each step is done once
   5. read the slot back;
   6. build the history's entry and the undo record (bot.changes.records).
 The answer is one typed outcome. How it is told (a thread reply, a job's line) is the caller's.
+Changes that bring no new image (a gallery card's reorder, delete and alt text) and every undo
+(the inverse change of a history entry) are applied by bot.changes.edits, from here.
 
 Where the replaced image's bytes are kept differs by way in: a single upload keeps a copy in the
 result's thread (`keep_in_chat`), and its Undo works from the button even without the history;
@@ -24,19 +26,27 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from urllib.parse import unquote, urlsplit
 
+from bot.changes.edits import Edited, Edits, NoCopy, Restored, Undoing
 from bot.changes.recognise import Recogniser, added_to_gallery
-from bot.changes.records import UndoRecord, history_entry, url_fingerprint
-from bot.changes.slot_change import FromLink, FromSlackFile, Place, SlotChange
+from bot.changes.records import UndoRecord, history_entry, record_of, url_fingerprint
+from bot.changes.slot_change import FromLink, FromSlackFile, Origin, Place, SlotChange
 from bot.changes.sources import ImageSources, NewImage
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Size, check_size
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import CurrentImage, ImageSlot, ImageUpload, ProductState, UploadResult
+from bot.ecwid.models import (
+    CurrentImage,
+    Gallery,
+    ImageSlot,
+    ImageUpload,
+    ProductState,
+    UploadResult,
+)
 from bot.images.convert import Prepared, sniff
 from bot.images.identity import NoIdentity
 from bot.images.probe import ImageInfo
-from bot.images.shared_files import FileImage
+from bot.images.shared_files import FileImage, SharedFileReader
 from bot.jobs.history import Action, Change, History
 
 log = logging.getLogger(__name__)
@@ -117,7 +127,7 @@ class FoundThere:
     """A line begun before a restart: the slot shows its image already; not sent again."""
 
 
-ChangeOutcome = Applied | NotSent | FoundThere
+ChangeOutcome = Applied | NotSent | FoundThere | Edited | NoCopy | Restored
 
 
 class ChangeRunner:
@@ -127,11 +137,13 @@ class ChangeRunner:
         sources: ImageSources,
         recognise: Recogniser,
         history: History,
+        files: SharedFileReader,
     ) -> None:
         self._ecwid = ecwid
         self._sources = sources
         self._recognise = recognise
         self._history = history
+        self._edits = Edits(ecwid, sources, files, recognise, history)
 
     @property
     def store_id(self) -> int:
@@ -156,12 +168,24 @@ class ChangeRunner:
         resumed: bool = False,
         on_sent: OnSent | None = None,
         pace: Pace | None = None,
+        gallery: Gallery | None = None,
+        undoing: Undoing | None = None,
     ) -> ChangeOutcome:
         """Apply one change to its slot. `image`: the new image as read already (a single
         upload reads it before it is announced); `current`: the slot's image as read already;
         `keep_in_chat`: where a single upload keeps the replaced image (None: a job's line, whose
         bytes go with its entry); `resumed`: begun before a restart, so the slot is looked at
-        before anything is sent. Raises UserFacingError when the image cannot be read."""
+        before anything is sent; `gallery`: a card's edit, the gallery its card was checked
+        against just now; `undoing`: an undo, what it undoes. Raises UserFacingError when the
+        image cannot be read."""
+        if change.origin is Origin.UNDO:
+            if undoing is None:
+                raise TypeError("an undo says what it undoes")
+            return await self._edits.restore(change, undoing)
+        if not isinstance(change.source, FromLink | FromSlackFile):
+            if gallery is None:
+                raise TypeError("a card's edit is checked against the gallery first")
+            return await self._edits.edit(change, gallery, telling.message_ts)
         slot = change.target.slot
         pace = pace or _no_wait
         if image is None and not _planned_link(change):
@@ -199,6 +223,17 @@ class ChangeRunner:
         return replace(
             applied.undo, change_id=applied.entry.id, before_image=applied.entry.before_fp
         )
+
+    async def remember_with_copy(self, applied: Applied) -> UndoRecord | None:
+        """A gallery card's copy to a variation, in the history with the bytes it replaced; its
+        Undo (None when the store is away, or what it replaced could not be kept)."""
+        entry = applied.entry
+        try:
+            await self._history.add(entry, applied.kept)
+        except Exception as exc:
+            log.warning("the copy is not in the history: %s", type(exc).__name__)
+            return None
+        return record_of(entry) if entry.action == Action.SET or applied.kept else None
 
     async def _read(self, change: SlotChange) -> NewImage:
         source = change.source

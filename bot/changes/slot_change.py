@@ -163,9 +163,11 @@ class Reorder:
 
 @dataclass(frozen=True)
 class Delete:
-    """Take the slot's image away (a gallery image: the one served from `image_url`)."""
+    """Take the slot's image away (a gallery image: the one served from `image_url`).
+    `without_copy`: the person agreed to delete it though its bytes cannot be kept for Undo."""
 
     image_url: str | None = None
+    without_copy: bool = False
 
 
 @dataclass(frozen=True)

@@ -497,6 +497,8 @@ class JobRun:
         if isinstance(outcome, NotSent):
             error = outcome.error
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+        if not isinstance(outcome, Applied):
+            raise TypeError(f"a line's upload ended {type(outcome).__name__}")
         return _line_done(number, outcome)
 
     @property

@@ -12,25 +12,37 @@ and the card is redrawn.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
-from bot.changes.recognise import Recogniser
-from bot.changes.records import UndoPlace, UndoRecord, history_entry, record_of
+from bot.changes.edits import NO_LINK, Edited, NoCopy
+from bot.changes.records import UndoPlace, UndoRecord
+from bot.changes.runner import Applied, ChangeRunner, NotSent, Telling
+from bot.changes.slot_change import (
+    AltOnly,
+    AltText,
+    Asker,
+    Delete,
+    FromLink,
+    Known,
+    Origin,
+    Owner,
+    Place,
+    Reorder,
+    SlotChange,
+    Source,
+    Target,
+)
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductRef, Requester, check_size
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import Gallery, GalleryImage, ImageSlot, ImageUpload, StoreLanguages
+from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
 from bot.ecwid.store import StoreInfo
-from bot.images.identity import NoIdentity
-from bot.images.probe import ImageProbe
-from bot.jobs.history import Action, History
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +54,6 @@ NO_PRODUCT_NAMED = UserFacingError(
     "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
 )
 UNEXPECTED = UserFacingError("Something went wrong on the bot's side.")
-NO_LINK = (
-    "Ecwid shows no link for that image, so the bot cannot tell it from the others: set its alt "
-    "text in the Ecwid admin."
-)
 DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
 
 
@@ -115,18 +123,15 @@ def moved(order: Sequence[str], image_id: str, move: Move) -> list[str]:
 class GalleryFlow:
     def __init__(
         self,
+        runner: ChangeRunner,
         ecwid: EcwidClient,
         store: StoreInfo,
-        probe: ImageProbe,
-        history: History,
         report: GalleryReport,
-        recognise: Recogniser,
     ) -> None:
-        self._recognise = recognise
+        self._runner = runner
+        self._sources = runner.sources
         self._ecwid = ecwid
         self._store = store
-        self._probe = probe
-        self._history = history
         self._report = report
 
     @contextlib.asynccontextmanager
@@ -203,6 +208,34 @@ class GalleryFlow:
             return None
         return gallery, image
 
+    def _change(
+        self,
+        who: Requester,
+        card: Card,
+        product_id: int,
+        source: Source,
+        alt: AltText | None = None,
+        known: Known | None = None,
+    ) -> SlotChange:
+        """A change the card asks for, to the product's gallery."""
+        return SlotChange(
+            store_id=self._runner.store_id,
+            target=Target(Owner.PRODUCT, product_id, Place.GALLERY),
+            source=source,
+            asker=Asker(who.user_id, card.channel_id),
+            origin=Origin.GALLERY_CARD,
+            alt=alt or AltText(),
+            known=known or Known(),
+        )
+
+    async def _edit(self, change: SlotChange, card: Card, gallery: Gallery) -> Edited | NoCopy:
+        outcome = await self._runner.apply(
+            change, telling=Telling(gallery.product.name, None, card.ts), gallery=gallery
+        )
+        if not isinstance(outcome, Edited | NoCopy):
+            raise TypeError(f"a card's edit ended {type(outcome).__name__}")
+        return outcome
+
     async def move(
         self,
         who: Requester,
@@ -225,9 +258,12 @@ class GalleryFlow:
                 return
             place = order.index(image_id) + 1
             urls = {i.id: i.url for i in gallery.images}
-            wanted_urls = [urls[i] for i in wanted]
-            after = await self._ecwid.reorder(gallery, wanted)
-            done = [i.url for i in after.images] == wanted_urls
+            wanted_urls = tuple(urls[i] for i in wanted)
+            if None in wanted_urls:
+                raise UserFacingError(NO_LINK)
+            reorder = Reorder(tuple(url for url in wanted_urls if url is not None))
+            edited = await self._edit(self._change(who, card, product_id, reorder), card, gallery)
+            assert isinstance(edited, Edited)
             new_place = wanted.index(image_id) + 1
             log.info(
                 "gallery user=%s product=%s move=%s image=%s outcome=%s",
@@ -235,29 +271,21 @@ class GalleryFlow:
                 product_id,
                 move,
                 image_id,
-                "done" if done else "not-done",
+                "done" if edited.done else "not-done",
             )
-            if done:
+            if edited.done:
                 what = (
                     f"made image {place} the main image"
                     if move is Move.MAIN
                     else f"moved image {place} to place {new_place}"
                 )
-                undo = await self._remember(
-                    who,
-                    card,
-                    gallery,
-                    Action.REORDERED,
-                    orders=([i.url for i in gallery.images], [i.url for i in after.images]),
-                )
             else:
-                undo = None
                 what = (
                     f"asked to move image {place} to place {new_place}, but Ecwid shows the "
                     "gallery in another order: nothing is claimed. The card shows Ecwid's order"
                 )
-            await self._report.redraw(card, after, await self._languages())
-            await self._report.changed(who, card, what, undo, gallery.product.name)
+            await self._report.redraw(card, edited.after, await self._languages())
+            await self._report.changed(who, card, what, edited.undo, gallery.product.name)
 
     async def delete(
         self,
@@ -279,14 +307,12 @@ class GalleryFlow:
             if found is None:
                 return
             gallery, image = found
+            if not image.url:
+                raise UserFacingError(NO_LINK)
             place = [i.id for i in gallery.images].index(image_id) + 1
-            kept = None
-            if image.url:
-                try:
-                    kept = (await self._probe.download(image.url)).data
-                except UserFacingError as exc:
-                    log.info("gallery: the image to delete could not be kept: %s", exc)
-            if kept is None and not without_copy:
+            delete = Delete(image.url, without_copy=without_copy)
+            edited = await self._edit(self._change(who, card, product_id, delete), card, gallery)
+            if isinstance(edited, NoCopy):
                 log.info(
                     "gallery user=%s product=%s delete image=%s outcome=asked-without-copy",
                     who.user_id,
@@ -297,33 +323,26 @@ class GalleryFlow:
                     who, card, gallery, image, place, gallery.product.name
                 )
                 return
-            deleted = bool(image.url) and await self._ecwid.delete_shown(product_id, str(image.url))
-            after = await self._ecwid.gallery(product_id)
-            gone = deleted and image.url not in [i.url for i in after.images]
             log.info(
                 "gallery user=%s product=%s delete image=%s outcome=%s",
                 who.user_id,
                 product_id,
                 image_id,
-                "done" if gone else "not-done",
+                "done" if edited.done else "not-done",
             )
-            undo = None
-            if gone:
-                # Recorded either way; Undo only where the bytes were kept to put it back.
-                recorded = await self._remember(
-                    who, card, gallery, Action.REMOVED, image=image, kept=kept
+            if edited.done:
+                what = f"deleted image {place}" + (
+                    "" if edited.kept else " (no copy could be kept)"
                 )
-                undo = recorded if kept is not None else None
-                what = f"deleted image {place}" + ("" if kept else " (no copy could be kept)")
-            elif not deleted:
+            elif not edited.reached:
                 what = (
                     f"asked to delete image {place}, but Ecwid no longer shows it where the card "
                     "did: nothing was deleted"
                 )
             else:
                 what = f"asked to delete image {place}, but Ecwid still shows it"
-            await self._report.redraw(card, after, await self._languages())
-            await self._report.changed(who, card, what, undo, gallery.product.name)
+            await self._report.redraw(card, edited.after, await self._languages())
+            await self._report.changed(who, card, what, edited.undo, gallery.product.name)
 
     async def set_alt(
         self,
@@ -347,15 +366,16 @@ class GalleryFlow:
             }
             if not image.url:
                 raise UserFacingError(NO_LINK)
-            # By its URL, its id read again just before the update (ids may be places).
-            await self._ecwid.set_image_alt(product_id, image.url, main, translated)
-            after = await self._ecwid.gallery(product_id)
+            change = self._change(
+                who, card, product_id, AltOnly(image.url), AltText.of(main, translated)
+            )
+            edited = await self._edit(change, card, gallery)
+            assert isinstance(edited, Edited)
             place = [i.id for i in gallery.images].index(image_id) + 1
             log.info("gallery user=%s product=%s alt image=%s", who.user_id, product_id, image_id)
-            undo = await self._remember(who, card, gallery, Action.ALT, image=image)
-            await self._report.redraw(card, after, languages)
+            await self._report.redraw(card, edited.after, languages)
             what = f"set the alt text of image {place}"
-            await self._report.changed(who, card, what, undo, gallery.product.name)
+            await self._report.changed(who, card, what, edited.undo, gallery.product.name)
 
     async def copy_to_variations(
         self,
@@ -375,17 +395,19 @@ class GalleryFlow:
             gallery, image = found
             if not image.url:
                 raise UserFacingError("Ecwid shows no link for that image, so it cannot be copied.")
-            info = await self._probe.probe(image.url, need_size=True)
+            info = await self._sources.check_link(image.url, need_size=True)
             size = check_size(info.width or 0, info.height or 0)
             # Ecwid's alt text may hold what the bot never sends (set elsewhere): removed, and said.
             main = clean_alt_text(image.alt_main or "")
             translated = [(lang, clean_alt_text(text)) for lang, text in image.alt_translated]
             removed = main.removed + tuple(c for _, t in translated for c in t.removed)
-            upload = ImageUpload(
-                url=image.url,
-                size=size,
-                alt_main=main.text or None,
-                alt_translated=tuple((lang, t.text) for lang, t in translated if t.text),
+            copy = self._change(
+                who,
+                card,
+                product_id,
+                FromLink(image.url),
+                AltText.of(main.text or None, {lang: t.text for lang, t in translated}),
+                Known(size=size),
             )
             names = {v.id: v.describe() for v in gallery.product.variations}
             place = [i.id for i in gallery.images].index(image_id) + 1
@@ -393,12 +415,13 @@ class GalleryFlow:
             failed: list[str] = []
             for variation_id in variation_ids:
                 name = names.get(variation_id, f"#{variation_id}")
-                slot = ImageSlot(product_id, "variation", variation_id)
-                try:
-                    undo = await self._copy(who, card, gallery, slot, image, upload, name)
-                    done.append((name, undo))
-                except EcwidError as exc:
-                    failed.append(f"{name} ({exc.message})")
+                target = Target(Owner.PRODUCT, product_id, Place.VARIATION, variation_id)
+                telling = Telling(gallery.product.name, name, card.ts)
+                outcome = await self._runner.apply(replace(copy, target=target), telling=telling)
+                if isinstance(outcome, NotSent):
+                    failed.append(f"{name} ({outcome.error.message})")
+                elif isinstance(outcome, Applied):
+                    done.append((name, await self._runner.remember_with_copy(outcome)))
             log.info(
                 "gallery user=%s product=%s copy image=%s variations=%d failed=%d",
                 who.user_id,
@@ -416,92 +439,6 @@ class GalleryFlow:
             if failed or not done:
                 what = f"could not copy image {place} to " + (", ".join(failed) or "any variation")
                 await self._report.changed(who, card, what, None, gallery.product.name)
-
-    async def _copy(
-        self,
-        who: Requester,
-        card: Card,
-        gallery: Gallery,
-        slot: ImageSlot,
-        image: GalleryImage,
-        upload: ImageUpload,
-        name: str,
-    ) -> UndoRecord | None:
-        """One variation gets the image; what it showed is kept first, for Undo."""
-        current = await self._ecwid.current_image(slot)
-        kept = None
-        if current is not None:
-            try:
-                kept = (await self._probe.download(current.url)).data
-            except UserFacingError as exc:
-                log.info("gallery: a variation's image could not be kept: %s", exc)
-        result = await self._ecwid.upload_image(slot, upload)
-        change = history_entry(
-            user_id=who.user_id,
-            product_id=slot.product_id,
-            slot="variation",
-            action=Action.REPLACED if current is not None else Action.SET,
-            channel_id=card.channel_id,
-            message_ts=card.ts,
-            product_name=gallery.product.name or None,
-            variation_id=slot.variation_id,
-            variation_label=name,
-            image_id=result.image_id,
-            before_url=current.url if current else None,
-            after_url=image.url,
-            kept_in_store=kept is not None,
-            alt_main=current.alt_main if current else None,
-            alt_translated=current.alt_translated if current else (),
-        )
-        try:
-            await self._history.add(change, kept)
-        except Exception as exc:
-            log.warning("the copy is not in the history: %s", type(exc).__name__)
-            return None
-        return record_of(change) if current is None or kept is not None else None
-
-    async def _remember(
-        self,
-        who: Requester,
-        card: Card,
-        gallery: Gallery,
-        action: Action,
-        *,
-        image: GalleryImage | None = None,
-        kept: bytes | None = None,
-        orders: tuple[list[str | None], list[str | None]] | None = None,
-    ) -> UndoRecord | None:
-        """The change in the history; what undoing it takes (None when the store is away:
-        the change stands, without Undo)."""
-        before = None
-        if kept is not None:
-            try:
-                before = (await self._recognise.of_bytes(kept)).text
-            except NoIdentity:
-                before = None
-        change = history_entry(
-            user_id=who.user_id,
-            product_id=gallery.product.id,
-            slot="main" if image is not None and image.is_main else "gallery",
-            action=action,
-            channel_id=card.channel_id,
-            message_ts=card.ts,
-            product_name=gallery.product.name or None,
-            image_id=int(image.id) if image is not None and image.id.isdigit() else None,
-            before_fp=before,
-            # A reorder keeps both orders (each image by its URL: ids change on a reorder).
-            before_url=json.dumps(orders[0]) if orders else (image.url if image else None),
-            after_url=json.dumps(orders[1]) if orders else None,
-            kept_in_store=kept is not None,
-            alt_main=image.alt_main if image is not None else None,
-            alt_translated=image.alt_translated if image is not None else (),
-        )
-        try:
-            await self._history.add(change, kept)
-        except Exception as exc:
-            log.warning("the gallery change is not in the history: %s", type(exc).__name__)
-            return None
-        return record_of(change)
 
 
 def _no_move(move: Move) -> str:

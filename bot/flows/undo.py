@@ -23,24 +23,24 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.edits import NOT_IN_GALLERY, Restored, Undoing, inverse
 from bot.changes.events import ChangeEvents
-from bot.changes.recognise import Recogniser, added_to_gallery
+from bot.changes.recognise import Recogniser
 from bot.changes.records import (
     UndoPlace,
     UndoRecord,
     change_key,
-    history_entry,
     record_of,
     url_fingerprint,
 )
+from bot.changes.runner import ChangeRunner, Telling
+from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
 from bot.domain.errors import UserFacingError
-from bot.domain.requests import Requester, SharedFile
+from bot.domain.requests import Requester
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import CurrentImage, ImageSlot
+from bot.ecwid.models import CurrentImage
 from bot.images.identity import Identity, NoIdentity
-from bot.images.probe import ImageProbe
-from bot.images.shared_files import SharedFileReader
 from bot.jobs.history import Action, Change, History
 from bot.jobs.store import JobStore, LineState, Outcome
 
@@ -78,8 +78,6 @@ UNREADABLE = (
     "nothing was changed. Try again in a minute."
 )
 
-NOT_IN_GALLERY = "That image is no longer in the gallery: nothing to remove."
-PUT_BACK_NOT_FOUND = "Ecwid does not show the image put back in the gallery yet."
 
 STORE_AWAY = (
     "The bot's database could not be reached to check that nobody undid this already; nothing "
@@ -112,20 +110,18 @@ class UndoReport(Protocol):
 class UndoFlow:
     def __init__(
         self,
+        runner: ChangeRunner,
         ecwid: EcwidClient,
-        files: SharedFileReader,
-        probe: ImageProbe,
         claims: JobStore,
         report: UndoReport,
         history: History,
         recognise: Recogniser,
         events: ChangeEvents,
     ) -> None:
+        self._runner = runner
         self._events = events
         self._recognise = recognise
         self._ecwid = ecwid
-        self._files = files
-        self._probe = probe
         self._claims = claims
         self._report = report
         self._history = history
@@ -193,9 +189,15 @@ class UndoFlow:
                 await self._report.already_undone(who, by)
                 return
             claimed = True
-            warning = await self._restore(record, previous)
+            undoing = Undoing(
+                record,
+                await self._original(record),
+                previous,
+                message_ts=place.message_ts,
+                thread_ts=place.thread_ts,
+            )
+            warning = await self._put_back(record, undoing, Asker(who.user_id, place.channel_id))
             claimed = False  # done: the claim stays
-            await self._remember(record, who.user_id, place.channel_id, place.message_ts, place)
             outcome = "undone"
             await self._report.undone(who, place, record, warning)
             if record.on_card:  # undone from under a gallery card: the card is drawn again
@@ -353,68 +355,34 @@ class UndoFlow:
             raise UserFacingError(UNREADABLE) from exc
         return shown.same_image(wanted)
 
-    async def _restore(self, record: UndoRecord, kept: bytes | None) -> str | None:
-        """Put the slot back (`kept`: the previous image's bytes from the history); a warning
-        when something of it could not be."""
-        slot = record.slot
-        if record.action is not None:
-            return await self._restore_edit(record, kept)
-        if slot.kind == "gallery":
-            if not (
-                record.found_url
-                and await self._ecwid.delete_shown(slot.product_id, record.found_url)
-            ):
-                raise UserFacingError(NOT_IN_GALLERY)
-            return None
-        if kept is None and record.kept_file is not None:
-            kept = (await self._files.read(SharedFile(id=record.kept_file))).data
-        if kept is None:  # the slot had no image: take the new one away
-            await self._ecwid.delete_image(slot)
-            return None
-        await self._ecwid.upload_image_bytes(slot, kept)
-        translated = dict(record.alt_translated)
-        if record.alt_main or translated:
-            try:
-                await self._ecwid.set_alt(slot, None, record.alt_main, translated)
-            except EcwidError as exc:  # the image is back; say what is missing
-                return f"its alt text could not be set again: {exc}"
-        return None
+    async def _put_back(self, record: UndoRecord, undoing: Undoing, asker: Asker) -> str | None:
+        """The inverse change applied (bot.changes.edits); a warning when part of it could not
+        be done."""
+        base = SlotChange(
+            store_id=self._runner.store_id,
+            target=Target.of_slot(record.slot),
+            source=Delete(),
+            asker=asker,
+            origin=Origin.UNDO,
+        )
+        change = inverse(record, undoing.original, base)
+        outcome = await self._runner.apply(change, telling=Telling(None, None), undoing=undoing)
+        if not isinstance(outcome, Restored):
+            raise TypeError(f"an undo ended {type(outcome).__name__}")
+        return outcome.warning
 
-    async def _remember(
-        self,
-        record: UndoRecord,
-        user_id: str,
-        channel_id: str | None,
-        message_ts: str | None,
-        place: UndoPlace | None = None,
-        job: tuple[str, int] | None = None,
-    ) -> None:
-        """The undo, in the history too (a failure to write it is logged: the image is back)."""
+    async def _original(self, record: UndoRecord) -> Change | None:
+        """The change's entry in the history: a gallery card's edit is undone from it; any
+        other undo only names it (None when it cannot be read: the undo goes on)."""
+        if record.change_id is None:
+            return None
         try:
-            original = await self._history.change(record.change_id) if record.change_id else None
-            await self._history.add(
-                history_entry(
-                    user_id=user_id,
-                    product_id=record.slot.product_id,
-                    slot=record.slot.kind,
-                    action=Action.UNDONE,
-                    channel_id=channel_id,
-                    message_ts=message_ts,
-                    thread_ts=place.thread_ts if place else None,
-                    product_name=original.product_name if original else None,
-                    variation_id=record.slot.variation_id,
-                    variation_label=original.variation_label if original else None,
-                    before_fp=record.after_image,
-                    after_fp=record.before_image,
-                    after_url=original.before_url if original else None,
-                    before_url=original.after_url if original else None,
-                    job_id=job[0] if job else None,
-                    line=job[1] if job else None,
-                    undo_of=record.change_id,
-                )
-            )
+            return await self._history.change(record.change_id)
         except Exception as exc:
-            log.warning("the undo is not in the history: %s", type(exc).__name__)
+            if record.action is not None:
+                raise
+            log.warning("the change cannot be read: %s", type(exc).__name__)
+            return None
 
     async def undo_line(
         self, change: Change, *, started: bool, user_id: str, job_id: str, message_ts: str | None
@@ -457,13 +425,13 @@ class UndoFlow:
             by = await self._claims.claim_undo(key, user_id)
             if by is not None and not started:  # someone undid it meanwhile
                 return skipped(ALREADY_UNDONE)
+            undoing = Undoing(record, change, kept, message_ts=message_ts, job=(job_id, number))
             try:
-                warning = await self._restore(record, kept)
+                warning = await self._put_back(record, undoing, Asker(user_id))
             except BaseException:
                 if by is None:
                     await self._claims.release_undo(key)
                 raise
-            await self._remember(record, user_id, None, message_ts, job=(job_id, number))
         except EcwidError as error:
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
         except UserFacingError as error:
@@ -499,41 +467,3 @@ class UndoFlow:
         elif change.before_url not in urls:
             return "That image is no longer in the gallery: nothing was changed."
         return None
-
-    async def _restore_edit(self, record: UndoRecord, kept: bytes | None) -> str | None:
-        change = await self._edit(record)
-        product_id = record.slot.product_id
-        translated = dict(change.alt_translated)
-        gallery = await self._ecwid.gallery(product_id)
-        if change.action == Action.REORDERED:
-            previous = json.loads(change.before_url or "[]")
-            ids = {image.url: image.id for image in gallery.images}
-            after = await self._ecwid.reorder(gallery, [ids[url] for url in previous])
-            if [image.url for image in after.images] != previous:
-                return "Ecwid shows the gallery in another order than before"
-            return None
-        if change.action == Action.REMOVED:
-            assert kept is not None
-            slot = ImageSlot(product_id, record.slot.kind)
-            result = await self._ecwid.upload_image_bytes(slot, kept)
-            if change.alt_main or translated:
-                try:
-                    target = None
-                    if slot.kind == "gallery":
-                        target = await self._added_url(product_id, kept, result.image_id)
-                    await self._ecwid.set_alt(slot, target, change.alt_main, translated)
-                except EcwidError as exc:
-                    return f"its alt text could not be set again: {exc}"
-            return None
-        image = next(i for i in gallery.images if i.url == change.before_url)
-        # By its URL, its id read again just before the update (ids may be places).
-        await self._ecwid.set_image_alt(product_id, image.url, change.alt_main, translated)
-        return None
-
-    async def _added_url(self, product_id: int, data: bytes, answered_id: int | None) -> str:
-        """Where Ecwid serves the gallery image just put back from `data`, found by what it
-        shows (gallery ids may be places, not the upload's answer)."""
-        url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
-        if url is None:
-            raise EcwidError(PUT_BACK_NOT_FOUND)
-        return url

@@ -82,14 +82,22 @@ def apply_calls() -> list[str]:
     return places
 
 
-def test_the_ways_in_that_upload_meet_in_change_runner_apply() -> None:
-    """A single upload (command, form, shortcut) and a job's line (bulk, drop) apply their
-    change through the one runner. (#35: the gallery card's edits and Undo are next.)"""
-    assert apply_calls() == ["flows/bulk_run.py", "flows/upload.py"]
-    upload = (BOT / "flows" / "upload.py").read_text(encoding="utf-8")
-    bulk_run = (BOT / "flows" / "bulk_run.py").read_text(encoding="utf-8")
-    for source in (upload, bulk_run):  # nothing is sent to Ecwid around the runner
-        assert "upload_image" not in source and "set_alt(" not in source
+def test_every_way_in_meets_in_change_runner_apply() -> None:
+    """A single upload (command, form, shortcut), a job's line (bulk, drop), the gallery card's
+    edits and copies, and every undo (a press, an undo job's line) apply their change through
+    the one runner; no flow changes a slot around it."""
+    assert apply_calls() == [
+        "flows/bulk_run.py",  # a bulk or drop line
+        "flows/gallery.py",  # a card's move, delete, alt text
+        "flows/gallery.py",  # a card's copy to variations
+        "flows/undo.py",  # an undo, pressed or an undo job's line
+        "flows/upload.py",  # a command, the form, a shortcut
+    ]
+    writes = (".upload_image", ".set_alt(", ".set_image_alt(", ".delete_shown(", ".delete_image(")
+    writes += (".reorder(",)
+    for path in sorted((BOT / "flows").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert not [w for w in writes if w in source], path.name
 
 
 LISTENERS = sorted((BOT / "slack" / "listeners").glob("*.py"))

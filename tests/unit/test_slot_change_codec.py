@@ -52,7 +52,7 @@ sources = st.one_of(
     st.builds(FromLink, texts),
     st.builds(FromSlackFile, files),
     st.builds(FromKept, texts, st.booleans()),
-    st.builds(Delete, maybe_texts),
+    st.builds(Delete, maybe_texts, st.booleans()),
     st.builds(AltOnly, maybe_texts),
 )
 alts = st.builds(

@@ -1,0 +1,338 @@
+"""The changes that bring no new image: a gallery in another order, an image deleted, an image's
+alt texts; and every undo (the inverse change of a history entry). `ChangeRunner.apply` hands
+them here; each leaves its entry in the history.
+
+Ecwid renumbers a gallery on every reorder and delete (media ids "start with 0 and iterate by
+1"), so images are named by the URL they are served from, and an id is read just before the
+call that uses it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, replace
+
+from bot.changes.recognise import Recogniser, added_to_gallery
+from bot.changes.records import UndoRecord, history_entry, record_of
+from bot.changes.slot_change import AltOnly, AltText, Delete, FromKept, Reorder, SlotChange, Target
+from bot.changes.sources import ImageSources
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import SharedFile
+from bot.ecwid.client import EcwidClient
+from bot.ecwid.errors import EcwidError
+from bot.ecwid.models import Gallery, GalleryImage, ImageSlot
+from bot.images.identity import NoIdentity
+from bot.images.shared_files import SharedFileReader
+from bot.jobs.history import Action, Change, History
+
+log = logging.getLogger(__name__)
+
+NOT_IN_GALLERY = "That image is no longer in the gallery: nothing to remove."
+PUT_BACK_NOT_FOUND = "Ecwid does not show the image put back in the gallery yet."
+EDIT_GONE = "That change is no longer in the bot's history: nothing was changed."
+NO_LINK = (
+    "Ecwid shows no link for that image, so the bot cannot tell it from the others: set its alt "
+    "text in the Ecwid admin."
+)
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A gallery card's edit: the gallery as Ecwid shows it after, whether Ecwid did it, and its
+    Undo (None: not done, or the history could not be written)."""
+
+    after: Gallery
+    done: bool
+    undo: UndoRecord | None = None
+    reached: bool = True  # a delete: Ecwid still showed the image where the card did
+    kept: bool = True  # a delete: its bytes were kept for Undo
+
+
+@dataclass(frozen=True)
+class NoCopy:
+    """A delete whose image's bytes could not be kept: asked first (Delete.without_copy)."""
+
+    image: GalleryImage
+
+
+@dataclass(frozen=True)
+class Restored:
+    """An undo done; `warning` when part of it could not be (e.g. the alt text)."""
+
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class Undoing:
+    """What an undo puts back: the change's undo record, its entry (None: not in the history),
+    the kept bytes of what it replaced (when they are in the history), and where it is told."""
+
+    record: UndoRecord
+    original: Change | None
+    kept: bytes | None
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    job: tuple[str, int] | None = None
+
+
+class Edits:
+    def __init__(
+        self,
+        ecwid: EcwidClient,
+        sources: ImageSources,
+        files: SharedFileReader,
+        recognise: Recogniser,
+        history: History,
+    ) -> None:
+        self._ecwid = ecwid
+        self._sources = sources
+        self._files = files
+        self._recognise = recognise
+        self._history = history
+
+    # ---- the gallery card's -----------------------------------------------------------------
+
+    async def edit(
+        self, change: SlotChange, gallery: Gallery, message_ts: str | None
+    ) -> Edited | NoCopy:
+        source = change.source
+        if isinstance(source, Reorder):
+            return await self._reorder(change, source, gallery, message_ts)
+        if isinstance(source, Delete):
+            return await self._delete(change, source, gallery, message_ts)
+        if isinstance(source, AltOnly):
+            return await self._alt(change, source, gallery, message_ts)
+        raise TypeError(f"{type(source).__name__} is no gallery edit")
+
+    async def _reorder(
+        self, change: SlotChange, source: Reorder, gallery: Gallery, message_ts: str | None
+    ) -> Edited:
+        ids = {image.url: image.id for image in gallery.images if image.url}
+        after = await self._ecwid.reorder(gallery, [ids[url] for url in source.order])
+        shown = [image.url for image in after.images]
+        if shown != list(source.order):
+            return Edited(after, done=False)
+        undo = await self._remember(
+            change,
+            gallery,
+            Action.REORDERED,
+            message_ts,
+            orders=([image.url for image in gallery.images], shown),
+        )
+        return Edited(after, done=True, undo=undo)
+
+    async def _delete(
+        self, change: SlotChange, source: Delete, gallery: Gallery, message_ts: str | None
+    ) -> Edited | NoCopy:
+        """Its bytes kept first (in the history) for Undo; an image whose bytes cannot be read
+        is deleted only when the person said so (`without_copy`)."""
+        image = _shown(gallery, source.image_url)
+        kept = None
+        try:
+            kept = await self._sources.read_url(str(source.image_url))
+        except UserFacingError as exc:
+            log.info("gallery: the image to delete could not be kept: %s", exc)
+        if kept is None and not source.without_copy:
+            return NoCopy(image)
+        product_id = change.target.owner_id
+        deleted = await self._ecwid.delete_shown(product_id, str(source.image_url))
+        after = await self._ecwid.gallery(product_id)
+        gone = deleted and image.url not in [i.url for i in after.images]
+        if not gone:
+            return Edited(after, done=False, reached=deleted)
+        # Recorded either way; Undo only where the bytes were kept to put it back.
+        undo = await self._remember(
+            change, gallery, Action.REMOVED, message_ts, image=image, kept=kept
+        )
+        return Edited(after, done=True, undo=undo if kept is not None else None, kept=bool(kept))
+
+    async def _alt(
+        self, change: SlotChange, source: AltOnly, gallery: Gallery, message_ts: str | None
+    ) -> Edited:
+        image = _shown(gallery, source.image_url)
+        product_id = change.target.owner_id
+        alt = change.alt
+        # By its URL, its id read again just before the update (ids may be places).
+        await self._ecwid.set_image_alt(
+            product_id, source.image_url, alt.main, dict(alt.translated)
+        )
+        after = await self._ecwid.gallery(product_id)
+        undo = await self._remember(change, gallery, Action.ALT, message_ts, image=image)
+        return Edited(after, done=True, undo=undo)
+
+    async def _remember(
+        self,
+        change: SlotChange,
+        gallery: Gallery,
+        action: Action,
+        message_ts: str | None,
+        *,
+        image: GalleryImage | None = None,
+        kept: bytes | None = None,
+        orders: tuple[list[str | None], list[str | None]] | None = None,
+    ) -> UndoRecord | None:
+        """The edit in the history; what undoing it takes (None when the store is away: the
+        edit stands, without Undo)."""
+        before = None
+        if kept is not None:
+            try:
+                before = (await self._recognise.of_bytes(kept)).text
+            except NoIdentity:
+                before = None
+        entry = history_entry(
+            user_id=change.asker.user_id,
+            product_id=gallery.product.id,
+            slot="main" if image is not None and image.is_main else "gallery",
+            action=action,
+            channel_id=change.asker.channel_id,
+            message_ts=message_ts,
+            product_name=gallery.product.name or None,
+            image_id=int(image.id) if image is not None and image.id.isdigit() else None,
+            before_fp=before,
+            # A reorder keeps both orders (each image by its URL: ids change on a reorder).
+            before_url=json.dumps(orders[0]) if orders else (image.url if image else None),
+            after_url=json.dumps(orders[1]) if orders else None,
+            kept_in_store=kept is not None,
+            alt_main=image.alt_main if image is not None else None,
+            alt_translated=image.alt_translated if image is not None else (),
+        )
+        try:
+            await self._history.add(entry, kept)
+        except Exception as exc:
+            log.warning("the gallery change is not in the history: %s", type(exc).__name__)
+            return None
+        return record_of(entry)
+
+    # ---- undo ---------------------------------------------------------------------------------
+
+    async def restore(self, change: SlotChange, undoing: Undoing) -> Restored:
+        """Put the slot back as `change` (the inverse of a history entry) says; a warning when
+        something of it could not be. The undo goes into the history too (a failure to write
+        it is logged: the image is back)."""
+        record = undoing.record
+        source = change.source
+        slot = change.target.slot
+        if isinstance(source, Reorder):
+            warning = await self._put_order_back(slot.product_id, source)
+        elif isinstance(source, AltOnly):
+            alt = change.alt
+            await self._ecwid.set_image_alt(
+                slot.product_id, source.image_url, alt.main, dict(alt.translated)
+            )
+            warning = None
+        elif isinstance(source, Delete):
+            if slot.kind != "gallery":  # the slot had no image: take the new one away
+                await self._ecwid.delete_image(slot)
+            elif not (
+                source.image_url
+                and await self._ecwid.delete_shown(slot.product_id, source.image_url)
+            ):
+                raise UserFacingError(NOT_IN_GALLERY)
+            warning = None
+        elif isinstance(source, FromKept):
+            warning = await self._put_back(change, source, undoing.kept)
+        else:
+            raise TypeError(f"{type(source).__name__} is no undo")
+        await self._remember_undo(change, record, undoing)
+        return Restored(warning)
+
+    async def _put_order_back(self, product_id: int, source: Reorder) -> str | None:
+        gallery = await self._ecwid.gallery(product_id)
+        ids = {image.url: image.id for image in gallery.images}
+        previous = list(source.order)
+        after = await self._ecwid.reorder(gallery, [ids[url] for url in previous])
+        if [image.url for image in after.images] != previous:
+            return "Ecwid shows the gallery in another order than before"
+        return None
+
+    async def _put_back(
+        self, change: SlotChange, source: FromKept, kept: bytes | None
+    ) -> str | None:
+        slot = change.target.slot
+        if kept is None:
+            kept = (await self._files.read(SharedFile(id=source.reference))).data
+        result = await self._ecwid.upload_image_bytes(slot, kept)
+        alt = change.alt
+        if alt.empty:
+            return None
+        try:
+            target = None
+            if slot.kind == "gallery":
+                target = await self._added_url(slot.product_id, kept, result.image_id)
+            await self._ecwid.set_alt(slot, target, alt.main, dict(alt.translated))
+        except EcwidError as exc:  # the image is back; say what is missing
+            return f"its alt text could not be set again: {exc}"
+        return None
+
+    async def _added_url(self, product_id: int, data: bytes, answered_id: int | None) -> str:
+        """Where Ecwid serves the gallery image just put back from `data`, found by what it
+        shows (gallery ids may be places, not the upload's answer)."""
+        url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
+        if url is None:
+            raise EcwidError(PUT_BACK_NOT_FOUND)
+        return url
+
+    async def _remember_undo(
+        self, change: SlotChange, record: UndoRecord, undoing: Undoing
+    ) -> None:
+        original, job = undoing.original, undoing.job
+        try:
+            await self._history.add(
+                history_entry(
+                    user_id=change.asker.user_id,
+                    product_id=record.slot.product_id,
+                    slot=record.slot.kind,
+                    action=Action.UNDONE,
+                    channel_id=change.asker.channel_id,
+                    message_ts=undoing.message_ts,
+                    thread_ts=undoing.thread_ts,
+                    product_name=original.product_name if original else None,
+                    variation_id=record.slot.variation_id,
+                    variation_label=original.variation_label if original else None,
+                    before_fp=record.after_image,
+                    after_fp=record.before_image,
+                    after_url=original.before_url if original else None,
+                    before_url=original.after_url if original else None,
+                    job_id=job[0] if job else None,
+                    line=job[1] if job else None,
+                    undo_of=record.change_id,
+                )
+            )
+        except Exception as exc:
+            log.warning("the undo is not in the history: %s", type(exc).__name__)
+
+
+def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> SlotChange:
+    """The change that undoes `record` (`base`: the store, who asks, from where); `original`:
+    its entry in the history, which a gallery card's edit is undone from."""
+    slot = record.slot
+    target = Target.of_slot(slot)
+    gallery = Target.of_slot(ImageSlot(slot.product_id, "gallery"))
+    if record.action is not None:
+        if original is None:
+            raise UserFacingError(EDIT_GONE)
+        alt = AltText.of(original.alt_main, dict(original.alt_translated))
+        if original.action == Action.REORDERED:
+            order = tuple(json.loads(original.before_url or "[]"))
+            return replace(base, target=gallery, source=Reorder(order))
+        if original.action == Action.REMOVED:
+            kept = FromKept(original.id, in_store=True)
+            return replace(base, target=target, source=kept, alt=alt)
+        return replace(base, target=gallery, source=AltOnly(original.before_url), alt=alt)
+    if slot.kind == "gallery":
+        return replace(base, target=target, source=Delete(record.found_url))
+    alt = AltText.of(record.alt_main, dict(record.alt_translated))
+    if record.kept_in_store:
+        kept = FromKept(record.change_id or "", in_store=True)
+        return replace(base, target=target, source=kept, alt=alt)
+    if record.kept_file is not None:
+        return replace(base, target=target, source=FromKept(record.kept_file), alt=alt)
+    return replace(base, target=target, source=Delete())
+
+
+def _shown(gallery: Gallery, url: str | None) -> GalleryImage:
+    for image in gallery.images:
+        if url is not None and image.url == url:
+            return image
+    raise UserFacingError(NO_LINK)
