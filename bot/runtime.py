@@ -13,6 +13,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from bot.changes.context import OneStore, StoreContext, Stores
 from bot.changes.events import ChangeEvents
 from bot.changes.recognise import Recogniser
 from bot.changes.runner import ChangeRunner
@@ -25,7 +26,6 @@ from bot.flows.drops import DropZone
 from bot.flows.duplicates import DuplicateCheck
 from bot.flows.gallery import GalleryFlow
 from bot.flows.history import HistoryFlow, Retention
-from bot.flows.product_search import ProductSearch
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
 from bot.flows.workers import WorkerPool
@@ -38,7 +38,6 @@ from bot.slack import texts
 from bot.slack.access import AccessPolicy
 from bot.slack.client import CALL_TIMEOUT_SECONDS, BoundedWebClient, slack_session
 from bot.slack.files import describer
-from bot.slack.forms import Forms
 from bot.slack.gallery_report import SlackGalleryReport
 from bot.slack.home import SlackHistoryReport
 from bot.slack.notify import (
@@ -66,20 +65,16 @@ class Runtime:
     session: aiohttp.ClientSession  # the one connection pool under every call but the probe's
     http: httpx.AsyncClient  # Ecwid and response_url calls
     slack: BoundedWebClient
-    ecwid: EcwidClient
     access: AccessPolicy
     probe: ImageProbe
     images: ImagePreparer  # its process pool starts with the first image to convert
-    store: StoreInfo
+    stores: Stores  # each request's and each job's store context
     notifier: Notifier
-    runner: ChangeRunner  # every change to an image slot is applied by it
     uploads: UploadFlow
     undos: UndoFlow
     workers: WorkerPool
     jobs: JobStore
     bulk: BulkFlow
-    forms: Forms
-    product_search: ProductSearch
     history: HistoryFlow
     gallery: GalleryFlow
     drops: DropZone
@@ -110,7 +105,6 @@ class Runtime:
         )
         ecwid = EcwidClient.for_settings(http, settings)
         notifier = Notifier(slack, http)
-        store = StoreInfo(ecwid)
         probe = ImageProbe(
             allow_private_networks=settings.probe_allow_private_networks,
             ca_file=settings.ssl_cert_file,
@@ -128,21 +122,20 @@ class Runtime:
         events = ChangeEvents()
         sources = ImageSources(probe, files, images)
         runner = ChangeRunner(ecwid, sources, recognise, kept, files)
-        uploads = UploadFlow(runner, ecwid, store, SlackUploadReport(slack, notifier), events)
-        undos = UndoFlow(
-            runner, ecwid, jobs, SlackUndoReport(slack, notifier), kept, recognise, events
-        )
+        store = StoreContext(settings.ecwid_store_id, ecwid, StoreInfo(ecwid), runner, slack)
+        stores = OneStore(store)
+        uploads = UploadFlow(SlackUploadReport(slack, notifier), events)
+        undos = UndoFlow(jobs, SlackUndoReport(slack, notifier), kept, recognise, events)
         access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
         history = HistoryFlow(
             history=kept,
             jobs=jobs,
-            store=store,
             report=SlackHistoryReport(slack, notifier, settings, access, kept, database),
             retention=retention,
         )
         events.on_person_changed(history.changed)
-        gallery = GalleryFlow(runner, ecwid, store, SlackGalleryReport(slack, notifier))
+        gallery = GalleryFlow(SlackGalleryReport(slack, notifier))
         events.on_card_undone(gallery.card_undone)
 
         async def after_job(job: Job) -> None:
@@ -152,9 +145,8 @@ class Runtime:
         workers = WorkerPool(UPLOAD_WORKERS)
         bulk = BulkFlow(
             jobs=jobs,
-            store=store,
-            runner=runner,
-            duplicates=DuplicateCheck(ecwid, sources, recognise),
+            stores=stores,
+            duplicates=DuplicateCheck(recognise),
             report=SlackBulkReport(slack, notifier),
             undos=undos,
             history=kept,
@@ -171,6 +163,7 @@ class Runtime:
         history.keep_pruning()
         drops = DropZone(
             jobs=jobs,
+            stores=stores,
             bulk=bulk,
             access=access,
             report=SlackDropReport(notifier, settings.allowed_channels),
@@ -183,20 +176,16 @@ class Runtime:
             session=session,
             http=http,
             slack=slack,
-            ecwid=ecwid,
             access=access,
             probe=probe,
             images=images,
-            store=store,
+            stores=stores,
             notifier=notifier,
-            runner=runner,
             uploads=uploads,
             undos=undos,
             workers=workers,
             jobs=jobs,
             bulk=bulk,
-            forms=Forms(slack, store, notifier),
-            product_search=ProductSearch(ecwid, store),
             history=history,
             gallery=gallery,
             drops=drops,

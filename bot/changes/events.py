@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.changes.context import StoreContext
 from bot.changes.records import UndoPlace, UndoRecord
 
 log = logging.getLogger(__name__)
 
 PersonChanged = Callable[[str], None]
-CardUndone = Callable[[UndoRecord, UndoPlace], Awaitable[None]]
+CardUndone = Callable[[StoreContext, UndoRecord, UndoPlace], Awaitable[None]]
 
 
 class ChangeEvents:
@@ -31,7 +32,7 @@ class ChangeEvents:
         for listener in self._person_changed:
             listener(user_id)
 
-    async def card_undone(self, record: UndoRecord, place: UndoPlace) -> None:
+    async def card_undone(self, store: StoreContext, record: UndoRecord, place: UndoPlace) -> None:
         """A change made from a gallery card was undone: the card is drawn again."""
         for listener in self._card_undone:
-            await listener(record, place)
+            await listener(store, record, place)

@@ -22,10 +22,9 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.changes.runner import ChangeRunner
+from bot.changes.context import StoreContext, Stores
 from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.requests import Requester, SharedFile
-from bot.ecwid.store import StoreInfo
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import PARSE_SECONDS, Planner
 from bot.flows.bulk_report import BulkReport
@@ -51,8 +50,7 @@ class BulkFlow:
         self,
         *,
         jobs: JobStore,
-        store: StoreInfo,
-        runner: ChangeRunner,
+        stores: Stores,
         duplicates: DuplicateCheck,
         report: BulkReport,
         undos: LineUndoer,
@@ -73,14 +71,12 @@ class BulkFlow:
         self._after_finish = after_finish
         self._jobs = jobs
         self._priority = priority or AckPriority()
-        self._runner = runner
+        self._stores = stores  # a job's store's context, looked up when it runs
         self._report = report
         self.lease_seconds = lease_seconds
         self.owner = process_name()
         self._planner = Planner(
             jobs=jobs,
-            store=store,
-            sources=runner.sources,
             report=report,
             owner=self.owner,
             lease_seconds=lease_seconds,
@@ -105,14 +101,19 @@ class BulkFlow:
 
     # ---- planning (bulk_plan) ----------------------------------------------------------
 
-    async def plan_lines(self, who: Requester, channel_id: str, lines: list[BulkLine]) -> None:
-        await self._planner.plan_lines(who, channel_id, lines)
+    async def plan_lines(
+        self, store: StoreContext, who: Requester, channel_id: str, lines: list[BulkLine]
+    ) -> None:
+        await self._planner.plan_lines(store, who, channel_id, lines)
 
-    async def plan_csv(self, who: Requester, channel_id: str, file: SharedFile) -> None:
-        await self._planner.plan_csv(who, channel_id, file)
+    async def plan_csv(
+        self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile
+    ) -> None:
+        await self._planner.plan_csv(store, who, channel_id, file)
 
     async def plan_files(
         self,
+        store: StoreContext,
         who: Requester,
         channel_id: str,
         files: Sequence[SharedFile],
@@ -120,7 +121,9 @@ class BulkFlow:
         thread_ts: str | None = None,
         caption: Caption | None = None,
     ) -> None:
-        await self._planner.plan_files(who, channel_id, files, thread_ts=thread_ts, caption=caption)
+        await self._planner.plan_files(
+            store, who, channel_id, files, thread_ts=thread_ts, caption=caption
+        )
 
     # ---- start, stop -------------------------------------------------------------------
 
@@ -164,12 +167,14 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         await self._report.notice(who, "not_found" if job is None else job.state, job)
 
-    async def include_duplicates(self, job_id: str, who: Requester) -> None:
-        await self._planner.include_duplicates(job_id, who)
+    async def include_duplicates(self, store: StoreContext, job_id: str, who: Requester) -> None:
+        await self._planner.include_duplicates(store, job_id, who)
 
-    async def use_suggestion(self, job_id: str, number: int, who: Requester) -> None:
+    async def use_suggestion(
+        self, store: StoreContext, job_id: str, number: int, who: Requester
+    ) -> None:
         """Did you mean: a line's file to the suggested SKU, the plan shown again."""
-        await self._planner.use_suggestion(job_id, number, who)
+        await self._planner.use_suggestion(store, job_id, number, who)
 
     async def undo(self, job_id: str, who: Requester) -> None:
         """Undo this job: never raises; the press is answered by the undo job's message or
@@ -209,7 +214,7 @@ class BulkFlow:
             return
         run = JobRun(
             self._jobs,
-            self._runner,
+            self._stores.for_job(job),
             self._report,
             job,
             lease,

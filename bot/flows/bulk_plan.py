@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.changes.sources import ImageSources
+from bot.changes.context import StoreContext
 from bot.domain.bulk import (
     BulkInputError,
     BulkLine,
@@ -47,7 +47,7 @@ from bot.domain.requests import (
 from bot.ecwid.catalog import CONFIRM_MISSES
 from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
-from bot.ecwid.store import SkuNotChecked, StoreInfo
+from bot.ecwid.store import SkuNotChecked
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import START_BATCH
@@ -168,8 +168,6 @@ class Planner:
         self,
         *,
         jobs: JobStore,
-        store: StoreInfo,
-        sources: ImageSources,
         report: BulkReport,
         owner: str,
         lease_seconds: float,
@@ -187,8 +185,6 @@ class Planner:
         self._duplicate_check = duplicates
         self._duplicate_lines = duplicate_lines
         self._jobs = jobs
-        self._store = store
-        self._sources = sources
         self._report = report
         self.owner = owner
         self.lease_seconds = lease_seconds
@@ -201,12 +197,16 @@ class Planner:
         async with self._readers.setdefault(user_id, asyncio.Lock()):  # a lock a person
             yield
 
-    async def plan_lines(self, who: Requester, channel_id: str, lines: list[BulkLine]) -> None:
-        await self._plan(who, channel_id, "lines", len(lines), lambda: _ready(lines))
+    async def plan_lines(
+        self, store: StoreContext, who: Requester, channel_id: str, lines: list[BulkLine]
+    ) -> None:
+        await self._plan(store, who, channel_id, "lines", len(lines), lambda: _ready(lines))
 
-    async def plan_csv(self, who: Requester, channel_id: str, file: SharedFile) -> None:
+    async def plan_csv(
+        self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile
+    ) -> None:
         async def read() -> list[BulkLine]:
-            data = await self._sources.read_file(file)
+            data = await store.runner.sources.read_file(file)
             seconds = self._parse_seconds
             # CPU work: in a thread, so that acks are not held up. The parse watches its own
             # time limit and stops there: a thread cannot be stopped from outside, and one left
@@ -218,10 +218,11 @@ class Planner:
                     f"The CSV file could not be read within {seconds:g} s: send a smaller one."
                 ) from None
 
-        await self._plan(who, channel_id, "csv", None, read)
+        await self._plan(store, who, channel_id, "csv", None, read)
 
     async def plan_files(
         self,
+        store: StoreContext,
         who: Requester,
         channel_id: str,
         files: Sequence[SharedFile],
@@ -236,12 +237,13 @@ class Planner:
         async def read() -> list[BulkLine]:
             if caption is not None:
                 return captioned(files, caption)
-            return await self._name_files(files)
+            return await self._name_files(store, files)
 
-        await self._plan(who, channel_id, source, len(files), read, thread_ts=thread_ts)
+        await self._plan(store, who, channel_id, source, len(files), read, thread_ts=thread_ts)
 
     async def _plan(
         self,
+        store: StoreContext,
         who: Requester,
         channel_id: str,
         source: str,
@@ -278,10 +280,10 @@ class Planner:
         try:
             async with self._reading(who.user_id):  # one person's inputs are read one by one
                 lines = await read()
-            checked = await self._check(lines, job)
+            checked = await self._check(store, lines, job)
             converting = _conversions(checked)
             records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
-            records, duplicates_skipped = await self._duplicates(records, checked)
+            records, duplicates_skipped = await self._duplicates(store, records, checked)
             if not await self._jobs.planned(job.id, records):
                 return  # given up meanwhile (its lease ran out): that was already said
         except asyncio.CancelledError:  # a restart cut the checks short: say so, then stop
@@ -339,11 +341,11 @@ class Planner:
         who = Requester(user_id=job.user_id, channel_id=job.channel_id)
         await self._report.not_planned(who, job.channel_id, job.message_ts, problem)
 
-    async def _name_files(self, files: Sequence[SharedFile]) -> list[BulkLine]:
+    async def _name_files(self, store: StoreContext, files: Sequence[SharedFile]) -> list[BulkLine]:
         """Files named SKU.jpg (main or variation image) and SKU_2.jpg… (gallery), in gallery
         order; names that match no SKU are listed as problems, never guessed."""
         described = await asyncio.gather(
-            *(self._sources.describe_file(file) for file in files), return_exceptions=True
+            *(store.runner.sources.describe_file(file) for file in files), return_exceptions=True
         )
         stubs: list[BulkLine] = []
         readable: list[SharedFile] = []
@@ -356,7 +358,7 @@ class Planner:
                 raise answer
         named = name_files(readable, self._naming)
         skus = {reading.sku for item in named for reading in item.readings}
-        found = await self._store.products(ProductSku(s) for s in skus)
+        found = await store.catalog.products(ProductSku(s) for s in skus)
         # The names no reading of which is a SKU in the (just brought up to date) index: their
         # readings are searched for once more, the first few plan-wide.
         unfound = [
@@ -369,7 +371,7 @@ class Planner:
             for r in item.readings
         ]
         if unfound:
-            found.update(await self._store.confirm(unfound, CONFIRM_MISSES))
+            found.update(await store.catalog.confirm(unfound, CONFIRM_MISSES))
         lines: list[tuple[tuple[str, int, str], BulkLine]] = []
         unknown: list[tuple[NamedFile, str]] = []  # no reading's SKU exists: did they mean…
         for item in named:
@@ -407,7 +409,7 @@ class Planner:
             line = BulkLine(0, text, request, reading=note)
             lines.append(((chosen.sku, chosen.place, text), line))
         if unknown:
-            suggestions = await self._suggest([item.readings[0].sku for item, _ in unknown])
+            suggestions = await self._suggest(store, [item.readings[0].sku for item, _ in unknown])
             for item, text in unknown:
                 reading = item.readings[0]
                 unchecked = next(
@@ -440,7 +442,10 @@ class Planner:
         ]
 
     async def _duplicates(
-        self, records: list[Line], checked: Sequence[_Checked | UserFacingError]
+        self,
+        store: StoreContext,
+        records: list[Line],
+        checked: Sequence[_Checked | UserFacingError],
     ) -> tuple[list[Line], int]:
         """The lines whose image is on its product already, or twice in the plan, marked so
         (left out of Start unless included); past the limit, the limit (the plan says the
@@ -454,7 +459,7 @@ class Planner:
             return records, 0
         if len(candidates) > self._duplicate_lines:
             return records, self._duplicate_lines
-        found = await self._duplicate_check.find(candidates)
+        found = await self._duplicate_check.find(store, candidates)
 
         def marked_line(index: int, record: Line) -> Line:
             if index in found.refused:
@@ -469,7 +474,7 @@ class Planner:
         marked = [marked_line(index, record) for index, record in enumerate(records)]
         return marked, 0
 
-    async def include_duplicates(self, job_id: str, who: Requester) -> None:
+    async def include_duplicates(self, store: StoreContext, job_id: str, who: Requester) -> None:
         """Include duplicates: they run with the others; the plan is shown again; never raises."""
         try:
             job = await self._jobs.job(job_id)
@@ -486,15 +491,17 @@ class Planner:
             log.exception("bulk include_duplicates failed")
             await self._report.notice(who, "unavailable", None)
 
-    async def _suggest(self, skus: list[str]) -> dict[str, list[str]]:
+    async def _suggest(self, store: StoreContext, skus: list[str]) -> dict[str, list[str]]:
         """The closest SKUs of the store to each (none when Ecwid cannot be asked now)."""
         try:
-            return await self._store.catalog.suggest(skus)
+            return await store.catalog.catalog.suggest(skus)
         except EcwidError as exc:
             log.info("no SKU suggestions: %s", exc)
             return {}
 
-    async def use_suggestion(self, job_id: str, number: int, who: Requester) -> None:
+    async def use_suggestion(
+        self, store: StoreContext, job_id: str, number: int, who: Requester
+    ) -> None:
         """Did you mean: the line's file goes to the suggested SKU, and the plan is shown again
         with it; never raises."""
         try:
@@ -512,7 +519,7 @@ class Planner:
                 ProductSku(sku), None, None, file=SharedFile(**data["file"]), target=target
             )
             try:
-                product = await self._store.product(ProductSku(sku))
+                product = await store.catalog.product(ProductSku(sku))
                 checked: _Checked | UserFacingError = _Checked(
                     product, slot_for(product, target), request, None, {}
                 )
@@ -539,11 +546,13 @@ class Planner:
             problem = RESTARTED_UNDO if job.source == "undo" else RESTARTED
             await self._report.not_planned(who, job.channel_id, job.message_ts, problem)
 
-    async def _check(self, lines: list[BulkLine], job: Job) -> list[_Checked | UserFacingError]:
+    async def _check(
+        self, store: StoreContext, lines: list[BulkLine], job: Job
+    ) -> list[_Checked | UserFacingError]:
         """Each line's product, slot, image and alt languages; or its problem. A long check
         (thousands of links) shows how far it got, every few seconds."""
         refs: list[ProductRef] = [line.request.product for line in lines if line.request]
-        products = await self._store.products(refs, confirm=CONFIRM_MISSES) if refs else {}
+        products = await store.catalog.products(refs, confirm=CONFIRM_MISSES) if refs else {}
         limit = asyncio.Semaphore(PLAN_CHECKS_AT_ONCE)
         checked = 0
 
@@ -572,12 +581,12 @@ class Planner:
                 return product or ValidationError("The product was not looked up.")
             try:
                 slot = slot_for(product, request.target)
-                translated = await checked_translations(self._store, request.alt_translated)
+                translated = await checked_translations(store.catalog, request.alt_translated)
                 size = request.size
                 convert = None
                 if request.image_url is not None:
                     async with limit:  # the header only: a conversion waits for the run
-                        info = await self._sources.check_link(
+                        info = await store.runner.sources.check_link(
                             request.image_url, need_size=request.size is None
                         )
                     if not info.ready_for_ecwid:

@@ -25,10 +25,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot.changes.context import StoreContext
 from bot.changes.runner import (
     UNREAD,
     Applied,
-    ChangeRunner,
     Current,
     FoundThere,
     NotSent,
@@ -80,7 +80,14 @@ class LineUndoer(Protocol):
     """What an undo job's run needs: one change put back, or skipped (bot.flows.undo)."""
 
     async def undo_line(
-        self, change: Change, *, started: bool, user_id: str, job_id: str, message_ts: str | None
+        self,
+        store: StoreContext,
+        change: Change,
+        *,
+        started: bool,
+        user_id: str,
+        job_id: str,
+        message_ts: str | None,
     ) -> Outcome: ...
 
 
@@ -209,7 +216,7 @@ class JobRun:
     def __init__(
         self,
         jobs: JobStore,
-        runner: ChangeRunner,
+        store: StoreContext,
         report: BulkReport,
         job: Job,
         lease: Lease,
@@ -228,7 +235,8 @@ class JobRun:
         self._history = history
         self._jobs = jobs
         self._priority = priority  # Slack requests being answered: a line waits a moment
-        self._runner = runner
+        self._store = store  # the job's store
+        self._runner = store.runner
         self._report = report
         self.job = job
         self.lease = lease
@@ -557,6 +565,7 @@ class JobRun:
                     return Outcome(item.number, LineState.FAILED, reason=reason)
                 await self._priority.wait_quiet(HOLD_BACK_SECONDS)
                 outcome = await self._undos.undo_line(
+                    self._store,
                     change,
                     started=item.started,
                     user_id=self.job.started_by or self.job.user_id,

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from bot.changes.context import StoreContext, Stores
 from bot.domain.bulk import Caption, read_caption
 from bot.domain.requests import Requester, SharedFile
 from bot.jobs.store import DropGroup, JobStore, WaitingDrop
@@ -50,6 +51,7 @@ class FilesPlanner(Protocol):
 
     async def plan_files(
         self,
+        store: StoreContext,
         who: Requester,
         channel_id: str,
         files: Sequence[SharedFile],
@@ -92,6 +94,7 @@ class DropZone:
         self,
         *,
         jobs: JobStore,
+        stores: Stores,
         bulk: FilesPlanner,
         access: DropAccess,
         report: DropReport,
@@ -100,6 +103,7 @@ class DropZone:
         clock: Callable[[], float] = time.time,  # wall time: the store is shared by processes
     ) -> None:
         self._jobs = jobs
+        self._stores = stores
         self._bulk = bulk
         self._access = access
         self._report = report
@@ -268,8 +272,10 @@ class DropZone:
             len(files),
         )
         try:
+            # The one store's (#38: the workspace's, kept with the drop).
+            store = self._stores.for_team(None)
             await self._bulk.plan_files(
-                who, first.channel_id, files, thread_ts=first.thread_ts, caption=caption
+                store, who, first.channel_id, files, thread_ts=first.thread_ts, caption=caption
             )
         except Exception:  # plan_files answers every way it ends; this is the unexpected
             log.exception("drop plan failed")

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
+from bot.changes.context import StoreContext
 from bot.changes.recognise import Recogniser
 from bot.changes.sources import ImageSources
 from bot.domain.bulk import PHOTO_NOTE
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import UploadRequest
-from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import GalleryImage, ImageSlot
 from bot.flows.upload import source_of
@@ -47,9 +47,7 @@ class Findings:
 
 
 class DuplicateCheck:
-    def __init__(self, ecwid: EcwidClient, sources: ImageSources, recognise: Recogniser) -> None:
-        self._ecwid = ecwid
-        self._sources = sources
+    def __init__(self, recognise: Recogniser) -> None:
         self._recognise = recognise
         self._reading = asyncio.Semaphore(READS_AT_ONCE)
 
@@ -67,10 +65,10 @@ class DuplicateCheck:
                 log.info("duplicate check: an image could not be compared: %s", exc)
                 return None
 
-    async def _of_request(self, request: UploadRequest) -> Identity:
-        return await self._recognise.of_bytes(await self._sources.whole(source_of(request)))
+    async def _of_request(self, sources: ImageSources, request: UploadRequest) -> Identity:
+        return await self._recognise.of_bytes(await sources.whole(source_of(request)))
 
-    async def find(self, candidates: Sequence[Candidate]) -> Findings:
+    async def find(self, store: StoreContext, candidates: Sequence[Candidate]) -> Findings:
         """Each duplicate line (by its index) and why: already on the product, or the same
         photo as an earlier line of the plan for that product. A larger copy of a photo the
         product shows is an upgrade, and one photo for several products may be meant (a size
@@ -79,7 +77,9 @@ class DuplicateCheck:
 
         async def identify(candidate: Candidate) -> Identity | None:
             try:
-                return await self._identify(self._of_request(candidate.request), reraise=True)
+                return await self._identify(
+                    self._of_request(store.runner.sources, candidate.request), reraise=True
+                )
             except Unusable as exc:  # the run would refuse it: said now, in the plan
                 refused[candidate.index] = str(exc)
                 return None
@@ -87,7 +87,7 @@ class DuplicateCheck:
         made = await asyncio.gather(*(identify(c) for c in candidates))
         products = sorted({c.slot.product_id for c in candidates if c.slot.kind != "variation"})
         try:
-            galleries = await self._ecwid.galleries(products) if products else {}
+            galleries = await store.ecwid.galleries(products) if products else {}
         except EcwidError as exc:
             log.info("duplicate check: the products' images could not be read: %s", exc)
             galleries = {}

@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.context import StoreContext
 from bot.changes.edits import NO_LINK, Edited, NoCopy
 from bot.changes.records import UndoPlace, UndoRecord
-from bot.changes.runner import Applied, ChangeRunner, NotSent, Telling
+from bot.changes.runner import Applied, NotSent, Telling
 from bot.changes.slot_change import (
     AltOnly,
     AltText,
@@ -39,10 +40,8 @@ from bot.changes.slot_change import (
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductRef, Requester, check_size
-from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
-from bot.ecwid.store import StoreInfo
 
 log = logging.getLogger(__name__)
 
@@ -121,17 +120,7 @@ def moved(order: Sequence[str], image_id: str, move: Move) -> list[str]:
 
 
 class GalleryFlow:
-    def __init__(
-        self,
-        runner: ChangeRunner,
-        ecwid: EcwidClient,
-        store: StoreInfo,
-        report: GalleryReport,
-    ) -> None:
-        self._runner = runner
-        self._sources = runner.sources
-        self._ecwid = ecwid
-        self._store = store
+    def __init__(self, report: GalleryReport) -> None:
         self._report = report
 
     @contextlib.asynccontextmanager
@@ -146,70 +135,79 @@ class GalleryFlow:
             log.exception("gallery %s failed unexpectedly", action)
             await self._report.failed(who, UNEXPECTED)
 
-    async def _languages(self) -> StoreLanguages:
+    async def _languages(self, store: StoreContext) -> StoreLanguages:
         try:
-            return await self._store.languages()
+            return await store.catalog.languages()
         except EcwidError as exc:
             log.warning("store languages unavailable for a gallery: %s", exc)
             return DEFAULT_LANGUAGES
 
-    async def languages(self) -> StoreLanguages:
-        return await self._languages()
+    async def languages(self, store: StoreContext) -> StoreLanguages:
+        return await self._languages(store)
 
-    async def show(self, who: Requester, ref: ProductRef) -> None:
+    async def show(self, store: StoreContext, who: Requester, ref: ProductRef) -> None:
         """Post the product's card; never raises."""
         async with self._answering(who, "card"):
-            product = await self._store.product(ref)
+            product = await store.catalog.product(ref)
             if product.kind == "category":
                 raise UserFacingError(
                     "A category has one image, not a gallery: replace it with "
                     f"`/ecwid-image category:{product.id} IMAGE_URL`."
                 )
-            gallery = await self._ecwid.gallery(product.id)
-            await self._report.card(who, gallery, await self._languages())
+            gallery = await store.ecwid.gallery(product.id)
+            await self._report.card(who, gallery, await self._languages(store))
 
-    async def show_named(self, who: Requester, named: Sequence[ProductRef]) -> None:
+    async def show_named(
+        self, store: StoreContext, who: Requester, named: Sequence[ProductRef]
+    ) -> None:
         """Manage gallery on a message: the card of the first product it names that the store
         has; never raises."""
         for ref in named:
             try:
-                await self._store.product(ref)
+                await store.catalog.product(ref)
             except UserFacingError:
                 continue
             except Exception:
                 log.exception("gallery look-up failed unexpectedly")
                 break
-            await self.show(who, ref)
+            await self.show(store, who, ref)
             return
         await self._report.failed(who, NO_PRODUCT_NAMED)
 
-    async def card_undone(self, record: UndoRecord, place: UndoPlace) -> None:
+    async def card_undone(self, store: StoreContext, record: UndoRecord, place: UndoPlace) -> None:
         """A change was undone from under a card: the card (its thread's parent) is redrawn."""
         if not (place.channel_id and place.thread_ts):
             return
         try:
-            gallery = await self._ecwid.gallery(record.slot.product_id)
+            gallery = await store.ecwid.gallery(record.slot.product_id)
         except EcwidError as exc:
             log.info("gallery card not redrawn after an undo: %s", exc)
             return
         card = Card(place.channel_id, place.thread_ts)
-        await self._report.redraw(card, gallery, await self._languages())
+        await self._report.redraw(card, gallery, await self._languages(store))
 
     async def current(
-        self, who: Requester, card: Card, product_id: int, image_id: str, signature: str
+        self,
+        store: StoreContext,
+        who: Requester,
+        card: Card,
+        product_id: int,
+        image_id: str,
+        signature: str,
     ) -> tuple[Gallery, GalleryImage] | None:
         """The gallery as Ecwid has it now and the image pressed, when the card still shows
         them; else the press is refused and the card redrawn (None)."""
-        gallery = await self._ecwid.gallery(product_id)
+        gallery = await store.ecwid.gallery(product_id)
         image = gallery.image(image_id)
         if gallery.signature != signature or image is None:
             await self._report.refused(who, STALE)
-            await self._report.redraw(card, gallery, await self._languages())
+            await self._report.redraw(card, gallery, await self._languages(store))
             return None
         return gallery, image
 
     def _change(
         self,
+        store: StoreContext,
         who: Requester,
         card: Card,
         product_id: int,
@@ -219,7 +217,7 @@ class GalleryFlow:
     ) -> SlotChange:
         """A change the card asks for, to the product's gallery."""
         return SlotChange(
-            store_id=self._runner.store_id,
+            store_id=store.runner.store_id,
             target=Target(Owner.PRODUCT, product_id, Place.GALLERY),
             source=source,
             asker=Asker(who.user_id, card.channel_id),
@@ -228,8 +226,10 @@ class GalleryFlow:
             known=known or Known(),
         )
 
-    async def _edit(self, change: SlotChange, card: Card, gallery: Gallery) -> Edited | NoCopy:
-        outcome = await self._runner.apply(
+    async def _edit(
+        self, store: StoreContext, change: SlotChange, card: Card, gallery: Gallery
+    ) -> Edited | NoCopy:
+        outcome = await store.runner.apply(
             change, telling=Telling(gallery.product.name, None, card.ts), gallery=gallery
         )
         if not isinstance(outcome, Edited | NoCopy):
@@ -238,6 +238,7 @@ class GalleryFlow:
 
     async def move(
         self,
+        store: StoreContext,
         who: Requester,
         card: Card,
         move: Move,
@@ -247,7 +248,7 @@ class GalleryFlow:
     ) -> None:
         """Make main, move earlier or later; never raises."""
         async with self._answering(who, "move"):
-            found = await self.current(who, card, product_id, image_id, signature)
+            found = await self.current(store, who, card, product_id, image_id, signature)
             if found is None:
                 return
             gallery, _ = found
@@ -262,7 +263,9 @@ class GalleryFlow:
             if None in wanted_urls:
                 raise UserFacingError(NO_LINK)
             reorder = Reorder(tuple(url for url in wanted_urls if url is not None))
-            edited = await self._edit(self._change(who, card, product_id, reorder), card, gallery)
+            edited = await self._edit(
+                store, self._change(store, who, card, product_id, reorder), card, gallery
+            )
             assert isinstance(edited, Edited)
             new_place = wanted.index(image_id) + 1
             log.info(
@@ -284,11 +287,12 @@ class GalleryFlow:
                     f"asked to move image {place} to place {new_place}, but Ecwid shows the "
                     "gallery in another order: nothing is claimed. The card shows Ecwid's order"
                 )
-            await self._report.redraw(card, edited.after, await self._languages())
+            await self._report.redraw(card, edited.after, await self._languages(store))
             await self._report.changed(who, card, what, edited.undo, gallery.product.name)
 
     async def delete(
         self,
+        store: StoreContext,
         who: Requester,
         card: Card,
         product_id: int,
@@ -303,7 +307,7 @@ class GalleryFlow:
         delete it without Undo (`without_copy`, their answer). It is deleted by what it is (its
         URL), with an id read just before the call: ids may be places that shift."""
         async with self._answering(who, "delete"):
-            found = await self.current(who, card, product_id, image_id, signature)
+            found = await self.current(store, who, card, product_id, image_id, signature)
             if found is None:
                 return
             gallery, image = found
@@ -311,7 +315,9 @@ class GalleryFlow:
                 raise UserFacingError(NO_LINK)
             place = [i.id for i in gallery.images].index(image_id) + 1
             delete = Delete(image.url, without_copy=without_copy)
-            edited = await self._edit(self._change(who, card, product_id, delete), card, gallery)
+            edited = await self._edit(
+                store, self._change(store, who, card, product_id, delete), card, gallery
+            )
             if isinstance(edited, NoCopy):
                 log.info(
                     "gallery user=%s product=%s delete image=%s outcome=asked-without-copy",
@@ -341,11 +347,12 @@ class GalleryFlow:
                 )
             else:
                 what = f"asked to delete image {place}, but Ecwid still shows it"
-            await self._report.redraw(card, edited.after, await self._languages())
+            await self._report.redraw(card, edited.after, await self._languages(store))
             await self._report.changed(who, card, what, edited.undo, gallery.product.name)
 
     async def set_alt(
         self,
+        store: StoreContext,
         who: Requester,
         card: Card,
         product_id: int,
@@ -355,11 +362,11 @@ class GalleryFlow:
     ) -> None:
         """An image's alt text in every enabled language (the others' kept); never raises."""
         async with self._answering(who, "alt"):
-            found = await self.current(who, card, product_id, image_id, signature)
+            found = await self.current(store, who, card, product_id, image_id, signature)
             if found is None:
                 return
             gallery, image = found
-            languages = await self._languages()
+            languages = await self._languages(store)
             main = texts.get(languages.default) or None
             translated = {
                 lang: text for lang, text in texts.items() if lang != languages.default and text
@@ -367,9 +374,9 @@ class GalleryFlow:
             if not image.url:
                 raise UserFacingError(NO_LINK)
             change = self._change(
-                who, card, product_id, AltOnly(image.url), AltText.of(main, translated)
+                store, who, card, product_id, AltOnly(image.url), AltText.of(main, translated)
             )
-            edited = await self._edit(change, card, gallery)
+            edited = await self._edit(store, change, card, gallery)
             assert isinstance(edited, Edited)
             place = [i.id for i in gallery.images].index(image_id) + 1
             log.info("gallery user=%s product=%s alt image=%s", who.user_id, product_id, image_id)
@@ -379,6 +386,7 @@ class GalleryFlow:
 
     async def copy_to_variations(
         self,
+        store: StoreContext,
         who: Requester,
         card: Card,
         product_id: int,
@@ -389,19 +397,20 @@ class GalleryFlow:
         """The image on each chosen variation, by its URL with its size and alt text; never
         raises."""
         async with self._answering(who, "copy"):
-            found = await self.current(who, card, product_id, image_id, signature)
+            found = await self.current(store, who, card, product_id, image_id, signature)
             if found is None:
                 return
             gallery, image = found
             if not image.url:
                 raise UserFacingError("Ecwid shows no link for that image, so it cannot be copied.")
-            info = await self._sources.check_link(image.url, need_size=True)
+            info = await store.runner.sources.check_link(image.url, need_size=True)
             size = check_size(info.width or 0, info.height or 0)
             # Ecwid's alt text may hold what the bot never sends (set elsewhere): removed, and said.
             main = clean_alt_text(image.alt_main or "")
             translated = [(lang, clean_alt_text(text)) for lang, text in image.alt_translated]
             removed = main.removed + tuple(c for _, t in translated for c in t.removed)
             copy = self._change(
+                store,
                 who,
                 card,
                 product_id,
@@ -417,11 +426,11 @@ class GalleryFlow:
                 name = names.get(variation_id, f"#{variation_id}")
                 target = Target(Owner.PRODUCT, product_id, Place.VARIATION, variation_id)
                 telling = Telling(gallery.product.name, name, card.ts)
-                outcome = await self._runner.apply(replace(copy, target=target), telling=telling)
+                outcome = await store.runner.apply(replace(copy, target=target), telling=telling)
                 if isinstance(outcome, NotSent):
                     failed.append(f"{name} ({outcome.error.message})")
                 elif isinstance(outcome, Applied):
-                    done.append((name, await self._runner.remember_with_copy(outcome)))
+                    done.append((name, await store.runner.remember_with_copy(outcome)))
             log.info(
                 "gallery user=%s product=%s copy image=%s variations=%d failed=%d",
                 who.user_id,
@@ -430,8 +439,8 @@ class GalleryFlow:
                 len(done),
                 len(failed),
             )
-            after = await self._ecwid.gallery(product_id)
-            await self._report.redraw(card, after, await self._languages())
+            after = await store.ecwid.gallery(product_id)
+            await self._report.redraw(card, after, await self._languages(store))
             cleaned = f" ({alt_cleaned_note(removed)})" if removed else ""
             for name, undo in done:  # a line each, each with its Undo
                 what = f"copied image {place} to variation {name}{cleaned}"

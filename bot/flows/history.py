@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.changes.context import StoreContext
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import CategoryId, ProductId, ProductRef, Requester
 from bot.ecwid.errors import EcwidError, ProductNotFound
-from bot.ecwid.store import StoreInfo
 from bot.jobs.history import Change, History, Pruned
 from bot.jobs.store import Counts, Job, JobStore
 
@@ -76,13 +76,11 @@ class HistoryFlow:
         *,
         history: History,
         jobs: JobStore,
-        store: StoreInfo,
         report: HistoryReport,
         retention: Retention,
     ) -> None:
         self._history = history
         self._jobs = jobs
-        self._store = store
         self._report = report
         self.retention = retention
         self._pruning = asyncio.Lock()
@@ -90,14 +88,16 @@ class HistoryFlow:
         self._home_users: set[str] = set()  # who opened their Home tab while this process ran
         self._refreshing: dict[str, asyncio.Task[None]] = {}
 
-    async def product(self, who: Requester, ref: ProductRef, view_id: str | None = None) -> None:
+    async def product(
+        self, store: StoreContext, who: Requester, ref: ProductRef, view_id: str | None = None
+    ) -> None:
         """A product's changes (or a category's, for `category:ID`), newest first, privately
         (or in the form `view_id`); never raises."""
         category = isinstance(ref, CategoryId)
         try:
             name = None
             try:
-                product = await self._store.product(ref)
+                product = await store.catalog.product(ref)
                 product_id, name = product.id, product.name
             except ProductNotFound:
                 if not isinstance(ref, ProductId | CategoryId):

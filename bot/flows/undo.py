@@ -23,6 +23,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.changes.context import StoreContext
 from bot.changes.edits import NOT_IN_GALLERY, Restored, Undoing, inverse
 from bot.changes.events import ChangeEvents
 from bot.changes.recognise import Recogniser
@@ -33,11 +34,10 @@ from bot.changes.records import (
     record_of,
     url_fingerprint,
 )
-from bot.changes.runner import ChangeRunner, Telling
+from bot.changes.runner import Telling
 from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
-from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import CurrentImage
 from bot.images.identity import Identity, NoIdentity
@@ -110,23 +110,21 @@ class UndoReport(Protocol):
 class UndoFlow:
     def __init__(
         self,
-        runner: ChangeRunner,
-        ecwid: EcwidClient,
         claims: JobStore,
         report: UndoReport,
         history: History,
         recognise: Recogniser,
         events: ChangeEvents,
     ) -> None:
-        self._runner = runner
         self._events = events
         self._recognise = recognise
-        self._ecwid = ecwid
         self._claims = claims
         self._report = report
         self._history = history
 
-    async def run(self, record: UndoRecord, who: Requester, place: UndoPlace | None) -> None:
+    async def run(
+        self, store: StoreContext, record: UndoRecord, who: Requester, place: UndoPlace | None
+    ) -> None:
         """Carry one press to its single answer; never raises. A change is undone once,
         wherever the press comes from (any process, message or button): the claim is in the
         shared store, keyed by the change itself. `place` None: pressed in the history or the
@@ -135,7 +133,7 @@ class UndoFlow:
         if place is None:
             place = await self._place_of(record)
         try:
-            await self._run(record, who, place)
+            await self._run(store, record, who, place)
         finally:
             self._events.person_changed(who.user_id)
 
@@ -165,7 +163,9 @@ class UndoFlow:
             return UndoPlace(channel_id="", message_ts="", thread_ts=None)
         return UndoPlace(change.channel_id, change.message_ts, change.thread_ts)
 
-    async def _run(self, record: UndoRecord, who: Requester, place: UndoPlace) -> None:
+    async def _run(
+        self, store: StoreContext, record: UndoRecord, who: Requester, place: UndoPlace
+    ) -> None:
         change = change_key(record)
         outcome = "error"
         claimed = False
@@ -174,7 +174,7 @@ class UndoFlow:
                 outcome = "already-undone"
                 await self._report.already_undone(who, by)
                 return
-            problem, record = await self._changed_since(record)
+            problem, record = await self._changed_since(store, record)
             previous = None
             if problem is None and record.kept_in_store:
                 previous = await self._kept_copy(record)
@@ -196,12 +196,14 @@ class UndoFlow:
                 message_ts=place.message_ts,
                 thread_ts=place.thread_ts,
             )
-            warning = await self._put_back(record, undoing, Asker(who.user_id, place.channel_id))
+            warning = await self._put_back(
+                store, record, undoing, Asker(who.user_id, place.channel_id)
+            )
             claimed = False  # done: the claim stays
             outcome = "undone"
             await self._report.undone(who, place, record, warning)
             if record.on_card:  # undone from under a gallery card: the card is drawn again
-                await self._events.card_undone(record, place)
+                await self._events.card_undone(store, record, place)
         except UserFacingError as exc:
             outcome = "failed"
             await self._report.failed(who, exc)
@@ -245,12 +247,14 @@ class UndoFlow:
             log.warning("kept copy cannot be read: %s", type(exc).__name__)
             raise UserFacingError(STORE_AWAY) from exc
 
-    async def _changed_since(self, record: UndoRecord) -> tuple[str | None, UndoRecord]:
+    async def _changed_since(
+        self, store: StoreContext, record: UndoRecord
+    ) -> tuple[str | None, UndoRecord]:
         """Why the change cannot be undone as things are now (None when it can), and the
         record as the slot is now (a gallery image's id, read just now)."""
         if record.action is not None:
-            return await self._edit_problem(record), record
-        shown, record = await self.compare(record)
+            return await self._edit_problem(store, record), record
+        shown, record = await self.compare(store, record)
         if shown is Shown.AFTER:
             return None, record
         if shown is Shown.UNKNOWN:
@@ -261,15 +265,17 @@ class UndoFlow:
             return NOT_IN_GALLERY, record
         return CHANGED_SINCE, record
 
-    async def compare(self, record: UndoRecord) -> tuple[Shown, UndoRecord]:
+    async def compare(self, store: StoreContext, record: UndoRecord) -> tuple[Shown, UndoRecord]:
         """What the slot shows now, next to what the change put there and what it replaced;
         by identity, not URL: Ecwid serves its own re-encoded copy under another URL. For the
         gallery, the record comes back with the id the added image has now."""
         if record.slot.kind == "gallery":
-            return await self._find_added(record)
-        return await self._compare_slot(record), record
+            return await self._find_added(store, record)
+        return await self._compare_slot(store, record), record
 
-    async def _find_added(self, record: UndoRecord) -> tuple[Shown, UndoRecord]:
+    async def _find_added(
+        self, store: StoreContext, record: UndoRecord
+    ) -> tuple[Shown, UndoRecord]:
         """The gallery image the change added, found by what it shows in the gallery as read
         just now: ids may be places that shift on a delete or a reorder (ref: media ids "start
         with 0 and iterate by 1"), so the recorded id is only where to look first. The record
@@ -279,7 +285,7 @@ class UndoFlow:
         after = record.after_image
         if after is None and record.after_link:
             after = await self._link_identity(record.after_link)
-        gallery = await self._ecwid.gallery(slot.product_id)
+        gallery = await store.ecwid.gallery(slot.product_id)
         recorded = str(record.new_image_id)
         images = sorted(
             (image for image in gallery.images if not image.is_main and image.url),
@@ -303,10 +309,10 @@ class UndoFlow:
             raise UserFacingError(UNREADABLE)
         return Shown.BEFORE, record
 
-    async def _compare_slot(self, record: UndoRecord) -> Shown:
+    async def _compare_slot(self, store: StoreContext, record: UndoRecord) -> Shown:
         slot = record.slot
         after = record.after_image
-        now = await self._ecwid.current_image(slot)
+        now = await store.ecwid.current_image(slot)
         if now is None:
             return Shown.CHANGED if record.had_previous else Shown.BEFORE
         if record.after_link is not None and now.url == record.after_link:
@@ -355,18 +361,20 @@ class UndoFlow:
             raise UserFacingError(UNREADABLE) from exc
         return shown.same_image(wanted)
 
-    async def _put_back(self, record: UndoRecord, undoing: Undoing, asker: Asker) -> str | None:
+    async def _put_back(
+        self, store: StoreContext, record: UndoRecord, undoing: Undoing, asker: Asker
+    ) -> str | None:
         """The inverse change applied (bot.changes.edits); a warning when part of it could not
         be done."""
         base = SlotChange(
-            store_id=self._runner.store_id,
+            store_id=store.runner.store_id,
             target=Target.of_slot(record.slot),
             source=Delete(),
             asker=asker,
             origin=Origin.UNDO,
         )
         change = inverse(record, undoing.original, base)
-        outcome = await self._runner.apply(change, telling=Telling(None, None), undoing=undoing)
+        outcome = await store.runner.apply(change, telling=Telling(None, None), undoing=undoing)
         if not isinstance(outcome, Restored):
             raise TypeError(f"an undo ended {type(outcome).__name__}")
         return outcome.warning
@@ -385,7 +393,14 @@ class UndoFlow:
             return None
 
     async def undo_line(
-        self, change: Change, *, started: bool, user_id: str, job_id: str, message_ts: str | None
+        self,
+        store: StoreContext,
+        change: Change,
+        *,
+        started: bool,
+        user_id: str,
+        job_id: str,
+        message_ts: str | None,
     ) -> Outcome:
         """One line of an undo job: the change put back, or skipped saying why. A line begun
         before a restart finds the previous image back, and is not sent again."""
@@ -408,7 +423,7 @@ class UndoFlow:
                     with contextlib.suppress(NoIdentity):
                         before = (await self._recognise.of_bytes(kept)).text
                         record = replace(record, before_image=before)
-            shown, record = await self.compare(record)
+            shown, record = await self.compare(store, record)
             if shown is Shown.BEFORE:
                 if started:
                     return Outcome(number, LineState.DONE, reason=FOUND_BACK_AFTER_RESTART)
@@ -427,7 +442,7 @@ class UndoFlow:
                 return skipped(ALREADY_UNDONE)
             undoing = Undoing(record, change, kept, message_ts=message_ts, job=(job_id, number))
             try:
-                warning = await self._put_back(record, undoing, Asker(user_id))
+                warning = await self._put_back(store, record, undoing, Asker(user_id))
             except BaseException:
                 if by is None:
                     await self._claims.release_undo(key)
@@ -447,10 +462,10 @@ class UndoFlow:
             )
         return change
 
-    async def _edit_problem(self, record: UndoRecord) -> str | None:
+    async def _edit_problem(self, store: StoreContext, record: UndoRecord) -> str | None:
         """Why a gallery card's edit cannot be undone as the gallery is now; None when it can."""
         change = await self._edit(record)
-        gallery = await self._ecwid.gallery(record.slot.product_id)
+        gallery = await store.ecwid.gallery(record.slot.product_id)
         urls = [image.url for image in gallery.images]
         if change.action == Action.REORDERED:
             if urls != json.loads(change.after_url or "[]"):

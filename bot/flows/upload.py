@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from bot.changes.context import StoreContext
 from bot.changes.events import ChangeEvents
 from bot.changes.records import UndoRecord
 from bot.changes.runner import (
@@ -134,28 +135,22 @@ class UploadFlow:
     """A single upload's story: look the product up and read the image (at once), announce,
     apply the change (bot.changes.runner), report the result, then offer Undo."""
 
-    def __init__(
-        self,
-        runner: ChangeRunner,
-        ecwid: EcwidClient,
-        store: StoreInfo,
-        report: UploadReport,
-        events: ChangeEvents,
-    ) -> None:
-        self._runner = runner
-        self._ecwid = ecwid
-        self._store = store
+    def __init__(self, report: UploadReport, events: ChangeEvents) -> None:
         self._report = report
         self._events = events
 
     async def run(
-        self, request: UploadRequest, who: Requester, origin: Origin = Origin.COMMAND
+        self,
+        store: StoreContext,
+        request: UploadRequest,
+        who: Requester,
+        origin: Origin = Origin.COMMAND,
     ) -> None:
         """Carry one request to its single final answer; never raises."""
         started = time.monotonic()
         outcome = Outcome("error")
         try:
-            outcome = await self._run(request, who, origin)
+            outcome = await self._run(request, who, store, origin)
         except asyncio.CancelledError:  # shut down before it finished: say so, then stop
             outcome = Outcome("interrupted")
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -182,21 +177,24 @@ class UploadFlow:
                 (time.monotonic() - started) * 1000,
             )
 
-    async def _run(self, request: UploadRequest, who: Requester, origin: Origin) -> Outcome:
+    async def _run(
+        self, request: UploadRequest, who: Requester, store: StoreContext, origin: Origin
+    ) -> Outcome:
         # The reads are independent: do them at once. A product given by id is read once, fresh:
         # that one read is the look-up and what its slots show now (needed before it is replaced,
         # for undo). A SKU is looked up (bot.ecwid.catalog), then its slot read.
         ref = request.product
         lookup = (
-            self._state(ref)
+            _state(store.ecwid, ref)
             if isinstance(ref, ProductId | CategoryId)
-            else self._store.product(ref)
+            else store.catalog.product(ref)
         )
         source = source_of(request)
+        runner = store.runner
         found, probed, languages = await asyncio.gather(
             lookup,
-            self._runner.sources.read(source, need_size=request.size is None),
-            checked_translations(self._store, request.alt_translated),
+            runner.sources.read(source, need_size=request.size is None),
+            checked_translations(store.catalog, request.alt_translated),
             return_exceptions=True,
         )
         results = (found, probed, languages)
@@ -226,7 +224,7 @@ class UploadFlow:
             await self._report.refused(who, [problem])
             return Outcome("refused", slot=slot.kind)
         change = SlotChange(
-            store_id=self._runner.store_id,
+            store_id=store.store_id,
             target=Target.of_slot(slot),
             source=source,
             asker=Asker(who.user_id, who.channel_id),
@@ -236,34 +234,35 @@ class UploadFlow:
             external_id=request.external_id,
         )
         current = state.current(slot) if state is not None else UNREAD
-        story = _Story(
-            self._report, who, product, request, slot, probed, self._advice(state, slot, size)
-        )
-        return await story.tell(self._runner, change, current)
+        advice = _advice(state, slot, size, runner.sources.policy.min_side)
+        story = _Story(self._report, who, product, request, slot, probed, advice)
+        return await story.tell(runner, change, current)
 
-    def _advice(self, state: ProductState | None, slot: ImageSlot, size: Size) -> tuple[str, ...]:
-        main = state.main if state is not None else None
-        return image_advice(
-            size,
-            min_side=self._runner.sources.policy.min_side,
-            slot_kind=slot.kind,
-            main=Size(main.width, main.height) if main and main.width and main.height else None,
-        )
 
-    async def _state(self, ref: ProductId | CategoryId) -> ProductState:
-        """The product given by id (and its variation, if one was chosen), or the category, as
-        one read shows it."""
-        if isinstance(ref, CategoryId):
-            return await self._ecwid.category_state(ref.id)
-        state = await self._ecwid.product_state(ref.id)
-        if ref.variation is None:
-            return state
-        for variation in state.product.variations:
-            if variation.id == ref.variation:
-                return replace(state, product=replace(state.product, variation=variation))
-        raise ProductNotFound(
-            f"Product {ref.id} has no variation with id {ref.variation}.", status=404
-        )
+def _advice(
+    state: ProductState | None, slot: ImageSlot, size: Size, min_side: int
+) -> tuple[str, ...]:
+    main = state.main if state is not None else None
+    return image_advice(
+        size,
+        min_side=min_side,
+        slot_kind=slot.kind,
+        main=Size(main.width, main.height) if main and main.width and main.height else None,
+    )
+
+
+async def _state(ecwid: EcwidClient, ref: ProductId | CategoryId) -> ProductState:
+    """The product given by id (and its variation, if one was chosen), or the category, as one
+    read shows it."""
+    if isinstance(ref, CategoryId):
+        return await ecwid.category_state(ref.id)
+    state = await ecwid.product_state(ref.id)
+    if ref.variation is None:
+        return state
+    for variation in state.product.variations:
+        if variation.id == ref.variation:
+            return replace(state, product=replace(state.product, variation=variation))
+    raise ProductNotFound(f"Product {ref.id} has no variation with id {ref.variation}.", status=404)
 
 
 @dataclass

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncBoltContext
 
+from bot.changes.context import StoreContext
+from bot.flows.product_search import ProductSearch
 from bot.runtime import Runtime
 from bot.slack.client import BoundedWebClient
 from bot.slack.forms import Forms
@@ -40,4 +42,26 @@ def client_of(context: AsyncBoltContext) -> BoundedWebClient:
 
 
 def forms_of(context: AsyncBoltContext) -> Forms:
-    return runtime_of(context).forms.using(client_of(context))
+    """The forms, opened with the request's own client, for its store."""
+    return Forms(client_of(context), store_of(context), runtime_of(context).notifier)
+
+
+STORE = "store"
+
+
+def put_store(context: AsyncBoltContext, store: StoreContext) -> None:
+    context[STORE] = store
+
+
+def store_of(context: AsyncBoltContext) -> StoreContext:
+    """The store the request is about: its workspace's (one store: that store)."""
+    store = context.get(STORE)
+    if not isinstance(store, StoreContext):
+        raise LookupError("no store in the request's context: is its middleware registered?")
+    return store
+
+
+def product_search_of(context: AsyncBoltContext) -> ProductSearch:
+    """The type-ahead over the request's store."""
+    store = store_of(context)
+    return ProductSearch(store.ecwid, store.catalog)

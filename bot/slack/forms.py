@@ -10,10 +10,10 @@ import logging
 
 from slack_sdk.models.views import View
 
+from bot.changes.context import StoreContext
 from bot.domain.requests import Draft, ProductId, Requester
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Product, StoreLanguages
-from bot.ecwid.store import StoreInfo
 from bot.flows.gallery import Card, GalleryFlow
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
@@ -32,14 +32,14 @@ OPEN_BUDGET_SECONDS = 2.5  # views.open after that is pointless: the trigger is 
 
 
 class Forms:
-    def __init__(self, slack: BoundedWebClient, store: StoreInfo, notifier: Notifier) -> None:
-        self._slack = slack
-        self._store = store
-        self._notifier = notifier
+    """A request's forms: opened with its own Slack client (bot.slack.context.client_of), for
+    its store."""
 
-    def using(self, slack: BoundedWebClient) -> Forms:
-        """The same forms, opened with the request's own client (bot.slack.context.client_of)."""
-        return Forms(slack, self._store, self._notifier)
+    def __init__(self, slack: BoundedWebClient, store: StoreContext, notifier: Notifier) -> None:
+        self._slack = slack
+        self._context = store
+        self._store = store.catalog
+        self._notifier = notifier
 
     async def open_upload_form(
         self, *, trigger_id: str, who: Requester, draft: Draft, note: str | None = None
@@ -87,7 +87,14 @@ class Forms:
         refused and redrawn instead), within what is left of the trigger's 3 s."""
         try:
             found = await asyncio.wait_for(
-                gallery.current(who, card, pressed.product_id, pressed.image_id, pressed.signature),
+                gallery.current(
+                    self._context,
+                    who,
+                    card,
+                    pressed.product_id,
+                    pressed.image_id,
+                    pressed.signature,
+                ),
                 LOOKUP_BUDGET_SECONDS,
             )
         except TimeoutError:
@@ -105,7 +112,7 @@ class Forms:
                 return
             view = copy_form(pressed, card, shown)
         else:
-            languages = await self._languages() or await gallery.languages()
+            languages = await self._languages() or await gallery.languages(self._context)
             view = alt_form(pressed, card, image, languages)
         await self._open(trigger_id, who, view, "the gallery form")
 

@@ -18,7 +18,7 @@ from bot.domain.requests import Requester
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
-from bot.slack.context import put_client, put_runtime
+from bot.slack.context import put_client, put_runtime, put_store
 from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
 from bot.slack.views import bulk_form
@@ -45,6 +45,7 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
         context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         put_runtime(context, runtime)
+        put_store(context, runtime.stores.for_team(context.team_id))
         return await next()
 
 

@@ -17,6 +17,7 @@ MAY_IMPORT = {
     "images": {"domain"},
     "jobs": {"domain"},
     "changes": {"domain", "ecwid", "images", "jobs"},
+    "flows": {"domain", "ecwid", "images", "jobs", "changes"},
 }
 
 
@@ -147,3 +148,26 @@ def test_flows_take_narrow_collaborators_not_sibling_flows() -> None:
     still take the upload flow until ChangeRunner replaces it (#35)."""
     assert "bulk" not in flows_imported_by("drops")
     assert "undo" not in flows_imported_by("bulk") | flows_imported_by("bulk_run")
+
+
+STORE_PARTS = {"EcwidClient", "StoreInfo", "ChangeRunner", "StoreContext", "ImageSources"}
+# Built for one request or one job, with that store's context (not at start-up).
+PER_CALL = {"JobRun", "ProductSearch"}
+
+
+def test_no_flow_captures_a_store_at_start_up() -> None:
+    """A flow is handed its store's context per request or per job (bot.changes.context), so
+    a second store has a place: none built at start-up takes the Ecwid client, the catalog or
+    the runner. (`Stores`, the registry, is how a job's and a drop's store is looked up.)"""
+    captured = []
+    for path in sorted((BOT / "flows").glob("*.py")):
+        for cls in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(cls, ast.ClassDef) or cls.name in PER_CALL:
+                continue
+            for node in cls.body:
+                if isinstance(node, ast.FunctionDef) and node.name == "__init__":
+                    for argument in node.args.args + node.args.kwonlyargs:
+                        named = ast.unparse(argument.annotation) if argument.annotation else ""
+                        if set(named.replace("|", " ").split()) & STORE_PARTS:
+                            captured.append(f"{cls.name}: {argument.arg}: {named}")
+    assert captured == []

@@ -8,10 +8,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.changes.context import StoreContext
 from bot.changes.records import UndoPlace
 from bot.runtime import Runtime
 from bot.slack import texts
-from bot.slack.context import runtime_of
+from bot.slack.context import runtime_of, store_of
 from bot.slack.requester import requester_of
 from bot.slack.views.bulk_message import (
     CANCEL_ACTION,
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 async def undo_upload(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     action: dict[str, Any] = next(iter(body.get("actions") or []), {})
     record = decode(str(action.get("value") or ""))
     message = body.get("message") or {}
@@ -56,34 +58,35 @@ async def undo_upload(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     )
     if elsewhere:  # the history or the App Home: reported where the change was
         place = None
-    runtime.workers.submit(lambda: runtime.undos.run(record, who, place))
+    runtime.workers.submit(lambda: runtime.undos.run(store, record, who, place))
 
 
 async def bulk_start(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await _bulk(runtime_of(context), body, start=True)
+    await _bulk(runtime_of(context), store_of(context), body, start=True)
 
 
 async def bulk_cancel(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await _bulk(runtime_of(context), body, start=False)
+    await _bulk(runtime_of(context), store_of(context), body, start=False)
 
 
 async def bulk_undo(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    await _bulk(runtime_of(context), body, start=False, undo=True)
+    await _bulk(runtime_of(context), store_of(context), body, start=False, undo=True)
 
 
 async def bulk_include_duplicates(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
-    await _bulk(runtime_of(context), body, start=False, include=True)
+    await _bulk(runtime_of(context), store_of(context), body, start=False, include=True)
 
 
 async def bulk_use_sku(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     action: dict[str, Any] = next(iter(body.get("actions") or []), {})
     job_id, _, number = str(action.get("value") or "").partition(":")
     container = body.get("container") or {}
@@ -92,11 +95,12 @@ async def bulk_use_sku(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     if not (job_id.isalnum() and len(job_id) == 32 and number.isdigit()):
         await runtime.notifier.tell(who, texts.bulk_notice("not_found"))
         return
-    runtime.workers.submit(lambda: runtime.bulk.use_suggestion(job_id, int(number), who))
+    runtime.workers.submit(lambda: runtime.bulk.use_suggestion(store, job_id, int(number), who))
 
 
 async def _bulk(
     runtime: Runtime,
+    store: StoreContext,
     body: dict[str, Any],
     *,
     start: bool,
@@ -118,7 +122,7 @@ async def _bulk(
     if undo:
         runtime.workers.submit(lambda: runtime.bulk.undo(job_id, who))
     elif include:
-        runtime.workers.submit(lambda: runtime.bulk.include_duplicates(job_id, who))
+        runtime.workers.submit(lambda: runtime.bulk.include_duplicates(store, job_id, who))
     elif start:
         runtime.workers.submit(lambda: runtime.bulk.start(job_id, who))
     else:

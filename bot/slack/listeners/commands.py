@@ -17,7 +17,7 @@ from bot.domain.grammar import (
 )
 from bot.domain.requests import Draft, ValidationError
 from bot.slack import texts
-from bot.slack.context import forms_of, runtime_of
+from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.requester import requester_of
 
 COMMAND = "/ecwid-image"
@@ -25,6 +25,7 @@ COMMAND = "/ecwid-image"
 
 async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
     runtime = runtime_of(context)
+    store = store_of(context)
     try:
         parsed = parse_command(command.get("text") or "")
     except ValidationError as problem:
@@ -48,11 +49,11 @@ async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBolt
         await ack(response_type="ephemeral", text=texts.restarting())
         return
     if isinstance(parsed, HistoryCommand):
-        runtime.workers.submit(lambda: runtime.history.product(who, parsed.product))
+        runtime.workers.submit(lambda: runtime.history.product(store, who, parsed.product))
     elif isinstance(parsed, GalleryCommand):
-        runtime.workers.submit(lambda: runtime.gallery.show(who, parsed.product))
+        runtime.workers.submit(lambda: runtime.gallery.show(store, who, parsed.product))
     else:
-        runtime.workers.submit(lambda: runtime.uploads.run(parsed, who))
+        runtime.workers.submit(lambda: runtime.uploads.run(store, parsed, who))
     await ack()
 
 

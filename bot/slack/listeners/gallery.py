@@ -14,7 +14,7 @@ from bot.domain.requests import Requester
 from bot.flows.gallery import Card, Move
 from bot.runtime import Runtime
 from bot.slack import texts
-from bot.slack.context import forms_of, runtime_of
+from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.requester import requester_of
 from bot.slack.views import gallery_card as views
 
@@ -44,6 +44,7 @@ async def _refuse(runtime: Runtime, who: Requester) -> None:
 async def gallery_image(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     pressed, card, who = _pressed(body)
     if pressed is None or card is None or pressed.action == "delete":
         await _refuse(runtime, who)
@@ -60,7 +61,7 @@ async def gallery_image(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
     move = Move(pressed.action)
     runtime.workers.submit(
         lambda: runtime.gallery.move(
-            who, card, move, pressed.product_id, pressed.image_id, pressed.signature
+            store, who, card, move, pressed.product_id, pressed.image_id, pressed.signature
         )
     )
 
@@ -68,13 +69,14 @@ async def gallery_image(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
 async def gallery_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     pressed, card, who = _pressed(body)
     if pressed is None or card is None:
         await _refuse(runtime, who)
         return
     runtime.workers.submit(
         lambda: runtime.gallery.delete(
-            who, card, pressed.product_id, pressed.image_id, pressed.signature
+            store, who, card, pressed.product_id, pressed.image_id, pressed.signature
         )
     )
 
@@ -87,6 +89,7 @@ async def gallery_delete_without_copy(
     drawn from, as for every press."""
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     action: dict[str, Any] = next(iter(body.get("actions") or []), {})
     found = views.read_metadata(str(action.get("value") or ""), "delete")
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
@@ -99,6 +102,7 @@ async def gallery_delete_without_copy(
     who = requester_of(body, channel=channel or card.channel_id)
     runtime.workers.submit(
         lambda: runtime.gallery.delete(
+            store,
             who,
             card,
             pressed.product_id,
@@ -123,10 +127,11 @@ async def alt_submitted(
         return
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     who = requester_of(body, channel=card.channel_id)
     runtime.workers.submit(
         lambda: runtime.gallery.set_alt(
-            who, card, pressed.product_id, pressed.image_id, pressed.signature, alt
+            store, who, card, pressed.product_id, pressed.image_id, pressed.signature, alt
         )
     )
 
@@ -145,10 +150,11 @@ async def copy_submitted(
         return
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     who = requester_of(body, channel=card.channel_id)
     runtime.workers.submit(
         lambda: runtime.gallery.copy_to_variations(
-            who, card, pressed.product_id, pressed.image_id, pressed.signature, chosen
+            store, who, card, pressed.product_id, pressed.image_id, pressed.signature, chosen
         )
     )
 

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.requests import Draft, Requester
 from bot.slack import texts
-from bot.slack.context import forms_of, runtime_of
+from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.requester import requester_of
 from bot.slack.views import history as views
 from bot.slack.views.upload_form import PRODUCT
@@ -58,9 +58,10 @@ async def gallery_open_submitted(
         return
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     product, channel = chosen
     who = requester_of(body, channel=channel)
-    runtime.workers.submit(lambda: runtime.gallery.show(who, product))
+    runtime.workers.submit(lambda: runtime.gallery.show(store, who, product))
 
 
 async def history_form_submitted(
@@ -73,8 +74,9 @@ async def history_form_submitted(
     # The form shows the history in its place: "Looking…" now, the entries once read.
     await ack(response_action="update", view=views.history_modal(views.looking_blocks()))
     runtime = runtime_of(context)
+    store = store_of(context)
     view_id = str(view.get("id") or "")
-    runtime.workers.submit(lambda: runtime.history.product(_who(body), product, view_id))
+    runtime.workers.submit(lambda: runtime.history.product(store, _who(body), product, view_id))
 
 
 def register(app: AsyncApp) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.ecwid.errors import EcwidError
-from bot.slack.context import runtime_of
+from bot.slack.context import product_search_of
 from bot.slack.views import upload_form as form
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ async def product_options(
     ack: AsyncAck, payload: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     try:
-        products = await runtime_of(context).product_search.options(payload.get("value") or "")
+        products = await product_search_of(context).options(payload.get("value") or "")
     except EcwidError as exc:
         log.warning("product search failed: %s", exc)
         products = []

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.domain.grammar import products_named
 from bot.domain.requests import Draft, ValidationError, check_image_url
 from bot.slack import texts
-from bot.slack.context import forms_of, runtime_of
+from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.files import image_files
 from bot.slack.requester import requester_of
 
@@ -116,6 +116,7 @@ async def use_as_product_images(
 ) -> None:
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     message = shortcut.get("message") or {}
     files = image_files(message.get("files"))
     channel = (shortcut.get("channel") or {}).get("id")
@@ -129,7 +130,7 @@ async def use_as_product_images(
     if not runtime.workers.accepting:
         await runtime.notifier.tell(who, texts.restarting())
         return
-    runtime.workers.submit(lambda: runtime.bulk.plan_files(who, channel, files))
+    runtime.workers.submit(lambda: runtime.bulk.plan_files(store, who, channel, files))
 
 
 async def manage_gallery(
@@ -137,10 +138,11 @@ async def manage_gallery(
 ) -> None:
     await ack()
     runtime = runtime_of(context)
+    store = store_of(context)
     message = shortcut.get("message") or {}
     who = requester_of(shortcut)
     named = products_named(str(message.get("text") or ""))
-    runtime.workers.submit(lambda: runtime.gallery.show_named(who, named))
+    runtime.workers.submit(lambda: runtime.gallery.show_named(store, who, named))
 
 
 def register(app: AsyncApp) -> None:

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.changes.slot_change import Origin
 from bot.slack import texts
-from bot.slack.context import runtime_of
+from bot.slack.context import runtime_of, store_of
 from bot.slack.requester import requester_of
 from bot.slack.views import bulk_form
 from bot.slack.views import upload_form as form
@@ -19,6 +19,7 @@ async def upload_form_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     runtime = runtime_of(context)
+    store = store_of(context)
     metadata = form.FormMetadata.load(view.get("private_metadata") or "")
     submission = form.read_submission(view["state"]["values"], metadata)
     if not isinstance(submission, form.Submission):
@@ -28,7 +29,7 @@ async def upload_form_submitted(
         await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
         return
     who = requester_of(body, channel=submission.channel_id)
-    runtime.workers.submit(lambda: runtime.uploads.run(submission.request, who, Origin.FORM))
+    runtime.workers.submit(lambda: runtime.uploads.run(store, submission.request, who, Origin.FORM))
     await ack()
 
 
@@ -36,6 +37,7 @@ async def bulk_form_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     runtime = runtime_of(context)
+    store = store_of(context)
     submission = bulk_form.read_bulk_submission(view["state"]["values"])
     if not isinstance(submission, bulk_form.BulkSubmission):
         await ack(response_action="errors", errors=submission)
@@ -46,9 +48,9 @@ async def bulk_form_submitted(
     who = requester_of(body, channel=submission.channel_id)
     channel, lines, csv_file = submission.channel_id, submission.lines, submission.csv_file
     if lines is not None:
-        runtime.workers.submit(lambda: runtime.bulk.plan_lines(who, channel, lines))
+        runtime.workers.submit(lambda: runtime.bulk.plan_lines(store, who, channel, lines))
     elif csv_file is not None:
-        runtime.workers.submit(lambda: runtime.bulk.plan_csv(who, channel, csv_file))
+        runtime.workers.submit(lambda: runtime.bulk.plan_csv(store, who, channel, csv_file))
     await ack()
 
 

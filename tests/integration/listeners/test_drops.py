@@ -461,6 +461,7 @@ async def test_a_drop_still_unchecked_after_the_hold_is_answered_and_not_planned
     store = await JobStore.open(f"sqlite+aiosqlite:///{tmp_path}/drops.sqlite3")
     zone = DropZone(
         jobs=store,
+        stores=runtime.stores,
         bulk=runtime.bulk,
         access=AccessPolicy(groups, runtime.slack),
         report=SlackDropReport(runtime.notifier, frozenset()),

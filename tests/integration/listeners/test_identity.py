@@ -102,7 +102,7 @@ async def test_a_resumed_line_recognises_its_own_image_and_nothing_else(
         return gallery_line(456, images.link(name))
 
     async with serving(settings, slack) as bot:
-        runner = bot.runtime.runner
+        runner = bot.runtime.stores.for_team(None).runner
         for name in ("a.png", "red.png"):
             await bot.command(f"456 {images.link(name)} to=gallery")
         await bot.idle()
@@ -222,7 +222,7 @@ async def test_a_resumed_line_that_cannot_read_the_gallery_is_not_sent_again(
     del images.files["gone.png"]  # what the gallery shows cannot be read now
     async with serving(settings, slack) as bot:
         with pytest.raises(UserFacingError) as doubt:
-            await bot.runtime.runner.already_there(gallery_line(456, images.link("a.png")))
+            await bot.runtime.stores.for_team(None).runner.already_there(gallery_line(456, images.link("a.png")))
     assert doubt.value.message.startswith(
         "The bot restarted during this line's upload and could not tell whether Ecwid has the "
         "image already, so it was not sent again"

@@ -275,7 +275,7 @@ async def test_a_line_begun_before_a_restart_is_recognised_in_the_gallery_after_
     side = gallery_line(456, images.link("side.jpg"))
     back = gallery_line(456, images.link("back.jpg"))
     async with serving(settings, slack) as bot:
-        runner = bot.runtime.runner
+        runner = bot.runtime.stores.for_team(None).runner
         assert not await runner.already_there(side)  # an empty gallery
         await bot.command(f"456 {images.link('side.jpg')} to=gallery")
         await bot.idle()
