@@ -12,7 +12,7 @@ from bot.slack.texts import PLAN_CSV_TITLE
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack, SlackCall
-from tests.slack_requests import TEAM, USER, view_submission
+from tests.slack_requests import block_actions, view_submission
 
 FIRST_ID = 2001
 
@@ -83,26 +83,15 @@ def bulk_form_submission(
 
 def press(action_id: str, job_id: str, message_ts: str, user: str = "U123") -> dict[str, Any]:
     """The block_actions payload of a bulk message's button."""
-    return {
-        "type": "block_actions",
-        "user": {**USER, "id": user},
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": "6666.42.bulk",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": "C123"},
-        "channel": {"id": "C123", "name": "catalog"},
-        "message": {"type": "message", "ts": message_ts, "text": "", "blocks": []},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "bulk_plan",
-                "value": job_id,
-                "action_ts": "1700000002.1",
-            }
-        ],
+    action = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": "bulk_plan",
+        "value": job_id,
+        "action_ts": "1700000002.1",
     }
+    message = {"ts": message_ts, "text": "", "blocks": []}
+    return block_actions(action, user=user, trigger="6666.42.bulk", message=message)
 
 
 def buttons(call: SlackCall) -> dict[str, str]:

@@ -81,18 +81,24 @@ class SlackSender:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """An Events API delivery: the event_callback envelope, as JSON (Slack's Events API)."""
-        envelope = {
-            "token": "legacy-unused",
-            "team_id": "T1",
-            "api_app_id": "A1",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "event": event,
-        }
+        envelope = event_callback(event, event_id, int(time.time()))
         return await self.post(
             json.dumps(envelope), content_type="application/json", headers=headers
         )
+
+
+def event_callback(event: dict[str, Any], event_id: str, event_time: int) -> dict[str, Any]:
+    """The Events API's envelope of an event, as Slack sends it (over HTTP, or inside a Socket
+    Mode `events_api` envelope)."""
+    return {
+        "token": "legacy-unused",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "event": event,
+    }
 
 
 # ---- interaction payloads, shaped as Slack sends them ----------------------------------------
@@ -158,4 +164,54 @@ def view_submission(
             "private_metadata": private_metadata,
             "state": {"values": {block: {block: state} for block, state in values.items()}},
         },
+    }
+
+
+def block_actions(
+    action: dict[str, Any],
+    *,
+    user: str = "U123",
+    trigger: str = "9999.42.press",
+    channel_id: str = "C123",
+    message: dict[str, Any] | None = None,
+    message_ts: str | None = None,
+    ephemeral: bool = False,
+    response_url: str | None = None,
+) -> dict[str, Any]:
+    """A button or menu pressed in a message, as Slack sends it. `message`: the message pressed
+    on (Slack sends it, but not an ephemeral one's: then `message_ts` alone, and `ephemeral`)."""
+    ts = message["ts"] if message is not None else message_ts
+    container: dict[str, Any] = {"type": "message", "message_ts": ts, "channel_id": channel_id}
+    if ephemeral:
+        container["is_ephemeral"] = True
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {**USER, "id": user},
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": trigger,
+        "container": container,
+        "channel": {"id": channel_id, "name": "catalog"},
+        "actions": [action],
+    }
+    if message is not None:
+        payload["message"] = {"type": "message", **message}
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return payload
+
+
+def home_press(action_id: str, block_id: str = "home_actions") -> dict[str, Any]:
+    """A button pressed in the App Home, as Slack sends it (its container is the Home view)."""
+    return {
+        "type": "block_actions",
+        "user": USER,
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": f"8888.42.{action_id}",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": block_id}],
     }

@@ -16,7 +16,7 @@ from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import environment
 from tests.processes import reap, start_bot, stopped_by_sigterm
-from tests.slack_requests import global_shortcut
+from tests.slack_requests import event_callback, global_shortcut
 
 pytestmark = pytest.mark.slow  # runs `python -m bot` in processes of its own
 
@@ -113,15 +113,7 @@ async def test_a_drop_over_socket_mode_is_planned_once_however_often_it_arrives(
             "accepts_response_payload": False,
             "retry_attempt": attempt,
             "retry_reason": "timeout" if attempt else "",
-            "payload": {
-                "token": "legacy-unused",
-                "team_id": "T1",
-                "api_app_id": "A1",
-                "type": "event_callback",
-                "event_id": "EvSocketDrop",
-                "event_time": 1700000600,
-                "event": event,
-            },
+            "payload": event_callback(event, "EvSocketDrop", 1700000600),
         }
 
     process = await start_bot(env, tmp_path)

@@ -171,3 +171,27 @@ def test_no_flow_captures_a_store_at_start_up() -> None:
                         if set(named.replace("|", " ").split()) & STORE_PARTS:
                             captured.append(f"{cls.name}: {argument.arg}: {named}")
     assert captured == []
+
+
+PAYLOAD_KINDS = (
+    "block_actions",
+    "view_submission",
+    "shortcut",
+    "message_action",
+    "block_suggestion",
+    "event_callback",
+)
+
+
+def test_each_kind_of_slack_payload_has_one_builder_in_the_tests() -> None:
+    """A payload shaped once, as Slack sends it (tests/slack_requests.py): a change to its
+    shape is made in one place, not in every test that presses something."""
+    tests = BOT.parent / "tests"
+    built = [
+        f"{path.relative_to(tests)}: {kind}"
+        for path in sorted(tests.rglob("*.py"))
+        if path.name != "slack_requests.py" and "fixtures" not in path.parts
+        for kind in PAYLOAD_KINDS
+        if f'"type": "{kind}"' in path.read_text(encoding="utf-8")
+    ]
+    assert built == []

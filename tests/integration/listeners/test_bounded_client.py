@@ -19,7 +19,7 @@ from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.harness import BotUnderTest, serving
 from tests.integration.listeners.test_gallery import PRODUCT, menu_of, pressed, stocked, the_card
 from tests.integration.listeners.test_undo import blocks_of
-from tests.slack_requests import TEAM, USER, global_shortcut
+from tests.slack_requests import global_shortcut, home_press
 
 BOUND = 0.25  # the bot's bound on a Slack call, for these tests
 # A form's own budget (OPEN_BUDGET_SECONDS) would end the call too, but later: an answer within
@@ -35,17 +35,7 @@ async def bounded_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[Bot
 
 
 def home_button(action: str) -> dict[str, Any]:
-    return {
-        "type": "block_actions",
-        "user": USER,
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": f"8888.42.{action}",
-        "container": {"type": "view", "view_id": "V1"},
-        "view": {"id": "V1", "type": "home"},
-        "actions": [{"type": "button", "action_id": action, "block_id": "home_actions"}],
-    }
+    return home_press(action)
 
 
 async def test_a_views_open_slack_never_answers_ends_by_the_bots_bound_and_the_user_is_told(

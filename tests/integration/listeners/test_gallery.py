@@ -18,7 +18,12 @@ from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
 from tests.integration.listeners.test_undo import blocks_of, posted, press
-from tests.slack_requests import TEAM, USER, message_shortcut, view_submission
+from tests.slack_requests import (
+    block_actions,
+    home_press,
+    message_shortcut,
+    view_submission,
+)
 
 PRODUCT = 777
 pytestmark = pytest.mark.parametrize("ecwid", GALLERY_ID_MODELS, indirect=True)
@@ -95,18 +100,8 @@ def pressed(
         action["selected_option"] = chosen
     else:
         action["value"] = element["value"]
-    return {
-        "type": "block_actions",
-        "user": {**USER, "id": user},
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": "9999.42.gallery",
-        "container": {"type": "message", "message_ts": ts, "channel_id": "C123"},
-        "channel": {"id": "C123", "name": "catalog"},
-        "message": {"type": "message", "ts": ts, "text": ""},
-        "actions": [action],
-    }
+    message = {"ts": ts, "text": ""}
+    return block_actions(action, user=user, trigger="9999.42.gallery", message=message)
 
 
 def puts(ecwid: FakeEcwid) -> list[Any]:
@@ -440,18 +435,7 @@ async def test_manage_a_gallery_from_the_home_tab_asks_for_the_product_and_chann
     bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
     stocked(ecwid, images)
-    payload = {
-        "type": "block_actions",
-        "user": USER,
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": "8888.42.home_gallery",
-        "container": {"type": "view", "view_id": "V1"},
-        "view": {"id": "V1", "type": "home"},
-        "actions": [{"type": "button", "action_id": "home_gallery", "block_id": "home_actions"}],
-    }
-    await bot.interaction(payload)
+    await bot.interaction(home_press("home_gallery"))
     (opened,) = await slack.wait_for_call("views.open")
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
@@ -511,30 +495,21 @@ async def test_move_later_and_earlier_and_an_alt_text_undone(
 def ephemeral_press(call: SlackCall, user: str = "U123") -> dict[str, Any]:
     """The block_actions payload of the button on a private (ephemeral) message."""
     (button,) = next(b["elements"] for b in blocks_of(call) if b["type"] == "actions")
-    return {
-        "type": "block_actions",
-        "user": {**USER, "id": user},
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": "9999.43.gallery",
-        "container": {
-            "type": "message",
-            "message_ts": "1700000400.1",
-            "channel_id": call.params["channel"],
-            "is_ephemeral": True,
-        },
-        "channel": {"id": call.params["channel"], "name": "catalog"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "b1",
-                "value": button["value"],
-                "action_ts": "1700000400.2",
-            }
-        ],
+    action = {
+        "type": "button",
+        "action_id": button["action_id"],
+        "block_id": "b1",
+        "value": button["value"],
+        "action_ts": "1700000400.2",
     }
+    return block_actions(
+        action,
+        user=user,
+        trigger="9999.43.gallery",
+        channel_id=call.params["channel"],
+        message_ts="1700000400.1",
+        ephemeral=True,
+    )
 
 
 async def test_delete_removes_the_image_pressed_though_the_gallery_moved_while_it_was_kept(

@@ -27,7 +27,7 @@ from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
 from tests.integration.listeners.test_undo import blocks_of, posted, reply_of
 from tests.integration.listeners.test_undo import press as thread_press
-from tests.slack_requests import SIGNING_SECRET, TEAM, USER
+from tests.slack_requests import SIGNING_SECRET, block_actions, home_press
 
 
 async def finished_job(
@@ -154,30 +154,16 @@ async def test_a_line_changed_since_the_job_is_skipped_and_listed(
 def history_press(button: dict[str, Any], user: str = "U123") -> dict[str, Any]:
     """A button pressed in a private (ephemeral) message, as Slack sends it: the container is
     marked ephemeral and there is no message."""
-    return {
-        "type": "block_actions",
-        "user": {**USER, "id": user},
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": "7777.42.history",
-        "container": {
-            "type": "message",
-            "message_ts": "1700000099.000001",
-            "channel_id": "C123",
-            "is_ephemeral": True,
-        },
-        "channel": {"id": "C123", "name": "catalog"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "h1",
-                "value": button["value"],
-                "action_ts": "1700000100.1",
-            }
-        ],
+    action = {
+        "type": "button",
+        "action_id": button["action_id"],
+        "block_id": "h1",
+        "value": button["value"],
+        "action_ts": "1700000100.1",
     }
+    return block_actions(
+        action, user=user, trigger="7777.42.history", message_ts="1700000099.000001", ephemeral=True
+    )
 
 
 def undo_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -343,18 +329,7 @@ async def test_the_home_tab_of_someone_not_allowed_shows_nothing_of_the_store(
 
 async def test_home_buttons_open_the_forms(bot: BotUnderTest, slack: FakeSlack) -> None:
     for action in ("home_upload", "home_bulk", "home_history"):
-        payload = {
-            "type": "block_actions",
-            "user": USER,
-            "team": TEAM,
-            "api_app_id": "A1",
-            "token": "legacy-unused",
-            "trigger_id": f"8888.42.{action}",
-            "container": {"type": "view", "view_id": "V1"},
-            "view": {"id": "V1", "type": "home"},
-            "actions": [{"type": "button", "action_id": action, "block_id": "home_actions"}],
-        }
-        assert (await bot.interaction(payload)).status_code == 200
+        assert (await bot.interaction(home_press(action))).status_code == 200
     opened = await slack.wait_for_call("views.open", count=3)
     callbacks = [
         (json.loads(c.params["view"]) if isinstance(c.params["view"], str) else c.params["view"])[

@@ -222,7 +222,9 @@ async def test_a_resumed_line_that_cannot_read_the_gallery_is_not_sent_again(
     del images.files["gone.png"]  # what the gallery shows cannot be read now
     async with serving(settings, slack) as bot:
         with pytest.raises(UserFacingError) as doubt:
-            await bot.runtime.stores.for_team(None).runner.already_there(gallery_line(456, images.link("a.png")))
+            await bot.runtime.stores.for_team(None).runner.already_there(
+                gallery_line(456, images.link("a.png"))
+            )
     assert doubt.value.message.startswith(
         "The bot restarted during this line's upload and could not tell whether Ecwid has the "
         "image already, so it was not sent again"

@@ -15,7 +15,7 @@ from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest, environment, serving
-from tests.slack_requests import TEAM, USER
+from tests.slack_requests import block_actions
 
 pytestmark = pytest.mark.parametrize("ecwid", GALLERY_ID_MODELS, indirect=True)
 
@@ -83,38 +83,23 @@ def press(
     shown = blocks if blocks is not None else blocks_of(reply)
     button = next(e for b in blocks_of(reply) if b["type"] == "actions" for e in b["elements"])
     ts = reply.answer["ts"]  # type: ignore[index]
-    return {
-        "type": "block_actions",
-        "user": {**USER, "id": user},
-        "team": TEAM,
-        "api_app_id": "A1",
-        "token": "legacy-unused",
-        "trigger_id": "5555.42.undo",
-        "response_url": response_url,
-        "container": {
-            "type": "message",
-            "message_ts": ts,
-            "channel_id": "C123",
-            "is_ephemeral": False,
-        },
-        "channel": {"id": "C123", "name": "catalog"},
-        "message": {
-            "type": "message",
-            "ts": ts,
-            "thread_ts": reply.params["thread_ts"],
-            "text": reply.params["text"],
-            "blocks": shown,
-        },
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "b1",
-                "value": button["value"],
-                "action_ts": "1700000100.1",
-            }
-        ],
+    message = {
+        "ts": ts,
+        "thread_ts": reply.params["thread_ts"],
+        "text": reply.params["text"],
+        "blocks": shown,
     }
+    action = {
+        "type": "button",
+        "action_id": button["action_id"],
+        "block_id": "b1",
+        "value": button["value"],
+        "action_ts": "1700000100.1",
+    }
+    trigger = "5555.42.undo"
+    return block_actions(
+        action, user=user, trigger=trigger, message=message, response_url=response_url
+    )
 
 
 async def test_undo_puts_the_previous_image_back_after_a_restart_and_without_its_host(
