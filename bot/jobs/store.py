@@ -17,11 +17,11 @@ import dataclasses
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -45,6 +45,7 @@ from bot.jobs.schema import (
     waiting_drops,
 )
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -348,6 +349,7 @@ class JobStore:
         # SQLite has one writer at a time: the bot's own writes queue here instead of in the
         # file lock's retry loop.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._writes: set[asyncio.Future[Any]] = set()  # in flight, finished before close
 
     @classmethod
     async def open(cls, url: str, *, clock: Callable[[], float] = time.time) -> JobStore:
@@ -386,6 +388,8 @@ class JobStore:
         return self._engine.dialect.name
 
     async def close(self) -> None:
+        if self._writes:  # writes asked for are finished first (see _write)
+            await asyncio.gather(*self._writes, return_exceptions=True)
         await self._engine.dispose()
 
     @contextlib.asynccontextmanager
@@ -400,6 +404,22 @@ class JobStore:
 
     async def _write(self, *statements: Any) -> list[int]:
         """Run the statements in one transaction; the rows each changed."""
+        return await self._unbroken(self._guarded_write(statements))
+
+    async def _unbroken(self, transaction: Coroutine[Any, Any, T]) -> T:
+        """A write, once begun, runs to its end even if its caller is cancelled (a shutdown, a
+        run that ends): cut short mid-transaction, it could leave SQLite's write lock held."""
+        write = asyncio.ensure_future(transaction)
+        self._writes.add(write)
+        write.add_done_callback(self._written)
+        return await asyncio.shield(write)
+
+    def _written(self, write: asyncio.Future[Any]) -> None:
+        self._writes.discard(write)
+        if not write.cancelled():
+            write.exception()  # retrieved: a caller cancelled meanwhile no longer awaits it
+
+    async def _guarded_write(self, statements: Sequence[Any]) -> list[int]:
         async with self._write_guard():
             return await self._write_now(statements)
 
@@ -663,12 +683,16 @@ class JobStore:
             )
             .values(status=LineState.STARTED)
         )
-        async with self._write_guard(), self._engine.begin() as connection:
-            changed = (await connection.execute(statement)).rowcount
-            if changed != len(numbers):
-                await connection.rollback()
-                return False
-        return True
+
+        async def start() -> bool:
+            async with self._write_guard(), self._engine.begin() as connection:
+                changed = (await connection.execute(statement)).rowcount
+                if changed != len(numbers):
+                    await connection.rollback()
+                    return False
+            return True
+
+        return await self._unbroken(start())
 
     async def unstart_lines(self, job_id: str, numbers: Sequence[int], owner: str) -> None:
         """started → pending: lines marked ahead that this run did not begin after all."""
@@ -719,8 +743,12 @@ class JobStore:
             statements.append((self._insert_once(changes, "id"), history))
         if kept and keep is not None:
             reasons = {o.change.id: o for o in outcomes if o.change is not None}
-            async with self._write_guard():
-                await self._keep_within(job_id, statements, kept, keep, reasons)
+
+            async def within() -> None:
+                async with self._write_guard():
+                    await self._keep_within(job_id, statements, kept, keep, reasons)
+
+            await self._unbroken(within())
             return
         if kept:
             statements.append((self._insert_once(kept_images, "change_id"), kept))

@@ -11,7 +11,7 @@ import time
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
@@ -201,3 +201,33 @@ async def test_each_migration_applied_is_logged_with_its_revisions(
     assert [
         (r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.jobs.store"
     ] == [("DEBUG", "database at 0008")]
+
+
+async def test_a_write_whose_caller_is_cancelled_still_runs_to_its_end(database_url: str) -> None:
+    """A shutdown or a run that ends cancels whoever asked for a write; the write itself is not
+    cut short (mid-transaction it could leave SQLite's write lock held, or half a change)."""
+    url = sqlalchemy_url(database_url) or ""
+    store = await _open(database_url)
+    await store.create(_job(), _lines(1))
+    # Another process holds the write lock, so the write waits when its caller is cancelled.
+    other = create_async_engine(url)
+    holder = await other.connect()
+    if other.dialect.name == "sqlite":
+        await holder.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        await holder.execute(text(f"SELECT 1 FROM bulk_jobs WHERE id = '{'a' * 32}' FOR UPDATE"))
+    asked = asyncio.create_task(store.set_message("a" * 32, "1700000000.000009"))
+    await asyncio.sleep(0)  # the write is asked for; when it is cut off does not matter
+    asked.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asked
+    await holder.rollback()
+    await holder.close()
+    await other.dispose()
+    await store.close()  # waits for the writes asked for
+    again = await _open(database_url)
+    job = await again.job("a" * 32)
+    assert job is not None and job.message_ts == "1700000000.000009"
+    await again.set_message("a" * 32, "1700000000.000010")  # and the store writes on
+    assert (await again.job("a" * 32)).message_ts == "1700000000.000010"  # type: ignore[union-attr]
+    await again.close()
