@@ -10,7 +10,6 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any
 
 from bot.ecwid.models import ImageSlot
 from bot.jobs.history import Action, Change
@@ -100,10 +99,61 @@ def url_fingerprint(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
-def history_entry(**fields: Any) -> Change:
-    """A new entry of the history (`Change`'s fields but its id, time and key): its id and time
-    are given here, and a change that can be undone gets its key in `undo_claims`."""
-    change = Change(id=uuid.uuid4().hex, at=time.time(), **fields)
+def history_entry(
+    *,
+    user_id: str,
+    product_id: int,
+    slot: str,
+    action: Action,
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+    thread_ts: str | None = None,
+    product_name: str | None = None,
+    variation_id: int | None = None,
+    variation_label: str | None = None,
+    image_id: int | None = None,
+    before_fp: str | None = None,
+    after_fp: str | None = None,
+    before_url: str | None = None,
+    after_url: str | None = None,
+    after_url_fp: str | None = None,
+    kept_file: str | None = None,
+    kept_in_store: bool = False,
+    alt_main: str | None = None,
+    alt_translated: tuple[tuple[str, str], ...] = (),
+    job_id: str | None = None,
+    line: int | None = None,
+    undo_of: str | None = None,
+) -> Change:
+    """A new entry of the history: its id and time are given here, and a change that can be
+    undone gets its key in `undo_claims` (what undo looks for, whatever button is pressed)."""
+    change = Change(
+        id=uuid.uuid4().hex,
+        at=time.time(),
+        user_id=user_id,
+        product_id=product_id,
+        slot=slot,
+        action=action,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+        product_name=product_name,
+        variation_id=variation_id,
+        variation_label=variation_label,
+        image_id=image_id,
+        before_fp=before_fp,
+        after_fp=after_fp,
+        before_url=before_url,
+        after_url=after_url,
+        after_url_fp=after_url_fp,
+        kept_file=kept_file,
+        kept_in_store=kept_in_store,
+        alt_main=alt_main,
+        alt_translated=alt_translated,
+        job_id=job_id,
+        line=line,
+        undo_of=undo_of,
+    )
     if change.action is Action.UNDONE:
         return change
     return replace(change, change_key=change_key(record_of(change)))
