@@ -305,7 +305,9 @@ class Edits:
 
 def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> SlotChange:
     """The change that undoes `record` (`base`: the store, who asks, from where); `original`:
-    its entry in the history, which a gallery card's edit is undone from."""
+    its entry in the history, which a gallery card's edit is undone from. It names the entry it
+    undoes (`undoes`)."""
+    base = replace(base, undoes=record.change_id)
     slot = record.slot
     target = Target.of_slot(slot)
     gallery = Target.of_slot(ImageSlot(slot.product_id, "gallery"))
