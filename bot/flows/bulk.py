@@ -84,6 +84,7 @@ class BulkFlow:
             report=report,
             owner=self.owner,
             lease_seconds=lease_seconds,
+            store_id=runner.store_id,
             naming=naming,
             duplicates=duplicates,
             duplicate_lines=duplicate_lines,
@@ -98,6 +99,7 @@ class BulkFlow:
             owner=self.owner,
             lease_seconds=lease_seconds,
             launch=self._launch,
+            store_id=runner.store_id,
         )
         self._runs: dict[str, JobRun] = {}
         self._watcher: asyncio.Task[None] | None = None

@@ -14,12 +14,15 @@ the image from before the job.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+from bot.changes import codec
+from bot.changes.edits import inverse
+from bot.changes.records import record_of
+from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
 from bot.domain.bulk import BulkInputError
 from bot.domain.requests import Requester
 from bot.flows.bulk_report import BulkReport
@@ -43,8 +46,9 @@ NOT_KEPT = (
 )
 
 
-def undo_line(line: Line, change: Change | None) -> Line:
-    """A line of the job, as a line of its undo job: to run, or with the reason it cannot."""
+def undo_line(line: Line, change: Change | None, store_id: int, asker: Asker) -> Line:
+    """A line of the job, as a line of its undo job: to run (its change: the inverse of the
+    line's, naming it), or with the reason it cannot."""
 
     def problem(reason: str) -> Line:
         return Line(
@@ -59,19 +63,11 @@ def undo_line(line: Line, change: Change | None) -> Line:
         return problem(NOT_KEPT)
     if change.kept_in_store and not change.copy_kept:
         return problem(COPY_GONE)
-    request = {
-        "product_id": change.product_id,
-        "kind": change.slot,
-        "variation_id": change.variation_id,
-        "undo": change.id,
-    }
+    record = record_of(change)
+    base = SlotChange(store_id, Target.of_slot(record.slot), Delete(), asker, Origin.UNDO)
+    undo = inverse(record, change, base)
     return Line(
-        line.number,
-        line.text,
-        line.product,
-        line.slot,
-        json.dumps(request, separators=(",", ":")),
-        LineState.PENDING,
+        line.number, line.text, line.product, line.slot, codec.dumps(undo), LineState.PENDING
     )
 
 
@@ -87,7 +83,9 @@ class JobUndoer:
         owner: str,
         lease_seconds: float,
         launch: Callable[[str], Awaitable[None]],
+        store_id: int,
     ) -> None:
+        self._store_id = store_id  # the Ecwid store the undo lines' changes are for
         self._jobs = jobs
         self._history = history
         self._report = report
@@ -134,7 +132,10 @@ class JobUndoer:
             if handle is not None:
                 await self._jobs.set_message(undoing.id, handle)
             changes = await self._history.of_job(job.id)
-            planned = [undo_line(line, changes.get(line.number)) for line in lines]
+            asker = Asker(undoing.user_id, undoing.channel_id)
+            planned = [
+                undo_line(line, changes.get(line.number), self._store_id, asker) for line in lines
+            ]
             if not await self._jobs.planned(undoing.id, planned):
                 return
         except Exception:  # given up: Undo this job may be pressed again
