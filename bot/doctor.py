@@ -206,7 +206,7 @@ async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
                 Finding(True, "Bulk jobs: kept in a SQLite file, made at the bot's first start.")
             ]
     try:
-        jobs = await JobStore.open(settings.database_url)
+        jobs = await JobStore.open(settings.database_url, store_id=settings.ecwid_store_id or None)
     except NewerDatabaseError as exc:  # DATABASE_URL is right: the version of the bot is not
         return [Finding(False, f"Bulk jobs: {exc}.")]
     except JobStoreError as exc:

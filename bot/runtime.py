@@ -89,7 +89,8 @@ class Runtime:
     ) -> Runtime:
         """`clock`: the access rules' (their caches of user groups and of failed reads);
         `slack_call_timeout`: the bound on each Slack call, each request's client's too."""
-        jobs = await JobStore.open(settings.database_url)  # first: it may refuse to start
+        # First: it may refuse to start. The store's id: older bulk lines' changes need it.
+        jobs = await JobStore.open(settings.database_url, store_id=settings.ecwid_store_id or None)
         session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
         # the square of the connections in use (measured: seconds of CPU in a 200-upload burst).

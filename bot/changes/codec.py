@@ -61,6 +61,7 @@ def encode(change: SlotChange) -> dict[str, Any]:
             "convert": change.known.convert,
         },
         "external_id": change.external_id,
+        "undoes": change.undoes,
     }
 
 
@@ -138,6 +139,7 @@ def _decode(raw: Mapping[str, Any]) -> SlotChange:
             _bool(known["convert"]),
         ),
         external_id=_optional_str(raw["external_id"]),
+        undoes=_optional_str(raw["undoes"]),
     )
 
 

@@ -9,7 +9,6 @@ call that uses it.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, replace
 
@@ -190,9 +189,10 @@ class Edits:
             product_name=gallery.product.name or None,
             image_id=int(image.id) if image is not None and image.id.isdigit() else None,
             before_fp=before,
+            before_url=image.url if image else None,
             # A reorder keeps both orders (each image by its URL: ids change on a reorder).
-            before_url=json.dumps(orders[0]) if orders else (image.url if image else None),
-            after_url=json.dumps(orders[1]) if orders else None,
+            before_order=tuple(orders[0]) if orders else None,
+            after_order=tuple(orders[1]) if orders else None,
             kept_in_store=kept is not None,
             alt_main=image.alt_main if image is not None else None,
             alt_translated=image.alt_translated if image is not None else (),
@@ -294,6 +294,8 @@ class Edits:
                     after_fp=record.before_image,
                     after_url=original.before_url if original else None,
                     before_url=original.after_url if original else None,
+                    after_order=original.before_order if original else None,
+                    before_order=original.after_order if original else None,
                     job_id=job[0] if job else None,
                     line=job[1] if job else None,
                     undo_of=record.change_id,
@@ -305,7 +307,9 @@ class Edits:
 
 def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> SlotChange:
     """The change that undoes `record` (`base`: the store, who asks, from where); `original`:
-    its entry in the history, which a gallery card's edit is undone from."""
+    its entry in the history, which a gallery card's edit is undone from. It names the entry it
+    undoes (`undoes`)."""
+    base = replace(base, undoes=record.change_id)
     slot = record.slot
     target = Target.of_slot(slot)
     gallery = Target.of_slot(ImageSlot(slot.product_id, "gallery"))
@@ -314,8 +318,11 @@ def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> Sl
             raise UserFacingError(EDIT_GONE)
         alt = AltText.of(original.alt_main, dict(original.alt_translated))
         if original.action == Action.REORDERED:
-            order = tuple(json.loads(original.before_url or "[]"))
-            return replace(base, target=gallery, source=Reorder(order))
+            order = original.before_order or ()
+            urls = tuple(url for url in order if url is not None)
+            if len(urls) != len(order):  # an image Ecwid showed without a URL: not to be named
+                raise UserFacingError(NO_LINK)
+            return replace(base, target=gallery, source=Reorder(urls))
         if original.action == Action.REMOVED:
             kept = FromKept(original.id, in_store=True)
             return replace(base, target=target, source=kept, alt=alt)

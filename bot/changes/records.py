@@ -124,6 +124,8 @@ def history_entry(
     job_id: str | None = None,
     line: int | None = None,
     undo_of: str | None = None,
+    before_order: tuple[str | None, ...] | None = None,
+    after_order: tuple[str | None, ...] | None = None,
 ) -> Change:
     """A new entry of the history: its id and time are given here, and a change that can be
     undone gets its key in `undo_claims` (what undo looks for, whatever button is pressed)."""
@@ -153,6 +155,8 @@ def history_entry(
         job_id=job_id,
         line=line,
         undo_of=undo_of,
+        before_order=before_order,
+        after_order=after_order,
     )
     if change.action is Action.UNDONE:
         return change

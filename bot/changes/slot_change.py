@@ -209,6 +209,8 @@ class SlotChange:
     alt: AltText = field(default_factory=AltText)
     known: Known = field(default_factory=Known)
     external_id: str | None = None  # Lightspeed's image id, sent with a link
+    # An undo's: the history entry it undoes (an undo job's line is run from that entry).
+    undoes: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.source, Reorder) and self.target.place is not Place.GALLERY:

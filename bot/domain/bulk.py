@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -373,31 +372,15 @@ def captioned(files: Sequence[SharedFile], caption: Caption) -> list[BulkLine]:
 
 @dataclass(frozen=True)
 class LineTarget:
-    """Where a planned line's image goes, as its stored request says (bulk_plan.encode_line):
-    the slot (`main`, `gallery`, `variation` or `category`), the product's (or category's) id,
-    name and SKU, and the variation's label."""
+    """Where a planned line's image goes (bot.slack.views.bulk_message.line_target): the slot
+    (`main`, `gallery`, `variation` or `category`), the product's (or category's) id, name and
+    SKU, and the variation's label."""
 
     slot: str
     product_id: int
     name: str | None = None
     sku: str | None = None
     variation: str | None = None
-
-
-def line_target(request: str | None) -> LineTarget | None:
-    """A planned line's target, from its stored request; None for a line without one (a
-    problem) or one that cannot be read."""
-    try:
-        data = json.loads(request or "")
-        slot, product_id = str(data["kind"]), int(data["product_id"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-    def text(key: str) -> str | None:
-        value = data.get(key)
-        return value if isinstance(value, str) and value else None
-
-    return LineTarget(slot, product_id, text("name"), text("sku"), text("variation"))
 
 
 _NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")

@@ -176,10 +176,10 @@ class BulkFlow:
         """Did you mean: a line's file to the suggested SKU, the plan shown again."""
         await self._planner.use_suggestion(store, job_id, number, who)
 
-    async def undo(self, job_id: str, who: Requester) -> None:
+    async def undo(self, store: StoreContext, job_id: str, who: Requester) -> None:
         """Undo this job: never raises; the press is answered by the undo job's message or
         privately."""
-        await self._undoer.undo(job_id, who)
+        await self._undoer.undo(store, job_id, who)
 
     # ---- running (bulk_run) ------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import time
@@ -18,9 +17,19 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
+from bot.changes import codec
 from bot.changes.context import StoreContext
+from bot.changes.slot_change import (
+    AltText,
+    Asker,
+    FromLink,
+    FromSlackFile,
+    Known,
+    Origin,
+    SlotChange,
+    Target,
+)
 from bot.domain.bulk import (
     BulkInputError,
     BulkLine,
@@ -60,7 +69,7 @@ from bot.flows.upload import (
 )
 from bot.images.convert import format_name, format_to_convert
 from bot.jobs.history import History, KeepLimit
-from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
+from bot.jobs.store import Job, JobState, JobStore, Line, LineState, Suggestion, count_lines
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +115,25 @@ class Suggested(ValidationError):
         self.file = file
         self.target = target
 
-    def replan(self) -> str | None:
+    def replan(self) -> Suggestion | None:
         """What the line keeps for Use SKU: the first suggestion, the file, the slot."""
         if not self.close:
             return None
-        data = {"suggest": self.close[0], "file": _file_json(self.file), "target": self.target}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return Suggestion(self.close[0], self.target, self.file)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the changes of a job's lines share: the store, who asked and where, the way in."""
+
+    store_id: int
+    asker: Asker
+    origin: Origin
+
+    @classmethod
+    def of(cls, store_id: int, job: Job) -> Stamp:
+        origin = Origin.DROP if job.source == "drop" else Origin.BULK_LINE
+        return cls(store_id, Asker(job.user_id, job.channel_id), origin)
 
 
 @dataclass(frozen=True)
@@ -126,39 +148,26 @@ class _Checked:
     convert: str | None = None  # the format a link is converted from before it is sent
 
 
-def _file_json(file: SharedFile) -> dict[str, Any]:
-    return {
-        "id": file.id,
-        "name": file.name,
-        "mimetype": file.mimetype,
-        "size": file.size,
-        "download_url": file.download_url,
-    }
-
-
-def encode_line(checked: _Checked) -> str:
-    """What running the line needs, as the job store keeps it (decoded once: bulk_run)."""
+def line_change(checked: _Checked, stamp: Stamp) -> SlotChange:
+    """What running the line does: its change (kept encoded by the job store, decoded once:
+    bulk_run)."""
     request = checked.request
-    data: dict[str, Any] = {
-        "product_id": checked.slot.product_id,
-        "kind": checked.slot.kind,
-        "variation_id": checked.slot.variation_id,
-        "url": request.image_url,
-        "file": _file_json(request.file) if request.file else None,
-        "width": checked.size.width if checked.size else None,
-        "height": checked.size.height if checked.size else None,
-        "alt": request.alt_main,
-        "alt_translated": checked.translated,
-        "external_id": request.external_id,
-        "target": request.target,
-        "convert": checked.convert,
-        # for the history
-        "name": checked.product.name,
-        "variation": checked.product.variation.describe() if checked.product.variation else None,
-        # for the plan: the SKU the image goes on (the variation's own, else the product's)
-        "sku": checked.product.matched_sku,
-    }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    source: FromLink | FromSlackFile
+    if request.file is not None:
+        source = FromSlackFile(request.file)
+    else:
+        assert request.image_url is not None
+        source = FromLink(request.image_url)
+    return SlotChange(
+        store_id=stamp.store_id,
+        target=Target.of_slot(checked.slot),
+        source=source,
+        asker=stamp.asker,
+        origin=stamp.origin,
+        alt=AltText.of(request.alt_main, checked.translated),
+        known=Known(size=checked.size, convert=checked.convert is not None),
+        external_id=request.external_id,
+    )
 
 
 class Planner:
@@ -282,7 +291,10 @@ class Planner:
                 lines = await read()
             checked = await self._check(store, lines, job)
             converting = _conversions(checked)
-            records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
+            stamp = Stamp.of(store.store_id, job)
+            records = [
+                _record(line, result, stamp) for line, result in zip(lines, checked, strict=True)
+            ]
             records, duplicates_skipped = await self._duplicates(store, records, checked)
             if not await self._jobs.planned(job.id, records):
                 return  # given up meanwhile (its lease ran out): that was already said
@@ -513,10 +525,13 @@ class Planner:
             if job.state != JobState.PLANNED:
                 await self._report.notice(who, str(job.state), job)
                 return
-            data = json.loads(line.request or "{}")
-            sku, target = str(data["suggest"]), str(data.get("target") or "main")
+            suggestion = line.suggestion
+            if suggestion is None:
+                await self._report.notice(who, "not_found", None)
+                return
+            sku, target = suggestion.sku, suggestion.target
             request = UploadRequest(
-                ProductSku(sku), None, None, file=SharedFile(**data["file"]), target=target
+                ProductSku(sku), None, None, file=suggestion.file, target=target
             )
             try:
                 product = await store.catalog.product(ProductSku(sku))
@@ -525,15 +540,14 @@ class Planner:
                 )
             except UserFacingError as problem:
                 checked = problem
-            replanned = _record(BulkLine(number, line.text, request), checked)
+            stamp = Stamp.of(store.store_id, job)
+            replanned = _record(BulkLine(number, line.text, request), checked, stamp)
             if not await self._jobs.replan_line(job_id, replanned):
                 await self._report.notice(who, "planned_changed", job)
                 return
             log.info("bulk use_sku job=%s line=%d sku=%s user=%s", job_id, number, sku, who.user_id)
             lines = await self._jobs.lines(job_id)
             await self._report.planned(job, lines, count_lines(lines), {})
-        except (ValueError, KeyError, TypeError):
-            await self._report.notice(who, "not_found", None)
         except Exception:
             log.exception("bulk use_sku failed")
             await self._report.notice(who, "unavailable", None)
@@ -648,7 +662,7 @@ async def _ready(lines: list[BulkLine]) -> list[BulkLine]:
     return lines
 
 
-def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
+def _record(line: BulkLine, checked: _Checked | UserFacingError, stamp: Stamp) -> Line:
     request = line.request
     product = describe_ref(request.product) if request else "-"
     if isinstance(checked, UserFacingError):
@@ -659,10 +673,11 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
             line.text,
             f"sku:{checked.sku}" if isinstance(checked, Suggested) else product,
             None,
-            kept,
+            None,
             LineState.INVALID,
             reason=checked.message,
             quoted=checked.quoted,
+            suggestion=kept,
         )
     name = checked.product.name
     shown = f"{product} ({name})" if name else product
@@ -673,12 +688,18 @@ def _record(line: BulkLine, checked: _Checked | UserFacingError) -> Line:
         shown = f"{product} → sku:{used}" + (f" ({name})" if name else "")
     if line.cleaned is not None:
         note = f"{note}; {line.cleaned}" if note else line.cleaned
+    variation = checked.product.variation
     return Line(
         line.number,
         line.text,
         shown,
         checked.slot.kind,
-        encode_line(checked),
+        codec.dumps(line_change(checked, stamp)),
         LineState.PENDING,
         reason=note,
+        # The SKU the image goes on (the variation's own, else the product's), for the plan;
+        # the names, for the history.
+        sku=checked.product.matched_sku,
+        product_name=checked.product.name,
+        variation_label=variation.describe() if variation else None,
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
@@ -25,6 +24,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot.changes import codec
 from bot.changes.context import StoreContext
 from bot.changes.runner import (
     UNREAD,
@@ -34,18 +34,8 @@ from bot.changes.runner import (
     NotSent,
     Telling,
 )
-from bot.changes.slot_change import (
-    AltText,
-    Asker,
-    FromLink,
-    FromSlackFile,
-    Known,
-    Origin,
-    SlotChange,
-    Target,
-)
+from bot.changes.slot_change import Asker, FromLink, FromSlackFile, Origin, SlotChange
 from bot.domain.errors import UserFacingError
-from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest
 from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, ProductState
@@ -70,6 +60,10 @@ MAX_UNWRITTEN = 64  # outcomes not yet in the store: past this, no new line star
 RETRY_MAX_SECONDS = 5.0  # the longest wait between two tries at the store
 FINAL_WRITE_SECONDS = 60.0  # how long the last outcomes are tried before the job is left as is
 
+OTHER_STORE = (
+    "This line was planned for another Ecwid store than the bot's (ECWID_STORE_ID changed "
+    "since): it was not sent."
+)
 FOUND_AFTER_RESTART = (
     "The bot restarted during this line's upload; the image was found on the product, so it "
     "was not sent again."
@@ -93,70 +87,39 @@ class LineUndoer(Protocol):
 
 @dataclass(frozen=True)
 class BulkItem:
-    """One line to run, decoded once when the job is loaded: an upload, or (in an undo job)
-    the change to undo."""
+    """One line to run, decoded once when the job is loaded: its change (an upload; in an undo
+    job, the inverse of the change it undoes, which names it)."""
 
     number: int
-    slot: ImageSlot
-    request: UploadRequest | None  # None: an undo job's line
-    size: Size | None
-    translated: dict[str, str]
+    change: SlotChange
     started: bool  # begun by an earlier process: checked before it is sent again
-    convert: bool = False  # a link to download and make ready (HEIC, sideways…) before sending
     name: str | None = None  # the product's name and the variation's, for the history
     variation: str | None = None
-    undo: str | None = None  # an undo job's line: the id of the change it undoes
 
-    def change(self, store_id: int, asker: Asker) -> SlotChange:
-        """The line's change (an upload line's; an undo job's line has none)."""
-        request = self.request
-        assert request is not None
-        source: FromLink | FromSlackFile
-        if request.file is not None:
-            source = FromSlackFile(request.file)
-        else:
-            assert request.image_url is not None
-            source = FromLink(request.image_url)
-        return SlotChange(
-            store_id=store_id,
-            target=Target.of_slot(self.slot),
-            source=source,
-            asker=asker,
-            origin=Origin.BULK_LINE,
-            alt=AltText.of(request.alt_main, self.translated),
-            known=Known(size=self.size, convert=self.convert),
-            external_id=request.external_id,
-        )
+    @property
+    def slot(self) -> ImageSlot:
+        return self.change.target.slot
+
+    @property
+    def undo(self) -> str | None:
+        """An undo job's line: the history entry it undoes."""
+        return self.change.undoes
 
     @classmethod
     def decode(cls, line: Line) -> BulkItem | None:
-        """The line's stored request (bulk_plan.encode_line, or bulk_undo's); None when it
-        cannot be read."""
+        """The line's stored change (bot.changes.codec); None when it cannot be read, or is
+        no line's (an undo that names no entry, a change that is no upload)."""
         try:
-            data = json.loads(line.request or "")
-            slot = ImageSlot(int(data["product_id"]), str(data["kind"]), data.get("variation_id"))
-            if data.get("undo"):
-                started = line.status == LineState.STARTED
-                return cls(line.number, slot, None, None, {}, started, undo=str(data["undo"]))
-            file = SharedFile(**data["file"]) if data.get("file") else None
-            size = Size(data["width"], data["height"]) if data.get("width") else None
-            request = UploadRequest(
-                product=ProductId(slot.product_id),
-                image_url=data.get("url"),
-                size=size,
-                alt_main=data.get("alt"),
-                external_id=data.get("external_id"),
-                file=file,
-                target=str(data.get("target") or "main"),
-            )
-            translated = {str(k): str(v) for k, v in (data.get("alt_translated") or {}).items()}
-        except (ValueError, KeyError, TypeError):
+            change = codec.loads(line.request or "")
+        except codec.ChangeFormatError:
+            return None
+        undo = change.origin is Origin.UNDO
+        if undo != (change.undoes is not None):
+            return None
+        if not undo and not isinstance(change.source, FromLink | FromSlackFile):
             return None
         started = line.status == LineState.STARTED
-        convert = bool(data.get("convert"))
-        name = data.get("name") if isinstance(data.get("name"), str) else None
-        variation = data.get("variation") if isinstance(data.get("variation"), str) else None
-        return cls(line.number, slot, request, size, translated, started, convert, name, variation)
+        return cls(line.number, change, started, line.product_name, line.variation_label)
 
 
 class LineQueue:
@@ -478,9 +441,12 @@ class JobRun:
         if item.undo is not None:
             return await self._undo_one(item, item.undo)
         number = item.number
+        if item.change.store_id != self._runner.store_id:  # planned for another store
+            return Outcome(number, LineState.FAILED, reason=OTHER_STORE)
         try:
             with bulk_lane():
-                change = item.change(self._runner.store_id, self._asker)
+                # Sent for whoever started the job (the plan's change names who planned it).
+                change = replace(item.change, asker=self._asker)
                 current: Current = UNREAD
                 if item.slot.kind != "gallery":
                     current = await self._ahead(item)
@@ -525,7 +491,7 @@ class JobRun:
             dict.fromkeys(
                 i.slot.product_id
                 for i in batch
-                if i.request is not None
+                if i.undo is None
                 and i.slot.kind in ("main", "variation")
                 and not i.started
                 and i.slot.product_id not in busy

@@ -14,12 +14,16 @@ the image from before the job.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+from bot.changes import codec
+from bot.changes.context import StoreContext
+from bot.changes.edits import inverse
+from bot.changes.records import record_of
+from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
 from bot.domain.bulk import BulkInputError
 from bot.domain.requests import Requester
 from bot.flows.bulk_report import BulkReport
@@ -43,8 +47,9 @@ NOT_KEPT = (
 )
 
 
-def undo_line(line: Line, change: Change | None) -> Line:
-    """A line of the job, as a line of its undo job: to run, or with the reason it cannot."""
+def undo_line(line: Line, change: Change | None, store_id: int, asker: Asker) -> Line:
+    """A line of the job, as a line of its undo job: to run (its change: the inverse of the
+    line's, naming it), or with the reason it cannot."""
 
     def problem(reason: str) -> Line:
         return Line(
@@ -59,19 +64,11 @@ def undo_line(line: Line, change: Change | None) -> Line:
         return problem(NOT_KEPT)
     if change.kept_in_store and not change.copy_kept:
         return problem(COPY_GONE)
-    request = {
-        "product_id": change.product_id,
-        "kind": change.slot,
-        "variation_id": change.variation_id,
-        "undo": change.id,
-    }
+    record = record_of(change)
+    base = SlotChange(store_id, Target.of_slot(record.slot), Delete(), asker, Origin.UNDO)
+    undo = inverse(record, change, base)
     return Line(
-        line.number,
-        line.text,
-        line.product,
-        line.slot,
-        json.dumps(request, separators=(",", ":")),
-        LineState.PENDING,
+        line.number, line.text, line.product, line.slot, codec.dumps(undo), LineState.PENDING
     )
 
 
@@ -95,14 +92,14 @@ class JobUndoer:
         self._lease_seconds = lease_seconds
         self._launch = launch
 
-    async def undo(self, job_id: str, who: Requester) -> None:
+    async def undo(self, store: StoreContext, job_id: str, who: Requester) -> None:
         try:
-            await self._undo(job_id, who)
+            await self._undo(store.store_id, job_id, who)
         except Exception:
             log.exception("bulk undo failed")
             await self._report.notice(who, "unavailable", None)
 
-    async def _undo(self, job_id: str, who: Requester) -> None:
+    async def _undo(self, store_id: int, job_id: str, who: Requester) -> None:
         job = await self._jobs.job(job_id)
         if job is None or job.undo_of is not None:
             await self._report.notice(who, "not_found", job)
@@ -134,7 +131,8 @@ class JobUndoer:
             if handle is not None:
                 await self._jobs.set_message(undoing.id, handle)
             changes = await self._history.of_job(job.id)
-            planned = [undo_line(line, changes.get(line.number)) for line in lines]
+            asker = Asker(undoing.user_id, undoing.channel_id)
+            planned = [undo_line(line, changes.get(line.number), store_id, asker) for line in lines]
             if not await self._jobs.planned(undoing.id, planned):
                 return
         except Exception:  # given up: Undo this job may be pressed again

@@ -17,7 +17,6 @@ the claim is in the shared store, keyed by the change itself.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from dataclasses import replace
 from enum import StrEnum
@@ -468,7 +467,7 @@ class UndoFlow:
         gallery = await store.ecwid.gallery(record.slot.product_id)
         urls = [image.url for image in gallery.images]
         if change.action == Action.REORDERED:
-            if urls != json.loads(change.after_url or "[]"):
+            if urls != list(change.after_order or ()):
                 return (
                     "The gallery has changed since it was reordered: putting the old order back "
                     "would undo the newer change too, so nothing was changed."

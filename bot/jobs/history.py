@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, desc, func, or_, select
 
-from bot.jobs.schema import changes, jobs, kept_images, undo_claims
+from bot.jobs.schema import change_orders, changes, jobs, kept_images, undo_claims
 
 if TYPE_CHECKING:
     from bot.jobs.store import JobStore
@@ -64,7 +64,7 @@ class Change:
     image_id: int | None = None
     before_fp: str | None = None
     after_fp: str | None = None
-    before_url: str | None = None
+    before_url: str | None = None  # one image's; a reorder has its orders instead
     after_url: str | None = None
     after_url_fp: str | None = None
     kept_file: str | None = None
@@ -77,6 +77,29 @@ class Change:
     change_key: str | None = None
     undone_by: str | None = None
     copy_kept: bool | None = None
+    # A reorder (and its undo): the gallery's images by URL, before and after (change_orders).
+    before_order: tuple[str | None, ...] | None = None
+    after_order: tuple[str | None, ...] | None = None
+
+    @classmethod
+    def from_row(
+        cls,
+        row: Any,
+        before_order: tuple[str | None, ...] | None = None,
+        after_order: tuple[str | None, ...] | None = None,
+    ) -> Change:
+        """A row of image_changes (with `_read`'s columns), and its orders if it has any."""
+        values = dict(row._mapping)
+        values["action"] = Action(values["action"])
+        values["kept_in_store"] = bool(values["kept_in_store"])
+        try:
+            translated = json.loads(values.get("alt_translated") or "{}")
+        except ValueError:
+            translated = {}
+        values["alt_translated"] = tuple((str(k), str(v)) for k, v in translated.items())
+        if "copy_kept" in values:
+            values["copy_kept"] = bool(values["copy_kept"]) if values["kept_in_store"] else None
+        return Change(**values, before_order=before_order, after_order=after_order)
 
     @property
     def had_previous(self) -> bool:
@@ -94,16 +117,27 @@ class Change:
         return self.kept_file is not None or (self.kept_in_store and bool(self.copy_kept))
 
 
-_READ_ONLY = ("undone_by", "copy_kept")
+_NOT_COLUMNS = ("undone_by", "copy_kept", "before_order", "after_order")
+SIDES = ("before", "after")
 
 
 def change_row(change: Change) -> dict[str, Any]:
+    """Its row of image_changes (its orders: `order_rows`)."""
     row = dataclasses.asdict(change)
-    for name in _READ_ONLY:
+    for name in _NOT_COLUMNS:
         row.pop(name)
     row["action"] = str(change.action)
     row["alt_translated"] = json.dumps(dict(change.alt_translated), ensure_ascii=False)
     return row
+
+
+def order_rows(change: Change) -> list[dict[str, Any]]:
+    """Its rows of change_orders: each order's images, in order."""
+    return [
+        {"change_id": change.id, "side": side, "position": position, "url": url}
+        for side, order in zip(SIDES, (change.before_order, change.after_order), strict=True)
+        for position, url in enumerate(order or ())
+    ]
 
 
 def kept_row(change_id: str, data: bytes, at: float) -> dict[str, Any]:
@@ -119,18 +153,26 @@ class KeepLimit:
     note: str
 
 
-def _change(row: Any) -> Change:
-    values = dict(row._mapping)
-    values["action"] = Action(values["action"])
-    values["kept_in_store"] = bool(values["kept_in_store"])
-    try:
-        translated = json.loads(values.get("alt_translated") or "{}")
-    except ValueError:
-        translated = {}
-    values["alt_translated"] = tuple((str(k), str(v)) for k, v in translated.items())
-    if "copy_kept" in values:
-        values["copy_kept"] = bool(values["copy_kept"]) if values["kept_in_store"] else None
-    return Change(**values)
+_ORDERED = (Action.REORDERED, Action.UNDONE)  # the actions whose change may have orders
+
+
+async def _orders_of(
+    connection: Any, ids: Sequence[str]
+) -> dict[str, dict[str, tuple[str | None, ...]]]:
+    """The orders of these changes: by change, by side."""
+    found: dict[str, dict[str, list[str | None]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = await connection.execute(
+            select(change_orders)
+            .where(change_orders.c.change_id.in_(ids[start : start + _CHUNK]))
+            .order_by(change_orders.c.change_id, change_orders.c.side, change_orders.c.position)
+        )
+        for row in rows:
+            found.setdefault(str(row.change_id), {}).setdefault(str(row.side), []).append(row.url)
+    return {
+        change_id: {side: tuple(urls) for side, urls in sides.items()}
+        for change_id, sides in found.items()
+    }
 
 
 def _read() -> Any:
@@ -218,7 +260,10 @@ class History:
         self._clock = clock or store.clock
 
     async def add(self, change: Change, kept: bytes | None = None) -> None:
+        """The change, its orders and its kept bytes, in one transaction."""
         statements: list[Any] = [changes.insert().values(**change_row(change))]
+        if orders := order_rows(change):
+            statements.append((change_orders.insert(), orders))
         if kept is not None:
             statements.append(
                 kept_images.insert().values(**kept_row(change.id, kept, self._clock()))
@@ -227,7 +272,14 @@ class History:
 
     async def _many(self, query: Any) -> list[Change]:
         async with self._store.connect() as connection:
-            return [_change(row) for row in await connection.execute(query)]
+            rows = (await connection.execute(query)).all()
+            ordered = [str(row.id) for row in rows if row.action in _ORDERED]
+            orders = await _orders_of(connection, ordered) if ordered else {}
+        found = []
+        for row in rows:
+            sides = orders.get(str(row.id), {})
+            found.append(Change.from_row(row, sides.get("before"), sides.get("after")))
+        return found
 
     async def change(self, change_id: str) -> Change | None:
         found = await self._many(_read().where(changes.c.id == change_id))
@@ -351,8 +403,10 @@ class History:
         dropped = 0
         for start in range(0, len(doomed), _CHUNK):
             chunk = doomed[start : start + _CHUNK]
-            _, gone = await self._store.write(
+            going = select(changes.c.id).where(changes.c.id.in_(chunk), old)
+            _, _, gone = await self._store.write(
                 delete(kept_images).where(kept_images.c.change_id.in_(chunk)),
+                delete(change_orders).where(change_orders.c.change_id.in_(going)),
                 delete(changes).where(changes.c.id.in_(chunk), old),
             )
             dropped += gone

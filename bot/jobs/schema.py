@@ -50,7 +50,9 @@ lines = Table(
     Column("text", Text, nullable=False),
     Column("product", Text, nullable=False),  # as the report names it
     Column("slot", String(16)),  # main, gallery or variation, once known
-    Column("request", Text),  # the checked upload, as JSON; NULL for a line with a problem
+    # The line's change: bot.changes.codec's text of a SlotChange (an upload; in an undo job,
+    # the inverse of the change it undoes, naming it); NULL for a line with a problem.
+    Column("request", Text),
     # invalid (never to run), pending, started (its upload may have begun: checked before it is
     # sent again), done, failed, not_run (stopped before it)
     Column("status", String(16), nullable=False),
@@ -59,6 +61,20 @@ lines = Table(
     Column("quoted", Text),  # Ecwid's own words, shown as code
     Column("changes", Text),  # what was done to the image to make it ready (plain text)
     Column("finished_at", Float),
+    # What is not part of the change: the SKU the image goes on (the variation's own, else the
+    # product's), the product's name and the variation's label.
+    Column("sku", Text),
+    Column("product_name", Text),
+    Column("variation_label", Text),
+    # A problem line's "did you mean" (a file's name that matched no SKU): the store's closest
+    # SKU, the slot the name said (main or gallery), and the file, for Use SKU.
+    Column("suggested_sku", Text),
+    Column("suggested_target", String(16)),
+    Column("suggested_file_id", Text),
+    Column("suggested_file_name", Text),
+    Column("suggested_file_mimetype", Text),
+    Column("suggested_file_size", BigInteger),
+    Column("suggested_file_url", Text),
     Index("bulk_lines_by_status", "job_id", "status", "number"),
 )
 
@@ -95,7 +111,8 @@ changes = Table(
     # 16-digit hash is an older bot's, never trusted alone.
     Column("before_fp", Text),
     Column("after_fp", Text),
-    Column("before_url", Text),  # where each was served (thumbnails, while they last)
+    # Where each was served (thumbnails, while they last); NULL for a reorder (change_orders).
+    Column("before_url", Text),
     Column("after_url", Text),
     Column("after_url_fp", String(20)),  # the URL right after the upload (bot.changes.records)
     Column("kept_file", String(32)),  # the previous image kept as a Slack file (single uploads)
@@ -110,6 +127,18 @@ changes = Table(
     Index("image_changes_by_product", "product_id", "at"),
     Index("image_changes_by_user", "user_id", "at"),
     Index("image_changes_by_job", "job_id", "line"),
+)
+
+# A gallery's order before and after a change that reordered it (a card's reorder, or its
+# undo): the images by the URLs they were served from (ids change on a reorder), one row an
+# image, in order. Written with its change, deleted with it.
+change_orders = Table(
+    "change_orders",
+    metadata,
+    Column("change_id", String(32), ForeignKey("image_changes.id"), primary_key=True),
+    Column("side", String(8), primary_key=True),  # before or after
+    Column("position", Integer, primary_key=True),  # 0, 1, … in the gallery's order
+    Column("url", Text),  # NULL: Ecwid showed no URL for that image
 )
 
 # The previous image's bytes of a bulk line's change (single uploads keep theirs in the thread).

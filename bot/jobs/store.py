@@ -34,8 +34,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.jobs.history import Change, KeepLimit, change_row, fit_copies, kept_row
+from bot.domain.requests import SharedFile
+from bot.jobs.history import Change, KeepLimit, change_row, fit_copies, kept_row, order_rows
 from bot.jobs.schema import (
+    change_orders,
     changes,
     jobs,
     kept_images,
@@ -140,6 +142,22 @@ class Job:
     undo_of: str | None = None  # an undo job: the job it undoes
     thread_ts: str | None = None  # the thread its message is in (a drop's plan), if any
 
+    @classmethod
+    def from_row(cls, row: Any) -> Job:
+        values = dict(row._mapping)
+        values["state"] = JobState(values["state"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A line whose file's name matched no SKU, and the store's closest SKU ("did you mean"):
+    what Use SKU plans the line with."""
+
+    sku: str
+    target: str  # main or gallery, as the name said
+    file: SharedFile
+
 
 @dataclass(frozen=True)
 class Line:
@@ -147,12 +165,80 @@ class Line:
     text: str
     product: str
     slot: str | None
-    request: str | None  # JSON, for the flow; None for a line that had a problem
+    # The line's change (bot.changes.codec: an upload, or in an undo job the inverse of the
+    # change it undoes); None for a line that had a problem. The job store keeps it as text:
+    # the flows encode and decode it.
+    request: str | None
     status: LineState
     image_id: int | None = None
     reason: str | None = None  # our words
     quoted: str | None = None  # Ecwid's own words, if it gave any
     changes: str | None = None  # what was done to the image (converted, turned upright…)
+    # What is not part of the change: the SKU the image goes on (the variation's own, else the
+    # product's), the product's name and the variation's label, as the plan and history say.
+    sku: str | None = None
+    product_name: str | None = None
+    variation_label: str | None = None
+    suggestion: Suggestion | None = None  # a problem line's "did you mean", for Use SKU
+
+    @classmethod
+    def from_row(cls, row: Any) -> Line:
+        values = row._mapping
+        suggestion = None
+        if values["suggested_sku"] is not None:
+            suggestion = Suggestion(
+                values["suggested_sku"],
+                values["suggested_target"],
+                SharedFile(
+                    values["suggested_file_id"],
+                    values["suggested_file_name"],
+                    values["suggested_file_mimetype"],
+                    values["suggested_file_size"],
+                    values["suggested_file_url"],
+                ),
+            )
+        return cls(
+            number=values["number"],
+            text=values["text"],
+            product=values["product"],
+            slot=values["slot"],
+            request=values["request"],
+            status=LineState(values["status"]),
+            image_id=values["image_id"],
+            reason=values["reason"],
+            quoted=values["quoted"],
+            changes=values["changes"],
+            sku=values["sku"],
+            product_name=values["product_name"],
+            variation_label=values["variation_label"],
+            suggestion=suggestion,
+        )
+
+    def row(self) -> dict[str, Any]:
+        """Its columns as the plan writes them (its outcome's are written as it runs)."""
+        suggestion = self.suggestion
+        file = suggestion.file if suggestion else None
+        return {
+            "number": self.number,
+            "text": self.text,
+            "product": self.product,
+            "slot": self.slot,
+            "request": self.request,
+            "status": self.status,
+            "image_id": self.image_id,
+            "reason": self.reason,
+            "quoted": self.quoted,
+            "sku": self.sku,
+            "product_name": self.product_name,
+            "variation_label": self.variation_label,
+            "suggested_sku": suggestion.sku if suggestion else None,
+            "suggested_target": suggestion.target if suggestion else None,
+            "suggested_file_id": file.id if file else None,
+            "suggested_file_name": file.name if file else None,
+            "suggested_file_mimetype": file.mimetype if file else None,
+            "suggested_file_size": file.size if file else None,
+            "suggested_file_url": file.download_url if file else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -182,6 +268,12 @@ class WaitingDrop:
     received_at: float
     due_at: float  # when its group is planned (or its person checked again)
     checked: bool  # whether its person was found on the allow-lists when it came
+
+    @classmethod
+    def from_row(cls, row: Any) -> WaitingDrop:
+        values = dict(row._mapping)
+        values["checked"] = bool(values["checked"])
+        return cls(**values)
 
     @property
     def group(self) -> DropGroup:
@@ -233,51 +325,25 @@ _UNFINISHED = jobs.c.state.in_((JobState.RUNNING, JobState.STOPPING)) | (
 )
 
 
-def _job(row: Any) -> Job:
-    values = dict(row._mapping)
-    values["state"] = JobState(values["state"])
-    return Job(**values)
-
-
-def _line(row: Any) -> Line:
-    values = dict(row._mapping)
-    values.pop("job_id", None)
-    values.pop("finished_at", None)
-    values["status"] = LineState(values["status"])
-    return Line(**values)
-
-
 def _insert_lines(job_id: str, job_lines: Sequence[Line]) -> list[Any]:
     """The INSERT of the lines (one statement, many rows: the driver's executemany)."""
-    rows = [
-        {
-            "job_id": job_id,
-            "number": line.number,
-            "text": line.text,
-            "product": line.product,
-            "slot": line.slot,
-            "request": line.request,
-            "status": line.status,
-            "image_id": line.image_id,
-            "reason": line.reason,
-            "quoted": line.quoted,
-        }
-        for line in job_lines
-    ]
+    rows = [{"job_id": job_id, **line.row()} for line in job_lines]
     return [(lines.insert(), rows)] if rows else []
 
 
 Step = tuple[str, str]  # a migration applied: the revision before it ("(empty)"), and after
 
 
-def _migrate(connection: Connection) -> list[Step]:
+def _migrate(connection: Connection, store_id: int | None = None) -> list[Step]:
     """Bring the schema up to the head; the migrations applied, in order. A revision this code
-    does not know (a newer bot's) is refused before anything is changed."""
+    does not know (a newer bot's) is refused before anything is changed. `store_id`: the
+    deployment's one Ecwid store, which the stored changes of older lines are given (0009)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    config.attributes["store_id"] = store_id
     script = ScriptDirectory.from_config(config)
     current = MigrationContext.configure(connection).get_current_heads()
     known = {revision.revision for revision in script.walk_revisions()}
@@ -352,8 +418,12 @@ class JobStore:
         self._writes: set[asyncio.Future[Any]] = set()  # in flight, finished before close
 
     @classmethod
-    async def open(cls, url: str, *, clock: Callable[[], float] = time.time) -> JobStore:
-        """Connect and bring the schema up to date."""
+    async def open(
+        cls, url: str, *, clock: Callable[[], float] = time.time, store_id: int | None = None
+    ) -> JobStore:
+        """Connect and bring the schema up to date. `store_id`: the deployment's Ecwid store
+        (ECWID_STORE_ID); an older database's lines need it to be brought up to date (a
+        database with lines to convert is refused without it, never guessed)."""
         parsed = make_url(url)
         options: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query:
@@ -369,7 +439,7 @@ class JobStore:
         try:
             async with asyncio.timeout(OPEN_SECONDS):
                 async with _migrations_lock(), engine.begin() as connection:
-                    applied = await connection.run_sync(_migrate)
+                    applied = await connection.run_sync(_migrate, store_id)
         except NewerDatabaseError:
             await engine.dispose()
             raise
@@ -511,7 +581,7 @@ class JobStore:
                 row = (
                     await connection.execute(select(jobs).where(jobs.c.undo_of == job.undo_of))
                 ).first()
-            return _job(row) if row else job
+            return Job.from_row(row) if row else job
         return None
 
     async def set_message(self, job_id: str, message_ts: str) -> None:
@@ -520,13 +590,13 @@ class JobStore:
     async def undo_job_of(self, job_id: str) -> Job | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(jobs).where(jobs.c.undo_of == job_id))).first()
-        return _job(row) if row else None
+        return Job.from_row(row) if row else None
 
     async def jobs_of(self, user_id: str, limit: int) -> list[tuple[Job, Counts]]:
         """The person's jobs, newest first, with how far each got."""
         async with self._engine.connect() as connection:
             found = [
-                _job(row)
+                Job.from_row(row)
                 for row in await connection.execute(
                     select(jobs)
                     .where(jobs.c.user_id == user_id, jobs.c.state != JobState.CHECKING)
@@ -539,7 +609,7 @@ class JobStore:
     async def job(self, job_id: str) -> Job | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(jobs).where(jobs.c.id == job_id))).first()
-        return _job(row) if row else None
+        return Job.from_row(row) if row else None
 
     async def start(self, job_id: str, user_id: str, owner: str, lease_seconds: float) -> bool:
         """planned → running, held by `owner`; False when it was not planned any more."""
@@ -660,14 +730,14 @@ class JobStore:
                 )
                 .order_by(lines.c.number)
             )
-            return [_line(row) for row in result]
+            return [Line.from_row(row) for row in result]
 
     async def lines(self, job_id: str) -> list[Line]:
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 select(lines).where(lines.c.job_id == job_id).order_by(lines.c.number)
             )
-            return [_line(row) for row in result]
+            return [Line.from_row(row) for row in result]
 
     async def start_lines(self, job_id: str, numbers: Sequence[int], owner: str) -> bool:
         """pending → started for several lines at once, durably, before their uploads begin;
@@ -731,6 +801,7 @@ class JobStore:
             for outcome in outcomes
         ]
         history = [change_row(o.change) for o in outcomes if o.change is not None]
+        orders = [row for o in outcomes if o.change is not None for row in order_rows(o.change)]
         kept = [
             kept_row(o.change.id, o.kept, now)
             for o in outcomes
@@ -741,6 +812,9 @@ class JobStore:
         statements: list[Any] = [(_RECORD, rows)] if rows else []
         if history:
             statements.append((self._insert_once(changes, "id"), history))
+        if orders:
+            key = ("change_id", "side", "position")
+            statements.append((self._insert_once(change_orders, *key), orders))
         if kept and keep is not None:
             reasons = {o.change.id: o for o in outcomes if o.change is not None}
 
@@ -810,10 +884,10 @@ class JobStore:
                     notes,
                 )
 
-    def _insert_once(self, table: Any, key: str) -> Any:
+    def _insert_once(self, table: Any, *key: str) -> Any:
         """INSERT … ON CONFLICT (key) DO NOTHING, in this database's dialect."""
         insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
-        return insert(table).on_conflict_do_nothing(index_elements=[key])
+        return insert(table).on_conflict_do_nothing(index_elements=list(key))
 
     async def counts(self, job_id: str) -> Counts:
         async with self._engine.connect() as connection:
@@ -853,12 +927,11 @@ class JobStore:
                 planned.exists(),
             )
             .values(
-                product=line.product,
-                slot=line.slot,
-                request=line.request,
-                status=line.status,
-                reason=line.reason,
-                quoted=line.quoted,
+                {
+                    name: value
+                    for name, value in line.row().items()
+                    if name not in ("number", "text", "image_id")
+                }
             )
         )
         return changed == 1
@@ -941,7 +1014,7 @@ class JobStore:
                     .order_by(waiting_drops.c.received_at, waiting_drops.c.ts)
                 )
             ).all()
-        return [WaitingDrop(**r._mapping) for r in rows]
+        return [WaitingDrop.from_row(r) for r in rows]
 
     async def postpone_drops(self, group: DropGroup, due_at: float) -> None:
         await self._write(update(waiting_drops).where(_in_group(group)).values(due_at=due_at))
@@ -955,7 +1028,7 @@ class JobStore:
                     delete(waiting_drops).where(_in_group(group)).returning(*waiting_drops.c)
                 )
             ).all()
-        taken = [WaitingDrop(**r._mapping) for r in rows]
+        taken = [WaitingDrop.from_row(r) for r in rows]
         return sorted(taken, key=lambda d: (d.received_at, d.ts))
 
     async def forget_seen(self, before: float) -> int:

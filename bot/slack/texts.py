@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -984,12 +983,8 @@ def drop_note(
     return DROP_NOTES.get(kind, DROP_NOTES["unavailable"]).format(minutes=hold_minutes)
 
 
-def use_sku_button(kept: str, name: str) -> str:
+def use_sku_button(sku: str, name: str) -> str:
     """ "Use SHOE-RED-42 for SHOE-RED-4.jpg", within a button's 75 characters."""
-    try:
-        sku = str(json.loads(kept)["suggest"])
-    except (ValueError, KeyError, TypeError):
-        sku = "?"
     text = f"Use {sku} for {name}"
     return text if len(text) <= 75 else text[:74] + "…"
 

@@ -3,16 +3,40 @@ counts (the lease's rules, on a SQLite job store: tests/integration/jobs/test_le
 
 from __future__ import annotations
 
+from bot.changes import codec
+from bot.changes.slot_change import (
+    AltText,
+    Asker,
+    FromLink,
+    FromSlackFile,
+    Known,
+    Origin,
+    Owner,
+    Place,
+    Reorder,
+    SlotChange,
+    Target,
+)
+from bot.domain.bulk import BulkLine
 from bot.domain.requests import ProductId, SharedFile, Size, UploadRequest
-from bot.ecwid.models import ImageSlot, Product
-from bot.flows.bulk_plan import _Checked, encode_line
+from bot.ecwid.models import ImageSlot, Product, Variation
+from bot.flows.bulk_plan import Stamp, _Checked, _record
 from bot.flows.bulk_run import BulkItem, LineQueue
 from bot.jobs.store import Line, LineState, count_lines
 
+STAMP = Stamp(1003, Asker("U1", "C1"), Origin.BULK_LINE)
+
 
 def item(number: int, product: int) -> BulkItem:
-    request = UploadRequest(ProductId(product), f"https://x.test/{number}.jpg", None)
-    return BulkItem(number, ImageSlot(product, "main"), request, Size(1, 1), {}, started=False)
+    change = SlotChange(
+        1003,
+        Target(Owner.PRODUCT, product),
+        FromLink(f"https://x.test/{number}.jpg"),
+        Asker("U1"),
+        Origin.BULK_LINE,
+        known=Known(size=Size(1, 1)),
+    )
+    return BulkItem(number, change, started=False)
 
 
 def line(number: int, status: LineState, request: str | None = None) -> Line:
@@ -24,32 +48,62 @@ def test_a_line_is_decoded_as_it_was_encoded() -> None:
     request = UploadRequest(
         ProductId(9), None, None, alt_main="Front", file=file, target="main", external_id="e1"
     )
-    product = Product(9, "Shoe", "S-9")
+    product = Product(9, "Shoe", "S-9", variation=Variation(77, "S-9-RED"))
     slot = ImageSlot(9, "variation", 77)
-    checked = _Checked(product, slot, request, Size(800, 600), {"nl": "Voor"})
-    decoded = BulkItem.decode(line(3, LineState.STARTED, encode_line(checked)))
+    checked = _Checked(product, slot, request, Size(800, 600), {"nl": "Voor"}, convert="WEBP")
+    planned = _record(BulkLine(3, "sku:S-9-RED", request), checked, STAMP)
+    assert (planned.sku, planned.product_name, planned.variation_label) == (
+        "S-9-RED",  # the SKU the image goes on: the variation's own
+        "Shoe",  # kept for the history
+        Variation(77, "S-9-RED").describe(),
+    )
+    decoded = BulkItem.decode(
+        Line(
+            3,
+            planned.text,
+            planned.product,
+            planned.slot,
+            planned.request,
+            LineState.STARTED,
+            product_name=planned.product_name,
+            variation_label=planned.variation_label,
+        )
+    )
     assert decoded == BulkItem(
         3,
-        slot,
-        UploadRequest(
-            ProductId(9),
-            None,
-            Size(800, 600),
-            alt_main="Front",
+        SlotChange(
+            store_id=1003,
+            target=Target(Owner.PRODUCT, 9, Place.VARIATION, 77),
+            source=FromSlackFile(file),
+            asker=Asker("U1", "C1"),
+            origin=Origin.BULK_LINE,
+            alt=AltText("Front", (("nl", "Voor"),)),
+            known=Known(size=Size(800, 600), convert=True),
             external_id="e1",
-            file=file,
-            target="main",
         ),
-        Size(800, 600),
-        {"nl": "Voor"},
         started=True,
         name="Shoe",  # kept for the history
+        variation=Variation(77, "S-9-RED").describe(),
     )
 
 
 def test_a_line_that_cannot_be_read_back_decodes_to_none() -> None:
     assert BulkItem.decode(line(1, LineState.PENDING, "{not json")) is None
     assert BulkItem.decode(line(1, LineState.PENDING, '{"kind": "main"}')) is None
+    upload = item(1, 9).change
+    # An undo that names no entry, an upload that says it undoes one, a change no line makes.
+    undo = SlotChange(1003, upload.target, upload.source, upload.asker, Origin.UNDO)
+    assert BulkItem.decode(line(1, LineState.PENDING, codec.dumps(undo))) is None
+    naming = SlotChange(
+        1003, upload.target, upload.source, upload.asker, Origin.BULK_LINE, undoes="c1"
+    )
+    assert BulkItem.decode(line(1, LineState.PENDING, codec.dumps(naming))) is None
+    gallery = Target(Owner.PRODUCT, 9, Place.GALLERY)
+
+    reorder = SlotChange(
+        1003, gallery, Reorder(("https://x.test/a.jpg",)), upload.asker, Origin.BULK_LINE
+    )
+    assert BulkItem.decode(line(1, LineState.PENDING, codec.dumps(reorder))) is None
 
 
 def test_one_products_lines_run_one_after_the_other_in_order() -> None:
@@ -69,7 +123,7 @@ def test_one_products_lines_run_one_after_the_other_in_order() -> None:
 
 def test_every_line_of_a_big_job_is_taken_once_in_each_products_order() -> None:
     """5,000 lines over 50 products (benchmarks/bulk.py measures the CPU it takes)."""
-    queue = LineQueue([item(n, n % 50) for n in range(5000)])
+    queue = LineQueue([item(n, n % 50 + 1) for n in range(5000)])  # products 1 to 50
     taken: dict[int, list[int]] = {}
     while queue:
         got = queue.take()
@@ -77,7 +131,7 @@ def test_every_line_of_a_big_job_is_taken_once_in_each_products_order() -> None:
         taken.setdefault(got.slot.product_id, []).append(got.number)
         queue.done_with(got.slot.product_id)
     assert {p: numbers for p, numbers in taken.items()} == {
-        p: list(range(p, 5000, 50)) for p in range(50)
+        p + 1: list(range(p, 5000, 50)) for p in range(50)
     }
 
 

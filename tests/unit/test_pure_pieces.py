@@ -7,14 +7,17 @@ import asyncio
 
 import pytest
 
+from bot.changes.slot_change import Asker, Origin
 from bot.domain.bulk import MAX_FIELDS, BulkInputError, BulkLine, parse_csv
 from bot.domain.requests import ProductId, ProductSku, Size, UploadRequest
 from bot.ecwid.budget import CallBudget, RateLimit, bulk_lane
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, Product, Variation
-from bot.flows.bulk_plan import _Checked, _record
+from bot.flows.bulk_plan import Stamp, _Checked, _record
 from bot.jobs.store import LineState
 from bot.slack.texts import bulk_report
+
+STAMP = Stamp(1003, Asker("U1", "C1"), Origin.BULK_LINE)  # a bulk line's change's
 
 
 def test_the_csv_reader_takes_any_header_case_semicolons_and_a_bom() -> None:
@@ -107,7 +110,7 @@ def test_a_line_matched_by_letter_case_says_which_sku_it_used() -> None:
     product = Product(9, "Shoe", "RS-1", asked_sku="rs-1")
     request = UploadRequest(ProductSku("rs-1"), "https://x.test/a.jpg", Size(1, 1))
     checked = _Checked(product, ImageSlot(9, "main"), request, Size(1, 1), {})
-    line = _record(BulkLine(4, "sku:rs-1 https://x.test/a.jpg", request), checked)
+    line = _record(BulkLine(4, "sku:rs-1 https://x.test/a.jpg", request), checked, STAMP)
     assert (line.status, line.product, line.reason) == (
         LineState.PENDING,
         "sku:rs-1 → sku:RS-1 (Shoe)",
@@ -118,7 +121,7 @@ def test_a_line_matched_by_letter_case_says_which_sku_it_used() -> None:
 def test_a_line_with_ecwids_words_keeps_them_apart() -> None:
     request = UploadRequest(ProductId(9), "https://x.test/a.jpg", Size(1, 1))
     problem = EcwidError("Ecwid refused the request.", ecwid_said="*bad*")
-    line = _record(BulkLine(5, "9 https://x.test/a.jpg", request), problem)
+    line = _record(BulkLine(5, "9 https://x.test/a.jpg", request), problem, STAMP)
     assert (line.status, line.reason, line.quoted) == (
         LineState.INVALID,
         "Ecwid refused the request.",
@@ -131,7 +134,7 @@ def test_a_variation_line_records_its_slot() -> None:
     product = Product(9, "Shoe", "RS-1", variation=variation)
     request = UploadRequest(ProductSku("RS-1-RED"), "https://x.test/a.jpg", Size(1, 1))
     checked = _Checked(product, ImageSlot(9, "variation", 77), request, Size(1, 1), {})
-    line = _record(BulkLine(6, "sku:RS-1-RED https://x.test/a.jpg", request), checked)
+    line = _record(BulkLine(6, "sku:RS-1-RED https://x.test/a.jpg", request), checked, STAMP)
     assert (line.slot, line.status) == ("variation", LineState.PENDING)
 
 

@@ -83,6 +83,7 @@ def changes(draw: st.DrawFn) -> SlotChange:
         alt=draw(alts),
         known=draw(knowns),
         external_id=draw(maybe_texts),
+        undoes=draw(maybe_texts),
     )
 
 
@@ -119,6 +120,7 @@ def test_a_stored_change_missing_any_part_is_refused(
         lambda c: c["alt"].update(translated=[["nl"]]),
         lambda c: c["known"].update(size=[800]),
         lambda c: c.update(source=[]),
+        lambda c: c.update(undoes=17),  # an entry's id is text
     ],
 )
 def test_a_spoiled_stored_change_is_refused(spoil: object) -> None:
@@ -158,6 +160,7 @@ def test_the_stored_form_is_the_documented_one() -> None:
         "alt": {"main": "Red shoe", "translated": [["de", "Roter Schuh"], ["nl", "Rode schoen"]]},
         "known": {"identity": None, "size": [800, 600], "convert": False},
         "external_id": None,
+        "undoes": None,
     }
 
 

@@ -30,7 +30,7 @@ from bot.ecwid.models import (
     UploadResult,
     Variation,
 )
-from bot.flows.bulk_plan import Suggested, _Checked, _conversions, _copy_reads, _record
+from bot.flows.bulk_plan import Stamp, Suggested, _Checked, _conversions, _copy_reads, _record
 from bot.flows.upload import Uploaded
 from bot.images.convert import Prepared
 from bot.images.probe import ImageInfo
@@ -82,6 +82,7 @@ PEOPLE = {"U01ANNA": "Anna Jansen", "U02BRAM": "Bram Peeters", "U03CLARA": "Clar
 CHANNELS = {"C01PHOTOS": "product-images"}
 GROUPS = {"S01CATALOG": "catalog-team"}
 ANNA, BRAM = "U01ANNA", "U02BRAM"
+STORE_ID = 84512337  # the store every sample is of
 CHANNEL = "C01PHOTOS"
 WORKSPACE = "https://stride-and-co.slack.com"
 CDN = "https://images.example-cdn.com/stride"
@@ -234,7 +235,8 @@ def _planned() -> tuple[list[Line], dict[str, int], int]:
         else:
             slot = ImageSlot(product.id, target)
             checked.append(_Checked(product, slot, request, None, {}))
-    records = [_record(line, result) for line, result in zip(lines, checked, strict=True)]
+    stamp = Stamp.of(STORE_ID, JOB)
+    records = [_record(line, result, stamp) for line, result in zip(lines, checked, strict=True)]
     return records, _conversions(checked), _copy_reads(checked)
 
 
@@ -444,7 +446,7 @@ def app_home() -> Sample:
     ]
     # SlackHistoryReport.home and its settings at a glance
     glance = texts.settings_glance(
-        store_id=84512337,
+        store_id=STORE_ID,
         users=[],
         usergroups=list(GROUPS),
         channels=list(CHANNELS),

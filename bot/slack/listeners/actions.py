@@ -120,7 +120,7 @@ async def _bulk(
         await runtime.notifier.tell(who, texts.restarting())
         return
     if undo:
-        runtime.workers.submit(lambda: runtime.bulk.undo(job_id, who))
+        runtime.workers.submit(lambda: runtime.bulk.undo(store, job_id, who))
     elif include:
         runtime.workers.submit(lambda: runtime.bulk.include_duplicates(store, job_id, who))
     elif start:

@@ -19,8 +19,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.changes import codec
 from bot.domain.alt_text import CLEANED
-from bot.domain.bulk import PHOTO_NOTE, READ_AS, line_target
+from bot.domain.bulk import PHOTO_NOTE, READ_AS, LineTarget
 from bot.flows.bulk_report import CopyRoom
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
@@ -34,6 +35,23 @@ MAX_SUGGESTION_BUTTONS = 10
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section
 MAX_SHOWN_PROBLEMS = 20  # the rest are in the report
 PLAN_SHOWN_LINES = 10  # ready lines named with their target; a longer plan has its CSV too
+
+
+def line_target(line: Line) -> LineTarget | None:
+    """Where a planned line's image goes: its change's slot, with the names and SKU the plan
+    found; None for a line without a change (a problem) or one that cannot be read."""
+    try:
+        change = codec.loads(line.request or "")
+    except codec.ChangeFormatError:
+        return None
+    slot = change.target.slot
+    return LineTarget(
+        slot.kind,
+        slot.product_id,
+        line.product_name or None,
+        line.sku or None,
+        line.variation_label or None,
+    )
 
 
 def _section(text: str) -> SectionBlock:
@@ -63,7 +81,7 @@ def target_list(lines: Sequence[Line], limit: int, room: int = MAX_SECTION) -> l
     shown: list[str] = []
     used = 0
     for index, line in enumerate(lines):
-        item = texts.bulk_target(line.number, line.text, line_target(line.request))
+        item = texts.bulk_target(line.number, line.text, line_target(line))
         if index >= limit or used + len(item) + 1 > room - 120:
             shown.append(texts.bulk_more(len(lines) - index, texts.PLAN_CSV_WHERE))
             break
@@ -86,7 +104,7 @@ def plan_rows(lines: Sequence[Line]) -> list[tuple[object, ...]]:
     its problem."""
     rows: list[tuple[object, ...]] = []
     for line in lines:
-        target = line_target(line.request) if line.status != "invalid" else None
+        target = line_target(line) if line.status != "invalid" else None
         rows.append(
             (
                 line.number,
@@ -174,11 +192,15 @@ def plan_blocks(
     elif duplicates_skipped:
         note = texts.bulk_duplicates_skipped(duplicates_skipped)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
-    suggested = [line for line in problems if line.request and '"suggest"' in line.request]
+    suggested = [line for line in problems if line.suggestion is not None]
     if suggested:
         buttons = [
             ButtonElement(
-                text=PlainTextObject(text=texts.use_sku_button(line.request or "", line.text)),
+                text=PlainTextObject(
+                    text=texts.use_sku_button(
+                        line.suggestion.sku if line.suggestion else "?", line.text
+                    )
+                ),
                 action_id=USE_SKU_ACTION,
                 value=f"{job.id}:{line.number}",
             )

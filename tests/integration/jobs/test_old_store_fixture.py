@@ -2,10 +2,13 @@
 by the code of a8d5b00, the last commit before #35 changes the stored formats) hold every shape
 that code stores: each dialect of `bulk_lines.request`, each kind of history entry (a gallery's
 order as JSON lists in the URL columns, identities and an older bot's bare hashes), kept images,
-undo claims, waiting drops, a job in each state. Loaded into a database of each kind, opened
-with this code (JobStore.open), read back with it.
+undo claims, waiting drops, a job in each state. Loaded into a database of each kind, its rows
+are checked as they are stored (at revision 0008, before any upgrade); then it is opened with
+this code (JobStore.open, which migrates it: 0009 converts the lines and the gallery's orders)
+and read back with it.
 
-This guards the fixtures themselves: #35's migration test starts from them."""
+This guards the fixtures themselves: #35's migration test (test_store_migration.py) starts from
+them."""
 
 from __future__ import annotations
 
@@ -20,21 +23,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from PIL import Image
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
-from bot.domain.bulk import line_target
 from bot.flows.bulk_run import BulkItem
 from bot.images.identity import Identity
 from bot.jobs.history import Action, History
-from bot.jobs.schema import changes, jobs, kept_images, lines, seen_events, undo_claims
-from bot.jobs.schema import waiting_drops as waiting
 from bot.jobs.store import JobState, JobStore, LineState
+from bot.slack.views.bulk_message import line_target
 from tests.postgres import tool
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "old_store"
 MADE_AT_REVISION = "0008"  # alembic's head at a8d5b00
+STORE_ID = 77_000_001  # the store the fixtures' flows ran for (make.py's STORE_ID)
 
 
 def _load(database_url: str) -> str:
@@ -100,25 +102,28 @@ URL_FINGERPRINT = re.compile(r"[0-9a-f]{20}")
 
 async def test_the_old_store_holds_every_shape_and_this_code_reads_it(database_url: str) -> None:
     url = _load(database_url)
+    # The rows as a8d5b00 stored them: read before any upgrade.
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
             revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+
+            async def rows(table: str) -> list[Any]:
+                return list((await connection.execute(text(f"SELECT * FROM {table}"))).all())
+
+            job_rows = await rows("bulk_jobs")
+            line_rows = await rows("bulk_lines")
+            change_rows = await rows("image_changes")
+            kept_rows = await rows("kept_images")
+            claims = {row.change for row in await rows("undo_claims")}
+            seen = {row.key for row in await rows("seen_events")}
+            drops = await rows("waiting_drops")
     finally:
         await engine.dispose()
     assert revision == MADE_AT_REVISION
-    store = await JobStore.open(url)
+    store = await JobStore.open(url, store_id=STORE_ID)  # upgraded: 0009 converts it
     history = History(store)
     try:
-        async with store.connect() as connection:
-            job_rows = (await connection.execute(select(jobs))).all()
-            line_rows = (await connection.execute(select(lines))).all()
-            change_rows = (await connection.execute(select(changes))).all()
-            kept_rows = (await connection.execute(select(kept_images))).all()
-            claims = {row.change for row in await connection.execute(select(undo_claims))}
-            seen = {row.key for row in await connection.execute(select(seen_events))}
-            drops = (await connection.execute(select(waiting))).all()
-
         # Jobs: one in each state, of each source; an undo job, one given up (undo_of let go),
         # a drop's (in its thread), one finished whose report was not posted.
         assert {row.state for row in job_rows} == {str(s) for s in JobState}
@@ -161,14 +166,14 @@ async def test_the_old_store_holds_every_shape_and_this_code_reads_it(database_u
         }
         assert any(row.changes for row in line_rows)  # what was done to make an image ready
         assert any(row.quoted for row in line_rows)  # Ecwid's own words
-        # This code reads each line to run as its run does, and each plan's target.
-        for row in line_rows:
-            if _dialect(row.request) in ("upload", "undo"):
-                assert line_target(row.request) is not None
+        # This code reads each line to run as its run does, and each plan's target (once
+        # upgraded: test_store_migration.py checks what each line became).
+        dialects = {(row.job_id, row.number): _dialect(row.request) for row in line_rows}
         for job in {row.job_id for row in line_rows}:
             for line in await store.lines(job):
-                if _dialect(line.request) in ("upload", "undo"):
+                if dialects[job, line.number] in ("upload", "undo"):
                     assert BulkItem.decode(line) is not None, (job, line.number)
+                    assert line_target(line) is not None, (job, line.number)
 
         # The history: each action; a reorder's orders (and its undo's) as JSON lists of URLs.
         assert Counter(row.action for row in change_rows) == {
@@ -241,7 +246,7 @@ async def test_the_old_store_holds_every_shape_and_this_code_reads_it(database_u
 
         # The drop zone: waiting drops (checked, and not: the lists could not be read), and
         # the marks of what was taken in (messages, events).
-        assert sorted(row.checked for row in drops) == [False, True]
+        assert sorted(bool(row.checked) for row in drops) == [False, True]
         for row in drops:
             (file,) = json.loads(row.files)
             assert set(file) == {"id", "name", "mimetype", "size", "download_url", "thumb_url"}

@@ -1,0 +1,354 @@
+"""#35's migration (0009) on the old store's fixtures (tests/fixtures/old_store/: a SQLite file and
+a PostgreSQL dump made by the code of a8d5b00), each loaded into a database of its kind: every
+line then holds one format (an encoded SlotChange, or nothing), each the exact change its old
+JSON meant; the gallery's orders are in change_orders; nothing else is touched. A store with
+old lines is refused without its store id, and changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.changes import codec
+from bot.changes.edits import inverse
+from bot.changes.records import record_of
+from bot.changes.slot_change import (
+    AltText,
+    Asker,
+    Delete,
+    FromKept,
+    FromLink,
+    FromSlackFile,
+    Known,
+    Origin,
+    Owner,
+    Place,
+    SlotChange,
+    Target,
+)
+from bot.domain.requests import SharedFile, Size
+from bot.ecwid.models import ImageSlot
+from bot.jobs.history import History
+from bot.jobs.store import JobStore, JobStoreError, Line, Suggestion
+from tests.integration.jobs.test_old_store_fixture import STORE_ID, _dialect, _load
+
+BULK = "C03BULK"
+BEN, DAVID, ELSA, HUGO = "U02BEN", "U04DAVID", "U05ELSA", "U08HUGO"
+J_LEGACY = "b0000000000000000000000000000001"
+J_LINES = "b0000000000000000000000000000002"
+J_CSV = "b0000000000000000000000000000003"
+J_FILES = "b0000000000000000000000000000008"
+J_DROP = "b0000000000000000000000000000009"
+J_UNDO = "d0000000000000000000000000000001"
+
+
+async def _raw(url: str) -> dict[str, list[Any]]:
+    """Every table's rows as they are stored (by their keys' order)."""
+    keys = {
+        "bulk_jobs": "id",
+        "bulk_lines": "job_id, number",
+        "image_changes": "id",
+        "kept_images": "change_id",
+        "undo_claims": "change",
+        "seen_events": "key",
+        "waiting_drops": "key",
+    }
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = {
+                table: list(
+                    (await connection.execute(text(f"SELECT * FROM {table} ORDER BY {key}"))).all()
+                )
+                for table, key in keys.items()
+            }
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            found["revision"] = [revision]
+            if revision != "0008":
+                found["change_orders"] = list(
+                    (
+                        await connection.execute(
+                            text("SELECT * FROM change_orders ORDER BY change_id, side, position")
+                        )
+                    ).all()
+                )
+    finally:
+        await engine.dispose()
+    return found
+
+
+def _expected_upload(data: dict[str, Any], job: Any) -> SlotChange:
+    """What an old upload line (bulk_plan.encode_line's JSON) means, as a8d5b00's run read it
+    (BulkItem.decode, then the line's change), built here with this code's own types."""
+    slot = ImageSlot(data["product_id"], data["kind"], data["variation_id"])
+    file = data["file"]
+    size = Size(data["width"], data["height"]) if data["width"] else None
+    return SlotChange(
+        store_id=STORE_ID,
+        target=Target.of_slot(slot),
+        source=FromSlackFile(SharedFile(**file)) if file else FromLink(data["url"]),
+        asker=Asker(job.started_by or job.user_id, job.channel_id),
+        origin=Origin.DROP if job.source == "drop" else Origin.BULK_LINE,
+        alt=AltText.of(data["alt"], data["alt_translated"]),
+        known=Known(size=size, convert=bool(data["convert"])),
+        external_id=data["external_id"],
+    )
+
+
+async def test_the_old_store_migrates_to_one_format_for_lines_and_orders(
+    database_url: str,
+) -> None:
+    url = _load(database_url)
+    before = await _raw(url)
+    assert before["revision"] == ["0008"]
+    store = await JobStore.open(url, store_id=STORE_ID)
+    history = History(store)
+    try:
+        after = await _raw(url)
+        assert after["revision"] == ["0009"]
+        old_jobs = {row.id: row for row in before["bulk_jobs"]}
+        old_lines = {(row.job_id, row.number): row for row in before["bulk_lines"]}
+        lines: dict[tuple[str, int], Line] = {}
+        for job_id in old_jobs:
+            for line in await store.lines(job_id):
+                lines[job_id, line.number] = line
+        assert lines.keys() == old_lines.keys()
+
+        # Every line holds one format: an encoded change (written as the codec writes it), or
+        # nothing. Each upload line is the change its old JSON meant, with its columns.
+        decoded: dict[tuple[str, int], SlotChange] = {}
+        for key, old in old_lines.items():
+            line, dialect = lines[key], _dialect(old.request)
+            if dialect in ("upload", "undo"):
+                assert line.request is not None, key
+                change = codec.loads(line.request)
+                assert codec.dumps(change) == line.request, key
+                decoded[key] = change
+            else:
+                assert line.request is None, key
+            assert (line.status, line.text, line.product, line.slot, line.reason) == (
+                old.status,
+                old.text,
+                old.product,
+                old.slot,
+                old.reason,
+            ), key
+            if dialect == "upload":
+                data = json.loads(old.request)
+                assert decoded[key] == _expected_upload(data, old_jobs[key[0]]), key
+                assert (line.sku, line.product_name, line.variation_label) == (
+                    data.get("sku"),
+                    data["name"],
+                    data["variation"],
+                ), key
+            else:
+                assert (line.sku, line.product_name, line.variation_label) == (None, None, None)
+            assert (line.suggestion is not None) == (dialect == "suggest"), key
+
+        # Representative lines, value by value.
+        assert lines[J_LINES, 1] == Line(  # a link, its size given, alt texts, an external id
+            1,
+            '2001 https://images.example.com/fixtures/bulk/brass-lamp.jpg 640x480 alt="Brass lamp,'
+            ' lit" alt.de="Messinglampe, an" external-id=BL-2001-LIT',
+            "2001 (Brass lamp)",
+            "main",
+            lines[J_LINES, 1].request,
+            "done",
+            image_id=lines[J_LINES, 1].image_id,
+            sku="BL-2001",
+            product_name="Brass lamp",
+        )
+        assert decoded[J_LINES, 1] == SlotChange(
+            store_id=STORE_ID,
+            target=Target(Owner.PRODUCT, 2001, Place.MAIN),
+            source=FromLink("https://images.example.com/fixtures/bulk/brass-lamp.jpg"),
+            asker=Asker(BEN, BULK),
+            origin=Origin.BULK_LINE,
+            alt=AltText("Brass lamp, lit", (("de", "Messinglampe, an"),)),
+            known=Known(size=Size(640, 480)),
+            external_id="BL-2001-LIT",
+        )
+        assert decoded[J_CSV, 2].alt == AltText(
+            "Garden bench", (("de", "Gartenbank"), ("fr", "Banc de jardin"))
+        )
+        assert decoded[J_CSV, 2].external_id == "CSV-5001"
+        assert decoded[J_FILES, 1] == SlotChange(  # a Slack file, for the main image
+            store_id=STORE_ID,
+            target=Target(Owner.PRODUCT, 4001, Place.MAIN),
+            source=FromSlackFile(
+                SharedFile(
+                    "F0RS4001A",
+                    "RS-4001.jpg",
+                    "image/jpeg",
+                    1464,
+                    "https://files.slack.com/files-pri/T01FIXTURE-F0RS4001A/RS-4001.jpg",
+                )
+            ),
+            asker=Asker(BEN, BULK),  # planned, not started: who planned it
+            origin=Origin.BULK_LINE,
+        )
+        assert decoded[J_LINES, 5] == SlotChange(  # a WebP link, converted before it is sent
+            store_id=STORE_ID,
+            target=Target(Owner.PRODUCT, 2005, Place.MAIN),
+            source=FromLink("https://images.example.com/fixtures/bulk/wall-clock.webp"),
+            asker=Asker(BEN, BULK),
+            origin=Origin.BULK_LINE,
+            known=Known(convert=True),
+        )
+        legacy = decoded[J_LEGACY, 2]  # an older bot's (no "sku"): a HEIC for the gallery
+        assert (legacy.target, legacy.known, legacy.asker) == (
+            Target(Owner.PRODUCT, 1103, Place.GALLERY),
+            Known(convert=True),
+            Asker(HUGO, BULK),
+        )
+        assert lines[J_LEGACY, 2].sku is None
+        assert decoded[J_LINES, 3].target == Target(Owner.PRODUCT, 2003, Place.VARIATION, 20031)
+        assert (lines[J_LINES, 3].sku, lines[J_LINES, 3].variation_label) == (
+            "VASE-2003-L",
+            "Size L",
+        )
+        assert decoded[J_LINES, 4].target == Target(Owner.CATEGORY, 2004)
+        assert (lines[J_LINES, 4].sku, lines[J_LINES, 4].product_name) == (None, "Autumn")
+        assert decoded[J_LINES, 2] == SlotChange(  # a link to the gallery, its size read
+            store_id=STORE_ID,
+            target=Target(Owner.PRODUCT, 2002, Place.GALLERY),
+            source=FromLink("https://images.example.com/fixtures/bulk/rattan-chair-side.jpg"),
+            asker=Asker(BEN, BULK),
+            origin=Origin.BULK_LINE,
+            known=Known(size=Size(64, 56)),
+        )
+        drop = decoded[J_DROP, 1]
+        assert (drop.origin, drop.asker, drop.target) == (
+            Origin.DROP,
+            Asker(ELSA, "C02DROPS"),
+            Target(Owner.PRODUCT, 4101, Place.GALLERY),
+        )
+        assert lines[J_FILES, 8].suggestion == Suggestion(
+            "RS-4009",
+            "main",
+            SharedFile(
+                "F0RS4099A",
+                "RS-4099.jpg",
+                "image/jpeg",
+                1545,
+                "https://files.slack.com/files-pri/T01FIXTURE-F0RS4099A/RS-4099.jpg",
+            ),
+        )
+
+        # Undo lines: the inverse of the entry each undoes, naming it, as the undo job's plan
+        # builds it now (bulk_undo.undo_line).
+        undo_lines = {k: v for k, v in old_lines.items() if _dialect(v.request) == "undo"}
+        assert len(undo_lines) == 4
+        for key, old in undo_lines.items():
+            entry = await history.change(json.loads(old.request)["undo"])
+            assert entry is not None
+            record = record_of(entry)
+            base = SlotChange(
+                STORE_ID, Target.of_slot(record.slot), Delete(), Asker(DAVID, BULK), Origin.UNDO
+            )
+            assert decoded[key] == inverse(record, entry, base), key
+            assert decoded[key].undoes == entry.id
+        assert decoded[J_UNDO, 1] == SlotChange(  # a replaced image, its copy in the store
+            store_id=STORE_ID,
+            target=Target(Owner.PRODUCT, 2001, Place.MAIN),
+            source=FromKept("c000000000000000000000000000000e", in_store=True),
+            asker=Asker(DAVID, BULK),
+            origin=Origin.UNDO,
+            alt=AltText("Brass lamp"),
+            undoes="c000000000000000000000000000000e",
+        )
+        assert decoded[J_UNDO, 2] == SlotChange(  # an image added to the gallery: deleted
+            store_id=STORE_ID,
+            target=Target(Owner.PRODUCT, 2002, Place.GALLERY),
+            source=Delete(),
+            asker=Asker(DAVID, BULK),
+            origin=Origin.UNDO,
+            undoes="c000000000000000000000000000000f",
+        )
+
+        # Counts by kind, as the fixture's inventory has them.
+        changes_ = list(decoded.values())
+        assert Counter(_dialect(row.request) for row in before["bulk_lines"]) == {
+            "upload": 32,
+            "none": 9,
+            "undo": 4,
+            "suggest": 1,
+        }
+        assert sum(line.request is None for line in lines.values()) == 10
+        assert Counter(type(c.source).__name__ for c in changes_) == {
+            "FromLink": 22,
+            "FromSlackFile": 10,
+            "FromKept": 2,  # replaced images, their copies in the store
+            "Delete": 2,  # an image added to the gallery, a main image set where none was
+        }
+        uploads = [c for c in changes_ if c.origin is not Origin.UNDO]
+        assert Counter(c.target.slot.kind for c in uploads) == {
+            "main": 19,
+            "gallery": 11,
+            "variation": 1,
+            "category": 1,
+        }
+        assert Counter(c.origin for c in changes_) == {
+            Origin.BULK_LINE: 29,
+            Origin.DROP: 3,
+            Origin.UNDO: 4,
+        }
+        assert sum(c.known.convert for c in uploads) == 2
+        assert sum(bool(c.alt.translated) for c in uploads) == 2
+        assert sum(1 for c in uploads if c.external_id) == 2
+        assert sum(1 for line in lines.values() if line.suggestion) == 1
+
+        # The gallery's orders: in change_orders, in order; the URL columns hold none.
+        listed = {
+            row.id: row for row in before["image_changes"] if (row.before_url or "").startswith("[")
+        }
+        assert len(listed) == 2
+        orders: dict[tuple[str, str], list[str | None]] = {}
+        for row in after["change_orders"]:
+            orders.setdefault((row.change_id, row.side), []).append(row.url)
+            assert row.position == len(orders[row.change_id, row.side]) - 1
+        assert orders == {
+            (change_id, side): json.loads(getattr(row, f"{side}_url"))
+            for change_id, row in listed.items()
+            for side in ("before", "after")
+        }
+        for row in after["image_changes"]:
+            if row.id in listed:
+                assert (row.before_url, row.after_url) == (None, None)
+                change = await history.change(row.id)
+                assert change is not None
+                assert change.before_order == tuple(json.loads(listed[row.id].before_url))
+                assert change.after_order == tuple(json.loads(listed[row.id].after_url))
+
+        # The rest of the history as it was: every other column of every change.
+        def unlisted(row: Any) -> dict[str, Any]:
+            values = dict(row._mapping)
+            if row.id in listed:
+                values.update(before_url=None, after_url=None)
+            return values
+
+        assert [unlisted(row) for row in before["image_changes"]] == [
+            dict(row._mapping) for row in after["image_changes"]
+        ]
+
+        # Untouched: the jobs, kept images, undo claims, the drop zone's rows.
+        for table in ("bulk_jobs", "kept_images", "undo_claims", "seen_events", "waiting_drops"):
+            assert before[table] == after[table], table
+    finally:
+        await store.close()
+
+
+async def test_a_store_with_old_lines_is_refused_without_its_store_id(database_url: str) -> None:
+    url = _load(database_url)
+    before = await _raw(url)
+    with pytest.raises(JobStoreError, match="ECWID_STORE_ID"):
+        await JobStore.open(url)
+    assert await _raw(url) == before  # nothing changed: still 0008, every row as it was
+    store = await JobStore.open(url, store_id=STORE_ID)  # given it, the store is upgraded
+    await store.close()
+    assert (await _raw(url))["revision"] == ["0009"]
