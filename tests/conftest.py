@@ -16,7 +16,10 @@ tiers. A test's folder says what it costs, and gives it the marker of that name:
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +28,7 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.config import database_url as sqlalchemy_url
 from bot.ecwid.budget import RateLimit
+from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
@@ -87,9 +91,35 @@ async def images(tls: TlsAuthority) -> AsyncIterator[FakeImageHost]:
     await server.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite job store with every migration applied, made once a session by the bot's own
+    `JobStore.open`: each test's bot starts on a copy (migrating a new file costs about 0.1 s
+    of CPU, a test). `database_url` stays an empty store, for the tests of the migrations."""
+    path = tmp_path_factory.mktemp("migrated") / "jobs.sqlite3"
+
+    async def migrate() -> None:
+        store = await JobStore.open(sqlalchemy_url(f"sqlite:///{path}") or "")
+        await store.close()  # the WAL is checkpointed: the one file holds it all
+
+    # In a thread of its own: a test's event loop may be running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
+    return path
+
+
 @pytest.fixture
-def settings(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> Settings:
-    return load_settings(environment(slack, ecwid, tls))
+def settings(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    tls: TlsAuthority,
+    migrated_store: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Settings:
+    """The bot's settings for the tests, its job store a copy of the migrated one."""
+    store = tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"
+    shutil.copyfile(migrated_store, store)
+    return load_settings(environment(slack, ecwid, tls, database_url=f"sqlite:///{store}"))
 
 
 @pytest.fixture
