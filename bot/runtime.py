@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
@@ -82,9 +83,14 @@ class Runtime:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, clock: Callable[[], float] = time.monotonic
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        image_pool: ProcessPoolExecutor | None = None,
     ) -> Runtime:
-        """`clock`: the access rules' (their caches of user groups and of failed reads)."""
+        """`clock`: the access rules' (their caches of user groups and of failed reads);
+        `image_pool`: for tests, a conversion pool their bots share (bot.images.convert)."""
         jobs = await JobStore.open(settings.database_url)  # first: it may refuse to start
         session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
@@ -111,7 +117,7 @@ class Runtime:
             describe=describer(slack),
             slack_api_url=settings.slack_api_url,
         )
-        images = ImagePreparer(settings.images)
+        images = ImagePreparer(settings.images, pool=image_pool)
         recognise = Recogniser(probe, images)
         kept = History(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)

@@ -32,7 +32,7 @@ from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, environment, serving
+from tests.harness import BotUnderTest, close_image_pool, environment, serving
 from tests.postgres import PostgresServer
 
 TIERS = ("unit", "integration", "process")
@@ -52,6 +52,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(tier)
         if tier == "process":
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_image_pool() -> Iterator[None]:
+    """The bots' shared conversion pool (tests/harness.py) ends with the session."""
+    yield
+    close_image_pool()
 
 
 @pytest.fixture
