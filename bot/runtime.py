@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
@@ -86,9 +87,11 @@ class Runtime:
         *,
         clock: Callable[[], float] = time.monotonic,
         slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
+        image_pool: ProcessPoolExecutor | None = None,
     ) -> Runtime:
         """`clock`: the access rules' (their caches of user groups and of failed reads);
-        `slack_call_timeout`: the bound on each Slack call, each request's client's too."""
+        `slack_call_timeout`: the bound on each Slack call, each request's client's too;
+        `image_pool`: for tests, a conversion pool their bots share (bot.images.convert)."""
         # First: it may refuse to start. The store's id: older bulk lines' changes need it.
         jobs = await JobStore.open(settings.database_url, store_id=settings.ecwid_store_id or None)
         session = slack_session(limit=UPLOAD_WORKERS)
@@ -116,7 +119,7 @@ class Runtime:
             describe=describer(slack),
             slack_api_url=settings.slack_api_url,
         )
-        images = ImagePreparer(settings.images)
+        images = ImagePreparer(settings.images, pool=image_pool)
         recognise = Recogniser(probe, images)
         kept = History(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)

@@ -16,7 +16,10 @@ tiers. A test's folder says what it costs, and gives it the marker of that name:
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,10 +28,11 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.config import database_url as sqlalchemy_url
 from bot.ecwid.budget import RateLimit
+from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, environment, serving
+from tests.harness import BotUnderTest, close_image_pool, environment, serving
 from tests.postgres import PostgresServer
 
 TIERS = ("unit", "integration", "process")
@@ -50,6 +54,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_image_pool() -> Iterator[None]:
+    """The bots' shared conversion pool (tests/harness.py) ends with the session."""
+    yield
+    close_image_pool()
+
+
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     server = FakeSlack()
@@ -61,6 +72,17 @@ async def slack() -> AsyncIterator[FakeSlack]:
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsAuthority:
     return TlsAuthority(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trusted_test_ca(tls: TlsAuthority) -> Iterator[None]:
+    """SSL_CERT_FILE, the test CA, in this process's environment as well as in the bots'
+    settings, as `python -m bot` has it (the process tier, and production when it is set): the
+    default TLS contexts (OpenSSL's default trust store, httpx's) then load the test CA, not the
+    system's bundle of about 150 certificates again for each bot (about 50 ms of CPU each)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SSL_CERT_FILE", str(tls.ca_file))
+        yield
 
 
 # What Ecwid's gallery ids mean is not settled (tests/fakes/ecwid_api.py, `gallery_ids`): the
@@ -87,9 +109,35 @@ async def images(tls: TlsAuthority) -> AsyncIterator[FakeImageHost]:
     await server.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite job store with every migration applied, made once a session by the bot's own
+    `JobStore.open`: each test's bot starts on a copy (migrating a new file costs about 0.1 s
+    of CPU, a test). `database_url` stays an empty store, for the tests of the migrations."""
+    path = tmp_path_factory.mktemp("migrated") / "jobs.sqlite3"
+
+    async def migrate() -> None:
+        store = await JobStore.open(sqlalchemy_url(f"sqlite:///{path}") or "")
+        await store.close()  # the WAL is checkpointed: the one file holds it all
+
+    # In a thread of its own: a test's event loop may be running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
+    return path
+
+
 @pytest.fixture
-def settings(slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority) -> Settings:
-    return load_settings(environment(slack, ecwid, tls))
+def settings(
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    tls: TlsAuthority,
+    migrated_store: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Settings:
+    """The bot's settings for the tests, its job store a copy of the migrated one."""
+    store = tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"
+    shutil.copyfile(migrated_store, store)
+    return load_settings(environment(slack, ecwid, tls, database_url=f"sqlite:///{store}"))
 
 
 @pytest.fixture

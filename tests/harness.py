@@ -7,9 +7,11 @@ import contextlib
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
 
 from bot.changes.slot_change import Asker, FromLink, Origin, Owner, Place, SlotChange, Target
 from bot.config import Settings
+from bot.images.convert import default_workers, start_pool
 from bot.runtime import Runtime
 from bot.slack.app import build_app
 from bot.slack.client import CALL_TIMEOUT_SECONDS
@@ -56,6 +58,30 @@ def environment(
     }
 
 
+_image_pool: ProcessPoolExecutor | None = None
+
+
+def image_pool() -> ProcessPoolExecutor:
+    """The conversion pool the bots of this test process share, as the bot starts its own: one
+    pool's workers start once, not once a test (about 0.5 s of CPU each). Its workers keep no
+    state between tasks. A bot that stopped it (a task past its time limit) or saw it break
+    goes on with a pool of its own, and the next bot gets a new shared one."""
+    global _image_pool
+    pool = _image_pool
+    # ProcessPoolExecutor says whether it broke or was shut down in these two attributes only.
+    if pool is None or pool._broken or pool._shutdown_thread:
+        pool = _image_pool = start_pool(default_workers())
+    return pool
+
+
+def close_image_pool() -> None:
+    """At the end of the session (tests/conftest.py)."""
+    global _image_pool
+    if _image_pool is not None:
+        _image_pool.shutdown(wait=True, cancel_futures=True)
+        _image_pool = None
+
+
 @contextlib.asynccontextmanager
 async def serving(
     settings: Settings,
@@ -67,7 +93,9 @@ async def serving(
     """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
     requests to it (`clock`: the access rules' clock, for a test to turn; `slack_call_timeout`:
     the bound on each Slack call, short for a test of a call that never ends)."""
-    runtime = await Runtime.open(settings, clock=clock, slack_call_timeout=slack_call_timeout)
+    runtime = await Runtime.open(
+        settings, clock=clock, slack_call_timeout=slack_call_timeout, image_pool=image_pool()
+    )
     server = HttpServer(
         build_app(runtime), runtime.workers.priority, signing_secret=settings.slack_signing_secret
     )

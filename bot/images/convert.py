@@ -655,6 +655,21 @@ def _start_worker(parent: int) -> None:
         os.nice(CONVERTER_NICENESS)
 
 
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """The conversion pool of this process; its workers start with its first tasks."""
+    # spawn: a fork would copy the loop, its threads and their locks into the worker.
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
+    )
+
+
 class ImagePreparer:
     """Makes images ready for Ecwid and tells what they show: metadata out in a thread, pixels in
     a process pool of at most `cores − 1` workers (at least one), a large image (over 20
@@ -668,10 +683,16 @@ class ImagePreparer:
         convert_seconds: float = CONVERT_SECONDS,
         identify_seconds: float = IDENTIFY_SECONDS,
         header_seconds: float = HEADER_SECONDS,
+        pool: ProcessPoolExecutor | None = None,
     ) -> None:
+        """`pool`: a running pool to use instead of starting one, that outlives this preparer
+        (the tests' bots share one: a pool's start costs about 0.5 s of CPU). It is never shut
+        down here, unless a task runs past its limit (its workers are killed); after that, or
+        once it broke, this preparer starts a pool of its own."""
         self.policy = policy
-        self._workers = workers or max(1, (os.cpu_count() or 2) - 1)
-        self._pool: ProcessPoolExecutor | None = None
+        self._workers = workers or default_workers()
+        self._given = pool
+        self._pool: ProcessPoolExecutor | None = pool
         self._large = asyncio.Semaphore(1)
         # A task's time limit counts from when a worker takes it, not while it waits its turn
         # (an identity queued behind a long conversion is not slow itself).
@@ -680,13 +701,7 @@ class ImagePreparer:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn: a fork would copy the loop, its threads and their locks into the worker.
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(os.getpid(),),
-            )
+            self._pool = start_pool(self._workers)
         return self._pool
 
     async def header(self, source: Source) -> Header:
@@ -756,8 +771,7 @@ class ImagePreparer:
             ) from exc
         except BrokenProcessPool as exc:  # a worker died (out of memory…): a new pool next time
             log.error("the image converter stopped: %s", exc)
-            if self._pool is pool:
-                self._pool = None
+            self._forget(pool)
             raise ConversionError(
                 "The image could not be converted: the converter stopped. Try again, or send "
                 "a smaller photo."
@@ -771,8 +785,14 @@ class ImagePreparer:
             with contextlib.suppress(Exception):
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        self._forget(pool)
+
+    def _forget(self, pool: ProcessPoolExecutor) -> None:
+        """A stopped or broken pool is not used again: the next task starts a new one."""
         if self._pool is pool:
             self._pool = None
+        if self._given is pool:
+            self._given = None
 
     async def _convert(self, source: Source) -> Prepared:
         try:
@@ -787,6 +807,6 @@ class ImagePreparer:
             ) from exc
 
     def close(self, *, wait: bool = False) -> None:
-        if self._pool is not None:
+        if self._pool is not None and self._pool is not self._given:  # a given pool lives on
             self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
+        self._pool = None
