@@ -231,9 +231,11 @@ class FakeEcwid(LoopbackServer):
         client_tls: ssl.SSLContext | None = None,
         *,
         gallery_ids: str = "stable",
+        store_id: int = STORE_ID,
     ) -> None:
         """`tls` (the server side) gives the store an https CDN; `client_tls` lets it fetch
-        linked images from the loopback image host to copy them there.
+        linked images from the loopback image host to copy them there. `store_id`: the one
+        store it is (ref: a token belongs to one store); any other store's paths are not found.
 
         `gallery_ids` is what `media.images[].id` means, as the two sources disagree (ref):
         "stable" (client: ProductsTest.testManipulateProductGalleryImages) gives each gallery
@@ -247,6 +249,7 @@ class FakeEcwid(LoopbackServer):
         if gallery_ids not in GALLERY_ID_MODELS:
             raise ValueError(f"gallery_ids: one of {GALLERY_ID_MODELS}")
         self.gallery_ids = gallery_ids
+        self.store_id = store_id
         self._tls = tls
         self._client_tls = client_tls
         self.cdn = _Cdn()
@@ -303,7 +306,7 @@ class FakeEcwid(LoopbackServer):
         self.rate_limit: tuple[int, float] | None = None
         self.rate_limited: list[EcwidCall] = []  # the calls answered 429
         self._window: collections.deque[float] = collections.deque()
-        base = f"/api/v3/{STORE_ID}"
+        base = f"/api/v3/{store_id}"
         self.web_app.router.add_get(base + "/products/{id}", self._product)
         self.web_app.router.add_get(base + "/products", self._search)
         self.web_app.router.add_post(base + "/products/{id}/image/async", self._upload)
@@ -506,7 +509,7 @@ class FakeEcwid(LoopbackServer):
         if request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if request.content_type == "application/json" else raw
-        path = request.path.removeprefix(f"/api/v3/{STORE_ID}")
+        path = request.path.removeprefix(f"/api/v3/{self.store_id}")
         call = EcwidCall(
             request.method,
             path,
@@ -955,7 +958,7 @@ class FakeEcwid(LoopbackServer):
             return fault
         return web.json_response(
             {
-                "generalInfo": {"storeId": STORE_ID, "storeUrl": "https://shop.example.com"},
+                "generalInfo": {"storeId": self.store_id, "storeUrl": "https://shop.example.com"},
                 "account": {"accountName": "Test Shop"},
                 "settings": {"storeName": "Test Shop"},
                 "languages": self.languages,

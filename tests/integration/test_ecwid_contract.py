@@ -189,6 +189,33 @@ async def test_the_token_is_refused_as_a_query_parameter(ecwid: FakeEcwid) -> No
     assert response.json()["errorCode"] == "INVALID_API_TOKEN"
 
 
+async def test_the_fake_is_one_store_and_another_stores_paths_are_not_found(
+    ecwid: FakeEcwid,
+) -> None:
+    """A token belongs to one store (ref): the fake serves its own store's paths, whichever id
+    it is given, and no other store's."""
+    other = FakeEcwid(store_id=77_000_001)
+    await other.start()
+    try:
+        async with httpx.AsyncClient(headers=AUTH) as client:
+            found = {
+                (server.store_id, store): (await client.get(server.url(path))).status_code
+                for server in (ecwid, other)
+                for store in (STORE_ID, 77_000_001)
+                for path in [f"/api/v3/{store}/products/123"]
+            }
+            profile = (await client.get(other.url("/api/v3/77000001/profile"))).json()
+    finally:
+        await other.close()
+    assert found == {
+        (STORE_ID, STORE_ID): 200,
+        (STORE_ID, 77_000_001): 404,
+        (77_000_001, STORE_ID): 404,
+        (77_000_001, 77_000_001): 200,
+    }
+    assert profile["generalInfo"]["storeId"] == 77_000_001
+
+
 async def test_an_async_upload_is_copied_to_the_cdn_under_another_url(
     ecwid: FakeEcwid, images: FakeImageHost, tls: TlsAuthority
 ) -> None:

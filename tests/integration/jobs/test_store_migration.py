@@ -2,15 +2,22 @@
 a PostgreSQL dump made by the code of a8d5b00), each loaded into a database of its kind: every
 line then holds one format (an encoded SlotChange, or nothing), each the exact change its old
 JSON meant; the gallery's orders are in change_orders; nothing else is touched. A store with
-old lines is refused without its store id, and changes nothing."""
+old lines is refused without its store id, and changes nothing. And the bot itself, started on
+the old SQLite store, finishes the job the old bot left running: its lines reach Ecwid as they
+meant."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import ImageOps
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -31,17 +38,26 @@ from bot.changes.slot_change import (
     SlotChange,
     Target,
 )
+from bot.config import load_settings
 from bot.domain.requests import SharedFile, Size
 from bot.ecwid.models import ImageSlot
 from bot.jobs.history import History
 from bot.jobs.store import JobStore, JobStoreError, Line, Suggestion
+from bot.slack.views.bulk_message import UNDO_JOB_ACTION
+from tests.bulk_helpers import buttons, report_uploads, updates_of, uploaded_csv
+from tests.fakes.ecwid_api import FakeEcwid, media
+from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import environment, serving
 from tests.integration.jobs.test_old_store_fixture import STORE_ID, _dialect, _load
+from tests.photos import encoded, real_photo
 
 BULK = "C03BULK"
 BEN, DAVID, ELSA, HUGO = "U02BEN", "U04DAVID", "U05ELSA", "U08HUGO"
 J_LEGACY = "b0000000000000000000000000000001"
 J_LINES = "b0000000000000000000000000000002"
 J_CSV = "b0000000000000000000000000000003"
+J_CSV_TS = "1796724060.002300"  # its message in BULK
 J_FILES = "b0000000000000000000000000000008"
 J_DROP = "b0000000000000000000000000000009"
 J_UNDO = "d0000000000000000000000000000001"
@@ -352,3 +368,183 @@ async def test_a_store_with_old_lines_is_refused_without_its_store_id(database_u
     store = await JobStore.open(url, store_id=STORE_ID)  # given it, the store is upgraded
     await store.close()
     assert (await _raw(url))["revision"] == ["0009"]
+
+
+# ---- the bot on the old store: the job left running resumes -------------------------------------
+
+
+@pytest.fixture
+async def old_stores_ecwid(tls: TlsAuthority) -> AsyncIterator[FakeEcwid]:
+    """Loopback Ecwid as the store the old bot's jobs were planned for (the fixtures' store id:
+    the stand-in serves that store's paths only)."""
+    server = FakeEcwid(tls.server_context(), tls.client_context(), store_id=STORE_ID)
+    await server.start()
+    yield server
+    await server.close()
+
+
+def _photo(name: str, side: int, kind: str) -> bytes:
+    """A real photograph (tests/photos.py), cut square to `side` px."""
+    return encoded(ImageOps.fit(real_photo(name).convert("RGB"), (side, side)), kind)
+
+
+async def test_a_job_left_running_by_the_old_bot_resumes_after_the_migration(
+    tmp_path: Path,
+    slack: FakeSlack,
+    old_stores_ecwid: FakeEcwid,
+    images: FakeImageHost,
+    tls: TlsAuthority,
+) -> None:
+    """J_CSV, as the old bot left it: line 2 done, line 3 (5002's gallery) started, line 4
+    (5003's main image) pending, line 5 a problem. The bot opens the store (0009 converts the
+    lines), claims the job, checks line 3's slot before sending it again, sends line 4, and
+    reports the job in its message and thread."""
+    ecwid = old_stores_ecwid
+    path = tmp_path / "jobs.sqlite3"
+    url = _load(f"sqlite:///{path}")  # a copy of the fixture
+    bench_detail = "fixtures/csv/garden-bench-detail.jpg"  # line 3's link, its path kept
+    planter = "fixtures/csv/clay-planter.png"  # line 4's
+
+    # The copy at revision 0008, as the old bot left it; edited with plain SQL in its own
+    # formats, only where this test's world needs it.
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008",)]
+        found = db.execute(
+            "SELECT number, status, request FROM bulk_lines WHERE job_id = ? ORDER BY number",
+            (J_CSV,),
+        ).fetchall()
+        assert [(number, status) for number, status, _ in found] == [
+            (2, "done"),
+            (3, "started"),
+            (4, "pending"),
+            (5, "invalid"),
+        ]
+        # What the old JSON of the lines still to run asks for (the world below is theirs).
+        keys = ("product_id", "kind", "url", "width", "height", "alt", "alt_translated", "convert")
+        asked = {
+            number: {key: json.loads(request)[key] for key in keys}
+            for number, _, request in found
+            if number in (3, 4)
+        }
+        assert asked == {
+            3: {
+                "product_id": 5002,
+                "kind": "gallery",
+                "url": f"https://images.example.com/{bench_detail}",
+                "width": 64,
+                "height": 64,
+                "alt": None,
+                "alt_translated": {},
+                "convert": None,
+            },
+            4: {
+                "product_id": 5003,
+                "kind": "main",
+                "url": f"https://images.example.com/{planter}",
+                "width": 96,
+                "height": 96,
+                "alt": "Clay planter",
+                "alt_translated": {},
+                "convert": None,
+            },
+        }
+        # 1. The links of the lines still to run, to the loopback image host (same paths):
+        #    images.example.com is no host here, and the bot reads line 3's image to compare
+        #    it with what the slot shows (Ecwid would fetch line 4's). Only `request` (the JSON
+        #    the bot runs) changes: `text` keeps what the user wrote, as the report shows it.
+        relinked = db.execute(
+            "UPDATE bulk_lines SET request = replace(request, 'https://images.example.com/', ?) "
+            "WHERE job_id = ? AND number IN (3, 4)",
+            (images.link(""), J_CSV),
+        )
+        assert relinked.rowcount == 2
+        # 2. The old process's lease runs until 2026-12-08 (a real date): until then the bot
+        #    leaves the job to its holder. Lapsed, as when that process is long gone.
+        lapsed = db.execute("UPDATE bulk_jobs SET lease_until = 0 WHERE id = ?", (J_CSV,))
+        assert lapsed.rowcount == 1
+
+    # Ecwid: the products lines 3 and 4 change, each with a main image already (distinct
+    # photos), and the images the links serve (distinct photos, at the sizes the plan read).
+    ecwid.products[5002] = {
+        "id": 5002,
+        "name": "Garden bench set",
+        "sku": "GB-5002",
+        "media": media(),
+    }
+    ecwid.products[5003] = {
+        "id": 5003,
+        "name": "Clay planter",
+        "sku": "PLANTER-5003",
+        "media": media(),
+    }
+    ecwid.replaced_in_admin(5002, _photo("astronaut.png", 200, "JPEG"))
+    ecwid.replaced_in_admin(5003, _photo("camera.png", 200, "JPEG"))
+    images.files[bench_detail] = Served(_photo("coffee.png", 64, "JPEG"), "image/jpeg")
+    images.files[planter] = Served(_photo("chelsea.png", 96, "PNG"), "image/png")
+
+    # The bot's settings: the copy, and the store 0009 writes into each line's change.
+    env = environment(slack, ecwid, tls, database_url=f"sqlite:///{path}")
+    settings = load_settings({**env, "ECWID_STORE_ID": str(STORE_ID)})
+    assert (settings.database_url, settings.ecwid_store_id) == (url, STORE_ID)
+
+    # The bot also takes up the store's other unfinished jobs (the drop job whose report failed;
+    # from 2026-12-08 on, as their leases lapse, the stopping one and the one still checking):
+    # this job's messages are told apart by its message's ts.
+    async with serving(settings, slack) as bot:
+        report = await slack.wait_until(
+            lambda: [c for c in report_uploads(slack) if c.params.get("thread_ts") == J_CSV_TS],
+            timeout=30,
+        )
+        await bot.idle()  # every run here has ended: nothing more is sent
+
+    # What reached Ecwid: each line still to run sent once, as its old JSON meant; nothing else
+    # written. Line 3, begun by the old process, was looked at first: 5002's images read (the
+    # link's image compared with them: not there), then sent.
+    writes = [(c.method, c.path, c.body) for c in ecwid.calls if c.method != "GET"]
+    assert sorted(writes, key=lambda w: w[1]) == [
+        (
+            "POST",
+            "/products/5002/gallery/async",
+            {"url": images.link(bench_detail), "width": "64", "height": "64"},
+        ),
+        (
+            "POST",
+            "/products/5003/image/async",
+            {
+                "url": images.link(planter),
+                "width": "96",
+                "height": "96",
+                "alt": {"main": "Clay planter"},
+            },
+        ),
+    ]
+    paths = [(c.method, c.path) for c in ecwid.calls]
+    sent = paths.index(("POST", "/products/5002/gallery/async"))
+    assert ("GET", "/products/5002") in paths[:sent]
+    # The links the bot read: line 3's image, once, to compare; line 4's link, which its plan
+    # checked and sized, goes to Ecwid unread (as the old JSON's size says it may).
+    assert [hit.path for hit in images.hits] == [bench_detail]
+
+    # The job's message: its totals (line 2 done by the old bot, 3 and 4 now; line 5 skipped).
+    final = updates_of(slack, J_CSV_TS)[-1]
+    assert buttons(final) == {UNDO_JOB_ACTION: J_CSV}  # its changes can be put back
+    assert final.params["text"] == (
+        ":white_check_mark: *Bulk upload* by <@U02BEN>: finished. *3 uploaded*, 0 failed, "
+        "1 line with problems skipped. The report is in the thread."
+    )
+    (reply,) = [
+        c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == J_CSV_TS
+    ]
+    assert reply.params["text"] == (
+        ":page_facing_up: 1 line had problems and was skipped. The CSV file has every line:"
+    )
+    rows = uploaded_csv(slack, report[0])
+    assert [r["image_id"].isdigit() for r in rows] == [True, True, True, False]
+    assert [(r["line"], r["outcome"], r["slot"]) for r in rows] == [
+        ("2", "uploaded", "main"),
+        ("3", "uploaded", "gallery"),
+        ("4", "uploaded", "main"),
+        ("5", "problem", ""),
+    ]
+    assert rows[0]["image_id"] == "90000056"  # the old bot's
+    assert len(report) == 1
