@@ -137,6 +137,10 @@ class FromLink:
 
     url: str
 
+    def __post_init__(self) -> None:
+        if not self.url.startswith("https://") or len(self.url) == len("https://"):
+            raise ValueError("a link to an image is an https link")
+
 
 @dataclass(frozen=True)
 class FromSlackFile:

@@ -49,7 +49,7 @@ files = st.builds(
     maybe_texts,
 )
 sources = st.one_of(
-    st.builds(FromLink, texts),
+    st.builds(FromLink, texts.map(lambda path: f"https://cdn.example.com/{path}")),
     st.builds(FromSlackFile, files),
     st.builds(FromKept, texts, st.booleans()),
     st.builds(Delete, maybe_texts, st.booleans()),
@@ -185,3 +185,11 @@ def test_a_target_is_the_slot_the_ecwid_client_knows() -> None:
         Target(Owner.CATEGORY, 12, Place.GALLERY)
     with pytest.raises(ValueError, match="only a gallery has an order"):
         SlotChange(1, Target(Owner.PRODUCT, 1), Reorder(()), Asker("U1"), Origin.GALLERY_CARD)
+
+
+@pytest.mark.parametrize("url", ["", "https://", "http://cdn.example.com/shoe.jpg", "shoe.jpg"])
+def test_a_stored_link_that_is_no_https_link_does_not_decode(url: str) -> None:
+    stored = encode(SHOE)
+    stored["source"]["url"] = url
+    with pytest.raises(ChangeFormatError):
+        decode(stored)
