@@ -393,7 +393,10 @@ class ChangeRunner:
         if slot.kind == "gallery":
             action = Action.ADDED
         else:
-            action = Action.REPLACED if current is not None else Action.SET
+            # A slot that could not be read may have shown an image: never recorded as one that
+            # had none, whose undo would take the new image away and leave the slot empty.
+            unread = current is None and isinstance(kept, str)
+            action = Action.REPLACED if current is not None or unread else Action.SET
         job = telling.job
         return history_entry(
             user_id=change.asker.user_id,

@@ -138,7 +138,7 @@ class FromLink:
     url: str
 
     def __post_init__(self) -> None:
-        if not self.url.startswith("https://") or len(self.url) == len("https://"):
+        if self.url[:8].lower() != "https://" or len(self.url) == len("https://"):
             raise ValueError("a link to an image is an https link")
 
 

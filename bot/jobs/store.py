@@ -48,6 +48,7 @@ from bot.jobs.schema import (
 )
 
 T = TypeVar("T")
+CLOSE_WRITES_SECONDS = 5.0  # a write in flight at shutdown gets this long to end
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -458,8 +459,8 @@ class JobStore:
         return self._engine.dialect.name
 
     async def close(self) -> None:
-        if self._writes:  # writes asked for are finished first (see _write)
-            await asyncio.gather(*self._writes, return_exceptions=True)
+        if self._writes:  # writes asked for are finished first (see _write), not waited for forever
+            await asyncio.wait(set(self._writes), timeout=CLOSE_WRITES_SECONDS)
         await self._engine.dispose()
 
     @contextlib.asynccontextmanager
@@ -486,8 +487,9 @@ class JobStore:
 
     def _written(self, write: asyncio.Future[Any]) -> None:
         self._writes.discard(write)
-        if not write.cancelled():
-            write.exception()  # retrieved: a caller cancelled meanwhile no longer awaits it
+        if not write.cancelled() and (error := write.exception()) is not None:
+            # Its caller may have been cancelled meanwhile and not see it: said here.
+            log.warning("a job store write failed: %s", type(error).__name__)
 
     async def _guarded_write(self, statements: Sequence[Any]) -> list[int]:
         async with self._write_guard():

@@ -193,3 +193,9 @@ def test_a_stored_link_that_is_no_https_link_does_not_decode(url: str) -> None:
     stored["source"]["url"] = url
     with pytest.raises(ChangeFormatError):
         decode(stored)
+
+
+def test_a_links_scheme_is_read_in_any_case_as_the_grammar_reads_it() -> None:
+    stored = encode(SHOE)
+    stored["source"]["url"] = "HTTPS://cdn.example.com/shoe.jpg"
+    assert decode(stored).source == FromLink("HTTPS://cdn.example.com/shoe.jpg")

@@ -548,3 +548,37 @@ async def test_a_job_left_running_by_the_old_bot_resumes_after_the_migration(
     ]
     assert rows[0]["image_id"] == "90000056"  # the old bot's
     assert len(report) == 1
+
+
+async def test_a_planned_undo_line_whose_entry_was_pruned_does_not_stop_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """The history keeps entries HISTORY_DAYS: an undo job planned before may name one pruned
+    since. Its line is converted naming the entry, and fails when it runs ("no longer in the
+    history"), as it did before 0009; the bot still starts."""
+    path = tmp_path / "old.sqlite3"
+    url = _load(f"sqlite:///{path}")
+    entry = "c000000000000000000000000000000e"  # line 1 of the undo job undoes it
+    with contextlib.closing(sqlite3.connect(path)) as old, old:
+        old.execute(
+            "UPDATE bulk_lines SET status = 'pending' WHERE job_id = ? AND number = 1",
+            ("d0000000000000000000000000000001",),
+        )
+        old.execute("DELETE FROM kept_images WHERE change_id = ?", (entry,))
+        old.execute("DELETE FROM image_changes WHERE id = ?", (entry,))
+    store = await JobStore.open(url, store_id=STORE_ID)
+    try:
+        (line,) = [
+            line
+            for line in await store.lines("d0000000000000000000000000000001")
+            if line.number == 1
+        ]
+        change = codec.loads(line.request or "")
+        assert (change.origin, change.undoes, change.target) == (
+            Origin.UNDO,
+            entry,
+            Target(Owner.PRODUCT, 2001, Place.MAIN),
+        )
+        assert await History(store).change(entry) is None
+    finally:
+        await store.close()
