@@ -11,8 +11,12 @@ signed `/ecwid-image PRODUCT <https url> 640x480` commands (each to a product of
 has a current image, so that Undo's work is real), so many at a time, and prints ack p50/p99
 for the bot and the bare app and their p99 ratio, the end-to-end p99 (command sent → its thread
 reply posted at the Slack stand-in) of the bot and the floor and their ratio, how many got their
-reply, and the bot's peak resident memory. With several runs it also prints the median and the
-range of each figure.
+reply, and the bot's peak resident memory. Then, per upload of the bot: the new image's reads at
+the image host stand-in (whole GETs, and ranged reads of its header), the whole GETs of the image
+it replaced, the images its conversion pool decoded at full size and reduced (the count the bot
+logs when it stops), and the CPU the bot and its pool used from its burst until it stopped (and
+the floor over the same time). With several runs it also prints the median and the range of each
+figure.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ FLOOR_BASE = 200_000  # the floor's request numbers, apart from the bot's
 PLAIN_BASE = 300_000  # the plain floor's (without Undo's calls)
 PRODUCTS_EACH = 1000  # products each app uploads to: every request one of its own
 STOCKED_FIRST = 20_001  # benchmarks.fakes --stocked: products with a current image
+# The line the bot logs when it stops (bot.images.convert.ImagePreparer.close).
+DECODES = re.compile(r"images decoded in the pool: (\d+) at full size, (\d+) reduced")
 
 
 def free_port() -> int:
@@ -87,6 +93,14 @@ class Figures:
     answered: int
     peak_rss_mb: float
     ecwid_calls_per_upload: float
+    new_whole_per_upload: float  # GETs of the new image's link, whole (image host stand-in)
+    new_ranged_per_upload: float  # … with a Range header: its header read
+    replaced_whole_per_upload: float  # GETs of the image the upload replaced, whole
+    full_decodes_per_upload: float  # in the bot's conversion pool, at the image's full size
+    reduced_decodes_per_upload: float  # … at 1/2, 1/4 or 1/8 (a JPEG's draft)
+    cpu_ms_per_upload: float  # the bot's process, from its burst until it stops
+    pool_cpu_ms_per_upload: float  # its children's (the conversion pool's worker)
+    floor_cpu_ms_per_upload: float  # the floor's (with Undo's calls), over the same time
 
     @property
     def ratio(self) -> float:
@@ -103,6 +117,7 @@ class Process:
         self.proc: asyncio.subprocess.Process | None = None
         # What a helper says on stderr is kept, to say why it failed (see first_line).
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  # closed with the process
+        self.said = ""  # all it said on stderr, once stopped
 
     async def first_line(self) -> dict[str, Any]:
         """The JSON line a helper prints when it is up; why it failed, if it did not."""
@@ -141,15 +156,27 @@ class Process:
 
     def peak_rss_mb(self) -> float:
         """Peak resident memory of the process and its children, added up."""
-        assert self.proc is not None
-        pids, total = [self.proc.pid], 0
-        while pids:
-            pid = pids.pop()
+        total = 0
+        for pid in self._tree():
             status = Path(f"/proc/{pid}/status").read_text()
             total += int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+        return total / 1024
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """User and system CPU used so far by the process, and by its children alive now."""
+        own, *children = [_cpu_seconds(pid) for pid in self._tree()]
+        return own, sum(children)
+
+    def _tree(self) -> list[int]:
+        """The process and its descendants, itself first."""
+        assert self.proc is not None
+        pids, found = [self.proc.pid], []
+        while pids:
+            pid = pids.pop()
+            found.append(pid)
             for task in Path(f"/proc/{pid}/task").iterdir():
                 pids += [int(c) for c in (task / "children").read_text().split()]
-        return total / 1024
+        return found
 
     async def stop(self) -> None:
         if self.proc and self.proc.returncode is None:
@@ -160,7 +187,16 @@ class Process:
                 await asyncio.wait_for(self.proc.wait(), 30)
             except TimeoutError:
                 self.proc.kill()
-        self._stderr.close()
+        if not self._stderr.closed:
+            self._stderr.seek(0)
+            self.said = self._stderr.read().decode(errors="replace")
+            self._stderr.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def fakes_and_bot(
@@ -332,6 +368,7 @@ async def one_run(
                 order = [order[1], order[0], order[2], order[3]]
             measured: dict[str, dict[int, tuple[float, float]]] = {}
             expected = 3 * WARM_UP
+            cpu_before = bot.cpu_seconds(), floor.cpu_seconds()
             for load, name in order:
                 measured[name] = await load.fire(
                     client, numbers.get(name, range(requests)), concurrency
@@ -342,6 +379,13 @@ async def one_run(
             got = await replies(client, config["slack_calls_url"])
             async with client.get(config["ecwid_stats_url"]) as response:
                 by_product = (await response.json())["calls_by_product"]
+            peak_rss_mb = bot.peak_rss_mb()
+            cpu_after = bot.cpu_seconds(), floor.cpu_seconds()
+            # Stopped first: its uploads' work after the reply (Undo's) ends, and it logs what
+            # its pool decoded; then the image host's reads are counted.
+            await bot.stop()
+            async with client.get(config["image_hits_url"]) as response:
+                hits: dict[str, list[int]] = await response.json()
         ack = {
             name: [(a - s) * 1000 for s, a in times.values()] for name, times in measured.items()
         }
@@ -353,6 +397,15 @@ async def one_run(
             (got[n] - measured["plain"][n][0]) * 1000 for n in numbers["plain"] if n in got
         ]
         bot_calls = sum(by_product.get(str(STOCKED_FIRST + i), 0) for i in range(PRODUCTS_EACH))
+        # The measured commands' new images (img/N.jpg: each read by its own upload only), and
+        # the stocked images the bot's uploads replaced (current/P.jpg: one per product; the
+        # warm-up's links the first uploads replace are left out, being new images too).
+        new = [hits.get(f"img/{n}.jpg", [0, 0]) for n in range(requests)]
+        uploads = requests + WARM_UP
+        stocked = {bot_load.product(n) for n in [*warm, *range(requests)]}
+        replaced = sum(hits.get(f"current/{p}.jpg", [0, 0])[0] for p in stocked)
+        decoded = DECODES.findall(bot.said)
+        full, reduced = (int(x) for x in decoded[-1]) if decoded else (0, 0)
         return Figures(
             bare_p50=percentile(ack["bare"], 50),
             bare_p99=percentile(ack["bare"], 99),
@@ -362,8 +415,16 @@ async def one_run(
             floor_e2e_p99=percentile(floor_e2e, 99) if floor_e2e else float("nan"),
             plain_e2e_p99=percentile(plain_e2e, 99) if plain_e2e else float("nan"),
             answered=len(e2e),
-            peak_rss_mb=bot.peak_rss_mb(),
-            ecwid_calls_per_upload=bot_calls / (requests + WARM_UP),
+            peak_rss_mb=peak_rss_mb,
+            ecwid_calls_per_upload=bot_calls / uploads,
+            new_whole_per_upload=sum(w for w, _ in new) / requests,
+            new_ranged_per_upload=sum(r for _, r in new) / requests,
+            replaced_whole_per_upload=replaced / len(stocked),
+            full_decodes_per_upload=full / uploads,
+            reduced_decodes_per_upload=reduced / uploads,
+            cpu_ms_per_upload=(cpu_after[0][0] - cpu_before[0][0]) / requests * 1000,
+            pool_cpu_ms_per_upload=(cpu_after[0][1] - cpu_before[0][1]) / requests * 1000,
+            floor_cpu_ms_per_upload=(cpu_after[1][0] - cpu_before[1][0]) / requests * 1000,
         )
     finally:
         await bot.stop()
@@ -382,6 +443,16 @@ def show(label: str, f: Figures, requests: int) -> None:
         f"answered {f.answered}/{requests}  "
         f"Ecwid calls/upload {f.ecwid_calls_per_upload:4.2f}  "
         f"peak RSS {f.peak_rss_mb:5.1f} MB",
+        flush=True,
+    )
+    print(
+        f"{'':>7}  per upload: new image read whole {f.new_whole_per_upload:4.2f} (target 1), "
+        f"its header (Range) {f.new_ranged_per_upload:4.2f}; "
+        f"replaced image read whole {f.replaced_whole_per_upload:4.2f}; "
+        f"decoded at full size {f.full_decodes_per_upload:4.2f} (target ≤ 1), "
+        f"reduced {f.reduced_decodes_per_upload:4.2f}; "
+        f"CPU {f.cpu_ms_per_upload:4.1f} ms (bot) + {f.pool_cpu_ms_per_upload:4.1f} ms (its pool), "
+        f"floor {f.floor_cpu_ms_per_upload:4.1f} ms",
         flush=True,
     )
 

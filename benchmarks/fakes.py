@@ -53,6 +53,15 @@ async def _ecwid_stats(ecwid: FakeEcwid) -> web.Response:
     )
 
 
+async def _image_hits(images: FakeImageHost) -> web.Response:
+    """What the image host served, by path: [whole GETs, ranged reads (a Range header: the
+    header of the image)]. Ecwid's CDN stand-in is a server of its own, not counted here."""
+    by_path: dict[str, list[int]] = {}
+    for hit in images.hits:
+        by_path.setdefault(hit.path, [0, 0])[1 if hit.range is not None else 0] += 1
+    return web.json_response(by_path)
+
+
 async def serve(
     upload_delay: float,
     products: int = 0,
@@ -83,6 +92,7 @@ async def serve(
     for n in range(10_001, 10_001 + max(products, catalog)):  # the job's products come first
         ecwid.products[n] = {"id": n, "name": f"Item {n}", "sku": f"B-{n}"}
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
+    ecwid.web_app.router.add_get("/_image_hits", lambda _: _image_hits(images))
     if photos:  # benchmarks/convert.py: phone photos to convert
         from benchmarks.photos import bench_photos
 
@@ -119,6 +129,7 @@ async def serve(
                 "image_base": images.link(""),
                 "ca_file": str(tls.ca_file),
                 "ecwid_stats_url": ecwid.url("/_stats"),
+                "image_hits_url": ecwid.url("/_image_hits"),
                 "csv_file": slack.file_object("F0BULK") if products else None,
                 "flood_file": slack.file_object("F0FLOOD") if flood else None,
             }

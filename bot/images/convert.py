@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -558,6 +559,7 @@ def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
         scale = target / long_side
         image.draft("RGB", (math.ceil(header.width * scale), math.ceil(header.height * scale)))
     image.load()
+    _count_decode(image, header)
     exif = image.getexif()
     icc = image.info.get("icc_profile")
     cmyk = image.mode == "CMYK"
@@ -614,7 +616,9 @@ def identify(source: Source, max_megapixels: int) -> Identity:
             image = _open(stream, header.format)
             # libheif turns a HEIF upright as it decodes (its size is the upright one already).
             turn = 1 if header.format == "HEIF" else header.orientation
-            return identity_of(image, header.width, header.height, turn)
+            identity = identity_of(image, header.width, header.height, turn)
+            _count_decode(image, header)  # its size is what was decoded (it stays once closed)
+            return identity
     except ConversionError as exc:
         raise NoIdentity(exc.message) from exc
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -642,10 +646,29 @@ def clean(data: bytes, header: Header, policy: ImagePolicy) -> Prepared:
     )
 
 
-def _start_worker(parent: int) -> None:
+# What the pool's workers decoded: [at full size, reduced (a JPEG's draft)], shared with the bot
+# (ImagePreparer.decodes). None outside a worker of the bot's pool (a test calling convert()).
+_decodes: SynchronizedArray[int] | None = None
+FULL, REDUCED = 0, 1
+
+
+def _count_decode(image: Image.Image, header: Header) -> None:
+    """One decode counted, at full size when its pixels are the header's size (a draft decodes a
+    JPEG at 1/2, 1/4 or 1/8 of it)."""
+    if _decodes is None:
+        return
+    at = FULL if image.size == (header.width, header.height) else REDUCED
+    with _decodes.get_lock():
+        _decodes[at] += 1
+
+
+def _start_worker(parent: int, decodes: SynchronizedArray[int] | None = None) -> None:
     """In each worker: it ends with the bot (Linux: a parent-death signal), or a bot killed
     with `kill -9` leaves its workers running, holding its output open; and it yields the CPU
-    to the process answering Slack (conversions are background work)."""
+    to the process answering Slack (conversions are background work). `decodes`: where it counts
+    what it decodes."""
+    global _decodes
+    _decodes = decodes
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -659,14 +682,15 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def start_pool(workers: int) -> ProcessPoolExecutor:
-    """The conversion pool of this process; its workers start with its first tasks."""
+def start_pool(workers: int, decodes: SynchronizedArray[int] | None = None) -> ProcessPoolExecutor:
+    """The conversion pool of this process; its workers start with its first tasks (`decodes`:
+    where they count what they decode)."""
     # spawn: a fork would copy the loop, its threads and their locks into the worker.
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), decodes),
     )
 
 
@@ -698,10 +722,22 @@ class ImagePreparer:
         # (an identity queued behind a long conversion is not slow itself).
         self._running = asyncio.Semaphore(self._workers)
         self._seconds = (convert_seconds, identify_seconds, header_seconds)
+        self._decodes: SynchronizedArray[int] | None = None  # with the first pool
+
+    @property
+    def decodes(self) -> tuple[int, int]:
+        """How many images the pool's workers decoded since the bot started: at full size, and
+        reduced (a JPEG's draft, for its identity or a smaller copy)."""
+        if self._decodes is None:
+            return 0, 0
+        with self._decodes.get_lock():
+            return self._decodes[FULL], self._decodes[REDUCED]
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = start_pool(self._workers)
+            if self._decodes is None:  # kept across pools: a count since the bot started
+                self._decodes = multiprocessing.get_context("spawn").Array(ctypes.c_uint64, 2)
+            self._pool = start_pool(self._workers, self._decodes)
         return self._pool
 
     async def header(self, source: Source) -> Header:
@@ -807,6 +843,9 @@ class ImagePreparer:
             ) from exc
 
     def close(self, *, wait: bool = False) -> None:
+        if self._decodes is not None:  # the pool was started: what it decoded (benchmarks/burst.py)
+            full, reduced = self.decodes
+            log.info("images decoded in the pool: %d at full size, %d reduced", full, reduced)
         if self._pool is not None and self._pool is not self._given:  # a given pool lives on
             self._pool.shutdown(wait=wait, cancel_futures=True)
         self._pool = None

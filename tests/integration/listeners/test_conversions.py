@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.images.convert import ConversionError, ImagePolicy, ImagePreparer
 from tests.bulk_helpers import bulk_form_submission, message_text, press, the_plan, the_report
 from tests.fakes.ecwid_api import FakeEcwid
-from tests.fakes.image_host import FakeImageHost, Served
+from tests.fakes.image_host import FakeImageHost, Served, image_bytes
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
 from tests.photos import (
@@ -452,3 +452,25 @@ async def test_a_header_read_past_its_time_limit_is_stopped_with_its_worker() ->
             assert worker.exitcode == -9
     finally:
         preparer.close(wait=True)
+
+
+async def test_the_pool_counts_what_it_decodes_at_full_size_and_reduced(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """benchmarks/burst.py's "decoded at full size" figure: a JPEG's identity is a reduced decode,
+    a PNG's a full one, a WebP converted to JPEG a full one, a JPEG ready as it is none; the count
+    is logged when the pool closes."""
+    preparer = ImagePreparer(ImagePolicy(), workers=1)
+    try:
+        assert preparer.decodes == (0, 0)
+        await preparer.identify(image_bytes("JPEG", 640, 480))
+        assert preparer.decodes == (0, 1)
+        await preparer.identify(image_bytes("PNG", 640, 480))
+        assert preparer.decodes == (1, 1)
+        await preparer.prepare(image_bytes("WEBP", 640, 480))
+        await preparer.prepare(image_bytes("JPEG", 640, 480))  # only its metadata removed
+        assert preparer.decodes == (2, 1)
+    finally:
+        with caplog.at_level("INFO", logger="bot.images.convert"):
+            preparer.close(wait=True)
+    assert "images decoded in the pool: 2 at full size, 1 reduced" in caplog.messages
