@@ -440,12 +440,12 @@ class ChangeRunner:
             if result.image_id is None:
                 return None, "Ecwid returned no id for the new image"
             # Undo finds the image by what it shows: gallery ids may be places that shift.
-            added = await self._identity(change, data)
+            added = await self._identity(change, data or _read_whole(sent.image))
             return UndoRecord(slot, result.image_id, None, None, after_image=added), None
         # The read-back, the new image's identity and the kept copy do not wait on each other.
         read_back, new_image, kept_file = await asyncio.gather(
             self._ecwid.current_image(slot),
-            self._identity(change, data),
+            self._identity(change, data or _read_whole(sent.image)),
             _keep(keep_in_chat, current, kept),
             return_exceptions=True,
         )
@@ -488,6 +488,12 @@ async def _keep(
     if current is None or kept is None:
         return None
     return await keep_in_chat(kept) or ""
+
+
+def _read_whole(image: NewImage | None) -> bytes | None:
+    """A link's bytes when its check read the file whole (a small image): what it shows is had
+    from them, not from a second download."""
+    return image.data or None if isinstance(image, ImageInfo) else None
 
 
 async def _no_wait() -> None:

@@ -490,16 +490,22 @@ class ImageProbe:
                 return await _raw(response, limit, spool)
             if whole:
                 return await _whole(response, url)
-            info = await self._identify_stream(response, url, need_size)
-            if declared is None:
-                declared = await _count_rest(response, info.bytes_read, limit)
+            head = bytearray()
+            info = await self._identify_stream(response, url, need_size, head)
+            if declared is None or declared <= MAX_BYTES_READ:
+                # The rest is read anyway (to count it, or it is small): a file within what the
+                # check asked for is kept whole, so that what it shows is had without a second
+                # download (bot.changes.runner).
+                declared = await _read_rest(response, head, limit)
+                if declared == len(head) < MAX_BYTES_READ:
+                    info = replace(info, data=bytes(head))
             return replace(info, file_bytes=declared)
 
     async def _identify_stream(
-        self, response: aiohttp.ClientResponse, url: str, need_size: bool
+        self, response: aiohttp.ClientResponse, url: str, need_size: bool, data: bytearray
     ) -> ImageInfo:
+        """What the first bytes say the image is; `data`: the bytes read, for the caller."""
         content_type = response.headers.get("content-type", "").lower()
-        data = bytearray()
         kind: str | None = None
         tried_at = -PARSE_STEP
         async for chunk in response.content.iter_any():
@@ -590,10 +596,14 @@ def too_large(size: int, limit: int = MAX_FILE_SIZE) -> str:
     return f"The image is {size / 1024 / 1024:.1f} MB; Ecwid takes at most 20 MB."
 
 
-async def _count_rest(response: aiohttp.ClientResponse, counted: int, limit: int) -> int:
-    """A host that does not say how big the file is: count the rest, keeping none of it."""
+async def _read_rest(response: aiohttp.ClientResponse, head: bytearray, limit: int) -> int:
+    """The rest of the answer, counted; kept in `head` while the whole is within the first
+    MAX_BYTES_READ bytes (past them, counted only: a host need not say how big a file is)."""
+    counted = len(head)
     async for chunk in response.content.iter_any():
         counted += len(chunk)
+        if counted < MAX_BYTES_READ:
+            head += chunk
         if counted > limit:
             raise ProbeError(
                 f"The image is larger than {limit // 1024 // 1024} MB; the bot converts images "

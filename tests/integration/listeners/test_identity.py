@@ -80,6 +80,8 @@ async def test_undo_recognises_ecwids_re_encoded_cdn_copy_at_the_originals_size(
     await bot.command(f"123 {images.link('a.png')}")
     reply = await reply_of(slack)
     await bot.idle()
+    # Read once: its check read the small file whole, and what it shows is had from those bytes.
+    assert [hit.path for hit in images.hits].count("a.png") == 1
     await ecwid.copy_to_cdn()  # another URL, other bytes (JPEG), the same picture and size
     served = ecwid.products[123]["originalImage"]
     assert served["url"].startswith(ecwid.cdn.url("/cdn/"))
