@@ -13,7 +13,6 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.changes.runner import ChangeRunner
-from bot.ecwid.budget import CallBudget
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.jobs.store import Job
@@ -22,27 +21,16 @@ from bot.jobs.store import Job
 @dataclass(frozen=True)
 class StoreContext:
     store_id: int
-    ecwid: EcwidClient
+    ecwid: EcwidClient  # with the store's call budget (ecwid.budget), shared by all its calls
     catalog: StoreInfo  # the catalog index (SKUs, names) and the store's languages, cached
     runner: ChangeRunner  # applies a change to this store
     # The workspace's Slack client, bounded (bot.slack.client), for work outside a request;
     # a request's answers use the request's own client.
     slack: AsyncWebClient
 
-    @property
-    def budget(self) -> CallBudget:
-        """The store's Ecwid calls a minute, shared by everything that calls it."""
-        return self.ecwid.budget
-
-
-class UnknownStore(LookupError):
-    """No store of this deployment answers to that id or workspace."""
-
 
 class Stores(Protocol):
     """Where a request or a job finds its store's context."""
-
-    def for_store(self, store_id: int) -> StoreContext: ...
 
     def for_team(self, team_id: str | None) -> StoreContext: ...
 
@@ -54,15 +42,6 @@ class OneStore:
 
     def __init__(self, context: StoreContext) -> None:
         self._context = context
-
-    @property
-    def only(self) -> StoreContext:
-        return self._context
-
-    def for_store(self, store_id: int) -> StoreContext:
-        if store_id != self._context.store_id:
-            raise UnknownStore(f"store {store_id} is not this deployment's")
-        return self._context
 
     def for_team(self, team_id: str | None) -> StoreContext:
         del team_id  # one workspace, one store

@@ -343,7 +343,7 @@ class ChangeRunner:
         compare, if one is ever asked for (a download a line otherwise)."""
         after_image = await self._identity(None, data) if data else None
         entry = await self._entry(
-            change, telling, before, sent, after_image, None, in_store=True, undo=None
+            change, telling, before, sent, after_image, _link(change), in_store=True, undo=None
         )
         kept = before[1].data if isinstance(before[1], ImageInfo) else None
         return Applied(sent, entry, kept)
@@ -413,7 +413,7 @@ class ChangeRunner:
             before_fp=before_image,
             after_fp=after_image,
             before_url=current.url if current else None,
-            after_url=after_link if not in_store else _link(change, data),
+            after_url=after_link,
             after_url_fp=undo.after if undo else None,
             kept_file=undo.kept_file if undo else None,
             kept_in_store=in_store and data is not None,
@@ -493,7 +493,7 @@ async def _keep(
 def _read_whole(image: NewImage | None) -> bytes | None:
     """A link's bytes when its check read the file whole (a small image): what it shows is had
     from them, not from a second download."""
-    return image.data or None if isinstance(image, ImageInfo) else None
+    return (image.data or None) if isinstance(image, ImageInfo) else None
 
 
 async def _no_wait() -> None:
@@ -520,9 +520,8 @@ def _size_of(change: SlotChange, image: NewImage | None) -> Size:
     return check_size(image.width or 0, image.height or 0)
 
 
-def _link(change: SlotChange, data: bytes | None) -> str | None:
+def _link(change: SlotChange) -> str | None:
     """The link a job's line gave (sent as it is, or converted from it)."""
-    del data
     return change.source.url if isinstance(change.source, FromLink) else None
 
 
