@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import httpx
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 
@@ -145,8 +144,8 @@ async def check_drop_zone(
     return findings
 
 
-async def check_ecwid(settings: Settings, http: httpx.AsyncClient) -> list[Finding]:
-    ecwid = EcwidClient.for_settings(http, settings)
+async def check_ecwid(settings: Settings, session: aiohttp.ClientSession) -> list[Finding]:
+    ecwid = EcwidClient.for_settings(session, settings)
     try:
         profile = await ecwid.get_profile()
     except EcwidError as exc:
@@ -261,8 +260,8 @@ async def diagnose(
             found(finding)
             findings.append(finding)
 
-    async with slack_session(limit=10) as session, httpx.AsyncClient() as http:
+    async with slack_session(limit=10) as session:
         await run("Slack", check_slack(settings, session))
-        await run(f"Ecwid store {settings.ecwid_store_id}", check_ecwid(settings, http))
+        await run(f"Ecwid store {settings.ecwid_store_id}", check_ecwid(settings, session))
         await run("Bulk jobs: the job store", check_jobs(settings, on_heroku=on_heroku))
     return findings

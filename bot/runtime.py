@@ -64,7 +64,7 @@ UPLOAD_GRACE_SECONDS = SHUTDOWN_GRACE_SECONDS - 4.0
 class Runtime:
     settings: Settings
     session: aiohttp.ClientSession  # the one connection pool under every call but the probe's
-    http: httpx.AsyncClient  # Ecwid and response_url calls
+    http: httpx.AsyncClient  # response_url calls
     slack: BoundedWebClient
     access: AccessPolicy
     probe: ImageProbe
@@ -107,7 +107,7 @@ class Runtime:
             session=session,
             call_timeout=slack_call_timeout,
         )
-        ecwid = EcwidClient.for_settings(http, settings)
+        ecwid = EcwidClient.for_settings(session, settings)
         notifier = Notifier(slack, http)
         probe = ImageProbe(
             allow_private_networks=settings.probe_allow_private_networks,

@@ -7,14 +7,17 @@ See ../shared/ecwid-api.md. The token travels only in the Authorization header (
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
-import httpx
+import aiohttp
+import yarl
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.config import Settings
@@ -56,27 +59,31 @@ STATE_FIELDS = (
 )
 SEARCH_FIELDS = f"total,count,offset,limit,items({PRODUCT_FIELDS})"
 BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
+# The most of an answer read before it is parsed: a page of 100 products trimmed to the fields
+# the bot asks for stays far below it, even with many variations each.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+USER_AGENT = "ecwid-image-slack-bot"
 
 
-def _error_details(response: httpx.Response) -> tuple[str | None, str | None]:
+def _error_details(body: bytes, reason: str | None) -> tuple[str | None, str | None]:
     """Ecwid's own errorCode and errorMessage, else the status line's text.
 
     The body may be empty, an HTML page, or JSON without an errorMessage.
     """
     try:
-        data = response.json()
+        data = jsonlib.loads(body)
     except ValueError:
         data = None
     code = message = None
     if isinstance(data, dict):
         code = str(data["errorCode"]) if data.get("errorCode") else None
         message = str(data["errorMessage"]) if data.get("errorMessage") else None
-    return code, message or response.reason_phrase or None
+    return code, message or reason or None
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(value: str) -> float:
     """Seconds to wait after a 429: Retry-After as delay-seconds or an HTTP date; 10 s if absent."""
-    value = response.headers.get("retry-after", "").strip()
+    value = value.strip()
     if value.isdigit():
         return float(value)
     try:
@@ -84,6 +91,31 @@ def _retry_after(response: httpx.Response) -> float:
     except (TypeError, ValueError, IndexError):
         return DEFAULT_RETRY_AFTER_SECONDS
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _json_body(data: dict[str, Any]) -> bytes:
+    """A request's JSON, compact and in UTF-8 (what httpx sent before: the same bytes)."""
+    text = jsonlib.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.encode()
+
+
+async def _bounded_body(response: aiohttp.ClientResponse) -> bytes:
+    """The answer's body, refused past MAX_ANSWER_BYTES before more of it is read."""
+    if (response.content_length or 0) > MAX_ANSWER_BYTES:
+        raise _too_large()
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(256 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise _too_large()
+    return bytes(body)
+
+
+def _too_large() -> EcwidError:
+    return EcwidError(
+        f"Ecwid sent an answer larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MB; "
+        "the bot does not read it."
+    )
 
 
 def _should_retry(exc: BaseException) -> bool:
@@ -124,10 +156,13 @@ _backoff = wait_random_exponential(multiplier=0.5, max=4)
 
 
 class EcwidClient:
-    """Calls one store's API through a shared httpx.AsyncClient."""
+    """Calls one store's API through a shared aiohttp session.
+
+    aiohttp directly, not httpx over it: httpx's request building and cookie handling doubled
+    each call's CPU (py-spy over burst.py, see docs/performance.md)."""
 
     @classmethod
-    def for_settings(cls, http: httpx.AsyncClient, settings: Settings) -> EcwidClient:
+    def for_settings(cls, http: aiohttp.ClientSession, settings: Settings) -> EcwidClient:
         return cls(
             http,
             api_url=settings.ecwid_api_url,
@@ -139,7 +174,7 @@ class EcwidClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         *,
         api_url: str,
         store_id: int,
@@ -150,7 +185,11 @@ class EcwidClient:
         self._http = http
         self.store_id = store_id
         self._base = f"{api_url.rstrip('/')}/{store_id}"
-        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
         self._timeout = timeout
         # Ecwid allows 600 calls a minute: a burst goes through at once, more waits here instead
         # of turning into 429s.
@@ -212,44 +251,50 @@ class EcwidClient:
         content: bytes | None,
         seconds: float,
     ) -> _Answer:
-        headers = self._headers
+        url = self._base + path + (f"?{urlencode(params)}" if params else "")
+        headers, body = self._headers, content
         if content is not None:
             headers = {**headers, "Content-Type": "application/octet-stream"}
+        elif json is not None:
+            headers, body = {**headers, "Content-Type": "application/json"}, _json_body(json)
         try:
-            # httpx limits each read; this limits the whole exchange, so an answer
-            # trickled a byte at a time cannot hold a worker past the setting.
-            async with self.budget.call(), asyncio.timeout(seconds):
-                response = await self._http.request(
+            # The session's limit applies to each read; this one to the whole exchange, so an
+            # answer trickled a byte at a time cannot hold a worker past the setting.
+            async with (
+                self.budget.call(),
+                asyncio.timeout(seconds),
+                self._http.request(
                     method,
-                    self._base + path,
-                    params=params,
-                    json=json,
-                    content=content,
+                    yarl.URL(url, encoded=True),
+                    data=body,
                     headers=headers,
-                    timeout=seconds,
-                )
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            # No connection was made, so nothing was sent. (httpx-aiohttp reports a refused
-            # connection as ConnectTimeout.)
+                    allow_redirects=False,  # the token is for Ecwid's API only
+                    timeout=aiohttp.ClientTimeout(total=seconds),
+                ) as response,
+            ):
+                status, reason = response.status, response.reason
+                retry_after = response.headers.get("Retry-After", "")
+                raw = await _bounded_body(response)
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # No connection was made, so nothing was sent.
             log.warning("ecwid %s %s: no connection (%s)", method, path, type(exc).__name__)
             raise EcwidError(
                 "Could not reach Ecwid; try again shortly.", transient=True, unsent=True
             ) from exc
-        except (httpx.TimeoutException, TimeoutError) as exc:
+        except TimeoutError as exc:
             raise EcwidError(
                 f"Ecwid did not answer within {seconds:g} s; try again in a few minutes.",
                 transient=True,
             ) from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             log.warning("ecwid %s %s failed: %s", method, path, type(exc).__name__)
             raise EcwidError("Could not reach Ecwid; try again shortly.", transient=True) from exc
-        if response.is_success:
+        if 200 <= status < 300:
             try:
-                return _Answer(response.status_code, response.json() if response.content else {})
+                return _Answer(status, jsonlib.loads(raw) if raw else {})
             except ValueError as exc:
                 raise EcwidError("Ecwid sent an answer that is not JSON.") from exc
-        status = response.status_code
-        code, message = _error_details(response)
+        code, message = _error_details(raw, reason)
         log.info("ecwid %s %s -> %s %s", method, path, status, code)
         raise EcwidError(
             explain_status(status, code, scope=scope, what=what),
@@ -257,7 +302,7 @@ class EcwidClient:
             status=status,
             code=code,
             transient=status >= 500,
-            retry_after=_retry_after(response) if status == 429 else None,
+            retry_after=_retry_after(retry_after) if status == 429 else None,
         )
 
     async def get_product(self, product_id: int) -> Product:

@@ -261,13 +261,13 @@ class History:
 
     async def add(self, change: Change, kept: bytes | None = None) -> None:
         """The change, its orders and its kept bytes, in one transaction."""
-        statements: list[Any] = [changes.insert().values(**change_row(change))]
+        # (statement, rows) pairs: a plain insert is compiled once and cached, where `.values()`
+        # builds a new statement each time (a tenth of the loop's time in burst.py's profile).
+        statements: list[Any] = [(changes.insert(), change_row(change))]
         if orders := order_rows(change):
             statements.append((change_orders.insert(), orders))
         if kept is not None:
-            statements.append(
-                kept_images.insert().values(**kept_row(change.id, kept, self._clock()))
-            )
+            statements.append((kept_images.insert(), kept_row(change.id, kept, self._clock())))
         await self._store.write(*statements)
 
     async def _many(self, query: Any) -> list[Change]:

@@ -508,7 +508,8 @@ class JobStore:
         async with self._engine.begin() as connection:
             counts = []
             for statement in statements:
-                # A (statement, rows) pair runs once per row, as the driver's executemany.
+                # A (statement, rows) pair: a list of rows runs as the driver's executemany,
+                # one row (a dict) as one execute.
                 if isinstance(statement, tuple):
                     result = await connection.execute(*statement)
                 else:

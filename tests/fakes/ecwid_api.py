@@ -72,6 +72,7 @@ class Fault:
     delay: float = 0.0
     trickle: float = 0.0  # seconds between the bytes of the answer
     drop: bool = False  # close the connection without answering
+    unsized: bool = False  # sent chunked, with no Content-Length (HTTP/1.1 allows either)
 
 
 class _Cdn(LoopbackServer):
@@ -543,6 +544,8 @@ class FakeEcwid(LoopbackServer):
                 return dropped
             if fault.trickle:
                 return await _trickle(request, fault)
+            if fault.unsized:
+                return await _chunked(request, fault)
             if fault.text is not None:
                 return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
             return web.json_response(fault.body, status=fault.status, headers=fault.headers)
@@ -980,6 +983,23 @@ def _ordered(product: dict[str, Any]) -> list[dict[str, Any]]:
 def _drop_renditions(image: dict[str, Any]) -> None:
     for side in RENDITIONS:
         image.pop(f"image{side}pxUrl", None)
+
+
+async def _chunked(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """The fault's body in 1 MB chunks, its length not said beforehand."""
+    body = (fault.text or json.dumps(fault.body)).encode()
+    response = web.StreamResponse(
+        status=fault.status, headers={"Content-Type": "application/json", **fault.headers}
+    )
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    try:
+        for start in range(0, len(body), 1024 * 1024):
+            await response.write(body[start : start + 1024 * 1024])
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):
+        pass  # the client gave up
+    return response
 
 
 async def _trickle(request: web.Request, fault: Fault) -> web.StreamResponse:

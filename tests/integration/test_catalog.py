@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
+import aiohttp
 import pytest
 
 from bot.ecwid.catalog import INDEX_FRESH_SECONDS, Catalog, match_sku
@@ -25,7 +25,7 @@ class Clock:
 
 @pytest.fixture
 async def client(ecwid: FakeEcwid) -> AsyncIterator[EcwidClient]:
-    async with httpx.AsyncClient() as http:
+    async with aiohttp.ClientSession() as http:
         yield EcwidClient(http, api_url=ecwid.api_url, store_id=STORE_ID, token=TOKEN, timeout=2)
 
 

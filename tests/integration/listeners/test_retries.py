@@ -7,13 +7,11 @@ import logging
 import time
 
 import aiohttp
-import httpx
 import pytest
-from httpx_aiohttp import AiohttpTransport
 
 from bot.config import Settings
 from bot.ecwid.budget import RateLimit
-from bot.ecwid.client import EcwidClient
+from bot.ecwid.client import MAX_ANSWER_BYTES, EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, Fault
@@ -73,6 +71,18 @@ async def test_a_dropped_ecwid_connection_is_retried(
     assert len(ecwid.uploads) == 2
 
 
+@pytest.mark.parametrize("unsized", [False, True], ids=["sized", "chunked"])
+async def test_an_oversized_ecwid_answer_is_refused_before_it_is_parsed(
+    bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost, unsized: bool
+) -> None:
+    padding = "x" * MAX_ANSWER_BYTES  # with the rest of the JSON: one byte too many, and more
+    ecwid.faults["upload"] = [Fault(200, {"id": 1, "padding": padding}, unsized=unsized)]
+    await bot.command(f"123 {images.link('shoe.png')}")
+    reply = await thread_reply(slack)
+    assert "Ecwid sent an answer larger than 16 MB; the bot does not read it." in reply
+    assert len(ecwid.uploads) == 1  # not sent again
+
+
 async def test_ecwid_rate_limit_waits_are_capped_at_a_minute(
     bot: SlackSender, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -92,7 +102,7 @@ async def test_ecwid_rate_limit_waits_are_capped_at_a_minute(
 async def test_ecwid_calls_are_held_to_the_per_minute_limit(
     settings: Settings, ecwid: FakeEcwid
 ) -> None:
-    async with httpx.AsyncClient() as http:
+    async with aiohttp.ClientSession() as http:
         assert EcwidClient.for_settings(http, settings).budget.limit == RateLimit(600, 60)
         # The same limit at 20 calls in any 2 s, against an Ecwid that counts as strictly (a
         # sliding window) and answers 429 past it, so that the effect shows in seconds.
@@ -136,9 +146,8 @@ async def test_a_refused_connection_is_explained_and_safe_to_send_again(
     """No connection means nothing reached Ecwid: even a file's bytes may be sent again."""
     caplog.set_level(logging.WARNING, logger="bot")
     session = aiohttp.ClientSession()
-    http = httpx.AsyncClient(transport=AiohttpTransport(client=session))  # as in production
     client = EcwidClient(
-        http,
+        session,
         api_url=f"http://127.0.0.1:{free_port()}/api/v3",
         store_id=STORE_ID,
         token=TOKEN,
@@ -148,7 +157,6 @@ async def test_a_refused_connection_is_explained_and_safe_to_send_again(
         with pytest.raises(EcwidError) as refused:
             await client.upload_image_bytes(ImageSlot(123, "main"), b"\x89PNG")
     finally:
-        await http.aclose()
         await session.close()
     assert str(refused.value) == "Could not reach Ecwid; try again shortly."
     assert caplog.text.count("POST /products/123/image: no connection") == 3
