@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.bulk import BulkFlow
+from bot.flows.bulk_run import PROGRESS_SECONDS
 from bot.flows.drops import DropZone
 from bot.flows.duplicates import DuplicateCheck
 from bot.flows.gallery import GalleryFlow
@@ -88,10 +89,13 @@ class Runtime:
         clock: Callable[[], float] = time.monotonic,
         slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
         image_pool: ProcessPoolExecutor | None = None,
+        progress_seconds: float = PROGRESS_SECONDS,
     ) -> Runtime:
         """`clock`: the access rules' (their caches of user groups and of failed reads);
         `slack_call_timeout`: the bound on each Slack call, each request's client's too;
-        `image_pool`: for tests, a conversion pool their bots share (bot.images.convert)."""
+        `image_pool`: for tests, a conversion pool their bots share (bot.images.convert);
+        `progress_seconds`: the least time between two updates of a job's message (Slack's
+        pace: tests that do not look at the pace shorten it)."""
         # First: it may refuse to start. The store's id: older bulk lines' changes need it.
         jobs = await JobStore.open(settings.database_url, store_id=settings.ecwid_store_id or None)
         session = slack_session(limit=UPLOAD_WORKERS)
@@ -161,6 +165,7 @@ class Runtime:
             duplicate_lines=settings.duplicate_check_max_lines,
             parse_seconds=settings.csv_parse_seconds,
             keep=KeepLimit(retention.max_bytes, texts.NO_COPY_FOR_UNDO),
+            progress_seconds=progress_seconds,
         )
         workers.start()
         bulk.watch()  # jobs a restart interrupted carry on

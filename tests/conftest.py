@@ -28,11 +28,18 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.config import database_url as sqlalchemy_url
 from bot.ecwid.budget import RateLimit
+from bot.flows.bulk_run import PROGRESS_SECONDS
 from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, close_image_pool, environment, serving
+from tests.harness import (
+    QUICK_PROGRESS_SECONDS,
+    BotUnderTest,
+    close_image_pool,
+    environment,
+    serving,
+)
 from tests.postgres import PostgresServer
 
 TIERS = ("unit", "integration", "process")
@@ -173,17 +180,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return server.new_database()
 
 
+BULK_CALLS_A_SECOND = 40
+
+
 @pytest.fixture
 async def bulk_bot(
-    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, database_url: str
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    database_url: str,
 ) -> AsyncIterator[BotUnderTest]:
-    """The bot on each kind of job store, with Ecwid's limit at 10 calls a second (so that
-    30 lines take a few seconds), and an Ecwid that answers 429 past that limit."""
-    ecwid.rate_limit = (10, 1.0)
+    """The bot on each kind of job store, against an Ecwid that answers 429 past a limit of 40
+    calls a second, the bot told the same limit. A test that needs a job to take seconds (to see
+    its progress, or stop it) lowers it: `@pytest.mark.ecwid_calls_a_second(10)`. A test of the
+    pace of a job's message updates has Slack's (`@pytest.mark.slack_pace`), others a short one."""
+    marker = request.node.get_closest_marker("ecwid_calls_a_second")
+    calls = int(marker.args[0]) if marker else BULK_CALLS_A_SECOND
+    paced = request.node.get_closest_marker("slack_pace") is not None
+    ecwid.rate_limit = (calls, 1.0)
     tuned = replace(
         settings,
         database_url=sqlalchemy_url(database_url) or "",
-        ecwid_rate_limit=RateLimit(10, 1),
+        ecwid_rate_limit=RateLimit(calls, 1),
     )
-    async with serving(tuned, slack) as bot:
+    progress = PROGRESS_SECONDS if paced else QUICK_PROGRESS_SECONDS
+    async with serving(tuned, slack, progress_seconds=progress) as bot:
         yield bot

@@ -21,6 +21,10 @@ from tests.fakes.image_host import TlsAuthority
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
+# A job's message is updated at most every 2.1 s, Slack's pace (bot.flows.bulk_run); a test
+# that does not look at the pace waits this long instead for each update, its report too.
+QUICK_PROGRESS_SECONDS = 0.2
+
 
 class BotUnderTest(SlackSender):
     """Signed requests to the bot, and `idle()`: every upload it queued has run to its end."""
@@ -89,12 +93,18 @@ async def serving(
     clock: Callable[[], float] = time.monotonic,
     *,
     slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
+    progress_seconds: float = QUICK_PROGRESS_SECONDS,
 ) -> AsyncIterator[BotUnderTest]:
     """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
     requests to it (`clock`: the access rules' clock, for a test to turn; `slack_call_timeout`:
-    the bound on each Slack call, short for a test of a call that never ends)."""
+    the bound on each Slack call, short for a test of a call that never ends;
+    `progress_seconds`: between two updates of a job's message, Slack's pace for a test of it)."""
     runtime = await Runtime.open(
-        settings, clock=clock, slack_call_timeout=slack_call_timeout, image_pool=image_pool()
+        settings,
+        clock=clock,
+        slack_call_timeout=slack_call_timeout,
+        image_pool=image_pool(),
+        progress_seconds=progress_seconds,
     )
     server = HttpServer(
         build_app(runtime), runtime.workers.priority, signing_secret=settings.slack_signing_secret

@@ -3,6 +3,7 @@ write them), and checks of what reached Ecwid: the pixels, not only the size."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import os
@@ -141,6 +142,7 @@ def png_over_20_mb() -> bytes:
     return data
 
 
+@functools.cache
 def tiff_bomb() -> bytes:
     """A few kilobytes that open to 300 megapixels (a blank fax-coded TIFF)."""
     out = io.BytesIO()

@@ -28,7 +28,7 @@ from bot.domain.requests import Requester, SharedFile
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import PARSE_SECONDS, Planner
 from bot.flows.bulk_report import BulkReport
-from bot.flows.bulk_run import JobRun, LineUndoer
+from bot.flows.bulk_run import PROGRESS_SECONDS, JobRun, LineUndoer
 from bot.flows.bulk_undo import JobUndoer
 from bot.flows.duplicates import DuplicateCheck
 from bot.flows.workers import AckPriority
@@ -62,9 +62,12 @@ class BulkFlow:
         duplicate_lines: int = 200,
         parse_seconds: float = PARSE_SECONDS,
         keep: KeepLimit | None = None,
+        progress_seconds: float = PROGRESS_SECONDS,
     ) -> None:
         """`keep`: HISTORY_MAX_MB, which a job's copies for Undo never pass (None: no limit
-        while a job runs; the prune alone applies it)."""
+        while a job runs; the prune alone applies it); `progress_seconds`: the least time
+        between two updates of a job's message (Slack's pace; tests shorten it)."""
+        self._progress_seconds = progress_seconds
         self._keep = keep
         self._undos = undos
         self._history = history
@@ -86,6 +89,7 @@ class BulkFlow:
             parse_seconds=parse_seconds,
             history=history,
             keep=keep,
+            progress_seconds=progress_seconds,
         )
         self._undoer = JobUndoer(
             jobs=jobs,
@@ -223,6 +227,7 @@ class BulkFlow:
             self._history,
             self._after_finish,
             keep=self._keep,
+            progress_seconds=self._progress_seconds,
         )
         self._runs[job_id] = run
         task = asyncio.create_task(run.run(), name=f"bulk-{job_id}")

@@ -59,7 +59,7 @@ from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import SkuNotChecked
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
-from bot.flows.bulk_run import START_BATCH
+from bot.flows.bulk_run import PROGRESS_SECONDS, START_BATCH
 from bot.flows.duplicates import Candidate, DuplicateCheck
 from bot.flows.upload import (
     INTERRUPTED_NOTICE_SECONDS,
@@ -74,7 +74,6 @@ from bot.jobs.store import Job, JobState, JobStore, Line, LineState, Suggestion,
 log = logging.getLogger(__name__)
 
 PLAN_CHECKS_AT_ONCE = 16  # image links checked at once while planning
-PROGRESS_SECONDS = 2.1  # Slack allows about 50 chat.update calls a minute
 PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
 
 RESTARTED = BulkInputError(
@@ -186,7 +185,9 @@ class Planner:
         parse_seconds: float = PARSE_SECONDS,
         history: History | None = None,
         keep: KeepLimit | None = None,
+        progress_seconds: float = PROGRESS_SECONDS,
     ) -> None:
+        self._progress_seconds = progress_seconds  # between two updates of the plan's message
         self._history = history
         self._keep = keep
         self._naming = naming or NamingRules()
@@ -576,10 +577,10 @@ class Planner:
             who = Requester(user_id=job.user_id, channel_id=job.channel_id)
             shown = time.monotonic()
             while True:
-                await asyncio.sleep(min(PROGRESS_SECONDS, self.lease_seconds / 3))
+                await asyncio.sleep(min(self._progress_seconds, self.lease_seconds / 3))
                 with contextlib.suppress(Exception):
                     await lease.renew()
-                if time.monotonic() - shown >= PROGRESS_SECONDS:
+                if time.monotonic() - shown >= self._progress_seconds:
                     shown = time.monotonic()
                     with contextlib.suppress(Exception):
                         await self._report.still_checking(

@@ -189,8 +189,10 @@ class JobRun:
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
         *,
         keep: KeepLimit | None = None,
+        progress_seconds: float = PROGRESS_SECONDS,
     ) -> None:
         self._after_finish = after_finish  # e.g. prune the kept copies: they just grew
+        self._progress_seconds = progress_seconds  # between two updates of the job's message
         # HISTORY_MAX_MB: a line's copy is kept with its outcome only if it fits (its reason
         # then says "no copy for Undo"), decided as the outcome is written (JobStore.record).
         self._keep = keep
@@ -613,7 +615,7 @@ class JobRun:
         return Progress(counts, per_minute, left, paused=self._paused, fault=self._fault)
 
     async def _wait_to_show(self) -> None:
-        wait = self._last_shown + PROGRESS_SECONDS - time.monotonic()
+        wait = self._last_shown + self._progress_seconds - time.monotonic()
         if self._last_shown and wait > 0:
             await asyncio.sleep(wait)
 
@@ -626,13 +628,15 @@ class JobRun:
     async def _show_progress(self) -> None:
         shown = None
         while True:
-            await asyncio.sleep(max(0.0, self._last_shown + PROGRESS_SECONDS - time.monotonic()))
+            await asyncio.sleep(
+                max(0.0, self._last_shown + self._progress_seconds - time.monotonic())
+            )
             now = (self._done, self._failed, self._skipped)
             if now != shown:
                 shown = now
                 await self._show()
             else:
-                await asyncio.sleep(PROGRESS_SECONDS)
+                await asyncio.sleep(self._progress_seconds)
 
 
 def _line_done(number: int, applied: Applied) -> Outcome:

@@ -676,6 +676,9 @@ def _start_worker(parent: int, decodes: SynchronizedArray[int] | None = None) ->
             os._exit(1)
     if hasattr(os, "nice"):
         os.nice(CONVERTER_NICENESS)
+    # libheif decodes with 4 threads by default: the pool would take every core, the one left
+    # for the bot too (acks slowed 2.8 times while four HEICs converted, benchmarks/convert.py).
+    pillow_heif.options.DECODE_THREADS = 1
 
 
 def default_workers() -> int:

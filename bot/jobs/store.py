@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import time
 import weakref
@@ -341,16 +342,18 @@ def _migrate(connection: Connection, store_id: int | None = None) -> list[Step]:
     deployment's one Ecwid store, which the stored changes of older lines are given (0009)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    config.attributes["store_id"] = store_id
-    script = ScriptDirectory.from_config(config)
+    script = _migration_scripts()
     current = MigrationContext.configure(connection).get_current_heads()
     known = {revision.revision for revision in script.walk_revisions()}
     for revision in current:
         if revision not in known:
             raise NewerDatabaseError(revision, script.get_current_head() or "(none)")
+    if current == (script.get_current_head(),):
+        log.debug("database at %s", ", ".join(current))
+        return []  # at the head: Alembic's environment is not loaded for nothing
+    config = _migration_config()
+    config.attributes["connection"] = connection
+    config.attributes["store_id"] = store_id
     applied: list[Step] = []
 
     def on_version_apply(*, step: MigrationInfo, **_: Any) -> None:  # Alembic's, after each
@@ -360,9 +363,19 @@ def _migrate(connection: Connection, store_id: int | None = None) -> list[Step]:
 
     config.attributes["on_version_apply"] = on_version_apply  # migrations/env.py hands it on
     command.upgrade(config, "head")
-    if not applied:
-        log.debug("database at %s", ", ".join(current))
     return applied
+
+
+def _migration_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@functools.cache
+def _migration_scripts() -> ScriptDirectory:
+    """The migrations, read once a process (each read compiles every script again)."""
+    return ScriptDirectory.from_config(_migration_config())
 
 
 _migration_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (

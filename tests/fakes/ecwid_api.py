@@ -83,10 +83,15 @@ class _Cdn(LoopbackServer):
     def __init__(self) -> None:
         super().__init__()
         self.files: dict[str, bytes] = {}
+        # Renditions made when first asked for (most never are: making each costs a decode).
+        self.renditions: dict[str, tuple[bytes, int]] = {}
         self.web_app.router.add_get("/cdn/{name}", self._serve)
 
     async def _serve(self, request: web.Request) -> web.Response:
-        body = self.files.get(request.match_info["name"])
+        name = request.match_info["name"]
+        if name not in self.files and name in self.renditions:
+            self.files[name] = rendition(*self.renditions.pop(name))
+        body = self.files.get(name)
         if body is None:
             return web.Response(status=404)
         return web.Response(body=body, content_type="image/jpeg")
@@ -370,7 +375,7 @@ class FakeEcwid(LoopbackServer):
         self.cdn.files[f"{image_id}.jpg"] = original
         fields = {}
         for side in RENDITIONS:
-            self.cdn.files[f"{image_id}-{side}.jpg"] = rendition(original, side)
+            self.cdn.renditions[f"{image_id}-{side}.jpg"] = (original, side)
             fields[f"image{side}pxUrl"] = self.cdn.url(f"/cdn/{image_id}-{side}.jpg")
         url = self.cdn_url(image_id)
         self.sizes[url] = pixel_size(original)

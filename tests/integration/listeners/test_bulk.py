@@ -53,6 +53,8 @@ async def test_the_command_opens_the_bulk_form(bot: BotUnderTest, slack: FakeSla
     assert "3,000 characters" in hints and "CSV" in hints
 
 
+@pytest.mark.slack_pace
+@pytest.mark.ecwid_calls_a_second(10)  # progress shown every 2 s: a job of seconds
 async def test_thirty_good_lines_and_two_bad_ones_plan_run_and_report(
     bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -103,6 +105,7 @@ async def test_thirty_good_lines_and_two_bad_ones_plan_run_and_report(
     assert sum(r["outcome"] == "uploaded" for r in rows) == 30
 
 
+@pytest.mark.ecwid_calls_a_second(10)  # progress shown every 2 s: a job of seconds
 async def test_progress_slack_refuses_to_show_neither_pauses_nor_repeats_the_job(
     bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -136,6 +139,7 @@ class StopSeen(logging.Handler):
             self.at = time.monotonic()
 
 
+@pytest.mark.ecwid_calls_a_second(10)  # the job must still be running when Stop is pressed
 async def test_stop_halts_a_running_job_and_the_report_names_what_did_not_run(
     bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -427,10 +431,11 @@ async def test_upload_these_images_names_files_by_sku(
 
 
 @pytest.mark.slow  # waits out a fault for seconds
+@pytest.mark.ecwid_calls_a_second(10)  # the job must still be running when the upload is asked
 async def test_a_single_upload_during_a_bulk_job_is_answered_in_seconds(
     bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
-    ids = stock(ecwid, 60)  # at Ecwid's 10 calls a second: several seconds of work
+    ids = stock(ecwid, 60)  # at 10 calls a second: several seconds of work
     await bulk_bot.interaction(bulk_form_submission("\n".join(lines_for(images, ids))))
     ts, job_id, _ = await the_plan(slack)
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
