@@ -3,6 +3,29 @@
     /ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…] [to=…]
     /ecwid-image help
 
+The one table of reserved words and forms. Every way in that reads a target or an option (the
+command, CSV rows through `request_from_fields`, captions through `products_named`) reads it
+here; a new word is added to this table and this parser, never to a second one.
+
+| word or form        | means                                           | where                 |
+| ------------------- | ----------------------------------------------- | --------------------- |
+| digits              | a product by id                                 | command, CSV          |
+| `sku:SKU`           | a product or a variation by SKU                 | command, CSV, caption |
+| `category:ID`       | a category's image                              | command, CSV          |
+| `WIDTHxHEIGHT`      | the image's size in pixels                      | command               |
+| `alt="…"`           | the alt text, in the store's default language   | command, CSV          |
+| `alt.LANG="…"`      | the alt text in one language (`alt.nl=`)        | command, CSV          |
+| `external-id=…`     | the image's external id                         | command, CSV          |
+| `to=main|gallery`   | which slot of the product                       | command, CSV          |
+| `help`              | the usage                                       | command, alone        |
+| `bulk`              | the bulk form                                   | command, alone        |
+| `history PRODUCT`   | the product's image changes                     | command               |
+| `gallery PRODUCT`   | the product's gallery card                      | command               |
+
+Reserved for the issues that add them (#36–#38): `option:NAME=VALUE[;NAME=VALUE]` (variations by
+option value) and `store=…` (one of several stores), each refused meanwhile as not available
+yet (never read as a link or an unknown option), and the words `audit`, `every` and `stop`.
+
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
 `<https://…>` or `<https://…|label>`; both are undone here so Ecwid receives what the user typed.
 """
@@ -187,6 +210,8 @@ def _set_option(options: _Options, key: str, value: str) -> None:
         options.external_id = check_external_id(value)
     elif lowered == "to":
         options.target = check_target(value)
+    elif lowered == "store":
+        raise ValidationError("`store=` is not available yet: this bot serves one store.")
     else:
         raise ValidationError(
             f"Unknown option `{key}=`: the options are `alt=`, `alt.LANG=`, `external-id=` "
@@ -234,6 +259,11 @@ def parse_command(
     size: Size | None = None
     for token in tokens:
         word = token.text
+        if token.key is None and word.lower().startswith("option:"):
+            raise ValidationError(
+                "Images by option value (`option:`) are not available yet: name the variation "
+                "by its SKU (`sku:…`)."
+            )
         if token.key is not None:
             _apply_option(options, token)
         elif _is_link(word) and image_url is None:

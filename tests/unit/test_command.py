@@ -158,6 +158,15 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
             f"1 {URL} 1x1 size=2",
             "Unknown option `size=`: the options are `alt=`, `alt.LANG=`, `external-id=` and `to=`.",
         ),
+        (
+            f"sku:SHIRT {URL} option:Color=Red",
+            "Images by option value (`option:`) are not available yet: name the variation by its SKU (`sku:…`).",
+        ),
+        (
+            f'sku:SHIRT {URL} option:"Frame color"="Dark red"',
+            "Images by option value (`option:`) are not available yet: name the variation by its SKU (`sku:…`).",
+        ),
+        (f"1 {URL} store=2", "`store=` is not available yet: this bot serves one store."),
         (f'1 {URL} 1x1 alt="a" alt="b"', "`alt=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt.nl="a" ALT.NL="b"', "`ALT.NL=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt="open', "The quote after `alt=` is never closed."),
