@@ -16,6 +16,7 @@ from bot.changes.recognise import Recogniser, added_to_gallery
 from bot.changes.records import UndoRecord, history_entry, record_of
 from bot.changes.slot_change import AltOnly, AltText, Delete, FromKept, Reorder, SlotChange, Target
 from bot.changes.sources import ImageSources
+from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import SharedFile
 from bot.ecwid.client import EcwidClient
@@ -26,14 +27,6 @@ from bot.images.shared_files import SharedFileReader
 from bot.jobs.history import Action, Change, History
 
 log = logging.getLogger(__name__)
-
-NOT_IN_GALLERY = "That image is no longer in the gallery: nothing to remove."
-PUT_BACK_NOT_FOUND = "Ecwid does not show the image put back in the gallery yet."
-EDIT_GONE = "That change is no longer in the bot's history: nothing was changed."
-NO_LINK = (
-    "Ecwid shows no link for that image, so the bot cannot tell it from the others: set its alt "
-    "text in the Ecwid admin."
-)
 
 
 @dataclass(frozen=True)
@@ -228,7 +221,7 @@ class Edits:
                 source.image_url
                 and await self._ecwid.delete_shown(slot.product_id, source.image_url)
             ):
-                raise UserFacingError(NOT_IN_GALLERY)
+                raise UserFacingError(texts.NOT_IN_GALLERY)
             warning = None
         elif isinstance(source, FromKept):
             warning = await self._put_back(change, source, undoing.kept)
@@ -243,7 +236,7 @@ class Edits:
         previous = list(source.order)
         after = await self._ecwid.reorder(gallery, [ids[url] for url in previous])
         if [image.url for image in after.images] != previous:
-            return "Ecwid shows the gallery in another order than before"
+            return texts.ORDER_DIFFERS
         return None
 
     async def _put_back(
@@ -270,7 +263,7 @@ class Edits:
         shows (gallery ids may be places, not the upload's answer)."""
         url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
         if url is None:
-            raise EcwidError(PUT_BACK_NOT_FOUND)
+            raise EcwidError(texts.PUT_BACK_NOT_FOUND)
         return url
 
     async def _remember_undo(
@@ -315,13 +308,13 @@ def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> Sl
     gallery = Target.of_slot(ImageSlot(slot.product_id, "gallery"))
     if record.action is not None:
         if original is None:
-            raise UserFacingError(EDIT_GONE)
+            raise UserFacingError(texts.EDIT_GONE)
         alt = AltText.of(original.alt_main, dict(original.alt_translated))
         if original.action == Action.REORDERED:
             order = original.before_order or ()
             urls = tuple(url for url in order if url is not None)
             if len(urls) != len(order):  # an image Ecwid showed without a URL: not to be named
-                raise UserFacingError(NO_LINK)
+                raise UserFacingError(texts.NO_LINK)
             return replace(base, target=gallery, source=Reorder(urls))
         if original.action == Action.REMOVED:
             kept = FromKept(original.id, in_store=True)
@@ -342,4 +335,4 @@ def _shown(gallery: Gallery, url: str | None) -> GalleryImage:
     for image in gallery.images:
         if url is not None and image.url == url:
             return image
-    raise UserFacingError(NO_LINK)
+    raise UserFacingError(texts.NO_LINK)

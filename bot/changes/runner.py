@@ -31,6 +31,7 @@ from bot.changes.recognise import Recogniser, added_to_gallery
 from bot.changes.records import UndoRecord, history_entry, record_of, url_fingerprint
 from bot.changes.slot_change import FromLink, FromSlackFile, Origin, Place, SlotChange
 from bot.changes.sources import ImageSources, NewImage
+from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Size, check_size
 from bot.ecwid.client import EcwidClient
@@ -51,16 +52,6 @@ from bot.jobs.history import Action, Change, History
 
 log = logging.getLogger(__name__)
 
-CANNOT_TELL = (
-    "The bot restarted during this line's upload and could not tell whether Ecwid has the image "
-    "already, so it was not sent again (sending it could make it appear twice). Check the "
-    "product, and send this line again if the image is missing."
-)
-NOT_FOUND_IN_GALLERY = (
-    "Ecwid does not show the new image in the gallery yet, so its alt text was not set: set it "
-    "in the Ecwid admin."
-)
-SIZE_UNKNOWN = "The image's size is unknown."
 
 # What a slot showed before a change: its image, and that image's bytes (or why they are missing).
 Before = tuple[CurrentImage | None, ImageInfo | str | None]
@@ -298,7 +289,7 @@ class ChangeRunner:
         Ecwid does not show it."""
         url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, answered_id)
         if url is None:
-            raise EcwidError(NOT_FOUND_IN_GALLERY)
+            raise EcwidError(texts.NOT_FOUND_IN_GALLERY)
         return url
 
     async def already_there(self, change: SlotChange, data: bytes | None = None) -> bool:
@@ -318,7 +309,7 @@ class ChangeRunner:
             else:
                 wanted = await self._recognise.of_bytes(data)
         except NoIdentity as exc:  # in doubt, not sent again: the line says why
-            raise UserFacingError(CANNOT_TELL) from exc
+            raise UserFacingError(texts.CANNOT_TELL) from exc
         unreadable = False
         for image in shown:
             try:
@@ -330,7 +321,7 @@ class ChangeRunner:
             if wanted.same_image(there):
                 return True
         if unreadable:
-            raise UserFacingError(CANNOT_TELL)
+            raise UserFacingError(texts.CANNOT_TELL)
         return False
 
     # ---- the records: a job line's, a single upload's ---------------------------------------
@@ -438,7 +429,7 @@ class ChangeRunner:
         result = sent.result
         if slot.kind == "gallery":
             if result.image_id is None:
-                return None, "Ecwid returned no id for the new image"
+                return None, texts.NO_ID_RETURNED
             # Undo finds the image by what it shows: gallery ids may be places that shift.
             added = await self._identity(change, data or _read_whole(sent.image))
             return UndoRecord(slot, result.image_id, None, None, after_image=added), None
@@ -516,7 +507,7 @@ def _size_of(change: SlotChange, image: NewImage | None) -> Size:
     if change.known.size is not None:
         return change.known.size
     if image is None:
-        raise UserFacingError(SIZE_UNKNOWN)
+        raise UserFacingError(texts.SIZE_UNKNOWN)
     return check_size(image.width or 0, image.height or 0)
 
 

@@ -30,6 +30,7 @@ from bot.changes.slot_change import (
     SlotChange,
     Target,
 )
+from bot.domain import texts
 from bot.domain.bulk import (
     BulkInputError,
     BulkLine,
@@ -76,20 +77,10 @@ log = logging.getLogger(__name__)
 PLAN_CHECKS_AT_ONCE = 16  # image links checked at once while planning
 PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
 
-RESTARTED = BulkInputError(
-    "The bot restarted while checking the lines: send them again in a minute."
-)
-NOT_A_NAME = ValidationError(
-    "The name says no product: SKU.jpg (the main image), SKU_2.jpg, SKU-2.jpg, SKU (2).jpg, "
-    "SKU-front.jpg or SKU.PT01.jpg (the gallery), with .jpg, .png, .gif, .heic, .webp, .avif, "
-    ".tif or .bmp; or a caption sku:… in the message."
-)
-RESTARTED_UNDO = BulkInputError(
-    "The bot restarted while checking what to put back: press Undo this job again in a minute."
-)
-UNEXPECTED = BulkInputError(
-    "Something went wrong on the bot's side: tell whoever runs the bot; the log has the details."
-)
+RESTARTED = BulkInputError(texts.CHECK_RESTARTED)
+NOT_A_NAME = ValidationError(texts.NOT_A_NAME)
+RESTARTED_UNDO = BulkInputError(texts.UNDO_CHECK_RESTARTED)
+UNEXPECTED = BulkInputError(texts.UNEXPECTED_SEE_LOG)
 
 
 class Suggested(ValidationError):
@@ -103,7 +94,7 @@ class Suggested(ValidationError):
         target: str,
         unchecked: SkuNotChecked | None = None,
     ) -> None:
-        said = f"No product has SKU {sku}."
+        said = texts.no_sku(sku)
         if close:
             said += " Did you mean " + " or ".join(close) + "?"
         if unchecked is not None:  # past the plan's first misses searched for again
@@ -224,9 +215,7 @@ class Planner:
             try:
                 return await asyncio.to_thread(parse_csv, data, seconds)
             except ParseDeadline:
-                raise BulkInputError(
-                    f"The CSV file could not be read within {seconds:g} s: send a smaller one."
-                ) from None
+                raise BulkInputError(texts.csv_too_slow(seconds)) from None
 
         await self._plan(store, who, channel_id, "csv", None, read)
 
@@ -284,7 +273,7 @@ class Planner:
             await self._jobs.create(job)
         except Exception:
             log.exception("cannot store bulk job")
-            problem = BulkInputError("The job could not be saved in the bot's database; try again.")
+            problem = BulkInputError(texts.JOB_NOT_SAVED)
             await self._report.not_planned(who, channel_id, handle, problem)
             return
         try:
@@ -589,11 +578,11 @@ class Planner:
 
         async def check(line: BulkLine) -> _Checked | UserFacingError:
             if line.problem is not None or line.request is None:
-                return line.problem or ValidationError("Nothing to upload.")
+                return line.problem or ValidationError(texts.NOTHING_TO_UPLOAD)
             request = line.request
             product = products.get(request.product)
             if not isinstance(product, Product):
-                return product or ValidationError("The product was not looked up.")
+                return product or ValidationError(texts.NOT_LOOKED_UP)
             try:
                 slot = slot_for(product, request.target)
                 translated = await checked_translations(store.catalog, request.alt_translated)

@@ -35,6 +35,7 @@ from bot.changes.runner import (
     Telling,
 )
 from bot.changes.slot_change import Asker, FromLink, FromSlackFile, Origin, SlotChange
+from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
@@ -59,15 +60,6 @@ RECORD_SECONDS = 0.1  # outcomes are written in batches at least this often
 MAX_UNWRITTEN = 64  # outcomes not yet in the store: past this, no new line starts
 RETRY_MAX_SECONDS = 5.0  # the longest wait between two tries at the store
 FINAL_WRITE_SECONDS = 60.0  # how long the last outcomes are tried before the job is left as is
-
-OTHER_STORE = (
-    "This line was planned for another Ecwid store than the bot's (ECWID_STORE_ID changed "
-    "since): it was not sent."
-)
-FOUND_AFTER_RESTART = (
-    "The bot restarted during this line's upload; the image was found on the product, so it "
-    "was not sent again."
-)
 
 
 class LineUndoer(Protocol):
@@ -286,7 +278,7 @@ class JobRun:
         for line in await self._jobs.pending(job.id):
             item = BulkItem.decode(line)
             if item is None:
-                reason = "The line could not be read back."
+                reason = texts.LINE_UNREADABLE
                 self._outcomes.append(Outcome(line.number, LineState.FAILED, reason=reason))
                 self._failed += 1
             else:
@@ -444,7 +436,7 @@ class JobRun:
             return await self._undo_one(item, item.undo)
         number = item.number
         if item.change.store_id != self._runner.store_id:  # planned for another store
-            return Outcome(number, LineState.FAILED, reason=OTHER_STORE)
+            return Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)
         try:
             with bulk_lane():
                 # Sent for whoever started the job (the plan's change names who planned it).
@@ -466,10 +458,10 @@ class JobRun:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
         except Exception:
             log.exception("bulk line failed unexpectedly")
-            reason = "Something went wrong on the bot's side."
+            reason = texts.UNEXPECTED
             return Outcome(number, LineState.FAILED, reason=reason)
         if isinstance(outcome, FoundThere):
-            return Outcome(number, LineState.DONE, reason=FOUND_AFTER_RESTART)
+            return Outcome(number, LineState.DONE, reason=texts.FOUND_AFTER_RESTART)
         if isinstance(outcome, NotSent):
             error = outcome.error
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
@@ -529,7 +521,7 @@ class JobRun:
             with bulk_lane():
                 change = await self._history.change(change_id)
                 if change is None:
-                    reason = "The change is no longer in the history."
+                    reason = texts.CHANGE_NOT_IN_HISTORY
                     return Outcome(item.number, LineState.FAILED, reason=reason)
                 await self._priority.wait_quiet(HOLD_BACK_SECONDS)
                 outcome = await self._undos.undo_line(
@@ -542,7 +534,7 @@ class JobRun:
                 )
         except Exception:
             log.exception("undo line failed unexpectedly")
-            reason = "Something went wrong on the bot's side."
+            reason = texts.UNEXPECTED
             return Outcome(item.number, LineState.FAILED, reason=reason)
         return replace(outcome, number=item.number)
 
@@ -654,6 +646,6 @@ def _line_done(number: int, applied: Applied) -> Outcome:
         return done
     return replace(
         done,
-        reason=f"Uploaded, but the alt text was not set: {sent.alt_error.message}",
+        reason=texts.alt_not_set(sent.alt_error.message),
         quoted=sent.alt_error.quoted,
     )

@@ -24,27 +24,16 @@ from bot.changes.context import StoreContext
 from bot.changes.edits import inverse
 from bot.changes.records import record_of
 from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
+from bot.domain import texts
 from bot.domain.bulk import BulkInputError
 from bot.domain.requests import Requester
 from bot.flows.bulk_report import BulkReport
-from bot.flows.undo import ALREADY_UNDONE, COPY_GONE
 from bot.jobs.history import Action, Change, History
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
 
 log = logging.getLogger(__name__)
 
-NOT_CHECKED = BulkInputError(
-    "The bot's database could not be read to check what to put back: press Undo this job "
-    "again in a minute."
-)
-NO_RECORD = (
-    "No copy of the image from before this line was kept (the bot restarted during its upload), "
-    "so it cannot be put back."
-)
-NOT_KEPT = (
-    "The image from before this line could not be read before the upload, so no copy was kept "
-    "and it cannot be put back."
-)
+NOT_CHECKED = BulkInputError(texts.UNDO_NOT_CHECKED)
 
 
 def undo_line(line: Line, change: Change | None, store_id: int, asker: Asker) -> Line:
@@ -57,13 +46,13 @@ def undo_line(line: Line, change: Change | None, store_id: int, asker: Asker) ->
         )
 
     if change is None:
-        return problem(NO_RECORD)
+        return problem(texts.NO_RECORD)
     if change.undone_by:
-        return problem(ALREADY_UNDONE)
+        return problem(texts.ALREADY_UNDONE)
     if change.action == Action.REPLACED and not change.kept_in_store:
-        return problem(NOT_KEPT)
+        return problem(texts.NOT_KEPT)
     if change.kept_in_store and not change.copy_kept:
-        return problem(COPY_GONE)
+        return problem(texts.COPY_GONE)
     record = record_of(change)
     base = SlotChange(store_id, Target.of_slot(record.slot), Delete(), asker, Origin.UNDO)
     undo = inverse(record, change, base)

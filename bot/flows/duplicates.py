@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.changes.context import StoreContext
 from bot.changes.recognise import Recogniser
 from bot.changes.sources import ImageSources
+from bot.domain import texts
 from bot.domain.bulk import PHOTO_NOTE
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import UploadRequest
@@ -124,9 +125,9 @@ class DuplicateCheck:
                 (n for p, other, n in seen if p == product and identity.same_image(other)), None
             )
             if same is not None:
-                found.duplicates[candidate.index] = f"Already on the product, {same}."
+                found.duplicates[candidate.index] = texts.already_on_product(same)
             elif earlier is not None:
-                found.duplicates[candidate.index] = f"The same photo as line {earlier}."
+                found.duplicates[candidate.index] = texts.same_as_line(earlier)
             elif larger is not None:
                 found.notes[candidate.index] = (
                     f"{PHOTO_NOTE} a larger copy of the photo the product shows {larger}: an "

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.changes.context import StoreContext
-from bot.changes.edits import NO_LINK, Edited, NoCopy
+from bot.changes.edits import Edited, NoCopy
 from bot.changes.records import UndoPlace, UndoRecord
 from bot.changes.runner import Applied, NotSent, Telling
 from bot.changes.slot_change import (
@@ -37,6 +37,7 @@ from bot.changes.slot_change import (
     Source,
     Target,
 )
+from bot.domain import texts
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import ProductRef, Requester, check_size
@@ -45,14 +46,8 @@ from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
 
 log = logging.getLogger(__name__)
 
-STALE = (
-    "The gallery changed since this card was drawn: nothing was changed. Here it is as it is now."
-)
-NO_PRODUCT_NAMED = UserFacingError(
-    "That message names no product of the store: it needs the product's id or its SKU (e.g. "
-    "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
-)
-UNEXPECTED = UserFacingError("Something went wrong on the bot's side.")
+NO_PRODUCT_NAMED = UserFacingError(texts.NO_PRODUCT_NAMED)
+UNEXPECTED = UserFacingError(texts.UNEXPECTED)
 DEFAULT_LANGUAGES = StoreLanguages("en", ("en",))
 
 
@@ -150,10 +145,7 @@ class GalleryFlow:
         async with self._answering(who, "card"):
             product = await store.catalog.product(ref)
             if product.kind == "category":
-                raise UserFacingError(
-                    "A category has one image, not a gallery: replace it with "
-                    f"`/ecwid-image category:{product.id} IMAGE_URL`."
-                )
+                raise UserFacingError(texts.category_has_no_gallery(product.id))
             gallery = await store.ecwid.gallery(product.id)
             await self._report.card(who, gallery, await self._languages(store))
 
@@ -200,7 +192,7 @@ class GalleryFlow:
         gallery = await store.ecwid.gallery(product_id)
         image = gallery.image(image_id)
         if gallery.signature != signature or image is None:
-            await self._report.refused(who, STALE)
+            await self._report.refused(who, texts.STALE_CARD)
             await self._report.redraw(card, gallery, await self._languages(store))
             return None
         return gallery, image
@@ -261,7 +253,7 @@ class GalleryFlow:
             urls = {i.id: i.url for i in gallery.images}
             wanted_urls = tuple(urls[i] for i in wanted)
             if None in wanted_urls:
-                raise UserFacingError(NO_LINK)
+                raise UserFacingError(texts.NO_LINK)
             reorder = Reorder(tuple(url for url in wanted_urls if url is not None))
             edited = await self._edit(
                 store, self._change(store, who, card, product_id, reorder), card, gallery
@@ -312,7 +304,7 @@ class GalleryFlow:
                 return
             gallery, image = found
             if not image.url:
-                raise UserFacingError(NO_LINK)
+                raise UserFacingError(texts.NO_LINK)
             place = [i.id for i in gallery.images].index(image_id) + 1
             delete = Delete(image.url, without_copy=without_copy)
             edited = await self._edit(
@@ -358,7 +350,7 @@ class GalleryFlow:
         product_id: int,
         image_id: str,
         signature: str,
-        texts: Mapping[str, str],
+        alt_texts: Mapping[str, str],
     ) -> None:
         """An image's alt text in every enabled language (the others' kept); never raises."""
         async with self._answering(who, "alt"):
@@ -367,12 +359,12 @@ class GalleryFlow:
                 return
             gallery, image = found
             languages = await self._languages(store)
-            main = texts.get(languages.default) or None
+            main = alt_texts.get(languages.default) or None
             translated = {
-                lang: text for lang, text in texts.items() if lang != languages.default and text
+                lang: text for lang, text in alt_texts.items() if lang != languages.default and text
             }
             if not image.url:
-                raise UserFacingError(NO_LINK)
+                raise UserFacingError(texts.NO_LINK)
             change = self._change(
                 store, who, card, product_id, AltOnly(image.url), AltText.of(main, translated)
             )
@@ -402,7 +394,7 @@ class GalleryFlow:
                 return
             gallery, image = found
             if not image.url:
-                raise UserFacingError("Ecwid shows no link for that image, so it cannot be copied.")
+                raise UserFacingError(texts.NO_LINK_TO_COPY)
             info = await store.runner.sources.check_link(image.url, need_size=True)
             size = check_size(info.width or 0, info.height or 0)
             # Ecwid's alt text may hold what the bot never sends (set elsewhere): removed, and said.
@@ -452,7 +444,7 @@ class GalleryFlow:
 
 def _no_move(move: Move) -> str:
     if move is Move.MAIN:
-        return "That image is the main image already: nothing was changed."
+        return texts.ALREADY_MAIN
     if move is Move.EARLIER:
-        return "That image is first already: nothing was changed."
-    return "That image is last already: nothing was changed."
+        return texts.ALREADY_FIRST
+    return texts.ALREADY_LAST

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.changes.context import StoreContext
+from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import CategoryId, ProductId, ProductRef, Requester
 from bot.ecwid.errors import EcwidError, ProductNotFound
@@ -24,10 +25,7 @@ HOME_CHANGES = 10
 HOME_JOBS = 5
 PRUNE_SECONDS = 24 * 3600.0
 HOME_REFRESH_SECONDS = 1.0  # views.publish is tier 4: about 100 a minute
-STORE_AWAY = UserFacingError(
-    "The bot's database could not be reached, so the history cannot be shown. Try again in a "
-    "minute."
-)
+STORE_AWAY = UserFacingError(texts.HISTORY_STORE_AWAY)
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ class HistoryFlow:
             await self._report.failed(who, error, view_id)
         except Exception:
             log.exception("history failed unexpectedly")
-            unexpected = UserFacingError("Something went wrong on the bot's side.")
+            unexpected = UserFacingError(texts.UNEXPECTED)
             await self._report.failed(who, unexpected, view_id)
 
     def changed(self, user_id: str) -> None:

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.changes.context import StoreContext
-from bot.changes.edits import NOT_IN_GALLERY, Restored, Undoing, inverse
+from bot.changes.edits import Restored, Undoing, inverse
 from bot.changes.events import ChangeEvents
 from bot.changes.recognise import Recogniser
 from bot.changes.records import (
@@ -35,6 +35,7 @@ from bot.changes.records import (
 )
 from bot.changes.runner import Telling
 from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
+from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.errors import EcwidError
@@ -44,44 +45,6 @@ from bot.jobs.history import Action, Change, History
 from bot.jobs.store import JobStore, LineState, Outcome
 
 log = logging.getLogger(__name__)
-
-
-COPY_GONE = (
-    "The copy of the image from before this change is no longer kept (the bot keeps them for "
-    "HISTORY_DAYS days and up to HISTORY_MAX_MB in all, and drops the oldest first), so it "
-    "cannot be put back. Nothing was changed."
-)
-NO_COPY_KEPT = (
-    "The bot restarted during this line's upload, before it could keep a copy of the image "
-    "it replaced, so it cannot be put back. Nothing was changed."
-)
-FOUND_BACK_AFTER_RESTART = (
-    "The bot restarted while putting this image back; the previous image was found on the "
-    "product, so it was not sent again."
-)
-CHANGED_SINCE = (
-    "The image has changed since this upload (someone uploaded again or edited it): "
-    "undo would overwrite the newer change, so nothing was changed."
-)
-UNTOLD = (
-    "The bot kept no record of what this change put there, so it cannot tell whether the image "
-    "has changed since: undo could overwrite a newer change, so nothing was changed."
-)
-LINK_GONE = (
-    "The image this change sent can no longer be fetched from its link, so the bot cannot tell "
-    "whether the product still shows it; nothing was changed."
-)
-ALREADY_UNDONE = "Already undone, by a press of its own Undo."
-UNREADABLE = (
-    "The image the product shows now could not be read to compare it with this upload, so "
-    "nothing was changed. Try again in a minute."
-)
-
-
-STORE_AWAY = (
-    "The bot's database could not be reached to check that nobody undid this already; nothing "
-    "was changed. Try again in a minute."
-)
 
 
 class Shown(StrEnum):
@@ -178,7 +141,7 @@ class UndoFlow:
             if problem is None and record.kept_in_store:
                 previous = await self._kept_copy(record)
                 if previous is None:
-                    problem = COPY_GONE
+                    problem = texts.COPY_GONE
             if problem:
                 outcome = "refused"
                 await self._report.refused(who, place, problem)
@@ -208,7 +171,7 @@ class UndoFlow:
             await self._report.failed(who, exc)
         except Exception as exc:
             log.exception("undo failed unexpectedly")
-            await self._report.failed(who, UserFacingError(f"Undo failed ({type(exc).__name__})."))
+            await self._report.failed(who, UserFacingError(texts.undo_failed(type(exc).__name__)))
         finally:
             if claimed:  # the restore failed: it may be tried again
                 try:
@@ -229,14 +192,14 @@ class UndoFlow:
             return await self._claims.undone_by(change)
         except Exception as exc:
             log.warning("undo claims cannot be read: %s", type(exc).__name__)
-            raise UserFacingError(STORE_AWAY) from exc
+            raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
 
     async def _claim(self, change: str, user_id: str) -> str | None:
         try:
             return await self._claims.claim_undo(change, user_id)
         except Exception as exc:
             log.warning("undo cannot be claimed: %s", type(exc).__name__)
-            raise UserFacingError(STORE_AWAY) from exc
+            raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
 
     async def _kept_copy(self, record: UndoRecord) -> bytes | None:
         assert record.change_id is not None
@@ -244,7 +207,7 @@ class UndoFlow:
             return await self._history.kept_copy(record.change_id)
         except Exception as exc:
             log.warning("kept copy cannot be read: %s", type(exc).__name__)
-            raise UserFacingError(STORE_AWAY) from exc
+            raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
 
     async def _changed_since(
         self, store: StoreContext, record: UndoRecord
@@ -257,12 +220,12 @@ class UndoFlow:
         if shown is Shown.AFTER:
             return None, record
         if shown is Shown.UNKNOWN:
-            return LINK_GONE, record
+            return texts.LINK_GONE, record
         if shown is Shown.UNTOLD:
-            return UNTOLD, record
+            return texts.UNTOLD, record
         if record.slot.kind == "gallery":
-            return NOT_IN_GALLERY, record
-        return CHANGED_SINCE, record
+            return texts.NOT_IN_GALLERY, record
+        return texts.CHANGED_SINCE, record
 
     async def compare(self, store: StoreContext, record: UndoRecord) -> tuple[Shown, UndoRecord]:
         """What the slot shows now, next to what the change put there and what it replaced;
@@ -305,7 +268,7 @@ class UndoFlow:
         if after is None and record.after_link:
             return Shown.UNKNOWN, record
         if unreadable:
-            raise UserFacingError(UNREADABLE)
+            raise UserFacingError(texts.UNREADABLE)
         return Shown.BEFORE, record
 
     async def _compare_slot(self, store: StoreContext, record: UndoRecord) -> Shown:
@@ -357,7 +320,7 @@ class UndoFlow:
             shown = await self._recognise.of_shown(now)
         except (UserFacingError, NoIdentity) as exc:
             log.info("undo: the current image could not be compared: %s", exc)
-            raise UserFacingError(UNREADABLE) from exc
+            raise UserFacingError(texts.UNREADABLE) from exc
         return shown.same_image(wanted)
 
     async def _put_back(
@@ -412,12 +375,12 @@ class UndoFlow:
 
         try:
             if not started and (by := await self._claims.undone_by(key)):
-                return skipped(ALREADY_UNDONE)
+                return skipped(texts.ALREADY_UNDONE)
             kept = None
             if record.kept_in_store:
                 kept = await self._history.kept_copy(change.id)
                 if kept is None:
-                    return skipped(COPY_GONE)
+                    return skipped(texts.COPY_GONE)
                 if record.before_image is None:  # what it showed: from the kept bytes
                     with contextlib.suppress(NoIdentity):
                         before = (await self._recognise.of_bytes(kept)).text
@@ -425,20 +388,17 @@ class UndoFlow:
             shown, record = await self.compare(store, record)
             if shown is Shown.BEFORE:
                 if started:
-                    return Outcome(number, LineState.DONE, reason=FOUND_BACK_AFTER_RESTART)
-                return skipped("It shows the image from before this job already.")
+                    return Outcome(number, LineState.DONE, reason=texts.FOUND_BACK_AFTER_RESTART)
+                return skipped(texts.BEFORE_ALREADY)
             if shown is Shown.UNKNOWN:
-                return skipped(LINK_GONE)
+                return skipped(texts.LINK_GONE)
             if shown is Shown.UNTOLD:
-                return skipped(UNTOLD)
+                return skipped(texts.UNTOLD)
             if shown is Shown.CHANGED:
-                return skipped(
-                    "The image has changed since this job (another upload, or an edit in "
-                    "Ecwid): it was left as it is."
-                )
+                return skipped(texts.CHANGED_SINCE_JOB)
             by = await self._claims.claim_undo(key, user_id)
             if by is not None and not started:  # someone undid it meanwhile
-                return skipped(ALREADY_UNDONE)
+                return skipped(texts.ALREADY_UNDONE)
             undoing = Undoing(record, change, kept, message_ts=message_ts, job=(job_id, number))
             try:
                 warning = await self._put_back(store, record, undoing, Asker(user_id))
@@ -450,15 +410,13 @@ class UndoFlow:
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
         except UserFacingError as error:
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
-        return Outcome(number, LineState.DONE, reason=warning and f"Put back, but {warning}")
+        return Outcome(number, LineState.DONE, reason=warning and texts.put_back_but(warning))
 
     async def _edit(self, record: UndoRecord) -> Change:
         """A gallery card's edit, as the history has it (its details are there only)."""
         change = await self._history.change(record.change_id) if record.change_id else None
         if change is None:
-            raise UserFacingError(
-                "That change is no longer in the bot's history: nothing was changed."
-            )
+            raise UserFacingError(texts.EDIT_GONE)
         return change
 
     async def _edit_problem(self, store: StoreContext, record: UndoRecord) -> str | None:
@@ -468,16 +426,10 @@ class UndoFlow:
         urls = [image.url for image in gallery.images]
         if change.action == Action.REORDERED:
             if urls != list(change.after_order or ()):
-                return (
-                    "The gallery has changed since it was reordered: putting the old order back "
-                    "would undo the newer change too, so nothing was changed."
-                )
+                return texts.REORDERED_SINCE
         elif change.action == Action.REMOVED:
             if record.slot.kind == "main" and any(image.is_main for image in gallery.images):
-                return (
-                    "The product has a main image again: putting the deleted one back would "
-                    "replace it, so nothing was changed."
-                )
+                return texts.MAIN_AGAIN
         elif change.before_url not in urls:
-            return "That image is no longer in the gallery: nothing was changed."
+            return texts.GONE_FROM_GALLERY
         return None

@@ -37,6 +37,7 @@ from bot.changes.slot_change import (
     Target,
 )
 from bot.changes.sources import NewImage
+from bot.domain import texts
 from bot.domain.advice import image_advice
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import (
@@ -262,7 +263,7 @@ async def _state(ecwid: EcwidClient, ref: ProductId | CategoryId) -> ProductStat
     for variation in state.product.variations:
         if variation.id == ref.variation:
             return replace(state, product=replace(state.product, variation=variation))
-    raise ProductNotFound(f"Product {ref.id} has no variation with id {ref.variation}.", status=404)
+    raise ProductNotFound(texts.no_such_variation(ref.id, ref.variation), status=404)
 
 
 @dataclass
@@ -375,17 +376,12 @@ def slot_for(product: Product, target: str) -> ImageSlot:
     one image."""
     if product.kind == "category":
         if target == "gallery":
-            raise ValidationError(
-                "A category has one image, not a gallery: leave out `to=gallery`."
-            )
+            raise ValidationError(texts.CATEGORY_NO_GALLERY_TO)
         return ImageSlot(product.id, "category")
     if product.variation is None:
         return ImageSlot(product.id, target)
     if target == "gallery":
-        raise ValidationError(
-            "A variation has one image of its own, not a gallery: leave out `to=gallery`, "
-            "or give the product itself."
-        )
+        raise ValidationError(texts.VARIATION_NO_GALLERY)
     return ImageSlot(product.id, "variation", product.variation.id)
 
 

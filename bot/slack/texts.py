@@ -635,7 +635,7 @@ def bulk_undo_exists(user_id: str, state: str) -> str:
 
 
 # A line whose copy did not fit under HISTORY_MAX_MB (bot.jobs.store.JobStore.record): its
-# reason in the report says so; its Undo later says the copy is no longer kept (COPY_GONE).
+# reason in the report says so; its Undo later says the copy is no longer kept (bot.domain.texts.COPY_GONE).
 NO_COPY_FOR_UNDO = (
     "No copy for Undo: the copies kept for Undo had reached HISTORY_MAX_MB, so the image this "
     "line replaced was not kept."

@@ -195,3 +195,40 @@ def test_each_kind_of_slack_payload_has_one_builder_in_the_tests() -> None:
         if f'"type": "{kind}"' in path.read_text(encoding="utf-8")
     ]
     assert built == []
+
+
+# Calls whose text no user reads: the log, and errors that mean a bug in the bot.
+_UNREAD_CALLS = {"debug", "info", "warning", "error", "exception", "TypeError", "AssertionError"}
+
+
+def _sentences(path: Path) -> list[str]:
+    """The sentences a module writes itself (three words or more, starting with a capital),
+    leaving out docstrings, the log and programming errors."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+            if isinstance(parents.get(node), ast.JoinedStr | ast.Expr):
+                continue  # a piece of an f-string, or a docstring
+        else:
+            continue
+        above, unread = parents.get(node), False
+        while above is not None and not unread:
+            if isinstance(above, ast.Call):
+                func = above.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                unread = name in _UNREAD_CALLS
+            above = parents.get(above)
+        if not unread and len(text.split()) >= 3 and text[:1].isupper():
+            found.append(f"{path.relative_to(BOT)}:{node.lineno}: {text[:60]}")
+    return found
+
+
+def test_flows_and_changes_write_no_sentence_of_their_own() -> None:
+    """What a person reads comes from bot.domain.texts (and is shown by bot.slack.texts)."""
+    modules = sorted([*(BOT / "flows").glob("*.py"), *(BOT / "changes").glob("*.py")])
+    assert [s for path in modules for s in _sentences(path)] == []

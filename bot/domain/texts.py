@@ -1,0 +1,172 @@
+"""The sentences the layers under Slack (bot.changes, bot.flows) put in their errors, outcomes
+and a line's reason: what a person reads when a change could not be made as asked. They are
+plain text; bot.slack.texts shows them (it escapes what came from outside, and holds every
+other text the bot shows in Slack). No module of bot.flows or bot.changes writes a sentence of
+its own (tests/unit/test_layers.py)."""
+
+from __future__ import annotations
+
+CHECK_RESTARTED = "The bot restarted while checking the lines: send them again in a minute."
+NOT_A_NAME = (
+    "The name says no product: SKU.jpg (the main image), SKU_2.jpg, SKU-2.jpg, SKU (2).jpg, "
+    "SKU-front.jpg or SKU.PT01.jpg (the gallery), with .jpg, .png, .gif, .heic, .webp, .avif, "
+    ".tif or .bmp; or a caption sku:… in the message."
+)
+UNDO_CHECK_RESTARTED = (
+    "The bot restarted while checking what to put back: press Undo this job again in a minute."
+)
+UNEXPECTED_SEE_LOG = (
+    "Something went wrong on the bot's side: tell whoever runs the bot; the log has the details."
+)
+JOB_NOT_SAVED = "The job could not be saved in the bot's database; try again."
+NOTHING_TO_UPLOAD = "Nothing to upload."
+NOT_LOOKED_UP = "The product was not looked up."
+OTHER_STORE = (
+    "This line was planned for another Ecwid store than the bot's (ECWID_STORE_ID changed "
+    "since): it was not sent."
+)
+FOUND_AFTER_RESTART = (
+    "The bot restarted during this line's upload; the image was found on the product, so it was"
+    " not sent again."
+)
+LINE_UNREADABLE = "The line could not be read back."
+UNEXPECTED = "Something went wrong on the bot's side."
+CHANGE_NOT_IN_HISTORY = "The change is no longer in the history."
+UNDO_NOT_CHECKED = (
+    "The bot's database could not be read to check what to put back: press Undo this job again "
+    "in a minute."
+)
+NO_RECORD = (
+    "No copy of the image from before this line was kept (the bot restarted during its upload),"
+    " so it cannot be put back."
+)
+NOT_KEPT = (
+    "The image from before this line could not be read before the upload, so no copy was kept "
+    "and it cannot be put back."
+)
+STALE_CARD = (
+    "The gallery changed since this card was drawn: nothing was changed. Here it is as it is now."
+)
+NO_PRODUCT_NAMED = (
+    "That message names no product of the store: it needs the product's id or its SKU (e.g. "
+    "`sku:RS-1`). `/ecwid-image gallery PRODUCT` works too."
+)
+NO_LINK_TO_COPY = "Ecwid shows no link for that image, so it cannot be copied."
+ALREADY_MAIN = "That image is the main image already: nothing was changed."
+ALREADY_FIRST = "That image is first already: nothing was changed."
+ALREADY_LAST = "That image is last already: nothing was changed."
+HISTORY_STORE_AWAY = (
+    "The bot's database could not be reached, so the history cannot be shown. Try again in a "
+    "minute."
+)
+COPY_GONE = (
+    "The copy of the image from before this change is no longer kept (the bot keeps them for "
+    "HISTORY_DAYS days and up to HISTORY_MAX_MB in all, and drops the oldest first), so it "
+    "cannot be put back. Nothing was changed."
+)
+NO_COPY_KEPT = (
+    "The bot restarted during this line's upload, before it could keep a copy of the image it "
+    "replaced, so it cannot be put back. Nothing was changed."
+)
+FOUND_BACK_AFTER_RESTART = (
+    "The bot restarted while putting this image back; the previous image was found on the "
+    "product, so it was not sent again."
+)
+CHANGED_SINCE = (
+    "The image has changed since this upload (someone uploaded again or edited it): undo would "
+    "overwrite the newer change, so nothing was changed."
+)
+UNTOLD = (
+    "The bot kept no record of what this change put there, so it cannot tell whether the image "
+    "has changed since: undo could overwrite a newer change, so nothing was changed."
+)
+LINK_GONE = (
+    "The image this change sent can no longer be fetched from its link, so the bot cannot tell "
+    "whether the product still shows it; nothing was changed."
+)
+ALREADY_UNDONE = "Already undone, by a press of its own Undo."
+UNREADABLE = (
+    "The image the product shows now could not be read to compare it with this upload, so "
+    "nothing was changed. Try again in a minute."
+)
+UNDO_STORE_AWAY = (
+    "The bot's database could not be reached to check that nobody undid this already; nothing "
+    "was changed. Try again in a minute."
+)
+BEFORE_ALREADY = "It shows the image from before this job already."
+CHANGED_SINCE_JOB = (
+    "The image has changed since this job (another upload, or an edit in Ecwid): it was left as"
+    " it is."
+)
+EDIT_GONE = "That change is no longer in the bot's history: nothing was changed."
+REORDERED_SINCE = (
+    "The gallery has changed since it was reordered: putting the old order back would undo the "
+    "newer change too, so nothing was changed."
+)
+MAIN_AGAIN = (
+    "The product has a main image again: putting the deleted one back would replace it, so "
+    "nothing was changed."
+)
+GONE_FROM_GALLERY = "That image is no longer in the gallery: nothing was changed."
+CATEGORY_NO_GALLERY_TO = "A category has one image, not a gallery: leave out `to=gallery`."
+VARIATION_NO_GALLERY = (
+    "A variation has one image of its own, not a gallery: leave out `to=gallery`, or give the "
+    "product itself."
+)
+NOT_IN_GALLERY = "That image is no longer in the gallery: nothing to remove."
+PUT_BACK_NOT_FOUND = "Ecwid does not show the image put back in the gallery yet."
+NO_LINK = (
+    "Ecwid shows no link for that image, so the bot cannot tell it from the others: set its alt"
+    " text in the Ecwid admin."
+)
+ORDER_DIFFERS = "Ecwid shows the gallery in another order than before"
+CANNOT_TELL = (
+    "The bot restarted during this line's upload and could not tell whether Ecwid has the image"
+    " already, so it was not sent again (sending it could make it appear twice). Check the "
+    "product, and send this line again if the image is missing."
+)
+NOT_FOUND_IN_GALLERY = (
+    "Ecwid does not show the new image in the gallery yet, so its alt text was not set: set it "
+    "in the Ecwid admin."
+)
+SIZE_UNKNOWN = "The image's size is unknown."
+NO_ID_RETURNED = "Ecwid returned no id for the new image"
+
+
+def no_sku(sku: str) -> str:
+    return f"No product has SKU {sku}."
+
+
+def csv_too_slow(seconds: float) -> str:
+    return f"The CSV file could not be read within {seconds:g} s: send a smaller one."
+
+
+def alt_not_set(why: str) -> str:
+    return f"Uploaded, but the alt text was not set: {why}"
+
+
+def already_on_product(where: str) -> str:
+    return f"Already on the product, {where}."
+
+
+def same_as_line(number: int) -> str:
+    return f"The same photo as line {number}."
+
+
+def category_has_no_gallery(category_id: int) -> str:
+    return (
+        "A category has one image, not a gallery: replace it with "
+        f"`/ecwid-image category:{category_id} IMAGE_URL`."
+    )
+
+
+def undo_failed(error_name: str) -> str:
+    return f"Undo failed ({error_name})."
+
+
+def put_back_but(warning: str) -> str:
+    return f"Put back, but {warning}"
+
+
+def no_such_variation(product_id: int, variation_id: int) -> str:
+    return f"Product {product_id} has no variation with id {variation_id}."
