@@ -21,6 +21,7 @@ import yarl
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.config import Settings
+from bot.domain.options import choices_of
 from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit
 from bot.ecwid.errors import MAX_ATTEMPTS, EcwidError, ProductNotFound, explain_status
 from bot.ecwid.models import (
@@ -55,7 +56,8 @@ GALLERY_FIELDS = (
 # What a media update needs to read first: every image and video, and the main image's URL.
 MEDIA_FIELDS = "id,originalImage,media"
 STATE_FIELDS = (
-    "id,name,sku,originalImage,media,combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
+    "id,name,sku,originalImage,media,options,"
+    "combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
 )
 SEARCH_FIELDS = f"total,count,offset,limit,items({PRODUCT_FIELDS})"
 BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
@@ -1046,9 +1048,13 @@ def _product(data: Any) -> Product:
         else ()
     )
     sku = data.get("sku")
+    options = data.get("options")
     return Product(
         id=data["id"],
         name=str(data.get("name") or ""),
         sku=sku if isinstance(sku, str) and sku else None,
         variations=variations,
+        choices=choices_of([o for o in options if isinstance(o, dict)])
+        if isinstance(options, list)
+        else (),
     )

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.options import Choice
 from bot.domain.requests import Size
 
 
@@ -34,6 +35,9 @@ class Product:
     # The SKU asked for, when it matched this product's (or variation's) only by letter case.
     asked_sku: str | None = None
     kind: str = "product"  # or "category": its one image, as a product's main image
+    # The values of its options (`options[].choices[]`), as an upload's read carries them:
+    # what an option value given as a target is matched against (bot.domain.options).
+    choices: tuple[Choice, ...] = ()
 
     @property
     def matched_sku(self) -> str | None:

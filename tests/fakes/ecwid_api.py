@@ -283,7 +283,26 @@ class FakeEcwid(LoopbackServer):
                 {"id": 502, "combinationNumber": 2, "options": [{"name": "Size", "value": "43"}]},
             ]
         }
-        self.products[789] = {"id": 789, "name": "Runner", "sku": "RUN", "media": media()}
+        self.products[789] = {
+            "id": 789,
+            "name": "Runner",
+            "sku": "RUN",
+            "media": media(),
+            # ref: FetchedProduct.kt ProductOption.SizeOption, the values its variations take
+            "options": [
+                {
+                    "type": "SIZE",
+                    "name": "Size",
+                    "nameTranslated": {"en": "Size", "nl": "Maat"},
+                    "choices": [
+                        {"text": "42", "textTranslated": {"en": "42", "nl": "42"}},
+                        {"text": "43", "textTranslated": {"en": "43", "nl": "43"}},
+                    ],
+                    "defaultChoice": 0,
+                    "required": True,
+                }
+            ],
+        }
         self.languages = {"enabledLanguages": ["en", "nl", "de"], "defaultLanguage": "en"}
         self.categories: dict[int, dict[str, Any]] = {
             12: {"id": 12, "name": "Shoes", "parentId": 0, "enabled": True}

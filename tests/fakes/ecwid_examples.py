@@ -120,8 +120,28 @@ GALLERY_IMAGES_CLIENT_SHAPED: list[dict[str, Any]] = [
     }
 ]
 
+# CLIENT_SHAPED: dto/product/result/FetchedProduct.kt ProductOption.SelectOption (type, name,
+# nameTranslated, choices [ProductOptionChoice {text, textTranslated, priceModifier,
+# priceModifierType}], defaultChoice, required): the values a variation's options take.
+OPTION_CLIENT_SHAPED: dict[str, Any] = {
+    "type": "SELECT",
+    "name": "Color",
+    "nameTranslated": {"en": "Color", "nl": "Kleur"},
+    "choices": [
+        {
+            "text": "Red",
+            "textTranslated": {"en": "Red", "nl": "Rood"},
+            "priceModifier": 0.0,
+            "priceModifierType": "ABSOLUTE",
+        }
+    ],
+    "defaultChoice": 0,
+    "required": True,
+}
+
 PRODUCT = {
     **PRODUCT_DOCUMENTED,
+    "options": [OPTION_CLIENT_SHAPED],
     "media": MEDIA_CLIENT_SHAPED,
     "galleryImages": GALLERY_IMAGES_CLIENT_SHAPED,
     "combinations": [VARIATION_CLIENT_SHAPED],
@@ -222,6 +242,10 @@ READ_BY_THE_BOT: dict[str, tuple[tuple[str, ...], type]] = {
     "gallery image size url": (("galleryImages", "[]", "originalImageUrl"), str),
     "gallery image width": (("galleryImages", "[]", "width"), int),
     "gallery image height": (("galleryImages", "[]", "height"), int),
+    "option name": (("options", "[]", "name"), str),
+    "option name translated": (("options", "[]", "nameTranslated"), dict),
+    "option value": (("options", "[]", "choices", "[]", "text"), str),
+    "option value translated": (("options", "[]", "choices", "[]", "textTranslated"), dict),
     "variation id": (("combinations", "[]", "id"), int),
     "variation sku": (("combinations", "[]", "sku"), str),
     "variation options": (("combinations", "[]", "options"), list),

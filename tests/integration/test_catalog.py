@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.domain.options import Choice
 from bot.ecwid.catalog import INDEX_FRESH_SECONDS, Catalog, match_sku
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.models import Product, Variation
@@ -127,3 +128,14 @@ async def test_the_type_ahead_reads_a_fresh_index_without_a_call(
     assert [p.id for p in catalog.search("run-4", 10) or []] == [789]  # a variation's SKU
     assert [p.id for p in catalog.search("456", 10) or []] == [456]  # digits: an id too
     assert len(ecwid.calls) == calls
+
+
+async def test_an_uploads_one_read_carries_the_products_option_values(client: EcwidClient) -> None:
+    """What an option value given as a target is matched against (#36) comes with the read an
+    upload makes anyway: no call more (the fake trims answers to `responseFields`, as Ecwid)."""
+    state = await client.product_state(789)
+    assert state.product.choices == (
+        Choice("Size", "42", option_names=("Maat",)),
+        Choice("Size", "43", option_names=("Maat",)),
+    )
+    assert [v.options for v in state.product.variations] == [(("Size", "42"),), (("Size", "43"),)]

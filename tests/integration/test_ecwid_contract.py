@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.domain.options import Choice
 from tests.fakes import ecwid_examples as examples
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, TlsAuthority
@@ -79,6 +80,7 @@ def test_the_examples_are_read_as_the_bot_reads_them() -> None:
     assert [(v.id, v.sku, v.options) for v in product.variations] == [
         (174938711, "123123-RED", (("Color", "Red"),))
     ]
+    assert product.choices == (Choice("Color", "Red", ("Kleur",), ("Rood",)),)
 
 
 VIDEO = examples.MEDIA_CLIENT_SHAPED["videos"][0]
