@@ -254,11 +254,7 @@ class EcwidClient:
         seconds: float,
     ) -> _Answer:
         url = self._base + path + (f"?{urlencode(params)}" if params else "")
-        headers, body = self._headers, content
-        if content is not None:
-            headers = {**headers, "Content-Type": "application/octet-stream"}
-        elif json is not None:
-            headers, body = {**headers, "Content-Type": "application/json"}, _json_body(json)
+        headers, body = self._body(json, content)
         try:
             # The session's limit applies to each read; this one to the whole exchange, so an
             # answer trickled a byte at a time cannot hold a worker past the setting.
@@ -306,6 +302,17 @@ class EcwidClient:
             transient=status >= 500,
             retry_after=_retry_after(retry_after) if status == 429 else None,
         )
+
+    def _body(
+        self, json: dict[str, Any] | None, content: bytes | None
+    ) -> tuple[dict[str, str], bytes | None]:
+        """A call's headers and body: a file's bytes, or JSON encoded as httpx did (compact,
+        UTF-8), or none."""
+        if content is not None:
+            return {**self._headers, "Content-Type": "application/octet-stream"}, content
+        if json is not None:
+            return {**self._headers, "Content-Type": "application/json"}, _json_body(json)
+        return self._headers, None
 
     async def get_product(self, product_id: int) -> Product:
         """The product with its variations (carried inline, as `combinations[]`)."""
