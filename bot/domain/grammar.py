@@ -163,7 +163,17 @@ def _parse_url(word: str) -> str:
     return check_image_url(html.unescape(link.group(1) if link else word))
 
 
+def _refuse_reserved(word: str) -> None:
+    """A form the next issues add (see the table above), refused until then."""
+    if word.lower().startswith("option:"):
+        raise ValidationError(
+            "Images by option value (`option:`) are not available yet: name the variation "
+            "by its SKU (`sku:…`)."
+        )
+
+
 def _parse_product(word: str, *, markup: bool = True) -> ProductRef:
+    _refuse_reserved(word)
     if word.lower().startswith("sku:"):
         sku = _unslack(word[4:]) if markup else word[4:].strip()
         if not sku:
@@ -259,11 +269,8 @@ def parse_command(
     size: Size | None = None
     for token in tokens:
         word = token.text
-        if token.key is None and word.lower().startswith("option:"):
-            raise ValidationError(
-                "Images by option value (`option:`) are not available yet: name the variation "
-                "by its SKU (`sku:…`)."
-            )
+        if token.key is None:
+            _refuse_reserved(word)
         if token.key is not None:
             _apply_option(options, token)
         elif _is_link(word) and image_url is None:

@@ -7,12 +7,14 @@ enabled language; a variation's `options[]` holds its own pair of each (`name`, 
 ecwid-api.md, "Variations"). A value asked for is read, in this order:
 1. exactly, after NFC normalisation and case folding;
 2. as the value in another language (`rood` finds Red);
-3. as the one close match, accents folded ("blk" read as Black): several close ones, or none,
-   are listed, and nothing is guessed.
+3. as the one close match, accents folded ("blk" read as Black), but never as another number,
+   another size or another word ("EU 39" is not EU 38, "XXXL" not XXL, "Dark Green" not Dark
+   Grey): several close ones, or none, are listed, and nothing is guessed.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from rapidfuzz import fuzz
 CLOSE_SCORE = 75.0
 CLEAR_LEAD = 5.0  # the best close match must lead the next by this much to be taken alone
 CLOSE_MIN_LENGTH = 3  # "S", "M", "38": too short to be read as anything but themselves
+_SIZE_LETTERS = re.compile(r"^x*[sml]$|^\d*x+[sml]$")  # XS, XXL, 3XL: one letter more is a size
 
 
 def folded(text: str) -> str:
@@ -135,16 +138,29 @@ def _close(asked: Asked, candidates: tuple[Choice, ...]) -> Close | Unmatched:
     if len(wanted) < CLOSE_MIN_LENGTH:
         return Unmatched(asked, candidates)
     scored = sorted(
-        (
-            (max(fuzz.ratio(wanted, without_accents(n)) for n in (c.value, *c.value_names)), c)
-            for c in candidates
-        ),
+        ((max(_closeness(wanted, n) for n in (c.value, *c.value_names)), c) for c in candidates),
         key=lambda pair: -pair[0],
     )
     close = [(score, choice) for score, choice in scored if score >= CLOSE_SCORE]
     if close and (len(close) == 1 or close[0][0] - close[1][0] >= CLEAR_LEAD):
         return Close(close[0][1], asked.value)
     return Unmatched(asked, candidates, alike=tuple(choice for _, choice in close))
+
+
+def _closeness(wanted: str, name: str) -> float:
+    """How close a typed value is to one of the product's (0 to 100), where a slip of the keys
+    is likely and another value is not: numbers must be the same ("EU 39" is not "EU 38", "100
+    ml" not "200 ml"), a size is never another size ("XXXL" is not "XXL"), and each word must be
+    close on its own ("Dark Green" is not "Dark Grey")."""
+    theirs = without_accents(name)
+    if re.findall(r"\d+", wanted) != re.findall(r"\d+", theirs):
+        return 0.0
+    if _SIZE_LETTERS.match(wanted) or _SIZE_LETTERS.match(theirs):
+        return 0.0
+    words, their_words = wanted.split(), theirs.split()
+    if len(words) == len(their_words) > 1:
+        return min(fuzz.ratio(a, b) for a, b in zip(words, their_words, strict=True))
+    return float(fuzz.ratio(wanted, theirs))
 
 
 def has_all(variation_options: Iterable[tuple[str, str]], wanted: Iterable[Choice]) -> bool:

@@ -65,6 +65,7 @@ BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwi
 # the bot asks for stays far below it, even with many variations each.
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 USER_AGENT = "ecwid-image-slack-bot"
+CONNECT_SECONDS = 10.0  # a TCP connection to Ecwid, before anything is sent
 
 
 def _error_details(body: bytes, reason: str | None) -> tuple[str | None, str | None]:
@@ -256,8 +257,9 @@ class EcwidClient:
         url = self._base + path + (f"?{urlencode(params)}" if params else "")
         headers, body = self._body(json, content)
         try:
-            # The session's limit applies to each read; this one to the whole exchange, so an
-            # answer trickled a byte at a time cannot hold a worker past the setting.
+            # The whole exchange is held to the setting, so an answer trickled a byte at a time
+            # cannot hold a worker past it; a connection not made within CONNECT_SECONDS is
+            # "unsent" (nothing reached Ecwid: safe to send again).
             async with (
                 self.budget.call(),
                 asyncio.timeout(seconds),
@@ -267,7 +269,9 @@ class EcwidClient:
                     data=body,
                     headers=headers,
                     allow_redirects=False,  # the token is for Ecwid's API only
-                    timeout=aiohttp.ClientTimeout(total=seconds),
+                    timeout=aiohttp.ClientTimeout(
+                        total=seconds, sock_connect=min(seconds, CONNECT_SECONDS)
+                    ),
                 ) as response,
             ):
                 status, reason = response.status, response.reason

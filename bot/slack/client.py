@@ -110,8 +110,8 @@ class BoundedWebClient(AsyncWebClient):
 
 
 def slack_session(limit: int) -> aiohttp.ClientSession:
-    """The shared connection pool. Its timeout applies to slack-sdk's requests only: httpx's
-    transport sets its own per request."""
+    """The shared connection pool. Its timeout applies to slack-sdk's requests only: the Ecwid
+    client and httpx's transport (response_url answers) set their own per request."""
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=limit),
         timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT_SECONDS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.grammar import HelpCommand, parse_command
+from bot.domain.grammar import HelpCommand, parse_command, request_from_fields
 from bot.domain.requests import (
     Draft,
     ProductId,
@@ -186,3 +186,12 @@ def test_precise_errors(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as error:
         parse_command(text)
     assert str(error.value) == message
+
+
+def test_a_csv_rows_option_cell_is_refused_as_the_command_refuses_it() -> None:
+    with pytest.raises(ValidationError) as error:
+        request_from_fields("option:Color=Red", URL, "", "", [])
+    assert str(error.value) == (
+        "Images by option value (`option:`) are not available yet: name the variation by its "
+        "SKU (`sku:…`)."
+    )

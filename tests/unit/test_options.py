@@ -102,6 +102,28 @@ def test_no_value_uploads_nothing_and_lists_the_values(said: str) -> None:
     assert found.alike == ()
 
 
+@pytest.mark.parametrize(
+    ("said", "values"),
+    [
+        ("EU 39", ["EU 38", "EU 42"]),  # another number is another size
+        ("Size 12", ["Size 10", "Size 14"]),
+        ("100 ml", ["200 ml", "50 ml"]),
+        ("XXXL", ["XXL", "XL"]),  # another size, not a slip
+        ("Dark Green", ["Dark Grey", "Light Green"]),  # each word must be close on its own
+    ],
+)
+def test_a_near_value_that_is_another_value_is_not_taken(said: str, values: list[str]) -> None:
+    choices = choices_of([{"name": "Option", "choices": [{"text": v} for v in values]}])
+    found = match(Asked("Option", said), choices)
+    assert isinstance(found, Unmatched), found
+    assert found.alike == ()
+
+
+def test_a_slip_in_one_word_of_two_is_taken() -> None:
+    two_words = choices_of([{"name": "Color", "choices": [{"text": "Dark red"}, {"text": "Red"}]}])
+    assert match(Asked("Color", "dark rd"), two_words) == Close(two_words[0], "dark rd")
+
+
 def test_a_short_value_is_never_read_as_a_longer_one() -> None:
     sizes = choices_of([{"name": "Size", "choices": [{"text": "XXL"}, {"text": "M"}]}])
     assert isinstance(match(Asked("Size", "XL"), sizes), Unmatched)  # not XXL (80 of 100 close)
