@@ -17,14 +17,16 @@ here; a new word is added to this table and this parser, never to a second one.
 | `alt.LANG="…"`      | the alt text in one language (`alt.nl=`)        | command, CSV          |
 | `external-id=…`     | the image's external id                         | command, CSV          |
 | `to=main|gallery`   | which slot of the product                       | command, CSV          |
+| `option:NAME=VALUE` | every variation with that value (`;` for more,  | command               |
+|                     | each side quoted when it has spaces)            |                       |
 | `help`              | the usage                                       | command, alone        |
 | `bulk`              | the bulk form                                   | command, alone        |
 | `history PRODUCT`   | the product's image changes                     | command               |
 | `gallery PRODUCT`   | the product's gallery card                      | command               |
 
-Reserved for the issues that add them (#36–#38): `option:NAME=VALUE[;NAME=VALUE]` (variations by
-option value) and `store=…` (one of several stores), each refused meanwhile as not available
-yet (never read as a link or an unknown option), and the words `audit`, `every` and `stop`.
+Reserved for the issues that add them (#36–#38): `option:` in a CSV row, `store=…` (one of
+several stores), each refused meanwhile as not available yet (never read as a link or an unknown
+option), and the words `audit`, `every` and `stop`.
 
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
 `<https://…>` or `<https://…|label>`; both are undone here so Ecwid receives what the user typed.
@@ -102,9 +104,24 @@ class GalleryCommand:
 
 
 @dataclass(frozen=True)
+class OptionUpload:
+    """`/ecwid-image PRODUCT IMAGE_URL option:Color=Red`: the image for every variation of the
+    product whose options hold each (name, value) pair."""
+
+    request: UploadRequest
+    options: tuple[tuple[str, str], ...]
+
+
+OPTION = "option:"
+MAX_OPTION_PAIRS = 5
+MAX_OPTION_TEXT = 100  # characters of a name or a value (Ecwid's own are shorter)
+_OPTION_FORM = "Write `option:NAME=VALUE`, e.g. `option:Color=Red` or `option:Color=Red;Size=M`."
+
+
+@dataclass(frozen=True)
 class _Token:
     text: str
-    key: str | None = None  # set for key=value tokens
+    key: str | None = None  # set for key=value tokens, OPTION for `option:…`
 
 
 @dataclass
@@ -123,6 +140,11 @@ def _tokenize(text: str) -> list[_Token]:
     while i < n:
         if text[i].isspace():
             i += 1
+            continue
+        if text[i : i + len(OPTION)].lower() == OPTION:
+            end = _quoted_word_end(text, i + len(OPTION))
+            tokens.append(_Token(text[i + len(OPTION) : end], key=OPTION))
+            i = end
             continue
         start = i
         match = _KEY.match(text, i)
@@ -146,6 +168,61 @@ def _tokenize(text: str) -> list[_Token]:
         word = text[start:i]
         tokens.append(_Token(word[len(key) + 1 :], key=key) if key else _Token(word))
     return tokens
+
+
+def _quoted_word_end(text: str, i: int) -> int:
+    """Where a word that may hold quoted parts (`"Frame color"="Dark red"`) ends: the first
+    white space outside quotes."""
+    closing: str | None = None
+    while i < len(text):
+        char = text[i]
+        if closing is not None:
+            if char == closing or (char == '"' and closing != '"'):
+                closing = None
+        elif char in _QUOTES:
+            closing = _QUOTES[char]
+        elif char.isspace():
+            break
+        i += 1
+    if closing is not None:
+        raise ValidationError(f"A quote in `option:` is never closed. {_OPTION_FORM}")
+    return i
+
+
+def _option_pairs(spec: str) -> tuple[tuple[str, str], ...]:
+    """`Color=Red;"Frame color"="Dark red"` → (("Color", "Red"), ("Frame color", "Dark red"))."""
+    parts: list[list[str]] = [[""]]  # pairs, each its name then its value
+    closing: str | None = None
+    for char in spec:
+        if closing is not None:
+            if char == closing or (char == '"' and closing != '"'):
+                closing = None
+            else:
+                parts[-1][-1] += char
+        elif char in _QUOTES:
+            closing = _QUOTES[char]
+        elif char == ";":
+            parts.append([""])
+        elif char == "=" and len(parts[-1]) == 1:
+            parts[-1].append("")
+        else:
+            parts[-1][-1] += char
+    pairs = []
+    for part in parts:
+        name, value = (" ".join(p.split()) for p in (*part, "")[:2])
+        if len(part) != 2 or not name or not value:
+            raise ValidationError(_OPTION_FORM)
+        if max(len(name), len(value)) > MAX_OPTION_TEXT:
+            raise ValidationError(
+                f"An option's name or value is over {MAX_OPTION_TEXT} characters."
+            )
+        pairs.append((name, value))
+    names = [name.casefold() for name, _ in pairs]
+    if len(pairs) > MAX_OPTION_PAIRS or len(set(names)) != len(names):
+        raise ValidationError(
+            f"Give each option once, and at most {MAX_OPTION_PAIRS}. {_OPTION_FORM}"
+        )
+    return tuple(pairs)
 
 
 def _unslack(value: str) -> str:
@@ -243,7 +320,15 @@ def _is_link(word: str) -> bool:
 
 def parse_command(
     text: str,
-) -> UploadRequest | Draft | HelpCommand | BulkCommand | HistoryCommand | GalleryCommand:
+) -> (
+    UploadRequest
+    | OptionUpload
+    | Draft
+    | HelpCommand
+    | BulkCommand
+    | HistoryCommand
+    | GalleryCommand
+):
     """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
 
     A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
@@ -267,11 +352,14 @@ def parse_command(
     product: ProductRef | None = None
     image_url: str | None = None
     size: Size | None = None
+    pairs: tuple[tuple[str, str], ...] | None = None
     for token in tokens:
         word = token.text
-        if token.key is None:
-            _refuse_reserved(word)
-        if token.key is not None:
+        if token.key == OPTION:
+            if pairs is not None:
+                raise ValidationError(f"`option:` is given twice. {_OPTION_FORM}")
+            pairs = _option_pairs(_unslack(word))
+        elif token.key is not None:
             _apply_option(options, token)
         elif _is_link(word) and image_url is None:
             image_url = _parse_url(word)
@@ -293,7 +381,25 @@ def parse_command(
         external_id=options.external_id,
         target=options.target,
     )
+    if pairs is not None:
+        return _option_upload(draft, pairs)
     return draft.complete() or draft
+
+
+def _option_upload(draft: Draft, pairs: tuple[tuple[str, str], ...]) -> OptionUpload:
+    request = draft.complete()
+    if request is None:
+        raise ValidationError(
+            "Give the product and the image link with `option:`, e.g. "
+            "`/ecwid-image sku:SHIRT https://cdn.example.com/red.jpg option:Color=Red`."
+        )
+    if isinstance(request.product, CategoryId):
+        raise ValidationError("A category has no variations: `option:` needs a product.")
+    if request.target == "gallery":
+        raise ValidationError(
+            "A variation has one image of its own, not a gallery: leave out `to=gallery`."
+        )
+    return OptionUpload(request, pairs)
 
 
 def request_from_fields(

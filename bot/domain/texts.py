@@ -170,3 +170,39 @@ def put_back_but(warning: str) -> str:
 
 def no_such_variation(product_id: int, variation_id: int) -> str:
     return f"Product {product_id} has no variation with id {variation_id}."
+
+
+# ---- images by option value (#36) -------------------------------------------------------
+
+
+def as_code(text: str) -> str:
+    """Ecwid's or a person's words inside one of these sentences, as inline code in Slack: one
+    line, its backticks made look-alikes so that the span cannot end early (bot.slack.texts
+    escapes the sentence as a whole)."""
+    flat = " ".join(text.split()).replace("`", "\u02cb")[:100]
+    return f"`{flat}`" if flat else "(none)"
+
+
+def option_unmatched(product: str, option: str | None, said: str, values: list[str]) -> str:
+    which = f"{as_code(option)} " if option else ""
+    listed = ", ".join(as_code(v) for v in values) or "none"
+    return f"{as_code(product)} has no {which}value {as_code(said)}. Its values: {listed}."
+
+
+def option_alike(said: str, values: list[str]) -> str:
+    listed = " or ".join(as_code(v) for v in values)
+    return f"{as_code(said)} could be {listed}: give the exact value, or name its option."
+
+
+def read_as(said: str, value: str) -> str:
+    """e.g. "`blk` read as `Black`": a value found in another language, or a slip of the keys."""
+    return f"{as_code(said)} read as {as_code(value)}"
+
+
+def no_variation_with(product: str, pairs: list[str]) -> str:
+    return f"No variation of {as_code(product)} has {' and '.join(as_code(p) for p in pairs)}."
+
+
+OPTION_ON_VARIATION = (
+    "That SKU is one variation's: give the product itself (its id or its own SKU) with `option:`."
+)

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot.changes.context import StoreContext, Stores
 from bot.domain.bulk import BulkLine, Caption, NamingRules
+from bot.domain.grammar import OptionUpload
 from bot.domain.requests import Requester, SharedFile
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import PARSE_SECONDS, Planner
@@ -114,6 +115,11 @@ class BulkFlow:
         self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile
     ) -> None:
         await self._planner.plan_csv(store, who, channel_id, file)
+
+    async def plan_option(
+        self, store: StoreContext, who: Requester, channel_id: str, upload: OptionUpload
+    ) -> None:
+        await self._planner.plan_option(store, who, channel_id, upload)
 
     async def plan_files(
         self,

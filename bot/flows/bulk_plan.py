@@ -44,6 +44,7 @@ from bot.domain.bulk import (
     reading_note,
 )
 from bot.domain.errors import UserFacingError
+from bot.domain.grammar import OptionUpload
 from bot.domain.requests import (
     ProductRef,
     ProductSku,
@@ -62,6 +63,7 @@ from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import PROGRESS_SECONDS, START_BATCH
 from bot.flows.duplicates import Candidate, DuplicateCheck
+from bot.flows.option_lines import option_lines
 from bot.flows.upload import (
     INTERRUPTED_NOTICE_SECONDS,
     checked_translations,
@@ -202,6 +204,15 @@ class Planner:
         self, store: StoreContext, who: Requester, channel_id: str, lines: list[BulkLine]
     ) -> None:
         await self._plan(store, who, channel_id, "lines", len(lines), lambda: _ready(lines))
+
+    async def plan_option(
+        self, store: StoreContext, who: Requester, channel_id: str, upload: OptionUpload
+    ) -> None:
+        """One image for every variation with the option values asked for (bot.flows.
+        option_lines): a line a variation."""
+        await self._plan(
+            store, who, channel_id, "option", None, lambda: option_lines(store, upload)
+        )
 
     async def plan_csv(
         self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile

@@ -106,8 +106,9 @@ class DuplicateCheck:
             *(self._identify(self._recognise.of_shown(image.shown)) for _, _, image in shown)
         )
         found = Findings({}, {}, refused)
-        # Earlier lines of the plan for the same product: twice on one product, never meant.
-        seen: list[tuple[int, Identity, int]] = []
+        # Earlier lines of the plan for the same product: twice on one product, never meant;
+        # but one photo for several of its variations is (an image by option value, #36).
+        seen: list[tuple[tuple[int, int | None], Identity, int]] = []
         for candidate, identity in zip(candidates, made, strict=True):
             if identity is None:
                 continue
@@ -121,8 +122,9 @@ class DuplicateCheck:
             larger = next(
                 (where for where, there in on_product if identity.larger_copy_of(there)), None
             )
+            place = (product, candidate.slot.variation_id)
             earlier = next(
-                (n for p, other, n in seen if p == product and identity.same_image(other)), None
+                (n for p, other, n in seen if p == place and identity.same_image(other)), None
             )
             if same is not None:
                 found.duplicates[candidate.index] = texts.already_on_product(same)
@@ -133,7 +135,7 @@ class DuplicateCheck:
                     f"{PHOTO_NOTE} a larger copy of the photo the product shows {larger}: an "
                     "upgrade, so it goes ahead."
                 )
-            seen.append((product, identity, candidate.number))
+            seen.append((place, identity, candidate.number))
         # One photo for several products may be meant (a size chart): said, never held back.
         for candidate, identity in zip(candidates, made, strict=True):
             if identity is None or candidate.index in found.duplicates:

@@ -63,6 +63,8 @@ def usage() -> str:
         "`/ecwid-image` alone opens a form, where you can also upload a file; for a photo shared "
         "in Slack, use *Use as product image* on its message. "
         "`/ecwid-image history PRODUCT` lists a product's image changes, each with Undo; "
+        "`option:Color=Red` puts the image on every variation with that value (a plan to "
+        "Start). "
         "`/ecwid-image gallery PRODUCT` shows its gallery to reorder, delete, edit alt text or "
         "copy to variations; `category:12` as the product replaces a category's image; "
         "`/ecwid-image bulk` uploads many at once."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.grammar import HelpCommand, parse_command, request_from_fields
+from bot.domain.grammar import HelpCommand, OptionUpload, parse_command, request_from_fields
 from bot.domain.requests import (
     Draft,
     ProductId,
@@ -158,14 +158,6 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
             f"1 {URL} 1x1 size=2",
             "Unknown option `size=`: the options are `alt=`, `alt.LANG=`, `external-id=` and `to=`.",
         ),
-        (
-            f"sku:SHIRT {URL} option:Color=Red",
-            "Images by option value (`option:`) are not available yet: name the variation by its SKU (`sku:…`).",
-        ),
-        (
-            f'sku:SHIRT {URL} option:"Frame color"="Dark red"',
-            "Images by option value (`option:`) are not available yet: name the variation by its SKU (`sku:…`).",
-        ),
         (f"1 {URL} store=2", "`store=` is not available yet: this bot serves one store."),
         (f'1 {URL} 1x1 alt="a" alt="b"', "`alt=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt.nl="a" ALT.NL="b"', "`ALT.NL=` is given twice; give it once."),
@@ -195,3 +187,57 @@ def test_a_csv_rows_option_cell_is_refused_as_the_command_refuses_it() -> None:
         "Images by option value (`option:`) are not available yet: name the variation by its "
         "SKU (`sku:…`)."
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "pairs"),
+    [
+        ("option:Color=Red", (("Color", "Red"),)),
+        ("option:Color=Red;Size=M", (("Color", "Red"), ("Size", "M"))),
+        ('option:"Frame color"="Dark red"', (("Frame color", "Dark red"),)),
+        ("option:\u201cFrame color\u201d=\u201cDark red\u201d", (("Frame color", "Dark red"),)),
+        ("OPTION:Maat=38", (("Maat", "38"),)),
+        ("option:Color=Cr\u00e8me", (("Color", "Crème"),)),
+    ],
+)
+def test_an_option_value_names_the_variations_that_have_it(
+    written: str, pairs: tuple[tuple[str, str], ...]
+) -> None:
+    parsed = parse_command(f'sku:SHIRT {URL} {written} alt="Red shirt"')
+    assert parsed == OptionUpload(
+        UploadRequest(ProductSku("SHIRT"), URL, None, alt_main="Red shirt"), pairs
+    )
+
+
+FORM = "Write `option:NAME=VALUE`, e.g. `option:Color=Red` or `option:Color=Red;Size=M`."
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"1 {URL} option:Color", FORM),
+        (f"1 {URL} option:=Red", FORM),
+        (f"1 {URL} option:Color=", FORM),
+        (f"1 {URL} option:Color=Red;", FORM),
+        (f'1 {URL} option:"Frame color=Red', f"A quote in `option:` is never closed. {FORM}"),
+        (f"1 {URL} option:Color=Red;color=Blue", f"Give each option once, and at most 5. {FORM}"),
+        (f"1 {URL} option:Color=Red option:Size=M", f"`option:` is given twice. {FORM}"),
+        (
+            "sku:SHIRT option:Color=Red",
+            "Give the product and the image link with `option:`, e.g. `/ecwid-image sku:SHIRT "
+            "https://cdn.example.com/red.jpg option:Color=Red`.",
+        ),
+        (
+            f"category:12 {URL} option:Color=Red",
+            "A category has no variations: `option:` needs a product.",
+        ),
+        (
+            f"1 {URL} to=gallery option:Color=Red",
+            "A variation has one image of its own, not a gallery: leave out `to=gallery`.",
+        ),
+    ],
+)
+def test_a_wrong_option_is_refused_precisely(text: str, message: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        parse_command(text)
+    assert str(error.value) == message

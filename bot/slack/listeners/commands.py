@@ -13,6 +13,7 @@ from bot.domain.grammar import (
     GalleryCommand,
     HelpCommand,
     HistoryCommand,
+    OptionUpload,
     parse_command,
 )
 from bot.domain.requests import Draft, ValidationError
@@ -52,6 +53,9 @@ async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBolt
         runtime.workers.submit(lambda: runtime.history.product(store, who, parsed.product))
     elif isinstance(parsed, GalleryCommand):
         runtime.workers.submit(lambda: runtime.gallery.show(store, who, parsed.product))
+    elif isinstance(parsed, OptionUpload):  # a plan: one line a variation with the values
+        channel = str(command.get("channel_id") or "")
+        runtime.workers.submit(lambda: runtime.bulk.plan_option(store, who, channel, parsed))
     else:
         runtime.workers.submit(lambda: runtime.uploads.run(store, parsed, who))
     await ack()
