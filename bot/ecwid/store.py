@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import CategoryId, ProductId, ProductRef, ProductSku
@@ -52,6 +53,18 @@ class StoreInfo:
             return self._languages
         finally:
             self._refresh = None
+
+    def read_just_now(self, product: Product) -> None:
+        """A product a flow has just read whole: each of its variations is then looked up from
+        it, not read again (an image by option value plans a line a variation)."""
+        now = time.monotonic()
+        if len(self._products) + len(product.variations) >= MAX_CACHED_PRODUCTS:
+            self._products.clear()
+        for variation in product.variations:
+            self._products[ProductId(product.id, variation.id)] = (
+                now,
+                replace(product, variation=variation),
+            )
 
     async def product(self, ref: ProductRef) -> Product:
         """The product, by id or SKU; concurrent look-ups of one product share one Ecwid call."""

@@ -54,7 +54,9 @@ async def _product(store: StoreContext, upload: OptionUpload) -> Product:
         ref = ProductId(found.id)
     if not isinstance(ref, ProductId) or ref.variation is not None:
         raise BulkInputError(texts.OPTION_ON_VARIATION)
-    return (await store.ecwid.product_state(ref.id)).product
+    product = (await store.ecwid.product_state(ref.id)).product
+    store.catalog.read_just_now(product)  # the plan's look-up of each line takes it from here
+    return product
 
 
 def _unmatched(product: Product, found: Unmatched) -> str:

@@ -100,6 +100,8 @@ async def test_every_red_variation_and_only_those_gets_the_image(
     link = images.link("shoe.png")
     await bulk_bot.command(f'sku:SHIRT {link} {written} alt="Red shirt"')
     ts, job_id, plan = await the_plan(slack)
+    # The plan read the product once: its options, its variations and what each shows now.
+    assert [c.path for c in ecwid.calls if c.path == f"/products/{SHIRT}"] == [f"/products/{SHIRT}"]
     shown = json.dumps(plan.params, ensure_ascii=False)
     assert "*3 uploads ready*" in plan.params["text"]
     if note is not None:
