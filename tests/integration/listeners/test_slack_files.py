@@ -289,7 +289,7 @@ async def test_one_round_of_look_ups_for_the_form_and_for_a_file(
         (
             "GET",
             "/products/123",
-            "id,name,sku,originalImage,media,"
+            "id,name,sku,originalImage,media,options,"
             "combinations(id,sku,options,originalImageUrl,imageUrl,alt)",
         ),
         ("POST", "/products/123/image/async", ""),
