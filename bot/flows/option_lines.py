@@ -11,14 +11,15 @@ from bot.domain import texts
 from bot.domain.bulk import BulkInputError, BulkLine
 from bot.domain.grammar import OptionUpload
 from bot.domain.options import Asked, Choice, Close, Translated, Unmatched, has_all, match
-from bot.domain.requests import ProductId, ProductSku
-from bot.ecwid.models import Product
+from bot.domain.requests import ProductId, ProductSku, UploadRequest
+from bot.ecwid.models import CurrentImage, ImageSlot, Product, ProductState
 
 
 async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLine]:
     """One line per variation with every value asked for; a value the product does not have
     (or several alike) refuses the whole plan, naming the product's values."""
-    product = await _product(store, upload)
+    state = await _state(store, upload)
+    product = state.product
     chosen: list[Choice] = []
     notes: list[str] = []
     for name, value in upload.options:
@@ -32,20 +33,34 @@ async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLi
     if not variations:
         pairs = [f"{c.option}={c.value}" for c in chosen]
         raise BulkInputError(texts.no_variation_with(product.name or str(product.id), pairs))
-    request = upload.request
-    return [
-        BulkLine(
-            number,
-            f"{product.sku or product.id}: {variation.describe()}",
-            replace(request, product=ProductId(product.id, variation.id)),
-            reading="; ".join(notes) or None,
+    lines = []
+    for number, variation in enumerate(variations, start=1):
+        current = state.current(ImageSlot(product.id, "variation", variation.id))
+        request = replace(upload.request, product=ProductId(product.id, variation.id))
+        lines.append(
+            BulkLine(
+                number,
+                f"{product.sku or product.id}: {variation.describe()}",
+                _keeping_alt(request, current),
+                reading="; ".join(notes) or None,
+            )
         )
-        for number, variation in enumerate(variations, start=1)
-    ]
+    return lines
 
 
-async def _product(store: StoreContext, upload: OptionUpload) -> Product:
-    """The product with its option values and variations, as one read shows them."""
+def _keeping_alt(request: UploadRequest, current: CurrentImage | None) -> UploadRequest:
+    """The alt texts asked for; else the variation's own, sent again with its new image (Ecwid
+    does not say whether an alt text outlives the image it describes)."""
+    if request.alt_main is not None or request.alt_translated or current is None:
+        return request
+    if current.alt_main is None and not current.alt_translated:
+        return request
+    return replace(request, alt_main=current.alt_main, alt_translated=dict(current.alt_translated))
+
+
+async def _state(store: StoreContext, upload: OptionUpload) -> ProductState:
+    """The product with its option values and variations, and what each variation shows, as
+    one read has them."""
     ref = upload.request.product
     if isinstance(ref, ProductSku):
         found = await store.catalog.product(ref)
@@ -54,9 +69,9 @@ async def _product(store: StoreContext, upload: OptionUpload) -> Product:
         ref = ProductId(found.id)
     if not isinstance(ref, ProductId) or ref.variation is not None:
         raise BulkInputError(texts.OPTION_ON_VARIATION)
-    product = (await store.ecwid.product_state(ref.id)).product
-    store.catalog.read_just_now(product)  # the plan's look-up of each line takes it from here
-    return product
+    state = await store.ecwid.product_state(ref.id)
+    store.catalog.read_just_now(state.product)  # the plan's look-up of each line takes it here
+    return state
 
 
 def _unmatched(product: Product, found: Unmatched) -> str:

@@ -170,3 +170,33 @@ async def test_undo_this_job_takes_the_image_off_every_variation_it_went_to(
     assert writes(ecwid)[-1] == f"DELETE /products/{SHIRT}/combinations/{only}/image"
     variation = next(v for v in ecwid.combinations[SHIRT] if v["id"] == only)
     assert "originalImageUrl" not in variation and "imageUrl" not in variation
+
+
+async def test_with_no_alt_text_given_each_variation_keeps_its_own(
+    bulk_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    """Ecwid does not say whether an alt text outlives the image it describes: a variation's own
+    is sent again with its new image; one with none gets none."""
+    url, _ = ecwid.to_cdn(7001, images.files["photo.jpg"].body)
+    own = next(v for v in ecwid.combinations[SHIRT] if v["id"] == shirt[("Red", "38")])
+    own.update(
+        originalImageUrl=url,
+        imageUrl=url,
+        alt={"main": "Red shirt, front", "translated": {"nl": "Rood shirt, voorkant"}},
+    )
+    await bulk_bot.command(f"sku:SHIRT {images.link('shoe.png')} option:Color=Red")
+    ts, job_id, _ = await the_plan(slack)
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    await the_report(slack)
+    await bulk_bot.idle()
+    sent = variation_uploads(ecwid)
+    assert sent[shirt[("Red", "38")]]["alt"] == {
+        "main": "Red shirt, front",
+        "translated": {"nl": "Rood shirt, voorkant"},
+    }
+    assert "alt" not in sent[shirt[("Red", "40")]]
+    assert "alt" not in sent[shirt[("Red", "M")]]
