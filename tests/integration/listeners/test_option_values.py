@@ -172,7 +172,7 @@ async def test_undo_this_job_takes_the_image_off_every_variation_it_went_to(
     assert "originalImageUrl" not in variation and "imageUrl" not in variation
 
 
-async def test_with_no_alt_text_given_each_variation_keeps_its_own(
+async def test_with_no_alt_text_given_each_variation_keeps_its_own_and_undo_puts_it_back(
     bulk_bot: BotUnderTest,
     slack: FakeSlack,
     ecwid: FakeEcwid,
@@ -200,3 +200,34 @@ async def test_with_no_alt_text_given_each_variation_keeps_its_own(
     }
     assert "alt" not in sent[shirt[("Red", "40")]]
     assert "alt" not in sent[shirt[("Red", "M")]]
+
+    # Undo this job: the variation that had an image gets those bytes back, and its alt texts;
+    # the two that had none have theirs removed.
+    final = updates_of(slack, ts)[-1]
+    undo = next(
+        e
+        for b in final.params.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "bulk_undo"
+    )
+    before = len(ecwid.calls)
+    await bulk_bot.interaction(press("bulk_undo", undo["value"], ts))
+    await reports_done(slack, 2)
+    await bulk_bot.idle()
+    undone = [c for c in ecwid.calls[before:] if c.method != "GET"]
+    base = f"/products/{SHIRT}/combinations"
+    put_back = [c for c in undone if c.path == f"{base}/{shirt[('Red', '38')]}/image"]
+    assert [c.body for c in put_back] == [images.files["photo.jpg"].body]  # the exact bytes
+    assert sorted(f"{c.method} {c.path}" for c in undone if c not in put_back) == sorted(
+        [
+            f"DELETE {base}/{shirt[('Red', '40')]}/image",
+            f"DELETE {base}/{shirt[('Red', 'M')]}/image",
+            f"PUT {base}/{shirt[('Red', '38')]}",  # its alt texts, set after the bytes
+        ]
+    )
+    restored = next(v for v in ecwid.combinations[SHIRT] if v["id"] == shirt[("Red", "38")])
+    assert restored["alt"] == {
+        "main": "Red shirt, front",
+        "translated": {"nl": "Rood shirt, voorkant"},
+    }
