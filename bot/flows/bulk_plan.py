@@ -63,7 +63,7 @@ from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import PROGRESS_SECONDS, START_BATCH
 from bot.flows.duplicates import Candidate, DuplicateCheck
-from bot.flows.option_lines import option_lines
+from bot.flows.option_lines import SOURCE, option_lines
 from bot.flows.upload import (
     INTERRUPTED_NOTICE_SECONDS,
     checked_translations,
@@ -210,9 +210,7 @@ class Planner:
     ) -> None:
         """One image for every variation with the option values asked for (bot.flows.
         option_lines): a line a variation."""
-        await self._plan(
-            store, who, channel_id, "option", None, lambda: option_lines(store, upload)
-        )
+        await self._plan(store, who, channel_id, SOURCE, None, lambda: option_lines(store, upload))
 
     async def plan_csv(
         self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile

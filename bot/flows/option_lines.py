@@ -14,6 +14,8 @@ from bot.domain.options import Asked, Choice, Close, Translated, Unmatched, has_
 from bot.domain.requests import ProductId, ProductSku, UploadRequest
 from bot.ecwid.models import CurrentImage, ImageSlot, Product, ProductState
 
+SOURCE = "option"  # such a job's source: its plan and report count variations
+
 
 async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLine]:
     """One line per variation with every value asked for; a value the product does not have

@@ -18,6 +18,7 @@ from bot.domain.bulk import PLAN_COLUMNS, report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
+from bot.flows import option_lines
 from bot.flows.bulk_report import CopyRoom, Progress
 from bot.flows.drops import HOLD_SECONDS
 from bot.flows.upload import Uploaded, UploadFailed
@@ -389,7 +390,8 @@ class SlackBulkReport:
         duplicates_skipped: int = 0,
         copies: CopyRoom | None = None,
     ) -> None:
-        text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid)
+        fan_out = job.source == option_lines.SOURCE
+        text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid, fan_out=fan_out)
         blocks = plan_blocks(job, lines, counts, converting, copy_reads, duplicates_skipped, copies)
         await self._show(job, text, blocks)
         if job.message_ts is None:
@@ -473,6 +475,7 @@ class SlackBulkReport:
                 not_run=counts.not_run,
                 invalid=counts.invalid,
                 stopped_by=job.stopped_by if counts.not_run else None,
+                fan_out=job.source == option_lines.SOURCE,
             )
         await self._show(job, text, finished_blocks(text, job, counts.done))
         if job.message_ts is None:

@@ -350,8 +350,14 @@ def bulk_not_planned(user_id: str, error: UserFacingError) -> str:
     return f":x: <@{escape(user_id)}>'s bulk upload was not planned; nothing was uploaded. {problem(error)}"
 
 
-def bulk_plan(user_id: str, ready: int, problems: int) -> str:
-    head = f":clipboard: *Bulk upload* by <@{escape(user_id)}>: *{_uploads(ready)} ready*"
+def _variations(count: int) -> str:
+    return f"1 image → {count:,} variation" + ("" if count == 1 else "s")
+
+
+def bulk_plan(user_id: str, ready: int, problems: int, *, fan_out: bool = False) -> str:
+    """`fan_out`: one image for many variations (an option value): counted as variations."""
+    what = _variations(ready) if fan_out else _uploads(ready)
+    head = f":clipboard: *Bulk upload* by <@{escape(user_id)}>: *{what} ready*"
     if problems:
         head += f", {_lines(problems)} with problems (not to be run)"
     if not ready:
@@ -535,6 +541,7 @@ def bulk_finished(
     not_run: int,
     invalid: int,
     stopped_by: str | None,
+    fan_out: bool = False,
 ) -> str:
     if stopped_by:
         head = f":octagonal_sign: *Bulk upload* by <@{escape(user_id)}>: stopped by <@{escape(stopped_by)}>"
@@ -542,7 +549,8 @@ def bulk_finished(
         head = f":warning: *Bulk upload* by <@{escape(user_id)}>: finished"
     else:
         head = f":white_check_mark: *Bulk upload* by <@{escape(user_id)}>: finished"
-    figures = [f"*{done:,} uploaded*", f"{failed:,} failed"]
+    uploaded = _variations(done) if fan_out else f"{done:,} uploaded"
+    figures = [f"*{uploaded}*", f"{failed:,} failed"]
     if not_run:
         figures.append(f"{_lines(not_run)} not run")
     if invalid:

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from bot.changes import codec
 from bot.domain.alt_text import CLEANED
 from bot.domain.bulk import PHOTO_NOTE, READ_AS, LineTarget
+from bot.flows import option_lines
 from bot.flows.bulk_report import CopyRoom
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
@@ -137,7 +138,9 @@ def plan_blocks(
     copies: CopyRoom | None = None,
 ) -> list[Block]:
     problems = problems_of(lines)
-    blocks: list[Block] = [_section(texts.bulk_plan(job.user_id, counts.pending, len(problems)))]
+    fan_out = job.source == option_lines.SOURCE
+    head = texts.bulk_plan(job.user_id, counts.pending, len(problems), fan_out=fan_out)
+    blocks: list[Block] = [_section(head)]
     if converting:
         blocks.append(_section(texts.bulk_converting(converting)))
     if copy_reads:  # the replaced images are read and kept before their lines run: Undo's cost

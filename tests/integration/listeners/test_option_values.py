@@ -103,7 +103,7 @@ async def test_every_red_variation_and_only_those_gets_the_image(
     # The plan read the product once: its options, its variations and what each shows now.
     assert [c.path for c in ecwid.calls if c.path == f"/products/{SHIRT}"] == [f"/products/{SHIRT}"]
     shown = json.dumps(plan.params, ensure_ascii=False)
-    assert "*3 uploads ready*" in plan.params["text"]
+    assert "*1 image → 3 variations ready*" in plan.params["text"]
     if note is not None:
         assert note in shown
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
@@ -119,7 +119,7 @@ async def test_every_red_variation_and_only_those_gets_the_image(
         f"POST /products/{SHIRT}/combinations/{v}/image/async" for v in red
     )  # nothing else is written
     assert [r["outcome"] for r in rows] == ["uploaded"] * 3
-    assert updates_of(slack, ts)
+    assert "*1 image → 3 variations*, 0 failed." in updates_of(slack, ts)[-1].params["text"]
 
 
 async def test_a_value_the_product_lacks_uploads_nothing_and_lists_its_values(
@@ -150,7 +150,7 @@ async def test_undo_this_job_takes_the_image_off_every_variation_it_went_to(
     """The Red variations had no image of their own: Undo removes the one the job gave each."""
     await bulk_bot.command(f"sku:SHIRT {images.link('shoe.png')} option:Color=Red;Size=M")
     ts, job_id, plan = await the_plan(slack)
-    assert "*1 upload ready*" in plan.params["text"]  # Red and M: one variation
+    assert "*1 image → 1 variation ready*" in plan.params["text"]  # Red and M: one variation
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
     await the_report(slack)
     await bulk_bot.idle()
