@@ -15,6 +15,7 @@ from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
+from tests.integration.listeners.test_history import undo_button
 
 SHIRT = 900
 COLORS = [("Red", "Rood"), ("Black", "Zwart"), ("Dark red", "Donkerrood"), ("Crème", "Crème")]
@@ -74,6 +75,14 @@ def variation_uploads(ecwid: FakeEcwid) -> dict[int, dict[str, Any]]:
         for c in ecwid.calls
         if c.method == "POST" and c.path.startswith(prefix)
     }
+
+
+async def undo_the_job(bot: BotUnderTest, slack: FakeSlack, ts: str) -> None:
+    """Press Undo this job on the finished job's message, and wait until the undo job is over."""
+    button = undo_button(updates_of(slack, ts)[-1])
+    await bot.interaction(press("bulk_undo", button["value"], ts))
+    await reports_done(slack, 2)
+    await bot.idle()
 
 
 def writes(ecwid: FakeEcwid) -> list[str]:
@@ -156,17 +165,7 @@ async def test_undo_this_job_takes_the_image_off_every_variation_it_went_to(
     await bulk_bot.idle()
     only = shirt[("Red", "M")]
     assert set(variation_uploads(ecwid)) == {only}
-    final = updates_of(slack, ts)[-1]
-    undo = next(
-        e
-        for b in final.params.get("blocks") or []
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "bulk_undo"
-    )
-    await bulk_bot.interaction(press("bulk_undo", undo["value"], ts))
-    await reports_done(slack, 2)
-    await bulk_bot.idle()
+    await undo_the_job(bulk_bot, slack, ts)
     assert writes(ecwid)[-1] == f"DELETE /products/{SHIRT}/combinations/{only}/image"
     variation = next(v for v in ecwid.combinations[SHIRT] if v["id"] == only)
     assert "originalImageUrl" not in variation and "imageUrl" not in variation
@@ -203,18 +202,8 @@ async def test_with_no_alt_text_given_each_variation_keeps_its_own_and_undo_puts
 
     # Undo this job: the variation that had an image gets those bytes back, and its alt texts;
     # the two that had none have theirs removed.
-    final = updates_of(slack, ts)[-1]
-    undo = next(
-        e
-        for b in final.params.get("blocks") or []
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "bulk_undo"
-    )
     before = len(ecwid.calls)
-    await bulk_bot.interaction(press("bulk_undo", undo["value"], ts))
-    await reports_done(slack, 2)
-    await bulk_bot.idle()
+    await undo_the_job(bulk_bot, slack, ts)
     undone = [c for c in ecwid.calls[before:] if c.method != "GET"]
     base = f"/products/{SHIRT}/combinations"
     put_back = [c for c in undone if c.path == f"{base}/{shirt[('Red', '38')]}/image"]
