@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
 import time
 from dataclasses import replace
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.images.convert import ConversionError, ImagePolicy, ImagePreparer
+from bot.images.convert import ConversionError, ImagePolicy, ImagePreparer, start_pool
 from tests.bulk_helpers import bulk_form_submission, message_text, press, the_plan, the_report
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes
@@ -436,8 +435,12 @@ async def test_a_tiff_of_64000_tiny_pages_is_refused_without_counting_them(
 
 async def test_a_header_read_past_its_time_limit_is_stopped_with_its_worker() -> None:
     """The limit is real: the worker reading the header is killed (a thread could not be)."""
-    others = set(multiprocessing.active_children())  # other tests' pools, ending by themselves
-    preparer = ImagePreparer(ImagePolicy(), header_seconds=0.001)  # less than a worker's start
+    pool = start_pool(1)
+    # The pool's own record of its workers, which it fills as a task starts one; a worker that
+    # was killed and reaped at once is in no list of live children, but is still here.
+    started = pool._processes  # the standard library's, read only
+    assert started is not None and not started  # none yet: started for the read
+    preparer = ImagePreparer(ImagePolicy(), header_seconds=0.001, pool=pool)  # < a worker's start
     try:
         with pytest.raises(ConversionError) as refusal:
             await preparer.prepare(tiff_scan())
@@ -445,13 +448,14 @@ async def test_a_header_read_past_its_time_limit_is_stopped_with_its_worker() ->
             "The image took too long to read; the bot stopped trying. Send it as a JPG or PNG, "
             "or a smaller file."
         )
-        workers = [w for w in multiprocessing.active_children() if w not in others]
+        workers = list(started.values())
         assert workers  # the pool's worker, started for the read
         for worker in workers:
             worker.join(timeout=10)  # killed: it ends at once (a decode would have gone on)
             assert worker.exitcode == -9
     finally:
         preparer.close(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def test_the_pool_counts_what_it_decodes_at_full_size_and_reduced(
