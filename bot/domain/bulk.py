@@ -25,6 +25,7 @@ from bot.domain.grammar import (
     request_from_fields,
 )
 from bot.domain.requests import ProductSku, SharedFile, UploadRequest, ValidationError
+from bot.domain.texts import as_code
 
 MAX_LINES = 5_000
 # A CSV is bounded while it is read, before rows are kept: rows read in all (blank ones too) and
@@ -76,6 +77,15 @@ def reading_note(sku: str, target: str, place: int, how: str) -> str:
     """e.g. "read as SKU ABC, the gallery (SKU_2.jpg)"."""
     where = "the main image" if target == "main" else "the gallery"
     return f"{READ_AS} SKU {sku}, {where} ({how})"
+
+
+def value_note(sku: str, value: str, target: str, how: str) -> str:
+    """e.g. "read as SKU SHIRT, every `Red` variation (SKU-red.jpg)"; with a place, "read as
+    SKU SHIRT, the gallery: a variation holds one image (SKU_Red_2.jpg)"."""
+    if target == "gallery":
+        said = as_code(value)
+        return f"{READ_AS} SKU {sku}, the gallery: a {said} variation holds one image ({how})"
+    return f"{READ_AS} SKU {sku}, every {as_code(value)} variation ({how})"
 
 
 def _shown(text: str) -> str:
@@ -234,13 +244,17 @@ def _parse_row(number: int, columns: Sequence[str], row: Sequence[str], delimite
 
 @dataclass(frozen=True)
 class Reading:
-    """One way to read a file's name: the SKU, the slot (`main` or `gallery`), the place in
-    the product's gallery (numbers first, then views), and which convention it follows."""
+    """One way to read a file's name: the SKU, the slot (`main`, `gallery`, or `option`: every
+    variation with the value), the place in the product's gallery (numbers first, then views),
+    and which convention it follows; and an option value it names (with its option's name,
+    when the name says it), which holds only if the product has that value."""
 
     sku: str
     target: str
     place: int
     how: str
+    option: str | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,15 +291,16 @@ def read_name(stem: str, rules: NamingRules) -> list[Reading]:
         if match is not None and match.groupdict().get("sku"):
             groups = match.groupdict()
             view = (groups.get("view") or "").lower()
+            value = _value_words(groups.get("option") or "") or None
+            option = groups.get("option_name") or None
+            target = "main" if value is None else "option"
             if groups.get("n"):
-                found.append(
-                    Reading(groups["sku"], "gallery", int(groups["n"]), "FILENAME_PATTERN")
-                )
+                place, target = int(groups["n"]), "gallery"
             elif view in rules.views:
-                place = VIEW_PLACES + rules.views.index(view)
-                found.append(Reading(groups["sku"], "gallery", place, "FILENAME_PATTERN"))
+                place, target = VIEW_PLACES + rules.views.index(view), "gallery"
             else:
-                found.append(Reading(groups["sku"], "main", 0, "FILENAME_PATTERN"))
+                place = 0
+            found.append(Reading(groups["sku"], target, place, "FILENAME_PATTERN", option, value))
     found.append(Reading(stem, "main", 0, "SKU.jpg"))
     if amazon := _AMAZON.fullmatch(stem):
         if amazon["n"] is None:
@@ -298,7 +313,65 @@ def read_name(stem: str, rules: NamingRules) -> list[Reading]:
     if (viewed := _VIEWED.fullmatch(stem)) and viewed["view"].lower() in rules.views:
         place = VIEW_PLACES + rules.views.index(viewed["view"].lower())
         found.append(Reading(viewed["sku"], "gallery", place, "SKU-front.jpg"))
+    found += _value_readings(stem, rules)
     return [r for r in found if r.sku.strip()]
+
+
+MAX_VALUE_WORDS = 3  # "dark-red", "navy-blue-melange": a value's words in a file name
+_SEPARATOR = re.compile(r"([-_])")
+
+
+def _value_words(text: str) -> str:
+    """A value as a file name writes it: `dark-red` is "dark red"."""
+    return " ".join(_SEPARATOR.sub(" ", text).split())
+
+
+def _value_readings(stem: str, rules: NamingRules) -> list[Reading]:
+    """`SKU-red` and `SKU_Red` (every Red variation), `SKU-color-red` (the option named; a
+    number needs it: `SKU-size-38`, since `SKU-38` is a gallery place); with a place or a view
+    after the value (`SKU_Red_2`, `SKU-red-front`), the gallery: a variation holds one image.
+    Shorter values first, and for one value the option named first."""
+    parts = _SEPARATOR.split(stem)
+    words, separators = parts[0::2], parts[1::2]
+    last = words[-1].lower()
+    place = None
+    if last.isdigit() and len(last) <= 3:
+        place = int(last)
+    elif last in rules.views:
+        place = VIEW_PLACES + rules.views.index(last)
+    found = _values(words, separators, len(words), None, numbers=place is not None)
+    if place is not None:
+        found += _values(words, separators, len(words) - 1, place, numbers=False)
+    return found
+
+
+def _values(
+    words: list[str], separators: list[str], body: int, place: int | None, *, numbers: bool
+) -> list[Reading]:
+    """The readings of `words[:body]` as a SKU, perhaps an option's name, and a value; with
+    `numbers`, only values that are numbers (after the option's name)."""
+    found: list[Reading] = []
+    for size in range(1, MAX_VALUE_WORDS + 1):
+        for named in (True, False):
+            in_sku = body - size - named
+            if in_sku < 1:
+                continue
+            value = " ".join(words[body - size : body])
+            number = not any(char.isalpha() for char in value)
+            if (numbers and not (named and number)) or (number and not named):
+                continue  # a bare number is a gallery place; a named one, a value
+            if named and not any(char.isalpha() for char in words[in_sku]):
+                continue  # an option's name has letters: `SKU-7_2` names no option "7"
+            sku = "".join(w + s for w, s in zip(words[:in_sku], separators, strict=False))
+            sku = sku[: len(sku) - len(separators[in_sku - 1])]
+            option = words[in_sku] if named else None
+            if place is None:
+                how = "SKU-color-red.jpg" if named else "SKU-red.jpg"
+                found.append(Reading(sku, "option", 0, how, option, value))
+            else:
+                how = "SKU_Red_2.jpg" if place < VIEW_PLACES else "SKU-red-front.jpg"
+                found.append(Reading(sku, "gallery", place, how, option, value))
+    return found
 
 
 def name_files(files: Iterable[SharedFile], rules: NamingRules | None = None) -> list[NamedFile]:
@@ -317,7 +390,8 @@ def name_files(files: Iterable[SharedFile], rules: NamingRules | None = None) ->
 
 def compile_pattern(text: str) -> Any:
     """A store's FILENAME_PATTERN, checked: it compiles, and names a group `sku` (and at most
-    `n` or `view` besides). ValueError says what is wrong."""
+    `n` or `view` besides, and `option` with perhaps `option_name`). ValueError says what is
+    wrong."""
     try:
         pattern = regex.compile(text)
     except regex.error as exc:
@@ -325,8 +399,10 @@ def compile_pattern(text: str) -> Any:
     groups = set(pattern.groupindex)
     if "sku" not in groups:
         raise ValueError("it needs a named group `sku`, e.g. (?P<sku>[A-Z0-9-]+)")
-    if groups - {"sku", "n", "view"}:
-        raise ValueError("its named groups may only be sku, n and view")
+    if groups - {"sku", "n", "view", "option", "option_name"}:
+        raise ValueError("its named groups may only be sku, n, view, option and option_name")
+    if "option_name" in groups and "option" not in groups:
+        raise ValueError("a group `option_name` needs a group `option` (the value)")
     if "n" in groups and "view" in groups:
         raise ValueError("give it a group `n` or a group `view`, not both")
     return pattern

@@ -145,6 +145,11 @@ def alt_not_set(why: str) -> str:
     return f"Uploaded, but the alt text was not set: {why}"
 
 
+def relayed_not_taken(why: str) -> str:
+    """A variation given another's link at Ecwid that did not take it, nor then its bytes."""
+    return f"Ecwid did not take the image by its link, nor then as a file: {why}"
+
+
 def already_on_product(where: str) -> str:
     return f"Already on the product, {where}."
 

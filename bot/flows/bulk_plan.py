@@ -42,10 +42,12 @@ from bot.domain.bulk import (
     name_files,
     parse_csv,
     reading_note,
+    value_note,
 )
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import OptionUpload
 from bot.domain.requests import (
+    ProductId,
     ProductRef,
     ProductSku,
     Requester,
@@ -63,7 +65,17 @@ from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import PROGRESS_SECONDS, START_BATCH
 from bot.flows.duplicates import Candidate, DuplicateCheck
-from bot.flows.option_lines import SOURCE, option_lines
+from bot.flows.option_lines import (
+    SOURCE,
+    Chosen,
+    Lacking,
+    choose,
+    matched_note,
+    option_lines,
+    unmatched,
+    value_states,
+    variation_lines,
+)
 from bot.flows.upload import (
     INTERRUPTED_NOTICE_SECONDS,
     checked_translations,
@@ -71,6 +83,7 @@ from bot.flows.upload import (
     slot_for,
 )
 from bot.images.convert import format_name, format_to_convert
+from bot.images.probe import ImageInfo
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, Suggestion, count_lines
 
@@ -385,16 +398,18 @@ class Planner:
             found.update(await store.catalog.confirm(unfound, CONFIRM_MISSES))
         lines: list[tuple[tuple[str, int, str], BulkLine]] = []
         unknown: list[tuple[NamedFile, str]] = []  # no reading's SKU exists: did they mean…
+        states = await value_states(store, [item.readings for item in named], found)
         for item in named:
             text = item.file.name or item.file.id
             if not item.readings:
                 lines.append(((text, 0, text), BulkLine(0, text, problem=NOT_A_NAME)))
                 continue
             # A SKU that exists wins, in the order the readings are likeliest.
-            chosen = next(
-                (r for r in item.readings if isinstance(found.get(ProductSku(r.sku)), Product)),
-                None,
-            )
+            chosen = choose(item.readings, found, states)
+            if isinstance(chosen, Lacking):
+                lacks = ValidationError(unmatched(chosen.product, chosen.unmatched))
+                lines.append(((chosen.reading.sku, 0, text), BulkLine(0, text, problem=lacks)))
+                continue
             if chosen is None:
                 results = [found.get(ProductSku(r.sku)) for r in item.readings]
                 errors = [r for r in results if isinstance(r, UserFacingError)]
@@ -407,18 +422,7 @@ class Planner:
                 sku = item.readings[0].sku
                 lines.append(((sku, 0, text), BulkLine(0, text, problem=problem)))
                 continue
-            request = UploadRequest(
-                ProductSku(chosen.sku), None, None, file=item.file, target=chosen.target
-            )
-            # A name that reads two ways: the plan says which reading it took.
-            others = {r.sku for r in item.readings if r.sku != chosen.sku}
-            note = (
-                reading_note(chosen.sku, chosen.target, chosen.place, chosen.how)
-                if others
-                else None
-            )
-            line = BulkLine(0, text, request, reading=note)
-            lines.append(((chosen.sku, chosen.place, text), line))
+            lines += self._named_lines(item, text, chosen)
         if unknown:
             suggestions = await self._suggest(store, [item.readings[0].sku for item, _ in unknown])
             for item, text in unknown:
@@ -451,6 +455,41 @@ class Planner:
             )
             for number, line in enumerate(ordered, 1)
         ]
+
+    @staticmethod
+    def _named_lines(
+        item: NamedFile, text: str, chosen: Chosen
+    ) -> list[tuple[tuple[str, int, str], BulkLine]]:
+        """A file's line (or a line for each variation with the value its name says), with the
+        key that orders it among the plan's: its SKU, its place in the gallery, its name."""
+        reading = chosen.reading
+        key = (reading.sku, reading.place, text)
+        # A name that reads two ways: the plan says which reading it took.
+        others = {r.sku for r in item.readings if r.sku != reading.sku}
+        plain = reading_note(reading.sku, reading.target, reading.place, reading.how)
+        if chosen.matched is None:
+            request = UploadRequest(
+                ProductSku(reading.sku), None, None, file=item.file, target=reading.target
+            )
+            return [(key, BulkLine(0, text, request, reading=plain if others else None))]
+        value = chosen.matched.choice.value
+        notes = [value_note(reading.sku, value, reading.target, reading.how)]
+        if (said := matched_note(chosen.matched)) is not None:
+            notes.append(said)
+        if reading.target == "gallery":  # a value with a place: a variation holds one image
+            request = UploadRequest(
+                ProductId(chosen.product.id), None, None, file=item.file, target="gallery"
+            )
+            return [(key, BulkLine(0, text, request, reading="; ".join(notes)))]
+        assert chosen.state is not None
+        request = UploadRequest(ProductId(chosen.product.id), None, None, file=item.file)
+        try:
+            fanned = variation_lines(
+                chosen.state, [chosen.matched.choice], request, text, "; ".join(notes)
+            )
+        except UserFacingError as problem:
+            return [(key, BulkLine(0, text, problem=problem))]
+        return [(key, line) for line in fanned]
 
     async def _duplicates(
         self,
@@ -585,6 +624,18 @@ class Planner:
                             who, job.channel_id, job.message_ts or "", checked, len(lines)
                         )
 
+        headers: dict[tuple[str, bool], asyncio.Task[ImageInfo]] = {}  # a link's, read once
+
+        async def read_header(url: str, need_size: bool) -> ImageInfo:
+            async with limit:  # the header only: a conversion waits for the run
+                return await store.runner.sources.check_link(url, need_size=need_size)
+
+        async def header(url: str, need_size: bool) -> ImageInfo:
+            key = (url, need_size)
+            if key not in headers:
+                headers[key] = asyncio.ensure_future(read_header(url, need_size))
+            return await headers[key]
+
         async def check(line: BulkLine) -> _Checked | UserFacingError:
             if line.problem is not None or line.request is None:
                 return line.problem or ValidationError(texts.NOTHING_TO_UPLOAD)
@@ -598,10 +649,7 @@ class Planner:
                 size = request.size
                 convert = None
                 if request.image_url is not None:
-                    async with limit:  # the header only: a conversion waits for the run
-                        info = await store.runner.sources.check_link(
-                            request.image_url, need_size=request.size is None
-                        )
+                    info = await header(request.image_url, request.size is None)
                     if not info.ready_for_ecwid:
                         convert = info.format
                     elif size is None:
@@ -622,6 +670,8 @@ class Planner:
             return await asyncio.gather(*(counted(line) for line in lines))
         finally:
             shower.cancel()
+            for task in headers.values():  # each awaited by its lines, unless they were cut short
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await shower
 

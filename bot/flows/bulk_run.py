@@ -42,7 +42,9 @@ from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, ProductState
 from bot.flows.bulk_lease import Lease, LeaseLapsed
 from bot.flows.bulk_report import BulkReport, Progress
+from bot.flows.relay import Relay
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
+from bot.images.shared_files import FileImage
 from bot.jobs.history import Change, History, KeepLimit
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
@@ -156,13 +158,15 @@ class LineQueue:
         self._by_product[item.slot.product_id].appendleft(item)
         self._left += 1
 
-    def done_with(self, product_id: int) -> None:
-        """The product's line has ended: its next line may be taken."""
-        if self._by_product[product_id]:
+    def done_with(self, product_id: int) -> bool:
+        """The product's line has ended: its next line may be taken. Whether it has one."""
+        left = bool(self._by_product[product_id])
+        if left:
             self._ready.append(product_id)
         else:
             del self._by_product[product_id]
         self.changed.set()
+        return left
 
 
 class JobRun:
@@ -219,7 +223,10 @@ class JobRun:
         # Slots read ahead, a batch at a time: the read, by product, and when it began.
         self._read: dict[int, tuple[asyncio.Task[dict[int, ProductState]], float]] = {}
         self._sending: set[int] = set()  # products whose line has read its slot: may be sending
-        self._last_done: dict[int, float] = {}  # when each product's last line ended
+        # When the last line ended that may have changed a slot (`_touched`): a slot read
+        # before then is read again.
+        self._last_done: dict[tuple[int, int | None], float] = {}
+        self._relay = Relay(store.runner, [])
         self._marked: set[int] = set()  # lines this run marked started
         self._begun: set[int] = set()  # … and began
         self._marking = asyncio.Lock()
@@ -286,6 +293,7 @@ class JobRun:
         if job.undo_of is not None:  # a product's later changes are undone first
             items.reverse()
         self._queue = LineQueue(items)
+        self._relay = Relay(self._runner, [item.change for item in items])
         self._base = await self._jobs.counts(job.id)
         if job.state == JobState.STOPPING:
             self.lease.stopping.set()
@@ -299,6 +307,8 @@ class JobRun:
             ]
             await asyncio.gather(*workers)
         finally:
+            with bulk_lane():  # lines that waited for their product's last, which did not run
+                self._count(await self._relay.finish())
             reads = {task for task, _ in self._read.values()}
             for task in [*self._helpers, *reads]:
                 task.cancel()
@@ -375,11 +385,16 @@ class JobRun:
                     continue
                 if not begun:  # no longer this process's to run
                     continue
-                outcome = await self._one(item)
+                outcomes = await self._one(item)
             finally:
                 self._sending.discard(item.slot.product_id)
-                self._last_done[item.slot.product_id] = time.monotonic()
-                queue.done_with(item.slot.product_id)
+                self._last_done[_touched(item.slot)] = time.monotonic()
+                if not queue.done_with(item.slot.product_id):
+                    self._read.pop(item.slot.product_id, None)  # no line of it is left
+            self._count(outcomes)
+
+    def _count(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
             self._outcomes.append(outcome)
             if outcome.status == LineState.DONE:
                 self._done += 1
@@ -431,43 +446,59 @@ class JobRun:
         except Exception as exc:  # they stay started: checked before they are sent, later
             log.warning("bulk job %s: lines marked ahead stay started: %s", self.job.id, exc)
 
-    async def _one(self, item: BulkItem) -> Outcome:
+    async def _one(self, item: BulkItem) -> list[Outcome]:
+        """The line run: its outcome, and those of the lines its end lets out (bot.flows.relay:
+        relayed lines wait for their product's last)."""
         if item.undo is not None:
-            return await self._undo_one(item, item.undo)
+            return [await self._undo_one(item, item.undo)]
         number = item.number
         if item.change.store_id != self._runner.store_id:  # planned for another store
-            return Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)
+            return [Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)]
+        # Sent for whoever started the job (the plan's change names who planned it).
+        planned = replace(item.change, asker=self._asker)
+        with bulk_lane():
+            change, image = self._relay.route(planned)
+            outcome, sent = await self._upload(item, change, image)
+            return await self._relay.settle(planned, change, outcome, sent)
+
+    async def _upload(
+        self, item: BulkItem, change: SlotChange, image: FileImage | None
+    ) -> tuple[Outcome, FileImage | None]:
+        """The line's change applied: its outcome, and the bytes it sent (if it sent bytes)."""
+        number = item.number
         try:
-            with bulk_lane():
-                # Sent for whoever started the job (the plan's change names who planned it).
-                change = replace(item.change, asker=self._asker)
-                current: Current = UNREAD
-                if item.slot.kind != "gallery":
-                    current = await self._ahead(item)
-                    self._sending.add(item.slot.product_id)
-                outcome = await self._runner.apply(
-                    change,
-                    telling=Telling(
-                        item.name, item.variation, self.job.message_ts, job=(self.job.id, number)
-                    ),
-                    current=current,
-                    resumed=item.started,
-                    pace=self._hold_back,
-                )
+            current: Current = UNREAD
+            if item.slot.kind != "gallery":
+                current = await self._ahead(item)
+                self._sending.add(item.slot.product_id)
+            outcome = await self._runner.apply(
+                change,
+                telling=Telling(
+                    item.name, item.variation, self.job.message_ts, job=(self.job.id, number)
+                ),
+                image=image,
+                current=current,
+                resumed=item.started,
+                pace=self._hold_back,
+            )
         except UserFacingError as problem:
-            return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
+            failed = Outcome(
+                number, LineState.FAILED, reason=problem.message, quoted=problem.quoted
+            )
+            return failed, None
         except Exception:
             log.exception("bulk line failed unexpectedly")
-            reason = texts.UNEXPECTED
-            return Outcome(number, LineState.FAILED, reason=reason)
+            return Outcome(number, LineState.FAILED, reason=texts.UNEXPECTED), None
         if isinstance(outcome, FoundThere):
-            return Outcome(number, LineState.DONE, reason=texts.FOUND_AFTER_RESTART)
+            return Outcome(number, LineState.DONE, reason=texts.FOUND_AFTER_RESTART), None
         if isinstance(outcome, NotSent):
             error = outcome.error
-            return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+            failed = Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+            return failed, None
         if not isinstance(outcome, Applied):
             raise TypeError(f"a line's upload ended {type(outcome).__name__}")
-        return _line_done(number, outcome)
+        sent = outcome.sent.image
+        return _line_done(number, outcome), sent if isinstance(sent, FileImage) else None
 
     @property
     def _asker(self) -> Asker:
@@ -505,8 +536,8 @@ class JobRun:
         """What the line's slot shows now: as read ahead with its batch, unless a line of the
         product ended since (UNREAD: the runner reads it)."""
         product_id = item.slot.product_id
-        ahead = self._read.pop(product_id, None)
-        if ahead is None or ahead[1] <= self._last_done.get(product_id, float("-inf")):
+        ahead = self._read.get(product_id)
+        if ahead is None or ahead[1] <= self._last_done.get(_touched(item.slot), float("-inf")):
             return UNREAD
         try:
             state = (await ahead[0]).get(product_id)
@@ -649,3 +680,9 @@ def _line_done(number: int, applied: Applied) -> Outcome:
         reason=texts.alt_not_set(sent.alt_error.message),
         quoted=sent.alt_error.quoted,
     )
+
+
+def _touched(slot: ImageSlot) -> tuple[int, int | None]:
+    """What a line's end may have changed: its variation's image alone, or else its product's
+    main image and gallery (a first gallery image may become the main image)."""
+    return (slot.product_id, slot.variation_id if slot.kind == "variation" else None)

@@ -75,17 +75,31 @@ class DuplicateCheck:
         product shows is an upgrade, and one photo for several products may be meant (a size
         chart): both are remarks, not duplicates."""
         refused: dict[int, str] = {}
+        reads: dict[object, asyncio.Task[Identity | None]] = {}  # one read an image, any lines
 
-        async def identify(candidate: Candidate) -> Identity | None:
+        async def identify(request: UploadRequest) -> Identity | None:
+            return await self._identify(
+                self._of_request(store.runner.sources, request), reraise=True
+            )
+
+        async def identity_of(candidate: Candidate) -> Identity | None:
+            if candidate.index not in telling:
+                return None
+            source = source_of(candidate.request)
+            if source not in reads:
+                reads[source] = asyncio.ensure_future(identify(candidate.request))
             try:
-                return await self._identify(
-                    self._of_request(store.runner.sources, candidate.request), reraise=True
-                )
+                return await reads[source]
             except Unusable as exc:  # the run would refuse it: said now, in the plan
                 refused[candidate.index] = str(exc)
                 return None
 
-        made = await asyncio.gather(*(identify(c) for c in candidates))
+        telling = _telling(candidates)
+        try:
+            made = await asyncio.gather(*(identity_of(c) for c in candidates))
+        finally:
+            for read in reads.values():  # each awaited by its lines, unless they were cut short
+                read.cancel()
         products = sorted({c.slot.product_id for c in candidates if c.slot.kind != "variation"})
         try:
             galleries = await store.ecwid.galleries(products) if products else {}
@@ -151,3 +165,17 @@ class DuplicateCheck:
                     "plan: intended?"
                 )
         return found
+
+
+def _telling(candidates: Sequence[Candidate]) -> set[int]:
+    """The lines whose image can make a finding, by index: one compared with its product's
+    images, one whose slot another line names too, and every line of a plan for several
+    products (one picture for several). An image for each of a product's variations alone
+    (by option value) makes none: it is not read before the run."""
+    places = [(c.slot.product_id, c.slot.variation_id) for c in candidates]
+    several = len({c.slot.product_id for c in candidates}) > 1
+    return {
+        c.index
+        for c, place in zip(candidates, places, strict=True)
+        if several or c.slot.kind != "variation" or places.count(place) > 1
+    }

@@ -4,17 +4,95 @@ each line is sent once, and "Undo this job" puts every variation back."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from bot.changes.context import StoreContext
 from bot.domain import texts
-from bot.domain.bulk import BulkInputError, BulkLine
+from bot.domain.bulk import BulkInputError, BulkLine, Reading
 from bot.domain.grammar import OptionUpload
-from bot.domain.options import Asked, Choice, Close, Translated, Unmatched, has_all, match
-from bot.domain.requests import ProductId, ProductSku, UploadRequest
+from bot.domain.options import (
+    Asked,
+    Choice,
+    Close,
+    Matched,
+    Translated,
+    Unmatched,
+    has_all,
+    match,
+)
+from bot.domain.requests import ProductId, ProductRef, ProductSku, UploadRequest
 from bot.ecwid.models import CurrentImage, ImageSlot, Product, ProductState
 
 SOURCE = "option"  # such a job's source: its plan and report count variations
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """How a file's name was read: the reading whose product exists (and whose value, if it
+    names one, the product has), and that value."""
+
+    reading: Reading
+    product: Product
+    state: ProductState | None = None  # the product as read for its values
+    matched: Matched | None = None
+
+
+@dataclass(frozen=True)
+class Lacking:
+    """A name whose only readings with a product name a value that product lacks."""
+
+    reading: Reading
+    product: Product
+    unmatched: Unmatched
+
+
+async def value_states(
+    store: StoreContext, names: Iterable[Sequence[Reading]], found: Mapping[ProductRef, object]
+) -> dict[int, ProductState]:
+    """The products a reading with a value may name, read with their values and variations (a
+    hundred a call): those of the readings tried before any reading without a value finds a
+    product (a SKU that exists wins)."""
+    wanted: list[int] = []
+    for readings in names:
+        for reading in readings:
+            product = found.get(ProductSku(reading.sku))
+            if not isinstance(product, Product):
+                continue
+            if reading.value is None:
+                break
+            if product.variation is None:
+                wanted.append(product.id)
+    if not wanted:
+        return {}
+    return await store.ecwid.product_states(list(dict.fromkeys(wanted)))
+
+
+def choose(
+    readings: Sequence[Reading],
+    found: Mapping[ProductRef, object],
+    states: Mapping[int, ProductState],
+) -> Chosen | Lacking | None:
+    """The likeliest reading that holds: its SKU exists, and a value it names is the product's
+    (a product with no option values makes a value reading not hold at all). Lacking: the
+    first value reading whose product has values, but not that one; None: no reading holds."""
+    lacking: Lacking | None = None
+    for reading in readings:
+        product = found.get(ProductSku(reading.sku))
+        if not isinstance(product, Product):
+            continue
+        if reading.value is None:
+            return Chosen(reading, product)
+        state = states.get(product.id)
+        if state is None or not state.product.choices:
+            continue
+        asked = Asked(reading.option, reading.value)
+        matched = match(asked, state.product.choices)
+        if isinstance(matched, Unmatched):
+            lacking = lacking or Lacking(reading, state.product, matched)
+            continue
+        return Chosen(reading, product, state, matched)
+    return lacking
 
 
 async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLine]:
@@ -27,10 +105,31 @@ async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLi
     for name, value in upload.options:
         found = match(Asked(name, value), product.choices)
         if isinstance(found, Unmatched):
-            raise BulkInputError(_unmatched(product, found))
-        if isinstance(found, Translated | Close):
-            notes.append(texts.read_as(value, found.choice.value))
+            raise BulkInputError(unmatched(product, found))
+        if (note := matched_note(found)) is not None:
+            notes.append(note)
         chosen.append(found.choice)
+    label = product.sku or str(product.id)
+    return variation_lines(state, chosen, upload.request, label, "; ".join(notes) or None)
+
+
+def matched_note(found: Matched) -> str | None:
+    """What the plan says of a value read in another language, or as a slip of the keys."""
+    if isinstance(found, Translated | Close):
+        return texts.read_as(found.said, found.choice.value)
+    return None
+
+
+def variation_lines(
+    state: ProductState,
+    chosen: Sequence[Choice],
+    request: UploadRequest,
+    label: str,
+    reading: str | None,
+) -> list[BulkLine]:
+    """The request, once for each of the product's variations that has every chosen value (the
+    lines numbered from 1, labelled `label: Red, M`); BulkInputError when none has them."""
+    product = state.product
     variations = [v for v in product.variations if has_all(v.options, chosen)]
     if not variations:
         pairs = [f"{c.option}={c.value}" for c in chosen]
@@ -38,15 +137,9 @@ async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLi
     lines = []
     for number, variation in enumerate(variations, start=1):
         current = state.current(ImageSlot(product.id, "variation", variation.id))
-        request = replace(upload.request, product=ProductId(product.id, variation.id))
-        lines.append(
-            BulkLine(
-                number,
-                f"{product.sku or product.id}: {variation.describe()}",
-                _keeping_alt(request, current),
-                reading="; ".join(notes) or None,
-            )
-        )
+        asked = replace(request, product=ProductId(product.id, variation.id))
+        text = f"{label}: {variation.describe()}"
+        lines.append(BulkLine(number, text, _keeping_alt(asked, current), reading=reading))
     return lines
 
 
@@ -76,7 +169,8 @@ async def _state(store: StoreContext, upload: OptionUpload) -> ProductState:
     return state
 
 
-def _unmatched(product: Product, found: Unmatched) -> str:
+def unmatched(product: Product, found: Unmatched) -> str:
+    """A value the product lacks: its values; or several values alike: those."""
     if found.alike:
         return texts.option_alike(found.asked.value, [c.value for c in found.alike])
     values = list(dict.fromkeys(c.value for c in found.values))

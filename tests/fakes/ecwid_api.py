@@ -15,6 +15,7 @@ import itertools
 import json
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,6 +313,10 @@ class FakeEcwid(LoopbackServer):
         # ref: the async upload answers {"id": N}, or {} (the official client models them as
         # empty): set to answer {} to every async upload.
         self.empty_async_answers = False
+        # ref (ecwid-api.md, "What async means"): Ecwid fetches an async upload's link later, and
+        # "nothing reports a later download failure". Links this says yes to are answered as
+        # usual, and never shown: the variation keeps what it had.
+        self.fetch_fails: Callable[[str], bool] = lambda url: False
         # The main image's async upload answers 200 (ref); a test of the audit line that must
         # carry Ecwid's own status sets another success status.
         self.upload_status = 200
@@ -765,6 +770,8 @@ class FakeEcwid(LoopbackServer):
                 body = _body(request)
                 if isinstance(body, dict) and (refusal := _async_refusal(body)):
                     return refusal
+                if isinstance(body, dict) and self.fetch_fails(str(body.get("url"))):
+                    return web.json_response({} if self.empty_async_answers else {"id": image_id})
                 if isinstance(body, dict):
                     # ref: the variation's async upload takes `alt` like the main image's.
                     combination["originalImageUrl"] = body.get("url")

@@ -35,7 +35,11 @@ def test_each_built_in_pattern_reads_the_sku_and_the_slot(stem: str, reading: Re
 
 def test_sku_1_is_no_gallery_place_and_an_unknown_view_is_no_view() -> None:
     assert read_name("RS_1", RULES) == [Reading("RS_1", "main", 0, "SKU.jpg")]
-    assert read_name("RS-blue", RULES) == [Reading("RS-blue", "main", 0, "SKU.jpg")]
+    # `blue` is no view: RS-blue is a SKU, or RS's Blue variations (if RS has that value).
+    assert read_name("RS-blue", RULES) == [
+        Reading("RS-blue", "main", 0, "SKU.jpg"),
+        Reading("RS", "option", 0, "SKU-red.jpg", None, "blue"),
+    ]
 
 
 def test_filename_views_set_the_order_of_views() -> None:
@@ -77,3 +81,42 @@ def test_a_bad_pattern_is_refused_at_start_up(pattern: str, said: str) -> None:
     with pytest.raises(ConfigError) as error:
         load_settings(env)
     assert said in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("stem", "reading"),
+    [
+        ("SHIRT-red", Reading("SHIRT", "option", 0, "SKU-red.jpg", None, "red")),
+        ("SHIRT_Red", Reading("SHIRT", "option", 0, "SKU-red.jpg", None, "Red")),
+        ("SHIRT-color-red", Reading("SHIRT", "option", 0, "SKU-color-red.jpg", "color", "red")),
+        ("SHIRT-dark-red", Reading("SHIRT", "option", 0, "SKU-red.jpg", None, "dark red")),
+        ("SHIRT-size-38", Reading("SHIRT", "option", 0, "SKU-color-red.jpg", "size", "38")),
+        ("SHIRT_Red_2", Reading("SHIRT", "gallery", 2, "SKU_Red_2.jpg", None, "Red")),
+        ("SHIRT-red-front", Reading("SHIRT", "gallery", 1000, "SKU-red-front.jpg", None, "red")),
+        ("RS-1-red", Reading("RS-1", "option", 0, "SKU-red.jpg", None, "red")),
+    ],
+)
+def test_a_name_may_say_an_option_value(stem: str, reading: Reading) -> None:
+    """After every reading of today (a SKU that exists wins): the product's variations with a
+    value (#36); with a place or a view, its gallery."""
+    readings = read_name(stem, RULES)
+    assert reading in readings
+    assert readings[0] == Reading(stem, "main", 0, "SKU.jpg")
+    assert readings.index(reading) > 0
+
+
+@pytest.mark.parametrize("stem", ["SHIRT-38", "RS-1", "SHIRT_2", "SHIRT-1000"])
+def test_a_bare_number_is_never_an_option_value(stem: str) -> None:
+    """`SHIRT-38` stays gallery place 38: a number is a value only after its option's name."""
+    assert all(r.value is None for r in read_name(stem, RULES))
+
+
+def test_a_stores_pattern_may_name_the_option_value_and_its_option() -> None:
+    rules = NamingRules(
+        pattern=compile_pattern(r"(?P<sku>[A-Z]+)\.(?P<option_name>[a-z]+)=(?P<option>.+)")
+    )
+    assert read_name("SHIRT.color=dark-red", rules)[0] == Reading(
+        "SHIRT", "option", 0, "FILENAME_PATTERN", "color", "dark red"
+    )
+    with pytest.raises(ValueError, match="needs a group `option`"):
+        compile_pattern(r"(?P<sku>.+)-(?P<option_name>.+)")

@@ -152,7 +152,7 @@ def test_flows_take_narrow_collaborators_not_sibling_flows() -> None:
 
 STORE_PARTS = {"EcwidClient", "StoreInfo", "ChangeRunner", "StoreContext", "ImageSources"}
 # Built for one request or one job, with that store's context (not at start-up).
-PER_CALL = {"JobRun", "ProductSearch"}
+PER_CALL = {"JobRun", "ProductSearch", "Relay"}
 
 
 def test_no_flow_captures_a_store_at_start_up() -> None:

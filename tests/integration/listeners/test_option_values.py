@@ -4,21 +4,36 @@ uploads nothing and lists the product's values."""
 
 from __future__ import annotations
 
+import collections
+import io
 import itertools
 import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from PIL import Image
 
+from bot.config import Settings
+from bot.images.identity import identity_of
 from tests.bulk_helpers import press, reports_done, the_plan, the_report, updates_of
-from tests.fakes.ecwid_api import FakeEcwid, media
-from tests.fakes.image_host import FakeImageHost
+from tests.fakes.ecwid_api import FakeEcwid, Fault, media
+from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, serving
+from tests.integration.listeners.test_drops import WATCHED, dropped, the_drop_plan
 from tests.integration.listeners.test_history import undo_button
+from tests.photos import encoded, real_photo
 
 SHIRT = 900
-COLORS = [("Red", "Rood"), ("Black", "Zwart"), ("Dark red", "Donkerrood"), ("Crème", "Crème")]
+COLORS = [
+    ("Red", "Rood"),
+    ("Black", "Zwart"),
+    ("Dark red", "Donkerrood"),
+    ("Crème", "Crème"),
+    ("Blue", "Blauw"),
+]
 SIZES = ["38", "40", "M"]
 
 
@@ -28,7 +43,7 @@ def _choices(values: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def shirt(ecwid: FakeEcwid) -> dict[tuple[str, str], int]:
-    """A shirt in 4 colours × 3 sizes (12 variations), its values in English and Dutch (one
+    """A shirt in 5 colours × 3 sizes (15 variations), its values in English and Dutch (one
     with a space, one with an accent, a numeric size), as Ecwid answers it (official client:
     FetchedProduct.ProductOption, FetchedVariation.options); its variation ids by (colour, size)."""
     ids = {}
@@ -144,7 +159,7 @@ async def test_a_value_the_product_lacks_uploads_nothing_and_lists_its_values(
     )
     text = json.dumps(told[-1].params, ensure_ascii=False)
     assert "`Shirt` has no `Color` value `Purple`." in text
-    assert "Its values: `Red`, `Black`, `Dark red`, `Crème`." in text
+    assert "Its values: `Red`, `Black`, `Dark red`, `Crème`, `Blue`." in text
     await bulk_bot.idle()
     assert writes(ecwid) == []
 
@@ -220,3 +235,170 @@ async def test_with_no_alt_text_given_each_variation_keeps_its_own_and_undo_puts
         "main": "Red shirt, front",
         "translated": {"nl": "Rood shirt, voorkant"},
     }
+
+
+def _cdn_of(ecwid: FakeEcwid, variation_id: int) -> str:
+    variation = next(v for v in ecwid.combinations[SHIRT] if v["id"] == variation_id)
+    return str(variation["originalImageUrl"])
+
+
+async def _run_webp_to_red(
+    bulk_bot: BotUnderTest, slack: FakeSlack, images: FakeImageHost
+) -> tuple[str, list[dict[str, str]]]:
+    """A photo Ecwid cannot take as it is (WebP) for the three Red variations, run to its end."""
+    images.files["red-shirt.webp"] = Served(encoded(real_photo("coffee.png"), "WEBP"), "image/webp")
+    await bulk_bot.command(f'sku:SHIRT {images.link("red-shirt.webp")} option:Color=Red alt="Red"')
+    ts, job_id, _ = await the_plan(slack)
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    await bulk_bot.idle()
+    return ts, rows
+
+
+async def test_an_image_made_ready_is_read_once_sent_once_as_bytes_then_by_ecwids_link(
+    bulk_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    """The first Red variation gets the converted bytes; the others get Ecwid's own link to
+    them, with the alt text, in the one async call each; the photo is downloaded once."""
+    _, rows = await _run_webp_to_red(bulk_bot, slack, images)
+    assert [r["outcome"] for r in rows] == ["uploaded"] * 3
+    assert len([h for h in images.hits if h.path == "red-shirt.webp" and h.range is None]) <= 1
+    base = f"/products/{SHIRT}/combinations"
+    written = [c for c in ecwid.calls if c.method != "GET"]
+    as_bytes = [c for c in written if c.content_type == "application/octet-stream"]
+    assert len(as_bytes) == 1  # one variation's upload carries the bytes
+    first = int(as_bytes[0].path.removeprefix(base + "/").split("/")[0])
+    link = _cdn_of(ecwid, first)
+    assert link.startswith(ecwid.cdn.url("/cdn/"))
+    red = {shirt[("Red", size)] for size in SIZES}
+    by_link = {
+        int(c.path.removeprefix(base + "/").split("/")[0]): c.body
+        for c in written
+        if c.path.endswith("/image/async")
+    }
+    assert set(by_link) == red - {first}
+    for body in by_link.values():
+        assert body["url"] == link and body["alt"] == {"main": "Red"}
+    # Nothing else is written: the bytes' alt text, set after them (the bytes call takes none).
+    assert len(written) == 1 + 2 + 1
+    assert written[-1].path != f"{base}/{first}" or written[-1].body == {"alt": {"main": "Red"}}
+    assert {_cdn_of(ecwid, v) for v in red} == {link}
+
+
+async def test_a_variation_that_does_not_take_the_link_is_sent_the_bytes(
+    bulk_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    """Ecwid answers an async upload and may never fetch its link (ref: nothing reports it): one
+    read of the product after the last Red line finds the two that kept what they had, and
+    they are sent the bytes held, not read again."""
+    ecwid.fetch_fails = lambda url: url.startswith(ecwid.cdn.url("/cdn/"))
+    ts, rows = await _run_webp_to_red(bulk_bot, slack, images)
+    assert [r["outcome"] for r in rows] == ["uploaded"] * 3
+    assert "*1 image → 3 variations*, 0 failed." in updates_of(slack, ts)[-1].params["text"]
+    red = {shirt[("Red", size)] for size in SIZES}
+    as_bytes = [c for c in ecwid.calls if c.content_type == "application/octet-stream"]
+    assert len(as_bytes) == 3 and len({c.path for c in as_bytes}) == 3
+    assert len({bytes(c.body) for c in as_bytes}) == 1  # the same bytes, held
+    assert len([h for h in images.hits if h.path == "red-shirt.webp" and h.range is None]) <= 1
+    for variation in red:
+        assert _cdn_of(ecwid, variation).startswith(ecwid.cdn.url("/cdn/"))
+        shown = next(v for v in ecwid.combinations[SHIRT] if v["id"] == variation)
+        assert shown["alt"] == {"main": "Red"}
+
+
+async def test_a_variation_that_takes_neither_link_nor_bytes_is_reported_failed(
+    bulk_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    asked: list[str] = []
+
+    def fails(url: str) -> bool:
+        asked.append(url)
+        if len(asked) == 2:  # the next variation-image call is the first bytes sent again
+            ecwid.faults["variation-image"] = [
+                Fault(422, {"errorMessage": "Not an image", "errorCode": "BAD_IMAGE"})
+            ]
+        return True
+
+    ecwid.fetch_fails = fails
+    ts, rows = await _run_webp_to_red(bulk_bot, slack, images)
+    assert sorted(r["outcome"] for r in rows) == ["failed", "uploaded", "uploaded"]
+    failed = next(r for r in rows if r["outcome"] == "failed")
+    assert failed["reason"].startswith("Ecwid did not take the image by its link, nor then as a")
+    assert "*1 image → 2 variations*, 1 failed." in updates_of(slack, ts)[-1].params["text"]
+
+
+@pytest.fixture
+async def drop_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[BotUnderTest]:
+    """A bot watching a drop-zone channel, its drops grouped within 0.3 s."""
+    watched = replace(settings, watch_channels=frozenset({WATCHED}), drop_group_seconds=0.3)
+    async with serving(watched, slack) as bot:
+        yield bot
+
+
+def shown_by(ecwid: FakeEcwid, variation_id: int) -> bytes | None:
+    """The bytes a variation's image is served from at the loopback Ecwid (its CDN copy)."""
+    variation = next(v for v in ecwid.combinations[SHIRT] if v["id"] == variation_id)
+    url = variation.get("originalImageUrl")
+    return None if url is None else ecwid.cdn.files[str(url).rpartition("/")[2]]
+
+
+def same_picture(a: bytes, b: bytes) -> bool:
+    """What the bot's identity sees: one picture, whatever its encoding."""
+    with Image.open(io.BytesIO(a)) as one, Image.open(io.BytesIO(b)) as other:
+        first = identity_of(one.convert("RGB"), one.width, one.height, 1)
+        second = identity_of(other.convert("RGB"), other.width, other.height, 1)
+    return first.same_image(second)
+
+
+async def test_a_drop_of_shirt_red_and_shirt_blue_goes_to_the_red_and_the_blue_variations(
+    drop_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    """Each file to every variation of its colour, read once from Slack; a translated value, a
+    close one and a value with a place are said in the plan; a value the shirt lacks is a
+    line that lists its values; nothing else is written."""
+    names = ["SHIRT-red.jpg", "SHIRT_blauw.jpg", "SHIRT-color-blk.jpg", "SHIRT_Red_2.jpg"]
+    event = dropped(slack, [*names, "SHIRT-purple.jpg"])
+    await drop_bot.event(event, event_id="EvShirt")
+    ts, job_id, plan = await the_drop_plan(slack)
+    shown = json.dumps(plan.params, ensure_ascii=False)
+    assert "every `Red` variation (SKU-red.jpg)" in shown
+    assert "`blauw` read as `Blue`" in shown
+    assert "`blk` read as `Black`" in shown
+    assert "the gallery: a `Red` variation holds one image (SKU_Red_2.jpg)" in shown
+    assert "`Shirt` has no value `purple`." in shown
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    await drop_bot.idle()
+    assert sorted(r["outcome"] for r in rows) == ["problem"] + ["uploaded"] * 10
+    files = {name: slack.files[f"F{event['ts'][-4:]}{n}"][0] for n, name in enumerate(names)}
+    for (color, size), variation in shirt.items():
+        wanted = {"Red": "SHIRT-red.jpg", "Blue": "SHIRT_blauw.jpg", "Black": "SHIRT-color-blk.jpg"}
+        data = shown_by(ecwid, variation)
+        if color in wanted:
+            assert data is not None and same_picture(data, files[wanted[color]]), (color, size)
+        else:
+            assert data is None, (color, size)
+    # Each colour's file read from Slack once: sent as bytes to one variation, by Ecwid's link
+    # to the rest. (The gallery's is read by the plan too: is it on the product already?)
+    read = collections.Counter(d.file_id for d in slack.downloads)
+    assert [read[f"F{event['ts'][-4:]}{n}"] for n in range(4)] == [1, 1, 1, 2]
+    gallery = [c for c in ecwid.calls if c.path == f"/products/{SHIRT}/gallery"]
+    assert [c.body for c in gallery] == [files["SHIRT_Red_2.jpg"]]
+    written = {c.path for c in ecwid.calls if c.method != "GET"}
+    base = f"/products/{SHIRT}/combinations/"
+    assert all(p.startswith(base) or p == f"/products/{SHIRT}/gallery" for p in written)
