@@ -21,6 +21,9 @@ from bot.domain.errors import UserFacingError
 from bot.domain.grammar import (
     BulkCommand,
     HelpCommand,
+    check_option_request,
+    option_column,
+    option_in_text,
     parse_command,
     request_from_fields,
 )
@@ -35,7 +38,7 @@ MAX_FIELDS = 200
 MAX_LINE_TEXT = 300  # characters of a line kept for the plan and the report
 DEADLINE_EVERY = 64  # physical lines read between two looks at the parse's deadline
 REQUIRED_COLUMNS = ("product", "image_url")
-OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id")
+OPTIONAL_COLUMNS = ("width", "height", "alt", "to", "external-id", "option")
 _FILE_NAME = re.compile(
     r"^(?P<stem>.+?)\.(?:jpe?g|png|gif|hei[cf]|webp|avif|tiff?|bmp)$", re.IGNORECASE
 )
@@ -66,11 +69,16 @@ class BulkLine:
     problem: UserFacingError | None = None
     reading: str | None = None  # how its file's name was read, when it could be read two ways
     cleaned: str | None = None  # what was removed from its alt text (a CSV's), said in the plan
+    # Option values (a CSV's `option` column, a caption's `option:`): the request goes to every
+    # variation of its product that has them (bot.flows.option_lines.expand_options).
+    options: tuple[tuple[str, str], ...] = ()
 
 
 # A ready line's note on its photo (an upgrade, one picture for several products): it still runs.
 PHOTO_NOTE = "note:"
 READ_AS = "read as"  # a reading note starts so (bot.slack.views tells it from a case note)
+# A caption's files after the first, when it names option values.
+ONE_IMAGE_A_VARIATION = f"{READ_AS} the gallery: a variation holds one image, the first file's"
 
 
 def reading_note(sku: str, target: str, place: int, how: str) -> str:
@@ -191,7 +199,7 @@ def parse_csv(data: bytes, seconds: float | None = None) -> list[BulkLine]:
     if unknown:
         raise BulkInputError(
             f"The CSV file has a column `{unknown[0]}` the bot does not know: the columns are "
-            "product, image_url, width, height, alt, alt.LANG and to."
+            "product, image_url, width, height, alt, alt.LANG, to, external-id and option."
         )
     found: list[BulkLine] = []
     try:
@@ -236,10 +244,14 @@ def _parse_row(number: int, columns: Sequence[str], row: Sequence[str], delimite
             cells.get("height", ""),
             options,
         )
+        pairs: tuple[tuple[str, str], ...] = ()
+        if cells.get("option", "").strip():
+            pairs = option_column(cells["option"])
+            check_option_request(request)
     except ValidationError as problem:
         return BulkLine(number, shown, problem=problem)
     note = alt_cleaned_note(removed) if removed else None
-    return BulkLine(number, shown, request=request, cleaned=note)
+    return BulkLine(number, shown, request=request, cleaned=note, options=pairs)
 
 
 @dataclass(frozen=True)
@@ -411,10 +423,13 @@ def compile_pattern(text: str) -> Any:
 @dataclass(frozen=True)
 class Caption:
     """What a drop's message text says of its files: the product they all go on (the first as
-    the main image, the rest in the gallery), or all in the gallery with `to=gallery`."""
+    the main image, the rest in the gallery), or all in the gallery with `to=gallery`; with
+    `option:Color=Red`, the first goes to every Red variation instead of the main image."""
 
     product: ProductSku
     all_gallery: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+    problem: ValidationError | None = None  # its `option:` could not be read
 
 
 _CAPTION_SKU = re.compile(r"(?:^|\s)sku:(\S+)", re.IGNORECASE)
@@ -422,27 +437,42 @@ _TO_GALLERY = re.compile(r"(?:^|\s)to=gallery(?:\s|$)", re.IGNORECASE)
 
 
 def read_caption(text: str) -> Caption | None:
-    """`sku:RS-1` in a message's text (the first one), and `to=gallery`."""
+    """`sku:RS-1` in a message's text (the first one), `to=gallery`, and `option:Color=Red`."""
     match = _CAPTION_SKU.search(text[:4000])
     if match is None:
         return None
     sku = match.group(1).strip(".,;:!?()[]\"'")
     if not sku:
         return None
-    return Caption(ProductSku(sku), all_gallery=bool(_TO_GALLERY.search(text[:4000])))
+    gallery = bool(_TO_GALLERY.search(text[:4000]))
+    try:
+        options = option_in_text(text) or ()
+    except ValidationError as problem:  # each file's line says it
+        return Caption(ProductSku(sku), all_gallery=gallery, problem=problem)
+    return Caption(ProductSku(sku), all_gallery=gallery, options=options)
 
 
 def captioned(files: Sequence[SharedFile], caption: Caption) -> list[BulkLine]:
-    """Every file on the caption's product, in the order they were dropped."""
+    """Every file on the caption's product, in the order they were dropped. With option
+    values, the first file goes to those variations and the rest to the gallery (a variation
+    holds one image), as the plan says."""
     if len(files) > MAX_LINES:
         raise _too_many(len(files))
     lines = []
     for number, file in enumerate(files, 1):
-        gallery = caption.all_gallery or number > 1
+        first = number == 1 and not caption.all_gallery
         request = UploadRequest(
-            caption.product, None, None, file=file, target="gallery" if gallery else "main"
+            caption.product, None, None, file=file, target="main" if first else "gallery"
         )
-        lines.append(BulkLine(number, _shown(file.name or file.id), request))
+        text = _shown(file.name or file.id)
+        if caption.problem is not None:
+            lines.append(BulkLine(number, text, problem=caption.problem))
+        elif first and caption.options:
+            lines.append(BulkLine(number, text, request, options=caption.options))
+        elif caption.options:
+            lines.append(BulkLine(number, text, request, reading=ONE_IMAGE_A_VARIATION))
+        else:
+            lines.append(BulkLine(number, text, request))
     return lines
 
 

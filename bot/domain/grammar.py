@@ -17,16 +17,21 @@ here; a new word is added to this table and this parser, never to a second one.
 | `alt.LANG="…"`      | the alt text in one language (`alt.nl=`)        | command, CSV          |
 | `external-id=…`     | the image's external id                         | command, CSV          |
 | `to=main|gallery`   | which slot of the product                       | command, CSV          |
-| `option:NAME=VALUE` | every variation with that value (`;` for more,  | command               |
+| `option:NAME=VALUE` | every variation with that value (`;` for more,  | command, caption      |
 |                     | each side quoted when it has spaces)            |                       |
+| `NAME=VALUE`        | the same, in a CSV row's `option` column        | CSV                   |
 | `help`              | the usage                                       | command, alone        |
 | `bulk`              | the bulk form                                   | command, alone        |
 | `history PRODUCT`   | the product's image changes                     | command               |
 | `gallery PRODUCT`   | the product's gallery card                      | command               |
 
-Reserved for the issues that add them (#36–#38): `option:` in a CSV row, `store=…` (one of
-several stores), each refused meanwhile as not available yet (never read as a link or an unknown
-option), and the words `audit`, `every` and `stop`.
+File names say option values too (`SHIRT-red.jpg`: bot.domain.bulk.read_name, which has its
+own table in docs/option-values.md).
+
+Reserved for the issues that add them (#37–#38): `store=…` (one of several stores), refused
+meanwhile as not available yet (never read as a link or an unknown option), and the words
+`audit`, `every` and `stop`. `option:` in a CSV row's product cell is refused: its place is the
+`option` column.
 
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
 `<https://…>` or `<https://…|label>`; both are undone here so Ecwid receives what the user typed.
@@ -241,11 +246,11 @@ def _parse_url(word: str) -> str:
 
 
 def _refuse_reserved(word: str) -> None:
-    """A form the next issues add (see the table above), refused until then."""
+    """`option:` where a product is named (a CSV row's product cell): its place is its own."""
     if word.lower().startswith("option:"):
         raise ValidationError(
-            "Images by option value (`option:`) are not available yet: name the variation "
-            "by its SKU (`sku:…`)."
+            "Give the option value in the `option` column (e.g. `Color=Red`), and the product "
+            "in the `product` column."
         )
 
 
@@ -393,13 +398,33 @@ def _option_upload(draft: Draft, pairs: tuple[tuple[str, str], ...]) -> OptionUp
             "Give the product and the image link with `option:`, e.g. "
             "`/ecwid-image sku:SHIRT https://cdn.example.com/red.jpg option:Color=Red`."
         )
+    check_option_request(request)
+    return OptionUpload(request, pairs)
+
+
+def check_option_request(request: UploadRequest) -> None:
+    """An upload by option value goes to a product's variations: not a category, not a gallery."""
     if isinstance(request.product, CategoryId):
         raise ValidationError("A category has no variations: `option:` needs a product.")
     if request.target == "gallery":
         raise ValidationError(
             "A variation has one image of its own, not a gallery: leave out `to=gallery`."
         )
-    return OptionUpload(request, pairs)
+
+
+def option_column(cell: str) -> tuple[tuple[str, str], ...]:
+    """A CSV row's `option` cell: `Color=Red`, or `Color=Red;Size=M` (quoted as the command's)."""
+    return _option_pairs(cell)
+
+
+def option_in_text(text: str) -> tuple[tuple[str, str], ...] | None:
+    """The `option:…` word of a drop's caption, if it has one (its first)."""
+    text = _unslack(text[:4000])
+    found = re.search(r"(?:^|\s)option:", text, re.IGNORECASE)
+    if found is None:
+        return None
+    start = found.end()
+    return _option_pairs(text[start : _quoted_word_end(text, start)])
 
 
 def request_from_fields(

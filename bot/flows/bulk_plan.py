@@ -70,6 +70,7 @@ from bot.flows.option_lines import (
     Chosen,
     Lacking,
     choose,
+    expand_options,
     matched_note,
     option_lines,
     unmatched,
@@ -235,9 +236,10 @@ class Planner:
             # time limit and stops there: a thread cannot be stopped from outside, and one left
             # running would go on taking a core (and the person's turn) after the refusal.
             try:
-                return await asyncio.to_thread(parse_csv, data, seconds)
+                lines = await asyncio.to_thread(parse_csv, data, seconds)
             except ParseDeadline:
                 raise BulkInputError(texts.csv_too_slow(seconds)) from None
+            return await expand_options(store, lines)
 
         await self._plan(store, who, channel_id, "csv", None, read)
 
@@ -257,7 +259,7 @@ class Planner:
 
         async def read() -> list[BulkLine]:
             if caption is not None:
-                return captioned(files, caption)
+                return await expand_options(store, captioned(files, caption))
             return await self._name_files(store, files)
 
         await self._plan(store, who, channel_id, source, len(files), read, thread_ts=thread_ts)

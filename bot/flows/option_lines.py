@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from bot.changes.context import StoreContext
 from bot.domain import texts
 from bot.domain.bulk import BulkInputError, BulkLine, Reading
+from bot.domain.errors import UserFacingError
 from bot.domain.grammar import OptionUpload
 from bot.domain.options import (
     Asked,
@@ -21,7 +22,13 @@ from bot.domain.options import (
     has_all,
     match,
 )
-from bot.domain.requests import ProductId, ProductRef, ProductSku, UploadRequest
+from bot.domain.requests import (
+    ProductId,
+    ProductRef,
+    ProductSku,
+    UploadRequest,
+    ValidationError,
+)
 from bot.ecwid.models import CurrentImage, ImageSlot, Product, ProductState
 
 SOURCE = "option"  # such a job's source: its plan and report count variations
@@ -111,6 +118,58 @@ async def option_lines(store: StoreContext, upload: OptionUpload) -> list[BulkLi
         chosen.append(found.choice)
     label = product.sku or str(product.id)
     return variation_lines(state, chosen, upload.request, label, "; ".join(notes) or None)
+
+
+async def expand_options(store: StoreContext, lines: list[BulkLine]) -> list[BulkLine]:
+    """Each line with option values (a CSV's `option` column, a caption's `option:`) as a line
+    for each variation of its product that has them; a value the product lacks is the line's
+    problem, naming the product's values. The lines are numbered anew when any was expanded.
+    Its products are looked up once, and read with their variations a hundred a call."""
+    asking = [line for line in lines if line.options and line.request and not line.problem]
+    if not asking:
+        return lines
+    found = await store.catalog.products(line.request.product for line in asking if line.request)
+    ids = [p.id for p in found.values() if isinstance(p, Product) and p.variation is None]
+    states = await store.ecwid.product_states(list(dict.fromkeys(ids))) if ids else {}
+    out: list[BulkLine] = []
+    for line in lines:
+        if line not in asking or line.request is None:
+            out.append(line)
+            continue
+        try:
+            out += _expanded(line, line.request, found.get(line.request.product), states)
+        except UserFacingError as problem:
+            out.append(BulkLine(line.number, line.text, problem=problem))
+    return [replace(line, number=number) for number, line in enumerate(out, start=1)]
+
+
+def _expanded(
+    line: BulkLine,
+    request: UploadRequest,
+    product: object,
+    states: Mapping[int, ProductState],
+) -> list[BulkLine]:
+    if isinstance(product, UserFacingError):
+        raise product
+    if not isinstance(product, Product):
+        raise ValidationError(texts.NOT_LOOKED_UP)
+    if product.variation is not None:
+        raise ValidationError(texts.OPTION_ON_VARIATION)
+    state = states.get(product.id)
+    if state is None:
+        raise ValidationError(texts.NOT_LOOKED_UP)
+    chosen: list[Choice] = []
+    notes = [line.reading] if line.reading else []
+    for name, value in line.options:
+        found = match(Asked(name, value), state.product.choices)
+        if isinstance(found, Unmatched):
+            raise ValidationError(unmatched(state.product, found))
+        if (note := matched_note(found)) is not None:
+            notes.append(note)
+        chosen.append(found.choice)
+    asked = replace(request, product=ProductId(product.id))
+    fanned = variation_lines(state, chosen, asked, line.text, "; ".join(notes) or None)
+    return [replace(each, cleaned=line.cleaned) for each in fanned]
 
 
 def matched_note(found: Matched) -> str | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.bulk import captioned, parse_csv, read_caption
 from bot.domain.grammar import HelpCommand, OptionUpload, parse_command, request_from_fields
 from bot.domain.requests import (
     Draft,
     ProductId,
     ProductSku,
+    SharedFile,
     Size,
     UploadRequest,
     ValidationError,
@@ -180,13 +182,58 @@ def test_precise_errors(text: str, message: str) -> None:
     assert str(error.value) == message
 
 
-def test_a_csv_rows_option_cell_is_refused_as_the_command_refuses_it() -> None:
+def test_option_in_a_csv_rows_product_cell_points_at_the_option_column() -> None:
     with pytest.raises(ValidationError) as error:
         request_from_fields("option:Color=Red", URL, "", "", [])
     assert str(error.value) == (
-        "Images by option value (`option:`) are not available yet: name the variation by its "
-        "SKU (`sku:…`)."
+        "Give the option value in the `option` column (e.g. `Color=Red`), and the product in the "
+        "`product` column."
     )
+
+
+@pytest.mark.parametrize(
+    ("cell", "pairs"),
+    [
+        ("Color=Red", (("Color", "Red"),)),
+        ("Color=Red;Size=M", (("Color", "Red"), ("Size", "M"))),
+        ('"Frame color"="Dark red"', (("Frame color", "Dark red"),)),
+    ],
+)
+def test_a_csv_rows_option_column_names_option_values(
+    cell: str, pairs: tuple[tuple[str, str], ...]
+) -> None:
+    quoted = cell.replace('"', '""')
+    data = f'product,image_url,option\nsku:SHIRT,{URL},"{quoted}"\n'
+    (line,) = parse_csv(data.encode())
+    assert line.problem is None and line.options == pairs
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (f"sku:SHIRT,{URL},Color", "Write `option:NAME=VALUE`"),
+        (f"category:12,{URL},Color=Red", "A category has no variations"),
+    ],
+)
+def test_a_csv_rows_option_column_is_checked_as_the_command_checks_it(
+    row: str, message: str
+) -> None:
+    (line,) = parse_csv(f"product,image_url,option\n{row}\n".encode())
+    assert line.problem is not None and line.problem.message.startswith(message)
+
+
+def test_a_captions_option_goes_with_its_first_file_and_the_rest_to_the_gallery() -> None:
+    caption = read_caption('new shots sku:SHIRT option:"Frame color"="Dark red"')
+    assert caption is not None and caption.options == (("Frame color", "Dark red"),)
+    files = [SharedFile(f"F{n}", f"IMG_{n}.jpg") for n in range(2)]
+    first, second = captioned(files, caption)
+    assert first.options == caption.options and first.request is not None
+    assert second.options == () and second.request is not None
+    assert second.request.target == "gallery"
+    assert second.reading == "read as the gallery: a variation holds one image, the first file's"
+    broken = read_caption("sku:SHIRT option:Color")
+    assert broken is not None
+    assert [line.problem is not None for line in captioned(files, broken)] == [True, True]
 
 
 @pytest.mark.parametrize(

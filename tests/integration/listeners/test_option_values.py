@@ -17,7 +17,15 @@ from PIL import Image
 
 from bot.config import Settings
 from bot.images.identity import identity_of
-from tests.bulk_helpers import press, reports_done, the_plan, the_report, updates_of
+from tests.bulk_helpers import (
+    bulk_form_submission,
+    photo,
+    press,
+    reports_done,
+    the_plan,
+    the_report,
+    updates_of,
+)
 from tests.fakes.ecwid_api import FakeEcwid, Fault, media
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
@@ -402,3 +410,73 @@ async def test_a_drop_of_shirt_red_and_shirt_blue_goes_to_the_red_and_the_blue_v
     written = {c.path for c in ecwid.calls if c.method != "GET"}
     base = f"/products/{SHIRT}/combinations/"
     assert all(p.startswith(base) or p == f"/products/{SHIRT}/gallery" for p in written)
+
+
+async def test_a_csv_option_column_sends_each_row_to_its_variations_and_undo_puts_them_back(
+    bulk_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    """Rows with `Color=Red`, `Kleur=Zwart;Maat=38` (translated, two options), `Color=Crme` (a
+    close match, accents folded) and `Color=Purple`: each row's image to exactly its
+    variations, the readings named, the unknown value's row a problem listing the values."""
+    for name in ("red.jpg", "black.jpg", "creme.jpg", "purple.jpg"):
+        images.files[name] = Served(photo(name), "image/jpeg")
+    rows = [
+        "product,image_url,option,alt",
+        f"sku:SHIRT,{images.link('red.jpg')},Color=Red,Red shirt",
+        f'sku:SHIRT,{images.link("black.jpg")},"Kleur=Zwart;Maat=38",',
+        f"{SHIRT},{images.link('creme.jpg')},Color=Crme,",
+        f"sku:SHIRT,{images.link('purple.jpg')},Color=Purple,",
+    ]
+    file = slack.add_file("F0OPT", "shirts.csv", "\n".join(rows).encode(), mimetype="text/csv")
+    await bulk_bot.interaction(bulk_form_submission(csv_file=file))
+    ts, job_id, plan = await the_plan(slack)
+    shown = json.dumps(plan.params, ensure_ascii=False)
+    assert "`Zwart` read as `Black`" in shown
+    assert "`Crme` read as `Crème`" in shown
+    assert "`Shirt` has no `Color` value `Purple`." in shown
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    _, report = await the_report(slack)
+    await bulk_bot.idle()
+    assert sorted(r["outcome"] for r in report) == ["problem"] + ["uploaded"] * 7
+    sent = {
+        variation: body["url"].rpartition("/")[2]
+        for variation, body in variation_uploads(ecwid).items()
+    }
+    expected = {shirt[("Red", s)]: "red.jpg" for s in SIZES}
+    expected[shirt[("Black", "38")]] = "black.jpg"
+    expected |= {shirt[("Crème", s)]: "creme.jpg" for s in SIZES}
+    assert sent == expected
+    red_alt = {v: b.get("alt") for v, b in variation_uploads(ecwid).items()}
+    assert all(red_alt[shirt[("Red", s)]] == {"main": "Red shirt"} for s in SIZES)
+    assert sorted(writes(ecwid)) == sorted(
+        f"POST /products/{SHIRT}/combinations/{v}/image/async" for v in expected
+    )
+    await undo_the_job(bulk_bot, slack, ts)
+    for variation in ecwid.combinations[SHIRT]:
+        assert "originalImageUrl" not in variation, variation["id"]
+
+
+async def test_a_captions_option_puts_the_first_file_on_those_variations(
+    drop_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    event = dropped(slack, ["IMG_1.jpg", "IMG_2.jpg"], text='sku:SHIRT option:Color="Dark red"')
+    await drop_bot.event(event, event_id="EvCaptionOption")
+    ts, job_id, plan = await the_drop_plan(slack)
+    assert "a variation holds one image" in json.dumps(plan.params, ensure_ascii=False)
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    await drop_bot.idle()
+    assert [r["outcome"] for r in rows] == ["uploaded"] * 4
+    first, second = (slack.files[f"F{event['ts'][-4:]}{n}"][0] for n in range(2))
+    for (color, _), variation in shirt.items():
+        data = shown_by(ecwid, variation)
+        assert (data is not None and same_picture(data, first)) == (color == "Dark red")
+    gallery = [c for c in ecwid.calls if c.path == f"/products/{SHIRT}/gallery"]
+    assert [c.body for c in gallery] == [second]
