@@ -215,3 +215,20 @@ def home_press(action_id: str, block_id: str = "home_actions") -> dict[str, Any]
         "view": {"id": "V1", "type": "home"},
         "actions": [{"type": "button", "action_id": action_id, "block_id": block_id}],
     }
+
+
+def modal_action(view: dict[str, Any], action: dict[str, Any], view_hash: str) -> dict[str, Any]:
+    """A choice in an open modal whose input dispatches actions, as Slack sends it (Slack's
+    block_actions reference: `container.type` "view", and the whole `view` with its `id`, its
+    `hash` for views.update, and `state`)."""
+    return {
+        "type": "block_actions",
+        "user": USER,
+        "team": TEAM,
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": "7777.42.choose",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {**view, "id": "V1", "hash": view_hash, "state": {"values": {}}},
+        "actions": [{**action, "action_ts": "1700000500.000001"}],
+    }

@@ -40,6 +40,7 @@ from bot.changes.slot_change import (
 from bot.domain import texts
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
+from bot.domain.options import Choice, has_all
 from bot.domain.requests import ProductRef, Requester, check_size
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
@@ -385,14 +386,24 @@ class GalleryFlow:
         image_id: str,
         signature: str,
         variation_ids: Sequence[int],
+        *,
+        with_value: tuple[str, str] | None = None,
     ) -> None:
-        """The image on each chosen variation, by its URL with its size and alt text; never
-        raises."""
+        """The image on each chosen variation, and on every variation with the option value
+        `with_value` as the product has its variations now, by its URL with its size and alt
+        text; never raises."""
         async with self._answering(who, "copy"):
             found = await self.current(store, who, card, product_id, image_id, signature)
             if found is None:
                 return
             gallery, image = found
+            if with_value is not None:
+                value = Choice(*with_value)
+                having = [v.id for v in gallery.product.variations if has_all(v.options, [value])]
+                if not having:
+                    name = gallery.product.name or str(product_id)
+                    raise UserFacingError(texts.no_variation_with(name, ["=".join(with_value)]))
+                variation_ids = list(dict.fromkeys([*variation_ids, *having]))
             if not image.url:
                 raise UserFacingError(texts.NO_LINK_TO_COPY)
             info = await store.runner.sources.check_link(image.url, need_size=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from slack_sdk.models.views import View
 
@@ -22,7 +23,7 @@ from bot.slack.texts import escape
 from bot.slack.views.bulk_form import bulk_form
 from bot.slack.views.gallery_card import Pressed, alt_form, copy_form
 from bot.slack.views.history import gallery_open_form, history_form
-from bot.slack.views.upload_form import is_channel, upload_form
+from bot.slack.views.upload_form import is_channel, upload_form, with_option_values
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,30 @@ class Forms:
             note=" ".join(notes) or None,
         )
         await self._open(trigger_id, who, view, "the form")
+
+    async def offer_option_values(self, view: dict[str, Any], product_id: int | None) -> None:
+        """The open upload form, after a product was chosen in it: the product's option-value
+        select, or none (a variation, a category, a product without options). Ecwid too slow or
+        away: the form stays as it is, and works without it."""
+        product = None
+        if product_id is not None:
+            try:
+                state = await asyncio.wait_for(
+                    self._context.ecwid.product_state(product_id), LOOKUP_BUDGET_SECONDS
+                )
+                product = state.product
+            except (EcwidError, TimeoutError) as exc:
+                log.info("option values not offered: %s", type(exc).__name__)
+                return
+        updated = with_option_values(view, product)
+        if updated is None:
+            return
+        try:
+            await self._slack.views_update(
+                view_id=str(view.get("id") or ""), hash=view.get("hash"), view=updated
+            )
+        except SLACK_FAILURES as exc:  # e.g. hash_conflict: the form changed meanwhile
+            log.info("the form was not updated: %s", slack_error(exc))
 
     async def open_bulk_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, bulk_form(who.channel_id), "the bulk form")

@@ -733,7 +733,18 @@ FIELD_LINK_OR_FILE = "Give a link or a file, not both."
 FIELD_MESSAGE_FILE = "Choose one of the message's images, or give a link or a file."
 GALLERY_SLOW = "Ecwid was too slow to answer: press again in a moment."
 GALLERY_NO_VARIATIONS = "That product has no variations to copy the image to."
-FIELD_VARIATIONS = "Choose at least one variation."
+FIELD_VARIATIONS = "Choose at least one variation, or an option value."
+FIELD_OPTION_CATEGORY = "A category has no variations: choose a product, or no value."
+FIELD_OPTION_VARIATION = (
+    "That is one variation: choose the product itself to reach every variation with a value."
+)
+FORM_OPTION_LABEL = "Or every variation with"
+FORM_OPTION_HINT = (
+    "The image replaces the own image of each variation with this value (all sizes of Red). "
+    "Leave it empty for the main image or the gallery."
+)
+COPY_OPTION_LABEL = "Or every variation with"
+COPY_OPTION_HINT = "Each variation with this value gets the image, besides any chosen above."
 FIELD_IMAGE = "Give the image's https:// link, or upload the image as a file."
 
 

@@ -145,7 +145,7 @@ async def copy_submitted(
         return
     pressed, card = found
     chosen = views.read_copy(view["state"]["values"])
-    if not chosen:
+    if not chosen.variation_ids and chosen.value is None:
         await ack(response_action="errors", errors={views.VARIATIONS: texts.FIELD_VARIATIONS})
         return
     await ack()
@@ -154,7 +154,14 @@ async def copy_submitted(
     who = requester_of(body, channel=card.channel_id)
     runtime.workers.submit(
         lambda: runtime.gallery.copy_to_variations(
-            store, who, card, pressed.product_id, pressed.image_id, pressed.signature, chosen
+            store,
+            who,
+            card,
+            pressed.product_id,
+            pressed.image_id,
+            pressed.signature,
+            chosen.variation_ids,
+            with_value=chosen.value,
         )
     )
 

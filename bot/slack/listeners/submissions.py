@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.changes.slot_change import Origin
+from bot.domain.grammar import OptionUpload
 from bot.slack import texts
 from bot.slack.context import runtime_of, store_of
 from bot.slack.requester import requester_of
@@ -29,7 +30,13 @@ async def upload_form_submitted(
         await ack(response_action="errors", errors={form.IMAGE_URL: texts.restarting()})
         return
     who = requester_of(body, channel=submission.channel_id)
-    runtime.workers.submit(lambda: runtime.uploads.run(store, submission.request, who, Origin.FORM))
+    if submission.option is not None:  # a plan: one line a variation with the value
+        upload = OptionUpload(submission.request, (submission.option,))
+        channel = submission.channel_id
+        runtime.workers.submit(lambda: runtime.bulk.plan_option(store, who, channel, upload))
+    else:
+        request = submission.request
+        runtime.workers.submit(lambda: runtime.uploads.run(store, request, who, Origin.FORM))
     await ack()
 
 

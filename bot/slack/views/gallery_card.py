@@ -34,6 +34,7 @@ from bot.domain.requests import MAX_ALT_LENGTH, ValidationError, check_alt_text
 from bot.ecwid.models import Gallery, GalleryImage, StoreLanguages
 from bot.flows.gallery import Card
 from bot.slack import texts
+from bot.slack.views.option_values import Pair, option_value_block, read_option_value
 from bot.slack.views.upload_form import input_block
 
 GALLERY_IMAGE = "gallery_image"
@@ -221,6 +222,8 @@ def read_alt(values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def copy_form(pressed: Pressed, card: Card, gallery: Gallery) -> View:
+    """The variations to copy the image to: chosen one by one, or every variation with an
+    option value (Slack's menu of five is full: this is where that choice lives)."""
     options = [
         Option(
             text=PlainTextObject(text=texts.variation_label(v.options, v.id)[:75]), value=str(v.id)
@@ -230,6 +233,11 @@ def copy_form(pressed: Pressed, card: Card, gallery: Gallery) -> View:
     select = StaticMultiSelectElement(
         placeholder=PlainTextObject(text="Choose variations"), options=options
     )
+    blocks: list[Block] = [input_block(VARIATIONS, "Variations", select, optional=True)]
+    pairs = [pair for v in gallery.product.variations for pair in v.options]
+    by_value = option_value_block(pairs, texts.COPY_OPTION_LABEL, texts.COPY_OPTION_HINT)
+    if by_value is not None:
+        blocks.append(by_value)
     return View(
         type="modal",
         callback_id=COPY_FORM,
@@ -237,11 +245,20 @@ def copy_form(pressed: Pressed, card: Card, gallery: Gallery) -> View:
         submit=PlainTextObject(text="Copy"),
         close=PlainTextObject(text="Cancel"),
         private_metadata=_metadata(pressed, card),
-        blocks=[input_block(VARIATIONS, "Variations", select)],
+        blocks=blocks,
     )
 
 
-def read_copy(values: dict[str, Any]) -> list[int]:
+@dataclass(frozen=True)
+class CopyChoice:
+    """The variations chosen one by one, and an option value whose variations go too."""
+
+    variation_ids: tuple[int, ...]
+    value: Pair | None
+
+
+def read_copy(values: dict[str, Any]) -> CopyChoice:
     state = (values.get(VARIATIONS) or {}).get(VARIATIONS) or {}
     chosen = state.get("selected_options") or []
-    return [int(o["value"]) for o in chosen if str(o.get("value", "")).isdigit()]
+    ids = tuple(int(o["value"]) for o in chosen if str(o.get("value", "")).isdigit())
+    return CopyChoice(ids, read_option_value(values))

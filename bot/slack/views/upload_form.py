@@ -49,6 +49,12 @@ from bot.domain.requests import (
 from bot.ecwid.models import Product, StoreLanguages
 from bot.slack import texts
 from bot.slack.files import shared_file
+from bot.slack.views.option_values import (
+    OPTION_VALUE,
+    Pair,
+    option_value_block,
+    read_option_value,
+)
 
 CALLBACK_ID = "ecwid_image_upload"
 PRODUCT = "product"
@@ -116,6 +122,7 @@ class FormMetadata:
 class Submission:
     request: UploadRequest
     channel_id: str
+    option: Pair | None = None  # every variation with this value, instead of `request`'s slot
 
 
 def _value(values: dict[str, Any], block: str) -> Any:
@@ -189,6 +196,14 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         elif text:
             translated[lang] = text
 
+    option = read_option_value(values)
+    if option is not None and isinstance(product, CategoryId):
+        errors[OPTION_VALUE] = texts.FIELD_OPTION_CATEGORY
+    elif option is not None and isinstance(product, ProductId) and product.variation is not None:
+        errors[OPTION_VALUE] = texts.FIELD_OPTION_VARIATION
+    elif option is not None and target == "gallery":
+        errors[TARGET] = texts.FIELD_VARIATION_GALLERY
+
     channel = _value(values, CHANNEL).get("selected_conversation")
     if not channel:
         errors[CHANNEL] = texts.FIELD_CHANNEL
@@ -205,7 +220,7 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         file=file,
         target=target,
     )
-    return Submission(request, channel)
+    return Submission(request, channel, option)
 
 
 def _image(
@@ -293,7 +308,9 @@ def input_block(
     *,
     optional: bool = False,
     hint: str | None = None,
+    dispatch: bool = False,
 ) -> InputBlock:
+    """`dispatch`: a choice is sent at once (block_actions), not only with the submission."""
     element.action_id = block_id  # each input's action_id is its block_id (read_submission)
     return InputBlock(
         block_id=block_id,
@@ -301,6 +318,7 @@ def input_block(
         element=element,
         optional=optional,
         hint=PlainTextObject(text=hint) if hint else None,
+        dispatch_action=True if dispatch else None,
     )
 
 
@@ -338,7 +356,10 @@ def upload_form(
         min_query_length=1,
         initial_option=product_option(product) if product is not None else None,
     )
-    blocks.append(input_block(PRODUCT, "Product", product_select))
+    # Choosing a product offers its option values (with_option_values), through views.update.
+    blocks.append(input_block(PRODUCT, "Product", product_select, dispatch=True))
+    if product is not None and (values := _values_block(product)) is not None:
+        blocks.append(values)
     places = [
         Option(text=PlainTextObject(text="Main image (replaces it)"), value="main"),
         Option(text=PlainTextObject(text="Add to the gallery"), value="gallery"),
@@ -419,6 +440,37 @@ def upload_form(
         private_metadata=metadata.dump(),
         blocks=blocks,
     )
+
+
+def _values_block(product: Product) -> InputBlock | None:
+    if product.variation is not None or product.kind == "category":
+        return None
+    pairs = [(choice.option, choice.value) for choice in product.choices]
+    return option_value_block(pairs, texts.FORM_OPTION_LABEL, texts.FORM_OPTION_HINT)
+
+
+def chosen_product(action: dict[str, Any]) -> int | None:
+    """The product chosen in the form's product field (a block action), when it is a product
+    itself: a variation or a category has no option values to offer."""
+    value = str((action.get("selected_option") or {}).get("value") or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def with_option_values(view: dict[str, Any], product: Product | None) -> dict[str, Any] | None:
+    """The open form (as Slack sent it) for views.update: the product's option-value select
+    right after the product field, or none (None: the form needs no update). The inputs keep
+    what was typed: Slack keeps an input's state while its block and action ids stay."""
+    blocks: list[dict[str, Any]] = [
+        b for b in view.get("blocks") or [] if b.get("block_id") != OPTION_VALUE
+    ]
+    values = _values_block(product) if product is not None else None
+    if values is None and len(blocks) == len(view.get("blocks") or []):
+        return None
+    if values is not None:
+        at = next((n for n, b in enumerate(blocks) if b.get("block_id") == PRODUCT), 0) + 1
+        blocks.insert(at, values.to_dict())
+    kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    return {**{key: view[key] for key in kept if key in view}, "blocks": blocks}
 
 
 def _message_files(files: tuple[SharedFile, ...]) -> list[Block]:

@@ -316,6 +316,49 @@ async def test_copy_to_two_variations_sends_the_image_by_its_link_with_size_and_
     )
 
 
+async def test_copy_to_every_variation_with_an_option_value_and_one_chosen_by_hand(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The copy form's "every variation with" (#36): all Red ones, whatever their size, and the
+    one chosen besides; none other."""
+    links = stocked(ecwid, images)
+    ecwid.combinations[PRODUCT] = [
+        {"id": 900 + n, "options": [{"name": "Color", "value": c}, {"name": "Size", "value": z}]}
+        for n, (c, z) in enumerate([("Blue", "S"), ("Blue", "M"), ("Red", "S"), ("Red", "M")], 1)
+    ]
+    await bot.command(f"gallery {PRODUCT}")
+    card = await the_card(slack)
+    ts = card.answer["ts"]  # type: ignore[index]
+    await bot.interaction(pressed(ts, menu_of(blocks_of(card), 2)["gallery_image"], "copy"))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    (by_value,) = [b for b in view["blocks"] if b["block_id"] == "option_value"]
+    groups = by_value["element"]["option_groups"]
+    assert [(g["label"]["text"], [o["text"]["text"] for o in g["options"]]) for g in groups] == [
+        ("Color", ["Blue", "Red"]),
+        ("Size", ["S", "M"]),
+    ]
+    red = next(o for o in groups[0]["options"] if o["text"]["text"] == "Red")
+    by_hand = [o for o in view["blocks"][0]["element"]["options"] if o["value"] == "901"]
+    values = {
+        "variations": {"type": "multi_static_select", "selected_options": by_hand},
+        "option_value": {"type": "static_select", "selected_option": red},
+    }
+    await bot.interaction(view_submission("ecwid_gallery_copy", values, view["private_metadata"]))
+    await posted(slack, "copied image 2 to")
+    await bot.idle()
+    sent = [c.path for c in ecwid.calls if c.path.endswith("/image/async")]
+    assert sent == [f"/products/{PRODUCT}/combinations/{n}/image/async" for n in (901, 903, 904)]
+    assert all(c.body["url"] == links["side"] for c in ecwid.calls if c.path in sent)
+    nothing = await bot.interaction(
+        view_submission("ecwid_gallery_copy", {}, view["private_metadata"])
+    )
+    assert nothing.json()["errors"] == {
+        "variations": "Choose at least one variation, or an option value."
+    }
+
+
 async def test_someone_outside_the_allow_list_changes_nothing(
     settings: Settings, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:

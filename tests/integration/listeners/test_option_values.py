@@ -33,6 +33,7 @@ from tests.harness import BotUnderTest, serving
 from tests.integration.listeners.test_drops import WATCHED, dropped, the_drop_plan
 from tests.integration.listeners.test_history import undo_button
 from tests.photos import encoded, real_photo
+from tests.slack_requests import modal_action, view_submission
 
 SHIRT = 900
 COLORS = [
@@ -480,3 +481,98 @@ async def test_a_captions_option_puts_the_first_file_on_those_variations(
         assert (data is not None and same_picture(data, first)) == (color == "Dark red")
     gallery = [c for c in ecwid.calls if c.path == f"/products/{SHIRT}/gallery"]
     assert [c.body for c in gallery] == [second]
+
+
+def _product_chosen(value: str) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": value}, "value": value}
+    return {
+        "type": "external_select",
+        "action_id": "product",
+        "block_id": "product",
+        "selected_option": option,
+    }
+
+
+def as_json(view: str | dict[str, Any]) -> dict[str, Any]:
+    """A view as slack-sdk sent it: a JSON string in a form post, an object in a JSON body."""
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def _value_groups(view: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    (block,) = [b for b in view["blocks"] if b.get("block_id") == "option_value"]
+    return [
+        (group["label"]["text"], [o["text"]["text"] for o in group["options"]])
+        for group in block["element"]["option_groups"]
+    ]
+
+
+async def test_choosing_a_product_in_the_form_offers_its_option_values_and_takes_them_away(
+    bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, shirt: dict[tuple[str, str], int]
+) -> None:
+    """The product field dispatches its choice: the shirt's values appear right after it (by
+    views.update, with the hash Slack sent); a product without options takes them away."""
+    await bulk_bot.command("")
+    view = as_json((await slack.wait_for_call("views.open"))[0].params["view"])
+    product_block = next(b for b in view["blocks"] if b.get("block_id") == "product")
+    assert product_block["dispatch_action"] is True
+    assert all(b.get("block_id") != "option_value" for b in view["blocks"])
+
+    await bulk_bot.interaction(modal_action(view, _product_chosen(str(SHIRT)), "h-1"))
+    (update,) = await slack.wait_for_call("views.update")
+    assert (update.params["view_id"], update.params["hash"]) == ("V1", "h-1")
+    offered = as_json(update.params["view"])
+    blocks = [b.get("block_id") for b in offered["blocks"]]
+    assert blocks[blocks.index("product") + 1] == "option_value"
+    assert _value_groups(offered) == [
+        ("Color", ["Red", "Black", "Dark red", "Crème", "Blue"]),
+        ("Size", ["38", "40", "M"]),
+    ]
+    assert offered["callback_id"] == view["callback_id"]
+    assert offered["private_metadata"] == view["private_metadata"]
+
+    await bulk_bot.interaction(modal_action(offered, _product_chosen("123"), "h-2"))
+    updates = await slack.wait_for_call("views.update", count=2)
+    assert "option_value" not in json.dumps(as_json(updates[1].params["view"]))
+    # A variation chosen, in a form with no values shown: nothing to update.
+    await bulk_bot.interaction(modal_action(view, _product_chosen(f"{SHIRT}:9001"), "h-3"))
+    await bulk_bot.idle()
+    assert len(slack.calls_to("views.update")) == 2
+
+
+async def test_the_forms_option_value_sends_the_image_to_those_variations(
+    bulk_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    images: FakeImageHost,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    chosen = json.dumps(["Color", "Dark red"])
+    values = {
+        "product": {"type": "external_select", "selected_option": {"value": str(SHIRT)}},
+        "option_value": {"type": "static_select", "selected_option": {"value": chosen}},
+        "image_url": {"type": "url_text_input", "value": images.link("shoe.png")},
+        "alt_main": {"type": "plain_text_input", "value": "Dark red shirt"},
+        "channel": {"type": "conversations_select", "selected_conversation": "C77"},
+    }
+    metadata = json.dumps({"languages": [], "external_id": None})
+    answer = await bulk_bot.interaction(view_submission("ecwid_image_upload", values, metadata))
+    assert (answer.status_code, answer.text) == (200, "")
+    ts, job_id, plan = await the_plan(slack)
+    assert "*1 image → 3 variations ready*" in plan.params["text"]
+    await bulk_bot.interaction(press("bulk_start", job_id, ts))
+    await the_report(slack)
+    await bulk_bot.idle()
+    sent = variation_uploads(ecwid)
+    assert set(sent) == {shirt[("Dark red", size)] for size in SIZES}
+    assert all(body["alt"] == {"main": "Dark red shirt"} for body in sent.values())
+
+    # A variation with a value, or a value for the gallery: said on the field, nothing planned.
+    variation = {**values, "product": {"selected_option": {"value": f"{SHIRT}:9001"}}}
+    refused = await bulk_bot.interaction(view_submission("ecwid_image_upload", variation, metadata))
+    assert refused.json()["errors"] == {
+        "option_value": "That is one variation: choose the product itself to reach every "
+        "variation with a value."
+    }
+    gallery = {**values, "target": {"selected_option": {"value": "gallery"}}}
+    refused = await bulk_bot.interaction(view_submission("ecwid_image_upload", gallery, metadata))
+    assert list(refused.json()["errors"]) == ["target"]
