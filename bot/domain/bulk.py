@@ -72,6 +72,8 @@ class BulkLine:
     # Option values (a CSV's `option` column, a caption's `option:`): the request goes to every
     # variation of its product that has them (bot.flows.option_lines.expand_options).
     options: tuple[tuple[str, str], ...] = ()
+    # A variation's line whose variation shows an image of its own now: the plan counts them.
+    replaces: bool = False
 
 
 # A ready line's note on its photo (an upgrade, one picture for several products): it still runs.

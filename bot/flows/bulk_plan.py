@@ -339,6 +339,7 @@ class Planner:
             count_lines(records),
             converting,
             copy_reads=_copy_reads(checked),
+            replacing=sum(line.replaces for line in lines),
             duplicates_skipped=duplicates_skipped,
             copies=await self._copy_room(checked),
         )
@@ -685,10 +686,12 @@ TYPICAL_COPY_BYTES = 500 * 1024
 
 def _copy_reads(checked: Sequence[_Checked | UserFacingError]) -> int:
     """About how many Ecwid calls keeping the replaced images for Undo costs: the slots are
-    read a batch of lines at a time (bulk_run), and a product's further lines each read theirs
-    when they run (its earlier line has changed it)."""
+    read a batch of lines at a time (bulk_run), and a further line for a slot an earlier line
+    changed reads it when it runs (a product's variations are each their own slot)."""
     ready = [c for c in checked if isinstance(c, _Checked)]
-    replacing = [c.slot.product_id for c in ready if c.slot.kind != "gallery"]
+    replacing = [
+        (c.slot.product_id, c.slot.variation_id) for c in ready if c.slot.kind != "gallery"
+    ]
     if not replacing:
         return 0
     batches = min(len(replacing), math.ceil(len(ready) / START_BATCH))

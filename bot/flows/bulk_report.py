@@ -70,12 +70,14 @@ class BulkReport(Protocol):
         copy_reads: int = 0,
         duplicates_skipped: int = 0,
         copies: CopyRoom | None = None,
+        replacing: int = 0,
     ) -> None:
         """The plan, with Start; `converting`: how many images will be converted, by the
         format they come in (e.g. {"HEIC": 12}); `copy_reads`: about how many more Ecwid
         calls keeping the replaced images for Undo takes; `duplicates_skipped`: the limit past
         which the duplicate check was skipped; `copies`: the copies for Undo against
-        HISTORY_MAX_MB, when they could be estimated."""
+        HISTORY_MAX_MB, when they could be estimated; `replacing`: how many variations of an
+        image by option value show an image of their own, which it replaces."""
         ...
 
     async def cancelled(self, job: Job) -> None: ...

@@ -198,7 +198,8 @@ def variation_lines(
         current = state.current(ImageSlot(product.id, "variation", variation.id))
         asked = replace(request, product=ProductId(product.id, variation.id))
         text = f"{label}: {variation.describe()}"
-        lines.append(BulkLine(number, text, _keeping_alt(asked, current), reading=reading))
+        own = _keeping_alt(asked, current)
+        lines.append(BulkLine(number, text, own, reading=reading, replaces=current is not None))
     return lines
 
 

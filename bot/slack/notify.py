@@ -389,10 +389,13 @@ class SlackBulkReport:
         copy_reads: int = 0,
         duplicates_skipped: int = 0,
         copies: CopyRoom | None = None,
+        replacing: int = 0,
     ) -> None:
         fan_out = job.source == option_lines.SOURCE
         text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid, fan_out=fan_out)
-        blocks = plan_blocks(job, lines, counts, converting, copy_reads, duplicates_skipped, copies)
+        blocks = plan_blocks(
+            job, lines, counts, converting, copy_reads, duplicates_skipped, copies, replacing
+        )
         await self._show(job, text, blocks)
         if job.message_ts is None:
             return

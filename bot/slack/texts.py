@@ -679,6 +679,19 @@ def bulk_no_copies(numbers: list[int]) -> str:
     )
 
 
+def bulk_replacing(variations: int) -> str:
+    """An image by option value: the variations that show an image of their own now."""
+    if variations == 1:
+        return (
+            ":arrows_counterclockwise: This replaces 1 image: 1 variation has an image of its "
+            "own now (Undo puts it back)."
+        )
+    return (
+        f":arrows_counterclockwise: This replaces {variations:,} images: {variations:,} "
+        "variations have images of their own now (Undo puts them back)."
+    )
+
+
 def bulk_keeping_copies(calls: int) -> str:
     return (
         f":leftwards_arrow_with_hook: Keeping copies for Undo: about {calls:,} extra "

@@ -136,11 +136,14 @@ def plan_blocks(
     copy_reads: int = 0,
     duplicates_skipped: int = 0,
     copies: CopyRoom | None = None,
+    replacing: int = 0,
 ) -> list[Block]:
     problems = problems_of(lines)
     fan_out = job.source == option_lines.SOURCE
     head = texts.bulk_plan(job.user_id, counts.pending, len(problems), fan_out=fan_out)
     blocks: list[Block] = [_section(head)]
+    if replacing:  # a variation's own image is replaced only where the plan says so
+        blocks.append(_section(texts.bulk_replacing(replacing)))
     if converting:
         blocks.append(_section(texts.bulk_converting(converting)))
     if copy_reads:  # the replaced images are read and kept before their lines run: Undo's cost

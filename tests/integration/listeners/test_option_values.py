@@ -212,7 +212,11 @@ async def test_with_no_alt_text_given_each_variation_keeps_its_own_and_undo_puts
         alt={"main": "Red shirt, front", "translated": {"nl": "Rood shirt, voorkant"}},
     )
     await bulk_bot.command(f"sku:SHIRT {images.link('shoe.png')} option:Color=Red")
-    ts, job_id, _ = await the_plan(slack)
+    ts, job_id, plan = await the_plan(slack)
+    assert (
+        "This replaces 1 image: 1 variation has an image of its own now (Undo puts it back)."
+        in json.dumps(plan.params, ensure_ascii=False)
+    )
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
     await the_report(slack)
     await bulk_bot.idle()
