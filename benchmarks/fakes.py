@@ -62,6 +62,51 @@ async def _image_hits(images: FakeImageHost) -> web.Response:
     return web.json_response(by_path)
 
 
+SHIRT = 900  # --shirt: Color (Red, Blue) × 30 sizes; every other Red variation shows an image
+SHIRT_SIZES = [str(size) for size in range(36, 66)]
+
+
+def _shirt(ecwid: FakeEcwid, images: FakeImageHost) -> None:
+    """A shirt as Ecwid answers it (official client: FetchedProduct.ProductOption,
+    FetchedVariation), and a WebP photo of it that Ecwid cannot take as it is."""
+    variations = []
+    for n, (color, size) in enumerate(
+        [(c, s) for c in ("Red", "Blue") for s in SHIRT_SIZES], start=1
+    ):
+        variation: dict[str, object] = {
+            "id": 9000 + n,
+            "combinationNumber": n,
+            "sku": f"SHIRT-{n}",
+            "options": [{"name": "Color", "value": color}, {"name": "Size", "value": size}],
+        }
+        if color == "Red" and n % 2:  # its own image now: kept for Undo when replaced
+            images.files[f"current/v{n}.jpg"] = Served(image_bytes("JPEG", 600, 600), "image/jpeg")
+            own = images.link(f"current/v{n}.jpg")
+            variation.update(imageUrl=own, originalImageUrl=own, alt={"main": f"Red {size}"})
+        variations.append(variation)
+    ecwid.combinations[SHIRT] = variations
+    choices = {
+        "Color": ["Red", "Blue"],
+        "Size": SHIRT_SIZES,
+    }
+    ecwid.products[SHIRT] = {
+        "id": SHIRT,
+        "name": "Shirt",
+        "sku": "SHIRT",
+        "options": [
+            {"type": "SELECT", "name": name, "choices": [{"text": v} for v in values]}
+            for name, values in choices.items()
+        ],
+    }
+    images.files["shirt-red.webp"] = Served(image_bytes("WEBP", 1200, 1200), "image/webp")
+    images.files["shirt-red.jpg"] = Served(image_bytes("JPEG", 1200, 1200), "image/jpeg")
+
+
+async def _ecwid_calls(ecwid: FakeEcwid) -> web.Response:
+    """Every call the loopback Ecwid answered: method, path, query and content type."""
+    return web.json_response([[c.method, c.path, c.query, c.content_type] for c in ecwid.calls])
+
+
 async def serve(
     upload_delay: float,
     products: int = 0,
@@ -73,6 +118,7 @@ async def serve(
     stocked: int = 0,
     spread: int = 0,
     photos: bool = False,
+    shirt: bool = False,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
@@ -93,6 +139,7 @@ async def serve(
         ecwid.products[n] = {"id": n, "name": f"Item {n}", "sku": f"B-{n}"}
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
     ecwid.web_app.router.add_get("/_image_hits", lambda _: _image_hits(images))
+    ecwid.web_app.router.add_get("/_calls", lambda _: _ecwid_calls(ecwid))
     if photos:  # benchmarks/convert.py: phone photos to convert
         from benchmarks.photos import bench_photos
 
@@ -100,6 +147,8 @@ async def serve(
             images.files[name] = Served(data, kind)
     for server in (slack, ecwid, images):
         await server.start()
+    if shirt:  # benchmarks/option_values.py (its links name the image host's port)
+        _shirt(ecwid, images)
     if products:  # a bulk job's CSV, shared in Slack: a line per product
         rows = ["product,image_url,width,height,alt"]
         rows += [
@@ -130,6 +179,7 @@ async def serve(
                 "ca_file": str(tls.ca_file),
                 "ecwid_stats_url": ecwid.url("/_stats"),
                 "image_hits_url": ecwid.url("/_image_hits"),
+                "ecwid_calls_url": ecwid.url("/_calls"),
                 "csv_file": slack.file_object("F0BULK") if products else None,
                 "flood_file": slack.file_object("F0FLOOD") if flood else None,
             }
@@ -154,6 +204,7 @@ if __name__ == "__main__":
         "--spread", type=int, default=0, help="the CSV's lines over so many products"
     )
     parser.add_argument("--photos", action="store_true", help="serve 12 and 48 MP photos")
+    parser.add_argument("--shirt", action="store_true", help="a shirt of 60 variations")
     options = parser.parse_args()
     asyncio.run(
         serve(
@@ -166,5 +217,6 @@ if __name__ == "__main__":
             stocked=options.stocked,
             spread=options.spread,
             photos=options.photos,
+            shirt=options.shirt,
         )
     )

@@ -35,6 +35,17 @@ class CopyRoom:
         return self.needed > self.room
 
 
+@dataclass(frozen=True)
+class BeforeAfter:
+    """One image by option value, shown in its report: one variation before and after, and
+    the other variations it went to."""
+
+    variation: str
+    before_url: str | None  # None: the variation had no image of its own
+    after_url: str | None
+    others: tuple[str, ...]
+
+
 class BulkReport(Protocol):
     """How a job is shown. `checking` returns the job message's handle (its ts), or None when
     the channel cannot be posted in (the user was then told)."""
@@ -84,7 +95,16 @@ class BulkReport(Protocol):
 
     async def progress(self, job: Job, progress: Progress) -> None: ...
 
-    async def finished(self, job: Job, lines: Sequence[Line], counts: Counts) -> None: ...
+    async def finished(
+        self,
+        job: Job,
+        lines: Sequence[Line],
+        counts: Counts,
+        *,
+        example: BeforeAfter | None = None,
+    ) -> None:
+        """The job's outcome and its report; `example`: an image by option value's."""
+        ...
 
     async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
         """Why a press changed nothing: the job's state (`running`, `finished`, …),

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -41,7 +41,8 @@ from bot.ecwid.budget import bulk_lane
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot, ProductState
 from bot.flows.bulk_lease import Lease, LeaseLapsed
-from bot.flows.bulk_report import BulkReport, Progress
+from bot.flows.bulk_report import BeforeAfter, BulkReport, Progress
+from bot.flows.option_lines import SOURCE
 from bot.flows.relay import Relay
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
@@ -355,9 +356,30 @@ class JobRun:
     async def _report_result(self) -> None:
         job = await self._jobs.job(self.job.id) or self.job
         lines = await self._jobs.lines(job.id)
+        example = await self._example(job, lines)
         await self._wait_to_show()
-        await self._report.finished(job, lines, count_lines(lines))
+        await self._report.finished(job, lines, count_lines(lines), example=example)
         await self._jobs.reported(job.id)
+
+    async def _example(self, job: Job, lines: Sequence[Line]) -> BeforeAfter | None:
+        """An image by option value: its first variation done, before and after (from the
+        history), and the others it went to. None for any other job, or when the history
+        cannot be read (the report goes out without it)."""
+        if job.source != SOURCE or job.undo_of is not None:
+            return None
+        done = [line for line in lines if line.status == LineState.DONE]
+        try:
+            entries = await self._history.of_job(job.id) if done else {}
+        except Exception as exc:
+            log.info("bulk job %s: no before and after: %s", job.id, type(exc).__name__)
+            return None
+        first = next((line for line in done if line.number in entries), None)
+        if first is None:
+            return None
+        entry = entries[first.number]
+        others = tuple(line.variation_label or line.text for line in done if line is not first)
+        label = first.variation_label or first.text
+        return BeforeAfter(label, entry.before_url, entry.after_url, others)
 
     async def _work(self) -> None:
         queue = self._queue

@@ -1,6 +1,8 @@
-"""An image by option value (#36): `option:Color=Red` becomes one bulk line per variation that
-has Red, planned and run as a job (bot.flows.bulk_plan), so that the plan says what it replaces,
-each line is sent once, and "Undo this job" puts every variation back."""
+"""An image by option value (#36): `option:Color=Red` (the command, the form), a file named
+`SHIRT-red.jpg`, a caption's `option:` or a CSV's `option` column becomes one bulk line per
+variation that has Red, planned and run as a job (bot.flows.bulk_plan), so that the plan says
+what it replaces, each line is sent once (one image read once: bot.flows.relay), and "Undo this
+job" puts every variation back."""
 
 from __future__ import annotations
 

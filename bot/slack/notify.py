@@ -19,7 +19,7 @@ from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
 from bot.flows import option_lines
-from bot.flows.bulk_report import CopyRoom, Progress
+from bot.flows.bulk_report import BeforeAfter, CopyRoom, Progress
 from bot.flows.drops import HOLD_SECONDS
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.images.probe import ImageInfo
@@ -460,7 +460,14 @@ class SlackBulkReport:
         blocks = progress_blocks(headline, figures, job, stoppable=not progress.paused)
         await self._show(job, f"{headline}\n{figures}", blocks)
 
-    async def finished(self, job: Job, lines: Sequence[Line], counts: Counts) -> None:
+    async def finished(
+        self,
+        job: Job,
+        lines: Sequence[Line],
+        counts: Counts,
+        *,
+        example: BeforeAfter | None = None,
+    ) -> None:
         if job.undo_of is not None:
             text = texts.bulk_undo_finished(
                 job.user_id,
@@ -500,6 +507,8 @@ class SlackBulkReport:
         ]
         if no_copy and job.undo_of is None:
             report.append(texts.bulk_no_copies(no_copy))
+        if example is not None:
+            report.append(texts.before_and_after(example))
         try:
             await self._slack.chat_postMessage(
                 channel=job.channel_id,

@@ -12,6 +12,7 @@ from bot.domain.grammar import EXAMPLE, USAGE
 from bot.domain.requests import Size
 from bot.ecwid.errors import AmbiguousSku
 from bot.ecwid.models import ImageSlot, Product
+from bot.flows.bulk_report import BeforeAfter
 from bot.flows.upload import Uploaded
 
 MAX_QUOTED = 200  # characters of outside text shown at most
@@ -677,6 +678,28 @@ def bulk_no_copies(numbers: list[int]) -> str:
         f"{line_ranges(numbers)}. They were uploaded; Undo cannot put back the images they "
         "replaced."
     )
+
+
+MAX_OTHERS_NAMED = 20  # variations named after the one shown before and after
+
+
+def before_and_after(example: BeforeAfter) -> str:
+    """An image by option value's report: one variation before and after, then the rest."""
+    before = _labelled(example.before_url, "its old image") or "no image of its own"
+    after = _labelled(example.after_url, "the new image") or "the new image"
+    said = f":left_right_arrow: *{escape(example.variation)}*: before, {before}; after, {after}."
+    if example.others:
+        named = ", ".join(f"*{escape(o)}*" for o in example.others[:MAX_OTHERS_NAMED])
+        more = len(example.others) - MAX_OTHERS_NAMED
+        said += f" The same image went to {named}" + (f" and {more:,} more." if more > 0 else ".")
+    return said
+
+
+def _labelled(url: str | None, label: str) -> str | None:
+    """A link in mrkdwn, for an https URL (Ecwid's or the image host's) only."""
+    if not url or not url.startswith("https://") or any(c in url for c in "<>| \n"):
+        return None
+    return f"<{escape(url)}|{label}>"
 
 
 def bulk_replacing(variations: int) -> str:

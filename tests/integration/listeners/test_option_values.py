@@ -140,8 +140,13 @@ async def test_every_red_variation_and_only_those_gets_the_image(
     if note is not None:
         assert note in shown
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
-    _, rows = await the_report(slack)
+    report, rows = await the_report(slack)
     await bulk_bot.idle()
+    # One variation before and after; the others named.
+    assert (
+        f":left_right_arrow: *Color Red Size 38*: before, no image of its own; after, <{link}|the "
+        "new image>. The same image went to *Color Red Size 40*, *Color Red Size M*."
+    ) in report
     red = {shirt[("Red", size)] for size in SIZES}
     sent = variation_uploads(ecwid)
     assert set(sent) == red  # all three sizes of Red; not Dark red
@@ -218,8 +223,9 @@ async def test_with_no_alt_text_given_each_variation_keeps_its_own_and_undo_puts
         in json.dumps(plan.params, ensure_ascii=False)
     )
     await bulk_bot.interaction(press("bulk_start", job_id, ts))
-    await the_report(slack)
+    report, _ = await the_report(slack)
     await bulk_bot.idle()
+    assert f"*Color Red Size 38*: before, <{url}|its old image>; after, <" in report
     sent = variation_uploads(ecwid)
     assert sent[shirt[("Red", "38")]]["alt"] == {
         "main": "Red shirt, front",
@@ -580,3 +586,23 @@ async def test_the_forms_option_value_sends_the_image_to_those_variations(
     gallery = {**values, "target": {"selected_option": {"value": "gallery"}}}
     refused = await bulk_bot.interaction(view_submission("ecwid_image_upload", gallery, metadata))
     assert list(refused.json()["errors"]) == ["target"]
+
+
+async def test_a_sku_that_exists_wins_over_an_option_value_and_the_plan_says_so(
+    drop_bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    shirt: dict[tuple[str, str], int],
+) -> None:
+    """`SHIRT-red.jpg` when a product's SKU is SHIRT-red: that product's main image, as before
+    #36; the plan names the reading it took. No variation of SHIRT is written."""
+    ecwid.products[950] = {"id": 950, "name": "Red scarf", "sku": "SHIRT-red", "media": media()}
+    event = dropped(slack, ["SHIRT-red.jpg"])
+    await drop_bot.event(event, event_id="EvSkuWins")
+    ts, job_id, plan = await the_drop_plan(slack)
+    assert "read as SKU SHIRT-red, the main image (SKU.jpg)" in json.dumps(plan.params)
+    await drop_bot.interaction(press("bulk_start", job_id, ts))
+    _, rows = await the_report(slack)
+    await drop_bot.idle()
+    assert [(r["slot"], r["outcome"]) for r in rows] == [("main", "uploaded")]
+    assert [c.path for c in ecwid.calls if c.method != "GET"] == ["/products/950/image"]
