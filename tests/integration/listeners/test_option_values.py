@@ -390,23 +390,34 @@ async def test_a_drop_of_shirt_red_and_shirt_blue_goes_to_the_red_and_the_blue_v
     """Each file to every variation of its colour, read once from Slack; a translated value, a
     close one and a value with a place are said in the plan; a value the shirt lacks is a
     line that lists its values; nothing else is written."""
-    names = ["SHIRT-red.jpg", "SHIRT_blauw.jpg", "SHIRT-color-blk.jpg", "SHIRT_Red_2.jpg"]
+    names = [
+        "SHIRT-red.jpg",
+        "SHIRT-blue.jpg",
+        "SHIRT_zwart.jpg",
+        "SHIRT-color-crme.jpg",
+        "SHIRT_Red_2.jpg",
+    ]
     event = dropped(slack, [*names, "SHIRT-purple.jpg"])
     await drop_bot.event(event, event_id="EvShirt")
     ts, job_id, plan = await the_drop_plan(slack)
     shown = json.dumps(plan.params, ensure_ascii=False)
     assert "every `Red` variation (SKU-red.jpg)" in shown
-    assert "`blauw` read as `Blue`" in shown
-    assert "`blk` read as `Black`" in shown
+    assert "`zwart` read as `Black`" in shown
+    assert "`crme` read as `Crème`" in shown
     assert "the gallery: a `Red` variation holds one image (SKU_Red_2.jpg)" in shown
     assert "`Shirt` has no value `purple`." in shown
     await drop_bot.interaction(press("bulk_start", job_id, ts))
     _, rows = await the_report(slack)
     await drop_bot.idle()
-    assert sorted(r["outcome"] for r in rows) == ["problem"] + ["uploaded"] * 10
+    assert sorted(r["outcome"] for r in rows) == ["problem"] + ["uploaded"] * 13
     files = {name: slack.files[f"F{event['ts'][-4:]}{n}"][0] for n, name in enumerate(names)}
     for (color, size), variation in shirt.items():
-        wanted = {"Red": "SHIRT-red.jpg", "Blue": "SHIRT_blauw.jpg", "Black": "SHIRT-color-blk.jpg"}
+        wanted = {
+            "Red": "SHIRT-red.jpg",
+            "Blue": "SHIRT-blue.jpg",
+            "Black": "SHIRT_zwart.jpg",
+            "Crème": "SHIRT-color-crme.jpg",
+        }
         data = shown_by(ecwid, variation)
         if color in wanted:
             assert data is not None and same_picture(data, files[wanted[color]]), (color, size)
@@ -415,7 +426,7 @@ async def test_a_drop_of_shirt_red_and_shirt_blue_goes_to_the_red_and_the_blue_v
     # Each colour's file read from Slack once: sent as bytes to one variation, by Ecwid's link
     # to the rest. (The gallery's is read by the plan too: is it on the product already?)
     read = collections.Counter(d.file_id for d in slack.downloads)
-    assert [read[f"F{event['ts'][-4:]}{n}"] for n in range(4)] == [1, 1, 1, 2]
+    assert [read[f"F{event['ts'][-4:]}{n}"] for n in range(5)] == [1, 1, 1, 1, 2]
     gallery = [c for c in ecwid.calls if c.path == f"/products/{SHIRT}/gallery"]
     assert [c.body for c in gallery] == [files["SHIRT_Red_2.jpg"]]
     written = {c.path for c in ecwid.calls if c.method != "GET"}
