@@ -67,6 +67,20 @@ async def _slack_calls(client: aiohttp.ClientSession, url: str) -> list[dict[str
         return list(await response.json())
 
 
+def start_press(job_id: str, ts: str) -> dict[str, object]:
+    """Start pressed on a plan's message, as Slack sends it (block_actions)."""
+    return {
+        "type": "block_actions",
+        "user": {"id": "U123", "username": "merch", "team_id": "T1"},
+        "team": {"id": "T1", "domain": "shop"},
+        "api_app_id": "A1",
+        "container": {"type": "message", "message_ts": ts, "channel_id": "C123"},
+        "channel": {"id": "C123", "name": "catalog"},
+        "message": {"type": "message", "ts": ts, "text": ""},
+        "actions": [{"type": "button", "action_id": "bulk_start", "value": job_id}],
+    }
+
+
 def bulk_form_submission(csv_file: object) -> dict[str, object]:
     """The bulk form submitted with a CSV file shared in Slack, as Slack sends it."""
     return {
@@ -191,16 +205,7 @@ async def one_run(
                     ]
                     raise RuntimeError(f"no plan within 2 minutes; the bot said {said}")
             planned_in = time.monotonic() - plan_started
-            press = {
-                "type": "block_actions",
-                "user": {"id": "U123", "username": "merch", "team_id": "T1"},
-                "team": {"id": "T1", "domain": "shop"},
-                "api_app_id": "A1",
-                "container": {"type": "message", "message_ts": ts, "channel_id": "C123"},
-                "channel": {"id": "C123", "name": "catalog"},
-                "message": {"type": "message", "ts": ts, "text": ""},
-                "actions": [{"type": "button", "action_id": "bulk_start", "value": job_id}],
-            }
+            press = start_press(job_id, ts)
             assert bot.proc is not None
             cpu_before = _cpu_seconds(bot.proc.pid)
             await _interaction(client, events, press)

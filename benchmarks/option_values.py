@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
-from benchmarks.bulk import _interaction, _signed, _slack_calls
+from benchmarks.bulk import _interaction, _signed, _slack_calls, start_press
 from benchmarks.burst import Process, bot_env, free_port
 from benchmarks.fakes import SHIRT
 from tests.fakes.slack_api import BOT_TOKEN
@@ -100,16 +100,7 @@ async def one_image(
         client, config["slack_calls_url"], lambda calls: _start_button(calls, done)
     )
     done.add(job_id)
-    press = {
-        "type": "block_actions",
-        "user": {"id": "U123", "username": "merch", "team_id": "T1"},
-        "team": {"id": "T1", "domain": "shop"},
-        "api_app_id": "A1",
-        "container": {"type": "message", "message_ts": ts, "channel_id": "C123"},
-        "channel": {"id": "C123", "name": "catalog"},
-        "message": {"type": "message", "ts": ts, "text": ""},
-        "actions": [{"type": "button", "action_id": "bulk_start", "value": job_id}],
-    }
+    press = start_press(job_id, ts)
     await _interaction(client, events, press)
     await _until(client, config["slack_calls_url"], lambda calls: _finished(calls, ts))
     async with client.get(config["ecwid_calls_url"]) as r:
