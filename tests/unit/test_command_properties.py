@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.alt_text import is_refused
-from bot.domain.grammar import HelpCommand, parse_command
+from bot.domain.grammar import (
+    BulkCommand,
+    GalleryCommand,
+    HelpCommand,
+    HistoryCommand,
+    OptionUpload,
+    parse_command,
+)
 from bot.domain.requests import (
     MAX_ALT_LENGTH,
     MAX_PRODUCT_ID,
@@ -85,7 +92,20 @@ def test_no_input_crashes_and_no_invalid_input_uploads(text: str) -> None:
     except ValidationError as problem:
         assert str(problem)  # always a message for the user
         return
-    assert isinstance(result, UploadRequest | Draft | HelpCommand)
+    # Every form the grammar's table names; an upload's (by option value too) is valid.
+    assert isinstance(
+        result,
+        UploadRequest
+        | Draft
+        | HelpCommand
+        | BulkCommand
+        | HistoryCommand
+        | GalleryCommand
+        | OptionUpload,
+    )
+    if isinstance(result, OptionUpload):
+        assert result.options
+        result = result.request
     if isinstance(result, UploadRequest):
         assert_valid(result)
 
