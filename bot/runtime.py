@@ -22,6 +22,7 @@ from bot.changes.sources import ImageSources
 from bot.config import Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
+from bot.flows.audit import AuditFlow
 from bot.flows.bulk import BulkFlow
 from bot.flows.bulk_run import PROGRESS_SECONDS
 from bot.flows.drops import DropZone
@@ -34,10 +35,12 @@ from bot.flows.workers import WorkerPool
 from bot.images.convert import ImagePreparer
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
+from bot.jobs.audits import Audits
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
 from bot.slack import texts
 from bot.slack.access import AccessPolicy
+from bot.slack.audit_report import SlackAuditReport
 from bot.slack.client import CALL_TIMEOUT_SECONDS, BoundedWebClient, slack_session
 from bot.slack.files import describer
 from bot.slack.gallery_report import SlackGalleryReport
@@ -80,6 +83,7 @@ class Runtime:
     history: HistoryFlow
     gallery: GalleryFlow
     drops: DropZone
+    audit: AuditFlow
 
     @classmethod
     async def open(
@@ -180,6 +184,13 @@ class Runtime:
         )
         if settings.watch_channels:
             drops.watch()  # drops kept before a restart (even a kill) are planned
+        min_side = settings.images.min_side
+        audit = AuditFlow(
+            SlackAuditReport(slack, notifier, min_side=min_side),
+            Audits(jobs),
+            min_side=min_side,
+            progress_seconds=progress_seconds,
+        )
         return cls(
             settings=settings,
             session=session,
@@ -198,6 +209,7 @@ class Runtime:
             history=history,
             gallery=gallery,
             drops=drops,
+            audit=audit,
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:

@@ -24,13 +24,15 @@ here; a new word is added to this table and this parser, never to a second one.
 | `bulk`              | the bulk form                                   | command, alone        |
 | `history PRODUCT`   | the product's image changes                     | command               |
 | `gallery PRODUCT`   | the product's gallery card                      | command               |
+| `audit`             | the catalog's image health; `audit category:ID` | command               |
+|                     | and `audit search:"words"` narrow it            |                       |
 
 File names say option values too (`SHIRT-red.jpg`: bot.domain.bulk.read_name, which has its
 own table in docs/option-values.md).
 
-Reserved for the issues that add them (#37–#38): `store=…` (one of several stores), refused
-meanwhile as not available yet (never read as a link or an unknown option), and the words
-`audit`, `every` and `stop`. `option:` in a CSV row's product cell is refused: its place is the
+Reserved for the issues that add them (#37–#38): `store=…` (one of several stores), and
+`every` and `stop` after `audit` (weekly audits), refused meanwhile as not available yet (never
+read as a link or an unknown option). `option:` in a CSV row's product cell is refused: its place is the
 `option` column.
 
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
@@ -43,6 +45,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from bot.domain.audit import Scope
 from bot.domain.requests import (
     MAX_SIDE_DIGITS,
     CategoryId,
@@ -92,6 +95,51 @@ class HelpCommand:
 @dataclass(frozen=True)
 class BulkCommand:
     """`/ecwid-image bulk`: the bulk form."""
+
+
+@dataclass(frozen=True)
+class AuditCommand:
+    """`/ecwid-image audit [category:ID | search:"words"]`: the catalog's image health (#37)."""
+
+    scope: Scope
+
+
+MAX_SEARCH_TEXT = 100  # characters of an audit's search words
+_AUDIT_FORM = (
+    "Write `/ecwid-image audit`, `/ecwid-image audit category:12` or `/ecwid-image audit "
+    'search:"summer shoes"`.'
+)
+
+
+def _parse_audit(rest: str) -> AuditCommand:
+    """What follows `audit`: nothing (the whole catalog), `category:ID`, or `search:` and the
+    words (quoted or not). `every` and `stop` are reserved for weekly audits."""
+    words = rest.split()
+    if not words:
+        return AuditCommand(Scope())
+    first = words[0].lower()
+    if first in ("every", "stop"):
+        raise ValidationError(
+            "Weekly audits (`audit every …`, `audit stop`) are not available yet: run "
+            "`/ecwid-image audit` when you want one."
+        )
+    if first.startswith("category:") and len(words) == 1:
+        number = words[0][9:]
+        if number.isascii() and number.isdigit():
+            return AuditCommand(Scope(category=parse_product_id(number)))
+        raise ValidationError(f"Give the category's id after `category:`. {_AUDIT_FORM}")
+    if first.startswith("search:"):
+        text = rest.strip()[len("search:") :].strip()
+        if len(text) >= 2 and text[0] in _QUOTES and text[-1] in "\"\u201d\u2019'":
+            text = text[1:-1]
+        text = " ".join(text.split())
+        if not text or len(text) > MAX_SEARCH_TEXT:
+            raise ValidationError(
+                f"Give the words to search for after `search:` (at most {MAX_SEARCH_TEXT} "
+                f"characters). {_AUDIT_FORM}"
+            )
+        return AuditCommand(Scope(search=text))
+    raise ValidationError(f"`{words[0]}` is not something to audit. {_AUDIT_FORM}")
 
 
 @dataclass(frozen=True)
@@ -333,12 +381,16 @@ def parse_command(
     | BulkCommand
     | HistoryCommand
     | GalleryCommand
+    | AuditCommand
 ):
     """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
 
     A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
     link, …) a Draft that prefills the form.
     """
+    stripped = _unslack(text.strip())
+    if stripped[:5].lower() == "audit" and (len(stripped) == 5 or stripped[5].isspace()):
+        return _parse_audit(stripped[5:])
     tokens = _tokenize(text.strip())
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "help":
         return HelpCommand()

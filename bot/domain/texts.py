@@ -211,3 +211,6 @@ def no_variation_with(product: str, pairs: list[str]) -> str:
 OPTION_ON_VARIATION = (
     "That SKU is one variation's: give the product itself (its id or its own SKU) with `option:`."
 )
+
+
+AUDIT_CHART_TITLE = "Images with an alt text, by language"

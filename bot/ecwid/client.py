@@ -21,6 +21,8 @@ import yarl
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from bot.config import Settings
+from bot.domain.audit import AuditImage, AuditItem, Scope
+from bot.domain.audit import Slot as AuditSlot
 from bot.domain.options import choices_of
 from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit
 from bot.ecwid.errors import MAX_ATTEMPTS, EcwidError, ProductNotFound, explain_status
@@ -60,6 +62,17 @@ STATE_FIELDS = (
     "combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
 )
 SEARCH_FIELDS = f"total,count,offset,limit,items({PRODUCT_FIELDS})"
+# An audit's page (#37): every image's alt texts and size, the names in every language, the
+# variations' options and own images; nothing more (a product's description can be large).
+AUDIT_FIELDS = (
+    "total,count,offset,limit,items(id,sku,name,nameTranslated,defaultCategoryId,"
+    "originalImage,media,galleryImages(originalImageUrl,width,height),options,"
+    "combinations(id,options,originalImageUrl,imageUrl,alt))"
+)
+CATEGORY_AUDIT_FIELDS = (
+    "total,count,offset,limit,items(id,parentId,name,nameTranslated,originalImage,"
+    "originalImageUrl,imageUrl,alt)"
+)
 BYTES_UPLOAD_SECONDS = 60.0  # a file's bytes take longer than a JSON call (Ecwid's client: 60 s)
 # The most of an answer read before it is parsed: a page of 100 products trimmed to the fields
 # the bot asks for stays far below it, even with many variations each.
@@ -382,6 +395,46 @@ class EcwidClient:
         if updated_from is not None:
             params["updatedFrom"] = str(updated_from)
         return await self._search(params, what="the catalog", every_page=False)
+
+    async def audit_page(self, scope: Scope, offset: int) -> tuple[list[AuditItem], int]:
+        """One page (100) of the products an audit covers, as it reads them, and how many
+        there are in all: the catalog, a category's (with its subcategories': official client
+        ProductsSearchRequest `categories`, `includeProductsFromSubcategories`), or a search's."""
+        params = {"offset": str(offset)}
+        if scope.category is not None:
+            params["categories"] = str(scope.category)
+            params["includeProductsFromSubcategories"] = "true"
+        if scope.search is not None:
+            params["keyword"] = scope.search
+        items, total = await self._search_raw(
+            params, what="the catalog", every_page=False, fields=AUDIT_FIELDS
+        )
+        return [_audit_item(item) for item in items if isinstance(item, dict)], total
+
+    async def category_audit_page(self, offset: int) -> tuple[list[tuple[AuditItem, int]], int]:
+        """One page (100) of the store's categories, each as an audit reads it with its parent's
+        id (0: none), and how many there are (`GET /categories`; official client
+        CategoriesSearchRequest `offset`, `limit`; FetchedCategory `parentId`)."""
+        data = await self._call(
+            "GET",
+            "/categories",
+            scope="read_catalog",
+            what="the categories",
+            params={
+                "offset": str(offset),
+                "limit": str(BATCH_SIZE),
+                "responseFields": CATEGORY_AUDIT_FIELDS,
+            },
+        )
+        items = data.get("items") if isinstance(data, dict) else None
+        page = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+        total = data.get("total") if isinstance(data, dict) else None
+        found = [
+            (_category_audit_item(item), int(item.get("parentId") or 0))
+            for item in page
+            if isinstance(item.get("id"), int)
+        ]
+        return found, total if isinstance(total, int) else len(page)
 
     async def _search(
         self, params: dict[str, str], *, what: str, every_page: bool
@@ -917,6 +970,77 @@ def _gallery(data: Any) -> Gallery:
         images=tuple(found),
         videos=tuple(videos) if isinstance(videos, list) else (),
         variation_images=state.variation_images,
+    )
+
+
+def _names(data: dict[str, Any]) -> dict[str, str]:
+    """`nameTranslated` (official client: FetchedProduct, FetchedCategory), its texts only."""
+    names = data.get("nameTranslated")
+    if not isinstance(names, dict):
+        return {}
+    return {str(lang): text for lang, text in names.items() if isinstance(text, str) and text}
+
+
+def _audit_item(data: dict[str, Any]) -> AuditItem:
+    """A product as an audit reads it: its main and gallery images (media, with the sizes of
+    `originalImage` and legacy `galleryImages[]`), its variations' own images (no size: ref),
+    and its variations with options but no image of their own."""
+    gallery = _gallery(data)
+    images = [
+        AuditImage(
+            AuditSlot.MAIN if image.is_main else AuditSlot.GALLERY,
+            image.id,
+            image.alt_main,
+            dict(image.alt_translated),
+            image.width,
+            image.height,
+        )
+        for image in gallery.images
+    ]
+    bare: list[int] = []
+    combinations = data.get("combinations")
+    for raw in combinations if isinstance(combinations, list) else []:
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+            continue
+        own = _variation_image(raw)
+        if own is not None:
+            translated = dict(own.alt_translated)
+            images.append(AuditImage(AuditSlot.VARIATION, str(raw["id"]), own.alt_main, translated))
+        elif raw.get("options"):
+            bare.append(raw["id"])
+    product = gallery.product
+    return AuditItem(
+        id=product.id,
+        sku=product.sku,
+        name=product.name,
+        names=_names(data),
+        images=tuple(images),
+        has_main=any(image.is_main for image in gallery.images),
+        bare_variations=tuple(bare),
+    )
+
+
+def _category_audit_item(data: dict[str, Any]) -> AuditItem:
+    image = _category_image(data)
+    images: tuple[AuditImage, ...] = ()
+    if image is not None:
+        translated = dict(image.alt_translated)
+        shown = AuditImage(
+            AuditSlot.CATEGORY,
+            str(data["id"]),
+            image.alt_main,
+            translated,
+            image.width,
+            image.height,
+        )
+        images = (shown,)
+    return AuditItem(
+        id=int(data["id"]),
+        sku=None,
+        name=str(data.get("name") or ""),
+        names=_names(data),
+        images=images,
+        category=True,
     )
 
 

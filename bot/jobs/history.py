@@ -9,7 +9,8 @@ copies are never dropped while it runs (`running_copy`): not to make room, not b
 
 Nothing grows for ever: `History.prune` also drops the changes older than HISTORY_DAYS, the
 jobs that ended before then with their lines, and the drop zone's marks of events older than a
-day. The time is the job store's clock (injected for tests). The undo claims stay.
+day, and the audits' numbers older than HISTORY_DAYS. The time is the job store's clock
+(injected for tests). The undo claims stay.
 
 A bulk line's change is written in the same transaction as the line's outcome
 (`JobStore.record`): a line recorded done always has its history.
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, desc, func, or_, select
 
-from bot.jobs.schema import change_orders, changes, jobs, kept_images, undo_claims
+from bot.jobs.schema import audits, change_orders, changes, jobs, kept_images, undo_claims
 
 if TYPE_CHECKING:
     from bot.jobs.store import JobStore
@@ -385,6 +386,7 @@ class History:
         dropped_changes = await self._drop_changes(cutoff)
         dropped_jobs, dropped_lines = await self._store.forget_jobs(cutoff)
         seen = await self._store.forget_seen(now - SEEN_KEEP_SECONDS)
+        await self._store.write(delete(audits).where(audits.c.at < cutoff))  # their numbers
         return Pruned(len(doomed), freed, dropped_changes, dropped_jobs, dropped_lines, seen)
 
     async def _drop_changes(self, cutoff: float) -> int:

@@ -186,3 +186,18 @@ waiting_drops = Table(
     Index("waiting_drops_by_due", "due_at"),
     Index("waiting_drops_by_group", "channel_id", "user_id", "thread_ts"),
 )
+
+# Each audit's numbers (#37), so that the next audit of the same scope (the whole catalog, a
+# category, a search) says what changed since. Pruned with the history (HISTORY_DAYS).
+audits = Table(
+    "audits",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("store_id", BigInteger, nullable=False),
+    Column("scope", String(200), nullable=False),  # bot.domain.audit.Scope.key
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("numbers", Text, nullable=False),  # JSON: bot.domain.audit.Result.numbers
+    Index("audits_by_scope", "store_id", "scope", "at"),
+)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from bot.domain.audit import Alt, Delta, Finding, Scope
 from bot.domain.bulk import LineTarget
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
 from bot.domain.requests import Size
 from bot.ecwid.errors import AmbiguousSku
 from bot.ecwid.models import ImageSlot, Product
+from bot.flows.audit import Audited
 from bot.flows.bulk_report import BeforeAfter
 from bot.flows.upload import Uploaded
 
@@ -1058,3 +1060,124 @@ def bulk_duplicates_skipped(limit: int) -> str:
         f":information_source: Duplicates were not looked for: the check reads every image "
         f"whole, so it runs for plans of up to {limit:,} lines (DUPLICATE_CHECK_MAX_LINES)."
     )
+
+
+# ---- the audit (#37) -----------------------------------------------------------------------
+
+
+def audit_scope(scope: Scope) -> str:
+    if scope.category is not None:
+        return f"category {scope.category} (with its subcategories)"
+    if scope.search is not None:
+        return f"the products found for {code(scope.search)}"
+    return "the whole catalog"
+
+
+def audit_started(user_id: str, scope: Scope) -> str:
+    return (
+        f":stethoscope: *Image health* of {audit_scope(scope)}, asked by <@{escape(user_id)}>: "
+        "reading the catalog…"
+    )
+
+
+def audit_progress(read: int, total: int) -> str:
+    return f":stethoscope: *Image health*: {read:,} of {total:,} products read…"
+
+
+def audit_failed(user_id: str, error: UserFacingError) -> str:
+    said = problem(error)
+    return f":warning: *Image health* for <@{escape(user_id)}>: the audit stopped. {said}"
+
+
+def _count(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} " + (one if count == 1 else many or one + "s")
+
+
+def audit_head(user_id: str, audited: Audited) -> str:
+    result = audited.result
+    images = sum(result.images.values())
+    said = (
+        f":stethoscope: *Image health* of {audit_scope(audited.scope)}, asked by "
+        f"<@{escape(user_id)}>: {_count(result.products, 'product')}, "
+        f"{_count(result.categories, 'category', 'categories')}, {_count(images, 'image')}."
+    )
+    if audited.cut_at is not None:
+        said += f" Only the first {audited.cut_at:,} products were read."
+    return said
+
+
+AUDIT_SLOTS = {
+    "main": "Main images",
+    "gallery": "Gallery images",
+    "variation": "Variation images",
+    "category": "Category images",
+}
+
+
+def audit_alt_line(language: str, counts: Mapping[Alt, int], total: int) -> str:
+    present = counts.get(Alt.PRESENT, 0)
+    share = f"{present / total:.0%}" if total else "–"
+    return (
+        f"`{escape(language.upper())}` {share} present · {counts.get(Alt.MISSING, 0):,} missing · "
+        f"{counts.get(Alt.DEFAULT, 0):,} the name · {counts.get(Alt.TOO_LONG, 0):,} too long"
+    )
+
+
+AUDIT_FINDINGS = {
+    Finding.NO_MAIN: ("products with no main image", "product with no main image"),
+    Finding.NO_OWN_IMAGE: (
+        "variations with an option value but no image of their own",
+        "variation with an option value but no image of its own",
+    ),
+    Finding.MIXED_SHAPES: (
+        "products whose images have mixed shapes",
+        "product whose images have mixed shapes",
+    ),
+    Finding.NOT_SQUARE: (
+        "images not square, where most of the catalog is",
+        "image not square, where most of the catalog is",
+    ),
+}
+
+
+def audit_finding(finding: Finding, count: int) -> str:
+    many, one = AUDIT_FINDINGS[finding]
+    return f"• {count:,} {one if count == 1 else many}"
+
+
+def audit_small(count: int, min_side: int) -> str:
+    what = "image" if count == 1 else "images"
+    return f"• {count:,} {what} under {min_side:,} px on the long side (IMAGE_MIN_SIDE)"
+
+
+def audit_size_unknown(count: int) -> str:
+    what = "image" if count == 1 else "images"
+    return f"• {count:,} {what} of unknown size (Ecwid gives no size for a variation's image)"
+
+
+AUDIT_OTHER = "*Other findings*"
+AUDIT_NOTHING_ELSE = "*Other findings*: none."
+
+
+def audit_since(changes: Sequence[Delta]) -> str:
+    listed = "; ".join(f"{escape(c.what)}: {c.before} → {c.after}" for c in changes[:12])
+    return f":chart_with_upwards_trend: *Since the last audit*: {listed}."
+
+
+AUDIT_FIRST = ":new: The first audit of this scope: the next one will say what changed since."
+AUDIT_SAME = ":chart_with_upwards_trend: *Since the last audit*: nothing changed."
+AUDIT_LEGEND = (
+    "*missing*: no alt text; in a language other than the store's default, also one equal to "
+    "the default language's (what Ecwid answers where a translation is absent). *the name*: the "
+    "bare product or category name, which Ecwid shows anyway. *too long*: over 125 characters, "
+    "the Ecwid admin's limit."
+)
+AUDIT_FILES = (
+    "The chart and every finding (CSV: product, SKU, slot, image, language) are in the thread."
+)
+AUDIT_CHART_FILE = "Alt text coverage"
+AUDIT_CSV_FILE = "Image health findings"
+AUDIT_FILES_NOT_POSTED = (
+    "The audit's chart and list of findings could not be attached in the channel: run the audit "
+    "again, or ask for them in a channel the bot can post files in."
+)

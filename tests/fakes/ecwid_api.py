@@ -645,6 +645,14 @@ class FakeEcwid(LoopbackServer):
             ]
         else:
             items = list(self.products.values())
+        if "categories" in query and "productId" not in query:
+            # client: ProductsSearchRequest `categories` (ids, comma separated) and
+            # `includeProductsFromSubcategories`; a product's are its `categoryIds`
+            # (FetchedProduct). Without the flag, only the categories named.
+            wanted_categories = {int(c) for c in query["categories"].split(",") if c.isdigit()}
+            if query.get("includeProductsFromSubcategories") == "true":
+                wanted_categories = self._with_subcategories(wanted_categories)
+            items = [p for p in items if wanted_categories & set(p.get("categoryIds") or ())]
         if "updatedFrom" in query:  # ref: products changed since that unix time
             since = int(query["updatedFrom"])
             items = [p for p in items if p.get("updateTimestamp", 0) >= since]
@@ -913,15 +921,34 @@ class FakeEcwid(LoopbackServer):
             status=404,
         )
 
+    def _with_subcategories(self, ids: set[int]) -> set[int]:
+        """The categories and every category under them (FetchedCategory `parentId`)."""
+        found = set(ids)
+        while True:
+            more = {c["id"] for c in self.categories.values() if c.get("parentId") in found} - found
+            if not more:
+                return found
+            found |= more
+
     async def _categories(self, request: web.Request) -> web.Response:
         """GET /categories?keyword=: categories whose name has the keyword (ref: "search term"),
-        in any letter case (the strictest plausible reading of the docs' silence)."""
+        in any letter case (the strictest plausible reading of the docs' silence); without a
+        keyword, every category, a page at a time (client: CategoriesSearchRequest `offset`,
+        `limit` ≤ 100; the answer's `total`)."""
         if fault := await self._record(request, "category"):
             return fault
         keyword = (request.query.get("keyword") or "").casefold()
         items = [c for c in self.categories.values() if keyword in str(c["name"]).casefold()]
         limit = min(int(request.query.get("limit", 100)), 100)
-        answer = {"total": len(items), "count": len(items[:limit]), "items": items[:limit]}
+        offset = int(request.query.get("offset", 0))
+        page = items[offset : offset + limit]
+        answer = {
+            "total": len(items),
+            "count": len(page),
+            "offset": offset,
+            "limit": limit,
+            "items": page,
+        }
         if "responseFields" in request.query:
             answer = trim(answer, request.query["responseFields"])
         return web.json_response(answer)

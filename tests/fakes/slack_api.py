@@ -161,6 +161,9 @@ class FakeSlack(LoopbackServer):
         if method == "files.getUploadURLExternal":
             file_id = f"F0UP{next(self._file_ids):04d}"
             self.pending_uploads[file_id] = b""
+            # Slack's files.getUploadURLExternal reference: `filename` (required) names the file.
+            if params.get("filename"):
+                self.file_names[file_id] = str(params["filename"])
             return {"ok": True, "file_id": file_id, "upload_url": self.url(f"/upload/{file_id}")}
         if method == "files.completeUploadExternal":
             described = params.get("files")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.audit import Scope
 from bot.domain.bulk import captioned, parse_csv, read_caption
-from bot.domain.grammar import HelpCommand, OptionUpload, parse_command, request_from_fields
+from bot.domain.grammar import (
+    AuditCommand,
+    HelpCommand,
+    OptionUpload,
+    parse_command,
+    request_from_fields,
+)
 from bot.domain.requests import (
     Draft,
     ProductId,
@@ -288,3 +295,34 @@ def test_a_wrong_option_is_refused_precisely(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as error:
         parse_command(text)
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("audit", Scope()),
+        ("AUDIT", Scope()),
+        ("audit category:12", Scope(category=12)),
+        ('audit search:"summer  shoes"', Scope(search="summer shoes")),
+        ("audit search:\u201csummer shoes\u201d", Scope(search="summer shoes")),
+        ("audit search: boots", Scope(search="boots")),
+    ],
+)
+def test_audit_reads_its_scope(text: str, scope: Scope) -> None:
+    assert parse_command(text) == AuditCommand(scope)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("audit every monday", "Weekly audits (`audit every …`, `audit stop`) are not available"),
+        ("audit stop", "Weekly audits (`audit every …`, `audit stop`) are not available"),
+        ("audit category:x", "Give the category's id after `category:`."),
+        ("audit search:", "Give the words to search for after `search:`"),
+        ("audit 123", "`123` is not something to audit."),
+    ],
+)
+def test_audit_refuses_what_it_cannot_read(text: str, message: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        parse_command(text)
+    assert str(error.value).startswith(message)

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.grammar import (
+    AuditCommand,
     BulkCommand,
     GalleryCommand,
     HelpCommand,
@@ -53,6 +54,9 @@ async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBolt
         runtime.workers.submit(lambda: runtime.history.product(store, who, parsed.product))
     elif isinstance(parsed, GalleryCommand):
         runtime.workers.submit(lambda: runtime.gallery.show(store, who, parsed.product))
+    elif isinstance(parsed, AuditCommand):  # the catalog's image health, in the channel
+        channel = str(command.get("channel_id") or "")
+        runtime.workers.submit(lambda: runtime.audit.run(store, who, channel, parsed.scope))
     elif isinstance(parsed, OptionUpload):  # a plan: one line a variation with the values
         channel = str(command.get("channel_id") or "")
         runtime.workers.submit(lambda: runtime.bulk.plan_option(store, who, channel, parsed))

@@ -1,0 +1,173 @@
+"""An audit of the catalog's images (#37): its products in pages of 100 (trimmed to what the
+audit needs, never one product at a time), then its categories, counted as they come
+(bot.domain.audit.Tally: counts and a row a finding, not the answers); the card, a chart of alt
+text coverage and the CSV of every finding; and what changed since the last audit of the scope.
+
+It downloads no image: sizes are Ecwid's metadata (`originalImage`, `galleryImages[]`), and a
+variation's image, which has none, is counted as of unknown size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.changes.context import StoreContext
+from bot.domain import texts
+from bot.domain.audit import AuditItem, Delta, Result, Scope, Tally, since
+from bot.domain.errors import UserFacingError
+from bot.domain.requests import Requester
+from bot.images.chart import alt_coverage_chart
+from bot.jobs.audits import Audits
+
+log = logging.getLogger(__name__)
+
+MAX_PRODUCTS = 50_000  # an audit reads at most this many (500 pages), and says so past it
+MAX_CATEGORIES = 10_000
+PROGRESS_SECONDS = 3.0  # between two updates of the audit's message
+
+
+@dataclass(frozen=True)
+class Audited:
+    """An audit's outcome, as its card shows it."""
+
+    scope: Scope
+    result: Result
+    changes: Sequence[Delta]  # since the last audit of the scope
+    chart: bytes  # PNG
+    csv: bytes
+    cut_at: int | None = None  # the products read, when the catalog had more than MAX_PRODUCTS
+    seconds: float = 0.0
+    first: bool = False  # no audit of the scope before
+
+
+class AuditReport(Protocol):
+    """How an audit is shown: its message (the handle), its progress, its card, or why not."""
+
+    async def started(self, who: Requester, channel_id: str, scope: Scope) -> str | None: ...
+
+    async def progress(self, channel_id: str, handle: str, read: int, total: int) -> None: ...
+
+    async def finished(
+        self, who: Requester, channel_id: str, handle: str, audited: Audited
+    ) -> None: ...
+
+    async def failed(
+        self, who: Requester, channel_id: str, handle: str, problem: UserFacingError
+    ) -> None: ...
+
+
+class AuditFlow:
+    def __init__(
+        self,
+        report: AuditReport,
+        audits: Audits,
+        *,
+        min_side: int,
+        progress_seconds: float = PROGRESS_SECONDS,
+    ) -> None:
+        self._report = report
+        self._audits = audits
+        self._min_side = min_side
+        self._progress_seconds = progress_seconds
+
+    async def run(self, store: StoreContext, who: Requester, channel_id: str, scope: Scope) -> None:
+        """The audit, from its first message to its card; never raises."""
+        handle = await self._report.started(who, channel_id, scope)
+        if handle is None:
+            return
+        started = time.monotonic()
+        try:
+            languages = await store.catalog.languages()
+            ordered = (languages.default, *languages.others)
+            tally = Tally(languages.default, ordered, self._min_side)
+            cut_at = await self._products(store, scope, tally, channel_id, handle)
+            if scope.search is None:
+                await self._categories(store, scope, tally)
+            result = tally.finish()
+            previous = await self._previous(store.store_id, scope)
+            changes = since(previous, result)
+            title = texts.AUDIT_CHART_TITLE
+            chart = await asyncio.to_thread(alt_coverage_chart, result.coverage, title)
+            csv = await asyncio.to_thread(result.csv)
+            await self._keep(store.store_id, scope, who, channel_id, result)
+        except UserFacingError as problem:
+            await self._report.failed(who, channel_id, handle, problem)
+            return
+        except Exception:
+            log.exception("the audit failed unexpectedly")
+            await self._report.failed(who, channel_id, handle, UserFacingError(texts.UNEXPECTED))
+            return
+        seconds = time.monotonic() - started
+        audited = Audited(scope, result, changes, chart, csv, cut_at, seconds, previous is None)
+        log.info(
+            "audit scope=%s products=%d images=%d findings=%d seconds=%.1f",
+            scope.key,
+            result.products,
+            sum(result.images.values()),
+            len(result.rows),
+            audited.seconds,
+        )
+        await self._report.finished(who, channel_id, handle, audited)
+
+    async def _products(
+        self, store: StoreContext, scope: Scope, tally: Tally, channel_id: str, handle: str
+    ) -> int | None:
+        """Every page of the scope's products, counted; the products read when the catalog
+        had more than MAX_PRODUCTS (None when it did not)."""
+        offset = 0
+        shown = time.monotonic()
+        while True:
+            items, total = await store.ecwid.audit_page(scope, offset)
+            await asyncio.to_thread(tally.add, items)  # a page's counting: not on the loop
+            offset += len(items)
+            if not items or offset >= total:
+                return None
+            if offset >= MAX_PRODUCTS:
+                return offset
+            if time.monotonic() - shown >= self._progress_seconds:
+                shown = time.monotonic()
+                await self._report.progress(channel_id, handle, offset, min(total, MAX_PRODUCTS))
+
+    async def _categories(self, store: StoreContext, scope: Scope, tally: Tally) -> None:
+        """The categories' images: all of them, or the scope's category and those under it."""
+        found: list[tuple[AuditItem, int]] = []
+        offset = 0
+        while offset < MAX_CATEGORIES:
+            page, total = await store.ecwid.category_audit_page(offset)
+            found += page
+            offset += len(page)
+            if not page or offset >= total:
+                break
+        if scope.category is None:
+            tally.add(item for item, _ in found)
+            return
+        under = {scope.category}
+        parents = {item.id: parent for item, parent in found}
+        for item_id in parents:  # a category is the scope's when one of its ancestors is
+            seen, at = set(), item_id
+            while at and at not in under and at not in seen:
+                seen.add(at)
+                at = parents.get(at, 0)
+            if at in under:
+                under |= seen
+        tally.add(item for item, _ in found if item.id in under)
+
+    async def _previous(self, store_id: int, scope: Scope) -> str | None:
+        try:
+            return await self._audits.last(store_id, scope.key)
+        except Exception as exc:  # the card goes out without "since last time"
+            log.warning("the last audit could not be read: %s", type(exc).__name__)
+            return None
+
+    async def _keep(
+        self, store_id: int, scope: Scope, who: Requester, channel_id: str, result: Result
+    ) -> None:
+        try:
+            await self._audits.add(store_id, scope.key, who.user_id, channel_id, result.numbers())
+        except Exception as exc:  # the next audit then compares with an older one
+            log.warning("the audit's numbers were not kept: %s", type(exc).__name__)

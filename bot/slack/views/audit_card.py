@@ -1,0 +1,65 @@
+"""The audit's card (#37): the counts by slot and language, the other findings, what changed
+since the last audit, and the legend. Builds blocks only."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.audit import Finding, Slot
+from bot.flows.audit import Audited
+from bot.slack import texts
+
+MAX_SECTION = 2900  # Slack: a section's text is at most 3000 characters
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=_cut(text)))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_SECTION else text[: MAX_SECTION - 1] + "…"
+
+
+def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
+    result = audited.result
+    blocks: list[Block] = [_section(texts.audit_head(user_id, audited))]
+    languages = list(result.coverage)  # the default language first
+    for slot in Slot:
+        total = result.images.get(slot, 0)
+        if not total:
+            continue
+        lines = [f"*{texts.AUDIT_SLOTS[slot]}* ({total:,})"]
+        for language in languages:
+            counts = {
+                state: count
+                for (s, lang, state), count in result.alts.items()
+                if s == slot and lang == language
+            }
+            lines.append(texts.audit_alt_line(language, counts, total))
+        blocks.append(_section("\n".join(lines)))
+    found = [
+        texts.audit_finding(finding, result.findings[finding])
+        for finding in (
+            Finding.NO_MAIN,
+            Finding.NO_OWN_IMAGE,
+            Finding.MIXED_SHAPES,
+            Finding.NOT_SQUARE,
+        )
+        if result.findings.get(finding)
+    ]
+    if result.findings.get(Finding.SMALL):
+        found.append(texts.audit_small(result.findings[Finding.SMALL], min_side))
+    if result.size_unknown:
+        found.append(texts.audit_size_unknown(result.size_unknown))
+    blocks.append(
+        _section("\n".join([texts.AUDIT_OTHER, *found]) if found else texts.AUDIT_NOTHING_ELSE)
+    )
+    if audited.changes:
+        blocks.append(_section(texts.audit_since(audited.changes)))
+    elif audited.first:
+        blocks.append(_section(texts.AUDIT_FIRST))
+    else:
+        blocks.append(_section(texts.AUDIT_SAME))
+    legend = f"{texts.AUDIT_LEGEND} {texts.AUDIT_FILES}"
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=legend)]))
+    return blocks

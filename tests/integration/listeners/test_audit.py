@@ -1,0 +1,312 @@
+"""`/ecwid-image audit` (#37) on a catalog of 300 products at the loopback Ecwid: names in two
+languages, variations with options, categories, square and non-square images, small and large
+ones, alt texts missing, equal to the name and present, in both of the shapes Ecwid answers an
+absent translation in (no key; the default language's text). The test data says what each image
+is, and the card, the CSV and the chart must say the same."""
+
+from __future__ import annotations
+
+import collections
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.fakes.ecwid_api import FakeEcwid, media
+from tests.fakes.slack_api import FakeSlack, SlackCall
+from tests.harness import BotUnderTest
+
+PRODUCTS = 300
+FIRST = 20_001
+SIZES = {0: (600, 600), 1: (1200, 1200), 2: (1200, 800)}  # small square, square, landscape
+LONG_ALT = " ".join(["A very long description of the item"] * 4)  # 147 code points
+CDN = "https://d2j6dbq0eux0bg.cloudfront.net/images/1003"
+
+
+@dataclass
+class Expected:
+    """What the catalog holds, as the test data declares it."""
+
+    alts: collections.Counter[tuple[str, str, str]] = field(default_factory=collections.Counter)
+    images: collections.Counter[str] = field(default_factory=collections.Counter)
+    rows: set[tuple[str, ...]] = field(default_factory=set)
+    no_main: int = 0
+    bare: int = 0
+    small: int = 0
+    mixed: int = 0
+    not_square: int = 0
+    size_unknown: int = 0
+
+    def image(self, pid: int, sku: str, slot: str, image_id: str, en: str, nl: str) -> None:
+        self.images[slot] += 1
+        for language, state in (("en", en), ("nl", nl)):
+            self.alts[(slot, language, state)] += 1
+            finding = {"missing": "alt text missing", "default": "alt text is the name"}.get(state)
+            if state == "too long":
+                finding = f"alt text too long ({len(LONG_ALT)})"
+            if finding:
+                self.rows.add((str(pid), sku, slot, image_id, language, finding))
+
+
+def _main_alt(i: int, name: str, nl_name: str) -> tuple[dict[str, Any], str, str]:
+    """The main image's alt as Ecwid answers it, and what it is in EN and NL."""
+    if i == 7:
+        return {"main": LONG_ALT, "translated": {"nl": f"Blauw artikel {i}"}}, "too long", "present"
+    kind = i % 4
+    if kind == 0:
+        return {}, "missing", "missing"
+    if kind == 1:
+        return {"main": name, "translated": {"nl": nl_name}}, "default", "default"
+    if kind == 2:  # Ecwid's answer for an absent translation: the default language's text
+        return (
+            {"main": f"Blue item {i}", "translated": {"nl": f"Blue item {i}"}},
+            "present",
+            "missing",
+        )
+    return (
+        {"main": f"Blue item {i}", "translated": {"nl": f"Blauw artikel {i}"}},
+        "present",
+        "present",
+    )
+
+
+@pytest.fixture
+def catalog(ecwid: FakeEcwid) -> Expected:
+    ecwid.languages = {"enabledLanguages": ["en", "nl"], "defaultLanguage": "en"}
+    ecwid.products.clear()
+    ecwid.combinations.clear()
+    expected = Expected()
+    square = 0
+    for i in range(1, PRODUCTS + 1):
+        pid, sku = FIRST + i, f"AU-{i}"
+        name, nl_name = f"Item {i}", f"Artikel {i}"
+        product: dict[str, Any] = {
+            "id": pid,
+            "sku": sku,
+            "name": name,
+            "nameTranslated": {"en": name, "nl": nl_name},
+            "categoryIds": [31 if i % 2 else 32],
+            "defaultCategoryId": 31 if i % 2 else 32,
+            "media": {"images": []},
+        }
+        ratios = []
+        if i % 10:
+            width, height = SIZES[i % 3]
+            product["originalImage"] = {"url": f"{CDN}/{pid}.jpg", "width": width, "height": height}
+            alt, en, nl = _main_alt(i, name, nl_name)
+            product["media"] = media()
+            product["media"]["images"][0]["alt"] = alt
+            expected.image(pid, sku, "main", "0", en, nl)
+            ratios.append(width / height)
+            if max(width, height) < 800:
+                expected.small += 1
+                expected.rows.add(
+                    (str(pid), sku, "main", "0", "", f"small image ({width}×{height})")
+                )
+            if width == height:
+                square += 1
+            else:
+                expected.not_square += 1
+                expected.rows.add(
+                    (str(pid), sku, "main", "0", "", f"not square ({width}×{height})")
+                )
+        else:
+            expected.no_main += 1
+            expected.rows.add((str(pid), sku, "main", "", "", "no main image"))
+        if i % 5 == 0:  # a gallery image, its alt with no NL key at all
+            url = f"{CDN}/{pid}-side.jpg"
+            gallery = {"id": "11", "isMain": False, "orderBy": 1, "imageOriginalUrl": url}
+            gallery["alt"] = {"main": "Side view"}
+            product["media"]["images"].append(gallery)
+            ecwid.sizes[url] = (1200, 1200)
+            square += 1
+            ratios.append(1.0)
+            shown_id = "11" if ecwid.gallery_ids == "stable" else str(1 if i % 10 else 0)
+            expected.image(pid, sku, "gallery", shown_id, "present", "missing")
+        if len(ratios) == 2 and ratios[0] != ratios[1]:
+            expected.mixed += 1
+            expected.rows.add((str(pid), sku, "", "", "", "mixed shapes"))
+        if i % 20 == 0:  # two colours: Red has its own image (the name as its alt), Blue none
+            red, blue = pid * 10 + 1, pid * 10 + 2
+            ecwid.combinations[pid] = [
+                {
+                    "id": red,
+                    "options": [{"name": "Color", "value": "Red"}],
+                    "originalImageUrl": f"{CDN}/{red}.jpg",
+                    "imageUrl": f"{CDN}/{red}.jpg",
+                    "alt": {"main": name},
+                },
+                {"id": blue, "options": [{"name": "Color", "value": "Blue"}]},
+            ]
+            expected.image(pid, sku, "variation", str(red), "default", "missing")
+            expected.size_unknown += 1
+            expected.bare += 1
+            expected.rows.add(
+                (str(pid), sku, "variation", str(blue), "", "variation without its own image")
+            )
+        ecwid.products[pid] = product
+    ecwid.categories = {
+        31: {
+            "id": 31,
+            "name": "Shoes",
+            "nameTranslated": {"en": "Shoes", "nl": "Schoenen"},
+            "parentId": 0,
+            "originalImage": {"url": f"{CDN}/c31.jpg", "width": 800, "height": 800},
+            "alt": {"main": "Shoes", "translated": {"nl": "Schoenen"}},
+        },
+        32: {"id": 32, "name": "Boots", "parentId": 31},
+        33: {
+            "id": 33,
+            "name": "Hats",
+            "parentId": 0,
+            "originalImage": {"url": f"{CDN}/c33.jpg", "width": 1000, "height": 1000},
+            "alt": {"main": "Hats on a shelf"},
+        },
+    }
+    square += 2
+    expected.image(31, "", "category", "31", "default", "default")
+    expected.image(33, "", "category", "33", "present", "missing")
+    assert square > expected.not_square  # most of the catalog is square: the rest is listed
+    return expected
+
+
+async def the_card(slack: FakeSlack, count: int = 1) -> SlackCall:
+    cards = await slack.wait_until(
+        lambda: (
+            (
+                found := [
+                    c
+                    for c in slack.calls_to("chat.update")
+                    if "Image health" in c.params["text"] and "products" in c.params["text"]
+                ]
+            )
+            and len(found) >= count
+            and found
+        )
+    )
+    return cards[count - 1]
+
+
+def card_text(card: SlackCall) -> str:
+    blocks = card.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    return "\n".join(
+        b["text"]["text"] if b["type"] == "section" else b["elements"][0]["text"] for b in blocks
+    )
+
+
+def _line(expected: Expected, slot: str, language: str) -> str:
+    counts = {
+        s: expected.alts[(slot, language, s)] for s in ("present", "missing", "default", "too long")
+    }
+    total = expected.images[slot]
+    return (
+        f"`{language.upper()}` {counts['present'] / total:.0%} present · {counts['missing']:,} "
+        f"missing · {counts['default']:,} the name · {counts['too long']:,} too long"
+    )
+
+
+async def _files(slack: FakeSlack) -> dict[str, bytes]:
+    (upload,) = await slack.wait_for_call("files.completeUploadExternal")
+    return {f["name"]: slack.files[f["id"]][0] for f in upload.answer["files"]}  # type: ignore[index]
+
+
+async def test_the_card_counts_every_slot_and_language_exactly_and_the_csv_lists_every_finding(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, catalog: Expected
+) -> None:
+    await bot.command("audit")
+    card = await the_card(slack)
+    text = card_text(card)
+    assert "of the whole catalog" in text
+    assert f"{PRODUCTS} products, 3 categories" in text
+    for slot in ("main", "gallery", "variation", "category"):
+        for language in ("en", "nl"):
+            assert _line(catalog, slot, language) in text, (slot, language)
+    assert f"• {catalog.no_main} products with no main image" in text
+    assert f"• {catalog.bare} variations with an option value but no image of their own" in text
+    assert f"• {catalog.mixed} products whose images have mixed shapes" in text
+    assert f"• {catalog.not_square} images not square, where most of the catalog is" in text
+    assert f"• {catalog.small} images under 800 px on the long side (IMAGE_MIN_SIDE)" in text
+    assert f"• {catalog.size_unknown} images of unknown size" in text
+    assert "The first audit of this scope" in text
+
+    files = await _files(slack)
+    rows = list(csv_rows(files["image-health.csv"]))
+    assert set(rows) == catalog.rows and len(rows) == len(catalog.rows)
+    with Image.open(io.BytesIO(files["alt-text-coverage.png"])) as chart:
+        assert chart.format == "PNG" and chart.width == 640
+        chart.verify()
+
+    # The pages and the categories, trimmed; never a product at a time, never an image.
+    reads = [c for c in ecwid.calls if c.method == "GET"]
+    pages = [c for c in reads if c.path == "/products"]
+    assert len(pages) == 3 and all(c.query["limit"] == "100" for c in pages)
+    assert all("nameTranslated" in c.query["responseFields"] for c in pages)
+    assert [c.path for c in reads if c.path not in ("/products", "/profile")] == ["/categories"]
+    assert [c for c in ecwid.calls if c.method != "GET"] == []
+
+
+def csv_rows(data: bytes) -> list[tuple[str, ...]]:
+    import csv
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    assert next(reader) == ["product_id", "sku", "slot", "image_id", "language", "finding"]
+    return [tuple(row) for row in reader]
+
+
+async def test_the_next_audit_says_what_changed_since(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, catalog: Expected
+) -> None:
+    await bot.command("audit")
+    await the_card(slack)
+    # Someone writes the Dutch alt texts Ecwid answered with the English text (missing in NL).
+    written = 0
+    for product in ecwid.products.values():
+        images = product["media"]["images"]
+        alt = images[0]["alt"] if images and images[0].get("isMain") else {}
+        if alt.get("main") and alt.get("translated", {}).get("nl") == alt["main"]:
+            alt["translated"] = {"nl": f"Blauw {product['id']}"}
+            written += 1
+    assert written
+    await bot.command("audit")
+    text = card_text(await the_card(slack, 2))
+    total = sum(catalog.images.values())
+    present = sum(
+        n for (_, lang, state), n in catalog.alts.items() if (lang, state) == ("nl", "present")
+    )
+    missing = sum(
+        n for (_, lang, state), n in catalog.alts.items() if (lang, state) == ("nl", "missing")
+    )
+    missing += sum(
+        n for (_, lang, state), n in catalog.alts.items() if (lang, state) == ("en", "missing")
+    )
+    assert (
+        f"*Since the last audit*: NL alt text: {present / total:.0%} → "
+        f"{(present + written) / total:.0%}; alt text missing: {missing:,} → {missing - written:,}."
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("command", "products", "categories"),
+    [
+        ("audit category:31", PRODUCTS, 2),  # 31 and its subcategory 32, with their products
+        ("audit category:32", PRODUCTS // 2, 1),
+        ('audit search:"Item 29"', 11, 0),  # 29 and 290–299: the fake's keyword is a part
+    ],
+)
+async def test_an_audit_covers_its_scope_only(
+    bot: BotUnderTest,
+    slack: FakeSlack,
+    ecwid: FakeEcwid,
+    catalog: Expected,
+    command: str,
+    products: int,
+    categories: int,
+) -> None:
+    await bot.command(command)
+    text = card_text(await the_card(slack))
+    what = "category" if categories == 1 else "categories"
+    assert f"{products} product{'s' if products != 1 else ''}, {categories} {what}" in text
