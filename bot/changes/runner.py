@@ -200,15 +200,18 @@ class ChangeRunner:
             return await self._line_entry(change, telling, before, sent, data)
         return await self._upload_entry(change, telling, before, sent, data, keep_in_chat)
 
-    async def send_again(self, change: SlotChange, image: FileImage) -> EcwidError | None:
+    async def send_again(
+        self, change: SlotChange, image: FileImage
+    ) -> tuple[bool, EcwidError | None]:
         """The same change once more, as bytes: a variation given another's link at Ecwid that
         did not take it (bot.flows.relay). Its entry stands: it names the image, not how the
-        image went up. The error when Ecwid refused the bytes (or their alt text)."""
+        image went up. Whether the bytes went up, and the error: Ecwid's refusal of the bytes,
+        or (when they went up) of their alt text."""
         size = _size_of(change, image)
         answer = await self._send(change, size, image.data)
         if isinstance(answer, EcwidError):
-            return answer
-        return answer[1]
+            return False, answer
+        return True, answer[1]
 
     async def remember(self, applied: Applied) -> UndoRecord | None:
         """A single upload's entry written to the history; its undo record then names it.

@@ -103,7 +103,7 @@ def _shown(text: str) -> str:
     return flat if len(flat) <= MAX_LINE_TEXT else flat[: MAX_LINE_TEXT - 1] + "…"
 
 
-def _too_many(count: int | None = None) -> BulkInputError:
+def too_many(count: int | None = None) -> BulkInputError:
     said = f"{count:,}" if count is not None else f"more than {MAX_LINES:,}"
     return BulkInputError(
         f"That is {said} lines; a bulk job takes at most {MAX_LINES:,}. Split it into several jobs."
@@ -119,7 +119,7 @@ def _bounded(text: str, delimiter: str, deadline: float | None) -> Iterator[str]
         if deadline is not None and number % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
             raise ParseDeadline
         if number > MAX_ROWS_READ:
-            raise _too_many()
+            raise too_many()
         if line.count(delimiter) >= MAX_FIELDS:
             raise BulkInputError(
                 f"Line {number:,} of the CSV file has more than {MAX_FIELDS} fields: it is not "
@@ -137,7 +137,7 @@ def parse_lines(text: str) -> list[BulkLine]:
         if line.strip() and not line.strip().startswith("#")
     ]
     if len(numbered) > MAX_LINES:
-        raise _too_many(len(numbered))
+        raise too_many(len(numbered))
     for number, line in numbered:
         found.append(_parse_line(number, line))
     return found
@@ -209,7 +209,7 @@ def parse_csv(data: bytes, seconds: float | None = None) -> list[BulkLine]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(found) == MAX_LINES:
-                raise _too_many()
+                raise too_many()
             found.append(_parse_row(reader.line_num, columns, row, delimiter))
     except csv.Error as exc:
         raise BulkInputError(f"The CSV file could not be read as CSV ({exc}).") from exc
@@ -398,7 +398,7 @@ def name_files(files: Iterable[SharedFile], rules: NamingRules | None = None) ->
             continue
         named.append(NamedFile(number, file, tuple(read_name(match["stem"].strip(), rules))))
     if len(named) > MAX_LINES:
-        raise _too_many(len(named))
+        raise too_many(len(named))
     return named
 
 
@@ -459,7 +459,7 @@ def captioned(files: Sequence[SharedFile], caption: Caption) -> list[BulkLine]:
     values, the first file goes to those variations and the rest to the gallery (a variation
     holds one image), as the plan says."""
     if len(files) > MAX_LINES:
-        raise _too_many(len(files))
+        raise too_many(len(files))
     lines = []
     for number, file in enumerate(files, 1):
         first = number == 1 and not caption.all_gallery

@@ -470,13 +470,16 @@ def option_column(cell: str) -> tuple[tuple[str, str], ...]:
 
 
 def option_in_text(text: str) -> tuple[tuple[str, str], ...] | None:
-    """The `option:…` word of a drop's caption, if it has one (its first)."""
+    """The first `option:NAME=VALUE` of a drop's caption, if it has one. A caption is prose:
+    "the best option: red" names no value (no `=`), and punctuation after the word is the
+    sentence's (`option:Color=Red,`)."""
     text = _unslack(text[:4000])
-    found = re.search(r"(?:^|\s)option:", text, re.IGNORECASE)
-    if found is None:
-        return None
-    start = found.end()
-    return _option_pairs(text[start : _quoted_word_end(text, start)])
+    for found in re.finditer(r"(?:^|\s|\()option:", text, re.IGNORECASE):
+        start = found.end()
+        word = text[start : _quoted_word_end(text, start)].rstrip(".,;:!?)")
+        if "=" in word:
+            return _option_pairs(word)
+    return None
 
 
 def request_from_fields(

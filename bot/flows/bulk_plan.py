@@ -32,6 +32,7 @@ from bot.changes.slot_change import (
 )
 from bot.domain import texts
 from bot.domain.bulk import (
+    MAX_LINES,
     BulkInputError,
     BulkLine,
     Caption,
@@ -42,6 +43,7 @@ from bot.domain.bulk import (
     name_files,
     parse_csv,
     reading_note,
+    too_many,
     value_note,
 )
 from bot.domain.errors import UserFacingError
@@ -339,7 +341,11 @@ class Planner:
             count_lines(records),
             converting,
             copy_reads=_copy_reads(checked),
-            replacing=sum(line.replaces for line in lines),
+            replacing=sum(
+                line.replaces
+                for line, record in zip(lines, records, strict=True)
+                if record.status == LineState.PENDING
+            ),
             duplicates_skipped=duplicates_skipped,
             copies=await self._copy_room(checked),
         )
@@ -386,16 +392,16 @@ class Planner:
         named = name_files(readable, self._naming)
         skus = {reading.sku for item in named for reading in item.readings}
         found = await store.catalog.products(ProductSku(s) for s in skus)
-        # The names no reading of which is a SKU in the (just brought up to date) index: their
-        # readings are searched for once more, the first few plan-wide.
+        # The names no plain reading of which is a SKU in the (just brought up to date) index:
+        # their plain readings are searched for once more, the first few plan-wide, before a
+        # reading with an option value may hold (SHIRT-purple may be a product the index has
+        # not caught up with, not SHIRT's Purple variations).
         unfound = [
             r.sku
             for item in named
-            if item.readings
-            and all(
-                isinstance(found.get(ProductSku(r.sku)), ProductNotFound) for r in item.readings
-            )
-            for r in item.readings
+            if (plain := [r for r in item.readings if r.value is None])
+            and all(isinstance(found.get(ProductSku(r.sku)), ProductNotFound) for r in plain)
+            for r in plain
         ]
         if unfound:
             found.update(await store.catalog.confirm(unfound, CONFIRM_MISSES))
@@ -448,14 +454,10 @@ class Planner:
                 lines.append(((reading.sku, 0, text), BulkLine(0, text, problem=problem)))
         lines.sort(key=lambda pair: pair[0])
         ordered = [line for _, line in lines] + stubs
+        if len(ordered) > MAX_LINES:  # a file for many variations is a line each
+            raise too_many(len(ordered))
         return [
-            BulkLine(
-                number,
-                line.text,
-                None if line.problem else line.request,
-                line.problem,
-                line.reading,
-            )
+            replace(line, number=number, request=None if line.problem else line.request)
             for number, line in enumerate(ordered, 1)
         ]
 

@@ -223,6 +223,7 @@ class JobRun:
         self._helpers: list[asyncio.Task[None]] = []
         # Slots read ahead, a batch at a time: the read, by product, and when it began.
         self._read: dict[int, tuple[asyncio.Task[dict[int, ProductState]], float]] = {}
+        self._reading: set[asyncio.Task[dict[int, ProductState]]] = set()  # reads not over yet
         self._sending: set[int] = set()  # products whose line has read its slot: may be sending
         # When the last line ended that may have changed a slot (`_touched`): a slot read
         # before then is read again.
@@ -308,9 +309,11 @@ class JobRun:
             ]
             await asyncio.gather(*workers)
         finally:
-            with bulk_lane():  # lines that waited for their product's last, which did not run
-                self._count(await self._relay.finish())
-            reads = {task for task, _ in self._read.values()}
+            with bulk_lane():  # lines given a link, whose product's last line did not run
+                ours = not self.lease.lost.is_set()
+                with contextlib.suppress(Exception):
+                    self._correct(await self._relay.finish(ours=ours))
+            reads = set(self._reading)
             for task in [*self._helpers, *reads]:
                 task.cancel()
             await asyncio.gather(*self._helpers, *reads, return_exceptions=True)
@@ -416,13 +419,24 @@ class JobRun:
             self._count(outcomes)
 
     def _count(self, outcomes: list[Outcome]) -> None:
-        for outcome in outcomes:
-            self._outcomes.append(outcome)
-            if outcome.status == LineState.DONE:
-                self._done += 1
-            elif outcome.status == LineState.SKIPPED:
-                self._skipped += 1
-            else:
+        """A line's outcome, then any corrections of earlier lines' (bot.flows.relay)."""
+        first, *corrections = outcomes
+        self._outcomes.append(first)
+        if first.status == LineState.DONE:
+            self._done += 1
+        elif first.status == LineState.SKIPPED:
+            self._skipped += 1
+        else:
+            self._failed += 1
+        self._correct(corrections)
+
+    def _correct(self, corrections: list[Outcome]) -> None:
+        """Outcomes recorded again: a relayed line done, found failed at the check (written
+        after the first, so that it wins), or done with a note."""
+        for correction in corrections:
+            self._outcomes.append(correction)
+            if correction.status == LineState.FAILED:
+                self._done -= 1
                 self._failed += 1
 
     async def _begin(self, item: BulkItem) -> bool | None:
@@ -481,7 +495,7 @@ class JobRun:
         with bulk_lane():
             change, image = self._relay.route(planned)
             outcome, sent = await self._upload(item, change, image)
-            return await self._relay.settle(planned, change, outcome, sent)
+            return [outcome, *await self._relay.settle(planned, change, outcome, sent)]
 
     async def _upload(
         self, item: BulkItem, change: SlotChange, image: FileImage | None
@@ -550,6 +564,8 @@ class JobRun:
         with bulk_lane():  # the task inherits the lane: paced as the job's other calls
             task = asyncio.create_task(self._runner.slot_states(wanted))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())  # awaited by its lines
+        self._reading.add(task)
+        task.add_done_callback(self._reading.discard)
         started = time.monotonic()
         for product_id in wanted:
             self._read[product_id] = (task, started)
@@ -565,6 +581,7 @@ class JobRun:
             state = (await ahead[0]).get(product_id)
         except (UserFacingError, EcwidError) as exc:
             log.info("bulk job %s: slots not read ahead: %s", self.job.id, exc)
+            self._read.pop(product_id, None)  # its next lines read their slots, or a batch does
             return UNREAD
         return state.current(item.slot) if state is not None else UNREAD
 

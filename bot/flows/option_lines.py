@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.changes.context import StoreContext
 from bot.domain import texts
-from bot.domain.bulk import BulkInputError, BulkLine, Reading
+from bot.domain.bulk import MAX_LINES, BulkInputError, BulkLine, Reading, too_many
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import OptionUpload
 from bot.domain.options import (
@@ -92,6 +92,8 @@ def choose(
             continue
         if reading.value is None:
             return Chosen(reading, product)
+        if product.variation is not None:  # a variation's SKU names one variation, not a value
+            continue
         state = states.get(product.id)
         if state is None or not state.product.choices:
             continue
@@ -130,18 +132,21 @@ async def expand_options(store: StoreContext, lines: list[BulkLine]) -> list[Bul
     asking = [line for line in lines if line.options and line.request and not line.problem]
     if not asking:
         return lines
+    expanding = {id(line) for line in asking}
     found = await store.catalog.products(line.request.product for line in asking if line.request)
     ids = [p.id for p in found.values() if isinstance(p, Product) and p.variation is None]
     states = await store.ecwid.product_states(list(dict.fromkeys(ids))) if ids else {}
     out: list[BulkLine] = []
     for line in lines:
-        if line not in asking or line.request is None:
+        if id(line) not in expanding or line.request is None:
             out.append(line)
             continue
         try:
             out += _expanded(line, line.request, found.get(line.request.product), states)
         except UserFacingError as problem:
             out.append(BulkLine(line.number, line.text, problem=problem))
+        if len(out) > MAX_LINES:  # a row for many variations is a line each
+            raise too_many()
     return [replace(line, number=number) for number, line in enumerate(out, start=1)]
 
 

@@ -2,11 +2,14 @@
 once. The first variation's line uploads the bytes; Ecwid's link to them (read back) goes to the
 others through the async variation upload, which takes a link and the alt text in one call.
 When the product's last such line has run, one read of the product checks that each variation
-shows a new image; where Ecwid did not take the link, the bytes held are sent to it instead.
+shows a new image; where one does not, the bytes held are sent to it instead.
 
-A relayed line's outcome waits for that check (its line is then done, or failed with why), so
-that the report never counts an image Ecwid did not take. One product's lines run one after the
-other (bot.flows.bulk_run.LineQueue), so the first line has ended before the next begins.
+Each line's outcome is recorded as it ends, as any line's (its history entry and kept copy with
+it: a crash loses none). The check can only correct: a line whose variation took neither the
+link nor the bytes is recorded again, failed, with why (its entry kept, so that Undo can still
+put it back). One product's lines run one after the other (bot.flows.bulk_run.LineQueue), so
+the first line has ended before the next begins. Ecwid records an async link at once and
+reports no later failure (ecwid-api.md): the check sees what Ecwid shows by then.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from bot.domain.requests import check_size
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import ImageSlot
 from bot.images.shared_files import FileImage
+from bot.jobs.history import Change
 from bot.jobs.store import LineState, Outcome
 
 log = logging.getLogger(__name__)
@@ -32,13 +36,15 @@ log = logging.getLogger(__name__)
 RelayKey = tuple[int, str, str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Given:
-    """A line sent the link: its change as planned, its slot's image before, its outcome."""
+    """A line sent the link: its number, its change as planned, its slot's image before, and
+    its history entry (small: the line's kept copy went with its outcome)."""
 
+    number: int
     change: SlotChange
     before_url: str | None
-    outcome: Outcome
+    entry: Change | None
 
 
 @dataclass
@@ -87,14 +93,13 @@ class Relay:
     async def settle(
         self, planned: SlotChange, sent: SlotChange, outcome: Outcome, image: FileImage | None
     ) -> list[Outcome]:
-        """The outcomes the line's end lets out: its own, unless it waits for the check; and
-        after the product's last relayed line, those that waited, checked. `image`: the bytes
-        the line sent, if it sent bytes. Never raises."""
+        """After a line's end: corrections to earlier outcomes, once the product's last relayed
+        line has run (the line's own outcome stands as it is). `image`: the bytes the line
+        sent, if it sent bytes. Never raises."""
         key = relay_key(planned)
         if key is None or key not in self._left:
-            return [outcome]
+            return []
         self._left[key] -= 1
-        out = [outcome]
         held = self._held.get(key)
         if held is None:
             if image is not None and outcome.status == LineState.DONE:
@@ -102,60 +107,76 @@ class Relay:
                 self._held[key] = _Held(image, link)
         elif sent is not planned and outcome.status == LineState.DONE:
             before = outcome.change.before_url if outcome.change is not None else None
-            held.given.append(_Given(planned, before, outcome))
-            out = []
+            held.given.append(_Given(outcome.number, planned, before, outcome.change))
         if self._left[key] == 0:
             del self._left[key]
-            out += await self._checked(key)
-        return out
+            return await self._checked(key)
+        return []
 
-    async def finish(self) -> list[Outcome]:
-        """The run ends before every relayed line ran (stopped, paused): those that waited,
-        checked as far as Ecwid can be read."""
-        out: list[Outcome] = []
-        for key in list(self._held):
-            out += await self._checked(key)
+    async def finish(self, *, ours: bool) -> list[Outcome]:
+        """The run ends before every relayed line ran (stopped, paused): the lines given a link
+        so far, checked, while the job is still this process's (`ours`): another may be
+        resuming them, and nothing may be sent twice."""
+        keys = list(self._held)
         self._left.clear()
+        if not ours:
+            self._held.clear()
+            return []
+        out: list[Outcome] = []
+        for key in keys:
+            out += await self._checked(key)
         return out
 
     async def _checked(self, key: RelayKey) -> list[Outcome]:
         """One read of the product: a variation that shows its image from before (or none) did
-        not take the link, and is sent the bytes. When the read fails the outcomes stand."""
+        not take the link, and is sent the bytes held. The corrections: a line whose variation
+        took neither, failed; one whose bytes went up but not its alt text, saying so. When the
+        read fails, the lines stand as Ecwid answered them."""
         held = self._held.pop(key, None)
         if held is None or not held.given:
             return []
         try:
             state = (await self._runner.slot_states([key[0]])).get(key[0])
-        except Exception as exc:  # in doubt, the lines stand as Ecwid answered them
+        except Exception as exc:
             log.warning("relayed images not checked: %s", type(exc).__name__)
-            return [given.outcome for given in held.given]
+            return []
         out = []
         for given in held.given:
             shown = state.current(given.change.target.slot) if state is not None else None
             if shown is not None and shown.url != given.before_url:
-                out.append(given.outcome)
                 continue
             log.info("a variation did not take its link: its bytes are sent")
-            error = await self._send_again(given.change, held.image)
+            sent, error = await self._send_again(given.change, held.image)
             if error is None:
-                out.append(given.outcome)
+                continue
+            if sent:  # the image went up; its alt text did not
+                reason = texts.alt_not_set(error.message)
+                status = LineState.DONE
             else:
-                reason = texts.relayed_not_taken(error.message)
-                out.append(
-                    Outcome(
-                        given.outcome.number, LineState.FAILED, reason=reason, quoted=error.quoted
-                    )
+                reason, status = texts.relayed_not_taken(error.message), LineState.FAILED
+            out.append(
+                Outcome(
+                    given.number,
+                    status,
+                    reason=reason,
+                    quoted=error.quoted,
+                    change=given.entry,
+                    corrects=True,
                 )
+            )
         return out
 
-    async def _send_again(self, change: SlotChange, image: FileImage) -> EcwidError | None:
+    async def _send_again(
+        self, change: SlotChange, image: FileImage
+    ) -> tuple[bool, EcwidError | None]:
+        """Whether the bytes went up, and what went wrong (the alt text's error when they did)."""
         try:
             return await self._runner.send_again(change, image)
         except EcwidError as exc:
-            return exc
+            return False, exc
         except Exception:
             log.exception("a relayed image could not be sent again")
-            return EcwidError(texts.UNEXPECTED)
+            return False, EcwidError(texts.UNEXPECTED)
 
     async def _link_of(self, slot: ImageSlot) -> str | None:
         """Where Ecwid serves the variation's new image (`originalImageUrl`), read back once."""

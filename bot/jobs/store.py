@@ -124,6 +124,23 @@ _RECORD = (
     )
 )
 
+# A done line recorded again (bot.flows.relay: its variation took neither the link nor the
+# bytes): only a line done already, after its first outcome (the same transaction, in order).
+_CORRECT = (
+    update(lines)
+    .where(
+        lines.c.job_id == bindparam("b_job"),
+        lines.c.number == bindparam("b_number"),
+        lines.c.status == LineState.DONE,
+    )
+    .values(
+        status=bindparam("b_status"),
+        reason=bindparam("b_reason"),
+        quoted=bindparam("b_quoted"),
+        finished_at=bindparam("b_finished"),
+    )
+)
+
 
 @dataclass(frozen=True)
 class Job:
@@ -253,6 +270,7 @@ class Outcome:
     changes: str | None = None  # what was done to the image to make it ready
     change: Change | None = None  # the history's record of it (written with the outcome)
     kept: bytes | None = None  # the previous image, kept for Undo
+    corrects: bool = False  # a done line's outcome, recorded again (bot.flows.relay)
 
 
 @dataclass(frozen=True)
@@ -816,6 +834,8 @@ class JobStore:
             }
             for outcome in outcomes
         ]
+        corrected = [row for row, o in zip(rows, outcomes, strict=True) if o.corrects]
+        rows = [row for row, o in zip(rows, outcomes, strict=True) if not o.corrects]
         history = [change_row(o.change) for o in outcomes if o.change is not None]
         orders = [row for o in outcomes if o.change is not None for row in order_rows(o.change)]
         kept = [
@@ -826,6 +846,8 @@ class JobStore:
         # A write may have reached the database when its task was cancelled (the outcomes are
         # then written again): the history's rows are inserted once, whatever the retries.
         statements: list[Any] = [(_RECORD, rows)] if rows else []
+        if corrected:
+            statements.append((_CORRECT, corrected))
         if history:
             statements.append((self._insert_once(changes, "id"), history))
         if orders:

@@ -77,9 +77,8 @@ class Forms:
                     self._context.ecwid.product_state(product_id), LOOKUP_BUDGET_SECONDS
                 )
                 product = state.product
-            except (EcwidError, TimeoutError) as exc:
+            except (EcwidError, TimeoutError) as exc:  # none offered: not another product's
                 log.info("option values not offered: %s", type(exc).__name__)
-                return
         updated = with_option_values(view, product)
         if updated is None:
             return

@@ -776,6 +776,9 @@ FIELD_OPTION_CATEGORY = "A category has no variations: choose a product, or no v
 FIELD_OPTION_VARIATION = (
     "That is one variation: choose the product itself to reach every variation with a value."
 )
+FIELD_OPTION_OTHER_PRODUCT = (
+    "That value was offered for another product: choose the value again for this one."
+)
 FORM_OPTION_LABEL = "Or every variation with"
 FORM_OPTION_HINT = (
     "The image replaces the own image of each variation with this value (all sizes of Red). "

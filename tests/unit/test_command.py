@@ -238,7 +238,7 @@ def test_a_captions_option_goes_with_its_first_file_and_the_rest_to_the_gallery(
     assert second.options == () and second.request is not None
     assert second.request.target == "gallery"
     assert second.reading == "read as the gallery: a variation holds one image, the first file's"
-    broken = read_caption("sku:SHIRT option:Color")
+    broken = read_caption("sku:SHIRT option:Color=")
     assert broken is not None
     assert [line.problem is not None for line in captioned(files, broken)] == [True, True]
 
@@ -326,3 +326,19 @@ def test_audit_refuses_what_it_cannot_read(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as error:
         parse_command(text)
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("Best option: the red one sku:SHIRT", ()),  # prose: no NAME=VALUE
+        ("(second option:blue) sku:SHIRT", ()),
+        ("sku:SHIRT option:Color=Red, thanks", (("Color", "Red"),)),  # the sentence's comma
+        ('sku:SHIRT option:Color="Dark red".', (("Color", "Dark red"),)),
+    ],
+)
+def test_a_captions_option_is_a_name_and_a_value_not_a_word_in_a_sentence(
+    text: str, options: tuple[tuple[str, str], ...]
+) -> None:
+    caption = read_caption(text)
+    assert caption is not None and caption.problem is None and caption.options == options

@@ -1,7 +1,8 @@
 """The option-value select (#36) of the upload form and the gallery card's copy form: "every
 variation with Color = Red". Its block id `option_value` is a contract. Its options are grouped
 by option (Color, Size), in the product's order; each option's value is its (name, value)
-pair as JSON, read back as it was sent.
+pair as JSON, with the product's id where the form's product can change (the upload form): a
+value left from another product is then told apart.
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ MAX_TEXT = 75  # Slack: an option's and a group's text
 Pair = tuple[str, str]  # an option's name and one of its values
 
 
-def option_value_block(pairs: Sequence[Pair], label: str, hint: str) -> InputBlock | None:
-    """An optional select of the pairs (the first MAX_OPTIONS that Slack can carry); None when
-    there are none."""
+def option_value_block(
+    pairs: Sequence[Pair], label: str, hint: str, owner: int | None = None
+) -> InputBlock | None:
+    """An optional select of the pairs (the first MAX_OPTIONS that Slack can carry), of the
+    product `owner` when given; None when there are none."""
     groups: dict[str, list[Option]] = {}
     count = 0
     for name, value in dict.fromkeys(pairs):
-        encoded = json.dumps([name, value], ensure_ascii=False)
+        encoded = json.dumps(
+            [name, value] if owner is None else [name, value, owner], ensure_ascii=False
+        )
         if len(encoded) > MAX_VALUE or count == MAX_OPTIONS:
             continue
         text = PlainTextObject(text=_cut(value))
@@ -54,15 +59,26 @@ def option_value_block(pairs: Sequence[Pair], label: str, hint: str) -> InputBlo
 
 def read_option_value(values: dict[str, Any]) -> Pair | None:
     """The chosen pair, if one was chosen (and reads as one)."""
+    chosen = read_owned_value(values)
+    return chosen[0] if chosen is not None else None
+
+
+def read_owned_value(values: dict[str, Any]) -> tuple[Pair, int | None] | None:
+    """The chosen pair and the product it was offered for (None: not said)."""
     state = (values.get(OPTION_VALUE) or {}).get(OPTION_VALUE) or {}
     raw = (state.get("selected_option") or {}).get("value")
     try:
-        name, value = json.loads(raw) if isinstance(raw, str) else (None, None)
-    except (ValueError, TypeError):
+        found = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
         return None
-    if isinstance(name, str) and isinstance(value, str) and name and value:
-        return name, value
-    return None
+    if not isinstance(found, list) or len(found) not in (2, 3):
+        return None
+    name, value, *owner = found
+    if not (isinstance(name, str) and isinstance(value, str) and name and value):
+        return None
+    if owner and not isinstance(owner[0], int):
+        return None
+    return (name, value), (owner[0] if owner else None)
 
 
 def _cut(text: str) -> str:

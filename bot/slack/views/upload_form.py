@@ -53,7 +53,7 @@ from bot.slack.views.option_values import (
     OPTION_VALUE,
     Pair,
     option_value_block,
-    read_option_value,
+    read_owned_value,
 )
 
 CALLBACK_ID = "ecwid_image_upload"
@@ -196,8 +196,11 @@ def read_submission(values: dict[str, Any], metadata: FormMetadata) -> Submissio
         elif text:
             translated[lang] = text
 
-    option = read_option_value(values)
-    if option is not None and isinstance(product, CategoryId):
+    owned = read_owned_value(values)
+    option = owned[0] if owned is not None else None
+    if owned is not None and isinstance(product, ProductId) and owned[1] not in (None, product.id):
+        errors[OPTION_VALUE] = texts.FIELD_OPTION_OTHER_PRODUCT
+    elif option is not None and isinstance(product, CategoryId):
         errors[OPTION_VALUE] = texts.FIELD_OPTION_CATEGORY
     elif option is not None and isinstance(product, ProductId) and product.variation is not None:
         errors[OPTION_VALUE] = texts.FIELD_OPTION_VARIATION
@@ -446,7 +449,8 @@ def _values_block(product: Product) -> InputBlock | None:
     if product.variation is not None or product.kind == "category":
         return None
     pairs = [(choice.option, choice.value) for choice in product.choices]
-    return option_value_block(pairs, texts.FORM_OPTION_LABEL, texts.FORM_OPTION_HINT)
+    label, hint = texts.FORM_OPTION_LABEL, texts.FORM_OPTION_HINT
+    return option_value_block(pairs, label, hint, owner=product.id)
 
 
 def chosen_product(action: dict[str, Any]) -> int | None:

@@ -218,3 +218,32 @@ async def test_a_dropped_file_named_for_a_product_updatedfrom_missed_is_planned(
         "LAG-7",
         "LAG-7_2",
     ]
+
+
+async def test_a_new_product_the_index_missed_wins_over_an_option_value_of_another(
+    drop_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    """`LAG-red.jpg` when LAG is a product with a Red variation and LAG-red a product made just
+    now, missed by `updatedFrom`: the SKU that exists wins over the value reading (#36), even
+    before the index has caught up with it."""
+    ids = stock(ecwid, 1)
+    ecwid.products[NEW_FROM + 1] = {
+        "id": NEW_FROM + 1,
+        "name": "Lag shirt",
+        "sku": "LAG",
+        "media": media(),
+        "options": [{"type": "SELECT", "name": "Color", "choices": [{"text": "Red"}]}],
+    }
+    ecwid.combinations[NEW_FROM + 1] = [{"id": 77, "options": [{"name": "Color", "value": "Red"}]}]
+    first = dropped(slack, [f"BULK-{ids[0]}.jpg"], ts="1700000600.000100")
+    await drop_bot.event(first, event_id="EvIndex2")
+    _, _, plan = await the_drop_plan(slack)  # the index is read
+    lagging = {"id": NEW_FROM, "name": "Red lag", "sku": "LAG-red", "media": media()}
+    ecwid.products[NEW_FROM] = {**lagging, "updateTimestamp": int(time.time()) - 3600}
+    second = dropped(slack, ["LAG-red.jpg"], ts="1700000700.000100", user="U777")
+    await drop_bot.event(second, event_id="EvLag2")
+    plan = await plan_of(slack, {str(plan.params["ts"])})
+    await drop_bot.idle()
+    assert plan_items(plan)[0] == (
+        f"• Line 1: `LAG-red.jpg` → the main image of `Red lag` (#{NEW_FROM} · SKU `LAG-red`)"
+    )
