@@ -62,6 +62,7 @@ async def _image_hits(images: FakeImageHost) -> web.Response:
     return web.json_response(by_path)
 
 
+AUDITED_FIRST = 30_001  # --audit N: the products of an audit's catalog
 SHIRT = 900  # --shirt: Color (Red, Blue) × 30 sizes; every other Red variation shows an image
 SHIRT_SIZES = [str(size) for size in range(36, 66)]
 
@@ -102,6 +103,52 @@ def _shirt(ecwid: FakeEcwid, images: FakeImageHost) -> None:
     images.files["shirt-red.jpg"] = Served(image_bytes("JPEG", 1200, 1200), "image/jpeg")
 
 
+def _audit_catalog(ecwid: FakeEcwid, count: int) -> None:
+    """`count` products as an audit finds them (benchmarks/audit.py): names in two languages,
+    a main image with a size and alt texts (some missing), every third a gallery image, every
+    tenth two variations (one with its own image); and 50 categories with images."""
+    ecwid.languages = {"enabledLanguages": ["en", "nl"], "defaultLanguage": "en"}
+    cdn = "https://d2j6dbq0eux0bg.cloudfront.net/images/1003"
+    for n in range(AUDITED_FIRST, AUDITED_FIRST + count):
+        alt = {"main": f"Shoe {n}", "translated": {"nl": f"Schoen {n}"}} if n % 4 else {}
+        images = [{"id": "0", "isMain": True, "orderBy": 0, "alt": alt}]
+        if n % 3 == 0:
+            url = f"{cdn}/{n}-side.jpg"
+            images.append({"id": "1", "orderBy": 1, "imageOriginalUrl": url, "alt": {}})
+            ecwid.sizes[url] = (1200, 1200)
+        ecwid.products[n] = {
+            "id": n,
+            "name": f"Item {n}",
+            "nameTranslated": {"en": f"Item {n}", "nl": f"Artikel {n}"},
+            "sku": f"AU-{n}",
+            "originalImage": {"url": f"{cdn}/{n}.jpg", "width": 1600, "height": 1200},
+            "media": {"images": images},
+            "categoryIds": [n % 50 + 1],
+            "defaultCategoryId": n % 50 + 1,
+            "description": "<p>" + "A long description. " * 40 + "</p>",  # not asked for
+        }
+        if n % 10 == 0:
+            ecwid.combinations[n] = [
+                {
+                    "id": n * 10 + 1,
+                    "options": [{"name": "Color", "value": "Red"}],
+                    "originalImageUrl": f"{cdn}/{n}-red.jpg",
+                    "alt": {"main": "Red"},
+                },
+                {"id": n * 10 + 2, "options": [{"name": "Color", "value": "Blue"}]},
+            ]
+    ecwid.categories = {
+        c: {
+            "id": c,
+            "name": f"Category {c}",
+            "parentId": 0,
+            "originalImage": {"url": f"{cdn}/c{c}.jpg", "width": 800, "height": 800},
+            "alt": {"main": f"Category {c}"},
+        }
+        for c in range(1, 51)
+    }
+
+
 async def _ecwid_calls(ecwid: FakeEcwid) -> web.Response:
     """Every call the loopback Ecwid answered: method, path, query and content type."""
     return web.json_response([[c.method, c.path, c.query, c.content_type] for c in ecwid.calls])
@@ -119,6 +166,7 @@ async def serve(
     spread: int = 0,
     photos: bool = False,
     shirt: bool = False,
+    audit: int = 0,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ecwid-image-bench-"))
     tls = TlsAuthority(folder)
@@ -149,6 +197,8 @@ async def serve(
         await server.start()
     if shirt:  # benchmarks/option_values.py (its links name the image host's port)
         _shirt(ecwid, images)
+    if audit:  # benchmarks/audit.py
+        _audit_catalog(ecwid, audit)
     if products:  # a bulk job's CSV, shared in Slack: a line per product
         rows = ["product,image_url,width,height,alt"]
         rows += [
@@ -205,6 +255,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--photos", action="store_true", help="serve 12 and 48 MP photos")
     parser.add_argument("--shirt", action="store_true", help="a shirt of 60 variations")
+    parser.add_argument("--audit", type=int, default=0, help="an audit's catalog of N products")
     options = parser.parse_args()
     asyncio.run(
         serve(
@@ -218,5 +269,6 @@ if __name__ == "__main__":
             spread=options.spread,
             photos=options.photos,
             shirt=options.shirt,
+            audit=options.audit,
         )
     )

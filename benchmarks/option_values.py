@@ -34,7 +34,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as burst.py
 from benchmarks.bulk import _interaction, _signed, _slack_calls, start_press
-from benchmarks.burst import Process, bot_env, free_port
+from benchmarks.burst import fakes_and_bot
 from benchmarks.fakes import SHIRT
 from tests.fakes.slack_api import BOT_TOKEN
 
@@ -143,19 +143,10 @@ async def one_image(
 
 async def fresh_bot(name: str) -> dict[str, int]:
     """The image for the Red variations, on a shirt and a bot of their own (as they were)."""
-    fakes = Process([sys.executable, "-m", "benchmarks.fakes", "0.02", "--shirt"], {})
-    await fakes.start()
-    config = await fakes.first_line()
-    port = free_port()
-    bot = Process(
-        [sys.executable, "-m", "bot"],
-        {**bot_env(config, BOT_TOKEN), "PORT": str(port), "LOG_LEVEL": "WARNING"},
-        port,
-    )
+    fakes, bot, config, events = await fakes_and_bot("0.02", "--shirt", token=BOT_TOKEN)
     try:
         await bot.start()
         async with aiohttp.ClientSession() as client:
-            events = f"http://127.0.0.1:{port}/slack/events"
             return await one_image(client, config, events, name, set())
     finally:
         await bot.stop()

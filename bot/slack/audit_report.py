@@ -62,6 +62,7 @@ class SlackAuditReport:
             await self._slack.files_upload_v2(
                 channel=channel_id,
                 thread_ts=handle,
+                initial_comment=texts.AUDIT_FILES_COMMENT,
                 file_uploads=[
                     {
                         "content": audited.chart,

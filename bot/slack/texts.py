@@ -70,7 +70,8 @@ def usage() -> str:
         "Start). "
         "`/ecwid-image gallery PRODUCT` shows its gallery to reorder, delete, edit alt text or "
         "copy to variations; `category:12` as the product replaces a category's image; "
-        "`/ecwid-image bulk` uploads many at once."
+        "`/ecwid-image bulk` uploads many at once; `/ecwid-image audit` shows the catalog's "
+        "image health (alt texts in every language, missing and small images)."
     )
 
 
@@ -1178,6 +1179,7 @@ AUDIT_LEGEND = (
 AUDIT_FILES = (
     "The chart and every finding (CSV: product, SKU, slot, image, language) are in the thread."
 )
+AUDIT_FILES_COMMENT = "The chart of alt text coverage, and every finding as a CSV file."
 AUDIT_CHART_FILE = "Alt text coverage"
 AUDIT_CSV_FILE = "Image health findings"
 AUDIT_FILES_NOT_POSTED = (

@@ -103,5 +103,9 @@ def test_every_image_is_a_https_link_or_a_slack_file_with_a_picture(name: str) -
             assert node["image_url"].startswith("https://")
 
 
+# Drawn by the bot's own code, not from Block Kit: the audit's chart (bot.images.chart).
+DRAWN = {"audit-chart"}
+
+
 def test_every_sample_has_its_picture_and_every_picture_its_sample() -> None:
-    assert set(BUILDERS) == {png.stem for png in IMAGES.glob("*.png")}
+    assert set(BUILDERS) | DRAWN == {png.stem for png in IMAGES.glob("*.png")}

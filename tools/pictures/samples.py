@@ -18,6 +18,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.changes.records import UndoRecord
+from bot.domain import texts as TEXTS
+from bot.domain.audit import AuditImage, AuditItem, Scope, Tally, since
+from bot.domain.audit import Slot as AuditSlot
 from bot.domain.bulk import BulkLine
 from bot.domain.requests import Draft, ProductSku, SharedFile, Size, UploadRequest, ValidationError
 from bot.ecwid.models import (
@@ -30,13 +33,16 @@ from bot.ecwid.models import (
     UploadResult,
     Variation,
 )
+from bot.flows.audit import Audited
 from bot.flows.bulk_plan import Stamp, Suggested, _Checked, _conversions, _copy_reads, _record
 from bot.flows.upload import Uploaded
+from bot.images.chart import alt_coverage_chart
 from bot.images.convert import Prepared
 from bot.images.probe import ImageInfo
 from bot.jobs.history import Action, Change
 from bot.jobs.store import Counts, Job, JobState, Line, LineState, count_lines
 from bot.slack import texts
+from bot.slack.views.audit_card import audit_blocks
 from bot.slack.views.bulk_message import (
     finished_blocks,
     line_list,
@@ -462,6 +468,60 @@ def app_home() -> Sample:
     return Sample("app-home", "The App Home tab", "home", _view(view))
 
 
+# ---- an audit: its card, and its chart and findings in the thread -------------------------------
+
+
+def _audit_items() -> list[AuditItem]:
+    """A shoe store's 240 products, alt texts written in English, fewer in Dutch and German."""
+    items = []
+    for n in range(240):
+        name = f"Trail runner {n}"
+        alt = f"Trail running shoe {n}, side view" if n % 9 else None
+        translated = {}
+        if alt and n % 3 == 0:
+            translated = {"nl": f"Trailschoen {n}, zijaanzicht", "de": f"Trailschuh {n}"}
+        elif alt and n % 3 == 1:
+            translated = {"nl": f"Trailschoen {n}"}
+        size = (1600, 1600) if n % 7 else (640, 480)
+        images = [AuditImage(AuditSlot.MAIN, "0", alt, translated, *size)]
+        if n % 4 == 0:
+            images.append(AuditImage(AuditSlot.GALLERY, "1", None, {}, 1600, 1600))
+        bare = (90000 + n,) if n % 10 == 0 else ()
+        items.append(AuditItem(512000000 + n, f"TR-{n}", name, {}, tuple(images), True, bare))
+    return items
+
+
+def audit_result() -> Audited:
+    tally = Tally(LANGUAGES.default, LANGUAGES.enabled, 800)
+    tally.add(_audit_items())
+    result = tally.finish()
+    previous = (
+        '{"coverage": {"de": 0.05, "en": 0.52, "nl": 0.21}, "findings": {"alt text missing": 720}}'
+    )
+    chart = alt_coverage_chart(result.coverage, TEXTS.AUDIT_CHART_TITLE)
+    return Audited(Scope(), result, since(previous, result), chart, result.csv(), seconds=4.2)
+
+
+def audit_card() -> Sample:
+    audited = audit_result()
+    # SlackAuditReport.finished: the card, then the chart and the findings in its thread.
+    text = texts.audit_head(ANNA, audited)
+    blocks = audit_blocks(ANNA, audited, 800)
+    files = [
+        {"name": "alt-text-coverage.png", "title": texts.AUDIT_CHART_FILE, "kind": "PNG"},
+        {"name": "image-health.csv", "title": texts.AUDIT_CSV_FILE, "kind": "CSV"},
+    ]
+    return Sample(
+        "audit-card",
+        "An audit's card, and its chart and findings in the thread",
+        "message",
+        [
+            _message(text, blocks),
+            _message(texts.AUDIT_FILES_COMMENT, reply_in_thread=True, files=files),
+        ],
+    )
+
+
 # ---- all of them -------------------------------------------------------------------------------
 
 
@@ -494,6 +554,7 @@ BUILDERS: dict[str, Callable[[], Sample]] = {
     "bulk-report": bulk_report,
     "gallery-card": gallery_card,
     "app-home": app_home,
+    "audit-card": audit_card,
 }
 
 
