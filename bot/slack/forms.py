@@ -64,7 +64,13 @@ class Forms:
             channel_id=who.channel_id,
             note=" ".join(notes) or None,
         )
-        await self._open(trigger_id, who, view, "the form")
+        opened = await self._open(trigger_id, who, view, "the form")
+        # Its option values: read once the form is open (the trigger's 3 s are spent by then),
+        # and offered as if the product had just been chosen in it.
+        if opened is not None and product is not None and product.variation is None:
+            await self.offer_option_values(
+                opened, product.id if product.kind == "product" else None
+            )
 
     async def offer_option_values(self, view: dict[str, Any], product_id: int | None) -> None:
         """The open upload form, after a product was chosen in it: the product's option-value
@@ -140,14 +146,20 @@ class Forms:
             view = alt_form(pressed, card, image, languages)
         await self._open(trigger_id, who, view, "the gallery form")
 
-    async def _open(self, trigger_id: str, who: Requester, view: View, what: str) -> None:
+    async def _open(
+        self, trigger_id: str, who: Requester, view: View, what: str
+    ) -> dict[str, Any] | None:
+        """The view as Slack opened it (its id and hash), or None when it could not be."""
         try:
             async with asyncio.timeout(OPEN_BUDGET_SECONDS):
-                await self._slack.views_open(trigger_id=trigger_id, view=view)
+                response = await self._slack.views_open(trigger_id=trigger_id, view=view)
         except SLACK_FAILURES as exc:
             error = slack_error(exc)
             log.warning("could not open %s: %s", what, error)
             await self._notifier.tell(who, texts.form_not_opened(str(error)))
+            return None
+        opened = response.get("view")
+        return opened if isinstance(opened, dict) else None
 
     async def _languages(self) -> StoreLanguages | None:
         try:

@@ -182,6 +182,13 @@ class FakeSlack(LoopbackServer):
             if file_id not in self.files:
                 return {"ok": False, "error": "file_not_found"}
             return {"ok": True, "file": self.file_object(file_id)}
+        if method in ("views.open", "views.push", "views.update"):
+            # Slack's views.open reference: the answer carries the view as opened, with its
+            # `id` and its `hash` (which views.update may be given, to refuse a stale update).
+            view = params.get("view")
+            shown = json.loads(view) if isinstance(view, str) else dict(view or {})
+            view_id = params.get("view_id") or f"V0{next(self._ts):06d}"
+            return {"ok": True, "view": {**shown, "id": view_id, "hash": f"{next(self._ts)}.h"}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         if method == "conversations.history":

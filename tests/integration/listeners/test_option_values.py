@@ -668,3 +668,19 @@ async def test_a_drop_replacing_variations_own_images_says_so_in_its_plan(
     assert "This replaces 2 images: 2 variations have images of their own now" in json.dumps(
         plan.params, ensure_ascii=False
     )
+
+
+async def test_a_form_prefilled_with_a_product_that_has_options_offers_them_once_open(
+    bulk_bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, shirt: dict[tuple[str, str], int]
+) -> None:
+    """`/ecwid-image sku:SHIRT`: the form opens at once (the trigger's 3 s), then its option
+    values are added by views.update, naming the view and hash views.open answered."""
+    await bulk_bot.command("sku:SHIRT")
+    (opened,) = await slack.wait_for_call("views.open")
+    (update,) = await slack.wait_for_call("views.update")
+    answered = opened.answer["view"]  # type: ignore[index]
+    assert (update.params["view_id"], update.params["hash"]) == (answered["id"], answered["hash"])
+    assert _value_groups(as_json(update.params["view"]))[0] == (
+        "Color",
+        ["Red", "Black", "Dark red", "Crème", "Blue"],
+    )
