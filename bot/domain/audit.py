@@ -14,6 +14,7 @@ An alt text, per enabled language, is one of:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import unicodedata
@@ -26,7 +27,9 @@ from bot.domain.requests import MAX_ALT_LENGTH
 
 SHAPE_TOLERANCE = 0.05  # aspect ratios further apart than this are "mixed shapes"
 MOSTLY_SQUARE = 0.5  # past this share of square images, the others are listed as not square
-MAX_FINDINGS_SHOWN = 5  # examples a card shows of a kind
+MAX_ROWS = 200_000  # findings the CSV lists; the counts go on past it (the card says so)
+MAX_LANGUAGES = 20  # enabled languages audited, the default first
+MAX_SCOPE_KEY = 200
 
 
 class Slot(StrEnum):
@@ -69,10 +72,14 @@ class Scope:
 
     @property
     def key(self) -> str:
+        """At most MAX_SCOPE_KEY characters (a long search's words are hashed)."""
         if self.category is not None:
             return f"category:{self.category}"
         if self.search is not None:
-            return "search:" + " ".join(self.search.casefold().split())
+            key = "search:" + " ".join(self.search.casefold().split())
+            if len(key) > MAX_SCOPE_KEY:
+                key = "search#" + hashlib.sha256(key.encode()).hexdigest()
+            return key
         return "catalog"
 
 
@@ -155,7 +162,14 @@ class Tally:
     size_unknown: int = 0
     square: int = 0
     rows: list[Row] = field(default_factory=list)
+    rows_left_out: int = 0  # past max_rows: counted, not listed
+    max_rows: int = MAX_ROWS
     _not_square: list[Row] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """The languages once each, the default first, at most MAX_LANGUAGES."""
+        ordered = dict.fromkeys((self.default_language, *self.languages))
+        self.languages = tuple(ordered)[:MAX_LANGUAGES]
 
     def add(self, items: Iterable[AuditItem]) -> None:
         for item in items:
@@ -195,7 +209,7 @@ class Tally:
             ratios.append(ratio)
             if abs(ratio - 1) <= SHAPE_TOLERANCE:
                 self.square += 1
-            else:
+            elif len(self._not_square) < self.max_rows:
                 said = f"{Finding.NOT_SQUARE} ({image.width}×{image.height})"
                 self._not_square.append((*where, "", said))
         if ratios and max(ratios) > min(ratios) * (1 + SHAPE_TOLERANCE):
@@ -203,12 +217,15 @@ class Tally:
 
     def _found(self, finding: Finding, row: Row) -> None:
         self.findings[finding] += 1
-        self.rows.append(row)
+        if len(self.rows) < self.max_rows:
+            self.rows.append(row)
+        else:
+            self.rows_left_out += 1
 
     def finish(self) -> Result:
         """The counts as the card shows them. Images not square are findings only when most
         of the catalog's images with a size are square (else they are the catalog's style)."""
-        sized = self.square + len(self._not_square)
+        sized = self.square + len(self._not_square)  # (not square past MAX_ROWS: not counted)
         if sized and self.square / sized > MOSTLY_SQUARE:
             for row in self._not_square:
                 self._found(Finding.NOT_SQUARE, row)
@@ -220,7 +237,7 @@ class Tally:
                 for (_, lang, state), count in self.alts.items()
                 if lang == language and state is Alt.PRESENT
             )
-            coverage[language] = present / total if total else 1.0
+            coverage[language] = present / total if total else 0.0
         return Result(
             products=self.products,
             categories=self.categories,
@@ -233,6 +250,7 @@ class Tally:
             sized=sized,
             rows=self.rows,
             default_language=self.default_language,
+            rows_left_out=self.rows_left_out,
         )
 
 
@@ -249,6 +267,12 @@ class Result:
     sized: int
     rows: Sequence[Row]
     default_language: str
+    rows_left_out: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was found to audit: no product, no category."""
+        return not self.products and not self.categories
 
     def alt_counts(self, language: str) -> dict[Alt, int]:
         """Every slot's images by what their alt text in `language` is."""
@@ -281,7 +305,8 @@ class Result:
 
 
 def _inert(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """A cell a spreadsheet would run as a formula (OWASP's list: = + - @, tab, CR) as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @dataclass(frozen=True)

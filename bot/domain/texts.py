@@ -214,3 +214,11 @@ OPTION_ON_VARIATION = (
 
 
 AUDIT_CHART_TITLE = "Images with an alt text, by language"
+
+
+def audit_nothing(scope: str) -> str:
+    """An audit that found no product and no category: nothing is kept as a baseline."""
+    return (
+        f"Nothing to audit in {as_code(scope)}: no product or category was found. Check the "
+        "category's id or the search words."
+    )

@@ -409,7 +409,7 @@ class EcwidClient:
         items, total = await self._search_raw(
             params, what="the catalog", every_page=False, fields=AUDIT_FIELDS
         )
-        return [_audit_item(item) for item in items if isinstance(item, dict)], total
+        return [item for raw in items if (item := _audited(raw)) is not None], total
 
     async def category_audit_page(self, offset: int) -> tuple[list[tuple[AuditItem, int]], int]:
         """One page (100) of the store's categories, each as an audit reads it with its parent's
@@ -423,6 +423,9 @@ class EcwidClient:
             params={
                 "offset": str(offset),
                 "limit": str(BATCH_SIZE),
+                # Disabled categories too (official client: CategoriesSearchRequest
+                # `hiddenCategories`, sent as hidden_categories): their images are the store's.
+                "hidden_categories": "true",
                 "responseFields": CATEGORY_AUDIT_FIELDS,
             },
         )
@@ -979,6 +982,19 @@ def _names(data: dict[str, Any]) -> dict[str, str]:
     if not isinstance(names, dict):
         return {}
     return {str(lang): text for lang, text in names.items() if isinstance(text, str) and text}
+
+
+def _audited(raw: Any) -> AuditItem | None:
+    """A page's product as an audit reads it; None for one the answer does not describe (no
+    numeric id): left out, not the audit stopped."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+        log.warning("an audit's page had a product without an id: left out")
+        return None
+    try:
+        return _audit_item(raw)
+    except (TypeError, ValueError, KeyError) as exc:
+        log.warning("an audit's page had a product it could not read: %s", type(exc).__name__)
+        return None
 
 
 def _audit_item(data: dict[str, Any]) -> AuditItem:

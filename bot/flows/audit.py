@@ -21,6 +21,7 @@ from bot.domain import texts
 from bot.domain.audit import AuditItem, Delta, Result, Scope, Tally, since
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
+from bot.ecwid.budget import bulk_lane
 from bot.images.chart import alt_coverage_chart
 from bot.jobs.audits import Audits
 
@@ -43,6 +44,8 @@ class Audited:
     cut_at: int | None = None  # the products read, when the catalog had more than MAX_PRODUCTS
     seconds: float = 0.0
     first: bool = False  # no audit of the scope before
+    compared: bool = True  # False: the last audit could not be read (the store was away)
+    categories_cut: bool = False  # the store has more than MAX_CATEGORIES categories
 
 
 class AuditReport(Protocol):
@@ -60,6 +63,10 @@ class AuditReport(Protocol):
         self, who: Requester, channel_id: str, handle: str, problem: UserFacingError
     ) -> None: ...
 
+    async def busy(self, who: Requester) -> None:
+        """An audit of the store is running already: said to the person, privately."""
+        ...
+
 
 class AuditFlow:
     def __init__(
@@ -74,9 +81,25 @@ class AuditFlow:
         self._audits = audits
         self._min_side = min_side
         self._progress_seconds = progress_seconds
+        self._running: set[int] = set()  # stores being audited: one audit a store at a time
 
     async def run(self, store: StoreContext, who: Requester, channel_id: str, scope: Scope) -> None:
-        """The audit, from its first message to its card; never raises."""
+        """The audit, from its first message to its card; never raises. One store's audits
+        run one at a time, and their calls are paced as a bulk job's (its lane): single
+        uploads go first."""
+        if store.store_id in self._running:
+            await self._report.busy(who)
+            return
+        self._running.add(store.store_id)
+        try:
+            with bulk_lane():
+                await self._run(store, who, channel_id, scope)
+        finally:
+            self._running.discard(store.store_id)
+
+    async def _run(
+        self, store: StoreContext, who: Requester, channel_id: str, scope: Scope
+    ) -> None:
         handle = await self._report.started(who, channel_id, scope)
         if handle is None:
             return
@@ -86,15 +109,19 @@ class AuditFlow:
             ordered = (languages.default, *languages.others)
             tally = Tally(languages.default, ordered, self._min_side)
             cut_at = await self._products(store, scope, tally, channel_id, handle)
+            categories_cut = False
             if scope.search is None:
-                await self._categories(store, scope, tally)
+                categories_cut = await self._categories(store, scope, tally)
             result = tally.finish()
-            previous = await self._previous(store.store_id, scope)
+            if result.empty:
+                raise UserFacingError(texts.audit_nothing(scope.key))
+            compared, previous = await self._previous(store.store_id, scope)
             changes = since(previous, result)
             title = texts.AUDIT_CHART_TITLE
             chart = await asyncio.to_thread(alt_coverage_chart, result.coverage, title)
             csv = await asyncio.to_thread(result.csv)
-            await self._keep(store.store_id, scope, who, channel_id, result)
+            if cut_at is None:  # a cut audit is no baseline for the next
+                await self._keep(store.store_id, scope, who, channel_id, result)
         except UserFacingError as problem:
             await self._report.failed(who, channel_id, handle, problem)
             return
@@ -103,7 +130,10 @@ class AuditFlow:
             await self._report.failed(who, channel_id, handle, UserFacingError(texts.UNEXPECTED))
             return
         seconds = time.monotonic() - started
-        audited = Audited(scope, result, changes, chart, csv, cut_at, seconds, previous is None)
+        first = compared and previous is None
+        audited = Audited(
+            scope, result, changes, chart, csv, cut_at, seconds, first, compared, categories_cut
+        )
         log.info(
             "audit scope=%s products=%d images=%d findings=%d seconds=%.1f",
             scope.key,
@@ -133,19 +163,22 @@ class AuditFlow:
                 shown = time.monotonic()
                 await self._report.progress(channel_id, handle, offset, min(total, MAX_PRODUCTS))
 
-    async def _categories(self, store: StoreContext, scope: Scope, tally: Tally) -> None:
-        """The categories' images: all of them, or the scope's category and those under it."""
+    async def _categories(self, store: StoreContext, scope: Scope, tally: Tally) -> bool:
+        """The categories' images: all of them, or the scope's category and those under it.
+        Whether the store has more than MAX_CATEGORIES (the rest are not read)."""
         found: list[tuple[AuditItem, int]] = []
         offset = 0
+        total = 0
         while offset < MAX_CATEGORIES:
             page, total = await store.ecwid.category_audit_page(offset)
             found += page
             offset += len(page)
             if not page or offset >= total:
                 break
+        cut = total > MAX_CATEGORIES
         if scope.category is None:
             tally.add(item for item, _ in found)
-            return
+            return cut
         under = {scope.category}
         parents = {item.id: parent for item, parent in found}
         for item_id in parents:  # a category is the scope's when one of its ancestors is
@@ -156,13 +189,15 @@ class AuditFlow:
             if at in under:
                 under |= seen
         tally.add(item for item, _ in found if item.id in under)
+        return cut
 
-    async def _previous(self, store_id: int, scope: Scope) -> str | None:
+    async def _previous(self, store_id: int, scope: Scope) -> tuple[bool, str | None]:
+        """Whether the last audit of the scope could be read, and its numbers (None: none)."""
         try:
-            return await self._audits.last(store_id, scope.key)
-        except Exception as exc:  # the card goes out without "since last time"
+            return True, await self._audits.last(store_id, scope.key)
+        except Exception as exc:  # the card goes out without "since last time", and says so
             log.warning("the last audit could not be read: %s", type(exc).__name__)
-            return None
+            return False, None
 
     async def _keep(
         self, store_id: int, scope: Scope, who: Requester, channel_id: str, result: Result

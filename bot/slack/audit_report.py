@@ -34,7 +34,7 @@ class SlackAuditReport:
             response = await self._slack.chat_postMessage(channel=channel_id, text=text)
         except SLACK_FAILURES as exc:
             log.warning("cannot post an audit in %s: %s", channel_id, slack_error(exc))
-            await self._notifier.tell(who, texts.bulk_notice("not_posted"))
+            await self._notifier.tell(who, texts.AUDIT_NOT_POSTED)
             return None
         ts = response.get("ts")
         return ts if isinstance(ts, str) else None
@@ -55,8 +55,8 @@ class SlackAuditReport:
     ) -> None:
         text = texts.audit_head(who.user_id, audited)
         blocks = audit_blocks(who.user_id, audited, self._min_side)
-        if not await self._edit(channel_id, handle, text, blocks):
-            await self._notifier.tell(who, text)
+        if not await self._edit(channel_id, handle, text, blocks):  # the card, privately
+            await self._notifier.tell(who, text, blocks=blocks)
             return
         try:
             await self._slack.files_upload_v2(
@@ -79,6 +79,9 @@ class SlackAuditReport:
         except SLACK_FAILURES as exc:
             log.warning("cannot attach the audit's files in %s: %s", channel_id, slack_error(exc))
             await self._notifier.tell(who, texts.AUDIT_FILES_NOT_POSTED)
+
+    async def busy(self, who: Requester) -> None:
+        await self._notifier.tell(who, texts.AUDIT_BUSY)
 
     async def _edit(self, channel_id: str, ts: str, text: str, blocks: list[Block]) -> bool:
         try:

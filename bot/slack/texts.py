@@ -1156,9 +1156,33 @@ def audit_small(count: int, min_side: int) -> str:
 
 def audit_size_unknown(count: int) -> str:
     what = "image" if count == 1 else "images"
-    return f"• {count:,} {what} of unknown size (Ecwid gives no size for a variation's image)"
+    return (
+        f"• {count:,} {what} of unknown size (Ecwid gives none for a variation's image, nor "
+        "for some others): not checked for size or shape"
+    )
 
 
+AUDIT_NOT_POSTED = (
+    ":warning: The audit could not be posted in this channel: invite the bot to it (`/invite "
+    "@Ecwid Image`), or run the audit in a channel it is in."
+)
+AUDIT_BUSY = (
+    ":hourglass_flowing_sand: An audit of this store is running already: its card will follow in "
+    "its channel. Run the next one once it is done."
+)
+AUDIT_NOT_COMPARED = (
+    ":warning: The last audit's numbers could not be read this time: no comparison with it."
+)
+
+
+def audit_rows_left_out(listed: int, left_out: int) -> str:
+    return (
+        f"The CSV lists the first {listed:,} findings; {left_out:,} more are counted above but "
+        "not listed. Audit a category or a search to list them all."
+    )
+
+
+AUDIT_CATEGORIES_CUT = "Only the first 10,000 categories were read."
 AUDIT_OTHER = "*Other findings*"
 AUDIT_NOTHING_ELSE = "*Other findings*: none."
 

@@ -317,6 +317,11 @@ class FakeEcwid(LoopbackServer):
         # "nothing reports a later download failure". Links this says yes to are answered as
         # usual, and never shown: the variation keeps what it had.
         self.fetch_fails: Callable[[str], bool] = lambda url: False
+        # ref (ecwid-api.md, "Translations"): "Only the default language translations are
+        # returned if no other translations are provided": set to answer an alt text's absent
+        # translations with its default text, as Ecwid may; unset, they are left out. The
+        # audit's tests run both ways.
+        self.fill_translations = False
         # The main image's async upload answers 200 (ref); a test of the audit line that must
         # carry Ecwid's own status sets another success status.
         self.upload_status = 200
@@ -416,16 +421,33 @@ class FakeEcwid(LoopbackServer):
         inline")."""
         answer = {
             **product,
-            "combinations": self.combinations.get(product["id"], []),
+            "combinations": [self._filled(c) for c in self.combinations.get(product["id"], [])],
             "galleryImages": self._gallery_images(product),
         }
         if "media" in product:
             shown = self._shown_ids(product)
             answer["media"] = {
                 **product["media"],
-                "images": [{**image, "id": shown[str(image["id"])]} for image in _ordered(product)],
+                "images": [
+                    self._filled({**image, "id": shown[str(image["id"])]})
+                    for image in _ordered(product)
+                ],
             }
         return answer
+
+    def _filled(self, owner: dict[str, Any]) -> dict[str, Any]:
+        """An image's (or variation's, or category's) answer, its alt text's absent
+        translations filled with the default language's text when `fill_translations`."""
+        alt = owner.get("alt")
+        if not self.fill_translations or not isinstance(alt, dict) or not alt.get("main"):
+            return owner
+        languages = [
+            lang
+            for lang in self.languages["enabledLanguages"]
+            if lang != self.languages["defaultLanguage"]
+        ]
+        translated = {lang: alt["main"] for lang in languages} | dict(alt.get("translated") or {})
+        return {**owner, "alt": {**alt, "translated": translated}}
 
     def _shown_ids(self, product: dict[str, Any]) -> dict[str, str]:
         """Each image's id as answers show it, by the id the fake keeps: the same ("stable"),
@@ -939,9 +961,13 @@ class FakeEcwid(LoopbackServer):
             return fault
         keyword = (request.query.get("keyword") or "").casefold()
         items = [c for c in self.categories.values() if keyword in str(c["name"]).casefold()]
+        # client: CategoriesSearchRequest `hiddenCategories` (hidden_categories): a disabled
+        # category is answered only when asked for (the strictest reading of the default).
+        if request.query.get("hidden_categories") != "true":
+            items = [c for c in items if c.get("enabled", True)]
         limit = min(int(request.query.get("limit", 100)), 100)
         offset = int(request.query.get("offset", 0))
-        page = items[offset : offset + limit]
+        page = [self._filled(c) for c in items[offset : offset + limit]]
         answer = {
             "total": len(items),
             "count": len(page),

@@ -54,12 +54,18 @@ def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
     blocks.append(
         _section("\n".join([texts.AUDIT_OTHER, *found]) if found else texts.AUDIT_NOTHING_ELSE)
     )
-    if audited.changes:
+    if not audited.compared:
+        blocks.append(_section(texts.AUDIT_NOT_COMPARED))
+    elif audited.changes:
         blocks.append(_section(texts.audit_since(audited.changes)))
     elif audited.first:
         blocks.append(_section(texts.AUDIT_FIRST))
     else:
         blocks.append(_section(texts.AUDIT_SAME))
     legend = f"{texts.AUDIT_LEGEND} {texts.AUDIT_FILES}"
+    if result.rows_left_out:
+        legend += " " + texts.audit_rows_left_out(len(result.rows), result.rows_left_out)
+    if audited.categories_cut:
+        legend += " " + texts.AUDIT_CATEGORIES_CUT
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=legend)]))
     return blocks

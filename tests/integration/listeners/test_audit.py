@@ -6,6 +6,7 @@ is, and the card, the CSV and the chart must say the same."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import io
 import json
@@ -73,8 +74,11 @@ def _main_alt(i: int, name: str, nl_name: str) -> tuple[dict[str, Any], str, str
     )
 
 
-@pytest.fixture
-def catalog(ecwid: FakeEcwid) -> Expected:
+@pytest.fixture(params=["left out", "filled"])
+def catalog(ecwid: FakeEcwid, request: pytest.FixtureRequest) -> Expected:
+    """Both ways Ecwid may answer an absent translation (ref: the default language's text, or
+    none): the same catalog, the same counts."""
+    ecwid.fill_translations = request.param == "filled"
     ecwid.languages = {"enabledLanguages": ["en", "nl"], "defaultLanguage": "en"}
     ecwid.products.clear()
     ecwid.combinations.clear()
@@ -173,16 +177,15 @@ def catalog(ecwid: FakeEcwid) -> Expected:
     return expected
 
 
+def _is_card(call: SlackCall) -> bool:
+    """The card, not the audit's progress: only the card has the legend."""
+    return "*missing*: no alt text" in json.dumps(call.params.get("blocks") or "")
+
+
 async def the_card(slack: FakeSlack, count: int = 1) -> SlackCall:
     cards = await slack.wait_until(
         lambda: (
-            (
-                found := [
-                    c
-                    for c in slack.calls_to("chat.update")
-                    if "Image health" in c.params["text"] and "products" in c.params["text"]
-                ]
-            )
+            (found := [c for c in slack.calls_to("chat.update") if _is_card(c)])
             and len(found) >= count
             and found
         )
@@ -310,3 +313,32 @@ async def test_an_audit_covers_its_scope_only(
     text = card_text(await the_card(slack))
     what = "category" if categories == 1 else "categories"
     assert f"{products} product{'s' if products != 1 else ''}, {categories} {what}" in text
+
+
+async def test_an_audit_that_finds_nothing_says_so_and_keeps_no_numbers(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, catalog: Expected
+) -> None:
+    await bot.command("audit category:999")
+    told = await slack.wait_until(
+        lambda: [c for c in slack.calls_to("chat.update") if "stopped" in c.params["text"]]
+    )
+    assert (
+        "Nothing to audit in `category:999`: no product or category was found."
+        in (told[0].params["text"])
+    )
+    assert await bot.runtime.audit._audits.last(ecwid.store_id, "category:999") is None
+
+
+async def test_a_second_audit_of_the_store_waits_for_the_first(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, catalog: Expected
+) -> None:
+    held = ecwid.holds["search"] = asyncio.Event()
+    await bot.command("audit")
+    await ecwid.wait_until(lambda: [c for c in ecwid.calls if c.path == "/products"])
+    await bot.command("audit search:Item")
+    told = await slack.wait_until(lambda: slack.responses)  # the command's response_url
+    assert "An audit of this store is running already" in told[0]["text"]
+    held.set()
+    await the_card(slack)
+    await bot.idle()
+    assert len([c for c in slack.calls_to("chat.update") if _is_card(c)]) == 1
