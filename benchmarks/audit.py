@@ -8,7 +8,8 @@ variations, 50 categories) and the bot as users run it (`python -m bot`, HTTP mo
 `/ecwid-image audit` and waits for the card, then prints:
 
 - the Ecwid calls, by path (target: the pages of 100 and the categories' pages; none per product);
-- the bytes the image host and Ecwid's CDN served for sizes (target: none);
+- the images read for sizes (target: none) and, to find the same picture on several products,
+  Ecwid's 160 px copies read (one an image; no original) and their kilobytes;
 - the seconds from the command to the card;
 - the bot's peak resident memory (target: at most 200 MB).
 """
@@ -65,6 +66,8 @@ async def one_run(products: int) -> dict[str, float]:
                 ecwid_calls = await r.json()
             async with client.get(config["image_hits_url"]) as r:
                 hits = await r.json()
+            async with client.get(config["cdn_url"]) as r:
+                cdn = await r.json()
         peak = bot.peak_rss_mb()
     finally:
         await bot.stop()
@@ -78,6 +81,9 @@ async def one_run(products: int) -> dict[str, float]:
         "category_pages": float(paths["GET /categories"]),
         "other_calls": float(len(ecwid_calls) - paths["GET /products"] - paths["GET /categories"]),
         "image_reads": float(sum(whole + ranged for whole, ranged in hits.values())),
+        "small_copies_read": float(cdn["requests"]),
+        "originals_read": float(cdn["originals"]),
+        "kb_read_to_compare": cdn["bytes"] / 1000,
     }
 
 

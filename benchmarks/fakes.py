@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid
-from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority, image_bytes
+from tests.fakes.image_host import FakeImageHost, Served, TlsAuthority, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
 
 STOCKED_FIRST = 20_001  # the products --stocked makes, each with a current image
@@ -111,7 +112,13 @@ def _audit_catalog(ecwid: FakeEcwid, count: int) -> None:
     cdn = "https://d2j6dbq0eux0bg.cloudfront.net/images/1003"
     for n in range(AUDITED_FIRST, AUDITED_FIRST + count):
         alt = {"main": f"Shoe {n}", "translated": {"nl": f"Schoen {n}"}} if n % 4 else {}
-        images = [{"id": "0", "isMain": True, "orderBy": 0, "alt": alt}]
+        # A small photo of its own at the CDN, with Ecwid's copies (every 50th product's is
+        # another's: the same picture on two products), compared by its 160 px copy.
+        seed = n - 1 if n % 50 == 0 else n
+        out = io.BytesIO()
+        picture(f"audit-{seed}", (200, 150)).save(out, "JPEG", quality=85)
+        original, renditions = ecwid.to_cdn(n, out.getvalue())
+        images = [{"id": "0", "isMain": True, "orderBy": 0, "alt": alt, **renditions}]
         if n % 3 == 0:
             url = f"{cdn}/{n}-side.jpg"
             images.append({"id": "1", "orderBy": 1, "imageOriginalUrl": url, "alt": {}})
@@ -121,7 +128,7 @@ def _audit_catalog(ecwid: FakeEcwid, count: int) -> None:
             "name": f"Item {n}",
             "nameTranslated": {"en": f"Item {n}", "nl": f"Artikel {n}"},
             "sku": f"AU-{n}",
-            "originalImage": {"url": f"{cdn}/{n}.jpg", "width": 1600, "height": 1200},
+            "originalImage": {"url": original, "width": 1600, "height": 1200},
             "media": {"images": images},
             "categoryIds": [n % 50 + 1],
             "defaultCategoryId": n % 50 + 1,
@@ -147,6 +154,10 @@ def _audit_catalog(ecwid: FakeEcwid, count: int) -> None:
         }
         for c in range(1, 51)
     }
+
+
+async def _json(data: object) -> web.Response:
+    return web.json_response(data)
 
 
 async def _ecwid_calls(ecwid: FakeEcwid) -> web.Response:
@@ -188,6 +199,16 @@ async def serve(
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
     ecwid.web_app.router.add_get("/_image_hits", lambda _: _image_hits(images))
     ecwid.web_app.router.add_get("/_calls", lambda _: _ecwid_calls(ecwid))
+    ecwid.web_app.router.add_get(
+        "/_cdn",
+        lambda _: _json(
+            {
+                "requests": len(ecwid.cdn.requested),
+                "originals": sum("-" not in name for name in ecwid.cdn.requested),
+                "bytes": ecwid.cdn.served_bytes,
+            }
+        ),
+    )
     if photos:  # benchmarks/convert.py: phone photos to convert
         from benchmarks.photos import bench_photos
 
@@ -230,6 +251,7 @@ async def serve(
                 "ecwid_stats_url": ecwid.url("/_stats"),
                 "image_hits_url": ecwid.url("/_image_hits"),
                 "ecwid_calls_url": ecwid.url("/_calls"),
+                "cdn_url": ecwid.url("/_cdn"),
                 "csv_file": slack.file_object("F0BULK") if products else None,
                 "flood_file": slack.file_object("F0FLOOD") if flood else None,
             }

@@ -188,6 +188,7 @@ class Runtime:
         audit = AuditFlow(
             SlackAuditReport(slack, notifier, min_side=min_side),
             Audits(jobs),
+            recognise,
             min_side=min_side,
             progress_seconds=progress_seconds,
         )

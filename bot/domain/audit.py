@@ -30,6 +30,9 @@ MOSTLY_SQUARE = 0.5  # past this share of square images, the others are listed a
 MAX_ROWS = 200_000  # findings the CSV lists; the counts go on past it (the card says so)
 MAX_LANGUAGES = 20  # enabled languages audited, the default first
 MAX_SCOPE_KEY = 200
+MAX_COMPARED = (
+    20_000  # images compared for the same picture on several products (a small copy each)
+)
 
 
 class Slot(StrEnum):
@@ -57,6 +60,7 @@ class Finding(StrEnum):
     SMALL = "small image"
     MIXED_SHAPES = "mixed shapes"
     NOT_SQUARE = "not square"
+    SAME_PICTURE = "same picture on several products"
 
 
 ALT_FINDINGS = {Alt.MISSING: Finding.ALT_MISSING, Alt.DEFAULT: Finding.ALT_DEFAULT}
@@ -93,6 +97,7 @@ class AuditImage:
     alt_translated: Mapping[str, str] = field(default_factory=dict)
     width: int | None = None  # None: Ecwid gives no size (a variation's image)
     height: int | None = None
+    rendition: str | None = None  # a small copy Ecwid serves (160 px): what is compared
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ def _same(a: str, b: str) -> bool:
 
 
 Row = tuple[int, str, str, str, str, str]  # product id, SKU, slot, image id, language, finding
+Picture = tuple[int, str, str, str]  # product id, SKU, slot, image id: an image to compare
 
 
 @dataclass
@@ -164,6 +170,10 @@ class Tally:
     rows: list[Row] = field(default_factory=list)
     rows_left_out: int = 0  # past max_rows: counted, not listed
     max_rows: int = MAX_ROWS
+    # The images to compare with each other, by their small copies (at most MAX_COMPARED).
+    pictures: list[tuple[Picture, str]] = field(default_factory=list)
+    compared: int = 0
+    not_compared: int = 0
     _not_square: list[Row] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -190,6 +200,8 @@ class Tally:
         for image in item.images:
             self.images[image.slot] += 1
             where = (item.id, sku, image.slot, image.image_id)
+            if image.rendition and not item.category and len(self.pictures) < MAX_COMPARED:
+                self.pictures.append((where, image.rendition))
             for language in self.languages:
                 state, length = alt_of(image, language, self.default_language, item)
                 self.alts[(image.slot, language, state)] += 1
@@ -214,6 +226,24 @@ class Tally:
                 self._not_square.append((*where, "", said))
         if ratios and max(ratios) > min(ratios) * (1 + SHAPE_TOLERANCE):
             self._found(Finding.MIXED_SHAPES, (item.id, sku, "", "", "", Finding.MIXED_SHAPES))
+
+    def same_pictures(self, groups: Iterable[Sequence[Picture]], compared: int) -> None:
+        """The pictures found alike (bot.images.similar), `compared` of the pictures read: a
+        group on several products is a finding, listed image by image."""
+        self.compared = compared
+        self.not_compared = len(self.pictures) - compared
+        for group in groups:
+            products = sorted({picture[0] for picture in group})
+            if len(products) < 2:
+                continue  # one product's gallery: the duplicate check of uploads says so
+            self.findings[Finding.SAME_PICTURE] += 1
+            for product_id, sku, slot, image_id in group:
+                others = ", ".join(str(p) for p in products if p != product_id)
+                said = f"{Finding.SAME_PICTURE} (also on {others})"
+                if len(self.rows) < self.max_rows:
+                    self.rows.append((product_id, sku, slot, image_id, "", said))
+                else:
+                    self.rows_left_out += 1
 
     def _found(self, finding: Finding, row: Row) -> None:
         self.findings[finding] += 1
@@ -251,6 +281,8 @@ class Tally:
             rows=self.rows,
             default_language=self.default_language,
             rows_left_out=self.rows_left_out,
+            compared=self.compared,
+            not_compared=self.not_compared,
         )
 
 
@@ -268,6 +300,8 @@ class Result:
     rows: Sequence[Row]
     default_language: str
     rows_left_out: int = 0
+    compared: int = 0  # images compared for the same picture on several products
+    not_compared: int = 0  # … whose small copy could not be read
 
     @property
     def empty(self) -> bool:

@@ -1010,6 +1010,8 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
             dict(image.alt_translated),
             image.width,
             image.height,
+            # Ecwid's small copy (image160pxUrl, else 400): never the original itself.
+            image.thumbnail if image.thumbnail and image.thumbnail != image.url else None,
         )
         for image in gallery.images
     ]

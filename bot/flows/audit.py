@@ -17,18 +17,23 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.changes.context import StoreContext
+from bot.changes.recognise import Recogniser
 from bot.domain import texts
-from bot.domain.audit import AuditItem, Delta, Result, Scope, Tally, since
+from bot.domain.audit import AuditItem, Delta, Picture, Result, Scope, Tally, since
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.budget import bulk_lane
 from bot.images.chart import alt_coverage_chart
+from bot.images.identity import Identity, NoIdentity
+from bot.images.similar import same_pictures
 from bot.jobs.audits import Audits
 
 log = logging.getLogger(__name__)
 
 MAX_PRODUCTS = 50_000  # an audit reads at most this many (500 pages), and says so past it
 MAX_CATEGORIES = 10_000
+COMPARE_AT_ONCE = 8  # small copies read and recognised at once (decoded in the conversion pool)
+COMPARE_BATCH = 500  # … and started a batch at a time
 PROGRESS_SECONDS = 3.0  # between two updates of the audit's message
 
 
@@ -73,12 +78,14 @@ class AuditFlow:
         self,
         report: AuditReport,
         audits: Audits,
+        recognise: Recogniser,
         *,
         min_side: int,
         progress_seconds: float = PROGRESS_SECONDS,
     ) -> None:
         self._report = report
         self._audits = audits
+        self._recognise = recognise
         self._min_side = min_side
         self._progress_seconds = progress_seconds
         self._running: set[int] = set()  # stores being audited: one audit a store at a time
@@ -112,6 +119,7 @@ class AuditFlow:
             categories_cut = False
             if scope.search is None:
                 categories_cut = await self._categories(store, scope, tally)
+            await self._compare(tally)
             result = tally.finish()
             if result.empty:
                 raise UserFacingError(texts.audit_nothing(scope.key))
@@ -162,6 +170,28 @@ class AuditFlow:
             if time.monotonic() - shown >= self._progress_seconds:
                 shown = time.monotonic()
                 await self._report.progress(channel_id, handle, offset, min(total, MAX_PRODUCTS))
+
+    async def _compare(self, tally: Tally) -> None:
+        """The same picture on several products: each main and gallery image's small copy
+        (160 px) read and recognised, then grouped (bot.images.similar) off the event loop. A
+        copy that cannot be read is counted as not compared."""
+        gate = asyncio.Semaphore(COMPARE_AT_ONCE)
+
+        async def identity(url: str) -> Identity | None:
+            async with gate:
+                try:
+                    return await self._recognise.of_link(url)
+                except (UserFacingError, NoIdentity) as exc:
+                    log.info("an audited image could not be compared: %s", exc)
+                    return None
+
+        read: list[tuple[Picture, Identity]] = []
+        for start in range(0, len(tally.pictures), COMPARE_BATCH):
+            batch = tally.pictures[start : start + COMPARE_BATCH]
+            found = await asyncio.gather(*(identity(url) for _, url in batch))
+            read += [(where, i) for (where, _), i in zip(batch, found, strict=True) if i]
+        groups = await asyncio.to_thread(same_pictures, read)
+        tally.same_pictures(groups, len(read))
 
     async def _categories(self, store: StoreContext, scope: Scope, tally: Tally) -> bool:
         """The categories' images: all of them, or the scope's category and those under it.

@@ -1141,7 +1141,16 @@ AUDIT_FINDINGS = {
         "images not square, where most of the catalog is",
         "image not square, where most of the catalog is",
     ),
+    Finding.SAME_PICTURE: (
+        "pictures that are on several products",
+        "picture that is on several products",
+    ),
 }
+
+
+def audit_not_compared(count: int) -> str:
+    what = "image" if count == 1 else "images"
+    return f"• {count:,} {what} not compared with the others (Ecwid's small copy could not be read)"
 
 
 def audit_finding(finding: Finding, count: int) -> str:

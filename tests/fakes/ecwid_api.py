@@ -86,15 +86,19 @@ class _Cdn(LoopbackServer):
         self.files: dict[str, bytes] = {}
         # Renditions made when first asked for (most never are: making each costs a decode).
         self.renditions: dict[str, tuple[bytes, int]] = {}
+        self.requested: list[str] = []  # every file asked for, by name, in order
+        self.served_bytes = 0
         self.web_app.router.add_get("/cdn/{name}", self._serve)
 
     async def _serve(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        self.requested.append(name)
         if name not in self.files and name in self.renditions:
             self.files[name] = rendition(*self.renditions.pop(name))
         body = self.files.get(name)
         if body is None:
             return web.Response(status=404)
+        self.served_bytes += len(body)
         return web.Response(body=body, content_type="image/jpeg")
 
 

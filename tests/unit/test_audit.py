@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from PIL import Image
 
 from bot.domain.audit import (
     Alt,
@@ -20,6 +21,9 @@ from bot.domain.audit import (
     alt_of,
     since,
 )
+from bot.images.identity import Identity, identity_of
+from bot.images.similar import same_pictures
+from tests.photos import encoded, real_photo, recoloured
 
 ITEM = AuditItem(1, "RS-1", "Red shoe", {"en": "Red shoe", "nl": "Rode schoen"})
 
@@ -88,3 +92,24 @@ def test_since_names_each_language_and_finding_that_moved() -> None:
 def test_a_long_search_still_names_one_scope_within_the_columns_size() -> None:
     key = Scope(search="ﬃ" * 100).key
     assert len(key) <= 200 and key == Scope(search="FFI" * 100).key
+
+
+def _identity(image: Image.Image) -> Identity:
+    return identity_of(image.convert("RGB"), image.width, image.height, 1)
+
+
+def test_the_same_picture_is_found_at_any_size_and_encoding_and_flat_ones_never() -> None:
+    """Near-misses must meet (the same shot resized, re-encoded); another shot, or the same
+    recoloured, must not; plain images, alike as they are, are no picture."""
+    coffee, astronaut = real_photo("coffee.png"), real_photo("astronaut.png")
+    with Image.open(io.BytesIO(encoded(coffee.resize((300, 200)), "JPEG", quality=60))) as small:
+        resized = _identity(small)
+    items = [
+        ("a", _identity(coffee)),
+        ("b", _identity(astronaut)),
+        ("c", resized),
+        ("d", _identity(recoloured(coffee))),
+        ("e", _identity(Image.new("RGB", (400, 400), "white"))),
+        ("f", _identity(Image.new("RGB", (800, 800), "white"))),
+    ]
+    assert same_pictures(items) == [["a", "c"]]

@@ -44,6 +44,7 @@ def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
             Finding.NO_OWN_IMAGE,
             Finding.MIXED_SHAPES,
             Finding.NOT_SQUARE,
+            Finding.SAME_PICTURE,
         )
         if result.findings.get(finding)
     ]
@@ -51,6 +52,8 @@ def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
         found.append(texts.audit_small(result.findings[Finding.SMALL], min_side))
     if result.size_unknown:
         found.append(texts.audit_size_unknown(result.size_unknown))
+    if result.not_compared:
+        found.append(texts.audit_not_compared(result.not_compared))
     blocks.append(
         _section("\n".join([texts.AUDIT_OTHER, *found]) if found else texts.AUDIT_NOTHING_ELSE)
     )

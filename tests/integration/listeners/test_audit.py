@@ -19,6 +19,7 @@ from PIL import Image
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest
+from tests.photos import encoded, flat, real_photo
 
 PRODUCTS = 300
 FIRST = 20_001
@@ -342,3 +343,48 @@ async def test_a_second_audit_of_the_store_waits_for_the_first(
     await the_card(slack)
     await bot.idle()
     assert len([c for c in slack.calls_to("chat.update") if _is_card(c)]) == 1
+
+
+async def test_the_same_picture_on_several_products_is_found_by_ecwids_small_copies(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    """A shot on two products (once as a resized, re-encoded copy, in a gallery), another shot,
+    and two plain white placeholders: one finding, its two images listed; the originals are
+    never downloaded, only Ecwid's 160 px copies."""
+    ecwid.products.clear()
+    coffee = real_photo("coffee.png")
+    shots = {
+        1: encoded(coffee),
+        2: encoded(real_photo("astronaut.png")),
+        3: flat((255, 255, 255), (600, 600), "JPEG"),
+        4: flat((255, 255, 255), (900, 900), "JPEG"),
+    }
+    for n, data in shots.items():
+        url, renditions = ecwid.to_cdn(100 + n, data)
+        width, height = ecwid.sizes[url]
+        ecwid.products[n] = {
+            "id": n,
+            "sku": f"P-{n}",
+            "name": f"Product {n}",
+            "originalImage": {"url": url, "width": width, "height": height},
+            "media": {
+                "images": [{"id": "0", "isMain": True, "orderBy": 0, "alt": {}, **renditions}]
+            },
+        }
+    copy = encoded(coffee.resize((300, 200)), "JPEG", quality=60)
+    url, renditions = ecwid.to_cdn(199, copy)
+    gallery = {"id": "7", "orderBy": 1, "alt": {}, "imageOriginalUrl": url, **renditions}
+    ecwid.products[2]["media"]["images"].append(gallery)
+    ecwid.categories = {}
+    await bot.command("audit")
+    text = card_text(await the_card(slack))
+    assert "• 1 picture that is on several products" in text
+    files = await _files(slack)
+    rows = [r for r in csv_rows(files["image-health.csv"]) if r[5].startswith("same picture")]
+    shown_id = "7" if ecwid.gallery_ids == "stable" else "1"
+    assert sorted(rows) == [
+        ("1", "P-1", "main", "0", "", "same picture on several products (also on 2)"),
+        ("2", "P-2", "gallery", shown_id, "", "same picture on several products (also on 1)"),
+    ]
+    # Ecwid's 160 px copies, each once; no original.
+    assert sorted(ecwid.cdn.requested) == [f"{n}-160.jpg" for n in (101, 102, 103, 104, 199)]
