@@ -83,6 +83,60 @@ class Edits:
         self._recognise = recognise
         self._history = history
 
+    # ---- a job's alt-text line (the audit's fix) ----------------------------------------------
+
+    async def alt_line(
+        self,
+        change: SlotChange,
+        *,
+        user_id: str,
+        product_name: str | None,
+        variation_label: str | None,
+        message_ts: str | None,
+        job: tuple[str, int],
+    ) -> Change:
+        """The slot's image's alt texts set as `change` says (a media image named by its URL,
+        read just before: ids may be places), and its entry, with the alt texts it had, for the
+        job's record (written with the line's outcome). UserFacingError when the image is not
+        where the plan saw it."""
+        source = change.source
+        assert isinstance(source, AltOnly)
+        slot = change.target.slot
+        alt = change.alt
+        if slot.kind == "gallery":
+            gallery = await self._ecwid.gallery(slot.product_id)
+            image = _shown(gallery, source.image_url)
+            before_main, before_translated = image.alt_main, image.alt_translated
+            kind, url = ("main" if image.is_main else "gallery"), image.url
+        else:
+            state = (
+                await self._ecwid.category_state(slot.product_id)
+                if slot.kind == "category"
+                else await self._ecwid.product_state(slot.product_id)
+            )
+            current = state.current(slot)
+            if current is None:
+                raise UserFacingError(texts.NO_LINK)
+            before_main, before_translated = current.alt_main, current.alt_translated
+            kind, url = slot.kind, current.url
+        await self._ecwid.set_alt(slot, source.image_url, alt.main, dict(alt.translated))
+        return history_entry(
+            user_id=user_id,
+            product_id=slot.product_id,
+            slot=kind,
+            action=Action.ALT,
+            channel_id=change.asker.channel_id,
+            message_ts=message_ts,
+            product_name=product_name,
+            variation_id=slot.variation_id,
+            variation_label=variation_label,
+            before_url=url,
+            alt_main=before_main,
+            alt_translated=before_translated,
+            job_id=job[0],
+            line=job[1],
+        )
+
     # ---- the gallery card's -----------------------------------------------------------------
 
     async def edit(
@@ -208,11 +262,9 @@ class Edits:
         slot = change.target.slot
         if isinstance(source, Reorder):
             warning = await self._put_order_back(slot.product_id, source)
-        elif isinstance(source, AltOnly):
+        elif isinstance(source, AltOnly):  # a media image by its URL; a variation's, a category's
             alt = change.alt
-            await self._ecwid.set_image_alt(
-                slot.product_id, source.image_url, alt.main, dict(alt.translated)
-            )
+            await self._ecwid.set_alt(slot, source.image_url, alt.main, dict(alt.translated))
             warning = None
         elif isinstance(source, Delete):
             if slot.kind != "gallery":  # the slot had no image: take the new one away
@@ -310,6 +362,8 @@ def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> Sl
         if original is None:
             raise UserFacingError(texts.EDIT_GONE)
         alt = AltText.of(original.alt_main, dict(original.alt_translated))
+        if original.action == Action.ALT and slot.kind in ("variation", "category"):
+            return replace(base, target=target, source=AltOnly(None), alt=alt)
         if original.action == Action.REORDERED:
             order = original.before_order or ()
             urls = tuple(url for url in order if url is not None)

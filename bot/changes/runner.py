@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from bot.changes.edits import Edited, Edits, NoCopy, Restored, Undoing
 from bot.changes.recognise import Recogniser, added_to_gallery
 from bot.changes.records import UndoRecord, history_entry, record_of, url_fingerprint
-from bot.changes.slot_change import FromLink, FromSlackFile, Origin, Place, SlotChange
+from bot.changes.slot_change import AltOnly, FromLink, FromSlackFile, Origin, Place, SlotChange
 from bot.changes.sources import ImageSources, NewImage
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
@@ -118,7 +118,14 @@ class FoundThere:
     """A line begun before a restart: the slot shows its image already; not sent again."""
 
 
-ChangeOutcome = Applied | NotSent | FoundThere | Edited | NoCopy | Restored
+@dataclass(frozen=True)
+class AltSet:
+    """A job's alt-text line done: its entry, written with the line's outcome."""
+
+    entry: Change
+
+
+ChangeOutcome = Applied | NotSent | FoundThere | Edited | NoCopy | Restored | AltSet
 
 
 class ChangeRunner:
@@ -173,6 +180,17 @@ class ChangeRunner:
             if undoing is None:
                 raise TypeError("an undo says what it undoes")
             return await self._edits.restore(change, undoing)
+        if isinstance(change.source, AltOnly) and gallery is None and telling.job is not None:
+            return AltSet(  # a job's alt-text line (the audit's fix): its entry for the record
+                await self._edits.alt_line(
+                    change,
+                    user_id=change.asker.user_id,
+                    product_name=telling.product_name,
+                    variation_label=telling.variation_label,
+                    message_ts=telling.message_ts,
+                    job=telling.job,
+                )
+            )
         if not isinstance(change.source, FromLink | FromSlackFile):
             if gallery is None:
                 raise TypeError("a card's edit is checked against the gallery first")

@@ -98,6 +98,10 @@ class AuditImage:
     width: int | None = None  # None: Ecwid gives no size (a variation's image)
     height: int | None = None
     rendition: str | None = None  # a small copy Ecwid serves (160 px): what is compared
+    url: str | None = None  # where Ecwid serves it (a media image is named by it in an update)
+    # A variation's option values by language ("" the default): {option name: value}, each
+    # option under its names in that language and in the default one.
+    options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class AuditItem:
     has_main: bool = True
     bare_variations: tuple[int, ...] = ()
     category: bool = False
+    default_category: int | None = None
 
 
 def alt_of(

@@ -222,3 +222,19 @@ def audit_nothing(scope: str) -> str:
         f"Nothing to audit in {as_code(scope)}: no product or category was found. Check the "
         "category's id or the search words."
     )
+
+
+NO_ALT_TO_FIX = (
+    "No alt text to write: every image in this scope has its own in every language (tick "
+    "\u201cOverwrite existing alt texts\u201d to write them all again)."
+)
+
+
+def alt_fix_too_many(lines: int) -> str:
+    return (
+        f"This fix would change more than {lines:,} images: fix a category or a search at a time "
+        "(`/ecwid-image audit category:ID`, then its Fix button)."
+    )
+
+
+GONE = "The image is no longer there: its alt texts were not put back."

@@ -1012,6 +1012,7 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
             image.height,
             # Ecwid's small copy (image160pxUrl, else 400): never the original itself.
             image.thumbnail if image.thumbnail and image.thumbnail != image.url else None,
+            image.url,
         )
         for image in gallery.images
     ]
@@ -1023,10 +1024,20 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
         own = _variation_image(raw)
         if own is not None:
             translated = dict(own.alt_translated)
-            images.append(AuditImage(AuditSlot.VARIATION, str(raw["id"]), own.alt_main, translated))
+            images.append(
+                AuditImage(
+                    AuditSlot.VARIATION,
+                    str(raw["id"]),
+                    own.alt_main,
+                    translated,
+                    url=own.url,
+                    options=_option_values(raw.get("options")),
+                )
+            )
         elif raw.get("options"):
             bare.append(raw["id"])
     product = gallery.product
+    category = data.get("defaultCategoryId")
     return AuditItem(
         id=product.id,
         sku=product.sku,
@@ -1035,7 +1046,31 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
         images=tuple(images),
         has_main=any(image.is_main for image in gallery.images),
         bare_variations=tuple(bare),
+        default_category=category if isinstance(category, int) and category > 0 else None,
     )
+
+
+def _option_values(raw: Any) -> dict[str, dict[str, str]]:
+    """A variation's `options[{name, value, nameTranslated, valueTranslated}]` (ref) by language
+    ("" the default): each option's value under its default name and its translated one."""
+    found: dict[str, dict[str, str]] = {"": {}}
+    for option in raw if isinstance(raw, list) else []:
+        if not isinstance(option, dict):
+            continue
+        name, value = option.get("name"), option.get("value")
+        if not isinstance(name, str) or not isinstance(value, str):
+            continue
+        found[""][name] = value
+        raw_names, raw_values = option.get("nameTranslated"), option.get("valueTranslated")
+        names: dict[str, Any] = raw_names if isinstance(raw_names, dict) else {}
+        values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
+        for lang in set(names) | set(values):
+            shown = values.get(lang) if isinstance(values.get(lang), str) else value
+            per = found.setdefault(str(lang), {})
+            per[name] = str(shown)
+            if isinstance(names.get(lang), str):
+                per[str(names[lang])] = str(shown)
+    return found
 
 
 def _category_audit_item(data: dict[str, Any]) -> AuditItem:
@@ -1050,6 +1085,7 @@ def _category_audit_item(data: dict[str, Any]) -> AuditItem:
             translated,
             image.width,
             image.height,
+            url=image.url,
         )
         images = (shown,)
     return AuditItem(

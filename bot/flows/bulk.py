@@ -26,6 +26,7 @@ from bot.changes.context import StoreContext, Stores
 from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.grammar import OptionUpload
 from bot.domain.requests import Requester, SharedFile
+from bot.flows.alt_fix import AltFix
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import PARSE_SECONDS, Planner
 from bot.flows.bulk_report import BulkReport
@@ -115,6 +116,11 @@ class BulkFlow:
         self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile
     ) -> None:
         await self._planner.plan_csv(store, who, channel_id, file)
+
+    async def plan_alt_fix(
+        self, store: StoreContext, who: Requester, channel_id: str, fix: AltFix
+    ) -> None:
+        await self._planner.plan_alt_fix(store, who, channel_id, fix)
 
     async def plan_option(
         self, store: StoreContext, who: Requester, channel_id: str, upload: OptionUpload

@@ -63,6 +63,8 @@ from bot.ecwid.catalog import CONFIRM_MISSES
 from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
 from bot.ecwid.store import SkuNotChecked
+from bot.flows.alt_fix import SOURCE as ALT_FIX
+from bot.flows.alt_fix import AltFix, fix_lines
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_report import BulkReport, CopyRoom
 from bot.flows.bulk_run import PROGRESS_SECONDS, START_BATCH
@@ -228,6 +230,48 @@ class Planner:
         option_lines): a line a variation."""
         await self._plan(store, who, channel_id, SOURCE, None, lambda: option_lines(store, upload))
 
+    async def plan_alt_fix(
+        self, store: StoreContext, who: Requester, channel_id: str, fix: AltFix
+    ) -> None:
+        """The audit's alt-text fix (bot.flows.alt_fix): a line an image whose alt texts change;
+        never raises."""
+        job = await self._checking(who, channel_id, ALT_FIX, None)
+        if job is None:
+            return
+        lease = Lease(self._jobs, job.id, self.owner, self.lease_seconds)
+
+        async def keep_lease() -> None:  # the catalog's pages take a while: the check is alive
+            while True:
+                await asyncio.sleep(self.lease_seconds / 3)
+                with contextlib.suppress(Exception):
+                    await lease.renew()
+
+        keeper = asyncio.create_task(keep_lease())
+        try:
+            asker = Asker(who.user_id, channel_id)
+            records, cut = await fix_lines(store, fix, asker, Origin.BULK_LINE)
+            if not records:
+                raise BulkInputError(texts.NO_ALT_TO_FIX)
+            if cut:
+                raise BulkInputError(texts.alt_fix_too_many(len(records)))
+            if not await self._jobs.planned(job.id, records):
+                return
+        except asyncio.CancelledError:  # a restart cut the reading short: say so, then stop
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._give_up(job, RESTARTED), INTERRUPTED_NOTICE_SECONDS)
+            raise
+        except UserFacingError as problem:
+            await self._give_up(job, problem)
+            return
+        except Exception:
+            log.exception("the alt-text fix was not planned")
+            await self._give_up(job, UNEXPECTED)
+            return
+        finally:
+            keeper.cancel()
+        log.info("alt fix plan job=%s user=%s lines=%d", job.id, who.user_id, len(records))
+        await self._report.planned(job, records, count_lines(records), {})
+
     async def plan_csv(
         self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile
     ) -> None:
@@ -278,29 +322,8 @@ class Planner:
         thread_ts: str | None = None,
     ) -> None:
         """Never raises: every way it ends is shown to the user."""
-        handle = await self._report.checking(who, channel_id, count, thread_ts=thread_ts)
-        if handle is None:
-            return
-        # Stored at once, held like a running job: should this process die while checking, the
-        # next one finds the job and says so in its message.
-        job = Job(
-            id=uuid.uuid4().hex,
-            user_id=who.user_id,
-            channel_id=channel_id,
-            message_ts=handle,
-            source=source,
-            state=JobState.CHECKING,
-            created_at=time.time(),
-            lease_owner=self.owner,
-            lease_until=time.time() + self.lease_seconds,
-            thread_ts=thread_ts,
-        )
-        try:
-            await self._jobs.create(job)
-        except Exception:
-            log.exception("cannot store bulk job")
-            problem = BulkInputError(texts.JOB_NOT_SAVED)
-            await self._report.not_planned(who, channel_id, handle, problem)
+        job = await self._checking(who, channel_id, source, count, thread_ts=thread_ts)
+        if job is None:
             return
         try:
             async with self._reading(who.user_id):  # one person's inputs are read one by one
@@ -349,6 +372,42 @@ class Planner:
             duplicates_skipped=duplicates_skipped,
             copies=await self._copy_room(checked),
         )
+
+    async def _checking(
+        self,
+        who: Requester,
+        channel_id: str,
+        source: str,
+        count: int | None,
+        *,
+        thread_ts: str | None = None,
+    ) -> Job | None:
+        """The job's message ("checking…") and the job, stored at once and held like a running
+        job: should this process die while checking, the next one finds it and says so. None
+        when either could not be (the person was told)."""
+        handle = await self._report.checking(who, channel_id, count, thread_ts=thread_ts)
+        if handle is None:
+            return None
+        job = Job(
+            id=uuid.uuid4().hex,
+            user_id=who.user_id,
+            channel_id=channel_id,
+            message_ts=handle,
+            source=source,
+            state=JobState.CHECKING,
+            created_at=time.time(),
+            lease_owner=self.owner,
+            lease_until=time.time() + self.lease_seconds,
+            thread_ts=thread_ts,
+        )
+        try:
+            await self._jobs.create(job)
+        except Exception:
+            log.exception("cannot store bulk job")
+            problem = BulkInputError(texts.JOB_NOT_SAVED)
+            await self._report.not_planned(who, channel_id, handle, problem)
+            return None
+        return job
 
     async def _copy_room(self, checked: Sequence[_Checked | UserFacingError]) -> CopyRoom | None:
         """Whether the copies for Undo the job may keep fit under HISTORY_MAX_MB, as far as it

@@ -28,13 +28,14 @@ from bot.changes import codec
 from bot.changes.context import StoreContext
 from bot.changes.runner import (
     UNREAD,
+    AltSet,
     Applied,
     Current,
     FoundThere,
     NotSent,
     Telling,
 )
-from bot.changes.slot_change import Asker, FromLink, FromSlackFile, Origin, SlotChange
+from bot.changes.slot_change import AltOnly, Asker, FromLink, FromSlackFile, Origin, SlotChange
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.ecwid.budget import bulk_lane
@@ -111,7 +112,7 @@ class BulkItem:
         undo = change.origin is Origin.UNDO
         if undo != (change.undoes is not None):
             return None
-        if not undo and not isinstance(change.source, FromLink | FromSlackFile):
+        if not undo and not isinstance(change.source, FromLink | FromSlackFile | AltOnly):
             return None
         started = line.status == LineState.STARTED
         return cls(line.number, change, started, line.product_name, line.variation_label)
@@ -487,6 +488,8 @@ class JobRun:
         relayed lines wait for their product's last)."""
         if item.undo is not None:
             return [await self._undo_one(item, item.undo)]
+        if isinstance(item.change.source, AltOnly):  # the audit's alt-text fix
+            return [await self._alt_one(item)]
         number = item.number
         if item.change.store_id != self._runner.store_id:  # planned for another store
             return [Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)]
@@ -496,6 +499,27 @@ class JobRun:
             change, image = self._relay.route(planned)
             outcome, sent = await self._upload(item, change, image)
             return [outcome, *await self._relay.settle(planned, change, outcome, sent)]
+
+    async def _alt_one(self, item: BulkItem) -> Outcome:
+        """An alt-text line: the image's alt texts set (again, if a restart cut it short: the
+        same texts), its entry recorded with its outcome."""
+        number = item.number
+        if item.change.store_id != self._runner.store_id:
+            return Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)
+        change = replace(item.change, asker=self._asker)
+        telling = Telling(item.name, item.variation, self.job.message_ts, job=(self.job.id, number))
+        try:
+            with bulk_lane():
+                await self._hold_back()
+                outcome = await self._runner.apply(change, telling=telling)
+        except UserFacingError as problem:
+            return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
+        except Exception:
+            log.exception("an alt-text line failed unexpectedly")
+            return Outcome(number, LineState.FAILED, reason=texts.UNEXPECTED)
+        if not isinstance(outcome, AltSet):
+            raise TypeError(f"an alt-text line ended {type(outcome).__name__}")
+        return Outcome(number, LineState.DONE, change=outcome.entry)
 
     async def _upload(
         self, item: BulkItem, change: SlotChange, image: FileImage | None
@@ -553,6 +577,7 @@ class JobRun:
                 i.slot.product_id
                 for i in batch
                 if i.undo is None
+                and not isinstance(i.change.source, AltOnly)
                 and i.slot.kind in ("main", "variation")
                 and not i.started
                 and i.slot.product_id not in busy

@@ -385,17 +385,22 @@ class UndoFlow:
                     with contextlib.suppress(NoIdentity):
                         before = (await self._recognise.of_bytes(kept)).text
                         record = replace(record, before_image=before)
-            shown, record = await self.compare(store, record)
-            if shown is Shown.BEFORE:
-                if started:
-                    return Outcome(number, LineState.DONE, reason=texts.FOUND_BACK_AFTER_RESTART)
-                return skipped(texts.BEFORE_ALREADY)
-            if shown is Shown.UNKNOWN:
-                return skipped(texts.LINK_GONE)
-            if shown is Shown.UNTOLD:
-                return skipped(texts.UNTOLD)
-            if shown is Shown.CHANGED:
-                return skipped(texts.CHANGED_SINCE_JOB)
+            if record.action is not None:  # an edit (the audit fix's alt texts): as a card's
+                if (problem := await self._edit_problem(store, record)) is not None:
+                    return skipped(problem)
+            else:
+                shown, record = await self.compare(store, record)
+                if shown is Shown.BEFORE:
+                    if started:
+                        reason = texts.FOUND_BACK_AFTER_RESTART
+                        return Outcome(number, LineState.DONE, reason=reason)
+                    return skipped(texts.BEFORE_ALREADY)
+                if shown is Shown.UNKNOWN:
+                    return skipped(texts.LINK_GONE)
+                if shown is Shown.UNTOLD:
+                    return skipped(texts.UNTOLD)
+                if shown is Shown.CHANGED:
+                    return skipped(texts.CHANGED_SINCE_JOB)
             by = await self._claims.claim_undo(key, user_id)
             if by is not None and not started:  # someone undid it meanwhile
                 return skipped(texts.ALREADY_UNDONE)
@@ -422,6 +427,15 @@ class UndoFlow:
     async def _edit_problem(self, store: StoreContext, record: UndoRecord) -> str | None:
         """Why a gallery card's edit cannot be undone as the gallery is now; None when it can."""
         change = await self._edit(record)
+        slot = record.slot
+        if slot.kind in ("variation", "category"):  # an alt-text fix's: its image still there
+            state = (
+                await store.ecwid.category_state(slot.product_id)
+                if slot.kind == "category"
+                else await store.ecwid.product_state(slot.product_id)
+            )
+            shown = state.current(slot)
+            return None if shown is not None and shown.url == change.before_url else texts.GONE
         gallery = await store.ecwid.gallery(record.slot.product_id)
         urls = [image.url for image in gallery.images]
         if change.action == Action.REORDERED:

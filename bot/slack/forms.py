@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot.changes.context import StoreContext
+from bot.domain.audit import Scope
 from bot.domain.requests import Draft, ProductId, Requester
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Product, StoreLanguages
@@ -20,6 +21,7 @@ from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 from bot.slack.notify import Notifier
 from bot.slack.texts import escape
+from bot.slack.views.alt_fix_form import fix_form
 from bot.slack.views.bulk_form import bulk_form
 from bot.slack.views.gallery_card import Pressed, alt_form, copy_form
 from bot.slack.views.history import gallery_open_form, history_form
@@ -94,6 +96,17 @@ class Forms:
             )
         except SLACK_FAILURES as exc:  # e.g. hash_conflict: the form changed meanwhile
             log.info("the form was not updated: %s", slack_error(exc))
+
+    async def open_alt_fix_form(
+        self, *, trigger_id: str, who: Requester, scope: Scope, channel_id: str
+    ) -> None:
+        """The audit's alt-text fix: a template a language the store has enabled."""
+        languages = await self._languages()
+        if languages is None:
+            await self._notifier.tell(who, texts.ALT_FIX_NO_LANGUAGES)
+            return
+        ordered = tuple(dict.fromkeys((languages.default, *languages.others)))
+        await self._open(trigger_id, who, fix_form(scope, ordered, channel_id), "the fix form")
 
     async def open_bulk_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, bulk_form(who.channel_id), "the bulk form")

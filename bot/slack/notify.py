@@ -18,7 +18,7 @@ from bot.domain.bulk import PLAN_COLUMNS, report_csv
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.models import ImageSlot, Product
-from bot.flows import option_lines
+from bot.flows.alt_fix import SOURCE as ALT_FIX
 from bot.flows.bulk_report import BeforeAfter, CopyRoom, Progress
 from bot.flows.drops import HOLD_SECONDS
 from bot.flows.upload import Uploaded, UploadFailed
@@ -391,8 +391,7 @@ class SlackBulkReport:
         copies: CopyRoom | None = None,
         replacing: int = 0,
     ) -> None:
-        fan_out = job.source == option_lines.SOURCE
-        text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid, fan_out=fan_out)
+        text = texts.bulk_plan(job.user_id, counts.pending, counts.invalid, source=job.source)
         blocks = plan_blocks(
             job, lines, counts, converting, copy_reads, duplicates_skipped, copies, replacing
         )
@@ -485,7 +484,7 @@ class SlackBulkReport:
                 not_run=counts.not_run,
                 invalid=counts.invalid,
                 stopped_by=job.stopped_by if counts.not_run else None,
-                fan_out=job.source == option_lines.SOURCE,
+                source=job.source,
             )
         await self._show(job, text, finished_blocks(text, job, counts.done))
         if job.message_ts is None:
@@ -525,6 +524,8 @@ class SlackBulkReport:
                 line.slot,
                 "put back"
                 if job.undo_of and line.status == "done"
+                else texts.ALT_SET
+                if job.source == ALT_FIX and line.status == "done"
                 else OUTCOMES.get(line.status, line.status),
                 line.image_id,
                 # A spreadsheet cell is plain text: Ecwid's words quoted, after ours.

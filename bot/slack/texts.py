@@ -13,8 +13,10 @@ from bot.domain.grammar import EXAMPLE, USAGE
 from bot.domain.requests import Size
 from bot.ecwid.errors import AmbiguousSku
 from bot.ecwid.models import ImageSlot, Product
+from bot.flows.alt_fix import SOURCE as ALT_FIX_SOURCE
 from bot.flows.audit import Audited
 from bot.flows.bulk_report import BeforeAfter
+from bot.flows.option_lines import SOURCE as OPTION_SOURCE
 from bot.flows.upload import Uploaded
 
 MAX_QUOTED = 200  # characters of outside text shown at most
@@ -358,9 +360,19 @@ def _variations(count: int) -> str:
     return f"1 image → {count:,} variation" + ("" if count == 1 else "s")
 
 
-def bulk_plan(user_id: str, ready: int, problems: int, *, fan_out: bool = False) -> str:
-    """`fan_out`: one image for many variations (an option value): counted as variations."""
-    what = _variations(ready) if fan_out else _uploads(ready)
+def _counted(source: str, count: int, uploads: str) -> str:
+    """A job's lines as its kind counts them: one image for many variations (an option value),
+    images' alt texts (the audit's fix), or uploads (`uploads`: the word for them)."""
+    if source == OPTION_SOURCE:
+        return _variations(count)
+    if source == ALT_FIX_SOURCE:
+        return f"{count:,} image{'' if count == 1 else 's'}' alt texts"
+    return uploads
+
+
+def bulk_plan(user_id: str, ready: int, problems: int, *, source: str = "") -> str:
+    """`source`: the job's, which says what its lines are counted as."""
+    what = _counted(source, ready, _uploads(ready))
     head = f":clipboard: *Bulk upload* by <@{escape(user_id)}>: *{what} ready*"
     if problems:
         head += f", {_lines(problems)} with problems (not to be run)"
@@ -545,7 +557,7 @@ def bulk_finished(
     not_run: int,
     invalid: int,
     stopped_by: str | None,
-    fan_out: bool = False,
+    source: str = "",
 ) -> str:
     if stopped_by:
         head = f":octagonal_sign: *Bulk upload* by <@{escape(user_id)}>: stopped by <@{escape(stopped_by)}>"
@@ -553,7 +565,7 @@ def bulk_finished(
         head = f":warning: *Bulk upload* by <@{escape(user_id)}>: finished"
     else:
         head = f":white_check_mark: *Bulk upload* by <@{escape(user_id)}>: finished"
-    uploaded = _variations(done) if fan_out else f"{done:,} uploaded"
+    uploaded = _counted(source, done, f"{done:,} uploaded")
     figures = [f"*{uploaded}*", f"{failed:,} failed"]
     if not_run:
         figures.append(f"{_lines(not_run)} not run")
@@ -1219,3 +1231,27 @@ AUDIT_FILES_NOT_POSTED = (
     "The audit's chart and list of findings could not be attached in the channel: run the audit "
     "again, or ask for them in a channel the bot can post files in."
 )
+
+
+AUDIT_FIX_ALT_BUTTON = "Fix alt texts…"
+ALT_FIX_OVERWRITE = "Overwrite existing alt texts"
+ALT_FIX_OVERWRITE_HINT = (
+    "Unticked, only the missing alt texts are written, and those that are only the name."
+)
+
+
+def alt_fix_intro(scope: str) -> str:
+    return (
+        f"Alt texts for the images of {scope}, from a template a language. Fields: `{{name}}`, "
+        "`{sku}`, `{category}`, `{option:NAME}` (a variation's value), `{n}` (the image's place), "
+        "`{view}` (empty: the store does not say it). A plan with Start comes first; Undo this "
+        "job puts every alt text back."
+    )
+
+
+ALT_FIX_NO_LANGUAGES = (
+    ":warning: The store's languages could not be read from Ecwid just now, so the fix's form "
+    "cannot ask for a template each: press Fix again in a moment."
+)
+ALT_FIX_STALE = ":warning: That button no longer reads: run `/ecwid-image audit` again, and press Fix on the new card."
+ALT_SET = "alt text set"  # an alt-text fix's line done, in its report

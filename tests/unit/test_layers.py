@@ -85,10 +85,12 @@ def apply_calls() -> list[str]:
 
 def test_every_way_in_meets_in_change_runner_apply() -> None:
     """A single upload (command, form, shortcut), a job's line (bulk, drop), the gallery card's
-    edits and copies, and every undo (a press, an undo job's line) apply their change through
+    edits and copies, an audit fix's alt texts, and every undo (a press, an undo job's line)
+    apply their change through
     the one runner; no flow changes a slot around it."""
     assert apply_calls() == [
         "flows/bulk_run.py",  # a bulk or drop line
+        "flows/bulk_run.py",  # an audit fix's alt-text line
         "flows/gallery.py",  # a card's move, delete, alt text
         "flows/gallery.py",  # a card's copy to variations
         "flows/undo.py",  # an undo, pressed or an undo job's line

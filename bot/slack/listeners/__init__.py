@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.listeners import (
     actions,
+    audit,
     commands,
     drops,
     gallery,
@@ -33,6 +34,7 @@ def register_listeners(app: AsyncApp) -> None:
         actions,
         home,
         gallery,
+        audit,
         drops,
     ):
         listeners.register(app)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain.audit import Finding, Slot
+from bot.domain.audit import Alt, Finding, Slot
 from bot.flows.audit import Audited
 from bot.slack import texts
+from bot.slack.views.alt_fix_form import fix_button
 
 MAX_SECTION = 2900  # Slack: a section's text is at most 3000 characters
 
@@ -65,6 +66,11 @@ def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
         blocks.append(_section(texts.AUDIT_FIRST))
     else:
         blocks.append(_section(texts.AUDIT_SAME))
+    gaps = sum(
+        count for (_, _, state), count in result.alts.items() if state in (Alt.MISSING, Alt.DEFAULT)
+    )
+    if gaps:  # the fix: a plan of alt texts from templates, with Start and Undo
+        blocks.append(fix_button(audited.scope))
     legend = f"{texts.AUDIT_LEGEND} {texts.AUDIT_FILES}"
     if result.rows_left_out:
         legend += " " + texts.audit_rows_left_out(len(result.rows), result.rows_left_out)

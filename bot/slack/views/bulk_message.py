@@ -22,7 +22,6 @@ from slack_sdk.models.blocks import (
 from bot.changes import codec
 from bot.domain.alt_text import CLEANED
 from bot.domain.bulk import PHOTO_NOTE, READ_AS, LineTarget
-from bot.flows import option_lines
 from bot.flows.bulk_report import CopyRoom
 from bot.jobs.store import Counts, Job, Line
 from bot.slack import texts
@@ -139,8 +138,7 @@ def plan_blocks(
     replacing: int = 0,
 ) -> list[Block]:
     problems = problems_of(lines)
-    fan_out = job.source == option_lines.SOURCE
-    head = texts.bulk_plan(job.user_id, counts.pending, len(problems), fan_out=fan_out)
+    head = texts.bulk_plan(job.user_id, counts.pending, len(problems), source=job.source)
     blocks: list[Block] = [_section(head)]
     if replacing:  # a variation's own image is replaced only where the plan says so
         blocks.append(_section(texts.bulk_replacing(replacing)))

@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests.bulk_helpers import press, reports_done, the_plan, updates_of, uploaded_csv
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import BotUnderTest
+from tests.integration.listeners.test_history import undo_button
 from tests.photos import encoded, flat, real_photo
+from tests.slack_requests import block_actions, view_submission
 
 PRODUCTS = 300
 FIRST = 20_001
@@ -198,7 +201,9 @@ def card_text(card: SlackCall) -> str:
     blocks = card.params["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     return "\n".join(
-        b["text"]["text"] if b["type"] == "section" else b["elements"][0]["text"] for b in blocks
+        b["text"]["text"] if b["type"] == "section" else b["elements"][0]["text"]
+        for b in blocks
+        if b["type"] in ("section", "context")
     )
 
 
@@ -388,3 +393,129 @@ async def test_the_same_picture_on_several_products_is_found_by_ecwids_small_cop
     ]
     # Ecwid's 160 px copies, each once; no original.
     assert sorted(ecwid.cdn.requested) == [f"{n}-160.jpg" for n in (101, 102, 103, 104, 199)]
+
+
+def _fix_catalog(ecwid: FakeEcwid) -> None:
+    """Four products and a category, in English and Dutch: A has no alt text; B its English
+    one only (and a gallery image with both); C a Red variation with its own image and no
+    alt text; D's alt texts are only its names; category 31's image has none."""
+    ecwid.languages = {"enabledLanguages": ["en", "nl"], "defaultLanguage": "en"}
+    ecwid.products.clear()
+    ecwid.combinations.clear()
+    for pid, alt in (
+        (1, {}),
+        (2, {"main": "Blue boot on a rock"}),
+        (3, {}),
+        (4, {"main": "Item 4", "translated": {"nl": "Artikel 4"}}),
+    ):
+        product: dict[str, Any] = {
+            "id": pid,
+            "sku": f"FX-{pid}",
+            "name": f"Item {pid}",
+            "nameTranslated": {"en": f"Item {pid}", "nl": f"Artikel {pid}"},
+            "defaultCategoryId": 31,
+            "categoryIds": [31],
+            "originalImage": {"url": f"{CDN}/fx{pid}.jpg", "width": 1000, "height": 1000},
+            "media": media(),
+        }
+        product["media"]["images"][0]["alt"] = alt
+        ecwid.products[pid] = product
+    side = {"id": "5", "orderBy": 1, "imageOriginalUrl": f"{CDN}/fx2-side.jpg"}
+    side["alt"] = {"main": "Side", "translated": {"nl": "Zijkant"}}
+    ecwid.products[2]["media"]["images"].append(side)
+    ecwid.combinations[3] = [
+        {
+            "id": 301,
+            "options": [
+                {"name": "Color", "value": "Red", "valueTranslated": {"en": "Red", "nl": "Rood"}}
+            ],
+            "originalImageUrl": f"{CDN}/fx3-red.jpg",
+            "imageUrl": f"{CDN}/fx3-red.jpg",
+        }
+    ]
+    ecwid.categories = {
+        31: {
+            "id": 31,
+            "name": "Boots",
+            "nameTranslated": {"en": "Boots", "nl": "Laarzen"},
+            "parentId": 0,
+            "originalImage": {"url": f"{CDN}/c31.jpg", "width": 800, "height": 800},
+        }
+    }
+
+
+def _alts(ecwid: FakeEcwid) -> dict[str, Any]:
+    """Every alt text the store shows now, by image."""
+    shown: dict[str, Any] = {}
+    for pid, product in ecwid.products.items():
+        for image in product["media"]["images"]:
+            shown[f"{pid}/{image['id']}"] = image.get("alt") or {}
+    for pid, variations in ecwid.combinations.items():
+        for variation in variations:
+            shown[f"{pid}/v{variation['id']}"] = variation.get("alt") or {}
+    for cid, category in ecwid.categories.items():
+        shown[f"c{cid}"] = category.get("alt") or {}
+    return shown
+
+
+async def test_fixing_alt_texts_writes_the_rendered_texts_only_where_missing_and_undo_puts_all_back(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    _fix_catalog(ecwid)
+    before = _alts(ecwid)
+    await bot.command("audit")
+    card = await the_card(slack)
+    blocks = card.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    (button,) = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "audit_fix_alt"
+    await bot.interaction(block_actions(button, message={"ts": card.params["ts"], "text": ""}))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = (
+        json.loads(opened.params["view"])
+        if isinstance(opened.params["view"], str)
+        else opened.params["view"]
+    )
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["alt_template_en"]["initial_value"] == "{name}"
+    assert inputs["alt_variation_nl"]["initial_value"] == "{name} – {option:Color}"
+    values = {
+        "alt_template_en": {"type": "plain_text_input", "value": "{name} – {category}"},
+        "alt_template_nl": {"type": "plain_text_input", "value": "{name} – {category}"},
+        "alt_variation_en": {"type": "plain_text_input", "value": "{name} – {option:Color}"},
+        "alt_variation_nl": {"type": "plain_text_input", "value": "{name} – {option:Color}"},
+    }
+    refused = await bot.interaction(
+        view_submission(
+            "audit_fix_alt",
+            {**values, "alt_template_en": {"value": "{title}"}},
+            view["private_metadata"],
+        )
+    )
+    assert "{title} is not a field" in refused.json()["errors"]["alt_template_en"]
+    await bot.interaction(view_submission("audit_fix_alt", values, view["private_metadata"]))
+    ts, job_id, plan = await the_plan(slack)
+    assert "*6 images' alt texts ready*" in plan.params["text"]
+    await bot.interaction(press("bulk_start", job_id, ts))
+    done = await reports_done(slack, 2)  # the audit's files, then the job's report
+    rows = uploaded_csv(slack, done[1])
+    await bot.idle()
+    assert [r["outcome"] for r in rows] == ["alt text set"] * 6
+    after = _alts(ecwid)
+    assert after["1/0"] == {"main": "Item 1 – Boots", "translated": {"nl": "Artikel 1 – Laarzen"}}
+    # B's English text stays; only the missing Dutch one is written; its gallery image is untouched.
+    assert after["2/0"] == {
+        "main": "Blue boot on a rock",
+        "translated": {"nl": "Artikel 2 – Laarzen"},
+    }
+    assert after["2/5"] == before["2/5"]
+    assert after["3/0"] == {"main": "Item 3 – Boots", "translated": {"nl": "Artikel 3 – Laarzen"}}
+    assert after["3/v301"] == {"main": "Item 3 – Red", "translated": {"nl": "Artikel 3 – Rood"}}
+    assert after["4/0"] == {"main": "Item 4 – Boots", "translated": {"nl": "Artikel 4 – Laarzen"}}
+    assert after["c31"] == {"main": "Boots", "translated": {"nl": "Laarzen"}}  # no {category}
+
+    await bot.interaction(press("bulk_undo", undo_button(updates_of(slack, ts)[-1])["value"], ts))
+    done = await reports_done(slack, 3)
+    await bot.idle()
+    assert [r["outcome"] for r in uploaded_csv(slack, done[2])] == ["put back"] * 6
+    assert _alts(ecwid) == before  # every alt text as it was, those that were none too
