@@ -9,6 +9,8 @@ call that uses it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, replace
 
@@ -94,15 +96,18 @@ class Edits:
         variation_label: str | None,
         message_ts: str | None,
         job: tuple[str, int],
-    ) -> Change:
-        """The slot's image's alt texts set as `change` says (a media image named by its URL,
-        read just before: ids may be places), and its entry, with the alt texts it had, for the
-        job's record (written with the line's outcome). UserFacingError when the image is not
-        where the plan saw it."""
+        resumed: bool = False,
+    ) -> Change | None:
+        """The alt texts `change` names set on the slot's image, the image's other languages
+        as the store shows them now (a person's text written since the plan stays), and its
+        entry for the job's record: the alt texts it had, and a fingerprint of those it left
+        (an undo puts them back only while the store still shows these). The image must be
+        the one the plan saw (named by its URL, read just before: ids may be places). None: a
+        line begun before a restart whose texts are there already (no entry: what it replaced
+        is not known any more). UserFacingError when the image is not as planned."""
         source = change.source
         assert isinstance(source, AltOnly)
         slot = change.target.slot
-        alt = change.alt
         if slot.kind == "gallery":
             gallery = await self._ecwid.gallery(slot.product_id)
             image = _shown(gallery, source.image_url)
@@ -115,11 +120,15 @@ class Edits:
                 else await self._ecwid.product_state(slot.product_id)
             )
             current = state.current(slot)
-            if current is None:
-                raise UserFacingError(texts.NO_LINK)
+            if current is None or (source.image_url and current.url != source.image_url):
+                raise UserFacingError(texts.CHANGED_SINCE_PLAN)
             before_main, before_translated = current.alt_main, current.alt_translated
             kind, url = slot.kind, current.url
-        await self._ecwid.set_alt(slot, source.image_url, alt.main, dict(alt.translated))
+        before = AltText.of(before_main, own_translations(before_main, before_translated))
+        after = _merged(before, change.alt)
+        if resumed and after == before:
+            return None
+        await self._ecwid.set_alt(slot, source.image_url, after.main, dict(after.translated))
         return history_entry(
             user_id=user_id,
             product_id=slot.product_id,
@@ -131,8 +140,9 @@ class Edits:
             variation_id=slot.variation_id,
             variation_label=variation_label,
             before_url=url,
-            alt_main=before_main,
-            alt_translated=before_translated,
+            after_fp=alt_fingerprint(after),
+            alt_main=before.main,
+            alt_translated=before.translated,
             job_id=job[0],
             line=job[1],
         )
@@ -390,3 +400,23 @@ def _shown(gallery: Gallery, url: str | None) -> GalleryImage:
         if url is not None and image.url == url:
             return image
     raise UserFacingError(texts.NO_LINK)
+
+
+def own_translations(main: str | None, translated: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """An image's translations as written: Ecwid answers an absent one with the default
+    language's text ("Only the default language translations are returned…": ecwid-api.md),
+    which is no translation of its own."""
+    return {lang: text for lang, text in translated if text and text != main}
+
+
+def _merged(shown: AltText, asked: AltText) -> AltText:
+    """What the store shows, with the languages `asked` names replaced."""
+    main = asked.main if asked.main is not None else shown.main
+    return AltText.of(main, {**dict(shown.translated), **dict(asked.translated)})
+
+
+def alt_fingerprint(alt: AltText) -> str:
+    """What an alt-text change left on an image, in a few characters (its entry's after_fp):
+    an undo of it goes ahead only while the image shows the same texts."""
+    shown = json.dumps([alt.main or "", sorted(alt.translated)], ensure_ascii=False)
+    return "alt:" + hashlib.sha256(shown.encode()).hexdigest()[:16]

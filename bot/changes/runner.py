@@ -120,9 +120,10 @@ class FoundThere:
 
 @dataclass(frozen=True)
 class AltSet:
-    """A job's alt-text line done: its entry, written with the line's outcome."""
+    """A job's alt-text line done: its entry, written with the line's outcome (None: a line
+    begun before a restart found its texts there)."""
 
-    entry: Change
+    entry: Change | None
 
 
 ChangeOutcome = Applied | NotSent | FoundThere | Edited | NoCopy | Restored | AltSet
@@ -189,6 +190,7 @@ class ChangeRunner:
                     variation_label=telling.variation_label,
                     message_ts=telling.message_ts,
                     job=telling.job,
+                    resumed=resumed,
                 )
             )
         if not isinstance(change.source, FromLink | FromSlackFile):

@@ -29,7 +29,8 @@ ALWAYS_SAID = ("name", "sku")  # a template with one of these never renders empt
 WORD_CUT = 20  # code points from the end within which a text is cut at a space
 MAX_TEMPLATE = 300
 _FIELD = re.compile(r"\{([^{}]*)\}")
-_SEPARATORS = " \t–—-:;,./|·"
+_SEPARATORS = " \t–—-:;,|·・、："  # what an empty field may leave at an end (not "." or "/")
+_DOUBLED = re.compile(r"\s*([–—\-:;,|·・、：])(?:\s*[–—\-:;,|·・、：])+\s*")
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,10 @@ def render(template: Template, values: Mapping[str, str], options: Mapping[str, 
             return next((v for k, v in options.items() if k.casefold() == wanted), "")
         return values.get(name, "")
 
-    text = " ".join(_FIELD.sub(value, template.text).split()).strip(_SEPARATORS)
-    return clean_alt_text(cut(text)).text
+    text = " ".join(_FIELD.sub(value, template.text).split())
+    text = _DOUBLED.sub(lambda m: f" {m.group(1)} ", text)  # "Red – – Item": one left
+    text = " ".join(text.split()).strip(_SEPARATORS)
+    return cut(clean_alt_text(text).text)
 
 
 def cut(text: str) -> str:
@@ -93,7 +96,7 @@ def cut(text: str) -> str:
     head = text[:MAX_ALT_LENGTH]
     space = head.rfind(" ")
     if space >= MAX_ALT_LENGTH - WORD_CUT and text[MAX_ALT_LENGTH] != " ":
-        return head[:space].rstrip(_SEPARATORS)
+        return head[:space].rstrip(_SEPARATORS)  # (not "."; a cut never ends in a separator)
     if text[MAX_ALT_LENGTH] == " ":
         return head.rstrip(_SEPARATORS)
     return head

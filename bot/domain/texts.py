@@ -238,3 +238,11 @@ def alt_fix_too_many(lines: int) -> str:
 
 
 GONE = "The image is no longer there: its alt texts were not put back."
+
+CHANGED_SINCE_PLAN = (
+    "The image is not the one the plan saw (replaced or removed since): its alt texts were not "
+    "changed."
+)
+ALT_CHANGED_SINCE = (
+    "Its alt texts have changed since the job (someone wrote them again): they were not put back."
+)

@@ -133,15 +133,12 @@ def _line(
     variation = image.slot is Slot.VARIATION
     templates = fix.variation_templates if variation else fix.templates
     category = categories.get(item.default_category or 0)
-    texts: dict[str, str] = {}
-    changed = False
+    written: dict[str, str] = {}  # only these: the others stay as the store shows them then
     for language in languages:
         current = image.alt_main if language == default else image.alt_translated.get(language)
         state, _ = alt_of(image, language, default, item)
         template = templates.get(language)
         if template is None or not (fix.overwrite or state in GAPS):
-            if current and state is not Alt.MISSING:
-                texts[language] = current
             continue
         values = {
             "name": item.name if language == default else item.names.get(language) or item.name,
@@ -154,18 +151,15 @@ def _line(
         if language != default:
             options |= image.options.get(language, {})
         rendered = render(template, values, options)
-        if rendered and rendered != current:
-            texts[language] = rendered
-            changed = True
-        elif current:
-            texts[language] = current
-    if not changed:
+        if rendered and (rendered != current or state is Alt.MISSING):
+            written[language] = rendered
+    if not written:
         return None
     target, source = _target(item, image)
-    alt = AltText.of(texts.get(default), {k: v for k, v in texts.items() if k != default})
+    alt = AltText.of(written.get(default), {k: v for k, v in written.items() if k != default})
     change = SlotChange(store_id, target, source, asker, origin, alt=alt)
     label = f"{item.sku or item.id} · {image.slot} image"
-    shown = "; ".join(f"{lang}: “{text}”" for lang, text in texts.items())
+    shown = "; ".join(f"{lang}: “{text}”" for lang, text in written.items())
     variation_label = _variation_label(image) if variation else None
     return Line(
         number,
@@ -181,10 +175,12 @@ def _line(
 
 
 def _target(item: AuditItem, image: AuditImage) -> tuple[Target, AltOnly]:
+    # The image by its URL, for every slot: a line never writes onto another picture.
     if item.category:
-        return Target(Owner.CATEGORY, item.id), AltOnly(None)
+        return Target(Owner.CATEGORY, item.id), AltOnly(image.url)
     if image.slot is Slot.VARIATION:
-        return Target(Owner.PRODUCT, item.id, Place.VARIATION, int(image.image_id)), AltOnly(None)
+        variation = Target(Owner.PRODUCT, item.id, Place.VARIATION, int(image.image_id))
+        return variation, AltOnly(image.url)
     # A media image (the main one too) is named by its URL in the product's update.
     return Target(Owner.PRODUCT, item.id, Place.GALLERY), AltOnly(image.url)
 

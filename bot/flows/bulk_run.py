@@ -511,7 +511,7 @@ class JobRun:
         try:
             with bulk_lane():
                 await self._hold_back()
-                outcome = await self._runner.apply(change, telling=telling)
+                outcome = await self._runner.apply(change, telling=telling, resumed=item.started)
         except UserFacingError as problem:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
         except Exception:
@@ -519,6 +519,8 @@ class JobRun:
             return Outcome(number, LineState.FAILED, reason=texts.UNEXPECTED)
         if not isinstance(outcome, AltSet):
             raise TypeError(f"an alt-text line ended {type(outcome).__name__}")
+        if outcome.entry is None:
+            return Outcome(number, LineState.DONE, reason=texts.FOUND_AFTER_RESTART)
         return Outcome(number, LineState.DONE, change=outcome.entry)
 
     async def _upload(

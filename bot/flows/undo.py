@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.changes.context import StoreContext
-from bot.changes.edits import Restored, Undoing, inverse
+from bot.changes.edits import Restored, Undoing, alt_fingerprint, inverse, own_translations
 from bot.changes.events import ChangeEvents
 from bot.changes.recognise import Recogniser
 from bot.changes.records import (
@@ -34,12 +34,12 @@ from bot.changes.records import (
     url_fingerprint,
 )
 from bot.changes.runner import Telling
-from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
+from bot.changes.slot_change import AltText, Asker, Delete, Origin, SlotChange, Target
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
 from bot.ecwid.errors import EcwidError
-from bot.ecwid.models import CurrentImage
+from bot.ecwid.models import CurrentImage, ImageSlot
 from bot.images.identity import Identity, NoIdentity
 from bot.jobs.history import Action, Change, History
 from bot.jobs.store import JobStore, LineState, Outcome
@@ -424,10 +424,38 @@ class UndoFlow:
             raise UserFacingError(texts.EDIT_GONE)
         return change
 
+    async def _alt_problem(self, store: StoreContext, change: Change) -> str | None:
+        """An alt-text fix's line: undone only while its image is there and shows the alt texts
+        the job left (a newer text is never overwritten)."""
+        slot = ImageSlot(
+            change.product_id,
+            change.slot,
+            change.variation_id if change.slot == "variation" else None,
+        )
+        if slot.kind in ("main", "gallery"):
+            gallery = await store.ecwid.gallery(slot.product_id)
+            image = next((i for i in gallery.images if i.url == change.before_url), None)
+            shown = image.shown if image is not None else None
+        else:
+            state = (
+                await store.ecwid.category_state(slot.product_id)
+                if slot.kind == "category"
+                else await store.ecwid.product_state(slot.product_id)
+            )
+            shown = state.current(slot)
+        if shown is None or shown.url != change.before_url:
+            return texts.GONE
+        now = AltText.of(shown.alt_main, own_translations(shown.alt_main, shown.alt_translated))
+        if alt_fingerprint(now) != change.after_fp:
+            return texts.ALT_CHANGED_SINCE
+        return None
+
     async def _edit_problem(self, store: StoreContext, record: UndoRecord) -> str | None:
         """Why a gallery card's edit cannot be undone as the gallery is now; None when it can."""
         change = await self._edit(record)
         slot = record.slot
+        if change.action == Action.ALT and (change.after_fp or "").startswith("alt:"):
+            return await self._alt_problem(store, change)
         if slot.kind in ("variation", "category"):  # an alt-text fix's: its image still there
             state = (
                 await store.ecwid.category_state(slot.product_id)

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.alt_template import MAX_TEMPLATE, Template, parse_template
-from bot.domain.audit import Scope
+from bot.domain.audit import MAX_LANGUAGES, Scope
 from bot.domain.requests import ValidationError
 from bot.flows.alt_fix import AltFix
 from bot.slack import texts
@@ -77,7 +77,7 @@ def fix_form(scope: Scope, languages: tuple[str, ...], channel_id: str) -> View:
             elements=[MarkdownTextObject(text=texts.alt_fix_intro(texts.audit_scope(scope)))]
         )
     ]
-    for language in languages:
+    for language in languages[:MAX_LANGUAGES]:  # two inputs each, within Slack's 100 blocks
         code = language.upper()
         blocks.append(
             input_block(
@@ -103,7 +103,8 @@ def fix_form(scope: Scope, languages: tuple[str, ...], channel_id: str) -> View:
             hint=texts.ALT_FIX_OVERWRITE_HINT,
         )
     )
-    metadata = {"c": scope.category, "s": scope.search, "l": list(languages), "ch": channel_id}
+    shown = list(languages[:MAX_LANGUAGES])
+    metadata = {"c": scope.category, "s": scope.search, "l": shown, "ch": channel_id}
     return View(
         type="modal",
         callback_id=FIX_ALT,

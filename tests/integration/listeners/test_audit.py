@@ -458,10 +458,14 @@ def _alts(ecwid: FakeEcwid) -> dict[str, Any]:
     return shown
 
 
+@pytest.mark.parametrize("filled", [False, True], ids=["left out", "filled"])
 async def test_fixing_alt_texts_writes_the_rendered_texts_only_where_missing_and_undo_puts_all_back(
-    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid, filled: bool
 ) -> None:
+    """Both ways Ecwid may answer an absent translation; a text written in another language
+    between the plan and Start stays; Undo puts back each image but the one changed since."""
     _fix_catalog(ecwid)
+    ecwid.fill_translations = filled
     before = _alts(ecwid)
     await bot.command("audit")
     card = await the_card(slack)
@@ -496,6 +500,9 @@ async def test_fixing_alt_texts_writes_the_rendered_texts_only_where_missing_and
     await bot.interaction(view_submission("audit_fix_alt", values, view["private_metadata"]))
     ts, job_id, plan = await the_plan(slack)
     assert "*6 images' alt texts ready*" in plan.params["text"]
+    # Between the plan and Start, someone writes B's English text again (its line writes Dutch).
+    ecwid.products[2]["media"]["images"][0]["alt"] = {"main": "Blue boot, left side"}
+    before["2/0"] = {"main": "Blue boot, left side"}
     await bot.interaction(press("bulk_start", job_id, ts))
     done = await reports_done(slack, 2)  # the audit's files, then the job's report
     rows = uploaded_csv(slack, done[1])
@@ -505,7 +512,7 @@ async def test_fixing_alt_texts_writes_the_rendered_texts_only_where_missing_and
     assert after["1/0"] == {"main": "Item 1 – Boots", "translated": {"nl": "Artikel 1 – Laarzen"}}
     # B's English text stays; only the missing Dutch one is written; its gallery image is untouched.
     assert after["2/0"] == {
-        "main": "Blue boot on a rock",
+        "main": "Blue boot, left side",
         "translated": {"nl": "Artikel 2 – Laarzen"},
     }
     assert after["2/5"] == before["2/5"]
@@ -514,8 +521,12 @@ async def test_fixing_alt_texts_writes_the_rendered_texts_only_where_missing_and
     assert after["4/0"] == {"main": "Item 4 – Boots", "translated": {"nl": "Artikel 4 – Laarzen"}}
     assert after["c31"] == {"main": "Boots", "translated": {"nl": "Laarzen"}}  # no {category}
 
+    # After the job, someone writes product 4's alt texts: its Undo must leave them.
+    newer = {"main": "Item 4 on a shelf", "translated": {"nl": "Artikel 4 op een plank"}}
+    ecwid.products[4]["media"]["images"][0]["alt"] = newer
     await bot.interaction(press("bulk_undo", undo_button(updates_of(slack, ts)[-1])["value"], ts))
     done = await reports_done(slack, 3)
     await bot.idle()
-    assert [r["outcome"] for r in uploaded_csv(slack, done[2])] == ["put back"] * 6
-    assert _alts(ecwid) == before  # every alt text as it was, those that were none too
+    outcomes = [(r["line"], r["outcome"]) for r in uploaded_csv(slack, done[2])]
+    assert outcomes == [(str(n), "skipped" if n == 5 else "put back") for n in range(1, 7)]
+    assert _alts(ecwid) == {**before, "4/0": newer}  # the rest as it was, none where none
