@@ -9,6 +9,7 @@ they are (Ecwid's update takes them all), so nothing written by a person is lost
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -85,12 +86,16 @@ async def fix_lines(
                 lines.append(line)
         return True
 
+    def add_all(items: list[AuditItem]) -> bool:
+        """False once the plan is full (its rest is not read)."""
+        return all(add(item) for item in items)
+
     offset = 0
     while offset < MAX_PRODUCTS:
         items, total = await store.ecwid.audit_page(fix.scope, offset)
-        for item in items:
-            if not add(item):
-                return lines, True
+        # A page's rendering and encoding: off the event loop (acks keep their 3 s).
+        if not await asyncio.to_thread(add_all, items):
+            return lines, True
         offset += len(items)
         if not items or offset >= total:
             break
@@ -100,9 +105,8 @@ async def fix_lines(
             for item in categories.values()
             if fix.scope.category is None or _within(item.id, fix.scope.category, under)
         ]
-        for item in scoped:
-            if not add(item):
-                return lines, True
+        if not await asyncio.to_thread(add_all, scoped):
+            return lines, True
     return lines, False
 
 
