@@ -18,7 +18,8 @@ from bot.jobs.history import History
 from bot.jobs.store import JobStore, JobStoreError, NewerDatabaseError
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 
-SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write")
+# users:read: a weekly audit's 09:00 is in its asker's time zone (users.info `tz`).
+SLACK_SCOPES = ("commands", "chat:write", "files:read", "files:write", "users:read")
 # The drop zone (WATCH_CHANNELS): the message events of public and private channels (docs/drop-zone.md).
 DROP_ZONE_SCOPES = ("channels:history", "groups:history")
 CHECK_TIMEOUT_SECONDS = 15.0  # a Slack that never answers is reported, not waited for

@@ -31,12 +31,14 @@ from bot.flows.gallery import GalleryFlow
 from bot.flows.history import HistoryFlow, Retention
 from bot.flows.undo import UndoFlow
 from bot.flows.upload import UploadFlow
+from bot.flows.weekly import TICK_SECONDS, WeeklyAudits
 from bot.flows.workers import WorkerPool
 from bot.images.convert import ImagePreparer
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 from bot.jobs.audits import Audits
 from bot.jobs.history import History, KeepLimit
+from bot.jobs.schedules import Schedules
 from bot.jobs.store import Job, JobStore
 from bot.slack import texts
 from bot.slack.access import AccessPolicy
@@ -52,6 +54,7 @@ from bot.slack.notify import (
     SlackUndoReport,
     SlackUploadReport,
 )
+from bot.slack.weekly_report import SlackTimeZones, SlackWeeklyReport
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,7 @@ class Runtime:
     gallery: GalleryFlow
     drops: DropZone
     audit: AuditFlow
+    weekly: WeeklyAudits
 
     @classmethod
     async def open(
@@ -94,12 +98,15 @@ class Runtime:
         slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
         image_pool: ProcessPoolExecutor | None = None,
         progress_seconds: float = PROGRESS_SECONDS,
+        wall_clock: Callable[[], float] = time.time,
+        weekly_tick: float = TICK_SECONDS,
     ) -> Runtime:
         """`clock`: the access rules' (their caches of user groups and of failed reads);
         `slack_call_timeout`: the bound on each Slack call, each request's client's too;
         `image_pool`: for tests, a conversion pool their bots share (bot.images.convert);
         `progress_seconds`: the least time between two updates of a job's message (Slack's
-        pace: tests that do not look at the pace shorten it)."""
+        pace: tests that do not look at the pace shorten it); `wall_clock` and `weekly_tick`:
+        the weekly audits' time and how often they are looked for (tests turn the clock)."""
         # First: it may refuse to start. The store's id: older bulk lines' changes need it.
         jobs = await JobStore.open(settings.database_url, store_id=settings.ecwid_store_id or None)
         session = slack_session(limit=UPLOAD_WORKERS)
@@ -130,6 +137,7 @@ class Runtime:
         images = ImagePreparer(settings.images, pool=image_pool)
         recognise = Recogniser(probe, images)
         kept = History(jobs)
+        schedules = Schedules(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)
         events = ChangeEvents()
         sources = ImageSources(probe, files, images)
@@ -145,6 +153,7 @@ class Runtime:
             jobs=jobs,
             report=SlackHistoryReport(slack, notifier, settings, access, kept, database),
             retention=retention,
+            schedules=schedules,
         )
         events.on_person_changed(history.changed)
         gallery = GalleryFlow(SlackGalleryReport(slack, notifier))
@@ -192,6 +201,17 @@ class Runtime:
             min_side=min_side,
             progress_seconds=progress_seconds,
         )
+        weekly = WeeklyAudits(
+            schedules,
+            SlackTimeZones(slack),
+            SlackWeeklyReport(notifier),
+            stores,
+            audit.run,
+            clock=wall_clock,
+            tick_seconds=weekly_tick,
+            on_changed=history.changed,  # their Home tab lists the weekly audits
+        )
+        weekly.watch()
         return cls(
             settings=settings,
             session=session,
@@ -211,12 +231,14 @@ class Runtime:
             gallery=gallery,
             drops=drops,
             audit=audit,
+            weekly=weekly,
         )
 
     async def close(self, grace_seconds: float = UPLOAD_GRACE_SECONDS) -> None:
         """Finish the uploads in flight (up to the grace period), then release connections.
         Bulk jobs pause: their lines in flight finish, and the next process resumes them."""
         await self.drops.close()  # the plans under way end; waiting drops stay in the store
+        await self.weekly.close()  # an audit under way ends; the next week's is in the store
         await asyncio.gather(self.workers.close(grace_seconds), self.bulk.close(grace_seconds))
         await self.history.close()
         await self.jobs.close()

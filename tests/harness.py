@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from bot.changes.slot_change import Asker, FromLink, Origin, Owner, Place, SlotChange, Target
 from bot.config import Settings
+from bot.flows.weekly import TICK_SECONDS
 from bot.images.convert import default_workers, start_pool
 from bot.runtime import Runtime
 from bot.slack.app import build_app
@@ -94,17 +95,22 @@ async def serving(
     *,
     slack_call_timeout: float = CALL_TIMEOUT_SECONDS,
     progress_seconds: float = QUICK_PROGRESS_SECONDS,
+    wall_clock: Callable[[], float] = time.time,
+    weekly_tick: float = TICK_SECONDS,
 ) -> AsyncIterator[BotUnderTest]:
     """The bot serving HTTP on loopback as `python -m bot` does, and a sender of signed Slack
     requests to it (`clock`: the access rules' clock, for a test to turn; `slack_call_timeout`:
     the bound on each Slack call, short for a test of a call that never ends;
-    `progress_seconds`: between two updates of a job's message, Slack's pace for a test of it)."""
+    `progress_seconds`: between two updates of a job's message, Slack's pace for a test of it;
+    `wall_clock`, `weekly_tick`: the weekly audits' time, and how often they are looked for)."""
     runtime = await Runtime.open(
         settings,
         clock=clock,
         slack_call_timeout=slack_call_timeout,
         image_pool=image_pool(),
         progress_seconds=progress_seconds,
+        wall_clock=wall_clock,
+        weekly_tick=weekly_tick,
     )
     server = HttpServer(
         build_app(runtime), runtime.workers.priority, signing_secret=settings.slack_signing_secret

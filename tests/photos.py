@@ -253,3 +253,38 @@ def tiff_of_many_pages(pages: int = 64_000) -> bytes:
             out += struct.pack("<HHII", tag, kind, count, value)
         out += struct.pack("<I", following)
     return bytes(out)
+
+
+PRODUCT = (150, 20, 30)  # a dark red product
+SHADOW = (120, 118, 116)  # its contact shadow on the sweep
+
+
+def studio_shot(width: int = 600, height: int = 400, sweep: int = 236) -> Image.Image:
+    """A product on a light studio sweep (a gradient from `sweep` at the top to `sweep` + 12 at
+    the bottom, with a little noise), with its contact shadow under it: what the white
+    background is for."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        level = sweep + 12 * y // max(1, height - 1) + (y % 3) - 1
+        draw.line([(0, y), (width, y)], fill=(level, level, level - 2))
+    cx, bottom = width // 2, height * 3 // 4
+    draw.ellipse([cx - width // 5, bottom - 10, cx + width // 5, bottom + 14], fill=SHADOW)
+    draw.rectangle([cx - width // 8, height // 5, cx + width // 8, bottom], fill=PRODUCT)
+    return image
+
+
+def busy_shot(width: int = 600, height: int = 400, seed: int = 7) -> Image.Image:
+    """A photo with no backdrop: a different colour at every edge (a lifestyle shot)."""
+    import random
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height))
+    step = 20
+    for x in range(0, width, step):
+        for y in range(0, height, step):
+            colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+            image.paste(colour, (x, y, x + step, y + step))
+    return image

@@ -27,6 +27,7 @@ from bot.changes.slot_change import (
     SlotChange,
     Source,
     Target,
+    ToSquare,
 )
 from bot.domain.requests import SharedFile, Size
 
@@ -79,14 +80,17 @@ def _source(source: Source) -> dict[str, Any]:
                 "download_url": file.download_url,
                 "thumb_url": file.thumb_url,
             }
-        case FromKept(reference, in_store):
-            return {"kind": "kept", "reference": reference, "in_store": in_store}
+        case FromKept(reference, in_store, replaces):
+            kept = {"kind": "kept", "reference": reference, "in_store": in_store}
+            return kept | ({"replaces": replaces} if replaces is not None else {})
         case Reorder(order):
             return {"kind": "reorder", "order": list(order)}
         case Delete(image_url, without_copy):
             return {"kind": "delete", "image_url": image_url, "without_copy": without_copy}
         case AltOnly(image_url):
             return {"kind": "alt_only", "image_url": image_url}
+        case ToSquare(image_url, white):
+            return {"kind": "to_square", "image_url": image_url, "white": white}
     raise TypeError(f"not a source: {source!r}")
 
 
@@ -159,13 +163,16 @@ def _decode_source(raw: Mapping[str, Any]) -> Source:
                 )
             )
         case "kept":
-            return FromKept(_str(raw["reference"]), _bool(raw["in_store"]))
+            replaces = _optional_str(raw.get("replaces"))  # absent before the square fix
+            return FromKept(_str(raw["reference"]), _bool(raw["in_store"]), replaces)
         case "reorder":
             return Reorder(tuple(_str(url) for url in _list(raw["order"])))
         case "delete":
             return Delete(_optional_str(raw["image_url"]), _bool(raw["without_copy"]))
         case "alt_only":
             return AltOnly(_optional_str(raw["image_url"]))
+        case "to_square":
+            return ToSquare(_str(raw["image_url"]), _bool(raw["white"]))
     raise ChangeFormatError(f"a stored change's source is {raw['kind']!r}")
 
 

@@ -36,6 +36,10 @@ class Stores(Protocol):
 
     def for_job(self, job: Job) -> StoreContext: ...
 
+    def for_store(self, store_id: int) -> StoreContext | None:
+        """A store's context by its id (a weekly audit's); None when it is not served here."""
+        ...
+
 
 class OneStore:
     """A deployment of one store: every request and job is that store's."""
@@ -50,3 +54,6 @@ class OneStore:
     def for_job(self, job: Job) -> StoreContext:
         del job  # every job is the one store's
         return self._context
+
+    def for_store(self, store_id: int) -> StoreContext | None:
+        return self._context if store_id == self._context.store_id else None

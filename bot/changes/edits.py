@@ -58,6 +58,19 @@ class Restored:
 
 
 @dataclass(frozen=True)
+class Swapped:
+    """A gallery image put in another's place: where Ecwid serves the new one, the id the
+    upload answered (None: it was there already, a line begun before a restart), the gallery's
+    order before and after (by URL), and a warning when the order could not be kept."""
+
+    url: str
+    image_id: int | None
+    before_order: tuple[str | None, ...]
+    after_order: tuple[str | None, ...]
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
 class Undoing:
     """What an undo puts back: the change's undo record, its entry (None: not in the history),
     the kept bytes of what it replaced (when they are in the history), and where it is told."""
@@ -261,6 +274,68 @@ class Edits:
             return None
         return record_of(entry)
 
+    # ---- a gallery image in another's place (the square fix, and its undo) ----------------
+
+    async def swap(
+        self,
+        product_id: int,
+        old_url: str,
+        data: bytes,
+        alt: AltText,
+        *,
+        file_name: str = "",
+        resumed: bool = False,
+    ) -> Swapped:
+        """Put the image `data` in the place of the gallery image served from `old_url`: no
+        call replaces a gallery image, so (ref: the slot table) upload the new one, delete the
+        old, restore the order, set the alt texts, reading the gallery back after each step.
+        `resumed`: a line begun before a restart; an upload Ecwid shows already (found by what
+        it shows) is not sent again. UserFacingError when the old image is not there (nothing
+        was sent); EcwidError when a step failed (what was done stays: the message says it)."""
+        gallery = await self._ecwid.gallery(product_id)
+        before = tuple(image.url for image in gallery.images)
+        if old_url not in before:
+            raise UserFacingError(texts.SQUARE_CHANGED_SINCE_PLAN)
+        place = before.index(old_url)
+        new_url = None
+        image_id = None
+        if resumed:
+            new_url = await added_to_gallery(self._ecwid, self._recognise, product_id, data, None)
+        if new_url is None:
+            slot = ImageSlot(product_id, "gallery")
+            result = await self._ecwid.upload_image_bytes(slot, data, file_name=file_name)
+            image_id = result.image_id
+            new_url = await added_to_gallery(
+                self._ecwid, self._recognise, product_id, data, image_id
+            )
+            if new_url is None:
+                raise EcwidError(texts.SQUARE_NOT_SHOWN)
+        try:
+            await self._ecwid.delete_shown(product_id, old_url)
+            after = await self._ecwid.gallery(product_id)
+        except EcwidError as exc:  # the new one is there: say that both are
+            raise EcwidError(texts.SQUARE_OLD_STAYS, ecwid_said=exc.quoted) from exc
+        shown = [image.url for image in after.images]
+        if old_url in shown:
+            raise EcwidError(texts.SQUARE_OLD_STAYS)
+        wanted = [url for url in shown if url != new_url]
+        wanted.insert(min(place, len(wanted)), new_url)
+        # The old image is gone now: what follows only warns, so that the swap is recorded
+        # (its Undo puts the old image back from the kept bytes).
+        warning = None
+        try:
+            if shown != wanted:
+                ids = {image.url: image.id for image in after.images}
+                after = await self._ecwid.reorder(after, [ids[url] for url in wanted])
+                shown = [image.url for image in after.images]
+                if shown != wanted:
+                    warning = texts.ORDER_DIFFERS
+            if not alt.empty:
+                await self._ecwid.set_image_alt(product_id, new_url, alt.main, dict(alt.translated))
+        except EcwidError as exc:
+            warning = texts.swap_unfinished(exc.message)
+        return Swapped(new_url, image_id, before, tuple(shown), warning)
+
     # ---- undo ---------------------------------------------------------------------------------
 
     async def restore(self, change: SlotChange, undoing: Undoing) -> Restored:
@@ -307,6 +382,9 @@ class Edits:
         slot = change.target.slot
         if kept is None:
             kept = (await self._files.read(SharedFile(id=source.reference))).data
+        if source.replaces is not None:  # a gallery image back in the place of its square copy
+            swapped = await self.swap(slot.product_id, source.replaces, kept, change.alt)
+            return swapped.warning
         result = await self._ecwid.upload_image_bytes(slot, kept)
         alt = change.alt
         if alt.empty:
@@ -384,9 +462,13 @@ def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> Sl
             kept = FromKept(original.id, in_store=True)
             return replace(base, target=target, source=kept, alt=alt)
         return replace(base, target=gallery, source=AltOnly(original.before_url), alt=alt)
-    if slot.kind == "gallery":
-        return replace(base, target=target, source=Delete(record.found_url))
     alt = AltText.of(record.alt_main, dict(record.alt_translated))
+    if slot.kind == "gallery":
+        if record.kept_in_store and record.found_url is not None:
+            # It took another's place (the square fix): that one goes back in its place.
+            kept = FromKept(record.change_id or "", in_store=True, replaces=record.found_url)
+            return replace(base, target=target, source=kept, alt=alt)
+        return replace(base, target=target, source=Delete(record.found_url))
     if record.kept_in_store:
         kept = FromKept(record.change_id or "", in_store=True)
         return replace(base, target=target, source=kept, alt=alt)

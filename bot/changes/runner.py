@@ -26,10 +26,27 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from urllib.parse import unquote, urlsplit
 
-from bot.changes.edits import Edited, Edits, NoCopy, Restored, Undoing
+from bot.changes.edits import (
+    Edited,
+    Edits,
+    NoCopy,
+    Restored,
+    Swapped,
+    Undoing,
+    own_translations,
+)
 from bot.changes.recognise import Recogniser, added_to_gallery
 from bot.changes.records import UndoRecord, history_entry, record_of, url_fingerprint
-from bot.changes.slot_change import AltOnly, FromLink, FromSlackFile, Origin, Place, SlotChange
+from bot.changes.slot_change import (
+    AltOnly,
+    AltText,
+    FromLink,
+    FromSlackFile,
+    Origin,
+    Place,
+    SlotChange,
+    ToSquare,
+)
 from bot.changes.sources import ImageSources, NewImage
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
@@ -126,7 +143,15 @@ class AltSet:
     entry: Change | None
 
 
-ChangeOutcome = Applied | NotSent | FoundThere | Edited | NoCopy | Restored | AltSet
+@dataclass(frozen=True)
+class LeftAsIs:
+    """A square fix's line that sent nothing: the image is square already, or (begun before a
+    restart) the slot shows another image now. `reason` says which."""
+
+    reason: str
+
+
+ChangeOutcome = Applied | NotSent | FoundThere | Edited | NoCopy | Restored | AltSet | LeftAsIs
 
 
 class ChangeRunner:
@@ -193,6 +218,10 @@ class ChangeRunner:
                     resumed=resumed,
                 )
             )
+        if isinstance(change.source, ToSquare):
+            if telling.job is None:
+                raise TypeError("a square fix is a job's line")
+            return await self._square(change, change.source, telling, resumed, pace or _no_wait)
         if not isinstance(change.source, FromLink | FromSlackFile):
             if gallery is None:
                 raise TypeError("a card's edit is checked against the gallery first")
@@ -219,6 +248,87 @@ class ChangeRunner:
         if keep_in_chat is None:
             return await self._line_entry(change, telling, before, sent, data)
         return await self._upload_entry(change, telling, before, sent, data, keep_in_chat)
+
+    async def _square(
+        self, change: SlotChange, source: ToSquare, telling: Telling, resumed: bool, pace: Pace
+    ) -> Applied | NotSent | LeftAsIs:
+        """The audit's square fix on one slot: the image the plan saw read once (it is both
+        what is padded and the copy kept for Undo), padded in the conversion pool, and put in
+        its place as bytes with the alt texts it has now; a gallery image by `Edits.swap`. Read
+        back after each step."""
+        slot = change.target.slot
+        await pace()
+        if slot.kind == "gallery":
+            shown = await self._ecwid.gallery(slot.product_id)
+            found = next((i for i in shown.images if i.url == source.image_url), None)
+            current = found.shown if found is not None and not found.is_main else None
+        else:
+            current = await self._ecwid.current_image(slot)
+        if current is None or current.url != source.image_url:
+            if resumed:
+                return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
+            raise UserFacingError(texts.SQUARE_CHANGED_SINCE_PLAN)
+        kept = await self._sources.download(current.url)
+        squared = await self._sources.square(kept.data, white=source.white)
+        if squared is None:
+            return LeftAsIs(texts.ALREADY_SQUARE)
+        prepared = squared.prepared
+        data = prepared.data
+        ready = ImageInfo(
+            prepared.format,
+            prepared.width,
+            prepared.height,
+            len(data),
+            current.url,
+            file_bytes=len(data),
+        )
+        image = FileImage(data, ready, prepared)
+        alt = AltText.of(
+            current.alt_main, own_translations(current.alt_main, current.alt_translated)
+        )
+        change = replace(change, alt=alt)  # the alt texts it has now stay with it
+        size = Size(prepared.width, prepared.height)
+        await pace()
+        if slot.kind == "gallery":
+            try:
+                swapped = await self._edits.swap(
+                    slot.product_id,
+                    current.url,
+                    data,
+                    alt,
+                    file_name=_file_name(change, data),
+                    resumed=resumed,
+                )
+            except EcwidError as exc:
+                return NotSent(exc)
+            sent = Sent(image, size, UploadResult(swapped.image_id), None)
+            after_image = await self._identity(None, data)
+            entry = await self._entry(
+                change,
+                telling,
+                (current, kept),
+                sent,
+                after_image,
+                swapped.url,
+                in_store=True,
+                undo=None,
+                swapped=swapped,
+            )
+            return Applied(sent, entry, kept.data, undo_missing=swapped.warning)
+        answer = await self._send(change, size, data)
+        if isinstance(answer, EcwidError):
+            return NotSent(answer)
+        sent = Sent(image, size, *answer)
+        try:
+            back = await self._ecwid.current_image(slot)
+        except EcwidError as exc:  # it went up: recorded all the same, for Undo
+            log.info("a padded image was not read back: %s", exc)
+            back = None
+        if back is not None and back.url == current.url:
+            return NotSent(EcwidError(texts.SQUARE_SAME_AFTER))
+        applied = await self._line_entry(change, telling, (current, kept), sent, data)
+        after_url = back.url if back is not None else None  # shown in the report
+        return replace(applied, entry=replace(applied.entry, after_url=after_url))
 
     async def send_again(
         self, change: SlotChange, image: FileImage
@@ -406,7 +516,9 @@ class ChangeRunner:
         *,
         in_store: bool,
         undo: UndoRecord | None,
+        swapped: Swapped | None = None,
     ) -> Change:
+        """`swapped`: a gallery image put in another's place, and the gallery's orders."""
         current, kept = before
         data = kept.data if isinstance(kept, ImageInfo) else None
         before_image = None
@@ -414,7 +526,9 @@ class ChangeRunner:
             with contextlib.suppress(NoIdentity):
                 before_image = (await self._recognise.of_bytes(data)).text
         slot = change.target.slot
-        if slot.kind == "gallery":
+        if swapped is not None:
+            action = Action.SWAPPED
+        elif slot.kind == "gallery":
             action = Action.ADDED
         else:
             # A slot that could not be read may have shown an image: never recorded as one that
@@ -445,6 +559,8 @@ class ChangeRunner:
             alt_translated=current.alt_translated if current else (),
             job_id=job[0] if job else None,
             line=job[1] if job else None,
+            before_order=swapped.before_order if swapped else None,
+            after_order=swapped.after_order if swapped else None,
         )
 
     async def _undo_record(
@@ -555,8 +671,10 @@ def _file_name(change: SlotChange, data: bytes) -> str:
     source = change.source
     if isinstance(source, FromSlackFile):
         name = source.file.name
-    else:  # a converted link: the last part of its path (photo.webp goes up as photo.png)
+    else:  # a converted link or a padded image: the last part of its path (photo.webp goes
+        # up as photo.png)
         url = source.url if isinstance(source, FromLink) else ""
+        url = source.image_url if isinstance(source, ToSquare) else url
         name = unquote(urlsplit(url).path.rpartition("/")[2])
     extension = {"JPEG": "jpg", "PNG": "png", "GIF": "gif"}.get(sniff(data[:64]) or "")
     if not name or extension is None:

@@ -31,7 +31,7 @@ class Place(StrEnum):
 
 
 class Origin(StrEnum):
-    """The way in a change came from (later: a fix plan, a schedule)."""
+    """The way in a change came from (a fix plan's lines are a job's: BULK_LINE)."""
 
     COMMAND = "command"
     FORM = "form"
@@ -155,6 +155,9 @@ class FromKept:
 
     reference: str  # the Slack file's id, or the history entry whose copy is kept
     in_store: bool = False
+    # A gallery image put back in another's place (the undo of a square fix): the image it
+    # takes the place of, by the URL it is served from.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,17 @@ class AltOnly:
     image_url: str | None = None
 
 
-Source = FromLink | FromSlackFile | FromKept | Reorder | Delete | AltOnly
+@dataclass(frozen=True)
+class ToSquare:
+    """The image the slot shows (served from `image_url`, as the plan saw it) padded to a
+    square, its light backdrop made white when `white`: put in its place with its alt texts
+    (bot.images.square; the audit's square fix)."""
+
+    image_url: str
+    white: bool = False
+
+
+Source = FromLink | FromSlackFile | FromKept | Reorder | Delete | AltOnly | ToSquare
 
 
 @dataclass(frozen=True)

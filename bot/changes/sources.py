@@ -16,6 +16,7 @@ from bot.domain.requests import SharedFile
 from bot.images.convert import MAX_DOWNLOAD_BYTES, ImagePolicy, ImagePreparer
 from bot.images.probe import ImageInfo, ImageProbe, no_authorization
 from bot.images.shared_files import FileImage, SharedFileReader
+from bot.images.square import Squared
 
 # Whole files read and made ready at once (each up to 100 MB before it is converted): a bulk job's
 # lines in flight and single uploads take turns, so that memory stays bounded.
@@ -84,6 +85,12 @@ class ImageSources:
     async def read_file(self, file: SharedFile) -> bytes:
         """Any file shared in the chat workspace (a bulk job's CSV), with the same care."""
         return await self._files.read_bytes(file)
+
+    async def square(self, data: bytes, *, white: bool) -> Squared | None:
+        """The image padded to a square in the conversion pool (bot.images.square); None when
+        it is square already."""
+        async with self._reading:
+            return await self._images.square(data, white)
 
     async def download(self, url: str) -> ImageInfo:
         """A slot's current image whole (at most 20 MB), to keep for Undo."""

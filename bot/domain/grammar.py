@@ -26,13 +26,14 @@ here; a new word is added to this table and this parser, never to a second one.
 | `gallery PRODUCT`   | the product's gallery card                      | command               |
 | `audit`             | the catalog's image health; `audit category:ID` | command               |
 |                     | and `audit search:"words"` narrow it            |                       |
+| `audit every DAY`   | that audit every week (`every monday`), 09:00   | command               |
+| `audit stop`        | the channel's weekly audits end                 | command               |
 
 File names say option values too (`SHIRT-red.jpg`: bot.domain.bulk.read_name, which has its
 own table in docs/option-values.md).
 
-Reserved for the issues that add them (#37–#38): `store=…` (one of several stores), and
-`every` and `stop` after `audit` (weekly audits), refused meanwhile as not available yet (never
-read as a link or an unknown option). `option:` in a CSV row's product cell is refused: its place is the
+Reserved for the issue that adds it (#38): `store=…` (one of several stores), refused meanwhile
+(never read as a link or an unknown option). `option:` in a CSV row's product cell is refused: its place is the
 `option` column.
 
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
@@ -65,6 +66,7 @@ from bot.domain.requests import (
     parse_product_id,
     whole_number,
 )
+from bot.domain.schedule import weekday_of
 
 USAGE = (
     '/ecwid-image PRODUCT IMAGE_URL [WIDTHxHEIGHT] [alt="…"] [alt.LANG="…" …] [external-id=…] '
@@ -111,34 +113,72 @@ _AUDIT_FORM = (
 )
 
 
-def _parse_audit(rest: str) -> AuditCommand:
+@dataclass(frozen=True)
+class WeeklyAuditCommand:
+    """`/ecwid-image audit every monday [category:ID | search:"words"]`: that audit posted in
+    the channel every week, at 09:00 in the asker's time zone (#37)."""
+
+    scope: Scope
+    weekday: int  # Monday 0 … Sunday 6
+
+
+@dataclass(frozen=True)
+class StopWeeklyCommand:
+    """`/ecwid-image audit stop [category:ID | search:"words"]`: the channel's weekly audits
+    end (only that scope's, when one is given)."""
+
+    scope: Scope | None
+
+
+_EVERY_FORM = (
+    "Write `/ecwid-image audit every monday` (any day of the week), with `category:ID` or "
+    '`search:"words"` after it to narrow it.'
+)
+
+
+def _parse_audit(rest: str) -> AuditCommand | WeeklyAuditCommand | StopWeeklyCommand:
     """What follows `audit`: nothing (the whole catalog), `category:ID`, or `search:` and the
-    words (quoted or not). `every` and `stop` are reserved for weekly audits."""
+    words (quoted or not); or `every DAY` or `stop`, then a scope as before."""
     words = rest.split()
     if not words:
         return AuditCommand(Scope())
     first = words[0].lower()
+    if first == "every":
+        day = weekday_of(words[1]) if len(words) > 1 else None
+        if day is None:
+            raise ValidationError(f"Say which day after `every`. {_EVERY_FORM}")
+        return WeeklyAuditCommand(_scope(rest.split(None, 2)[2:]), day)
+    if first == "stop":
+        after = rest.split(None, 1)[1:]
+        return StopWeeklyCommand(_scope(after) if after else None)
+    return AuditCommand(_scope([rest]))
+
+
+def _scope(rest: list[str]) -> Scope:
+    """An audit's scope from what follows (nothing: the whole catalog)."""
+    text = rest[0].strip() if rest else ""
+    words = text.split()
+    if not words:
+        return Scope()
+    first = words[0].lower()
     if first in ("every", "stop"):
-        raise ValidationError(
-            "Weekly audits (`audit every …`, `audit stop`) are not available yet: run "
-            "`/ecwid-image audit` when you want one."
-        )
+        raise ValidationError(f"`{words[0]}` comes right after `audit`. {_AUDIT_FORM}")
     if first.startswith("category:") and len(words) == 1:
         number = words[0][9:]
         if number.isascii() and number.isdigit():
-            return AuditCommand(Scope(category=parse_product_id(number)))
+            return Scope(category=parse_product_id(number))
         raise ValidationError(f"Give the category's id after `category:`. {_AUDIT_FORM}")
     if first.startswith("search:"):
-        text = rest.strip()[len("search:") :].strip()
-        if len(text) >= 2 and text[0] in _QUOTES and text[-1] in "\"\u201d\u2019'":
-            text = text[1:-1]
-        text = " ".join(text.split())
-        if not text or len(text) > MAX_SEARCH_TEXT:
+        found = text[len("search:") :].strip()
+        if len(found) >= 2 and found[0] in _QUOTES and found[-1] in "\"\u201d\u2019'":
+            found = found[1:-1]
+        found = " ".join(found.split())
+        if not found or len(found) > MAX_SEARCH_TEXT:
             raise ValidationError(
                 f"Give the words to search for after `search:` (at most {MAX_SEARCH_TEXT} "
                 f"characters). {_AUDIT_FORM}"
             )
-        return AuditCommand(Scope(search=text))
+        return Scope(search=found)
     raise ValidationError(f"`{words[0]}` is not something to audit. {_AUDIT_FORM}")
 
 
@@ -382,6 +422,8 @@ def parse_command(
     | HistoryCommand
     | GalleryCommand
     | AuditCommand
+    | WeeklyAuditCommand
+    | StopWeeklyCommand
 ):
     """Parse the text after `/ecwid-image`. Raises ValidationError with a message for the user.
 

@@ -230,7 +230,7 @@ NO_ALT_TO_FIX = (
 )
 
 
-def alt_fix_too_many(lines: int) -> str:
+def fix_too_many(lines: int) -> str:
     return (
         f"This fix would change more than {lines:,} images: fix a category or a search at a time "
         "(`/ecwid-image audit category:ID`, then its Fix button)."
@@ -245,4 +245,36 @@ CHANGED_SINCE_PLAN = (
 )
 ALT_CHANGED_SINCE = (
     "Its alt texts have changed since the job (someone wrote them again): they were not put back."
+)
+
+
+# ---- the audit's square fix (#37) ------------------------------------------------------------
+
+SQUARE_CHANGED_SINCE_PLAN = (
+    "The image is not the one the plan saw (replaced or removed since): it was not padded."
+)
+SQUARE_FOUND_CHANGED = (
+    "The bot restarted during this line; the slot no longer shows the image the plan saw (it may"
+    " have been padded before the restart), so nothing was sent again. Check the product."
+)
+ALREADY_SQUARE = "Square already: left as it is."
+NOTHING_CHANGED = "This line changed nothing: there is nothing to put back."
+SQUARE_NOT_SHOWN = (
+    "Ecwid does not show the padded image in the gallery after the upload: the old image was "
+    "left in place. Check the product."
+)
+SQUARE_OLD_STAYS = (
+    "Ecwid still shows the old image next to the padded one: remove one of them in the Ecwid admin."
+)
+SQUARE_SAME_AFTER = "Ecwid still shows the old image after the upload: check the product."
+NO_SQUARE_TO_FIX = "Nothing to pad: every image in this scope with a known size is square already."
+
+
+def swap_unfinished(problem: str) -> str:
+    """A gallery image put in another's place whose order or alt text could not be set."""
+    return f"The image is in the gallery, but its place or alt text could not be set: {problem}"
+
+
+WEEKLY_NOT_SAVED = (
+    "The weekly audit could not be saved in the bot's database: try again in a minute."
 )

@@ -9,7 +9,6 @@ they are (Ecwid's update takes them all), so nothing written by a person is lost
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,12 +26,10 @@ from bot.changes.slot_change import (
 )
 from bot.domain.alt_template import Template, render
 from bot.domain.audit import Alt, AuditImage, AuditItem, Scope, Slot, alt_of
+from bot.flows.fix_scope import scope_lines, variation_label
 from bot.jobs.store import Line, LineState
 
 SOURCE = "alt_fix"  # such a job's source: its plan and report count alt texts
-MAX_PRODUCTS = 50_000
-MAX_CATEGORIES = 10_000
-MAX_FIX_LINES = 5_000  # as any job: a larger scope is fixed a category or a search at a time
 GAPS = (Alt.MISSING, Alt.DEFAULT)
 
 
@@ -53,71 +50,19 @@ async def fix_lines(
     """The job's lines (numbered from 1), and whether there were more than MAX_FIX_LINES."""
     languages = await store.catalog.languages()
     ordered = tuple(dict.fromkeys((languages.default, *languages.others)))
-    categories: dict[int, AuditItem] = {}
-    under: dict[int, int] = {}
-    offset = 0
-    while offset < MAX_CATEGORIES:
-        page, total = await store.ecwid.category_audit_page(offset)
-        for item, parent in page:
-            categories[item.id] = item
-            under[item.id] = parent
-        offset += len(page)
-        if not page or offset >= total:
-            break
-    lines: list[Line] = []
 
-    def add(item: AuditItem) -> bool:
-        for place, image in enumerate(item.images, start=1):
-            line = _line(
-                len(lines) + 1,
-                item,
-                image,
-                place,
-                fix,
-                ordered,
-                categories,
-                asker,
-                origin,
-                store.store_id,
-            )
-            if line is not None:
-                if len(lines) == MAX_FIX_LINES:
-                    return False
-                lines.append(line)
-        return True
+    def line_of(
+        number: int,
+        item: AuditItem,
+        image: AuditImage,
+        place: int,
+        categories: Mapping[int, AuditItem],
+    ) -> Line | None:
+        return _line(
+            number, item, image, place, fix, ordered, categories, asker, origin, store.store_id
+        )
 
-    def add_all(items: list[AuditItem]) -> bool:
-        """False once the plan is full (its rest is not read)."""
-        return all(add(item) for item in items)
-
-    offset = 0
-    while offset < MAX_PRODUCTS:
-        items, total = await store.ecwid.audit_page(fix.scope, offset)
-        # A page's rendering and encoding: off the event loop (acks keep their 3 s).
-        if not await asyncio.to_thread(add_all, items):
-            return lines, True
-        offset += len(items)
-        if not items or offset >= total:
-            break
-    if fix.scope.search is None:
-        scoped = [
-            item
-            for item in categories.values()
-            if fix.scope.category is None or _within(item.id, fix.scope.category, under)
-        ]
-        if not await asyncio.to_thread(add_all, scoped):
-            return lines, True
-    return lines, False
-
-
-def _within(category: int, scope: int, parents: Mapping[int, int]) -> bool:
-    seen: set[int] = set()
-    while category and category not in seen:
-        if category == scope:
-            return True
-        seen.add(category)
-        category = parents.get(category, 0)
-    return False
+    return await scope_lines(store, fix.scope, line_of)
 
 
 def _line(
@@ -164,7 +109,7 @@ def _line(
     change = SlotChange(store_id, target, source, asker, origin, alt=alt)
     label = f"{item.sku or item.id} · {image.slot} image"
     shown = "; ".join(f"{lang}: “{text}”" for lang, text in written.items())
-    variation_label = _variation_label(image) if variation else None
+    label_of_variation = variation_label(image) if variation else None
     return Line(
         number,
         f"{label}: {shown}"[:300],
@@ -174,7 +119,7 @@ def _line(
         LineState.PENDING,
         sku=item.sku,
         product_name=item.name or None,
-        variation_label=variation_label,
+        variation_label=label_of_variation,
     )
 
 
@@ -195,7 +140,3 @@ def _name(category: AuditItem | None, language: str, default: str) -> str:
     if language == default:
         return category.name
     return category.names.get(language) or category.name
-
-
-def _variation_label(image: AuditImage) -> str:
-    return " ".join(f"{name} {value}" for name, value in image.options.get("", {}).items())

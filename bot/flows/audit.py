@@ -38,6 +38,16 @@ PROGRESS_SECONDS = 3.0  # between two updates of the audit's message
 
 
 @dataclass(frozen=True)
+class Weekly:
+    """A weekly audit's run (bot.flows.weekly): its day and zone, and when it was due when it
+    runs late (the bot was not running then)."""
+
+    weekday: int
+    zone: str
+    late_since: float | None = None
+
+
+@dataclass(frozen=True)
 class Audited:
     """An audit's outcome, as its card shows it."""
 
@@ -51,12 +61,18 @@ class Audited:
     first: bool = False  # no audit of the scope before
     compared: bool = True  # False: the last audit could not be read (the store was away)
     categories_cut: bool = False  # the store has more than MAX_CATEGORIES categories
+    weekly: Weekly | None = None  # a weekly audit's run
 
 
 class AuditReport(Protocol):
     """How an audit is shown: its message (the handle), its progress, its card, or why not."""
 
-    async def started(self, who: Requester, channel_id: str, scope: Scope) -> str | None: ...
+    async def started(
+        self, who: Requester, channel_id: str, scope: Scope, weekly: Weekly | None = None
+    ) -> tuple[str, str] | None:
+        """Its first message: the channel it is in (a weekly audit's, when the bot cannot post
+        in its channel: the person's DM) and its handle; None when it could not be posted."""
+        ...
 
     async def progress(self, channel_id: str, handle: str, read: int, total: int) -> None: ...
 
@@ -90,26 +106,39 @@ class AuditFlow:
         self._progress_seconds = progress_seconds
         self._running: set[int] = set()  # stores being audited: one audit a store at a time
 
-    async def run(self, store: StoreContext, who: Requester, channel_id: str, scope: Scope) -> None:
+    async def run(
+        self,
+        store: StoreContext,
+        who: Requester,
+        channel_id: str,
+        scope: Scope,
+        weekly: Weekly | None = None,
+    ) -> None:
         """The audit, from its first message to its card; never raises. One store's audits
         run one at a time, and their calls are paced as a bulk job's (its lane): single
-        uploads go first."""
+        uploads go first. `weekly`: a weekly audit's run."""
         if store.store_id in self._running:
             await self._report.busy(who)
             return
         self._running.add(store.store_id)
         try:
             with bulk_lane():
-                await self._run(store, who, channel_id, scope)
+                await self._run(store, who, channel_id, scope, weekly)
         finally:
             self._running.discard(store.store_id)
 
     async def _run(
-        self, store: StoreContext, who: Requester, channel_id: str, scope: Scope
+        self,
+        store: StoreContext,
+        who: Requester,
+        channel_id: str,
+        scope: Scope,
+        weekly: Weekly | None,
     ) -> None:
-        handle = await self._report.started(who, channel_id, scope)
-        if handle is None:
+        posted = await self._report.started(who, channel_id, scope, weekly)
+        if posted is None:
             return
+        channel_id, handle = posted
         started = time.monotonic()
         try:
             languages = await store.catalog.languages()
@@ -140,7 +169,17 @@ class AuditFlow:
         seconds = time.monotonic() - started
         first = compared and previous is None
         audited = Audited(
-            scope, result, changes, chart, csv, cut_at, seconds, first, compared, categories_cut
+            scope,
+            result,
+            changes,
+            chart,
+            csv,
+            cut_at,
+            seconds,
+            first,
+            compared,
+            categories_cut,
+            weekly,
         )
         log.info(
             "audit scope=%s products=%d images=%d findings=%d seconds=%.1f",

@@ -33,6 +33,7 @@ from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import PROGRESS_SECONDS, JobRun, LineUndoer
 from bot.flows.bulk_undo import JobUndoer
 from bot.flows.duplicates import DuplicateCheck
+from bot.flows.square_fix import SquareFix
 from bot.flows.workers import AckPriority
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
@@ -121,6 +122,11 @@ class BulkFlow:
         self, store: StoreContext, who: Requester, channel_id: str, fix: AltFix
     ) -> None:
         await self._planner.plan_alt_fix(store, who, channel_id, fix)
+
+    async def plan_square_fix(
+        self, store: StoreContext, who: Requester, channel_id: str, fix: SquareFix
+    ) -> None:
+        await self._planner.plan_square_fix(store, who, channel_id, fix)
 
     async def plan_option(
         self, store: StoreContext, who: Requester, channel_id: str, upload: OptionUpload

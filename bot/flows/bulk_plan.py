@@ -81,6 +81,8 @@ from bot.flows.option_lines import (
     value_states,
     variation_lines,
 )
+from bot.flows.square_fix import SOURCE as SQUARE_FIX
+from bot.flows.square_fix import SquareFix, square_lines
 from bot.flows.upload import (
     INTERRUPTED_NOTICE_SECONDS,
     checked_translations,
@@ -235,7 +237,40 @@ class Planner:
     ) -> None:
         """The audit's alt-text fix (bot.flows.alt_fix): a line an image whose alt texts change;
         never raises."""
-        job = await self._checking(who, channel_id, ALT_FIX, None)
+        asker = Asker(who.user_id, channel_id)
+        await self._plan_fix(
+            who,
+            channel_id,
+            ALT_FIX,
+            lambda: fix_lines(store, fix, asker, Origin.BULK_LINE),
+            texts.NO_ALT_TO_FIX,
+        )
+
+    async def plan_square_fix(
+        self, store: StoreContext, who: Requester, channel_id: str, fix: SquareFix
+    ) -> None:
+        """The audit's square fix (bot.flows.square_fix): a line an image not square; never
+        raises."""
+        asker = Asker(who.user_id, channel_id)
+        await self._plan_fix(
+            who,
+            channel_id,
+            SQUARE_FIX,
+            lambda: square_lines(store, fix, asker, Origin.BULK_LINE),
+            texts.NO_SQUARE_TO_FIX,
+        )
+
+    async def _plan_fix(
+        self,
+        who: Requester,
+        channel_id: str,
+        source: str,
+        read: Callable[[], Awaitable[tuple[list[Line], bool]]],
+        nothing: str,
+    ) -> None:
+        """One of the audit's fixes planned from the catalog as it is now (`read`: its lines,
+        and whether there were too many); `nothing`: what is said when no image needs it."""
+        job = await self._checking(who, channel_id, source, None)
         if job is None:
             return
         lease = Lease(self._jobs, job.id, self.owner, self.lease_seconds)
@@ -248,12 +283,11 @@ class Planner:
 
         keeper = asyncio.create_task(keep_lease())
         try:
-            asker = Asker(who.user_id, channel_id)
-            records, cut = await fix_lines(store, fix, asker, Origin.BULK_LINE)
+            records, cut = await read()
             if not records:
-                raise BulkInputError(texts.NO_ALT_TO_FIX)
+                raise BulkInputError(nothing)
             if cut:
-                raise BulkInputError(texts.alt_fix_too_many(len(records)))
+                raise BulkInputError(texts.fix_too_many(len(records)))
             if not await self._jobs.planned(job.id, records):
                 return
         except asyncio.CancelledError:  # a restart cut the reading short: say so, then stop
@@ -264,12 +298,12 @@ class Planner:
             await self._give_up(job, problem)
             return
         except Exception:
-            log.exception("the alt-text fix was not planned")
+            log.exception("the audit's fix was not planned")
             await self._give_up(job, UNEXPECTED)
             return
         finally:
             keeper.cancel()
-        log.info("alt fix plan job=%s user=%s lines=%d", job.id, who.user_id, len(records))
+        log.info("fix plan job=%s source=%s lines=%d", job.id, source, len(records))
         await self._report.planned(job, records, count_lines(records), {})
 
     async def plan_csv(

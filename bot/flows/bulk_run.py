@@ -32,10 +32,19 @@ from bot.changes.runner import (
     Applied,
     Current,
     FoundThere,
+    LeftAsIs,
     NotSent,
     Telling,
 )
-from bot.changes.slot_change import AltOnly, Asker, FromLink, FromSlackFile, Origin, SlotChange
+from bot.changes.slot_change import (
+    AltOnly,
+    Asker,
+    FromLink,
+    FromSlackFile,
+    Origin,
+    SlotChange,
+    ToSquare,
+)
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.ecwid.budget import bulk_lane
@@ -45,6 +54,7 @@ from bot.flows.bulk_lease import Lease, LeaseLapsed
 from bot.flows.bulk_report import BeforeAfter, BulkReport, Progress
 from bot.flows.option_lines import SOURCE
 from bot.flows.relay import Relay
+from bot.flows.square_fix import SOURCE as SQUARE_FIX
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
 from bot.jobs.history import Change, History, KeepLimit
@@ -112,7 +122,9 @@ class BulkItem:
         undo = change.origin is Origin.UNDO
         if undo != (change.undoes is not None):
             return None
-        if not undo and not isinstance(change.source, FromLink | FromSlackFile | AltOnly):
+        if not undo and not isinstance(
+            change.source, FromLink | FromSlackFile | AltOnly | ToSquare
+        ):
             return None
         started = line.status == LineState.STARTED
         return cls(line.number, change, started, line.product_name, line.variation_label)
@@ -367,9 +379,10 @@ class JobRun:
 
     async def _example(self, job: Job, lines: Sequence[Line]) -> BeforeAfter | None:
         """An image by option value: its first variation done, before and after (from the
-        history), and the others it went to. None for any other job, or when the history
-        cannot be read (the report goes out without it)."""
-        if job.source != SOURCE or job.undo_of is not None:
+        history), and the others it went to; a square fix: its first image padded, before and
+        after. None for any other job, or when the history cannot be read (the report goes
+        out without it)."""
+        if job.source not in (SOURCE, SQUARE_FIX) or job.undo_of is not None:
             return None
         done = [line for line in lines if line.status == LineState.DONE]
         try:
@@ -381,6 +394,8 @@ class JobRun:
         if first is None:
             return None
         entry = entries[first.number]
+        if job.source == SQUARE_FIX:
+            return BeforeAfter(first.text, entry.before_url, entry.after_url, ())
         others = tuple(line.variation_label or line.text for line in done if line is not first)
         label = first.variation_label or first.text
         return BeforeAfter(label, entry.before_url, entry.after_url, others)
@@ -488,8 +503,8 @@ class JobRun:
         relayed lines wait for their product's last)."""
         if item.undo is not None:
             return [await self._undo_one(item, item.undo)]
-        if isinstance(item.change.source, AltOnly):  # the audit's alt-text fix
-            return [await self._alt_one(item)]
+        if isinstance(item.change.source, AltOnly | ToSquare):  # the audit's fixes
+            return [await self._fix_one(item)]
         number = item.number
         if item.change.store_id != self._runner.store_id:  # planned for another store
             return [Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)]
@@ -500,9 +515,10 @@ class JobRun:
             outcome, sent = await self._upload(item, change, image)
             return [outcome, *await self._relay.settle(planned, change, outcome, sent)]
 
-    async def _alt_one(self, item: BulkItem) -> Outcome:
-        """An alt-text line: the image's alt texts set (again, if a restart cut it short: the
-        same texts), its entry recorded with its outcome."""
+    async def _fix_one(self, item: BulkItem) -> Outcome:
+        """A line of the audit's fixes: an image's alt texts set, or the image padded to a
+        square in its place (again, if a restart cut it short: checked first), its entry
+        recorded with its outcome."""
         number = item.number
         if item.change.store_id != self._runner.store_id:
             return Outcome(number, LineState.FAILED, reason=texts.OTHER_STORE)
@@ -511,17 +527,31 @@ class JobRun:
         try:
             with bulk_lane():
                 await self._hold_back()
-                outcome = await self._runner.apply(change, telling=telling, resumed=item.started)
+                outcome = await self._runner.apply(
+                    change, telling=telling, resumed=item.started, pace=self._hold_back
+                )
         except UserFacingError as problem:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
         except Exception:
-            log.exception("an alt-text line failed unexpectedly")
+            log.exception("a fix's line failed unexpectedly")
             return Outcome(number, LineState.FAILED, reason=texts.UNEXPECTED)
-        if not isinstance(outcome, AltSet):
-            raise TypeError(f"an alt-text line ended {type(outcome).__name__}")
-        if outcome.entry is None:
-            return Outcome(number, LineState.DONE, reason=texts.FOUND_AFTER_RESTART)
-        return Outcome(number, LineState.DONE, change=outcome.entry)
+        if isinstance(outcome, AltSet):
+            if outcome.entry is None:
+                return Outcome(number, LineState.DONE, reason=texts.FOUND_AFTER_RESTART)
+            return Outcome(number, LineState.DONE, change=outcome.entry)
+        if isinstance(outcome, LeftAsIs):
+            square = outcome.reason == texts.ALREADY_SQUARE
+            state = LineState.DONE if square else LineState.FAILED
+            return Outcome(number, state, reason=outcome.reason)
+        if isinstance(outcome, NotSent):
+            error = outcome.error
+            return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
+        if not isinstance(outcome, Applied):
+            raise TypeError(f"a fix's line ended {type(outcome).__name__}")
+        done = _line_done(number, outcome)
+        if outcome.undo_missing is not None:  # the gallery's order could not be kept
+            return replace(done, reason=outcome.undo_missing)
+        return done
 
     async def _upload(
         self, item: BulkItem, change: SlotChange, image: FileImage | None
@@ -579,7 +609,7 @@ class JobRun:
                 i.slot.product_id
                 for i in batch
                 if i.undo is None
-                and not isinstance(i.change.source, AltOnly)
+                and not isinstance(i.change.source, AltOnly | ToSquare)
                 and i.slot.kind in ("main", "variation")
                 and not i.started
                 and i.slot.product_id not in busy

@@ -45,6 +45,16 @@ def undo_line(line: Line, change: Change | None, store_id: int, asker: Asker) ->
             line.number, line.text, line.product, line.slot, None, LineState.INVALID, reason=reason
         )
 
+    if change is None and line.reason == texts.ALREADY_SQUARE:  # it changed nothing
+        return Line(
+            line.number,
+            line.text,
+            line.product,
+            line.slot,
+            None,
+            LineState.SKIPPED,
+            reason=texts.NOTHING_CHANGED,
+        )
     if change is None:
         return problem(texts.NO_RECORD)
     if change.undone_by:

@@ -14,8 +14,10 @@ from bot.changes.context import StoreContext
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import CategoryId, ProductId, ProductRef, Requester
+from bot.domain.schedule import WeeklyAudit
 from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.jobs.history import Change, History, Pruned
+from bot.jobs.schedules import Schedules
 from bot.jobs.store import Counts, Job, JobStore
 
 log = logging.getLogger(__name__)
@@ -59,8 +61,11 @@ class HistoryReport(Protocol):
         changes: Sequence[Change],
         jobs: Sequence[tuple[Job, Counts]],
         error: UserFacingError | None = None,
+        *,
+        weekly: Sequence[WeeklyAudit] = (),
     ) -> None:
-        """The person's Home tab (`error`: why their history could not be read)."""
+        """The person's Home tab (`error`: why their history could not be read; `weekly`: the
+        weekly audits)."""
         ...
 
     async def failed(
@@ -76,7 +81,10 @@ class HistoryFlow:
         jobs: JobStore,
         report: HistoryReport,
         retention: Retention,
+        schedules: Schedules | None = None,
     ) -> None:
+        """`schedules`: the weekly audits, listed in the Home tab."""
+        self._schedules = schedules
         self._history = history
         self._jobs = jobs
         self._report = report
@@ -135,11 +143,12 @@ class HistoryFlow:
         try:
             changes = await self._history.of_user(user_id, HOME_CHANGES)
             jobs = await self._jobs.jobs_of(user_id, HOME_JOBS)
+            weekly = await self._schedules.listed() if self._schedules else []
         except Exception as exc:
             log.warning("home unreadable: %s", type(exc).__name__)
             await self._report.home(user_id, [], [], STORE_AWAY)
             return
-        await self._report.home(user_id, changes, jobs)
+        await self._report.home(user_id, changes, jobs, weekly=weekly)
 
     async def prune(self) -> Pruned:
         """Kept copies past HISTORY_DAYS, then the oldest past HISTORY_MAX_MB, dropped; and

@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import pillow_heif
 from PIL import (
@@ -50,6 +50,9 @@ from PIL import (
 
 from bot.domain.errors import UserFacingError
 from bot.images.identity import Identity, NoIdentity, Unusable, identity_of
+
+if TYPE_CHECKING:
+    from bot.images.square import Squared
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -136,6 +139,8 @@ class Prepared:
     scaled: bool = False
     colours_converted: bool = False  # from CMYK (print) to sRGB (screens)
     range_scaled: bool = False  # 16-bit, 32-bit or float grey: spread from its own range
+    padded_from: tuple[int, int] | None = None  # the square fix: its size before the padding
+    whitened: bool = False  # the square fix: its light backdrop made white
 
     @property
     def converted(self) -> bool:
@@ -152,7 +157,12 @@ class Prepared:
 
     @property
     def changed(self) -> bool:
-        return self.re_encoded or self.turned_upright or self.location_removed
+        return (
+            self.re_encoded
+            or self.turned_upright
+            or self.location_removed
+            or self.padded_from is not None
+        )
 
     def summary(self) -> str:
         """What was done, in one line of plain text ("" when nothing worth saying): e.g.
@@ -176,6 +186,11 @@ class Prepared:
             parts.append("location data removed")
         if self.scaled:
             parts.append(f"scaled to {self.width}×{self.height}")
+        if self.padded_from is not None:
+            width, height = self.padded_from
+            parts.append(f"padded from {width}×{height} to {self.width}×{self.height}")
+        if self.whitened:
+            parts.append("backdrop made white")
         if self.re_encoded:
             parts.append(f"{_megabytes(self.bytes_before)} → {_megabytes(len(self.data))}")
         text = " · ".join(parts)
@@ -782,6 +797,27 @@ class ImagePreparer:
                 )
         except ConversionError as exc:
             raise NoIdentity(exc.message) from exc
+
+    async def square(self, data: bytes, white: bool) -> Squared | None:
+        """The image padded to a square (bot.images.square), in the pool under the conversion's
+        time limit; None when it is square already."""
+        from bot.images.square import square  # it builds on this module's decoding
+
+        header = await self.header(data)
+        check_header(header, self.policy, len(data))
+        async with self._one_at_a_time(header):
+            try:
+                return await self._in_pool(
+                    square, data, white, self.policy, seconds=self._seconds[0]
+                )
+            except ConversionError:
+                raise
+            except Exception as exc:
+                log.warning("an image could not be padded: %s", type(exc).__name__)
+                raise ConversionError(
+                    "The image could not be padded: it may be damaged, or use a variant of its "
+                    "format the bot cannot read."
+                ) from exc
 
     def _one_at_a_time(self, header: Header) -> contextlib.AbstractAsyncContextManager[object]:
         """Large images are decoded whole one at a time (a JPEG's reduced decode is small, but

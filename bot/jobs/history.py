@@ -42,6 +42,9 @@ class Action(StrEnum):
     REORDERED = "reordered"  # the gallery's order, from its card
     REMOVED = "removed"  # an image deleted from its card (its bytes kept)
     ALT = "alt"  # an image's alt texts set from its card (the previous ones kept)
+    # A gallery image put in another's place, at its place with its alt texts (the audit's
+    # square fix): the other's bytes kept, for Undo to put it back the same way.
+    SWAPPED = "swapped"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Change:
     before_fp: str | None = None
     after_fp: str | None = None
     before_url: str | None = None  # one image's; a reorder has its orders instead
+    # Where the new image was served from right after the change: the link it was given by, or
+    # (a square fix's) Ecwid's own URL as read back; an undo's, the image it put back.
     after_url: str | None = None
     after_url_fp: str | None = None
     kept_file: str | None = None
@@ -113,7 +118,7 @@ class Change:
             return False
         if self.action == Action.REMOVED:
             return bool(self.copy_kept)  # put back from its kept bytes
-        if self.action != Action.REPLACED:
+        if self.action not in (Action.REPLACED, Action.SWAPPED):
             return True  # taken away again, reordered back, its alt text put back
         return self.kept_file is not None or (self.kept_in_store and bool(self.copy_kept))
 

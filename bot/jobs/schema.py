@@ -201,3 +201,22 @@ audits = Table(
     Column("numbers", Text, nullable=False),  # JSON: bot.domain.audit.Result.numbers
     Index("audits_by_scope", "store_id", "scope", "at"),
 )
+
+audit_schedules = Table(
+    "audit_schedules",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("store_id", BigInteger, nullable=False),
+    Column("channel_id", String(32), nullable=False),  # where the audit is posted
+    Column("user_id", String(32), nullable=False),  # who asked: their time zone, their DM
+    Column("scope", String(200), nullable=False),  # bot.domain.audit.Scope.key
+    Column("category", BigInteger),  # the scope's category, or none
+    Column("search", String(200)),  # the scope's search words, or none
+    Column("weekday", Integer, nullable=False),  # Monday 0 … Sunday 6
+    Column("zone", String(64), nullable=False),  # IANA, e.g. Europe/Amsterdam
+    Column("next_at", Float, nullable=False),  # unix seconds; a run claims it (compare-and-set)
+    Column("last_at", Float),  # when it last ran
+    Column("created_at", Float, nullable=False),
+    Index("audit_schedules_one", "store_id", "channel_id", "scope", unique=True),
+    Index("audit_schedules_due", "next_at"),
+)

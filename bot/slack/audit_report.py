@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.audit import Scope
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
-from bot.flows.audit import Audited
+from bot.flows.audit import Audited, Weekly
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
 from bot.slack.notify import Notifier
@@ -28,16 +28,29 @@ class SlackAuditReport:
         self._notifier = notifier
         self._min_side = min_side
 
-    async def started(self, who: Requester, channel_id: str, scope: Scope) -> str | None:
-        text = texts.audit_started(who.user_id, scope)
+    async def started(
+        self, who: Requester, channel_id: str, scope: Scope, weekly: Weekly | None = None
+    ) -> tuple[str, str] | None:
+        text = texts.audit_started(who.user_id, scope, weekly)
         try:
             response = await self._slack.chat_postMessage(channel=channel_id, text=text)
         except SLACK_FAILURES as exc:
             log.warning("cannot post an audit in %s: %s", channel_id, slack_error(exc))
-            await self._notifier.tell(who, texts.AUDIT_NOT_POSTED)
+            if weekly is None:
+                await self._notifier.tell(who, texts.AUDIT_NOT_POSTED)
+                return None
+            # A weekly audit goes to the person instead: the DM's channel is in the answer
+            # (Slack's chat.postMessage reference: a user's id as `channel` posts in the DM).
+            try:
+                text = f"{text} {texts.WEEKLY_DM}"
+                response = await self._slack.chat_postMessage(channel=who.user_id, text=text)
+            except SLACK_FAILURES as again:
+                log.warning("cannot send a weekly audit to %s: %s", who.user_id, slack_error(again))
+                return None
+        ts, channel = response.get("ts"), response.get("channel")
+        if not isinstance(ts, str) or not isinstance(channel, str):
             return None
-        ts = response.get("ts")
-        return ts if isinstance(ts, str) else None
+        return channel, ts
 
     async def progress(self, channel_id: str, handle: str, read: int, total: int) -> None:
         text = texts.audit_progress(read, total)

@@ -25,6 +25,7 @@ from bot.slack.views.alt_fix_form import fix_form
 from bot.slack.views.bulk_form import bulk_form
 from bot.slack.views.gallery_card import Pressed, alt_form, copy_form
 from bot.slack.views.history import gallery_open_form, history_form
+from bot.slack.views.square_fix_form import square_form
 from bot.slack.views.upload_form import is_channel, upload_form, with_option_values
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,12 @@ class Forms:
             return
         ordered = tuple(dict.fromkeys((languages.default, *languages.others)))
         await self._open(trigger_id, who, fix_form(scope, ordered, channel_id), "the fix form")
+
+    async def open_square_fix_form(
+        self, *, trigger_id: str, who: Requester, scope: Scope, channel_id: str
+    ) -> None:
+        """The audit's square fix: which images, and the white background."""
+        await self._open(trigger_id, who, square_form(scope, channel_id), "the square fix form")
 
     async def open_bulk_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, bulk_form(who.channel_id), "the bulk form")

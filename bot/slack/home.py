@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from bot.config import Settings
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
+from bot.domain.schedule import WeeklyAudit
 from bot.jobs.history import Change, History
 from bot.jobs.store import Counts, Job
 from bot.slack import texts
@@ -97,6 +98,8 @@ class SlackHistoryReport:
         changes: Sequence[Change],
         jobs: Sequence[tuple[Job, Counts]],
         error: UserFacingError | None = None,
+        *,
+        weekly: Sequence[WeeklyAudit] = (),
     ) -> None:
         allowed = await self._access.user_allowed(user_id) is Verdict.ALLOWED
         glance = await self._glance() if allowed and self._sees_settings(user_id) else None
@@ -111,6 +114,7 @@ class SlackHistoryReport:
                 base_url=base,
                 problem=problem,
                 images=images,
+                weekly=weekly,
             )
             try:
                 await self._slack.views_publish(user_id=user_id, view=view)

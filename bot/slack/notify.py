@@ -21,6 +21,7 @@ from bot.ecwid.models import ImageSlot, Product
 from bot.flows.alt_fix import SOURCE as ALT_FIX
 from bot.flows.bulk_report import BeforeAfter, CopyRoom, Progress
 from bot.flows.drops import HOLD_SECONDS
+from bot.flows.square_fix import SOURCE as SQUARE_FIX
 from bot.flows.upload import Uploaded, UploadFailed
 from bot.images.probe import ImageInfo
 from bot.jobs.store import Counts, Job, Line
@@ -526,6 +527,8 @@ class SlackBulkReport:
                 if job.undo_of and line.status == "done"
                 else texts.ALT_SET
                 if job.source == ALT_FIX and line.status == "done"
+                else texts.square_outcome(line.reason)
+                if job.source == SQUARE_FIX and line.status == "done"
                 else OUTCOMES.get(line.status, line.status),
                 line.image_id,
                 # A spreadsheet cell is plain text: Ecwid's words quoted, after ours.

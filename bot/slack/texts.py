@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from bot.domain import texts as domain_texts
 from bot.domain.audit import Alt, Delta, Finding, Scope
 from bot.domain.bulk import LineTarget
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import EXAMPLE, USAGE
 from bot.domain.requests import Size
+from bot.domain.schedule import zone
 from bot.ecwid.errors import AmbiguousSku
 from bot.ecwid.models import ImageSlot, Product
 from bot.flows.alt_fix import SOURCE as ALT_FIX_SOURCE
-from bot.flows.audit import Audited
+from bot.flows.audit import Audited, Weekly
 from bot.flows.bulk_report import BeforeAfter
 from bot.flows.option_lines import SOURCE as OPTION_SOURCE
+from bot.flows.square_fix import SOURCE as SQUARE_FIX_SOURCE
 from bot.flows.upload import Uploaded
 
 MAX_QUOTED = 200  # characters of outside text shown at most
@@ -73,7 +77,9 @@ def usage() -> str:
         "`/ecwid-image gallery PRODUCT` shows its gallery to reorder, delete, edit alt text or "
         "copy to variations; `category:12` as the product replaces a category's image; "
         "`/ecwid-image bulk` uploads many at once; `/ecwid-image audit` shows the catalog's "
-        "image health (alt texts in every language, missing and small images)."
+        "image health (alt texts in every language, missing and small images), with fixes to "
+        "plan; `/ecwid-image audit every monday` posts it here every Monday at 09:00, and "
+        "`/ecwid-image audit stop` ends that."
     )
 
 
@@ -367,6 +373,8 @@ def _counted(source: str, count: int, uploads: str) -> str:
         return _variations(count)
     if source == ALT_FIX_SOURCE:
         return f"{count:,} image{'' if count == 1 else 's'}' alt texts"
+    if source == SQUARE_FIX_SOURCE:
+        return f"{count:,} image{'' if count == 1 else 's'} to pad to a square"
     return uploads
 
 
@@ -840,6 +848,8 @@ def change_what(action: str, slot: str, variation: str | None, *, undid: str | N
         return "set an image's alt text"
     if action == "added":
         return "added an image to the gallery"
+    if action == "swapped":
+        return "replaced an image of the gallery in its place"
     if slot == "variation":
         return f"{'replaced' if action == 'replaced' else 'set'} the image of {where}"
     return f"{'replaced' if action == 'replaced' else 'set'} {where}"
@@ -1089,10 +1099,85 @@ def audit_scope(scope: Scope) -> str:
     return "the whole catalog"
 
 
-def audit_started(user_id: str, scope: Scope) -> str:
+def audit_started(user_id: str, scope: Scope, weekly: Weekly | None = None) -> str:
+    if weekly is not None:
+        return f"{weekly_said(user_id, scope, weekly)} Reading the catalog…"
     return (
         f":stethoscope: *Image health* of {audit_scope(scope)}, asked by <@{escape(user_id)}>: "
         "reading the catalog…"
+    )
+
+
+def weekly_said(user_id: str, scope: Scope, weekly: Weekly) -> str:
+    """A weekly audit's run, as its message begins: which, for whom, and whether it is late."""
+    said = (
+        f":stethoscope: *Weekly image health* of {audit_scope(scope)} (every "
+        f"{WEEKDAY_NAMES[weekly.weekday]} at 09:00 {escape(weekly.zone)}), for "
+        f"<@{escape(user_id)}>."
+    )
+    if weekly.late_since is not None:
+        due = _when(weekly.late_since, weekly.zone)
+        said += f" :alarm_clock: Late: it was due {due}, when the bot was not running."
+    return said
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _when(at: float, zone_name: str) -> str:
+    """e.g. "Monday 7 December 09:00", in the schedule's zone."""
+    local = dt.datetime.fromtimestamp(at, zone(zone_name))
+    return f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {local:%B %H:%M}"
+
+
+def weekly_scheduled(
+    scope: Scope,
+    weekday: int,
+    zone_name: str,
+    next_at: float,
+    *,
+    replaced: bool,
+    zone_known: bool,
+    channel_id: str,
+) -> str:
+    said = (
+        f":calendar: Every {WEEKDAY_NAMES[weekday]} at 09:00 ({escape(zone_name)}), the audit of "
+        f"{audit_scope(scope)} will be posted in <#{escape(channel_id)}>. The first: "
+        f"{_when(next_at, zone_name)}. `/ecwid-image audit stop` ends it."
+    )
+    if replaced:
+        said += " It replaces the weekly audit of that scope this channel had."
+    if not zone_known:
+        said += (
+            " Your time zone could not be read (the app needs the `users:read` scope: see the"
+            " upgrade note in the docs), so 09:00 is UTC."
+        )
+    return said
+
+
+def weekly_stopped(count: int, scope: Scope | None) -> str:
+    if count == 0:
+        which = "" if scope is None else f" of {audit_scope(scope)}"
+        return f":information_source: This channel has no weekly audit{which} to stop."
+    if scope is not None:
+        return (
+            f":white_check_mark: The weekly audit of {audit_scope(scope)} in this channel stopped."
+        )
+    many = count != 1
+    return f":white_check_mark: {count} weekly audit{'s' if many else ''} in this channel stopped."
+
+
+WEEKLY_DM = "(The bot is not in that channel, so the audit came here: invite it to the channel.)"
+
+
+def home_weekly(
+    schedule_channel: str, scope: Scope, weekday: int, zone_name: str, user_id: str, next_at: float
+) -> str:
+    """A weekly audit, as the App Home lists it."""
+    return (
+        f"*{audit_scope(scope)}* in <#{escape(schedule_channel)}>: every "
+        f"{WEEKDAY_NAMES[weekday]} at 09:00 {escape(zone_name)}, for <@{escape(user_id)}>. "
+        f"Next: {_when(next_at, zone_name)}."
     )
 
 
@@ -1112,11 +1197,17 @@ def _count(count: int, one: str, many: str | None = None) -> str:
 def audit_head(user_id: str, audited: Audited) -> str:
     result = audited.result
     images = sum(result.images.values())
-    said = (
-        f":stethoscope: *Image health* of {audit_scope(audited.scope)}, asked by "
-        f"<@{escape(user_id)}>: {_count(result.products, 'product')}, "
+    counted = (
+        f"{_count(result.products, 'product')}, "
         f"{_count(result.categories, 'category', 'categories')}, {_count(images, 'image')}."
     )
+    if audited.weekly is not None:
+        said = f"{weekly_said(user_id, audited.scope, audited.weekly)} {counted}"
+    else:
+        said = (
+            f":stethoscope: *Image health* of {audit_scope(audited.scope)}, asked by "
+            f"<@{escape(user_id)}>: {counted}"
+        )
     if audited.cut_at is not None:
         said += f" Only the first {audited.cut_at:,} products were read."
     return said
@@ -1253,5 +1344,30 @@ ALT_FIX_NO_LANGUAGES = (
     ":warning: The store's languages could not be read from Ecwid just now, so the fix's form "
     "cannot ask for a template each: press Fix again in a moment."
 )
-ALT_FIX_STALE = ":warning: That button no longer reads: run `/ecwid-image audit` again, and press Fix on the new card."
+AUDIT_BUTTON_STALE = (
+    ":warning: That button no longer reads: run `/ecwid-image audit` again, and use the new card."
+)
 ALT_SET = "alt text set"  # an alt-text fix's line done, in its report
+
+
+def square_outcome(reason: str | None) -> str:
+    """A square fix's line done, in its report: padded, or found square and left as it is."""
+    return "left as it is" if reason == domain_texts.ALREADY_SQUARE else "padded to a square"
+
+
+AUDIT_FIX_SQUARE_BUTTON = "Pad to square…"
+AUDIT_WEEKLY_BUTTON = "Every Monday"
+SQUARE_WHITE = "White background"
+SQUARE_WHITE_HINT = (
+    "A light studio backdrop is made white, from the corners in; the product and its shadow stay."
+)
+SQUARE_NO_SLOTS = "Choose at least one kind of image."
+
+
+def square_fix_intro(scope: str) -> str:
+    return (
+        f"Every image of {scope} that is not square is padded to a square: never cropped, never "
+        "enlarged past its long side. The padding takes the colour of the image's border when "
+        "the border is one colour, and white otherwise. Alt texts stay. A plan with Start comes "
+        "first; Undo this job puts every image back."
+    )

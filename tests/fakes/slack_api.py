@@ -59,7 +59,10 @@ class FakeSlack(LoopbackServer):
         self.not_member: set[str] = set()
         self.unknown_channels: set[str] = set()
         self.private_channels: set[str] = set()
-        self.scopes = "commands,chat:write,usergroups:read,files:read,files:write"  # the x-oauth-scopes of auth.test
+        self.scopes = "commands,chat:write,usergroups:read,files:read,files:write,users:read"  # the x-oauth-scopes of auth.test
+        # users.info's `tz` by user (Slack's users.info reference: its example's is
+        # "America/Los_Angeles", given to anyone not listed here).
+        self.time_zones: dict[str, str] = {}
         # auth.test's bot_id: None stands for a user token (Slack's auth.test reference: its
         # answer to a user token names no bot).
         self.bot_id: str | None = "BBOT"
@@ -152,8 +155,24 @@ class FakeSlack(LoopbackServer):
             }
             return {k: v for k, v in identity.items() if v is not None}
         if method in ("chat.postMessage", "chat.update"):
+            channel = str(params.get("channel") or "")
+            # Slack's chat.postMessage reference: a channel the bot is not in is refused
+            # (`not_in_channel`); a user's id posts in the app's DM with them, whose own id
+            # (D…) the answer's `channel` gives, and later updates name.
+            if channel in self.not_member:
+                return {"ok": False, "error": "not_in_channel"}
+            if channel.startswith(("U", "W")):
+                if method == "chat.update":
+                    return {"ok": False, "error": "channel_not_found"}
+                channel = "D" + channel[1:]
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts}
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "users.info":
+            if "users:read" not in self.scopes.split(","):
+                return {"ok": False, "error": "missing_scope", "needed": "users:read"}
+            user = str(params.get("user") or "")
+            zone = self.time_zones.get(user, "America/Los_Angeles")
+            return {"ok": True, "user": {"id": user, "tz": zone}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
         if method == "usergroups.users.list":

@@ -110,7 +110,7 @@ async def test_a_wrong_ecwid_token_is_explained_in_one_line(
 async def test_a_missing_slack_scope_is_explained_in_one_line(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,files:read,files:write"
+    slack.scopes = "commands,files:read,files:write,users:read"
     status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
     assert status == 1
     assert lines[1] == (
@@ -122,7 +122,7 @@ async def test_a_missing_slack_scope_is_explained_in_one_line(
 async def test_group_allow_lists_need_usergroups_read(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,chat:write,files:read,files:write"
+    slack.scopes = "commands,chat:write,files:read,files:write,users:read"
     env = {**environment(slack, ecwid, tls), "ALLOWED_USERGROUPS": "S100"}
     status, lines = await doctor(env, tmp_path)
     assert status == 1
@@ -187,10 +187,23 @@ async def test_an_update_check_that_could_not_run_says_so(
     ]
 
 
+async def test_users_read_is_asked_for_with_what_it_is_for(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
+) -> None:
+    """A token from before weekly audits: the upgrade note's scope is named."""
+    slack.scopes = "commands,chat:write,files:read,files:write"
+    status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
+    assert status == 1
+    assert lines[1] == (
+        "FIX Slack: the bot token lacks the users:read scope: add it under OAuth & Permissions "
+        "(or recreate the app from manifest.yml) and reinstall."
+    )
+
+
 async def test_files_read_is_asked_for(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,chat:write,files:write"
+    slack.scopes = "commands,chat:write,files:write,users:read"
     status, lines = await doctor(environment(slack, ecwid, tls), tmp_path)
     assert status == 1
     assert lines[1].startswith("FIX Slack: the bot token lacks the files:read scope")
@@ -249,7 +262,7 @@ async def test_kept_copies_near_history_max_mb_are_warned_of_and_still_exit_0(
 async def test_the_drop_zone_needs_its_scopes_and_the_bot_in_each_watched_channel(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, tmp_path: Path
 ) -> None:
-    slack.scopes = "commands,chat:write,files:read,files:write,channels:history"
+    slack.scopes = "commands,chat:write,files:read,files:write,users:read,channels:history"
     slack.not_member = {"C0TWO"}
     slack.unknown_channels = {"C0GONE"}
     env = {**environment(slack, ecwid, tls), "WATCH_CHANNELS": "C0ONE,C0TWO,C0GONE"}
@@ -283,7 +296,7 @@ async def test_a_drop_zone_set_up_right_is_reported_and_a_private_one_needs_grou
         "ok  Drop zone C0ONE: the bot is in it and can read what is dropped there.",
         "All set.",
     )
-    slack.scopes = "commands,chat:write,files:read,files:write,channels:history"
+    slack.scopes = "commands,chat:write,files:read,files:write,users:read,channels:history"
     slack.private_channels = {"G0SECRET"}
     env = {**environment(slack, ecwid, tls), "WATCH_CHANNELS": "G0SECRET"}
     status, lines = await doctor(env, tmp_path)

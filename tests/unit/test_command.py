@@ -10,6 +10,8 @@ from bot.domain.grammar import (
     AuditCommand,
     HelpCommand,
     OptionUpload,
+    StopWeeklyCommand,
+    WeeklyAuditCommand,
     parse_command,
     request_from_fields,
 )
@@ -313,10 +315,30 @@ def test_audit_reads_its_scope(text: str, scope: Scope) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("audit every monday", WeeklyAuditCommand(Scope(), 0)),
+        ("audit every Mondays", WeeklyAuditCommand(Scope(), 0)),
+        ("audit every fri category:12", WeeklyAuditCommand(Scope(category=12), 4)),
+        (
+            'audit every sunday search:"summer shoes"',
+            WeeklyAuditCommand(Scope(search="summer shoes"), 6),
+        ),
+        ("audit stop", StopWeeklyCommand(None)),
+        ("audit stop category:12", StopWeeklyCommand(Scope(category=12))),
+    ],
+)
+def test_weekly_audits_read_their_day_and_scope(text: str, parsed: object) -> None:
+    assert parse_command(text) == parsed
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("audit every monday", "Weekly audits (`audit every …`, `audit stop`) are not available"),
-        ("audit stop", "Weekly audits (`audit every …`, `audit stop`) are not available"),
+        ("audit every", "Say which day after `every`."),
+        ("audit every month", "Say which day after `every`."),
+        ("audit every monday every tuesday", "`every` comes right after `audit`."),
+        ("audit stop 12", "`12` is not something to audit."),
         ("audit category:x", "Give the category's id after `category:`."),
         ("audit search:", "Give the words to search for after `search:`"),
         ("audit 123", "`123` is not something to audit."),

@@ -10,11 +10,14 @@ from hypothesis import strategies as st
 
 from bot.domain.alt_text import is_refused
 from bot.domain.grammar import (
+    AuditCommand,
     BulkCommand,
     GalleryCommand,
     HelpCommand,
     HistoryCommand,
     OptionUpload,
+    StopWeeklyCommand,
+    WeeklyAuditCommand,
     parse_command,
 )
 from bot.domain.requests import (
@@ -101,7 +104,10 @@ def test_no_input_crashes_and_no_invalid_input_uploads(text: str) -> None:
         | BulkCommand
         | HistoryCommand
         | GalleryCommand
-        | OptionUpload,
+        | OptionUpload
+        | AuditCommand
+        | WeeklyAuditCommand
+        | StopWeeklyCommand,
     )
     if isinstance(result, OptionUpload):
         assert result.options

@@ -25,6 +25,7 @@ from bot.changes.slot_change import (
     Reorder,
     SlotChange,
     Target,
+    ToSquare,
 )
 from bot.domain.requests import SharedFile, Size
 from bot.ecwid.models import ImageSlot
@@ -51,9 +52,10 @@ files = st.builds(
 sources = st.one_of(
     st.builds(FromLink, texts.map(lambda path: f"https://cdn.example.com/{path}")),
     st.builds(FromSlackFile, files),
-    st.builds(FromKept, texts, st.booleans()),
+    st.builds(FromKept, texts, st.booleans(), maybe_texts),
     st.builds(Delete, maybe_texts, st.booleans()),
     st.builds(AltOnly, maybe_texts),
+    st.builds(ToSquare, texts.map(lambda path: f"https://cdn.example.com/{path}"), st.booleans()),
 )
 alts = st.builds(
     lambda main, translated: AltText(main, tuple(sorted(translated.items()))),

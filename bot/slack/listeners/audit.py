@@ -1,5 +1,6 @@
-"""The audit's card (#37): its "Fix alt texts" button opens the fix's form; the form, checked,
-plans the fix in the card's channel (bot.flows.bulk_plan.Planner.plan_alt_fix)."""
+"""The audit's card (#37): its "Fix alt texts" and "Pad to square" buttons open the fixes'
+forms; a form, checked, plans its fix in the card's channel (bot.flows.bulk_plan.Planner); its
+"Every Monday" button sets up the weekly audit of its scope there (bot.flows.weekly)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,64 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.domain.audit import Scope
+from bot.domain.requests import Requester
+from bot.domain.schedule import MONDAY
 from bot.slack import texts
 from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.requester import requester_of
 from bot.slack.views import alt_fix_form as views
+from bot.slack.views import square_fix_form as square_views
+
+
+async def _pressed(
+    body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+) -> tuple[Requester, str, Scope] | None:
+    """Who pressed a card's button, in which channel, for which scope; None (the person was
+    told) when the button does not read as the bot's."""
+    channel = str((body.get("container") or {}).get("channel_id") or "")
+    who = requester_of(body, channel=channel or None)
+    scope = views.scope_of(str(action.get("value") or ""))
+    if scope is None or not channel:
+        await runtime_of(context).notifier.tell(who, texts.AUDIT_BUTTON_STALE)
+        return None
+    return who, channel, scope
 
 
 async def fix_alt_pressed(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
-    channel = str((body.get("container") or {}).get("channel_id") or "")
-    who = requester_of(body, channel=channel or None)
-    scope = views.scope_of(str(action.get("value") or ""))
-    if scope is None or not channel:
-        await runtime_of(context).notifier.tell(who, texts.ALT_FIX_STALE)
+    if (pressed := await _pressed(body, action, context)) is None:
         return
+    who, channel, scope = pressed
     await forms_of(context).open_alt_fix_form(
         trigger_id=str(body.get("trigger_id") or ""), who=who, scope=scope, channel_id=channel
     )
+
+
+async def fix_square_pressed(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    if (pressed := await _pressed(body, action, context)) is None:
+        return
+    who, channel, scope = pressed
+    await forms_of(context).open_square_fix_form(
+        trigger_id=str(body.get("trigger_id") or ""), who=who, scope=scope, channel_id=channel
+    )
+
+
+async def weekly_pressed(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """The card's "Every Monday": its audit in its channel, every Monday at 09:00."""
+    await ack()
+    if (pressed := await _pressed(body, action, context)) is None:
+        return
+    who, channel, scope = pressed
+    runtime, store = runtime_of(context), store_of(context)
+    runtime.workers.submit(lambda: runtime.weekly.start(store, who, channel, scope, MONDAY))
 
 
 async def fix_alt_submitted(
@@ -50,6 +90,30 @@ async def fix_alt_submitted(
     runtime.workers.submit(lambda: runtime.bulk.plan_alt_fix(store, who, channel, fix))
 
 
+async def fix_square_submitted(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    found = square_views.read_square(view["state"]["values"], view.get("private_metadata") or "")
+    if found is None:
+        await ack()
+        return
+    if isinstance(found, dict):
+        await ack(response_action="errors", errors=found)
+        return
+    runtime = runtime_of(context)
+    if not runtime.workers.accepting:
+        await ack(response_action="errors", errors={square_views.SLOTS: texts.restarting()})
+        return
+    await ack()
+    store = store_of(context)
+    who = requester_of(body, channel=found.channel_id)
+    channel, fix = found.channel_id, found.fix
+    runtime.workers.submit(lambda: runtime.bulk.plan_square_fix(store, who, channel, fix))
+
+
 def register(app: AsyncApp) -> None:
     app.action(views.FIX_ALT)(fix_alt_pressed)
     app.view_submission(views.FIX_ALT)(fix_alt_submitted)
+    app.action(square_views.FIX_SQUARE)(fix_square_pressed)
+    app.view_submission(square_views.FIX_SQUARE)(fix_square_submitted)
+    app.action(square_views.WEEKLY)(weekly_pressed)

@@ -1,6 +1,7 @@
 """`/ecwid-image`: parse the text, answer input problems at once, queue the upload or open the
 form (`/ecwid-image bulk`: the bulk form; `/ecwid-image history PRODUCT`: its changes;
-`/ecwid-image gallery PRODUCT`: its gallery card)."""
+`/ecwid-image gallery PRODUCT`: its gallery card; `/ecwid-image audit …`: the audit, or its
+weekly runs)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bot.domain.grammar import (
     HelpCommand,
     HistoryCommand,
     OptionUpload,
+    StopWeeklyCommand,
+    WeeklyAuditCommand,
     parse_command,
 )
 from bot.domain.requests import Draft, ValidationError
@@ -57,6 +60,13 @@ async def ecwid_image(ack: AsyncAck, command: dict[str, Any], context: AsyncBolt
     elif isinstance(parsed, AuditCommand):  # the catalog's image health, in the channel
         channel = str(command.get("channel_id") or "")
         runtime.workers.submit(lambda: runtime.audit.run(store, who, channel, parsed.scope))
+    elif isinstance(parsed, WeeklyAuditCommand):  # that audit every week, in the channel
+        channel = str(command.get("channel_id") or "")
+        scope, day = parsed.scope, parsed.weekday
+        runtime.workers.submit(lambda: runtime.weekly.start(store, who, channel, scope, day))
+    elif isinstance(parsed, StopWeeklyCommand):
+        channel = str(command.get("channel_id") or "")
+        runtime.workers.submit(lambda: runtime.weekly.stop(store, who, channel, parsed.scope))
     elif isinstance(parsed, OptionUpload):  # a plan: one line a variation with the values
         channel = str(command.get("channel_id") or "")
         runtime.workers.submit(lambda: runtime.bulk.plan_option(store, who, channel, parsed))

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     ButtonElement,
     CheckboxesElement,
     ContextBlock,
@@ -41,18 +40,17 @@ def variations_block(language: str) -> str:
     return f"alt_variation_{language}"
 
 
-def fix_button(scope: Scope) -> ActionsBlock:
-    value = json.dumps({"c": scope.category, "s": scope.search}, ensure_ascii=False)
-    return ActionsBlock(
-        block_id="audit_fixes",
-        elements=[
-            ButtonElement(
-                text=PlainTextObject(text=texts.AUDIT_FIX_ALT_BUTTON),
-                action_id=FIX_ALT,
-                value=value[:2000],
-                style="primary",
-            )
-        ],
+def scope_value(scope: Scope) -> str:
+    """A fix button's value: the scope it fixes (read back by `scope_of`)."""
+    return json.dumps({"c": scope.category, "s": scope.search}, ensure_ascii=False)[:2000]
+
+
+def fix_button(scope: Scope) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=texts.AUDIT_FIX_ALT_BUTTON),
+        action_id=FIX_ALT,
+        value=scope_value(scope),
+        style="primary",
     )
 
 

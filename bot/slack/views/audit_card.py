@@ -3,12 +3,20 @@ since the last audit, and the legend. Builds blocks only."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.domain.audit import Alt, Finding, Slot
 from bot.flows.audit import Audited
 from bot.slack import texts
 from bot.slack.views.alt_fix_form import fix_button
+from bot.slack.views.square_fix_form import square_button, weekly_button
 
 MAX_SECTION = 2900  # Slack: a section's text is at most 3000 characters
 
@@ -69,8 +77,13 @@ def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
     gaps = sum(
         count for (_, _, state), count in result.alts.items() if state in (Alt.MISSING, Alt.DEFAULT)
     )
+    fixes: list[ButtonElement] = []
     if gaps:  # the fix: a plan of alt texts from templates, with Start and Undo
-        blocks.append(fix_button(audited.scope))
+        fixes.append(fix_button(audited.scope))
+    if result.findings.get(Finding.NOT_SQUARE) or result.findings.get(Finding.MIXED_SHAPES):
+        fixes.append(square_button(audited.scope))  # a plan of images padded to a square
+    fixes.append(weekly_button(audited.scope))
+    blocks.append(ActionsBlock(block_id="audit_fixes", elements=fixes))
     legend = f"{texts.AUDIT_LEGEND} {texts.AUDIT_FILES}"
     if result.rows_left_out:
         legend += " " + texts.audit_rows_left_out(len(result.rows), result.rows_left_out)

@@ -29,11 +29,14 @@ from slack_sdk.models.views import View
 
 from bot.changes.records import record_of
 from bot.domain.requests import ProductId
+from bot.domain.schedule import WeeklyAudit
 from bot.jobs.history import Change
 from bot.jobs.store import Counts, Job
 from bot.slack import texts
 from bot.slack.views.upload_form import CHANNEL, PRODUCT, input_block
 from bot.slack.views.upload_result import undo_button
+
+MAX_SECTION = 2900
 
 HOME_UPLOAD = "home_upload"
 HOME_BULK = "home_bulk"
@@ -131,6 +134,7 @@ def home_view(
     base_url: str | None,
     problem: str | None = None,
     images: bool = True,
+    weekly: Sequence[WeeklyAudit] = (),
 ) -> View:
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{texts.HOME_TITLE}\n{texts.HOME_INTRO}"))
@@ -146,6 +150,16 @@ def home_view(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=texts.HOME_NO_CHANGES)]))
     for change in changes:
         blocks.extend(change_blocks(change, base_url, images=images, name_product=True))
+    if weekly:
+        blocks += [DividerBlock(), HeaderBlock(text="Weekly audits")]
+        listed = [
+            texts.home_weekly(w.channel_id, w.scope, w.weekday, w.zone, w.user_id, w.next_at)
+            for w in weekly
+        ]
+        shown = "\n".join(f"• {line}" for line in listed)
+        if len(shown) > MAX_SECTION:  # Slack: a section's text is at most 3000 characters
+            shown = shown[: MAX_SECTION - 1] + "…"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=shown)))
     blocks += [DividerBlock(), HeaderBlock(text="Bulk jobs")]
     if not jobs:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=texts.HOME_NO_JOBS)]))

@@ -1,0 +1,106 @@
+"""The audit's square fix (#37): the card's button (`audit_fix_square`), the form it opens
+(which images, and "White background"), and the form read back. Builds and reads blocks only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.audit import Scope, Slot
+from bot.flows.square_fix import SquareFix
+from bot.slack import texts
+from bot.slack.views.alt_fix_form import scope_of, scope_value
+from bot.slack.views.upload_form import input_block
+
+FIX_SQUARE = "audit_fix_square"  # the card's button, and its form's callback id
+SLOTS = "square_slots"
+WHITE = "square_white"
+
+
+WEEKLY = "audit_weekly"  # the card's "Every Monday" button
+
+
+def weekly_button(scope: Scope) -> ButtonElement:
+    """This audit every Monday at 09:00, in the card's channel."""
+    return ButtonElement(
+        text=PlainTextObject(text=texts.AUDIT_WEEKLY_BUTTON),
+        action_id=WEEKLY,
+        value=scope_value(scope),
+    )
+
+
+def square_button(scope: Scope) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=texts.AUDIT_FIX_SQUARE_BUTTON),
+        action_id=FIX_SQUARE,
+        value=scope_value(scope),
+    )
+
+
+def square_form(scope: Scope, channel_id: str) -> View:
+    slots = [
+        Option(text=PlainTextObject(text=texts.AUDIT_SLOTS[slot]), value=slot.value)
+        for slot in Slot
+    ]
+    white = Option(
+        text=PlainTextObject(text=texts.SQUARE_WHITE),
+        value="yes",
+        description=PlainTextObject(text=texts.SQUARE_WHITE_HINT),
+    )
+    blocks: list[Any] = [
+        ContextBlock(
+            elements=[MarkdownTextObject(text=texts.square_fix_intro(texts.audit_scope(scope)))]
+        ),
+        input_block(SLOTS, "Images", CheckboxesElement(options=slots, initial_options=slots)),
+        input_block(WHITE, "Background", CheckboxesElement(options=[white]), optional=True),
+    ]
+    metadata = {"c": scope.category, "s": scope.search, "ch": channel_id}
+    return View(
+        type="modal",
+        callback_id=FIX_SQUARE,
+        title=PlainTextObject(text="Pad to square"),
+        submit=PlainTextObject(text="Plan"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(metadata, ensure_ascii=False)[:3000],
+        blocks=blocks,
+    )
+
+
+@dataclass(frozen=True)
+class SquareSubmission:
+    fix: SquareFix
+    channel_id: str
+
+
+def read_square(values: dict[str, Any], metadata: str) -> SquareSubmission | dict[str, str] | None:
+    """The fix asked for, or the fields' errors by block id; None when the form's own data
+    does not read (it was not the bot's)."""
+    try:
+        data = json.loads(metadata)
+        channel = str(data["ch"])
+        scope = scope_of(json.dumps({"c": data.get("c"), "s": data.get("s")}))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if scope is None or not channel:
+        return None
+    chosen = _chosen(values, SLOTS)
+    slots = frozenset(slot for slot in Slot if slot.value in chosen)
+    if not slots:
+        return {SLOTS: texts.SQUARE_NO_SLOTS}
+    return SquareSubmission(SquareFix(scope, slots, "yes" in _chosen(values, WHITE)), channel)
+
+
+def _chosen(values: dict[str, Any], block: str) -> set[str]:
+    options = ((values.get(block) or {}).get(block) or {}).get("selected_options") or []
+    return {str(option.get("value")) for option in options if isinstance(option, dict)}
