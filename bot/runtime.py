@@ -210,6 +210,7 @@ class Runtime:
             clock=wall_clock,
             tick_seconds=weekly_tick,
             on_changed=history.changed,  # their Home tab lists the weekly audits
+            admit=access.drop_admission,
         )
         weekly.watch()
         return cls(

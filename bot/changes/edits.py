@@ -81,6 +81,7 @@ class Undoing:
     message_ts: str | None = None
     thread_ts: str | None = None
     job: tuple[str, int] | None = None
+    resumed: bool = False  # an undo job's line begun before a restart
 
 
 class Edits:
@@ -310,14 +311,19 @@ class Edits:
             )
             if new_url is None:
                 raise EcwidError(texts.SQUARE_NOT_SHOWN)
+        refused: EcwidError | None = None
         try:
             await self._ecwid.delete_shown(product_id, old_url)
+        except EcwidError as exc:  # it may have been deleted all the same: read and see
+            refused = exc
+        try:
             after = await self._ecwid.gallery(product_id)
-        except EcwidError as exc:  # the new one is there: say that both are
-            raise EcwidError(texts.SQUARE_OLD_STAYS, ecwid_said=exc.quoted) from exc
+        except EcwidError as exc:  # the new one went up: recorded, so that Undo can run
+            log.warning("a swapped gallery was not read back: %s", exc)
+            return Swapped(new_url, image_id, before, before, texts.swap_unfinished(exc.message))
         shown = [image.url for image in after.images]
-        if old_url in shown:
-            raise EcwidError(texts.SQUARE_OLD_STAYS)
+        if old_url in shown:  # both are there: nothing lost, and the person is told
+            raise EcwidError(texts.SQUARE_OLD_STAYS, ecwid_said=refused.quoted if refused else None)
         wanted = [url for url in shown if url != new_url]
         wanted.insert(min(place, len(wanted)), new_url)
         # The old image is gone now: what follows only warns, so that the swap is recorded
@@ -361,7 +367,7 @@ class Edits:
                 raise UserFacingError(texts.NOT_IN_GALLERY)
             warning = None
         elif isinstance(source, FromKept):
-            warning = await self._put_back(change, source, undoing.kept)
+            warning = await self._put_back(change, source, undoing.kept, undoing.resumed)
         else:
             raise TypeError(f"{type(source).__name__} is no undo")
         await self._remember_undo(change, record, undoing)
@@ -377,13 +383,15 @@ class Edits:
         return None
 
     async def _put_back(
-        self, change: SlotChange, source: FromKept, kept: bytes | None
+        self, change: SlotChange, source: FromKept, kept: bytes | None, resumed: bool = False
     ) -> str | None:
         slot = change.target.slot
         if kept is None:
             kept = (await self._files.read(SharedFile(id=source.reference))).data
         if source.replaces is not None:  # a gallery image back in the place of its square copy
-            swapped = await self.swap(slot.product_id, source.replaces, kept, change.alt)
+            swapped = await self.swap(
+                slot.product_id, source.replaces, kept, change.alt, resumed=resumed
+            )
             return swapped.warning
         result = await self._ecwid.upload_image_bytes(slot, kept)
         alt = change.alt

@@ -83,6 +83,8 @@ Current = CurrentImage | None | _Unread  # the slot's image, as read already, or
 
 KeepInChat = Callable[[ImageInfo], Awaitable[str | None]]  # the kept copy's file id, or None
 Pace = Callable[[], Awaitable[None]]  # waits, when requests are being answered
+# Whether the history has room for a copy of this many bytes (kept for Undo), taking it if so.
+CopyRoom = Callable[[int], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -194,14 +196,16 @@ class ChangeRunner:
         pace: Pace | None = None,
         gallery: Gallery | None = None,
         undoing: Undoing | None = None,
+        copy_room: CopyRoom | None = None,
     ) -> ChangeOutcome:
         """Apply one change to its slot. `image`: the new image as read already (a single
         upload reads it before it is announced); `current`: the slot's image as read already;
         `keep_in_chat`: where a single upload keeps the replaced image (None: a job's line, whose
         bytes go with its entry); `resumed`: begun before a restart, so the slot is looked at
         before anything is sent; `gallery`: a card's edit, the gallery its card was checked
-        against just now; `undoing`: an undo, what it undoes. Raises UserFacingError when the
-        image cannot be read."""
+        against just now; `undoing`: an undo, what it undoes; `copy_room`: a square fix's line,
+        sent only when its original's copy fits in the history. Raises UserFacingError when
+        the image cannot be read."""
         if change.origin is Origin.UNDO:
             if undoing is None:
                 raise TypeError("an undo says what it undoes")
@@ -221,7 +225,9 @@ class ChangeRunner:
         if isinstance(change.source, ToSquare):
             if telling.job is None:
                 raise TypeError("a square fix is a job's line")
-            return await self._square(change, change.source, telling, resumed, pace or _no_wait)
+            return await self._square(
+                change, change.source, telling, resumed, pace or _no_wait, copy_room
+            )
         if not isinstance(change.source, FromLink | FromSlackFile):
             if gallery is None:
                 raise TypeError("a card's edit is checked against the gallery first")
@@ -250,7 +256,13 @@ class ChangeRunner:
         return await self._upload_entry(change, telling, before, sent, data, keep_in_chat)
 
     async def _square(
-        self, change: SlotChange, source: ToSquare, telling: Telling, resumed: bool, pace: Pace
+        self,
+        change: SlotChange,
+        source: ToSquare,
+        telling: Telling,
+        resumed: bool,
+        pace: Pace,
+        copy_room: CopyRoom | None,
     ) -> Applied | NotSent | LeftAsIs:
         """The audit's square fix on one slot: the image the plan saw read once (it is both
         what is padded and the copy kept for Undo), padded in the conversion pool, and put in
@@ -272,6 +284,9 @@ class ChangeRunner:
         squared = await self._sources.square(kept.data, white=source.white)
         if squared is None:
             return LeftAsIs(texts.ALREADY_SQUARE)
+        # The original is replaced (a gallery's deleted): never without its copy for Undo.
+        if copy_room is not None and not await copy_room(len(kept.data)):
+            raise UserFacingError(texts.SQUARE_NO_ROOM)
         prepared = squared.prepared
         data = prepared.data
         ready = ImageInfo(

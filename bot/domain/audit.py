@@ -116,6 +116,8 @@ class AuditItem:
     images: tuple[AuditImage, ...] = ()
     has_main: bool = True
     bare_variations: tuple[int, ...] = ()
+    # Those variations' option values, by id: {option name: value}, in the default language.
+    bare_options: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
     category: bool = False
     default_category: int | None = None
 

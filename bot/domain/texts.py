@@ -278,3 +278,18 @@ def swap_unfinished(problem: str) -> str:
 WEEKLY_NOT_SAVED = (
     "The weekly audit could not be saved in the bot's database: try again in a minute."
 )
+SQUARE_NO_ROOM = (
+    "Not padded: the copy of this image that Undo needs does not fit in the bot's history "
+    "(HISTORY_MAX_MB). Raise it, or pad fewer images at a time."
+)
+SWAP_GONE = (
+    "Neither the padded image nor the original is in the gallery any more: nothing was put back."
+)
+AUDIT_INTERRUPTED = (
+    "The bot restarted while reading the catalog: run the audit again in a minute (a weekly "
+    "audit comes again next week)."
+)
+NO_VARIATION_TO_FILL = (
+    "No variation to fill: each variation without an image of its own has no value whose "
+    "variations all show one image (e.g. every Red one the same photo) to offer it."
+)

@@ -1017,6 +1017,7 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
         for image in gallery.images
     ]
     bare: list[int] = []
+    bare_options: dict[int, dict[str, str]] = {}
     combinations = data.get("combinations")
     for raw in combinations if isinstance(combinations, list) else []:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
@@ -1036,6 +1037,7 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
             )
         elif raw.get("options"):
             bare.append(raw["id"])
+            bare_options[raw["id"]] = _option_values(raw.get("options"))[""]
     product = gallery.product
     category = data.get("defaultCategoryId")
     return AuditItem(
@@ -1046,6 +1048,7 @@ def _audit_item(data: dict[str, Any]) -> AuditItem:
         images=tuple(images),
         has_main=any(image.is_main for image in gallery.images),
         bare_variations=tuple(bare),
+        bare_options=bare_options,
         default_category=category if isinstance(category, int) and category > 0 else None,
     )
 

@@ -26,7 +26,7 @@ from bot.changes.slot_change import (
 )
 from bot.domain.alt_template import Template, render
 from bot.domain.audit import Alt, AuditImage, AuditItem, Scope, Slot, alt_of
-from bot.flows.fix_scope import scope_lines, variation_label
+from bot.flows.fix_scope import per_image, scope_lines, variation_label
 from bot.jobs.store import Line, LineState
 
 SOURCE = "alt_fix"  # such a job's source: its plan and report count alt texts
@@ -62,7 +62,7 @@ async def fix_lines(
             number, item, image, place, fix, ordered, categories, asker, origin, store.store_id
         )
 
-    return await scope_lines(store, fix.scope, line_of)
+    return await scope_lines(store, fix.scope, per_image(line_of))
 
 
 def _line(

@@ -10,6 +10,7 @@ variation's image, which has none, is counted as of unknown size.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ MAX_CATEGORIES = 10_000
 COMPARE_AT_ONCE = 8  # small copies read and recognised at once (decoded in the conversion pool)
 COMPARE_BATCH = 500  # … and started a batch at a time
 PROGRESS_SECONDS = 3.0  # between two updates of the audit's message
+NOTICE_SECONDS = 2.0  # an audit cut short by a restart: how long its message is tried
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ class AuditFlow:
         self._recognise = recognise
         self._min_side = min_side
         self._progress_seconds = progress_seconds
-        self._running: set[int] = set()  # stores being audited: one audit a store at a time
+        # One audit a store at a time: a person's is refused while one runs; a weekly one waits.
+        self._turns: dict[int, asyncio.Lock] = {}
 
     async def run(
         self,
@@ -116,16 +119,14 @@ class AuditFlow:
     ) -> None:
         """The audit, from its first message to its card; never raises. One store's audits
         run one at a time, and their calls are paced as a bulk job's (its lane): single
-        uploads go first. `weekly`: a weekly audit's run."""
-        if store.store_id in self._running:
+        uploads go first. `weekly`: a weekly audit's run (it waits for the audit running)."""
+        turn = self._turns.setdefault(store.store_id, asyncio.Lock())
+        if turn.locked() and weekly is None:
             await self._report.busy(who)
             return
-        self._running.add(store.store_id)
-        try:
+        async with turn:
             with bulk_lane():
                 await self._run(store, who, channel_id, scope, weekly)
-        finally:
-            self._running.discard(store.store_id)
 
     async def _run(
         self,
@@ -162,6 +163,13 @@ class AuditFlow:
         except UserFacingError as problem:
             await self._report.failed(who, channel_id, handle, problem)
             return
+        except asyncio.CancelledError:  # the bot is stopping: the message says so, then stop
+            interrupted = UserFacingError(texts.AUDIT_INTERRUPTED)
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(
+                    self._report.failed(who, channel_id, handle, interrupted), NOTICE_SECONDS
+                )
+            raise
         except Exception:
             log.exception("the audit failed unexpectedly")
             await self._report.failed(who, channel_id, handle, UserFacingError(texts.UNEXPECTED))

@@ -34,6 +34,7 @@ from bot.flows.bulk_run import PROGRESS_SECONDS, JobRun, LineUndoer
 from bot.flows.bulk_undo import JobUndoer
 from bot.flows.duplicates import DuplicateCheck
 from bot.flows.square_fix import SquareFix
+from bot.flows.variation_fix import VariationFix
 from bot.flows.workers import AckPriority
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.store import Job, JobStore
@@ -127,6 +128,11 @@ class BulkFlow:
         self, store: StoreContext, who: Requester, channel_id: str, fix: SquareFix
     ) -> None:
         await self._planner.plan_square_fix(store, who, channel_id, fix)
+
+    async def plan_variation_fix(
+        self, store: StoreContext, who: Requester, channel_id: str, fix: VariationFix
+    ) -> None:
+        await self._planner.plan_variation_fix(store, who, channel_id, fix)
 
     async def plan_option(
         self, store: StoreContext, who: Requester, channel_id: str, upload: OptionUpload

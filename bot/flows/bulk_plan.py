@@ -89,6 +89,8 @@ from bot.flows.upload import (
     describe_ref,
     slot_for,
 )
+from bot.flows.variation_fix import SOURCE as VARIATION_FIX
+from bot.flows.variation_fix import VariationFix, fill_lines
 from bot.images.convert import format_name, format_to_convert
 from bot.images.probe import ImageInfo
 from bot.jobs.history import History, KeepLimit
@@ -258,6 +260,21 @@ class Planner:
             SQUARE_FIX,
             lambda: square_lines(store, fix, asker, Origin.BULK_LINE),
             texts.NO_SQUARE_TO_FIX,
+            keeps_copies=True,  # each original, replaced or deleted, is kept for Undo
+        )
+
+    async def plan_variation_fix(
+        self, store: StoreContext, who: Requester, channel_id: str, fix: VariationFix
+    ) -> None:
+        """The audit's fix for missing variation images (bot.flows.variation_fix): a line a
+        variation given the image of one of its values; never raises."""
+        asker = Asker(who.user_id, channel_id)
+        await self._plan_fix(
+            who,
+            channel_id,
+            VARIATION_FIX,
+            lambda: fill_lines(store, fix, asker, Origin.BULK_LINE),
+            texts.NO_VARIATION_TO_FILL,
         )
 
     async def _plan_fix(
@@ -267,6 +284,8 @@ class Planner:
         source: str,
         read: Callable[[], Awaitable[tuple[list[Line], bool]]],
         nothing: str,
+        *,
+        keeps_copies: bool = False,
     ) -> None:
         """One of the audit's fixes planned from the catalog as it is now (`read`: its lines,
         and whether there were too many); `nothing`: what is said when no image needs it."""
@@ -304,7 +323,8 @@ class Planner:
         finally:
             keeper.cancel()
         log.info("fix plan job=%s source=%s lines=%d", job.id, source, len(records))
-        await self._report.planned(job, records, count_lines(records), {})
+        copies = await self._room_for(len(records)) if keeps_copies else None
+        await self._report.planned(job, records, count_lines(records), {}, copies=copies)
 
     async def plan_csv(
         self, store: StoreContext, who: Requester, channel_id: str, file: SharedFile
@@ -448,10 +468,12 @@ class Planner:
         can be told before they are read: each line replacing an image keeps a copy, of about
         the mean size of those kept so far (or TYPICAL_COPY_BYTES). None when it cannot be
         told (the store is away: the job itself still keeps within the limit)."""
-        if self._history is None or self._keep is None:
-            return None
         images = sum(c.slot.kind != "gallery" for c in checked if isinstance(c, _Checked))
-        if not images:
+        return await self._room_for(images)
+
+    async def _room_for(self, images: int) -> CopyRoom | None:
+        """`_copy_room` for `images` copies."""
+        if self._history is None or self._keep is None or not images:
             return None
         try:
             room, mean = await self._history.copy_room(self._keep.max_bytes)

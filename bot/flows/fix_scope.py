@@ -18,17 +18,33 @@ MAX_FIX_LINES = 5_000  # as any job: a larger scope is fixed a category or a sea
 # An image's line (its number, its item, the image, its place among the item's images, the
 # store's categories by id), or None when the fix leaves it as it is.
 LineOf = Callable[[int, AuditItem, AuditImage, int, Mapping[int, AuditItem]], Line | None]
+# An item's lines (numbered from the number given), with the store's categories by id.
+ItemLines = Callable[[int, AuditItem, Mapping[int, AuditItem]], list[Line]]
+
+
+def per_image(line_of: LineOf) -> ItemLines:
+    """An item's lines: a line an image that the fix changes."""
+
+    def lines(number: int, item: AuditItem, categories: Mapping[int, AuditItem]) -> list[Line]:
+        found: list[Line] = []
+        for place, image in enumerate(item.images, start=1):
+            line = line_of(number + len(found), item, image, place, categories)
+            if line is not None:
+                found.append(line)
+        return found
+
+    return lines
 
 
 async def scope_lines(
-    store: StoreContext, scope: Scope, line_of: LineOf
+    store: StoreContext, scope: Scope, lines_of: ItemLines, *, with_categories: bool = True
 ) -> tuple[list[Line], bool]:
     """The lines (numbered from 1), and whether there were more than MAX_FIX_LINES (the rest
-    is not read)."""
+    is not read). `with_categories`: the store's categories are read and fixed too."""
     categories: dict[int, AuditItem] = {}
     under: dict[int, int] = {}
     offset = 0
-    while offset < MAX_CATEGORIES:
+    while with_categories and offset < MAX_CATEGORIES:
         page, total = await store.ecwid.category_audit_page(offset)
         for item, parent in page:
             categories[item.id] = item
@@ -39,12 +55,11 @@ async def scope_lines(
     lines: list[Line] = []
 
     def add(item: AuditItem) -> bool:
-        for place, image in enumerate(item.images, start=1):
-            line = line_of(len(lines) + 1, item, image, place, categories)
-            if line is not None:
-                if len(lines) == MAX_FIX_LINES:
-                    return False
-                lines.append(line)
+        found = lines_of(len(lines) + 1, item, categories)
+        if len(lines) + len(found) > MAX_FIX_LINES:
+            lines.extend(found[: MAX_FIX_LINES - len(lines)])
+            return False
+        lines.extend(found)
         return True
 
     def add_all(items: list[AuditItem]) -> bool:
@@ -60,7 +75,7 @@ async def scope_lines(
         offset += len(items)
         if not items or offset >= total:
             break
-    if scope.search is None:
+    if with_categories and scope.search is None:
         scoped = [
             item
             for item in categories.values()

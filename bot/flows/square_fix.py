@@ -13,7 +13,7 @@ from bot.changes import codec
 from bot.changes.context import StoreContext
 from bot.changes.slot_change import Asker, Origin, Owner, Place, SlotChange, Target, ToSquare
 from bot.domain.audit import AuditImage, AuditItem, Scope, Slot
-from bot.flows.fix_scope import scope_lines, variation_label
+from bot.flows.fix_scope import per_image, scope_lines, variation_label
 from bot.images.square import is_square
 from bot.jobs.store import Line, LineState
 
@@ -43,7 +43,7 @@ async def square_lines(
     ) -> Line | None:
         return _line(number, item, image, fix, asker, origin, store.store_id)
 
-    return await scope_lines(store, fix.scope, line_of)
+    return await scope_lines(store, fix.scope, per_image(line_of))
 
 
 def _line(

@@ -390,6 +390,13 @@ class UndoFlow:
                     return skipped(problem)
             else:
                 shown, record = await self.compare(store, record)
+                if shown is Shown.BEFORE and change.action == Action.SWAPPED:
+                    # The padded image is gone: is the original back in the gallery?
+                    back, _ = await self._find_added(
+                        store, replace(record, after_image=record.before_image, after_link=None)
+                    )
+                    if back is not Shown.AFTER:
+                        return skipped(texts.SWAP_GONE)
                 if shown is Shown.BEFORE:
                     if started:
                         reason = texts.FOUND_BACK_AFTER_RESTART
@@ -404,7 +411,9 @@ class UndoFlow:
             by = await self._claims.claim_undo(key, user_id)
             if by is not None and not started:  # someone undid it meanwhile
                 return skipped(texts.ALREADY_UNDONE)
-            undoing = Undoing(record, change, kept, message_ts=message_ts, job=(job_id, number))
+            undoing = Undoing(
+                record, change, kept, message_ts=message_ts, job=(job_id, number), resumed=started
+            )
             try:
                 warning = await self._put_back(store, record, undoing, Asker(user_id))
             except BaseException:

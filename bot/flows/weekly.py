@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from bot.changes.context import StoreContext, Stores
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0  # how often each process looks for weekly audits that are due
 
+# Whether a person may use the bot in a channel now: "allowed", "refused", "channel" (outside
+# ALLOWED_CHANNELS) or "unchecked" (the user groups could not be read just now).
+Admit = Callable[[str, str], Awaitable[str]]
 # An audit run: the store, who it is for, its channel, its scope, the weekly run it is.
 RunAudit = Callable[[StoreContext, Requester, str, Scope, Weekly], Coroutine[Any, Any, None]]
 
@@ -59,9 +62,13 @@ class WeeklyAudits:
         clock: Callable[[], float],
         tick_seconds: float = TICK_SECONDS,
         on_changed: Callable[[str], None] | None = None,
+        admit: Admit | None = None,
     ) -> None:
         """`clock`: wall-clock time (unix seconds), injected for tests; `tick_seconds`: how
-        often due audits are looked for; `on_changed`: told who set up or stopped one."""
+        often due audits are looked for; `on_changed`: told who set up or stopped one;
+        `admit`: the access rules, asked again before each run (a person taken off the lists
+        since gets no more audits)."""
+        self._admit = admit
         self._on_changed = on_changed
         self._schedules = schedules
         self._zones = zones
@@ -137,12 +144,19 @@ class WeeklyAudits:
         now = self._clock()
         started = 0
         for schedule in await self._schedules.due(now):
+            store = self._stores.for_store(schedule.store_id)
+            if store is None:  # another deployment's store: its own processes run it
+                continue
+            admitted = "allowed"
+            if self._admit is not None:
+                admitted = await self._admit(schedule.user_id, schedule.channel_id)
+            if admitted == "unchecked":  # the groups could not be read: the next tick asks
+                continue
             following = next_run(now, schedule.weekday, schedule.zone)
             if not await self._schedules.claim(schedule, following, now):
                 continue  # another process runs it
-            store = self._stores.for_store(schedule.store_id)
-            if store is None:
-                log.warning("a weekly audit names store %d, not this bot's", schedule.store_id)
+            if admitted != "allowed":
+                log.warning("a weekly audit skipped: its person or channel is %s", admitted)
                 continue
             late = schedule.next_at if schedule.late(now) else None
             weekly = Weekly(schedule.weekday, schedule.zone, late)

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -554,6 +554,20 @@ def _encode(image: Image.Image, fmt: str, icc: bytes | None, exif: bytes | None)
     return out.getvalue()
 
 
+def encode_within_limit(
+    image: Image.Image, fmt: str, icc: bytes | None, exif: bytes | None
+) -> tuple[Image.Image, bytes]:
+    """The image encoded, scaled down only as far as it must be to fit in Ecwid's 20 MB (and
+    the image as encoded); a ConversionError when it cannot be."""
+    encoded = _encode(image, fmt, icc, exif)
+    for _ in range(6):
+        if len(encoded) <= ECWID_MAX_BYTES:
+            return image, encoded
+        image = _resize(image, math.sqrt(ECWID_MAX_BYTES / len(encoded)) * SHRINK_MARGIN)
+        encoded = _encode(image, fmt, icc, exif)
+    raise ConversionError("The image could not be made smaller than Ecwid's 20 MB.")
+
+
 def convert(source: Source, policy: ImagePolicy) -> Prepared:
     """Decode, turn upright, clean and encode for Ecwid (in a worker process)."""
     with _stream(source) as stream:
@@ -593,14 +607,7 @@ def _convert(stream: BinaryIO, size: int, policy: ImagePolicy) -> Prepared:
         kept_exif = exif.tobytes()
     if max(ready.size) > target:
         ready = _resize(ready, target / max(ready.size))
-    encoded = _encode(ready, fmt, icc, kept_exif)
-    for _ in range(6):  # scaled down only as far as it must be to fit in 20 MB
-        if len(encoded) <= ECWID_MAX_BYTES:
-            break
-        ready = _resize(ready, math.sqrt(ECWID_MAX_BYTES / len(encoded)) * SHRINK_MARGIN)
-        encoded = _encode(ready, fmt, icc, kept_exif)
-    else:
-        raise ConversionError("The image could not be made smaller than Ecwid's 20 MB.")
+    ready, encoded = encode_within_limit(ready, fmt, icc, kept_exif)
     return Prepared(
         data=encoded,
         format=fmt,
@@ -801,11 +808,13 @@ class ImagePreparer:
     async def square(self, data: bytes, white: bool) -> Squared | None:
         """The image padded to a square (bot.images.square), in the pool under the conversion's
         time limit; None when it is square already."""
-        from bot.images.square import square  # it builds on this module's decoding
+        from bot.images.square import check_canvas, square  # it builds on this module's decoding
 
         header = await self.header(data)
         check_header(header, self.policy, len(data))
-        async with self._one_at_a_time(header):
+        check_canvas(header.width, header.height, self.policy)
+        side = max(header.width, header.height)
+        async with self._one_at_a_time(replace(header, width=side, height=side)):
             try:
                 return await self._in_pool(
                     square, data, white, self.policy, seconds=self._seconds[0]

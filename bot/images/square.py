@@ -16,21 +16,21 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
+from bot.domain.audit import SHAPE_TOLERANCE
 from bot.images.convert import (
-    ECWID_MAX_BYTES,
     ConversionError,
     ImagePolicy,
     Prepared,
     _count_decode,
-    _encode,
     _has_alpha,
     _header,
     _open,
+    _resize,
     _to_output_mode,
     check_header,
+    encode_within_limit,
 )
 
-SQUARE_TOLERANCE = 0.01  # sides within 1 % of each other: square already, left as it is
 BORDER_TOLERANCE = 36  # a border pixel this far (summed over channels) from the median is off
 UNIFORM_SHARE = 0.95  # at least this share of the border near its median: "nearly uniform"
 FILL_TOLERANCE = 60  # the flood fill's reach from a corner's colour (summed over channels)
@@ -49,7 +49,19 @@ class Squared:
 
 
 def is_square(width: int, height: int) -> bool:
-    return abs(width - height) <= SQUARE_TOLERANCE * max(width, height)
+    """As the audit's card counts it: sides within SHAPE_TOLERANCE of each other."""
+    return abs(width / height - 1) <= SHAPE_TOLERANCE
+
+
+def check_canvas(width: int, height: int, policy: ImagePolicy) -> None:
+    """The padded canvas is held to the store's pixel limit too, before anything is decoded
+    (a 10000×5000 image, within 50 megapixels, pads to 100)."""
+    side = max(width, height)
+    if side * side > policy.max_megapixels * 1_000_000:
+        raise ConversionError(
+            f"Padded to a square, the image would be {side}×{side} px, over the "
+            f"{policy.max_megapixels} megapixels the bot decodes (IMAGE_MAX_MEGAPIXELS)."
+        )
 
 
 def square(data: bytes, white: bool, policy: ImagePolicy) -> Squared | None:
@@ -59,6 +71,7 @@ def square(data: bytes, white: bool, policy: ImagePolicy) -> Squared | None:
     stream = io.BytesIO(data)
     header = _header(stream)
     check_header(header, policy, len(data))
+    check_canvas(header.width, header.height, policy)
     if header.frames > 1:
         raise ConversionError("An animated image is not padded: it would lose its animation.")
     Image.MAX_IMAGE_PIXELS = policy.max_megapixels * 1_000_000
@@ -67,11 +80,14 @@ def square(data: bytes, white: bool, policy: ImagePolicy) -> Squared | None:
     image.load()
     _count_decode(image, header)
     icc = image.info.get("icc_profile")
+    cmyk = image.mode == "CMYK"
     if header.orientation != 1 and header.format != "HEIF":
         image = ImageOps.exif_transpose(image)
     alpha = _has_alpha(image)
     ready = _to_output_mode(image, alpha)
     del image
+    if cmyk:  # converted through its profile to sRGB: the CMYK profile no longer applies
+        icc = ready.info.get("icc_profile")
     width, height = ready.size
     if is_square(width, height):
         return None
@@ -83,17 +99,20 @@ def square(data: bytes, white: bool, policy: ImagePolicy) -> Squared | None:
     canvas = Image.new(ready.mode, (side, side), background)
     canvas.paste(ready, ((side - width) // 2, (side - height) // 2))
     fmt = "PNG" if alpha else "JPEG"
-    encoded = _encode(canvas, fmt, icc if isinstance(icc, bytes) else None, None)
-    if len(encoded) > ECWID_MAX_BYTES:
-        raise ConversionError("The padded image would be over Ecwid's 20 MB.")
+    profile = icc if isinstance(icc, bytes) else None
+    if policy.max_side and side > policy.max_side:  # IMAGE_MAX_SIDE, as every upload
+        canvas = _resize(canvas, policy.max_side / side)
+    canvas, encoded = encode_within_limit(canvas, fmt, profile, None)
     prepared = Prepared(
         data=encoded,
         format=fmt,
-        width=side,
-        height=side,
+        width=canvas.width,
+        height=canvas.height,
         source_format=header.format,
         bytes_before=len(data),
         turned_upright=header.orientation != 1,
+        scaled=canvas.width < side,
+        colours_converted=cmyk,
         padded_from=(width, height),
         whitened=whitened,
     )

@@ -21,6 +21,10 @@ from bot.slack.views.bulk_message import text_blocks
 
 log = logging.getLogger(__name__)
 
+# Slack's chat.postMessage errors that say the bot cannot post in the channel (not a timeout,
+# after which the post may have gone through): a weekly audit then goes to its person.
+NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
 
 class SlackAuditReport:
     def __init__(self, slack: AsyncWebClient, notifier: Notifier, *, min_side: int) -> None:
@@ -36,7 +40,7 @@ class SlackAuditReport:
             response = await self._slack.chat_postMessage(channel=channel_id, text=text)
         except SLACK_FAILURES as exc:
             log.warning("cannot post an audit in %s: %s", channel_id, slack_error(exc))
-            if weekly is None:
+            if weekly is None or slack_error(exc) not in NOT_THERE:
                 await self._notifier.tell(who, texts.AUDIT_NOT_POSTED)
                 return None
             # A weekly audit goes to the person instead: the DM's channel is in the answer

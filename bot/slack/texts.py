@@ -22,6 +22,7 @@ from bot.flows.bulk_report import BeforeAfter
 from bot.flows.option_lines import SOURCE as OPTION_SOURCE
 from bot.flows.square_fix import SOURCE as SQUARE_FIX_SOURCE
 from bot.flows.upload import Uploaded
+from bot.flows.variation_fix import SOURCE as VARIATION_FIX_SOURCE
 
 MAX_QUOTED = 200  # characters of outside text shown at most
 _WHITESPACE = re.compile(r"\s+")
@@ -375,6 +376,8 @@ def _counted(source: str, count: int, uploads: str) -> str:
         return f"{count:,} image{'' if count == 1 else 's'}' alt texts"
     if source == SQUARE_FIX_SOURCE:
         return f"{count:,} image{'' if count == 1 else 's'} to pad to a square"
+    if source == VARIATION_FIX_SOURCE:
+        return f"{count:,} variation{'' if count == 1 else 's'} to give an image"
     return uploads
 
 
@@ -681,16 +684,21 @@ def _megabytes(size: int) -> str:
     return f"{value:,.1f} MB" if value >= 0.1 else f"{size / 1024:,.0f} KB"
 
 
-def bulk_copies_may_not_fit(images: int, room: int, needed: int | None) -> str:
+def bulk_copies_may_not_fit(images: int, room: int, needed: int | None, *, source: str = "") -> str:
     """The plan's warning: the copies for Undo the job keeps may pass HISTORY_MAX_MB;
     `needed`: about how much they take, as the copies kept so far measure it (None: no copy
-    has been kept yet to tell)."""
+    has been kept yet to tell). A square fix's lines past the limit are not run at all."""
     replaced = f"{images:,} image" + ("" if images == 1 else "s")
     take = f"about {_megabytes(needed)}" if needed is not None else "more"
+    past = (
+        "Images past the limit are not padded (their originals could not be put back)"
+        if source == SQUARE_FIX_SOURCE
+        else "Lines past the limit are still uploaded, with no copy for Undo"
+    )
     return (
         f":warning: Copies for Undo may not all fit: HISTORY_MAX_MB leaves about "
         f"{_megabytes(room)} for them, and the {replaced} this job replaces may take {take}. "
-        "Lines past the limit are still uploaded, with no copy for Undo; the report lists them."
+        f"{past}; the report lists them."
     )
 
 
@@ -1357,6 +1365,7 @@ def square_outcome(reason: str | None) -> str:
 
 AUDIT_FIX_SQUARE_BUTTON = "Pad to square…"
 AUDIT_WEEKLY_BUTTON = "Every Monday"
+AUDIT_FIX_VARIATIONS_BUTTON = "Fill variation images"
 SQUARE_WHITE = "White background"
 SQUARE_WHITE_HINT = (
     "A light studio backdrop is made white, from the corners in; the product and its shadow stay."

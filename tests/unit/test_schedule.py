@@ -42,15 +42,18 @@ def test_the_next_run_is_the_next_monday_at_nine_in_the_zone(
     assert next_run(now, 0, zone) == due
 
 
-def test_every_weekday_is_nine_local_after_any_moment() -> None:
-    start = _utc(2026, 10, 20, 23, 30)
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/New_York", "Australia/Sydney"])
+def test_every_weekday_is_nine_local_after_any_moment_across_the_clock_changes(zone: str) -> None:
+    """Three weeks around 25 October (Europe) and 1 November (US) 2026, when clocks go back,
+    and Sydney's 4 October, when they go forward."""
+    start = _utc(2026, 9, 28, 23, 30)
     for day in range(7):
-        for hours in range(0, 24 * 21, 7):
+        for hours in range(0, 24 * 42, 5):
             now = start + hours * 3600
-            at = next_run(now, day, "America/Sao_Paulo")
-            local = _local(at, "America/Sao_Paulo")
+            at = next_run(now, day, zone)
+            local = _local(at, zone)
             assert (local.weekday(), local.hour, local.minute) == (day, 9, 0)
-            assert now < at <= now + 7 * 86400
+            assert now < at <= now + 7 * 86400 + 3600
 
 
 @pytest.mark.parametrize(

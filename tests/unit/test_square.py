@@ -102,3 +102,33 @@ def test_an_image_over_the_pixel_limit_is_refused_before_it_is_decoded() -> None
     big = encoded(Image.new("RGB", (3000, 2000), (240, 240, 240)))
     with pytest.raises(ConversionError, match="megapixels"):
         square(big, white=False, policy=ImagePolicy(max_megapixels=5))
+
+
+def test_a_cmyk_photo_is_padded_in_srgb_without_its_print_profile() -> None:
+    """Its profile described CMYK: carried onto the RGB copy, it would shift every colour."""
+    from PIL import ImageCms
+
+    from tests.photos import BOTTOM, TOP, upright
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    upright(600, 400).convert("CMYK").save(out, "JPEG", quality=92, icc_profile=profile)
+    done = square(out.getvalue(), white=False, policy=POLICY)
+    assert done is not None and done.prepared.colours_converted
+    padded = _opened(done.prepared.data)
+    assert padded.mode == "RGB" and "icc_profile" not in padded.info
+    assert _near(padded.getpixel((300, 150)), TOP, within=40)
+    assert _near(padded.getpixel((300, 450)), BOTTOM, within=40)
+
+
+def test_a_canvas_over_the_pixel_limit_is_refused_before_anything_is_decoded() -> None:
+    # 3000×1000 is 3 megapixels, within the limit; padded, 9: over it.
+    wide = encoded(Image.new("RGB", (3000, 1000), (200, 200, 200)))
+    with pytest.raises(ConversionError, match="3000×3000 px, over the 5 megapixels"):
+        square(wide, white=False, policy=ImagePolicy(max_megapixels=5))
+
+
+def test_the_stores_largest_side_holds_for_the_padded_image() -> None:
+    done = square(encoded(studio_shot(600, 400)), white=False, policy=ImagePolicy(max_side=300))
+    assert done is not None
+    assert _opened(done.prepared.data).size == (300, 300) and done.prepared.scaled

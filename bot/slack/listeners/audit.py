@@ -1,6 +1,7 @@
 """The audit's card (#37): its "Fix alt texts" and "Pad to square" buttons open the fixes'
-forms; a form, checked, plans its fix in the card's channel (bot.flows.bulk_plan.Planner); its
-"Every Monday" button sets up the weekly audit of its scope there (bot.flows.weekly)."""
+forms; a form, checked, plans its fix in the card's channel (bot.flows.bulk_plan.Planner); "Fill
+variation images" plans its fix at once; "Every Monday" sets up the weekly audit of its scope
+there (bot.flows.weekly)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.domain.audit import Scope
 from bot.domain.requests import Requester
 from bot.domain.schedule import MONDAY
+from bot.flows.variation_fix import VariationFix
 from bot.slack import texts
 from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.requester import requester_of
@@ -68,6 +70,22 @@ async def weekly_pressed(
     runtime.workers.submit(lambda: runtime.weekly.start(store, who, channel, scope, MONDAY))
 
 
+async def fix_variations_pressed(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """The card's "Fill variation images": its plan, in the card's channel (no form)."""
+    await ack()
+    if (pressed := await _pressed(body, action, context)) is None:
+        return
+    who, channel, scope = pressed
+    runtime, store = runtime_of(context), store_of(context)
+    if not runtime.workers.accepting:
+        await runtime.notifier.tell(who, texts.restarting())
+        return
+    fix = VariationFix(scope)
+    runtime.workers.submit(lambda: runtime.bulk.plan_variation_fix(store, who, channel, fix))
+
+
 async def fix_alt_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
@@ -117,3 +135,4 @@ def register(app: AsyncApp) -> None:
     app.action(square_views.FIX_SQUARE)(fix_square_pressed)
     app.view_submission(square_views.FIX_SQUARE)(fix_square_submitted)
     app.action(square_views.WEEKLY)(weekly_pressed)
+    app.action(square_views.FIX_VARIATIONS)(fix_variations_pressed)

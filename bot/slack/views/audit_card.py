@@ -16,7 +16,7 @@ from bot.domain.audit import Alt, Finding, Slot
 from bot.flows.audit import Audited
 from bot.slack import texts
 from bot.slack.views.alt_fix_form import fix_button
-from bot.slack.views.square_fix_form import square_button, weekly_button
+from bot.slack.views.square_fix_form import square_button, variations_button, weekly_button
 
 MAX_SECTION = 2900  # Slack: a section's text is at most 3000 characters
 
@@ -82,6 +82,8 @@ def audit_blocks(user_id: str, audited: Audited, min_side: int) -> list[Block]:
         fixes.append(fix_button(audited.scope))
     if result.findings.get(Finding.NOT_SQUARE) or result.findings.get(Finding.MIXED_SHAPES):
         fixes.append(square_button(audited.scope))  # a plan of images padded to a square
+    if result.findings.get(Finding.NO_OWN_IMAGE):  # a plan of the values' images
+        fixes.append(variations_button(audited.scope))
     fixes.append(weekly_button(audited.scope))
     blocks.append(ActionsBlock(block_id="audit_fixes", elements=fixes))
     legend = f"{texts.AUDIT_LEGEND} {texts.AUDIT_FILES}"

@@ -149,7 +149,7 @@ def plan_blocks(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     if copies is not None and copies.may_not_fit:  # HISTORY_MAX_MB: said before Start
         needed = copies.needed if copies.measured else None
-        note = texts.bulk_copies_may_not_fit(copies.images, copies.room, needed)
+        note = texts.bulk_copies_may_not_fit(copies.images, copies.room, needed, source=job.source)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     ready = [line for line in lines if line.status == "pending"]
     if ready:  # what Start will do: where each image goes

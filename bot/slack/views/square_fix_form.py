@@ -29,6 +29,16 @@ WHITE = "square_white"
 
 
 WEEKLY = "audit_weekly"  # the card's "Every Monday" button
+FIX_VARIATIONS = "audit_fix_variations"  # the card's "Fill variation images": a plan at once
+
+
+def variations_button(scope: Scope) -> ButtonElement:
+    """Each variation without an image of its own given the image of one of its values."""
+    return ButtonElement(
+        text=PlainTextObject(text=texts.AUDIT_FIX_VARIATIONS_BUTTON),
+        action_id=FIX_VARIATIONS,
+        value=scope_value(scope),
+    )
 
 
 def weekly_button(scope: Scope) -> ButtonElement:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from bot.config import Settings
 from tests.bulk_helpers import press, reports_done, the_plan, updates_of, uploaded_csv
 from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid, Fault, media
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, serving
 from tests.integration.listeners.test_audit import the_card
 from tests.integration.listeners.test_history import undo_button
 from tests.photos import PRODUCT, SHADOW, busy_shot, encoded, real_photo, studio_shot
@@ -342,3 +344,56 @@ async def test_a_scope_with_nothing_to_pad_says_so(
         ]
     )
     assert "every image in this scope with a known size is square already" in said.params["text"]
+
+
+async def test_an_image_whose_copy_would_not_fit_in_the_history_is_not_padded(
+    settings: Settings, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    """HISTORY_MAX_MB at 10 KB: the portrait's original (about 40 KB) could not be kept for
+    Undo, so it is not deleted and replaced."""
+    pictures = _square_catalog(ecwid)
+    assert len(pictures["portrait"]) > 10_240
+    before = _gallery(ecwid)
+    async with serving(replace(settings, history_max_mb=0.01), slack) as bot:
+        await _plan_square(bot, slack, ["gallery"])
+        ts, job_id, plan = await the_plan(slack)
+        assert "Images past the limit are not padded" in json.dumps(plan.params["blocks"])
+        calls_before = len(ecwid.calls)
+        await bot.interaction(press("bulk_start", job_id, ts))
+        done = await reports_done(slack, 2)
+        await bot.idle()
+        (row,) = uploaded_csv(slack, done[1])
+        assert (row["outcome"], row["reason"]) == (
+            "failed",
+            "Not padded: the copy of this image that Undo needs does not fit in the bot's "
+            "history (HISTORY_MAX_MB). Raise it, or pad fewer images at a time.",
+        )
+        assert not [c for c in ecwid.calls[calls_before:] if c.method in ("POST", "DELETE")]
+        assert _gallery(ecwid) == before
+
+
+async def test_undo_says_so_when_the_padded_gallery_image_was_deleted_since(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    pictures = _square_catalog(ecwid)
+    await _plan_square(bot, slack, ["gallery"])
+    ts, job_id, _ = await the_plan(slack)
+    await bot.interaction(press("bulk_start", job_id, ts))
+    await reports_done(slack, 2)
+    await bot.idle()
+    # Someone deletes the padded image in Ecwid's admin.
+    images = ecwid.products[1]["media"]["images"]
+    padded = [i for i in images if i.get("orderBy") == 2]
+    assert len(padded) == 1 and _shown(ecwid, padded[0]["imageOriginalUrl"]) != pictures["portrait"]
+    ecwid.products[1]["media"]["images"] = [i for i in images if i is not padded[0]]
+    left = _gallery(ecwid)
+    await bot.interaction(press("bulk_undo", undo_button(updates_of(slack, ts)[-1])["value"], ts))
+    done = await reports_done(slack, 3)
+    await bot.idle()
+    (row,) = uploaded_csv(slack, done[2])
+    assert (row["outcome"], row["reason"]) == (
+        "skipped",
+        "Neither the padded image nor the original is in the gallery any more: nothing was put "
+        "back.",
+    )
+    assert _gallery(ecwid) == left
