@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.changes.recognise import Recogniser, added_to_gallery
@@ -101,65 +102,74 @@ class Edits:
 
     # ---- a job's alt-text line (the audit's fix) ----------------------------------------------
 
-    async def alt_line(
-        self,
-        change: SlotChange,
-        *,
-        user_id: str,
-        product_name: str | None,
-        variation_label: str | None,
-        message_ts: str | None,
-        job: tuple[str, int],
-        resumed: bool = False,
-    ) -> Change | None:
-        """The alt texts `change` names set on the slot's image, the image's other languages
-        as the store shows them now (a person's text written since the plan stays), and its
-        entry for the job's record: the alt texts it had, and a fingerprint of those it left
-        (an undo puts them back only while the store still shows these). The image must be
-        the one the plan saw (named by its URL, read just before: ids may be places). None: a
-        line begun before a restart whose texts are there already (no entry: what it replaced
-        is not known any more). UserFacingError when the image is not as planned."""
+    async def alt_lines(self, lines: Sequence[AltLine]) -> list[Change | UserFacingError | None]:
+        """Alt-text lines of a job (the audit's fix): each the alt texts its change names set
+        on its slot's image, the image's other languages as the store shows them now (a
+        person's text written since the plan stays), and its entry for the job's record: the
+        alt texts it had, and a fingerprint of those it left (an undo puts them back only
+        while the store still shows these). The lines of one product's media images (main and
+        gallery) go in one read and one update for all of them; a variation's or a category's
+        line, alone, with its own.
+
+        Each image must be the one the plan saw (named by its URL, read just before: ids may be
+        places). Per line: its entry; None for a line begun before a restart whose texts are
+        there already (no entry: what it replaced is not known any more); or the
+        UserFacingError that says why it was not done (an EcwidError fails every line of the
+        update)."""
+        first = lines[0].change.target.slot
+        if first.kind != "gallery":
+            if len(lines) != 1:
+                raise TypeError("a variation's or a category's line is updated alone")
+            return [await self._slot_alt(lines[0])]
+        if any(line.change.target.slot.product_id != first.product_id for line in lines):
+            raise TypeError("media images of one product are updated together")
+        gallery = await self._ecwid.gallery(first.product_id)
+        found: list[Change | UserFacingError | None] = []
+        updates: dict[str | None, tuple[str | None, dict[str, str]]] = {}
+        for line in lines:
+            source = line.change.source
+            assert isinstance(source, AltOnly)
+            try:
+                image = _shown(gallery, source.image_url)
+            except UserFacingError as problem:
+                found.append(problem)
+                continue
+            before = AltText.of(
+                image.alt_main, own_translations(image.alt_main, image.alt_translated)
+            )
+            after = _merged(before, line.change.alt)
+            if line.resumed and after == before:
+                found.append(None)
+                continue
+            kind = "main" if image.is_main else "gallery"
+            updates[source.image_url] = (after.main, dict(after.translated))
+            found.append(_alt_entry(line, kind, str(image.url), before, after))
+        if updates:
+            await self._ecwid.set_image_alts(first.product_id, updates)
+        return found
+
+    async def _slot_alt(self, line: AltLine) -> Change | UserFacingError | None:
+        """A variation's or a category's alt-text line: its own read and update."""
+        change = line.change
         source = change.source
         assert isinstance(source, AltOnly)
         slot = change.target.slot
-        if slot.kind == "gallery":
-            gallery = await self._ecwid.gallery(slot.product_id)
-            image = _shown(gallery, source.image_url)
-            before_main, before_translated = image.alt_main, image.alt_translated
-            kind, url = ("main" if image.is_main else "gallery"), image.url
-        else:
-            state = (
-                await self._ecwid.category_state(slot.product_id)
-                if slot.kind == "category"
-                else await self._ecwid.product_state(slot.product_id)
-            )
-            current = state.current(slot)
-            if current is None or (source.image_url and current.url != source.image_url):
-                raise UserFacingError(texts.CHANGED_SINCE_PLAN)
-            before_main, before_translated = current.alt_main, current.alt_translated
-            kind, url = slot.kind, current.url
-        before = AltText.of(before_main, own_translations(before_main, before_translated))
+        state = (
+            await self._ecwid.category_state(slot.product_id)
+            if slot.kind == "category"
+            else await self._ecwid.product_state(slot.product_id)
+        )
+        current = state.current(slot)
+        if current is None or (source.image_url and current.url != source.image_url):
+            return UserFacingError(texts.CHANGED_SINCE_PLAN)
+        before = AltText.of(
+            current.alt_main, own_translations(current.alt_main, current.alt_translated)
+        )
         after = _merged(before, change.alt)
-        if resumed and after == before:
+        if line.resumed and after == before:
             return None
         await self._ecwid.set_alt(slot, source.image_url, after.main, dict(after.translated))
-        return history_entry(
-            user_id=user_id,
-            product_id=slot.product_id,
-            slot=kind,
-            action=Action.ALT,
-            channel_id=change.asker.channel_id,
-            message_ts=message_ts,
-            product_name=product_name,
-            variation_id=slot.variation_id,
-            variation_label=variation_label,
-            before_url=url,
-            after_fp=alt_fingerprint(after),
-            alt_main=before.main,
-            alt_translated=before.translated,
-            job_id=job[0],
-            line=job[1],
-        )
+        return _alt_entry(line, slot.kind, current.url, before, after)
 
     # ---- the gallery card's -----------------------------------------------------------------
 
@@ -483,6 +493,41 @@ def inverse(record: UndoRecord, original: Change | None, base: SlotChange) -> Sl
     if record.kept_file is not None:
         return replace(base, target=target, source=FromKept(record.kept_file), alt=alt)
     return replace(base, target=target, source=Delete())
+
+
+@dataclass(frozen=True)
+class AltLine:
+    """A job's alt-text line (the audit's fix), as `Edits.alt_lines` takes it."""
+
+    change: SlotChange
+    product_name: str | None
+    variation_label: str | None
+    message_ts: str | None
+    job: tuple[str, int]
+    resumed: bool = False  # begun before a restart
+
+
+def _alt_entry(line: AltLine, kind: str, url: str, before: AltText, after: AltText) -> Change:
+    """An alt-text line's entry: the texts the image had, and a fingerprint of those it left."""
+    change = line.change
+    slot = change.target.slot
+    return history_entry(
+        user_id=change.asker.user_id,
+        product_id=slot.product_id,
+        slot=kind,
+        action=Action.ALT,
+        channel_id=change.asker.channel_id,
+        message_ts=line.message_ts,
+        product_name=line.product_name,
+        variation_id=slot.variation_id,
+        variation_label=line.variation_label,
+        before_url=url,
+        after_fp=alt_fingerprint(after),
+        alt_main=before.main,
+        alt_translated=before.translated,
+        job_id=line.job[0],
+        line=line.job[1],
+    )
 
 
 def _shown(gallery: Gallery, url: str | None) -> GalleryImage:

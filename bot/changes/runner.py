@@ -27,6 +27,7 @@ from enum import Enum
 from urllib.parse import unquote, urlsplit
 
 from bot.changes.edits import (
+    AltLine,
     Edited,
     Edits,
     NoCopy,
@@ -211,17 +212,10 @@ class ChangeRunner:
                 raise TypeError("an undo says what it undoes")
             return await self._edits.restore(change, undoing)
         if isinstance(change.source, AltOnly) and gallery is None and telling.job is not None:
-            return AltSet(  # a job's alt-text line (the audit's fix): its entry for the record
-                await self._edits.alt_line(
-                    change,
-                    user_id=change.asker.user_id,
-                    product_name=telling.product_name,
-                    variation_label=telling.variation_label,
-                    message_ts=telling.message_ts,
-                    job=telling.job,
-                    resumed=resumed,
-                )
-            )
+            (done,) = await self.apply_alts([(change, telling, resumed)])  # the audit's fix
+            if isinstance(done, UserFacingError):
+                raise done
+            return done
         if isinstance(change.source, ToSquare):
             if telling.job is None:
                 raise TypeError("a square fix is a job's line")
@@ -254,6 +248,31 @@ class ChangeRunner:
         if keep_in_chat is None:
             return await self._line_entry(change, telling, before, sent, data)
         return await self._upload_entry(change, telling, before, sent, data, keep_in_chat)
+
+    async def apply_alts(
+        self, lines: Sequence[tuple[SlotChange, Telling, bool]]
+    ) -> list[AltSet | UserFacingError]:
+        """A job's alt-text lines (the audit's fix; each: its change, where it is told, and
+        whether it was begun before a restart): those of one product's media images in one
+        update, as Ecwid's `PUT /products/{id}` takes them all; a variation's or a category's
+        alone. Per line, its entry for the record (bot.changes.edits.Edits.alt_lines), or why
+        it was not done. An EcwidError (the update refused) fails them all."""
+        asked = []
+        for change, telling, resumed in lines:
+            if telling.job is None or not isinstance(change.source, AltOnly):
+                raise TypeError("an alt-text line is a job's, with only new alt texts")
+            asked.append(
+                AltLine(
+                    change,
+                    telling.product_name,
+                    telling.variation_label,
+                    telling.message_ts,
+                    telling.job,
+                    resumed,
+                )
+            )
+        found = await self._edits.alt_lines(asked)
+        return [done if isinstance(done, UserFacingError) else AltSet(done) for done in found]
 
     async def _square(
         self,

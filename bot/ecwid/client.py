@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -578,30 +578,43 @@ class EcwidClient:
         translated: dict[str, str],
     ) -> None:
         """Set one image's alt text, changing nothing else of the product: the image Ecwid
-        serves from `image_url` (main or gallery), or the main image when it is None.
+        serves from `image_url` (main or gallery), or the main image when it is None
+        (`set_image_alts` with one image)."""
+        await self.set_image_alts(product_id, {image_url: (alt_main, translated)})
+
+    async def set_image_alts(
+        self,
+        product_id: int,
+        alts: Mapping[str | None, tuple[str | None, dict[str, str]]],
+    ) -> None:
+        """Set several of a product's images' alt texts in one update, changing nothing else of
+        the product: each image named by the URL Ecwid serves it from (None: the main image).
 
         Gallery ids may be places that shift (ref: media ids "start with 0 and iterate by 1"),
-        so the image is named by its URL and its id is taken from the read just before the
+        so images are named by their URLs and their ids taken from the read just before the
         update. `PUT /products/{id}` with `media` must list "all images and videos… existing
         alt texts must be included" (ref): every image goes back as Ecwid has it (id, order,
         alt; client UpdatedProduct.kt ProductMedia/ProductImage {id, orderBy, alt}) with only
-        that image's alt text changed, and every video as Ecwid gave it. What Ecwid does with
-        it is not documented, so the product is read again: an alt text Ecwid does not show is
-        an error, never claimed as set.
+        the named images' alt texts changed, and every video as Ecwid gave it. What Ecwid does
+        with it is not documented, so the product is read again: an alt text Ecwid does not
+        show is an error, never claimed as set.
         """
         what = f"product {product_id}"
-        alt = _alt_json(alt_main, translated)
+        wanted = {url: _alt_json(main, translated) for url, (main, translated) in alts.items()}
 
-        def is_target(image: dict[str, Any], main_url: str | None) -> bool:
-            if image_url is None:
-                return bool(image.get("isMain"))
-            return _media_url(image, main_url) == image_url
+        def target(image: dict[str, Any], main_url: str | None) -> tuple[bool, str | None]:
+            """Whether `wanted` names this image, and by which key."""
+            url = _media_url(image, main_url)
+            if url in wanted:
+                return True, url
+            return bool(None in wanted and image.get("isMain")), None
 
         data = await self._read_product(product_id, MEDIA_FIELDS)
         main_url = _main_url(data)
         images = _images(data)
-        if not any(is_target(image, main_url) for image in images):
-            which = "main image" if image_url is None else "image"
+        found = {key for hit, key in (target(image, main_url) for image in images) if hit}
+        if found != set(wanted):
+            which = "main image" if set(wanted) - found == {None} else "image"
             raise EcwidError(
                 f"Ecwid shows no such {which} of {what} now to set the alt text on: the "
                 "gallery may have changed."
@@ -611,8 +624,9 @@ class EcwidClient:
             if "id" not in image:
                 continue
             kept: dict[str, Any] = {"id": str(image["id"]), "orderBy": image.get("orderBy", 0)}
-            if is_target(image, main_url):
-                kept["alt"] = alt
+            hit, key = target(image, main_url)
+            if hit:
+                kept["alt"] = wanted[key]
             elif image.get("alt"):
                 kept["alt"] = image["alt"]
             updated.append(kept)
@@ -625,10 +639,13 @@ class EcwidClient:
         )
         after = await self._read_product(product_id, MEDIA_FIELDS)
         after_main = _main_url(after)
-        shown = next(
-            (image.get("alt") for image in _images(after) if is_target(image, after_main)), None
-        )
-        if not _alt_matches(shown, alt):
+        shown = {
+            key: image.get("alt")
+            for image in _images(after)
+            for hit, key in [target(image, after_main)]
+            if hit
+        }
+        if not all(_alt_matches(shown.get(key), alt) for key, alt in wanted.items()):
             raise EcwidError(
                 "Ecwid accepted the alt text but does not show it on the image: set it in the "
                 "Ecwid admin."

@@ -167,6 +167,18 @@ class LineQueue:
                 break
         return found
 
+    def take_alike(
+        self, product_id: int, alike: Callable[[BulkItem], bool], limit: int
+    ) -> list[BulkItem]:
+        """Up to `limit` more of the product's lines, from the front of its queue, while they
+        are `alike` (the product is taken already: its lines run together)."""
+        queue = self._by_product[product_id]
+        found: list[BulkItem] = []
+        while queue and len(found) < limit and alike(queue[0]):
+            found.append(queue.popleft())
+        self._left -= len(found)
+        return found
+
     def put_back(self, item: BulkItem) -> None:
         """A line taken but not run (the store was away): first again for its product."""
         self._by_product[item.slot.product_id].appendleft(item)
@@ -431,7 +443,14 @@ class JobRun:
                     continue
                 if not begun:  # no longer this process's to run
                     continue
-                outcomes = await self._one(item)
+                if _media_alt(item):  # the product's media images' alt texts: one update
+                    together = await self._alike(item)
+                    *earlier, last = await self._alts_together([item, *together])
+                    for outcome in earlier:
+                        self._count([outcome])
+                    outcomes = [last]
+                else:
+                    outcomes = await self._one(item)
             finally:
                 self._sending.discard(item.slot.product_id)
                 self._last_done[_touched(item.slot)] = time.monotonic()
@@ -519,6 +538,65 @@ class JobRun:
             change, image = self._relay.route(planned)
             outcome, sent = await self._upload(item, change, image)
             return [outcome, *await self._relay.settle(planned, change, outcome, sent)]
+
+    async def _alike(self, item: BulkItem) -> list[BulkItem]:
+        """The product's next alt-text lines of media images, begun, to go in `item`'s update
+        (a line the store could not mark goes back, with those after it)."""
+        more = self._queue.take_alike(item.slot.product_id, _media_alt, MAX_TOGETHER - 1)
+        begun: list[BulkItem] = []
+        for index, other in enumerate(more):
+            started = await self._begin(other)
+            if started is None:  # the store is away: these wait their turn again
+                for later in reversed(more[index:]):
+                    self._queue.put_back(later)
+                break
+            if started:
+                begun.append(other)
+        return begun
+
+    async def _alts_together(self, items: list[BulkItem]) -> list[Outcome]:
+        """Alt-text lines of one product's media images, in one update (the audit's fix):
+        each line's outcome, its entry recorded with it."""
+        if items[0].change.store_id != self._runner.store_id:
+            return [Outcome(i.number, LineState.FAILED, reason=texts.OTHER_STORE) for i in items]
+        lines = [
+            (
+                replace(item.change, asker=self._asker),
+                Telling(
+                    item.name,
+                    item.variation,
+                    self.job.message_ts,
+                    job=(self.job.id, item.number),
+                ),
+                item.started,
+            )
+            for item in items
+        ]
+        try:
+            with bulk_lane():
+                await self._hold_back()
+                found = await self._runner.apply_alts(lines)
+        except UserFacingError as problem:  # the update refused: every line says why
+            return [
+                Outcome(i.number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
+                for i in items
+            ]
+        except Exception:
+            log.exception("alt-text lines failed unexpectedly")
+            return [Outcome(i.number, LineState.FAILED, reason=texts.UNEXPECTED) for i in items]
+        outcomes = []
+        for item, done in zip(items, found, strict=True):
+            if isinstance(done, UserFacingError):
+                reason, quoted = done.message, done.quoted
+                outcomes.append(
+                    Outcome(item.number, LineState.FAILED, reason=reason, quoted=quoted)
+                )
+            elif done.entry is None:
+                reason = texts.FOUND_AFTER_RESTART
+                outcomes.append(Outcome(item.number, LineState.DONE, reason=reason))
+            else:
+                outcomes.append(Outcome(item.number, LineState.DONE, change=done.entry))
+        return outcomes
 
     async def _fix_one(self, item: BulkItem) -> Outcome:
         """A line of the audit's fixes: an image's alt texts set, or the image padded to a
@@ -798,6 +876,15 @@ def _line_done(number: int, applied: Applied) -> Outcome:
         reason=texts.alt_not_set(sent.alt_error.message),
         quoted=sent.alt_error.quoted,
     )
+
+
+MAX_TOGETHER = 100  # alt-text lines of one product's media images in one update
+
+
+def _media_alt(item: BulkItem) -> bool:
+    """An alt-text line of a product's main or gallery image (not an undo's)."""
+    source = item.change.source
+    return item.undo is None and isinstance(source, AltOnly) and item.slot.kind == "gallery"
 
 
 def _touched(slot: ImageSlot) -> tuple[int, int | None]:

@@ -532,3 +532,62 @@ async def test_fixing_alt_texts_writes_the_rendered_texts_only_where_missing_and
     outcomes = [(r["line"], r["outcome"]) for r in uploaded_csv(slack, done[2])]
     assert outcomes == [(str(n), "skipped" if n == 5 else "put back") for n in range(1, 7)]
     assert _alts(ecwid) == {**before, "4/0": newer}  # the rest as it was, none where none
+
+
+async def test_a_products_images_get_their_alt_texts_in_one_update(
+    bot: BotUnderTest, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    """A's main image and two gallery images have no alt text: three lines, one
+    `PUT /products/1` (ref: the update lists every image with its alt text)."""
+    _fix_catalog(ecwid)
+    for number, place in ((11, 1), (12, 2)):
+        url = f"{CDN}/fx1-{number}.jpg"
+        ecwid.products[1]["media"]["images"].append(
+            {"id": str(number), "orderBy": place, "imageOriginalUrl": url, "alt": {}}
+        )
+    await bot.command("audit category:31")
+    card = await the_card(slack)
+    blocks = card.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    button = next(
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "audit_fix_alt"
+    )
+    await bot.interaction(block_actions(button, message={"ts": card.params["ts"], "text": ""}))
+    (opened,) = await slack.wait_for_call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        block: {"type": "plain_text_input", "value": "{name} {n}"}
+        for block in ("alt_template_en", "alt_template_nl")
+    } | {
+        block: {"type": "plain_text_input", "value": "{name} – {option:Color}"}
+        for block in ("alt_variation_en", "alt_variation_nl")
+    }
+    await bot.interaction(view_submission("audit_fix_alt", values, view["private_metadata"]))
+    ts, job_id, plan = await the_plan(slack)
+    calls_before = len(ecwid.calls)
+    await bot.interaction(press("bulk_start", job_id, ts))
+    done = await reports_done(slack, 2)
+    await bot.idle()
+    rows = {r["text"].split(":")[0]: r["outcome"] for r in uploaded_csv(slack, done[1])}
+    assert list(rows.values()).count("alt text set") == len(rows)
+    puts = [c.path for c in ecwid.calls[calls_before:] if c.method == "PUT"]
+    assert puts.count("/products/1") == 1
+    shown = {i["id"]: i["alt"] for i in ecwid.products[1]["media"]["images"]}
+    assert shown == {
+        "0": {"main": "Item 1 1", "translated": {"nl": "Artikel 1 1"}},
+        "11": {"main": "Item 1 2", "translated": {"nl": "Artikel 1 2"}},
+        "12": {"main": "Item 1 3", "translated": {"nl": "Artikel 1 3"}},
+    }
+    await bot.interaction(press("bulk_undo", undo_button(updates_of(slack, ts)[-1])["value"], ts))
+    done = await reports_done(slack, 3)
+    await bot.idle()
+    assert {i["id"]: i["alt"] for i in ecwid.products[1]["media"]["images"]} == {
+        "0": {},
+        "11": {},
+        "12": {},
+    }
