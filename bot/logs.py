@@ -8,8 +8,26 @@ is indented so that none of it can pass for a line of its own.
 from __future__ import annotations
 
 import logging
+import re
 
 MAX_MESSAGE_CHARS = 2000
+# Secrets by their shape, for those learned at run time (not in the start-up list): Slack's
+# tokens (xoxb-…, xoxp-…, xoxe-…, xapp-…), Ecwid's (secret_…, public_…), and OAuth's `code=`
+# and `client_secret=` in a URL or a form.
+_SHAPES = re.compile(
+    r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]{6,}"
+    r"|\b(?:secret|public)_[A-Za-z0-9]{6,}"
+    r"|(?<=[?&\s\"'(])(?:code|client_secret)=[^&\s\"')]+"
+    r"|^(?:code|client_secret)=[^&\s\"')]+"
+)
+
+
+def _by_shape(text: str) -> str:
+    def redacted(found: re.Match[str]) -> str:
+        key, equals, _ = found.group(0).partition("=")
+        return f"{key}=[redacted]" if equals else "[redacted]"
+
+    return _SHAPES.sub(redacted, text)
 
 
 def _one_line(text: str) -> str:
@@ -20,8 +38,8 @@ def _one_line(text: str) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """Replace secret values in the final text of every record, exception text included; keep
-    each record to one line of its own."""
+    """Replace secret values in the final text of every record, exception text included: those
+    given, and any of a secret's shape (`_SHAPES`); keep each record to one line of its own."""
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
         super().__init__()
@@ -35,6 +53,7 @@ class RedactSecrets(logging.Filter):
         for secret in self._secrets:
             message = message.replace(secret, "[redacted]")
             exc_text = exc_text.replace(secret, "[redacted]")
+        message, exc_text = _by_shape(message), _by_shape(exc_text)
         record.msg, record.args = _one_line(message), None
         lines = exc_text.replace("\r", "\\r").splitlines()
         record.exc_text = "\n".join("    | " + line for line in lines) or None

@@ -141,3 +141,33 @@ def test_a_variation_line_records_its_slot() -> None:
 def test_the_bulk_report_agrees_with_one_line_and_with_many() -> None:
     assert "1 line had problems and was skipped; 1 line was not run" in bulk_report(0, 1, 1)
     assert "2 lines had problems and were skipped; 3 lines were not run" in bulk_report(0, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("said", "logged"),
+    [
+        ("installed with xoxb-1234-5678-abcdefgh", "installed with [redacted]"),
+        ("refresh xoxe-1-My4xLTI and xapp-1-A0B1-2345-abc", "refresh [redacted] and [redacted]"),
+        ("store token secret_4T6Bb2vXe9 refused", "store token [redacted] refused"),
+        (
+            "GET /ecwid/oauth/callback?code=Xy12abc&state=1",
+            "GET /ecwid/oauth/callback?code=[redacted]&state=1",
+        ),
+        (
+            "POST body: client_id=42&client_secret=s3cr3t-v4lue&code=abc",
+            "POST body: client_id=42&client_secret=[redacted]&code=[redacted]",
+        ),
+        ("error code=PRODUCT_NOT_FOUND", "error code=[redacted]"),
+        ("the SLACK_SIGNING_SECRET is missing", "the SLACK_SIGNING_SECRET is missing"),
+        ("barcode=123 and decode=ok", "barcode=123 and decode=ok"),
+    ],
+)
+def test_secrets_learned_at_run_time_are_redacted_by_their_shape(said: str, logged: str) -> None:
+    """Tokens a workspace or store gives at run time are in no start-up list of secrets."""
+    import logging
+
+    from bot.logs import RedactSecrets
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", (said,), None)
+    RedactSecrets(()).filter(record)
+    assert record.getMessage() == logged
