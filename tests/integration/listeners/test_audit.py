@@ -568,7 +568,7 @@ async def test_a_products_images_get_their_alt_texts_in_one_update(
         for block in ("alt_variation_en", "alt_variation_nl")
     }
     await bot.interaction(view_submission("audit_fix_alt", values, view["private_metadata"]))
-    ts, job_id, plan = await the_plan(slack)
+    ts, job_id, _ = await the_plan(slack)
     calls_before = len(ecwid.calls)
     await bot.interaction(press("bulk_start", job_id, ts))
     done = await reports_done(slack, 2)
