@@ -129,11 +129,14 @@ def updates_of(slack: FakeSlack, ts: str) -> list[SlackCall]:
 
 
 def report_uploads(slack: FakeSlack) -> list[SlackCall]:
-    """The files uploaded but a long plan's CSV (its title says which): the jobs' reports."""
+    """The files uploaded but a long plan's CSV and a report's before-and-after pictures (their
+    titles say which): the jobs' reports."""
     return [
         c
         for c in slack.calls_to("files.completeUploadExternal")
-        if PLAN_CSV_TITLE not in json.dumps(c.params.get("files"))
+        if PLAN_CSV_TITLE not in (described := json.dumps(c.params.get("files")))
+        and "Before: " not in described
+        and "After: " not in described
     ]
 
 

@@ -4,7 +4,7 @@ progress figures it is shown with."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.domain.errors import UserFacingError
@@ -44,6 +44,10 @@ class BeforeAfter:
     before_url: str | None  # None: the variation had no image of its own
     after_url: str | None
     others: tuple[str, ...]
+    # A square fix's: the image before (its kept copy) and after (as Ecwid serves it), to show
+    # in the report's thread; None when they could not be read (the links stay).
+    before_image: bytes | None = field(default=None, repr=False)
+    after_image: bytes | None = field(default=None, repr=False)
 
 
 class BulkReport(Protocol):

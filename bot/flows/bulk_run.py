@@ -412,10 +412,26 @@ class JobRun:
             return None
         entry = entries[first.number]
         if job.source == SQUARE_FIX:
-            return BeforeAfter(first.text, entry.before_url, entry.after_url, ())
+            before, after = await self._pictures(entry)
+            return BeforeAfter(first.text, entry.before_url, entry.after_url, (), before, after)
         others = tuple(line.variation_label or line.text for line in done if line is not first)
         label = first.variation_label or first.text
         return BeforeAfter(label, entry.before_url, entry.after_url, others)
+
+    async def _pictures(self, entry: Change) -> tuple[bytes | None, bytes | None]:
+        """A square fix's example: the original (its kept copy) and the padded image as Ecwid
+        serves it (read with the bounds of any image); None for what cannot be read."""
+        before = after = None
+        try:
+            before = await self._history.kept_copy(entry.id)
+        except Exception as exc:
+            log.info("bulk job %s: no copy to show: %s", self.job.id, type(exc).__name__)
+        if entry.after_url:
+            try:
+                after = await self._runner.sources.read_url(entry.after_url)
+            except Exception as exc:
+                log.info("bulk job %s: the padded image unread: %s", self.job.id, exc)
+        return before, after
 
     async def _work(self) -> None:
         queue = self._queue

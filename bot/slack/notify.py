@@ -41,6 +41,7 @@ from bot.slack.views.bulk_message import (
 from bot.slack.views.upload_result import result_blocks, undone_blocks
 
 log = logging.getLogger(__name__)
+PNG_SIGNATURE = b"\x89PNG"
 
 RESPONSE_URL_TIMEOUT_SECONDS = 5.0
 
@@ -460,6 +461,34 @@ class SlackBulkReport:
         blocks = progress_blocks(headline, figures, job, stoppable=not progress.paused)
         await self._show(job, f"{headline}\n{figures}", blocks)
 
+    async def _pictures(self, job: Job, example: BeforeAfter) -> None:
+        """A square fix's example image, before and after, as files in the report's thread
+        (the links say the same where they cannot be posted)."""
+        shown = [
+            (data, side)
+            for data, side in ((example.before_image, "before"), (example.after_image, "after"))
+            if data
+        ]
+        if not shown or job.message_ts is None:
+            return
+        uploads = [
+            {
+                "content": data,
+                "filename": f"{side}.{'png' if data.startswith(PNG_SIGNATURE) else 'jpg'}",
+                "title": f"{side.capitalize()}: {example.variation}"[:250],
+            }
+            for data, side in shown
+        ]
+        try:
+            await self._slack.files_upload_v2(
+                channel=job.channel_id,
+                thread_ts=job.thread_ts or job.message_ts,
+                file_uploads=uploads,
+                initial_comment=texts.BEFORE_AFTER_FILES,
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("cannot show before and after in %s: %s", job.channel_id, slack_error(exc))
+
     async def finished(
         self,
         job: Job,
@@ -555,6 +584,8 @@ class SlackBulkReport:
                     thread_ts=job.thread_ts or job.message_ts,
                     text=texts.bulk_report_unattached(),
                 )
+        if example is not None:
+            await self._pictures(job, example)
 
     async def notice(self, who: Requester, notice: str, job: Job | None) -> None:
         if notice == "undo_exists" and job is not None:

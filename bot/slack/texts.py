@@ -711,6 +711,7 @@ def bulk_no_copies(numbers: list[int]) -> str:
     )
 
 
+BEFORE_AFTER_FILES = "Before and after, one image of the job:"
 MAX_OTHERS_NAMED = 20  # variations named after the one shown before and after
 
 

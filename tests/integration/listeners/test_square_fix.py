@@ -241,6 +241,17 @@ async def test_the_square_fix_pads_every_image_in_its_place_keeps_alt_texts_and_
         c for c in slack.calls_to("chat.postMessage") if ":left_right_arrow:" in c.params["text"]
     )
     assert "its old image" in report.params["text"] and "the new image" in report.params["text"]
+    # … and as files: the original (its kept copy) and the padded image, as Ecwid serves it.
+    shown_files = {}
+    for call in slack.calls_to("files.completeUploadExternal"):
+        described = call.params["files"]
+        for file in json.loads(described) if isinstance(described, str) else described:
+            shown_files[file.get("title")] = slack.files[file["id"]][0]
+    label = "BOOT · main image: 600×400 → 600×600, white backdrop"
+    assert shown_files[f"Before: {label}"] == pictures["main"]
+    assert shown_files[f"After: {label}"] == _shown(
+        ecwid, ecwid.products[1]["originalImage"]["url"]
+    )
 
     # After the job, someone puts a new main image on the boot: its Undo must leave it.
     newer = _photo("rocket.jpg", (640, 480))
