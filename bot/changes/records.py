@@ -126,11 +126,13 @@ def history_entry(
     undo_of: str | None = None,
     before_order: tuple[str | None, ...] | None = None,
     after_order: tuple[str | None, ...] | None = None,
+    change_id: str | None = None,
 ) -> Change:
-    """A new entry of the history: its id and time are given here, and a change that can be
-    undone gets its key in `undo_claims` (what undo looks for, whatever button is pressed)."""
+    """A new entry of the history: its id (unless `change_id`: a line's, known ahead) and time
+    are given here, and a change that can be undone gets its key in `undo_claims` (what undo
+    looks for, whatever button is pressed)."""
     change = Change(
-        id=uuid.uuid4().hex,
+        id=change_id or uuid.uuid4().hex,
         at=time.time(),
         user_id=user_id,
         product_id=product_id,
@@ -161,3 +163,9 @@ def history_entry(
     if change.action is Action.UNDONE:
         return change
     return replace(change, change_key=change_key(record_of(change)))
+
+
+def line_change_id(job_id: str, line: int) -> str:
+    """The id a job line's change has, known before the line runs (its copy is kept ahead
+    under it: bot.jobs.history.History.keep_ahead)."""
+    return hashlib.sha256(f"{job_id}:{line}".encode()).hexdigest()[:32]

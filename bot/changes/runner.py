@@ -37,7 +37,13 @@ from bot.changes.edits import (
     own_translations,
 )
 from bot.changes.recognise import Recogniser, added_to_gallery
-from bot.changes.records import UndoRecord, history_entry, record_of, url_fingerprint
+from bot.changes.records import (
+    UndoRecord,
+    history_entry,
+    line_change_id,
+    record_of,
+    url_fingerprint,
+)
 from bot.changes.slot_change import (
     AltOnly,
     AltText,
@@ -286,7 +292,14 @@ class ChangeRunner:
         """The audit's square fix on one slot: the image the plan saw read once (it is both
         what is padded and the copy kept for Undo), padded in the conversion pool, and put in
         its place as bytes with the alt texts it has now; a gallery image by `Edits.swap`. Read
-        back after each step."""
+        back after each step.
+
+        Its copy is kept in the history before anything is sent, under the id its entry will
+        have (`line_change_id`): a line begun before a restart that finds its padded image in
+        the slot (recognised by padding that copy again) is recorded from it, and Undo can put
+        the original back."""
+        assert telling.job is not None
+        ahead = line_change_id(*telling.job)
         slot = change.target.slot
         await pace()
         if slot.kind == "gallery":
@@ -297,7 +310,7 @@ class ChangeRunner:
             current = await self._ecwid.current_image(slot)
         if current is None or current.url != source.image_url:
             if resumed:
-                return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
+                return await self._square_found(change, source, telling, ahead, current)
             raise UserFacingError(texts.SQUARE_CHANGED_SINCE_PLAN)
         kept = await self._sources.download(current.url)
         squared = await self._sources.square(kept.data, white=source.white)
@@ -306,47 +319,61 @@ class ChangeRunner:
         # The original is replaced (a gallery's deleted): never without its copy for Undo.
         if copy_room is not None and not await copy_room(len(kept.data)):
             raise UserFacingError(texts.SQUARE_NO_ROOM)
-        prepared = squared.prepared
-        data = prepared.data
-        ready = ImageInfo(
-            prepared.format,
-            prepared.width,
-            prepared.height,
-            len(data),
-            current.url,
-            file_bytes=len(data),
-        )
-        image = FileImage(data, ready, prepared)
+        try:
+            await self._history.keep_ahead(ahead, kept.data)
+        except Exception as exc:
+            log.warning("a square line's copy was not kept: %s", type(exc).__name__)
+            raise UserFacingError(texts.SQUARE_NOT_KEPT) from exc
+        image = _padded(squared.prepared, current.url)
         alt = AltText.of(
             current.alt_main, own_translations(current.alt_main, current.alt_translated)
         )
         change = replace(change, alt=alt)  # the alt texts it has now stay with it
-        size = Size(prepared.width, prepared.height)
         await pace()
+        outcome = await self._put_square(change, telling, ahead, (current, kept), image, resumed)
+        if isinstance(outcome, NotSent):
+            with contextlib.suppress(Exception):  # nothing changed: no copy to keep
+                await self._history.drop_ahead(ahead)
+        return outcome
+
+    async def _put_square(
+        self,
+        change: SlotChange,
+        telling: Telling,
+        ahead: str,
+        before: tuple[CurrentImage, ImageInfo],
+        image: FileImage,
+        resumed: bool,
+    ) -> Applied | NotSent:
+        """The padded image in the slot's place, and the line's entry (under `ahead`)."""
+        slot = change.target.slot
+        current, kept = before
+        data = image.data
+        size = Size(image.info.width or 0, image.info.height or 0)
         if slot.kind == "gallery":
             try:
                 swapped = await self._edits.swap(
                     slot.product_id,
                     current.url,
                     data,
-                    alt,
+                    change.alt,
                     file_name=_file_name(change, data),
                     resumed=resumed,
                 )
             except EcwidError as exc:
                 return NotSent(exc)
             sent = Sent(image, size, UploadResult(swapped.image_id), None)
-            after_image = await self._identity(None, data)
             entry = await self._entry(
                 change,
                 telling,
-                (current, kept),
+                before,
                 sent,
-                after_image,
+                await self._identity(None, data),
                 swapped.url,
                 in_store=True,
                 undo=None,
                 swapped=swapped,
+                change_id=ahead,
             )
             return Applied(sent, entry, kept.data, undo_missing=swapped.warning)
         answer = await self._send(change, size, data)
@@ -360,9 +387,80 @@ class ChangeRunner:
             back = None
         if back is not None and back.url == current.url:
             return NotSent(EcwidError(texts.SQUARE_SAME_AFTER))
-        applied = await self._line_entry(change, telling, (current, kept), sent, data)
+        applied = await self._line_entry(change, telling, before, sent, data, change_id=ahead)
         after_url = back.url if back is not None else None  # shown in the report
         return replace(applied, entry=replace(applied.entry, after_url=after_url))
+
+    async def _square_found(
+        self,
+        change: SlotChange,
+        source: ToSquare,
+        telling: Telling,
+        ahead: str,
+        now: CurrentImage | None,
+    ) -> Applied | LeftAsIs:
+        """A square line begun before a restart whose slot no longer shows the original: done
+        already if the slot shows the original's copy (kept ahead) padded again, and recorded
+        from it (its alt texts as the plan read them set again: the restart may have cut that
+        step); else left as it is, saying so."""
+        slot = change.target.slot
+        try:
+            kept = await self._history.kept_copy(ahead)
+        except Exception as exc:
+            log.warning("a square line's copy unread: %s", type(exc).__name__)
+            kept = None
+        squared = await self._sources.square(kept, white=source.white) if kept else None
+        if kept is None or squared is None:
+            return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
+        image = _padded(squared.prepared, source.image_url)
+        try:
+            padded = await self._recognise.of_bytes(image.data)
+        except NoIdentity:
+            return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
+        there: CurrentImage | None = None
+        if slot.kind == "gallery":
+            gallery = await self._ecwid.gallery(slot.product_id)
+            found = await self._recognise.find_added(gallery, padded, None)
+            there = found.shown if found is not None else None
+        elif now is not None:
+            try:
+                shows = (await self._recognise.of_shown(now)).same_image(padded)
+            except (UserFacingError, NoIdentity):
+                shows = False
+            there = now if shows else None
+        if there is None:
+            return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
+        alt = change.alt
+        alt_error = None
+        if not alt.empty:
+            try:
+                target = there.url if slot.kind == "gallery" else None
+                await self._ecwid.set_alt(slot, target, alt.main, dict(alt.translated))
+            except EcwidError as exc:
+                alt_error = exc
+        original = CurrentImage(source.image_url, alt_main=alt.main, alt_translated=alt.translated)
+        info = ImageInfo("JPEG", None, None, len(kept), source.image_url, data=kept)
+        size = Size(image.info.width or 0, image.info.height or 0)
+        sent = Sent(image, size, UploadResult(None), alt_error)
+        if slot.kind == "gallery":
+            swapped = Swapped(there.url, None, (), (), texts.SQUARE_PLACE_UNKNOWN)
+            entry = await self._entry(
+                change,
+                telling,
+                (original, info),
+                sent,
+                padded.text,
+                there.url,
+                in_store=True,
+                undo=None,
+                swapped=swapped,
+                change_id=ahead,
+            )
+            return Applied(sent, entry, kept, undo_missing=swapped.warning)
+        applied = await self._line_entry(
+            change, telling, (original, info), sent, image.data, change_id=ahead
+        )
+        return replace(applied, entry=replace(applied.entry, after_url=there.url))
 
     async def send_again(
         self, change: SlotChange, image: FileImage
@@ -504,14 +602,29 @@ class ChangeRunner:
     # ---- the records: a job line's, a single upload's ---------------------------------------
 
     async def _line_entry(
-        self, change: SlotChange, telling: Telling, before: Before, sent: Sent, data: bytes | None
+        self,
+        change: SlotChange,
+        telling: Telling,
+        before: Before,
+        sent: Sent,
+        data: bytes | None,
+        *,
+        change_id: str | None = None,
     ) -> Applied:
         """A job line's entry: the replaced image's bytes go with it into the history (what
         they show is had from them at undo). A link's image is left to an undo to fetch and
         compare, if one is ever asked for (a download a line otherwise)."""
         after_image = await self._identity(None, data) if data else None
         entry = await self._entry(
-            change, telling, before, sent, after_image, _link(change), in_store=True, undo=None
+            change,
+            telling,
+            before,
+            sent,
+            after_image,
+            _link(change),
+            in_store=True,
+            undo=None,
+            change_id=change_id,
         )
         kept = before[1].data if isinstance(before[1], ImageInfo) else None
         return Applied(sent, entry, kept)
@@ -551,8 +664,10 @@ class ChangeRunner:
         in_store: bool,
         undo: UndoRecord | None,
         swapped: Swapped | None = None,
+        change_id: str | None = None,
     ) -> Change:
-        """`swapped`: a gallery image put in another's place, and the gallery's orders."""
+        """`swapped`: a gallery image put in another's place, and the gallery's orders;
+        `change_id`: the entry's id, when it is known ahead (a square line's)."""
         current, kept = before
         data = kept.data if isinstance(kept, ImageInfo) else None
         before_image = None
@@ -593,8 +708,9 @@ class ChangeRunner:
             alt_translated=current.alt_translated if current else (),
             job_id=job[0] if job else None,
             line=job[1] if job else None,
-            before_order=swapped.before_order if swapped else None,
-            after_order=swapped.after_order if swapped else None,
+            before_order=(swapped.before_order or None) if swapped else None,
+            after_order=(swapped.after_order or None) if swapped else None,
+            change_id=change_id,
         )
 
     async def _undo_record(
@@ -697,6 +813,20 @@ def _size_of(change: SlotChange, image: NewImage | None) -> Size:
 def _link(change: SlotChange) -> str | None:
     """The link a job's line gave (sent as it is, or converted from it)."""
     return change.source.url if isinstance(change.source, FromLink) else None
+
+
+def _padded(prepared: Prepared, original_url: str) -> FileImage:
+    """A padded image, as the runner sends it."""
+    data = prepared.data
+    info = ImageInfo(
+        prepared.format,
+        prepared.width,
+        prepared.height,
+        len(data),
+        original_url,
+        file_bytes=len(data),
+    )
+    return FileImage(data, info, prepared)
 
 
 def _file_name(change: SlotChange, data: bytes) -> str:

@@ -293,3 +293,10 @@ NO_VARIATION_TO_FILL = (
     "No variation to fill: each variation without an image of its own has no value whose "
     "variations all show one image (e.g. every Red one the same photo) to offer it."
 )
+SQUARE_NOT_KEPT = (
+    "Not padded: the copy of this image that Undo needs could not be kept (the bot's database did "
+    "not answer). Run the fix again in a minute."
+)
+SQUARE_PLACE_UNKNOWN = (
+    "Padded before the bot restarted; its place in the gallery may not be the old one's."
+)

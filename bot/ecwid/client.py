@@ -605,7 +605,7 @@ class EcwidClient:
         def target(image: dict[str, Any], main_url: str | None) -> tuple[bool, str | None]:
             """Whether `wanted` names this image, and by which key."""
             url = _media_url(image, main_url)
-            if url in wanted:
+            if url is not None and url in wanted:
                 return True, url
             return bool(None in wanted and image.get("isMain")), None
 

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 
 from bot.changes import codec
 from bot.changes.context import StoreContext
-from bot.changes.slot_change import Asker, Origin, Owner, Place, SlotChange, Target, ToSquare
+from bot.changes.edits import own_translations
+from bot.changes.slot_change import (
+    AltText,
+    Asker,
+    Origin,
+    Owner,
+    Place,
+    SlotChange,
+    Target,
+    ToSquare,
+)
 from bot.domain.audit import AuditImage, AuditItem, Scope, Slot
 from bot.flows.fix_scope import per_image, scope_lines, variation_label
 from bot.images.square import is_square
@@ -62,7 +72,12 @@ def _line(
     if width is not None and height is not None and is_square(width, height):
         return None
     target = _target(item, image)
-    change = SlotChange(store_id, target, ToSquare(image.url, fix.white), asker, origin)
+    # The alt texts as the plan read them: the line sets those the image has when it runs, and
+    # these only when a restart cut it short after the upload (bot.changes.runner).
+    translated = tuple(image.alt_translated.items())
+    alt = AltText.of(image.alt_main, own_translations(image.alt_main, translated))
+    square = ToSquare(image.url, fix.white)
+    change = SlotChange(store_id, target, square, asker, origin, alt=alt)
     if width is not None and height is not None:
         side = max(width, height)
         what = f"{width}×{height} → {side}×{side}"

@@ -320,6 +320,22 @@ class History:
         )
         return {c.line: c for c in found if c.line is not None}
 
+    async def keep_ahead(self, change_id: str, data: bytes) -> None:
+        """A line's copy kept before the line changes anything (the audit's square fix, whose
+        original is replaced or deleted): its change, written later with the line's outcome
+        under the same id, finds it there; a restart between the two finds it too."""
+        row = kept_row(change_id, data, self._clock())
+        await self._store.write((self._store.insert_once(kept_images, "change_id"), [row]))
+
+    async def drop_ahead(self, change_id: str) -> None:
+        """A copy kept ahead for a line that changed nothing after all."""
+        await self._store.write(
+            delete(kept_images).where(
+                kept_images.c.change_id == change_id,
+                ~select(changes.c.id).where(changes.c.id == change_id).exists(),
+            )
+        )
+
     async def kept_copy(self, change_id: str) -> bytes | None:
         """The previous image's bytes, kept for the change; None once pruned."""
         async with self._store.connect() as connection:

@@ -899,7 +899,15 @@ class JobStore:
                     await connection.execute(select(changes.c.id).where(changes.c.id.in_(ids)))
                 ).scalars()
             )
-            new = [row for row in kept if row["change_id"] not in written]
+            # A copy kept ahead of its line (bot.jobs.history.History.keep_ahead) is in already.
+            ahead = set(
+                (
+                    await connection.execute(
+                        select(kept_images.c.change_id).where(kept_images.c.change_id.in_(ids))
+                    )
+                ).scalars()
+            )
+            new = [row for row in kept if row["change_id"] not in written | ahead]
             fitting, dropped, refused = await fit_copies(connection, new, keep.max_bytes)
             for statement in statements[1:]:
                 await connection.execute(*statement)
@@ -921,6 +929,10 @@ class JobStore:
                     .values(reason=bindparam("b_reason")),
                     notes,
                 )
+
+    def insert_once(self, table: Any, *key: str) -> Any:
+        """INSERT … ON CONFLICT (key) DO NOTHING (bot.jobs.history)."""
+        return self._insert_once(table, *key)
 
     def _insert_once(self, table: Any, *key: str) -> Any:
         """INSERT … ON CONFLICT (key) DO NOTHING, in this database's dialect."""
