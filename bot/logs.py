@@ -12,22 +12,21 @@ import re
 
 MAX_MESSAGE_CHARS = 2000
 # Secrets by their shape, for those learned at run time (not in the start-up list): Slack's
-# tokens (xoxb-…, xoxp-…, xoxe-…, xapp-…), Ecwid's (secret_…, public_…), and OAuth's `code=`
-# and `client_secret=` in a URL or a form.
-_SHAPES = re.compile(
-    r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]{6,}"
-    r"|\b(?:secret|public)_[A-Za-z0-9]{6,}"
-    r"|(?<=[?&\s\"'(])(?:code|client_secret)=[^&\s\"')]+"
-    r"|^(?:code|client_secret)=[^&\s\"')]+"
-)
+# tokens (xoxb-…, xoxp-…, xoxe-…, xapp-…) and Ecwid's (secret_…), wherever they stand (inside a
+# percent-encoded URL too); OAuth's `code` and `client_secret` as a URL's or a form's fields
+# (`?code=…`, `&client_secret=…`) and as JSON's or a dict's keys. A field named `code` elsewhere
+# ("error code=…") is left alone.
+_TOKENS = re.compile(r"(?:xox[a-z]|xapp)-[A-Za-z0-9-]{6,}|secret_[A-Za-z0-9]{6,}")
+_FIELDS = re.compile(r"(?:(?<=[?&])|^|(?<=\s))(client_secret=|(?<=[?&])code=)[^&\s\"')]+")
+_KEYS = re.compile(r"""(["'](?:code|client_secret)["']\s*:\s*)(["'])[^"']*\2""")
 
 
 def _by_shape(text: str) -> str:
-    def redacted(found: re.Match[str]) -> str:
-        key, equals, _ = found.group(0).partition("=")
-        return f"{key}=[redacted]" if equals else "[redacted]"
-
-    return _SHAPES.sub(redacted, text)
+    text = _TOKENS.sub("[redacted]", text)
+    text = _FIELDS.sub(lambda found: f"{found.group(1)}[redacted]", text)
+    return _KEYS.sub(
+        lambda found: f"{found.group(1)}{found.group(2)}[redacted]{found.group(2)}", text
+    )
 
 
 def _one_line(text: str) -> str:

@@ -22,7 +22,7 @@ from bot.changes.sources import ImageSources
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import SharedFile
-from bot.ecwid.client import EcwidClient
+from bot.ecwid.client import ALT_NOT_SHOWN, EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, ImageSlot
 from bot.images.identity import NoIdentity
@@ -145,7 +145,12 @@ class Edits:
             updates[source.image_url] = (after.main, dict(after.translated))
             found.append(_alt_entry(line, kind, str(image.url), before, after))
         if updates:
-            await self._ecwid.set_image_alts(first.product_id, updates)
+            missing = await self._ecwid.set_image_alts(first.product_id, updates)
+            for index, line in enumerate(lines):
+                source = line.change.source
+                assert isinstance(source, AltOnly)
+                if source.image_url in missing and isinstance(found[index], Change):
+                    found[index] = EcwidError(ALT_NOT_SHOWN)
         return found
 
     async def _slot_alt(self, line: AltLine) -> Change | UserFacingError | None:

@@ -72,7 +72,7 @@ from bot.images.convert import Prepared, sniff
 from bot.images.identity import NoIdentity
 from bot.images.probe import ImageInfo
 from bot.images.shared_files import FileImage, SharedFileReader
-from bot.jobs.history import Action, Change, History
+from bot.jobs.history import Action, Change, History, KeepLimit
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,6 @@ Current = CurrentImage | None | _Unread  # the slot's image, as read already, or
 
 KeepInChat = Callable[[ImageInfo], Awaitable[str | None]]  # the kept copy's file id, or None
 Pace = Callable[[], Awaitable[None]]  # waits, when requests are being answered
-# Whether the history has room for a copy of this many bytes (kept for Undo), taking it if so.
-CopyRoom = Callable[[int], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -203,16 +201,17 @@ class ChangeRunner:
         pace: Pace | None = None,
         gallery: Gallery | None = None,
         undoing: Undoing | None = None,
-        copy_room: CopyRoom | None = None,
+        keep: KeepLimit | None = None,
     ) -> ChangeOutcome:
         """Apply one change to its slot. `image`: the new image as read already (a single
         upload reads it before it is announced); `current`: the slot's image as read already;
         `keep_in_chat`: where a single upload keeps the replaced image (None: a job's line, whose
         bytes go with its entry); `resumed`: begun before a restart, so the slot is looked at
         before anything is sent; `gallery`: a card's edit, the gallery its card was checked
-        against just now; `undoing`: an undo, what it undoes; `copy_room`: a square fix's line,
-        sent only when its original's copy fits in the history. Raises UserFacingError when
-        the image cannot be read."""
+        against just now; `undoing`: an undo, what it undoes; `keep`: a job's HISTORY_MAX_MB,
+        within which a square fix's line keeps its original's copy before sending anything
+        (it is not sent when the copy does not fit). Raises UserFacingError when the image
+        cannot be read."""
         if change.origin is Origin.UNDO:
             if undoing is None:
                 raise TypeError("an undo says what it undoes")
@@ -226,7 +225,7 @@ class ChangeRunner:
             if telling.job is None:
                 raise TypeError("a square fix is a job's line")
             return await self._square(
-                change, change.source, telling, resumed, pace or _no_wait, copy_room
+                change, change.source, telling, resumed, pace or _no_wait, keep
             )
         if not isinstance(change.source, FromLink | FromSlackFile):
             if gallery is None:
@@ -287,7 +286,7 @@ class ChangeRunner:
         telling: Telling,
         resumed: bool,
         pace: Pace,
-        copy_room: CopyRoom | None,
+        keep: KeepLimit | None,
     ) -> Applied | NotSent | LeftAsIs:
         """The audit's square fix on one slot: the image the plan saw read once (it is both
         what is padded and the copy kept for Undo), padded in the conversion pool, and put in
@@ -317,24 +316,46 @@ class ChangeRunner:
         if squared is None:
             return LeftAsIs(texts.ALREADY_SQUARE)
         # The original is replaced (a gallery's deleted): never without its copy for Undo.
-        if copy_room is not None and not await copy_room(len(kept.data)):
-            raise UserFacingError(texts.SQUARE_NO_ROOM)
         try:
-            await self._history.keep_ahead(ahead, kept.data)
+            fits = await self._history.keep_ahead(ahead, kept.data, keep)
         except Exception as exc:
             log.warning("a square line's copy was not kept: %s", type(exc).__name__)
             raise UserFacingError(texts.SQUARE_NOT_KEPT) from exc
+        if not fits:
+            raise UserFacingError(texts.SQUARE_NO_ROOM)
         image = _padded(squared.prepared, current.url)
         alt = AltText.of(
             current.alt_main, own_translations(current.alt_main, current.alt_translated)
         )
         change = replace(change, alt=alt)  # the alt texts it has now stay with it
         await pace()
-        outcome = await self._put_square(change, telling, ahead, (current, kept), image, resumed)
+        try:
+            outcome = await self._put_square(
+                change, telling, ahead, (current, kept), image, resumed
+            )
+        except BaseException:
+            await self._unkeep(change, ahead)
+            raise
         if isinstance(outcome, NotSent):
-            with contextlib.suppress(Exception):  # nothing changed: no copy to keep
-                await self._history.drop_ahead(ahead)
+            await self._unkeep(change, ahead)
         return outcome
+
+    async def _unkeep(self, change: SlotChange, ahead: str) -> None:
+        """A square line that ended without its entry: its copy goes only while the slot
+        still shows the original (after a time-out, Ecwid may have replaced it all the same:
+        the copy then stays, and ages out with the history)."""
+        source = change.source
+        assert isinstance(source, ToSquare)
+        slot = change.target.slot
+        with contextlib.suppress(Exception):
+            if slot.kind == "gallery":
+                gallery = await self._ecwid.gallery(slot.product_id)
+                still = source.image_url in [image.url for image in gallery.images]
+            else:
+                now = await self._ecwid.current_image(slot)
+                still = now is not None and now.url == source.image_url
+            if still:
+                await self._history.drop_ahead(ahead)
 
     async def _put_square(
         self,
@@ -406,9 +427,9 @@ class ChangeRunner:
         slot = change.target.slot
         try:
             kept = await self._history.kept_copy(ahead)
-        except Exception as exc:
+        except Exception as exc:  # the copy may be there: said, never taken for "changed"
             log.warning("a square line's copy unread: %s", type(exc).__name__)
-            kept = None
+            raise UserFacingError(texts.SQUARE_STORE_AWAY) from exc
         squared = await self._sources.square(kept, white=source.white) if kept else None
         if kept is None or squared is None:
             return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
@@ -432,7 +453,9 @@ class ChangeRunner:
             return LeftAsIs(texts.SQUARE_FOUND_CHANGED)
         alt = change.alt
         alt_error = None
-        if not alt.empty:
+        # The plan's alt texts, only where the restart cut their step short (the image shows
+        # none): a text written since is not overwritten.
+        if not alt.empty and there.alt_main is None and not there.alt_translated:
             try:
                 target = there.url if slot.kind == "gallery" else None
                 await self._ecwid.set_alt(slot, target, alt.main, dict(alt.translated))

@@ -300,3 +300,7 @@ SQUARE_NOT_KEPT = (
 SQUARE_PLACE_UNKNOWN = (
     "Padded before the bot restarted; its place in the gallery may not be the old one's."
 )
+SQUARE_STORE_AWAY = (
+    "The bot restarted during this line and its database did not answer to check it: nothing was"
+    " sent again. Check the product, and run the fix again for it if it is not square."
+)

@@ -57,6 +57,9 @@ GALLERY_FIELDS = (
 )
 # What a media update needs to read first: every image and video, and the main image's URL.
 MEDIA_FIELDS = "id,originalImage,media"
+ALT_NOT_SHOWN = (
+    "Ecwid accepted the alt text but does not show it on the image: set it in the Ecwid admin."
+)
 STATE_FIELDS = (
     "id,name,sku,originalImage,media,options,"
     "combinations(id,sku,options,originalImageUrl,imageUrl,alt)"
@@ -580,13 +583,14 @@ class EcwidClient:
         """Set one image's alt text, changing nothing else of the product: the image Ecwid
         serves from `image_url` (main or gallery), or the main image when it is None
         (`set_image_alts` with one image)."""
-        await self.set_image_alts(product_id, {image_url: (alt_main, translated)})
+        if await self.set_image_alts(product_id, {image_url: (alt_main, translated)}):
+            raise EcwidError(ALT_NOT_SHOWN)
 
     async def set_image_alts(
         self,
         product_id: int,
         alts: Mapping[str | None, tuple[str | None, dict[str, str]]],
-    ) -> None:
+    ) -> set[str | None]:
         """Set several of a product's images' alt texts in one update, changing nothing else of
         the product: each image named by the URL Ecwid serves it from (None: the main image).
 
@@ -596,8 +600,8 @@ class EcwidClient:
         alt texts must be included" (ref): every image goes back as Ecwid has it (id, order,
         alt; client UpdatedProduct.kt ProductMedia/ProductImage {id, orderBy, alt}) with only
         the named images' alt texts changed, and every video as Ecwid gave it. What Ecwid does
-        with it is not documented, so the product is read again: an alt text Ecwid does not
-        show is an error, never claimed as set.
+        with it is not documented, so the product is read again: the images whose alt texts
+        Ecwid does not show (never claimed as set) are answered.
         """
         what = f"product {product_id}"
         wanted = {url: _alt_json(main, translated) for url, (main, translated) in alts.items()}
@@ -645,11 +649,7 @@ class EcwidClient:
             for hit, key in [target(image, after_main)]
             if hit
         }
-        if not all(_alt_matches(shown.get(key), alt) for key, alt in wanted.items()):
-            raise EcwidError(
-                "Ecwid accepted the alt text but does not show it on the image: set it in the "
-                "Ecwid admin."
-            )
+        return {key for key, alt in wanted.items() if not _alt_matches(shown.get(key), alt)}
 
     async def set_variation_alt(
         self, product_id: int, variation_id: int, alt_main: str | None, translated: dict[str, str]

@@ -218,11 +218,6 @@ class JobRun:
         # HISTORY_MAX_MB: a line's copy is kept with its outcome only if it fits (its reason
         # then says "no copy for Undo"), decided as the outcome is written (JobStore.record).
         self._keep = keep
-        # A square fix's copies: the room the job had when its first one was asked for, and
-        # what its lines have taken of it since (their originals are replaced, or deleted).
-        self._copy_room: int | None = None
-        self._copies_taken = 0
-        self._copy_lock = asyncio.Lock()
         self._undos = undos
         self._history = history
         self._jobs = jobs
@@ -631,7 +626,7 @@ class JobRun:
                     telling=telling,
                     resumed=item.started,
                     pace=self._hold_back,
-                    copy_room=self._room_for_copy,
+                    keep=self._keep,
                 )
         except UserFacingError as problem:
             return Outcome(number, LineState.FAILED, reason=problem.message, quoted=problem.quoted)
@@ -655,19 +650,6 @@ class JobRun:
         if outcome.undo_missing is not None:  # the gallery's order could not be kept
             return replace(done, reason=outcome.undo_missing)
         return done
-
-    async def _room_for_copy(self, size: int) -> bool:
-        """Whether a square line's original fits in HISTORY_MAX_MB with this job's copies,
-        taking its room if so (the copy is written with the line's outcome, later)."""
-        if self._keep is None:
-            return True
-        async with self._copy_lock:
-            if self._copy_room is None:
-                self._copy_room, _ = await self._history.copy_room(self._keep.max_bytes)
-            if self._copies_taken + size > self._copy_room:
-                return False
-            self._copies_taken += size
-            return True
 
     async def _upload(
         self, item: BulkItem, change: SlotChange, image: FileImage | None

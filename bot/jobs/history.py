@@ -198,14 +198,21 @@ _UNDER_WAY = ("checking", "planned", "running", "stopping")
 
 
 def running_copy() -> Any:
-    """Whether a kept copy is of a job not over yet: such a copy is never dropped (correlated
-    with the statement on kept_images it is used in)."""
-    return (
+    """Whether a kept copy is of a job not over yet, or kept ahead of a line whose change is
+    not written yet (`History.keep_ahead`): such a copy is never dropped to make room
+    (correlated with the statement on kept_images it is used in). `orphan_copy` ages out."""
+    of_running_job = (
         select(changes.c.id)
         .join(jobs, jobs.c.id == changes.c.job_id)
         .where(changes.c.id == kept_images.c.change_id, jobs.c.state.in_(_UNDER_WAY))
         .exists()
     )
+    return or_(of_running_job, orphan_copy())
+
+
+def orphan_copy() -> Any:
+    """A kept copy with no change (yet): kept ahead of its line, which then did not end."""
+    return ~select(changes.c.id).where(changes.c.id == kept_images.c.change_id).exists()
 
 
 async def fit_copies(
@@ -320,12 +327,13 @@ class History:
         )
         return {c.line: c for c in found if c.line is not None}
 
-    async def keep_ahead(self, change_id: str, data: bytes) -> None:
+    async def keep_ahead(self, change_id: str, data: bytes, keep: KeepLimit | None) -> bool:
         """A line's copy kept before the line changes anything (the audit's square fix, whose
-        original is replaced or deleted): its change, written later with the line's outcome
-        under the same id, finds it there; a restart between the two finds it too."""
-        row = kept_row(change_id, data, self._clock())
-        await self._store.write((self._store.insert_once(kept_images, "change_id"), [row]))
+        original is replaced or deleted), within `keep.max_bytes` with every copy kept already
+        (older copies of jobs not running make way): whether it fits. Its change, written
+        later with the line's outcome under the same id, finds it there; a restart between
+        the two finds it too."""
+        return await self._store.keep_ahead(kept_row(change_id, data, self._clock()), keep)
 
     async def drop_ahead(self, change_id: str) -> None:
         """A copy kept ahead for a line that changed nothing after all."""
@@ -404,6 +412,10 @@ class History:
             await self._store.write(
                 delete(kept_images).where(kept_images.c.change_id.in_(chunk), ~running_copy())
             )
+        # Copies kept ahead of a line that never ended (a job given up mid-line): past the age.
+        await self._store.write(
+            delete(kept_images).where(kept_images.c.kept_at < cutoff, orphan_copy())
+        )
         dropped_changes = await self._drop_changes(cutoff)
         dropped_jobs, dropped_lines = await self._store.forget_jobs(cutoff)
         seen = await self._store.forget_seen(now - SEEN_KEEP_SECONDS)

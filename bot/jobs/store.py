@@ -930,9 +930,42 @@ class JobStore:
                     notes,
                 )
 
-    def insert_once(self, table: Any, *key: str) -> Any:
-        """INSERT … ON CONFLICT (key) DO NOTHING (bot.jobs.history)."""
-        return self._insert_once(table, *key)
+    async def keep_ahead(self, row: dict[str, Any], keep: KeepLimit | None) -> bool:
+        """A kept copy written ahead of its line's outcome (bot.jobs.history.History.
+        keep_ahead), within `keep.max_bytes` as `_keep_within` keeps copies: under the same
+        locks, older copies of jobs not running making way. Whether it fits (written once,
+        whatever the retries)."""
+
+        async def write() -> bool:
+            async with self._write_guard(), self._engine.begin() as connection:
+                if self.dialect == "postgresql":
+                    await connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEEP_LOCK}
+                    )
+                there = (
+                    await connection.execute(
+                        select(kept_images.c.change_id).where(
+                            kept_images.c.change_id == row["change_id"]
+                        )
+                    )
+                ).first()
+                if there is not None:
+                    return True
+                dropped: list[str] = []
+                if keep is None:
+                    fitting = [row]
+                else:
+                    fitting, dropped, _ = await fit_copies(connection, [row], keep.max_bytes)
+                if not fitting:
+                    return False
+                if dropped:
+                    await connection.execute(
+                        delete(kept_images).where(kept_images.c.change_id.in_(dropped))
+                    )
+                await connection.execute(self._insert_once(kept_images, "change_id"), fitting)
+                return True
+
+        return await self._unbroken(write())
 
     def _insert_once(self, table: Any, *key: str) -> Any:
         """INSERT … ON CONFLICT (key) DO NOTHING, in this database's dialect."""

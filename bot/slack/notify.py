@@ -41,7 +41,14 @@ from bot.slack.views.bulk_message import (
 from bot.slack.views.upload_result import result_blocks, undone_blocks
 
 log = logging.getLogger(__name__)
-PNG_SIGNATURE = b"\x89PNG"
+
+
+def _extension(data: bytes) -> str:
+    """An image's file extension by its first bytes (what Ecwid serves: JPG, PNG or GIF)."""
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    return "gif" if data.startswith(b"GIF8") else "jpg"
+
 
 RESPONSE_URL_TIMEOUT_SECONDS = 5.0
 
@@ -474,7 +481,7 @@ class SlackBulkReport:
         uploads = [
             {
                 "content": data,
-                "filename": f"{side}.{'png' if data.startswith(PNG_SIGNATURE) else 'jpg'}",
+                "filename": f"{side}.{_extension(data)}",
                 "title": f"{side.capitalize()}: {example.variation}"[:250],
             }
             for data, side in shown

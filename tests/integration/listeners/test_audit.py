@@ -573,8 +573,10 @@ async def test_a_products_images_get_their_alt_texts_in_one_update(
     await bot.interaction(press("bulk_start", job_id, ts))
     done = await reports_done(slack, 2)
     await bot.idle()
-    rows = {r["text"].split(":")[0]: r["outcome"] for r in uploaded_csv(slack, done[1])}
-    assert list(rows.values()).count("alt text set") == len(rows)
+    rows = uploaded_csv(slack, done[1])
+    assert [r["outcome"] for r in rows] == ["alt text set"] * len(rows)
+    ones = [r["text"] for r in rows if r["text"].startswith("FX-1 ")]
+    assert len(ones) == 3  # A's main image and its two gallery images, a line each
     puts = [c.path for c in ecwid.calls[calls_before:] if c.method == "PUT"]
     assert puts.count("/products/1") == 1
     shown = {i["id"]: i["alt"] for i in ecwid.products[1]["media"]["images"]}
