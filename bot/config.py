@@ -320,10 +320,57 @@ def _read_dotenv() -> str | None:
     return env_file
 
 
+# The two modes (#38). One store (today's): SLACK_BOT_TOKEN, ECWID_STORE_ID and ECWID_TOKEN.
+# Many stores: the apps' OAuth credentials, TOKEN_KEYS and PUBLIC_URL, and no SLACK_BOT_TOKEN
+# (SLACK_SIGNING_SECRET is both modes'). Bolt turns on an OAuth flow of its own (tokens in
+# files) when it sees SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: a half or mixed set-up is refused
+# before anything starts, so that it never does.
+ONE_STORE = ("SLACK_BOT_TOKEN", "ECWID_STORE_ID", "ECWID_TOKEN")
+MANY_STORES = (
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_SIGNING_SECRET",
+    "ECWID_CLIENT_ID",
+    "ECWID_CLIENT_SECRET",
+    "TOKEN_KEYS",
+    "PUBLIC_URL",
+)
+
+
+def _mode(values: Mapping[str, str]) -> None:
+    """Refuse a set-up of both modes, or of half of many-stores mode, in one line."""
+    many = [name for name in MANY_STORES if name != "SLACK_SIGNING_SECRET" and values.get(name)]
+    if not many:
+        return
+    one = [name for name in ONE_STORE if values.get(name)]
+    if one:
+        raise ConfigError(
+            f"Cannot start: both modes are set up ({', '.join(one)} for one store; "
+            f"{', '.join(many)} for many stores). Keep SLACK_BOT_TOKEN, ECWID_STORE_ID and "
+            "ECWID_TOKEN for one store, or the many-stores settings without them."
+        )
+    missing = [name for name in MANY_STORES if not values.get(name)]
+    if missing:
+        raise ConfigError(
+            f"Cannot start: many-stores mode ({', '.join(many)} set) also needs "
+            f"{', '.join(missing)}."
+        )
+    if values.get("SLACK_APP_TOKEN"):
+        raise ConfigError(
+            "Cannot start: many-stores mode is HTTP only (Slack's Marketplace takes no Socket "
+            "Mode app): leave out SLACK_APP_TOKEN."
+        )
+    raise ConfigError(
+        "Cannot start: many-stores mode is not in this version yet. For one store, set "
+        "SLACK_BOT_TOKEN, ECWID_STORE_ID and ECWID_TOKEN instead."
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ConfigError naming all the bad ones at once."""
     env_file = _read_dotenv() if environ is None else None
     env = _Env({k: v.strip() for k, v in (os.environ if environ is None else environ).items()})
+    _mode(env.values)
     # Problems are reported in the order read, kept from before this split: so PORT and the two
     # history settings are read here, between the groups.
     bot_token, signing_secret, app_token, slack_api_url = _slack(env)

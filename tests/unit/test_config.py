@@ -132,3 +132,53 @@ def test_the_placeholders_known_to_the_bot_are_those_of_env_example() -> None:
             name, value = line.split("=", 1)
             example[name] = value
     assert example == EXAMPLE_VALUES
+
+
+MANY = {
+    "SLACK_CLIENT_ID": "1234.5678",
+    "SLACK_CLIENT_SECRET": "0123456789abcdef",
+    "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+    "ECWID_CLIENT_ID": "custom-app-1003-1",
+    "ECWID_CLIENT_SECRET": "abcdef0123456789",
+    "TOKEN_KEYS": "nmz6u6mPD3LjSTfXAUOQBy1lJ9uJD2AP7i1ULRNNUXY=",
+    "PUBLIC_URL": "https://bot.example.com",
+}
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        (
+            {**GOOD, "SLACK_CLIENT_ID": "1234.5678"},
+            "Cannot start: both modes are set up (SLACK_BOT_TOKEN, ECWID_STORE_ID, ECWID_TOKEN "
+            "for one store; SLACK_CLIENT_ID for many stores). Keep SLACK_BOT_TOKEN, "
+            "ECWID_STORE_ID and ECWID_TOKEN for one store, or the many-stores settings without "
+            "them.",
+        ),
+        (
+            {"SLACK_CLIENT_ID": "1234.5678", "SLACK_CLIENT_SECRET": "0123456789abcdef"},
+            "Cannot start: many-stores mode (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET set) also "
+            "needs SLACK_SIGNING_SECRET, ECWID_CLIENT_ID, ECWID_CLIENT_SECRET, TOKEN_KEYS, "
+            "PUBLIC_URL.",
+        ),
+        (
+            {**MANY, "SLACK_APP_TOKEN": "xapp-1-A-abc"},
+            "Cannot start: many-stores mode is HTTP only (Slack's Marketplace takes no Socket "
+            "Mode app): leave out SLACK_APP_TOKEN.",
+        ),
+        (
+            MANY,
+            "Cannot start: many-stores mode is not in this version yet. For one store, set "
+            "SLACK_BOT_TOKEN, ECWID_STORE_ID and ECWID_TOKEN instead.",
+        ),
+    ],
+    ids=["both", "half", "socket", "many"],
+)
+def test_a_mixed_or_half_set_up_of_the_two_modes_stops_start_up_in_one_line(
+    env: dict[str, str], said: str
+) -> None:
+    """Bolt would otherwise turn on an OAuth flow of its own on seeing SLACK_CLIENT_ID."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env)
+    assert str(refused.value) == said
+    assert "\n" not in said and MANY["SLACK_CLIENT_SECRET"] not in said
