@@ -8,6 +8,7 @@ from bot.tokens import SealedTokenError, TokenKeyError, TokenKeys, first_key_sea
 
 SLACK_TOKEN = "xoxb-1234-5678-abcdefghijklmnop"
 ECWID_TOKEN = "secret_4T6Bb2vXe9Qr"
+A_KEY = "nmz6u6mPD3LjSTfXAUOQBy1lJ9uJD2AP7i1ULRNNUXY="  # fixed: xdist's workers collect alike
 
 
 def test_a_sealed_token_opens_for_its_row_only_and_never_shows_in_plain() -> None:
@@ -42,8 +43,9 @@ def test_rotation_opens_under_the_old_key_and_reseals_under_the_new() -> None:
         ("", "TOKEN_KEYS is empty"),
         (" , ", "TOKEN_KEYS is empty"),
         ("not-a-key", "key 1 of 1 is not a Fernet key"),
-        (f"{generate_key()},short", "key 2 of 2 is not a Fernet key"),
+        (f"{A_KEY},short", "key 2 of 2 is not a Fernet key"),
     ],
+    ids=["empty", "blank", "not a key", "second short"],
 )
 def test_token_keys_that_do_not_read_are_named_without_their_value(text: str, message: str) -> None:
     with pytest.raises(TokenKeyError, match=message) as refused:
