@@ -486,6 +486,12 @@ class JobStore:
         return cls(engine, clock=clock)
 
     @property
+    def engine(self) -> AsyncEngine:
+        """The database's engine, for the stores that live beside the job store's tables
+        (slack-sdk's installations: bot.slack.installations)."""
+        return self._engine
+
+    @property
     def dialect(self) -> str:
         return self._engine.dialect.name
 

@@ -1,0 +1,108 @@
+"""Slack installations at rest (#38): slack-sdk's `AsyncSQLAlchemyInstallationStore` on the
+bot's database (its tables from the bot's migrations, 0012), wrapped by composition so that
+every token and the incoming webhook's URL are sealed (bot.tokens) on the way in and opened on
+the way out, each bound to its workspace. Not a subclass: the SDK's store looks a bot up through
+its own `async_find_bot` inside `async_find_installation`, and a subclass would open that token
+twice."""
+
+from __future__ import annotations
+
+import copy
+from logging import Logger
+from typing import TypeVar
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+
+from bot.tokens import TokenKeys
+
+# What an installation holds that opens a workspace: sealed, each bound to the workspace.
+INSTALLATION_SECRETS = (
+    "bot_token",
+    "bot_refresh_token",
+    "user_token",
+    "user_refresh_token",
+    "incoming_webhook_url",
+)
+BOT_SECRETS = ("bot_token", "bot_refresh_token")
+_Held = TypeVar("_Held", Installation, Bot)
+
+
+class SealedInstallationStore(AsyncInstallationStore):
+    def __init__(self, inner: AsyncInstallationStore, keys: TokenKeys) -> None:
+        self._inner = inner
+        self._keys = keys
+
+    @property
+    def logger(self) -> Logger:
+        return self._inner.logger
+
+    async def async_save(self, installation: Installation) -> None:
+        await self._inner.async_save(self._sealed(installation, INSTALLATION_SECRETS))
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await self._inner.async_save_bot(self._sealed(bot, BOT_SECRETS))
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        bot = await self._inner.async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return self._opened(bot, BOT_SECRETS) if bot is not None else None
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        found = await self._inner.async_find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return self._opened(found, INSTALLATION_SECRETS) if found is not None else None
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self._inner.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        await self._inner.async_delete_installation(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+        )
+
+    def _sealed(self, found: _Held, fields: tuple[str, ...]) -> _Held:
+        sealed = copy.copy(found)
+        owner = _owner(found)
+        for name in fields:
+            value = getattr(found, name, None)
+            if isinstance(value, str) and value:
+                setattr(sealed, name, self._keys.seal("team", owner, value))
+        return sealed
+
+    def _opened(self, found: _Held, fields: tuple[str, ...]) -> _Held:
+        opened = copy.copy(found)
+        owner = _owner(found)
+        for name in fields:
+            value = getattr(found, name, None)
+            if isinstance(value, str) and value:
+                setattr(opened, name, self._keys.open("team", owner, value))
+        return opened
+
+
+def _owner(found: Installation | Bot) -> str:
+    """The workspace a token opens (an org's id for an org-wide install, out of scope)."""
+    return str(found.team_id or found.enterprise_id or "")

@@ -1,0 +1,107 @@
+"""Slack installations at rest (#38, bot.slack.installations), on SQLite and PostgreSQL: the
+tables come from the bot's own migrations; after two workspaces install, no table of the
+database holds any of their tokens (or their webhook's URL) in plain text, each workspace's are
+read back as they were, and a token moved onto the other workspace's row does not open."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from sqlalchemy import MetaData, select, update
+
+from bot.config import database_url as sqlalchemy_url
+from bot.jobs.store import JobStore
+from bot.slack.installations import SealedInstallationStore
+from bot.tokens import SealedTokenError, TokenKeys
+
+KEY = "nmz6u6mPD3LjSTfXAUOQBy1lJ9uJD2AP7i1ULRNNUXY="
+CLIENT_ID = "1234.5678"
+
+
+def _installation(team: str) -> Installation:
+    return Installation(
+        app_id="A0APP",
+        team_id=team,
+        team_name=f"Shop {team}",
+        bot_token=f"xoxb-{team}-1111-{team}bottokenvalue",
+        bot_id=f"B{team}",
+        bot_user_id=f"U{team}BOT",
+        bot_scopes="commands,chat:write",
+        bot_refresh_token=f"xoxe-1-{team}refreshvalue",
+        bot_token_expires_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        user_id=f"U{team}OWNER",
+        user_token=f"xoxp-{team}-2222-{team}usertokenvalue",
+        incoming_webhook_url=f"https://hooks.slack.com/services/{team}/B1/secretpath{team}",
+        installed_at=dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC).timestamp(),
+    )
+
+
+SECRETS = (
+    "bot_token",
+    "bot_refresh_token",
+    "user_token",
+    "incoming_webhook_url",
+)
+
+
+async def _every_value(store: JobStore) -> str:
+    """Every value of every table of the database, as text."""
+    metadata = MetaData()
+    async with store.engine.connect() as connection:
+        await connection.run_sync(metadata.reflect)
+        found = []
+        for table in metadata.sorted_tables:
+            for row in await connection.execute(select(table)):
+                found.extend(str(value) for value in row)
+    return "\n".join(found)
+
+
+async def test_two_workspaces_tokens_are_sealed_at_rest_and_read_back_for_their_own_row(
+    database_url: str,
+) -> None:
+    store = await JobStore.open(sqlalchemy_url(database_url) or "")
+    try:
+        inner = AsyncSQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=store.engine)
+        installations = SealedInstallationStore(inner, TokenKeys.parse(KEY))
+        one, two = _installation("T1"), _installation("T2")
+        await installations.async_save(one)
+        await installations.async_save(two)
+
+        dumped = await _every_value(store)
+        for installed in (one, two):
+            for name in SECRETS:
+                secret = getattr(installed, name)
+                assert secret and secret not in dumped, name
+        assert "T1" in dumped and "Shop T2" in dumped  # the rows are there, only sealed
+
+        bot = await installations.async_find_bot(enterprise_id=None, team_id="T1")
+        assert bot is not None and bot.bot_token == one.bot_token
+        assert bot.bot_refresh_token == one.bot_refresh_token
+        found = await installations.async_find_installation(enterprise_id=None, team_id="T2")
+        assert found is not None
+        assert (found.bot_token, found.user_token, found.incoming_webhook_url) == (
+            two.bot_token,
+            two.user_token,
+            two.incoming_webhook_url,
+        )
+
+        # T2's sealed bot token copied onto T1's row: it is not T1's, and never used as one.
+        async with store.engine.begin() as connection:
+            sealed = (
+                await connection.execute(
+                    select(inner.bots.c.bot_token).where(inner.bots.c.team_id == "T2")
+                )
+            ).scalar_one()
+            await connection.execute(
+                update(inner.bots).where(inner.bots.c.team_id == "T1").values(bot_token=sealed)
+            )
+        with pytest.raises(SealedTokenError, match="another row"):
+            await installations.async_find_bot(enterprise_id=None, team_id="T1")
+
+        await installations.async_delete_all(enterprise_id=None, team_id="T2")
+        assert await installations.async_find_bot(enterprise_id=None, team_id="T2") is None
+    finally:
+        await store.close()
