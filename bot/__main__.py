@@ -22,22 +22,25 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, rotation_settings
 from bot.doctor import diagnose
-from bot.jobs.store import JobStoreError, NewerDatabaseError
+from bot.jobs.store import JobStore, JobStoreError, NewerDatabaseError
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.slack.app import build_app
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
+from bot.slack.installations import reseal_all
 from bot.slack.server import HttpServer
+from bot.tokens import SealedTokenError
 
 log = logging.getLogger("bot")
 
 GC_THRESHOLD = 3_000  # allocations between young-generation collections (Python's default: 700)
-USAGE = """usage: python -m bot [check]
+USAGE = """usage: python -m bot [check | rotate-keys]
 
   (nothing)   run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT
   check       check the setup (Slack and Ecwid tokens, scopes) and say what to fix
+  rotate-keys seal every stored token again under the first key of TOKEN_KEYS=new,old
   -h, --help  show this help (also: help)
   --version   show the version
 
@@ -239,6 +242,31 @@ def check(settings: Settings) -> int:
     return 1 if problems else 0
 
 
+def rotate_keys() -> int:
+    """Every stored token sealed again under the first key of TOKEN_KEYS (bot.tokens), so that
+    the old key can then be removed; one line says how many, or why none."""
+    try:
+        database, keys = rotation_settings()
+    except ConfigError as problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+    async def rotate() -> int:
+        store = await JobStore.open(database)  # migrated first, as at start-up
+        try:
+            return await reseal_all(store.engine, keys)
+        finally:
+            await store.close()
+
+    try:
+        count = asyncio.run(rotate())
+    except SealedTokenError as problem:
+        print(f"Nothing was changed: {problem}", file=sys.stderr)
+        return 1
+    print(f"Sealed {count} stored token(s) again under the first key of TOKEN_KEYS.")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv in (["-h"], ["--help"], ["help"]):
         print(USAGE)
@@ -246,9 +274,11 @@ def main(argv: list[str]) -> int:
     if argv == ["--version"]:
         print(f"ecwid-image {__version__}")
         return 0
-    if argv not in ([], ["check"]):
+    if argv not in ([], ["check"], ["rotate-keys"]):
         print(USAGE, file=sys.stderr)
         return 2
+    if argv == ["rotate-keys"]:
+        return rotate_keys()
     try:
         settings = load_settings()
     except ConfigError as problem:

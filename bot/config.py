@@ -14,6 +14,7 @@ from dotenv import find_dotenv, load_dotenv
 from bot.domain.bulk import DEFAULT_VIEWS, NamingRules, compile_pattern
 from bot.ecwid.budget import ECWID_LIMIT, RateLimit
 from bot.images.convert import ImagePolicy
+from bot.tokens import TokenKeyError, TokenKeys
 
 DEFAULT_IMAGE_POLICY = ImagePolicy()
 
@@ -418,3 +419,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         history_max_mb=float(history_max_mb),
         env_file=env_file,
     )
+
+
+def rotation_settings(environ: Mapping[str, str] | None = None) -> tuple[str, TokenKeys]:
+    """What `python -m bot rotate-keys` needs: the database and TOKEN_KEYS (the new key first);
+    ConfigError in one line when either does not read."""
+    if environ is None:
+        _read_dotenv()
+    values = {k: v.strip() for k, v in (os.environ if environ is None else environ).items()}
+    database = DEFAULT_DATABASE_URL
+    if values.get("DATABASE_URL"):
+        database = database_url(values["DATABASE_URL"]) or ""
+        if not database:
+            raise ConfigError("Cannot rotate: DATABASE_URL does not read as a database URL.")
+    try:
+        keys = TokenKeys.parse(values.get("TOKEN_KEYS", ""))
+    except TokenKeyError as problem:
+        raise ConfigError(f"Cannot rotate: {problem}") from None
+    return database, keys

@@ -14,6 +14,9 @@ from typing import TypeVar
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from sqlalchemy import MetaData, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.tokens import TokenKeys
 
@@ -27,6 +30,8 @@ INSTALLATION_SECRETS = (
 )
 BOT_SECRETS = ("bot_token", "bot_refresh_token")
 _Held = TypeVar("_Held", Installation, Bot)
+INSTALLATIONS = "slack_installations"  # slack-sdk's table names, as migration 0012 makes them
+BOTS = "slack_bots"
 
 
 class SealedInstallationStore(AsyncInstallationStore):
@@ -106,3 +111,34 @@ class SealedInstallationStore(AsyncInstallationStore):
 def _owner(found: Installation | Bot) -> str:
     """The workspace a token opens (an org's id for an org-wide install, out of scope)."""
     return str(found.team_id or found.enterprise_id or "")
+
+
+async def reseal_all(engine: AsyncEngine, keys: TokenKeys) -> int:
+    """Every sealed token of the installations and bots sealed again under the first key of
+    TOKEN_KEYS (after `TOKEN_KEYS=new,old`), in one transaction: how many. SealedTokenError,
+    and nothing changed, when one does not open under any key."""
+    metadata = MetaData()
+    tables = (
+        (
+            AsyncSQLAlchemyInstallationStore.build_installations_table(metadata, INSTALLATIONS),
+            INSTALLATION_SECRETS,
+        ),
+        (AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, BOTS), BOT_SECRETS),
+    )
+    resealed = 0
+    async with engine.begin() as connection:
+        for table, fields in tables:
+            columns = [table.c[name] for name in fields]
+            rows = await connection.execute(select(table.c.id, *columns))
+            for row in rows.all():
+                values = {
+                    name: keys.reseal(value)
+                    for name, value in zip(fields, row[1:], strict=True)
+                    if isinstance(value, str) and value
+                }
+                if values:
+                    await connection.execute(
+                        update(table).where(table.c.id == row[0]).values(**values)
+                    )
+                    resealed += len(values)
+    return resealed

@@ -202,7 +202,7 @@ async def test_unreachable_slack_in_socket_mode_is_one_line(
 async def test_help_and_version(tmp_path: Path, flag: str) -> None:
     status, stdout, stderr = await run_to_end({}, tmp_path, flag)
     assert (status, stderr) == (0, "")
-    assert stdout.startswith("usage: python -m bot [check]")
+    assert stdout.startswith("usage: python -m bot [check | rotate-keys]")
     status, stdout, _ = await run_to_end({}, tmp_path, "--version")
     assert (status, stdout.strip()) == (0, f"ecwid-image {__version__}")
 

@@ -5,7 +5,9 @@ read back as they were, and a token moved onto the other workspace's row does no
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -16,8 +18,11 @@ from bot.config import database_url as sqlalchemy_url
 from bot.jobs.store import JobStore
 from bot.slack.installations import SealedInstallationStore
 from bot.tokens import SealedTokenError, TokenKeys
+from tests.processes import start_bot
 
 KEY = "nmz6u6mPD3LjSTfXAUOQBy1lJ9uJD2AP7i1ULRNNUXY="
+NEW_KEY = "C2dbK0QzD3mYyq3l8XfG3bJ1d8g0KpJk6oBzQ4s1rTw="
+OTHER_KEY = "0gqP8bY7gRZ0kU0bN7rk8xvN3L4wQm2o8Ck7xW1Yy7E="
 CLIENT_ID = "1234.5678"
 
 
@@ -103,5 +108,42 @@ async def test_two_workspaces_tokens_are_sealed_at_rest_and_read_back_for_their_
 
         await installations.async_delete_all(enterprise_id=None, team_id="T2")
         assert await installations.async_find_bot(enterprise_id=None, team_id="T2") is None
+    finally:
+        await store.close()
+
+
+async def test_rotate_keys_seals_every_token_again_under_the_new_key(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`python -m bot rotate-keys` with TOKEN_KEYS=new,old; then the old key can go."""
+    store = await JobStore.open(sqlalchemy_url(database_url) or "")
+    try:
+        inner = AsyncSQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=store.engine)
+        await SealedInstallationStore(inner, TokenKeys.parse(KEY)).async_save(_installation("T1"))
+        await SealedInstallationStore(inner, TokenKeys.parse(KEY)).async_save(_installation("T2"))
+    finally:
+        await store.close()
+
+    async def rotate(keys: str) -> tuple[int, str, str]:
+        env = {"DATABASE_URL": database_url, "TOKEN_KEYS": keys}
+        process = await start_bot(env, tmp_path, "rotate-keys", split_stderr=True)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode(), err.decode()
+
+    status, _, said = await rotate(OTHER_KEY)  # the old key left out too soon
+    assert status == 1
+    assert said.startswith("Nothing was changed: A stored token does not open under TOKEN_KEYS")
+    status, said, _ = await rotate(f"{NEW_KEY},{KEY}")
+    assert (status, said) == (
+        0,
+        "Sealed 12 stored token(s) again under the first key of TOKEN_KEYS.\n",
+    )
+    store = await JobStore.open(sqlalchemy_url(database_url) or "")
+    try:
+        inner = AsyncSQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=store.engine)
+        only_new = SealedInstallationStore(inner, TokenKeys.parse(NEW_KEY))
+        for team in ("T1", "T2"):
+            found = await only_new.async_find_installation(enterprise_id=None, team_id=team)
+            assert found is not None and found.user_token == _installation(team).user_token
     finally:
         await store.close()
