@@ -16,7 +16,10 @@ MAX_MESSAGE_CHARS = 2000
 # percent-encoded URL too); OAuth's `code` and `client_secret` as a URL's or a form's fields
 # (`?code=…`, `&client_secret=…`) and as JSON's or a dict's keys. A field named `code` elsewhere
 # ("error code=…") is left alone.
-_TOKENS = re.compile(r"(?:xox[a-z]|xapp)-[A-Za-z0-9-]{6,}|secret_[A-Za-z0-9]{6,}")
+# Bolt logs a failed exchange "… result with code: <code> - error: …".
+_TOKENS = re.compile(
+    r"(?:xox[a-z]|xapp)-[A-Za-z0-9-]{6,}|secret_[A-Za-z0-9]{6,}|(?<=with code: )[^\s]+"
+)
 _FIELDS = re.compile(r"(?:(?<=[?&])|^|(?<=\s))(client_secret=|(?<=[?&])code=)[^&\s\"')]+")
 _KEYS = re.compile(r"""(["'](?:code|client_secret)["']\s*:\s*)(["'])[^"']*\2""")
 

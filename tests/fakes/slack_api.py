@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -63,6 +64,10 @@ class FakeSlack(LoopbackServer):
         # users.info's `tz` by user (Slack's users.info reference: its example's is
         # "America/Los_Angeles", given to anyone not listed here).
         self.time_zones: dict[str, str] = {}
+        # oauth.v2.access: each code Slack gave (code → the workspace it installs in), usable
+        # once (Slack's reference: `invalid_code`, and a code expires after ten minutes).
+        self.oauth_codes: dict[str, tuple[str, str]] = {}
+        self.oauth_client: tuple[str, str] = ("1234.5678", "0123456789abcdef")
         # auth.test's bot_id: None stands for a user token (Slack's auth.test reference: its
         # answer to a user token names no bot).
         self.bot_id: str | None = "BBOT"
@@ -118,6 +123,9 @@ class FakeSlack(LoopbackServer):
         if request.method == "POST" and request.query:  # slack-sdk puts some in the URL
             params = {**dict(request.query), **params}
         auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):  # Slack's oauth.v2.access: the app's credentials
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            params = {**params, "client_id": client_id, "client_secret": secret}
         self.calls.append(SlackCall(method, params, auth.removeprefix("Bearer ") or None))
         await self.notify()
         if (held := self.held_methods.get(method)) is not None:
@@ -167,6 +175,8 @@ class FakeSlack(LoopbackServer):
                 channel = "D" + channel[1:]
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": channel, "ts": ts}
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         if method == "users.info":
             if "users:read" not in self.scopes.split(","):
                 return {"ok": False, "error": "missing_scope", "needed": "users:read"}
@@ -213,6 +223,27 @@ class FakeSlack(LoopbackServer):
         if method == "conversations.history":
             return self._history(str(params.get("channel", "")))
         return {"ok": True}
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access as Slack's reference documents it (its example answer's shape, for
+        a bot-only install): the app's credentials checked, the code used once."""
+        if (params.get("client_id"), params.get("client_secret")) != self.oauth_client:
+            return {"ok": False, "error": "invalid_client_id"}
+        team = self.oauth_codes.pop(str(params.get("code") or ""), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, team_name = team
+        return {
+            "ok": True,
+            "access_token": f"xoxb-{team_id}-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": "U0KRQLJ9H",
+            "app_id": "A0KRD7HC3",
+            "team": {"name": team_name, "id": team_id},
+            "enterprise": None,
+            "authed_user": {"id": "U1234"},
+        }
 
     def _history(self, channel: str) -> dict[str, Any]:
         """conversations.history as Slack's reference documents it: a bot token reads the

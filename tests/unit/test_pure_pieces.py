@@ -162,6 +162,10 @@ def test_the_bulk_report_agrees_with_one_line_and_with_many() -> None:
         ('{"code": "Xy12abc", "state": "s"}', '{"code": "[redacted]", "state": "s"}'),
         ("{'client_secret': 'abc123def'}", "{'client_secret': '[redacted]'}"),
         ("token public_abcdef12 is public", "token public_abcdef12 is public"),
+        (
+            "Failed to fetch oauth.v2.access result with code: 1234.abcd - error: invalid_code",
+            "Failed to fetch oauth.v2.access result with code: [redacted] - error: invalid_code",
+        ),
         ("the SLACK_SIGNING_SECRET is missing", "the SLACK_SIGNING_SECRET is missing"),
         ("barcode=123 and decode=ok", "barcode=123 and decode=ok"),
     ],
