@@ -8,6 +8,7 @@ twice."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from logging import Logger
 from typing import TypeVar
 
@@ -90,22 +91,21 @@ class SealedInstallationStore(AsyncInstallationStore):
         )
 
     def _sealed(self, found: _Held, fields: tuple[str, ...]) -> _Held:
-        sealed = copy.copy(found)
-        owner = _owner(found)
-        for name in fields:
-            value = getattr(found, name, None)
-            if isinstance(value, str) and value:
-                setattr(sealed, name, self._keys.seal("team", owner, value))
-        return sealed
+        return _each(found, fields, lambda owner, value: self._keys.seal("team", owner, value))
 
     def _opened(self, found: _Held, fields: tuple[str, ...]) -> _Held:
-        opened = copy.copy(found)
-        owner = _owner(found)
-        for name in fields:
-            value = getattr(found, name, None)
-            if isinstance(value, str) and value:
-                setattr(opened, name, self._keys.open("team", owner, value))
-        return opened
+        return _each(found, fields, lambda owner, value: self._keys.open("team", owner, value))
+
+
+def _each(found: _Held, fields: tuple[str, ...], change: Callable[[str, str], str]) -> _Held:
+    """A copy of `found` with each secret field changed (sealed or opened) for its workspace."""
+    changed = copy.copy(found)
+    owner = _owner(found)
+    for name in fields:
+        value = getattr(found, name, None)
+        if isinstance(value, str) and value:
+            setattr(changed, name, change(owner, value))
+    return changed
 
 
 def _owner(found: Installation | Bot) -> str:

@@ -5,14 +5,17 @@ there (bot.flows.weekly)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.changes.context import StoreContext
 from bot.domain.audit import Scope
 from bot.domain.requests import Requester
 from bot.domain.schedule import MONDAY
 from bot.flows.variation_fix import VariationFix
+from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.context import forms_of, runtime_of, store_of
 from bot.slack.requester import requester_of
@@ -86,10 +89,26 @@ async def fix_variations_pressed(
     runtime.workers.submit(lambda: runtime.bulk.plan_variation_fix(store, who, channel, fix))
 
 
-async def fix_alt_submitted(
-    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+class _Submitted(Protocol):
+    """A fix's form, read: where its plan goes."""
+
+    @property
+    def channel_id(self) -> str: ...
+
+
+_S = TypeVar("_S", bound=_Submitted)
+
+
+async def _plan_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    found: _S | dict[str, str] | None,
+    busy_block: Callable[[_S], str],
+    plan: Callable[[Runtime, StoreContext, Requester, _S], Coroutine[Any, Any, None]],
 ) -> None:
-    found = views.read_fix(view["state"]["values"], view.get("private_metadata") or "")
+    """A fix's form sent: its field errors, or a refusal while the bot restarts, or its plan
+    queued in the card's channel (`found`: the form read; None when it was not the bot's)."""
     if found is None:
         await ack()
         return
@@ -98,35 +117,45 @@ async def fix_alt_submitted(
         return
     runtime = runtime_of(context)
     if not runtime.workers.accepting:
-        block = views.images_block(next(iter(found.fix.templates)))
-        await ack(response_action="errors", errors={block: texts.restarting()})
+        await ack(response_action="errors", errors={busy_block(found): texts.restarting()})
         return
     await ack()
     store = store_of(context)
     who = requester_of(body, channel=found.channel_id)
-    channel, fix = found.channel_id, found.fix
-    runtime.workers.submit(lambda: runtime.bulk.plan_alt_fix(store, who, channel, fix))
+    submitted = found
+    runtime.workers.submit(lambda: plan(runtime, store, who, submitted))
+
+
+async def fix_alt_submitted(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    found = views.read_fix(view["state"]["values"], view.get("private_metadata") or "")
+    await _plan_submitted(
+        ack,
+        body,
+        context,
+        found,
+        lambda sent: views.images_block(next(iter(sent.fix.templates))),
+        lambda runtime, store, who, sent: runtime.bulk.plan_alt_fix(
+            store, who, sent.channel_id, sent.fix
+        ),
+    )
 
 
 async def fix_square_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     found = square_views.read_square(view["state"]["values"], view.get("private_metadata") or "")
-    if found is None:
-        await ack()
-        return
-    if isinstance(found, dict):
-        await ack(response_action="errors", errors=found)
-        return
-    runtime = runtime_of(context)
-    if not runtime.workers.accepting:
-        await ack(response_action="errors", errors={square_views.SLOTS: texts.restarting()})
-        return
-    await ack()
-    store = store_of(context)
-    who = requester_of(body, channel=found.channel_id)
-    channel, fix = found.channel_id, found.fix
-    runtime.workers.submit(lambda: runtime.bulk.plan_square_fix(store, who, channel, fix))
+    await _plan_submitted(
+        ack,
+        body,
+        context,
+        found,
+        lambda _: square_views.SLOTS,
+        lambda runtime, store, who, sent: runtime.bulk.plan_square_fix(
+            store, who, sent.channel_id, sent.fix
+        ),
+    )
 
 
 def register(app: AsyncApp) -> None:

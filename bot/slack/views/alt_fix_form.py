@@ -68,6 +68,32 @@ def scope_of(value: str) -> Scope | None:
     return Scope(category=category, search=search)
 
 
+def form_metadata(scope: Scope, channel_id: str, **more: object) -> str:
+    """A fix form's private_metadata: its scope, the card's channel, and `more`."""
+    data = {"c": scope.category, "s": scope.search, "ch": channel_id, **more}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def read_metadata(metadata: str) -> tuple[Scope, str, dict[str, Any]] | None:
+    """A fix form's scope, channel and whole metadata; None when it does not read as the
+    bot's."""
+    try:
+        data = json.loads(metadata)
+        channel = str(data["ch"])
+        scope = scope_of(json.dumps({"c": data.get("c"), "s": data.get("s")}))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if scope is None or not channel:
+        return None
+    return scope, channel, data
+
+
+def chosen(values: dict[str, Any], block: str) -> set[str]:
+    """The values ticked in a form's checkboxes."""
+    options = ((values.get(block) or {}).get(block) or {}).get("selected_options") or []
+    return {str(option.get("value")) for option in options if isinstance(option, dict)}
+
+
 def fix_form(scope: Scope, languages: tuple[str, ...], channel_id: str) -> View:
     """A template a language (the default first) for the images and for the variations."""
     blocks: list[Any] = [
@@ -102,14 +128,13 @@ def fix_form(scope: Scope, languages: tuple[str, ...], channel_id: str) -> View:
         )
     )
     shown = list(languages[:MAX_LANGUAGES])
-    metadata = {"c": scope.category, "s": scope.search, "l": shown, "ch": channel_id}
     return View(
         type="modal",
         callback_id=FIX_ALT,
         title=PlainTextObject(text="Fix alt texts"),
         submit=PlainTextObject(text="Plan"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=json.dumps(metadata, ensure_ascii=False)[:3000],
+        private_metadata=form_metadata(scope, channel_id, l=shown),
         blocks=blocks,
     )
 
@@ -123,14 +148,13 @@ class FixSubmission:
 def read_fix(values: dict[str, Any], metadata: str) -> FixSubmission | dict[str, str] | None:
     """The fix asked for, or the fields' errors by block id; None when the form's own data
     does not read (it was not the bot's)."""
-    try:
-        data = json.loads(metadata)
-        languages = [str(lang) for lang in data["l"]]
-        channel = str(data["ch"])
-        scope = scope_of(json.dumps({"c": data.get("c"), "s": data.get("s")}))
-    except (ValueError, KeyError, TypeError):
+    read = read_metadata(metadata)
+    if read is None:
         return None
-    if scope is None or not languages:
+    scope, channel, data = read
+    shown = data.get("l")
+    languages = [str(lang) for lang in shown] if isinstance(shown, list) else []
+    if not languages:
         return None
     errors: dict[str, str] = {}
     images: dict[str, Template] = {}
@@ -147,6 +171,5 @@ def read_fix(values: dict[str, Any], metadata: str) -> FixSubmission | dict[str,
                 errors[block] = texts.field_error(problem)
     if errors:
         return errors
-    chosen = ((values.get(OVERWRITE) or {}).get(OVERWRITE) or {}).get("selected_options") or []
-    overwrite = any(option.get("value") == "yes" for option in chosen)
+    overwrite = "yes" in chosen(values, OVERWRITE)
     return FixSubmission(AltFix(scope, images, variations, overwrite), channel)

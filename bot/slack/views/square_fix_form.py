@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from slack_sdk.models.views import View
 from bot.domain.audit import Scope, Slot
 from bot.flows.square_fix import SquareFix
 from bot.slack import texts
-from bot.slack.views.alt_fix_form import scope_of, scope_value
+from bot.slack.views.alt_fix_form import chosen, form_metadata, read_metadata, scope_value
 from bot.slack.views.upload_form import input_block
 
 FIX_SQUARE = "audit_fix_square"  # the card's button, and its form's callback id
@@ -75,14 +74,13 @@ def square_form(scope: Scope, channel_id: str) -> View:
         input_block(SLOTS, "Images", CheckboxesElement(options=slots, initial_options=slots)),
         input_block(WHITE, "Background", CheckboxesElement(options=[white]), optional=True),
     ]
-    metadata = {"c": scope.category, "s": scope.search, "ch": channel_id}
     return View(
         type="modal",
         callback_id=FIX_SQUARE,
         title=PlainTextObject(text="Pad to square"),
         submit=PlainTextObject(text="Plan"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=json.dumps(metadata, ensure_ascii=False)[:3000],
+        private_metadata=form_metadata(scope, channel_id),
         blocks=blocks,
     )
 
@@ -96,21 +94,12 @@ class SquareSubmission:
 def read_square(values: dict[str, Any], metadata: str) -> SquareSubmission | dict[str, str] | None:
     """The fix asked for, or the fields' errors by block id; None when the form's own data
     does not read (it was not the bot's)."""
-    try:
-        data = json.loads(metadata)
-        channel = str(data["ch"])
-        scope = scope_of(json.dumps({"c": data.get("c"), "s": data.get("s")}))
-    except (ValueError, KeyError, TypeError):
+    found = read_metadata(metadata)
+    if found is None:
         return None
-    if scope is None or not channel:
-        return None
-    chosen = _chosen(values, SLOTS)
-    slots = frozenset(slot for slot in Slot if slot.value in chosen)
+    scope, channel, _ = found
+    ticked = chosen(values, SLOTS)
+    slots = frozenset(slot for slot in Slot if slot.value in ticked)
     if not slots:
         return {SLOTS: texts.SQUARE_NO_SLOTS}
-    return SquareSubmission(SquareFix(scope, slots, "yes" in _chosen(values, WHITE)), channel)
-
-
-def _chosen(values: dict[str, Any], block: str) -> set[str]:
-    options = ((values.get(block) or {}).get(block) or {}).get("selected_options") or []
-    return {str(option.get("value")) for option in options if isinstance(option, dict)}
+    return SquareSubmission(SquareFix(scope, slots, "yes" in chosen(values, WHITE)), channel)
