@@ -156,6 +156,14 @@ def _audit_catalog(ecwid: FakeEcwid, count: int) -> None:
     }
 
 
+async def _arrivals(ecwid: FakeEcwid) -> web.Response:
+    """When each call reached the loopback Ecwid (this host's monotonic clock), and how many
+    it answered 429 (benchmarks/shared_budget.py)."""
+    return web.json_response(
+        {"at": [c.at for c in ecwid.calls], "rate_limited": len(ecwid.rate_limited)}
+    )
+
+
 async def _json(data: object) -> web.Response:
     return web.json_response(data)
 
@@ -199,6 +207,7 @@ async def serve(
     ecwid.web_app.router.add_get("/_stats", lambda _: _ecwid_stats(ecwid))
     ecwid.web_app.router.add_get("/_image_hits", lambda _: _image_hits(images))
     ecwid.web_app.router.add_get("/_calls", lambda _: _ecwid_calls(ecwid))
+    ecwid.web_app.router.add_get("/_arrivals", lambda _: _arrivals(ecwid))
     ecwid.web_app.router.add_get(
         "/_cdn",
         lambda _: _json(
@@ -251,6 +260,7 @@ async def serve(
                 "ecwid_stats_url": ecwid.url("/_stats"),
                 "image_hits_url": ecwid.url("/_image_hits"),
                 "ecwid_calls_url": ecwid.url("/_calls"),
+                "ecwid_arrivals_url": ecwid.url("/_arrivals"),
                 "cdn_url": ecwid.url("/_cdn"),
                 "csv_file": slack.file_object("F0BULK") if products else None,
                 "flood_file": slack.file_object("F0FLOOD") if flood else None,

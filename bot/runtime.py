@@ -37,6 +37,7 @@ from bot.images.convert import ImagePreparer
 from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 from bot.jobs.audits import Audits
+from bot.jobs.budgets import SharedBudgets
 from bot.jobs.history import History, KeepLimit
 from bot.jobs.schedules import Schedules
 from bot.jobs.store import Job, JobStore
@@ -122,7 +123,14 @@ class Runtime:
             session=session,
             call_timeout=slack_call_timeout,
         )
-        ecwid = EcwidClient.for_settings(session, settings)
+        # Several processes share one PostgreSQL, and the store's budget with it; SQLite
+        # serves one process, whose own budget is the store's.
+        shared = (
+            SharedBudgets(jobs).for_store(settings.ecwid_store_id)
+            if jobs.dialect == "postgresql"
+            else None
+        )
+        ecwid = EcwidClient.for_settings(session, settings, shared=shared)
         notifier = Notifier(slack, http)
         probe = ImageProbe(
             allow_private_networks=settings.probe_allow_private_networks,

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.domain.audit import AuditImage, AuditItem, Scope
 from bot.domain.audit import Slot as AuditSlot
 from bot.domain.options import choices_of
-from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit
+from bot.ecwid.budget import ECWID_LIMIT, CallBudget, RateLimit, SharedSchedule
 from bot.ecwid.errors import MAX_ATTEMPTS, EcwidError, ProductNotFound, explain_status
 from bot.ecwid.models import (
     CurrentImage,
@@ -181,7 +181,13 @@ class EcwidClient:
     each call's CPU (py-spy over burst.py, see docs/performance.md)."""
 
     @classmethod
-    def for_settings(cls, http: aiohttp.ClientSession, settings: Settings) -> EcwidClient:
+    def for_settings(
+        cls,
+        http: aiohttp.ClientSession,
+        settings: Settings,
+        *,
+        shared: SharedSchedule | None = None,
+    ) -> EcwidClient:
         return cls(
             http,
             api_url=settings.ecwid_api_url,
@@ -189,6 +195,7 @@ class EcwidClient:
             token=settings.ecwid_token,
             timeout=settings.ecwid_timeout_seconds,
             rate_limit=settings.ecwid_rate_limit,
+            shared=shared,
         )
 
     def __init__(
@@ -200,7 +207,9 @@ class EcwidClient:
         token: str,
         timeout: float,
         rate_limit: RateLimit = ECWID_LIMIT,
+        shared: SharedSchedule | None = None,
     ) -> None:
+        """`shared`: the store's schedule shared with other processes (PostgreSQL), if any."""
         self._http = http
         self.store_id = store_id
         self._base = f"{api_url.rstrip('/')}/{store_id}"
@@ -212,7 +221,7 @@ class EcwidClient:
         self._timeout = timeout
         # Ecwid allows 600 calls a minute: a burst goes through at once, more waits here instead
         # of turning into 429s.
-        self.budget = CallBudget(rate_limit)
+        self.budget = CallBudget(rate_limit, shared=shared)
 
     async def _call(self, method: str, path: str, **options: Any) -> Any:
         """One API call's JSON answer (see _answer)."""
@@ -314,6 +323,8 @@ class EcwidClient:
                 raise EcwidError("Ecwid sent an answer that is not JSON.") from exc
         code, message = _error_details(raw, reason)
         log.info("ecwid %s %s -> %s %s", method, path, status, code)
+        if status == 429:  # every call of the store waits, in every process
+            await self.budget.pause(_retry_after(retry_after))
         raise EcwidError(
             explain_status(status, code, scope=scope, what=what),
             ecwid_said=message,

@@ -220,3 +220,12 @@ audit_schedules = Table(
     Index("audit_schedules_one", "store_id", "channel_id", "scope", unique=True),
     Index("audit_schedules_due", "next_at"),
 )
+
+ecwid_budgets = Table(
+    "ecwid_budgets",
+    metadata,
+    Column("store_id", BigInteger, primary_key=True, autoincrement=False),
+    # GCRA's theoretical arrival time, in the database server's unix seconds: the calls booked
+    # so far, spaced evenly, end here (bot.jobs.budgets).
+    Column("next_at", Float, nullable=False),
+)

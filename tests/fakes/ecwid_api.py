@@ -1105,3 +1105,15 @@ async def _trickle(request: web.Request, fault: Fault) -> web.StreamResponse:
     except (ConnectionError, RuntimeError):
         pass  # the client gave up
     return response
+
+
+def busiest_window(times: list[float], seconds: float) -> int:
+    """The most calls that arrived within any `seconds` (`times`: when each arrived, as
+    `EcwidCall.at`): what Ecwid's sliding window counts."""
+    times = sorted(times)
+    busiest = start = 0
+    for end, at in enumerate(times):
+        while times[start] <= at - seconds:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    return busiest
