@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from dotenv import find_dotenv, load_dotenv
 
 from bot.domain.bulk import DEFAULT_VIEWS, NamingRules, compile_pattern
-from bot.ecwid.budget import ECWID_LIMIT, RateLimit
+from bot.ecwid.budget import ECWID_LIMIT, RateLimit, SharedPace
 from bot.images.convert import ImagePolicy
 from bot.tokens import TokenKeyError, TokenKeys
 
@@ -381,6 +381,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     log_level, ssl_cert_file = _logging_and_tls(env)
     rate_limit = _ecwid_rate_limit(env)
     database, lease = _storage(env)
+    if database.startswith("postgresql"):
+        try:  # every process shares the store's budget (bot.jobs.budgets): it needs room
+            SharedPace.for_limit(rate_limit)
+        except ValueError as too_small:
+            env.problems.append(f"ECWID_RATE_LIMIT with PostgreSQL needs {too_small}")
     images = _images(env)
     history_days = env.number("HISTORY_DAYS", "30", int, 1, 3650)
     watch_channels, drop_group_seconds = _drops(env)

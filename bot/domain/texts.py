@@ -304,3 +304,29 @@ SQUARE_STORE_AWAY = (
     "The bot restarted during this line and its database did not answer to check it: nothing was"
     " sent again. Check the product, and run the fix again for it if it is not square."
 )
+
+
+# Connecting an Ecwid store (#38): the pages a browser is shown on its way back from Ecwid.
+CONNECT_EXPIRED = (
+    "This link has been used already, or is more than 10 minutes old. Nothing was stored. "
+    "In Slack, press Connect an Ecwid store in the bot's Home tab for a new one."
+)
+CONNECT_DENIED = (
+    "The store was not connected: access was not given in Ecwid. Start again from Slack when "
+    "you are ready."
+)
+CONNECT_NO_CODE = "The store was not connected: Ecwid sent no code back. Nothing was stored."
+OAUTH_NO_ANSWER = (
+    "Ecwid did not answer in time, and nothing was stored. Start again from Slack: press "
+    "Connect an Ecwid store in the bot's Home tab."
+)
+OAUTH_TOO_LARGE = "Ecwid's answer was too large to read. Nothing was stored."
+OAUTH_REFUSED = (
+    "Ecwid did not accept this link (it may be used already, or too old). Nothing was stored. "
+    "Start again from Slack."
+)
+OAUTH_NO_STORE = "Ecwid's answer did not name a store. Nothing was stored."
+
+
+def oauth_missing_scopes(missing: list[str]) -> str:
+    return f"The store did not grant {', '.join(missing)}, which the bot needs. Nothing was stored."

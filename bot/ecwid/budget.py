@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,10 +33,17 @@ from typing import Protocol
 CATCH_UP_SLOTS = 5
 # Timers fire a little early or late: a margin keeps a call from leaving just too early.
 MARGIN_SECONDS = 0.01
-# While the shared schedule cannot be reached (its database is down), each process keeps to its
-# own budget, and asks the schedule again after this.
+# While the shared schedule cannot be reached (its database is down or slow), people's calls
+# keep to this process's own budget and the bulk lane waits; the schedule is asked again after
+# this. A booking or a pause that takes longer than BOOK_SECONDS counts as out of reach.
 SHARED_RETRY_SECONDS = 5.0
+BOOK_SECONDS = 2.0
 MAX_PAUSE_SECONDS = 60.0  # a longer Retry-After is not waited out (the call gives up: client.py)
+# Ecwid counts a call when it arrives, the shared schedule when it leaves: arrivals may bunch
+# up by this much (a new connection's handshake, the network), so the schedule leaves room.
+JITTER_SECONDS = 0.2
+
+log = logging.getLogger(__name__)
 
 _bulk_lane: contextvars.ContextVar[bool] = contextvars.ContextVar("ecwid_bulk_lane", default=False)
 
@@ -86,14 +95,18 @@ class SharedPace:
 
     @classmethod
     def for_limit(cls, limit: RateLimit) -> SharedPace:
+        """ValueError for a limit too small to share (fewer calls than the room it needs)."""
         chunk = max(1, min(4, limit.calls // 100))
         people_ahead = max(1, min(8, limit.calls // 50))
         # GCRA with interval T and tolerance τ, its places taken within chunks of k, lets at
-        # most W/T + τ/T + 2k calls through in any window of W seconds (a chunk booked at
-        # either end); τ is at most (k + people_ahead)·T, and 2 more are kept for the network's
-        # unevenness. At 600/60: 578 a minute, 96 %.
-        spare = 3 * chunk + people_ahead + 2
-        interval = limit.seconds / max(1, limit.calls - spare)
+        # most W/T + τ/T + 2k calls leave in any window of W seconds (a chunk booked at either
+        # end); τ is at most (k + people_ahead)·T; one more at the window's edge, and room for
+        # arrivals bunched by JITTER_SECONDS. At 600/60: 574 a minute, 96 %.
+        jitter = math.ceil(JITTER_SECONDS * limit.calls / limit.seconds)
+        spare = 3 * chunk + people_ahead + 1 + jitter
+        if limit.calls <= spare:
+            raise ValueError(f"at least {spare + 1} calls a window to share")
+        interval = limit.seconds / (limit.calls - spare)
         return cls(
             interval=interval,
             chunk=chunk,
@@ -128,12 +141,15 @@ class CallBudget:
         self.limit = limit
         self._clock = clock
         self._shared = shared
-        self._pace = SharedPace.for_limit(limit)
+        self._pace = SharedPace.for_limit(limit) if shared is not None else None
         self._granted = 0  # places booked in the shared schedule and not yet taken
         self._granted_until = 0.0  # … usable until then (their place in the schedule ends)
         self._booking = asyncio.Lock()  # one booking at a time, shared by the calls waiting
-        self._shared_down_until = 0.0
+        self._bulk_waiting = 0  # bulk calls waiting for a shared place: a chunk's size
+        self._bulk_retry_at = 0.0  # the schedule said no to the bulk lane until then
+        self._shared_down_until = 0.0  # out of reach: asked again then
         self._paused_until = 0.0  # Ecwid answered 429: no call before then
+        self._pauses = 0  # 429s so far: a booking made before one is not used after it
         self._all: deque[float] = deque()  # when each answered call in the window came back
         self._in_flight = 0
         self._returned = asyncio.Event()
@@ -151,8 +167,8 @@ class CallBudget:
         bulk = _bulk_lane.get()
         await self._acquire(bulk)
         try:
-            if self._shared is not None:
-                await self._shared_place(self._shared, bulk)
+            if self._shared is not None and self._pace is not None:
+                await self._shared_place(self._shared, self._pace, bulk)
             yield
         finally:
             self._in_flight -= 1
@@ -165,37 +181,82 @@ class CallBudget:
         shared schedule, in every process."""
         seconds = min(max(seconds, 0.0), MAX_PAUSE_SECONDS)
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+        self._pauses += 1
         self._granted = 0
         self._returned.set()  # waiting calls recompute their wait
         self._returned = asyncio.Event()
-        if self._shared is not None:
+        if self._shared is not None and self._pace is not None:
             # Past the furthest any call books ahead: none leaves before Ecwid's time.
-            await self._shared.pause(seconds + self._pace.people_tolerance)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(BOOK_SECONDS):
+                    await self._shared.pause(seconds + self._pace.people_tolerance)
 
-    async def _shared_place(self, shared: SharedSchedule, bulk: bool) -> None:
-        """A place in the shared schedule: one booked earlier by this process, or a new booking."""
-        while True:
-            if self._take_granted():
-                return
-            if self._clock() < self._shared_down_until:
-                return  # the schedule is out of reach: this process's own budget alone
-            async with self._booking:
-                if self._take_granted():
-                    return
-                chunk = self._pace.chunk if bulk else 1
-                tolerance = self._pace.bulk_tolerance if bulk else self._pace.people_tolerance
-                booking = await shared.book(
-                    calls=chunk, interval=self._pace.interval, tolerance=tolerance
-                )
+    async def _shared_place(self, shared: SharedSchedule, pace: SharedPace, bulk: bool) -> None:
+        """A place in the shared schedule: one booked earlier by this process, or a new
+        booking. While the schedule is out of reach, a person's call goes on this process's
+        own budget, and the bulk lane waits (alone, each process would take the whole)."""
+        self._bulk_waiting += bulk
+        try:
+            while True:
                 now = self._clock()
-                if booking is None:
-                    self._shared_down_until = now + SHARED_RETRY_SECONDS
+                if now < self._paused_until:
+                    wait = self._paused_until - now
+                elif self._take_granted():
                     return
-                granted, seconds = booking
-                if granted:
-                    self._granted, self._granted_until = chunk - 1, now + seconds
-                    return
-            await asyncio.sleep(seconds)
+                elif now < self._shared_down_until:
+                    if not bulk:
+                        return
+                    wait = self._shared_down_until - now
+                elif bulk and now < self._bulk_retry_at:
+                    wait = self._bulk_retry_at - now
+                else:
+                    booked = await self._book(shared, pace, bulk)
+                    if booked is None:
+                        return
+                    wait = booked
+                await asyncio.sleep(wait)
+        finally:
+            self._bulk_waiting -= bulk
+
+    async def _book(self, shared: SharedSchedule, pace: SharedPace, bulk: bool) -> float | None:
+        """None: this call has its place; else seconds to wait before asking again."""
+        async with self._booking:
+            if self._take_granted():
+                return None
+            before, pauses = self._clock(), self._pauses
+            if before < max(self._paused_until, self._shared_down_until):
+                return 0.0  # said while this call waited for the lock
+            chunk = min(pace.chunk, self._bulk_waiting) if bulk else 1
+            tolerance = pace.bulk_tolerance if bulk else pace.people_tolerance
+            try:
+                async with asyncio.timeout(BOOK_SECONDS):
+                    booking = await shared.book(
+                        calls=chunk, interval=pace.interval, tolerance=tolerance
+                    )
+            except TimeoutError:
+                booking = None
+            if booking is None:
+                if not self._shared_down_until:
+                    log.warning(
+                        "the shared Ecwid budget is out of reach: people's calls keep to this "
+                        "process's budget, bulk lines wait"
+                    )
+                self._shared_down_until = self._clock() + SHARED_RETRY_SECONDS
+                return 0.0
+            if self._shared_down_until:
+                log.warning("the shared Ecwid budget is back")
+                self._shared_down_until = 0.0
+            granted, seconds = booking
+            if not granted:
+                wait = min(seconds, MAX_PAUSE_SECONDS + pace.people_tolerance)
+                if bulk:
+                    self._bulk_retry_at = self._clock() + wait
+                return wait
+            if pauses != self._pauses:
+                return 0.0  # booked before a 429 came: not used after it
+            # Counted from before the booking: its places end no later than the schedule's.
+            self._granted, self._granted_until = chunk - 1, before + seconds
+            return None
 
     def _take_granted(self) -> bool:
         if self._granted and self._clock() < self._granted_until:

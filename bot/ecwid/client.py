@@ -872,6 +872,22 @@ class EcwidClient:
             languages=StoreLanguages(default=default, enabled=enabled or (default,)),
         )
 
+    async def token_refused(self) -> bool | None:
+        """Whether Ecwid refuses this store's token (401 or 403 from GET /profile: the app was
+        uninstalled); False when it answers; None when it could not be told (a 402, a 5xx, no
+        answer). Asked once, not retried: a webhook's confirmation, not a person's wait."""
+        try:
+            await self._answer(
+                "GET", "/profile", scope="read_store_profile", what="the store", retries=False
+            )
+        except EcwidError as exc:
+            # A token short of a scope is still the store's (403 INSUFFICIENT_APP_SCOPE).
+            refused = exc.status == 401 or (
+                exc.status == 403 and exc.code != "INSUFFICIENT_APP_SCOPE"
+            )
+            return True if refused else None
+        return False
+
     async def can_update_catalog(self) -> bool | None:
         """Whether the token has `update_catalog`, without changing anything; None when Ecwid
         did not say (no answer, a 5xx, a rate limit).

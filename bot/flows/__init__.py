@@ -4,7 +4,7 @@ product type-ahead, the duplicate check (`duplicates`), and the pool of workers 
 Each flow is handed its store's context (bot.changes.context) per request or per job, and applies
 changes through its runner (bot.changes.runner); none captures a store at start-up.
 
-May import bot.domain, bot.ecwid, bot.images, bot.jobs and bot.changes; reports through the
+May import bot.domain, bot.ecwid, bot.images, bot.jobs, bot.changes and bot.tokens; reports through the
 protocols it defines (`UploadReport`, `UndoReport`, `BulkReport`, `HistoryReport`), so nothing
 here knows Slack.
 """

@@ -20,29 +20,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The database's clock, read where each expression is evaluated: after the row's lock is taken,
+# so a booking that waited on another process's starts from the time it is made.
+_NOW = "extract(epoch FROM clock_timestamp())::float8"
+# A schedule further ahead than any pause (60 s) and tolerance can take it is not believed (a
+# clock stepped back, a bad value): it is read as now.
+MAX_AHEAD_SECONDS = 120.0
+_NEXT = f"least(next_at, {_NOW} + :max_ahead)"
 _BOOK = text(
-    """
-    WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
-    UPDATE ecwid_budgets SET next_at = greatest(next_at, clock.now) + :span
-    FROM clock
-    WHERE store_id = :store AND next_at <= clock.now + :tolerance
-    RETURNING next_at - clock.now
-    """
+    f"UPDATE ecwid_budgets SET next_at = greatest({_NEXT}, {_NOW}) + :span "
+    f"WHERE store_id = :store AND {_NEXT} <= {_NOW} + :tolerance "
+    f"RETURNING next_at - {_NOW}"
 )
-_AHEAD = text(
-    "SELECT next_at - extract(epoch FROM clock_timestamp())::float8 "
-    "FROM ecwid_budgets WHERE store_id = :store"
-)
+_AHEAD = text(f"SELECT {_NEXT} - {_NOW} FROM ecwid_budgets WHERE store_id = :store")
 _FIRST = text(
     "INSERT INTO ecwid_budgets (store_id, next_at) VALUES (:store, 0) "
     "ON CONFLICT (store_id) DO NOTHING"
 )
 _PAUSE = text(
-    """
-    UPDATE ecwid_budgets
-    SET next_at = greatest(next_at, extract(epoch FROM clock_timestamp())::float8 + :seconds)
-    WHERE store_id = :store
-    """
+    f"UPDATE ecwid_budgets SET next_at = greatest({_NEXT}, {_NOW} + :seconds) "
+    "WHERE store_id = :store"
 )
 
 
@@ -66,11 +63,19 @@ class SharedBudgets:
         self, store_id: int, *, calls: int, interval: float, tolerance: float
     ) -> Booking | None:
         """Book `calls` places `interval` apart, if the schedule is no more than `tolerance`
-        seconds ahead of now. None when the database cannot be reached (the caller keeps to its
-        own budget meanwhile)."""
-        values = {"store": store_id, "span": calls * interval, "tolerance": tolerance}
+        seconds ahead of now. None when the database cannot be reached (the caller says so, once
+        an outage)."""
+        values = {
+            "store": store_id,
+            "span": calls * interval,
+            "tolerance": tolerance,
+            "max_ahead": MAX_AHEAD_SECONDS,
+        }
         try:
-            async with self._engine.begin() as connection:
+            # Each statement its own transaction: the row is locked only inside the server,
+            # never across a round trip to a process that may be slow to come back.
+            async with self._engine.connect() as plain:
+                connection = await plain.execution_options(isolation_level="AUTOCOMMIT")
                 booked = (await connection.execute(_BOOK, values)).scalar()
                 if booked is not None:
                     return Booking(True, float(booked))
@@ -83,14 +88,15 @@ class SharedBudgets:
                     ahead = (await connection.execute(_AHEAD, values)).scalar()
             return Booking(False, max(float(ahead or 0.0) - tolerance, 0.0))
         except (SQLAlchemyError, OSError) as exc:
-            log.warning("shared Ecwid budget unavailable: %s", type(exc).__name__)
+            log.debug("shared Ecwid budget unavailable: %s", type(exc).__name__)
             return None
 
     async def pause(self, store_id: int, seconds: float) -> None:
         """No call of the store is booked in any process for `seconds` (Ecwid answered 429)."""
         try:
             async with self._engine.begin() as connection:
-                await connection.execute(_PAUSE, {"store": store_id, "seconds": seconds})
+                values = {"store": store_id, "seconds": seconds, "max_ahead": MAX_AHEAD_SECONDS}
+                await connection.execute(_PAUSE, values)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("shared Ecwid budget not paused: %s", type(exc).__name__)
 

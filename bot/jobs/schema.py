@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -228,4 +229,47 @@ ecwid_budgets = Table(
     # GCRA's theoretical arrival time, in the database server's unix seconds: the calls booked
     # so far, spaced evenly, end here (bot.jobs.budgets).
     Column("next_at", Float, nullable=False),
+)
+
+ecwid_stores = Table(
+    "ecwid_stores",
+    metadata,
+    Column("store_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token", Text, nullable=False),  # sealed for its store (bot.tokens), never plain
+    Column("connected_at", Float, nullable=False),
+    # Connected from Ecwid's App Market, not yet linked: the SHA-256 of its one-time claim code
+    # (`/ecwid-image connect CODE`), and until when it may be claimed.
+    Column("claim_hash", String(64), unique=True),
+    Column("claim_until", Float),
+)
+
+store_links = Table(
+    "store_links",
+    metadata,
+    Column("team_id", String(32), primary_key=True),  # a Slack workspace
+    Column("store_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("linked_by", String(32), nullable=False),  # who connected or claimed it
+    Column("linked_at", Float, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=false()),  # one a workspace
+    Index("store_links_by_store", "store_id"),
+)
+
+connect_requests = Table(
+    "connect_requests",
+    metadata,
+    # SHA-256 of the link's one-time nonce: the database never holds a usable link.
+    Column("nonce_hash", String(64), primary_key=True),
+    Column("team_id", String(32), nullable=False),  # the workspace that asked …
+    Column("user_id", String(32), nullable=False),  # … and the person
+    Column("expires_at", Float, nullable=False),
+    Column("opened_at", Float),  # the link was followed (once)
+    Column("session_hash", String(64), unique=True),  # SHA-256 of the browser's cookie
+    Column("finished_at", Float),  # Ecwid's callback came back (once)
+)
+
+ecwid_webhook_events = Table(
+    "ecwid_webhook_events",
+    metadata,
+    Column("event_id", String(64), primary_key=True),  # a replayed event does nothing
+    Column("seen_at", Float, nullable=False),
 )

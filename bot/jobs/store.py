@@ -855,10 +855,10 @@ class JobStore:
         if corrected:
             statements.append((_CORRECT, corrected))
         if history:
-            statements.append((self._insert_once(changes, "id"), history))
+            statements.append((self.insert_once(changes, "id"), history))
         if orders:
             key = ("change_id", "side", "position")
-            statements.append((self._insert_once(change_orders, *key), orders))
+            statements.append((self.insert_once(change_orders, *key), orders))
         if kept and keep is not None:
             reasons = {o.change.id: o for o in outcomes if o.change is not None}
 
@@ -869,7 +869,7 @@ class JobStore:
             await self._unbroken(within())
             return
         if kept:
-            statements.append((self._insert_once(kept_images, "change_id"), kept))
+            statements.append((self.insert_once(kept_images, "change_id"), kept))
         if statements:
             await self._write(*statements)
 
@@ -922,7 +922,7 @@ class JobStore:
                     delete(kept_images).where(kept_images.c.change_id.in_(dropped))
                 )
             if fitting:
-                await connection.execute(self._insert_once(kept_images, "change_id"), fitting)
+                await connection.execute(self.insert_once(kept_images, "change_id"), fitting)
             if refused:
                 notes = []
                 for change_id in refused:
@@ -968,12 +968,12 @@ class JobStore:
                     await connection.execute(
                         delete(kept_images).where(kept_images.c.change_id.in_(dropped))
                     )
-                await connection.execute(self._insert_once(kept_images, "change_id"), fitting)
+                await connection.execute(self.insert_once(kept_images, "change_id"), fitting)
                 return True
 
         return await self._unbroken(write())
 
-    def _insert_once(self, table: Any, *key: str) -> Any:
+    def insert_once(self, table: Any, *key: str) -> Any:
         """INSERT … ON CONFLICT (key) DO NOTHING, in this database's dialect."""
         insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
         return insert(table).on_conflict_do_nothing(index_elements=list(key))

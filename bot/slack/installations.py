@@ -19,6 +19,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from sqlalchemy import MetaData, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.jobs.schema import ecwid_stores
 from bot.tokens import TokenKeys
 
 # What an installation holds that opens a workspace: sealed, each bound to the workspace.
@@ -114,22 +115,24 @@ def _owner(found: Installation | Bot) -> str:
 
 
 async def reseal_all(engine: AsyncEngine, keys: TokenKeys) -> int:
-    """Every sealed token of the installations and bots sealed again under the first key of
-    TOKEN_KEYS (after `TOKEN_KEYS=new,old`), in one transaction: how many. SealedTokenError,
-    and nothing changed, when one does not open under any key."""
+    """Every sealed token, the Slack installations' and bots' and the Ecwid stores', sealed
+    again under the first key of TOKEN_KEYS (after `TOKEN_KEYS=new,old`), in one transaction:
+    how many. SealedTokenError, and nothing changed, when one does not open under any key."""
     metadata = MetaData()
+    installations = AsyncSQLAlchemyInstallationStore.build_installations_table(
+        metadata, INSTALLATIONS
+    )
+    bots = AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, BOTS)
     tables = (
-        (
-            AsyncSQLAlchemyInstallationStore.build_installations_table(metadata, INSTALLATIONS),
-            INSTALLATION_SECRETS,
-        ),
-        (AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, BOTS), BOT_SECRETS),
+        (installations, installations.c.id, INSTALLATION_SECRETS),
+        (bots, bots.c.id, BOT_SECRETS),
+        (ecwid_stores, ecwid_stores.c.store_id, ("token",)),
     )
     resealed = 0
     async with engine.begin() as connection:
-        for table, fields in tables:
+        for table, key, fields in tables:
             columns = [table.c[name] for name in fields]
-            rows = await connection.execute(select(table.c.id, *columns))
+            rows = await connection.execute(select(key, *columns))
             for row in rows.all():
                 values = {
                     name: keys.reseal(value)
@@ -137,8 +140,6 @@ async def reseal_all(engine: AsyncEngine, keys: TokenKeys) -> int:
                     if isinstance(value, str) and value
                 }
                 if values:
-                    await connection.execute(
-                        update(table).where(table.c.id == row[0]).values(**values)
-                    )
+                    await connection.execute(update(table).where(key == row[0]).values(**values))
                     resealed += len(values)
     return resealed

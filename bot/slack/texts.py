@@ -1381,3 +1381,23 @@ def square_fix_intro(scope: str) -> str:
         "the border is one colour, and white otherwise. Alt texts stay. A plan with Start comes "
         "first; Undo this job puts every image back."
     )
+
+
+# The pages of connecting an Ecwid store (#38): plain text, put into HTML escaped.
+CONNECT_PAGE_TITLE = "Ecwid image bot"
+CONNECT_CLAIM_TITLE = "Almost there: link the store to Slack"
+
+
+def connect_done_page(store_id: int) -> str:
+    return (
+        f"Store {store_id} is connected to your Slack workspace. You can close this tab and "
+        "go back to Slack."
+    )
+
+
+def connect_claim_page(store_id: int, claim_code: str) -> str:
+    return (
+        f"Store {store_id} is connected to the bot. To use it from Slack, type this in any "
+        f"channel of your workspace within a day: /ecwid-image connect {claim_code} "
+        "(the code works once)."
+    )

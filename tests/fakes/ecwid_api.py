@@ -345,6 +345,12 @@ class FakeEcwid(LoopbackServer):
         self.rate_limit: tuple[int, float] | None = None
         self.rate_limited: list[EcwidCall] = []  # the calls answered 429
         self._window: collections.deque[float] = collections.deque()
+        # Each token opens one store (ref: "Tokens … belong to one store"); tokens the OAuth
+        # stand-in issues (tests/fakes/ecwid_oauth.py) are added, and disabled ones removed.
+        self.tokens: dict[str, int] = {TOKEN: store_id}
+        # Other stores connected through OAuth, by id: only their profile is served (what the
+        # bot reads to confirm an uninstall).
+        self.other_stores: set[int] = set()
         base = f"/api/v3/{store_id}"
         self.web_app.router.add_get(base + "/products/{id}", self._product)
         self.web_app.router.add_get(base + "/products", self._search)
@@ -377,6 +383,7 @@ class FakeEcwid(LoopbackServer):
         self.web_app.router.add_post(base + "/categories/{id}/image/async", self._category_image)
         self.web_app.router.add_post(base + "/categories/{id}/image", self._category_image)
         self.web_app.router.add_delete(base + "/categories/{id}/image", self._category_image)
+        self.web_app.router.add_get("/api/v3/{store}/profile", self._other_profile)
 
     async def start(self, tls: ssl.SSLContext | None = None) -> None:
         await super().start(tls)
@@ -580,10 +587,13 @@ class FakeEcwid(LoopbackServer):
         await self.notify()
         if (hold := self.holds.get(route)) is not None:
             await hold.wait()
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or "token" in request.query:
-            return web.json_response(
-                {"errorMessage": "Invalid token", "errorCode": "INVALID_API_TOKEN"}, status=403
-            )
+        queued = self.faults.get(route)
+        if not self._opens(request, self.store_id):
+            if queued and (queued[0].status >= 500 or queued[0].drop):
+                # An outage answers before any check of the token (the strictest reading: a
+                # token cannot be told good or bad while Ecwid is down).
+                return await self._fault(request, queued.pop(0))
+            return _invalid_token()
         if _SCOPES[route] in self.missing_scopes:
             return web.json_response(
                 {"errorMessage": "Token lacks a scope", "errorCode": "INSUFFICIENT_APP_SCOPE"},
@@ -591,20 +601,21 @@ class FakeEcwid(LoopbackServer):
             )
         if self.rate_limit is not None and (limited := self._over_limit()) is not None:
             return limited
-        queued = self.faults.get(route)
         if queued:
-            fault = queued.pop(0)
-            dropped = await delay_or_drop(request, fault.delay, drop=fault.drop)
-            if dropped is not None:
-                return dropped
-            if fault.trickle:
-                return await _trickle(request, fault)
-            if fault.unsized:
-                return await _chunked(request, fault)
-            if fault.text is not None:
-                return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
-            return web.json_response(fault.body, status=fault.status, headers=fault.headers)
+            return await self._fault(request, queued.pop(0))
         return None
+
+    async def _fault(self, request: web.Request, fault: Fault) -> web.Response:
+        dropped = await delay_or_drop(request, fault.delay, drop=fault.drop)
+        if dropped is not None:
+            return dropped
+        if fault.trickle:
+            return await _trickle(request, fault)
+        if fault.unsized:
+            return await _chunked(request, fault)
+        if fault.text is not None:
+            return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
+        return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
     def _over_limit(self) -> web.Response | None:
         assert self.rate_limit is not None
@@ -1044,6 +1055,43 @@ class FakeEcwid(LoopbackServer):
         category["originalImageUrl"] = url
         return web.json_response({"id": image_id})
 
+    def _opens(self, request: web.Request, store_id: int) -> bool:
+        """Whether the request's token opens the store (ref: a token in the query is not
+        taken; 403 INVALID_API_TOKEN for any other)."""
+        authorization = request.headers.get("Authorization") or ""
+        token = authorization.removeprefix("Bearer ")
+        return (
+            authorization.startswith("Bearer ")
+            and self.tokens.get(token) == store_id
+            and "token" not in request.query
+        )
+
+    async def _other_profile(self, request: web.Request) -> web.Response:
+        store = request.match_info["store"]
+        store_id = int(store) if store.isdigit() else 0
+        self.calls.append(
+            EcwidCall(
+                request.method,
+                request.path,
+                dict(request.query),
+                request.headers.get("Authorization"),
+            )
+        )
+        await self.notify()
+        if store_id not in self.other_stores:
+            return web.json_response(
+                {"errorMessage": "Store not found", "errorCode": "STORE_NOT_FOUND"}, status=404
+            )
+        if not self._opens(request, store_id):
+            return _invalid_token()
+        queued = self.faults.get("other-profile")
+        if queued:
+            fault = queued.pop(0)
+            return web.json_response(fault.body, status=fault.status, headers=fault.headers)
+        return web.json_response(
+            {"generalInfo": {"storeId": store_id}, "settings": {"storeName": f"Shop {store_id}"}}
+        )
+
     async def _profile(self, request: web.Request) -> web.Response:
         if fault := await self._record(request, "profile"):
             return fault
@@ -1055,6 +1103,13 @@ class FakeEcwid(LoopbackServer):
                 "languages": self.languages,
             }
         )
+
+
+def _invalid_token() -> web.Response:
+    # ref: 403 INVALID_API_TOKEN "Invalid access token in the request."
+    return web.json_response(
+        {"errorMessage": "Invalid token", "errorCode": "INVALID_API_TOKEN"}, status=403
+    )
 
 
 def _body(request: web.Request) -> Any:

@@ -281,3 +281,25 @@ READ_FROM_PROFILE: dict[str, tuple[tuple[str, ...], type]] = {
     "default language": (("languages", "defaultLanguage"), str),
     "store name": (("settings", "storeName"), str),
 }
+
+
+# Ecwid/ecwid-api-docs includes/_authentication.md, "Step #3" of the full OAuth flow: the
+# answer to POST https://my.ecwid.com/api/oauth/token (verbatim).
+TOKEN_DOCUMENTED: dict[str, Any] = {
+    "access_token": "12345",
+    "token_type": "bearer",
+    "scope": "read_store_profile update_catalog",
+    "store_id": 1003,
+    "email": "john@store.com",
+    "public_token": "public_qKDUqKkNXzcj9DejkMUqEkYLq2E6BXM9",
+}
+
+# Ecwid/ecwid-api-docs includes/_webhooks.md: the `application.uninstalled` example (verbatim,
+# but for its comment).
+UNINSTALLED_DOCUMENTED: dict[str, Any] = {
+    "eventId": "80aece08-40e8-4145-8764-6c2f0d38678",
+    "eventCreated": 1234567,
+    "storeId": 1003,
+    "entityId": "1003",
+    "eventType": "application.uninstalled",
+}

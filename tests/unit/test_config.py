@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import EXAMPLE_VALUES, ConfigError, load_settings
+from bot.ecwid.budget import RateLimit
 from bot.images.convert import ImagePolicy
 from tests.processes import ROOT
 
@@ -182,3 +183,12 @@ def test_a_mixed_or_half_set_up_of_the_two_modes_stops_start_up_in_one_line(
         load_settings(env)
     assert str(refused.value) == said
     assert "\n" not in said and MANY["SLACK_CLIENT_SECRET"] not in said
+
+
+def test_a_rate_limit_too_small_to_share_is_refused_with_postgresql_only() -> None:
+    small = {**GOOD, "ECWID_RATE_LIMIT": "5/1"}
+    assert load_settings(small).ecwid_rate_limit == RateLimit(5, 1)  # SQLite: one process
+    with pytest.raises(ConfigError, match="ECWID_RATE_LIMIT with PostgreSQL needs at least 7 calls a window"):
+        load_settings({**small, "DATABASE_URL": "postgres://bot@db.example.com/bot"})
+    shared = {**GOOD, "DATABASE_URL": "postgres://bot@db.example.com/bot"}
+    assert load_settings({**shared, "ECWID_RATE_LIMIT": "8/1"}).ecwid_rate_limit.calls == 8

@@ -17,7 +17,7 @@ MAY_IMPORT = {
     "images": {"domain"},
     "jobs": {"domain"},
     "changes": {"domain", "ecwid", "images", "jobs"},
-    "flows": {"domain", "ecwid", "images", "jobs", "changes"},
+    "flows": {"domain", "ecwid", "images", "jobs", "changes", "tokens"},
 }
 
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 
 from bot.config import database_url
 from bot.ecwid.budget import RateLimit, bulk_lane
@@ -22,6 +23,7 @@ from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, Fault, busiest_win
 from tests.postgres import PostgresServer
 
 LIMIT = RateLimit(60, 3)  # Ecwid's 600/60, scaled down
+pytestmark = pytest.mark.slow  # a PostgreSQL server of its own
 
 
 @contextlib.asynccontextmanager

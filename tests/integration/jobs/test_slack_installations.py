@@ -15,6 +15,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from sqlalchemy import MetaData, select, update
 
 from bot.config import database_url as sqlalchemy_url
+from bot.jobs.connections import Connections
 from bot.jobs.store import JobStore
 from bot.slack.installations import SealedInstallationStore
 from bot.tokens import SealedTokenError, TokenKeys
@@ -42,6 +43,13 @@ def _installation(team: str) -> Installation:
         incoming_webhook_url=f"https://hooks.slack.com/services/{team}/B1/secretpath{team}",
         installed_at=dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC).timestamp(),
     )
+
+
+STORES = (1003, 2004)
+
+
+def _store_token(store_id: int) -> str:
+    return f"secret_{store_id}storetokenvalue"
 
 
 SECRETS = (
@@ -121,6 +129,9 @@ async def test_rotate_keys_seals_every_token_again_under_the_new_key(
         inner = AsyncSQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=store.engine)
         await SealedInstallationStore(inner, TokenKeys.parse(KEY)).async_save(_installation("T1"))
         await SealedInstallationStore(inner, TokenKeys.parse(KEY)).async_save(_installation("T2"))
+        for store_id in STORES:  # two Ecwid stores connected (bot.jobs.connections)
+            sealed = TokenKeys.parse(KEY).seal("store", str(store_id), _store_token(store_id))
+            await Connections(store).keep_store(store_id, sealed, 1.0)
     finally:
         await store.close()
 
@@ -136,7 +147,7 @@ async def test_rotate_keys_seals_every_token_again_under_the_new_key(
     status, said, _ = await rotate(f"{NEW_KEY},{KEY}")
     assert (status, said) == (
         0,
-        "Sealed 12 stored token(s) again under the first key of TOKEN_KEYS.\n",
+        "Sealed 14 stored token(s) again under the first key of TOKEN_KEYS.\n",
     )
     store = await JobStore.open(sqlalchemy_url(database_url) or "")
     try:
@@ -145,5 +156,10 @@ async def test_rotate_keys_seals_every_token_again_under_the_new_key(
         for team in ("T1", "T2"):
             found = await only_new.async_find_installation(enterprise_id=None, team_id=team)
             assert found is not None and found.user_token == _installation(team).user_token
+        for store_id in STORES:
+            sealed = await Connections(store).sealed_token(store_id)
+            assert sealed is not None
+            opened = TokenKeys.parse(NEW_KEY).open("store", str(store_id), sealed)
+            assert opened == _store_token(store_id)
     finally:
         await store.close()

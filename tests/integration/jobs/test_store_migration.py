@@ -126,7 +126,7 @@ async def test_the_old_store_migrates_to_one_format_for_lines_and_orders(
     history = History(store)
     try:
         after = await _raw(url)
-        assert after["revision"] == ["0013"]  # 0009 converts it; 0010 to 0013 add tables
+        assert after["revision"] == ["0014"]  # 0009 converts it; 0010 to 0014 add tables
         old_jobs = {row.id: row for row in before["bulk_jobs"]}
         old_lines = {(row.job_id, row.number): row for row in before["bulk_lines"]}
         lines: dict[tuple[str, int], Line] = {}
@@ -367,7 +367,7 @@ async def test_a_store_with_old_lines_is_refused_without_its_store_id(database_u
     assert await _raw(url) == before  # nothing changed: still 0008, every row as it was
     store = await JobStore.open(url, store_id=STORE_ID)  # given it, the store is upgraded
     await store.close()
-    assert (await _raw(url))["revision"] == ["0013"]
+    assert (await _raw(url))["revision"] == ["0014"]
 
 
 # ---- the bot on the old store: the job left running resumes -------------------------------------

@@ -1,0 +1,178 @@
+"""Ecwid stores connected by OAuth and the Slack workspaces they are linked to (#38), as rows
+of the job store's database. Tokens arrive sealed (bot.tokens) and are kept as they came; every
+one-time secret (a link's nonce, a browser's cookie, a claim code) is kept as its SHA-256, so a
+copy of the database opens no door. Each secret is used once: by a conditional UPDATE, the job
+store's one lock concept, whichever process is asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+
+from bot.jobs.schema import connect_requests, ecwid_stores, ecwid_webhook_events, store_links
+
+if TYPE_CHECKING:
+    from bot.jobs.store import JobStore
+
+EVENT_MEMORY_SECONDS = 7 * 24 * 3600  # past Ecwid's day of retries, and the 5-minute window
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who started a connection: their workspace and themselves."""
+
+    team_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Link:
+    team_id: str
+    store_id: int
+    linked_by: str
+    is_default: bool
+
+
+class Connections:
+    def __init__(self, store: JobStore) -> None:
+        self._store = store
+
+    async def ask(self, asker: Asker, nonce_hash: str, expires_at: float) -> None:
+        """A new one-time link for `asker`."""
+        await self._store.write(
+            connect_requests.insert().values(
+                nonce_hash=nonce_hash,
+                team_id=asker.team_id,
+                user_id=asker.user_id,
+                expires_at=expires_at,
+            )
+        )
+
+    async def open(self, nonce_hash: str, session_hash: str, now: float) -> bool:
+        """The link followed, once and in time: the browser's cookie now stands for it."""
+        (opened,) = await self._store.write(
+            update(connect_requests)
+            .where(
+                connect_requests.c.nonce_hash == nonce_hash,
+                connect_requests.c.opened_at.is_(None),
+                connect_requests.c.expires_at > now,
+            )
+            .values(opened_at=now, session_hash=session_hash)
+        )
+        return opened == 1
+
+    async def finish(self, session_hash: str, now: float) -> Asker | None:
+        """Ecwid's callback for the browser's cookie, taken once and in time: who asked."""
+        (finished,) = await self._store.write(
+            update(connect_requests)
+            .where(
+                connect_requests.c.session_hash == session_hash,
+                connect_requests.c.finished_at.is_(None),
+                connect_requests.c.expires_at > now,
+            )
+            .values(finished_at=now)
+        )
+        if finished != 1:
+            return None
+        query = select(connect_requests.c.team_id, connect_requests.c.user_id).where(
+            connect_requests.c.session_hash == session_hash
+        )
+        async with self._store.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return Asker(str(row.team_id), str(row.user_id)) if row else None
+
+    async def keep_store(
+        self,
+        store_id: int,
+        sealed_token: str,
+        now: float,
+        *,
+        claim_hash: str | None = None,
+        claim_until: float | None = None,
+    ) -> None:
+        """The store's token, new or replacing the one it had (its links stay). With a claim
+        code, a workspace may link it once (`claim`); without, an older code is void."""
+        row = {
+            "token": sealed_token,
+            "connected_at": now,
+            "claim_hash": claim_hash,
+            "claim_until": claim_until,
+        }
+        await self._store.write(  # one of the two writes it
+            update(ecwid_stores).where(ecwid_stores.c.store_id == store_id).values(**row),
+            self._store.insert_once(ecwid_stores, "store_id").values(store_id=store_id, **row),
+        )
+
+    async def link(self, team_id: str, store_id: int, user_id: str, now: float) -> bool:
+        """The store linked to the workspace; False when it was already."""
+        (added,) = await self._store.write(
+            self._store.insert_once(store_links, "team_id", "store_id").values(
+                team_id=team_id, store_id=store_id, linked_by=user_id, linked_at=now
+            )
+        )
+        return added == 1
+
+    async def claim(self, claim_hash: str, now: float) -> int | None:
+        """The store a claim code stands for, taken once and in time."""
+        query = select(ecwid_stores.c.store_id).where(
+            ecwid_stores.c.claim_hash == claim_hash, ecwid_stores.c.claim_until > now
+        )
+        async with self._store.connect() as connection:
+            store_id = (await connection.execute(query)).scalar()
+        if store_id is None:
+            return None
+        (taken,) = await self._store.write(
+            update(ecwid_stores)
+            .where(ecwid_stores.c.store_id == store_id, ecwid_stores.c.claim_hash == claim_hash)
+            .values(claim_hash=None, claim_until=None)
+        )
+        return int(store_id) if taken == 1 else None
+
+    async def sealed_token(self, store_id: int) -> str | None:
+        query = select(ecwid_stores.c.token).where(ecwid_stores.c.store_id == store_id)
+        async with self._store.connect() as connection:
+            token = (await connection.execute(query)).scalar()
+        return str(token) if token is not None else None
+
+    async def links(self, team_id: str) -> list[Link]:
+        """The workspace's stores, its default first (chosen, else the first linked)."""
+        query = (
+            select(store_links)
+            .where(store_links.c.team_id == team_id)
+            .order_by(store_links.c.linked_at, store_links.c.store_id)
+        )
+        async with self._store.connect() as connection:
+            rows = list(await connection.execute(query))
+        chosen = next((row.store_id for row in rows if row.is_default), None)
+        default = chosen if chosen is not None else (rows[0].store_id if rows else None)
+        found = [
+            Link(str(row.team_id), int(row.store_id), str(row.linked_by), row.store_id == default)
+            for row in rows
+        ]
+        return sorted(found, key=lambda link: not link.is_default)
+
+    async def teams_of(self, store_id: int) -> list[str]:
+        query = select(store_links.c.team_id).where(store_links.c.store_id == store_id)
+        async with self._store.connect() as connection:
+            return sorted(str(team) for team in (await connection.execute(query)).scalars())
+
+    async def forget_store(self, store_id: int) -> None:
+        """The store gone: its token and every workspace's link to it."""
+        await self._store.write(
+            delete(store_links).where(store_links.c.store_id == store_id),
+            delete(ecwid_stores).where(ecwid_stores.c.store_id == store_id),
+        )
+
+    async def first_sight(self, event_id: str, now: float) -> bool:
+        """Whether this webhook event is new (a replay is not); old ones are forgotten."""
+        added, _ = await self._store.write(
+            self._store.insert_once(ecwid_webhook_events, "event_id").values(
+                event_id=event_id, seen_at=now
+            ),
+            delete(ecwid_webhook_events).where(
+                ecwid_webhook_events.c.seen_at < now - EVENT_MEMORY_SECONDS
+            ),
+        )
+        return added == 1
