@@ -14,7 +14,8 @@ import logging
 import os
 import signal
 import sys
-from typing import NamedTuple
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple, TypeVar
 
 import uvloop
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -24,16 +25,21 @@ from slack_sdk.errors import SlackApiError
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings, rotation_settings
 from bot.doctor import diagnose
+from bot.flows.workers import AckPriority
 from bot.jobs.store import JobStore, JobStoreError, NewerDatabaseError
 from bot.logs import configure_logging
 from bot.runtime import Runtime
+from bot.slack import texts
 from bot.slack.app import build_app
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error, slack_session
 from bot.slack.installations import reseal_all
+from bot.slack.many_app import build_many_app, many_routes
+from bot.slack.onboarding import Onboarding
 from bot.slack.server import HttpServer
 from bot.tokens import SealedTokenError
 
 log = logging.getLogger("bot")
+T = TypeVar("T")
 
 GC_THRESHOLD = 3_000  # allocations between young-generation collections (Python's default: 700)
 USAGE = """usage: python -m bot [check | rotate-keys]
@@ -73,19 +79,39 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if settings.many is not None:
+        await serve_many_stores(settings, stop)
+        return
 
     identity = await check_bot_token(settings)  # first: a wrong token changes nothing
-    try:
-        runtime = await Runtime.open(settings)
-    except NewerDatabaseError as exc:
-        raise StartupError(f"Cannot start: {exc}.") from None
-    except JobStoreError as exc:
-        raise StartupError(f"Cannot start: {exc}; check DATABASE_URL.") from None
+    runtime = await _opened(Runtime.open(settings))
     app = build_app(runtime)
     if settings.slack_app_token is not None:
         await serve_socket_mode(settings, settings.slack_app_token, runtime, app, identity, stop)
     else:
         await serve_http(settings, runtime, app, identity, stop)
+    log.info("stopped")
+
+
+async def serve_many_stores(settings: Settings, stop: asyncio.Event) -> None:
+    """Many-stores mode (#38): workspaces install, stores connect (bot.slack.onboarding)."""
+    onboarding = await _opened(Onboarding.open(settings))
+    server = HttpServer(
+        build_many_app(onboarding),
+        AckPriority(),
+        signing_secret=settings.slack_signing_secret,
+        routes=many_routes(onboarding),
+    )
+    await _listen(server, settings.port, onboarding.close)
+    log.info(
+        "many-stores mode: listening on port %d (POST /slack/events, GET /slack/install, "
+        "GET /ecwid/connect, GET /ecwid/oauth/callback, POST /ecwid/webhooks)",
+        settings.port,
+    )
+    await stop.wait()
+    await server.stop_listening()
+    await server.close()  # the requests in flight end first: they use the database
+    await onboarding.close()
     log.info("stopped")
 
 
@@ -181,14 +207,7 @@ async def serve_http(
     stop: asyncio.Event,
 ) -> None:
     server = HttpServer(app, runtime.workers.priority, signing_secret=settings.slack_signing_secret)
-    try:
-        await server.start("0.0.0.0", settings.port)
-    except OSError as exc:
-        await runtime.close()
-        await server.close()
-        raise StartupError(
-            f"Cannot start: cannot listen on port {settings.port} ({exc.strerror})."
-        ) from None
+    await _listen(server, settings.port, runtime.close)
     _log_started(settings, identity)
     log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
     await stop.wait()
@@ -196,6 +215,28 @@ async def serve_http(
     await server.stop_listening()  # no new connections; outgoing calls keep working
     await runtime.close()
     await server.close()
+
+
+async def _opened(opening: Awaitable[T]) -> T:
+    """What opens the job store, opened; a database it cannot use said in one line."""
+    try:
+        return await opening
+    except NewerDatabaseError as exc:
+        raise StartupError(f"Cannot start: {exc}.") from None
+    except JobStoreError as exc:
+        raise StartupError(f"Cannot start: {exc}; check DATABASE_URL.") from None
+
+
+async def _listen(server: HttpServer, port: int, close: Callable[[], Awaitable[None]]) -> None:
+    """Listen on PORT; when it cannot, close what was opened and say why in one line."""
+    try:
+        await server.start("0.0.0.0", port)
+    except OSError as exc:
+        await close()
+        await server.close()
+        raise StartupError(
+            f"Cannot start: cannot listen on port {port} ({exc.strerror})."
+        ) from None
 
 
 def _log_started(settings: Settings, identity: SlackIdentity | None) -> None:
@@ -284,6 +325,9 @@ def main(argv: list[str]) -> int:
     except ConfigError as problem:
         print(problem, file=sys.stderr)
         return 2
+    if argv == ["check"] and settings.many is not None:
+        print(texts.MANY_STORES_CHECK)
+        return 0
     if argv == ["check"]:
         configure_logging(settings.secrets, default_level="ERROR")  # the findings say it all
         return check(settings)

@@ -48,6 +48,23 @@ DEFAULT_NAMING = NamingRules()
 
 
 @dataclass(frozen=True)
+class ManyStores:
+    """Many-stores mode (#38): the Slack app's and the Ecwid app's OAuth credentials, the keys
+    that seal every stored token, and the bot's public https base URL (for redirect URIs)."""
+
+    slack_client_id: str
+    slack_client_secret: str
+    ecwid_client_id: str
+    ecwid_client_secret: str
+    token_keys: TokenKeys
+    public_url: str
+    ecwid_oauth_url: str = "https://my.ecwid.com"
+
+    def __repr__(self) -> str:  # never print a secret by accident
+        return f"ManyStores(public_url={self.public_url!r})"
+
+
+@dataclass(frozen=True)
 class Settings:
     slack_bot_token: str
     slack_signing_secret: str | None
@@ -80,6 +97,7 @@ class Settings:
     duplicate_check_max_lines: int = 200  # plans up to this many lines are checked for duplicates
     csv_parse_seconds: float = 20.0  # a bulk CSV's parse stops past this (tests make it tiny)
     env_file: str | None = None  # the .env file the settings were read from, if any
+    many: ManyStores | None = None  # many-stores mode; None: one store (the settings above)
 
     @property
     def socket_mode(self) -> bool:
@@ -94,6 +112,7 @@ class Settings:
             self.slack_app_token,
             self.ecwid_token,
             database_password(self.database_url),
+            *((self.many.slack_client_secret, self.many.ecwid_client_secret) if self.many else ()),
         )
         return tuple(v for v in values if v)
 
@@ -199,9 +218,9 @@ class _Env:
         return value in ("true", "1", "yes")
 
 
-def _slack(env: _Env) -> tuple[str, str | None, str | None, str]:
-    """The bot token, the signing secret, the app token and the API URL."""
-    bot_token = env.text("SLACK_BOT_TOKEN", prefix="xoxb-")
+def _slack(env: _Env, one_store: bool) -> tuple[str, str | None, str | None, str]:
+    """The bot token (one store's), the signing secret, the app token and the API URL."""
+    bot_token = env.text("SLACK_BOT_TOKEN", prefix="xoxb-", required=one_store)
     app_token = env.text("SLACK_APP_TOKEN", prefix="xapp-", required=False)
     signing_secret = env.text(
         "SLACK_SIGNING_SECRET",
@@ -213,14 +232,14 @@ def _slack(env: _Env) -> tuple[str, str | None, str | None, str]:
     return bot_token or "", signing_secret, app_token, api_url.rstrip("/") + "/"
 
 
-def _ecwid(env: _Env) -> tuple[int, str, str, float]:
-    """The store's number, the token, the API URL and the timeout of one call."""
-    store_id = env.text("ECWID_STORE_ID") or ""
+def _ecwid(env: _Env, one_store: bool) -> tuple[int, str, str, float]:
+    """The store's number and token (one store's), the API URL and the timeout of one call."""
+    store_id = env.text("ECWID_STORE_ID", required=one_store) or ""
     is_number = store_id.isascii() and store_id.isdigit() and len(store_id) <= 12
     # missing or the example value: text() said so already
     if store_id not in ("", EXAMPLE_VALUES["ECWID_STORE_ID"]) and not is_number:
         env.problems.append("ECWID_STORE_ID must be the store's number")
-    token = env.text("ECWID_TOKEN", prefix="secret_")
+    token = env.text("ECWID_TOKEN", prefix="secret_", required=one_store)
     api_url = env.url("ECWID_API_URL", "https://app.ecwid.com/api/v3")
     timeout = env.number("ECWID_TIMEOUT_SECONDS", "10", float, 0.1, 120)
     return int(store_id) if is_number else 0, token or "", api_url.rstrip("/"), timeout
@@ -338,11 +357,12 @@ MANY_STORES = (
 )
 
 
-def _mode(values: Mapping[str, str]) -> None:
-    """Refuse a set-up of both modes, or of half of many-stores mode, in one line."""
+def _mode(values: Mapping[str, str]) -> bool:
+    """Whether this is many-stores mode; a set-up of both modes, or of half of many-stores
+    mode, is refused in one line."""
     many = [name for name in MANY_STORES if name != "SLACK_SIGNING_SECRET" and values.get(name)]
     if not many:
-        return
+        return False
     one = [name for name in ONE_STORE if values.get(name)]
     if one:
         raise ConfigError(
@@ -361,9 +381,30 @@ def _mode(values: Mapping[str, str]) -> None:
             "Cannot start: many-stores mode is HTTP only (Slack's Marketplace takes no Socket "
             "Mode app): leave out SLACK_APP_TOKEN."
         )
-    raise ConfigError(
-        "Cannot start: many-stores mode is not in this version yet. For one store, set "
-        "SLACK_BOT_TOKEN, ECWID_STORE_ID and ECWID_TOKEN instead."
+    return True
+
+
+def _many(env: _Env) -> ManyStores | None:
+    """Many-stores mode's settings (all present: _mode checked)."""
+    try:
+        keys = TokenKeys.parse(env.values["TOKEN_KEYS"])
+    except TokenKeyError as problem:
+        env.problems.append(str(problem))
+        return None
+    public_url = env.values["PUBLIC_URL"].rstrip("/")
+    if not public_url.startswith("https://") or not _http_url(public_url):
+        env.problems.append(
+            "PUBLIC_URL must be the bot's https:// address, e.g. https://bot.example.com"
+        )
+    oauth_url = env.url("ECWID_OAUTH_URL", "https://my.ecwid.com").rstrip("/")
+    return ManyStores(
+        slack_client_id=env.values["SLACK_CLIENT_ID"],
+        slack_client_secret=env.values["SLACK_CLIENT_SECRET"],
+        ecwid_client_id=env.values["ECWID_CLIENT_ID"],
+        ecwid_client_secret=env.values["ECWID_CLIENT_SECRET"],
+        token_keys=keys,
+        public_url=public_url,
+        ecwid_oauth_url=oauth_url,
     )
 
 
@@ -371,11 +412,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ConfigError naming all the bad ones at once."""
     env_file = _read_dotenv() if environ is None else None
     env = _Env({k: v.strip() for k, v in (os.environ if environ is None else environ).items()})
-    _mode(env.values)
+    many_stores = _mode(env.values)
     # Problems are reported in the order read, kept from before this split: so PORT and the two
     # history settings are read here, between the groups.
-    bot_token, signing_secret, app_token, slack_api_url = _slack(env)
-    store_id, ecwid_token, ecwid_api_url, timeout = _ecwid(env)
+    bot_token, signing_secret, app_token, slack_api_url = _slack(env, not many_stores)
+    store_id, ecwid_token, ecwid_api_url, timeout = _ecwid(env, not many_stores)
+    many = _many(env) if many_stores else None
     port = env.number("PORT", "3000", int, 1, 65535)
     users, usergroups, channels, allow_private = _access(env)
     log_level, ssl_cert_file = _logging_and_tls(env)
@@ -423,6 +465,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         duplicate_check_max_lines=int(duplicate_lines),
         history_max_mb=float(history_max_mb),
         env_file=env_file,
+        many=many,
     )
 
 

@@ -79,20 +79,23 @@ class SlackSender:
         event: dict[str, Any],
         event_id: str = "Ev1",
         headers: dict[str, str] | None = None,
+        team_id: str = "T1",
     ) -> httpx.Response:
         """An Events API delivery: the event_callback envelope, as JSON (Slack's Events API)."""
-        envelope = event_callback(event, event_id, int(time.time()))
+        envelope = event_callback(event, event_id, int(time.time()), team_id)
         return await self.post(
             json.dumps(envelope), content_type="application/json", headers=headers
         )
 
 
-def event_callback(event: dict[str, Any], event_id: str, event_time: int) -> dict[str, Any]:
+def event_callback(
+    event: dict[str, Any], event_id: str, event_time: int, team_id: str = "T1"
+) -> dict[str, Any]:
     """The Events API's envelope of an event, as Slack sends it (over HTTP, or inside a Socket
     Mode `events_api` envelope)."""
     return {
         "token": "legacy-unused",
-        "team_id": "T1",
+        "team_id": team_id,
         "api_app_id": "A1",
         "type": "event_callback",
         "event_id": event_id,
@@ -202,18 +205,26 @@ def block_actions(
     return payload
 
 
-def home_press(action_id: str, block_id: str = "home_actions") -> dict[str, Any]:
-    """A button pressed in the App Home, as Slack sends it (its container is the Home view)."""
+def home_press(
+    action_id: str,
+    block_id: str = "home_actions",
+    *,
+    team_id: str = "T1",
+    user: str = "U123",
+    action: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A button pressed (or `action`: a menu chosen) in the App Home, as Slack sends it (its
+    container is the Home view)."""
     return {
         "type": "block_actions",
-        "user": USER,
-        "team": TEAM,
+        "user": {**USER, "id": user, "team_id": team_id},
+        "team": {**TEAM, "id": team_id},
         "api_app_id": "A1",
         "token": "legacy-unused",
         "trigger_id": f"8888.42.{action_id}",
         "container": {"type": "view", "view_id": "V1"},
         "view": {"id": "V1", "type": "home"},
-        "actions": [{"type": "button", "action_id": action_id, "block_id": block_id}],
+        "actions": [action or {"type": "button", "action_id": action_id, "block_id": block_id}],
     }
 
 

@@ -316,6 +316,10 @@ CONNECT_DENIED = (
     "you are ready."
 )
 CONNECT_NO_CODE = "The store was not connected: Ecwid sent no code back. Nothing was stored."
+CONNECT_CODE_USED = (
+    "This page was opened before: the store was connected then, or not, as it said. Nothing "
+    "more was done. To connect a store again, start from Slack."
+)
 OAUTH_NO_ANSWER = (
     "Ecwid did not answer in time, and nothing was stored. Start again from Slack: press "
     "Connect an Ecwid store in the bot's Home tab."

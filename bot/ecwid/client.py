@@ -881,10 +881,15 @@ class EcwidClient:
                 "GET", "/profile", scope="read_store_profile", what="the store", retries=False
             )
         except EcwidError as exc:
-            # A token short of a scope is still the store's (403 INSUFFICIENT_APP_SCOPE).
-            refused = exc.status == 401 or (
-                exc.status == 403 and exc.code != "INSUFFICIENT_APP_SCOPE"
-            )
+            # Ecwid's dead token: 403 INVALID_API_TOKEN (a 403 without it may be a proxy's page,
+            # or a token short of a scope: still the store's).
+            refused = exc.status == 401 or (exc.status == 403 and exc.code == "INVALID_API_TOKEN")
+            if not refused:
+                log.warning(
+                    "ecwid store %s: its token could not be told gone (%s)",
+                    self.store_id,
+                    exc.status,
+                )
             return True if refused else None
         return False
 

@@ -46,6 +46,7 @@ class StoreGrant:
     store_id: int
     token: str = ""  # the store's secret token: never logged, sealed before it is stored
     scopes: frozenset[str] = frozenset()
+    email: str | None = None  # the store owner's (the full flow's answer only)
 
     def __repr__(self) -> str:  # the token stays out of every repr and traceback
         return f"StoreGrant(store_id={self.store_id}, scopes={sorted(self.scopes)})"
@@ -104,7 +105,11 @@ class EcwidOAuth:
                 ) as response,
             ):
                 status = response.status
-                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
+                raw = bytearray()
+                async for chunk in response.content.iter_chunked(16 * 1024):
+                    raw += chunk
+                    if len(raw) > MAX_ANSWER_BYTES:
+                        break
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("ecwid oauth: no answer to the code's exchange (%s)", type(exc).__name__)
             raise OAuthError(texts.OAUTH_NO_ANSWER) from None
@@ -136,4 +141,5 @@ def grant_of(answer: dict[str, object]) -> StoreGrant:
     missing = [scope for scope in SCOPES if scope not in scopes]
     if missing:
         raise OAuthError(texts.oauth_missing_scopes(missing))
-    return StoreGrant(store_id, token, scopes)
+    email = answer.get("email")
+    return StoreGrant(store_id, token, scopes, email if isinstance(email, str) else None)

@@ -65,6 +65,9 @@ class CodeExchange(Protocol):
 # Whether Ecwid refuses the store's token (401/403 from GET /profile): True only then; False
 # when Ecwid accepts it; None when it could not be told (a 402, a 5xx, no answer).
 StoreGone = Callable[[int, str], Awaitable[bool | None]]
+# Told once a store is linked from Slack: who asked, the store, and its owner's e-mail (if Ecwid
+# gave it), so that the asker hears of a store linked in their name.
+Linked = Callable[[Asker, int, str | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -104,20 +107,26 @@ class StoreConnections:
         *,
         client_secret: str,
         public_url: str,
+        linked: Linked | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._connections = connections
         self._oauth = oauth
         self._keys = keys
         self._store_gone = store_gone
+        self._linked = linked
         self._webhook_key = client_secret.encode()
+        # Claim codes are short (typed by hand): their hashes are keyed, so that a copy of the
+        # database does not give them up to a search of every code.
+        self._claim_key = b"claim:" + client_secret.encode()
         self._connect_url = public_url.rstrip("/") + CONNECT_PATH
         self._clock = clock
 
     async def start(self, asker: Asker) -> str:
         """A fresh one-time link for `asker`."""
         nonce = secrets.token_urlsafe(32)
-        await self._connections.ask(asker, secret_hash(nonce), self._clock() + NONCE_SECONDS)
+        now = self._clock()
+        await self._connections.ask(asker, secret_hash(nonce), now + NONCE_SECONDS, now)
         return f"{self._connect_url}?nonce={nonce}"
 
     async def follow(self, nonce: str | None) -> Followed | None:
@@ -125,7 +134,11 @@ class StoreConnections:
         if not nonce or len(nonce) > 128:
             return None
         cookie = secrets.token_urlsafe(32)
-        if not await self._connections.open(secret_hash(nonce), secret_hash(cookie), self._clock()):
+        now = self._clock()  # the way through Ecwid gets its own 10 minutes
+        opened = await self._connections.open(
+            secret_hash(nonce), secret_hash(cookie), now, now + NONCE_SECONDS
+        )
+        if not opened:
             return None
         return Followed(cookie, self._oauth.authorize_url())
 
@@ -144,6 +157,10 @@ class StoreConnections:
         code = plain_code(code)
         if code is None:
             return NotConnected(texts.CONNECT_NO_CODE)
+        # Each code once, whatever comes back with it (a reloaded page, a replay): a second
+        # exchange would disable the token the first one gave.
+        if not await self._connections.first_code(secret_hash(code), self._clock()):
+            return NotConnected(texts.CONNECT_CODE_USED)
         try:
             grant = await self._oauth.exchange(code)  # once: never retried
         except OAuthError as exc:
@@ -156,14 +173,20 @@ class StoreConnections:
                 grant.store_id,
                 sealed,
                 now,
-                claim_hash=secret_hash(normal_claim(claim_code)),
+                claim_hash=self._claim_hash(claim_code),
                 claim_until=now + CLAIM_SECONDS,
             )
             log.info("ecwid store %s connected from the App Market, to be claimed", grant.store_id)
             return Claimable(grant.store_id, claim_code)
-        await self._connections.keep_store(grant.store_id, sealed, now)
-        linked = await self._connections.link(asker.team_id, grant.store_id, asker.user_id, now)
+        linked = await self._connections.keep_store(grant.store_id, sealed, now, link_to=asker)
         log.info("ecwid store %s connected to workspace %s", grant.store_id, asker.team_id)
+        if self._linked is not None:
+            try:  # the store is linked: telling the asker may fail, the link stands
+                await self._linked(asker, grant.store_id, grant.email)
+            except Exception as exc:
+                log.warning(
+                    "store %s linked; its asker not told (%s)", grant.store_id, type(exc).__name__
+                )
         return Connected(grant.store_id, asker, linked)
 
     async def claim(self, asker: Asker, code: str) -> int | None:
@@ -173,12 +196,16 @@ class StoreConnections:
         if len(typed) != 8:
             return None
         now = self._clock()
-        store_id = await self._connections.claim(secret_hash(typed), now)
+        store_id = await self._connections.claim(self._claim_hash(typed), now)
         if store_id is None:
             return None
         await self._connections.link(asker.team_id, store_id, asker.user_id, now)
         log.info("ecwid store %s claimed by workspace %s", store_id, asker.team_id)
         return store_id
+
+    def _claim_hash(self, code: str) -> str:
+        typed = normal_claim(code).encode()
+        return hmac.new(self._claim_key, typed, hashlib.sha256).hexdigest()
 
     async def webhook(self, body: bytes, signature: str | None) -> int:
         """The HTTP status for an Ecwid webhook: 401 unless signed with the client secret, 400
@@ -190,7 +217,8 @@ class StoreConnections:
         event_id, created, store_id, event_type = event
         message = f"{created}.{event_id}".encode()
         expected = base64.b64encode(hmac.new(self._webhook_key, message, hashlib.sha256).digest())
-        if not hmac.compare_digest(expected, signature.strip().encode()):
+        given = signature.strip().encode("utf-8", "replace")[:128]
+        if not hmac.compare_digest(expected, given):
             log.warning("ecwid webhook refused: wrong signature")
             return 401
         if abs(self._clock() - created) > WEBHOOK_MAX_AGE_SECONDS:
@@ -217,8 +245,8 @@ class StoreConnections:
         if gone is not True:
             log.warning("ecwid store %s said uninstalled, but not confirmed; kept", store_id)
             return
-        await self._connections.forget_store(store_id)
-        log.info("ecwid store %s uninstalled the app: forgotten", store_id)
+        if await self._connections.forget_store(store_id, sealed):
+            log.info("ecwid store %s uninstalled the app: forgotten", store_id)
 
 
 CONNECT_PATH = "/ecwid/connect"
@@ -235,7 +263,7 @@ def event_of(body: bytes) -> tuple[str, int, int, str] | None:
         return None
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
         return None
     if not isinstance(data, dict):
         return None

@@ -7,16 +7,25 @@ store's one lock concept, whichever process is asked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 
-from bot.jobs.schema import connect_requests, ecwid_stores, ecwid_webhook_events, store_links
+from bot.jobs.schema import (
+    connect_requests,
+    ecwid_codes,
+    ecwid_stores,
+    ecwid_webhook_events,
+    store_links,
+)
 
 if TYPE_CHECKING:
     from bot.jobs.store import JobStore
 
 EVENT_MEMORY_SECONDS = 7 * 24 * 3600  # past Ecwid's day of retries, and the 5-minute window
+CODE_MEMORY_SECONDS = 24 * 3600  # a code lives minutes (Ecwid: "a few"); kept a day
+REQUEST_MEMORY_SECONDS = 24 * 3600  # links from Slack, used or not
+UNCLAIMED_SECONDS = 7 * 24 * 3600  # an App Market store nobody claimed, its code past
 
 
 @dataclass(frozen=True)
@@ -39,19 +48,32 @@ class Connections:
     def __init__(self, store: JobStore) -> None:
         self._store = store
 
-    async def ask(self, asker: Asker, nonce_hash: str, expires_at: float) -> None:
-        """A new one-time link for `asker`."""
+    async def ask(self, asker: Asker, nonce_hash: str, expires_at: float, now: float) -> None:
+        """A new one-time link for `asker`; links and App Market stores long past are
+        forgotten."""
         await self._store.write(
             connect_requests.insert().values(
                 nonce_hash=nonce_hash,
                 team_id=asker.team_id,
                 user_id=asker.user_id,
                 expires_at=expires_at,
-            )
+            ),
+            delete(connect_requests).where(
+                connect_requests.c.expires_at < now - REQUEST_MEMORY_SECONDS
+            ),
+            delete(ecwid_stores).where(
+                ecwid_stores.c.claim_until < now - UNCLAIMED_SECONDS,
+                ~select(store_links.c.store_id)
+                .where(store_links.c.store_id == ecwid_stores.c.store_id)
+                .exists(),
+            ),
         )
 
-    async def open(self, nonce_hash: str, session_hash: str, now: float) -> bool:
-        """The link followed, once and in time: the browser's cookie now stands for it."""
+    async def open(
+        self, nonce_hash: str, session_hash: str, now: float, session_until: float
+    ) -> bool:
+        """The link followed, once and in time: the browser's cookie now stands for it, until
+        `session_until` (the way through Ecwid and back)."""
         (opened,) = await self._store.write(
             update(connect_requests)
             .where(
@@ -59,7 +81,7 @@ class Connections:
                 connect_requests.c.opened_at.is_(None),
                 connect_requests.c.expires_at > now,
             )
-            .values(opened_at=now, session_hash=session_hash)
+            .values(opened_at=now, session_hash=session_hash, expires_at=session_until)
         )
         return opened == 1
 
@@ -91,28 +113,33 @@ class Connections:
         *,
         claim_hash: str | None = None,
         claim_until: float | None = None,
-    ) -> None:
-        """The store's token, new or replacing the one it had (its links stay). With a claim
-        code, a workspace may link it once (`claim`); without, an older code is void."""
+        link_to: Asker | None = None,
+    ) -> bool:
+        """The store's token, new or replacing the one it had (its links stay), and, with
+        `link_to`, its link to that workspace, in one transaction. With a claim code, a
+        workspace may link it once (`claim`); without, an older code is void. Whether the link
+        is new."""
         row = {
             "token": sealed_token,
             "connected_at": now,
             "claim_hash": claim_hash,
             "claim_until": claim_until,
         }
-        await self._store.write(  # one of the two writes it
-            update(ecwid_stores).where(ecwid_stores.c.store_id == store_id).values(**row),
-            self._store.insert_once(ecwid_stores, "store_id").values(store_id=store_id, **row),
-        )
+        statements = [self._store.upsert(ecwid_stores, "store_id", store_id=store_id, **row)]
+        if link_to is not None:
+            statements.append(self._link(link_to.team_id, store_id, link_to.user_id, now))
+        written = await self._store.write(*statements)
+        return link_to is not None and written[-1] == 1
 
     async def link(self, team_id: str, store_id: int, user_id: str, now: float) -> bool:
         """The store linked to the workspace; False when it was already."""
-        (added,) = await self._store.write(
-            self._store.insert_once(store_links, "team_id", "store_id").values(
-                team_id=team_id, store_id=store_id, linked_by=user_id, linked_at=now
-            )
-        )
+        (added,) = await self._store.write(self._link(team_id, store_id, user_id, now))
         return added == 1
+
+    def _link(self, team_id: str, store_id: int, user_id: str, now: float) -> Any:
+        return self._store.insert_once(store_links, "team_id", "store_id").values(
+            team_id=team_id, store_id=store_id, linked_by=user_id, linked_at=now
+        )
 
     async def claim(self, claim_hash: str, now: float) -> int | None:
         """The store a claim code stands for, taken once and in time."""
@@ -158,12 +185,75 @@ class Connections:
         async with self._store.connect() as connection:
             return sorted(str(team) for team in (await connection.execute(query)).scalars())
 
-    async def forget_store(self, store_id: int) -> None:
-        """The store gone: its token and every workspace's link to it."""
-        await self._store.write(
-            delete(store_links).where(store_links.c.store_id == store_id),
-            delete(ecwid_stores).where(ecwid_stores.c.store_id == store_id),
+    async def forget_store(self, store_id: int, sealed_token: str) -> bool:
+        """The store gone: its token and every workspace's link to it, unless its token changed
+        since it was read (connected again meanwhile). Whether it was forgotten."""
+        async with self._store.connect() as connection:
+            current = (
+                await connection.execute(
+                    select(ecwid_stores.c.token).where(ecwid_stores.c.store_id == store_id)
+                )
+            ).scalar()
+        if current != sealed_token:
+            return False
+        gone, _ = await self._store.write(
+            delete(ecwid_stores).where(
+                ecwid_stores.c.store_id == store_id, ecwid_stores.c.token == sealed_token
+            ),
+            delete(store_links).where(
+                store_links.c.store_id == store_id,
+                ~select(ecwid_stores.c.store_id)
+                .where(ecwid_stores.c.store_id == store_id)
+                .exists(),
+            ),
         )
+        return gone == 1
+
+    async def first_code(self, code_hash: str, now: float) -> bool:
+        """Whether this code from Ecwid is new: each is exchanged once, never again."""
+        added, _ = await self._store.write(
+            self._store.insert_once(ecwid_codes, "code_hash").values(
+                code_hash=code_hash, seen_at=now
+            ),
+            delete(ecwid_codes).where(ecwid_codes.c.seen_at < now - CODE_MEMORY_SECONDS),
+        )
+        return added == 1
+
+    async def choose_default(self, team_id: str, store_id: int) -> bool:
+        """The workspace's default store, if it is linked to it."""
+        if store_id not in [link.store_id for link in await self.links(team_id)]:
+            return False
+        await self._store.write(
+            update(store_links)
+            .where(store_links.c.team_id == team_id)
+            .values(is_default=store_links.c.store_id == store_id)
+        )
+        return True
+
+    async def forget_team(self, team_id: str) -> list[int]:
+        """The workspace gone: its links and its links in the making. A store it leaves linked
+        to no workspace is forgotten too (its token was for this workspace's use), unless a
+        claim code waits for it. The stores forgotten."""
+        linked = [link.store_id for link in await self.links(team_id)]
+        await self._store.write(
+            delete(store_links).where(store_links.c.team_id == team_id),
+            delete(connect_requests).where(connect_requests.c.team_id == team_id),
+        )
+        orphans = []
+        for store_id in linked:
+            if not await self.teams_of(store_id):
+                (gone,) = await self._store.write(
+                    delete(ecwid_stores).where(
+                        ecwid_stores.c.store_id == store_id,
+                        ecwid_stores.c.claim_hash.is_(None),
+                        ~select(store_links.c.store_id)
+                        .where(store_links.c.store_id == store_id)
+                        .exists(),
+                    )
+                )
+                if gone:
+                    orphans.append(store_id)
+        return orphans
 
     async def first_sight(self, event_id: str, now: float) -> bool:
         """Whether this webhook event is new (a replay is not); old ones are forgotten."""

@@ -267,6 +267,15 @@ connect_requests = Table(
     Column("finished_at", Float),  # Ecwid's callback came back (once)
 )
 
+ecwid_codes = Table(
+    "ecwid_codes",
+    metadata,
+    # SHA-256 of each code Ecwid sent a browser back with: exchanged once, never again (a second
+    # exchange disables the token the first gave).
+    Column("code_hash", String(64), primary_key=True),
+    Column("seen_at", Float, nullable=False),
+)
+
 ecwid_webhook_events = Table(
     "ecwid_webhook_events",
     metadata,

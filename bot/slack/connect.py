@@ -1,12 +1,12 @@
 """\"Connect your Ecwid store\" over HTTP (#38): the one-time link from Slack
 (`GET /ecwid/connect`), Ecwid's callback (`GET /ecwid/oauth/callback`) and its webhooks
 (`POST /ecwid/webhooks`). The order of steps is bot.flows.connect's; this module reads requests
-and writes pages. Not served yet: many-stores mode (bot.config) is refused at start-up until the
-rest of it is in."""
+and writes pages. Served in many-stores mode (bot.slack.many_app)."""
 
 from __future__ import annotations
 
 import html
+import logging
 
 from aiohttp import web
 
@@ -21,12 +21,15 @@ from bot.flows.connect import (
 )
 from bot.slack import texts
 
+log = logging.getLogger(__name__)
+
 CALLBACK_PATH = "/ecwid/oauth/callback"
 WEBHOOKS_PATH = "/ecwid/webhooks"
-COOKIE = "ecwid_connect"
-# The cookie goes only to the bot's own Ecwid pages, never to a script, and comes back on
-# Ecwid's top-level redirect to the callback (Lax), over https only.
-COOKIE_PATH = "/ecwid/"
+# The cookie never goes to a script, comes back on Ecwid's top-level redirect to the callback
+# (Lax), over https only; `__Host-` keeps another subdomain from planting one (it needs
+# Secure, Path=/ and no Domain).
+COOKIE = "__Host-ecwid_connect"
+COOKIE_PATH = "/"
 
 
 def _page(title: str, text: str, status: int = 200) -> web.Response:
@@ -37,9 +40,14 @@ def _page(title: str, text: str, status: int = 200) -> web.Response:
         f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
     )
     response = web.Response(status=status, text=body, content_type="text/html")
+    _private(response)
+    return response
+
+
+def _private(response: web.StreamResponse) -> None:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the link's nonce stays here
-    return response
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
 
 
 def connect_routes(connections: StoreConnections) -> list[web.RouteDef]:
@@ -57,16 +65,19 @@ def connect_routes(connections: StoreConnections) -> list[web.RouteDef]:
             httponly=True,
             samesite="Lax",
         )
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        _private(response)
         raise response  # aiohttp's way to answer with a redirect
 
     async def callback(request: web.Request) -> web.StreamResponse:
-        outcome = await connections.come_back(
-            cookie=request.cookies.get(COOKIE),
-            code=request.query.get("code"),
-            error=request.query.get("error"),
-        )
+        try:
+            outcome = await connections.come_back(
+                cookie=request.cookies.get(COOKIE),
+                code=request.query.get("code"),
+                error=request.query.get("error"),
+            )
+        except Exception as exc:  # the database, most likely: said plainly, logged by name
+            log.error("ecwid callback failed: %s", type(exc).__name__)
+            return _page(texts.CONNECT_PAGE_TITLE, texts.CONNECT_FAILED_PAGE, 500)
         if isinstance(outcome, Connected):
             page = _page(texts.CONNECT_PAGE_TITLE, texts.connect_done_page(outcome.store_id))
         elif isinstance(outcome, Claimable):
@@ -74,14 +85,23 @@ def connect_routes(connections: StoreConnections) -> list[web.RouteDef]:
             page = _page(texts.CONNECT_CLAIM_TITLE, text)
         else:
             page = _page(texts.CONNECT_PAGE_TITLE, outcome.text, 400)
-        page.del_cookie(COOKIE, path=COOKIE_PATH)
+        # Deleted with the attributes it was set with: a browser keeps a __Host- cookie
+        # otherwise.
+        page.set_cookie(
+            COOKIE, "", max_age=0, path=COOKIE_PATH, secure=True, httponly=True, samesite="Lax"
+        )
         return page
 
     async def webhook(request: web.Request) -> web.StreamResponse:
         if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
             return web.Response(status=413)
-        body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
-        status = await connections.webhook(body, request.headers.get("X-Ecwid-Webhook-Signature"))
+        body = bytearray()
+        async for chunk in request.content.iter_chunked(4096):
+            body += chunk
+            if len(body) > MAX_WEBHOOK_BYTES:
+                return web.Response(status=413)
+        signature = request.headers.get("X-Ecwid-Webhook-Signature")
+        status = await connections.webhook(bytes(body), signature)
         return web.Response(status=status)
 
     return [

@@ -1,8 +1,8 @@
 """\"Add to Slack\" (#38): Bolt's own OAuth flow (`AsyncOAuthFlow`) on the bot's database, its
 installations sealed (bot.slack.installations) and its states in `slack_oauth_states` (both
 from the bot's migrations), bot-only, served as `GET /slack/install` and
-`GET /slack/oauth_redirect` through Bolt's aiohttp adapter. Not served yet: many-stores mode
-(bot.config) is refused at start-up until the rest of it is in."""
+`GET /slack/oauth_redirect` through Bolt's aiohttp adapter, in many-stores mode
+(bot.slack.onboarding)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.slack.installations import SealedInstallationStore
-from bot.tokens import TokenKeys
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -40,13 +38,11 @@ def install_flow(
     client_secret: str,
     public_url: str,
     engine: AsyncEngine,
-    keys: TokenKeys,
+    installations: SealedInstallationStore,
     client: AsyncWebClient,
 ) -> AsyncOAuthFlow:
-    """The flow, its redirect URI under PUBLIC_URL (as registered with the Slack app)."""
-    installations = SealedInstallationStore(
-        AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine), keys
-    )
+    """The flow, its redirect URI under PUBLIC_URL (as registered with the Slack app), its
+    installations sealed, its states in the bot's database (`engine`)."""
     settings = AsyncOAuthSettings(
         client_id=client_id,
         client_secret=client_secret,

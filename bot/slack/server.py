@@ -15,7 +15,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -137,8 +137,13 @@ class _CollectorPause:
 
 
 def create_web_app(
-    app: AsyncApp, priority: AckPriority, *, signing_secret: str | None
+    app: AsyncApp,
+    priority: AckPriority,
+    *,
+    signing_secret: str | None,
+    routes: Sequence[web.RouteDef] = (),
 ) -> web.Application:
+    """`routes`: more than Slack's events (many-stores mode's install and connect pages)."""
     check = SignatureCheck(signing_secret or "")
     collector = _CollectorPause()
 
@@ -176,14 +181,22 @@ def create_web_app(
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.add_routes(routes)
     return web_app
 
 
 class HttpServer:
     """The bot's HTTP side, exactly as `python -m bot` serves it (the tests use this too)."""
 
-    def __init__(self, app: AsyncApp, priority: AckPriority, *, signing_secret: str | None) -> None:
-        web_app = create_web_app(app, priority, signing_secret=signing_secret)
+    def __init__(
+        self,
+        app: AsyncApp,
+        priority: AckPriority,
+        *,
+        signing_secret: str | None,
+        routes: Sequence[web.RouteDef] = (),
+    ) -> None:
+        web_app = create_web_app(app, priority, signing_secret=signing_secret, routes=routes)
         self._runner = web.AppRunner(
             web_app, access_log=None, shutdown_timeout=HANDLER_SHUTDOWN_SECONDS
         )

@@ -1386,6 +1386,18 @@ def square_fix_intro(scope: str) -> str:
 # The pages of connecting an Ecwid store (#38): plain text, put into HTML escaped.
 CONNECT_PAGE_TITLE = "Ecwid image bot"
 CONNECT_CLAIM_TITLE = "Almost there: link the store to Slack"
+CONNECT_FAILED_PAGE = (
+    "The store could not be stored just now, and nothing was linked. Start again from Slack in a "
+    "few minutes."
+)
+
+
+def connect_linked_dm(store_id: int, email: str | None) -> str:
+    owner = f" (its owner: {escape(email)})" if email else ""
+    return (
+        f"Store {store_id}{owner} is now linked to this workspace, connected by you. Not you? "
+        "Tell the workspace's admins."
+    )
 
 
 def connect_done_page(store_id: int) -> str:
@@ -1401,3 +1413,61 @@ def connect_claim_page(store_id: int, claim_code: str) -> str:
         f"channel of your workspace within a day: /ecwid-image connect {claim_code} "
         "(the code works once)."
     )
+
+
+# Many-stores mode's App Home and its connecting (#38).
+CONNECT_HOME_TITLE = "Ecwid image bot"
+CONNECT_STORE_BUTTON = "Connect an Ecwid store"
+CONNECT_NO_STORE = (
+    "No Ecwid store is linked to this workspace yet. Press *Connect an Ecwid store*: Ecwid asks "
+    "the store's owner to allow the bot, and the store is then linked here."
+)
+CONNECT_MODAL_TITLE = "Connect a store"
+CONNECT_MODAL_BUTTON = "Open Ecwid"
+CONNECT_MODAL_CLOSE = "Close"
+CONNECT_MODAL_TEXT = (
+    "This link is yours, works once and for 10 minutes. It opens Ecwid, where the store's owner "
+    "allows the bot; the store is then linked to this workspace."
+)
+DEFAULT_STORE_LABEL = "Default store"
+DEFAULT_STORE_HINT = "Commands without store=ID go to the default store."
+CONNECT_COMMANDS_LATER = (
+    "This deployment serves many workspaces and stores. Image commands are not served in this "
+    "mode yet: for now it links stores (see the bot's Home tab)."
+)
+CONNECT_CLAIM_USAGE = "Type /ecwid-image connect CODE, with the code the Ecwid page showed."
+CONNECT_CLAIM_WRONG = (
+    "That code is wrong, used already or more than a day old. Install the app from Ecwid's App "
+    "Market again for a new one, or press Connect an Ecwid store in the bot's Home tab."
+)
+CONNECT_START_FAILED = "The bot could not make a link just now: press the button again in a minute."
+
+
+def connect_store_line(store_id: int, is_default: bool) -> str:
+    return f"• Store *{store_id}*" + (" (default)" if is_default else "")
+
+
+def connect_claimed(store_id: int) -> str:
+    return f"Store {store_id} is linked to this workspace."
+
+
+def default_store_chosen(store_id: int) -> str:
+    return f"Store {store_id} is now this workspace's default store."
+
+
+MANY_STORES_CHECK = (
+    "Many-stores mode: each workspace's token is checked when it installs the app, and each "
+    "store's when it connects; nothing to check here."
+)
+CONNECT_ADMINS_ONLY = (
+    "Only the workspace's admins and the person who installed the app can link stores or "
+    "choose the default one."
+)
+FOREIGN_WORKSPACE = (
+    "The bot works for the people of the workspace it is installed in: ask someone there, or "
+    "install it in your own workspace."
+)
+SLACK_REINSTALL = (
+    "The bot's access to this workspace no longer works (the app was removed, or its token "
+    "revoked). Ask a workspace admin to reinstall the app, then try again."
+)

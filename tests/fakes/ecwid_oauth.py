@@ -10,6 +10,7 @@ The tokens it issues open their store at the loopback REST API (tests/fakes/ecwi
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,15 +78,13 @@ class FakeEcwidOAuth(LoopbackServer):
         required = ("client_id", "redirect_uri", "response_type", "scope")
         if any(not query.get(name) for name in required) or query["response_type"] != "code":
             return web.Response(status=400, text="Bad request")
-        if query["client_id"] != CLIENT_ID or not query["redirect_uri"].startswith(
-            self.redirect_uri
-        ):
+        if query["client_id"] != CLIENT_ID or query["redirect_uri"] != self.redirect_uri:
             return web.Response(status=400, text="Unknown application")
         return web.Response(
             text="<html>Ecwid asks: allow the app?</html>", content_type="text/html"
         )
 
-    async def _token(self, request: web.Request) -> web.Response:
+    async def _token(self, request: web.Request) -> web.StreamResponse:
         # plugin: a POST with a form body (code, client_id, client_secret, redirect_uri,
         # grant_type). auth: every one required; the redirect_uri identical to the authorize
         # request's. Not documented: what a refused exchange answers; modelled as 400 with an
@@ -96,14 +95,23 @@ class FakeEcwidOAuth(LoopbackServer):
         await self.notify()
         answer, status = self._exchange(form)
         exchange.status = status
-        return web.json_response(answer, status=status)
+        # Sent in two pieces, as any answer may arrive: a reader must read to the end.
+        raw = json.dumps(answer).encode()
+        response = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        await response.write(raw[: len(raw) // 2])
+        await response.drain()
+        await response.write(raw[len(raw) // 2 :])
+        await response.write_eof()
+        return response
 
     def _exchange(self, form: dict[str, str]) -> tuple[dict[str, Any], int]:
         if (
             form.get("client_id") != CLIENT_ID
             or form.get("client_secret") != CLIENT_SECRET
             or form.get("grant_type") != "authorization_code"
-            or not form.get("redirect_uri", "").startswith(self.redirect_uri)
+            # auth: "values must be identical" to the authorize request's
+            or form.get("redirect_uri") != self.redirect_uri
         ):
             return {"error": "invalid_client"}, 400
         consent = self.consents.get(form.get("code", ""))

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import itertools
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -64,6 +65,12 @@ class FakeSlack(LoopbackServer):
         # users.info's `tz` by user (Slack's users.info reference: its example's is
         # "America/Los_Angeles", given to anyone not listed here).
         self.time_zones: dict[str, str] = {}
+        # users.info's `is_admin` (Slack's users.info reference: the user object's is_admin,
+        # is_owner, is_restricted): the users who are their workspace's admins.
+        self.admins: set[str] = set()
+        # Tokens Slack no longer takes (the app uninstalled, the token revoked): every method
+        # answers `token_revoked` (Slack's auth.test reference lists it among its errors).
+        self.revoked: set[str] = set()
         # oauth.v2.access: each code Slack gave (code → the workspace it installs in), usable
         # once (Slack's reference: `invalid_code`, and a code expires after ten minutes).
         self.oauth_codes: dict[str, tuple[str, str]] = {}
@@ -143,20 +150,27 @@ class FakeSlack(LoopbackServer):
                 )
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        if auth.removeprefix("Bearer ") in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
-        answer = self._answer(method, params)
+        answer = self._answer(method, params, auth.removeprefix("Bearer ") or None)
         self.calls[-1].answer = answer
         return web.json_response(answer, headers=headers)
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None = None
+    ) -> dict[str, Any]:
         if method == "auth.test":
+            # Slack's auth.test reference: the token's own workspace. The tokens oauth.v2.access
+            # gives here name theirs (xoxb-TEAM-…); the one-store token is T1's.
+            team = re.match(r"xoxb-(T[A-Z0-9]+)-", token or "")
             identity = {
                 "ok": True,
                 "user": "ecwid-image",
                 "user_id": BOT_USER_ID,
                 "bot_id": self.bot_id,
                 "team": "Shop",
-                "team_id": "T1",
+                "team_id": team[1] if team else "T1",
                 # Slack's auth.test reference: `url` is the workspace's, e.g.
                 # "https://subarachnoid.slack.com/" (permalinks start with it).
                 "url": "https://shop.slack.com/",
@@ -182,7 +196,8 @@ class FakeSlack(LoopbackServer):
                 return {"ok": False, "error": "missing_scope", "needed": "users:read"}
             user = str(params.get("user") or "")
             zone = self.time_zones.get(user, "America/Los_Angeles")
-            return {"ok": True, "user": {"id": user, "tz": zone}}
+            person = {"id": user, "tz": zone, "is_admin": user in self.admins, "is_owner": False}
+            return {"ok": True, "user": {**person, "is_restricted": False}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
         if method == "usergroups.users.list":

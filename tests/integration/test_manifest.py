@@ -77,3 +77,19 @@ async def test_every_declared_command_and_shortcut_reaches_a_listener(
     await slack.wait_for_call("chat.postEphemeral", count=2)
     unknown = await bot.interaction(global_shortcut("not_in_the_manifest"))
     assert unknown.status_code == 404
+
+
+async def test_every_subscribed_event_reaches_a_listener_in_one_store_mode(
+    manifest: dict, bot: SlackSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt answers 404 to an event no listener matches, and Slack delivers it again."""
+    for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        # message.channels and message.groups arrive as `message` events (Slack's Events API).
+        kind = name.split(".")[0]
+        event: dict[str, object] = {"type": kind, "user": "U123", "channel": "C9", "ts": "1.2"}
+        if name == "tokens_revoked":
+            event = {"type": name, "tokens": {"bot": ["U0BOT"]}}
+        response = await bot.event(event, event_id=f"Ev{name}")
+        assert response.status_code == 200, name
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.slack.listeners.workspace"]
+    assert any("removed from workspace T1: SLACK_BOT_TOKEN no longer works" in s for s in said)

@@ -168,12 +168,12 @@ MANY = {
             "Mode app): leave out SLACK_APP_TOKEN.",
         ),
         (
-            MANY,
-            "Cannot start: many-stores mode is not in this version yet. For one store, set "
-            "SLACK_BOT_TOKEN, ECWID_STORE_ID and ECWID_TOKEN instead.",
+            {**MANY, "PUBLIC_URL": "http://bot.example.com"},
+            "Cannot start: PUBLIC_URL must be the bot's https:// address, e.g. "
+            "https://bot.example.com. See .env.example for every setting.",
         ),
     ],
-    ids=["both", "half", "socket", "many"],
+    ids=["both", "half", "socket", "plain-http"],
 )
 def test_a_mixed_or_half_set_up_of_the_two_modes_stops_start_up_in_one_line(
     env: dict[str, str], said: str
@@ -185,10 +185,24 @@ def test_a_mixed_or_half_set_up_of_the_two_modes_stops_start_up_in_one_line(
     assert "\n" not in said and MANY["SLACK_CLIENT_SECRET"] not in said
 
 
+def test_many_stores_mode_reads_its_settings_and_no_store_of_its_own() -> None:
+    settings = load_settings({**MANY, "ECWID_OAUTH_URL": "http://127.0.0.1:9/"})
+    assert settings.many is not None
+    assert (settings.many.public_url, settings.many.ecwid_oauth_url) == (
+        "https://bot.example.com",
+        "http://127.0.0.1:9",
+    )
+    assert (settings.slack_bot_token, settings.ecwid_store_id, settings.ecwid_token) == ("", 0, "")
+    assert MANY["SLACK_CLIENT_SECRET"] in settings.secrets  # redacted wherever it turns up
+    assert MANY["SLACK_CLIENT_SECRET"] not in repr(settings) + repr(settings.many)
+
+
 def test_a_rate_limit_too_small_to_share_is_refused_with_postgresql_only() -> None:
     small = {**GOOD, "ECWID_RATE_LIMIT": "5/1"}
     assert load_settings(small).ecwid_rate_limit == RateLimit(5, 1)  # SQLite: one process
-    with pytest.raises(ConfigError, match="ECWID_RATE_LIMIT with PostgreSQL needs at least 7 calls a window"):
+    with pytest.raises(
+        ConfigError, match="ECWID_RATE_LIMIT with PostgreSQL needs at least 7 calls a window"
+    ):
         load_settings({**small, "DATABASE_URL": "postgres://bot@db.example.com/bot"})
     shared = {**GOOD, "DATABASE_URL": "postgres://bot@db.example.com/bot"}
     assert load_settings({**shared, "ECWID_RATE_LIMIT": "8/1"}).ecwid_rate_limit.calls == 8

@@ -18,6 +18,7 @@ from bot.slack.listeners import (
     options,
     shortcuts,
     submissions,
+    workspace,
 )
 
 
@@ -36,5 +37,6 @@ def register_listeners(app: AsyncApp) -> None:
         gallery,
         audit,
         drops,
+        workspace,
     ):
         listeners.register(app)

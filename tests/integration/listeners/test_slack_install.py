@@ -41,7 +41,10 @@ async def installing(
         client_secret=slack.oauth_client[1],
         public_url="https://bot.example.com",
         engine=store.engine,
-        keys=TokenKeys.parse(KEY),
+        installations=SealedInstallationStore(
+            AsyncSQLAlchemyInstallationStore(client_id=slack.oauth_client[0], engine=store.engine),
+            TokenKeys.parse(KEY),
+        ),
         client=AsyncWebClient(base_url=slack.api_url),
     )
     app = web.Application()

@@ -1,6 +1,6 @@
 """#38: Ecwid stores connected by OAuth (their tokens sealed: bot.tokens), the workspaces each
-is linked to, the one-time links that start a connection from Slack, and the webhook events
-already seen (bot.jobs.connections).
+is linked to, the one-time links that start a connection from Slack, the codes Ecwid gave (each exchanged
+once), and the webhook events already seen (bot.jobs.connections).
 
 Revision ID: 0014
 Revises: 0013
@@ -46,6 +46,11 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.Float),
     )
     op.create_table(
+        "ecwid_codes",
+        sa.Column("code_hash", sa.String(64), primary_key=True),
+        sa.Column("seen_at", sa.Float, nullable=False),
+    )
+    op.create_table(
         "ecwid_webhook_events",
         sa.Column("event_id", sa.String(64), primary_key=True),
         sa.Column("seen_at", sa.Float, nullable=False),
@@ -54,6 +59,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ecwid_webhook_events")
+    op.drop_table("ecwid_codes")
     op.drop_table("connect_requests")
     op.drop_index("store_links_by_store", "store_links")
     op.drop_table("store_links")

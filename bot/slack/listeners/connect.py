@@ -1,0 +1,164 @@
+"""Many-stores mode's listeners (#38): its App Home (`app_home_opened`), **Connect an Ecwid
+store** (`connect_store`), the default store's choice (`default_store`), `/ecwid-image connect
+CODE` (an App Market install's claim), and the workspace leaving (`app_uninstalled`,
+`tokens_revoked`). Each parses, acks and hands off to bot.slack.onboarding; Slack is called with
+the request's own workspace's token (Bolt's authorize, from the installations)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+
+from bot.jobs.connections import Asker
+from bot.slack import texts
+from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
+from bot.slack.onboarding import Onboarding
+from bot.slack.views import connect_home
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onboarding"
+
+
+def _onboarding(context: AsyncBoltContext) -> Onboarding:
+    found = context.get(ONBOARDING)
+    if not isinstance(found, Onboarding):
+        raise LookupError("no onboarding in the request's context: is its middleware registered?")
+    return found
+
+
+def _client(context: AsyncBoltContext) -> BoundedWebClient:
+    client = context.get("client")
+    if not isinstance(client, BoundedWebClient):
+        raise LookupError("Bolt's unbounded client in the context: is its middleware registered?")
+    return client
+
+
+def _asker(context: AsyncBoltContext, body: dict[str, Any]) -> Asker | None:
+    """Who acts, in the workspace whose installation answered the request (the tenant)."""
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    result = context.authorize_result
+    team = (result.team_id if result is not None else None) or context.team_id
+    return Asker(team, user) if isinstance(user, str) and isinstance(team, str) else None
+
+
+async def may_edit(context: AsyncBoltContext, user_id: str) -> bool:
+    """Whether the person may link stores and choose the default one: the person who installed
+    the app, or an admin or owner of the workspace (users.info); never a guest. Closed when
+    Slack cannot say."""
+    onboarding = _onboarding(context)
+    installation = await onboarding.installations.async_find_installation(
+        enterprise_id=context.enterprise_id, team_id=context.team_id
+    )
+    if installation is not None and installation.user_id == user_id:
+        return True
+    try:
+        answer = await _client(context).users_info(user=user_id)
+    except SLACK_FAILURES as exc:
+        log.warning("who may edit not read: %s", slack_error(exc))
+        return False
+    person = answer.get("user") or {}
+    if person.get("is_restricted") or person.get("is_ultra_restricted"):
+        return False
+    return bool(person.get("is_admin") or person.get("is_owner") or person.get("is_primary_owner"))
+
+
+async def publish_home(context: AsyncBoltContext, user_id: str) -> None:
+    onboarding = _onboarding(context)
+    links = await onboarding.links.links(context.team_id or "")
+    view = connect_home.home(links, editor=await may_edit(context, user_id))
+    try:
+        await _client(context).views_publish(user_id=user_id, view=view)
+    except SLACK_FAILURES as exc:
+        log.warning("home not published: %s", slack_error(exc))
+
+
+async def home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    user = event.get("user")
+    if event.get("tab") == "home" and isinstance(user, str):
+        await publish_home(context, user)
+
+
+async def connect_store(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    asker = _asker(context, body)
+    if asker is None:
+        return
+    if not await may_edit(context, asker.user_id):
+        view = connect_home.notice_modal(texts.CONNECT_ADMINS_ONLY)
+    else:
+        try:
+            view = connect_home.link_modal(await _onboarding(context).connections.start(asker))
+        except Exception as exc:  # the database, most likely: said, never silent
+            log.error("connect link not made: %s", type(exc).__name__)
+            view = connect_home.notice_modal(texts.CONNECT_START_FAILED)
+    try:
+        await _client(context).views_open(trigger_id=body["trigger_id"], view=view)
+    except SLACK_FAILURES as exc:
+        log.warning("connect link not shown: %s", slack_error(exc))
+
+
+async def link_opened(ack: AsyncAck) -> None:
+    await ack()  # the modal's link button: the browser opens it; nothing to do here
+
+
+async def default_store(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    asker = _asker(context, body)
+    action = (body.get("actions") or [{}])[0]
+    store_id = connect_home.chosen_store((action.get("selected_option") or {}).get("value"))
+    if asker is None:
+        return
+    if store_id is not None and await may_edit(context, asker.user_id):
+        await _onboarding(context).links.choose_default(asker.team_id, store_id)
+    await publish_home(context, asker.user_id)  # as it now is, whatever was chosen
+
+
+async def command(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    words = str(command.get("text") or "").split()
+    if not words or words[0].lower() != "connect":
+        await respond(response_type="ephemeral", text=texts.CONNECT_COMMANDS_LATER)
+        return
+    asker = _asker(context, command)
+    if len(words) != 2 or asker is None:
+        await respond(response_type="ephemeral", text=texts.CONNECT_CLAIM_USAGE)
+        return
+    if not await may_edit(context, asker.user_id):
+        await respond(response_type="ephemeral", text=texts.CONNECT_ADMINS_ONLY)
+        return
+    store_id = await _onboarding(context).connections.claim(asker, words[1])
+    text = texts.connect_claimed(store_id) if store_id else texts.CONNECT_CLAIM_WRONG
+    await respond(response_type="ephemeral", text=text)
+
+
+async def uninstalled(context: AsyncBoltContext) -> None:
+    if context.team_id:
+        await _onboarding(context).forget_workspace(context.enterprise_id, context.team_id)
+
+
+async def tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    if (event.get("tokens") or {}).get("bot") and context.team_id:
+        await _onboarding(context).forget_workspace(context.enterprise_id, context.team_id)
+
+
+def put_onboarding(context: AsyncBoltContext, onboarding: Onboarding) -> None:
+    """For the first middleware of many-stores mode's app (bot.slack.many_app)."""
+    context[ONBOARDING] = onboarding
+    # Bolt's client for the request carries the workspace's token; every call is bounded.
+    token = context.client.token or context.bot_token
+    context["client"] = onboarding.slack.for_request(token=token, team_id=context.team_id)
+
+
+def register(app: AsyncApp) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.action(connect_home.CONNECT_STORE)(connect_store)
+    app.action("connect_open_link")(link_opened)
+    app.action(connect_home.DEFAULT_STORE)(default_store)
+    app.command("/ecwid-image")(command)
+    app.event("app_uninstalled")(uninstalled)
+    app.event("tokens_revoked")(tokens_revoked)

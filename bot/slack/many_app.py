@@ -1,0 +1,66 @@
+"""Many-stores mode's Bolt app (#38): authorized per workspace from the sealed installations
+(Bolt's own OAuth flow, bot.slack.install), with bot.slack.listeners.connect's listeners, and
+the routes its HTTP server adds: "Add to Slack" and "Connect your Ecwid store"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from bot.slack import texts
+from bot.slack.connect import connect_routes
+from bot.slack.install import install_routes
+from bot.slack.listeners import connect
+from bot.slack.onboarding import Onboarding
+
+log = logging.getLogger(__name__)
+
+
+def build_many_app(onboarding: Onboarding) -> AsyncApp:
+    app = AsyncApp(
+        name="ecwid-image",
+        client=onboarding.slack,
+        signing_secret=onboarding.settings.slack_signing_secret or "",
+        oauth_flow=onboarding.install,
+        # Given, so that Bolt never builds its own from SLACK_CLIENT_ID/SECRET (file-based).
+        oauth_settings=onboarding.install.settings,
+        # Said through response_url when the workspace's token is refused (Bolt's authorize).
+        user_facing_authorize_error_message=texts.SLACK_REINSTALL,
+    )
+
+    @app.middleware
+    async def provide_onboarding(
+        context: AsyncBoltContext,
+        body: dict[str, Any],
+        ack: AsyncAck,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        connect.put_onboarding(context, onboarding)
+        # A person of another workspace (Slack Connect) is refused: the bot works for the
+        # workspace that installed it. Their workspace is named in an interaction's user.
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        actor = (
+            (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None
+        )
+        if installed and actor and actor != installed:
+            log.warning("refused a person of workspace %s in workspace %s", actor, installed)
+            return await ack(text=texts.FOREIGN_WORKSPACE, response_type="ephemeral")
+        return await next()
+
+    connect.register(app)
+
+    @app.error
+    async def unexpected_error(error: Exception, body: dict[str, Any]) -> None:
+        del body  # never logged: it may name what a person typed
+        log.error("listener failed: %s", type(error).__name__, exc_info=error)
+
+    return app
+
+
+def many_routes(onboarding: Onboarding) -> list[web.RouteDef]:
+    return [*install_routes(onboarding.install), *connect_routes(onboarding.connections)]

@@ -1,0 +1,361 @@
+"""Many-stores mode (#38): one deployment, as `python -m bot` serves it (the same HTTP server,
+the same Bolt app), three workspaces and three stores. Workspaces install through "Add to
+Slack" (loopback Slack's `oauth.v2.access`, its state cookie passed explicitly), stores connect
+from each workspace's App Home through the loopback Ecwid's OAuth, and each request is answered
+with its own workspace's token. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import MetaData, select
+
+from bot.config import load_settings
+from bot.flows.workers import AckPriority
+from bot.jobs.schema import connect_requests
+from bot.logs import RedactSecrets
+from bot.slack.connect import COOKIE
+from bot.slack.many_app import build_many_app, many_routes
+from bot.slack.onboarding import Onboarding
+from bot.slack.server import HttpServer
+from bot.tokens import generate_key
+from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
+from tests.fakes.ecwid_oauth import CLIENT_ID, CLIENT_SECRET, FakeEcwidOAuth
+from tests.fakes.slack_api import FakeSlack, SlackCall
+from tests.integration.jobs.test_shared_budget import Said
+from tests.integration.test_ecwid_connect import signed
+from tests.slack_requests import SIGNING_SECRET, SlackSender, home_press
+
+PUBLIC_URL = "https://bot.example.com"
+AGENCY, BAKERY, CAFE = "T0AGENCY", "T0BAKERY", "T0CAFE"
+BAKERY_STORE, MARKET_STORE = 2004, 3005
+STATE_COOKIE = "slack-app-oauth-state"
+
+
+def bot_token(team: str) -> str:
+    """The bot token loopback Slack's oauth.v2.access gives a workspace."""
+    return f"xoxb-{team}-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+
+
+@dataclass
+class Deployment:
+    url: str
+    sender: SlackSender
+    browser: httpx.AsyncClient
+    onboarding: Onboarding
+    slack: FakeSlack
+    oauth: FakeEcwidOAuth
+
+    async def install(self, team: str) -> None:
+        page = await self.browser.get(self.url + "/slack/install")
+        state = page.cookies[STATE_COOKIE]
+        self.slack.oauth_codes[f"code-{team}"] = (team, f"Shop {team}")
+        done = await self.browser.get(
+            self.url + "/slack/oauth_redirect",
+            params={"code": f"code-{team}", "state": state},
+            cookies={STATE_COOKIE: state},
+        )
+        assert done.status_code == 200
+
+    async def event(self, team: str, event: dict[str, Any]) -> None:
+        answer = await self.sender.event(event, f"Ev{time.monotonic_ns()}", team_id=team)
+        assert answer.status_code == 200
+
+    async def press(self, team: str, user: str, action: dict[str, Any]) -> None:
+        payload = home_press(action["action_id"], team_id=team, user=user, action=action)
+        answer = await self.sender.interaction(payload)
+        assert answer.status_code == 200
+
+    async def choose_default(self, team: str, user: str, store_id: int) -> SlackCall:
+        """The person picks a store in the Home's Default store menu: the Home republished."""
+        before = len(self.slack.calls_to("views.publish"))
+        chosen = {"type": "static_select", "action_id": "default_store"}
+        await self.press(team, user, {**chosen, "selected_option": {"value": str(store_id)}})
+        return (await self.slack.wait_for_call("views.publish", before + 1))[before]
+
+    async def home(self, team: str, user: str) -> SlackCall:
+        """The Home tab the person sees once they open it."""
+        before = len(self.slack.calls_to("views.publish"))
+        await self.event(team, {"type": "app_home_opened", "user": user, "tab": "home"})
+        calls = await self.slack.wait_for_call("views.publish", before + 1)
+        return calls[before]
+
+    async def connect(self, team: str, user: str, store_id: int) -> None:
+        """The person presses Connect an Ecwid store, follows the link, the owner allows."""
+        before = len(self.slack.calls_to("views.open"))
+        await self.press(team, user, {"type": "button", "action_id": "connect_store"})
+        opened = (await self.slack.wait_for_call("views.open", before + 1))[before]
+        assert opened.token == bot_token(team)
+        link = shown_link(opened)
+        followed = await self.browser.get(self.url + link.removeprefix(PUBLIC_URL))
+        assert followed.status_code == 302
+        cookie = SimpleCookie(followed.headers["set-cookie"])[COOKIE].value
+        told = len(self.slack.calls_to("chat.postMessage"))
+        back = await self.browser.get(
+            self.url + "/ecwid/oauth/callback",
+            params={"code": self.oauth.consent(store_id)},
+            headers={"Cookie": f"{COOKIE}={cookie}"},
+        )
+        assert back.status_code == 200, back.text
+        # The asker hears of it in their DM, from their own workspace's bot.
+        dm = (await self.slack.wait_for_call("chat.postMessage", told + 1))[told]
+        assert (dm.token, dm.params["channel"]) == (bot_token(team), user)
+        assert dm.params["text"].startswith(f"Store {store_id} (its owner: owner@shop{store_id}")
+
+    async def command(self, team: str, text: str) -> str:
+        before = len(self.slack.responses)
+        answer = await self.sender.command(text, team_id=team, user_id=f"U{team}")
+        assert answer.status_code == 200
+        responses = await self.slack.wait_until(
+            lambda: len(self.slack.responses) > before and self.slack.responses
+        )
+        return str(responses[before]["text"])
+
+
+def shown_link(opened: SlackCall) -> str:
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    (block,) = view["blocks"]
+    return str(block["accessory"]["url"])
+
+
+def shown_text(published: SlackCall) -> str:
+    view = published.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    return json.dumps(view)
+
+
+@pytest.fixture
+async def deployment(
+    slack: FakeSlack, ecwid: FakeEcwid, database_url: str
+) -> AsyncIterator[Deployment]:
+    oauth = FakeEcwidOAuth(ecwid, PUBLIC_URL + "/ecwid/oauth/callback")
+    await oauth.start()
+    settings = load_settings(
+        {
+            "SLACK_CLIENT_ID": slack.oauth_client[0],
+            "SLACK_CLIENT_SECRET": slack.oauth_client[1],
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "ECWID_CLIENT_ID": CLIENT_ID,
+            "ECWID_CLIENT_SECRET": CLIENT_SECRET,
+            "TOKEN_KEYS": generate_key(),
+            "PUBLIC_URL": PUBLIC_URL,
+            "ECWID_OAUTH_URL": oauth.url(""),
+            "SLACK_API_URL": slack.api_url,
+            "ECWID_API_URL": ecwid.api_url,
+            "DATABASE_URL": database_url,
+        }
+    )
+    onboarding = await Onboarding.open(settings)
+    server = HttpServer(
+        build_many_app(onboarding),
+        AckPriority(),
+        signing_secret=SIGNING_SECRET,
+        routes=many_routes(onboarding),
+    )
+    port = await server.start("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as browser:
+            sender = SlackSender(url + "/slack/events", slack.response_url())
+            yield Deployment(url, sender, browser, onboarding, slack, oauth)
+    finally:
+        await server.stop_listening()
+        await onboarding.close()
+        await server.close()
+        await oauth.close()
+
+
+class Written(logging.Handler):
+    """The log as the bot writes it (bot.logs: its redaction, at DEBUG: every line there is)."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.addFilter(RedactSecrets(secrets))
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+async def test_workspaces_install_connect_their_stores_see_only_their_own_and_leave_cleanly(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    d = deployment
+    written = Written(d.onboarding.settings.secrets)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(written)
+    root.setLevel(logging.DEBUG)
+    try:
+        await _install_connect_and_leave(d, slack, written)
+    finally:
+        root.removeHandler(written)
+        root.setLevel(level)
+
+
+async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: Written) -> None:
+    slack.admins |= {"U0ANNA", "U0BEN", "U0CARLA"} | {f"U{t}" for t in (AGENCY, BAKERY, CAFE)}
+    for team in (AGENCY, BAKERY, CAFE):
+        await d.install(team)
+
+    # A workspace with nothing linked sees the button, in a Home published with its own token.
+    first = await d.home(AGENCY, "U0ANNA")
+    assert first.token == bot_token(AGENCY)
+    assert "No Ecwid store is linked" in shown_text(first)
+    assert '"action_id": "connect_store"' in shown_text(first)
+
+    # Each connects its own store; the cafe links both.
+    await d.connect(AGENCY, "U0ANNA", STORE_ID)
+    await d.connect(BAKERY, "U0BEN", BAKERY_STORE)
+    await d.connect(CAFE, "U0CARLA", STORE_ID)
+    await d.connect(CAFE, "U0CARLA", BAKERY_STORE)
+
+    agency = await d.home(AGENCY, "U0ANNA")
+    assert agency.token == bot_token(AGENCY)
+    assert f"Store *{STORE_ID}* (default)" in shown_text(agency)
+    assert str(BAKERY_STORE) not in shown_text(agency)
+    bakery = await d.home(BAKERY, "U0BEN")
+    assert f"Store *{BAKERY_STORE}* (default)" in shown_text(bakery)
+    assert str(STORE_ID) not in shown_text(bakery)
+    cafe = await d.home(CAFE, "U0CARLA")
+    assert f"Store *{STORE_ID}* (default)" in shown_text(cafe)
+    assert f"Store *{BAKERY_STORE}*" in shown_text(cafe)
+
+    # The cafe makes the bakery's store its default; the others are not touched.
+    republished = await d.choose_default(CAFE, "U0CARLA", BAKERY_STORE)
+    assert f"Store *{BAKERY_STORE}* (default)" in shown_text(republished)
+    # A store not linked to the workspace cannot be made its default: the Home shows it as it is.
+    unchanged = await d.choose_default(AGENCY, "U0ANNA", BAKERY_STORE)
+    assert f"Store *{STORE_ID}* (default)" in shown_text(unchanged)
+    assert str(BAKERY_STORE) not in shown_text(unchanged)
+
+    # An App Market install, claimed from the bakery with the code the page showed.
+    page = await d.browser.get(
+        d.url + "/ecwid/oauth/callback", params={"code": d.oauth.consent(MARKET_STORE)}
+    )
+    claim = re.findall(r"/ecwid-image connect ([A-Z0-9]{4}-[A-Z0-9]{4})", page.text)[0]
+    said = await d.command(BAKERY, f"connect {claim}")
+    assert said == f"Store {MARKET_STORE} is linked to this workspace."
+    said = await d.command(AGENCY, f"connect {claim}")  # once
+    assert said.startswith("That code is wrong, used already")
+    said = await d.command(BAKERY, "123 https://cdn.example.com/shoe.jpg")
+    assert "Image commands are not served in this mode yet" in said
+
+    # Every token sealed at rest, and none in the log.
+    tokens = [bot_token(team) for team in (AGENCY, BAKERY, CAFE)]
+    tokens += [c.token for c in d.oauth.consents.values() if c.token]
+    assert len(tokens) == 8  # three workspaces; five connections (the cafe two, the market one)
+    values = []
+    metadata = MetaData()
+    async with d.onboarding.jobs.engine.connect() as connection:
+        await connection.run_sync(metadata.reflect)
+        for table in metadata.sorted_tables:
+            for row in await connection.execute(select(table)):
+                values += [str(value) for value in row]
+    dumped = "\n".join(values)
+    logged = "\n".join(written.lines)
+    assert "oauth.v2.access" in logged  # slack-sdk's DEBUG lines are there, redacted
+    for token in tokens:
+        assert token not in dumped and token not in logged
+
+    # The agency uninstalls: exactly its installation and links go; the cafe keeps the store.
+    said = Said(f"workspace {AGENCY} removed the app")
+    logging.getLogger("bot.slack.onboarding").addHandler(said)
+    try:
+        await d.event(AGENCY, {"type": "app_uninstalled"})
+        await asyncio.wait_for(said.event.wait(), 5)  # Bolt runs the listener after its ack
+    finally:
+        logging.getLogger("bot.slack.onboarding").removeHandler(said)
+    installations = d.onboarding.installations
+    assert await installations.async_find_bot(enterprise_id=None, team_id=AGENCY) is None
+    assert await d.onboarding.links.links(AGENCY) == []
+    assert await d.onboarding.links.teams_of(STORE_ID) == [CAFE]
+    assert await installations.async_find_bot(enterprise_id=None, team_id=CAFE) is not None
+
+    # The bakery's store uninstalls the app in Ecwid: gone from the bakery and the cafe.
+    d.oauth.uninstall(BAKERY_STORE)
+    body, headers = signed(CLIENT_SECRET, storeId=BAKERY_STORE, entityId=str(BAKERY_STORE))
+    hook = await d.browser.post(d.url + "/ecwid/webhooks", content=body, headers=headers)
+    assert hook.status_code == 200
+    assert await d.onboarding.links.teams_of(BAKERY_STORE) == []
+    assert [link.store_id for link in await d.onboarding.links.links(CAFE)] == [STORE_ID]
+    assert [link.store_id for link in await d.onboarding.links.links(BAKERY)] == [MARKET_STORE]
+
+
+async def test_only_admins_and_the_installer_link_stores_and_other_workspaces_people_nothing(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    d = deployment
+    await d.install(AGENCY)
+    # A member who is neither an admin nor the installer sees the stores, not the button.
+    home = await d.home(AGENCY, "U0MEMBER")
+    assert "Only the workspace's admins and the person who installed the app" in shown_text(home)
+    assert "connect_store" not in shown_text(home)
+    # Pressing it anyway (an old Home): told so, and no link is made.
+    await d.press(AGENCY, "U0MEMBER", {"type": "button", "action_id": "connect_store"})
+    (refused,) = await slack.wait_for_call("views.open")
+    assert "Only the workspace's admins" in json.dumps(refused.params["view"])
+    assert "nonce" not in json.dumps(refused.params["view"])
+    said = await d.command(AGENCY, "connect ABCD-EFGH")  # U{team}: not an admin either
+    assert said.startswith("Only the workspace's admins")
+    # The installer (oauth.v2.access's authed user) may.
+    await d.press(AGENCY, "U1234", {"type": "button", "action_id": "connect_store"})
+    (_, shown) = await slack.wait_for_call("views.open", 2)
+    assert shown_link(shown).startswith(f"{PUBLIC_URL}/ecwid/connect?nonce=")
+    # A person of another workspace (Slack Connect), even an admin there: refused, nothing made.
+    slack.admins.add("U0STRANGER")
+    payload = home_press("connect_store", team_id=AGENCY, user="U0STRANGER")
+    payload["user"]["team_id"] = "T0OTHER"
+    said = Said("refused a person of workspace T0OTHER")
+    logging.getLogger("bot.slack.many_app").addHandler(said)
+    try:
+        assert (await d.sender.interaction(payload)).status_code == 200
+        await asyncio.wait_for(said.event.wait(), 5)
+    finally:
+        logging.getLogger("bot.slack.many_app").removeHandler(said)
+    # The installer presses again; by the time that link is shown, the stranger's would be too.
+    await d.press(AGENCY, "U1234", {"type": "button", "action_id": "connect_store"})
+    await slack.wait_for_call("views.open", 3)
+    assert len(slack.calls_to("views.open")) == 3
+    assert len(await _requests(d)) == 2  # the installer's two links, no other
+
+
+async def _requests(d: Deployment) -> list[object]:
+    """The links from Slack made so far."""
+    async with d.onboarding.jobs.connect() as connection:
+        return list(await connection.execute(select(connect_requests)))
+
+
+async def test_a_workspace_whose_token_slack_refuses_is_told_to_reinstall(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    d = deployment
+    await d.install(BAKERY)
+    slack.revoked.add(bot_token(BAKERY))
+    said = await d.command(BAKERY, "connect ABCD-EFGH")
+    assert said == (
+        "The bot's access to this workspace no longer works (the app was removed, or its token "
+        "revoked). Ask a workspace admin to reinstall the app, then try again."
+    )
+
+
+async def test_slack_busy_checking_a_token_is_not_a_reason_to_reinstall(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    d = deployment
+    await d.install(BAKERY)
+    slack.errors["auth.test"] = "internal_error"  # Slack's side, not the token
+    said = await d.command(BAKERY, "123 https://cdn.example.com/shoe.jpg")
+    assert "Image commands are not served in this mode yet" in said
