@@ -39,7 +39,11 @@ log = logging.getLogger(__name__)
 
 NONCE_SECONDS = 600  # a link from Slack, and the browser's way through Ecwid and back
 CLAIM_SECONDS = 24 * 3600  # an App Market install's claim code
+CONNECT_PATH = "/ecwid/connect"
 WEBHOOK_MAX_AGE_SECONDS = 300
+# An uninstall Ecwid could not confirm (a 5xx, no answer) is asked again, for a day at most.
+RECHECK_SECONDS = 300
+RECHECK_FOR_SECONDS = 24 * 3600
 MAX_WEBHOOK_BYTES = 16 * 1024  # an event is a few hundred bytes
 UNINSTALLED = "application.uninstalled"
 _CLAIM_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a page and typed
@@ -236,20 +240,37 @@ class StoreConnections:
         sealed = await self._connections.sealed_token(store_id)
         if sealed is None:
             return
+        gone = await self._confirmed(store_id, sealed)
+        if gone is None:
+            log.warning("ecwid store %s said uninstalled, not confirmed yet: asked again", store_id)
+            await self._connections.uninstall_said(store_id, self._clock())
+        elif not gone:
+            log.warning("ecwid store %s said uninstalled, but its token works; kept", store_id)
+
+    async def recheck(self) -> None:
+        """The uninstalls Ecwid could not confirm, asked again: forgotten once confirmed, kept
+        when the token works, and given up on after RECHECK_FOR_SECONDS (the log says so)."""
+        for store_id, sealed, said_at in await self._connections.unconfirmed():
+            gone = await self._confirmed(store_id, sealed)
+            if gone is False:
+                log.warning("ecwid store %s said uninstalled, but its token works; kept", store_id)
+                await self._connections.uninstall_settled(store_id)
+            elif gone is None and self._clock() - said_at > RECHECK_FOR_SECONDS:
+                log.error("ecwid store %s said uninstalled; never confirmed: kept", store_id)
+                await self._connections.uninstall_settled(store_id)
+
+    async def _confirmed(self, store_id: int, sealed: str) -> bool | None:
+        """Whether Ecwid refuses the store's token (then the store is forgotten); None when it
+        could not be told."""
         try:
             token = self._keys.open("store", str(store_id), sealed)
         except SealedTokenError:
             log.error("ecwid store %s: its token does not open; not forgotten", store_id)
-            return
+            return False
         gone = await self._store_gone(store_id, token)
-        if gone is not True:
-            log.warning("ecwid store %s said uninstalled, but not confirmed; kept", store_id)
-            return
-        if await self._connections.forget_store(store_id, sealed):
+        if gone is True and await self._connections.forget_store(store_id, sealed):
             log.info("ecwid store %s uninstalled the app: forgotten", store_id)
-
-
-CONNECT_PATH = "/ecwid/connect"
+        return gone
 
 
 def _claim_code() -> str:

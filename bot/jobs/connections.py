@@ -209,6 +209,31 @@ class Connections:
         )
         return gone == 1
 
+    async def uninstall_said(self, store_id: int, now: float) -> None:
+        """Ecwid said the store uninstalled the app, and could not confirm it just now."""
+        await self._store.write(
+            update(ecwid_stores)
+            .where(ecwid_stores.c.store_id == store_id, ecwid_stores.c.uninstall_said_at.is_(None))
+            .values(uninstall_said_at=now)
+        )
+
+    async def unconfirmed(self) -> list[tuple[int, str, float]]:
+        """The stores said uninstalled and not yet confirmed: id, sealed token, when said."""
+        query = select(
+            ecwid_stores.c.store_id, ecwid_stores.c.token, ecwid_stores.c.uninstall_said_at
+        ).where(ecwid_stores.c.uninstall_said_at.is_not(None))
+        async with self._store.connect() as connection:
+            rows = await connection.execute(query)
+            return [(int(r.store_id), str(r.token), float(r.uninstall_said_at)) for r in rows]
+
+    async def uninstall_settled(self, store_id: int) -> None:
+        """Ecwid says the store still takes its token (or it was asked long enough)."""
+        await self._store.write(
+            update(ecwid_stores)
+            .where(ecwid_stores.c.store_id == store_id)
+            .values(uninstall_said_at=None)
+        )
+
     async def first_code(self, code_hash: str, now: float) -> bool:
         """Whether this code from Ecwid is new: each is exchanged once, never again."""
         added, _ = await self._store.write(

@@ -241,6 +241,9 @@ ecwid_stores = Table(
     # (`/ecwid-image connect CODE`), and until when it may be claimed.
     Column("claim_hash", String(64), unique=True),
     Column("claim_until", Float),
+    # Ecwid said the app was uninstalled, and Ecwid could not confirm it then: asked again until
+    # it can (bot.flows.connect, `recheck`).
+    Column("uninstall_said_at", Float),
 )
 
 store_links = Table(

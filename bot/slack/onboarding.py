@@ -8,6 +8,8 @@ store keyed by workspace and store first."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -46,6 +48,7 @@ class Onboarding:
     install: AsyncOAuthFlow
     links: Connections
     connections: StoreConnections
+    rechecking: asyncio.Task[None] | None = None  # uninstalls Ecwid could not confirm yet
 
     @classmethod
     async def open(
@@ -133,5 +136,9 @@ class Onboarding:
         )
 
     async def close(self) -> None:
+        if self.rechecking is not None:
+            self.rechecking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.rechecking
         await self.jobs.close()
         await self.session.close()

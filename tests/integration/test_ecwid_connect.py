@@ -297,11 +297,19 @@ async def test_an_uninstall_forgets_the_store_only_once_ecwid_refuses_its_token(
     ecwid.faults["profile"] = [Fault(403, text="<html>Access denied</html>")]
     assert await send(*signed(CLIENT_SECRET)) == 200
     assert await site.connections.teams_of(STORE_ID) == ["T0AGENCY", "T0BAKERY"]
-    # Ecwid cannot say just now: nothing is deleted.
+    # Ecwid cannot say just now: nothing is deleted, and Ecwid is asked again later.
     site.oauth.uninstall(STORE_ID)
-    ecwid.faults["profile"] = [Fault(503, {"errorMessage": "Unavailable"})]
+    ecwid.faults["profile"] = [Fault(503, {"errorMessage": "Unavailable"})] * 2
     assert await send(*signed(CLIENT_SECRET)) == 200
     assert await site.connections.teams_of(STORE_ID) == ["T0AGENCY", "T0BAKERY"]
+    await site.flow.recheck()  # still unavailable: kept, asked again
+    assert await site.connections.teams_of(STORE_ID) == ["T0AGENCY", "T0BAKERY"]
+    await site.flow.recheck()  # Ecwid answers: the token is refused, the store forgotten
+    assert await site.connections.teams_of(STORE_ID) == []
+    # Connected again (a reinstall) for the rest of the checks.
+    assert (await site.connect(ANNA, STORE_ID)).status_code == 200
+    assert (await site.connect(BEN, STORE_ID)).status_code == 200
+    site.oauth.uninstall(STORE_ID)
     # Refused: no signature, a wrong one, another app's, an old event.
     body, headers = signed(CLIENT_SECRET)
     reads = profile_reads()

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("connected_at", sa.Float, nullable=False),
         sa.Column("claim_hash", sa.String(64), unique=True),
         sa.Column("claim_until", sa.Float),
+        sa.Column("uninstall_said_at", sa.Float),
     )
     op.create_table(
         "store_links",
