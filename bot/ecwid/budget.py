@@ -101,7 +101,7 @@ class SharedPace:
         # GCRA with interval T and tolerance τ, its places taken within chunks of k, lets at
         # most W/T + τ/T + 2k calls leave in any window of W seconds (a chunk booked at either
         # end); τ is at most (k + people_ahead)·T; one more at the window's edge, and room for
-        # arrivals bunched by JITTER_SECONDS. At 600/60: 574 a minute, 96 %.
+        # arrivals bunched by JITTER_SECONDS. At 600/60: 577 a minute, 96 %.
         jitter = math.ceil(JITTER_SECONDS * limit.calls / limit.seconds)
         spare = 3 * chunk + people_ahead + 1 + jitter
         if limit.calls <= spare:

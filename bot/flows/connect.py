@@ -266,7 +266,7 @@ class StoreConnections:
             token = self._keys.open("store", str(store_id), sealed)
         except SealedTokenError:
             log.error("ecwid store %s: its token does not open; not forgotten", store_id)
-            return False
+            return None
         gone = await self._store_gone(store_id, token)
         if gone is True and await self._connections.forget_store(store_id, sealed):
             log.info("ecwid store %s uninstalled the app: forgotten", store_id)

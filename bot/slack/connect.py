@@ -52,7 +52,11 @@ def _private(response: web.StreamResponse) -> None:
 
 def connect_routes(connections: StoreConnections) -> list[web.RouteDef]:
     async def follow(request: web.Request) -> web.StreamResponse:
-        followed = await connections.follow(request.query.get("nonce"))
+        try:
+            followed = await connections.follow(request.query.get("nonce"))
+        except Exception as exc:  # the database, most likely: said plainly, logged by name
+            log.error("ecwid connect link failed: %s", type(exc).__name__)
+            return _page(texts.CONNECT_PAGE_TITLE, texts.CONNECT_FAILED_PAGE, 500)
         if followed is None:
             return _page(texts.CONNECT_PAGE_TITLE, domain_texts.CONNECT_EXPIRED, 400)
         response = web.HTTPFound(followed.authorize_url)

@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from bot.config import ManyStores, Settings
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.oauth import EcwidOAuth
-from bot.flows.connect import StoreConnections
+from bot.flows.connect import RECHECK_SECONDS, StoreConnections
 from bot.jobs.connections import Asker, Connections
 from bot.jobs.store import JobStore
 from bot.slack import texts
@@ -52,8 +52,13 @@ class Onboarding:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, clock: Callable[[], float] = time.time
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> Onboarding:
+        """`recheck_seconds`: how often uninstalls Ecwid could not confirm are asked again."""
         many = settings.many
         if many is None:
             raise ValueError("many-stores mode only")
@@ -121,7 +126,20 @@ class Onboarding:
             linked=linked,
             clock=clock,
         )
-        return cls(settings, many, session, jobs, slack, installations, flow, links, connections)
+        onboarding = cls(
+            settings, many, session, jobs, slack, installations, flow, links, connections
+        )
+        onboarding.rechecking = asyncio.create_task(onboarding._recheck_forever(recheck_seconds))
+        return onboarding
+
+    async def _recheck_forever(self, seconds: float) -> None:
+        """Uninstalls Ecwid could not confirm, asked again (bot.flows.connect, `recheck`)."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.connections.recheck()
+            except Exception as exc:  # the database, most likely: asked again next time
+                log.warning("uninstalls not checked again: %s", type(exc).__name__)
 
     async def forget_workspace(self, enterprise_id: str | None, team_id: str) -> None:
         """The app uninstalled from the workspace, or its bot token revoked: its installation,

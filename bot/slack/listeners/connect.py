@@ -154,6 +154,12 @@ def put_onboarding(context: AsyncBoltContext, onboarding: Onboarding) -> None:
     context["client"] = onboarding.slack.for_request(token=token, team_id=context.team_id)
 
 
+async def message(ack: AsyncAck) -> None:
+    # The manifest's message events (the drop zone, not served in this mode): acknowledged, or
+    # Slack would deliver them again, and may turn the app's events off.
+    await ack()
+
+
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(home_opened)
     app.action(connect_home.CONNECT_STORE)(connect_store)
@@ -162,3 +168,4 @@ def register(app: AsyncApp) -> None:
     app.command("/ecwid-image")(command)
     app.event("app_uninstalled")(uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
+    app.event("message")(message)

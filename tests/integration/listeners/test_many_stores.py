@@ -29,7 +29,7 @@ from bot.slack.many_app import build_many_app, many_routes
 from bot.slack.onboarding import Onboarding
 from bot.slack.server import HttpServer
 from bot.tokens import generate_key
-from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
+from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
 from tests.fakes.ecwid_oauth import CLIENT_ID, CLIENT_SECRET, FakeEcwidOAuth
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.integration.jobs.test_shared_budget import Said
@@ -156,7 +156,7 @@ async def deployment(
             "DATABASE_URL": database_url,
         }
     )
-    onboarding = await Onboarding.open(settings)
+    onboarding = await Onboarding.open(settings, recheck_seconds=0.05)
     server = HttpServer(
         build_many_app(onboarding),
         AckPriority(),
@@ -359,3 +359,31 @@ async def test_slack_busy_checking_a_token_is_not_a_reason_to_reinstall(
     slack.errors["auth.test"] = "internal_error"  # Slack's side, not the token
     said = await d.command(BAKERY, "123 https://cdn.example.com/shoe.jpg")
     assert "Image commands are not served in this mode yet" in said
+
+
+async def test_an_uninstall_ecwid_could_not_confirm_is_asked_again_until_it_can(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    d = deployment
+    slack.admins.add("U0BEN")
+    await d.install(BAKERY)
+    await d.connect(BAKERY, "U0BEN", STORE_ID)
+    # Message events (the manifest's, for the drop zone) are acknowledged in this mode too.
+    message = {"type": "message", "user": "U0BEN", "channel": "C1", "ts": "1.2", "text": "hi"}
+    await d.event(BAKERY, message)
+    d.oauth.uninstall(STORE_ID)
+    ecwid.faults["profile"] = [Fault(503, {"errorMessage": "Unavailable"})]  # Ecwid down, once
+    said = Said(f"ecwid store {STORE_ID} uninstalled the app: forgotten")
+    flow_log = logging.getLogger("bot.flows.connect")
+    flow_log.addHandler(said)
+    flow_log.setLevel(logging.INFO)  # the line is at INFO
+    try:
+        body, headers = signed(CLIENT_SECRET)
+        hook = await d.browser.post(d.url + "/ecwid/webhooks", content=body, headers=headers)
+        assert hook.status_code == 200
+        await asyncio.wait_for(said.event.wait(), 10)  # asked again, in the background
+    finally:
+        flow_log.removeHandler(said)
+        flow_log.setLevel(logging.NOTSET)
+    assert await d.onboarding.links.teams_of(STORE_ID) == []
+    assert await d.onboarding.links.sealed_token(STORE_ID) is None
