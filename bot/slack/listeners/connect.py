@@ -13,7 +13,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 
 from bot.jobs.connections import Asker
 from bot.slack import texts
-from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
+from bot.slack.client import SLACK_FAILURES, slack_error
+from bot.slack.context import client_of, put_client
 from bot.slack.onboarding import Onboarding
 from bot.slack.views import connect_home
 
@@ -27,13 +28,6 @@ def _onboarding(context: AsyncBoltContext) -> Onboarding:
     if not isinstance(found, Onboarding):
         raise LookupError("no onboarding in the request's context: is its middleware registered?")
     return found
-
-
-def _client(context: AsyncBoltContext) -> BoundedWebClient:
-    client = context.get("client")
-    if not isinstance(client, BoundedWebClient):
-        raise LookupError("Bolt's unbounded client in the context: is its middleware registered?")
-    return client
 
 
 def _asker(context: AsyncBoltContext, body: dict[str, Any]) -> Asker | None:
@@ -55,7 +49,7 @@ async def may_edit(context: AsyncBoltContext, user_id: str) -> bool:
     if installation is not None and installation.user_id == user_id:
         return True
     try:
-        answer = await _client(context).users_info(user=user_id)
+        answer = await client_of(context).users_info(user=user_id)
     except SLACK_FAILURES as exc:
         log.warning("who may edit not read: %s", slack_error(exc))
         return False
@@ -70,7 +64,7 @@ async def publish_home(context: AsyncBoltContext, user_id: str) -> None:
     links = await onboarding.links.links(context.team_id or "")
     view = connect_home.home(links, editor=await may_edit(context, user_id))
     try:
-        await _client(context).views_publish(user_id=user_id, view=view)
+        await client_of(context).views_publish(user_id=user_id, view=view)
     except SLACK_FAILURES as exc:
         log.warning("home not published: %s", slack_error(exc))
 
@@ -95,7 +89,7 @@ async def connect_store(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
             log.error("connect link not made: %s", type(exc).__name__)
             view = connect_home.notice_modal(texts.CONNECT_START_FAILED)
     try:
-        await _client(context).views_open(trigger_id=body["trigger_id"], view=view)
+        await client_of(context).views_open(trigger_id=body["trigger_id"], view=view)
     except SLACK_FAILURES as exc:
         log.warning("connect link not shown: %s", slack_error(exc))
 
@@ -151,7 +145,7 @@ def put_onboarding(context: AsyncBoltContext, onboarding: Onboarding) -> None:
     context[ONBOARDING] = onboarding
     # Bolt's client for the request carries the workspace's token; every call is bounded.
     token = context.client.token or context.bot_token
-    context["client"] = onboarding.slack.for_request(token=token, team_id=context.team_id)
+    put_client(context, onboarding.slack.for_request(token=token, team_id=context.team_id))
 
 
 async def message(ack: AsyncAck) -> None:
