@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.jobs.history import History
@@ -213,7 +214,7 @@ async def check_jobs(settings: Settings, *, on_heroku: bool) -> list[Finding]:
         return [Finding(False, f"Bulk jobs: {exc}; check DATABASE_URL.")]
     kind = jobs.dialect
     try:
-        kept = await History(jobs).kept_bytes()
+        kept = await History(jobs, Tenant(ONE_WORKSPACE, settings.ecwid_store_id)).kept_bytes()
     finally:
         await jobs.close()
     found = [

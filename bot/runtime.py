@@ -20,6 +20,7 @@ from bot.changes.recognise import Recogniser
 from bot.changes.runner import ChangeRunner
 from bot.changes.sources import ImageSources
 from bot.config import Settings
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.flows.audit import AuditFlow
@@ -144,13 +145,14 @@ class Runtime:
         )
         images = ImagePreparer(settings.images, pool=image_pool)
         recognise = Recogniser(probe, images)
-        kept = History(jobs)
+        tenant = Tenant(ONE_WORKSPACE, settings.ecwid_store_id)  # single-store mode's one
+        kept = History(jobs, tenant)
         schedules = Schedules(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)
         events = ChangeEvents()
         sources = ImageSources(probe, files, images)
         runner = ChangeRunner(ecwid, sources, recognise, kept, files)
-        store = StoreContext(settings.ecwid_store_id, ecwid, StoreInfo(ecwid), runner, slack)
+        store = StoreContext(tenant, ecwid, StoreInfo(ecwid), runner, slack)
         stores = OneStore(store)
         uploads = UploadFlow(SlackUploadReport(slack, notifier), events)
         undos = UndoFlow(jobs, SlackUndoReport(slack, notifier), kept, recognise, events)

@@ -13,6 +13,7 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.changes.runner import ChangeRunner
+from bot.domain.tenant import Tenant
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
 from bot.jobs.store import Job
@@ -20,13 +21,17 @@ from bot.jobs.store import Job
 
 @dataclass(frozen=True)
 class StoreContext:
-    store_id: int
+    tenant: Tenant  # the workspace asking, and its store: every row it writes is keyed so
     ecwid: EcwidClient  # with the store's call budget (ecwid.budget), shared by all its calls
     catalog: StoreInfo  # the catalog index (SKUs, names) and the store's languages, cached
     runner: ChangeRunner  # applies a change to this store
     # The workspace's Slack client, bounded (bot.slack.client), for work outside a request;
     # a request's answers use the request's own client.
     slack: AsyncWebClient
+
+    @property
+    def store_id(self) -> int:
+        return self.tenant.store_id
 
 
 class Stores(Protocol):
@@ -35,6 +40,11 @@ class Stores(Protocol):
     def for_team(self, team_id: str | None) -> StoreContext: ...
 
     def for_job(self, job: Job) -> StoreContext: ...
+
+    def for_tenant(self, tenant: Tenant) -> StoreContext | None:
+        """The tenant's context (a drop's, kept before a restart); None when its store is not
+        served here, or no longer linked to its workspace."""
+        ...
 
     def for_store(self, store_id: int) -> StoreContext | None:
         """A store's context by its id (a weekly audit's); None when it is not served here."""
@@ -57,3 +67,6 @@ class OneStore:
 
     def for_store(self, store_id: int) -> StoreContext | None:
         return self._context if store_id == self._context.store_id else None
+
+    def for_tenant(self, tenant: Tenant) -> StoreContext | None:
+        return self._context if tenant == self._context.tenant else None

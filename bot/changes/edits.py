@@ -22,6 +22,7 @@ from bot.changes.sources import ImageSources
 from bot.domain import texts
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import SharedFile
+from bot.domain.tenant import Tenant
 from bot.ecwid.client import ALT_NOT_SHOWN, EcwidClient
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import Gallery, GalleryImage, ImageSlot
@@ -143,7 +144,9 @@ class Edits:
                 continue
             kind = "main" if image.is_main else "gallery"
             updates[source.image_url] = (after.main, dict(after.translated))
-            found.append(_alt_entry(line, kind, str(image.url), before, after))
+            found.append(
+                _alt_entry(self._history.tenant, line, kind, str(image.url), before, after)
+            )
         if updates:
             missing = await self._ecwid.set_image_alts(first.product_id, updates)
             for index, line in enumerate(lines):
@@ -174,7 +177,7 @@ class Edits:
         if line.resumed and after == before:
             return None
         await self._ecwid.set_alt(slot, source.image_url, after.main, dict(after.translated))
-        return _alt_entry(line, slot.kind, current.url, before, after)
+        return _alt_entry(self._history.tenant, line, slot.kind, current.url, before, after)
 
     # ---- the gallery card's -----------------------------------------------------------------
 
@@ -266,6 +269,7 @@ class Edits:
             except NoIdentity:
                 before = None
         entry = history_entry(
+            tenant=self._history.tenant,
             user_id=change.asker.user_id,
             product_id=gallery.product.id,
             slot="main" if image is not None and image.is_main else "gallery",
@@ -436,6 +440,7 @@ class Edits:
         try:
             await self._history.add(
                 history_entry(
+                    tenant=self._history.tenant,
                     user_id=change.asker.user_id,
                     product_id=record.slot.product_id,
                     slot=record.slot.kind,
@@ -512,11 +517,14 @@ class AltLine:
     resumed: bool = False  # begun before a restart
 
 
-def _alt_entry(line: AltLine, kind: str, url: str, before: AltText, after: AltText) -> Change:
+def _alt_entry(
+    tenant: Tenant, line: AltLine, kind: str, url: str, before: AltText, after: AltText
+) -> Change:
     """An alt-text line's entry: the texts the image had, and a fingerprint of those it left."""
     change = line.change
     slot = change.target.slot
     return history_entry(
+        tenant=tenant,
         user_id=change.asker.user_id,
         product_id=slot.product_id,
         slot=kind,

@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 
+from bot.domain.tenant import Tenant
 from bot.ecwid.models import ImageSlot
 from bot.jobs.history import Action, Change
 
@@ -101,6 +102,7 @@ def url_fingerprint(url: str) -> str:
 
 def history_entry(
     *,
+    tenant: Tenant,
     user_id: str,
     product_id: int,
     slot: str,
@@ -138,6 +140,8 @@ def history_entry(
         product_id=product_id,
         slot=slot,
         action=action,
+        team_id=tenant.team_id,
+        store_id=tenant.store_id,
         channel_id=channel_id,
         message_ts=message_ts,
         thread_ts=thread_ts,

@@ -709,6 +709,7 @@ class ChangeRunner:
             action = Action.REPLACED if current is not None or unread else Action.SET
         job = telling.job
         return history_entry(
+            tenant=self._history.tenant,
             user_id=change.asker.user_id,
             product_id=slot.product_id,
             slot=slot.kind,

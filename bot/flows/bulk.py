@@ -26,6 +26,7 @@ from bot.changes.context import StoreContext, Stores
 from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.grammar import OptionUpload
 from bot.domain.requests import Requester, SharedFile
+from bot.domain.tenant import Tenant
 from bot.flows.alt_fix import AltFix
 from bot.flows.bulk_lease import Lease
 from bot.flows.bulk_plan import PARSE_SECONDS, Planner
@@ -155,44 +156,44 @@ class BulkFlow:
 
     # ---- start, stop -------------------------------------------------------------------
 
-    async def start(self, job_id: str, who: Requester) -> None:
+    async def start(self, store: StoreContext, job_id: str, who: Requester) -> None:
         """Never raises: the press is answered, by the job's progress or privately."""
         try:
-            await self._start(job_id, who)
+            await self._start(store.tenant, job_id, who)
         except Exception:  # the database is away: nothing started, and the user knows
             log.exception("bulk start failed")
             await self._report.notice(who, "unavailable", None)
 
-    async def stop(self, job_id: str, who: Requester) -> None:
+    async def stop(self, store: StoreContext, job_id: str, who: Requester) -> None:
         """Cancel a planned job, or stop a running one (wherever it runs); never raises."""
         try:
-            await self._stop(job_id, who)
+            await self._stop(store.tenant, job_id, who)
         except Exception:
             log.exception("bulk stop failed")
             await self._report.notice(who, "unavailable", None)
 
-    async def _start(self, job_id: str, who: Requester) -> None:
-        if await self._jobs.start(job_id, who.user_id, self.owner, self.lease_seconds):
+    async def _start(self, tenant: Tenant, job_id: str, who: Requester) -> None:
+        if await self._jobs.start(tenant, job_id, who.user_id, self.owner, self.lease_seconds):
             log.info("bulk start job=%s user=%s", job_id, who.user_id)
             await self._launch(job_id)
             return
-        job = await self._jobs.job(job_id)
+        job = await self._jobs.job(job_id, tenant)  # another tenant's job is not found
         await self._report.notice(who, "not_found" if job is None else job.state, job)
 
-    async def _stop(self, job_id: str, who: Requester) -> None:
-        if await self._jobs.cancel(job_id, who.user_id):
+    async def _stop(self, tenant: Tenant, job_id: str, who: Requester) -> None:
+        if await self._jobs.cancel(tenant, job_id, who.user_id):
             log.info("bulk cancel job=%s user=%s", job_id, who.user_id)
             job = await self._jobs.job(job_id)
             if job is not None:
                 await self._report.cancelled(job)
             return
-        if await self._jobs.request_stop(job_id, who.user_id):
+        if await self._jobs.request_stop(tenant, job_id, who.user_id):
             log.info("bulk stop job=%s user=%s", job_id, who.user_id)
             run = self._runs.get(job_id)
             if run is not None:
                 run.stop()
             return
-        job = await self._jobs.job(job_id)
+        job = await self._jobs.job(job_id, tenant)
         await self._report.notice(who, "not_found" if job is None else job.state, job)
 
     async def include_duplicates(self, store: StoreContext, job_id: str, who: Requester) -> None:

@@ -59,6 +59,7 @@ from bot.domain.requests import (
     ValidationError,
     check_size,
 )
+from bot.domain.tenant import Tenant
 from bot.ecwid.catalog import CONFIRM_MISSES
 from bot.ecwid.errors import EcwidError, ProductNotFound
 from bot.ecwid.models import ImageSlot, Product
@@ -241,6 +242,7 @@ class Planner:
         never raises."""
         asker = Asker(who.user_id, channel_id)
         await self._plan_fix(
+            store,
             who,
             channel_id,
             ALT_FIX,
@@ -255,6 +257,7 @@ class Planner:
         raises."""
         asker = Asker(who.user_id, channel_id)
         await self._plan_fix(
+            store,
             who,
             channel_id,
             SQUARE_FIX,
@@ -270,6 +273,7 @@ class Planner:
         variation given the image of one of its values; never raises."""
         asker = Asker(who.user_id, channel_id)
         await self._plan_fix(
+            store,
             who,
             channel_id,
             VARIATION_FIX,
@@ -279,6 +283,7 @@ class Planner:
 
     async def _plan_fix(
         self,
+        store: StoreContext,
         who: Requester,
         channel_id: str,
         source: str,
@@ -289,7 +294,7 @@ class Planner:
     ) -> None:
         """One of the audit's fixes planned from the catalog as it is now (`read`: its lines,
         and whether there were too many); `nothing`: what is said when no image needs it."""
-        job = await self._checking(who, channel_id, source, None)
+        job = await self._checking(store.tenant, who, channel_id, source, None)
         if job is None:
             return
         lease = Lease(self._jobs, job.id, self.owner, self.lease_seconds)
@@ -376,7 +381,9 @@ class Planner:
         thread_ts: str | None = None,
     ) -> None:
         """Never raises: every way it ends is shown to the user."""
-        job = await self._checking(who, channel_id, source, count, thread_ts=thread_ts)
+        job = await self._checking(
+            store.tenant, who, channel_id, source, count, thread_ts=thread_ts
+        )
         if job is None:
             return
         try:
@@ -429,6 +436,7 @@ class Planner:
 
     async def _checking(
         self,
+        tenant: Tenant,
         who: Requester,
         channel_id: str,
         source: str,
@@ -450,6 +458,8 @@ class Planner:
             source=source,
             state=JobState.CHECKING,
             created_at=time.time(),
+            team_id=tenant.team_id,
+            store_id=tenant.store_id,
             lease_owner=self.owner,
             lease_until=time.time() + self.lease_seconds,
             thread_ts=thread_ts,
@@ -647,7 +657,7 @@ class Planner:
     async def include_duplicates(self, store: StoreContext, job_id: str, who: Requester) -> None:
         """Include duplicates: they run with the others; the plan is shown again; never raises."""
         try:
-            job = await self._jobs.job(job_id)
+            job = await self._jobs.job(job_id, store.tenant)
             if job is None or job.state != JobState.PLANNED:
                 await self._report.notice(who, "not_found" if job is None else job.state, job)
                 return
@@ -675,7 +685,7 @@ class Planner:
         """Did you mean: the line's file goes to the suggested SKU, and the plan is shown again
         with it; never raises."""
         try:
-            job = await self._jobs.job(job_id)
+            job = await self._jobs.job(job_id, store.tenant)
             line = next((x for x in await self._jobs.lines(job_id) if x.number == number), None)
             if job is None or line is None:
                 await self._report.notice(who, "not_found", job)

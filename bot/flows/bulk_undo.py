@@ -27,6 +27,7 @@ from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
 from bot.domain import texts
 from bot.domain.bulk import BulkInputError
 from bot.domain.requests import Requester
+from bot.domain.tenant import Tenant
 from bot.flows.bulk_report import BulkReport
 from bot.jobs.history import Action, Change, History
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
@@ -93,13 +94,13 @@ class JobUndoer:
 
     async def undo(self, store: StoreContext, job_id: str, who: Requester) -> None:
         try:
-            await self._undo(store.store_id, job_id, who)
+            await self._undo(store.tenant, job_id, who)
         except Exception:
             log.exception("bulk undo failed")
             await self._report.notice(who, "unavailable", None)
 
-    async def _undo(self, store_id: int, job_id: str, who: Requester) -> None:
-        job = await self._jobs.job(job_id)
+    async def _undo(self, tenant: Tenant, job_id: str, who: Requester) -> None:
+        job = await self._jobs.job(job_id, tenant)  # another tenant's job is not found
         if job is None or job.undo_of is not None:
             await self._report.notice(who, "not_found", job)
             return
@@ -115,6 +116,8 @@ class JobUndoer:
             source="undo",
             state=JobState.CHECKING,
             created_at=now,
+            team_id=job.team_id,
+            store_id=job.store_id,
             lease_owner=self._owner,
             lease_until=now + self._lease_seconds,
             undo_of=job.id,
@@ -131,7 +134,9 @@ class JobUndoer:
                 await self._jobs.set_message(undoing.id, handle)
             changes = await self._history.of_job(job.id)
             asker = Asker(undoing.user_id, undoing.channel_id)
-            planned = [undo_line(line, changes.get(line.number), store_id, asker) for line in lines]
+            planned = [
+                undo_line(line, changes.get(line.number), tenant.store_id, asker) for line in lines
+            ]
             if not await self._jobs.planned(undoing.id, planned):
                 return
         except Exception:  # given up: Undo this job may be pressed again
@@ -154,5 +159,8 @@ class JobUndoer:
             await self._report.finished(undoing, planned, counts)
             return
         # The confirm dialog was the plan's Start: it runs at once.
-        if await self._jobs.start(undoing.id, who.user_id, self._owner, self._lease_seconds):
+        started = await self._jobs.start(
+            tenant, undoing.id, who.user_id, self._owner, self._lease_seconds
+        )
+        if started:
             await self._launch(undoing.id)

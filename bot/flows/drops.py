@@ -33,6 +33,7 @@ from typing import Literal, Protocol
 from bot.changes.context import StoreContext, Stores
 from bot.domain.bulk import Caption, read_caption
 from bot.domain.requests import Requester, SharedFile
+from bot.domain.tenant import Tenant
 from bot.jobs.store import DropGroup, JobStore, WaitingDrop
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class FilesPlanner(Protocol):
 class Drop:
     """A message with image files in a watched channel, as its event tells it."""
 
+    tenant: Tenant  # the workspace it was dropped in, and its store then
     event_id: str | None
     channel_id: str
     user_id: str
@@ -84,8 +86,9 @@ class DropReport(Protocol):
     async def tell(self, who: Requester, kind: str) -> None:
         """A private note: `refused` or `channel` (the allow-lists refuse the drop, for that
         reason); `unchecked` (Slack could not say whether the person may: the drop is kept and
-        checked again); `expired` (still could not say, past HOLD_SECONDS: not planned); or
-        `unavailable` (the bot's database could not be reached, so the drop was not taken)."""
+        checked again); `expired` (still could not say, past HOLD_SECONDS: not planned);
+        `unavailable` (the bot's database could not be reached, so the drop was not taken); or
+        `unlinked` (its store is no longer linked to its workspace: not planned)."""
         ...
 
 
@@ -169,12 +172,13 @@ class DropZone:
         delivery is the first."""
         async with self._intake:
             now = self._clock()
-            group = await self._jobs.open_drop_group(drop.channel_id, drop.user_id, now)
+            team_id = drop.tenant.team_id
+            group = await self._jobs.open_drop_group(team_id, drop.channel_id, drop.user_id, now)
             thread_ts, due_at = (
-                (group[0][2], group[1]) if group else (drop.ts, now + self._group_seconds)
+                (group[0][3], group[1]) if group else (drop.ts, now + self._group_seconds)
             )
             waiting = WaitingDrop(
-                key=f"{drop.channel_id}:{drop.ts}",
+                key=drop.tenant.key(f"{drop.channel_id}:{drop.ts}"),
                 channel_id=drop.channel_id,
                 user_id=drop.user_id,
                 thread_ts=thread_ts,
@@ -184,6 +188,8 @@ class DropZone:
                 received_at=now,
                 due_at=due_at,
                 checked=checked,
+                team_id=team_id,
+                store_id=drop.tenant.store_id,
             )
             kept = await self._jobs.keep_drop(keys, waiting)
         if kept:
@@ -231,7 +237,7 @@ class DropZone:
         drops = await self._jobs.waiting_group(group)
         if not drops:
             return
-        channel_id, user_id, _ = group
+        _, channel_id, user_id, _ = group
         who = Requester(user_id=user_id, channel_id=channel_id)
         if not all(d.checked for d in drops):
             admission = await self._access.drop_admission(user_id, channel_id)
@@ -272,8 +278,11 @@ class DropZone:
             len(files),
         )
         try:
-            # The one store's (#38: the workspace's, kept with the drop).
-            store = self._stores.for_team(None)
+            store = self._stores.for_tenant(first.tenant)  # as it was when dropped
+            if store is None:  # the store was unlinked meanwhile: nothing to plan it for
+                log.warning("drop plan: store %s no longer served", first.store_id)
+                await self._report.tell(who, "unlinked")
+                return
             await self._bulk.plan_files(
                 store, who, first.channel_id, files, thread_ts=first.thread_ts, caption=caption
             )
@@ -316,11 +325,12 @@ class DropZone:
 
 
 def _keys(drop: Drop) -> list[str]:
-    """The delivery's marks in seen_events: its event, and its message."""
+    """The delivery's marks in seen_events: its event, and its message, in its workspace (a
+    channel shared by Slack Connect delivers one message to each workspace)."""
     keys = [f"message:{drop.channel_id}:{drop.ts}"]
     if drop.event_id:
         keys.append(f"event:{drop.event_id}")
-    return keys
+    return [drop.tenant.key(key) for key in keys]
 
 
 def _files_json(files: Iterable[SharedFile]) -> str:

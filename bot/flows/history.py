@@ -142,7 +142,7 @@ class HistoryFlow:
         self._home_users.add(user_id)
         try:
             changes = await self._history.of_user(user_id, HOME_CHANGES)
-            jobs = await self._jobs.jobs_of(user_id, HOME_JOBS)
+            jobs = await self._jobs.jobs_of(self._history.tenant, user_id, HOME_JOBS)
             weekly = await self._schedules.listed() if self._schedules else []
         except Exception as exc:
             log.warning("home unreadable: %s", type(exc).__name__)

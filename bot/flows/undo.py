@@ -132,7 +132,7 @@ class UndoFlow:
         outcome = "error"
         claimed = False
         try:
-            if by := await self._undone_by(change):
+            if by := await self._undone_by(store.store_id, change):
                 outcome = "already-undone"
                 await self._report.already_undone(who, by)
                 return
@@ -146,7 +146,7 @@ class UndoFlow:
                 outcome = "refused"
                 await self._report.refused(who, place, problem)
                 return
-            if by := await self._claim(change, who.user_id):
+            if by := await self._claim(store.store_id, change, who.user_id):
                 outcome = "already-undone"
                 await self._report.already_undone(who, by)
                 return
@@ -175,7 +175,7 @@ class UndoFlow:
         finally:
             if claimed:  # the restore failed: it may be tried again
                 try:
-                    await self._claims.release_undo(change)
+                    await self._claims.release_undo(store.store_id, change)
                 except Exception as exc:
                     log.warning("undo claim not released: %s", type(exc).__name__)
             log.info(
@@ -187,16 +187,16 @@ class UndoFlow:
                 outcome,
             )
 
-    async def _undone_by(self, change: str) -> str | None:
+    async def _undone_by(self, store_id: int, change: str) -> str | None:
         try:
-            return await self._claims.undone_by(change)
+            return await self._claims.undone_by(store_id, change)
         except Exception as exc:
             log.warning("undo claims cannot be read: %s", type(exc).__name__)
             raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
 
-    async def _claim(self, change: str, user_id: str) -> str | None:
+    async def _claim(self, store_id: int, change: str, user_id: str) -> str | None:
         try:
-            return await self._claims.claim_undo(change, user_id)
+            return await self._claims.claim_undo(store_id, change, user_id)
         except Exception as exc:
             log.warning("undo cannot be claimed: %s", type(exc).__name__)
             raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
@@ -374,7 +374,7 @@ class UndoFlow:
             return Outcome(number, LineState.SKIPPED, reason=reason)
 
         try:
-            if not started and (by := await self._claims.undone_by(key)):
+            if not started and (by := await self._claims.undone_by(store.store_id, key)):
                 return skipped(texts.ALREADY_UNDONE)
             kept = None
             if record.kept_in_store:
@@ -408,7 +408,7 @@ class UndoFlow:
                     return skipped(texts.UNTOLD)
                 if shown is Shown.CHANGED:
                     return skipped(texts.CHANGED_SINCE_JOB)
-            by = await self._claims.claim_undo(key, user_id)
+            by = await self._claims.claim_undo(store.store_id, key, user_id)
             if by is not None and not started:  # someone undid it meanwhile
                 return skipped(texts.ALREADY_UNDONE)
             undoing = Undoing(
@@ -418,7 +418,7 @@ class UndoFlow:
                 warning = await self._put_back(store, record, undoing, Asker(user_id))
             except BaseException:
                 if by is None:
-                    await self._claims.release_undo(key)
+                    await self._claims.release_undo(store.store_id, key)
                 raise
         except EcwidError as error:
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)

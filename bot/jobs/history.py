@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, desc, func, or_, select
 
+from bot.domain.tenant import Tenant
 from bot.jobs.schema import audits, change_orders, changes, jobs, kept_images, undo_claims
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class Change:
     product_id: int
     slot: str  # main, gallery or variation
     action: Action
+    team_id: str  # its tenant (bot.domain.tenant): the workspace it was made from …
+    store_id: int  # … and the store it changed
     outcome: str = "done"
     channel_id: str | None = None
     message_ts: str | None = None
@@ -108,6 +111,10 @@ class Change:
         return Change(**values, before_order=before_order, after_order=after_order)
 
     @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.team_id, self.store_id)
+
+    @property
     def had_previous(self) -> bool:
         return self.action == Action.REPLACED
 
@@ -146,8 +153,14 @@ def order_rows(change: Change) -> list[dict[str, Any]]:
     ]
 
 
-def kept_row(change_id: str, data: bytes, at: float) -> dict[str, Any]:
-    return {"change_id": change_id, "data": data, "size": len(data), "kept_at": at}
+def kept_row(store_id: int, change_id: str, data: bytes, at: float) -> dict[str, Any]:
+    return {
+        "change_id": change_id,
+        "data": data,
+        "size": len(data),
+        "kept_at": at,
+        "store_id": store_id,
+    }
 
 
 @dataclass(frozen=True)
@@ -181,14 +194,21 @@ async def _orders_of(
     }
 
 
-def _read() -> Any:
-    """Every change with who undid it and whether its kept bytes are still there."""
+def _read(tenant: Tenant) -> Any:
+    """The tenant's changes, with who undid each and whether its kept bytes are still there."""
     copy = select(kept_images.c.change_id).where(kept_images.c.change_id == changes.c.id)
-    return select(
-        changes,
-        undo_claims.c.user_id.label("undone_by"),
-        copy.exists().label("copy_kept"),
-    ).outerjoin(undo_claims, undo_claims.c.change == changes.c.change_key)
+    claim = (undo_claims.c.store_id == changes.c.store_id) & (
+        undo_claims.c.change == changes.c.change_key
+    )
+    return (
+        select(
+            changes,
+            undo_claims.c.user_id.label("undone_by"),
+            copy.exists().label("copy_kept"),
+        )
+        .outerjoin(undo_claims, claim)
+        .where(changes.c.team_id == tenant.team_id, changes.c.store_id == tenant.store_id)
+    )
 
 
 SEEN_KEEP_SECONDS = 86400.0  # the drop zone's marks: Slack re-delivers an event within minutes
@@ -216,14 +236,18 @@ def orphan_copy() -> Any:
 
 
 async def fit_copies(
-    connection: Any, copies: Sequence[dict[str, Any]], max_bytes: int
+    connection: Any, store_id: int, copies: Sequence[dict[str, Any]], max_bytes: int
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Of the copies a job is about to keep (`kept_row`s, in order): those that fit under
-    `max_bytes` with every copy kept already; the copies to drop to make room for them (the
-    oldest first, never one of a job not over yet, the running job's own included); and the
+    """Of the copies a job of the store is about to keep (`kept_row`s, in order): those that
+    fit under the store's `max_bytes` with every copy of the store kept already; the store's
+    copies to drop to make room for them (the oldest first, never one of a job not over yet,
+    the running job's own included; never another store's: each store has its quota); and the
     change ids of those that do not fit. Run in the transaction that writes them, once no
     other can write kept copies (JobStore.record), so that the sum read here stays true."""
-    summed = await connection.execute(select(func.coalesce(func.sum(kept_images.c.size), 0)))
+    of_store = kept_images.c.store_id == store_id
+    summed = await connection.execute(
+        select(func.coalesce(func.sum(kept_images.c.size), 0)).where(of_store)
+    )
     total = int(summed.scalar() or 0)
     spare: deque[tuple[str, int]] | None = None  # the copies that may make way, oldest first
     spare_bytes = 0
@@ -236,7 +260,7 @@ async def fit_copies(
             if spare is None:  # read once, when first needed
                 rows = await connection.execute(
                     select(kept_images.c.change_id, kept_images.c.size)
-                    .where(~running_copy())
+                    .where(of_store, ~running_copy())
                     .order_by(kept_images.c.kept_at, kept_images.c.change_id)
                 )
                 spare = deque((str(row.change_id), int(row.size)) for row in rows)
@@ -266,10 +290,14 @@ class Pruned:
 
 
 class History:
-    """Reads and writes of the history, on the job store's database."""
+    """Reads and writes of one tenant's history (a workspace's, of one store), on the job
+    store's database; the prune is every tenant's."""
 
-    def __init__(self, store: JobStore, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, store: JobStore, tenant: Tenant, *, clock: Callable[[], float] | None = None
+    ) -> None:
         self._store = store
+        self.tenant = tenant
         self._clock = clock or store.clock
 
     async def add(self, change: Change, kept: bytes | None = None) -> None:
@@ -280,7 +308,8 @@ class History:
         if orders := order_rows(change):
             statements.append((change_orders.insert(), orders))
         if kept is not None:
-            statements.append((kept_images.insert(), kept_row(change.id, kept, self._clock())))
+            row = kept_row(change.store_id, change.id, kept, self._clock())
+            statements.append((kept_images.insert(), row))
         await self._store.write(*statements)
 
     async def _many(self, query: Any) -> list[Change]:
@@ -295,7 +324,7 @@ class History:
         return found
 
     async def change(self, change_id: str) -> Change | None:
-        found = await self._many(_read().where(changes.c.id == change_id))
+        found = await self._many(_read(self.tenant).where(changes.c.id == change_id))
         return found[0] if found else None
 
     async def of_product(
@@ -306,7 +335,7 @@ class History:
         product 12 and category 12 are two things, each with its own changes."""
         kind = changes.c.slot == "category" if category else changes.c.slot != "category"
         return await self._many(
-            _read()
+            _read(self.tenant)
             .where(changes.c.product_id == product_id, kind)
             .order_by(desc(changes.c.at), desc(changes.c.id))
             .limit(limit)
@@ -314,7 +343,7 @@ class History:
 
     async def of_user(self, user_id: str, limit: int) -> list[Change]:
         return await self._many(
-            _read()
+            _read(self.tenant)
             .where(changes.c.user_id == user_id)
             .order_by(desc(changes.c.at), desc(changes.c.id))
             .limit(limit)
@@ -323,7 +352,7 @@ class History:
     async def of_job(self, job_id: str) -> dict[int, Change]:
         """A job's changes (not its undos), by line."""
         found = await self._many(
-            _read().where(changes.c.job_id == job_id, changes.c.action != Action.UNDONE)
+            _read(self.tenant).where(changes.c.job_id == job_id, changes.c.action != Action.UNDONE)
         )
         return {c.line: c for c in found if c.line is not None}
 
@@ -333,7 +362,8 @@ class History:
         (older copies of jobs not running make way): whether it fits. Its change, written
         later with the line's outcome under the same id, finds it there; a restart between
         the two finds it too."""
-        return await self._store.keep_ahead(kept_row(change_id, data, self._clock()), keep)
+        row = kept_row(self.tenant.store_id, change_id, data, self._clock())
+        return await self._store.keep_ahead(row, keep)
 
     async def drop_ahead(self, change_id: str) -> None:
         """A copy kept ahead for a line that changed nothing after all."""
@@ -349,36 +379,52 @@ class History:
         async with self._store.connect() as connection:
             row = (
                 await connection.execute(
-                    select(kept_images.c.data).where(kept_images.c.change_id == change_id)
+                    select(kept_images.c.data).where(
+                        kept_images.c.change_id == change_id,
+                        kept_images.c.store_id == self.tenant.store_id,
+                    )
                 )
             ).first()
         return bytes(row.data) if row else None
 
     async def kept_bytes(self) -> int:
+        """The size of the store's kept copies (its quota's use)."""
         async with self._store.connect() as connection:
-            total = (await connection.execute(select(func.sum(kept_images.c.size)))).scalar()
+            total = (
+                await connection.execute(
+                    select(func.sum(kept_images.c.size)).where(self._of_store())
+                )
+            ).scalar()
         return int(total or 0)
 
+    def _of_store(self) -> Any:
+        return kept_images.c.store_id == self.tenant.store_id
+
     async def copy_room(self, max_bytes: int) -> tuple[int, int | None]:
-        """The room a job about to start has for its copies under `max_bytes` (every copy but a
-        running job's may make way for them), and the mean size of the copies kept, if any."""
+        """The room a job of the store about to start has for its copies under the store's
+        `max_bytes` (every copy of the store but a running job's may make way for them), and
+        the mean size of the copies kept, if any."""
         async with self._store.connect() as connection:
             count, total = (
                 await connection.execute(
-                    select(func.count(), func.coalesce(func.sum(kept_images.c.size), 0))
+                    select(func.count(), func.coalesce(func.sum(kept_images.c.size), 0)).where(
+                        self._of_store()
+                    )
                 )
             ).one()
             running = (
                 await connection.execute(
-                    select(func.coalesce(func.sum(kept_images.c.size), 0)).where(running_copy())
+                    select(func.coalesce(func.sum(kept_images.c.size), 0)).where(
+                        self._of_store(), running_copy()
+                    )
                 )
             ).scalar()
         mean = int(total) // int(count) if count else None
         return max(0, max_bytes - int(running or 0)), mean
 
     async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
-        """Drop kept copies older than the age, then the oldest until the rest fit in
-        `max_bytes`; the changes older than the age, the jobs that ended
+        """Every tenant's: drop kept copies older than the age, then each store's oldest until
+        the rest of its copies fit in `max_bytes`; the changes older than the age, the jobs that ended
         before it with their lines, and the drop zone's marks past a day. A job not over yet
         keeps everything: its copies (they count towards `max_bytes`, and stay, however old),
         its changes and its lines. A change whose copy alone was dropped stays, and an undo of
@@ -389,6 +435,7 @@ class History:
             rows = (
                 await connection.execute(
                     select(
+                        kept_images.c.store_id,
                         kept_images.c.change_id,
                         kept_images.c.size,
                         kept_images.c.kept_at,
@@ -398,9 +445,9 @@ class History:
             ).all()
         doomed: list[str] = []
         freed = 0
-        total = 0
+        totals: dict[int, int] = {}  # by store: each has its quota
         for row in rows:  # newest first: the copies that fit stay
-            total += int(row.size)
+            total = totals[row.store_id] = totals.get(row.store_id, 0) + int(row.size)
             if row.running:  # a running job's: it stays, and takes its room
                 continue
             if row.kept_at < cutoff or total > max_bytes:

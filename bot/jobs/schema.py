@@ -40,7 +40,12 @@ jobs = Table(
     Column("reported_at", Float),  # the final report is in the thread
     Column("undo_of", String(32), unique=True),  # an undo job: the job it undoes (one each)
     Column("thread_ts", String(32)),  # the thread the job's message is in (a drop's), if any
+    # The tenant (bot.domain.tenant): the workspace that made it ('' in single-store mode) and
+    # the store it changes.
+    Column("team_id", String(32), nullable=False, server_default=""),
+    Column("store_id", BigInteger, nullable=False),
     Index("bulk_jobs_by_state", "state", "lease_until"),
+    Index("bulk_jobs_by_person", "team_id", "store_id", "user_id", "created_at"),
 )
 
 lines = Table(
@@ -84,6 +89,7 @@ lines = Table(
 undo_claims = Table(
     "undo_claims",
     metadata,
+    Column("store_id", BigInteger, primary_key=True, autoincrement=False),
     Column("change", String(200), primary_key=True),
     Column("user_id", String(32), nullable=False),
     Column("claimed_at", Float, nullable=False),
@@ -125,8 +131,10 @@ changes = Table(
     Column("undo_of", String(32)),  # an undo: the change it undid
     Column("change_key", String(200)),  # its key in undo_claims (bot.changes.records.change_key)
     Column("outcome", String(16), nullable=False),
-    Index("image_changes_by_product", "product_id", "at"),
-    Index("image_changes_by_user", "user_id", "at"),
+    Column("team_id", String(32), nullable=False, server_default=""),  # the tenant's workspace
+    Column("store_id", BigInteger, nullable=False),  # … and store
+    Index("image_changes_by_product", "store_id", "product_id", "at"),
+    Index("image_changes_by_user", "team_id", "store_id", "user_id", "at"),
     Index("image_changes_by_job", "job_id", "line"),
 )
 
@@ -154,7 +162,9 @@ kept_images = Table(
     Column("data", LargeBinary, nullable=False),
     Column("size", Integer, nullable=False),
     Column("kept_at", Float, nullable=False),
+    Column("store_id", BigInteger, nullable=False),  # its change's store: each store's quota
     Index("kept_images_sizes", "kept_at", "change_id", "size"),
+    Index("kept_images_by_store", "store_id", "kept_at", "change_id", "size"),
 )
 
 # The drop zone's deliveries already taken in (an event id, a message by its channel and ts):
@@ -184,6 +194,8 @@ waiting_drops = Table(
     Column("received_at", Float, nullable=False),
     Column("due_at", Float, nullable=False),  # when its group is planned (or checked again)
     Column("checked", Boolean, nullable=False),  # whether its person was found on the lists
+    Column("team_id", String(32), nullable=False, server_default=""),  # the tenant's workspace
+    Column("store_id", BigInteger, nullable=False),  # … and store, when it was dropped
     Index("waiting_drops_by_due", "due_at"),
     Index("waiting_drops_by_group", "channel_id", "user_id", "thread_ts"),
 )
@@ -200,6 +212,7 @@ audits = Table(
     Column("channel_id", String(32), nullable=False),
     Column("at", Float, nullable=False),
     Column("numbers", Text, nullable=False),  # JSON: bot.domain.audit.Result.numbers
+    Column("team_id", String(32), nullable=False, server_default=""),  # the tenant's workspace
     Index("audits_by_scope", "store_id", "scope", "at"),
 )
 
@@ -218,7 +231,8 @@ audit_schedules = Table(
     Column("next_at", Float, nullable=False),  # unix seconds; a run claims it (compare-and-set)
     Column("last_at", Float),  # when it last ran
     Column("created_at", Float, nullable=False),
-    Index("audit_schedules_one", "store_id", "channel_id", "scope", unique=True),
+    Column("team_id", String(32), nullable=False, server_default=""),  # the tenant's workspace
+    Index("audit_schedules_one", "team_id", "store_id", "channel_id", "scope", unique=True),
     Index("audit_schedules_due", "next_at"),
 )
 

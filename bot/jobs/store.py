@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.domain.requests import SharedFile
+from bot.domain.tenant import Tenant
 from bot.jobs.history import Change, KeepLimit, change_row, fit_copies, kept_row, order_rows
 from bot.jobs.schema import (
     change_orders,
@@ -151,6 +152,8 @@ class Job:
     source: str
     state: JobState
     created_at: float
+    team_id: str  # its tenant (bot.domain.tenant): the workspace that made it …
+    store_id: int  # … and the store it changes
     started_at: float | None = None
     finished_at: float | None = None
     started_by: str | None = None
@@ -166,6 +169,10 @@ class Job:
         values = dict(row._mapping)
         values["state"] = JobState(values["state"])
         return cls(**values)
+
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.team_id, self.store_id)
 
 
 @dataclass(frozen=True)
@@ -288,6 +295,8 @@ class WaitingDrop:
     received_at: float
     due_at: float  # when its group is planned (or its person checked again)
     checked: bool  # whether its person was found on the allow-lists when it came
+    team_id: str  # its tenant: the workspace it was dropped in …
+    store_id: int  # … and the store that was the workspace's then
 
     @classmethod
     def from_row(cls, row: Any) -> WaitingDrop:
@@ -297,17 +306,23 @@ class WaitingDrop:
 
     @property
     def group(self) -> DropGroup:
-        return (self.channel_id, self.user_id, self.thread_ts)
+        return (self.team_id, self.channel_id, self.user_id, self.thread_ts)
+
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.team_id, self.store_id)
 
 
-# One person's drops in one channel, planned together: (channel, user, first message's ts).
-DropGroup = tuple[str, str, str]
+# One person's drops in one channel of one workspace (Slack Connect shares channels), planned
+# together: (workspace, channel, user, first message's ts).
+DropGroup = tuple[str, str, str, str]
 
 
 def _in_group(group: DropGroup) -> Any:
-    channel_id, user_id, thread_ts = group
+    team_id, channel_id, user_id, thread_ts = group
     return (
-        (waiting_drops.c.channel_id == channel_id)
+        (waiting_drops.c.team_id == team_id)
+        & (waiting_drops.c.channel_id == channel_id)
         & (waiting_drops.c.user_id == user_id)
         & (waiting_drops.c.thread_ts == thread_ts)
     )
@@ -337,6 +352,11 @@ def count_lines(lines: Iterable[Line]) -> Counts:
         status = LineState.PENDING if line.status == LineState.STARTED else line.status
         found[status.value] = found.get(status.value, 0) + 1
     return Counts(**{k: v for k, v in found.items() if k in Counts.__dataclass_fields__})
+
+
+def _of_tenant(tenant: Tenant) -> Any:
+    """A job of the tenant's: its workspace's, for its store."""
+    return (jobs.c.team_id == tenant.team_id) & (jobs.c.store_id == tenant.store_id)
 
 
 # Running, stopping, or finished with the report not yet posted (the process died in between).
@@ -632,31 +652,42 @@ class JobStore:
             row = (await connection.execute(select(jobs).where(jobs.c.undo_of == job_id))).first()
         return Job.from_row(row) if row else None
 
-    async def jobs_of(self, user_id: str, limit: int) -> list[tuple[Job, Counts]]:
-        """The person's jobs, newest first, with how far each got."""
+    async def jobs_of(self, tenant: Tenant, user_id: str, limit: int) -> list[tuple[Job, Counts]]:
+        """The person's jobs for the tenant's store, newest first, with how far each got."""
         async with self._engine.connect() as connection:
             found = [
                 Job.from_row(row)
                 for row in await connection.execute(
                     select(jobs)
-                    .where(jobs.c.user_id == user_id, jobs.c.state != JobState.CHECKING)
+                    .where(
+                        _of_tenant(tenant),
+                        jobs.c.user_id == user_id,
+                        jobs.c.state != JobState.CHECKING,
+                    )
                     .order_by(jobs.c.created_at.desc())
                     .limit(limit)
                 )
             ]
         return [(job, await self.counts(job.id)) for job in found]
 
-    async def job(self, job_id: str) -> Job | None:
+    async def job(self, job_id: str, tenant: Tenant | None = None) -> Job | None:
+        """The job; with `tenant` (a person's press), only if it is that tenant's."""
+        where = [jobs.c.id == job_id]
+        if tenant is not None:
+            where.append(_of_tenant(tenant))
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(jobs).where(jobs.c.id == job_id))).first()
+            row = (await connection.execute(select(jobs).where(*where))).first()
         return Job.from_row(row) if row else None
 
-    async def start(self, job_id: str, user_id: str, owner: str, lease_seconds: float) -> bool:
-        """planned → running, held by `owner`; False when it was not planned any more."""
+    async def start(
+        self, tenant: Tenant, job_id: str, user_id: str, owner: str, lease_seconds: float
+    ) -> bool:
+        """planned → running, held by `owner`; False when it was not planned any more (or is
+        not the tenant's)."""
         now = self.clock()
         (changed,) = await self._write(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
+            .where(jobs.c.id == job_id, _of_tenant(tenant), jobs.c.state == JobState.PLANNED)
             .values(
                 state=JobState.RUNNING,
                 started_at=now,
@@ -667,20 +698,21 @@ class JobStore:
         )
         return changed == 1
 
-    async def cancel(self, job_id: str, user_id: str) -> bool:
-        """planned → cancelled; False when it was not planned any more."""
+    async def cancel(self, tenant: Tenant, job_id: str, user_id: str) -> bool:
+        """planned → cancelled; False when it was not planned any more (or not the tenant's)."""
         (changed,) = await self._write(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.state == JobState.PLANNED)
+            .where(jobs.c.id == job_id, _of_tenant(tenant), jobs.c.state == JobState.PLANNED)
             .values(state=JobState.CANCELLED, stopped_by=user_id, finished_at=self.clock())
         )
         return changed == 1
 
-    async def request_stop(self, job_id: str, user_id: str) -> bool:
-        """running → stopping (the process running it stops); False when it was not running."""
+    async def request_stop(self, tenant: Tenant, job_id: str, user_id: str) -> bool:
+        """running → stopping (the process running it stops); False when it was not running
+        (or is not the tenant's)."""
         (changed,) = await self._write(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
+            .where(jobs.c.id == job_id, _of_tenant(tenant), jobs.c.state == JobState.RUNNING)
             .values(state=JobState.STOPPING, stopped_by=user_id)
         )
         return changed == 1
@@ -845,7 +877,7 @@ class JobStore:
         history = [change_row(o.change) for o in outcomes if o.change is not None]
         orders = [row for o in outcomes if o.change is not None for row in order_rows(o.change)]
         kept = [
-            kept_row(o.change.id, o.kept, now)
+            kept_row(o.change.store_id, o.change.id, o.kept, now)
             for o in outcomes
             if o.change is not None and o.kept is not None
         ]
@@ -914,7 +946,8 @@ class JobStore:
                 ).scalars()
             )
             new = [row for row in kept if row["change_id"] not in written | ahead]
-            fitting, dropped, refused = await fit_copies(connection, new, keep.max_bytes)
+            store_id = next((int(row["store_id"]) for row in kept), 0)  # one job, one store
+            fitting, dropped, refused = await fit_copies(connection, store_id, new, keep.max_bytes)
             for statement in statements[1:]:
                 await connection.execute(*statement)
             if dropped:
@@ -961,7 +994,9 @@ class JobStore:
                 if keep is None:
                     fitting = [row]
                 else:
-                    fitting, dropped, _ = await fit_copies(connection, [row], keep.max_bytes)
+                    fitting, dropped, _ = await fit_copies(
+                        connection, int(row["store_id"]), [row], keep.max_bytes
+                    )
                 if not fitting:
                     return False
                 if dropped:
@@ -1055,14 +1090,16 @@ class JobStore:
         return True
 
     async def open_drop_group(
-        self, channel_id: str, user_id: str, now: float
+        self, team_id: str, channel_id: str, user_id: str, now: float
     ) -> tuple[DropGroup, float] | None:
-        """The person's group in the channel still open at `now`, and when it is due."""
+        """The person's group in the workspace's channel still open at `now`, and when it is
+        due."""
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
                     select(waiting_drops.c.thread_ts, waiting_drops.c.due_at)
                     .where(
+                        waiting_drops.c.team_id == team_id,
                         waiting_drops.c.channel_id == channel_id,
                         waiting_drops.c.user_id == user_id,
                         waiting_drops.c.due_at > now,
@@ -1071,7 +1108,9 @@ class JobStore:
                     .limit(1)
                 )
             ).first()
-        return ((channel_id, user_id, str(row.thread_ts)), float(row.due_at)) if row else None
+        if row is None:
+            return None
+        return (team_id, channel_id, user_id, str(row.thread_ts)), float(row.due_at)
 
     async def due_drop_groups(self, now: float) -> list[DropGroup]:
         """The groups whose time has come (whichever process kept them), oldest first."""
@@ -1079,12 +1118,14 @@ class JobStore:
             rows = (
                 await connection.execute(
                     select(
+                        waiting_drops.c.team_id,
                         waiting_drops.c.channel_id,
                         waiting_drops.c.user_id,
                         waiting_drops.c.thread_ts,
                         func.min(waiting_drops.c.due_at).label("due"),
                     )
                     .group_by(
+                        waiting_drops.c.team_id,
                         waiting_drops.c.channel_id,
                         waiting_drops.c.user_id,
                         waiting_drops.c.thread_ts,
@@ -1093,7 +1134,7 @@ class JobStore:
                     .order_by("due")
                 )
             ).all()
-        return [(str(r.channel_id), str(r.user_id), str(r.thread_ts)) for r in rows]
+        return [(str(r.team_id), str(r.channel_id), str(r.user_id), str(r.thread_ts)) for r in rows]
 
     async def next_drop_due(self) -> float | None:
         """When the next group is due; None when no drop waits."""
@@ -1180,27 +1221,35 @@ class JobStore:
 
     # ---- undo claims -------------------------------------------------------------------
 
-    async def undone_by(self, change: str) -> str | None:
-        """Who undid the change, if anyone has."""
+    async def undone_by(self, store_id: int, change: str) -> str | None:
+        """Who undid the store's change, if anyone has."""
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(undo_claims.c.user_id).where(undo_claims.c.change == change)
+                    select(undo_claims.c.user_id).where(
+                        undo_claims.c.store_id == store_id, undo_claims.c.change == change
+                    )
                 )
             ).first()
         return str(row.user_id) if row else None
 
-    async def claim_undo(self, change: str, user_id: str) -> str | None:
-        """Claim the undoing of a change, once for every process: None when this claim won,
-        else who claimed it first (a conditional insert: the key is the change itself)."""
+    async def claim_undo(self, store_id: int, change: str, user_id: str) -> str | None:
+        """Claim the undoing of a store's change, once for every process: None when this claim
+        won, else who claimed it first (a conditional insert: the key is the change itself)."""
         try:
             await self._write(
-                undo_claims.insert().values(change=change, user_id=user_id, claimed_at=self.clock())
+                undo_claims.insert().values(
+                    store_id=store_id, change=change, user_id=user_id, claimed_at=self.clock()
+                )
             )
         except IntegrityError:
-            return await self.undone_by(change) or "someone"
+            return await self.undone_by(store_id, change) or "someone"
         return None
 
-    async def release_undo(self, change: str) -> None:
+    async def release_undo(self, store_id: int, change: str) -> None:
         """The undo failed: it may be tried again."""
-        await self._write(delete(undo_claims).where(undo_claims.c.change == change))
+        await self._write(
+            delete(undo_claims).where(
+                undo_claims.c.store_id == store_id, undo_claims.c.change == change
+            )
+        )

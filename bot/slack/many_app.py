@@ -14,6 +14,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.slack import texts
 from bot.slack.connect import connect_routes
+from bot.slack.context import client_of
 from bot.slack.install import install_routes
 from bot.slack.listeners import connect
 from bot.slack.onboarding import Onboarding
@@ -55,11 +56,32 @@ def build_many_app(onboarding: Onboarding) -> AsyncApp:
     connect.register(app)
 
     @app.error
-    async def unexpected_error(error: Exception, body: dict[str, Any]) -> None:
-        del body  # never logged: it may name what a person typed
+    async def unexpected_error(
+        error: Exception, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        # The body is never logged: it may name what a person typed.
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
+        await tell_failure(context, body)
 
     return app
+
+
+async def tell_failure(context: AsyncBoltContext, body: dict[str, Any]) -> None:
+    """A person whose request failed unexpectedly (the database away, most likely) is told, never
+    left in silence: through the request's response_url where it has one (a command), else in
+    their DM with the bot (a Home tab's press has no response_url)."""
+    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    user = user or body.get("user_id")
+    if not isinstance(user, str) or context.get(connect.ONBOARDING) is None:
+        return  # an event, not a person's request; or refused before the listeners
+    respond = context.respond if isinstance(body.get("response_url"), str) else None
+    try:
+        if respond is not None:
+            await respond(response_type="ephemeral", text=texts.MANY_STORES_FAILED)
+        else:
+            await client_of(context).chat_postMessage(channel=user, text=texts.MANY_STORES_FAILED)
+    except Exception as exc:  # Slack away too: the log has both
+        log.warning("failure not told: %s", type(exc).__name__)
 
 
 def many_routes(onboarding: Onboarding) -> list[web.RouteDef]:

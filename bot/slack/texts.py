@@ -1056,6 +1056,10 @@ DROP_NOTES = {
         ":x: Your photos were not planned: the bot's database could not be reached. Drop them "
         "again in a minute."
     ),
+    "unlinked": (
+        ":x: Your photos were not planned: the Ecwid store they were dropped for is no longer "
+        "connected to this workspace. Drop them again to plan them for the store connected now."
+    ),
 }
 
 
@@ -1439,6 +1443,11 @@ CONNECT_CLAIM_USAGE = "Type /ecwid-image connect CODE, with the code the Ecwid p
 CONNECT_CLAIM_WRONG = (
     "That code is wrong, used already or more than a day old. Install the app from Ecwid's App "
     "Market again for a new one, or press Connect an Ecwid store in the bot's Home tab."
+)
+MANY_STORES_FAILED = (
+    ":x: Something went wrong on the bot's side, so what you asked for may not have been done: "
+    "try again in a minute. If it keeps happening, tell whoever runs the bot; the log has the "
+    "details."
 )
 CONNECT_START_FAILED = "The bot could not make a link just now: press the button again in a minute."
 

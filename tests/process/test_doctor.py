@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import database_url as sqlalchemy_url
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.jobs.history import Action, Change, History
 from bot.jobs.store import JobStore
 from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
@@ -246,8 +247,10 @@ async def test_kept_copies_near_history_max_mb_are_warned_of_and_still_exit_0(
 ) -> None:
     url = f"sqlite:///{tmp_path}/jobs.sqlite3"
     jobs = await JobStore.open(sqlalchemy_url(url) or "")
-    change = Change("c" * 32, time.time(), "U1", 7, "main", Action.REPLACED, kept_in_store=True)
-    await History(jobs).add(change, kept=b"x" * 900_000)  # 0.86 MB
+    change = Change(
+        "c" * 32, time.time(), "U1", 7, "main", Action.REPLACED, "", STORE_ID, kept_in_store=True
+    )
+    await History(jobs, Tenant(ONE_WORKSPACE, STORE_ID)).add(change, kept=b"x" * 900_000)  # 0.86 MB
     await jobs.close()
     env = {**environment(slack, ecwid, tls, database_url=url), "HISTORY_MAX_MB": "1"}
     status, lines = await doctor(env, tmp_path)

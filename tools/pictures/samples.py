@@ -23,6 +23,7 @@ from bot.domain.audit import AuditImage, AuditItem, Scope, Tally, since
 from bot.domain.audit import Slot as AuditSlot
 from bot.domain.bulk import BulkLine
 from bot.domain.requests import Draft, ProductSku, SharedFile, Size, UploadRequest, ValidationError
+from bot.domain.tenant import ONE_WORKSPACE
 from bot.ecwid.models import (
     CurrentImage,
     Gallery,
@@ -213,6 +214,8 @@ JOB = Job(
     source="files",
     state=JobState.PLANNED,
     created_at=NOW.timestamp() - 12 * MINUTE,
+    team_id=ONE_WORKSPACE,
+    store_id=STORE_ID,
 )
 # The photos of one message, named by SKU: what each file's name says, and the product found.
 DROPPED: list[tuple[str, str, str, Product | None]] = [
@@ -385,6 +388,8 @@ def app_home() -> Sample:
             product_id=RED.id,
             slot="main",
             action=Action.REPLACED,
+            team_id=ONE_WORKSPACE,
+            store_id=STORE_ID,
             channel_id=CHANNEL,
             message_ts="1749724860.000900",
             thread_ts="1749724800.000100",
@@ -400,6 +405,8 @@ def app_home() -> Sample:
             product_id=BLUE.id,
             slot="main",
             action=Action.REPLACED,
+            team_id=ONE_WORKSPACE,
+            store_id=STORE_ID,
             channel_id=CHANNEL,
             message_ts="1749723900.000400",
             product_name=BLUE.name,
@@ -416,6 +423,8 @@ def app_home() -> Sample:
             product_id=WHITE.id,
             slot="gallery",
             action=Action.ADDED,
+            team_id=ONE_WORKSPACE,
+            store_id=STORE_ID,
             channel_id=CHANNEL,
             message_ts="1749630000.000300",
             product_name=WHITE.name,
@@ -429,6 +438,8 @@ def app_home() -> Sample:
             product_id=BLACK.id,
             slot="main",
             action=Action.SET,
+            team_id=ONE_WORKSPACE,
+            store_id=STORE_ID,
             channel_id=CHANNEL,
             message_ts="1749626400.000200",
             product_name=BLACK.name,
@@ -444,6 +455,8 @@ def app_home() -> Sample:
         source="csv",
         state=JobState.RUNNING,
         created_at=at - 15 * MINUTE,
+        team_id=ONE_WORKSPACE,
+        store_id=STORE_ID,
     )
     finished = _started(JobState.FINISHED)
     jobs = [

@@ -124,9 +124,9 @@ async def _bulk(
     elif include:
         runtime.workers.submit(lambda: runtime.bulk.include_duplicates(store, job_id, who))
     elif start:
-        runtime.workers.submit(lambda: runtime.bulk.start(job_id, who))
+        runtime.workers.submit(lambda: runtime.bulk.start(store, job_id, who))
     else:
-        runtime.workers.submit(lambda: runtime.bulk.stop(job_id, who))
+        runtime.workers.submit(lambda: runtime.bulk.stop(store, job_id, who))
 
 
 def register(app: AsyncApp) -> None:

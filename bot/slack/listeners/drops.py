@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.flows.drops import Drop
-from bot.slack.context import runtime_of
+from bot.slack.context import runtime_of, store_of
 from bot.slack.files import image_files
 
 # A message with files arrives without a subtype or as `file_share` (slack-notes: Events);
@@ -32,6 +32,7 @@ async def message(event: dict[str, Any], body: dict[str, Any], context: AsyncBol
     if not isinstance(ts, str) or not ts:
         return  # not a message Slack could deliver (every message has its ts)
     drop = Drop(
+        tenant=store_of(context).tenant,  # the workspace's store (its default, #38)
         event_id=body.get("event_id"),
         channel_id=channel,
         user_id=user,

@@ -17,21 +17,33 @@ from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
+from bot.domain.tenant import Tenant
 from bot.images.identity import Identity
 from bot.jobs.history import Action, Change, History, KeepLimit, fit_copies
 from bot.jobs.schema import changes, kept_images
 from bot.jobs.store import _KEEP_LOCK, MIGRATIONS, Job, JobStore, Line, LineState, Outcome
 
+SHOP = Tenant("", 7001)  # single-store mode's one tenant
+
 
 def _change(letter: str, **extra: object) -> Change:
     return Change(
-        letter * 32, time.time(), "U1", 7, "main", Action.REPLACED, kept_in_store=True, **extra
-    )  # type: ignore[arg-type]
+        letter * 32,
+        time.time(),
+        "U1",
+        7,
+        "main",
+        Action.REPLACED,
+        SHOP.team_id,
+        SHOP.store_id,
+        kept_in_store=True,
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 async def test_pruning_past_the_size_drops_the_oldest_copies_first(database_url: str) -> None:
     jobs = await JobStore.open(sqlalchemy_url(database_url) or "")
-    history = History(jobs)
+    history = History(jobs, SHOP)
     try:
         for n, letter in enumerate("abcde"):
             await history.add(_change(letter), kept=bytes([n]) * 100)
@@ -63,7 +75,7 @@ async def test_pruning_past_the_size_drops_the_oldest_copies_first(database_url:
 
 async def test_pruning_drops_copies_older_than_the_days(database_url: str) -> None:
     jobs = await JobStore.open(sqlalchemy_url(database_url) or "")
-    history = History(jobs)
+    history = History(jobs, SHOP)
     try:
         await history.add(_change("a"), kept=b"old")
         await history.add(_change("b"), kept=b"new")
@@ -84,8 +96,18 @@ async def test_a_lines_change_is_written_with_its_outcome_once_whatever_the_retr
     database_url: str,
 ) -> None:
     jobs = await JobStore.open(sqlalchemy_url(database_url) or "")
-    history = History(jobs)
-    job = Job("j" * 32, "U1", "C1", "1700000000.000001", "lines", "running", time.time())
+    history = History(jobs, SHOP)
+    job = Job(
+        "j" * 32,
+        "U1",
+        "C1",
+        "1700000000.000001",
+        "lines",
+        "running",
+        time.time(),
+        "",
+        SHOP.store_id,
+    )
     try:
         await jobs.create(job, [Line(1, "7 https://x.test/a.jpg", "7", "main", "{}", "started")])
         change = _change("c", job_id=job.id, line=1)
@@ -131,8 +153,8 @@ async def test_identities_fit_after_migration_0006_and_an_older_bare_hash_stays_
             )
     finally:
         await engine.dispose()
-    jobs = await JobStore.open(url)  # migrates to the head
-    history = History(jobs)
+    jobs = await JobStore.open(url, store_id=SHOP.store_id)  # migrates to the head
+    history = History(jobs, SHOP)
     try:
         identity = Identity(100000, 100000, 2**63 + 5, bytes(range(27)), "f" * 256)
         assert len(identity.text) == 342  # the longest there is
@@ -181,28 +203,22 @@ async def _job_with_lines(
     jobs: JobStore, letter: str, count: int, *, started: bool, clock: Clock
 ) -> Job:
     """A planned job of `count` lines (started when asked), created now by the store's clock."""
-    job = Job(letter * 32, "U1", "C1", "1700000000.000001", "lines", "planned", clock())
+    job = Job(
+        letter * 32, "U1", "C1", "1700000000.000001", "lines", "planned", clock(), "", SHOP.store_id
+    )
     plan = [
         Line(n, f"{n} https://x.test/{n}.jpg", "7", "main", "{}", "pending")
         for n in range(1, count + 1)
     ]
     await jobs.create(job, plan)
     if started:
-        assert await jobs.start(job.id, "U1", "p1", 3600)
+        assert await jobs.start(SHOP, job.id, "U1", "p1", 3600)
     return job
 
 
 def _line_change(job: Job, line: int, clock: Clock) -> Outcome:
-    change = Change(
-        f"{job.id[:30]}{line:02d}",
-        clock(),
-        "U1",
-        7,
-        "main",
-        Action.REPLACED,
-        kept_in_store=True,
-        job_id=job.id,
-        line=line,
+    change = replace(
+        _change("x", job_id=job.id, line=line), id=f"{job.id[:30]}{line:02d}", at=clock()
     )
     return Outcome(line, LineState.DONE, image_id=line, change=change, kept=b"before")
 
@@ -212,7 +228,7 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
 ) -> None:
     clock = Clock()
     jobs = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
-    history = History(jobs)
+    history = History(jobs, SHOP)
     try:
         # 31 days ago: a job that ran and was reported, one cancelled, one planned and never
         # started, one finished whose report was not posted yet, one still running (one line
@@ -222,7 +238,7 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
         assert await jobs.finish(done.id, "p1")
         await jobs.reported(done.id)
         cancelled = await _job_with_lines(jobs, "c", 2, started=False, clock=clock)
-        assert await jobs.cancel(cancelled.id, "U1")
+        assert await jobs.cancel(SHOP, cancelled.id, "U1")
         never = await _job_with_lines(jobs, "p", 2, started=False, clock=clock)
         unreported = await _job_with_lines(jobs, "u", 1, started=True, clock=clock)
         await jobs.record(unreported.id, [Outcome(1, LineState.DONE, image_id=1)])
@@ -230,7 +246,7 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
         running = await _job_with_lines(jobs, "r", 4, started=True, clock=clock)
         await jobs.record(running.id, [_line_change(running, 1, clock)])
         await history.add(replace(_change("s"), at=clock()), kept=b"single")
-        assert await jobs.claim_undo("product/7/main/1", "U2") is None
+        assert await jobs.claim_undo(SHOP.store_id, "product/7/main/1", "U2") is None
         assert await jobs.first_time("event:old")
         clock.now += 31 * DAY
         # Today: a job that ran, a change, a drop's mark.
@@ -258,7 +274,7 @@ async def test_pruning_past_the_days_drops_old_changes_ended_jobs_and_seen_event
             await jobs.job(unreported.id) is not None and len(await jobs.lines(unreported.id)) == 1
         )
         assert len(await jobs.lines(recent.id)) == 2 and len(await history.of_job(recent.id)) == 2
-        assert await jobs.undone_by("product/7/main/1") == "U2"
+        assert await jobs.undone_by(SHOP.store_id, "product/7/main/1") == "U2"
         assert not await jobs.first_time("event:new")
         assert await jobs.first_time("event:old")  # forgotten: it may be seen again
     finally:
@@ -283,7 +299,7 @@ async def test_a_jobs_copies_keep_within_the_limit_older_ones_make_way_a_running
 ) -> None:
     clock = Clock()
     jobs = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
-    history = History(jobs)
+    history = History(jobs, SHOP)
     keep = KeepLimit(1000, NO_COPY)
     try:
         # Oldest first: a job that ended (3 copies), another one still running (2), each 100.
@@ -337,7 +353,7 @@ async def test_two_processes_jobs_together_never_keep_past_the_limit(database_ur
                 await store.record(job.id, [_copy(job, n, clock, 100)], keep)
 
         await asyncio.gather(run(one, a), run(two, b))
-        history = History(one)
+        history = History(one, SHOP)
         assert await history.kept_bytes() == 2000  # 20 of the 40 copies, and not one more
         kept = await _kept_of(history, a, range(1, 21)) + await _kept_of(history, b, range(1, 21))
         assert len(kept) == 20
@@ -377,8 +393,8 @@ async def test_no_other_process_can_write_copies_while_a_job_sums_them(
             got = text("SELECT pg_try_advisory_xact_lock(:key)")
             return bool((await connection.execute(got, {"key": _KEEP_LOCK})).scalar())
 
-    async def watched(connection: Any, copies: Any, max_bytes: int) -> Any:
-        found = await fit_copies(connection, copies, max_bytes)
+    async def watched(connection: Any, store_id: int, copies: Any, max_bytes: int) -> Any:
+        found = await fit_copies(connection, store_id, copies, max_bytes)
         held.append(not await could_write())
         return found
 
@@ -387,7 +403,7 @@ async def test_no_other_process_can_write_copies_while_a_job_sums_them(
         job = await _job_with_lines(jobs, "j", 2, started=True, clock=clock)
         await jobs.record(job.id, [_copy(job, n, clock, 100) for n in (1, 2)], KeepLimit(150, ""))
         assert held == [True]
-        assert await History(jobs).kept_bytes() == 100
+        assert await History(jobs, SHOP).kept_bytes() == 100
         assert await could_write()  # and once written, the others may
     finally:
         await other.dispose()
@@ -397,7 +413,7 @@ async def test_no_other_process_can_write_copies_while_a_job_sums_them(
 async def test_the_prune_never_drops_a_running_jobs_copies_by_size(database_url: str) -> None:
     clock = Clock()
     jobs = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
-    history = History(jobs)
+    history = History(jobs, SHOP)
     try:
         ended = await _job_with_lines(jobs, "e", 2, started=True, clock=clock)
         await jobs.record(ended.id, [_copy(ended, n, clock, 100) for n in (1, 2)])

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from bot.changes.records import history_entry, line_change_id
 from bot.config import database_url as sqlalchemy_url
+from bot.domain.tenant import Tenant
 from bot.jobs.history import Action, History, KeepLimit
 from bot.jobs.store import JobStore, Outcome
 
 DAY = 86_400.0
+SHOP = Tenant("", 7001)
 
 
 class Clock:
@@ -26,7 +28,7 @@ async def test_a_copy_kept_ahead_holds_its_room_and_ages_out_if_its_line_never_e
 ) -> None:
     clock = Clock()
     store = await JobStore.open(sqlalchemy_url(database_url) or "", clock=clock)
-    history = History(store)
+    history = History(store, SHOP)
     keep = KeepLimit(max_bytes=1000, note="no copy")
     try:
         ahead = line_change_id("job-1", 1)
@@ -37,7 +39,12 @@ async def test_a_copy_kept_ahead_holds_its_room_and_ages_out_if_its_line_never_e
         assert await history.kept_bytes() == 600
         # Its line ends: the outcome's write finds the copy there and counts it once.
         entry = history_entry(
-            user_id="U1", product_id=1, slot="main", action=Action.REPLACED, change_id=ahead
+            tenant=SHOP,
+            user_id="U1",
+            product_id=1,
+            slot="main",
+            action=Action.REPLACED,
+            change_id=ahead,
         )
         await store.record("job-1", [Outcome(1, "done", change=entry, kept=b"a" * 600)], keep)
         assert await history.kept_bytes() == 600

@@ -7,8 +7,11 @@ import contextlib
 import time
 from pathlib import Path
 
+from bot.domain.tenant import Tenant
 from bot.flows.bulk_lease import Lease
 from bot.jobs.store import Job, JobState, JobStore
+
+SHOP = Tenant("", 1001)
 
 
 class Clock:
@@ -22,9 +25,9 @@ class Clock:
 async def test_the_lease_begins_lines_only_while_a_third_is_surely_left(tmp_path: Path) -> None:
     jobs = await JobStore.open(f"sqlite+aiosqlite:///{tmp_path}/jobs.sqlite3")
     try:
-        job = Job("j1", "U1", "C1", None, "lines", JobState.PLANNED, time.time())
+        job = Job("j1", "U1", "C1", None, "lines", JobState.PLANNED, time.time(), "", 1001)
         await jobs.create(job)
-        assert await jobs.start("j1", "U1", "me", 30)
+        assert await jobs.start(SHOP, "j1", "U1", "me", 30)
         clock = Clock()
         lease = Lease(jobs, "j1", "me", 30, clock=clock)
         assert lease.surely_held() and not lease.due()
@@ -46,11 +49,13 @@ async def test_the_lease_begins_lines_only_while_a_third_is_surely_left(tmp_path
 async def test_the_lease_sees_a_stop_pressed_elsewhere(tmp_path: Path) -> None:
     jobs = await JobStore.open(f"sqlite+aiosqlite:///{tmp_path}/jobs.sqlite3")
     try:
-        await jobs.create(Job("j2", "U1", "C1", None, "lines", JobState.PLANNED, time.time()))
-        await jobs.start("j2", "U1", "me", 30)
+        await jobs.create(
+            Job("j2", "U1", "C1", None, "lines", JobState.PLANNED, time.time(), "", 1001)
+        )
+        await jobs.start(SHOP, "j2", "U1", "me", 30)
         lease = Lease(jobs, "j2", "me", 6)  # polls every second
         keeping = asyncio.create_task(lease.keep())
-        assert await jobs.request_stop("j2", "U2")
+        assert await jobs.request_stop(SHOP, "j2", "U2")
         await asyncio.wait_for(lease.stopping.wait(), 5)
         keeping.cancel()
         with contextlib.suppress(asyncio.CancelledError):

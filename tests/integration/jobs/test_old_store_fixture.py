@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.flows.bulk_run import BulkItem
 from bot.images.identity import Identity
 from bot.jobs.history import Action, History
@@ -122,7 +123,7 @@ async def test_the_old_store_holds_every_shape_and_this_code_reads_it(database_u
         await engine.dispose()
     assert revision == MADE_AT_REVISION
     store = await JobStore.open(url, store_id=STORE_ID)  # upgraded: 0009 converts it
-    history = History(store)
+    history = History(store, Tenant(ONE_WORKSPACE, STORE_ID))
     try:
         # Jobs: one in each state, of each source; an undo job, one given up (undo_of let go),
         # a drop's (in its thread), one finished whose report was not posted.

@@ -15,11 +15,24 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import database_url as sqlalchemy_url
-from bot.jobs.store import MIGRATIONS, Job, JobStore, JobStoreError, Line, Outcome
+from bot.domain.tenant import Tenant
+from bot.jobs.store import MIGRATIONS, Job, JobState, JobStore, JobStoreError, Line, Outcome
+
+SHOP = Tenant("T1CAFE", 1001)
 
 
-def _job(job_id: str = "a" * 32) -> Job:
-    return Job(job_id, "U1", "C1", "1700000000.000001", "lines", "planned", time.time())
+def _job(job_id: str = "a" * 32, tenant: Tenant = SHOP) -> Job:
+    return Job(
+        job_id,
+        "U1",
+        "C1",
+        "1700000000.000001",
+        "lines",
+        JobState.PLANNED,
+        time.time(),
+        tenant.team_id,
+        tenant.store_id,
+    )
 
 
 def _lines(count: int) -> list[Line]:
@@ -65,13 +78,14 @@ async def test_only_one_of_two_processes_starts_a_job(database_url: str) -> None
     try:
         await one.create(_job(), _lines(5))
         started = await asyncio.gather(
-            one.start("a" * 32, "U1", "process-1", 30), two.start("a" * 32, "U2", "process-2", 30)
+            one.start(SHOP, "a" * 32, "U1", "process-1", 30),
+            two.start(SHOP, "a" * 32, "U2", "process-2", 30),
         )
         assert sorted(started) == [False, True]
         job = await two.job("a" * 32)
         assert job is not None and job.state == "running"
         assert job.lease_owner == ("process-1" if started[0] else "process-2")
-        assert not await two.cancel("a" * 32, "U2")  # a running job is stopped, not cancelled
+        assert not await two.cancel(SHOP, "a" * 32, "U2")  # a running job is stopped, not cancelled
     finally:
         await one.close()
         await two.close()
@@ -82,7 +96,7 @@ async def test_a_lease_that_ran_out_is_taken_over_once(database_url: str) -> Non
     one, two = await _open(database_url, clock), await _open(database_url, clock)
     try:
         await one.create(_job(), _lines(5))
-        assert await one.start("a" * 32, "U1", "process-1", 1.0)
+        assert await one.start(SHOP, "a" * 32, "U1", "process-1", 1.0)
         assert await two.claimable() == []  # held
         assert not await two.claim("a" * 32, "process-2", 30)
         clock.now += 0.99
@@ -106,14 +120,14 @@ async def test_recorded_lines_are_never_pending_again_and_stop_marks_the_rest(
     store = await _open(database_url)
     try:
         await store.create(_job(), _lines(5))
-        assert await store.start("a" * 32, "U1", "p1", 30)
+        assert await store.start(SHOP, "a" * 32, "U1", "p1", 30)
         await store.record(
             "a" * 32,
             [Outcome(1, "done", image_id=11), Outcome(2, "failed", reason="Ecwid said no")],
         )
         await store.record("a" * 32, [Outcome(1, "failed", reason="late duplicate")])
         assert [line.number for line in await store.pending("a" * 32)] == [3, 4, 5]
-        assert await store.request_stop("a" * 32, "U9")
+        assert await store.request_stop(SHOP, "a" * 32, "U9")
         assert await store.finish("a" * 32, "p1")
         lines = {line.number: line for line in await store.lines("a" * 32)}
         assert (lines[1].status, lines[1].image_id) == ("done", 11)
@@ -135,7 +149,7 @@ async def test_a_finished_job_whose_report_was_not_posted_is_claimed_again(
     store = await _open(database_url, clock)
     try:
         await store.create(_job(), _lines(2))
-        assert await store.start("a" * 32, "U1", "p1", 0.5)
+        assert await store.start(SHOP, "a" * 32, "U1", "p1", 0.5)
         await store.record("a" * 32, [Outcome(1, "done", 1), Outcome(2, "done", 2)])
         assert await store.finish("a" * 32, "p1")
         assert await store.claimable() == []  # p1 holds it to post the report
@@ -182,6 +196,7 @@ async def test_each_migration_applied_is_logged_with_its_revisions(
         "database upgraded 0011 → 0012",
         "database upgraded 0012 → 0013",
         "database upgraded 0013 → 0014",
+        "database upgraded 0014 → 0015",
     ]
 
     def back_to_0005(connection: Connection) -> None:
@@ -208,11 +223,12 @@ async def test_each_migration_applied_is_logged_with_its_revisions(
         "database upgraded 0011 → 0012",
         "database upgraded 0012 → 0013",
         "database upgraded 0013 → 0014",
+        "database upgraded 0014 → 0015",
     ]
     await (await _open(database_url)).close()
     assert [
         (r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.jobs.store"
-    ] == [("DEBUG", "database at 0014")]
+    ] == [("DEBUG", "database at 0015")]
 
 
 async def test_a_write_whose_caller_is_cancelled_still_runs_to_its_end(database_url: str) -> None:

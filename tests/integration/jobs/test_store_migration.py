@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from PIL import ImageOps
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -40,9 +43,10 @@ from bot.changes.slot_change import (
 )
 from bot.config import load_settings
 from bot.domain.requests import SharedFile, Size
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.ecwid.models import ImageSlot
 from bot.jobs.history import History
-from bot.jobs.store import JobStore, JobStoreError, Line, Suggestion
+from bot.jobs.store import MIGRATIONS, JobStore, JobStoreError, Line, Suggestion
 from bot.slack.views.bulk_message import UNDO_JOB_ACTION
 from tests.bulk_helpers import buttons, report_uploads, updates_of, uploaded_csv
 from tests.fakes.ecwid_api import FakeEcwid, media
@@ -98,6 +102,25 @@ async def _raw(url: str) -> dict[str, list[Any]]:
     return found
 
 
+# 0015's tenant keys, by table: a workspace's and a store's, or a store's only.
+TENANT_KEYS = {
+    "bulk_jobs": {"team_id": ONE_WORKSPACE, "store_id": STORE_ID},
+    "image_changes": {"team_id": ONE_WORKSPACE, "store_id": STORE_ID},
+    "waiting_drops": {"team_id": ONE_WORKSPACE, "store_id": STORE_ID},
+    "kept_images": {"store_id": STORE_ID},
+    "undo_claims": {"store_id": STORE_ID},
+    "seen_events": {},
+}
+
+
+def _keyed(row: Any, table: str) -> dict[str, Any]:
+    """A row upgraded to 0015, its tenant's keys checked (the single store's) and taken out."""
+    values = dict(row._mapping)
+    keys = {name: values.pop(name) for name in TENANT_KEYS[table]}
+    assert keys == TENANT_KEYS[table], (table, keys)
+    return values
+
+
 def _expected_upload(data: dict[str, Any], job: Any) -> SlotChange:
     """What an old upload line (bulk_plan.encode_line's JSON) means, as a8d5b00's run read it
     (BulkItem.decode, then the line's change), built here with this code's own types."""
@@ -123,10 +146,11 @@ async def test_the_old_store_migrates_to_one_format_for_lines_and_orders(
     before = await _raw(url)
     assert before["revision"] == ["0008"]
     store = await JobStore.open(url, store_id=STORE_ID)
-    history = History(store)
+    history = History(store, Tenant(ONE_WORKSPACE, STORE_ID))
     try:
         after = await _raw(url)
-        assert after["revision"] == ["0014"]  # 0009 converts it; 0010 to 0014 add tables
+        assert after["revision"] == ["0015"]  # 0009 converts it; 0010 to 0014 add tables,
+        # 0015 keys every row by its tenant
         old_jobs = {row.id: row for row in before["bulk_jobs"]}
         old_lines = {(row.job_id, row.number): row for row in before["bulk_lines"]}
         lines: dict[tuple[str, int], Line] = {}
@@ -349,12 +373,16 @@ async def test_the_old_store_migrates_to_one_format_for_lines_and_orders(
             return values
 
         assert [unlisted(row) for row in before["image_changes"]] == [
-            dict(row._mapping) for row in after["image_changes"]
+            _keyed(row, "image_changes") for row in after["image_changes"]
         ]
 
-        # Untouched: the jobs, kept images, undo claims, the drop zone's rows.
+        # Untouched but for their tenant's keys (0015): the jobs, kept images, undo claims, the
+        # drop zone's rows. Every row is the single store's, in single-store mode's workspace.
         for table in ("bulk_jobs", "kept_images", "undo_claims", "seen_events", "waiting_drops"):
-            assert before[table] == after[table], table
+            assert [dict(row._mapping) for row in before[table]] == [
+                _keyed(row, table) for row in after[table]
+            ], table
+        assert all(after[table] for table in TENANT_KEYS), "each table has rows to key"
     finally:
         await store.close()
 
@@ -367,7 +395,7 @@ async def test_a_store_with_old_lines_is_refused_without_its_store_id(database_u
     assert await _raw(url) == before  # nothing changed: still 0008, every row as it was
     store = await JobStore.open(url, store_id=STORE_ID)  # given it, the store is upgraded
     await store.close()
-    assert (await _raw(url))["revision"] == ["0014"]
+    assert (await _raw(url))["revision"] == ["0015"]
 
 
 # ---- the bot on the old store: the job left running resumes -------------------------------------
@@ -579,6 +607,48 @@ async def test_a_planned_undo_line_whose_entry_was_pruned_does_not_stop_the_upgr
             entry,
             Target(Owner.PRODUCT, 2001, Place.MAIN),
         )
-        assert await History(store).change(entry) is None
+        assert await History(store, Tenant(ONE_WORKSPACE, STORE_ID)).change(entry) is None
     finally:
         await store.close()
+
+
+def _to(revision: str, *, store_id: int | None = None) -> Any:
+    """Alembic's own upgrade or downgrade to `revision`, on a connection (run_sync)."""
+
+    def run(connection: Any) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        config.attributes["store_id"] = store_id
+        current = MigrationContext.configure(connection).get_current_revision() or ""
+        if current > revision:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
+
+    return run
+
+
+async def test_tenant_keys_need_the_store_id_and_go_back_and_forth(database_url: str) -> None:
+    """0015 on a single-store database at 0014: without ECWID_STORE_ID it is refused and
+    changes nothing; given it, every row is the store's; down and up again, the same rows."""
+    url = _load(database_url)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_to("0014", store_id=STORE_ID))
+        at_0014 = await _raw(url)
+        assert at_0014["revision"] == ["0014"]
+        with pytest.raises(JobStoreError, match="ECWID_STORE_ID") as refused:
+            await JobStore.open(url)
+        assert "rows of one store (bulk_jobs)" in str(refused.value)
+        assert await _raw(url) == at_0014  # nothing changed
+        await (await JobStore.open(url, store_id=STORE_ID)).close()
+        upgraded = await _raw(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(_to("0014"))
+        assert await _raw(url) == at_0014  # the downgrade takes the keys away, nothing else
+        await (await JobStore.open(url, store_id=STORE_ID)).close()
+        assert await _raw(url) == upgraded
+    finally:
+        await engine.dispose()

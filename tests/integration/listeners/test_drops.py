@@ -15,12 +15,13 @@ import pytest
 from bot.config import Settings
 from bot.domain.bulk import NamingRules, compile_pattern
 from bot.domain.requests import SharedFile
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.flows.drops import Drop, DropZone
 from bot.jobs.store import JobStore
 from bot.slack.access import FAILURE_CACHE_SECONDS, AccessPolicy
 from bot.slack.notify import SlackDropReport
 from tests.bulk_helpers import photo, press, stock, the_report, uploaded_products
-from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack, SlackCall
 from tests.harness import BotUnderTest, serving
@@ -471,7 +472,16 @@ async def test_a_drop_still_unchecked_after_the_hold_is_answered_and_not_planned
     zone.watch()
     try:
         file = SharedFile(id="FHOLD1", name="BULK-1.jpg", mimetype="image/jpeg")
-        await zone.dropped(Drop("EvHold", WATCHED, "U123", "1700000800.000100", (file,)))
+        await zone.dropped(
+            Drop(
+                Tenant(ONE_WORKSPACE, STORE_ID),
+                "EvHold",
+                WATCHED,
+                "U123",
+                "1700000800.000100",
+                (file,),
+            )
+        )
         notes = await slack.wait_for_call("chat.postEphemeral", count=2)
         await zone.idle()
         assert await store.next_drop_due() is None  # nothing left waiting

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.config import database_url as sqlalchemy_url
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.ecwid.budget import RateLimit
 from bot.jobs.history import History
 from bot.jobs.store import JobStore, Outcome
@@ -25,7 +26,7 @@ from tests.bulk_helpers import (
     uploaded_csv,
     with_old_images,
 )
-from tests.fakes.ecwid_api import FakeEcwid
+from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import serving
@@ -94,7 +95,7 @@ async def test_past_history_max_mb_a_running_job_keeps_no_more_copies_and_lists_
         history_max_mb=limit / MB,
     )
     async with serving(tuned, slack) as bot:
-        watch = Watch(bot.runtime.jobs, History(bot.runtime.jobs))
+        watch = Watch(bot.runtime.jobs, History(bot.runtime.jobs, Tenant(ONE_WORKSPACE, STORE_ID)))
 
         async def deploy_with_a_lower_limit() -> None:
             """Another process starts on the same store, HISTORY_MAX_MB lowered to 1 KB: it

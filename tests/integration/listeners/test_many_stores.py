@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, select, text
 
 from bot.config import load_settings
 from bot.flows.workers import AckPriority
@@ -387,3 +387,29 @@ async def test_an_uninstall_ecwid_could_not_confirm_is_asked_again_until_it_can(
         flow_log.setLevel(logging.NOTSET)
     assert await d.onboarding.links.teams_of(STORE_ID) == []
     assert await d.onboarding.links.sealed_token(STORE_ID) is None
+
+
+async def test_a_database_failure_on_a_home_press_or_a_claim_is_told_not_silent(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    """The bot's database away (here: its tables out of reach) while an admin picks the default
+    store in the Home tab, or claims a store: each is told in words, never left in silence."""
+    d = deployment
+    slack.admins.update({"U0BEN", f"U{BAKERY}"})
+    await d.install(BAKERY)
+    await d.connect(BAKERY, "U0BEN", STORE_ID)
+    renames = [("store_links", "store_links_away"), ("ecwid_stores", "ecwid_stores_away")]
+    for table, away in renames:
+        await d.onboarding.jobs.write(text(f"ALTER TABLE {table} RENAME TO {away}"))
+    try:
+        told = len(slack.calls_to("chat.postMessage"))
+        chosen = {"type": "static_select", "action_id": "default_store"}
+        await d.press(BAKERY, "U0BEN", {**chosen, "selected_option": {"value": str(STORE_ID)}})
+        dm = (await slack.wait_for_call("chat.postMessage", told + 1))[told]
+        assert (dm.token, dm.params["channel"]) == (bot_token(BAKERY), "U0BEN")
+        assert dm.params["text"].startswith(":x: Something went wrong on the bot's side, so what")
+        said = await d.command(BAKERY, "connect ABCD-EFGH")
+        assert said.startswith(":x: Something went wrong on the bot's side, so what you asked")
+    finally:
+        for table, away in renames:
+            await d.onboarding.jobs.write(text(f"ALTER TABLE {away} RENAME TO {table}"))

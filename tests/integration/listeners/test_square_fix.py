@@ -17,9 +17,10 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from bot.jobs.history import History
 from tests.bulk_helpers import press, reports_done, the_plan, updates_of, uploaded_csv
-from tests.fakes.ecwid_api import GALLERY_ID_MODELS, FakeEcwid, Fault, media
+from tests.fakes.ecwid_api import GALLERY_ID_MODELS, STORE_ID, FakeEcwid, Fault, media
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest, serving
 from tests.integration.listeners.test_audit import the_card
@@ -343,7 +344,7 @@ async def test_a_gallery_image_whose_old_copy_ecwid_will_not_delete_says_both_ar
     shown = [data for data, _ in _gallery(ecwid)]
     assert pictures["portrait"] in shown and len(shown) == 5  # the padded copy beside it
     # Nothing was lost: the original's copy, kept ahead of the line, went with it.
-    assert await History(bot.runtime.jobs).kept_bytes() == 0
+    assert await History(bot.runtime.jobs, Tenant(ONE_WORKSPACE, STORE_ID)).kept_bytes() == 0
 
 
 async def test_a_scope_with_nothing_to_pad_says_so(
