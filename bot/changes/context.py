@@ -16,7 +16,6 @@ from bot.changes.runner import ChangeRunner
 from bot.domain.tenant import Tenant
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
-from bot.jobs.store import Job
 
 
 @dataclass(frozen=True)
@@ -39,15 +38,9 @@ class Stores(Protocol):
 
     def for_team(self, team_id: str | None) -> StoreContext: ...
 
-    def for_job(self, job: Job) -> StoreContext: ...
-
     def for_tenant(self, tenant: Tenant) -> StoreContext | None:
-        """The tenant's context (a drop's, kept before a restart); None when its store is not
-        served here, or no longer linked to its workspace."""
-        ...
-
-    def for_store(self, store_id: int) -> StoreContext | None:
-        """A store's context by its id (a weekly audit's); None when it is not served here."""
+        """The tenant's context (a job's, a drop's, a weekly audit's: work outside a request);
+        None when its store is not served here, or no longer linked to its workspace."""
         ...
 
 
@@ -60,13 +53,6 @@ class OneStore:
     def for_team(self, team_id: str | None) -> StoreContext:
         del team_id  # one workspace, one store
         return self._context
-
-    def for_job(self, job: Job) -> StoreContext:
-        del job  # every job is the one store's
-        return self._context
-
-    def for_store(self, store_id: int) -> StoreContext | None:
-        return self._context if store_id == self._context.store_id else None
 
     def for_tenant(self, tenant: Tenant) -> StoreContext | None:
         return self._context if tenant == self._context.tenant else None

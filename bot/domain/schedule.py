@@ -9,6 +9,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from bot.domain.audit import Scope
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONDAY = 0
@@ -65,6 +66,11 @@ class WeeklyAudit:
     zone: str
     next_at: float
     last_at: float | None = None
+    team_id: str = ONE_WORKSPACE  # its tenant's workspace (with store_id: bot.domain.tenant)
+
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.team_id, self.store_id)
 
     def late(self, now: float) -> bool:
         return now - self.next_at > LATE_SECONDS

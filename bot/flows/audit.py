@@ -23,6 +23,7 @@ from bot.domain import texts
 from bot.domain.audit import AuditItem, Delta, Picture, Result, Scope, Tally, since
 from bot.domain.errors import UserFacingError
 from bot.domain.requests import Requester
+from bot.domain.tenant import Tenant
 from bot.ecwid.budget import bulk_lane
 from bot.images.chart import alt_coverage_chart
 from bot.images.identity import Identity, NoIdentity
@@ -153,13 +154,13 @@ class AuditFlow:
             result = tally.finish()
             if result.empty:
                 raise UserFacingError(texts.audit_nothing(scope.key))
-            compared, previous = await self._previous(store.store_id, scope)
+            compared, previous = await self._previous(store.tenant, scope)
             changes = since(previous, result)
             title = texts.AUDIT_CHART_TITLE
             chart = await asyncio.to_thread(alt_coverage_chart, result.coverage, title)
             csv = await asyncio.to_thread(result.csv)
             if cut_at is None:  # a cut audit is no baseline for the next
-                await self._keep(store.store_id, scope, who, channel_id, result)
+                await self._keep(store.tenant, scope, who, channel_id, result)
         except UserFacingError as problem:
             await self._report.failed(who, channel_id, handle, problem)
             return
@@ -268,18 +269,18 @@ class AuditFlow:
         tally.add(item for item, _ in found if item.id in under)
         return cut
 
-    async def _previous(self, store_id: int, scope: Scope) -> tuple[bool, str | None]:
+    async def _previous(self, tenant: Tenant, scope: Scope) -> tuple[bool, str | None]:
         """Whether the last audit of the scope could be read, and its numbers (None: none)."""
         try:
-            return True, await self._audits.last(store_id, scope.key)
+            return True, await self._audits.last(tenant, scope.key)
         except Exception as exc:  # the card goes out without "since last time", and says so
             log.warning("the last audit could not be read: %s", type(exc).__name__)
             return False, None
 
     async def _keep(
-        self, store_id: int, scope: Scope, who: Requester, channel_id: str, result: Result
+        self, tenant: Tenant, scope: Scope, who: Requester, channel_id: str, result: Result
     ) -> None:
         try:
-            await self._audits.add(store_id, scope.key, who.user_id, channel_id, result.numbers())
+            await self._audits.add(tenant, scope.key, who.user_id, channel_id, result.numbers())
         except Exception as exc:  # the next audit then compares with an older one
             log.warning("the audit's numbers were not kept: %s", type(exc).__name__)

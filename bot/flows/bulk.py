@@ -105,6 +105,7 @@ class BulkFlow:
             launch=self._launch,
         )
         self._runs: dict[str, JobRun] = {}
+        self._foreign: set[str] = set()  # jobs of a store not served here, logged once
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -241,9 +242,19 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         if job is None:
             return
+        store = self._stores.for_tenant(job.tenant)
+        if store is None:  # never run against another store than its own
+            if job_id not in self._foreign:
+                self._foreign.add(job_id)
+                log.warning(
+                    "bulk job %s is store %s's, which this bot does not serve: left as it is",
+                    job_id,
+                    job.store_id,
+                )
+            return
         run = JobRun(
             self._jobs,
-            self._stores.for_job(job),
+            store,
             self._report,
             job,
             lease,

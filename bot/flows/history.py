@@ -143,7 +143,8 @@ class HistoryFlow:
         try:
             changes = await self._history.of_user(user_id, HOME_CHANGES)
             jobs = await self._jobs.jobs_of(self._history.tenant, user_id, HOME_JOBS)
-            weekly = await self._schedules.listed() if self._schedules else []
+            tenant = self._history.tenant
+            weekly = await self._schedules.listed(tenant) if self._schedules else []
         except Exception as exc:
             log.warning("home unreadable: %s", type(exc).__name__)
             await self._report.home(user_id, [], [], STORE_AWAY)

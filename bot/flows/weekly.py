@@ -91,7 +91,7 @@ class WeeklyAudits:
         next_at = next_run(now, weekday, zone_name)
         try:
             replaced = await self._schedules.add(
-                store_id=store.store_id,
+                tenant=store.tenant,
                 channel_id=channel_id,
                 user_id=who.user_id,
                 scope=scope,
@@ -105,7 +105,15 @@ class WeeklyAudits:
             await self._report.failed(who, UserFacingError(texts.WEEKLY_NOT_SAVED))
             return
         schedule = WeeklyAudit(
-            "", store.store_id, channel_id, who.user_id, scope, weekday, zone_name, next_at
+            "",
+            store.store_id,
+            channel_id,
+            who.user_id,
+            scope,
+            weekday,
+            zone_name,
+            next_at,
+            team_id=store.tenant.team_id,
         )
         log.info("weekly audit scope=%s channel=%s day=%d", scope.key, channel_id, weekday)
         if self._on_changed is not None:
@@ -117,7 +125,7 @@ class WeeklyAudits:
     ) -> None:
         """The channel's weekly audits (only the scope's, when given) end; never raises."""
         try:
-            count = await self._schedules.stop(store.store_id, channel_id, scope)
+            count = await self._schedules.stop(store.tenant, channel_id, scope)
         except Exception as exc:
             log.warning("weekly audits not stopped: %s", type(exc).__name__)
             await self._report.failed(who, UserFacingError(texts.WEEKLY_NOT_SAVED))
@@ -144,7 +152,7 @@ class WeeklyAudits:
         now = self._clock()
         started = 0
         for schedule in await self._schedules.due(now):
-            store = self._stores.for_store(schedule.store_id)
+            store = self._stores.for_tenant(schedule.tenant)
             if store is None:  # another deployment's store: its own processes run it
                 continue
             admitted = "allowed"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import desc, select
 
+from bot.domain.tenant import Tenant
 from bot.jobs.schema import audits
 
 if TYPE_CHECKING:
@@ -18,11 +19,15 @@ class Audits:
     def __init__(self, store: JobStore) -> None:
         self._store = store
 
-    async def last(self, store_id: int, scope: str) -> str | None:
-        """The numbers of the scope's latest audit, if any."""
+    async def last(self, tenant: Tenant, scope: str) -> str | None:
+        """The numbers of the tenant's latest audit of the scope, if any."""
         query = (
             select(audits.c.numbers)
-            .where(audits.c.store_id == store_id, audits.c.scope == scope)
+            .where(
+                audits.c.team_id == tenant.team_id,
+                audits.c.store_id == tenant.store_id,
+                audits.c.scope == scope,
+            )
             .order_by(desc(audits.c.at))
             .limit(1)
         )
@@ -31,11 +36,12 @@ class Audits:
         return str(row.numbers) if row is not None else None
 
     async def add(
-        self, store_id: int, scope: str, user_id: str, channel_id: str, numbers: str
+        self, tenant: Tenant, scope: str, user_id: str, channel_id: str, numbers: str
     ) -> None:
         row = {
             "id": uuid.uuid4().hex,
-            "store_id": store_id,
+            "team_id": tenant.team_id,
+            "store_id": tenant.store_id,
             "scope": scope[:200],
             "user_id": user_id,
             "channel_id": channel_id,

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 
 from bot.domain.audit import Scope
 from bot.domain.schedule import WeeklyAudit
+from bot.domain.tenant import Tenant
 from bot.jobs.schema import audit_schedules
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class Schedules:
     async def add(
         self,
         *,
-        store_id: int,
+        tenant: Tenant,
         channel_id: str,
         user_id: str,
         scope: Scope,
@@ -39,13 +40,14 @@ class Schedules:
         one (a scope has one weekly audit a channel: asked again, its day and zone change)."""
         key = scope.key
         same = (
-            (audit_schedules.c.store_id == store_id)
+            _of_tenant(tenant)
             & (audit_schedules.c.channel_id == channel_id)
             & (audit_schedules.c.scope == key)
         )
         row = {
             "id": uuid.uuid4().hex,
-            "store_id": store_id,
+            "team_id": tenant.team_id,
+            "store_id": tenant.store_id,
             "channel_id": channel_id,
             "user_id": user_id,
             "scope": key,
@@ -61,19 +63,24 @@ class Schedules:
         )
         return removed > 0
 
-    async def stop(self, store_id: int, channel_id: str, scope: Scope | None) -> int:
-        """The channel's weekly audits ended (only the scope's, when given): how many."""
-        where = (audit_schedules.c.store_id == store_id) & (
-            audit_schedules.c.channel_id == channel_id
-        )
+    async def stop(self, tenant: Tenant, channel_id: str, scope: Scope | None) -> int:
+        """The tenant's weekly audits in the channel ended (only the scope's, when given): how
+        many."""
+        where = _of_tenant(tenant) & (audit_schedules.c.channel_id == channel_id)
         if scope is not None:
             where &= audit_schedules.c.scope == scope.key
         (removed,) = await self._store.write(delete(audit_schedules).where(where))
         return removed
 
-    async def listed(self) -> list[WeeklyAudit]:
-        """The weekly audits, soonest first (at most MAX_LISTED), as the App Home lists them."""
-        query = select(audit_schedules).order_by(audit_schedules.c.next_at).limit(MAX_LISTED)
+    async def listed(self, tenant: Tenant) -> list[WeeklyAudit]:
+        """The tenant's weekly audits, soonest first (at most MAX_LISTED), as the App Home lists
+        them."""
+        query = (
+            select(audit_schedules)
+            .where(_of_tenant(tenant))
+            .order_by(audit_schedules.c.next_at)
+            .limit(MAX_LISTED)
+        )
         async with self._store.connect() as connection:
             return [_schedule(row) for row in await connection.execute(query)]
 
@@ -101,8 +108,15 @@ class Schedules:
         return changed == 1
 
 
+def _of_tenant(tenant: Tenant) -> Any:
+    return (audit_schedules.c.team_id == tenant.team_id) & (
+        audit_schedules.c.store_id == tenant.store_id
+    )
+
+
 def _schedule(row: Any) -> WeeklyAudit:
     return WeeklyAudit(
+        team_id=str(row.team_id),
         id=str(row.id),
         store_id=int(row.store_id),
         channel_id=str(row.channel_id),

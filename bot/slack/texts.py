@@ -1058,7 +1058,7 @@ DROP_NOTES = {
     ),
     "unlinked": (
         ":x: Your photos were not planned: the Ecwid store they were dropped for is no longer "
-        "connected to this workspace. Drop them again to plan them for the store connected now."
+        "the bot's here. Drop them again to plan them for the store it serves now."
     ),
 }
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.domain.tenant import ONE_WORKSPACE, Tenant
 from tests.bulk_helpers import press, reports_done, the_plan, updates_of, uploaded_csv
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.slack_api import FakeSlack, SlackCall
@@ -332,7 +333,10 @@ async def test_an_audit_that_finds_nothing_says_so_and_keeps_no_numbers(
         "Nothing to audit in `category:999`: no product or category was found."
         in (told[0].params["text"])
     )
-    assert await bot.runtime.audit._audits.last(ecwid.store_id, "category:999") is None
+    assert (
+        await bot.runtime.audit._audits.last(Tenant(ONE_WORKSPACE, ecwid.store_id), "category:999")
+        is None
+    )
 
 
 async def test_a_second_audit_of_the_store_waits_for_the_first(
