@@ -152,10 +152,10 @@ class Runtime:
         events = ChangeEvents()
         sources = ImageSources(probe, files, images)
         runner = ChangeRunner(ecwid, sources, recognise, kept, files)
-        store = StoreContext(tenant, ecwid, StoreInfo(ecwid), runner, slack)
+        store = StoreContext(tenant, ecwid, StoreInfo(ecwid), runner, kept, slack)
         stores = OneStore(store)
         uploads = UploadFlow(SlackUploadReport(slack, notifier), events)
-        undos = UndoFlow(jobs, SlackUndoReport(slack, notifier), kept, recognise, events)
+        undos = UndoFlow(jobs, SlackUndoReport(slack, notifier), recognise, events)
         access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
         history = HistoryFlow(
@@ -180,7 +180,6 @@ class Runtime:
             duplicates=DuplicateCheck(recognise),
             report=SlackBulkReport(slack, notifier),
             undos=undos,
-            history=kept,
             lease_seconds=settings.bulk_lease_seconds,
             priority=workers.priority,  # a job's lines hold back while requests are answered
             after_finish=after_job,

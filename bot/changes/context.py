@@ -16,6 +16,7 @@ from bot.changes.runner import ChangeRunner
 from bot.domain.tenant import Tenant
 from bot.ecwid.client import EcwidClient
 from bot.ecwid.store import StoreInfo
+from bot.jobs.history import History
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class StoreContext:
     ecwid: EcwidClient  # with the store's call budget (ecwid.budget), shared by all its calls
     catalog: StoreInfo  # the catalog index (SKUs, names) and the store's languages, cached
     runner: ChangeRunner  # applies a change to this store
+    history: History  # the tenant's changes and kept copies (its runner records there)
     # The workspace's Slack client, bounded (bot.slack.client), for work outside a request;
     # a request's answers use the request's own client.
     slack: AsyncWebClient

@@ -37,7 +37,7 @@ from bot.flows.duplicates import DuplicateCheck
 from bot.flows.square_fix import SquareFix
 from bot.flows.variation_fix import VariationFix
 from bot.flows.workers import AckPriority
-from bot.jobs.history import History, KeepLimit
+from bot.jobs.history import KeepLimit
 from bot.jobs.store import Job, JobStore
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,6 @@ class BulkFlow:
         duplicates: DuplicateCheck,
         report: BulkReport,
         undos: LineUndoer,
-        history: History,
         lease_seconds: float = 30.0,
         priority: AckPriority | None = None,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
@@ -75,7 +74,6 @@ class BulkFlow:
         self._progress_seconds = progress_seconds
         self._keep = keep
         self._undos = undos
-        self._history = history
         self._after_finish = after_finish
         self._jobs = jobs
         self._priority = priority or AckPriority()
@@ -92,13 +90,11 @@ class BulkFlow:
             duplicates=duplicates,
             duplicate_lines=duplicate_lines,
             parse_seconds=parse_seconds,
-            history=history,
             keep=keep,
             progress_seconds=progress_seconds,
         )
         self._undoer = JobUndoer(
             jobs=jobs,
-            history=history,
             report=report,
             owner=self.owner,
             lease_seconds=lease_seconds,
@@ -260,7 +256,6 @@ class BulkFlow:
             lease,
             self._priority,
             self._undos,
-            self._history,
             self._after_finish,
             keep=self._keep,
             progress_seconds=self._progress_seconds,

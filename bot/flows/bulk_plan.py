@@ -94,7 +94,7 @@ from bot.flows.variation_fix import SOURCE as VARIATION_FIX
 from bot.flows.variation_fix import VariationFix, fill_lines
 from bot.images.convert import format_name, format_to_convert
 from bot.images.probe import ImageInfo
-from bot.jobs.history import History, KeepLimit
+from bot.jobs.history import KeepLimit
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, Suggestion, count_lines
 
 log = logging.getLogger(__name__)
@@ -199,12 +199,10 @@ class Planner:
         duplicates: DuplicateCheck | None = None,
         duplicate_lines: int = 200,
         parse_seconds: float = PARSE_SECONDS,
-        history: History | None = None,
         keep: KeepLimit | None = None,
         progress_seconds: float = PROGRESS_SECONDS,
     ) -> None:
         self._progress_seconds = progress_seconds  # between two updates of the plan's message
-        self._history = history
         self._keep = keep
         self._naming = naming or NamingRules()
         self._parse_seconds = parse_seconds
@@ -328,7 +326,7 @@ class Planner:
         finally:
             keeper.cancel()
         log.info("fix plan job=%s source=%s lines=%d", job.id, source, len(records))
-        copies = await self._room_for(len(records)) if keeps_copies else None
+        copies = await self._room_for(store, len(records)) if keeps_copies else None
         await self._report.planned(job, records, count_lines(records), {}, copies=copies)
 
     async def plan_csv(
@@ -431,7 +429,7 @@ class Planner:
                 if record.status == LineState.PENDING
             ),
             duplicates_skipped=duplicates_skipped,
-            copies=await self._copy_room(checked),
+            copies=await self._copy_room(store, checked),
         )
 
     async def _checking(
@@ -473,20 +471,22 @@ class Planner:
             return None
         return job
 
-    async def _copy_room(self, checked: Sequence[_Checked | UserFacingError]) -> CopyRoom | None:
+    async def _copy_room(
+        self, store: StoreContext, checked: Sequence[_Checked | UserFacingError]
+    ) -> CopyRoom | None:
         """Whether the copies for Undo the job may keep fit under HISTORY_MAX_MB, as far as it
         can be told before they are read: each line replacing an image keeps a copy, of about
         the mean size of those kept so far (or TYPICAL_COPY_BYTES). None when it cannot be
         told (the store is away: the job itself still keeps within the limit)."""
         images = sum(c.slot.kind != "gallery" for c in checked if isinstance(c, _Checked))
-        return await self._room_for(images)
+        return await self._room_for(store, images)
 
-    async def _room_for(self, images: int) -> CopyRoom | None:
+    async def _room_for(self, store: StoreContext, images: int) -> CopyRoom | None:
         """`_copy_room` for `images` copies."""
-        if self._history is None or self._keep is None or not images:
+        if self._keep is None or not images:
             return None
         try:
-            room, mean = await self._history.copy_room(self._keep.max_bytes)
+            room, mean = await store.history.copy_room(self._keep.max_bytes)
         except Exception as exc:
             log.warning("the room for copies could not be read: %s", type(exc).__name__)
             return None

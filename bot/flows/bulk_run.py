@@ -57,7 +57,7 @@ from bot.flows.relay import Relay
 from bot.flows.square_fix import SOURCE as SQUARE_FIX
 from bot.flows.workers import HOLD_BACK_SECONDS, AckPriority
 from bot.images.shared_files import FileImage
-from bot.jobs.history import Change, History, KeepLimit
+from bot.jobs.history import Change, KeepLimit
 from bot.jobs.store import Counts, Job, JobState, JobStore, Line, LineState, Outcome, count_lines
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,6 @@ class JobRun:
         lease: Lease,
         priority: AckPriority,
         undos: LineUndoer,
-        history: History,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
         *,
         keep: KeepLimit | None = None,
@@ -219,7 +218,6 @@ class JobRun:
         # then says "no copy for Undo"), decided as the outcome is written (JobStore.record).
         self._keep = keep
         self._undos = undos
-        self._history = history
         self._jobs = jobs
         self._priority = priority  # Slack requests being answered: a line waits a moment
         self._store = store  # the job's store
@@ -398,7 +396,7 @@ class JobRun:
             return None
         done = [line for line in lines if line.status == LineState.DONE]
         try:
-            entries = await self._history.of_job(job.id) if done else {}
+            entries = await self._store.history.of_job(job.id) if done else {}
         except Exception as exc:
             log.info("bulk job %s: no before and after: %s", job.id, type(exc).__name__)
             return None
@@ -418,7 +416,7 @@ class JobRun:
         serves it (read with the bounds of any image); None for what cannot be read."""
         before = after = None
         try:
-            before = await self._history.kept_copy(entry.id)
+            before = await self._store.history.kept_copy(entry.id)
         except Exception as exc:
             log.info("bulk job %s: no copy to show: %s", self.job.id, type(exc).__name__)
         if entry.after_url:
@@ -744,7 +742,7 @@ class JobRun:
         """An undo job's line: the change put back (bot.flows.undo), paced as any line."""
         try:
             with bulk_lane():
-                change = await self._history.change(change_id)
+                change = await self._store.history.change(change_id)
                 if change is None:
                     reason = texts.CHANGE_NOT_IN_HISTORY
                     return Outcome(item.number, LineState.FAILED, reason=reason)

@@ -27,9 +27,8 @@ from bot.changes.slot_change import Asker, Delete, Origin, SlotChange, Target
 from bot.domain import texts
 from bot.domain.bulk import BulkInputError
 from bot.domain.requests import Requester
-from bot.domain.tenant import Tenant
 from bot.flows.bulk_report import BulkReport
-from bot.jobs.history import Action, Change, History
+from bot.jobs.history import Action, Change
 from bot.jobs.store import Job, JobState, JobStore, Line, LineState, count_lines
 
 log = logging.getLogger(__name__)
@@ -79,14 +78,12 @@ class JobUndoer:
         self,
         *,
         jobs: JobStore,
-        history: History,
         report: BulkReport,
         owner: str,
         lease_seconds: float,
         launch: Callable[[str], Awaitable[None]],
     ) -> None:
         self._jobs = jobs
-        self._history = history
         self._report = report
         self._owner = owner
         self._lease_seconds = lease_seconds
@@ -94,12 +91,13 @@ class JobUndoer:
 
     async def undo(self, store: StoreContext, job_id: str, who: Requester) -> None:
         try:
-            await self._undo(store.tenant, job_id, who)
+            await self._undo(store, job_id, who)
         except Exception:
             log.exception("bulk undo failed")
             await self._report.notice(who, "unavailable", None)
 
-    async def _undo(self, tenant: Tenant, job_id: str, who: Requester) -> None:
+    async def _undo(self, store: StoreContext, job_id: str, who: Requester) -> None:
+        tenant = store.tenant
         job = await self._jobs.job(job_id, tenant)  # another tenant's job is not found
         if job is None or job.undo_of is not None:
             await self._report.notice(who, "not_found", job)
@@ -132,7 +130,7 @@ class JobUndoer:
             handle = await self._report.checking(who, job.channel_id, len(lines), undoing=job)
             if handle is not None:
                 await self._jobs.set_message(undoing.id, handle)
-            changes = await self._history.of_job(job.id)
+            changes = await store.history.of_job(job.id)
             asker = Asker(undoing.user_id, undoing.channel_id)
             planned = [
                 undo_line(line, changes.get(line.number), tenant.store_id, asker) for line in lines

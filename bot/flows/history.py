@@ -110,7 +110,7 @@ class HistoryFlow:
                     raise
                 product_id = ref.id  # deleted from the store: its history is still worth seeing
             try:
-                changes = await self._history.of_product(
+                changes = await store.history.of_product(
                     product_id, PRODUCT_CHANGES, category=category
                 )
             except Exception as exc:
@@ -141,9 +141,10 @@ class HistoryFlow:
         """The person's Home tab, as it is now; never raises."""
         self._home_users.add(user_id)
         try:
-            changes = await self._history.of_user(user_id, HOME_CHANGES)
-            jobs = await self._jobs.jobs_of(self._history.tenant, user_id, HOME_JOBS)
+            # Single-store mode's Home: its one tenant's (many-stores mode has its own Home).
             tenant = self._history.tenant
+            changes = await self._history.of_user(user_id, HOME_CHANGES)
+            jobs = await self._jobs.jobs_of(tenant, user_id, HOME_JOBS)
             weekly = await self._schedules.listed(tenant) if self._schedules else []
         except Exception as exc:
             log.warning("home unreadable: %s", type(exc).__name__)

@@ -41,7 +41,7 @@ from bot.domain.requests import Requester
 from bot.ecwid.errors import EcwidError
 from bot.ecwid.models import CurrentImage, ImageSlot
 from bot.images.identity import Identity, NoIdentity
-from bot.jobs.history import Action, Change, History
+from bot.jobs.history import Action, Change
 from bot.jobs.store import JobStore, LineState, Outcome
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,6 @@ class UndoFlow:
         self,
         claims: JobStore,
         report: UndoReport,
-        history: History,
         recognise: Recogniser,
         events: ChangeEvents,
     ) -> None:
@@ -82,7 +81,6 @@ class UndoFlow:
         self._recognise = recognise
         self._claims = claims
         self._report = report
-        self._history = history
 
     async def run(
         self, store: StoreContext, record: UndoRecord, who: Requester, place: UndoPlace | None
@@ -91,21 +89,21 @@ class UndoFlow:
         wherever the press comes from (any process, message or button): the claim is in the
         shared store, keyed by the change itself. `place` None: pressed in the history or the
         App Home; the undo is then reported where the change was."""
-        record = await self._authoritative(record)
+        record = await self._authoritative(store, record)
         if place is None:
-            place = await self._place_of(record)
+            place = await self._place_of(store, record)
         try:
             await self._run(store, record, who, place)
         finally:
             self._events.person_changed(who.user_id)
 
-    async def _authoritative(self, record: UndoRecord) -> UndoRecord:
+    async def _authoritative(self, store: StoreContext, record: UndoRecord) -> UndoRecord:
         """The change as the history has it (a button carries only what fits in its value);
         the button's record when the history cannot be read."""
         if record.change_id is None:
             return record
         try:
-            change = await self._history.change(record.change_id)
+            change = await store.history.change(record.change_id)
         except Exception as exc:
             log.warning("the change cannot be read: %s", type(exc).__name__)
             return record
@@ -114,11 +112,11 @@ class UndoFlow:
         kept = record.kept_file or change.kept_file
         return replace(record_of(change), kept_file=kept, on_card=record.on_card)
 
-    async def _place_of(self, record: UndoRecord) -> UndoPlace:
+    async def _place_of(self, store: StoreContext, record: UndoRecord) -> UndoPlace:
         change = None
         if record.change_id:
             try:
-                change = await self._history.change(record.change_id)
+                change = await store.history.change(record.change_id)
             except Exception as exc:
                 log.warning("the change's place cannot be read: %s", type(exc).__name__)
         if change is None or not change.channel_id or not change.message_ts:
@@ -139,7 +137,7 @@ class UndoFlow:
             problem, record = await self._changed_since(store, record)
             previous = None
             if problem is None and record.kept_in_store:
-                previous = await self._kept_copy(record)
+                previous = await self._kept_copy(store, record)
                 if previous is None:
                     problem = texts.COPY_GONE
             if problem:
@@ -153,7 +151,7 @@ class UndoFlow:
             claimed = True
             undoing = Undoing(
                 record,
-                await self._original(record),
+                await self._original(store, record),
                 previous,
                 message_ts=place.message_ts,
                 thread_ts=place.thread_ts,
@@ -201,10 +199,10 @@ class UndoFlow:
             log.warning("undo cannot be claimed: %s", type(exc).__name__)
             raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
 
-    async def _kept_copy(self, record: UndoRecord) -> bytes | None:
+    async def _kept_copy(self, store: StoreContext, record: UndoRecord) -> bytes | None:
         assert record.change_id is not None
         try:
-            return await self._history.kept_copy(record.change_id)
+            return await store.history.kept_copy(record.change_id)
         except Exception as exc:
             log.warning("kept copy cannot be read: %s", type(exc).__name__)
             raise UserFacingError(texts.UNDO_STORE_AWAY) from exc
@@ -341,13 +339,13 @@ class UndoFlow:
             raise TypeError(f"an undo ended {type(outcome).__name__}")
         return outcome.warning
 
-    async def _original(self, record: UndoRecord) -> Change | None:
+    async def _original(self, store: StoreContext, record: UndoRecord) -> Change | None:
         """The change's entry in the history: a gallery card's edit is undone from it; any
         other undo only names it (None when it cannot be read: the undo goes on)."""
         if record.change_id is None:
             return None
         try:
-            return await self._history.change(record.change_id)
+            return await store.history.change(record.change_id)
         except Exception as exc:
             if record.action is not None:
                 raise
@@ -378,7 +376,7 @@ class UndoFlow:
                 return skipped(texts.ALREADY_UNDONE)
             kept = None
             if record.kept_in_store:
-                kept = await self._history.kept_copy(change.id)
+                kept = await store.history.kept_copy(change.id)
                 if kept is None:
                     return skipped(texts.COPY_GONE)
                 if record.before_image is None:  # what it showed: from the kept bytes
@@ -426,9 +424,9 @@ class UndoFlow:
             return Outcome(number, LineState.FAILED, reason=error.message, quoted=error.quoted)
         return Outcome(number, LineState.DONE, reason=warning and texts.put_back_but(warning))
 
-    async def _edit(self, record: UndoRecord) -> Change:
+    async def _edit(self, store: StoreContext, record: UndoRecord) -> Change:
         """A gallery card's edit, as the history has it (its details are there only)."""
-        change = await self._history.change(record.change_id) if record.change_id else None
+        change = await store.history.change(record.change_id) if record.change_id else None
         if change is None:
             raise UserFacingError(texts.EDIT_GONE)
         return change
@@ -461,7 +459,7 @@ class UndoFlow:
 
     async def _edit_problem(self, store: StoreContext, record: UndoRecord) -> str | None:
         """Why a gallery card's edit cannot be undone as the gallery is now; None when it can."""
-        change = await self._edit(record)
+        change = await self._edit(store, record)
         slot = record.slot
         if change.action == Action.ALT and (change.after_fp or "").startswith("alt:"):
             return await self._alt_problem(store, change)
