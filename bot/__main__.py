@@ -25,7 +25,6 @@ from slack_sdk.errors import SlackApiError
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings, rotation_settings
 from bot.doctor import diagnose
-from bot.flows.workers import AckPriority
 from bot.jobs.store import JobStore, JobStoreError, NewerDatabaseError
 from bot.logs import configure_logging
 from bot.runtime import Runtime
@@ -94,24 +93,34 @@ async def serve(settings: Settings) -> None:
 
 
 async def serve_many_stores(settings: Settings, stop: asyncio.Event) -> None:
-    """Many-stores mode (#38): workspaces install, stores connect (bot.slack.onboarding)."""
+    """Many-stores mode (#38): workspaces install, stores connect (bot.slack.onboarding), and
+    each workspace works on its linked stores (bot.runtime, bot.tenants)."""
     onboarding = await _opened(Onboarding.open(settings))
+    runtime = await Runtime.open(
+        settings, jobs=onboarding.jobs, installations=onboarding.installations
+    )
+
+    async def close() -> None:
+        await runtime.close()  # its uploads in flight finish first
+        await onboarding.close()
+
     server = HttpServer(
-        build_many_app(onboarding),
-        AckPriority(),
+        build_many_app(onboarding, runtime),
+        runtime.workers.priority,
         signing_secret=settings.slack_signing_secret,
         routes=many_routes(onboarding),
     )
-    await _listen(server, settings.port, onboarding.close)
+    await _listen(server, settings.port, close)
     log.info(
         "many-stores mode: listening on port %d (POST /slack/events, GET /slack/install, "
         "GET /ecwid/connect, GET /ecwid/oauth/callback, POST /ecwid/webhooks)",
         settings.port,
     )
     await stop.wait()
+    log.info("stopping: finishing uploads in flight")
     await server.stop_listening()
-    await server.close()  # the requests in flight end first: they use the database
-    await onboarding.close()
+    await close()
+    await server.close()
     log.info("stopped")
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.changes.context import OneStore, StoreContext, Stores
+from bot.changes.context import OneStore, StoreContext, Stores, workspace_token
 from bot.changes.events import ChangeEvents
 from bot.changes.recognise import Recogniser
 from bot.changes.runner import ChangeRunner
@@ -39,7 +41,8 @@ from bot.images.probe import ImageProbe
 from bot.images.shared_files import SharedFileReader
 from bot.jobs.audits import Audits
 from bot.jobs.budgets import SharedBudgets
-from bot.jobs.history import History, KeepLimit
+from bot.jobs.connections import Connections
+from bot.jobs.history import History, KeepLimit, Pruner
 from bot.jobs.schedules import Schedules
 from bot.jobs.store import Job, JobStore
 from bot.slack import texts
@@ -57,6 +60,7 @@ from bot.slack.notify import (
     SlackUploadReport,
 )
 from bot.slack.weekly_report import SlackTimeZones, SlackWeeklyReport
+from bot.tenants import LinkedStores
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +106,25 @@ class Runtime:
         progress_seconds: float = PROGRESS_SECONDS,
         wall_clock: Callable[[], float] = time.time,
         weekly_tick: float = TICK_SECONDS,
+        jobs: JobStore | None = None,
+        installations: AsyncInstallationStore | None = None,
     ) -> Runtime:
         """`clock`: the access rules' (their caches of user groups and of failed reads);
         `slack_call_timeout`: the bound on each Slack call, each request's client's too;
         `image_pool`: for tests, a conversion pool their bots share (bot.images.convert);
         `progress_seconds`: the least time between two updates of a job's message (Slack's
         pace: tests that do not look at the pace shorten it); `wall_clock` and `weekly_tick`:
-        the weekly audits' time and how often they are looked for (tests turn the clock)."""
-        # First: it may refuse to start. The store's id: older bulk lines' changes need it.
-        jobs = await JobStore.open(settings.database_url, store_id=settings.ecwid_store_id or None)
+        the weekly audits' time and how often they are looked for (tests turn the clock).
+        Many-stores mode's: its onboarding's `jobs` (the same database, one pool) and Slack
+        `installations` (each workspace's bot token)."""
+        many = settings.many
+        if many is not None and installations is None:
+            raise ValueError("many-stores mode: the workspaces' installations are needed")
+        if jobs is None:
+            # First: it may refuse to start. The store's id: older lines' changes need it.
+            jobs = await JobStore.open(
+                settings.database_url, store_id=settings.ecwid_store_id or None
+            )
         session = slack_session(limit=UPLOAD_WORKERS)
         # httpx's API over aiohttp's connection pool: httpcore's pool costs time that grows with
         # the square of the connections in use (measured: seconds of CPU in a 200-upload burst).
@@ -123,15 +137,9 @@ class Runtime:
             base_url=settings.slack_api_url,
             session=session,
             call_timeout=slack_call_timeout,
+            # Many-stores mode: no token of its own; each call's workspace's.
+            workspace_token=workspace_token,
         )
-        # Several processes share one PostgreSQL, and the store's budget with it; SQLite
-        # serves one process, whose own budget is the store's.
-        shared = (
-            SharedBudgets(jobs).for_store(settings.ecwid_store_id)
-            if jobs.dialect == "postgresql"
-            else None
-        )
-        ecwid = EcwidClient.for_settings(session, settings, shared=shared)
         notifier = Notifier(slack, http)
         probe = ImageProbe(
             allow_private_networks=settings.probe_allow_private_networks,
@@ -139,27 +147,62 @@ class Runtime:
         )
         files = SharedFileReader(
             probe,
-            settings.slack_bot_token,
+            settings.slack_bot_token or workspace_token,
             describe=describer(slack),
             slack_api_url=settings.slack_api_url,
         )
         images = ImagePreparer(settings.images, pool=image_pool)
         recognise = Recogniser(probe, images)
-        tenant = Tenant(ONE_WORKSPACE, settings.ecwid_store_id)  # single-store mode's one
-        kept = History(jobs, tenant)
         schedules = Schedules(jobs)
         retention = Retention(settings.history_days, settings.history_max_mb)
         events = ChangeEvents()
         sources = ImageSources(probe, files, images)
-        runner = ChangeRunner(ecwid, sources, recognise, kept, files)
-        store = StoreContext(tenant, ecwid, StoreInfo(ecwid), runner, kept, slack)
-        stores = OneStore(store)
+        store_jobs = jobs  # (for the closures below: mypy keeps `jobs` optional there)
+
+        def ecwid_for(store_id: int, token: str) -> EcwidClient:
+            # Several processes share one PostgreSQL, and each store's budget with it; SQLite
+            # serves one process, whose own budget is the store's.
+            shared = (
+                SharedBudgets(store_jobs).for_store(store_id)
+                if store_jobs.dialect == "postgresql"
+                else None
+            )
+            return EcwidClient(
+                session,
+                api_url=settings.ecwid_api_url,
+                store_id=store_id,
+                token=token,
+                timeout=settings.ecwid_timeout_seconds,
+                rate_limit=settings.ecwid_rate_limit,
+                shared=shared,
+            )
+
+        def context_for(
+            tenant: Tenant, ecwid: EcwidClient, catalog: StoreInfo, workspace: AsyncWebClient
+        ) -> StoreContext:
+            history = History(store_jobs, tenant)
+            runner = ChangeRunner(ecwid, sources, recognise, history, files)
+            return StoreContext(tenant, ecwid, catalog, runner, history, workspace)
+
+        stores: Stores
+        kept: History | None = None  # single-store mode's one tenant's (its Home lists it)
+        if many is None or installations is None:
+            ecwid = ecwid_for(settings.ecwid_store_id, settings.ecwid_token or "")
+            one = Tenant(ONE_WORKSPACE, settings.ecwid_store_id)
+            store = context_for(one, ecwid, StoreInfo(ecwid), slack)
+            stores, kept = OneStore(store), store.history
+        else:
+            links = Connections(jobs)
+            stores = LinkedStores(
+                links, many.token_keys, installations, slack, ecwid_for, context_for
+            )
         uploads = UploadFlow(SlackUploadReport(slack, notifier), events)
         undos = UndoFlow(jobs, SlackUndoReport(slack, notifier), recognise, events)
         access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
         history = HistoryFlow(
             history=kept,
+            pruner=Pruner(jobs),
             jobs=jobs,
             report=SlackHistoryReport(slack, notifier, settings, access, kept, database),
             retention=retention,

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 
+from bot.changes.context import StoreContext
 from bot.changes.slot_change import Asker, FromLink, Origin, Owner, Place, SlotChange, Target
 from bot.config import Settings
 from bot.flows.weekly import TICK_SECONDS
@@ -25,6 +26,13 @@ from tests.slack_requests import SIGNING_SECRET, SlackSender
 # A job's message is updated at most every 2.1 s, Slack's pace (bot.flows.bulk_run); a test
 # that does not look at the pace waits this long instead for each update, its report too.
 QUICK_PROGRESS_SECONDS = 0.2
+
+
+async def the_store(runtime: Runtime) -> StoreContext:
+    """Single-store mode's one store context (the runtime's, as every request gets it)."""
+    store = await runtime.stores.for_team(None)
+    assert store is not None
+    return store
 
 
 class BotUnderTest(SlackSender):

@@ -7,6 +7,9 @@ from the settings; a deployment of many stores adds a registry of contexts behin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,12 +38,50 @@ class StoreContext:
         return self.tenant.store_id
 
 
+# The store context the current work is for: set where work begins (a request's middleware, a
+# job's run, a drop's plan, a weekly audit), and inherited by the tasks it starts. In
+# many-stores mode the process's one Slack client has no token of its own, and takes the
+# workspace's from here (bot.slack.client); one-store mode's client has its own.
+_working_for: ContextVar[StoreContext | None] = ContextVar("working_for", default=None)
+
+
+@contextmanager
+def working_for(store: StoreContext) -> Iterator[None]:
+    mark = _working_for.set(store)
+    try:
+        yield
+    finally:
+        _working_for.reset(mark)
+
+
+def work_for(store: StoreContext) -> None:
+    """The rest of the current task (a request's, in its own task: Bolt runs its middleware one
+    after the other, not around the listener) is for `store`."""
+    _working_for.set(store)
+
+
+def current_store() -> StoreContext | None:
+    return _working_for.get()
+
+
+def workspace_token() -> str | None:
+    """The current work's workspace's bot token (None outside any store's work)."""
+    store = _working_for.get()
+    return store.slack.token if store is not None else None
+
+
 class Stores(Protocol):
-    """Where a request or a job finds its store's context."""
+    """Where a request or a job finds its store's context (many-stores mode reads its links and
+    tokens from the database: bot.tenants)."""
 
-    def for_team(self, team_id: str | None) -> StoreContext: ...
+    async def for_team(
+        self, team_id: str | None, store_id: int | None = None
+    ) -> StoreContext | None:
+        """The workspace's store `store_id` (a command's `store=ID`), else its default store;
+        None when the workspace has no such store."""
+        ...
 
-    def for_tenant(self, tenant: Tenant) -> StoreContext | None:
+    async def for_tenant(self, tenant: Tenant) -> StoreContext | None:
         """The tenant's context (a job's, a drop's, a weekly audit's: work outside a request);
         None when its store is not served here, or no longer linked to its workspace."""
         ...
@@ -52,9 +93,11 @@ class OneStore:
     def __init__(self, context: StoreContext) -> None:
         self._context = context
 
-    def for_team(self, team_id: str | None) -> StoreContext:
+    async def for_team(
+        self, team_id: str | None, store_id: int | None = None
+    ) -> StoreContext | None:
         del team_id  # one workspace, one store
-        return self._context
+        return self._context if store_id in (None, self._context.store_id) else None
 
-    def for_tenant(self, tenant: Tenant) -> StoreContext | None:
+    async def for_tenant(self, tenant: Tenant) -> StoreContext | None:
         return self._context if tenant == self._context.tenant else None

@@ -28,13 +28,14 @@ here; a new word is added to this table and this parser, never to a second one.
 |                     | and `audit search:"words"` narrow it            |                       |
 | `audit every DAY`   | that audit every week (`every monday`), 09:00   | command               |
 | `audit stop`        | the channel's weekly audits end                 | command               |
+| `store=ID`          | one of the workspace's stores (else its default | command, any form     |
+|                     | store): read first, by the request's middleware |                       |
 
 File names say option values too (`SHIRT-red.jpg`: bot.domain.bulk.read_name, which has its
 own table in docs/option-values.md).
 
-Reserved for the issue that adds it (#38): `store=…` (one of several stores), refused meanwhile
-(never read as a link or an unknown option). `option:` in a CSV row's product cell is refused: its place is the
-`option` column.
+`store=ID` (#38) chooses the store before the rest is read (`store_asked`), and is then left out
+of it. `option:` in a CSV row's product cell is refused: its place is the `option` column.
 
 Slack sends the text with `&`, `<` and `>` escaped as HTML entities, and links possibly wrapped as
 `<https://…>` or `<https://…|label>`; both are undone here so Ecwid receives what the user typed.
@@ -390,8 +391,8 @@ def _set_option(options: _Options, key: str, value: str) -> None:
         options.external_id = check_external_id(value)
     elif lowered == "to":
         options.target = check_target(value)
-    elif lowered == "store":
-        raise ValidationError("`store=` is not available yet: this bot serves one store.")
+    elif lowered == "store":  # a CSV row's: the store is the job's, chosen with its command
+        raise ValidationError("`store=` goes in the command, not in a line.")
     else:
         raise ValidationError(
             f"Unknown option `{key}=`: the options are `alt=`, `alt.LANG=`, `external-id=` "
@@ -409,6 +410,22 @@ def _is_link(word: str) -> bool:
         or bool(_SCHEME.match(word))
         or bool(_HOST_LIKE.match(word))
     )
+
+
+_STORE = re.compile(r"(?:^|(?<=\s))store=(\S*)(?=\s|$)", re.IGNORECASE)
+
+
+def store_asked(text: str) -> int | None:
+    """The store a command names with `store=ID` (one of the workspace's stores), if any."""
+    found = _STORE.findall(text)
+    if not found:
+        return None
+    if len(found) > 1:
+        raise ValidationError("`store=` is given twice; give it once.")
+    (value,) = found
+    if not (value.isascii() and value.isdigit() and 0 < len(value) <= 12 and int(value) > 0):
+        raise ValidationError("Give the store's id after `store=`, e.g. `store=1003`.")
+    return int(value)
 
 
 def parse_command(
@@ -430,6 +447,8 @@ def parse_command(
     A complete command becomes an UploadRequest; a partial one (nothing, only a product, only a
     link, …) a Draft that prefills the form.
     """
+    store_asked(text)  # a wrong `store=` is said first
+    text = _STORE.sub(" ", text)
     stripped = _unslack(text.strip())
     if stripped[:5].lower() == "audit" and (len(stripped) == 5 or stripped[5].isspace()):
         return _parse_audit(stripped[5:])

@@ -238,7 +238,7 @@ class BulkFlow:
         job = await self._jobs.job(job_id)
         if job is None:
             return
-        store = self._stores.for_tenant(job.tenant)
+        store = await self._stores.for_tenant(job.tenant)
         if store is None:  # never run against another store than its own
             if job_id not in self._foreign:
                 self._foreign.add(job_id)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.changes import codec
-from bot.changes.context import StoreContext
+from bot.changes.context import StoreContext, working_for
 from bot.changes.runner import (
     UNREAD,
     AltSet,
@@ -282,7 +282,8 @@ class JobRun:
 
     async def run(self) -> None:
         try:
-            await self._run()
+            with working_for(self._store):  # its Slack calls are its workspace's
+                await self._run()
         except Exception:
             log.exception("bulk job %s failed unexpectedly", self.job.id)
             with contextlib.suppress(Exception):

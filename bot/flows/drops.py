@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from bot.changes.context import StoreContext, Stores
+from bot.changes.context import StoreContext, Stores, working_for
 from bot.domain.bulk import Caption, read_caption
 from bot.domain.requests import Requester, SharedFile
 from bot.domain.tenant import Tenant
@@ -278,14 +278,15 @@ class DropZone:
             len(files),
         )
         try:
-            store = self._stores.for_tenant(first.tenant)  # as it was when dropped
+            store = await self._stores.for_tenant(first.tenant)  # as it was when dropped
             if store is None:  # the store was unlinked meanwhile: nothing to plan it for
                 log.warning("drop plan: store %s no longer served", first.store_id)
                 await self._report.tell(who, "unlinked")
                 return
-            await self._bulk.plan_files(
-                store, who, first.channel_id, files, thread_ts=first.thread_ts, caption=caption
-            )
+            with working_for(store):
+                await self._bulk.plan_files(
+                    store, who, first.channel_id, files, thread_ts=first.thread_ts, caption=caption
+                )
         except Exception:  # plan_files answers every way it ends; this is the unexpected
             log.exception("drop plan failed")
 

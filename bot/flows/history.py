@@ -16,7 +16,7 @@ from bot.domain.errors import UserFacingError
 from bot.domain.requests import CategoryId, ProductId, ProductRef, Requester
 from bot.domain.schedule import WeeklyAudit
 from bot.ecwid.errors import EcwidError, ProductNotFound
-from bot.jobs.history import Change, History, Pruned
+from bot.jobs.history import Change, History, Pruned, Pruner
 from bot.jobs.schedules import Schedules
 from bot.jobs.store import Counts, Job, JobStore
 
@@ -77,15 +77,19 @@ class HistoryFlow:
     def __init__(
         self,
         *,
-        history: History,
+        history: History | None,
+        pruner: Pruner,
         jobs: JobStore,
         report: HistoryReport,
         retention: Retention,
         schedules: Schedules | None = None,
     ) -> None:
-        """`schedules`: the weekly audits, listed in the Home tab."""
+        """`history`: single-store mode's one tenant's, for its Home tab (many-stores mode's
+        Home is the workspace's stores: None); `schedules`: the weekly audits, listed in the
+        Home tab."""
         self._schedules = schedules
         self._history = history
+        self._everyones_history = pruner
         self._jobs = jobs
         self._report = report
         self.retention = retention
@@ -139,6 +143,8 @@ class HistoryFlow:
 
     async def home(self, user_id: str) -> None:
         """The person's Home tab, as it is now; never raises."""
+        if self._history is None:
+            return  # many-stores mode: its Home is bot.slack.listeners.connect's
         self._home_users.add(user_id)
         try:
             # Single-store mode's Home: its one tenant's (many-stores mode has its own Home).
@@ -157,7 +163,7 @@ class HistoryFlow:
         the changes, ended jobs (with their lines) past HISTORY_DAYS and the drop zone's old
         marks (bot.jobs.history)."""
         async with self._pruning:
-            pruned = await self._history.prune(
+            pruned = await self._everyones_history.prune(
                 self.retention.days * 86400.0, self.retention.max_bytes
             )
         if pruned.copies or pruned.changes or pruned.jobs or pruned.seen:

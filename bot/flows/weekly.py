@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
-from bot.changes.context import StoreContext, Stores
+from bot.changes.context import StoreContext, Stores, working_for
 from bot.domain import texts
 from bot.domain.audit import Scope
 from bot.domain.errors import UserFacingError
@@ -152,31 +152,36 @@ class WeeklyAudits:
         now = self._clock()
         started = 0
         for schedule in await self._schedules.due(now):
-            store = self._stores.for_tenant(schedule.tenant)
+            store = await self._stores.for_tenant(schedule.tenant)
             if store is None:  # another deployment's store: its own processes run it
                 continue
-            admitted = "allowed"
-            if self._admit is not None:
-                admitted = await self._admit(schedule.user_id, schedule.channel_id)
-            if admitted == "unchecked":  # the groups could not be read: the next tick asks
-                continue
-            following = next_run(now, schedule.weekday, schedule.zone)
-            if not await self._schedules.claim(schedule, following, now):
-                continue  # another process runs it
-            if admitted != "allowed":
-                log.warning("a weekly audit skipped: its person or channel is %s", admitted)
-                continue
-            late = schedule.next_at if schedule.late(now) else None
-            weekly = Weekly(schedule.weekday, schedule.zone, late)
-            who = Requester(user_id=schedule.user_id, channel_id=schedule.channel_id)
-            log.info("weekly audit runs scope=%s late=%s", schedule.scope.key, late is not None)
-            run = asyncio.create_task(
-                self._run_audit(store, who, schedule.channel_id, schedule.scope, weekly)
-            )
-            self._runs.add(run)
-            run.add_done_callback(self._runs.discard)
-            started += 1
+            with working_for(store):  # its Slack calls are its workspace's
+                started += await self._start(store, schedule, now)
         return started
+
+    async def _start(self, store: StoreContext, schedule: WeeklyAudit, now: float) -> int:
+        """The due audit checked, claimed and started (1), or not (0)."""
+        admitted = "allowed"
+        if self._admit is not None:
+            admitted = await self._admit(schedule.user_id, schedule.channel_id)
+        if admitted == "unchecked":  # the groups could not be read: the next tick asks
+            return 0
+        following = next_run(now, schedule.weekday, schedule.zone)
+        if not await self._schedules.claim(schedule, following, now):
+            return 0  # another process runs it
+        if admitted != "allowed":
+            log.warning("a weekly audit skipped: its person or channel is %s", admitted)
+            return 0
+        late = schedule.next_at if schedule.late(now) else None
+        weekly = Weekly(schedule.weekday, schedule.zone, late)
+        who = Requester(user_id=schedule.user_id, channel_id=schedule.channel_id)
+        log.info("weekly audit runs scope=%s late=%s", schedule.scope.key, late is not None)
+        run = asyncio.create_task(
+            self._run_audit(store, who, schedule.channel_id, schedule.scope, weekly)
+        )
+        self._runs.add(run)
+        run.add_done_callback(self._runs.discard)
+        return 1
 
     async def idle(self) -> None:
         """The audits started so far have ended (for tests)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -62,7 +63,7 @@ class WorkerPool:
     def __init__(self, size: int, priority: AckPriority | None = None) -> None:
         self._size = size
         self._priority = priority or AckPriority()
-        self._queue: asyncio.Queue[tuple[float, Job]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[float, Job, contextvars.Context]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
 
@@ -78,7 +79,8 @@ class WorkerPool:
     def submit(self, job: Job) -> None:
         if self._closing:
             raise RuntimeError("the worker pool is shutting down")
-        self._queue.put_nowait((time.monotonic(), job))
+        # Its context goes with it (the store it is for: bot.changes.context.working_for).
+        self._queue.put_nowait((time.monotonic(), job, contextvars.copy_context()))
 
     async def join(self) -> None:
         """Wait until nothing is queued or running: the bot is idle."""
@@ -90,10 +92,10 @@ class WorkerPool:
 
     async def _work(self) -> None:
         while True:
-            queued_at, job = await self._queue.get()
+            queued_at, job, context = await self._queue.get()
             try:
                 await self._priority.wait_quiet(queued_at + HOLD_BACK_SECONDS - time.monotonic())
-                await job()
+                await asyncio.create_task(_called(job), context=context)
             except Exception:  # a job must never take its worker down with it
                 log.exception("upload job failed")
             finally:
@@ -109,3 +111,7 @@ class WorkerPool:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _called(job: Job) -> None:
+    await job()

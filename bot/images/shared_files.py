@@ -59,8 +59,15 @@ def is_slack_file_host(host: str) -> bool:
 
 class SharedFileReader:
     def __init__(
-        self, probe: ImageProbe, token: str, *, describe: Describe, slack_api_url: str
+        self,
+        probe: ImageProbe,
+        token: str | Callable[[], str | None],
+        *,
+        describe: Describe,
+        slack_api_url: str,
     ) -> None:
+        """`token`: the bot token, or where each read finds its workspace's (many-stores
+        mode: bot.changes.context.workspace_token)."""
         self._probe = probe
         self._token = token
         self._describe = describe
@@ -125,7 +132,8 @@ class SharedFileReader:
         if origin == self._api_origin or (
             origin.startswith("https://") and is_slack_file_host(host.lower())
         ):
-            return f"Bearer {self._token}"
+            token = self._token if isinstance(self._token, str) else self._token()
+            return f"Bearer {token or ''}"  # none: Slack's sign-in page, refused as such
         return None
 
     async def _download(

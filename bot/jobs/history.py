@@ -423,6 +423,19 @@ class History:
         return max(0, max_bytes - int(running or 0)), mean
 
     async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
+        """Every tenant's prune (`Pruner.prune`), on this history's clock."""
+        return await Pruner(self._store, clock=self._clock).prune(max_age_seconds, max_bytes)
+
+
+class Pruner:
+    """What nothing keeps for ever, pruned across every tenant: kept copies (each store to its
+    quota), old changes, ended jobs, the drop zone's marks, old audits' numbers."""
+
+    def __init__(self, store: JobStore, *, clock: Callable[[], float] | None = None) -> None:
+        self._store = store
+        self._clock = clock or store.clock
+
+    async def prune(self, max_age_seconds: float, max_bytes: int) -> Pruned:
         """Every tenant's: drop kept copies older than the age, then each store's oldest until
         the rest of its copies fit in `max_bytes`; the changes older than the age, the jobs that ended
         before it with their lines, and the drop zone's marks past a day. A job not over yet

@@ -8,6 +8,7 @@ and each call as a whole (retries and their waits included) a budget of its own.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -77,7 +78,11 @@ class BoundedWebClient(AsyncWebClient):
         session: aiohttp.ClientSession | None = None,
         call_timeout: float = CALL_TIMEOUT_SECONDS,
         team_id: str | None = None,
+        workspace_token: Callable[[], str | None] | None = None,
     ) -> None:
+        """`workspace_token`: with no `token` of its own (many-stores mode), where each call
+        finds the token of the workspace the current work is for
+        (bot.changes.context.workspace_token)."""
         handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(),
             BoundedRateLimitRetryHandler(max_retry_count=2),
@@ -92,6 +97,7 @@ class BoundedWebClient(AsyncWebClient):
             team_id=team_id,
         )
         self.call_timeout = call_timeout
+        self._workspace_token = workspace_token
 
     def for_request(self, *, token: str | None, team_id: str | None) -> BoundedWebClient:
         """A client for one request (it may carry its own token): this one's Slack, session and
@@ -102,9 +108,15 @@ class BoundedWebClient(AsyncWebClient):
             session=self.session,
             call_timeout=self.call_timeout,
             team_id=team_id,
+            workspace_token=self._workspace_token,
         )
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        if not self.token and self._workspace_token is not None:
+            token = self._workspace_token()
+            if token:  # else Slack answers not_authed: never another workspace's token
+                headers = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
+                kwargs["headers"] = headers
         async with asyncio.timeout(self.call_timeout):
             return await super().api_call(api_method, **kwargs)
 

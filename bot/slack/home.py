@@ -33,7 +33,7 @@ class SlackHistoryReport:
         notifier: Notifier,
         settings: Settings,
         access: AccessPolicy,
-        history: History,
+        history: History | None,  # single-store mode's (many-stores mode has no such Home)
         database: str,
     ) -> None:
         self._slack = slack
@@ -148,7 +148,9 @@ class SlackHistoryReport:
     async def _glance(self) -> str:
         settings = self._settings
         try:
-            kept_mb: float | None = await self._history.kept_bytes() / (1024 * 1024)
+            kept_mb: float | None = (
+                await self._history.kept_bytes() / (1024 * 1024) if self._history else None
+            )
         except Exception as exc:
             log.warning("kept copies unmeasured: %s", type(exc).__name__)
             kept_mb = None

@@ -1,5 +1,7 @@
 """Many-stores mode's Bolt app (#38): authorized per workspace from the sealed installations
-(Bolt's own OAuth flow, bot.slack.install), with bot.slack.listeners.connect's listeners, and
+(Bolt's own OAuth flow, bot.slack.install), with bot.slack.listeners.connect's listeners (the
+Home tab, connecting stores, the leaving events), then every image listener of single-store
+mode, each request working on its workspace's store (bot.slack.middleware, bot.tenants); and
 the routes its HTTP server adds: "Add to Slack" and "Connect your Ecwid store"."""
 
 from __future__ import annotations
@@ -12,20 +14,21 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from bot.slack import texts
+from bot.runtime import Runtime
+from bot.slack import middleware, texts
 from bot.slack.connect import connect_routes
 from bot.slack.context import client_of
 from bot.slack.install import install_routes
-from bot.slack.listeners import connect
+from bot.slack.listeners import connect, register_listeners
 from bot.slack.onboarding import Onboarding
 
 log = logging.getLogger(__name__)
 
 
-def build_many_app(onboarding: Onboarding) -> AsyncApp:
+def build_many_app(onboarding: Onboarding, runtime: Runtime) -> AsyncApp:
     app = AsyncApp(
         name="ecwid-image",
-        client=onboarding.slack,
+        client=runtime.slack,
         signing_secret=onboarding.settings.slack_signing_secret or "",
         oauth_flow=onboarding.install,
         # Given, so that Bolt never builds its own from SLACK_CLIENT_ID/SECRET (file-based).
@@ -53,9 +56,13 @@ def build_many_app(onboarding: Onboarding) -> AsyncApp:
             return await ack(text=texts.FOREIGN_WORKSPACE, response_type="ephemeral")
         return await next()
 
-    connect.register(app)
+    # The runtime's middleware: the request's store (its `store=ID`, else the workspace's
+    # default; none linked is said), its bounded client, Slack's retries, access.
+    middleware.register(app, runtime)
+    connect.register(app)  # first: Bolt runs the first listener that fits
+    register_listeners(app)
 
-    @app.error
+    @app.error  # after middleware.register's: this one answers in this mode
     async def unexpected_error(
         error: Exception, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:

@@ -14,7 +14,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.domain.requests import Requester
+from bot.changes.context import work_for
+from bot.domain.grammar import store_asked
+from bot.domain.requests import Requester, ValidationError
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
@@ -39,14 +41,71 @@ def _requester(body: dict[str, Any]) -> Requester | None:
     return requester_of(body) if user_of(body) else None
 
 
+# Many-stores mode's onboarding (bot.slack.listeners.connect): needs no store.
+ONBOARDING_ACTIONS = frozenset({"connect_store", "connect_open_link", "default_store"})
+
+
+def _needs_store(body: dict[str, Any]) -> bool:
+    """Whether the request is image work (a command, a shortcut, a form, a button of the bot's
+    messages): not an event, not the connect command, not the Home's onboarding buttons."""
+    if body.get("command"):
+        return str(body.get("text") or "").split()[:1] != ["connect"]
+    if body.get("type") == "block_actions":
+        actions = body.get("actions") or [{}]
+        return (actions[0] or {}).get("action_id") not in ONBOARDING_ACTIONS
+    return body.get("type") in INTERACTIVE
+
+
+INTERACTIVE = ("shortcut", "message_action", "view_submission", "block_suggestion")
+
+
 def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
     @app.middleware
     async def provide_runtime(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+        context: AsyncBoltContext,
+        body: dict[str, Any],
+        ack: AsyncAck,
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         put_runtime(context, runtime)
-        put_store(context, runtime.stores.for_team(context.team_id))
+        try:  # a command's `store=ID`: one of the workspace's stores, else its default
+            asked = store_asked(str(body.get("text") or "")) if body.get("command") else None
+        except ValidationError as problem:
+            return await ack(response_type="ephemeral", text=texts.input_error(problem))
+        try:
+            store = await runtime.stores.for_team(context.team_id, asked)
+        except Exception as exc:  # many-stores mode reads its links: the database is away
+            log.warning("the request's store not read: %s", type(exc).__name__)
+            if not _needs_store(body):
+                return await next()
+            return await _no_store(runtime, body, ack, texts.MANY_STORES_FAILED)
+        if store is None:
+            if not _needs_store(body):
+                return await next()  # an event, or many-stores mode's onboarding
+            text = texts.store_not_linked(asked) if asked is not None else texts.NO_STORE_LINKED
+            log.info("no store for a request: asked=%s", asked)
+            return await _no_store(runtime, body, ack, text)
+        put_store(context, store)
+        work_for(store)  # what the request starts is for its store and workspace
         return await next()
+
+
+async def _no_store(
+    runtime: Runtime, body: dict[str, Any], ack: AsyncAck, text: str
+) -> BoltResponse:
+    """The workspace has no store to work on now (none connected, not the one asked for, or
+    its links unreadable): `text` said as the request's answer, never left unanswered."""
+    if body.get("command"):
+        return await ack(response_type="ephemeral", text=text)
+    if body.get("type") == "view_submission":
+        return await ack(response_action="errors", errors={form.PRODUCT: text})
+    if body.get("type") == "block_suggestion":
+        return await ack(options=[])
+    response = await ack()
+    who = _requester(body)
+    if who is not None:
+        await runtime.notifier.tell(who, text)
+    return response
 
 
 def _register_bounded_client(app: AsyncApp, runtime: Runtime) -> None:

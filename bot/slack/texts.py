@@ -1435,15 +1435,29 @@ CONNECT_MODAL_TEXT = (
 )
 DEFAULT_STORE_LABEL = "Default store"
 DEFAULT_STORE_HINT = "Commands without store=ID go to the default store."
-CONNECT_COMMANDS_LATER = (
-    "This deployment serves many workspaces and stores. Image commands are not served in this "
-    "mode yet: for now it links stores (see the bot's Home tab)."
+CONNECT_COMMANDS_HINT = (
+    "Type /ecwid-image in a channel to change a product's images (/ecwid-image help says how). "
+    "With several stores, add store=ID for one that is not the default."
 )
 CONNECT_CLAIM_USAGE = "Type /ecwid-image connect CODE, with the code the Ecwid page showed."
 CONNECT_CLAIM_WRONG = (
     "That code is wrong, used already or more than a day old. Install the app from Ecwid's App "
     "Market again for a new one, or press Connect an Ecwid store in the bot's Home tab."
 )
+NO_STORE_LINKED = (
+    ":electric_plug: No Ecwid store is connected to this workspace yet: a workspace admin "
+    "connects one from the bot's Home tab (*Connect an Ecwid store*), then try again."
+)
+
+
+def store_not_linked(store_id: int) -> str:
+    return (
+        f":electric_plug: Store {store_id} is not one this workspace can work on: leave out "
+        "`store=` for the workspace's default store, or connect that store from the bot's "
+        "Home tab."
+    )
+
+
 MANY_STORES_FAILED = (
     ":x: Something went wrong on the bot's side, so what you asked for may not have been done: "
     "try again in a minute. If it keeps happening, tell whoever runs the bot; the log has the "

@@ -14,6 +14,7 @@ from bot.domain.grammar import (
     WeeklyAuditCommand,
     parse_command,
     request_from_fields,
+    store_asked,
 )
 from bot.domain.requests import (
     Draft,
@@ -169,7 +170,8 @@ def test_partial_commands_become_drafts_for_the_form(text: str, draft: Draft) ->
             f"1 {URL} 1x1 size=2",
             "Unknown option `size=`: the options are `alt=`, `alt.LANG=`, `external-id=` and `to=`.",
         ),
-        (f"1 {URL} store=2", "`store=` is not available yet: this bot serves one store."),
+        (f"1 {URL} store=two", "Give the store's id after `store=`, e.g. `store=1003`."),
+        (f"1 {URL} store=2 store=3", "`store=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt="a" alt="b"', "`alt=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt.nl="a" ALT.NL="b"', "`ALT.NL=` is given twice; give it once."),
         (f'1 {URL} 1x1 alt="open', "The quote after `alt=` is never closed."),
@@ -364,3 +366,14 @@ def test_a_captions_option_is_a_name_and_a_value_not_a_word_in_a_sentence(
 ) -> None:
     caption = read_caption(text)
     assert caption is not None and caption.problem is None and caption.options == options
+
+
+def test_store_names_the_store_and_is_left_out_of_the_rest() -> None:
+    """`store=ID` chooses one of the workspace's stores (read first, by the middleware); the
+    rest of the command reads as it would without it, wherever it stands."""
+    assert store_asked(f"1 {URL} store=1003") == 1003
+    assert store_asked(f"1 {URL}") is None
+    assert store_asked(f"1 {URL} restore=5") is None  # a word that only ends so
+    for text in (f"store=1003 1 {URL}", f"1 store=1003 {URL}", f"1 {URL} STORE=1003"):
+        assert parse_command(text) == parse_command(f"1 {URL}")
+    assert parse_command("store=7 audit") == parse_command("audit")

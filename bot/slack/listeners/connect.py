@@ -115,9 +115,6 @@ async def command(
 ) -> None:
     await ack()
     words = str(command.get("text") or "").split()
-    if not words or words[0].lower() != "connect":
-        await respond(response_type="ephemeral", text=texts.CONNECT_COMMANDS_LATER)
-        return
     asker = _asker(context, command)
     if len(words) != 2 or asker is None:
         await respond(response_type="ephemeral", text=texts.CONNECT_CLAIM_USAGE)
@@ -148,18 +145,18 @@ def put_onboarding(context: AsyncBoltContext, onboarding: Onboarding) -> None:
     put_client(context, onboarding.slack.for_request(token=token, team_id=context.team_id))
 
 
-async def message(ack: AsyncAck) -> None:
-    # The manifest's message events (the drop zone, not served in this mode): acknowledged, or
-    # Slack would deliver them again, and may turn the app's events off.
-    await ack()
+async def _is_connect(body: dict[str, Any]) -> bool:
+    return str(body.get("text") or "").split()[:1] == ["connect"]
 
 
 def register(app: AsyncApp) -> None:
+    """Before the image listeners (bot.slack.listeners): Bolt runs the first that fits, so the
+    Home tab and the leaving events are these."""
     app.event("app_home_opened")(home_opened)
     app.action(connect_home.CONNECT_STORE)(connect_store)
     app.action("connect_open_link")(link_opened)
     app.action(connect_home.DEFAULT_STORE)(default_store)
-    app.command("/ecwid-image")(command)
+    # `/ecwid-image connect CODE` only; every other command is image work (bot.slack.listeners).
+    app.command("/ecwid-image", matchers=[_is_connect])(command)
     app.event("app_uninstalled")(uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
-    app.event("message")(message)

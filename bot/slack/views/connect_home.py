@@ -40,7 +40,7 @@ def home(links: Sequence[Link], *, editor: bool) -> View:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=texts.CONNECT_NO_STORE)))
     if not editor:
         blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_ADMINS_ONLY)]))
-        blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_COMMANDS_LATER)]))
+        blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_COMMANDS_HINT)]))
         return View(type="home", blocks=blocks)
     buttons: list[ButtonElement | StaticSelectElement] = [
         ButtonElement(
@@ -64,7 +64,7 @@ def home(links: Sequence[Link], *, editor: bool) -> View:
     blocks.append(ActionsBlock(elements=buttons))
     if len(links) > 1:
         blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.DEFAULT_STORE_HINT)]))
-    blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_COMMANDS_LATER)]))
+    blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_COMMANDS_HINT)]))
     return View(type="home", blocks=blocks)
 
 

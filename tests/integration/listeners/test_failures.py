@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from tests.fakes.ecwid_api import FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, serving
+from tests.harness import BotUnderTest, serving, the_store
 from tests.slack_requests import view_submission
 
 
@@ -206,7 +206,7 @@ async def test_an_upload_cut_off_by_shutdown_is_still_answered(
     runtime = await Runtime.open(settings)
     request = UploadRequest(product=ProductId(123), image_url=images.link("shoe.png"), size=None)
     who = Requester(user_id="U123", channel_id="C123", response_url=slack.response_url())
-    store = runtime.stores.for_team(None)
+    store = await the_store(runtime)
     runtime.workers.submit(lambda: runtime.uploads.run(store, request, who))
     await ecwid.wait_until(lambda: ecwid.uploads)
     await runtime.close(grace_seconds=0.2)

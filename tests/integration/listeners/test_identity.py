@@ -15,7 +15,7 @@ from tests.bulk_helpers import stock, the_report, uploaded_products
 from tests.fakes.ecwid_api import FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, gallery_line, serving
+from tests.harness import BotUnderTest, gallery_line, serving, the_store
 from tests.integration.listeners.test_drops import drop_bot, dropped, the_drop_plan  # noqa: F401
 from tests.integration.listeners.test_undo import blocks_of, posted, press, reply_of, with_an_image
 from tests.photos import encoded, flat, real_photo, recoloured
@@ -104,7 +104,7 @@ async def test_a_resumed_line_recognises_its_own_image_and_nothing_else(
         return gallery_line(456, images.link(name))
 
     async with serving(settings, slack) as bot:
-        runner = bot.runtime.stores.for_team(None).runner
+        runner = (await the_store(bot.runtime)).runner
         for name in ("a.png", "red.png"):
             await bot.command(f"456 {images.link(name)} to=gallery")
         await bot.idle()
@@ -224,7 +224,7 @@ async def test_a_resumed_line_that_cannot_read_the_gallery_is_not_sent_again(
     del images.files["gone.png"]  # what the gallery shows cannot be read now
     async with serving(settings, slack) as bot:
         with pytest.raises(UserFacingError) as doubt:
-            await bot.runtime.stores.for_team(None).runner.already_there(
+            await (await the_store(bot.runtime)).runner.already_there(
                 gallery_line(456, images.link("a.png"))
             )
     assert doubt.value.message.startswith(

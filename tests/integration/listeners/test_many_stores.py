@@ -21,17 +21,30 @@ import pytest
 from sqlalchemy import MetaData, select, text
 
 from bot.config import load_settings
-from bot.flows.workers import AckPriority
+from bot.domain.tenant import Tenant
+from bot.jobs.history import History
 from bot.jobs.schema import connect_requests
 from bot.logs import RedactSecrets
+from bot.runtime import Runtime
 from bot.slack.connect import COOKIE
 from bot.slack.many_app import build_many_app, many_routes
 from bot.slack.onboarding import Onboarding
 from bot.slack.server import HttpServer
 from bot.tokens import generate_key
+from tests.bulk_helpers import (
+    bulk_form_submission,
+    lines_for,
+    press,
+    stock,
+    the_plan,
+    the_report,
+    uploaded_products,
+)
 from tests.fakes.ecwid_api import STORE_ID, FakeEcwid, Fault
 from tests.fakes.ecwid_oauth import CLIENT_ID, CLIENT_SECRET, FakeEcwidOAuth
+from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackCall
+from tests.harness import QUICK_PROGRESS_SECONDS, image_pool
 from tests.integration.jobs.test_shared_budget import Said
 from tests.integration.test_ecwid_connect import signed
 from tests.slack_requests import SIGNING_SECRET, SlackSender, home_press
@@ -53,6 +66,7 @@ class Deployment:
     sender: SlackSender
     browser: httpx.AsyncClient
     onboarding: Onboarding
+    runtime: Runtime
     slack: FakeSlack
     oauth: FakeEcwidOAuth
 
@@ -116,6 +130,8 @@ class Deployment:
         before = len(self.slack.responses)
         answer = await self.sender.command(text, team_id=team, user_id=f"U{team}")
         assert answer.status_code == 200
+        if answer.content:  # answered in the acknowledgement itself
+            return str(answer.json()["text"])
         responses = await self.slack.wait_until(
             lambda: len(self.slack.responses) > before and self.slack.responses
         )
@@ -137,7 +153,7 @@ def shown_text(published: SlackCall) -> str:
 
 @pytest.fixture
 async def deployment(
-    slack: FakeSlack, ecwid: FakeEcwid, database_url: str
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, database_url: str
 ) -> AsyncIterator[Deployment]:
     oauth = FakeEcwidOAuth(ecwid, PUBLIC_URL + "/ecwid/oauth/callback")
     await oauth.start()
@@ -154,12 +170,22 @@ async def deployment(
             "SLACK_API_URL": slack.api_url,
             "ECWID_API_URL": ecwid.api_url,
             "DATABASE_URL": database_url,
+            # The loopback image host (tests/fakes/image_host.py).
+            "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
+            "SSL_CERT_FILE": str(tls.ca_file),
         }
     )
     onboarding = await Onboarding.open(settings, recheck_seconds=0.05)
+    runtime = await Runtime.open(
+        settings,
+        jobs=onboarding.jobs,
+        installations=onboarding.installations,
+        image_pool=image_pool(),
+        progress_seconds=QUICK_PROGRESS_SECONDS,
+    )
     server = HttpServer(
-        build_many_app(onboarding),
-        AckPriority(),
+        build_many_app(onboarding, runtime),
+        runtime.workers.priority,
         signing_secret=SIGNING_SECRET,
         routes=many_routes(onboarding),
     )
@@ -168,9 +194,10 @@ async def deployment(
     try:
         async with httpx.AsyncClient() as browser:
             sender = SlackSender(url + "/slack/events", slack.response_url())
-            yield Deployment(url, sender, browser, onboarding, slack, oauth)
+            yield Deployment(url, sender, browser, onboarding, runtime, slack, oauth)
     finally:
         await server.stop_listening()
+        await runtime.close()
         await onboarding.close()
         await server.close()
         await oauth.close()
@@ -250,8 +277,9 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert said == f"Store {MARKET_STORE} is linked to this workspace."
     said = await d.command(AGENCY, f"connect {claim}")  # once
     assert said.startswith("That code is wrong, used already")
-    said = await d.command(BAKERY, "123 https://cdn.example.com/shoe.jpg")
-    assert "Image commands are not served in this mode yet" in said
+    # Image work goes to a store of the workspace's own, never one it has not linked.
+    said = await d.command(BAKERY, f"123 https://cdn.example.com/shoe.jpg store={STORE_ID}")
+    assert said.startswith(f":electric_plug: Store {STORE_ID} is not one this workspace can")
 
     # Every token sealed at rest, and none in the log.
     tokens = [bot_token(team) for team in (AGENCY, BAKERY, CAFE)]
@@ -358,7 +386,7 @@ async def test_slack_busy_checking_a_token_is_not_a_reason_to_reinstall(
     await d.install(BAKERY)
     slack.errors["auth.test"] = "internal_error"  # Slack's side, not the token
     said = await d.command(BAKERY, "123 https://cdn.example.com/shoe.jpg")
-    assert "Image commands are not served in this mode yet" in said
+    assert said.startswith(":electric_plug: No Ecwid store is connected to this workspace yet")
 
 
 async def test_an_uninstall_ecwid_could_not_confirm_is_asked_again_until_it_can(
@@ -413,3 +441,74 @@ async def test_a_database_failure_on_a_home_press_or_a_claim_is_told_not_silent(
     finally:
         for table, away in renames:
             await d.onboarding.jobs.write(text(f"ALTER TABLE {away} RENAME TO {table}"))
+
+
+async def test_each_workspace_uploads_to_its_store_and_hears_back_with_its_own_token(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Image work in many-stores mode: the café and the agency both link the café's store;
+    each one's command uploads to it with the store's token, is answered in its own workspace
+    (its own bot token), and is its own workspace's history. A workspace with no store is told
+    how to connect one."""
+    d = deployment
+    slack.admins |= {"U0ANNA", "U0BEN"}
+    for team in (CAFE, AGENCY, BAKERY):
+        await d.install(team)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    await d.connect(AGENCY, "U0BEN", STORE_ID)  # consented again: the store's token is new
+    store_token = next(c.token for c in reversed(d.oauth.consents.values()) if c.token)
+    shoe = images.link("shoe.png")
+    posted = len(slack.calls_to("chat.postMessage"))
+    for team, user in ((CAFE, "U0ANNA"), (AGENCY, "U0BEN")):
+        answer = await d.sender.command(f"123 {shoe}", team_id=team, user_id=user)
+        assert (answer.status_code, answer.text) == (200, "")
+        await d.runtime.workers.join()
+    assert [u.authorization for u in ecwid.uploads] == [f"Bearer {store_token}"] * 2
+    # Each workspace's messages (the upload's and its thread reply) with its own bot token.
+    calls = slack.calls_to("chat.postMessage")[posted:]
+    assert [c.token for c in calls] == [bot_token(CAFE)] * 2 + [bot_token(AGENCY)] * 2
+    assert "New main image id" in calls[1].params["text"]
+    # Each workspace's history has its own change, and not the other's.
+    for team, user in ((CAFE, "U0ANNA"), (AGENCY, "U0BEN")):
+        mine = History(d.onboarding.jobs, Tenant(team, STORE_ID))
+        assert [(c.user_id, c.product_id) for c in await mine.of_product(123, 10)] == [(user, 123)]
+    said = await d.command(BAKERY, f"123 {shoe}")
+    assert said.startswith(":electric_plug: No Ecwid store is connected to this workspace yet")
+    assert len(ecwid.uploads) == 2
+
+
+def _in_workspace(payload: dict[str, Any], team: str, user: str) -> dict[str, Any]:
+    """An interaction's payload as a person of `team` sends it."""
+    return {
+        **payload,
+        "team": {"id": team, "domain": team.lower()},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+    }
+
+
+async def test_a_bulk_job_runs_for_its_workspace_and_store_with_its_own_token(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """A bulk job (planned from the form, started from its message, run in the background):
+    every Slack call it makes is its workspace's, every line reaches the workspace's store, and
+    the job is the workspace's."""
+    d = deployment
+    slack.admins.add("U0ANNA")
+    for team in (CAFE, AGENCY):
+        await d.install(team)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    ids = stock(ecwid, 3)
+    form = bulk_form_submission("\n".join(lines_for(images, ids)))
+    before = len(slack.calls)
+    assert (await d.sender.interaction(_in_workspace(form, CAFE, "U0ANNA"))).status_code == 200
+    ts, job_id, _ = await the_plan(slack)
+    start = press("bulk_start", job_id, ts, user="U0ANNA")
+    assert (await d.sender.interaction(_in_workspace(start, CAFE, "U0ANNA"))).status_code == 200
+    await the_report(slack)
+    assert sorted(uploaded_products(ecwid)) == ids
+    made = [c for c in slack.calls[before:] if c.method not in ("auth.test", "users.info")]
+    assert made and {c.token for c in made} == {bot_token(CAFE)}
+    assert {c.method for c in made} >= {"chat.postMessage", "chat.update"}
+    listed = await d.onboarding.jobs.jobs_of(Tenant(CAFE, STORE_ID), "U0ANNA", 5)
+    assert [job.id for job, _ in listed] == [job_id]
+    assert await d.onboarding.jobs.jobs_of(Tenant(AGENCY, STORE_ID), "U0ANNA", 5) == []

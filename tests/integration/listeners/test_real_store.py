@@ -10,7 +10,7 @@ from tests.bulk_helpers import bulk_form_submission, press, serve_photos, the_pl
 from tests.fakes.ecwid_api import FakeEcwid, media
 from tests.fakes.image_host import FakeImageHost, Served, image_bytes, picture
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import BotUnderTest, gallery_line, serving
+from tests.harness import BotUnderTest, gallery_line, serving, the_store
 from tests.integration.listeners.test_slack_files import METADATA, form
 from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
 from tests.integration.listeners.test_undo import press as press_undo
@@ -275,7 +275,7 @@ async def test_a_line_begun_before_a_restart_is_recognised_in_the_gallery_after_
     side = gallery_line(456, images.link("side.jpg"))
     back = gallery_line(456, images.link("back.jpg"))
     async with serving(settings, slack) as bot:
-        runner = bot.runtime.stores.for_team(None).runner
+        runner = (await the_store(bot.runtime)).runner
         assert not await runner.already_there(side)  # an empty gallery
         await bot.command(f"456 {images.link('side.jpg')} to=gallery")
         await bot.idle()
