@@ -381,7 +381,22 @@ def _mode(values: Mapping[str, str]) -> bool:
             "Cannot start: many-stores mode is HTTP only (Slack's Marketplace takes no Socket "
             "Mode app): leave out SLACK_APP_TOKEN."
         )
+    one_workspace = [name for name in ONE_WORKSPACE_SETTINGS if values.get(name)]
+    if one_workspace:  # they would apply to every workspace, with whichever workspace's token
+        raise ConfigError(
+            f"Cannot start: {', '.join(one_workspace)} name one workspace's people and "
+            "channels; many-stores mode has no such settings yet: leave them out."
+        )
     return True
+
+
+# Single-store settings that name one workspace's people and channels (not per workspace yet).
+ONE_WORKSPACE_SETTINGS = (
+    "ALLOWED_USERS",
+    "ALLOWED_USERGROUPS",
+    "ALLOWED_CHANNELS",
+    "WATCH_CHANNELS",
+)
 
 
 def _many(env: _Env) -> ManyStores | None:

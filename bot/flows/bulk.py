@@ -22,7 +22,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.changes.context import StoreContext, Stores
+from bot.changes.context import StoreContext, Stores, working_for
 from bot.domain.bulk import BulkLine, Caption, NamingRules
 from bot.domain.grammar import OptionUpload
 from bot.domain.requests import Requester, SharedFile
@@ -219,7 +219,7 @@ class BulkFlow:
                 for job_id in await self._jobs.abandoned_checks():
                     if await self._jobs.give_up_check(job_id, only_if_abandoned=True):
                         log.info("bulk job %s: its checks were cut short by a restart", job_id)
-                        await self._planner.check_given_up(job_id)
+                        await self._given_up(job_id)
                 for job_id in await self._jobs.claimable():
                     if (
                         job_id not in self._runs
@@ -231,6 +231,15 @@ class BulkFlow:
             except Exception as exc:  # the database may be briefly away; try again later
                 log.warning("bulk jobs could not be checked: %s", type(exc).__name__)
             await asyncio.sleep(min(SCAN_SECONDS, self.lease_seconds / 3))
+
+    async def _given_up(self, job_id: str) -> None:
+        """A job's checks a restart cut short, said in its message, with its workspace's token."""
+        job = await self._jobs.job(job_id)
+        store = await self._stores.for_tenant(job.tenant) if job is not None else None
+        if store is None:
+            return  # another store's (or gone): nobody here can tell its workspace
+        with working_for(store):
+            await self._planner.check_given_up(job_id)
 
     async def _launch(self, job_id: str) -> None:
         """Run a job whose lease was just taken (started or claimed) by this process."""

@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
 from bot.slack.context import put_client, put_runtime, put_store
+from bot.slack.notify import Notifier
 from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
 from bot.slack.views import bulk_form
@@ -49,7 +50,7 @@ def _needs_store(body: dict[str, Any]) -> bool:
     """Whether the request is image work (a command, a shortcut, a form, a button of the bot's
     messages): not an event, not the connect command, not the Home's onboarding buttons."""
     if body.get("command"):
-        return str(body.get("text") or "").split()[:1] != ["connect"]
+        return str(body.get("text") or "").lower().split()[:1] != ["connect"]
     if body.get("type") == "block_actions":
         actions = body.get("actions") or [{}]
         return (actions[0] or {}).get("action_id") not in ONBOARDING_ACTIONS
@@ -78,34 +79,54 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
             log.warning("the request's store not read: %s", type(exc).__name__)
             if not _needs_store(body):
                 return await next()
-            return await _no_store(runtime, body, ack, texts.MANY_STORES_FAILED)
+            return await _no_store(runtime, context, body, ack, texts.MANY_STORES_FAILED)
         if store is None:
             if not _needs_store(body):
                 return await next()  # an event, or many-stores mode's onboarding
-            text = texts.store_not_linked(asked) if asked is not None else texts.NO_STORE_LINKED
+            if asked is None:
+                text = texts.NO_STORE_LINKED
+            elif runtime.settings.many is None:
+                text = texts.store_not_served(asked, runtime.settings.ecwid_store_id)
+            else:
+                text = texts.store_not_linked(asked)
             log.info("no store for a request: asked=%s", asked)
-            return await _no_store(runtime, body, ack, text)
+            return await _no_store(runtime, context, body, ack, text)
+        if asked is not None and runtime.settings.many is not None:
+            default = await runtime.stores.for_team(context.team_id)
+            if default is None or default.store_id != asked:
+                # Its forms' and buttons' later presses would go to the default store: refused
+                # until they carry their store.
+                log.info("store= names a store other than the default: %s", asked)
+                return await _no_store(runtime, context, body, ack, texts.store_not_default(asked))
         put_store(context, store)
         work_for(store)  # what the request starts is for its store and workspace
         return await next()
 
 
 async def _no_store(
-    runtime: Runtime, body: dict[str, Any], ack: AsyncAck, text: str
+    runtime: Runtime, context: AsyncBoltContext, body: dict[str, Any], ack: AsyncAck, text: str
 ) -> BoltResponse:
     """The workspace has no store to work on now (none connected, not the one asked for, or
     its links unreadable): `text` said as the request's answer, never left unanswered."""
     if body.get("command"):
         return await ack(response_type="ephemeral", text=text)
     if body.get("type") == "view_submission":
-        return await ack(response_action="errors", errors={form.PRODUCT: text})
+        return await ack(response_action="errors", errors={_first_block(body): text})
     if body.get("type") == "block_suggestion":
         return await ack(options=[])
     response = await ack()
     who = _requester(body)
-    if who is not None:
-        await runtime.notifier.tell(who, text)
+    if who is not None:  # with the request's own token: no store's work is under way
+        token = context.client.token or context.bot_token
+        client = runtime.slack.for_request(token=token, team_id=context.team_id)
+        await Notifier(client, runtime.http).tell(who, text)
     return response
+
+
+def _first_block(body: dict[str, Any]) -> str:
+    """The block a form's refusal is shown under."""
+    callback = (body.get("view") or {}).get("callback_id")
+    return bulk_form.LINES if callback == bulk_form.CALLBACK_ID else form.PRODUCT
 
 
 def _register_bounded_client(app: AsyncApp, runtime: Runtime) -> None:

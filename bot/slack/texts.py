@@ -1437,7 +1437,7 @@ DEFAULT_STORE_LABEL = "Default store"
 DEFAULT_STORE_HINT = "Commands without store=ID go to the default store."
 CONNECT_COMMANDS_HINT = (
     "Type /ecwid-image in a channel to change a product's images (/ecwid-image help says how). "
-    "With several stores, add store=ID for one that is not the default."
+    "With several stores, the bot works on the Default store: choose it here."
 )
 CONNECT_CLAIM_USAGE = "Type /ecwid-image connect CODE, with the code the Ecwid page showed."
 CONNECT_CLAIM_WRONG = (
@@ -1448,6 +1448,20 @@ NO_STORE_LINKED = (
     ":electric_plug: No Ecwid store is connected to this workspace yet: a workspace admin "
     "connects one from the bot's Home tab (*Connect an Ecwid store*), then try again."
 )
+
+
+def store_not_served(store_id: int, served: int) -> str:
+    return (
+        f":electric_plug: This bot serves store {served}, not store {store_id}: leave out `store=`."
+    )
+
+
+def store_not_default(store_id: int) -> str:
+    return (
+        f":electric_plug: Work on store {store_id} is not possible with `store=` yet, only on "
+        "this workspace's default store: choose it as the default in the bot's Home tab "
+        "(*Default store*), then try again without `store=`."
+    )
 
 
 def store_not_linked(store_id: int) -> str:

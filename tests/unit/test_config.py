@@ -172,8 +172,13 @@ MANY = {
             "Cannot start: PUBLIC_URL must be the bot's https:// address, e.g. "
             "https://bot.example.com. See .env.example for every setting.",
         ),
+        (
+            {**MANY, "ALLOWED_USERGROUPS": "S1", "WATCH_CHANNELS": "C1"},
+            "Cannot start: ALLOWED_USERGROUPS, WATCH_CHANNELS name one workspace's people and "
+            "channels; many-stores mode has no such settings yet: leave them out.",
+        ),
     ],
-    ids=["both", "half", "socket", "plain-http"],
+    ids=["both", "half", "socket", "plain-http", "one-workspace-lists"],
 )
 def test_a_mixed_or_half_set_up_of_the_two_modes_stops_start_up_in_one_line(
     env: dict[str, str], said: str

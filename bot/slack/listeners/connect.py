@@ -146,7 +146,7 @@ def put_onboarding(context: AsyncBoltContext, onboarding: Onboarding) -> None:
 
 
 async def _is_connect(body: dict[str, Any]) -> bool:
-    return str(body.get("text") or "").split()[:1] == ["connect"]
+    return str(body.get("text") or "").lower().split()[:1] == ["connect"]
 
 
 def register(app: AsyncApp) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.ecwid_api import TOKEN, FakeEcwid, Fault
+from tests.fakes.ecwid_api import STORE_ID, TOKEN, FakeEcwid, Fault
 from tests.fakes.image_host import FakeImageHost
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import BotUnderTest
@@ -205,3 +205,18 @@ async def test_user_and_ecwid_text_is_escaped_in_slack(
     assert "`&lt;https://evil.example|click&gt; &lt;!channel&gt;`" in parent
     assert "Alt text: &lt;!channel&gt; hi" in reply["text"]
     assert ecwid.uploads[0].body["alt"] == {"main": "<!channel> hi"}
+
+
+async def test_store_naming_another_store_is_refused_and_its_own_is_taken(
+    bot: BotUnderTest, shoe: str, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    response = await bot.command(f"123 {shoe} store={STORE_ID + 1}")
+    assert response.json()["text"] == (
+        f":electric_plug: This bot serves store {STORE_ID}, not store {STORE_ID + 1}: leave "
+        "out `store=`."
+    )
+    assert ecwid.calls == []
+    response = await bot.command(f"123 {shoe} store={STORE_ID}")
+    assert (response.status_code, response.text) == (200, "")
+    await thread_reply(slack)
+    assert [u.path for u in ecwid.uploads] == ["/products/123/image/async"]

@@ -474,7 +474,17 @@ async def test_each_workspace_uploads_to_its_store_and_hears_back_with_its_own_t
         assert [(c.user_id, c.product_id) for c in await mine.of_product(123, 10)] == [(user, 123)]
     said = await d.command(BAKERY, f"123 {shoe}")
     assert said.startswith(":electric_plug: No Ecwid store is connected to this workspace yet")
+    # A second store of the agency's: `store=` naming it is refused while it is not the
+    # default (its forms' and buttons' later presses would reach the default store).
+    await d.connect(AGENCY, "U0BEN", MARKET_STORE)
+    said = await d.command(AGENCY, f"123 {shoe} store={MARKET_STORE}")
+    assert said.startswith(f":electric_plug: Work on store {MARKET_STORE} is not possible")
     assert len(ecwid.uploads) == 2
+    naming_default = f"123 {shoe} store={STORE_ID}"  # the default store, named: taken
+    answer = await d.sender.command(naming_default, team_id=AGENCY, user_id="U0BEN")
+    assert (answer.status_code, answer.text) == (200, "")
+    await d.runtime.workers.join()
+    assert len(ecwid.uploads) == 3
 
 
 def _in_workspace(payload: dict[str, Any], team: str, user: str) -> dict[str, Any]:
