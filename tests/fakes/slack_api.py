@@ -150,6 +150,10 @@ class FakeSlack(LoopbackServer):
                 )
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        if not auth.removeprefix("Bearer ").strip() and method != "oauth.v2.access":
+            # Slack's Web API reference, every method's errors: not_authed, "No authentication
+            # token provided." (oauth.v2.access takes the app's own credentials instead.)
+            return web.json_response({"ok": False, "error": "not_authed"})
         if auth.removeprefix("Bearer ") in self.revoked:
             return web.json_response({"ok": False, "error": "token_revoked"})
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None

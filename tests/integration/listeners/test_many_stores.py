@@ -522,3 +522,42 @@ async def test_a_bulk_job_runs_for_its_workspace_and_store_with_its_own_token(
     listed = await d.onboarding.jobs.jobs_of(Tenant(CAFE, STORE_ID), "U0ANNA", 5)
     assert [job.id for job, _ in listed] == [job_id]
     assert await d.onboarding.jobs.jobs_of(Tenant(AGENCY, STORE_ID), "U0ANNA", 5) == []
+
+
+async def test_a_job_resumed_by_the_next_process_speaks_with_its_workspaces_token(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Work no request started: a bulk job paused by a shutdown is resumed by the next process's
+    watcher, which finds its store and its workspace's token through the job's tenant."""
+    d = deployment
+    slack.admins.add("U0ANNA")
+    for team in (CAFE, AGENCY):
+        await d.install(team)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    ids = stock(ecwid, 60)  # more than the job sends at once
+    form = bulk_form_submission("\n".join(lines_for(images, ids)))
+    assert (await d.sender.interaction(_in_workspace(form, CAFE, "U0ANNA"))).status_code == 200
+    ts, job_id, _ = await the_plan(slack)
+    ecwid.upload_delay = 0.3  # the job is mid-way when the process stops
+    start = press("bulk_start", job_id, ts, user="U0ANNA")
+    assert (await d.sender.interaction(_in_workspace(start, CAFE, "U0ANNA"))).status_code == 200
+    await ecwid.wait_until(lambda: ecwid.uploads)
+    await d.runtime.close(grace_seconds=5)  # its lines in flight end; the job pauses
+    assert len(set(uploaded_products(ecwid))) < len(ids)
+    ecwid.upload_delay = 0.0
+    before = len(slack.calls)
+    settings = d.onboarding.settings
+    following = await Runtime.open(
+        settings,
+        jobs=d.onboarding.jobs,
+        installations=d.onboarding.installations,
+        image_pool=image_pool(),
+        progress_seconds=QUICK_PROGRESS_SECONDS,
+    )
+    try:
+        await the_report(slack)
+    finally:
+        await following.close()
+    assert sorted(set(uploaded_products(ecwid))) == ids
+    made = [c for c in slack.calls[before:] if c.method not in ("auth.test", "users.info")]
+    assert made and {c.token for c in made} == {bot_token(CAFE)}
