@@ -417,7 +417,10 @@ _STORE = re.compile(r"(?:^|(?<=\s))store=(\S*)(?=\s|$)", re.IGNORECASE)
 
 def store_asked(text: str) -> int | None:
     """The store a command names with `store=ID` (one of the workspace's stores), if any."""
-    found = _STORE.findall(text)
+    try:  # as words: never inside a quoted value (`alt="our store=5 shop"`)
+        found = [t.text for t in _tokenize(text.strip()) if (t.key or "").lower() == "store"]
+    except ValidationError:
+        found = _STORE.findall(text)  # the parse then says what is wrong with the rest
     if not found:
         return None
     if len(found) > 1:
@@ -448,11 +451,10 @@ def parse_command(
     link, …) a Draft that prefills the form.
     """
     store_asked(text)  # a wrong `store=` is said first
-    text = _STORE.sub(" ", text)
-    stripped = _unslack(text.strip())
+    stripped = _STORE.sub(" ", _unslack(text.strip())).strip()  # an audit's words, read raw
     if stripped[:5].lower() == "audit" and (len(stripped) == 5 or stripped[5].isspace()):
         return _parse_audit(stripped[5:])
-    tokens = _tokenize(text.strip())
+    tokens = [t for t in _tokenize(text.strip()) if (t.key or "").lower() != "store"]
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "help":
         return HelpCommand()
     if len(tokens) == 1 and tokens[0].key is None and tokens[0].text.lower() == "bulk":

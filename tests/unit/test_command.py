@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.domain.audit import Scope
@@ -377,3 +379,6 @@ def test_store_names_the_store_and_is_left_out_of_the_rest() -> None:
     for text in (f"store=1003 1 {URL}", f"1 store=1003 {URL}", f"1 {URL} STORE=1003"):
         assert parse_command(text) == parse_command(f"1 {URL}")
     assert parse_command("store=7 audit") == parse_command("audit")
+    quoted = f'1 {URL} alt="our store=5 shop"'  # words inside a quoted value are the value's
+    assert store_asked(quoted) is None
+    assert parse_command(quoted) == replace(parse_command(f"1 {URL}"), alt_main="our store=5 shop")
