@@ -60,10 +60,6 @@ def work_for(store: StoreContext) -> None:
     _working_for.set(store)
 
 
-def current_store() -> StoreContext | None:
-    return _working_for.get()
-
-
 def workspace_token() -> str | None:
     """The current work's workspace's bot token (None outside any store's work)."""
     store = _working_for.get()
