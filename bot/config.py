@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from dotenv import find_dotenv, load_dotenv
 
 from bot.domain.bulk import DEFAULT_VIEWS, NamingRules, compile_pattern
+from bot.domain.settings import AccessLists
 from bot.ecwid.budget import ECWID_LIMIT, RateLimit, SharedPace
 from bot.images.convert import ImagePolicy
 from bot.tokens import TokenKeyError, TokenKeys
@@ -98,6 +99,11 @@ class Settings:
     csv_parse_seconds: float = 20.0  # a bulk CSV's parse stops past this (tests make it tiny)
     env_file: str | None = None  # the .env file the settings were read from, if any
     many: ManyStores | None = None  # many-stores mode; None: one store (the settings above)
+
+    @property
+    def access_lists(self) -> AccessLists:
+        """Single-store mode's allow-lists (many-stores mode's are each workspace's)."""
+        return AccessLists(self.allowed_users, self.allowed_usergroups, self.allowed_channels)
 
     @property
     def socket_mode(self) -> bool:
@@ -385,12 +391,14 @@ def _mode(values: Mapping[str, str]) -> bool:
     if one_workspace:  # they would apply to every workspace, with whichever workspace's token
         raise ConfigError(
             f"Cannot start: {', '.join(one_workspace)} name one workspace's people and "
-            "channels; many-stores mode has no such settings yet: leave them out."
+            "channels; in many-stores mode each workspace sets its own in the App Home: leave "
+            "them out."
         )
     return True
 
 
-# Single-store settings that name one workspace's people and channels (not per workspace yet).
+# Single-store settings that name one workspace's people and channels (many-stores mode: each
+# workspace's settings, bot.slack.workspaces).
 ONE_WORKSPACE_SETTINGS = (
     "ALLOWED_USERS",
     "ALLOWED_USERGROUPS",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -44,6 +44,7 @@ from bot.jobs.budgets import SharedBudgets
 from bot.jobs.connections import Connections
 from bot.jobs.history import History, KeepLimit, Pruner
 from bot.jobs.schedules import Schedules
+from bot.jobs.settings import SettingsStore
 from bot.jobs.store import Job, JobStore
 from bot.slack import texts
 from bot.slack.access import AccessPolicy
@@ -60,6 +61,7 @@ from bot.slack.notify import (
     SlackUploadReport,
 )
 from bot.slack.weekly_report import SlackTimeZones, SlackWeeklyReport
+from bot.slack.workspaces import OneWorkspace, StoredWorkspaces, Workspaces
 from bot.tenants import LinkedStores
 
 log = logging.getLogger(__name__)
@@ -73,13 +75,21 @@ SHUTDOWN_GRACE_SECONDS = 25.0
 UPLOAD_GRACE_SECONDS = SHUTDOWN_GRACE_SECONDS - 4.0
 
 
+def _allowed_channels(workspaces: Workspaces) -> Callable[[str], Awaitable[frozenset[str]]]:
+    async def allowed(team_id: str) -> frozenset[str]:
+        return (await workspaces.settings(team_id)).access.channels
+
+    return allowed
+
+
 @dataclass
 class Runtime:
     settings: Settings
     session: aiohttp.ClientSession  # the one connection pool under every call but the probe's
     http: httpx.AsyncClient  # response_url calls
     slack: BoundedWebClient
-    access: AccessPolicy
+    access: AccessPolicy  # single-store mode's (its Home); each workspace's: `workspaces`
+    workspaces: Workspaces  # each workspace's settings: access, drop zone, naming
     probe: ImageProbe
     images: ImagePreparer  # its process pool starts with the first image to convert
     stores: Stores  # each request's and each job's store context
@@ -186,6 +196,8 @@ class Runtime:
 
         stores: Stores
         kept: History | None = None  # single-store mode's one tenant's (its Home lists it)
+        access = AccessPolicy(settings.access_lists, slack, clock)  # single-store mode's
+        workspaces: Workspaces = OneWorkspace(settings, access)
         if many is None or installations is None:
             ecwid = ecwid_for(settings.ecwid_store_id, settings.ecwid_token or "")
             one = Tenant(ONE_WORKSPACE, settings.ecwid_store_id)
@@ -196,9 +208,9 @@ class Runtime:
             stores = LinkedStores(
                 links, many.token_keys, installations, slack, ecwid_for, context_for
             )
+            workspaces = StoredWorkspaces(SettingsStore(jobs), slack, settings.naming, clock)
         uploads = UploadFlow(SlackUploadReport(slack, notifier), events)
         undos = UndoFlow(jobs, SlackUndoReport(slack, notifier), recognise, events)
-        access = AccessPolicy(settings, slack, clock)
         database = "PostgreSQL" if jobs.dialect == "postgresql" else "SQLite"
         history = HistoryFlow(
             history=kept,
@@ -226,7 +238,7 @@ class Runtime:
             lease_seconds=settings.bulk_lease_seconds,
             priority=workers.priority,  # a job's lines hold back while requests are answered
             after_finish=after_job,
-            naming=settings.naming,
+            naming=workspaces.naming,
             duplicate_lines=settings.duplicate_check_max_lines,
             parse_seconds=settings.csv_parse_seconds,
             keep=KeepLimit(retention.max_bytes, texts.NO_COPY_FOR_UNDO),
@@ -239,11 +251,11 @@ class Runtime:
             jobs=jobs,
             stores=stores,
             bulk=bulk,
-            access=access,
-            report=SlackDropReport(notifier, settings.allowed_channels),
+            access=workspaces,
+            report=SlackDropReport(notifier, _allowed_channels(workspaces)),
             group_seconds=settings.drop_group_seconds,
         )
-        if settings.watch_channels:
+        if settings.watch_channels or many is not None:  # many: each workspace's channels
             drops.watch()  # drops kept before a restart (even a kill) are planned
         min_side = settings.images.min_side
         audit = AuditFlow(
@@ -262,7 +274,7 @@ class Runtime:
             clock=wall_clock,
             tick_seconds=weekly_tick,
             on_changed=history.changed,  # their Home tab lists the weekly audits
-            admit=access.drop_admission,
+            admit=workspaces.drop_admission,
         )
         weekly.watch()
         return cls(
@@ -271,6 +283,7 @@ class Runtime:
             http=http,
             slack=slack,
             access=access,
+            workspaces=workspaces,
             probe=probe,
             images=images,
             stores=stores,

@@ -23,13 +23,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.changes.context import StoreContext, Stores, working_for
-from bot.domain.bulk import BulkLine, Caption, NamingRules
+from bot.domain.bulk import BulkLine, Caption
 from bot.domain.grammar import OptionUpload
 from bot.domain.requests import Requester, SharedFile
 from bot.domain.tenant import Tenant
 from bot.flows.alt_fix import AltFix
 from bot.flows.bulk_lease import Lease
-from bot.flows.bulk_plan import PARSE_SECONDS, Planner
+from bot.flows.bulk_plan import PARSE_SECONDS, NamingOf, Planner
 from bot.flows.bulk_report import BulkReport
 from bot.flows.bulk_run import PROGRESS_SECONDS, JobRun, LineUndoer
 from bot.flows.bulk_undo import JobUndoer
@@ -62,7 +62,7 @@ class BulkFlow:
         lease_seconds: float = 30.0,
         priority: AckPriority | None = None,
         after_finish: Callable[[Job], Awaitable[None]] | None = None,
-        naming: NamingRules | None = None,
+        naming: NamingOf | None = None,
         duplicate_lines: int = 200,
         parse_seconds: float = PARSE_SECONDS,
         keep: KeepLimit | None = None,

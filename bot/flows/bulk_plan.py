@@ -101,6 +101,13 @@ log = logging.getLogger(__name__)
 
 PLAN_CHECKS_AT_ONCE = 16  # image links checked at once while planning
 PARSE_SECONDS = 20.0  # reading a CSV file (at most 20 MB) takes a second or two
+# The naming rules of a tenant's store (its own, its workspace's, or the deployment's: #38).
+NamingOf = Callable[[Tenant], Awaitable[NamingRules]]
+
+
+async def _usual_naming(tenant: Tenant) -> NamingRules:
+    return NamingRules()
+
 
 RESTARTED = BulkInputError(texts.CHECK_RESTARTED)
 NOT_A_NAME = ValidationError(texts.NOT_A_NAME)
@@ -195,7 +202,7 @@ class Planner:
         report: BulkReport,
         owner: str,
         lease_seconds: float,
-        naming: NamingRules | None = None,
+        naming: NamingOf | None = None,
         duplicates: DuplicateCheck | None = None,
         duplicate_lines: int = 200,
         parse_seconds: float = PARSE_SECONDS,
@@ -204,7 +211,7 @@ class Planner:
     ) -> None:
         self._progress_seconds = progress_seconds  # between two updates of the plan's message
         self._keep = keep
-        self._naming = naming or NamingRules()
+        self._naming = naming or _usual_naming
         self._parse_seconds = parse_seconds
         self._duplicate_check = duplicates
         self._duplicate_lines = duplicate_lines
@@ -514,7 +521,7 @@ class Planner:
                 stubs.append(BulkLine(0, file.name or file.id, problem=answer))
             else:
                 raise answer
-        named = name_files(readable, self._naming)
+        named = name_files(readable, await self._naming(store.tenant))
         skus = {reading.sku for item in named for reading in item.readings}
         found = await store.catalog.products(ProductSku(s) for s in skus)
         # The names no plain reading of which is a SKU in the (just brought up to date) index:

@@ -76,14 +76,14 @@ class Drop:
 
 
 class DropAccess(Protocol):
-    async def drop_admission(self, user_id: str, channel_id: str) -> Admission:
-        """`refused`: not on the lists; `channel`: a channel outside ALLOWED_CHANNELS;
-        `unchecked`: the lists could not be read just now."""
+    async def drop_admission(self, team_id: str, user_id: str, channel_id: str) -> Admission:
+        """Under the workspace's allow-lists: `refused`, not on them; `channel`, a channel
+        outside its allowed channels; `unchecked`, the lists could not be read just now."""
         ...
 
 
 class DropReport(Protocol):
-    async def tell(self, who: Requester, kind: str) -> None:
+    async def tell(self, team_id: str, who: Requester, kind: str) -> None:
         """A private note: `refused` or `channel` (the allow-lists refuse the drop, for that
         reason); `unchecked` (Slack could not say whether the person may: the drop is kept and
         checked again); `expired` (still could not say, past HOLD_SECONDS: not planned);
@@ -130,18 +130,20 @@ class DropZone:
         who = Requester(user_id=drop.user_id, channel_id=drop.channel_id)
         keys = _keys(drop)
         try:
-            admission = await self._access.drop_admission(drop.user_id, drop.channel_id)
+            admission = await self._access.drop_admission(
+                drop.tenant.team_id, drop.user_id, drop.channel_id
+            )
         except Exception:  # not expected (the policy fails closed): not lost in silence
             log.exception("drop access not checked")
             admission = "unchecked"
         if admission in ("refused", "channel"):
-            await self._refuse(who, keys, admission)
+            await self._refuse(drop.tenant.team_id, who, keys, admission)
             return
         try:
             kept = await self._keep(drop, keys, checked=admission == "allowed")
         except Exception as exc:
             log.warning("drop not kept, the store is away: %s", type(exc).__name__)
-            await self._report.tell(who, "unavailable")
+            await self._report.tell(drop.tenant.team_id, who, "unavailable")
             return
         if not kept:
             log.info(
@@ -153,9 +155,9 @@ class DropZone:
             return
         if admission == "unchecked":
             log.warning("drop kept unchecked: channel=%s user=%s", drop.channel_id, drop.user_id)
-            await self._report.tell(who, "unchecked")
+            await self._report.tell(drop.tenant.team_id, who, "unchecked")
 
-    async def _refuse(self, who: Requester, keys: list[str], reason: str) -> None:
+    async def _refuse(self, team_id: str, who: Requester, keys: list[str], reason: str) -> None:
         try:
             first = await self._jobs.first_time(*keys)
         except Exception as exc:  # better told twice than never
@@ -165,7 +167,7 @@ class DropZone:
             log.info(
                 "drop refused: channel=%s user=%s reason=%s", who.channel_id, who.user_id, reason
             )
-            await self._report.tell(who, reason)
+            await self._report.tell(team_id, who, reason)
 
     async def _keep(self, drop: Drop, keys: list[str], *, checked: bool) -> bool:
         """Kept with the person's group still open (or as a new group's first); whether this
@@ -237,22 +239,27 @@ class DropZone:
         drops = await self._jobs.waiting_group(group)
         if not drops:
             return
-        _, channel_id, user_id, _ = group
+        team_id, channel_id, user_id, _ = group
         who = Requester(user_id=user_id, channel_id=channel_id)
         if not all(d.checked for d in drops):
-            admission = await self._access.drop_admission(user_id, channel_id)
+            # Checked again as the workspace (its user groups are read with its token).
+            store = await self._stores.for_tenant(drops[0].tenant)
+            admission: str = "unlinked"
+            if store is not None:
+                with working_for(store):
+                    admission = await self._access.drop_admission(team_id, user_id, channel_id)
             if admission == "unchecked":
                 if self._clock() < min(d.received_at for d in drops) + self._hold_seconds:
                     await self._jobs.postpone_drops(group, self._clock() + self._group_seconds)
                     return
                 if await self._jobs.take_drops(group):
                     log.warning("drop not planned, still unchecked: %s", group)
-                    await self._report.tell(who, "expired")
+                    await self._report.tell(team_id, who, "expired")
                 return
             if admission != "allowed":
                 if await self._jobs.take_drops(group):
                     log.info("drop refused after its check: %s (%s)", group, admission)
-                    await self._report.tell(who, admission)
+                    await self._report.tell(team_id, who, admission)
                 return
         taken = await self._jobs.take_drops(group)
         if taken:  # else another process took it first
@@ -281,7 +288,7 @@ class DropZone:
             store = await self._stores.for_tenant(first.tenant)  # as it was when dropped
             if store is None:  # the store was unlinked meanwhile: nothing to plan it for
                 log.warning("drop plan: store %s no longer served", first.store_id)
-                await self._report.tell(who, "unlinked")
+                await self._report.tell(first.team_id, who, "unlinked")
                 return
             with working_for(store):
                 await self._bulk.plan_files(

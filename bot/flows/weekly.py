@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0  # how often each process looks for weekly audits that are due
 
-# Whether a person may use the bot in a channel now: "allowed", "refused", "channel" (outside
-# ALLOWED_CHANNELS) or "unchecked" (the user groups could not be read just now).
-Admit = Callable[[str, str], Awaitable[str]]
+# Whether a person (workspace, user) may use the bot in a channel now: "allowed", "refused",
+# "channel" (outside its allowed channels) or "unchecked" (the user groups could not be read).
+Admit = Callable[[str, str, str], Awaitable[str]]
 # An audit run: the store, who it is for, its channel, its scope, the weekly run it is.
 RunAudit = Callable[[StoreContext, Requester, str, Scope, Weekly], Coroutine[Any, Any, None]]
 
@@ -163,7 +163,7 @@ class WeeklyAudits:
         """The due audit checked, claimed and started (1), or not (0)."""
         admitted = "allowed"
         if self._admit is not None:
-            admitted = await self._admit(schedule.user_id, schedule.channel_id)
+            admitted = await self._admit(schedule.team_id, schedule.user_id, schedule.channel_id)
         if admitted == "unchecked":  # the groups could not be read: the next tick asks
             return 0
         following = next_run(now, schedule.weekday, schedule.zone)

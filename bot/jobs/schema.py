@@ -299,3 +299,47 @@ ecwid_webhook_events = Table(
     Column("event_id", String(64), primary_key=True),  # a replayed event does nothing
     Column("seen_at", Float, nullable=False),
 )
+
+# A workspace's settings, edited in its App Home (many-stores mode; single-store mode reads its
+# environment). Each list is Slack ids separated by spaces; empty: no such list.
+workspace_settings = Table(
+    "workspace_settings",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("allowed_users", Text, nullable=False, server_default=""),
+    Column("allowed_usergroups", Text, nullable=False, server_default=""),
+    Column("allowed_channels", Text, nullable=False, server_default=""),
+    Column("watch_channels", Text, nullable=False, server_default=""),
+    # The workspace's default naming rules; NULL: the deployment's (FILENAME_PATTERN/VIEWS).
+    Column("filename_pattern", Text),
+    Column("filename_views", Text),  # comma-separated, in order
+    Column("changed_by", String(32), nullable=False),
+    Column("changed_at", Float, nullable=False),
+)
+
+# A store's own naming rules, as the workspace that set them sees that store (a store linked
+# from two workspaces may be named two ways); no row: the workspace's default.
+store_naming = Table(
+    "store_naming",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("store_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("filename_pattern", Text, nullable=False),
+    Column("filename_views", Text, nullable=False),
+    Column("changed_by", String(32), nullable=False),
+    Column("changed_at", Float, nullable=False),
+    Index("store_naming_by_store", "store_id"),
+)
+
+# The store each of the bot's messages and forms was made for (bot.jobs.surfaces): a press on
+# one acts on that store (many-stores mode).
+bot_surfaces = Table(
+    "bot_surfaces",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("surface", String(120), primary_key=True),  # m:CHANNEL:TS or v:VIEW_ID
+    Column("store_id", BigInteger, nullable=False),
+    Column("made_at", Float, nullable=False),
+    Index("bot_surfaces_by_age", "made_at"),
+    Index("bot_surfaces_by_store", "store_id"),
+)

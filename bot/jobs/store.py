@@ -1013,12 +1013,13 @@ class JobStore:
         insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
         return insert(table).on_conflict_do_nothing(index_elements=list(key))
 
-    def upsert(self, table: Any, key: str, **row: Any) -> Any:
+    def upsert(self, table: Any, key: str | tuple[str, ...], **row: Any) -> Any:
         """INSERT … ON CONFLICT (key) DO UPDATE: the row, new or replacing the one there."""
         insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        keys = (key,) if isinstance(key, str) else key
         statement = insert(table).values(**row)
-        changed = {name: value for name, value in row.items() if name != key}
-        return statement.on_conflict_do_update(index_elements=[key], set_=changed)
+        changed = {name: value for name, value in row.items() if name not in keys}
+        return statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
 
     async def counts(self, job_id: str) -> Counts:
         async with self._engine.connect() as connection:

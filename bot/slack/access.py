@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.config import Settings
+from bot.domain.settings import AccessLists
 from bot.flows.drops import Admission
 from bot.slack.client import SLACK_FAILURES, BoundedWebClient, slack_error
 
@@ -45,14 +45,15 @@ class _Group:
 class AccessPolicy:
     def __init__(
         self,
-        settings: Settings,
+        lists: AccessLists,
         slack: BoundedWebClient,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._users = settings.allowed_users
-        self._groups = settings.allowed_usergroups
-        self._channels = settings.allowed_channels
+        self.lists = lists
+        self._users = lists.users
+        self._groups = lists.usergroups
+        self._channels = lists.channels
         self._slack = slack
         self._state = {group: _Group() for group in self._groups}
 

@@ -17,6 +17,7 @@ from slack_bolt.response import BoltResponse
 from bot.changes.context import work_for
 from bot.domain.grammar import store_asked
 from bot.domain.requests import Requester, ValidationError
+from bot.domain.tenant import ONE_WORKSPACE
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
@@ -24,7 +25,7 @@ from bot.slack.context import put_client, put_runtime, put_store
 from bot.slack.notify import Notifier
 from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
-from bot.slack.views import bulk_form
+from bot.slack.views import bulk_form, settings_form
 from bot.slack.views import upload_form as form
 
 log = logging.getLogger(__name__)
@@ -42,18 +43,30 @@ def _requester(body: dict[str, Any]) -> Requester | None:
     return requester_of(body) if user_of(body) else None
 
 
-# Many-stores mode's onboarding (bot.slack.listeners.connect): needs no store.
-ONBOARDING_ACTIONS = frozenset({"connect_store", "connect_open_link", "default_store"})
+# Many-stores mode's onboarding and settings (bot.slack.listeners.connect): they need no store,
+# and only the installer or an admin may use them, whatever the allow-lists say.
+ONBOARDING_ACTIONS = frozenset(
+    {
+        "connect_store",
+        "connect_open_link",
+        "default_store",
+        settings_form.EDIT_SETTINGS,
+        settings_form.STORE_NAMING,
+    }
+)
+ONBOARDING_VIEWS = frozenset({settings_form.WORKSPACE_SETTINGS, settings_form.STORE_NAMING_FORM})
 
 
 def _needs_store(body: dict[str, Any]) -> bool:
     """Whether the request is image work (a command, a shortcut, a form, a button of the bot's
-    messages): not an event, not the connect command, not the Home's onboarding buttons."""
+    messages): not an event, not the connect command, not the Home's onboarding and settings."""
     if body.get("command"):
         return str(body.get("text") or "").lower().split()[:1] != ["connect"]
     if body.get("type") == "block_actions":
         actions = body.get("actions") or [{}]
         return (actions[0] or {}).get("action_id") not in ONBOARDING_ACTIONS
+    if body.get("type") == "view_submission":
+        return (body.get("view") or {}).get("callback_id") not in ONBOARDING_VIEWS
     return body.get("type") in INTERACTIVE
 
 
@@ -179,16 +192,26 @@ def _channel(body: dict[str, Any]) -> str | None:
 
 
 def _register_access(app: AsyncApp, runtime: Runtime) -> None:
-    policy = runtime.access
+    many = runtime.settings.many is not None
 
     @app.middleware
     async def enforce_access(
-        body: dict[str, Any], ack: AsyncAck, next: Callable[[], Awaitable[BoltResponse]]
+        context: AsyncBoltContext,
+        body: dict[str, Any],
+        ack: AsyncAck,
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         who = _requester(body)
         if who is None:  # not a person's request (e.g. an event): nothing to check
             return await next()
+        if many and not _needs_store(body):
+            return await next()  # onboarding and settings: for the installer and admins
         channel = _channel(body)
+        try:  # the workspace's allow-lists (many-stores mode reads them from the database)
+            policy = await runtime.workspaces.policy(context.team_id or ONE_WORKSPACE)
+        except Exception as exc:
+            log.warning("the workspace's allow-lists not read: %s", type(exc).__name__)
+            return await _no_store(runtime, context, body, ack, texts.MANY_STORES_FAILED)
         verdict = await policy.user_allowed(who.user_id)
         if verdict is Verdict.REFUSED:
             reason = "user"

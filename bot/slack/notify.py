@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import httpx
 from slack_sdk.errors import SlackApiError
@@ -604,11 +604,14 @@ class SlackBulkReport:
 class SlackDropReport:
     """The drop zone's private notes (its plans are bulk jobs: SlackBulkReport)."""
 
-    def __init__(self, notifier: Notifier, allowed_channels: frozenset[str]) -> None:
+    def __init__(
+        self, notifier: Notifier, allowed_channels: Callable[[str], Awaitable[frozenset[str]]]
+    ) -> None:
         self._notifier = notifier
-        self._allowed = allowed_channels
+        self._allowed = allowed_channels  # a workspace's
 
-    async def tell(self, who: Requester, kind: str) -> None:
+    async def tell(self, team_id: str, who: Requester, kind: str) -> None:
         minutes = round(HOLD_SECONDS / 60)
-        text = texts.drop_note(kind, who.channel_id, self._allowed, hold_minutes=minutes)
+        allowed = await self._allowed(team_id) if kind == "channel" else frozenset[str]()
+        text = texts.drop_note(kind, who.channel_id, allowed, hold_minutes=minutes)
         await self._notifier.tell(who, text)

@@ -3,8 +3,8 @@
 workspace's links, and the App Home that shows them. Every token is sealed at rest under
 TOKEN_KEYS, and every Slack call is made with the token of the workspace it is for.
 
-Image work (commands, forms, jobs) is not served in this mode yet: it needs every row of the job
-store keyed by workspace and store first."""
+Image work (commands, forms, jobs) is served by the runtime (bot.runtime), on each workspace's
+stores."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.ecwid.client import EcwidClient
 from bot.ecwid.oauth import EcwidOAuth
 from bot.flows.connect import RECHECK_SECONDS, StoreConnections
 from bot.jobs.connections import Asker, Connections
+from bot.jobs.settings import SettingsStore
 from bot.jobs.store import JobStore
 from bot.slack import texts
 from bot.slack.authorize import CheckedAuthorize
@@ -48,6 +49,7 @@ class Onboarding:
     install: AsyncOAuthFlow
     links: Connections
     connections: StoreConnections
+    workspace_settings: SettingsStore  # each workspace's, edited in its Home
     rechecking: asyncio.Task[None] | None = None  # uninstalls Ecwid could not confirm yet
 
     @classmethod
@@ -127,7 +129,16 @@ class Onboarding:
             clock=clock,
         )
         onboarding = cls(
-            settings, many, session, jobs, slack, installations, flow, links, connections
+            settings,
+            many,
+            session,
+            jobs,
+            slack,
+            installations,
+            flow,
+            links,
+            connections,
+            SettingsStore(jobs),
         )
         onboarding.rechecking = asyncio.create_task(onboarding._recheck_forever(recheck_seconds))
         return onboarding

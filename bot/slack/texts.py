@@ -1508,3 +1508,84 @@ SLACK_REINSTALL = (
     "The bot's access to this workspace no longer works (the app was removed, or its token "
     "revoked). Ask a workspace admin to reinstall the app, then try again."
 )
+
+
+# ---- many-stores mode: each workspace's settings (#38) -------------------------------------
+
+SETTINGS_TITLE = "Settings"
+SETTINGS_BUTTON = "Edit settings"
+SETTINGS_SAVE = "Save"
+STORE_NAMING_MENU = "Naming rules of a store…"
+SETTINGS_USERS_LABEL = "People who may use the bot"
+SETTINGS_USERS_HINT = "Leave both lists empty to let everyone in the workspace use the bot."
+SETTINGS_GROUPS_LABEL = "User groups who may use the bot (their ids, e.g. S0123ABCD)"
+SETTINGS_GROUPS_HINT = (
+    "A group's id is in its profile's menu: Copy group ID. Reading groups needs the "
+    "usergroups:read scope."
+)
+SETTINGS_CHANNELS_LABEL = "Channels the bot may be used and report in"
+SETTINGS_CHANNELS_HINT = "Leave empty for every channel."
+SETTINGS_WATCH_LABEL = "Drop-zone channels"
+SETTINGS_WATCH_HINT = (
+    "Photos dropped in these channels become a plan for the default store. Invite the bot to "
+    "each one (/invite @ecwid-image)."
+)
+SETTINGS_PATTERN_LABEL = "File name pattern"
+SETTINGS_PATTERN_HINT = (
+    "Optional: a regular expression with a group (?P<sku>…), and perhaps (?P<n>…) or "
+    "(?P<view>…), tried before the usual names."
+)
+SETTINGS_VIEWS_LABEL = "Views a file name may say"
+SETTINGS_VIEWS_HINT = "Comma-separated words in gallery order; empty for front,back,side,…"
+STORE_NAMING_HINT = "Leave both empty to use the workspace's naming rules."
+SETTINGS_EDITORS_ONLY = (
+    "Only the workspace's admins and the person who installed the app can change the settings."
+)
+SETTINGS_STORE_GONE = "That store is no longer linked to this workspace."
+SETTINGS_NOT_SAVED = "The settings could not be saved just now: try again in a minute."
+
+
+def _listed(ids: frozenset[str], mention: str, none: str) -> str:
+    return ", ".join(mention.format(escape(i)) for i in sorted(ids)) if ids else none
+
+
+def settings_summary(
+    users: frozenset[str],
+    usergroups: frozenset[str],
+    channels: frozenset[str],
+    watch: frozenset[str],
+    naming: str,
+) -> str:
+    """The Home's settings, as everyone in the workspace may see them."""
+    people = (
+        "everyone in the workspace"
+        if not users and not usergroups
+        else ", ".join(
+            filter(
+                None,
+                (_listed(users, "<@{}>", ""), _listed(usergroups, "<!subteam^{}>", "")),
+            )
+        )
+    )
+    return (
+        f"*Who may use the bot:* {people}\n"
+        f"*Where:* {_listed(channels, '<#{}>', 'every channel')}\n"
+        f"*Drop zone:* {_listed(watch, '<#{}>', 'off')}\n"
+        f"*Naming rules:* {naming}"
+    )
+
+
+def naming_summary(pattern: str, views: tuple[str, ...]) -> str:
+    said = f"pattern {code(pattern)}, " if pattern else ""
+    return f"{said}views {escape(', '.join(views))}"
+
+
+NAMING_USUAL = "the usual names (SKU.jpg, SKU_2.jpg, SKU-front.jpg…)"
+
+
+def store_naming_title(store_id: int) -> str:
+    return f"Names for store {store_id}"[:24]  # a modal's title is at most 24 characters
+
+
+def store_naming_line(store_id: int, naming: str) -> str:
+    return f"• Store *{store_id}* names files by {naming}"

@@ -74,6 +74,8 @@ class FakeSlack(LoopbackServer):
         # oauth.v2.access: each code Slack gave (code → the workspace it installs in), usable
         # once (Slack's reference: `invalid_code`, and a code expires after ten minutes).
         self.oauth_codes: dict[str, tuple[str, str]] = {}
+        self.issued: dict[str, str] = {}  # workspace → the bot token oauth.v2.access gave it
+        self.file_teams: dict[str, str] = {}  # file → the workspace it was shared in
         self.oauth_client: tuple[str, str] = ("1234.5678", "0123456789abcdef")
         # auth.test's bot_id: None stands for a user token (Slack's auth.test reference: its
         # answer to a user token names no bot).
@@ -252,9 +254,10 @@ class FakeSlack(LoopbackServer):
         if team is None:
             return {"ok": False, "error": "invalid_code"}
         team_id, team_name = team
+        self.issued[team_id] = f"xoxb-{team_id}-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
         return {
             "ok": True,
-            "access_token": f"xoxb-{team_id}-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+            "access_token": self.issued[team_id],
             "token_type": "bot",
             "scope": "commands,chat:write",
             "bot_user_id": "U0KRQLJ9H",
@@ -279,10 +282,18 @@ class FakeSlack(LoopbackServer):
         return {"ok": True, "messages": [], "has_more": False, "pin_count": 0}
 
     def add_file(
-        self, file_id: str, name: str, data: bytes, mimetype: str = "image/png"
+        self,
+        file_id: str,
+        name: str,
+        data: bytes,
+        mimetype: str = "image/png",
+        team: str | None = None,
     ) -> dict[str, Any]:
-        """Share a file; its object as Slack puts it in messages and file_input state."""
+        """Share a file; its object as Slack puts it in messages and file_input state. `team`:
+        the workspace it was shared in (many-stores mode), whose bot token alone reads it."""
         self.files[file_id] = (data, mimetype)
+        if team is not None:
+            self.file_teams[file_id] = team
         self.file_names[file_id] = name
         return self.file_object(file_id, name)
 
@@ -325,7 +336,12 @@ class FakeSlack(LoopbackServer):
         authorization = request.headers.get("Authorization")
         self.downloads.append(Download(file_id, authorization))
         await self.notify()
-        if authorization != f"Bearer {BOT_TOKEN}" or file_id not in self.files:
+        # Slack's url_private: read with a bot token of the workspace it was shared in
+        # (Slack's "Working with files" docs); any other token gets the sign-in page.
+        team = self.file_teams.get(file_id)
+        readers = {BOT_TOKEN} if team is None else {self.issued.get(team)}
+        token = (authorization or "").removeprefix("Bearer ")
+        if authorization is None or token not in readers or file_id not in self.files:
             # As Slack does: its sign-in page, with status 200.
             return web.Response(body=SIGN_IN_PAGE, content_type="text/html")
         if file_id in self.file_redirects:

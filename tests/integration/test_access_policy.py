@@ -24,7 +24,9 @@ async def test_a_removed_member_loses_access_within_ten_minutes_whatever_slack_d
     slack.usergroups = {"S1": ["U1"]}
     clock = Clock()
     client = BoundedWebClient(token="xoxb-test", base_url=slack.api_url)
-    policy = AccessPolicy(replace(settings, allowed_usergroups=frozenset({"S1"})), client, clock)
+    policy = AccessPolicy(
+        replace(settings, allowed_usergroups=frozenset({"S1"})).access_lists, client, clock
+    )
 
     assert await policy.user_allowed("U1") is Verdict.ALLOWED
     assert await policy.user_allowed("U2") is Verdict.REFUSED

@@ -476,7 +476,7 @@ async def test_a_database_upgraded_by_a_newer_version_is_refused_as_such(
         await engine.dispose()
     finding = (
         f"this database was upgraded by a newer ecwid-image ({FROM_THE_FUTURE}); this version "
-        "knows up to 0015: run the newer version, or restore the backup taken before upgrading."
+        "knows up to 0016: run the newer version, or restore the backup taken before upgrading."
     )
     assert (status, stdout, stderr.strip().splitlines()) == (2, "", [f"Cannot start: {finding}"])
     assert check_status == 1

@@ -175,7 +175,8 @@ MANY = {
         (
             {**MANY, "ALLOWED_USERGROUPS": "S1", "WATCH_CHANNELS": "C1"},
             "Cannot start: ALLOWED_USERGROUPS, WATCH_CHANNELS name one workspace's people and "
-            "channels; many-stores mode has no such settings yet: leave them out.",
+            "channels; in many-stores mode each workspace sets its own in the App Home: leave them "
+            "out.",
         ),
     ],
     ids=["both", "half", "socket", "plain-http", "one-workspace-lists"],

@@ -1,5 +1,6 @@
 """Many-stores mode's listeners (#38): its App Home (`app_home_opened`), **Connect an Ecwid
-store** (`connect_store`), the default store's choice (`default_store`), `/ecwid-image connect
+store** (`connect_store`), the default store's choice (`default_store`), the workspace's
+settings (`edit_settings`, `store_naming` and their forms), `/ecwid-image connect
 CODE` (an App Market install's claim), and the workspace leaving (`app_uninstalled`,
 `tokens_revoked`). Each parses, acks and hands off to bot.slack.onboarding; Slack is called with
 the request's own workspace's token (Bolt's authorize, from the installations)."""
@@ -7,16 +8,19 @@ the request's own workspace's token (Bolt's authorize, from the installations)."
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.models.views import View
 
+from bot.domain.tenant import Tenant
 from bot.jobs.connections import Asker
 from bot.slack import texts
 from bot.slack.client import SLACK_FAILURES, slack_error
 from bot.slack.context import client_of, put_client
 from bot.slack.onboarding import Onboarding
-from bot.slack.views import connect_home
+from bot.slack.views import connect_home, settings_form
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +65,14 @@ async def may_edit(context: AsyncBoltContext, user_id: str) -> bool:
 
 async def publish_home(context: AsyncBoltContext, user_id: str) -> None:
     onboarding = _onboarding(context)
-    links = await onboarding.links.links(context.team_id or "")
-    view = connect_home.home(links, editor=await may_edit(context, user_id))
+    team_id = context.team_id or ""
+    links = await onboarding.links.links(team_id)
+    view = connect_home.home(
+        links,
+        editor=await may_edit(context, user_id),
+        settings=await onboarding.workspace_settings.workspace(team_id),
+        named=await onboarding.workspace_settings.store_namings(team_id),
+    )
     try:
         await client_of(context).views_publish(user_id=user_id, view=view)
     except SLACK_FAILURES as exc:
@@ -88,10 +98,7 @@ async def connect_store(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
         except Exception as exc:  # the database, most likely: said, never silent
             log.error("connect link not made: %s", type(exc).__name__)
             view = connect_home.notice_modal(texts.CONNECT_START_FAILED)
-    try:
-        await client_of(context).views_open(trigger_id=body["trigger_id"], view=view)
-    except SLACK_FAILURES as exc:
-        log.warning("connect link not shown: %s", slack_error(exc))
+    await _open_modal(context, body, view)
 
 
 async def link_opened(ack: AsyncAck) -> None:
@@ -108,6 +115,113 @@ async def default_store(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
     if store_id is not None and await may_edit(context, asker.user_id):
         await _onboarding(context).links.choose_default(asker.team_id, store_id)
     await publish_home(context, asker.user_id)  # as it now is, whatever was chosen
+
+
+async def _open_modal(context: AsyncBoltContext, body: dict[str, Any], view: View) -> None:
+    try:
+        await client_of(context).views_open(trigger_id=body["trigger_id"], view=view)
+    except SLACK_FAILURES as exc:
+        log.warning("modal not shown: %s", slack_error(exc))
+
+
+async def edit_settings(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    asker = _asker(context, body)
+    if asker is None:
+        return
+    if not await may_edit(context, asker.user_id):
+        view = connect_home.notice_modal(texts.SETTINGS_EDITORS_ONLY)
+    else:
+        current = await _onboarding(context).workspace_settings.workspace(asker.team_id)
+        view = settings_form.settings_modal(current)
+    await _open_modal(context, body, view)
+
+
+async def store_naming(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    asker = _asker(context, body)
+    action = (body.get("actions") or [{}])[0]
+    store_id = connect_home.chosen_store((action.get("selected_option") or {}).get("value"))
+    if asker is None or store_id is None:
+        return
+    onboarding = _onboarding(context)
+    if not await may_edit(context, asker.user_id):
+        view = connect_home.notice_modal(texts.SETTINGS_EDITORS_ONLY)
+    elif not await _linked(onboarding, asker.team_id, store_id):
+        view = connect_home.notice_modal(texts.SETTINGS_STORE_GONE)
+    else:
+        tenant = Tenant(asker.team_id, store_id)
+        current = await onboarding.workspace_settings.store_naming(tenant)
+        view = settings_form.store_naming_modal(store_id, current)
+    await _open_modal(context, body, view)
+
+
+async def _linked(onboarding: Onboarding, team_id: str, store_id: int) -> bool:
+    return any(link.store_id == store_id for link in await onboarding.links.links(team_id))
+
+
+async def settings_saved(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """The settings form: checked (the editor too: a form outlives a change of admins), saved,
+    and the Home shown as it now is."""
+    asker = _asker(context, body)
+    if asker is None or not await may_edit(context, asker.user_id):
+        await ack(
+            response_action="errors", errors={settings_form.USERS: texts.SETTINGS_EDITORS_ONLY}
+        )
+        return
+    try:
+        settings = settings_form.read_settings(view)
+    except settings_form.FieldError as problem:
+        await ack(response_action="errors", errors={problem.block: problem.text})
+        return
+    try:
+        await _onboarding(context).workspace_settings.save_workspace(
+            asker.team_id, settings, asker.user_id, time.time()
+        )
+    except Exception as exc:  # the database, most likely: said under the form
+        log.error("settings not saved: %s", type(exc).__name__)
+        await ack(response_action="errors", errors={settings_form.USERS: texts.SETTINGS_NOT_SAVED})
+        return
+    await ack()
+    log.info("settings of workspace %s changed by %s", asker.team_id, asker.user_id)
+    await publish_home(context, asker.user_id)
+
+
+async def store_naming_saved(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    asker = _asker(context, body)
+    if asker is None or not await may_edit(context, asker.user_id):
+        await ack(
+            response_action="errors", errors={settings_form.PATTERN: texts.SETTINGS_EDITORS_ONLY}
+        )
+        return
+    try:
+        store_id, naming = settings_form.read_store_naming(view)
+    except settings_form.FieldError as problem:
+        await ack(response_action="errors", errors={problem.block: problem.text})
+        return
+    onboarding = _onboarding(context)
+    try:
+        if store_id is None or not await _linked(onboarding, asker.team_id, store_id):
+            await ack(
+                response_action="errors", errors={settings_form.PATTERN: texts.SETTINGS_STORE_GONE}
+            )
+            return
+        await onboarding.workspace_settings.save_store_naming(
+            Tenant(asker.team_id, store_id), naming, asker.user_id, time.time()
+        )
+    except Exception as exc:  # the database, most likely: said under the form
+        log.error("naming rules not saved: %s", type(exc).__name__)
+        await ack(
+            response_action="errors", errors={settings_form.PATTERN: texts.SETTINGS_NOT_SAVED}
+        )
+        return
+    await ack()
+    log.info("naming rules of store %s changed in %s", store_id, asker.team_id)
+    await publish_home(context, asker.user_id)
 
 
 async def command(
@@ -156,6 +270,10 @@ def register(app: AsyncApp) -> None:
     app.action(connect_home.CONNECT_STORE)(connect_store)
     app.action("connect_open_link")(link_opened)
     app.action(connect_home.DEFAULT_STORE)(default_store)
+    app.action(settings_form.EDIT_SETTINGS)(edit_settings)
+    app.action(settings_form.STORE_NAMING)(store_naming)
+    app.view(settings_form.WORKSPACE_SETTINGS)(settings_saved)
+    app.view(settings_form.STORE_NAMING_FORM)(store_naming_saved)
     # `/ecwid-image connect CODE` only; every other command is image work (bot.slack.listeners).
     app.command("/ecwid-image", matchers=[_is_connect])(command)
     app.event("app_uninstalled")(uninstalled)

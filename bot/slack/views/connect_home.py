@@ -4,7 +4,7 @@ one-time link. Action ids are a contract."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,24 +20,56 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.settings import Naming, WorkspaceSettings
 from bot.jobs.connections import Link
 from bot.slack import texts
+from bot.slack.views.settings_form import EDIT_SETTINGS, STORE_NAMING
 
 CONNECT_STORE = "connect_store"
 DEFAULT_STORE = "default_store"
 
 
 MAX_MENU_OPTIONS = 100  # Slack's limit on a static select's options
+MAX_SECTION = 3000  # Slack's limit on a section's text
 
 
-def home(links: Sequence[Link], *, editor: bool) -> View:
-    """`editor`: the person may link stores and choose the default (the installer, an admin)."""
+def _naming(naming: Naming | None) -> str:
+    return texts.naming_summary(naming.pattern, naming.views) if naming else texts.NAMING_USUAL
+
+
+def _settings(settings: WorkspaceSettings, named: Mapping[int, Naming]) -> list[Block]:
+    access = settings.access
+    summary = texts.settings_summary(
+        access.users,
+        access.usergroups,
+        access.channels,
+        settings.watch_channels,
+        _naming(settings.naming),
+    )
+    own = [texts.store_naming_line(store, _naming(rules)) for store, rules in sorted(named.items())]
+    return [
+        HeaderBlock(text=PlainTextObject(text=texts.SETTINGS_TITLE)),
+        SectionBlock(text=MarkdownTextObject(text="\n".join([summary, *own])[:MAX_SECTION])),
+    ]
+
+
+def home(
+    links: Sequence[Link],
+    *,
+    editor: bool,
+    settings: WorkspaceSettings,
+    named: Mapping[int, Naming],
+) -> View:
+    """`editor`: the person may link stores, choose the default and change the settings (the
+    installer, an admin). `named`: the stores with naming rules of their own."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=texts.CONNECT_HOME_TITLE))]
     if links:
         lines = [texts.connect_store_line(link.store_id, link.is_default) for link in links]
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:MAX_SECTION])))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=texts.CONNECT_NO_STORE)))
+    linked = {link.store_id for link in links}
+    blocks += _settings(settings, {s: n for s, n in named.items() if s in linked})
     if not editor:
         blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_ADMINS_ONLY)]))
         blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_COMMANDS_HINT)]))
@@ -64,6 +96,21 @@ def home(links: Sequence[Link], *, editor: bool) -> View:
     blocks.append(ActionsBlock(elements=buttons))
     if len(links) > 1:
         blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.DEFAULT_STORE_HINT)]))
+    settings_buttons: list[ButtonElement | StaticSelectElement] = [
+        ButtonElement(text=PlainTextObject(text=texts.SETTINGS_BUTTON), action_id=EDIT_SETTINGS)
+    ]
+    if links:
+        settings_buttons.append(
+            StaticSelectElement(
+                placeholder=PlainTextObject(text=texts.STORE_NAMING_MENU),
+                action_id=STORE_NAMING,
+                options=[
+                    Option(value=str(link.store_id), label=str(link.store_id))
+                    for link in links[:MAX_MENU_OPTIONS]
+                ],
+            )
+        )
+    blocks.append(ActionsBlock(elements=settings_buttons))
     blocks.append(ContextBlock(elements=[PlainTextObject(text=texts.CONNECT_COMMANDS_HINT)]))
     return View(type="home", blocks=blocks)
 

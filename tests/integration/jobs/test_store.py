@@ -197,6 +197,7 @@ async def test_each_migration_applied_is_logged_with_its_revisions(
         "database upgraded 0012 → 0013",
         "database upgraded 0013 → 0014",
         "database upgraded 0014 → 0015",
+        "database upgraded 0015 → 0016",
     ]
 
     def back_to_0005(connection: Connection) -> None:
@@ -224,11 +225,12 @@ async def test_each_migration_applied_is_logged_with_its_revisions(
         "database upgraded 0012 → 0013",
         "database upgraded 0013 → 0014",
         "database upgraded 0014 → 0015",
+        "database upgraded 0015 → 0016",
     ]
     await (await _open(database_url)).close()
     assert [
         (r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.jobs.store"
-    ] == [("DEBUG", "database at 0015")]
+    ] == [("DEBUG", "database at 0016")]
 
 
 async def test_a_write_whose_caller_is_cancelled_still_runs_to_its_end(database_url: str) -> None:

@@ -149,8 +149,8 @@ async def test_the_old_store_migrates_to_one_format_for_lines_and_orders(
     history = History(store, Tenant(ONE_WORKSPACE, STORE_ID))
     try:
         after = await _raw(url)
-        assert after["revision"] == ["0015"]  # 0009 converts it; 0010 to 0014 add tables,
-        # 0015 keys every row by its tenant
+        assert after["revision"] == ["0016"]  # 0009 converts it; 0010 to 0014 add tables,
+        # 0015 keys every row by its tenant, 0016 adds a table
         old_jobs = {row.id: row for row in before["bulk_jobs"]}
         old_lines = {(row.job_id, row.number): row for row in before["bulk_lines"]}
         lines: dict[tuple[str, int], Line] = {}
@@ -395,7 +395,7 @@ async def test_a_store_with_old_lines_is_refused_without_its_store_id(database_u
     assert await _raw(url) == before  # nothing changed: still 0008, every row as it was
     store = await JobStore.open(url, store_id=STORE_ID)  # given it, the store is upgraded
     await store.close()
-    assert (await _raw(url))["revision"] == ["0015"]
+    assert (await _raw(url))["revision"] == ["0016"]
 
 
 # ---- the bot on the old store: the job left running resumes -------------------------------------

@@ -20,6 +20,7 @@ from bot.flows.drops import Drop, DropZone
 from bot.jobs.store import JobStore
 from bot.slack.access import FAILURE_CACHE_SECONDS, AccessPolicy
 from bot.slack.notify import SlackDropReport
+from bot.slack.workspaces import OneWorkspace
 from tests.bulk_helpers import photo, press, stock, the_report, uploaded_products
 from tests.fakes.ecwid_api import STORE_ID, FakeEcwid
 from tests.fakes.image_host import FakeImageHost, Served
@@ -96,6 +97,10 @@ async def the_drop_plan(slack: FakeSlack) -> tuple[str, str, SlackCall]:
         if e["action_id"] == "bulk_start"
     )
     return str(update.params["ts"]), start["value"], update
+
+
+async def _no_channels(team_id: str) -> frozenset[str]:
+    return frozenset()
 
 
 async def test_three_files_dropped_in_a_watched_channel_get_one_plan_in_their_thread(
@@ -464,8 +469,8 @@ async def test_a_drop_still_unchecked_after_the_hold_is_answered_and_not_planned
         jobs=store,
         stores=runtime.stores,
         bulk=runtime.bulk,
-        access=AccessPolicy(groups, runtime.slack),
-        report=SlackDropReport(runtime.notifier, frozenset()),
+        access=OneWorkspace(groups, AccessPolicy(groups.access_lists, runtime.slack)),
+        report=SlackDropReport(runtime.notifier, _no_channels),
         group_seconds=0.1,
         hold_seconds=0.5,
     )

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import MetaData, select, text
 
 from bot.config import load_settings
+from bot.domain.settings import AccessLists, Naming, WorkspaceSettings
 from bot.domain.tenant import Tenant
 from bot.jobs.history import History
 from bot.jobs.schema import connect_requests
@@ -34,6 +35,7 @@ from bot.tokens import generate_key
 from tests.bulk_helpers import (
     bulk_form_submission,
     lines_for,
+    photo,
     press,
     stock,
     the_plan,
@@ -47,7 +49,7 @@ from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import QUICK_PROGRESS_SECONDS, image_pool
 from tests.integration.jobs.test_shared_budget import Said
 from tests.integration.test_ecwid_connect import signed
-from tests.slack_requests import SIGNING_SECRET, SlackSender, home_press
+from tests.slack_requests import SIGNING_SECRET, SlackSender, home_press, view_submission
 
 PUBLIC_URL = "https://bot.example.com"
 AGENCY, BAKERY, CAFE = "T0AGENCY", "T0BAKERY", "T0CAFE"
@@ -173,6 +175,7 @@ async def deployment(
             # The loopback image host (tests/fakes/image_host.py).
             "PROBE_ALLOW_PRIVATE_NETWORKS": "true",
             "SSL_CERT_FILE": str(tls.ca_file),
+            "DROP_GROUP_SECONDS": "0.3",
         }
     )
     onboarding = await Onboarding.open(settings, recheck_seconds=0.05)
@@ -298,7 +301,21 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     for token in tokens:
         assert token not in dumped and token not in logged
 
-    # The agency uninstalls: exactly its installation and links go; the cafe keeps the store.
+    # Settings of the agency's and the cafe's, and naming rules of their stores.
+    kept = d.onboarding.workspace_settings
+    chosen = WorkspaceSettings(AccessLists(users=frozenset({"U0ANNA"})), frozenset({"C0DROPS"}))
+    rules = Naming(r"(?P<sku>X-[0-9]+)", ("front",))
+    for team in (AGENCY, CAFE):
+        await kept.save_workspace(team, chosen, "U0ANNA", time.time())
+    for tenant in (
+        Tenant(AGENCY, STORE_ID),
+        Tenant(CAFE, STORE_ID),
+        Tenant(CAFE, BAKERY_STORE),
+    ):
+        await kept.save_store_naming(tenant, rules, "U0ANNA", time.time())
+
+    # The agency uninstalls: exactly its installation, links and settings go; the cafe keeps
+    # the store and its own settings.
     said = Said(f"workspace {AGENCY} removed the app")
     logging.getLogger("bot.slack.onboarding").addHandler(said)
     try:
@@ -311,6 +328,10 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert await d.onboarding.links.links(AGENCY) == []
     assert await d.onboarding.links.teams_of(STORE_ID) == [CAFE]
     assert await installations.async_find_bot(enterprise_id=None, team_id=CAFE) is not None
+    assert await kept.workspace(AGENCY) == WorkspaceSettings()
+    assert await kept.store_namings(AGENCY) == {}
+    assert await kept.workspace(CAFE) == chosen
+    assert await kept.store_namings(CAFE) == {STORE_ID: rules, BAKERY_STORE: rules}
 
     # The bakery's store uninstalls the app in Ecwid: gone from the bakery and the cafe.
     d.oauth.uninstall(BAKERY_STORE)
@@ -320,6 +341,7 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert await d.onboarding.links.teams_of(BAKERY_STORE) == []
     assert [link.store_id for link in await d.onboarding.links.links(CAFE)] == [STORE_ID]
     assert [link.store_id for link in await d.onboarding.links.links(BAKERY)] == [MARKET_STORE]
+    assert await kept.store_namings(CAFE) == {STORE_ID: rules}  # the bakery's store's are gone
 
 
 async def test_only_admins_and_the_installer_link_stores_and_other_workspaces_people_nothing(
@@ -561,3 +583,198 @@ async def test_a_job_resumed_by_the_next_process_speaks_with_its_workspaces_toke
     assert sorted(set(uploaded_products(ecwid))) == ids
     made = [c for c in slack.calls[before:] if c.method not in ("auth.test", "users.info")]
     assert made and {c.token for c in made} == {bot_token(CAFE)}
+
+
+def _opened(call: SlackCall) -> dict[str, Any]:
+    view = call.params["view"]
+    return dict(json.loads(view) if isinstance(view, str) else view)
+
+
+async def _open_settings(d: Deployment, team: str, user: str) -> dict[str, Any]:
+    """The person presses Edit settings in the Home: the form (or a notice) Slack opens."""
+    before = len(d.slack.calls_to("views.open"))
+    await d.press(team, user, {"type": "button", "action_id": "edit_settings"})
+    opened = (await d.slack.wait_for_call("views.open", before + 1))[before]
+    assert opened.token == bot_token(team)
+    return _opened(opened)
+
+
+def _settings_form(
+    users: list[str] = [],  # noqa: B006 (never changed)
+    groups: str = "",
+    channels: list[str] = [],  # noqa: B006
+    watch: list[str] = [],  # noqa: B006
+    pattern: str = "",
+    views: str = "",
+) -> dict[str, dict[str, Any]]:
+    """The settings form's state, as Slack sends it on submit."""
+    return {
+        "allowed_users": {"type": "multi_users_select", "selected_users": users},
+        "allowed_usergroups": {"type": "plain_text_input", "value": groups or None},
+        "allowed_channels": {
+            "type": "multi_conversations_select",
+            "selected_conversations": channels,
+        },
+        "watch_channels": {"type": "multi_conversations_select", "selected_conversations": watch},
+        "filename_pattern": {"type": "plain_text_input", "value": pattern or None},
+        "filename_views": {"type": "plain_text_input", "value": views or None},
+    }
+
+
+async def _submit(
+    d: Deployment, team: str, user: str, callback: str, values: dict[str, Any], metadata: str = ""
+) -> dict[str, Any]:
+    """A settings form submitted: Slack's answer to it (empty: the form closes)."""
+    payload = _in_workspace(view_submission(callback, values, metadata), team, user)
+    answer = await d.sender.interaction(payload)
+    assert answer.status_code == 200
+    return dict(answer.json()) if answer.content else {}
+
+
+async def _cafe_and_agency_on_one_store(d: Deployment) -> None:
+    """Both install; Anna, an admin of both, links the same store to each."""
+    d.slack.admins.add("U0ANNA")
+    for team in (CAFE, AGENCY):
+        await d.install(team)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    await d.connect(AGENCY, "U0ANNA", STORE_ID)
+
+
+async def test_an_admin_sets_the_workspaces_allow_lists_and_they_hold_there_only(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """Part 5: the café's admin edits its settings in the Home; its allow-lists then hold for
+    its people and channels, and the agency (same store) is not touched. Someone who is not an
+    admin or the installer can neither open nor submit the form."""
+    d = deployment
+    await _cafe_and_agency_on_one_store(d)
+
+    # Not an admin: a notice, not the form; a forged submission is refused and saves nothing.
+    notice = await _open_settings(d, CAFE, "U0DAN")
+    assert "Only the workspace's admins" in json.dumps(notice)
+    refused = await _submit(d, CAFE, "U0DAN", "workspace_settings", _settings_form(["U0DAN"]))
+    assert refused["response_action"] == "errors"
+    assert refused["errors"]["allowed_users"].startswith("Only the workspace's admins")
+    assert (await d.onboarding.workspace_settings.workspace(CAFE)).access.users == frozenset()
+
+    # The admin's form; a user group that is no Slack id is shown under its field.
+    form = await _open_settings(d, CAFE, "U0ANNA")
+    assert form["callback_id"] == "workspace_settings"
+    wrong = _settings_form(["U0ANNA"], groups="catalog-team")
+    said = await _submit(d, CAFE, "U0ANNA", "workspace_settings", wrong)
+    assert said["errors"] == {
+        "allowed_usergroups": "User groups must be Slack ids starting with S, e.g. S0123ABCD"
+    }
+    homes = len(slack.calls_to("views.publish"))
+    chosen = _settings_form(["U0ANNA"], groups="S0BUYERS", channels=["C0CATALOG"])
+    assert await _submit(d, CAFE, "U0ANNA", "workspace_settings", chosen) == {}
+    home = (await slack.wait_for_call("views.publish", homes + 1))[homes]
+    assert home.token == bot_token(CAFE)
+    assert "<@U0ANNA>, <!subteam^S0BUYERS>" in shown_text(home)
+    assert "<#C0CATALOG>" in shown_text(home)
+    # Opened again, the form shows what was saved.
+    again = json.dumps(await _open_settings(d, CAFE, "U0ANNA"))
+    assert '"initial_users": ["U0ANNA"]' in again and '"initial_value": "S0BUYERS"' in again
+
+    slack.usergroups = {"S0BUYERS": ["U0ERIN"]}
+    shoe = images.link("shoe.png")
+
+    async def command(team: str, user: str, channel: str) -> str:
+        answer = await d.sender.command(
+            f"123 {shoe}", team_id=team, user_id=user, channel_id=channel
+        )
+        assert answer.status_code == 200
+        if answer.content:
+            return str(answer.json()["text"])
+        await d.runtime.workers.join()
+        return ""
+
+    said = await command(CAFE, "U0DAN", "C0CATALOG")
+    assert said.startswith(":no_entry: Sorry, you are not on the list of people")
+    said = await command(CAFE, "U0ANNA", "C0ELSEWHERE")
+    assert said.startswith(":no_entry: Sorry, this bot can only be used and report in <#C0CATALOG>")
+    assert ecwid.uploads == []
+    assert await command(CAFE, "U0ANNA", "C0CATALOG") == ""  # listed
+    assert await command(CAFE, "U0ERIN", "C0CATALOG") == ""  # in the listed group
+    assert await command(AGENCY, "U0DAN", "C0ELSEWHERE") == ""  # the agency has no lists
+    assert len(ecwid.uploads) == 3
+    group_reads = slack.calls_to("usergroups.users.list")
+    assert group_reads and {c.token for c in group_reads} == {bot_token(CAFE)}
+
+    # Emptied again: everyone in the café may.
+    assert await _submit(d, CAFE, "U0ANNA", "workspace_settings", _settings_form()) == {}
+    assert await command(CAFE, "U0DAN", "C0ELSEWHERE") == ""
+    assert len(ecwid.uploads) == 4
+
+
+async def test_a_drop_zone_channel_and_naming_rules_are_each_workspaces_and_stores(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid
+) -> None:
+    """Part 5: the café's drop-zone channel plans dropped photos for its default store, with
+    that store's own naming rules over the workspace's; the agency's same channel id watches
+    nothing; a store's rules emptied fall back to the workspace's."""
+    d = deployment
+    await _cafe_and_agency_on_one_store(d)
+    ids = stock(ecwid, 2)
+    workspace_rules = _settings_form(
+        watch=["C0DROPS"], pattern=r"(?P<sku>BULK-[0-9]+)@(?P<n>[0-9]+)"
+    )
+    assert await _submit(d, CAFE, "U0ANNA", "workspace_settings", workspace_rules) == {}
+
+    # The store's own rules, from the Home's menu of stores.
+    before = len(slack.calls_to("views.open"))
+    menu = {"type": "static_select", "action_id": "store_naming"}
+    await d.press(CAFE, "U0ANNA", {**menu, "selected_option": {"value": str(STORE_ID)}})
+    form = _opened((await slack.wait_for_call("views.open", before + 1))[before])
+    assert (form["callback_id"], form["private_metadata"]) == ("store_naming_form", str(STORE_ID))
+    bad = {"filename_pattern": {"type": "plain_text_input", "value": "(?P<code>X)"}}
+    said = await _submit(d, CAFE, "U0ANNA", "store_naming_form", bad, str(STORE_ID))
+    assert said["errors"]["filename_pattern"].startswith(
+        "The file name pattern cannot be used: it needs a named group `sku`"
+    )
+    own = {
+        "filename_pattern": {
+            "type": "plain_text_input",
+            "value": r"(?P<sku>BULK-[0-9]+)~(?P<n>[0-9]+)",
+        }
+    }
+    assert await _submit(d, CAFE, "U0ANNA", "store_naming_form", own, str(STORE_ID)) == {}
+    # A store the workspace has not linked is refused.
+    said = await _submit(d, CAFE, "U0ANNA", "store_naming_form", own, str(BAKERY_STORE))
+    assert said["errors"]["filename_pattern"] == "That store is no longer linked to this workspace."
+
+    def drop(team: str, name: str, ts: str) -> dict[str, Any]:
+        file = slack.add_file(f"F{ts[-4:]}", name, photo(name), "image/jpeg", team=team)
+        return {
+            "type": "message",
+            "subtype": "file_share",
+            "user": "U0ANNA",
+            "channel": "C0DROPS",
+            "channel_type": "channel",
+            "ts": ts,
+            "event_ts": ts,
+            "text": "",
+            "files": [file],
+        }
+
+    await d.event(AGENCY, drop(AGENCY, f"BULK-{ids[0]}~2.jpg", "1700000400.000001"))
+    await d.event(CAFE, drop(CAFE, f"BULK-{ids[1]}~2.jpg", "1700000400.000002"))
+    ts, job_id, plan = await the_plan(slack)
+    assert plan.token == bot_token(CAFE)
+    assert plan.params["channel"] == "C0DROPS"
+    start = press("bulk_start", job_id, ts, user="U0ANNA")
+    assert (await d.sender.interaction(_in_workspace(start, CAFE, "U0ANNA"))).status_code == 200
+    _, rows = await the_report(slack)
+    assert [(r["text"], r["slot"], r["outcome"]) for r in rows] == [
+        (f"BULK-{ids[1]}~2.jpg", "gallery", "uploaded")
+    ]
+    assert [c.path for c in ecwid.calls if c.method == "POST"] == [f"/products/{ids[1]}/gallery"]
+    jobs = await d.onboarding.jobs.jobs_of(Tenant(AGENCY, STORE_ID), "U0ANNA", 5)
+    assert jobs == []  # the agency watches no channel
+
+    # The store's rules emptied: the workspace's pattern reads the names again.
+    empty = {"filename_pattern": {"type": "plain_text_input", "value": None}}
+    assert await _submit(d, CAFE, "U0ANNA", "store_naming_form", empty, str(STORE_ID)) == {}
+    rules = await d.runtime.workspaces.naming(Tenant(CAFE, STORE_ID))
+    assert rules.pattern.pattern == r"(?P<sku>BULK-[0-9]+)@(?P<n>[0-9]+)"
+    assert (await d.runtime.workspaces.naming(Tenant(AGENCY, STORE_ID))).pattern is None
