@@ -16,7 +16,13 @@ from httpx_aiohttp import AiohttpTransport
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.changes.context import OneStore, StoreContext, Stores, workspace_token
+from bot.changes.context import (
+    OneStore,
+    StoreContext,
+    Stores,
+    working_store,
+    workspace_token,
+)
 from bot.changes.events import ChangeEvents
 from bot.changes.recognise import Recogniser
 from bot.changes.runner import ChangeRunner
@@ -46,6 +52,7 @@ from bot.jobs.history import History, KeepLimit, Pruner
 from bot.jobs.schedules import Schedules
 from bot.jobs.settings import SettingsStore
 from bot.jobs.store import Job, JobStore
+from bot.jobs.surfaces import Surfaces
 from bot.slack import texts
 from bot.slack.access import AccessPolicy
 from bot.slack.audit_report import SlackAuditReport
@@ -75,6 +82,17 @@ SHUTDOWN_GRACE_SECONDS = 25.0
 UPLOAD_GRACE_SECONDS = SHUTDOWN_GRACE_SECONDS - 4.0
 
 
+def _keeper(surfaces: Surfaces, clock: Callable[[], float]) -> Callable[[str], Awaitable[None]]:
+    """Keeps a message or a form with the store the current work is for (none: no store's)."""
+
+    async def made(surface: str) -> None:
+        store = working_store()
+        if store is not None:
+            await surfaces.made(store.tenant.team_id, surface, store.store_id, clock())
+
+    return made
+
+
 def _allowed_channels(workspaces: Workspaces) -> Callable[[str], Awaitable[frozenset[str]]]:
     async def allowed(team_id: str) -> frozenset[str]:
         return (await workspaces.settings(team_id)).access.channels
@@ -90,6 +108,7 @@ class Runtime:
     slack: BoundedWebClient
     access: AccessPolicy  # single-store mode's (its Home); each workspace's: `workspaces`
     workspaces: Workspaces  # each workspace's settings: access, drop zone, naming
+    surfaces: Surfaces | None  # many-stores mode: the store each message and form was made for
     probe: ImageProbe
     images: ImagePreparer  # its process pool starts with the first image to convert
     stores: Stores  # each request's and each job's store context
@@ -142,15 +161,18 @@ class Runtime:
             transport=AiohttpTransport(client=session),
             headers={"User-Agent": "ecwid-image-slack-bot"},
         )
+        surfaces = Surfaces(jobs) if many is not None else None
         slack = BoundedWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             session=session,
             call_timeout=slack_call_timeout,
-            # Many-stores mode: no token of its own; each call's workspace's.
+            # Many-stores mode: no token of its own; each call's workspace's; and each message
+            # and form kept with the store it was made for.
             workspace_token=workspace_token,
+            made=_keeper(surfaces, wall_clock) if surfaces is not None else None,
         )
-        notifier = Notifier(slack, http)
+        notifier = Notifier(slack, http, blocks_by_api=many is not None)
         probe = ImageProbe(
             allow_private_networks=settings.probe_allow_private_networks,
             ca_file=settings.ssl_cert_file,
@@ -284,6 +306,7 @@ class Runtime:
             slack=slack,
             access=access,
             workspaces=workspaces,
+            surfaces=surfaces,
             probe=probe,
             images=images,
             stores=stores,

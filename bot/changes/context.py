@@ -60,6 +60,11 @@ def work_for(store: StoreContext) -> None:
     _working_for.set(store)
 
 
+def working_store() -> StoreContext | None:
+    """The store the current work is for (None outside any store's work)."""
+    return _working_for.get()
+
+
 def workspace_token() -> str | None:
     """The current work's workspace's bot token (None outside any store's work)."""
     store = _working_for.get()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select, update
 
 from bot.jobs.schema import (
+    bot_surfaces,
     connect_requests,
     ecwid_codes,
     ecwid_stores,
@@ -188,9 +189,9 @@ class Connections:
             return sorted(str(team) for team in (await connection.execute(query)).scalars())
 
     async def forget_store(self, store_id: int, sealed_token: str) -> bool:
-        """The store gone: its token, every workspace's link to it and its naming rules, unless
-        its token changed since it was read (connected again meanwhile). Whether it was
-        forgotten."""
+        """The store gone: its token, every workspace's link to it, its naming rules and the
+        records of its messages, unless its token changed since it was read (connected again
+        meanwhile). Whether it was forgotten."""
         async with self._store.connect() as connection:
             current = (
                 await connection.execute(
@@ -211,6 +212,12 @@ class Connections:
             ),
             delete(store_naming).where(
                 store_naming.c.store_id == store_id,
+                ~select(ecwid_stores.c.store_id)
+                .where(ecwid_stores.c.store_id == store_id)
+                .exists(),
+            ),
+            delete(bot_surfaces).where(
+                bot_surfaces.c.store_id == store_id,
                 ~select(ecwid_stores.c.store_id)
                 .where(ecwid_stores.c.store_id == store_id)
                 .exists(),
@@ -265,15 +272,16 @@ class Connections:
         return True
 
     async def forget_team(self, team_id: str) -> list[int]:
-        """The workspace gone: its links, its links in the making and its settings. A store it
-        leaves linked to no workspace is forgotten too (its token was for this workspace's use),
-        unless a claim code waits for it. The stores forgotten."""
+        """The workspace gone: its links, its links in the making, its settings and the records
+        of its messages. A store it leaves linked to no workspace is forgotten too (its token
+        was for this workspace's use), unless a claim code waits for it. The stores forgotten."""
         linked = [link.store_id for link in await self.links(team_id)]
         await self._store.write(
             delete(store_links).where(store_links.c.team_id == team_id),
             delete(connect_requests).where(connect_requests.c.team_id == team_id),
             delete(workspace_settings).where(workspace_settings.c.team_id == team_id),
             delete(store_naming).where(store_naming.c.team_id == team_id),
+            delete(bot_surfaces).where(bot_surfaces.c.team_id == team_id),
         )
         orphans = []
         for store_id in linked:

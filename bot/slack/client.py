@@ -8,7 +8,8 @@ and each call as a whole (retries and their waits included) a budget of its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -24,6 +25,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.jobs.surfaces import message_surface, view_surface
+
+log = logging.getLogger(__name__)
 
 ATTEMPT_TIMEOUT_SECONDS = 10.0  # one HTTP exchange with Slack
 CALL_TIMEOUT_SECONDS = 30.0  # one API call, retries included
@@ -79,10 +84,12 @@ class BoundedWebClient(AsyncWebClient):
         call_timeout: float = CALL_TIMEOUT_SECONDS,
         team_id: str | None = None,
         workspace_token: Callable[[], str | None] | None = None,
+        made: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         """`workspace_token`: with no `token` of its own (many-stores mode), where each call
         finds the token of the workspace the current work is for
-        (bot.changes.context.workspace_token)."""
+        (bot.changes.context.workspace_token). `made`: told of each message posted and each
+        modal opened (its surface: bot.jobs.surfaces), once Slack took it."""
         handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(),
             BoundedRateLimitRetryHandler(max_retry_count=2),
@@ -98,6 +105,7 @@ class BoundedWebClient(AsyncWebClient):
         )
         self.call_timeout = call_timeout
         self._workspace_token = workspace_token
+        self._made = made
 
     def for_request(self, *, token: str | None, team_id: str | None) -> BoundedWebClient:
         """A client for one request (it may carry its own token): this one's Slack, session and
@@ -109,6 +117,7 @@ class BoundedWebClient(AsyncWebClient):
             call_timeout=self.call_timeout,
             team_id=team_id,
             workspace_token=self._workspace_token,
+            made=self._made,
         )
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
@@ -118,7 +127,30 @@ class BoundedWebClient(AsyncWebClient):
                 headers = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
                 kwargs["headers"] = headers
         async with asyncio.timeout(self.call_timeout):
-            return await super().api_call(api_method, **kwargs)
+            response = await super().api_call(api_method, **kwargs)
+        if self._made is not None and (surface := _surface(api_method, kwargs, response)):
+            try:
+                await self._made(surface)
+            except Exception as exc:  # the post is made: its store stays unknown, said once
+                log.warning("the store of a %s not kept: %s", api_method, type(exc).__name__)
+        return response
+
+
+def _surface(method: str, call: dict[str, Any], response: AsyncSlackResponse) -> str | None:
+    """The message posted or the modal opened, as bot.jobs.surfaces names it."""
+    if method == "chat.postMessage":
+        channel, ts = response.get("channel"), response.get("ts")
+    elif method == "chat.postEphemeral":
+        sent = call.get("json") or call.get("data") or call.get("params") or {}
+        channel, ts = sent.get("channel"), response.get("message_ts")
+    elif method in ("views.open", "views.push"):
+        view_id = (response.get("view") or {}).get("id")
+        return view_surface(view_id) if isinstance(view_id, str) else None
+    else:
+        return None
+    if isinstance(channel, str) and isinstance(ts, str):
+        return message_surface(channel, ts)
+    return None
 
 
 def slack_session(limit: int) -> aiohttp.ClientSession:

@@ -18,6 +18,7 @@ from bot.changes.context import work_for
 from bot.domain.grammar import store_asked
 from bot.domain.requests import Requester, ValidationError
 from bot.domain.tenant import ONE_WORKSPACE
+from bot.jobs.surfaces import message_surface, view_surface
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.access import Verdict
@@ -87,6 +88,11 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
         except ValidationError as problem:
             return await ack(response_type="ephemeral", text=texts.input_error(problem))
         try:
+            if asked is None and runtime.surfaces is not None and context.team_id:
+                # A press on the bot's message or form: the store it was made for.
+                surface = pressed_surface(body)
+                if surface is not None:
+                    asked = await runtime.surfaces.store_of(context.team_id, surface)
             store = await runtime.stores.for_team(context.team_id, asked)
         except Exception as exc:  # many-stores mode reads its links: the database is away
             log.warning("the request's store not read: %s", type(exc).__name__)
@@ -104,13 +110,6 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
                 text = texts.store_not_linked(asked)
             log.info("no store for a request: asked=%s", asked)
             return await _no_store(runtime, context, body, ack, text)
-        if asked is not None and runtime.settings.many is not None:
-            default = await runtime.stores.for_team(context.team_id)
-            if default is None or default.store_id != asked:
-                # Its forms' and buttons' later presses would go to the default store: refused
-                # until they carry their store.
-                log.info("store= names a store other than the default: %s", asked)
-                return await _no_store(runtime, context, body, ack, texts.store_not_default(asked))
         put_store(context, store)
         work_for(store)  # what the request starts is for its store and workspace
         return await next()
@@ -134,6 +133,23 @@ async def _no_store(
         client = runtime.slack.for_request(token=token, team_id=context.team_id)
         await Notifier(client, runtime.http).tell(who, text)
     return response
+
+
+def pressed_surface(body: dict[str, Any]) -> str | None:
+    """The bot's message or form a request comes from (bot.jobs.surfaces), if any."""
+    view = body.get("view")
+    if body.get("type") in ("view_submission", "block_suggestion") and isinstance(view, dict):
+        view_id = view.get("id")
+        return view_surface(view_id) if isinstance(view_id, str) and view_id else None
+    if body.get("type") not in ("block_actions", "block_suggestion"):
+        return None
+    container = body.get("container") or {}
+    if container.get("type") == "view" and isinstance(container.get("view_id"), str):
+        return view_surface(container["view_id"])
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if container.get("type") == "message" and isinstance(channel, str) and isinstance(ts, str):
+        return message_surface(channel, ts)
+    return None
 
 
 def _first_block(body: dict[str, Any]) -> str:

@@ -54,9 +54,15 @@ RESPONSE_URL_TIMEOUT_SECONDS = 5.0
 
 
 class Notifier:
-    def __init__(self, slack: AsyncWebClient, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, slack: AsyncWebClient, http: httpx.AsyncClient, *, blocks_by_api: bool = False
+    ) -> None:
+        """`blocks_by_api` (many-stores mode): a message with blocks (buttons, perhaps) is never
+        sent through response_url, whose messages Slack gives no ts for: its store could not be
+        kept with it (bot.jobs.surfaces)."""
         self._slack = slack
         self._http = http
+        self._blocks_by_api = blocks_by_api
 
     async def tell(self, who: Requester, text: str, *, blocks: Sequence[Block] = ()) -> None:
         """The command's response_url, else an ephemeral message in the channel, else a DM.
@@ -64,7 +70,7 @@ class Notifier:
         Each way that fails (an expired response_url, a channel the bot is not in) hands over to
         the next, so the answer still arrives.
         """
-        if who.response_url:
+        if who.response_url and not (blocks and self._blocks_by_api):
             try:
                 async with asyncio.timeout(RESPONSE_URL_TIMEOUT_SECONDS):
                     response = await self._http.post(

@@ -1456,14 +1456,6 @@ def store_not_served(store_id: int, served: int) -> str:
     )
 
 
-def store_not_default(store_id: int) -> str:
-    return (
-        f":electric_plug: Work on store {store_id} is not possible with `store=` yet, only on "
-        "this workspace's default store: choose it as the default in the bot's Home tab "
-        "(*Default store*), then try again without `store=`."
-    )
-
-
 def store_not_linked(store_id: int) -> str:
     return (
         f":electric_plug: Store {store_id} is not one this workspace can work on: leave out "

@@ -223,6 +223,10 @@ class FakeSlack(LoopbackServer):
                 data = self.pending_uploads.pop(file["id"], b"")
                 kind = "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
                 self.files[file["id"]] = (data, kind)
+                # Shared in the workspace whose bot uploaded it: only that bot's token reads it.
+                team = next((t for t, issued in self.issued.items() if issued == token), None)
+                if team is not None:
+                    self.file_teams[file["id"]] = team
                 done.append(self.file_object(file["id"]))
             return {"ok": True, "files": done}
         if method == "files.info":

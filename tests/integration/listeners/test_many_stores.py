@@ -24,7 +24,7 @@ from bot.config import load_settings
 from bot.domain.settings import AccessLists, Naming, WorkspaceSettings
 from bot.domain.tenant import Tenant
 from bot.jobs.history import History
-from bot.jobs.schema import connect_requests
+from bot.jobs.schema import bot_surfaces, connect_requests
 from bot.logs import RedactSecrets
 from bot.runtime import Runtime
 from bot.slack.connect import COOKIE
@@ -48,6 +48,9 @@ from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import QUICK_PROGRESS_SECONDS, image_pool
 from tests.integration.jobs.test_shared_budget import Said
+from tests.integration.listeners.test_forms import METADATA, filled
+from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
+from tests.integration.listeners.test_undo import press as undo_press
 from tests.integration.test_ecwid_connect import signed
 from tests.slack_requests import SIGNING_SECRET, SlackSender, home_press, view_submission
 
@@ -313,6 +316,9 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
         Tenant(CAFE, BAKERY_STORE),
     ):
         await kept.save_store_naming(tenant, rules, "U0ANNA", time.time())
+        await d.runtime.surfaces.made(  # type: ignore[union-attr]
+            tenant.team_id, f"m:C0{tenant.store_id}:1.2", tenant.store_id, time.time()
+        )
 
     # The agency uninstalls: exactly its installation, links and settings go; the cafe keeps
     # the store and its own settings.
@@ -332,6 +338,7 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert await kept.store_namings(AGENCY) == {}
     assert await kept.workspace(CAFE) == chosen
     assert await kept.store_namings(CAFE) == {STORE_ID: rules, BAKERY_STORE: rules}
+    assert await _surfaces(d) == {(CAFE, STORE_ID), (CAFE, BAKERY_STORE)}
 
     # The bakery's store uninstalls the app in Ecwid: gone from the bakery and the cafe.
     d.oauth.uninstall(BAKERY_STORE)
@@ -342,6 +349,14 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert [link.store_id for link in await d.onboarding.links.links(CAFE)] == [STORE_ID]
     assert [link.store_id for link in await d.onboarding.links.links(BAKERY)] == [MARKET_STORE]
     assert await kept.store_namings(CAFE) == {STORE_ID: rules}  # the bakery's store's are gone
+    assert await _surfaces(d) == {(CAFE, STORE_ID)}
+
+
+async def _surfaces(d: Deployment) -> set[tuple[str, int]]:
+    """Whose messages' stores are kept: (workspace, store)."""
+    async with d.onboarding.jobs.connect() as connection:
+        rows = await connection.execute(select(bot_surfaces.c.team_id, bot_surfaces.c.store_id))
+        return {(str(team), int(store)) for team, store in rows}
 
 
 async def test_only_admins_and_the_installer_link_stores_and_other_workspaces_people_nothing(
@@ -496,12 +511,6 @@ async def test_each_workspace_uploads_to_its_store_and_hears_back_with_its_own_t
         assert [(c.user_id, c.product_id) for c in await mine.of_product(123, 10)] == [(user, 123)]
     said = await d.command(BAKERY, f"123 {shoe}")
     assert said.startswith(":electric_plug: No Ecwid store is connected to this workspace yet")
-    # A second store of the agency's: `store=` naming it is refused while it is not the
-    # default (its forms' and buttons' later presses would reach the default store).
-    await d.connect(AGENCY, "U0BEN", MARKET_STORE)
-    said = await d.command(AGENCY, f"123 {shoe} store={MARKET_STORE}")
-    assert said.startswith(f":electric_plug: Work on store {MARKET_STORE} is not possible")
-    assert len(ecwid.uploads) == 2
     naming_default = f"123 {shoe} store={STORE_ID}"  # the default store, named: taken
     answer = await d.sender.command(naming_default, team_id=AGENCY, user_id="U0BEN")
     assert (answer.status_code, answer.text) == (200, "")
@@ -778,3 +787,49 @@ async def test_a_drop_zone_channel_and_naming_rules_are_each_workspaces_and_stor
     rules = await d.runtime.workspaces.naming(Tenant(CAFE, STORE_ID))
     assert rules.pattern.pattern == r"(?P<sku>BULK-[0-9]+)@(?P<n>[0-9]+)"
     assert (await d.runtime.workspaces.naming(Tenant(AGENCY, STORE_ID))).pattern is None
+
+
+async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_it(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """`store=ID` works on any store the workspace has linked, not only its default: the café's
+    default is the bakery's store, yet the upload goes to the store named, and so do the Undo
+    pressed on its reply and the form the command opened."""
+    d = deployment
+    slack.admins.add("U0ANNA")
+    await d.install(CAFE)
+    await d.connect(CAFE, "U0ANNA", BAKERY_STORE)  # the default: the first linked
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    token = next(c.token for c in d.oauth.consents.values() if c.store_id == STORE_ID)
+    previous = with_an_image(ecwid, images)
+    shoe = images.link("shoe.png")
+    answer = await d.sender.command(f"123 {shoe} store={STORE_ID}", team_id=CAFE, user_id="U0ANNA")
+    assert (answer.status_code, answer.text) == (200, "")
+    reply = await reply_of(slack)
+    assert reply.token == bot_token(CAFE)
+    assert [u.authorization for u in ecwid.uploads] == [f"Bearer {token}"]
+
+    # Its Undo acts on the store the reply was made for, not on the default.
+    undo = undo_press(reply, slack.response_url("undo"), user="U0ANNA")
+    assert (await d.sender.interaction(_in_workspace(undo, CAFE, "U0ANNA"))).status_code == 200
+    undone = await posted(slack, "put back")
+    assert undone[0].token == bot_token(CAFE)
+    assert ecwid.byte_uploads[-1].path == "/products/123/image"
+    assert ecwid.byte_uploads[-1].body == previous
+
+    # The form opened by `store=ID` alone: its submission uploads to that store.
+    opened_before = len(slack.calls_to("views.open"))
+    answer = await d.sender.command(f"store={STORE_ID}", team_id=CAFE, user_id="U0ANNA")
+    assert answer.status_code == 200
+    opened = (await slack.wait_for_call("views.open", opened_before + 1))[opened_before]
+    assert _opened(opened)["callback_id"] == "ecwid_image_upload"
+    boot = images.link("anim.gif")
+    submission = view_submission("ecwid_image_upload", filled(boot), METADATA)
+    submission["view"]["id"] = opened.answer["view"]["id"]  # type: ignore[index]
+    answer = await d.sender.interaction(_in_workspace(submission, CAFE, "U0ANNA"))
+    assert (answer.status_code, answer.text) == (200, "")
+    await d.runtime.workers.join()
+    assert [(u.path, u.body["url"]) for u in ecwid.uploads[1:]] == [
+        ("/products/123/image/async", boot)
+    ]
+    assert {u.authorization for u in ecwid.uploads} == {f"Bearer {token}"}
