@@ -93,6 +93,11 @@ def _keeper(surfaces: Surfaces, clock: Callable[[], float]) -> Callable[[str], A
     return made
 
 
+def _store_label() -> str | None:
+    store = working_store()
+    return texts.store_label(store.store_id) if store is not None else None
+
+
 def _allowed_channels(workspaces: Workspaces) -> Callable[[str], Awaitable[frozenset[str]]]:
     async def allowed(team_id: str) -> frozenset[str]:
         return (await workspaces.settings(team_id)).access.channels
@@ -171,6 +176,7 @@ class Runtime:
             # and form kept with the store it was made for.
             workspace_token=workspace_token,
             made=_keeper(surfaces, wall_clock) if surfaces is not None else None,
+            label=_store_label if many is not None else None,  # "every answer names its store"
         )
         notifier = Notifier(slack, http, blocks_by_api=many is not None)
         probe = ImageProbe(

@@ -82,6 +82,9 @@ class LinkedStores:
             return None
         return await self._context(Tenant(team_id, store_id))
 
+    async def linked(self, team_id: str | None) -> list[int]:
+        return [link.store_id for link in await self._links.links(team_id)] if team_id else []
+
     async def for_tenant(self, tenant: Tenant) -> StoreContext | None:
         """The tenant's context for work outside a request (a job, a drop, a weekly audit);
         None once its store is no longer linked to its workspace, or either is gone."""

@@ -87,6 +87,10 @@ class Stores(Protocol):
         None when its store is not served here, or no longer linked to its workspace."""
         ...
 
+    async def linked(self, team_id: str | None) -> list[int]:
+        """The workspace's stores, its default first (a form offers them)."""
+        ...
+
 
 class OneStore:
     """A deployment of one store: every request and job is that store's."""
@@ -102,3 +106,6 @@ class OneStore:
 
     async def for_tenant(self, tenant: Tenant) -> StoreContext | None:
         return self._context if tenant == self._context.tenant else None
+
+    async def linked(self, team_id: str | None) -> list[int]:
+        return [self._context.store_id]

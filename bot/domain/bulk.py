@@ -299,7 +299,9 @@ def read_name(stem: str, rules: NamingRules) -> list[Reading]:
     found: list[Reading] = []
     if rules.pattern is not None:
         try:
-            match = rules.pattern.fullmatch(stem, timeout=rules.timeout)
+            # `concurrent`: the GIL is let go while it matches (bot.flows.bulk_plan reads the
+            # names in a thread: a store's pattern is a workspace admin's, not the operator's).
+            match = rules.pattern.fullmatch(stem, timeout=rules.timeout, concurrent=True)
         except TimeoutError:
             match = None
         if match is not None and match.groupdict().get("sku"):

@@ -521,7 +521,8 @@ class Planner:
                 stubs.append(BulkLine(0, file.name or file.id, problem=answer))
             else:
                 raise answer
-        named = name_files(readable, await self._naming(store.tenant))
+        # Off the event loop: a store's own pattern is tried on every name, each in its limit.
+        named = await asyncio.to_thread(name_files, readable, await self._naming(store.tenant))
         skus = {reading.sku for item in named for reading in item.readings}
         found = await store.catalog.products(ProductSku(s) for s in skus)
         # The names no plain reading of which is a SKU in the (just brought up to date) index:

@@ -242,25 +242,40 @@ class DropZone:
         team_id, channel_id, user_id, _ = group
         who = Requester(user_id=user_id, channel_id=channel_id)
         if not all(d.checked for d in drops):
-            # Checked again as the workspace (its user groups are read with its token).
+            # Checked again, and any note sent, as the workspace: its user groups are read, and
+            # its person told, with its token (its store's, else its default store's).
             store = await self._stores.for_tenant(drops[0].tenant)
-            admission: str = "unlinked"
-            if store is not None:
-                with working_for(store):
-                    admission = await self._access.drop_admission(team_id, user_id, channel_id)
-            if admission == "unchecked":
-                if self._clock() < min(d.received_at for d in drops) + self._hold_seconds:
-                    await self._jobs.postpone_drops(group, self._clock() + self._group_seconds)
-                    return
-                if await self._jobs.take_drops(group):
-                    log.warning("drop not planned, still unchecked: %s", group)
-                    await self._report.tell(team_id, who, "expired")
+            speaker = store or await self._stores.for_team(team_id)
+            with working_for(speaker) if speaker is not None else contextlib.nullcontext():
+                await self._recheck(group, drops, who, unlinked=store is None)
+            return
+        await self._take(group)
+
+    async def _recheck(
+        self, group: DropGroup, drops: Sequence[WaitingDrop], who: Requester, *, unlinked: bool
+    ) -> None:
+        """A group whose person could not be checked when it was dropped: checked now; planned
+        if allowed, kept a while longer if Slack still cannot say, else refused and told."""
+        team_id, channel_id, user_id, _ = group
+        admission = "unlinked"
+        if not unlinked:
+            admission = await self._access.drop_admission(team_id, user_id, channel_id)
+        if admission == "unchecked":
+            if self._clock() < min(d.received_at for d in drops) + self._hold_seconds:
+                await self._jobs.postpone_drops(group, self._clock() + self._group_seconds)
                 return
-            if admission != "allowed":
-                if await self._jobs.take_drops(group):
-                    log.info("drop refused after its check: %s (%s)", group, admission)
-                    await self._report.tell(team_id, who, admission)
-                return
+            if await self._jobs.take_drops(group):
+                log.warning("drop not planned, still unchecked: %s", group)
+                await self._report.tell(team_id, who, "expired")
+            return
+        if admission != "allowed":
+            if await self._jobs.take_drops(group):
+                log.info("drop refused after its check: %s (%s)", group, admission)
+                await self._report.tell(team_id, who, admission)
+            return
+        await self._take(group)
+
+    async def _take(self, group: DropGroup) -> None:
         taken = await self._jobs.take_drops(group)
         if taken:  # else another process took it first
             task = asyncio.create_task(self._plan(taken), name="drop-plan")
@@ -288,7 +303,9 @@ class DropZone:
             store = await self._stores.for_tenant(first.tenant)  # as it was when dropped
             if store is None:  # the store was unlinked meanwhile: nothing to plan it for
                 log.warning("drop plan: store %s no longer served", first.store_id)
-                await self._report.tell(first.team_id, who, "unlinked")
+                speaker = await self._stores.for_team(first.team_id)  # its default's token
+                with working_for(speaker) if speaker is not None else contextlib.nullcontext():
+                    await self._report.tell(first.team_id, who, "unlinked")
                 return
             with working_for(store):
                 await self._bulk.plan_files(

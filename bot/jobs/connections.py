@@ -189,9 +189,10 @@ class Connections:
             return sorted(str(team) for team in (await connection.execute(query)).scalars())
 
     async def forget_store(self, store_id: int, sealed_token: str) -> bool:
-        """The store gone: its token, every workspace's link to it, its naming rules and the
-        records of its messages, unless its token changed since it was read (connected again
-        meanwhile). Whether it was forgotten."""
+        """The store gone: its token, every workspace's link to it and its naming rules, unless
+        its token changed since it was read (connected again meanwhile). Whether it was
+        forgotten. The records of its messages stay (bot.jobs.surfaces): a button on one is
+        then refused as the store's, never taken for the default store's."""
         async with self._store.connect() as connection:
             current = (
                 await connection.execute(
@@ -212,12 +213,6 @@ class Connections:
             ),
             delete(store_naming).where(
                 store_naming.c.store_id == store_id,
-                ~select(ecwid_stores.c.store_id)
-                .where(ecwid_stores.c.store_id == store_id)
-                .exists(),
-            ),
-            delete(bot_surfaces).where(
-                bot_surfaces.c.store_id == store_id,
                 ~select(ecwid_stores.c.store_id)
                 .where(ecwid_stores.c.store_id == store_id)
                 .exists(),

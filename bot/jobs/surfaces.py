@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 # How long a message's store is remembered: its buttons then act on the workspace's default store.
 SURFACE_DAYS = 180
+PRUNE_EVERY = 500  # surfaces made by a process between two prunes (the first prunes too)
 MAX_SURFACE = 120  # characters: `m:` + a channel id + `:` + a message ts, or `v:` + a view id
 
 
@@ -30,10 +31,12 @@ def view_surface(view_id: str) -> str:
 class Surfaces:
     def __init__(self, store: JobStore) -> None:
         self._store = store
+        self._made = 0
 
     async def made(self, team_id: str, surface: str, store_id: int, now: float) -> None:
-        """The surface was made for the store; surfaces past SURFACE_DAYS are forgotten."""
-        await self._store.write(
+        """The surface was made for the store; every PRUNE_EVERY surfaces, those past
+        SURFACE_DAYS are forgotten."""
+        statements = [
             self._store.upsert(
                 bot_surfaces,
                 ("team_id", "surface"),
@@ -41,9 +44,13 @@ class Surfaces:
                 surface=surface,
                 store_id=store_id,
                 made_at=now,
-            ),
-            delete(bot_surfaces).where(bot_surfaces.c.made_at < now - SURFACE_DAYS * 86400),
-        )
+            )
+        ]
+        self._made += 1
+        if self._made % PRUNE_EVERY == 1:
+            cutoff = now - SURFACE_DAYS * 86400
+            statements.append(delete(bot_surfaces).where(bot_surfaces.c.made_at < cutoff))
+        await self._store.write(*statements)
 
     async def store_of(self, team_id: str, surface: str) -> int | None:
         query = select(bot_surfaces.c.store_id).where(

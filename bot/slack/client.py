@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 ATTEMPT_TIMEOUT_SECONDS = 10.0  # one HTTP exchange with Slack
 CALL_TIMEOUT_SECONDS = 30.0  # one API call, retries included
 MAX_RETRY_AFTER_SECONDS = 10  # a longer rate-limit wait is given up, not slept through
+MADE_SECONDS = 1.0  # keeping a message's store (bot.jobs.surfaces) waits no longer than this
 
 # Every way a Slack call can fail: an error answer, no connection, or no answer in time.
 SLACK_FAILURES: tuple[type[BaseException], ...] = (
@@ -85,11 +86,13 @@ class BoundedWebClient(AsyncWebClient):
         team_id: str | None = None,
         workspace_token: Callable[[], str | None] | None = None,
         made: Callable[[str], Awaitable[None]] | None = None,
+        label: Callable[[], str | None] | None = None,
     ) -> None:
         """`workspace_token`: with no `token` of its own (many-stores mode), where each call
         finds the token of the workspace the current work is for
         (bot.changes.context.workspace_token). `made`: told of each message posted and each
-        modal opened (its surface: bot.jobs.surfaces), once Slack took it."""
+        modal opened (its surface: bot.jobs.surfaces), once Slack took it. `label`: the line
+        each message posted or updated ends with (many-stores mode: the store it is about)."""
         handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(),
             BoundedRateLimitRetryHandler(max_retry_count=2),
@@ -106,6 +109,7 @@ class BoundedWebClient(AsyncWebClient):
         self.call_timeout = call_timeout
         self._workspace_token = workspace_token
         self._made = made
+        self._label = label
 
     def for_request(self, *, token: str | None, team_id: str | None) -> BoundedWebClient:
         """A client for one request (it may carry its own token): this one's Slack, session and
@@ -118,6 +122,7 @@ class BoundedWebClient(AsyncWebClient):
             team_id=team_id,
             workspace_token=self._workspace_token,
             made=self._made,
+            label=self._label,
         )
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
@@ -126,18 +131,45 @@ class BoundedWebClient(AsyncWebClient):
             if token:  # else Slack answers not_authed: never another workspace's token
                 headers = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
                 kwargs["headers"] = headers
+        if self._label is not None and api_method in LABELLED and (label := self._label()):
+            kwargs = {**kwargs, "json": _labelled(kwargs.get("json") or {}, label)}
         async with asyncio.timeout(self.call_timeout):
             response = await super().api_call(api_method, **kwargs)
         if self._made is not None and (surface := _surface(api_method, kwargs, response)):
-            try:
-                await self._made(surface)
-            except Exception as exc:  # the post is made: its store stays unknown, said once
+            try:  # bounded: a slow database never turns the post just made into a failure
+                async with asyncio.timeout(MADE_SECONDS):
+                    await self._made(surface)
+            except Exception as exc:  # the post is made: its buttons are then refused
                 log.warning("the store of a %s not kept: %s", api_method, type(exc).__name__)
         return response
 
 
+# The messages a label ends (slack-sdk sends them as JSON), and its block's id.
+LABELLED = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+LABEL_BLOCK = "store_label"
+MAX_MESSAGE_BLOCKS = 50  # Slack's limit on a message's blocks
+
+
+def _labelled(message: dict[str, Any], label: str) -> dict[str, Any]:
+    """The message ending with `label` (mrkdwn): a context block under its blocks, a line under
+    its text; once, however often it is updated."""
+    message = dict(message)
+    text = message.get("text")
+    if isinstance(text, str) and text and not text.endswith(label):
+        message["text"] = f"{text}\n{label}"
+    blocks = message.get("blocks")
+    if not isinstance(blocks, list) or not blocks or len(blocks) >= MAX_MESSAGE_BLOCKS:
+        return message
+    if all(not isinstance(b, dict) or b.get("block_id") != LABEL_BLOCK for b in blocks):
+        context = {"type": "mrkdwn", "text": label}
+        label_block = {"type": "context", "block_id": LABEL_BLOCK, "elements": [context]}
+        message["blocks"] = [*blocks, label_block]
+    return message
+
+
 def _surface(method: str, call: dict[str, Any], response: AsyncSlackResponse) -> str | None:
-    """The message posted or the modal opened, as bot.jobs.surfaces names it."""
+    """The message posted (text alone too: an update may give it buttons) or the modal
+    opened, as bot.jobs.surfaces names it."""
     if method == "chat.postMessage":
         channel, ts = response.get("channel"), response.get("ts")
     elif method == "chat.postEphemeral":

@@ -43,7 +43,8 @@ def client_of(context: AsyncBoltContext) -> BoundedWebClient:
 
 def forms_of(context: AsyncBoltContext) -> Forms:
     """The forms, opened with the request's own client, for its store."""
-    return Forms(client_of(context), store_of(context), runtime_of(context).notifier)
+    runtime = runtime_of(context)
+    return Forms(client_of(context), store_of(context), runtime.notifier, runtime.stores)
 
 
 STORE = "store"

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.changes.context import StoreContext
+from bot.changes.context import StoreContext, Stores
 from bot.domain.audit import Scope
 from bot.domain.requests import Draft, ProductId, Requester
 from bot.ecwid.errors import EcwidError
@@ -39,19 +39,29 @@ class Forms:
     """A request's forms: opened with its own Slack client (bot.slack.context.client_of), for
     its store."""
 
-    def __init__(self, slack: BoundedWebClient, store: StoreContext, notifier: Notifier) -> None:
+    def __init__(
+        self,
+        slack: BoundedWebClient,
+        store: StoreContext,
+        notifier: Notifier,
+        stores: Stores | None = None,
+    ) -> None:
+        """`stores`: where the workspace's other stores are found (a form may offer them)."""
         self._slack = slack
         self._context = store
         self._store = store.catalog
         self._notifier = notifier
+        self._stores = stores
 
     async def open_upload_form(
         self, *, trigger_id: str, who: Requester, draft: Draft, note: str | None = None
     ) -> None:
-        (languages, (product, product_note)) = await asyncio.gather(
-            self._languages(), self._product(draft)
+        (languages, (product, product_note), stores) = await asyncio.gather(
+            self._languages(), self._product(draft), self._linked()
         )
         notes = [escape(note)] if note else []
+        if len(stores) > 1:  # which of the workspace's stores the form is for
+            notes.append(texts.form_store_note(self._context.store_id))
         if product_note:
             notes.append(product_note)
         if who.channel_id and not is_channel(who.channel_id):
@@ -115,8 +125,20 @@ class Forms:
         """The audit's square fix: which images, and the white background."""
         await self._open(trigger_id, who, square_form(scope, channel_id), "the square fix form")
 
+    async def _linked(self) -> list[int]:
+        """The workspace's stores (many-stores mode), read within the trigger's budget."""
+        if self._stores is None:
+            return []
+        try:
+            async with asyncio.timeout(LOOKUP_BUDGET_SECONDS):
+                return await self._stores.linked(self._context.tenant.team_id)
+        except Exception as exc:  # the form is for its store alone, then
+            log.warning("the workspace's stores not read: %s", type(exc).__name__)
+            return []
+
     async def open_bulk_form(self, *, trigger_id: str, who: Requester) -> None:
-        await self._open(trigger_id, who, bulk_form(who.channel_id), "the bulk form")
+        view = bulk_form(who.channel_id, await self._linked(), self._context.store_id)
+        await self._open(trigger_id, who, view, "the bulk form")
 
     async def open_history_form(self, *, trigger_id: str, who: Requester) -> None:
         await self._open(trigger_id, who, history_form(), "the history form")

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.changes.context import work_for
+from bot.changes.context import StoreContext, work_for
 from bot.domain.grammar import store_asked
 from bot.domain.requests import Requester, ValidationError
 from bot.domain.tenant import ONE_WORKSPACE
@@ -83,17 +83,14 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         put_runtime(context, runtime)
+        if runtime.settings.many is not None and _storeless_event(body):
+            return await next()  # not worth the links' reads: no store is needed
         try:  # a command's `store=ID`: one of the workspace's stores, else its default
             asked = store_asked(str(body.get("text") or "")) if body.get("command") else None
         except ValidationError as problem:
             return await ack(response_type="ephemeral", text=texts.input_error(problem))
         try:
-            if asked is None and runtime.surfaces is not None and context.team_id:
-                # A press on the bot's message or form: the store it was made for.
-                surface = pressed_surface(body)
-                if surface is not None:
-                    asked = await runtime.surfaces.store_of(context.team_id, surface)
-            store = await runtime.stores.for_team(context.team_id, asked)
+            store, refusal = await _store_of(runtime, context, body, asked)
         except Exception as exc:  # many-stores mode reads its links: the database is away
             log.warning("the request's store not read: %s", type(exc).__name__)
             if not _needs_store(body):
@@ -102,17 +99,38 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
         if store is None:
             if not _needs_store(body):
                 return await next()  # an event, or many-stores mode's onboarding
-            if asked is None:
-                text = texts.NO_STORE_LINKED
-            elif runtime.settings.many is None:
-                text = texts.store_not_served(asked, runtime.settings.ecwid_store_id)
-            else:
-                text = texts.store_not_linked(asked)
             log.info("no store for a request: asked=%s", asked)
-            return await _no_store(runtime, context, body, ack, text)
+            return await _no_store(runtime, context, body, ack, refusal or texts.NO_STORE_LINKED)
         put_store(context, store)
         work_for(store)  # what the request starts is for its store and workspace
         return await next()
+
+
+async def _store_of(
+    runtime: Runtime, context: AsyncBoltContext, body: dict[str, Any], asked: int | None
+) -> tuple[StoreContext | None, str | None]:
+    """The store a request is for, or why there is none: the command's `store=ID`, the bulk
+    form's store field, the store the pressed message or form was made for, else the
+    workspace's default store."""
+    team_id = context.team_id
+    if body.get("type") == "view_submission":
+        asked = bulk_form.chosen_store(body.get("view") or {})
+    surface = pressed_surface(body) if asked is None and runtime.surfaces is not None else None
+    if surface is not None and team_id and runtime.surfaces is not None:
+        made_for = await runtime.surfaces.store_of(team_id, surface)
+        if made_for is not None:
+            store = await runtime.stores.for_team(team_id, made_for)
+            return store, None if store is not None else texts.surface_store_gone(made_for)
+        if len(await runtime.stores.linked(team_id)) > 1 and _needs_store(body):
+            # Which of them it was made for is not known (made before this version, or its
+            # record could not be written): never guessed.
+            return None, texts.SURFACE_STORE_UNKNOWN
+    store = await runtime.stores.for_team(team_id, asked)
+    if store is not None or asked is None:
+        return store, None
+    if runtime.settings.many is None:
+        return None, texts.store_not_served(asked, runtime.settings.ecwid_store_id)
+    return None, texts.store_not_linked(asked)
 
 
 async def _no_store(
@@ -123,16 +141,29 @@ async def _no_store(
     if body.get("command"):
         return await ack(response_type="ephemeral", text=text)
     if body.get("type") == "view_submission":
-        return await ack(response_action="errors", errors={_first_block(body): text})
+        field = bulk_form.STORE if bulk_form.chosen_store(body.get("view") or {}) else None
+        block = _refusal_block(body, field or _first_block(body))
+        if block is not None:
+            return await ack(response_action="errors", errors={block: text})
     if body.get("type") == "block_suggestion":
         return await ack(options=[])
-    response = await ack()
+    response = await ack()  # a form with no field to say it under closes; said privately
     who = _requester(body)
     if who is not None:  # with the request's own token: no store's work is under way
         token = context.client.token or context.bot_token
         client = runtime.slack.for_request(token=token, team_id=context.team_id)
         await Notifier(client, runtime.http).tell(who, text)
     return response
+
+
+def _storeless_event(body: dict[str, Any]) -> bool:
+    """An event of many-stores mode no store is needed for: all but a message (a drop)."""
+    event = body.get("event")
+    return (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and event.get("type") != "message"
+    )
 
 
 def pressed_surface(body: dict[str, Any]) -> str | None:
@@ -156,6 +187,18 @@ def _first_block(body: dict[str, Any]) -> str:
     """The block a form's refusal is shown under."""
     callback = (body.get("view") or {}).get("callback_id")
     return bulk_form.LINES if callback == bulk_form.CALLBACK_ID else form.PRODUCT
+
+
+def _refusal_block(body: dict[str, Any], preferred: str) -> str | None:
+    """`preferred` if the submitted form has that input, else its first input; None when it
+    has none (Slack refuses errors under a block a form does not have)."""
+    blocks = (body.get("view") or {}).get("blocks")
+    if not isinstance(blocks, list):
+        return preferred  # Slack sends a form's blocks; without them, trust the callback
+    inputs = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"]
+    if preferred in inputs:
+        return preferred
+    return next((i for i in inputs if isinstance(i, str)), None)
 
 
 def _register_bounded_client(app: AsyncApp, runtime: Runtime) -> None:
@@ -256,12 +299,14 @@ def _register_access(app: AsyncApp, runtime: Runtime) -> None:
         if body.get("command"):
             return await ack(response_type="ephemeral", text=text)
         if kind == "view_submission":
-            callback = (body.get("view") or {}).get("callback_id")
-            first = bulk_form.LINES if callback == bulk_form.CALLBACK_ID else form.PRODUCT
-            block = form.CHANNEL if reason == "channel" else first
-            return await ack(response_action="errors", errors={block: texts.plain_refusal(reason)})
+            block = _refusal_block(
+                body, form.CHANNEL if reason == "channel" else _first_block(body)
+            )
+            if block is not None:
+                errors = {block: texts.plain_refusal(reason)}
+                return await ack(response_action="errors", errors=errors)
         if kind == "block_suggestion":
             return await ack(options=[])
-        response = await ack()  # shortcuts: acknowledge, then explain privately
+        response = await ack()  # shortcuts, forms without a field: acknowledged, then explained
         await runtime.notifier.tell(who, text)
         return response

@@ -1581,3 +1581,39 @@ def store_naming_title(store_id: int) -> str:
 
 def store_naming_line(store_id: int, naming: str) -> str:
     return f"• Store *{store_id}* names files by {naming}"
+
+
+def store_label(store_id: int) -> str:
+    """The line each message of many-stores mode ends with: the store it is about."""
+    return f"_Ecwid store {store_id}_"
+
+
+FIELD_STORE_LABEL = "Ecwid store"
+
+
+def store_option(store_id: int) -> str:
+    return f"Store {store_id}"
+
+
+def form_store_note(store_id: int) -> str:
+    return (
+        f"This form is for store {store_id}; for another of this workspace's stores, type "
+        "/ecwid-image store=ID."
+    )
+
+
+SURFACE_STORE_UNKNOWN = (
+    ":electric_plug: I do not know which of this workspace's Ecwid stores this message or form "
+    "is about, so nothing was changed. Run the command again (with store=ID for a store other "
+    "than the default)."
+)
+
+
+def surface_store_gone(store_id: int) -> str:
+    return (
+        f":electric_plug: This message or form is about Ecwid store {store_id}, which is no "
+        "longer linked to this workspace, so nothing was changed."
+    )
+
+
+MODAL_NOT_SHOWN = "Slack did not show the form just now: press the button again in the Home tab."

@@ -7,6 +7,8 @@ the request's own workspace's token (Bolt's authorize, from the installations)."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -25,6 +27,7 @@ from bot.slack.views import connect_home, settings_form
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
+EDITOR_CHECK_SECONDS = 2.0  # of Slack's 3 s for a form's answer
 
 
 def _onboarding(context: AsyncBoltContext) -> Onboarding:
@@ -118,10 +121,17 @@ async def default_store(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
 
 
 async def _open_modal(context: AsyncBoltContext, body: dict[str, Any], view: View) -> None:
+    """The modal opened; else (its trigger expired, Slack away) the person told in their DM."""
+    client = client_of(context)
     try:
-        await client_of(context).views_open(trigger_id=body["trigger_id"], view=view)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        return
     except SLACK_FAILURES as exc:
         log.warning("modal not shown: %s", slack_error(exc))
+    user = (body.get("user") or {}).get("id")
+    if isinstance(user, str):
+        with contextlib.suppress(*SLACK_FAILURES):
+            await client.chat_postMessage(channel=user, text=texts.MODAL_NOT_SHOWN)
 
 
 async def edit_settings(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -154,10 +164,25 @@ async def store_naming(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
         current = await onboarding.workspace_settings.store_naming(tenant)
         view = settings_form.store_naming_modal(store_id, current)
     await _open_modal(context, body, view)
+    # The menu shown again unchosen: Slack sends nothing when the same store is chosen again.
+    await publish_home(context, asker.user_id)
 
 
 async def _linked(onboarding: Onboarding, team_id: str, store_id: int) -> bool:
     return any(link.store_id == store_id for link in await onboarding.links.links(team_id))
+
+
+async def _editor_refusal(context: AsyncBoltContext, asker: Asker | None) -> str | None:
+    """Why a form's submitter may not save it (None: they may), within Slack's 3 s."""
+    if asker is None:
+        return texts.SETTINGS_EDITORS_ONLY
+    try:
+        async with asyncio.timeout(EDITOR_CHECK_SECONDS):
+            allowed = await may_edit(context, asker.user_id)
+    except Exception as exc:  # the database or Slack too slow: nothing saved, said so
+        log.warning("who may edit not checked in time: %s", type(exc).__name__)
+        return texts.SETTINGS_NOT_SAVED
+    return None if allowed else texts.SETTINGS_EDITORS_ONLY
 
 
 async def settings_saved(
@@ -166,10 +191,10 @@ async def settings_saved(
     """The settings form: checked (the editor too: a form outlives a change of admins), saved,
     and the Home shown as it now is."""
     asker = _asker(context, body)
-    if asker is None or not await may_edit(context, asker.user_id):
-        await ack(
-            response_action="errors", errors={settings_form.USERS: texts.SETTINGS_EDITORS_ONLY}
-        )
+    refusal = await _editor_refusal(context, asker)
+    if refusal is not None or asker is None:
+        errors = {settings_form.USERS: refusal or texts.SETTINGS_EDITORS_ONLY}
+        await ack(response_action="errors", errors=errors)
         return
     try:
         settings = settings_form.read_settings(view)
@@ -193,10 +218,10 @@ async def store_naming_saved(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     asker = _asker(context, body)
-    if asker is None or not await may_edit(context, asker.user_id):
-        await ack(
-            response_action="errors", errors={settings_form.PATTERN: texts.SETTINGS_EDITORS_ONLY}
-        )
+    refusal = await _editor_refusal(context, asker)
+    if refusal is not None or asker is None:
+        errors = {settings_form.PATTERN: refusal or texts.SETTINGS_EDITORS_ONLY}
+        await ack(response_action="errors", errors=errors)
         return
     try:
         store_id, naming = settings_form.read_store_naming(view)

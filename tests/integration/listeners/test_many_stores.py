@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 from sqlalchemy import MetaData, select, text
 
 from bot.config import load_settings
@@ -27,6 +28,7 @@ from bot.jobs.history import History
 from bot.jobs.schema import bot_surfaces, connect_requests
 from bot.logs import RedactSecrets
 from bot.runtime import Runtime
+from bot.slack import texts
 from bot.slack.connect import COOKIE
 from bot.slack.many_app import build_many_app, many_routes
 from bot.slack.onboarding import Onboarding
@@ -349,7 +351,8 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert [link.store_id for link in await d.onboarding.links.links(CAFE)] == [STORE_ID]
     assert [link.store_id for link in await d.onboarding.links.links(BAKERY)] == [MARKET_STORE]
     assert await kept.store_namings(CAFE) == {STORE_ID: rules}  # the bakery's store's are gone
-    assert await _surfaces(d) == {(CAFE, STORE_ID)}
+    # Its messages stay its own: a press on one is refused, never taken for another store's.
+    assert await _surfaces(d) == {(CAFE, STORE_ID), (CAFE, BAKERY_STORE)}
 
 
 async def _surfaces(d: Deployment) -> set[tuple[str, int]]:
@@ -594,6 +597,11 @@ async def test_a_job_resumed_by_the_next_process_speaks_with_its_workspaces_toke
     assert made and {c.token for c in made} == {bot_token(CAFE)}
 
 
+def _blocks(call: SlackCall) -> list[dict[str, Any]]:
+    blocks = call.params.get("blocks") or []
+    return list(json.loads(blocks) if isinstance(blocks, str) else blocks)
+
+
 def _opened(call: SlackCall) -> dict[str, Any]:
     view = call.params["view"]
     return dict(json.loads(view) if isinstance(view, str) else view)
@@ -789,6 +797,16 @@ async def test_a_drop_zone_channel_and_naming_rules_are_each_workspaces_and_stor
     assert (await d.runtime.workspaces.naming(Tenant(AGENCY, STORE_ID))).pattern is None
 
 
+async def _cafe_with_two_stores(d: Deployment) -> str:
+    """The café links the bakery's store (its default: the first linked), then the store
+    the loopback Ecwid serves a catalog for; that store's token."""
+    d.slack.admins.add("U0ANNA")
+    await d.install(CAFE)
+    await d.connect(CAFE, "U0ANNA", BAKERY_STORE)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    return next(str(c.token) for c in d.oauth.consents.values() if c.store_id == STORE_ID)
+
+
 async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_it(
     deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
 ) -> None:
@@ -796,11 +814,7 @@ async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_i
     default is the bakery's store, yet the upload goes to the store named, and so do the Undo
     pressed on its reply and the form the command opened."""
     d = deployment
-    slack.admins.add("U0ANNA")
-    await d.install(CAFE)
-    await d.connect(CAFE, "U0ANNA", BAKERY_STORE)  # the default: the first linked
-    await d.connect(CAFE, "U0ANNA", STORE_ID)
-    token = next(c.token for c in d.oauth.consents.values() if c.store_id == STORE_ID)
+    token = await _cafe_with_two_stores(d)
     previous = with_an_image(ecwid, images)
     shoe = images.link("shoe.png")
     answer = await d.sender.command(f"123 {shoe} store={STORE_ID}", team_id=CAFE, user_id="U0ANNA")
@@ -808,12 +822,20 @@ async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_i
     reply = await reply_of(slack)
     assert reply.token == bot_token(CAFE)
     assert [u.authorization for u in ecwid.uploads] == [f"Bearer {token}"]
+    # Each message names the store it is about (its text, and its blocks once).
+    label = f"_Ecwid store {STORE_ID}_"
+    assert reply.params["text"].endswith("\n" + label)
+    offered = [c for c in slack.calls_to("chat.update") if c.params["ts"] == reply.answer["ts"]]  # type: ignore[index]
+    for message in (reply, offered[-1]):
+        labels = [b for b in _blocks(message) if b.get("block_id") == "store_label"]
+        assert [b["elements"][0]["text"] for b in labels] == [label]
 
     # Its Undo acts on the store the reply was made for, not on the default.
     undo = undo_press(reply, slack.response_url("undo"), user="U0ANNA")
     assert (await d.sender.interaction(_in_workspace(undo, CAFE, "U0ANNA"))).status_code == 200
     undone = await posted(slack, "put back")
     assert undone[0].token == bot_token(CAFE)
+    assert undone[0].params["text"].endswith(label)
     assert ecwid.byte_uploads[-1].path == "/products/123/image"
     assert ecwid.byte_uploads[-1].body == previous
 
@@ -823,6 +845,7 @@ async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_i
     assert answer.status_code == 200
     opened = (await slack.wait_for_call("views.open", opened_before + 1))[opened_before]
     assert _opened(opened)["callback_id"] == "ecwid_image_upload"
+    assert f"This form is for store {STORE_ID};" in json.dumps(_opened(opened))
     boot = images.link("anim.gif")
     submission = view_submission("ecwid_image_upload", filled(boot), METADATA)
     submission["view"]["id"] = opened.answer["view"]["id"]  # type: ignore[index]
@@ -833,3 +856,162 @@ async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_i
         ("/products/123/image/async", boot)
     ]
     assert {u.authorization for u in ecwid.uploads} == {f"Bearer {token}"}
+
+
+async def test_the_bulk_form_asks_which_store_when_the_workspace_has_several(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """With two stores linked, the bulk form has a store field (the default chosen first); the
+    store chosen there is the one the plan and every line are for. A store that is not
+    linked is refused under the field."""
+    d = deployment
+    token = await _cafe_with_two_stores(d)
+    opened_before = len(slack.calls_to("views.open"))
+    answer = await d.sender.command("bulk", team_id=CAFE, user_id="U0ANNA")
+    assert answer.status_code == 200
+    opened = (await slack.wait_for_call("views.open", opened_before + 1))[opened_before]
+    (field,) = [b for b in _opened(opened)["blocks"] if b.get("block_id") == "store"]
+    options = [o["value"] for o in field["element"]["options"]]
+    assert (options, field["element"]["initial_option"]["value"]) == (
+        [str(BAKERY_STORE), str(STORE_ID)],
+        str(BAKERY_STORE),
+    )
+
+    ids = stock(ecwid, 2)
+    form = bulk_form_submission("\n".join(lines_for(images, ids)))
+    form["view"]["id"] = opened.answer["view"]["id"]  # type: ignore[index]
+
+    def choose(store: int) -> dict[str, Any]:
+        chosen = {"type": "static_select", "selected_option": {"value": str(store)}}
+        form["view"]["state"]["values"]["store"] = {"store": chosen}
+        return _in_workspace(form, CAFE, "U0ANNA")
+
+    refused = await d.sender.interaction(choose(MARKET_STORE))
+    assert refused.json() == {
+        "response_action": "errors",
+        "errors": {"store": texts.store_not_linked(MARKET_STORE)},
+    }
+    assert (await d.sender.interaction(choose(STORE_ID))).status_code == 200
+    ts, job_id, plan = await the_plan(slack)
+    assert plan.params["text"].endswith(f"_Ecwid store {STORE_ID}_")
+    start = press("bulk_start", job_id, ts, user="U0ANNA")
+    assert (await d.sender.interaction(_in_workspace(start, CAFE, "U0ANNA"))).status_code == 200
+    await the_report(slack)
+    assert sorted(uploaded_products(ecwid)) == ids
+    assert {u.authorization for u in ecwid.uploads} == {f"Bearer {token}"}
+    listed = await d.onboarding.jobs.jobs_of(Tenant(CAFE, STORE_ID), "U0ANNA", 5)
+    assert [job.id for job, _ in listed] == [job_id]
+
+
+async def test_an_event_needing_no_store_reads_no_links_but_its_own(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    """Many-stores mode's middleware does not look the workspace's store up for an event that
+    needs none (the Home tab opened): the links are read once, by the Home itself."""
+    d = deployment
+    slack.admins.add("U0ANNA")
+    await d.install(CAFE)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engine = d.onboarding.jobs.engine.sync_engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        home = await d.home(CAFE, "U0ANNA")
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
+    assert f"Store *{STORE_ID}* (default)" in shown_text(home)
+    assert len([s for s in statements if "FROM store_links" in s]) == 1
+    # No store's sealed token read (the uninstall rechecks in the background read others).
+    assert [s for s in statements if s.startswith("SELECT ecwid_stores.token ")] == []
+
+
+async def test_a_drop_kept_unchecked_whose_store_is_then_unlinked_is_told_by_its_workspace(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
+    """Work no request started: a drop kept because its person's user group could not be
+    read, whose store is unlinked before the check comes back. The note that it will not be
+    planned is sent with its workspace's token (its other store's context), not lost."""
+    d = deployment
+    slack.admins.add("U0ANNA")
+    await d.install(CAFE)
+    await d.connect(CAFE, "U0ANNA", BAKERY_STORE)  # the default: drops are for it
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    lists = _settings_form(groups="S0BUYERS", watch=["C0DROPS"])
+    assert await _submit(d, CAFE, "U0ANNA", "workspace_settings", lists) == {}
+    slack.errors["usergroups.users.list"] = "ratelimited"  # Slack cannot say, for now
+    file = slack.add_file("F0HOLD", "BULK-1.jpg", photo("BULK-1"), "image/jpeg", team=CAFE)
+    drop = {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U0DAN",
+        "channel": "C0DROPS",
+        "channel_type": "channel",
+        "ts": "1700000500.000001",
+        "event_ts": "1700000500.000001",
+        "text": "",
+        "files": [file],
+    }
+    await d.event(CAFE, drop)
+
+    def notes(words: str) -> list[SlackCall]:
+        return [c for c in slack.calls_to("chat.postEphemeral") if words in c.params["text"]]
+
+    (kept,) = await slack.wait_until(lambda: notes("are kept: I will check again"))
+    assert kept.token == bot_token(CAFE)
+    sealed = await d.onboarding.links.sealed_token(BAKERY_STORE)
+    assert sealed is not None and await d.onboarding.links.forget_store(BAKERY_STORE, sealed)
+    (told,) = await slack.wait_until(lambda: notes("is no longer the bot's here"))
+    assert (told.token, told.params["user"], told.params["channel"]) == (
+        bot_token(CAFE),
+        "U0DAN",
+        "C0DROPS",
+    )
+
+
+async def test_a_press_whose_store_is_unknown_or_unlinked_changes_nothing_and_says_why(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """With two stores linked, a button on a message whose store the bot has no record of (a
+    message from before this version) is never guessed onto the default store; a button on a
+    message of a store unlinked since is refused too; and a form's refusal is shown under a
+    field the form has."""
+    d = deployment
+    slack.admins.add("U0ANNA")
+    await d.install(CAFE)
+    await d.connect(CAFE, "U0ANNA", STORE_ID)
+    await d.connect(CAFE, "U0ANNA", MARKET_STORE)
+    with_an_image(ecwid, images)
+    answer = await d.sender.command(
+        f"123 {images.link('shoe.png')}", team_id=CAFE, user_id="U0ANNA"
+    )
+    assert answer.status_code == 200
+    reply = await reply_of(slack)
+    calls = len(ecwid.calls)
+
+    async def press_undo(ts: str) -> str:
+        undo = undo_press(reply, slack.response_url(ts), user="U0ANNA")
+        undo["container"]["message_ts"] = undo["message"]["ts"] = ts
+        answered = len(slack.responses)
+        assert (await d.sender.interaction(_in_workspace(undo, CAFE, "U0ANNA"))).status_code == 200
+        said = await slack.wait_until(lambda: slack.responses[answered:])
+        return str(said[0]["text"])
+
+    said = await press_undo("1600000000.000001")  # a message the bot has no record of
+    assert said == texts.SURFACE_STORE_UNKNOWN
+    # A form of no known store, refused under the one field it has.
+    form = view_submission("ecwid_image_upload", filled(images.link("shoe.png")), METADATA)
+    form["view"]["blocks"] = [{"type": "input", "block_id": "image_url"}]
+    refused = await d.sender.interaction(_in_workspace(form, CAFE, "U0ANNA"))
+    assert refused.json() == {
+        "response_action": "errors",
+        "errors": {"image_url": texts.SURFACE_STORE_UNKNOWN},
+    }
+    sealed = await d.onboarding.links.sealed_token(STORE_ID)
+    assert sealed is not None and await d.onboarding.links.forget_store(STORE_ID, sealed)
+    said = await press_undo(reply.answer["ts"])  # type: ignore[index]
+    assert said == texts.surface_store_gone(STORE_ID)
+    assert len(ecwid.calls) == calls  # nothing was asked of any store
