@@ -20,6 +20,7 @@ from bot.changes.context import (
     OneStore,
     StoreContext,
     Stores,
+    named_store,
     working_store,
     workspace_token,
 )
@@ -94,7 +95,7 @@ def _keeper(surfaces: Surfaces, clock: Callable[[], float]) -> Callable[[str], A
 
 
 def _store_label() -> str | None:
-    store = working_store()
+    store = named_store()
     return texts.store_label(store.store_id) if store is not None else None
 
 

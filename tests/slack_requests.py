@@ -228,10 +228,19 @@ def home_press(
     }
 
 
-def modal_action(view: dict[str, Any], action: dict[str, Any], view_hash: str) -> dict[str, Any]:
+def modal_action(
+    view: dict[str, Any],
+    action: dict[str, Any],
+    view_hash: str,
+    *,
+    view_id: str = "V1",
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A choice in an open modal whose input dispatches actions, as Slack sends it (Slack's
     block_actions reference: `container.type` "view", and the whole `view` with its `id`, its
-    `hash` for views.update, and `state`)."""
+    `hash` for views.update, and `state`: `values` by block id, each input's action_id its
+    block_id)."""
+    state = {block: {block: value} for block, value in (values or {}).items()}
     return {
         "type": "block_actions",
         "user": USER,
@@ -239,7 +248,7 @@ def modal_action(view: dict[str, Any], action: dict[str, Any], view_hash: str) -
         "api_app_id": "A1",
         "token": "legacy-unused",
         "trigger_id": "7777.42.choose",
-        "container": {"type": "view", "view_id": "V1"},
-        "view": {**view, "id": "V1", "hash": view_hash, "state": {"values": {}}},
+        "container": {"type": "view", "view_id": view_id},
+        "view": {**view, "id": view_id, "hash": view_hash, "state": {"values": state}},
         "actions": [{**action, "action_ts": "1700000500.000001"}],
     }

@@ -65,6 +65,25 @@ def working_store() -> StoreContext | None:
     return _working_for.get()
 
 
+# Whether the messages the current work posts name its store (many-stores mode): not a note
+# that speaks for the workspace with another store's token (bot.flows.drops).
+_named: ContextVar[bool] = ContextVar("named", default=True)
+
+
+@contextmanager
+def unnamed() -> Iterator[None]:
+    mark = _named.set(False)
+    try:
+        yield
+    finally:
+        _named.reset(mark)
+
+
+def named_store() -> StoreContext | None:
+    """The store the current work's messages name, if they name one."""
+    return _working_for.get() if _named.get() else None
+
+
 def workspace_token() -> str | None:
     """The current work's workspace's bot token (None outside any store's work)."""
     store = _working_for.get()

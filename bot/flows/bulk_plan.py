@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from bot.changes import codec
@@ -107,6 +108,16 @@ NamingOf = Callable[[Tenant], Awaitable[NamingRules]]
 
 async def _usual_naming(tenant: Tenant) -> NamingRules:
     return NamingRules()
+
+
+NAMING_THREADS = 2  # names read at once, whatever the plans: the default pool is DNS's too
+_naming: list[ThreadPoolExecutor] = []
+
+
+def _naming_pool() -> ThreadPoolExecutor:
+    if not _naming:
+        _naming.append(ThreadPoolExecutor(NAMING_THREADS, thread_name_prefix="naming"))
+    return _naming[0]
 
 
 RESTARTED = BulkInputError(texts.CHECK_RESTARTED)
@@ -521,8 +532,11 @@ class Planner:
                 stubs.append(BulkLine(0, file.name or file.id, problem=answer))
             else:
                 raise answer
-        # Off the event loop: a store's own pattern is tried on every name, each in its limit.
-        named = await asyncio.to_thread(name_files, readable, await self._naming(store.tenant))
+        # Off the event loop, in threads of their own: a store's own pattern is a workspace
+        # admin's, tried on every name, each within its limit.
+        rules = await self._naming(store.tenant)
+        loop = asyncio.get_running_loop()
+        named = await loop.run_in_executor(_naming_pool(), name_files, readable, rules)
         skus = {reading.sku for item in named for reading in item.readings}
         found = await store.catalog.products(ProductSku(s) for s in skus)
         # The names no plain reading of which is a SKU in the (just brought up to date) index:

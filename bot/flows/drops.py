@@ -26,11 +26,11 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from bot.changes.context import StoreContext, Stores, working_for
+from bot.changes.context import StoreContext, Stores, unnamed, working_for
 from bot.domain.bulk import Caption, read_caption
 from bot.domain.requests import Requester, SharedFile
 from bot.domain.tenant import Tenant
@@ -245,11 +245,25 @@ class DropZone:
             # Checked again, and any note sent, as the workspace: its user groups are read, and
             # its person told, with its token (its store's, else its default store's).
             store = await self._stores.for_tenant(drops[0].tenant)
-            speaker = store or await self._stores.for_team(team_id)
-            with working_for(speaker) if speaker is not None else contextlib.nullcontext():
-                await self._recheck(group, drops, who, unlinked=store is None)
+            if store is not None:
+                with working_for(store):
+                    await self._recheck(group, drops, who, unlinked=False)
+                return
+            with self._as_workspace(await self._stores.for_team(team_id)):
+                await self._recheck(group, drops, who, unlinked=True)
             return
         await self._take(group)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _as_workspace(speaker: StoreContext | None) -> Iterator[None]:
+        """Speaking for the workspace with another of its stores' token (its default's), as
+        none of its stores: the note is about a store no longer linked."""
+        if speaker is None:
+            yield
+            return
+        with working_for(speaker), unnamed():
+            yield
 
     async def _recheck(
         self, group: DropGroup, drops: Sequence[WaitingDrop], who: Requester, *, unlinked: bool
@@ -303,8 +317,7 @@ class DropZone:
             store = await self._stores.for_tenant(first.tenant)  # as it was when dropped
             if store is None:  # the store was unlinked meanwhile: nothing to plan it for
                 log.warning("drop plan: store %s no longer served", first.store_id)
-                speaker = await self._stores.for_team(first.team_id)  # its default's token
-                with working_for(speaker) if speaker is not None else contextlib.nullcontext():
+                with self._as_workspace(await self._stores.for_team(first.team_id)):
                     await self._report.tell(first.team_id, who, "unlinked")
                 return
             with working_for(store):

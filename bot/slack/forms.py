@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # A trigger_id expires 3 s after the user acted: look-ups get this much, then the form opens anyway.
 LOOKUP_BUDGET_SECONDS = 1.5
 OPEN_BUDGET_SECONDS = 2.5  # views.open after that is pointless: the trigger is gone
+STORES_BUDGET_SECONDS = 0.5  # the workspace's stores (one small read): the form opens without
 
 
 class Forms:
@@ -60,8 +61,6 @@ class Forms:
             self._languages(), self._product(draft), self._linked()
         )
         notes = [escape(note)] if note else []
-        if len(stores) > 1:  # which of the workspace's stores the form is for
-            notes.append(texts.form_store_note(self._context.store_id))
         if product_note:
             notes.append(product_note)
         if who.channel_id and not is_channel(who.channel_id):
@@ -76,6 +75,8 @@ class Forms:
             product=product,
             channel_id=who.channel_id,
             note=" ".join(notes) or None,
+            stores=stores,
+            store_id=self._context.store_id,
         )
         opened = await self._open(trigger_id, who, view, "the form")
         # Its option values: read once the form is open (the trigger's 3 s are spent by then),
@@ -84,6 +85,25 @@ class Forms:
             await self.offer_option_values(
                 opened, product.id if product.kind == "product" else None
             )
+
+    async def switch_store(self, view: dict[str, Any], channel_id: str | None) -> None:
+        """The open upload form, after another store was chosen in it: made anew for that
+        store (this form's store), its product and alt texts asked again."""
+        languages, stores = await asyncio.gather(self._languages(), self._linked())
+        fresh = upload_form(
+            Draft(),
+            languages=languages,
+            product=None,
+            channel_id=channel_id,
+            stores=stores,
+            store_id=self._context.store_id,
+        )
+        try:
+            await self._slack.views_update(
+                view_id=str(view.get("id") or ""), hash=view.get("hash"), view=fresh
+            )
+        except SLACK_FAILURES as exc:  # e.g. hash_conflict: the form changed meanwhile
+            log.info("the form was not made anew: %s", slack_error(exc))
 
     async def offer_option_values(self, view: dict[str, Any], product_id: int | None) -> None:
         """The open upload form, after a product was chosen in it: the product's option-value
@@ -130,7 +150,7 @@ class Forms:
         if self._stores is None:
             return []
         try:
-            async with asyncio.timeout(LOOKUP_BUDGET_SECONDS):
+            async with asyncio.timeout(STORES_BUDGET_SECONDS):
                 return await self._stores.linked(self._context.tenant.team_id)
         except Exception as exc:  # the form is for its store alone, then
             log.warning("the workspace's stores not read: %s", type(exc).__name__)

@@ -26,7 +26,7 @@ from bot.slack.context import put_client, put_runtime, put_store
 from bot.slack.notify import Notifier
 from bot.slack.requester import requester_of, user_of
 from bot.slack.server import VERIFIED
-from bot.slack.views import bulk_form, settings_form
+from bot.slack.views import bulk_form, settings_form, store_field
 from bot.slack.views import upload_form as form
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,11 @@ def _register_runtime(app: AsyncApp, runtime: Runtime) -> None:
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         put_runtime(context, runtime)
-        if runtime.settings.many is not None and _storeless_event(body):
-            return await next()  # not worth the links' reads: no store is needed
+        if runtime.settings.many is not None and (
+            _storeless_event(body)
+            or (body.get("type") != "event_callback" and not _needs_store(body))
+        ):
+            return await next()  # onboarding, settings, most events: no store is needed
         try:  # a command's `store=ID`: one of the workspace's stores, else its default
             asked = store_asked(str(body.get("text") or "")) if body.get("command") else None
         except ValidationError as problem:
@@ -113,15 +116,18 @@ async def _store_of(
     form's store field, the store the pressed message or form was made for, else the
     workspace's default store."""
     team_id = context.team_id
-    if body.get("type") == "view_submission":
-        asked = bulk_form.chosen_store(body.get("view") or {})
+    view = body.get("view")
+    if asked is None and isinstance(view, dict):  # a form's store field, as chosen now
+        asked = store_field.chosen_store(view)
     surface = pressed_surface(body) if asked is None and runtime.surfaces is not None else None
     if surface is not None and team_id and runtime.surfaces is not None:
         made_for = await runtime.surfaces.store_of(team_id, surface)
         if made_for is not None:
             store = await runtime.stores.for_team(team_id, made_for)
             return store, None if store is not None else texts.surface_store_gone(made_for)
-        if len(await runtime.stores.linked(team_id)) > 1 and _needs_store(body):
+        if body.get("type") == "message_action":
+            pass  # a shortcut on a message of the bot's unknown (or a person's): the default
+        elif len(await runtime.stores.linked(team_id)) > 1 and _needs_store(body):
             # Which of them it was made for is not known (made before this version, or its
             # record could not be written): never guessed.
             return None, texts.SURFACE_STORE_UNKNOWN
@@ -141,7 +147,7 @@ async def _no_store(
     if body.get("command"):
         return await ack(response_type="ephemeral", text=text)
     if body.get("type") == "view_submission":
-        field = bulk_form.STORE if bulk_form.chosen_store(body.get("view") or {}) else None
+        field = store_field.STORE if store_field.chosen_store(body.get("view") or {}) else None
         block = _refusal_block(body, field or _first_block(body))
         if block is not None:
             return await ack(response_action="errors", errors={block: text})
@@ -167,7 +173,13 @@ def _storeless_event(body: dict[str, Any]) -> bool:
 
 
 def pressed_surface(body: dict[str, Any]) -> str | None:
-    """The bot's message or form a request comes from (bot.jobs.surfaces), if any."""
+    """The bot's message or form a request comes from (bot.jobs.surfaces), if any; for a
+    message shortcut, the message it was used on."""
+    if body.get("type") == "message_action":
+        channel = (body.get("channel") or {}).get("id")
+        ts = (body.get("message") or {}).get("ts")
+        ok = isinstance(channel, str) and isinstance(ts, str)
+        return message_surface(channel, ts) if ok else None  # type: ignore[arg-type]
     view = body.get("view")
     if body.get("type") in ("view_submission", "block_suggestion") and isinstance(view, dict):
         view_id = view.get("id")

@@ -1595,13 +1595,6 @@ def store_option(store_id: int) -> str:
     return f"Store {store_id}"
 
 
-def form_store_note(store_id: int) -> str:
-    return (
-        f"This form is for store {store_id}; for another of this workspace's stores, type "
-        "/ecwid-image store=ID."
-    )
-
-
 SURFACE_STORE_UNKNOWN = (
     ":electric_plug: I do not know which of this workspace's Ecwid stores this message or form "
     "is about, so nothing was changed. Run the command again (with store=ID for a store other "

@@ -12,12 +12,9 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     ConversationFilter,
     ConversationSelectElement,
-    InputBlock,
     MarkdownTextObject,
-    Option,
     PlainTextInputElement,
     PlainTextObject,
-    StaticSelectElement,
 )
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
@@ -26,13 +23,12 @@ from bot.domain.bulk import MAX_LINES, BulkInputError, BulkLine, parse_lines
 from bot.domain.requests import SharedFile
 from bot.slack import texts
 from bot.slack.files import shared_file
+from bot.slack.views import store_field
 from bot.slack.views.upload_form import CHANNEL, input_block, is_channel
 
 CALLBACK_ID = "ecwid_bulk_upload"
 LINES = "lines"
 CSV_FILE = "csv_file"
-STORE = "store"  # many-stores mode, with more than one store linked
-MAX_OPTIONS = 100  # Slack's limit on a static select's options
 MAX_TEXT = 3000  # Slack's cap on a text input
 
 
@@ -60,7 +56,7 @@ def bulk_form(channel_id: str | None, stores: Sequence[int] = (), store_id: int 
         close=PlainTextObject(text="Cancel"),
         blocks=[
             ContextBlock(elements=[MarkdownTextObject(text=intro)]),
-            *_store_field(stores, store_id),
+            *store_field.store_field(stores, store_id),
             input_block(
                 LINES,
                 "Lines",
@@ -100,23 +96,6 @@ def bulk_form(channel_id: str | None, stores: Sequence[int] = (), store_id: int 
             ),
         ],
     )
-
-
-def _store_field(stores: Sequence[int], store_id: int) -> list[InputBlock]:
-    if len(stores) < 2:
-        return []
-    options = [Option(value=str(s), label=texts.store_option(s)) for s in stores[:MAX_OPTIONS]]
-    chosen = next((o for o in options if o.value == str(store_id)), options[0])
-    field = StaticSelectElement(options=options, initial_option=chosen)
-    return [input_block(STORE, texts.FIELD_STORE_LABEL, field)]
-
-
-def chosen_store(view: dict[str, Any]) -> int | None:
-    """The store a submitted form's store field names (bot.slack.middleware), if it has one."""
-    values = (view.get("state") or {}).get("values") or {}
-    chosen = ((values.get(STORE) or {}).get(STORE) or {}).get("selected_option") or {}
-    value = chosen.get("value") if isinstance(chosen, dict) else None
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 12 else None
 
 
 def read_bulk_submission(values: dict[str, Any]) -> BulkSubmission | dict[str, str]:

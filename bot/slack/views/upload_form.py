@@ -7,6 +7,7 @@ the command.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,7 @@ from bot.slack.views.option_values import (
     option_value_block,
     read_owned_value,
 )
+from bot.slack.views.store_field import store_field
 
 CALLBACK_ID = "ecwid_image_upload"
 PRODUCT = "product"
@@ -304,6 +306,13 @@ def product_option(product: Product) -> Option:
     return Option(text=PlainTextObject(text=text), value=value)
 
 
+def chosen_channel(view: dict[str, Any]) -> str | None:
+    """The channel the open form's results go to, as chosen now."""
+    values = (view.get("state") or {}).get("values") or {}
+    chosen = ((values.get(CHANNEL) or {}).get(CHANNEL) or {}).get("selected_conversation")
+    return chosen if isinstance(chosen, str) and is_channel(chosen) else None
+
+
 def input_block(
     block_id: str,
     label: str,
@@ -345,14 +354,19 @@ def upload_form(
     product: Product | None,
     channel_id: str | None,
     note: str | None = None,
+    stores: Sequence[int] = (),
+    store_id: int = 0,
 ) -> View:
     """The modal. `languages` None means they could not be read: only the default alt field.
 
-    `note` is mrkdwn, already escaped (see `texts.problem`).
+    `note` is mrkdwn, already escaped (see `texts.problem`). `stores`: the workspace's
+    (many-stores mode); with several, the form's first field chooses one (`store_id` first),
+    and the form is made anew for the store chosen (its product search and languages).
     """
     blocks: list[Block] = []
     if note:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    blocks.extend(store_field(stores, store_id, dispatch=True))
 
     product_select = ExternalDataSelectElement(
         placeholder=PlainTextObject(text="Type a name, SKU or id"),

@@ -54,7 +54,14 @@ from tests.integration.listeners.test_forms import METADATA, filled
 from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
 from tests.integration.listeners.test_undo import press as undo_press
 from tests.integration.test_ecwid_connect import signed
-from tests.slack_requests import SIGNING_SECRET, SlackSender, home_press, view_submission
+from tests.slack_requests import (
+    SIGNING_SECRET,
+    SlackSender,
+    block_suggestion,
+    home_press,
+    modal_action,
+    view_submission,
+)
 
 PUBLIC_URL = "https://bot.example.com"
 AGENCY, BAKERY, CAFE = "T0AGENCY", "T0BAKERY", "T0CAFE"
@@ -845,7 +852,8 @@ async def test_store_names_any_linked_store_and_its_messages_and_forms_keep_to_i
     assert answer.status_code == 200
     opened = (await slack.wait_for_call("views.open", opened_before + 1))[opened_before]
     assert _opened(opened)["callback_id"] == "ecwid_image_upload"
-    assert f"This form is for store {STORE_ID};" in json.dumps(_opened(opened))
+    (field,) = [b for b in _opened(opened)["blocks"] if b.get("block_id") == "store"]
+    assert field["element"]["initial_option"]["value"] == str(STORE_ID)
     boot = images.link("anim.gif")
     submission = view_submission("ecwid_image_upload", filled(boot), METADATA)
     submission["view"]["id"] = opened.answer["view"]["id"]  # type: ignore[index]
@@ -965,6 +973,7 @@ async def test_a_drop_kept_unchecked_whose_store_is_then_unlinked_is_told_by_its
     sealed = await d.onboarding.links.sealed_token(BAKERY_STORE)
     assert sealed is not None and await d.onboarding.links.forget_store(BAKERY_STORE, sealed)
     (told,) = await slack.wait_until(lambda: notes("is no longer the bot's here"))
+    assert "_Ecwid store" not in told.params["text"]  # it speaks for no store linked now
     assert (told.token, told.params["user"], told.params["channel"]) == (
         bot_token(CAFE),
         "U0DAN",
@@ -1015,3 +1024,58 @@ async def test_a_press_whose_store_is_unknown_or_unlinked_changes_nothing_and_sa
     said = await press_undo(reply.answer["ts"])  # type: ignore[index]
     assert said == texts.surface_store_gone(STORE_ID)
     assert len(ecwid.calls) == calls  # nothing was asked of any store
+
+
+async def test_the_upload_forms_store_field_makes_it_the_chosen_stores_form(
+    deployment: Deployment, slack: FakeSlack, ecwid: FakeEcwid, images: FakeImageHost
+) -> None:
+    """The upload form opened without `store=` is the default store's; choosing another store
+    in its field makes it anew for that store: its product search and its submission are
+    then that store's."""
+    d = deployment
+    token = await _cafe_with_two_stores(d)
+    opened_before = len(slack.calls_to("views.open"))
+    assert (await d.sender.command("", team_id=CAFE, user_id="U0ANNA")).status_code == 200
+    opened = (await slack.wait_for_call("views.open", opened_before + 1))[opened_before]
+    view_id = opened.answer["view"]["id"]  # type: ignore[index]
+    (field,) = [b for b in _opened(opened)["blocks"] if b.get("block_id") == "store"]
+    assert [o["value"] for o in field["element"]["options"]] == [str(BAKERY_STORE), str(STORE_ID)]
+    assert field["element"]["initial_option"]["value"] == str(BAKERY_STORE)
+
+    chosen = {"type": "static_select", "selected_option": {"value": str(STORE_ID)}}
+    press_store = _in_workspace(
+        modal_action(
+            _opened(opened),
+            {**chosen, "action_id": "store", "block_id": "store"},
+            "1.h",
+            view_id=view_id,
+            values={"store": chosen},
+        ),
+        CAFE,
+        "U0ANNA",
+    )
+    updates = len(slack.calls_to("views.update"))
+    assert (await d.sender.interaction(press_store)).status_code == 200
+    anew = (await slack.wait_for_call("views.update", updates + 1))[updates]
+    assert anew.params["view_id"] == view_id
+    (field,) = [b for b in _opened(anew)["blocks"] if b.get("block_id") == "store"]
+    assert field["element"]["initial_option"]["value"] == str(STORE_ID)
+
+    # The type-ahead sends no state: the form is the chosen store's now.
+    asked = len(ecwid.calls)
+    search = _in_workspace(block_suggestion("product", "Red"), CAFE, "U0ANNA")
+    search["view"]["id"] = view_id
+    found = (await d.sender.interaction(search)).json()["options"]
+    assert [o["value"] for o in found][:1] == ["123"]
+    assert {c.authorization for c in ecwid.calls[asked:]} == {f"Bearer {token}"}
+
+    boot = images.link("anim.gif")
+    submission = view_submission("ecwid_image_upload", filled(boot), METADATA)
+    submission["view"]["id"] = view_id
+    submission["view"]["state"]["values"]["store"] = {"store": chosen}
+    answer = await d.sender.interaction(_in_workspace(submission, CAFE, "U0ANNA"))
+    assert (answer.status_code, answer.text) == (200, "")
+    await d.runtime.workers.join()
+    assert [(u.path, u.body["url"], u.authorization) for u in ecwid.uploads] == [
+        ("/products/123/image/async", boot, f"Bearer {token}")
+    ]
