@@ -875,6 +875,8 @@ class JobStore:
         corrected = [row for row, o in zip(rows, outcomes, strict=True) if o.corrects]
         rows = [row for row, o in zip(rows, outcomes, strict=True) if not o.corrects]
         history = [change_row(o.change) for o in outcomes if o.change is not None]
+        if history:
+            await self._check_tenant(job_id, [o.change for o in outcomes if o.change is not None])
         orders = [row for o in outcomes if o.change is not None for row in order_rows(o.change)]
         kept = [
             kept_row(o.change.store_id, o.change.id, o.kept, now)
@@ -904,6 +906,18 @@ class JobStore:
             statements.append((self.insert_once(kept_images, "change_id"), kept))
         if statements:
             await self._write(*statements)
+
+    async def _check_tenant(self, job_id: str, made: Sequence[Change]) -> None:
+        """Each change a job's line made is its job's workspace's and store's: a change of
+        another tenant's is a bug, refused before anything is written."""
+        query = select(jobs.c.team_id, jobs.c.store_id).where(jobs.c.id == job_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return  # the job is gone (forgotten): its lines' outcomes change nothing
+        strangers = {(c.team_id, c.store_id) for c in made} - {(row.team_id, row.store_id)}
+        if strangers:
+            raise ValueError(f"job {job_id} is not the tenant of changes of {sorted(strangers)}")
 
     async def _keep_within(
         self,

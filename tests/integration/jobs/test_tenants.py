@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.changes.records import history_entry
 from bot.config import database_url as sqlalchemy_url
 from bot.domain.tenant import Tenant
@@ -116,6 +118,13 @@ async def test_one_stores_copies_never_make_way_for_anothers(database_url: str) 
             outcome = Outcome(number, LineState.DONE, change=entry, kept=b"a" * 400)
             await store.record("d" * 32, [outcome], keep)
         assert await cafe.kept_bytes() == 900  # untouched, though the two pass 1000 together
+        # A line of the agency's job cannot record a change as the café's: refused, unwritten.
+        stray = history_entry(
+            tenant=CAFE, user_id="U1", product_id=9, slot="main", action=Action.REPLACED
+        )
+        with pytest.raises(ValueError, match="is not the tenant"):
+            await store.record("d" * 32, [Outcome(3, LineState.DONE, change=stray)])
+        assert await cafe.of_product(9, 10) == []
         assert await agency.kept_bytes() == 800  # its own: the third line's copy did not fit
         assert await cafe.kept_copy(quiet.id) == b"q" * 900
         # The prune keeps each store to its own quota too.

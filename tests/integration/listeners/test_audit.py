@@ -182,18 +182,23 @@ def catalog(ecwid: FakeEcwid, request: pytest.FixtureRequest) -> Expected:
     return expected
 
 
+CARD_SECONDS = 20.0
+
+
 def _is_card(call: SlackCall) -> bool:
     """The card, not the audit's progress: only the card has the legend."""
     return "*missing*: no alt text" in json.dumps(call.params.get("blocks") or "")
 
 
 async def the_card(slack: FakeSlack, count: int = 1) -> SlackCall:
+    """The count-th card, once posted (a whole catalog's audit: a loaded machine takes time)."""
     cards = await slack.wait_until(
         lambda: (
             (found := [c for c in slack.calls_to("chat.update") if _is_card(c)])
             and len(found) >= count
             and found
-        )
+        ),
+        CARD_SECONDS,
     )
     return cards[count - 1]
 

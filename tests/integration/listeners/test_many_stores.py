@@ -7,6 +7,7 @@ with its own workspace's token. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -53,6 +54,13 @@ from tests.integration.jobs.test_shared_budget import Said
 from tests.integration.listeners.test_forms import METADATA, filled
 from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
 from tests.integration.listeners.test_undo import press as undo_press
+from tests.integration.listeners.test_weekly_audit import (
+    FIRST_RUN,
+    QUIET,
+    SUNDAY_NOON,
+    weekly_cards,
+)
+from tests.integration.listeners.test_weekly_audit import Clock as WallClock
 from tests.integration.test_ecwid_connect import signed
 from tests.slack_requests import (
     SIGNING_SECRET,
@@ -169,6 +177,15 @@ def shown_text(published: SlackCall) -> str:
 async def deployment(
     slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, database_url: str
 ) -> AsyncIterator[Deployment]:
+    async with deployed(slack, ecwid, tls, database_url) as d:
+        yield d
+
+
+@contextlib.asynccontextmanager
+async def deployed(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, database_url: str, **runtime: Any
+) -> AsyncIterator[Deployment]:
+    """One many-stores deployment; `runtime`: Runtime.open's own (a wall clock, say)."""
     oauth = FakeEcwidOAuth(ecwid, PUBLIC_URL + "/ecwid/oauth/callback")
     await oauth.start()
     settings = load_settings(
@@ -197,6 +214,7 @@ async def deployment(
         installations=onboarding.installations,
         image_pool=image_pool(),
         progress_seconds=QUICK_PROGRESS_SECONDS,
+        **runtime,
     )
     server = HttpServer(
         build_many_app(onboarding, runtime),
@@ -1079,3 +1097,35 @@ async def test_the_upload_forms_store_field_makes_it_the_chosen_stores_form(
     assert [(u.path, u.body["url"], u.authorization) for u in ecwid.uploads] == [
         ("/products/123/image/async", boot, f"Bearer {token}")
     ]
+
+
+async def test_a_weekly_audit_runs_for_its_workspace_and_store_with_its_own_token(
+    slack: FakeSlack, ecwid: FakeEcwid, tls: TlsAuthority, database_url: str
+) -> None:
+    """Work no request started: the café's weekly audit, due on Monday at 09:00 in its
+    person's time zone, runs on the café's store and is posted with the café's bot token,
+    naming its store."""
+    clock = WallClock(SUNDAY_NOON)
+    async with deployed(slack, ecwid, tls, database_url, wall_clock=clock, weekly_tick=QUIET) as d:
+        slack.admins.add("U0ANNA")
+        slack.time_zones["U0ANNA"] = "Europe/Amsterdam"
+        for team in (CAFE, AGENCY):
+            await d.install(team)
+        await d.connect(CAFE, "U0ANNA", STORE_ID)
+        answer = await d.sender.command("audit every monday", team_id=CAFE, user_id="U0ANNA")
+        assert answer.status_code == 200
+        await slack.wait_until(
+            lambda: [r for r in slack.responses if "Every Monday" in r.get("text", "")]
+        )
+        zones = slack.calls_to("users.info")
+        assert zones and {c.token for c in zones} == {bot_token(CAFE)}
+        assert await d.runtime.weekly.run_due() == 0  # Sunday
+        clock.now = FIRST_RUN
+        assert await d.runtime.weekly.run_due() == 1
+        await d.runtime.weekly.idle()
+        card = (await slack.wait_until(lambda: weekly_cards(slack)))[0]
+        assert card.token == bot_token(CAFE)
+        assert card.params["text"].endswith(f"_Ecwid store {STORE_ID}_")
+        assert {c.authorization for c in ecwid.calls} == {
+            f"Bearer {c.token}" for c in d.oauth.consents.values() if c.store_id == STORE_ID
+        }

@@ -30,7 +30,7 @@ class Clock:
         return self.now
 
 
-def _cards(slack: FakeSlack) -> list[SlackCall]:
+def weekly_cards(slack: FakeSlack) -> list[SlackCall]:
     """The weekly audits' cards (the card has the legend)."""
     return [
         c
@@ -73,7 +73,7 @@ async def test_a_weekly_audit_runs_once_a_week_across_two_processes(
         assert await both() == 0
         clock.now = FIRST_RUN + 30
         assert await both() == 1  # one process won the claim, the other did not run it
-        (card,) = await slack.wait_until(lambda: _cards(slack)[:1])
+        (card,) = await slack.wait_until(lambda: weekly_cards(slack)[:1])
         text = card_text(card)
         assert text.startswith(
             ":stethoscope: *Weekly image health* of the whole catalog (every Monday at 09:00 "
@@ -86,9 +86,9 @@ async def test_a_weekly_audit_runs_once_a_week_across_two_processes(
         assert await both() == 0
         clock.now = FIRST_RUN + WEEK + 30  # the next Monday, 09:00 and a bit
         assert await both() == 1
-        await slack.wait_until(lambda: len(_cards(slack)) == 2)
+        await slack.wait_until(lambda: len(weekly_cards(slack)) == 2)
         assert await both() == 0
-        assert len(_cards(slack)) == 2
+        assert len(weekly_cards(slack)) == 2
 
 
 async def test_a_process_started_past_the_time_runs_the_missed_audit_once_and_says_so(
@@ -102,7 +102,7 @@ async def test_a_process_started_past_the_time_runs_the_missed_audit_once_and_sa
     clock.now = FIRST_RUN + 3 * WEEK + 2 * HOUR  # the bot was down for three Mondays
     async with serving(settings, slack, wall_clock=clock, weekly_tick=QUIET) as after:
         # Its watcher looks at start: the missed audit runs once, late.
-        (card,) = await slack.wait_until(lambda: _cards(slack)[:1])
+        (card,) = await slack.wait_until(lambda: weekly_cards(slack)[:1])
         await after.runtime.weekly.idle()
         assert (
             ":alarm_clock: Late: it was due Monday 7 December 09:00, when the bot was not running."
@@ -115,7 +115,7 @@ async def test_a_process_started_past_the_time_runs_the_missed_audit_once_and_sa
         assert await after.runtime.weekly.run_due() == 1
         await after.runtime.weekly.idle()
         cards = await slack.wait_until(
-            lambda: (found := _cards(slack)) and len(found) == 2 and found
+            lambda: (found := weekly_cards(slack)) and len(found) == 2 and found
         )
         assert "Late" not in card_text(cards[1])
 
@@ -132,7 +132,7 @@ async def test_where_the_bot_is_not_in_the_channel_the_audit_goes_to_the_person(
         clock.now = dt.datetime(2026, 12, 7, 17, 1, tzinfo=dt.UTC).timestamp()
         assert await bot.runtime.weekly.run_due() == 1
         await bot.runtime.weekly.idle()
-        (card,) = await slack.wait_until(lambda: _cards(slack)[:1])
+        (card,) = await slack.wait_until(lambda: weekly_cards(slack)[:1])
         assert card.params["channel"] == "D123"  # the DM's own id, from the first answer
         posts = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == "U123"]
         assert "The bot is not in that channel, so the audit came here" in posts[0].params["text"]
