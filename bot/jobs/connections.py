@@ -12,18 +12,24 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select, update
 
 from bot.jobs.schema import (
+    audit_schedules,
     bot_surfaces,
     connect_requests,
     ecwid_codes,
     ecwid_stores,
     ecwid_webhook_events,
+    jobs,
     store_links,
     store_naming,
+    waiting_drops,
     workspace_settings,
 )
 
 if TYPE_CHECKING:
     from bot.jobs.store import JobStore
+
+# Who stopped a workspace's jobs when it removed the app (`stopped_by`): no person.
+UNINSTALLED = "app_uninstalled"
 
 EVENT_MEMORY_SECONDS = 7 * 24 * 3600  # past Ecwid's day of retries, and the 5-minute window
 CODE_MEMORY_SECONDS = 24 * 3600  # a code lives minutes (Ecwid: "a few"); kept a day
@@ -265,6 +271,27 @@ class Connections:
             .values(is_default=store_links.c.store_id == store_id)
         )
         return True
+
+    async def stop_team_work(self, team_id: str, now: float) -> tuple[int, int]:
+        """The workspace left: its running jobs stop (the process running each sees it at its
+        next lease renewal), those not started are cancelled, its waiting drops and weekly
+        audits are deleted. (stopped, cancelled)."""
+        from bot.jobs.store import JobState  # the store imports this module
+
+        stopped, cancelled, _, _ = await self._store.write(
+            update(jobs)
+            .where(jobs.c.team_id == team_id, jobs.c.state == JobState.RUNNING)
+            .values(state=JobState.STOPPING, stopped_by=UNINSTALLED),
+            update(jobs)
+            .where(
+                jobs.c.team_id == team_id,
+                jobs.c.state.in_([JobState.CHECKING, JobState.PLANNED]),
+            )
+            .values(state=JobState.CANCELLED, stopped_by=UNINSTALLED, finished_at=now),
+            delete(waiting_drops).where(waiting_drops.c.team_id == team_id),
+            delete(audit_schedules).where(audit_schedules.c.team_id == team_id),
+        )
+        return stopped, cancelled
 
     async def forget_team(self, team_id: str) -> list[int]:
         """The workspace gone: its links, its links in the making, its settings and the records

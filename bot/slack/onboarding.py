@@ -154,13 +154,17 @@ class Onboarding:
 
     async def forget_workspace(self, enterprise_id: str | None, team_id: str) -> None:
         """The app uninstalled from the workspace, or its bot token revoked: its installation,
-        its links and its links in the making are deleted (the token is gone: there is no one
-        to tell in Slack, so the log says it)."""
+        links, settings, waiting drops and weekly audits are deleted, and its bulk jobs stop
+        (the token is gone: there is no one to tell in Slack, so the log says it)."""
         await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        stopped, cancelled = await self.links.stop_team_work(team_id, time.time())
         stores = await self.links.forget_team(team_id)
         log.info(
-            "workspace %s removed the app: its installation and links are deleted%s",
+            "workspace %s removed the app: its installation, links, settings and waiting work "
+            "are deleted; %d running bulk jobs stop, %d not started are cancelled%s",
             team_id,
+            stopped,
+            cancelled,
             f" (and stores {', '.join(map(str, stores))}, linked nowhere else)" if stores else "",
         )
 

@@ -23,10 +23,13 @@ import sqlalchemy
 from sqlalchemy import MetaData, select, text
 
 from bot.config import load_settings
+from bot.domain.audit import Scope
 from bot.domain.settings import AccessLists, Naming, WorkspaceSettings
 from bot.domain.tenant import Tenant
 from bot.jobs.history import History
-from bot.jobs.schema import bot_surfaces, connect_requests
+from bot.jobs.schedules import Schedules
+from bot.jobs.schema import audit_schedules, bot_surfaces, connect_requests, waiting_drops
+from bot.jobs.store import WaitingDrop
 from bot.logs import RedactSecrets
 from bot.runtime import Runtime
 from bot.slack import texts
@@ -51,6 +54,8 @@ from tests.fakes.image_host import FakeImageHost, TlsAuthority
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.harness import QUICK_PROGRESS_SECONDS, image_pool
 from tests.integration.jobs.test_shared_budget import Said
+from tests.integration.jobs.test_tenants import _job as _tenant_job
+from tests.integration.jobs.test_tenants import _line as _tenant_line
 from tests.integration.listeners.test_forms import METADATA, filled
 from tests.integration.listeners.test_undo import posted, reply_of, with_an_image
 from tests.integration.listeners.test_undo import press as undo_press
@@ -347,8 +352,42 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
             tenant.team_id, f"m:C0{tenant.store_id}:1.2", tenant.store_id, time.time()
         )
 
-    # The agency uninstalls: exactly its installation, links and settings go; the cafe keeps
-    # the store and its own settings.
+    # Work of each: a running job, a planned one, a waiting drop, a weekly audit.
+    jobs = d.onboarding.jobs
+    letters = {AGENCY: ("r", "p"), CAFE: ("s", "q")}
+    for team, (running, planned) in letters.items():
+        tenant = Tenant(team, STORE_ID)
+        for letter in (running, planned):
+            await jobs.create(_tenant_job(letter, tenant), [_tenant_line()])
+        assert await jobs.start(tenant, running * 32, "U1", "p1", 30)
+        drop = WaitingDrop(
+            key=tenant.key("C0DROPS:1.1"),
+            channel_id="C0DROPS",
+            user_id="U1",
+            thread_ts="1.1",
+            ts="1.1",
+            files="[]",
+            text="",
+            received_at=1.0,
+            due_at=1e12,
+            checked=True,
+            team_id=team,
+            store_id=STORE_ID,
+        )
+        assert await jobs.keep_drop([drop.key], drop)
+        await Schedules(jobs).add(
+            tenant=tenant,
+            channel_id="C1",
+            user_id="U1",
+            scope=Scope(),
+            weekday=0,
+            zone="UTC",
+            next_at=1e12,
+            now=1.0,
+        )
+
+    # The agency uninstalls: exactly its installation, links, settings and waiting work go,
+    # and its jobs stop; the cafe keeps the store, its own settings and its own work.
     said = Said(f"workspace {AGENCY} removed the app")
     logging.getLogger("bot.slack.onboarding").addHandler(said)
     try:
@@ -363,6 +402,21 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert await installations.async_find_bot(enterprise_id=None, team_id=CAFE) is not None
     assert await kept.workspace(AGENCY) == WorkspaceSettings()
     assert await kept.store_namings(AGENCY) == {}
+    states = {
+        team: {
+            j.id[0]: str(j.state) for j, _ in await jobs.jobs_of(Tenant(team, STORE_ID), "U1", 9)
+        }
+        for team in (AGENCY, CAFE)
+    }
+    assert states == {
+        AGENCY: {"r": "stopping", "p": "cancelled"},  # the process running it stops it
+        CAFE: {"s": "running", "q": "planned"},
+    }
+    async with jobs.connect() as connection:
+        drops = await connection.execute(select(waiting_drops.c.team_id))
+        assert sorted(drops.scalars()) == [CAFE]
+        schedules = await connection.execute(select(audit_schedules.c.team_id))
+        assert sorted(schedules.scalars()) == [CAFE]
     assert await kept.workspace(CAFE) == chosen
     assert await kept.store_namings(CAFE) == {STORE_ID: rules, BAKERY_STORE: rules}
     assert await _surfaces(d) == {(CAFE, STORE_ID), (CAFE, BAKERY_STORE)}
