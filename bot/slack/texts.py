@@ -1610,3 +1610,11 @@ def surface_store_gone(store_id: int) -> str:
 
 
 MODAL_NOT_SHOWN = "Slack did not show the form just now: press the button again in the Home tab."
+
+
+def settings_groups_unknown(groups: list[str]) -> str:
+    """Plain text (a form's field error)."""
+    return (
+        f"This workspace has no user group {', '.join(groups)}: copy each id from the group's "
+        "menu (Copy group ID)."
+    )

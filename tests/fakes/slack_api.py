@@ -206,6 +206,11 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "user": {**person, "is_restricted": False}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
+        if method == "usergroups.list":
+            # Slack's usergroups.list reference: the workspace's groups (its example's shape,
+            # cut to the fields read here).
+            groups = [{"id": g, "is_usergroup": True} for g in self.usergroups]
+            return {"ok": True, "usergroups": groups}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(params.get("usergroup", ""), [])}
         if method == "files.getUploadURLExternal":

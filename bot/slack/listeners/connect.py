@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
 EDITOR_CHECK_SECONDS = 2.0  # of Slack's 3 s for a form's answer
+GROUPS_CHECK_SECONDS = 2.0  # the same 3 s: side by side with the editor check
 
 
 def _onboarding(context: AsyncBoltContext) -> Onboarding:
@@ -185,21 +186,47 @@ async def _editor_refusal(context: AsyncBoltContext, asker: Asker | None) -> str
     return None if allowed else texts.SETTINGS_EDITORS_ONLY
 
 
+async def _unknown_groups(context: AsyncBoltContext, groups: frozenset[str]) -> list[str]:
+    """The user groups given that the workspace does not have (usergroups.list, disabled ones
+    included: a disabled group is still a group). Slack slow or refusing: none said unknown,
+    the groups are checked each time they are used."""
+    if not groups:
+        return []
+    try:
+        async with asyncio.timeout(GROUPS_CHECK_SECONDS):
+            listed = await client_of(context).usergroups_list(include_disabled=True)
+    except SLACK_FAILURES as exc:  # TimeoutError among them
+        log.info("user groups not checked: %s", slack_error(exc))
+        return []
+    known = {g.get("id") for g in listed.get("usergroups") or () if isinstance(g, dict)}
+    return sorted(groups - known)
+
+
 async def settings_saved(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     """The settings form: checked (the editor too: a form outlives a change of admins), saved,
     and the Home shown as it now is."""
     asker = _asker(context, body)
-    refusal = await _editor_refusal(context, asker)
+    try:
+        settings = settings_form.read_settings(view)
+    except settings_form.FieldError as problem:
+        settings, field_error = None, {problem.block: problem.text}
+    groups = settings.access.usergroups if settings is not None else frozenset[str]()
+    # Both within Slack's 3 s, side by side: who submits, and whether their groups exist.
+    refusal, unknown = await asyncio.gather(
+        _editor_refusal(context, asker), _unknown_groups(context, groups)
+    )
     if refusal is not None or asker is None:
         errors = {settings_form.USERS: refusal or texts.SETTINGS_EDITORS_ONLY}
         await ack(response_action="errors", errors=errors)
         return
-    try:
-        settings = settings_form.read_settings(view)
-    except settings_form.FieldError as problem:
-        await ack(response_action="errors", errors={problem.block: problem.text})
+    if settings is None:
+        await ack(response_action="errors", errors=field_error)
+        return
+    if unknown:
+        errors = {settings_form.USERGROUPS: texts.settings_groups_unknown(unknown)}
+        await ack(response_action="errors", errors=errors)
         return
     try:
         await _onboarding(context).workspace_settings.save_workspace(

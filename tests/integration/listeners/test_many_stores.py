@@ -761,6 +761,13 @@ async def test_an_admin_sets_the_workspaces_allow_lists_and_they_hold_there_only
     assert said["errors"] == {
         "allowed_usergroups": "User groups must be Slack ids starting with S, e.g. S0123ABCD"
     }
+    slack.usergroups = {"S0BUYERS": ["U0ERIN"]}
+    typo = _settings_form(["U0ANNA"], groups="S0BUYERS S0BUYRES")
+    said = await _submit(d, CAFE, "U0ANNA", "workspace_settings", typo)
+    assert said["errors"] == {
+        "allowed_usergroups": "This workspace has no user group S0BUYRES: copy each id from "
+        "the group's menu (Copy group ID)."
+    }
     homes = len(slack.calls_to("views.publish"))
     chosen = _settings_form(["U0ANNA"], groups="S0BUYERS", channels=["C0CATALOG"])
     assert await _submit(d, CAFE, "U0ANNA", "workspace_settings", chosen) == {}
@@ -772,7 +779,6 @@ async def test_an_admin_sets_the_workspaces_allow_lists_and_they_hold_there_only
     again = json.dumps(await _open_settings(d, CAFE, "U0ANNA"))
     assert '"initial_users": ["U0ANNA"]' in again and '"initial_value": "S0BUYERS"' in again
 
-    slack.usergroups = {"S0BUYERS": ["U0ERIN"]}
     shoe = images.link("shoe.png")
 
     async def command(team: str, user: str, channel: str) -> str:
@@ -1020,6 +1026,7 @@ async def test_a_drop_kept_unchecked_whose_store_is_then_unlinked_is_told_by_its
     await d.install(CAFE)
     await d.connect(CAFE, "U0ANNA", BAKERY_STORE)  # the default: drops are for it
     await d.connect(CAFE, "U0ANNA", STORE_ID)
+    slack.usergroups = {"S0BUYERS": []}
     lists = _settings_form(groups="S0BUYERS", watch=["C0DROPS"])
     assert await _submit(d, CAFE, "U0ANNA", "workspace_settings", lists) == {}
     slack.errors["usergroups.users.list"] = "ratelimited"  # Slack cannot say, for now
