@@ -19,6 +19,7 @@ import regex
 from bot.domain.alt_text import alt_cleaned_note, clean_alt_text
 from bot.domain.errors import UserFacingError
 from bot.domain.grammar import (
+    STORE_IN_A_LINE,
     BulkCommand,
     HelpCommand,
     check_option_request,
@@ -26,6 +27,7 @@ from bot.domain.grammar import (
     option_in_text,
     parse_command,
     request_from_fields,
+    store_asked,
 )
 from bot.domain.requests import ProductSku, SharedFile, UploadRequest, ValidationError
 from bot.domain.texts import as_code
@@ -145,6 +147,8 @@ def parse_lines(text: str) -> list[BulkLine]:
 
 def _parse_line(number: int, line: str) -> BulkLine:
     try:
+        if store_asked(line) is not None:  # the command takes it; a line would lose it
+            raise ValidationError(STORE_IN_A_LINE)
         parsed = parse_command(line)
     except ValidationError as refused:
         return BulkLine(number, _shown(line), problem=refused)

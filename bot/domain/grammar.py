@@ -392,7 +392,7 @@ def _set_option(options: _Options, key: str, value: str) -> None:
     elif lowered == "to":
         options.target = check_target(value)
     elif lowered == "store":  # a CSV row's: the store is the job's, chosen with its command
-        raise ValidationError("`store=` goes in the command, not in a line.")
+        raise ValidationError(STORE_IN_A_LINE)
     else:
         raise ValidationError(
             f"Unknown option `{key}=`: the options are `alt=`, `alt.LANG=`, `external-id=` "
@@ -429,6 +429,12 @@ def store_asked(text: str) -> int | None:
     if not (value.isascii() and value.isdigit() and 0 < len(value) <= 12 and int(value) > 0):
         raise ValidationError("Give the store's id after `store=`, e.g. `store=1003`.")
     return int(value)
+
+
+STORE_IN_A_LINE = (
+    "`store=` goes in the command (or the form's store field), not in a line: every line of a "
+    "job is for its store."
+)
 
 
 def parse_command(

@@ -269,7 +269,14 @@ class StoreConnections:
             return None
         gone = await self._store_gone(store_id, token)
         if gone is True and await self._connections.forget_store(store_id, sealed):
-            log.info("ecwid store %s uninstalled the app: forgotten", store_id)
+            stopped, cancelled = await self._connections.stop_store_work(store_id, self._clock())
+            log.info(
+                "ecwid store %s uninstalled the app: forgotten; %d running bulk jobs stop, "
+                "%d not started are cancelled, its waiting drops and weekly audits are deleted",
+                store_id,
+                stopped,
+                cancelled,
+            )
         return gone
 
 

@@ -28,7 +28,7 @@ from bot.jobs.schema import (
 if TYPE_CHECKING:
     from bot.jobs.store import JobStore
 
-# Who stopped a workspace's jobs when it removed the app (`stopped_by`): no person.
+# Who stopped a workspace's or a store's jobs when it removed the app (`stopped_by`): no person.
 UNINSTALLED = "app_uninstalled"
 
 EVENT_MEMORY_SECONDS = 7 * 24 * 3600  # past Ecwid's day of retries, and the 5-minute window
@@ -276,20 +276,36 @@ class Connections:
         """The workspace left: its running jobs stop (the process running each sees it at its
         next lease renewal), those not started are cancelled, its waiting drops and weekly
         audits are deleted. (stopped, cancelled)."""
+        return await self._stop_work(
+            jobs.c.team_id == team_id,
+            waiting_drops.c.team_id == team_id,
+            audit_schedules.c.team_id == team_id,
+            now,
+        )
+
+    async def stop_store_work(self, store_id: int, now: float) -> tuple[int, int]:
+        """The store left (uninstalled in Ecwid): the same for every workspace's work on it."""
+        return await self._stop_work(
+            jobs.c.store_id == store_id,
+            waiting_drops.c.store_id == store_id,
+            audit_schedules.c.store_id == store_id,
+            now,
+        )
+
+    async def _stop_work(
+        self, of_jobs: Any, of_drops: Any, of_schedules: Any, now: float
+    ) -> tuple[int, int]:
         from bot.jobs.store import JobState  # the store imports this module
 
         stopped, cancelled, _, _ = await self._store.write(
             update(jobs)
-            .where(jobs.c.team_id == team_id, jobs.c.state == JobState.RUNNING)
+            .where(of_jobs, jobs.c.state == JobState.RUNNING)
             .values(state=JobState.STOPPING, stopped_by=UNINSTALLED),
             update(jobs)
-            .where(
-                jobs.c.team_id == team_id,
-                jobs.c.state.in_([JobState.CHECKING, JobState.PLANNED]),
-            )
+            .where(of_jobs, jobs.c.state.in_([JobState.CHECKING, JobState.PLANNED]))
             .values(state=JobState.CANCELLED, stopped_by=UNINSTALLED, finished_at=now),
-            delete(waiting_drops).where(waiting_drops.c.team_id == team_id),
-            delete(audit_schedules).where(audit_schedules.c.team_id == team_id),
+            delete(waiting_drops).where(of_drops),
+            delete(audit_schedules).where(of_schedules),
         )
         return stopped, cancelled
 

@@ -178,8 +178,9 @@ def pressed_surface(body: dict[str, Any]) -> str | None:
     if body.get("type") == "message_action":
         channel = (body.get("channel") or {}).get("id")
         ts = (body.get("message") or {}).get("ts")
-        ok = isinstance(channel, str) and isinstance(ts, str)
-        return message_surface(channel, ts) if ok else None  # type: ignore[arg-type]
+        if isinstance(channel, str) and isinstance(ts, str):
+            return message_surface(channel, ts)
+        return None
     view = body.get("view")
     if body.get("type") in ("view_submission", "block_suggestion") and isinstance(view, dict):
         view_id = view.get("id")

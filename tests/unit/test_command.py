@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.domain.audit import Scope
-from bot.domain.bulk import captioned, parse_csv, read_caption
+from bot.domain.bulk import captioned, parse_csv, parse_lines, read_caption
 from bot.domain.grammar import (
     AuditCommand,
     HelpCommand,
@@ -382,3 +382,11 @@ def test_store_names_the_store_and_is_left_out_of_the_rest() -> None:
     quoted = f'1 {URL} alt="our store=5 shop"'  # words inside a quoted value are the value's
     assert store_asked(quoted) is None
     assert parse_command(quoted) == replace(parse_command(f"1 {URL}"), alt_main="our store=5 shop")
+
+
+def test_store_in_a_bulk_line_is_a_problem_never_dropped() -> None:
+    """A job is for one store: a line naming one is refused, not run on the job's store."""
+    (line, plain) = parse_lines(f"1 {URL} store=1003\n2 {URL}")
+    assert line.request is None and line.problem is not None
+    assert line.problem.message.startswith("`store=` goes in the command")
+    assert plain.request is not None

@@ -386,6 +386,10 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
             now=1.0,
         )
 
+    bakery_at_cafe = Tenant(CAFE, BAKERY_STORE)
+    await jobs.create(_tenant_job("b", bakery_at_cafe), [_tenant_line()])
+    assert await jobs.start(bakery_at_cafe, "b" * 32, "U1", "p1", 30)
+
     # The agency uninstalls: exactly its installation, links, settings and waiting work go,
     # and its jobs stop; the cafe keeps the store, its own settings and its own work.
     said = Said(f"workspace {AGENCY} removed the app")
@@ -430,6 +434,8 @@ async def _install_connect_and_leave(d: Deployment, slack: FakeSlack, written: W
     assert [link.store_id for link in await d.onboarding.links.links(CAFE)] == [STORE_ID]
     assert [link.store_id for link in await d.onboarding.links.links(BAKERY)] == [MARKET_STORE]
     assert await kept.store_namings(CAFE) == {STORE_ID: rules}  # the bakery's store's are gone
+    stopped = await jobs.jobs_of(bakery_at_cafe, "U1", 9)
+    assert [(j.id[0], str(j.state)) for j, _ in stopped] == [("b", "stopping")]
     # Its messages stay its own: a press on one is refused, never taken for another store's.
     assert await _surfaces(d) == {(CAFE, STORE_ID), (CAFE, BAKERY_STORE)}
 
